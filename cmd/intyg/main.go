@@ -1,0 +1,55 @@
+// Command intyg is Intyg's one binary: validate and list templates now,
+// serve and render as they land.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	ctx := context.Background()
+	code, err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "intyg:", err)
+	}
+	os.Exit(code)
+}
+
+// exit codes of the commands.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // a submission was refused
+	exitUsage   = 2 // bad usage or an I/O error
+)
+
+const usage = `usage: intyg <command> [flags] [args]
+
+commands:
+  validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -
+           validate submissions; print each normalised record or its problems
+  templates
+           list the known template versions
+`
+
+// run is the whole program; main only wires it to the process. It returns
+// the exit code, and an error to print when the code is exitUsage.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage, nil
+	}
+	switch args[1] {
+	case "validate":
+		return runValidate(args[2:], getenv, stdin, stdout, stderr)
+	case "templates":
+		return runTemplates(args[2:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK, nil
+	}
+	fmt.Fprint(stderr, usage)
+	return exitUsage, fmt.Errorf("unknown command %q", args[1])
+}

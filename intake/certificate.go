@@ -1,0 +1,175 @@
+package intake
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Status is where a stored certificate is in its life.
+type Status string
+
+// Statuses of a certificate. Status changes are appended as events; a stored
+// submission is never overwritten.
+const (
+	StatusReceived Status = "received" // accepted and stored, not yet handled
+	StatusRevoked  Status = "revoked"  // withdrawn by the issuer (MAKULERAT)
+	StatusReplaced Status = "replaced" // superseded by a newer certificate (ERSATT)
+)
+
+// Certificate is the normalised record of one accepted submission. The
+// fields up to Warnings are derived from the submission by Normalize; ID,
+// Status, ReceivedAt, SHA256 and the rest are set by the store.
+type Certificate struct {
+	// ID is the random, URL-safe id the store gives the certificate.
+	ID string `json:"id,omitempty"`
+	// Template is the template name, such as "fk7804".
+	Template string `json:"template" validate:"required"`
+	// Version is the template version, such as "2.0".
+	Version string `json:"version" validate:"required"`
+	// Patient is the person the certificate is about.
+	Patient Patient `json:"patient"`
+	// Issuer is the signing physician and their unit.
+	Issuer Issuer `json:"issuer"`
+	// SignedAt is when the issuer signed, as submitted (with its offset).
+	SignedAt time.Time `json:"signedAt" validate:"required"`
+	// SignedOn is the date of SignedAt in Europe/Stockholm: "today" for the rules.
+	SignedOn Date `json:"signedOn"`
+	// Answers are the template's answers, trimmed, in NFC, with codes normalised.
+	Answers map[string]any `json:"answers" validate:"required"`
+	// Diagnoses are the diagnoses in order, with dotted codes and titles.
+	Diagnoses []Diagnosis `json:"diagnoses,omitempty" validate:"dive"`
+	// SickLeave holds the periods and derived day counts, for templates that have them.
+	SickLeave *SickLeave `json:"sickLeave,omitempty"`
+	// Warnings are the non-blocking problems found at intake.
+	Warnings Problems `json:"warnings,omitempty"`
+
+	// Status is the certificate's current status.
+	Status Status `json:"status,omitempty"`
+	// ReceivedAt is when the store committed the certificate (UTC).
+	ReceivedAt time.Time `json:"receivedAt,omitzero"`
+	// SHA256 is the hex SHA-256 of the submitted bytes.
+	SHA256 string `json:"sha256,omitempty"`
+	// IdempotencyKey is the client's Idempotency-Key, if it sent one.
+	IdempotencyKey string `json:"-"`
+}
+
+// Patient is the person a certificate is about.
+type Patient struct {
+	// ID is the identity number in 12-digit form YYYYMMDDNNNN.
+	ID string `json:"id" validate:"required,personalid"`
+	// IDKind says whether ID is a personnummer or a samordningsnummer.
+	IDKind IDKind `json:"idKind" validate:"oneof=personnummer samordningsnummer"`
+	// DateOfBirth is derived from ID (day − 60 for a samordningsnummer).
+	DateOfBirth Date `json:"dateOfBirth"`
+	// Name is the patient's name.
+	Name string `json:"name" validate:"required,max=200"`
+}
+
+// Issuer is the physician who signed, with their unit.
+type Issuer struct {
+	HSAID          string        `json:"hsaId" validate:"hsaid"`
+	Name           string        `json:"name" validate:"required"`
+	Role           string        `json:"role" validate:"oneof=DOCTOR PRIVATE_DOCTOR DENTIST"`
+	PrescriberCode string        `json:"prescriberCode,omitempty"`
+	Specialities   []string      `json:"specialities,omitempty"`
+	Unit           Unit          `json:"unit"`
+	CareProvider   *CareProvider `json:"careProvider,omitempty"`
+}
+
+// Unit is the care unit the issuer signed for.
+type Unit struct {
+	HSAID         string `json:"hsaId" validate:"hsaid"`
+	Name          string `json:"name" validate:"required"`
+	WorkplaceCode string `json:"workplaceCode,omitempty"`
+	Address       string `json:"address" validate:"required"`
+	PostalCode    string `json:"postalCode" validate:"postalcode"`
+	City          string `json:"city" validate:"required"`
+	Phone         string `json:"phone" validate:"required"`
+}
+
+// CareProvider is the organisation responsible for the unit.
+type CareProvider struct {
+	HSAID string `json:"hsaId" validate:"hsaid"`
+	Name  string `json:"name" validate:"required"`
+}
+
+// Diagnosis is one diagnosis of a certificate.
+type Diagnosis struct {
+	// Code is the dotted upper-case code, such as "F43.8A".
+	Code string `json:"code" validate:"icd10se"`
+	// Title is the code's title in the code list.
+	Title string `json:"title"`
+	// Description is the physician's own description.
+	Description string `json:"description" validate:"required"`
+}
+
+// SickLeave is the sick-leave part of a certificate with its derived figures.
+type SickLeave struct {
+	// From is the first day of the first period.
+	From Date `json:"from"`
+	// To is the last day of the last period.
+	To Date `json:"to"`
+	// Periods are the periods sorted by start.
+	Periods []Period `json:"periods" validate:"min=1,dive"`
+	// DaysByDegree counts calendar days per degree ("100": 14).
+	DaysByDegree map[string]int `json:"daysByDegree"`
+	// TotalDays is the number of calendar days in all periods.
+	TotalDays int `json:"totalDays" validate:"min=1"`
+	// NetDays is the sum of days × degree / 100 (10 days at 50 % = 5).
+	NetDays float64 `json:"netDays"`
+}
+
+// Period is one sick-leave period, both days inclusive.
+type Period struct {
+	Degree  int     `json:"degree" validate:"oneof=25 50 75 100"`
+	From    Date    `json:"from"`
+	To      Date    `json:"to"`
+	Days    int     `json:"days" validate:"min=1"`
+	NetDays float64 `json:"netDays"`
+}
+
+// Date is a civil date, written YYYY-MM-DD.
+type Date struct{ time.Time }
+
+// ParseDate parses YYYY-MM-DD as a real calendar date.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	return Date{t}, err
+}
+
+// String returns the date as YYYY-MM-DD, or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
+
+// AddDays returns d plus n days.
+func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
+
+// DaysUntil returns the whole days from d to e.
+func (d Date) DaysUntil(e Date) int { return int(e.Sub(d.Time).Hours()/24 + 0.5) }
+
+// MarshalJSON writes the date as "YYYY-MM-DD", or null for the zero Date.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.String())
+}
+
+// UnmarshalJSON reads "YYYY-MM-DD" or null.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	p, err := ParseDate(s)
+	*d = p
+	return err
+}

@@ -1,0 +1,13 @@
+// Package intake is Intyg's domain: the certificate record (Certificate),
+// the one error type with JSON-Pointer-keyed problems (Error, Problem), and
+// the engine that turns submitted bytes into a record: strict decoding,
+// validation against the template's JSON Schema, the template's declared
+// rules, and normalisation (canonical identity numbers, dotted ICD-10-SE
+// codes with titles, derived sick-leave periods and day counts).
+//
+// Intake is pure: it does no I/O beyond reading the file systems it is
+// handed, keeps no global state, and must stay compilable to WebAssembly so
+// that a browser can run the same checks. It imports only package schemas
+// of ours. The JSON Schema library and go-playground/validator are used
+// nowhere else.
+package intake

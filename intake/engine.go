@@ -1,0 +1,234 @@
+package intake
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
+
+	"github.com/go-playground/validator/v10"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/intyg/intyg/schemas"
+)
+
+// clockSkew is how far in the future signedAt may lie.
+const clockSkew = 5 * time.Minute
+
+// Engine validates and normalises submissions against a set of templates.
+// It is safe for concurrent use; build it once at start-up.
+type Engine struct {
+	reg       *schemas.Registry
+	templates map[string]*compiled
+	lists     map[string]*CodeList
+	icd       *CodeList
+	record    *validator.Validate
+	stockholm *time.Location
+	maxBytes  int
+}
+
+// compiled is one template version ready for use.
+type compiled struct {
+	tmpl   *schemas.Template
+	schema *jsonschema.Schema
+	rules  []rule
+}
+
+// NewEngine compiles every template of reg (its JSON Schema and declared
+// rules) against the code lists. icd is the ICD-10-SE list. maxBytes bounds
+// a submission (0: DefaultMaxBytes). It returns an error naming the template
+// and the fault if any template does not compile.
+func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, error) {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		return nil, fmt.Errorf("intake: %w", err)
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	e := &Engine{
+		reg:       reg,
+		templates: map[string]*compiled{},
+		lists:     map[string]*CodeList{icd.Name: icd},
+		icd:       icd,
+		stockholm: loc,
+		maxBytes:  maxBytes,
+	}
+	for _, t := range reg.All() {
+		c := &compiled{tmpl: t}
+		if c.schema, err = compileSchema("mem:///"+t.Key()+"/schema.json", t.Schema); err != nil {
+			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
+		}
+		for i, r := range t.Rules {
+			cr, err := compileRule(r, e.lists)
+			if err != nil {
+				return nil, fmt.Errorf("intake: template %s: rule %d: %w", t.Key(), i+1, err)
+			}
+			c.rules = append(c.rules, cr)
+		}
+		for _, q := range t.Form.Questions() {
+			if err := checkCondition(q.DependsOn); err != nil {
+				return nil, fmt.Errorf("intake: template %s: question %s: dependsOn: %w", t.Key(), q.Field, err)
+			}
+		}
+		e.templates[t.Key()] = c
+	}
+	if e.record, err = newRecordValidator(icd); err != nil {
+		return nil, fmt.Errorf("intake: %w", err)
+	}
+	return e, nil
+}
+
+// Registry returns the templates the engine knows.
+func (e *Engine) Registry() *schemas.Registry { return e.reg }
+
+// MaxBytes returns the largest submission the engine accepts.
+func (e *Engine) MaxBytes() int { return e.maxBytes }
+
+// Decode parses a submission strictly (see the package function Decode) and
+// applies the free-text rules: strings trimmed and in NFC, blank text removed.
+func (e *Engine) Decode(b []byte) (map[string]any, error) {
+	doc, err := Decode(b, e.maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	clean(doc)
+	return doc, nil
+}
+
+// Validate checks a decoded submission against its template: the JSON
+// Schema, the envelope rules (identity number, signing time not after now)
+// and the template's declared rules. It returns the non-blocking warnings,
+// and an EINVALID *Error listing every problem, sorted, if any rule is broken.
+func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
+	c, ps := e.lookup(doc)
+	if c == nil {
+		return nil, invalid(ps)
+	}
+	ps, err := schemaProblems(c.schema, doc)
+	if err != nil {
+		return nil, fmt.Errorf("intake: validate: %w", err)
+	}
+	today := e.signedOn(doc)
+	ps = append(ps, e.envelopeProblems(doc, today, now)...)
+	var warnings Problems
+	for _, r := range c.rules {
+		found := r.apply(doc, today)
+		if r.warning {
+			warnings = append(warnings, found...)
+		} else {
+			ps = append(ps, found...)
+		}
+	}
+	if len(ps) > 0 {
+		return nil, invalid(ps)
+	}
+	return sortProblems(warnings), nil
+}
+
+// Intake runs the whole intake of submitted bytes: Decode, Validate and
+// Normalize. now is the receiving time, for the "not in the future" rules.
+func (e *Engine) Intake(b []byte, now time.Time) (*Certificate, error) {
+	doc, err := e.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	warnings, err := e.Validate(doc, now)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := e.Normalize(doc)
+	if err != nil {
+		return nil, err
+	}
+	cert.Warnings = warnings
+	return cert, nil
+}
+
+// Template returns the template version a certificate or submission names.
+func (e *Engine) Template(template, version string) (*schemas.Template, bool) {
+	c, ok := e.templates[template+"/"+version]
+	if !ok {
+		return nil, false
+	}
+	return c.tmpl, true
+}
+
+// lookup finds the compiled template the document names, or the problems
+// at /template and /version that say why not.
+func (e *Engine) lookup(doc map[string]any) (*compiled, Problems) {
+	var ps Problems
+	name, ok := doc["template"].(string)
+	switch {
+	case doc["template"] == nil:
+		ps = append(ps, problem("/template", "required", nil))
+	case !ok:
+		ps = append(ps, problem("/template", "type", "string"))
+	case !e.reg.HasTemplate(name):
+		ps = append(ps, problem("/template", "unknownTemplate", name))
+	}
+	version, vok := doc["version"].(string)
+	switch {
+	case doc["version"] == nil:
+		ps = append(ps, problem("/version", "required", nil))
+	case !vok:
+		ps = append(ps, problem("/version", "type", "string"))
+	case len(ps) == 0 && e.templates[name+"/"+version] == nil:
+		ps = append(ps, problem("/version", "unknownVersion", version))
+	}
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return e.templates[name+"/"+version], nil
+}
+
+// signedOn returns the date of signedAt in Europe/Stockholm, or the zero
+// Date when signedAt is missing or invalid.
+func (e *Engine) signedOn(doc map[string]any) Date {
+	s, _ := doc["signedAt"].(string)
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return Date{}
+	}
+	y, m, d := t.In(e.stockholm).Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+// envelopeProblems checks the envelope rules that every template shares and
+// that need a clock or the identity-number algorithm.
+func (e *Engine) envelopeProblems(doc map[string]any, today Date, now time.Time) Problems {
+	var ps Problems
+	if s, ok := doc["signedAt"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil && t.After(now.Add(clockSkew)) {
+			ps = append(ps, problem("/signedAt", "dateInFuture", nil))
+		}
+	}
+	patient, _ := doc["patient"].(map[string]any)
+	if id, ok := patient["id"].(string); ok {
+		ref := today
+		if ref.IsZero() {
+			ref = Date{now}
+		}
+		if _, err := ParsePersonalID(id, ref.Time); err != nil {
+			code := personalIDCode(err)
+			ps = append(ps, problem("/patient/id", code, "ÅÅÅÅMMDD-NNNN"))
+		}
+	}
+	return ps
+}
+
+// personalIDCode maps ParsePersonalID's errors to problem codes.
+func personalIDCode(err error) string {
+	switch err {
+	case ErrIDChecksum:
+		return "checksum"
+	case ErrIDDate:
+		return "invalidDate"
+	case ErrIDInterim:
+		return "interimNumber"
+	}
+	return "format"
+}
+
+func invalid(ps Problems) *Error {
+	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: sortProblems(ps)}
+}

@@ -1,0 +1,170 @@
+package intake
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Error codes of Error. Each maps to one HTTP status in package web.
+const (
+	ECONFLICT     = "conflict"     // the action conflicts with stored state
+	EINTERNAL     = "internal"     // anything unexpected
+	EINVALID      = "invalid"      // the input breaks the contract; see Problems
+	EMALFORMED    = "malformed"    // the body is not a JSON object in UTF-8
+	ENOTFOUND     = "not_found"    // the thing does not exist
+	ETOOLARGE     = "too_large"    // the body exceeds the size limit
+	EUNAUTHORIZED = "unauthorized" // missing or insufficient credentials
+	EFORBIDDEN    = "forbidden"    // authenticated, but the role may not do this
+)
+
+// Error is Intyg's one domain error. Message is safe to show to the caller;
+// Problems lists every rule the input broke, each at its JSON Pointer.
+type Error struct {
+	Code     string
+	Message  string
+	Problems Problems
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if len(e.Problems) == 0 {
+		return fmt.Sprintf("intyg error: code=%s message=%s", e.Code, e.Message)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "intyg error: code=%s message=%s:", e.Code, e.Message)
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, " %s %s;", p.Pointer, p.Code)
+	}
+	return b.String()
+}
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err's *Error, EINTERNAL for any other
+// error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of err's *Error, or "Internal error."
+// for any other error, so that internal details never reach a caller.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// ErrorProblems returns the problems of err's *Error, if any.
+func ErrorProblems(err error) Problems {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Problems
+	}
+	return nil
+}
+
+// Problem is one broken rule at one place of a submission.
+type Problem struct {
+	// Pointer is an RFC 6901 JSON Pointer into the submitted document.
+	Pointer string `json:"pointer"`
+	// Code is a stable machine-readable word such as "required".
+	Code string `json:"code"`
+	// Message is the Swedish explanation.
+	Message string `json:"message"`
+	// MessageEn is the English explanation.
+	MessageEn string `json:"messageEn,omitempty"`
+}
+
+// Localized returns the message in lang: "en" for English, else Swedish.
+func (p Problem) Localized(lang string) string {
+	if lang == "en" && p.MessageEn != "" {
+		return p.MessageEn
+	}
+	return p.Message
+}
+
+// Problems is a list of problems, kept sorted by pointer then code.
+type Problems []Problem
+
+// ByPointer returns the Swedish or English message of the first problem at
+// each pointer, which is what a form shows next to its field.
+func (ps Problems) ByPointer(lang string) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		if _, ok := m[p.Pointer]; !ok {
+			m[p.Pointer] = p.Localized(lang)
+		}
+	}
+	return m
+}
+
+// sortProblems sorts by pointer (array indexes compared as numbers), then
+// code, and drops exact duplicates (the same code at the same pointer).
+func sortProblems(ps Problems) Problems {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if c := comparePointers(ps[i].Pointer, ps[j].Pointer); c != 0 {
+			return c < 0
+		}
+		return ps[i].Code < ps[j].Code
+	})
+	out := ps[:0]
+	for i, p := range ps {
+		if i > 0 && p.Pointer == ps[i-1].Pointer && p.Code == ps[i-1].Code {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// comparePointers orders JSON Pointers token by token, numerically where
+// both tokens are array indexes, so /a/2 sorts before /a/10.
+func comparePointers(a, b string) int {
+	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(ta) && i < len(tb); i++ {
+		if ta[i] == tb[i] {
+			continue
+		}
+		na, aok := index(ta[i])
+		nb, bok := index(tb[i])
+		if aok && bok {
+			if na < nb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(ta[i], tb[i])
+	}
+	return len(ta) - len(tb)
+}
+
+func index(tok string) (int, bool) {
+	if tok == "" || len(tok) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range tok {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}

@@ -1,0 +1,201 @@
+package intake
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Normalize turns a submission that passed Validate into a Certificate:
+// identity number in 12-digit form with kind and date of birth, HSA-ids in
+// upper case, postal code as NNN NN, code-list fields in dotted form with
+// titles, and the sick-leave periods with their day counts. The record's
+// invariants are then checked; a breach is an EINTERNAL error, since Validate
+// should have refused the submission.
+func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
+	c, ps := e.lookup(doc)
+	if c == nil {
+		return nil, invalid(ps)
+	}
+	signedAt, err := time.Parse(time.RFC3339, str(doc, "signedAt"))
+	if err != nil {
+		return nil, invalid(Problems{problem("/signedAt", "invalidDateTime", nil)})
+	}
+	today := e.signedOn(doc)
+	patient := obj(doc, "patient")
+	pid, err := ParsePersonalID(str(patient, "id"), today.Time)
+	if err != nil {
+		return nil, invalid(Problems{problem("/patient/id", personalIDCode(err), "ÅÅÅÅMMDD-NNNN")})
+	}
+	answers := obj(doc, "answers")
+	cert := &Certificate{
+		Template: c.tmpl.ID,
+		Version:  c.tmpl.Version,
+		Patient: Patient{
+			ID:          pid.Number,
+			IDKind:      pid.Kind,
+			DateOfBirth: Date{pid.BirthDate},
+			Name:        str(patient, "name"),
+		},
+		Issuer:   normalizeIssuer(obj(doc, "issuer")),
+		SignedAt: signedAt,
+		SignedOn: today,
+		Answers:  answers,
+	}
+	for _, r := range c.rules {
+		if r.list != nil {
+			normalizeCodes(answers, doc, r)
+		}
+	}
+	for _, q := range c.tmpl.Form.Questions() {
+		switch q.Widget {
+		case "diagnoses":
+			cert.Diagnoses = e.diagnoses(answers[q.Field])
+		case "periods":
+			cert.SickLeave = sickLeave(answers[q.Field])
+		}
+	}
+	if err := e.record.Struct(cert); err != nil {
+		return nil, fmt.Errorf("intake: normalised record breaks an invariant: %w", err)
+	}
+	return cert, nil
+}
+
+func normalizeIssuer(m map[string]any) Issuer {
+	unit := obj(m, "unit")
+	is := Issuer{
+		HSAID:          strings.ToUpper(str(m, "hsaId")),
+		Name:           str(m, "name"),
+		Role:           str(m, "role"),
+		PrescriberCode: str(m, "prescriberCode"),
+		Unit: Unit{
+			HSAID:         strings.ToUpper(str(unit, "hsaId")),
+			Name:          str(unit, "name"),
+			WorkplaceCode: str(unit, "workplaceCode"),
+			Address:       str(unit, "address"),
+			PostalCode:    postalCode(str(unit, "postalCode")),
+			City:          str(unit, "city"),
+			Phone:         str(unit, "phone"),
+		},
+	}
+	if sp, ok := m["specialities"].([]any); ok {
+		for _, s := range sp {
+			if s, ok := s.(string); ok {
+				is.Specialities = append(is.Specialities, s)
+			}
+		}
+	}
+	if cp, ok := m["careProvider"].(map[string]any); ok {
+		is.CareProvider = &CareProvider{HSAID: strings.ToUpper(str(cp, "hsaId")), Name: str(cp, "name")}
+	}
+	// Write the normalised forms back, so the stored answers and envelope agree.
+	m["hsaId"], unit["hsaId"], unit["postalCode"] = is.HSAID, is.Unit.HSAID, is.Unit.PostalCode
+	return is
+}
+
+// postalCode writes a five-digit postal code as NNN NN.
+func postalCode(s string) string {
+	s = strings.ReplaceAll(s, " ", "")
+	if len(s) != 5 {
+		return s
+	}
+	return s[:3] + " " + s[3:]
+}
+
+// normalizeCodes rewrites the codes a codeList rule covers in dotted upper case.
+func normalizeCodes(answers map[string]any, doc map[string]any, r rule) {
+	for _, m := range resolve(doc, r.fields[0], "", nil) {
+		s, ok := m.value.(string)
+		if !ok {
+			continue
+		}
+		if dotted, _, found := r.list.Lookup(s); found {
+			setAt(doc, m.ptr, dotted)
+		}
+	}
+}
+
+// setAt replaces the value at a concrete pointer (no wildcards) of doc.
+func setAt(doc any, ptr string, v any) {
+	toks, _ := parsePointer(ptr)
+	cur := doc
+	for i, t := range toks {
+		last := i == len(toks)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				c[t] = v
+				return
+			}
+			cur = c[t]
+		case []any:
+			n, ok := index(t)
+			if !ok || n >= len(c) {
+				return
+			}
+			if last {
+				c[n] = v
+				return
+			}
+			cur = c[n]
+		}
+	}
+}
+
+// diagnoses reads a diagnoses answer: items {code, description}.
+func (e *Engine) diagnoses(v any) []Diagnosis {
+	items, _ := v.([]any)
+	var out []Diagnosis
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		code, title, _ := e.icd.Lookup(str(m, "code"))
+		out = append(out, Diagnosis{Code: code, Title: title, Description: str(m, "description")})
+	}
+	return out
+}
+
+// sickLeave reads a periods answer: items {degree, from, to}, and derives the
+// day counts. Days count both ends.
+func sickLeave(v any) *SickLeave {
+	items, _ := v.([]any)
+	if len(items) == 0 {
+		return nil
+	}
+	sl := &SickLeave{DaysByDegree: map[string]int{}}
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		degree, _ := strconv.Atoi(fmt.Sprint(m["degree"]))
+		from, _ := ParseDate(str(m, "from"))
+		to, _ := ParseDate(str(m, "to"))
+		days := from.DaysUntil(to) + 1
+		p := Period{Degree: degree, From: from, To: to, Days: days, NetDays: float64(days*degree) / 100}
+		sl.Periods = append(sl.Periods, p)
+		sl.DaysByDegree[strconv.Itoa(degree)] += days
+		sl.TotalDays += days
+		sl.NetDays += p.NetDays
+	}
+	sort.SliceStable(sl.Periods, func(i, j int) bool { return sl.Periods[i].From.Before(sl.Periods[j].From.Time) })
+	sl.From = sl.Periods[0].From
+	sl.To = sl.Periods[0].To
+	for _, p := range sl.Periods {
+		if p.To.After(sl.To.Time) {
+			sl.To = p.To
+		}
+	}
+	return sl
+}
+
+func obj(m map[string]any, key string) map[string]any {
+	o, _ := m[key].(map[string]any)
+	if o == nil {
+		return map[string]any{}
+	}
+	return o
+}
+
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}

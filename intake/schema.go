@@ -1,0 +1,160 @@
+package intake
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+)
+
+// hsaIDPattern is an HSA-id after upper-casing: a 2–14 character prefix, ten
+// digits (the organisation number), a dash and a local part.
+var hsaIDPattern = regexp.MustCompile(`^[A-Z0-9]{2,14}[0-9]{10}-[A-Z0-9]{1,31}$`)
+
+// postalCodePattern is a Swedish postal code, with or without the space.
+var postalCodePattern = regexp.MustCompile(`^[0-9]{3} ?[0-9]{2}$`)
+
+// formatError is returned by our format checkers; its code becomes the
+// problem code.
+type formatError struct{ code, want string }
+
+func (e *formatError) Error() string { return e.code }
+
+// formats are the custom JSON Schema formats templates may use.
+var formats = []*jsonschema.Format{
+	{Name: "hsa-id", Validate: func(v any) error {
+		if s, ok := v.(string); ok && !hsaIDPattern.MatchString(strings.ToUpper(s)) {
+			return &formatError{"format", "HSA-id (SE2321000016-1003)"}
+		}
+		return nil
+	}},
+	{Name: "se-postal-code", Validate: func(v any) error {
+		if s, ok := v.(string); ok && !postalCodePattern.MatchString(s) {
+			return &formatError{"format", "NNN NN"}
+		}
+		return nil
+	}},
+}
+
+// compileSchema compiles one template's JSON Schema (draft 2020-12 unless it
+// says otherwise) with format assertions on.
+func compileSchema(url string, raw []byte) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	for _, f := range formats {
+		c.RegisterFormat(f)
+	}
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(url)
+}
+
+// schemaProblems validates doc and turns every leaf of the error tree into a
+// Problem at the exact JSON Pointer of the offending (or missing) value.
+func schemaProblems(sch *jsonschema.Schema, doc any) (Problems, error) {
+	err := sch.Validate(doc)
+	if err == nil {
+		return nil, nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, err
+	}
+	var ps Problems
+	collectLeaves(ve, &ps)
+	return ps, nil
+}
+
+func collectLeaves(ve *jsonschema.ValidationError, ps *Problems) {
+	if len(ve.Causes) > 0 {
+		for _, c := range ve.Causes {
+			collectLeaves(c, ps)
+		}
+		return
+	}
+	ptr := pointerOf(ve.InstanceLocation)
+	switch k := ve.ErrorKind.(type) {
+	case *kind.Required:
+		for _, m := range k.Missing {
+			*ps = append(*ps, problem(ptr+"/"+escapePointer(m), "required", nil))
+		}
+	case *kind.AdditionalProperties:
+		for _, p := range k.Properties {
+			*ps = append(*ps, problem(ptr+"/"+escapePointer(p), "notAllowed", nil))
+		}
+	case *kind.Type:
+		*ps = append(*ps, problem(ptr, "type", strings.Join(k.Want, " / ")))
+	case *kind.Enum:
+		*ps = append(*ps, problem(ptr, "enum", joinValues(k.Want)))
+	case *kind.Const:
+		*ps = append(*ps, problem(ptr, "enum", joinValues([]any{k.Want})))
+	case *kind.MaxLength:
+		*ps = append(*ps, problem(ptr, "maxLength", k.Want))
+	case *kind.MinLength:
+		*ps = append(*ps, problem(ptr, "minLength", k.Want))
+	case *kind.MaxItems:
+		*ps = append(*ps, problem(ptr, "maxItems", k.Want))
+	case *kind.MinItems:
+		*ps = append(*ps, problem(ptr, "minItems", k.Want))
+	case *kind.Minimum:
+		*ps = append(*ps, problem(ptr, "minimum", ratString(k.Want)))
+	case *kind.Maximum:
+		*ps = append(*ps, problem(ptr, "maximum", ratString(k.Want)))
+	case *kind.Pattern:
+		*ps = append(*ps, problem(ptr, "pattern", nil))
+	case *kind.UniqueItems:
+		*ps = append(*ps, problem(fmt.Sprintf("%s/%d", ptr, k.Duplicates[1]), "duplicate", nil))
+	case *kind.Format:
+		var fe *formatError
+		switch {
+		case errors.As(k.Err, &fe):
+			*ps = append(*ps, problem(ptr, fe.code, fe.want))
+		case k.Want == "date":
+			*ps = append(*ps, problem(ptr, "invalidDate", nil))
+		case k.Want == "date-time":
+			*ps = append(*ps, problem(ptr, "invalidDateTime", nil))
+		default:
+			*ps = append(*ps, problem(ptr, "format", k.Want))
+		}
+	default:
+		*ps = append(*ps, problem(ptr, "invalid", nil))
+	}
+}
+
+func pointerOf(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(escapePointer(t))
+	}
+	return b.String()
+}
+
+func joinValues(vs []any) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ratString(r *big.Rat) string {
+	if r == nil {
+		return ""
+	}
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	return r.FloatString(3)
+}

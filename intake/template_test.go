@@ -1,0 +1,228 @@
+package intake_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// TestEmbeddedTemplatesCompile checks every embedded template: it loads,
+// its schema and rules compile, and its form asks every answers field of the
+// schema exactly once, with the schema's options.
+func TestEmbeddedTemplatesCompile(t *testing.T) {
+	eng := mustEngine(t)
+	for _, tmpl := range eng.Registry().All() {
+		t.Run(tmpl.Key(), func(t *testing.T) {
+			props := answersProperties(t, tmpl)
+			var asked []string
+			for _, q := range tmpl.Form.Questions() {
+				asked = append(asked, q.Field)
+				if q.ID == "" {
+					t.Errorf("question %s has no agency question id", q.Field)
+				}
+				if q.Label.EN == "" {
+					t.Errorf("question %s has no English label", q.Field)
+				}
+				if enum := enumOf(props[q.Field]); enum != nil && len(q.Options) > 0 {
+					var opts []string
+					for _, o := range q.Options {
+						opts = append(opts, jsonString(t, o.Value))
+					}
+					sort.Strings(opts)
+					if diff := cmp.Diff(enum, opts); diff != "" {
+						t.Errorf("question %s options differ from the schema (-schema +form):\n%s", q.Field, diff)
+					}
+				}
+			}
+			var want []string
+			for p := range props {
+				want = append(want, p)
+			}
+			sort.Strings(want)
+			sort.Strings(asked)
+			if diff := cmp.Diff(want, asked); diff != "" {
+				t.Errorf("form fields differ from schema answers properties (-schema +form):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestNewTemplateFolderNeedsNoCode loads a template folder this program has
+// never seen, written by the test, and uses it end to end: schema, every
+// rule kind, and normalisation.
+func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "xx0001", "1.0")
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"template.json": `{
+  "template": "xx0001", "version": "1.0", "formNumber": "XX 1", "validFrom": "2027-01-01",
+  "title": {"sv": "Provintyg", "en": "Test certificate"}, "agency": "Test",
+  "rules": [
+    {"rule": "required", "fields": ["/answers/why"], "when": {"field": "/answers/kind", "equals": "OTHER"}},
+    {"rule": "forbidden", "fields": ["/answers/why"], "when": {"not": {"field": "/answers/kind", "equals": "OTHER"}}},
+    {"rule": "unique", "field": "/answers/spans", "key": "level"},
+    {"rule": "dateOrder", "field": "/answers/spans", "from": "start", "to": "end"},
+    {"rule": "noOverlap", "field": "/answers/spans", "from": "start", "to": "end"},
+    {"rule": "dateLimit", "field": "/answers/seen", "maxDays": 0},
+    {"rule": "codeList", "field": "/answers/dx/*/code", "list": "icd10se", "minLength": [{"prefix": "M", "length": 4}]}
+  ]
+}`,
+		"schema.json": `{
+  "type": "object", "additionalProperties": false,
+  "required": ["template", "version", "patient", "issuer", "signedAt", "answers"],
+  "properties": {
+    "template": {"const": "xx0001"}, "version": {"const": "1.0"},
+    "patient": {"type": "object"}, "issuer": {"type": "object"},
+    "signedAt": {"type": "string", "format": "date-time"},
+    "answers": {"type": "object", "additionalProperties": false, "required": ["kind", "dx"], "properties": {
+      "kind": {"enum": ["A", "OTHER"]}, "why": {"type": "string", "maxLength": 10},
+      "seen": {"type": "string", "format": "date"},
+      "dx": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}},
+      "spans": {"type": "array", "items": {"type": "object", "properties": {"level": {"enum": [1, 2]}, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"}}}}
+    }}
+  }
+}`,
+		"form.json": `{"sections": [{"id": "a", "title": {"sv": "A", "en": "A"}, "questions": [
+  {"id": "1", "field": "kind", "widget": "radio", "label": {"sv": "Typ", "en": "Kind"}, "options": [{"value": "A", "label": {"sv": "A", "en": "A"}}, {"value": "OTHER", "label": {"sv": "Annat", "en": "Other"}}]},
+  {"id": "1.1", "field": "why", "widget": "text", "label": {"sv": "Varför", "en": "Why"}, "dependsOn": {"field": "/answers/kind", "equals": "OTHER"}},
+  {"id": "2", "field": "seen", "widget": "date", "label": {"sv": "Sedd", "en": "Seen"}},
+  {"id": "3", "field": "dx", "widget": "diagnoses", "label": {"sv": "Diagnos", "en": "Diagnosis"}},
+  {"id": "4", "field": "spans", "widget": "group", "label": {"sv": "Spann", "en": "Spans"}}
+]}]}`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(folder, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := schemas.Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := intake.NewEngine(reg, icd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envelope := `{"template": "xx0001", "version": "1.0", "patient": {"id": "191212121212", "name": "T"}, "issuer": {"hsaId": "SE2321000016-1003", "name": "L", "role": "DOCTOR", "unit": {"hsaId": "SE2321000016-7P0C", "name": "U", "address": "A", "postalCode": "11459", "city": "C", "phone": "1"}}, "signedAt": "2026-11-20T10:00:00Z", "answers": %s}`
+	tests := []struct {
+		name    string
+		answers string
+		want    []string
+	}{
+		{"valid", `{"kind": "OTHER", "why": "x", "seen": "2026-11-20", "dx": [{"code": "m545", "description": "Ryggont"}], "spans": [{"level": 1, "start": "2026-11-01", "end": "2026-11-02"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-03"}]}`, nil},
+		{"every rule broken", `{"kind": "A", "why": "x", "seen": "2026-11-21", "dx": [{"code": "M54"}, {"code": "Q99.99"}], "spans": [{"level": 1, "start": "2026-11-05", "end": "2026-11-02"}, {"level": 1, "start": "2026-11-01", "end": "2026-11-03"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-04"}]}`,
+			[]string{"/answers/dx/0/code codeTooShort", "/answers/dx/1/code unknownCode", "/answers/seen dateInFuture", "/answers/spans/0/end dateBeforeStart", "/answers/spans/1/level duplicate", "/answers/spans/2/start overlap", "/answers/why notAllowed"}},
+		{"required when", `{"kind": "OTHER", "dx": [{"code": "M54.5"}]}`, []string{"/answers/why required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cert, err := eng.Intake([]byte(sprintf(envelope, tt.answers)), testNow)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Intake() = %v, want valid", err)
+				}
+				if got := cert.Diagnoses[0].Code; got != "M54.5" {
+					t.Errorf("diagnosis code = %q, want M54.5", got)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.want, codes(intake.ErrorProblems(err))); diff != "" {
+				t.Errorf("problems mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBrokenTemplatesAreRefused(t *testing.T) {
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		rules string
+	}{
+		{"unknown rule kind", `[{"rule": "sometimes", "field": "/answers/a"}]`},
+		{"required without fields", `[{"rule": "required"}]`},
+		{"unknown code list", `[{"rule": "codeList", "field": "/answers/a", "list": "icd9"}]`},
+		{"condition with two tests", `[{"rule": "required", "fields": ["/answers/a"], "when": {"field": "/answers/b", "equals": 1, "in": [1]}}]`},
+		{"pointer without slash", `[{"rule": "unique", "field": "answers/a"}]`},
+		{"bad severity", `[{"rule": "unique", "field": "/answers/a", "severity": "info"}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := filepath.Join(dir, "yy", "1.0")
+			os.MkdirAll(folder, 0o755)
+			os.WriteFile(filepath.Join(folder, "template.json"), []byte(`{"template": "yy", "version": "1.0", "formNumber": "Y", "validFrom": "2027-01-01", "title": {"sv": "Y", "en": "Y"}, "rules": `+tt.rules+`}`), 0o644)
+			os.WriteFile(filepath.Join(folder, "schema.json"), []byte(`{"type": "object"}`), 0o644)
+			os.WriteFile(filepath.Join(folder, "form.json"), []byte(`{"sections": [{"id": "a", "title": {"sv": "A", "en": "A"}, "questions": [{"id": "1", "field": "a", "widget": "text", "label": {"sv": "A", "en": "A"}}]}]}`), 0o644)
+			reg, err := schemas.Load(os.DirFS(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := intake.NewEngine(reg, icd, 0); err == nil {
+				t.Error("NewEngine() = nil error, want the broken rule refused")
+			}
+		})
+	}
+}
+
+// answersProperties returns the schema of each property of answers.
+func answersProperties(tb testing.TB, tmpl *schemas.Template) map[string]map[string]any {
+	tb.Helper()
+	var s struct {
+		Properties struct {
+			Answers struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"answers"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(tmpl.Schema, &s); err != nil {
+		tb.Fatal(err)
+	}
+	return s.Properties.Answers.Properties
+}
+
+// enumOf returns the sorted enum of a property, or of its array items.
+func enumOf(prop map[string]any) []string {
+	if items, ok := prop["items"].(map[string]any); ok {
+		prop = items
+	}
+	enum, ok := prop["enum"].([]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, v := range enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func jsonString(tb testing.TB, v any) string {
+	tb.Helper()
+	switch v.(type) {
+	case string, float64:
+		return fmt.Sprint(v)
+	}
+	tb.Fatalf("option value %v is neither string nor number", v)
+	return ""
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

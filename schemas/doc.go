@@ -1,0 +1,11 @@
+// Package schemas owns the certificate templates as data: one folder per
+// template version (schema.json, form.json, template.json), the reference code
+// lists they name (ICD-10-SE), and the loader that reads them into a Registry.
+//
+// Adding a template or a new version of one means adding a folder
+// <template>/<version>/ here; no Go code changes. The package knows the shape
+// of the files but not what the rules mean: package intake compiles the JSON
+// Schemas and implements the rule vocabulary.
+//
+// It imports nothing of ours, and no third-party package.
+package schemas

@@ -1,0 +1,377 @@
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+)
+
+// embedded holds every template version folder and the code lists. The
+// pattern picks up new template folders without any change here.
+//
+//go:embed */*/*.json codes
+var embedded embed.FS
+
+// Embedded returns the file system of templates compiled into the binary.
+func Embedded() fs.FS { return embedded }
+
+// ICD10SE returns the embedded ICD-10-SE code lists (digit3.txt, digit4.txt,
+// digit5.txt: CODE \t DAGGER-OR-STAR \t TITLE).
+func ICD10SE() fs.FS {
+	sub, err := fs.Sub(embedded, "codes/icd10se")
+	if err != nil {
+		panic(err) // the directory is embedded above; this cannot fail at run time
+	}
+	return sub
+}
+
+// Text is a string in Swedish and English.
+type Text struct {
+	SV string `json:"sv"`
+	EN string `json:"en"`
+}
+
+// In returns the text in lang ("en" gives English, anything else Swedish),
+// falling back to Swedish when the English text is empty.
+func (t Text) In(lang string) string {
+	if lang == "en" && t.EN != "" {
+		return t.EN
+	}
+	return t.SV
+}
+
+// Template is one version of one certificate template, as read from its folder.
+type Template struct {
+	// ID is the template's name on the wire, such as "fk7804".
+	ID string `json:"template"`
+	// Version is the template version on the wire, such as "2.0".
+	Version string `json:"version"`
+	// Title is the certificate's name as printed on the form.
+	Title Text `json:"title"`
+	// FormNumber is the agency's form number, such as "FK 7804".
+	FormNumber string `json:"formNumber"`
+	// ValidFrom is the first day (YYYY-MM-DD) this version may be used.
+	ValidFrom string `json:"validFrom"`
+	// Agency is the authority that designed the template.
+	Agency string `json:"agency"`
+	// Rules are the checks JSON Schema cannot express, in the rule vocabulary
+	// that package intake implements.
+	Rules []Rule `json:"rules"`
+	// EmployerCopy lists the answers fields that may be shown on a copy for
+	// the employer; empty means the template has no employer copy.
+	EmployerCopy []string `json:"employerCopy,omitempty"`
+
+	// Schema is the raw JSON Schema (draft 2020-12) of a submission.
+	Schema json.RawMessage `json:"-"`
+	// Form is the form definition: sections and questions in order.
+	Form Form `json:"-"`
+}
+
+// Key returns "template/version", the registry's key for t.
+func (t *Template) Key() string { return t.ID + "/" + t.Version }
+
+// Rule is one declared rule. Which fields are used depends on Rule (the
+// kind); package intake documents and checks them.
+type Rule struct {
+	Rule      string         `json:"rule"`
+	Field     string         `json:"field,omitempty"`
+	Fields    []string       `json:"fields,omitempty"`
+	Key       string         `json:"key,omitempty"`
+	When      *Condition     `json:"when,omitempty"`
+	List      string         `json:"list,omitempty"`
+	MinLength []PrefixLength `json:"minLength,omitempty"`
+	From      string         `json:"from,omitempty"`
+	To        string         `json:"to,omitempty"`
+	MinDays   *int           `json:"minDays,omitempty"`
+	MaxDays   *int           `json:"maxDays,omitempty"`
+	Severity  string         `json:"severity,omitempty"`
+	Code      string         `json:"code,omitempty"`
+}
+
+// PrefixLength says that codes starting with Prefix need at least Length
+// characters (not counting a dot).
+type PrefixLength struct {
+	Prefix string `json:"prefix"`
+	Length int    `json:"length"`
+}
+
+// Condition is a test on a submission, used by rules ("when") and by form
+// questions ("dependsOn"). Exactly one of the forms is set: Field with
+// Equals, In or Present; Not; AllOf; AnyOf. Field is a JSON Pointer in which
+// "*" matches every array element; the test holds if any match passes.
+type Condition struct {
+	Field   string       `json:"field,omitempty"`
+	Equals  any          `json:"equals,omitempty"`
+	In      []any        `json:"in,omitempty"`
+	Present *bool        `json:"present,omitempty"`
+	Not     *Condition   `json:"not,omitempty"`
+	AllOf   []*Condition `json:"allOf,omitempty"`
+	AnyOf   []*Condition `json:"anyOf,omitempty"`
+}
+
+// Form is a template's form definition.
+type Form struct {
+	Sections []Section `json:"sections"`
+}
+
+// Section is a titled group of questions, in the order of the paper form.
+type Section struct {
+	ID        string     `json:"id"`
+	Title     Text       `json:"title"`
+	Questions []Question `json:"questions"`
+}
+
+// Question is one question of a form, bound to one field of answers (or,
+// inside Items, to one field of a repeated item).
+type Question struct {
+	// ID is the agency's question id, such as "1.3"; empty inside Items.
+	ID string `json:"id,omitempty"`
+	// Field is the property name in answers (or in the item).
+	Field string `json:"field"`
+	// Widget is the kind of input: checkbox, yesNo, text, textarea, integer,
+	// date, radio, checkboxGroup, checkboxDates, diagnoses, periods,
+	// textWithCodes, areaTexts, group.
+	Widget    string     `json:"widget"`
+	Label     Text       `json:"label"`
+	Help      *Text      `json:"help,omitempty"`
+	Options   []Option   `json:"options,omitempty"`
+	DependsOn *Condition `json:"dependsOn,omitempty"`
+	Items     []Question `json:"items,omitempty"`
+	MaxItems  int        `json:"maxItems,omitempty"`
+}
+
+// Option is one choice of an option widget. Value is a string or a number,
+// as in the schema's enum.
+type Option struct {
+	Value any  `json:"value"`
+	Label Text `json:"label"`
+}
+
+// Widgets lists the widget kinds a form definition may use.
+var widgets = map[string]bool{
+	"checkbox": true, "yesNo": true, "text": true, "textarea": true, "integer": true,
+	"date": true, "radio": true, "checkboxGroup": true, "checkboxDates": true,
+	"diagnoses": true, "periods": true, "textWithCodes": true, "areaTexts": true, "group": true,
+}
+
+// Questions returns every top-level question of the form, in order.
+func (f Form) Questions() []Question {
+	var qs []Question
+	for _, s := range f.Sections {
+		qs = append(qs, s.Questions...)
+	}
+	return qs
+}
+
+// QuestionByWidget returns the first question with the given widget kind.
+func (f Form) QuestionByWidget(widget string) (Question, bool) {
+	for _, q := range f.Questions() {
+		if q.Widget == widget {
+			return q, true
+		}
+	}
+	return Question{}, false
+}
+
+// Registry is the set of known template versions.
+type Registry struct {
+	list  []*Template
+	byKey map[string]*Template
+}
+
+// Lookup returns the template version, if known.
+func (r *Registry) Lookup(template, version string) (*Template, bool) {
+	t, ok := r.byKey[template+"/"+version]
+	return t, ok
+}
+
+// HasTemplate reports whether any version of template is known.
+func (r *Registry) HasTemplate(template string) bool {
+	for _, t := range r.list {
+		if t.ID == template {
+			return true
+		}
+	}
+	return false
+}
+
+// All returns every template version, sorted by template and version.
+func (r *Registry) All() []*Template { return r.list }
+
+var (
+	namePattern    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+	versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
+	datePattern    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// Load reads every template version folder <template>/<version>/ of fsys
+// that holds a template.json. It checks the files' shape (strict JSON, no
+// unknown keys, folder names matching the contents, known widget kinds) but
+// not the meaning of schemas and rules; intake does that when it compiles.
+func Load(fsys fs.FS) (*Registry, error) {
+	manifests, err := fs.Glob(fsys, "*/*/template.json")
+	if err != nil {
+		return nil, fmt.Errorf("schemas: %w", err)
+	}
+	reg := &Registry{byKey: map[string]*Template{}}
+	for _, m := range manifests {
+		t, err := loadTemplate(fsys, path.Dir(m))
+		if err != nil {
+			return nil, fmt.Errorf("schemas: %s: %w", path.Dir(m), err)
+		}
+		reg.list = append(reg.list, t)
+		reg.byKey[t.Key()] = t
+	}
+	if len(reg.list) == 0 {
+		return nil, errors.New("schemas: no template folders (<template>/<version>/template.json) found")
+	}
+	sort.Slice(reg.list, func(i, j int) bool {
+		if reg.list[i].ID != reg.list[j].ID {
+			return reg.list[i].ID < reg.list[j].ID
+		}
+		return compareVersions(reg.list[i].Version, reg.list[j].Version) < 0
+	})
+	return reg, nil
+}
+
+// MustLoadEmbedded loads the templates compiled into the binary. It panics if
+// they do not load, which a test guarantees cannot happen in a release.
+func MustLoadEmbedded() *Registry {
+	reg, err := Load(embedded)
+	if err != nil {
+		panic(err)
+	}
+	return reg
+}
+
+func loadTemplate(fsys fs.FS, dir string) (*Template, error) {
+	var t Template
+	if err := readStrict(fsys, path.Join(dir, "template.json"), &t); err != nil {
+		return nil, err
+	}
+	switch {
+	case !namePattern.MatchString(t.ID):
+		return nil, fmt.Errorf("template.json: template %q must be a lower-case name", t.ID)
+	case !versionPattern.MatchString(t.Version):
+		return nil, fmt.Errorf("template.json: version %q must look like 1.0", t.Version)
+	case dir != t.ID+"/"+t.Version:
+		return nil, fmt.Errorf("template.json names %s/%s but lives in folder %s", t.ID, t.Version, dir)
+	case t.Title.SV == "" || t.Title.EN == "":
+		return nil, errors.New("template.json: title needs sv and en")
+	case t.FormNumber == "":
+		return nil, errors.New("template.json: formNumber is required")
+	case !datePattern.MatchString(t.ValidFrom):
+		return nil, fmt.Errorf("template.json: validFrom %q must be YYYY-MM-DD", t.ValidFrom)
+	}
+	schema, err := fs.ReadFile(fsys, path.Join(dir, "schema.json"))
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(schema) {
+		return nil, errors.New("schema.json is not valid JSON")
+	}
+	t.Schema = schema
+	if err := readStrict(fsys, path.Join(dir, "form.json"), &t.Form); err != nil {
+		return nil, err
+	}
+	if err := checkForm(t.Form); err != nil {
+		return nil, fmt.Errorf("form.json: %w", err)
+	}
+	return &t, nil
+}
+
+func checkForm(f Form) error {
+	if len(f.Sections) == 0 {
+		return errors.New("no sections")
+	}
+	sections, fields := map[string]bool{}, map[string]bool{}
+	for _, s := range f.Sections {
+		if s.ID == "" || sections[s.ID] {
+			return fmt.Errorf("section id %q is empty or repeated", s.ID)
+		}
+		sections[s.ID] = true
+		if s.Title.SV == "" {
+			return fmt.Errorf("section %s: title needs sv", s.ID)
+		}
+		for _, q := range s.Questions {
+			if fields[q.Field] {
+				return fmt.Errorf("field %q is asked twice", q.Field)
+			}
+			fields[q.Field] = true
+			if err := checkQuestion(q); err != nil {
+				return fmt.Errorf("section %s: %w", s.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func checkQuestion(q Question) error {
+	if q.Field == "" {
+		return fmt.Errorf("question %q has no field", q.ID)
+	}
+	if !widgets[q.Widget] {
+		return fmt.Errorf("field %s: unknown widget %q", q.Field, q.Widget)
+	}
+	if q.Label.SV == "" {
+		return fmt.Errorf("field %s: label needs sv", q.Field)
+	}
+	for _, it := range q.Items {
+		if err := checkQuestion(it); err != nil {
+			return fmt.Errorf("field %s: %w", q.Field, err)
+		}
+	}
+	return nil
+}
+
+// readStrict decodes one JSON value from name into v, refusing unknown keys
+// and trailing data, so that a typo in a template is an error at start-up
+// rather than a silently ignored setting.
+func readStrict(fsys fs.FS, name string, v any) error {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: trailing data after the JSON value", name)
+	}
+	return nil
+}
+
+// compareVersions orders dotted version numbers numerically ("2.10" after "2.9").
+func compareVersions(a, b string) int {
+	for a != "" || b != "" {
+		var x, y int
+		x, a = leadingNumber(a)
+		y, b = leadingNumber(b)
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+func leadingNumber(s string) (int, string) {
+	n, i := 0, 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+	}
+	return n, s[i:]
+}
