@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -34,90 +34,92 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		return nil, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, malformed(dec, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	// jsontext refuses duplicate names and invalid UTF-8 by default.
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	if dec.PeekKind() != '{' {
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, malformed(err)
+		}
 		return nil, Errorf(EMALFORMED, "The body must be a JSON object.")
 	}
-	v, err := decodeObject(dec, "", 1)
+	v, err := decodeValue(dec)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, Errorf(EMALFORMED, "The body has data after the JSON object (offset %d).", dec.InputOffset())
 	}
-	return v, nil
+	return v.(map[string]any), nil
 }
 
-func decodeObject(dec *json.Decoder, ptr string, depth int) (map[string]any, error) {
-	if depth > maxDepth {
-		return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, ptr)
-	}
-	obj := map[string]any{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, malformed(dec, err)
-		}
-		key := tok.(string) // the decoder guarantees object keys are strings
-		p := ptr + "/" + escapePointer(key)
-		if _, dup := obj[key]; dup {
-			return nil, Errorf(EMALFORMED, "The key %s appears twice.", p)
-		}
-		v, err := decodeValue(dec, p, depth)
-		if err != nil {
-			return nil, err
-		}
-		obj[key] = v
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, malformed(dec, err)
-	}
-	return obj, nil
-}
-
-func decodeValue(dec *json.Decoder, ptr string, depth int) (any, error) {
-	tok, err := dec.Token()
+// decodeValue reads one value: objects as map[string]any, arrays as []any,
+// numbers as json.Number, and strings, bools and null as themselves.
+func decodeValue(dec *jsontext.Decoder) (any, error) {
+	tok, err := dec.ReadToken()
 	if err != nil {
-		return nil, malformed(dec, err)
+		return nil, malformed(err)
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil // string, json.Number, bool or nil
-	}
-	if d == '{' {
-		return decodeObject(dec, ptr, depth+1)
-	}
-	if depth+1 > maxDepth {
-		return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, ptr)
-	}
-	arr := []any{}
-	for i := 0; dec.More(); i++ {
-		v, err := decodeValue(dec, fmt.Sprintf("%s/%d", ptr, i), depth+1)
-		if err != nil {
-			return nil, err
+	switch tok.Kind() {
+	case '{':
+		if dec.StackDepth() > maxDepth {
+			return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, dec.StackPointer())
 		}
-		arr = append(arr, v)
+		obj := map[string]any{}
+		for dec.PeekKind() != '}' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return nil, malformed(err)
+			}
+			key := tok.String() // read before the next call voids tok
+			v, err := decodeValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			obj[key] = v
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, malformed(err)
+		}
+		return obj, nil
+	case '[':
+		if dec.StackDepth() > maxDepth {
+			return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, dec.StackPointer())
+		}
+		arr := []any{}
+		for dec.PeekKind() != ']' {
+			v, err := decodeValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, malformed(err)
+		}
+		return arr, nil
+	case '"':
+		return tok.String(), nil
+	case '0':
+		return json.Number(tok.String()), nil
+	case 't', 'f':
+		return tok.Bool(), nil
+	case 'n':
+		return nil, nil
 	}
-	if _, err := dec.Token(); err != nil { // the closing bracket
-		return nil, malformed(dec, err)
-	}
-	return arr, nil
+	return nil, Errorf(EMALFORMED, "The body is not valid JSON (offset %d).", dec.InputOffset())
 }
 
-func malformed(dec *json.Decoder, err error) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return Errorf(EMALFORMED, "The body is not valid JSON: %s (offset %d).", syn.Error(), syn.Offset)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+func malformed(err error) error {
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(EMALFORMED, "The body is not valid JSON: it ends too early.")
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		return Errorf(EMALFORMED, "The key %s appears twice.", syn.JSONPointer)
+	case errors.As(err, &syn):
+		return Errorf(EMALFORMED, "The body is not valid JSON at offset %d: %v.", syn.ByteOffset, syn.Err)
 	}
-	return Errorf(EMALFORMED, "The body is not valid JSON (offset %d).", dec.InputOffset())
+	return Errorf(EMALFORMED, "The body is not valid JSON: %v.", err)
 }
 
 // clean applies the free-text rules of the contract in place: every string

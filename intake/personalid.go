@@ -30,7 +30,9 @@ type PersonalID struct {
 // wrapped, so callers may compare with ==. When several apply, the first
 // in this list wins.
 var (
-	// ErrIDFormat means the id is not in one of the accepted forms.
+	// ErrIDFormat means the id is not in one of the accepted forms, or its
+	// birth number (the three digits before the check digit) is 000, which
+	// is never issued.
 	ErrIDFormat = errors.New("intake: personal id is not in the form YYYYMMDD-NNNN")
 	// ErrIDInterim means the id is an interim (reserve) number, which has a
 	// letter in the first position of its serial part.
@@ -52,8 +54,8 @@ var (
 // century is given and a '+' is accepted and ignored; a birth date after
 // today is ErrIDDate.
 //
-// Surrounding white space is trimmed; any other character outside the forms
-// is ErrIDFormat. The error is ErrIDFormat, ErrIDInterim, ErrIDDate or
+// Surrounding white space is trimmed; any other character outside the forms,
+// and the birth number 000 (only 001 to 999 are issued), is ErrIDFormat. The error is ErrIDFormat, ErrIDInterim, ErrIDDate or
 // ErrIDChecksum, the first that applies in that order.
 func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 	s = strings.TrimSpace(s)
@@ -74,7 +76,8 @@ func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 	default:
 		return PersonalID{}, ErrIDFormat
 	}
-	if !allDigits(date) || !allDigits(serial[1:]) || !(isDigit(serial[0]) || isLetter(serial[0])) {
+	if !allDigits(date) || !allDigits(serial[1:]) || !(isDigit(serial[0]) || isLetter(serial[0])) ||
+		serial[:3] == "000" {
 		return PersonalID{}, ErrIDFormat
 	}
 	if isLetter(serial[0]) {
@@ -110,11 +113,11 @@ func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 }
 
 // ValidPersonalID reports whether s is a canonical 12-digit number (as in
-// PersonalID.Number) with a real calendar date and a correct check digit.
-// Having no reference date, it does not check that the date is not in the
-// future.
+// PersonalID.Number) with a real calendar date, a birth number other than
+// 000 and a correct check digit. Having no reference date, it does not check
+// that the date is not in the future.
 func ValidPersonalID(s string) bool {
-	if len(s) != 12 || !allDigits(s) {
+	if len(s) != 12 || !allDigits(s) || s[8:11] == "000" {
 		return false
 	}
 	day, _ := realDay(atoi(s[6:8]))

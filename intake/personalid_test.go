@@ -197,9 +197,12 @@ func TestParsePersonalID(t *testing.T) {
 		{"short later this year is last century", "261231-1239", time.Time{}, ssn("192612311239", pidDate(1926, 12, 31))},
 		{"short without separator later this year", "2612311239", time.Time{}, ssn("192612311239", pidDate(1926, 12, 31))},
 		{"short plus later this year", "261231+1239", time.Time{}, ssn("182612311239", pidDate(1826, 12, 31))},
+		{"birth number 001", "20150916-0014", time.Time{}, ssn("201509160014", pidDate(2015, 9, 16))},
 		{"short 99 is last century", "991231-1231", time.Time{}, ssn("199912311231", pidDate(1999, 12, 31))},
 		{"samordningsnummer long", "197302889931", time.Time{}, con("197302889931", pidDate(1973, 2, 28))},
 		{"samordningsnummer short", "730288-9931", time.Time{}, con("197302889931", pidDate(1973, 2, 28))},
+		{"samordningsnummer day 61", "730161-1237", time.Time{}, con("197301611237", pidDate(1973, 1, 1))},
+		{"samordningsnummer day 91", "19730191-1231", time.Time{}, con("197301911231", pidDate(1973, 1, 31))},
 		{"samordningsnummer leap day", "20040289-1238", time.Time{}, con("200402891238", pidDate(2004, 2, 29))},
 		{"leap day 2000", "20000229-1235", time.Time{}, ssn("200002291235", pidDate(2000, 2, 29))},
 		{"leap day short", "000229-1235", time.Time{}, ssn("200002291235", pidDate(2000, 2, 29))},
@@ -265,6 +268,11 @@ func TestParsePersonalIDErrors(t *testing.T) {
 		{"non-ASCII digit", "19121212-121\u0662", ErrIDFormat},
 		{"inner space beats interim", "20000101 T220", ErrIDFormat},
 		{"trailing garbage", "19121212-1212x", ErrIDFormat},
+		// Birth number 000 is never issued; the shared test data counts
+		// 20150916-0006 (check digit right) as invalid for this reason.
+		{"birth number 000", "20150916-0006", ErrIDFormat},
+		{"birth number 000 short", "1509160006", ErrIDFormat},
+		{"birth number 000 beats date", "20151316-0006", ErrIDFormat},
 
 		{"interim long", "20000101T220", ErrIDInterim},
 		{"interim separated long", "20000101-T220", ErrIDInterim},
@@ -336,6 +344,7 @@ func TestValidPersonalID(t *testing.T) {
 		{"000001011234", false},  // year 0
 		{"20000101T220", false},  // interim
 		{"19121212121A", false},
+		{"201509160006", false}, // birth number 000
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

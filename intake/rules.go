@@ -3,7 +3,6 @@ package intake
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"strings"
 
 	"github.com/intyg/intyg/schemas"
@@ -261,28 +260,25 @@ func parentExists(doc any, toks []string) (map[string]any, bool) {
 // jsonEqual compares a decoded document value (strings, json.Number, bools)
 // with a value from a template (strings, float64, bools).
 func jsonEqual(a, b any) bool {
-	ra, aNum := number(a)
-	rb, bNum := number(b)
+	x, aNum := number(a)
+	y, bNum := number(b)
 	if aNum || bNum {
-		return aNum && bNum && ra.Cmp(rb) == 0
+		return aNum && bNum && x == y
 	}
 	return a == b
 }
 
-func number(v any) (*big.Rat, bool) {
-	var s string
+func number(v any) (float64, bool) {
 	switch v := v.(type) {
 	case json.Number:
-		s = v.String()
+		f, err := v.Float64()
+		return f, err == nil
 	case float64:
-		s = fmt.Sprint(v)
+		return v, true
 	case int:
-		s = fmt.Sprint(v)
-	default:
-		return nil, false
+		return float64(v), true
 	}
-	r, ok := new(big.Rat).SetString(s)
-	return r, ok
+	return 0, false
 }
 
 // apply runs the rule on doc; today is the signing day (zero if unknown).

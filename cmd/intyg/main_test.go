@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/intyg/intyg/web"
+)
+
+// runCmd runs the program with args and returns its exit code and output.
+func runCmd(tb testing.TB, stdin string, args ...string) (int, string, string) {
+	tb.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(string) string { return "" }
+	code, err := run(context.Background(), append([]string{"intyg"}, args...), getenv, strings.NewReader(stdin), &stdout, &stderr)
+	if err != nil {
+		stderr.WriteString(err.Error())
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+func examples(tb testing.TB, pattern string) []string {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "fk7804", pattern))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no examples match %s", pattern)
+	}
+	var out []string
+	for _, f := range files {
+		if filepath.Base(f) != "expected.json" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	valid := examples(t, "valid/*.json")
+	invalid := examples(t, "invalid/*.json")
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"valid files", valid, exitOK},
+		{"one invalid among valid", append([]string{valid[0]}, invalid[0]), exitInvalid},
+		{"missing file", []string{"no-such-file.json"}, exitUsage},
+		{"no files", nil, exitUsage},
+		{"bad format flag", []string{"--format", "xml", valid[0]}, exitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, "", append([]string{"validate"}, tt.args...)...)
+			if code != tt.want {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestValidatePrintsRecord(t *testing.T) {
+	f := examples(t, "valid/*.json")[0]
+	code, stdout, stderr := runCmd(t, "", "validate", f)
+	if code != exitOK {
+		t.Fatalf("exit code %d: %s", code, stderr)
+	}
+	var rec struct {
+		Template string
+		Patient  struct{ ID, IDKind string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &rec); err != nil {
+		t.Fatalf("output is not a record: %v\n%s", err, stdout)
+	}
+	if rec.Template != "fk7804" || len(rec.Patient.ID) != 12 || rec.Patient.IDKind == "" {
+		t.Errorf("record = %+v, want fk7804 with a 12-digit patient id and its kind", rec)
+	}
+}
+
+func TestValidateStdinJSONProblemDocument(t *testing.T) {
+	f := examples(t, "invalid/*.json")[0]
+	body, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"sv", "en"} {
+		code, stdout, _ := runCmd(t, string(body), "validate", "--format", "json", "--lang", lang, "-")
+		if code != exitInvalid {
+			t.Fatalf("exit code = %d, want %d", code, exitInvalid)
+		}
+		var doc web.ProblemDocument
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("not a problem document: %v\n%s", err, stdout)
+		}
+		if doc.Status != 422 || len(doc.Errors) == 0 || doc.Errors[0].Pointer == "" || doc.Errors[0].Code == "" || doc.Errors[0].Message == "" {
+			t.Errorf("problem document = %+v, want 422 with pointer, code and message", doc)
+		}
+	}
+	code, stdout, _ := runCmd(t, "[1,2]", "validate", "--format", "json", "-")
+	if code != exitInvalid || !strings.Contains(stdout, `"status": 400`) {
+		t.Errorf("array body: exit %d, output %s; want exit 1 and a 400 problem document", code, stdout)
+	}
+}
+
+func TestTemplatesCommand(t *testing.T) {
+	code, stdout, _ := runCmd(t, "", "templates")
+	if code != exitOK || !strings.Contains(stdout, "fk7804") || !strings.Contains(stdout, "FK 7804") {
+		t.Errorf("templates: exit %d, output %q", code, stdout)
+	}
+}
