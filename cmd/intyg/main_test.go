@@ -112,3 +112,19 @@ func TestTemplatesCommand(t *testing.T) {
 		t.Errorf("templates: exit %d, output %q", code, stdout)
 	}
 }
+
+// TestValidateWithICDEdition loads a (tiny) ICD-10-SE edition from a
+// directory: codes missing from it are then refused.
+func TestValidateWithICDEdition(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"digit3.txt": "A00\t\tKolera\n", "digit4.txt": "A000\t\tKolera orsakad av Vibrio cholerae 01, biovar cholerae\n", "digit5.txt": ""} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := examples(t, "valid/full-time-one-period.json")[0]
+	code, stdout, _ := runCmd(t, "", "validate", "--icd10se", dir, "--format", "json", f)
+	if code != exitInvalid || !strings.Contains(stdout, "unknownCode") {
+		t.Errorf("exit %d, output %s; want the example's diagnosis refused as unknownCode", code, stdout)
+	}
+}

@@ -1,0 +1,75 @@
+package schemas_test
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/intyg/intyg/schemas"
+)
+
+func TestEmbeddedTemplatesLoad(t *testing.T) {
+	reg, err := schemas.Load(schemas.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, ok := reg.Lookup("fk7804", "2.0")
+	if !ok {
+		t.Fatal("fk7804 2.0 is not in the registry")
+	}
+	if tmpl.FormNumber != "FK 7804" || tmpl.Title.SV == "" || len(tmpl.Form.Sections) == 0 || len(tmpl.Rules) == 0 {
+		t.Errorf("fk7804 2.0 loaded incompletely: %+v", tmpl)
+	}
+	if !reg.HasTemplate("fk7804") || reg.HasTemplate("fk0000") {
+		t.Error("HasTemplate() is wrong")
+	}
+}
+
+func TestLoadRefusesBrokenFolders(t *testing.T) {
+	good := `{"template": "aa", "version": "1.0", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}, "rules": []}`
+	form := `{"sections": [{"id": "s", "title": {"sv": "S", "en": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X", "en": "X"}}]}]}`
+	tests := []struct {
+		name  string
+		files fstest.MapFS
+	}{
+		{"no templates", fstest.MapFS{}},
+		{"folder does not match", fstest.MapFS{
+			"aa/2.0/template.json": {Data: []byte(good)}, "aa/2.0/schema.json": {Data: []byte(`{}`)}, "aa/2.0/form.json": {Data: []byte(form)}}},
+		{"unknown key in template.json", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good[:len(good)-1] + `, "colour": "red"}`)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}},
+		{"schema not JSON", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{`)}, "aa/1.0/form.json": {Data: []byte(form)}}},
+		{"form missing", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}}},
+		{"unknown widget", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "slider", "label": {"sv": "X"}}]}]}`)}}},
+		{"field asked twice", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X"}}, {"id": "2", "field": "x", "widget": "text", "label": {"sv": "X"}}]}]}`)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := schemas.Load(tt.files); err == nil {
+				t.Error("Load() = nil error, want the folder refused")
+			}
+		})
+	}
+}
+
+func TestVersionsSortNumerically(t *testing.T) {
+	files := fstest.MapFS{}
+	for _, v := range []string{"2.10", "2.9", "10.0"} {
+		files["aa/"+v+"/template.json"] = &fstest.MapFile{Data: []byte(`{"template": "aa", "version": "` + v + `", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}}`)}
+		files["aa/"+v+"/schema.json"] = &fstest.MapFile{Data: []byte(`{}`)}
+		files["aa/"+v+"/form.json"] = &fstest.MapFile{Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X"}}]}]}`)}
+	}
+	reg, err := schemas.Load(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tmpl := range reg.All() {
+		got = append(got, tmpl.Version)
+	}
+	if want := []string{"2.9", "2.10", "10.0"}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("versions = %v, want %v", got, want)
+	}
+}
