@@ -1,0 +1,89 @@
+package intake
+
+import "time"
+
+// Role is what a token may do.
+type Role string
+
+// Roles of API tokens.
+const (
+	// RoleClinic submits certificates and reads those its own unit submitted.
+	RoleClinic Role = "clinic"
+	// RoleCaseworker reads and searches every certificate.
+	RoleCaseworker Role = "caseworker"
+	// RoleAdmin manages tokens and reads the access log and metrics.
+	RoleAdmin Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	return r == RoleClinic || r == RoleCaseworker || r == RoleAdmin
+}
+
+// Token is an API credential. Its secret is shown once and stored only as a
+// SHA-256 hash.
+type Token struct {
+	// ID is the token's public id, for logs and revocation.
+	ID string `json:"id"`
+	// Role is what the token may do.
+	Role Role `json:"role"`
+	// UnitHSAID is the care unit a clinic token submits for.
+	UnitHSAID string `json:"unitHsaId,omitempty"`
+	// Name says whose token it is, for people reading the access log.
+	Name string `json:"name,omitempty"`
+	// CreatedAt is when the token was made.
+	CreatedAt time.Time `json:"createdAt"`
+	// RevokedAt is when the token was revoked, or zero.
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
+}
+
+// AuditEntry records one access to patient data: who, when, what, from where.
+type AuditEntry struct {
+	ID int64 `json:"id"`
+	// At is when the access happened (UTC); set by the store.
+	At time.Time `json:"at"`
+	// TokenID and Role identify who.
+	TokenID string `json:"tokenId"`
+	Role    Role   `json:"role"`
+	// Action is what was done: "certificate.read", "certificate.search", "certificate.pdf".
+	Action string `json:"action"`
+	// CertificateID is the certificate read, if one was.
+	CertificateID string `json:"certificateId,omitempty"`
+	// PatientID is the patient whose data was read or searched for (12 digits).
+	PatientID string `json:"patientId,omitempty"`
+	// Query is the search's filter, without identity numbers.
+	Query string `json:"query,omitempty"`
+	// RemoteAddr is where the request came from.
+	RemoteAddr string `json:"remoteAddr"`
+}
+
+// AuditFilter selects audit entries; nil fields do not filter.
+type AuditFilter struct {
+	PatientID     *string
+	CertificateID *string
+	TokenID       *string
+	Since         *time.Time
+	// Cursor continues a previous page; Limit bounds the page (default 50).
+	Cursor string
+	Limit  int
+}
+
+// CertificateFilter selects certificates; nil fields do not filter. Results
+// are newest first.
+type CertificateFilter struct {
+	PatientID     *string // 12-digit form
+	Template      *string
+	Status        *Status
+	UnitHSAID     *string
+	ReceivedSince *time.Time
+	// Cursor continues a previous page; Limit bounds the page (default 50, at most 500).
+	Cursor string
+	Limit  int
+}
+
+// Idempotency names a client's retry key: the same Scope and Key with the
+// same body is the same submission.
+type Idempotency struct {
+	Scope string
+	Key   string
+}

@@ -1,0 +1,250 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// CreateCertificate stores an accepted certificate with the exact bytes that
+// were submitted. It sets c.ID, c.Status, c.ReceivedAt and c.SHA256, and
+// returns only once the certificate is durably committed.
+//
+// With an idempotency key: if the scope already stored a certificate under
+// the key with the same bytes, that certificate is returned and replay is
+// true; with different bytes it returns ECONFLICT and stores nothing.
+func (db *DB) CreateCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
+	stored, replay, err := db.createCertificate(ctx, c, submitted, idem)
+	if isUniqueViolation(err) {
+		// Another instance stored the same key between our check and our
+		// insert; now the check finds it.
+		stored, replay, err = db.createCertificate(ctx, c, submitted, idem)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: create certificate: %w", err)
+	}
+	return stored, replay, nil
+}
+
+func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (stored *intake.Certificate, replay bool, err error) {
+	sum := sha256.Sum256(submitted)
+	c.SHA256 = hex.EncodeToString(sum[:])
+	c.Status = intake.StatusReceived
+	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if idem != nil && idem.Key != "" {
+			prior, err := db.findByIdempotencyKey(ctx, tx, *idem)
+			if err == nil {
+				if prior.SHA256 != c.SHA256 {
+					return intake.Errorf(intake.ECONFLICT, "The Idempotency-Key was already used with a different body.")
+				}
+				stored, replay = prior, true
+				return nil
+			}
+			if intake.ErrorCode(err) != intake.ENOTFOUND {
+				return err
+			}
+		}
+		c.ID = newID()
+		c.ReceivedAt = db.now()
+		if err := db.insertCertificate(ctx, tx, c, submitted, idem); err != nil {
+			return err
+		}
+		stored = c
+		return nil
+	})
+	return stored, replay, err
+}
+
+func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) error {
+	record, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var scope, key any
+	if idem != nil && idem.Key != "" {
+		scope, key = idem.Scope, idem.Key
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`
+		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
+		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key,
+	); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`
+		INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
+		c.ID, string(c.Status), db.timeArg(c.ReceivedAt), c.Issuer.HSAID,
+	); err != nil {
+		return err
+	}
+	if c.SickLeave != nil {
+		for _, p := range c.SickLeave.Periods {
+			if _, err := tx.ExecContext(ctx, db.rebind(`
+				INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES (?, ?, ?, ?, ?)`),
+				c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String(),
+			); err != nil {
+				return err
+			}
+		}
+	}
+	for i, d := range c.Diagnoses {
+		if _, err := tx.ExecContext(ctx, db.rebind(`
+			INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES (?, ?, ?)`),
+			c.ID, i, d.Code,
+		); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// certificateColumns are the columns scanCertificate reads, in order.
+const certificateColumns = `id, status, record, sha256, received_at, idempotency_key`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
+	var (
+		c          intake.Certificate
+		id, status string
+		record     []byte
+		sha        string
+		received   time.Time
+		key        sql.NullString
+	)
+	if err := row.Scan(&id, &status, &record, &sha, timeValue{&received}, &key); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(record, &c); err != nil {
+		return nil, fmt.Errorf("certificate %s: record: %w", id, err)
+	}
+	c.ID, c.Status, c.SHA256, c.ReceivedAt, c.IdempotencyKey = id, intake.Status(status), sha, received, key.String
+	return &c, nil
+}
+
+func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) (*intake.Certificate, error) {
+	row := tx.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
+	c, err := db.scanCertificate(row)
+	return c, notFound(err, "No certificate under that idempotency key.")
+}
+
+// FindCertificateByID returns a certificate. Returns ENOTFOUND if there is
+// no certificate with that id.
+func (db *DB) FindCertificateByID(ctx context.Context, id string) (*intake.Certificate, error) {
+	row := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE id = ?`), id)
+	c, err := db.scanCertificate(row)
+	if err != nil {
+		return nil, fmt.Errorf("store: find certificate %s: %w", id, notFound(err, "Certificate not found."))
+	}
+	return c, nil
+}
+
+// FindSubmission returns the exact bytes submitted for a certificate.
+// Returns ENOTFOUND if there is no certificate with that id.
+func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
+	var b []byte
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT submitted FROM certificates WHERE id = ?`), id).Scan(&b)
+	if err != nil {
+		return nil, fmt.Errorf("store: find submission %s: %w", id, notFound(err, "Certificate not found."))
+	}
+	return b, nil
+}
+
+// FindCertificates returns the certificates matching f, newest first, and a
+// cursor for the next page ("" on the last page). Returns EINVALID for a
+// cursor it did not make.
+func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error) {
+	var where []string
+	var args []any
+	if f.PatientID != nil {
+		where, args = append(where, "patient_id = ?"), append(args, *f.PatientID)
+	}
+	if f.Template != nil {
+		where, args = append(where, "template = ?"), append(args, *f.Template)
+	}
+	if f.Status != nil {
+		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+	}
+	if f.UnitHSAID != nil {
+		where, args = append(where, "unit_hsa_id = ?"), append(args, *f.UnitHSAID)
+	}
+	if f.ReceivedSince != nil {
+		where, args = append(where, "received_at >= ?"), append(args, db.timeArg(*f.ReceivedSince))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
+		args = append(args, db.timeArg(at), db.timeArg(at), id)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	q := `SELECT ` + certificateColumns + ` FROM certificates`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(` ORDER BY received_at DESC, id DESC LIMIT %d`, limit+1)
+	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: find certificates: %w", err)
+	}
+	defer rows.Close()
+	var out []*intake.Certificate
+	for rows.Next() {
+		c, err := db.scanCertificate(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: find certificates: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("store: find certificates: %w", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(last.ReceivedAt, last.ID)
+	}
+	return out, next, nil
+}
+
+// CountCertificates returns how many certificates are stored.
+func (db *DB) CountCertificates(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM certificates`).Scan(&n)
+	return n, err
+}
+
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(s string) (time.Time, string, error) {
+	bad := &intake.Error{Code: intake.EINVALID, Message: "The cursor is not valid.", Problems: intake.Problems{{Pointer: "/cursor", Code: "invalid", Message: "Ogiltig markör.", MessageEn: "The cursor is not valid."}}}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", bad
+	}
+	return t, id, nil
+}

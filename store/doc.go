@@ -1,0 +1,13 @@
+// Package store owns Intyg's durable state: certificates with their exact
+// submitted bytes, status events, sick-leave periods and diagnoses (kept
+// queryable per patient), API tokens, and the access log. One implementation
+// over database/sql serves SQLite (modernc.org/sqlite, the default) and
+// PostgreSQL (pgx); versioned migrations for both are embedded and applied
+// by goose at Open.
+//
+// Writes go through a group-commit writer: concurrent writes are batched
+// into one transaction and one fsync, each in its own savepoint, and a
+// caller returns only after the commit is durable.
+//
+// store imports intake (for the domain types) and nothing else of ours.
+package store

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/intyg/intyg/intake"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Drivers Open accepts.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// timeLayout is how SQLite stores times: UTC, fixed width, so that text
+// order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// DB is Intyg's database. It is safe for concurrent use.
+type DB struct {
+	dialect string
+	read    *sql.DB // queries; for SQLite a pool of readers beside the one writer
+	write   *sql.DB // the group-commit writer's connection(s)
+	writer  *writer
+
+	// Now is the clock; tests may replace it before use.
+	Now func() time.Time
+}
+
+// Open connects to the database, applies the embedded migrations and starts
+// the group-commit writer. driver is SQLite (dsn: a file path; its directory
+// is created) or Postgres (dsn: a pgx connection string). Open refuses a
+// database that has migrations this binary does not know.
+func Open(ctx context.Context, driver, dsn string) (*DB, error) {
+	db := &DB{dialect: driver, Now: time.Now}
+	var err error
+	switch driver {
+	case SQLite:
+		if dsn == "" || strings.Contains(dsn, "?") {
+			return nil, fmt.Errorf("store: open: sqlite needs a plain file path, got %q", dsn)
+		}
+		// WAL lets readers run beside the writer; synchronous=FULL makes each
+		// commit durable before it returns.
+		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		if db.write, err = sql.Open("sqlite", conn); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		db.write.SetMaxOpenConns(1)
+		if db.read, err = sql.Open("sqlite", conn); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		db.read.SetMaxOpenConns(8)
+	case Postgres:
+		if db.read, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		db.read.SetMaxOpenConns(16)
+		db.write = db.read
+	default:
+		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	db.writer = newWriter(db.write)
+	return db, nil
+}
+
+// migrate applies the embedded migrations of the dialect in order, each in
+// its own transaction, and refuses a database newer than this binary.
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect)
+	if err != nil {
+		return err
+	}
+	dialect := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, db.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if current, err := p.GetDBVersion(ctx); err == nil {
+		sources := p.ListSources()
+		if known := sources[len(sources)-1].Version; current > known {
+			return fmt.Errorf("store: the database is at migration %d but this binary knows only up to %d; run a newer intyg", current, known)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close stops the writer after the writes under way and closes the database.
+func (db *DB) Close() error {
+	if db.writer != nil {
+		db.writer.close()
+	}
+	return db.closeConns()
+}
+
+func (db *DB) closeConns() error {
+	err := db.read.Close()
+	if db.write != db.read {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
+
+// Dialect returns SQLite or Postgres.
+func (db *DB) Dialect() string { return db.dialect }
+
+// now returns the clock's time in UTC at microsecond precision, which both
+// databases store exactly.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// rebind turns ? placeholders into $1, $2 … for PostgreSQL.
+func (db *DB) rebind(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// timeArg is how a time is passed to the database.
+func (db *DB) timeArg(t time.Time) any {
+	if db.dialect == SQLite {
+		return t.UTC().Format(timeLayout)
+	}
+	return t.UTC()
+}
+
+// timeValue scans a time stored by either dialect.
+type timeValue struct{ t *time.Time }
+
+func (v timeValue) Scan(src any) error {
+	switch s := src.(type) {
+	case nil:
+		*v.t = time.Time{}
+	case time.Time:
+		*v.t = s.UTC()
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return err
+		}
+		*v.t = t.UTC()
+	case []byte:
+		return v.Scan(string(s))
+	default:
+		return fmt.Errorf("store: cannot scan %T as a time", src)
+	}
+	return nil
+}
+
+// newID returns a random, URL-safe id of 128 bits.
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// isUniqueViolation reports a unique-constraint error from either dialect.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound translates sql.ErrNoRows into ENOTFOUND.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return intake.Errorf(intake.ENOTFOUND, format, args...)
+	}
+	return err
+}
