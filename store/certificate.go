@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -125,7 +126,9 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 	if err := row.Scan(&id, &status, &record, &sha, timeValue{&received}, &key); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(record, &c); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(record))
+	dec.UseNumber() // answers keep their numbers as written
+	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("certificate %s: record: %w", id, err)
 	}
 	c.ID, c.Status, c.SHA256, c.ReceivedAt, c.IdempotencyKey = id, intake.Status(status), sha, received, key.String

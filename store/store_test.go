@@ -1,0 +1,277 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/internal/pgtest"
+	"github.com/intyg/intyg/schemas"
+	"github.com/intyg/intyg/store"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// dialects runs the same test against a real SQLite file and a real
+// PostgreSQL server.
+func dialects(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *store.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, func(t *testing.T) *store.DB {
+			return mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, func(t *testing.T) *store.DB {
+			return mustOpenDB(t, store.Postgres, pgtest.DSN(t))
+		})
+	})
+}
+
+func mustOpenDB(tb testing.TB, driver, dsn string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// mustCertificate runs an example through intake.
+func mustCertificate(tb testing.TB, example string) (*intake.Certificate, []byte) {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "examples", "fk7804", "valid", example))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := intake.NewEngine(schemas.MustLoadEmbedded(), icd, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := eng.Intake(b, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c, b
+}
+
+func TestCertificates(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		t.Run("create and find keep the exact bytes", func(t *testing.T) {
+			db := open(t)
+			c, body := mustCertificate(t, "part-time-steps-75-50-25.json")
+			stored, replay, err := db.CreateCertificate(ctx, c, body, nil)
+			if err != nil || replay {
+				t.Fatalf("CreateCertificate() = %v, replay %v", err, replay)
+			}
+			if stored.ID == "" || stored.Status != intake.StatusReceived || stored.ReceivedAt.IsZero() || len(stored.SHA256) != 64 {
+				t.Errorf("stored certificate lacks id, status, time or hash: %+v", stored)
+			}
+			got, err := db.FindCertificateByID(ctx, stored.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(stored, got); diff != "" {
+				t.Errorf("FindCertificateByID() mismatch (-want +got):\n%s", diff)
+			}
+			sub, err := db.FindSubmission(ctx, stored.ID)
+			if err != nil || string(sub) != string(body) {
+				t.Errorf("FindSubmission() = %d bytes, %v; want the %d submitted bytes", len(sub), err, len(body))
+			}
+		})
+		t.Run("not found", func(t *testing.T) {
+			db := open(t)
+			if _, err := db.FindCertificateByID(ctx, "nope"); intake.ErrorCode(err) != intake.ENOTFOUND {
+				t.Errorf("FindCertificateByID(nope) = %v, want ENOTFOUND", err)
+			}
+		})
+		t.Run("idempotency", func(t *testing.T) {
+			db := open(t)
+			c, body := mustCertificate(t, "full-time-one-period.json")
+			key := &intake.Idempotency{Scope: "SE2321000016-7P0C", Key: "k1"}
+			first, _, err := db.CreateCertificate(ctx, c, body, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c2, _ := mustCertificate(t, "full-time-one-period.json")
+			again, replay, err := db.CreateCertificate(ctx, c2, body, key)
+			if err != nil || !replay || again.ID != first.ID {
+				t.Errorf("retry = %v, replay %v, id %s; want the first certificate %s", err, replay, again.ID, first.ID)
+			}
+			c3, other := mustCertificate(t, "prognosis-unclear.json")
+			if _, _, err := db.CreateCertificate(ctx, c3, other, key); intake.ErrorCode(err) != intake.ECONFLICT {
+				t.Errorf("same key, other body = %v, want ECONFLICT", err)
+			}
+			c4, _ := mustCertificate(t, "full-time-one-period.json")
+			if _, replay, err := db.CreateCertificate(ctx, c4, body, &intake.Idempotency{Scope: "other-unit", Key: "k1"}); err != nil || replay {
+				t.Errorf("same key in another scope = %v, replay %v; want a new certificate", err, replay)
+			}
+			if n, _ := db.CountCertificates(ctx); n != 2 {
+				t.Errorf("%d certificates stored, want 2", n)
+			}
+		})
+		t.Run("concurrent retries with one key store one certificate", func(t *testing.T) {
+			db := open(t)
+			_, body := mustCertificate(t, "full-time-one-period.json")
+			key := &intake.Idempotency{Scope: "unit", Key: "same"}
+			ids := make([]string, 16)
+			var wg sync.WaitGroup
+			for i := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c, _ := mustCertificate(t, "full-time-one-period.json")
+					got, _, err := db.CreateCertificate(ctx, c, body, key)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					ids[i] = got.ID
+				}()
+			}
+			wg.Wait()
+			for _, id := range ids {
+				if id != ids[0] {
+					t.Fatalf("concurrent retries got different ids: %v", ids)
+				}
+			}
+			if n, _ := db.CountCertificates(ctx); n != 1 {
+				t.Errorf("%d certificates stored, want 1", n)
+			}
+		})
+		t.Run("filter and paginate newest first", func(t *testing.T) {
+			db := open(t)
+			clock := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+			db.Now = func() time.Time { clock = clock.Add(time.Second); return clock }
+			examples := []string{"full-time-one-period.json", "prognosis-unclear.json", "coordination-number.json", "infection-control-smittbararpenning.json", "all-optional-fields.json"}
+			var ids []string
+			for _, e := range examples {
+				c, body := mustCertificate(t, e)
+				s, _, err := db.CreateCertificate(ctx, c, body, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append([]string{s.ID}, ids...) // newest first
+			}
+			var got []string
+			cursor := ""
+			for page := 0; page < 10; page++ {
+				certs, next, err := db.FindCertificates(ctx, intake.CertificateFilter{Limit: 2, Cursor: cursor})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range certs {
+					got = append(got, c.ID)
+				}
+				if cursor = next; cursor == "" {
+					break
+				}
+			}
+			if diff := cmp.Diff(ids, got); diff != "" {
+				t.Errorf("pages mismatch (-want +got):\n%s", diff)
+			}
+			coord, _ := mustCertificate(t, "coordination-number.json")
+			certs, _, err := db.FindCertificates(ctx, intake.CertificateFilter{PatientID: &coord.Patient.ID})
+			if err != nil || len(certs) != 1 || certs[0].Patient.ID != coord.Patient.ID {
+				t.Errorf("filter by patient = %d certificates, %v; want 1", len(certs), err)
+			}
+			since := clock.Add(-2 * time.Second)
+			certs, _, _ = db.FindCertificates(ctx, intake.CertificateFilter{ReceivedSince: &since})
+			if len(certs) != 3 {
+				t.Errorf("received since = %d certificates, want 3", len(certs))
+			}
+			tmpl, status := "fk7804", intake.StatusRevoked
+			if certs, _, _ := db.FindCertificates(ctx, intake.CertificateFilter{Template: &tmpl}); len(certs) != 5 {
+				t.Errorf("template filter = %d, want 5", len(certs))
+			}
+			if certs, _, _ := db.FindCertificates(ctx, intake.CertificateFilter{Status: &status}); len(certs) != 0 {
+				t.Errorf("status revoked = %d, want 0", len(certs))
+			}
+			if _, _, err := db.FindCertificates(ctx, intake.CertificateFilter{Cursor: "garbage!"}); intake.ErrorCode(err) != intake.EINVALID {
+				t.Errorf("bad cursor = %v, want EINVALID", err)
+			}
+		})
+	})
+}
+
+func TestTokensAndAudit(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		secret, tok, err := db.CreateToken(ctx, intake.RoleClinic, "se2321000016-7p0c", "Journal system")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindTokenBySecret(ctx, secret)
+		if err != nil || got.ID != tok.ID || got.Role != intake.RoleClinic || got.UnitHSAID != "SE2321000016-7P0C" {
+			t.Errorf("FindTokenBySecret() = %+v, %v", got, err)
+		}
+		if _, err := db.FindTokenBySecret(ctx, secret+"x"); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
+			t.Errorf("wrong secret = %v, want EUNAUTHORIZED", err)
+		}
+		if _, _, err := db.CreateToken(ctx, intake.RoleClinic, "", ""); intake.ErrorCode(err) != intake.EINVALID {
+			t.Errorf("clinic token without unit = %v, want EINVALID", err)
+		}
+		if _, _, err := db.CreateToken(ctx, "root", "", ""); intake.ErrorCode(err) != intake.EINVALID {
+			t.Errorf("unknown role = %v, want EINVALID", err)
+		}
+		if err := db.RevokeToken(ctx, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindTokenBySecret(ctx, secret); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
+			t.Errorf("revoked token = %v, want EUNAUTHORIZED", err)
+		}
+		if err := db.RevokeToken(ctx, tok.ID); intake.ErrorCode(err) != intake.ENOTFOUND {
+			t.Errorf("revoke twice = %v, want ENOTFOUND", err)
+		}
+
+		for i := 0; i < 3; i++ {
+			e := &intake.AuditEntry{TokenID: tok.ID, Role: intake.RoleCaseworker, Action: "certificate.read", CertificateID: fmt.Sprint("c", i), PatientID: "191212121212", RemoteAddr: "127.0.0.1"}
+			if err := db.CreateAuditEntry(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pid := "191212121212"
+		entries, next, err := db.FindAuditEntries(ctx, intake.AuditFilter{PatientID: &pid, Limit: 2})
+		if err != nil || len(entries) != 2 || next == "" || entries[0].CertificateID != "c2" {
+			t.Fatalf("FindAuditEntries() = %d entries, next %q, %v", len(entries), next, err)
+		}
+		rest, next, err := db.FindAuditEntries(ctx, intake.AuditFilter{PatientID: &pid, Cursor: next})
+		if err != nil || len(rest) != 1 || next != "" || rest[0].CertificateID != "c0" || rest[0].At.IsZero() {
+			t.Errorf("second page = %+v, next %q, %v", rest, next, err)
+		}
+	})
+}
+
+func TestOpenRefusesNewerDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "intyg.db")
+	db := mustOpenDB(t, store.SQLite, path)
+	db.Close()
+	raw, err := store.Open(context.Background(), store.SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	// Pretend a newer binary applied migration 99.
+	if err := store.ExecSQLite(path, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Open(context.Background(), store.SQLite, path); err == nil {
+		t.Error("Open() accepted a database with an unknown migration")
+	}
+}
