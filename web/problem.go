@@ -33,13 +33,15 @@ var statuses = map[string]struct {
 	typ    string
 	title  string
 }{
-	intake.EINVALID:      {http.StatusUnprocessableEntity, "invalid-certificate", "The certificate is not valid"},
-	intake.EMALFORMED:    {http.StatusBadRequest, "malformed-body", "The body is not a JSON object"},
-	intake.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "body-too-large", "The body is too large"},
-	intake.ENOTFOUND:     {http.StatusNotFound, "not-found", "Not found"},
-	intake.ECONFLICT:     {http.StatusConflict, "conflict", "Conflict"},
-	intake.EUNAUTHORIZED: {http.StatusUnauthorized, "unauthorized", "Unauthorized"},
-	intake.EFORBIDDEN:    {http.StatusForbidden, "forbidden", "Forbidden"},
+	intake.EINVALID:       {http.StatusUnprocessableEntity, "invalid-certificate", "The certificate is not valid"},
+	intake.EMALFORMED:     {http.StatusBadRequest, "malformed-body", "The body is not a JSON object"},
+	intake.ETOOLARGE:      {http.StatusRequestEntityTooLarge, "body-too-large", "The body is too large"},
+	intake.ENOTFOUND:      {http.StatusNotFound, "not-found", "Not found"},
+	intake.ECONFLICT:      {http.StatusConflict, "conflict", "Conflict"},
+	intake.EUNAUTHORIZED:  {http.StatusUnauthorized, "unauthorized", "Unauthorized"},
+	intake.EFORBIDDEN:     {http.StatusForbidden, "forbidden", "Forbidden"},
+	eUnsupportedMediaType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
+	eMethodNotAllowed:     {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
 }
 
 // Problem builds the problem document for err, with messages in lang ("en"
@@ -50,10 +52,7 @@ func Problem(err error, lang string) ProblemDocument {
 	if !ok {
 		return ProblemDocument{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Detail: "Internal error."}
 	}
-	doc := ProblemDocument{Type: problemBase + s.typ, Title: s.title, Status: s.status}
-	if code != intake.EINVALID {
-		doc.Detail = intake.ErrorMessage(err)
-	}
+	doc := ProblemDocument{Type: problemBase + s.typ, Title: s.title, Status: s.status, Detail: intake.ErrorMessage(err)}
 	doc.Errors = Entries(intake.ErrorProblems(err), lang)
 	return doc
 }

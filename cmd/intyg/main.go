@@ -1,5 +1,5 @@
-// Command intyg is Intyg's one binary: validate and list templates now,
-// serve and render as they land.
+// Command intyg is Intyg's one binary: serve the API, validate
+// submissions, list templates, and manage tokens.
 package main
 
 import (
@@ -28,6 +28,11 @@ const (
 const usage = `usage: intyg <command> [flags] [args]
 
 commands:
+  serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN] [--icd10se DIR] [--max-body N]
+           run the HTTP service (SQLite under --data unless --dsn is given)
+  token create --role clinic|caseworker|admin [--unit HSA-ID] [--name NAME]
+  token revoke ID
+           manage API tokens (same --data / --dsn flags as serve)
   validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -
            validate submissions; print each normalised record or its problems
   templates
@@ -44,6 +49,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch args[1] {
 	case "validate":
 		return runValidate(args[2:], getenv, stdin, stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[2:], getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, args[2:], getenv, stdout, stderr)
 	case "templates":
 		return runTemplates(args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

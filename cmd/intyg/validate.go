@@ -18,7 +18,7 @@ import (
 // newEngine builds the intake engine from the embedded templates and the
 // embedded ICD-10-SE edition, or the edition in dir when dir is set
 // (flag --icd10se, or INTYG_ICD10SE).
-func newEngine(dir string) (*intake.Engine, error) {
+func newEngine(dir string, maxBytes int) (*intake.Engine, error) {
 	icdFS := schemas.ICD10SE()
 	if dir != "" {
 		icdFS = os.DirFS(dir)
@@ -27,7 +27,7 @@ func newEngine(dir string) (*intake.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return intake.NewEngine(schemas.MustLoadEmbedded(), icd, 0)
+	return intake.NewEngine(schemas.MustLoadEmbedded(), icd, maxBytes)
 }
 
 func runValidate(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
@@ -42,7 +42,7 @@ func runValidate(args []string, getenv func(string) string, stdin io.Reader, std
 	if fs.NArg() == 0 || (*format != "text" && *format != "json") || (*lang != "sv" && *lang != "en") {
 		return exitUsage, errors.New("usage: intyg validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -")
 	}
-	eng, err := newEngine(*icdDir)
+	eng, err := newEngine(*icdDir, 0)
 	if err != nil {
 		return exitUsage, err
 	}

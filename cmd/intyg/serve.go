@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+	"github.com/intyg/intyg/web"
+)
+
+// Config is the server's configuration, from flags with defaults from
+// INTYG_* environment variables.
+type Config struct {
+	Addr     string // INTYG_ADDR
+	DataDir  string // INTYG_DATA: directory of the SQLite database
+	DSN      string // INTYG_DSN: PostgreSQL instead of SQLite when set
+	ICD10SE  string // INTYG_ICD10SE: directory of a newer ICD-10-SE edition
+	MaxBody  int    // INTYG_MAX_BODY: largest submission in bytes
+	LogLevel string // INTYG_LOG_LEVEL: debug, info, warn, error
+}
+
+// dbFlags registers the database flags shared by serve and the admin commands.
+func dbFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
+	fs.StringVar(&c.DataDir, "data", envOr(getenv, "INTYG_DATA", "data"), "directory of the embedded SQLite database (INTYG_DATA)")
+	fs.StringVar(&c.DSN, "dsn", getenv("INTYG_DSN"), "PostgreSQL connection string; SQLite is used when empty (INTYG_DSN)")
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// openDB opens PostgreSQL when a DSN is set, else SQLite under the data directory.
+func openDB(ctx context.Context, c Config) (*store.DB, string, error) {
+	if c.DSN != "" {
+		db, err := store.Open(ctx, store.Postgres, c.DSN)
+		return db, "PostgreSQL", err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, "", err
+	}
+	path := filepath.Join(c.DataDir, "intyg.db")
+	db, err := store.Open(ctx, store.SQLite, path)
+	return db, "SQLite " + path, err
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "INTYG_ADDR", "127.0.0.1:8080"), "address to listen on (INTYG_ADDR)")
+	dbFlags(fs, &c, getenv)
+	fs.StringVar(&c.ICD10SE, "icd10se", getenv("INTYG_ICD10SE"), "directory with a newer ICD-10-SE edition (INTYG_ICD10SE)")
+	maxBody, _ := strconv.Atoi(envOr(getenv, "INTYG_MAX_BODY", strconv.Itoa(intake.DefaultMaxBytes)))
+	fs.IntVar(&c.MaxBody, "max-body", maxBody, "largest submission in bytes (INTYG_MAX_BODY)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "INTYG_LOG_LEVEL", "info"), "debug, info, warn or error (INTYG_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage, nil
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil || c.MaxBody <= 0 || fs.NArg() > 0 {
+		return exitUsage, fmt.Errorf("serve: bad flags (log level %q, max body %d)", c.LogLevel, c.MaxBody)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	eng, err := newEngine(c.ICD10SE, c.MaxBody)
+	if err != nil {
+		return exitUsage, err
+	}
+	db, where, err := openDB(ctx, c)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer db.Close()
+	if n, err := db.CountTokens(ctx); err != nil {
+		return exitUsage, err
+	} else if n == 0 {
+		secret, tok, err := db.CreateToken(ctx, intake.RoleAdmin, "", "first admin")
+		if err != nil {
+			return exitUsage, err
+		}
+		fmt.Fprintf(stdout, "new database: first admin token (id %s), shown only this once:\n  %s\n", tok.ID, secret)
+	}
+
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return exitUsage, err
+	}
+	srv := &http.Server{
+		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, web.Options{}), int64(c.MaxBody)+4096),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "intyg listening on http://%s (database: %s)\n", l.Addr(), where)
+	logger.Info("listening", "addr", l.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return exitUsage, err
+	case <-ctx.Done():
+	}
+	// Let requests under way finish; the store's writer then drains before
+	// the database closes (deferred above).
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return exitUsage, err
+	}
+	logger.Info("stopped")
+	return exitOK, nil
+}
+
+func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
+	usage := errors.New("usage: intyg token create --role clinic|caseworker|admin [--unit HSA-ID] [--name NAME] | intyg token revoke ID")
+	if len(args) == 0 {
+		return exitUsage, usage
+	}
+	var c Config
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbFlags(fs, &c, getenv)
+	role := fs.String("role", "", "clinic, caseworker or admin")
+	unit := fs.String("unit", "", "HSA-id of the unit a clinic token submits for")
+	name := fs.String("name", "", "whose token it is, for the access log")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitUsage, nil
+	}
+	db, _, err := openDB(ctx, c)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer db.Close()
+	switch {
+	case args[0] == "create" && fs.NArg() == 0:
+		secret, tok, err := db.CreateToken(ctx, intake.Role(*role), *unit, *name)
+		if err != nil {
+			return exitUsage, errors.New(intake.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "token %s (role %s", tok.ID, tok.Role)
+		if tok.UnitHSAID != "" {
+			fmt.Fprintf(stdout, ", unit %s", tok.UnitHSAID)
+		}
+		fmt.Fprintf(stdout, "), shown only this once:\n%s\n", secret)
+		return exitOK, nil
+	case args[0] == "revoke" && fs.NArg() == 1:
+		if err := db.RevokeToken(ctx, fs.Arg(0)); err != nil {
+			return exitUsage, errors.New(intake.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
+		return exitOK, nil
+	}
+	return exitUsage, usage
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is an io.Writer the server goroutine and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServe runs "intyg serve" on a loopback port over the data directory
+// and returns its base URL, its output and a stop function that shuts it
+// down gracefully and returns run's exit code.
+func startServe(t *testing.T, data string) (string, *lockedBuffer, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		code, err := run(ctx, []string{"intyg", "serve", "--addr", "127.0.0.1:0", "--data", data}, func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
+		if err != nil {
+			t.Log(err)
+		}
+		done <- code
+	}()
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			resp, err := http.Get(m[1] + "/healthz")
+			if err == nil && resp.StatusCode == 200 {
+				resp.Body.Close()
+				return m[1], out, func() int { cancel(); return <-done }
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	t.Fatalf("server did not become healthy: %s", out.String())
+	return "", nil, nil
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	base, out, stop := startServe(t, data)
+	if !strings.Contains(out.String(), "first admin token") {
+		t.Errorf("a new database did not print the first admin token: %s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "intyg.db")); err != nil {
+		t.Errorf("no database file under the data directory: %v", err)
+	}
+
+	// Tokens are made by the admin command while the server runs.
+	code, tokOut, stderr := runCmd(t, "", "token", "create", "--data", data, "--role", "clinic", "--unit", "SE2321000016-7P0C", "--name", "test")
+	if code != exitOK {
+		t.Fatalf("token create: %d %s", code, stderr)
+	}
+	clinic := lastLine(tokOut)
+	_, cwOut, _ := runCmd(t, "", "token", "create", "--data", data, "--role", "caseworker")
+	caseworker := lastLine(cwOut)
+
+	body, err := os.ReadFile(filepath.Join("..", "..", "examples", "fk7804", "valid", "full-time-one-period.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", base+"/api/v1/certificates", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+clinic)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 201 || loc == "" {
+		t.Fatalf("POST: %d, Location %q", resp.StatusCode, loc)
+	}
+	req, _ = http.NewRequest("GET", base+loc, nil)
+	req.Header.Set("Authorization", "Bearer "+caseworker)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET %s: %d", loc, resp.StatusCode)
+	}
+
+	// Revoked tokens stop working at once.
+	id := regexp.MustCompile(`token (\S+) \(`).FindStringSubmatch(tokOut)[1]
+	if code, _, stderr := runCmd(t, "", "token", "revoke", "--data", data, id); code != exitOK {
+		t.Fatalf("token revoke: %s", stderr)
+	}
+	req, _ = http.NewRequest("GET", base+"/api/v1/templates", nil)
+	req.Header.Set("Authorization", "Bearer "+clinic)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("revoked token: %v, want 401", err)
+	}
+
+	if code := stop(); code != exitOK {
+		t.Errorf("graceful shutdown exit code %d", code)
+	}
+	// A restart keeps the data and prints no new admin token.
+	base, out, stop = startServe(t, data)
+	defer stop()
+	if strings.Contains(out.String(), "first admin token") {
+		t.Errorf("a restart printed a new admin token")
+	}
+	req, _ = http.NewRequest("GET", base+loc, nil)
+	req.Header.Set("Authorization", "Bearer "+caseworker)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("after restart GET %s failed: %v", loc, err)
+	}
+}
+
+func TestTokenCommandRefusals(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"token"},
+		{"token", "create", "--data", data, "--role", "clinic"},
+		{"token", "create", "--data", data, "--role", "root"},
+		{"token", "revoke", "--data", data, "nosuchtoken"},
+	} {
+		if code, _, _ := runCmd(t, "", args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// metrics are the server's Prometheus collectors, registered on its own
+// registry (no global state).
+type metrics struct {
+	registry     *prometheus.Registry
+	requests     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	certificates *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intyg_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "intyg_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		certificates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intyg_certificates_total", Help: "Certificate submissions by template and outcome (accepted, refused).",
+		}, []string{"template", "outcome"}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.certificates,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// logInfo carries what the request log needs from deeper handlers.
+type logInfo struct{ token *intake.Token }
+
+type logKey struct{}
+
+func setLogToken(ctx context.Context, t *intake.Token) {
+	if li, ok := ctx.Value(logKey{}).(*logInfo); ok {
+		li.token = t
+	}
+}
+
+// routeName returns the matched route's template ("/api/v1/certificates/{id}"),
+// never the raw path or query, which may hold identity numbers.
+func routeName(r *http.Request) string {
+	if route := mux.CurrentRoute(r); route != nil {
+		if tpl, err := route.GetPathTemplate(); err == nil {
+			return tpl
+		}
+	}
+	return "unmatched"
+}
+
+// observe logs every request as JSON (method, route template, status,
+// duration, token id and role: never identity numbers, names or free text)
+// and records its metrics.
+func observe(logger *slog.Logger, m *metrics) mux.MiddlewareFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			li := &logInfo{}
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), logKey{}, li)))
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			route := routeName(r)
+			elapsed := time.Since(start)
+			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+			m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+			attrs := []any{"method", r.Method, "route", route, "status", sw.status,
+				"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
+			if li.token != nil {
+				attrs = append(attrs, "token", li.token.ID, "role", string(li.token.Role))
+			}
+			logger.InfoContext(r.Context(), "request", attrs...)
+		})
+	}
+}

@@ -1,0 +1,47 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// Who may call what. Reading patient data is for caseworkers, and for a
+// clinic its own unit's certificates; admins manage tokens and read the
+// access log and metrics.
+var (
+	anyRole    = []intake.Role{intake.RoleClinic, intake.RoleCaseworker, intake.RoleAdmin}
+	submitters = []intake.Role{intake.RoleClinic}
+	readers    = []intake.Role{intake.RoleClinic, intake.RoleCaseworker}
+	admins     = []intake.Role{intake.RoleAdmin}
+)
+
+// addRoutes is the whole URL space of the server, one line a route.
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, m *metrics, now func() time.Time) {
+	auth := func(roles []intake.Role, h http.Handler) http.Handler { return authenticate(logger, db, roles...)(h) }
+	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+
+	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
+	r.Handle("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
+	r.Handle("/metrics", metricsHandler).Methods(http.MethodGet)
+
+	// Full paths on one router, no subrouter: gorilla/mux answers 404
+	// instead of 405 for a wrong method on some subrouter routes.
+	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
+	api("/healthz", handleHealthz()).Methods(http.MethodGet)
+	api("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
+	api("/openapi.json", handleOpenAPI()).Methods(http.MethodGet)
+	api("/metrics", metricsHandler).Methods(http.MethodGet)
+	api("/templates", auth(anyRole, handleTemplateList(logger, eng))).Methods(http.MethodGet)
+	api("/templates/{template}/{version}", auth(anyRole, handleTemplateView(logger, eng))).Methods(http.MethodGet)
+	api("/certificates", auth(submitters, handleCertificateCreate(logger, eng, db, m, now))).Methods(http.MethodPost)
+	api("/certificates", auth(readers, handleCertificateList(logger, db, db, now))).Methods(http.MethodGet)
+	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
+	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
+	api("/audit", auth(admins, handleAuditList(logger, db, now))).Methods(http.MethodGet)
+}

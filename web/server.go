@@ -1,0 +1,67 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// database is everything the server needs of its store (*store.DB in
+// production); the smaller interfaces beside each handler say which part.
+type database interface {
+	certificateStore
+	auditStore
+	tokenStore
+	Ping(ctx context.Context) error
+}
+
+// Options are the server's settings.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewServer returns Intyg's HTTP handler: every route, with request
+// logging, metrics and authentication.
+func NewServer(logger *slog.Logger, eng *intake.Engine, db database, opts Options) http.Handler {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := newMetrics()
+	r := mux.NewRouter()
+	r.Use(observe(logger, m))
+	r.NotFoundHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
+	}))
+	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
+	}))
+	addRoutes(r, logger, eng, db, m, opts.Now)
+	return r
+}
+
+// handleHealthz handles GET /healthz: the process is up.
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// handleReadyz handles GET /readyz: the database answers.
+func handleReadyz(logger *slog.Logger, db interface{ Ping(context.Context) error }) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
+			logger.WarnContext(r.Context(), "database not ready", "error", err.Error())
+			encode(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+			return
+		}
+		encode(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}

@@ -1,0 +1,492 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/internal/pgtest"
+	"github.com/intyg/intyg/schemas"
+	"github.com/intyg/intyg/store"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// The compile-time check that the store satisfies what the server needs.
+var _ database = (*store.DB)(nil)
+
+const unit = "SE2321000016-7P0C" // the unit of the fk7804 examples
+
+// testServer is a real server on loopback backed by a real database.
+type testServer struct {
+	*httptest.Server
+	db     *store.DB
+	logs   *syncBuffer
+	tokens map[string]string // role name → secret; "other-clinic" is a clinic of another unit, "revoked" a revoked admin
+}
+
+// syncBuffer collects the server's log output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func mustEngine(tb testing.TB) *intake.Engine {
+	tb.Helper()
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := intake.NewEngine(schemas.MustLoadEmbedded(), icd, 64<<10)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
+func newTestServer(tb testing.TB, driver string) *testServer {
+	tb.Helper()
+	ctx := context.Background()
+	dsn := filepath.Join(tb.TempDir(), "intyg.db")
+	if driver == store.Postgres {
+		dsn = pgtest.DSN(tb)
+	}
+	db, err := store.Open(ctx, driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+	ts := &testServer{db: db, logs: logs, tokens: map[string]string{}}
+	ts.Server = httptest.NewServer(NewServer(logger, mustEngine(tb), db, Options{Now: now}))
+	tb.Cleanup(ts.Close)
+	for name, spec := range map[string]struct {
+		role intake.Role
+		unit string
+	}{
+		"clinic": {intake.RoleClinic, unit}, "other-clinic": {intake.RoleClinic, "SE2321000016-9999"},
+		"caseworker": {intake.RoleCaseworker, ""}, "admin": {intake.RoleAdmin, ""}, "revoked": {intake.RoleAdmin, ""},
+	} {
+		secret, tok, err := db.CreateToken(ctx, spec.role, spec.unit, name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if name == "revoked" {
+			if err := db.RevokeToken(ctx, tok.ID); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		ts.tokens[name] = secret
+	}
+	return ts
+}
+
+// do sends a request as the named token ("" for none) and returns the
+// response with its body read.
+func (ts *testServer) do(tb testing.TB, who, method, path string, body []byte, header ...string) (*http.Response, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+ts.tokens[who])
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, b
+}
+
+// submit posts an example as a clinic token of the example's unit and
+// returns the new certificate id.
+func (ts *testServer) submit(tb testing.TB, example string) string {
+	tb.Helper()
+	b := readExample(tb, example)
+	var doc struct {
+		Issuer struct{ Unit struct{ HSAID string `json:"hsaId"` } }
+	}
+	json.Unmarshal(b, &doc)
+	who := "clinic:" + doc.Issuer.Unit.HSAID
+	if _, ok := ts.tokens[who]; !ok {
+		secret, _, err := ts.db.CreateToken(context.Background(), intake.RoleClinic, doc.Issuer.Unit.HSAID, who)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ts.tokens[who] = secret
+	}
+	resp, body := ts.do(tb, who, "POST", "/api/v1/certificates", b)
+	if resp.StatusCode != http.StatusCreated {
+		tb.Fatalf("submit %s: %d %s", example, resp.StatusCode, body)
+	}
+	var created struct{ ID string }
+	json.Unmarshal(body, &created)
+	return created.ID
+}
+
+func readExample(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "examples", "fk7804", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func (ts *testServer) count(tb testing.TB) int {
+	tb.Helper()
+	n, err := ts.db.CountCertificates(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// TestRoleMatrix checks every endpoint against every role and no token.
+func TestRoleMatrix(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	valid := readExample(t, "valid/full-time-one-period.json")
+	tests := []struct {
+		method, path string
+		body         []byte
+		want         map[string]int // by who; "" is no token
+	}{
+		{"GET", "/healthz", nil, map[string]int{"": 200, "clinic": 200}},
+		{"GET", "/readyz", nil, map[string]int{"": 200}},
+		{"GET", "/api/v1/healthz", nil, map[string]int{"": 200}},
+		{"GET", "/api/v1/readyz", nil, map[string]int{"": 200}},
+		{"GET", "/api/v1/openapi.json", nil, map[string]int{"": 200}},
+		{"GET", "/metrics", nil, map[string]int{"": 401, "revoked": 401, "clinic": 403, "caseworker": 403, "admin": 200}},
+		{"GET", "/api/v1/metrics", nil, map[string]int{"": 401, "clinic": 403, "caseworker": 403, "admin": 200}},
+		{"GET", "/api/v1/templates", nil, map[string]int{"": 401, "revoked": 401, "clinic": 200, "caseworker": 200, "admin": 200}},
+		{"GET", "/api/v1/templates/fk7804/2.0", nil, map[string]int{"": 401, "revoked": 401, "clinic": 200, "caseworker": 200, "admin": 200}},
+		{"GET", "/api/v1/templates/fk7804/9.9", nil, map[string]int{"": 401, "clinic": 404}},
+		{"POST", "/api/v1/certificates", valid, map[string]int{"": 401, "revoked": 401, "caseworker": 403, "admin": 403, "other-clinic": 403, "clinic": 201}},
+		{"POST", "/api/v1/certificates/validate", valid, map[string]int{"": 401, "revoked": 401, "clinic": 200, "caseworker": 200, "admin": 200}},
+		{"GET", "/api/v1/certificates", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "other-clinic": 200, "caseworker": 200}},
+		{"GET", "/api/v1/certificates/" + id, nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
+		{"GET", "/api/v1/certificates/doesnotexist", nil, map[string]int{"": 401, "caseworker": 404}},
+		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "revoked": 401, "clinic": 403, "caseworker": 403, "admin": 200}},
+		{"DELETE", "/api/v1/certificates/" + id, nil, map[string]int{"": 405, "admin": 405}},
+		{"GET", "/api/v1/nothing", nil, map[string]int{"": 404}},
+	}
+	for _, tt := range tests {
+		for who, want := range tt.want {
+			t.Run(fmt.Sprintf("%s %s as %q", tt.method, tt.path, who), func(t *testing.T) {
+				resp, body := ts.do(t, who, tt.method, tt.path, tt.body, "Idempotency-Key", "matrix-"+who)
+				if resp.StatusCode != want {
+					t.Fatalf("status = %d, want %d: %s", resp.StatusCode, want, body)
+				}
+				if want >= 400 {
+					if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+						t.Errorf("Content-Type = %q, want application/problem+json", ct)
+					}
+					if want == 401 || want == 403 {
+						var doc ProblemDocument
+						json.Unmarshal(body, &doc)
+						if doc.Detail != "Unauthorized." && doc.Detail != "Forbidden." && !strings.HasPrefix(doc.Detail, "This token may submit only") {
+							t.Errorf("refusal says too much: %q", doc.Detail)
+						}
+					}
+					if want == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+						t.Error("401 without WWW-Authenticate")
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRefusalsChangeNothing sends every kind of bad submission and checks
+// its status, its problem document and that nothing was stored.
+func TestRefusalsChangeNothing(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	valid := readExample(t, "valid/full-time-one-period.json")
+	tests := []struct {
+		name   string
+		body   []byte
+		header []string
+		want   int
+		code   string // first problem code, if any
+	}{
+		{"malformed JSON", []byte(`{"template": `), nil, 400, ""},
+		{"not an object", []byte(`[1]`), nil, 400, ""},
+		{"duplicate key", []byte(`{"template": "fk7804", "template": "fk7804"}`), nil, 400, ""},
+		{"invalid UTF-8", []byte("{\"template\": \"\xff\"}"), nil, 400, ""},
+		{"wrong content type", valid, []string{"Content-Type", "text/plain"}, 415, ""},
+		{"latin-1 charset", valid, []string{"Content-Type", "application/json; charset=iso-8859-1"}, 415, ""},
+		{"oversize", append(valid[:len(valid)-1:len(valid)-1], []byte(`, "x": "`+strings.Repeat("x", 70<<10)+`"}`)...), nil, 413, ""},
+		{"unknown template", bytes.Replace(valid, []byte(`"fk7804"`), []byte(`"fk0000"`), 1), nil, 422, "unknownTemplate"},
+		{"invalid certificate", readExample(t, "invalid/sickleave-overlap-shared-day.json"), nil, 422, "overlap"},
+		{"bad idempotency key", valid, []string{"Idempotency-Key", "has space"}, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := ts.count(t)
+			resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", tt.body, tt.header...)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tt.want, body)
+			}
+			var doc ProblemDocument
+			if err := json.Unmarshal(body, &doc); err != nil || doc.Status != tt.want || doc.Type == "" {
+				t.Errorf("not a problem document with status %d: %s", tt.want, body)
+			}
+			if tt.code != "" && (len(doc.Errors) == 0 || doc.Errors[0].Code != tt.code || doc.Errors[0].Pointer == "") {
+				t.Errorf("errors = %+v, want first code %s with a pointer", doc.Errors, tt.code)
+			}
+			if after := ts.count(t); after != before {
+				t.Errorf("%d certificates after a refusal, want %d", after, before)
+			}
+		})
+	}
+}
+
+func TestMessagesFollowAcceptLanguage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	body := readExample(t, "invalid/sickleave-to-before-from.json")
+	for lang, want := range map[string]string{"": "Ange ett slutdatum", "en": "Give an end date", "en-GB,sv;q=0.5": "Give an end date", "sv-SE,en;q=0.5": "Ange ett slutdatum"} {
+		_, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/validate", body, "Accept-Language", lang)
+		if !strings.Contains(string(b), want) {
+			t.Errorf("Accept-Language %q: %s, want %q", lang, b, want)
+		}
+	}
+}
+
+func TestCreateThenRead(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	body := withUnit(t, readExample(t, "valid/sickleave-starts-more-than-7-days-before-signing.json"), unit)
+	resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body)
+	if resp.StatusCode != 201 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	var created struct {
+		ID       string
+		Warnings []ProblemEntry
+	}
+	json.Unmarshal(b, &created)
+	if loc := resp.Header.Get("Location"); loc != "/api/v1/certificates/"+created.ID {
+		t.Errorf("Location = %q, want the certificate's URL", loc)
+	}
+	if len(created.Warnings) != 1 || created.Warnings[0].Code != "earlyStart" {
+		t.Errorf("warnings = %+v, want one earlyStart", created.Warnings)
+	}
+	resp, b = ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+created.ID, nil)
+	var got struct {
+		intake.Certificate
+		Links struct{ Self string }
+	}
+	if err := json.Unmarshal(b, &got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET: %d %s", resp.StatusCode, b)
+	}
+	if got.ID != created.ID || got.Status != intake.StatusReceived || len(got.Patient.ID) != 12 || got.Links.Self == "" {
+		t.Errorf("record = %+v", got)
+	}
+	stored, err := ts.db.FindSubmission(context.Background(), created.ID)
+	if err != nil || !bytes.Equal(stored, body) {
+		t.Errorf("stored bytes differ from the submitted ones")
+	}
+}
+
+func TestIdempotency(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			ts := newTestServer(t, driver)
+			body := readExample(t, "valid/full-time-one-period.json")
+			resp1, b1 := ts.do(t, "clinic", "POST", "/api/v1/certificates", body, "Idempotency-Key", "retry-1")
+			resp2, b2 := ts.do(t, "clinic", "POST", "/api/v1/certificates", body, "Idempotency-Key", "retry-1")
+			if resp1.StatusCode != 201 || resp2.StatusCode != 201 || !bytes.Equal(b1, b2) || resp1.Header.Get("Location") != resp2.Header.Get("Location") {
+				t.Errorf("retry: %d %s / %d %s; want the same 201", resp1.StatusCode, b1, resp2.StatusCode, b2)
+			}
+			if resp2.Header.Get("Idempotent-Replayed") != "true" {
+				t.Error("replayed response lacks Idempotent-Replayed: true")
+			}
+			other := withUnit(t, readExample(t, "valid/prognosis-unclear.json"), unit)
+			if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", other, "Idempotency-Key", "retry-1"); resp.StatusCode != 409 {
+				t.Errorf("same key, other body: %d %s; want 409", resp.StatusCode, b)
+			}
+			if n := ts.count(t); n != 1 {
+				t.Errorf("%d certificates stored, want 1", n)
+			}
+
+			// Concurrent retries with one key store one certificate and all get its id.
+			const clients = 16
+			locations := make([]string, clients)
+			var wg sync.WaitGroup
+			for i := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", other, "Idempotency-Key", "concurrent")
+					if resp.StatusCode != 201 {
+						t.Errorf("concurrent retry: %d %s", resp.StatusCode, b)
+					}
+					locations[i] = resp.Header.Get("Location")
+				}()
+			}
+			wg.Wait()
+			for _, l := range locations {
+				if l != locations[0] || l == "" {
+					t.Fatalf("concurrent retries got different certificates: %v", locations)
+				}
+			}
+			if n := ts.count(t); n != 2 {
+				t.Errorf("%d certificates stored, want 2", n)
+			}
+		})
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/coordination-number.json")
+	var cert intake.Certificate
+	_, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+	json.Unmarshal(b, &cert)
+	pid := cert.Patient.ID
+	// A search by the patient's number in another accepted form.
+	short := pid[2:8] + "-" + pid[8:]
+	if resp, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates?patient="+short, nil); resp.StatusCode != 200 || !strings.Contains(string(b), id) {
+		t.Fatalf("search by %s: %d %s", short, resp.StatusCode, b)
+	}
+	resp, b := ts.do(t, "admin", "GET", "/api/v1/audit?patient="+pid, nil)
+	var audit struct{ Items []intake.AuditEntry }
+	if err := json.Unmarshal(b, &audit); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("audit: %d %s", resp.StatusCode, b)
+	}
+	if len(audit.Items) != 2 {
+		t.Fatalf("audit has %d entries for the patient, want 2 (read and search): %s", len(audit.Items), b)
+	}
+	search, read := audit.Items[0], audit.Items[1]
+	if read.Action != "certificate.read" || read.CertificateID != id || read.Role != intake.RoleCaseworker || read.TokenID == "" || read.RemoteAddr == "" || read.At.IsZero() {
+		t.Errorf("read entry = %+v", read)
+	}
+	if search.Action != "certificate.search" || search.PatientID != pid {
+		t.Errorf("search entry = %+v", search)
+	}
+	// A refused read (another unit) is not a read of patient data.
+	ts.do(t, "other-clinic", "GET", "/api/v1/certificates/"+id, nil)
+	_, b = ts.do(t, "admin", "GET", "/api/v1/audit?certificate="+id, nil)
+	json.Unmarshal(b, &audit)
+	if len(audit.Items) != 1 {
+		t.Errorf("audit by certificate has %d entries, want 1", len(audit.Items))
+	}
+	// The request log names routes and tokens, never identity numbers or names.
+	logs := ts.logs.String()
+	for _, secret := range []string{pid, short, cert.Patient.Name, cert.Issuer.Name} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains %q", secret)
+		}
+	}
+	if !strings.Contains(logs, `"route":"/api/v1/certificates/{id}"`) {
+		t.Errorf("the log lacks the route template: %s", logs)
+	}
+}
+
+func TestListFiltersAndPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, e := range []string{"valid/full-time-one-period.json", "valid/prognosis-unclear.json", "valid/all-optional-fields.json"} {
+		ts.submit(t, e)
+	}
+	var ids []string
+	next := "/api/v1/certificates?limit=2&template=fk7804"
+	for next != "" {
+		resp, b := ts.do(t, "caseworker", "GET", next, nil)
+		var page struct {
+			Items []struct{ ID string }
+			Next  string
+		}
+		if err := json.Unmarshal(b, &page); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", next, resp.StatusCode, b)
+		}
+		for _, it := range page.Items {
+			ids = append(ids, it.ID)
+		}
+		next = page.Next
+	}
+	if len(ids) != 3 {
+		t.Errorf("paged through %d certificates, want 3", len(ids))
+	}
+	for _, bad := range []string{"patient=123", "status=lost", "receivedSince=yesterday", "limit=0", "colour=red"} {
+		if resp, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates?"+bad, nil); resp.StatusCode != 422 {
+			t.Errorf("%s: %d %s, want 422", bad, resp.StatusCode, b)
+		}
+	}
+	if _, b := ts.do(t, "other-clinic", "GET", "/api/v1/certificates", nil); strings.Contains(string(b), `"id"`) {
+		t.Errorf("a clinic sees another unit's certificates: %s", b)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.submit(t, "valid/full-time-one-period.json")
+	ts.do(t, "clinic", "POST", "/api/v1/certificates", readExample(t, "invalid/diagnoses-missing.json"))
+	_, b := ts.do(t, "admin", "GET", "/metrics", nil)
+	for _, want := range []string{
+		`intyg_certificates_total{outcome="accepted",template="fk7804"} 1`,
+		`intyg_certificates_total{outcome="refused",template="fk7804"} 1`,
+		`intyg_http_requests_total{method="POST",route="/api/v1/certificates",status="201"} 1`,
+		`intyg_http_request_duration_seconds_bucket{method="POST",route="/api/v1/certificates"`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// withUnit returns a submission with its unit's HSA-id replaced.
+func withUnit(tb testing.TB, body []byte, hsaID string) []byte {
+	tb.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	doc["issuer"].(map[string]any)["unit"].(map[string]any)["hsaId"] = hsaID
+	b, err := json.Marshal(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
