@@ -146,7 +146,11 @@ func (ts *testServer) submit(tb testing.TB, example string) string {
 	tb.Helper()
 	b := readExample(tb, example)
 	var doc struct {
-		Issuer struct{ Unit struct{ HSAID string `json:"hsaId"` } }
+		Issuer struct {
+			Unit struct {
+				HSAID string `json:"hsaId"`
+			}
+		}
 	}
 	json.Unmarshal(b, &doc)
 	who := "clinic:" + doc.Issuer.Unit.HSAID
