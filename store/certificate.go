@@ -88,25 +88,35 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	); err != nil {
 		return err
 	}
-	if c.SickLeave != nil {
+	// One multi-row statement each for periods and diagnoses: round trips
+	// are what a batch of writes spends its time on.
+	if c.SickLeave != nil && len(c.SickLeave.Periods) > 0 {
+		var args []any
 		for _, p := range c.SickLeave.Periods {
-			if _, err := tx.ExecContext(ctx, db.rebind(`
-				INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES (?, ?, ?, ?, ?)`),
-				c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String(),
-			); err != nil {
-				return err
-			}
+			args = append(args, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
+		}
+		q := `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES ` + rows(len(c.SickLeave.Periods), 5)
+		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+			return err
 		}
 	}
-	for i, d := range c.Diagnoses {
-		if _, err := tx.ExecContext(ctx, db.rebind(`
-			INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES (?, ?, ?)`),
-			c.ID, i, d.Code,
-		); err != nil {
+	if len(c.Diagnoses) > 0 {
+		var args []any
+		for i, d := range c.Diagnoses {
+			args = append(args, c.ID, i, d.Code)
+		}
+		q := `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES ` + rows(len(c.Diagnoses), 3)
+		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rows returns n placeholder tuples of width columns: "(?, ?), (?, ?)".
+func rows(n, width int) string {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
 }
 
 // certificateColumns are the columns scanCertificate reads, in order.

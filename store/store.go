@@ -81,7 +81,11 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.closeConns()
 		return nil, err
 	}
-	db.writer = newWriter(db.write)
+	workers := 1
+	if driver == Postgres {
+		workers = 8
+	}
+	db.writer = newWriter(db.write, workers)
 	return db, nil
 }
 
@@ -131,6 +135,13 @@ func (db *DB) closeConns() error {
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
+}
+
+// WriteStats returns how many write transactions the group-commit writer
+// has committed and how many writes they held; writes/transactions is the
+// batching factor.
+func (db *DB) WriteStats() (transactions, writes int64) {
+	return db.writer.batches.Load(), db.writer.written.Load()
 }
 
 // Dialect returns SQLite or Postgres.

@@ -275,3 +275,34 @@ func TestOpenRefusesNewerDatabase(t *testing.T) {
 		t.Error("Open() accepted a database with an unknown migration")
 	}
 }
+
+// TestGroupCommit checks that concurrent writes share transactions: 64
+// writers must need fewer commits than writes, and every write must be there.
+func TestGroupCommit(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		db := open(t)
+		ctx := context.Background()
+		_, body := mustCertificate(t, "full-time-one-period.json")
+		tx0, w0 := db.WriteStats()
+		var wg sync.WaitGroup
+		for i := 0; i < 64; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, _ := mustCertificate(t, "full-time-one-period.json")
+				if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		tx, w := db.WriteStats()
+		if w-w0 != 64 || tx-tx0 >= 64 {
+			t.Errorf("64 writes took %d transactions for %d writes; want fewer transactions than writes", tx-tx0, w-w0)
+		}
+		if n, _ := db.CountCertificates(ctx); n != 64 {
+			t.Errorf("%d certificates stored, want 64", n)
+		}
+		t.Logf("64 concurrent writes in %d transactions", tx-tx0)
+	})
+}

@@ -3,26 +3,28 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // maxBatch bounds how many writes share one transaction.
 const maxBatch = 256
 
-// writeJob is one write: fn runs inside the batch's transaction, within its
-// own savepoint, so that its failure undoes only itself.
+// writeJob is one write: fn runs inside the batch's transaction.
 type writeJob struct {
 	ctx  context.Context
 	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
 
-// writer is the group-commit writer: one goroutine takes every job waiting,
-// runs them in one transaction and commits once, so that N concurrent writes
-// cost one fsync rather than N. A job's caller returns only after the commit.
+// writer is the group-commit writer: a worker takes every job waiting, runs
+// them in one transaction and commits once, so that N concurrent writes cost
+// one fsync rather than N. A job's caller returns only after the commit.
 type writer struct {
+	// batches and written count committed transactions and the writes in them.
+	batches, written atomic.Int64
+
 	db    *sql.DB
 	jobs  chan writeJob
 	once  sync.Once
@@ -30,15 +32,21 @@ type writer struct {
 	close func()
 }
 
-func newWriter(db *sql.DB) *writer {
+// newWriter starts workers goroutines that take batches from one queue.
+// SQLite has one writer at a time, so it gets one worker; PostgreSQL commits
+// concurrent transactions in shared WAL flushes, so several workers keep its
+// connections busy while each still batches what is waiting.
+func newWriter(db *sql.DB, workers int) *writer {
 	w := &writer{db: db, jobs: make(chan writeJob, maxBatch)}
 	stop := make(chan struct{})
 	w.close = func() {
 		w.once.Do(func() { close(stop) })
 		w.wg.Wait()
 	}
-	w.wg.Add(1)
-	go w.loop(stop)
+	for range workers {
+		w.wg.Add(1)
+		go w.loop(stop)
+	}
 	return w
 }
 
@@ -85,44 +93,49 @@ func (w *writer) loop(stop chan struct{}) {
 	}
 }
 
-// run executes a batch in one transaction. Each job runs in a savepoint; a
-// job that fails is rolled back to its savepoint and gets its error, the
-// others are committed together.
+// run executes a batch in one transaction with one commit. If any job
+// fails, the transaction is rolled back and every job of the batch is run
+// again in a transaction of its own, so that a failing job takes only itself
+// down; jobs are therefore written to be re-runnable.
 func (w *writer) run(batch []writeJob) {
+	if len(batch) > 1 {
+		if err := w.runTx(batch); err == nil {
+			w.finish(batch, make([]error, len(batch)))
+			return
+		}
+	}
 	errs := make([]error, len(batch))
+	for i := range batch {
+		errs[i] = w.runTx(batch[i : i+1])
+	}
+	w.finish(batch, errs)
+}
+
+// runTx runs jobs in one transaction and commits it; the first error rolls
+// everything back.
+func (w *writer) runTx(jobs []writeJob) error {
 	tx, err := w.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		for _, j := range batch {
-			j.done <- fmt.Errorf("store: begin: %w", err)
-		}
-		return
+		return fmt.Errorf("store: begin: %w", err)
 	}
-	for i, j := range batch {
+	defer tx.Rollback()
+	for _, j := range jobs {
 		if err := j.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
+			return err
 		}
-		sp := fmt.Sprintf("job%d", i)
-		if _, err := tx.Exec("SAVEPOINT " + sp); err != nil {
-			errs[i] = err
-			continue
-		}
-		if errs[i] = j.fn(j.ctx, tx); errs[i] != nil {
-			if _, err := tx.Exec("ROLLBACK TO SAVEPOINT " + sp); err != nil {
-				errs[i] = errors.Join(errs[i], err)
-			}
-		}
-		if _, err := tx.Exec("RELEASE SAVEPOINT " + sp); err != nil && errs[i] == nil {
-			errs[i] = err
+		if err := j.fn(j.ctx, tx); err != nil {
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("store: commit: %w", err)
-			}
-		}
+		return fmt.Errorf("store: commit: %w", err)
 	}
+	w.batches.Add(1)
+	w.written.Add(int64(len(jobs)))
+	return nil
+}
+
+func (w *writer) finish(batch []writeJob, errs []error) {
 	for i, j := range batch {
 		j.done <- errs[i]
 	}

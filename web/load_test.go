@@ -1,0 +1,72 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/intyg/intyg/store"
+)
+
+// BenchmarkSubmitConcurrent posts certificates from 32 concurrent clients
+// over loopback HTTP to a real server on a real database, and reports
+// accepted submissions per second and the p50 and p99 latency. Each 201 is
+// durable (synchronous commit) before it is sent.
+//
+//	go test ./web -run XXX -bench SubmitConcurrent -benchtime 4000x
+func BenchmarkSubmitConcurrent(b *testing.B) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		b.Run(driver, func(b *testing.B) {
+			ts := newTestServer(b, driver)
+			body := readExample(b, "valid/full-time-one-period.json")
+			const clients = 32
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+			latencies := make([]time.Duration, b.N)
+			var next atomic.Int64
+			var failed atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			for range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(b.N) {
+							return
+						}
+						req, _ := http.NewRequest("POST", ts.URL+"/api/v1/certificates", bytes.NewReader(body))
+						req.Header.Set("Authorization", "Bearer "+ts.tokens["clinic"])
+						req.Header.Set("Content-Type", "application/json")
+						t0 := time.Now()
+						resp, err := client.Do(req)
+						latencies[i] = time.Since(t0)
+						if err != nil || resp.StatusCode != http.StatusCreated {
+							failed.Add(1)
+						}
+						if resp != nil {
+							resp.Body.Close()
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if failed.Load() > 0 {
+				b.Fatalf("%d of %d submissions failed", failed.Load(), b.N)
+			}
+			sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "accepted/s")
+			b.ReportMetric(float64(latencies[b.N/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(latencies[b.N*99/100].Microseconds())/1000, "p99-ms")
+			tx, writes := ts.db.WriteStats()
+			b.ReportMetric(float64(writes)/float64(max(tx, 1)), "writes/commit")
+		})
+	}
+}
