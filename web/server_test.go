@@ -494,3 +494,17 @@ func withUnit(tb testing.TB, body []byte, hsaID string) []byte {
 	}
 	return b
 }
+
+func TestReadyzFollowsTheDatabase(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	if resp, _ := ts.do(t, "", "GET", "/readyz", nil); resp.StatusCode != 200 {
+		t.Fatalf("readyz = %d with the database open", resp.StatusCode)
+	}
+	ts.db.Close()
+	if resp, _ := ts.do(t, "", "GET", "/readyz", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz = %d with the database closed, want 503", resp.StatusCode)
+	}
+	if resp, _ := ts.do(t, "", "GET", "/healthz", nil); resp.StatusCode != 200 {
+		t.Errorf("healthz = %d, want 200: the process is still up", resp.StatusCode)
+	}
+}
