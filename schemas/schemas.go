@@ -63,14 +63,23 @@ type Template struct {
 	// Rules are the checks JSON Schema cannot express, in the rule vocabulary
 	// that package intake implements.
 	Rules []Rule `json:"rules"`
-	// EmployerCopy lists the answers fields that may be shown on a copy for
-	// the employer; empty means the template has no employer copy.
-	EmployerCopy []string `json:"employerCopy,omitempty"`
+	// EmployerCopy describes the copy a patient may hand to an employer,
+	// without diagnoses and medical details; nil when the template has none.
+	EmployerCopy *EmployerCopy `json:"employerCopy,omitempty"`
 
 	// Schema is the raw JSON Schema (draft 2020-12) of a submission.
 	Schema json.RawMessage `json:"-"`
 	// Form is the form definition: sections and questions in order.
 	Form Form `json:"-"`
+}
+
+// EmployerCopy is the employer's variant of a certificate (as AG 7804 is
+// of FK 7804): its own title and form number, and the only answers fields
+// it shows.
+type EmployerCopy struct {
+	Title      Text     `json:"title"`
+	FormNumber string   `json:"formNumber"`
+	Fields     []string `json:"fields"`
 }
 
 // Key returns "template/version", the registry's key for t.

@@ -35,6 +35,8 @@ commands:
            manage API tokens (same --data / --dsn flags as serve)
   validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -
            validate submissions; print each normalised record or its problems
+  render FILE|- -o OUT.pdf [--copy employer]
+           render a submission to PDF without storing it
   templates
            list the known template versions
 `
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, args[2:], getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "render":
+		return runRender(args[2:], getenv, stdin, stdout, stderr)
 	case "templates":
 		return runTemplates(args[2:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

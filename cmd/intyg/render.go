@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/render"
+)
+
+// runRender renders a submission to PDF without storing it. An invalid
+// submission prints its problems and exits 1, and writes no file.
+func runRender(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "the PDF file to write (- for standard output)")
+	copyName := fs.String("copy", "", "employer: the copy without diagnoses and medical details")
+	icdDir := fs.String("icd10se", getenv("INTYG_ICD10SE"), "directory with a newer ICD-10-SE edition")
+	// Accept the flags before or after the file, as "intyg render FILE -o out.pdf" reads best.
+	var files []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return exitUsage, nil
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 || *out == "" {
+		return exitUsage, errors.New("usage: intyg render FILE|- -o OUT.pdf [--copy employer]")
+	}
+	var b []byte
+	var err error
+	if files[0] == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(files[0])
+	}
+	if err != nil {
+		return exitUsage, err
+	}
+	eng, err := newEngine(*icdDir, 0)
+	if err != nil {
+		return exitUsage, err
+	}
+	cert, err := eng.Intake(b, time.Now())
+	if err != nil {
+		if intake.ErrorCode(err) == intake.EINTERNAL {
+			return exitUsage, err
+		}
+		printResult(stdout, files[0], nil, err, "text", "sv", false)
+		return exitInvalid, nil
+	}
+	sum := sha256.Sum256(b)
+	cert.SHA256 = hex.EncodeToString(sum[:])
+	tmpl, _ := eng.Template(cert.Template, cert.Version)
+	var pdf bytes.Buffer
+	if err := render.New().Render(&pdf, cert, tmpl, render.Copy(*copyName)); err != nil {
+		return exitUsage, errors.New(intake.ErrorMessage(err))
+	}
+	if *out == "-" {
+		_, err = stdout.Write(pdf.Bytes())
+		return exitOK, err
+	}
+	if err := os.WriteFile(*out, pdf.Bytes(), 0o644); err != nil {
+		return exitUsage, err
+	}
+	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, pdf.Len())
+	return exitOK, nil
+}

@@ -1,0 +1,242 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// Page geometry in millimetres (A4).
+const (
+	pageW, pageH = 210.0, 297.0
+	marginX      = 18.0
+	marginTop    = 30.0 // below the header
+	marginBottom = 34.0 // above the footer
+	contentW     = pageW - 2*marginX
+	lineH        = 4.6
+	fontFamily   = "dejavu"
+)
+
+// Copy selects which variant of a certificate to print.
+type Copy string
+
+// Copies of a certificate.
+const (
+	// CopyFull is the caseworker's copy with every answer.
+	CopyFull Copy = ""
+	// CopyEmployer leaves out diagnoses and medical details (as AG 7804 does
+	// for FK 7804), for templates that declare an employer copy.
+	CopyEmployer Copy = "employer"
+)
+
+// Renderer makes PDFs. It is safe for concurrent use; make one at start-up.
+type Renderer struct {
+	font []byte
+}
+
+// New returns a Renderer with the embedded font cut to the characters it
+// supports.
+func New() *Renderer {
+	return &Renderer{font: cutFont()}
+}
+
+// Render writes the PDF of certificate c, laid out from template t, to w.
+// Returns EINVALID if the template has no such copy.
+func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Template, copy Copy) error {
+	if copy == CopyEmployer && t.EmployerCopy == nil {
+		return intake.Errorf(intake.ENOTFOUND, "Template %s has no employer copy.", t.Key())
+	}
+	if copy != CopyFull && copy != CopyEmployer {
+		return intake.Errorf(intake.EINVALID, "Unknown copy %q.", copy)
+	}
+	d := &doc{c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", "")}
+	d.setup(r.font)
+	d.body()
+	if err := d.pdf.Error(); err != nil {
+		return fmt.Errorf("render: %s: %w", c.ID, err)
+	}
+	var buf bytes.Buffer
+	if err := d.pdf.Output(&buf); err != nil {
+		return fmt.Errorf("render: %s: %w", c.ID, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// doc is one document being laid out.
+type doc struct {
+	c    *intake.Certificate
+	t    *schemas.Template
+	copy Copy
+	pdf  *fpdf.Fpdf
+}
+
+func (d *doc) setup(font []byte) {
+	p := d.pdf
+	p.SetCompression(false)
+	p.SetCatalogSort(true)
+	// Fixed dates from the record make the output depend on the record only.
+	stamp := d.c.ReceivedAt
+	if stamp.IsZero() {
+		stamp = d.c.SignedAt
+	}
+	p.SetCreationDate(stamp.UTC())
+	p.SetModificationDate(stamp.UTC())
+	p.SetProducer("Intyg", false)
+	p.SetCreator("Intyg", false)
+	p.SetTitle(d.title(), true)
+	p.SetLang("sv-SE")
+	p.AddUTF8FontFromBytes(fontFamily, "", font)
+	p.SetMargins(marginX, marginTop, marginX)
+	p.SetAutoPageBreak(true, marginBottom)
+	p.AliasNbPages("{nb}")
+	p.SetHeaderFuncMode(d.header, true)
+	p.SetFooterFunc(d.footer)
+	p.AddPage()
+}
+
+func (d *doc) title() string {
+	if d.copy == CopyEmployer {
+		return d.t.EmployerCopy.Title.SV
+	}
+	return d.t.Title.SV
+}
+
+func (d *doc) formNumber() string {
+	if d.copy == CopyEmployer {
+		return d.t.EmployerCopy.FormNumber
+	}
+	return d.t.FormNumber
+}
+
+// text makes s printable: characters the font lacks become U+FFFD, so
+// that nothing is silently dropped.
+func text(s string) string {
+	ok := true
+	for _, r := range s {
+		if !supported(r) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if supported(r) {
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}
+
+// bold writes the following text filled and stroked, a bold face from the
+// one embedded font.
+func (d *doc) bold(on bool) {
+	if on {
+		d.pdf.SetTextRenderingMode(2)
+		d.pdf.SetLineWidth(0.18)
+	} else {
+		d.pdf.SetTextRenderingMode(0)
+		d.pdf.SetLineWidth(0.2)
+	}
+}
+
+func (d *doc) header() {
+	p := d.pdf
+	p.SetTextColor(0, 0, 0)
+	p.SetDrawColor(0, 0, 0)
+	p.SetXY(marginX, 10)
+	p.SetFont(fontFamily, "", 13)
+	d.bold(true)
+	p.CellFormat(contentW-40, 6, text(d.title()), "", 0, "L", false, 0, "")
+	d.bold(false)
+	p.SetFont(fontFamily, "", 10)
+	p.CellFormat(40, 6, text(d.formNumber()), "", 1, "R", false, 0, "")
+	p.SetX(marginX)
+	p.SetFont(fontFamily, "", 9.5)
+	patient := fmt.Sprintf("Patient: %s   Personnummer: %s", d.c.Patient.Name, formatID(d.c.Patient))
+	if d.c.Patient.IDKind == intake.KindSamordningsnummer {
+		patient = fmt.Sprintf("Patient: %s   Samordningsnummer: %s", d.c.Patient.Name, formatID(d.c.Patient))
+	}
+	p.CellFormat(contentW, 5, text(patient), "", 1, "L", false, 0, "")
+	p.Line(marginX, 23.5, pageW-marginX, 23.5)
+	p.SetXY(marginX, marginTop)
+}
+
+// formatID writes a 12-digit number as YYYYMMDD-NNNN.
+func formatID(pt intake.Patient) string {
+	if len(pt.ID) != 12 {
+		return pt.ID
+	}
+	return pt.ID[:8] + "-" + pt.ID[8:]
+}
+
+func (d *doc) footer() {
+	p := d.pdf
+	if d.c.Status == intake.StatusRevoked || d.c.Status == intake.StatusReplaced {
+		d.watermark()
+	}
+	p.SetTextColor(0, 0, 0)
+	top := pageH - marginBottom + 6
+	p.SetDrawColor(0, 0, 0)
+	p.Line(marginX, top, pageW-marginX, top)
+	id := d.c.ID
+	received := "ej lagrat"
+	if id == "" {
+		id = "– (förhandsgranskning, ej lagrat)"
+	} else if !d.c.ReceivedAt.IsZero() {
+		received = d.c.ReceivedAt.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	}
+	p.SetFont(fontFamily, "", 7.5)
+	lines := []string{
+		"Intygs-id: " + id,
+		"Mottaget: " + received,
+		"SHA-256 för inskickade data: " + d.c.SHA256,
+		"Signerat: " + d.c.SignedAt.Format("2006-01-02 15:04") + " av " + d.c.Issuer.Name + ", " + d.c.Issuer.Unit.Name,
+	}
+	qr := 20.0
+	for i, l := range lines {
+		p.SetXY(marginX, top+2+float64(i)*3.6)
+		p.CellFormat(contentW-qr-4, 3.6, text(l), "", 0, "L", false, 0, "")
+	}
+	p.SetXY(marginX, top+2+4*3.6+1)
+	p.SetFont(fontFamily, "", 8.5)
+	p.CellFormat(contentW-qr-4, 4, fmt.Sprintf("Sida %d av {nb}", p.PageNo()), "", 0, "L", false, 0, "")
+	if d.c.ID != "" {
+		drawQR(p, d.c.ID, pageW-marginX-qr, top+2, qr)
+	}
+}
+
+// watermark writes MAKULERAT or ERSATT across the page.
+func (d *doc) watermark() {
+	p := d.pdf
+	word := "MAKULERAT"
+	if d.c.Status == intake.StatusReplaced {
+		word = "ERSATT"
+	}
+	p.SetFont(fontFamily, "", 64)
+	p.SetTextColor(200, 30, 30)
+	p.SetAlpha(0.28, "Normal")
+	w := p.GetStringWidth(word)
+	cx, cy := pageW/2, pageH/2
+	p.TransformBegin()
+	p.TransformRotate(50, cx, cy)
+	p.Text(cx-w/2, cy+8, word)
+	p.TransformEnd()
+	p.SetAlpha(1, "Normal")
+}
+
+// need starts a new page unless h millimetres are left above the footer,
+// so that a heading never ends a page and a label stays with its answer.
+func (d *doc) need(h float64) {
+	if d.pdf.GetY()+h > pageH-marginBottom {
+		d.pdf.AddPage()
+	}
+}
