@@ -223,7 +223,7 @@ func (d *doc) watermark() {
 	}
 	p.SetFont(fontFamily, "", 64)
 	p.SetTextColor(200, 30, 30)
-	p.SetAlpha(0.28, "Normal")
+	p.SetAlpha(0.35, "Normal")
 	w := p.GetStringWidth(word)
 	cx, cy := pageW/2, pageH/2
 	p.TransformBegin()

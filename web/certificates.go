@@ -33,10 +33,11 @@ const maxIdempotencyKey = 255
 // certificateLinks are the links of a stored certificate.
 type certificateLinks struct {
 	Self string `json:"self"`
+	PDF  string `json:"pdf"`
 }
 
 func linksFor(id string) certificateLinks {
-	return certificateLinks{Self: "/api/v1/certificates/" + id}
+	return certificateLinks{Self: "/api/v1/certificates/" + id, PDF: "/api/v1/certificates/" + id + "/pdf"}
 }
 
 // handleCertificateCreate handles POST /api/v1/certificates.

@@ -22,7 +22,7 @@ var (
 )
 
 // addRoutes is the whole URL space of the server, one line a route.
-func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, m *metrics, now func() time.Time) {
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, now func() time.Time) {
 	auth := func(roles []intake.Role, h http.Handler) http.Handler { return authenticate(logger, db, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 
@@ -43,5 +43,6 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates", auth(readers, handleCertificateList(logger, db, db, now))).Methods(http.MethodGet)
 	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
 	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
 	api("/audit", auth(admins, handleAuditList(logger, db, now))).Methods(http.MethodGet)
 }

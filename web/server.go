@@ -28,7 +28,7 @@ type Options struct {
 
 // NewServer returns Intyg's HTTP handler: every route, with request
 // logging, metrics and authentication.
-func NewServer(logger *slog.Logger, eng *intake.Engine, db database, opts Options) http.Handler {
+func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -41,7 +41,7 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, opts Option
 	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
 	}))
-	addRoutes(r, logger, eng, db, m, opts.Now)
+	addRoutes(r, logger, eng, db, pdfs, m, opts.Now)
 	return r
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/internal/pgtest"
+	"github.com/intyg/intyg/render"
 	"github.com/intyg/intyg/schemas"
 	"github.com/intyg/intyg/store"
 )
@@ -88,7 +89,7 @@ func newTestServer(tb testing.TB, driver string) *testServer {
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 	ts := &testServer{db: db, logs: logs, tokens: map[string]string{}}
-	ts.Server = httptest.NewServer(NewServer(logger, mustEngine(tb), db, Options{Now: now}))
+	ts.Server = httptest.NewServer(NewServer(logger, mustEngine(tb), db, render.New(), Options{Now: now}))
 	tb.Cleanup(ts.Close)
 	for name, spec := range map[string]struct {
 		role intake.Role
@@ -213,6 +214,10 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/certificates", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "other-clinic": 200, "caseworker": 200}},
 		{"GET", "/api/v1/certificates/" + id, nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
 		{"GET", "/api/v1/certificates/doesnotexist", nil, map[string]int{"": 401, "caseworker": 404}},
+		{"GET", "/api/v1/certificates/" + id + "/pdf", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
+		{"GET", "/api/v1/certificates/" + id + "/pdf?copy=employer", nil, map[string]int{"": 401, "admin": 403, "caseworker": 200}},
+		{"GET", "/api/v1/certificates/" + id + "/pdf?copy=doctor", nil, map[string]int{"caseworker": 422}},
+		{"GET", "/api/v1/certificates/doesnotexist/pdf", nil, map[string]int{"caseworker": 404}},
 		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "revoked": 401, "clinic": 403, "caseworker": 403, "admin": 200}},
 		{"DELETE", "/api/v1/certificates/" + id, nil, map[string]int{"": 405, "admin": 405}},
 		{"GET", "/api/v1/nothing", nil, map[string]int{"": 404}},
@@ -506,5 +511,28 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	}
 	if resp, _ := ts.do(t, "", "GET", "/healthz", nil); resp.StatusCode != 200 {
 		t.Errorf("healthz = %d, want 200: the process is still up", resp.StatusCode)
+	}
+}
+
+func TestCertificatePDF(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	resp, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("GET pdf: %d %s, %d bytes starting %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(b), b[:min(8, len(b))])
+	}
+	if _, again := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil); !bytes.Equal(b, again) {
+		t.Error("the same certificate gave two different PDFs")
+	}
+	_, emp := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf?copy=employer", nil)
+	// The header is UTF-16 text in the uncompressed page content.
+	if bytes.Equal(b, emp) || !bytes.Contains(emp, []byte("\x00A\x00G\x00 \x007\x008\x000\x004")) {
+		t.Error("the employer copy is not the AG 7804 variant")
+	}
+	_, audit := ts.do(t, "admin", "GET", "/api/v1/audit?certificate="+id, nil)
+	for _, action := range []string{`"certificate.pdf"`, `"certificate.pdf.employer"`} {
+		if !bytes.Contains(audit, []byte(action)) {
+			t.Errorf("the access log lacks %s: %s", action, audit)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/render"
 	"github.com/intyg/intyg/store"
 	"github.com/intyg/intyg/web"
 )
@@ -105,7 +106,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, err
 	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, web.Options{}), int64(c.MaxBody)+4096),
+		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, render.New(), web.Options{}), int64(c.MaxBody)+4096),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

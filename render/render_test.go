@@ -1,0 +1,499 @@
+package render_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/render"
+	"github.com/intyg/intyg/schemas"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden PDFs under testdata/")
+
+var received = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
+func mustEngine(tb testing.TB) *intake.Engine {
+	tb.Helper()
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := intake.NewEngine(schemas.MustLoadEmbedded(), icd, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return eng
+}
+
+// stored runs a submission through intake and gives it what the store would:
+// an id, a received time, the hash of the bytes.
+func stored(tb testing.TB, eng *intake.Engine, body []byte, id string) (*intake.Certificate, *schemas.Template) {
+	tb.Helper()
+	c, err := eng.Intake(body, received)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.ID, c.ReceivedAt, c.Status, c.SHA256 = id, received, intake.StatusReceived, fmt.Sprintf("%064x", len(body))
+	t, _ := eng.Template(c.Template, c.Version)
+	return c, t
+}
+
+func examples(tb testing.TB) []string {
+	tb.Helper()
+	files, err := filepath.Glob("../examples/*/valid/*.json")
+	if err != nil || len(files) == 0 {
+		tb.Fatal("no valid examples")
+	}
+	return files
+}
+
+func renderPDF(tb testing.TB, r *render.Renderer, c *intake.Certificate, t *schemas.Template, copy render.Copy) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := r.Render(&buf, c, t, copy); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// tool returns the path of a poppler tool; outside CI a missing one skips.
+func tool(tb testing.TB, name string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s is required in CI (Debian's poppler-utils)", name)
+		}
+		tb.Skipf("%s not installed (Debian's poppler-utils): %v", name, err)
+	}
+	return p
+}
+
+// TestGoldenPDFs renders every example and compares the bytes with its
+// golden file: the output is deterministic. -update rewrites them.
+func TestGoldenPDFs(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	for _, f := range examples(t) {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		template := filepath.Base(filepath.Dir(filepath.Dir(f)))
+		t.Run(template+"/"+name, func(t *testing.T) {
+			c, tmpl := stored(t, eng, readFile(t, f), "golden-"+name)
+			got := renderPDF(t, r, c, tmpl, render.CopyFull)
+			if again := renderPDF(t, r, c, tmpl, render.CopyFull); !bytes.Equal(got, again) {
+				t.Fatal("two renderings of one record differ")
+			}
+			golden := filepath.Join("testdata", template, name+".pdf")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test ./render -update writes it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from its golden file (%d bytes, want %d); inspect, then go test ./render -update", name, len(got), len(want))
+			}
+		})
+	}
+}
+
+// pdfText extracts the body text of every page (header and footer cropped
+// off), for checking content and order.
+func pdfText(tb testing.TB, pdf []byte) string {
+	tb.Helper()
+	bin := tool(tb, "pdftotext")
+	f := filepath.Join(tb.TempDir(), "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	// Points at 72 dpi: the body lies between 24 mm (68 pt) and 269 mm (762 pt).
+	out, err := exec.Command(bin, "-enc", "UTF-8", "-x", "0", "-y", "70", "-W", "595", "-H", "690", f, "-").Output()
+	if err != nil {
+		tb.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// fullText extracts all text, header and footer included.
+func fullText(tb testing.TB, pdf []byte, flags ...string) string {
+	tb.Helper()
+	bin := tool(tb, "pdftotext")
+	f := filepath.Join(tb.TempDir(), "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	out, err := exec.Command(bin, append(append([]string{"-enc", "UTF-8"}, flags...), f, "-")...).Output()
+	if err != nil {
+		tb.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
+// squash removes all white space, since wrapping moves it.
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// TestTextInSectionOrder checks with pdftotext that every submitted answer
+// appears in its original characters, after its question's label, and that
+// the labels appear in the form's order.
+func TestTextInSectionOrder(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	for _, f := range examples(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			c, tmpl := stored(t, eng, readFile(t, f), "text-test")
+			text := squash(pdfText(t, renderPDF(t, r, c, tmpl, render.CopyFull)))
+			pos := 0
+			for _, s := range tmpl.Form.Sections {
+				for _, q := range s.Questions {
+					v, answered := c.Answers[q.Field]
+					if !answered && !intake.Holds(q.DependsOn, map[string]any{"answers": c.Answers}) {
+						continue
+					}
+					lbl := squash(q.ID + ". " + q.Label.SV)
+					i := strings.Index(text[pos:], lbl)
+					if i < 0 {
+						t.Fatalf("label %q not found after position %d", q.ID+". "+q.Label.SV, pos)
+					}
+					pos += i + len(lbl)
+					for _, leaf := range expected(q, v) {
+						if !strings.Contains(text[pos:], squash(leaf)) {
+							t.Errorf("answer %s: %q not found after its label", q.Field, leaf)
+						}
+					}
+				}
+			}
+			for _, want := range []string{c.Issuer.Name, c.Issuer.Unit.Name, c.Issuer.Unit.HSAID} {
+				if !strings.Contains(text, squash(want)) {
+					t.Errorf("issuer block lacks %q", want)
+				}
+			}
+			all := fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull))
+			for _, want := range []string{c.Patient.Name, c.Patient.ID[:8] + "-" + c.Patient.ID[8:], "text-test", c.SHA256, tmpl.FormNumber} {
+				if !strings.Contains(all, want) {
+					t.Errorf("the header or footer lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+// expected returns what the document must show for an answer: option
+// codes as their ticked labels, everything else as written.
+func expected(q schemas.Question, v any) []string {
+	if q.Widget == "radio" || q.Widget == "checkboxGroup" {
+		var out []string
+		for _, o := range q.Options {
+			for _, chosen := range append([]any{v}, asList(v)...) {
+				if fmt.Sprint(chosen) == fmt.Sprint(o.Value) {
+					out = append(out, "☒ "+o.Label.SV)
+				}
+			}
+		}
+		return out
+	}
+	return leaves(v)
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// leaves returns the strings and numbers in an answer (codes as normalised).
+func leaves(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case json.Number:
+		return []string{v.String()}
+	case map[string]any:
+		var out []string
+		for k, x := range v {
+			if k == "type" || k == "area" || k == "degree" {
+				continue // option codes are printed as their labels
+			}
+			out = append(out, leaves(x)...)
+		}
+		return out
+	case []any:
+		var out []string
+		for _, x := range v {
+			out = append(out, leaves(x)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// TestPagesStayInsideMargins renders each example (and a certificate with
+// 4,000 characters in every text field) to PNG with pdftoppm and checks the
+// page count and that nothing is drawn outside the margins.
+func TestPagesStayInsideMargins(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	cases := map[string][]byte{}
+	for _, f := range examples(t) {
+		c, tmpl := stored(t, eng, readFile(t, f), "margin-test")
+		cases[filepath.Base(f)] = renderPDF(t, r, c, tmpl, render.CopyFull)
+	}
+	c, tmpl := stored(t, eng, longText(t, eng), "long-text")
+	c.Status = intake.StatusRevoked
+	cases["long-text-revoked"] = renderPDF(t, r, c, tmpl, render.CopyFull)
+	for name, pdf := range cases {
+		t.Run(name, func(t *testing.T) {
+			pages := pageCount(t, pdf)
+			pngs := rasterize(t, pdf)
+			if len(pngs) != pages || pages == 0 {
+				t.Fatalf("pdftoppm made %d images of %d pages", len(pngs), pages)
+			}
+			for i, img := range pngs {
+				if x, y, ok := inkOutside(img, 15, 195, 6, 294); ok {
+					t.Errorf("page %d: ink at %.0f mm, %.0f mm, outside the margins", i+1, x, y)
+				}
+			}
+		})
+	}
+}
+
+// TestLongTextFlows fills every text field with 4,000 characters and checks
+// that every character is in the document, over several pages.
+func TestLongTextFlows(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	c, tmpl := stored(t, eng, longText(t, eng), "long-text")
+	pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+	if n := pageCount(t, pdf); n < 6 {
+		t.Errorf("%d pages for ten 4,000-character answers, want at least 6", n)
+	}
+	text := squash(pdfText(t, pdf))
+	for _, q := range tmpl.Form.Questions() {
+		v, ok := c.Answers[q.Field]
+		if !ok {
+			continue
+		}
+		field := q.Field
+		for _, leaf := range expected(q, v) {
+			if !strings.Contains(text, squash(leaf)) {
+				t.Errorf("%s: its %d characters are not all in the document", field, len([]rune(leaf)))
+			}
+		}
+	}
+	if !strings.Contains(fullText(t, pdf), "Sida 1 av ") {
+		t.Error("no page numbers")
+	}
+}
+
+// longText returns all-optional-fields.json with every free-text answer at
+// 4,000 characters, including one unbreakable 300-character word.
+func longText(tb testing.TB, eng *intake.Engine) []byte {
+	tb.Helper()
+	var doc map[string]any
+	json.Unmarshal(readFile(tb, "../examples/fk7804/valid/all-optional-fields.json"), &doc)
+	words := "Patienten beskriver “svår” trötthet – ökad värk i ländryggen, Łódź, Şükrü, €40. "
+	long := strings.Repeat("X", 300) + " "
+	for len([]rune(long)) < 4000 {
+		long += words
+	}
+	long = string([]rune(long)[:4000])
+	answers := doc["answers"].(map[string]any)
+	for _, f := range []string{"occupationDescription", "treatment", "fmbMotivation", "unevenWorkingHoursReason", "measures", "otherInformation", "contactReason"} {
+		answers[f] = long
+	}
+	answers["functionalImpairment"].(map[string]any)["text"] = long
+	answers["activityLimitation"].(map[string]any)["text"] = long
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+func pageCount(tb testing.TB, pdf []byte) int {
+	tb.Helper()
+	bin := tool(tb, "pdfinfo")
+	f := filepath.Join(tb.TempDir(), "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	out, err := exec.Command(bin, f).Output()
+	if err != nil {
+		tb.Fatalf("pdfinfo: %v", err)
+	}
+	m := regexp.MustCompile(`Pages:\s+(\d+)`).FindSubmatch(out)
+	if m == nil {
+		tb.Fatalf("pdfinfo gave no page count: %s", out)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// rasterize renders every page at 40 dpi in grey.
+func rasterize(tb testing.TB, pdf []byte) []image.Image {
+	tb.Helper()
+	return rasterizeWith(tb, pdf, "-r", "40", "-gray")
+}
+
+func rasterizeWith(tb testing.TB, pdf []byte, flags ...string) []image.Image {
+	tb.Helper()
+	bin := tool(tb, "pdftoppm")
+	dir := tb.TempDir()
+	f := filepath.Join(dir, "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	if out, err := exec.Command(bin, append(append(flags, "-png"), f, filepath.Join(dir, "p"))...).CombinedOutput(); err != nil {
+		tb.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "p-*.png"))
+	var imgs []image.Image
+	for _, name := range files {
+		fh, err := os.Open(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		img, err := png.Decode(fh)
+		fh.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	return imgs
+}
+
+// inkOutside finds a non-white pixel outside the box [x0,x1] × [y0,y1] (mm).
+func inkOutside(img image.Image, x0, x1, y0, y1 float64) (float64, float64, bool) {
+	b := img.Bounds()
+	mm := float64(b.Dx()) / 210
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			fx, fy := float64(x)/mm, float64(y)/mm
+			if fx >= x0 && fx <= x1 && fy >= y0 && fy <= y1 {
+				continue
+			}
+			if r, _, _, _ := img.At(x, y).RGBA(); r < 0xf000 {
+				return fx, fy, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// TestWatermarks checks that a revoked or replaced certificate carries its
+// word on every page, both as text in the page content and as red ink
+// across the middle of every rendered page.
+func TestWatermarks(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	utf16 := func(s string) []byte {
+		var b []byte
+		for _, c := range s {
+			b = append(b, 0, byte(c))
+		}
+		return b
+	}
+	for status, word := range map[intake.Status]string{intake.StatusRevoked: "MAKULERAT", intake.StatusReplaced: "ERSATT", intake.StatusReceived: ""} {
+		t.Run(string(status), func(t *testing.T) {
+			c, tmpl := stored(t, eng, longText(t, eng), "wm")
+			c.Status = status
+			pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+			pages := pageCount(t, pdf)
+			for _, w := range []string{"MAKULERAT", "ERSATT"} {
+				want := 0
+				if w == word {
+					want = pages
+				}
+				// Compression is off, so the page content holds the word as
+				// UTF-16 text (pdftotext splits rotated text into pieces).
+				if got := bytes.Count(pdf, utf16(w)); got != want {
+					t.Errorf("%s is written %d times on %d pages, want %d", w, got, pages, want)
+				}
+			}
+			for i, img := range rasterizeColour(t, pdf) {
+				if red := redPixels(img); (red > 40) != (word != "") {
+					t.Errorf("page %d has %d red pixels; watermark wanted: %v", i+1, red, word != "")
+				}
+			}
+		})
+	}
+}
+
+// rasterizeColour renders every page at 30 dpi in colour.
+func rasterizeColour(tb testing.TB, pdf []byte) []image.Image {
+	tb.Helper()
+	return rasterizeWith(tb, pdf, "-r", "30")
+}
+
+// redPixels counts clearly red pixels, the watermark's colour.
+func redPixels(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r > 0xc000 && g < 0xc000 && bl < 0xc000 && r-g > 0x2000 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestEmployerCopy(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/all-optional-fields.json"), "employer")
+	pdf := renderPDF(t, r, c, tmpl, render.CopyEmployer)
+	text := fullText(t, pdf)
+	squashed := squash(text)
+	for _, gone := range []string{c.Diagnoses[0].Code, c.Diagnoses[0].Title, c.Diagnoses[0].Description,
+		c.Answers["functionalImpairment"].(map[string]any)["text"].(string), c.Answers["treatment"].(string), c.Answers["otherInformation"].(string)} {
+		if strings.Contains(squashed, squash(gone)) {
+			t.Errorf("the employer copy shows %q", gone)
+		}
+	}
+	for _, kept := range []string{"AG 7804", c.Patient.Name, c.SickLeave.From.String(), c.Issuer.Name} {
+		if !strings.Contains(text, kept) {
+			t.Errorf("the employer copy lacks %q", kept)
+		}
+	}
+	noCopy := *tmpl
+	noCopy.EmployerCopy = nil
+	if err := r.Render(&bytes.Buffer{}, c, &noCopy, render.CopyEmployer); intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("employer copy of a template without one: %v, want ENOTFOUND", err)
+	}
+}
+
+// TestUnicodeNames checks that names in many Latin scripts, Greek and
+// Cyrillic, dashes, the euro sign and curly quotes survive into the text.
+func TestUnicodeNames(t *testing.T) {
+	eng, r := mustEngine(t), render.New()
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "unicode")
+	names := "Åsa Öberg-Ängström, Łukasz Żółć, Şükrü Çağlar, Ærøskøbing, Dvořák, Nguyễn, Ελένη, Ольга"
+	c.Patient.Name = names
+	c.Answers["otherInformation"] = "Kostnad “cirka” 40 € – ‘ok’ …"
+	text := fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull))
+	for _, want := range []string{names, "Kostnad “cirka” 40 € – ‘ok’ …"} {
+		if !strings.Contains(squash(text), squash(want)) {
+			t.Errorf("%q did not survive: %s", want, text[:min(400, len(text))])
+		}
+	}
+}
+
+func readFile(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/render"
+	"github.com/intyg/intyg/schemas"
+)
+
+// pdfRenderer makes the PDF of a certificate (*render.Renderer).
+type pdfRenderer interface {
+	Render(w io.Writer, c *intake.Certificate, t *schemas.Template, copy render.Copy) error
+}
+
+// handleCertificatePDF handles GET /api/v1/certificates/{id}/pdf, with
+// ?copy=employer for the employer's copy. Like a read, it is written to the
+// access log before the PDF is sent.
+func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, pdfs pdfRenderer) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		tok := tokenFrom(r.Context())
+		c, err := certs.FindCertificateByID(r.Context(), mux.Vars(r)["id"])
+		if err != nil {
+			return err
+		}
+		if tok.Role == intake.RoleClinic && c.Issuer.Unit.HSAID != tok.UnitHSAID {
+			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+		}
+		copy := render.Copy(r.URL.Query().Get("copy"))
+		if copy != render.CopyFull && copy != render.CopyEmployer {
+			return &intake.Error{Code: intake.EINVALID, Message: "copy must be empty or employer.", Problems: intake.Problems{
+				{Pointer: "/copy", Code: "enum", Message: "Ange copy=employer eller ingenting.", MessageEn: "Give copy=employer or nothing."}}}
+		}
+		t, ok := eng.Template(c.Template, c.Version)
+		if !ok {
+			return intake.Errorf(intake.EINTERNAL, "template %s/%s of certificate %s is not loaded", c.Template, c.Version, c.ID)
+		}
+		var buf bytes.Buffer
+		if err := pdfs.Render(&buf, c, t, copy); err != nil {
+			return err
+		}
+		action := "certificate.pdf"
+		if copy == render.CopyEmployer {
+			action = "certificate.pdf.employer"
+		}
+		if err := audit.CreateAuditEntry(r.Context(), &intake.AuditEntry{
+			TokenID: tok.ID, Role: tok.Role, Action: action, CertificateID: c.ID,
+			PatientID: c.Patient.ID, RemoteAddr: r.RemoteAddr,
+		}); err != nil {
+			return err
+		}
+		name := c.ID + ".pdf"
+		if copy == render.CopyEmployer {
+			name = c.ID + "-arbetsgivare.pdf"
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
+		w.Header().Set("Content-Length", itoa(buf.Len()))
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(buf.Bytes())
+		return nil
+	})
+}
