@@ -358,22 +358,41 @@ func roleName(role string) string {
 	return role
 }
 
-// drawQR draws a QR code of s as vector squares in a size × size box.
-func drawQR(p *fpdf.Fpdf, s string, x, y, size float64) {
+// qrRuns encodes s as a QR code and returns, row by row, the runs of dark
+// modules as [row, first column, length], and the module count per side.
+func qrRuns(s string) ([][3]int, int, error) {
 	code, err := qr.Encode(s, qr.M, qr.Auto)
 	if err != nil {
-		p.SetError(fmt.Errorf("qr: %w", err))
-		return
+		return nil, 0, err
 	}
 	n := code.Bounds().Dx()
-	cell := size / float64(n)
-	p.SetFillColor(0, 0, 0)
+	var runs [][3]int
 	for row := 0; row < n; row++ {
-		for col := 0; col < n; col++ {
-			if r, _, _, _ := code.At(col, row).RGBA(); r == 0 {
-				p.Rect(x+float64(col)*cell, y+float64(row)*cell, cell, cell, "F")
+		start := -1
+		for col := 0; col <= n; col++ {
+			dark := false
+			if col < n {
+				r, _, _, _ := code.At(col, row).RGBA()
+				dark = r == 0
+			}
+			switch {
+			case dark && start < 0:
+				start = col
+			case !dark && start >= 0:
+				runs = append(runs, [3]int{row, start, col - start})
+				start = -1
 			}
 		}
+	}
+	return runs, n, nil
+}
+
+// drawQR draws the QR code's runs as filled rectangles in a size × size box.
+func drawQR(p *fpdf.Fpdf, runs [][3]int, n int, x, y, size float64) {
+	cell := size / float64(n)
+	p.SetFillColor(0, 0, 0)
+	for _, r := range runs {
+		p.Rect(x+float64(r[1])*cell, y+float64(r[0])*cell, float64(r[2])*cell, cell, "F")
 	}
 }
 

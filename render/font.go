@@ -19,14 +19,14 @@ var dejaVuSans []byte
 // check boxes.
 var fontRanges = [][2]rune{
 	{0x0020, 0x024F}, // Basic Latin, Latin-1, Latin Extended-A and -B
-	{0x0250, 0x02FF}, // IPA and spacing modifiers
+	{0x02B0, 0x02FF}, // spacing modifier letters
 	{0x0300, 0x036F}, // combining diacritics
 	{0x0370, 0x052F}, // Greek, Cyrillic
 	{0x1E00, 0x1EFF}, // Latin Extended Additional (Vietnamese and more)
 	{0x2000, 0x206F}, // general punctuation: dashes, curly quotes, bullets
 	{0x20A0, 0x20BF}, // currency: €
-	{0x2100, 0x215F}, // letterlike symbols and number forms
-	{0x2190, 0x21FF}, // arrows
+	{0x2116, 0x2116}, // numero sign
+	{0x2122, 0x2122}, // trade mark sign
 	{0x2212, 0x2212}, // minus
 	{0x2610, 0x2612}, // ballot boxes ☐ ☑ ☒
 	{0x2713, 0x2717}, // check marks

@@ -56,6 +56,12 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 		return intake.Errorf(intake.EINVALID, "Unknown copy %q.", copy)
 	}
 	d := &doc{c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", "")}
+	if c.ID != "" {
+		var err error
+		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
+			return fmt.Errorf("render: %s: qr: %w", c.ID, err)
+		}
+	}
 	d.setup(r.font)
 	d.body()
 	if err := d.pdf.Error(); err != nil {
@@ -75,6 +81,9 @@ type doc struct {
 	t    *schemas.Template
 	copy Copy
 	pdf  *fpdf.Fpdf
+	// qr holds the QR code of the id, encoded once for every page.
+	qr     [][3]int
+	qrSize int
 }
 
 func (d *doc) setup(font []byte) {
@@ -209,8 +218,8 @@ func (d *doc) footer() {
 	p.SetXY(marginX, top+2+4*3.6+1)
 	p.SetFont(fontFamily, "", 8.5)
 	p.CellFormat(contentW-qr-4, 4, fmt.Sprintf("Sida %d av {nb}", p.PageNo()), "", 0, "L", false, 0, "")
-	if d.c.ID != "" {
-		drawQR(p, d.c.ID, pageW-marginX-qr, top+2, qr)
+	if d.qr != nil {
+		drawQR(p, d.qr, d.qrSize, pageW-marginX-qr, top+2, qr)
 	}
 }
 

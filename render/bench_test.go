@@ -1,0 +1,59 @@
+package render_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/intyg/intyg/render"
+)
+
+// BenchmarkRender measures one PDF for a typical and a maximal fk7804,
+// beside a naive fpdf document that parses the whole TTF for each PDF.
+//
+//	go test ./render -run XXX -bench Render -benchmem
+func BenchmarkRender(b *testing.B) {
+	eng, r := mustEngine(b), render.New()
+	typical, tmpl := stored(b, eng, readFile(b, "../examples/fk7804/valid/full-time-one-period.json"), "bench")
+	maximal, _ := stored(b, eng, longText(b, eng), "bench")
+	for _, c := range []struct {
+		name string
+		cert any
+	}{{"typical", typical}, {"maximal", maximal}} {
+		b.Run(c.name, func(b *testing.B) {
+			cert := typical
+			if c.name == "maximal" {
+				cert = maximal
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := r.Render(io.Discard, cert, tmpl, render.CopyFull); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	// The naive way: a new document that adds the full embedded TTF (regular
+	// and bold), with fpdf's default compression, and writes one page of text.
+	font := readFile(b, "fonts/DejaVuSans.ttf")
+	b.Run("naive-fpdf-full-font", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p := fpdf.New("P", "mm", "A4", "")
+			p.AddUTF8FontFromBytes("f", "", font)
+			p.AddUTF8FontFromBytes("f", "B", font)
+			p.AddPage()
+			p.SetFont("f", "B", 13)
+			p.Cell(0, 8, typical.Patient.Name)
+			p.SetFont("f", "", 9.5)
+			p.Ln(10)
+			p.MultiCell(0, 4.6, typical.Answers["occupationDescription"].(string), "", "L", false)
+			var buf bytes.Buffer
+			if err := p.Output(&buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
