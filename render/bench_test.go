@@ -15,7 +15,7 @@ import (
 //
 //	go test ./render -run XXX -bench Render -benchmem
 func BenchmarkRender(b *testing.B) {
-	eng, r := mustEngine(b), render.New()
+	eng, r := mustEngine(b), mustRenderer(b)
 	typical, tmpl := stored(b, eng, readFile(b, "../examples/fk7804/valid/full-time-one-period.json"), "bench")
 	maximal, _ := stored(b, eng, longText(b, eng), "bench")
 	for _, c := range []struct {

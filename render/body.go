@@ -12,11 +12,7 @@ import (
 	"github.com/intyg/intyg/schemas"
 )
 
-const (
-	ticked   = "☒"
-	unticked = "☐"
-	missing  = "Ej angivet"
-)
+const missing = "Ej angivet"
 
 // body lays out the warnings, every section of the form definition in
 // order, and the issuer block.
@@ -34,7 +30,7 @@ func (d *doc) body() {
 		if len(qs) == 0 {
 			continue
 		}
-		d.heading(s, qs[0])
+		d.heading(s.Title.SV, d.questionStart(qs[0]))
 		for _, q := range qs {
 			d.question(q)
 		}
@@ -51,39 +47,52 @@ func (d *doc) shows(q schemas.Question) bool {
 	return intake.Holds(q.DependsOn, map[string]any{"answers": d.c.Answers})
 }
 
+// warnings writes the non-blocking problems found at intake, boxed.
 func (d *doc) warnings() {
 	p := d.pdf
-	d.need(8 + float64(len(d.c.Warnings))*lineH)
-	p.SetFillColor(255, 243, 205)
-	p.SetFont(fontFamily, "", 10)
-	d.bold(true)
-	p.CellFormat(contentW, 6, "Observera", "", 1, "L", true, 0, "")
-	d.bold(false)
-	p.SetFont(fontFamily, "", 9)
+	d.size = 9
+	var lines []string
 	for _, w := range d.c.Warnings {
-		p.MultiCell(contentW, lineH, text(w.Message+" ("+w.Pointer+")"), "", "L", true)
+		lines = append(lines, w.Message+" ("+w.Pointer+")")
 	}
-	p.Ln(3)
-}
-
-// heading writes a section title; it keeps the title on the page with the
-// start of its first question.
-func (d *doc) heading(s schemas.Section, first schemas.Question) {
-	p := d.pdf
-	d.need(8 + d.questionStart(first))
-	p.Ln(2)
-	p.SetFillColor(228, 233, 240)
-	p.SetFont(fontFamily, "", 11)
+	h := 7.0
+	for _, l := range lines {
+		h += d.height(l, contentW-4, lineH)
+	}
+	d.need(h)
+	p.SetFillColor(255, 243, 205)
+	p.Rect(marginX, p.GetY(), contentW, h, "F")
+	d.size = 10
 	d.bold(true)
-	p.CellFormat(contentW, 7, text(s.Title.SV), "", 1, "L", true, 0, "")
+	d.textAt("Observera", marginX+2, p.GetY()+0.5, 6)
 	d.bold(false)
-	p.Ln(1.5)
+	p.SetY(p.GetY() + 6.5)
+	d.size = 9
+	for _, l := range lines {
+		d.para(l, marginX+2, contentW-4, lineH)
+	}
+	p.SetY(p.GetY() + 3)
 }
 
-// questionStart is the height a question's label and first answer line need.
+// heading writes a section title, on the page with the next need mm.
+func (d *doc) heading(title string, next float64) {
+	p := d.pdf
+	d.need(10 + next)
+	p.SetY(p.GetY() + 2)
+	p.SetFillColor(228, 233, 240)
+	p.Rect(marginX, p.GetY(), contentW, 7, "F")
+	d.size = 11
+	d.bold(true)
+	d.textAt(title, marginX+1.5, p.GetY(), 7)
+	d.bold(false)
+	p.SetY(p.GetY() + 8.5)
+	d.size = 9.5
+}
+
+// questionStart is the height a question's label and first answer lines need.
 func (d *doc) questionStart(q schemas.Question) float64 {
-	lines := d.pdf.SplitText(text(label(q)), contentW)
-	return float64(len(lines))*lineH + 2*lineH + 2
+	d.size = 9.5
+	return d.height(label(q), contentW, lineH) + 2*lineH + 2
 }
 
 func label(q schemas.Question) string {
@@ -97,11 +106,10 @@ func label(q schemas.Question) string {
 func (d *doc) question(q schemas.Question) {
 	p := d.pdf
 	d.need(d.questionStart(q))
-	p.SetFont(fontFamily, "", 9.5)
+	d.size = 9.5
 	d.bold(true)
-	p.MultiCell(contentW, lineH, text(label(q)), "", "L", false)
+	d.para(label(q), marginX, contentW, lineH)
 	d.bold(false)
-	p.SetFont(fontFamily, "", 9.5)
 	v, present := d.c.Answers[q.Field]
 	switch q.Widget {
 	case "checkbox":
@@ -136,76 +144,89 @@ func (d *doc) question(q schemas.Question) {
 	default: // text, textarea, integer, date
 		d.answer(str(v))
 	}
-	p.Ln(2)
+	p.SetY(p.GetY() + 2)
 }
 
 // answer writes free text, wrapped and flowing over pages line by line.
 func (d *doc) answer(s string) {
-	p := d.pdf
-	p.SetX(marginX + 4)
 	if s == "" {
-		p.SetTextColor(110, 110, 110)
-		p.MultiCell(contentW-4, lineH, missing, "", "L", false)
-		p.SetTextColor(0, 0, 0)
+		d.pdf.SetTextColor(110, 110, 110)
+		d.para(missing, marginX+4, contentW-4, lineH)
+		d.pdf.SetTextColor(0, 0, 0)
 		return
 	}
-	p.MultiCell(contentW-4, lineH, text(s), "", "L", false)
+	d.para(s, marginX+4, contentW-4, lineH)
+}
+
+// box draws a check box at (x, y), ticked with an X when on; the X is
+// text, so that extracted text says which boxes are ticked.
+func (d *doc) box(x, y float64, on bool) {
+	p := d.pdf
+	p.SetLineWidth(0.25)
+	p.Rect(x, y+0.8, 3, 3, "D")
+	if on {
+		size := d.size
+		d.size = 8
+		d.textAt("X", x+0.55, y+0.45, 3.6)
+		d.size = size
+	}
+}
+
+// option writes one choice: its box and its label (and what follows it).
+func (d *doc) option(on bool, text string, indent float64) {
+	p := d.pdf
+	if p.GetY()+lineH > pageH-marginBottom {
+		p.AddPage()
+	}
+	d.box(marginX+indent, p.GetY(), on)
+	d.para(text, marginX+indent+5, contentW-indent-5, lineH)
 }
 
 // options lists every option with a box, ticked where chosen, as on the
 // paper form: a caseworker sees what was not chosen too.
 func (d *doc) options(opts []schemas.Option, chosen func(schemas.Option) bool) {
-	p := d.pdf
 	for _, o := range opts {
-		box := unticked
-		if chosen(o) {
-			box = ticked
-		}
-		p.SetX(marginX + 4)
-		p.MultiCell(contentW-4, lineH, text(box+" "+o.Label.SV), "", "L", false)
+		d.option(chosen(o), o.Label.SV, 4)
 	}
 }
 
 // optionDates lists each option with a box and, when ticked, its date.
 func (d *doc) optionDates(q schemas.Question, v any) {
 	items, _ := v.([]any)
-	p := d.pdf
 	for _, o := range q.Options {
-		box, date := unticked, ""
+		on, date := false, ""
 		for _, it := range items {
 			m, _ := it.(map[string]any)
 			if same(m["type"], o.Value) {
-				box, date = ticked, str(m["date"])
+				on, date = true, str(m["date"])
 			}
 		}
-		p.SetX(marginX + 4)
-		line := box + " " + o.Label.SV
+		text := o.Label.SV
 		if date != "" {
-			line += "   " + date
+			text += "   " + date
 		}
-		p.MultiCell(contentW-4, lineH, text(line), "", "L", false)
+		d.option(on, text, 4)
 	}
 }
 
 // areaTexts lists each area with a box, and under a ticked one its text.
 func (d *doc) areaTexts(q schemas.Question, v any) {
 	items, _ := v.([]any)
-	p := d.pdf
 	for _, o := range q.Options {
 		var body string
-		box := unticked
+		on := false
 		for _, it := range items {
 			m, _ := it.(map[string]any)
 			if same(m["area"], o.Value) {
-				box, body = ticked, str(m["text"])
+				on, body = true, str(m["text"])
 			}
 		}
-		d.need(3 * lineH)
-		p.SetX(marginX + 4)
-		p.MultiCell(contentW-4, lineH, text(box+" "+o.Label.SV), "", "L", false)
-		if box == ticked {
-			p.SetX(marginX + 9)
-			p.MultiCell(contentW-9, lineH, text(body), "", "L", false)
+		if on {
+			d.need(3 * lineH)
+		}
+		d.option(on, o.Label.SV, 4)
+		if on {
+			d.para(body, marginX+9, contentW-9, lineH)
 		}
 	}
 }
@@ -217,12 +238,10 @@ func (d *doc) group(q schemas.Question, v any) {
 		d.answer("")
 		return
 	}
-	p := d.pdf
 	for i, it := range items {
 		m, _ := it.(map[string]any)
 		d.need(3 * lineH)
-		p.SetX(marginX + 4)
-		p.CellFormat(contentW-4, lineH, fmt.Sprintf("%d.", i+1), "", 1, "L", false, 0, "")
+		d.para(fmt.Sprintf("%d.", i+1), marginX+4, contentW-4, lineH)
 		for _, f := range q.Items {
 			val := str(m[f.Field])
 			for _, o := range f.Options {
@@ -230,8 +249,7 @@ func (d *doc) group(q schemas.Question, v any) {
 					val = o.Label.SV
 				}
 			}
-			p.SetX(marginX + 9)
-			p.MultiCell(contentW-9, lineH, text(f.Label.SV+": "+val), "", "L", false)
+			d.para(f.Label.SV+": "+val, marginX+9, contentW-9, lineH)
 		}
 	}
 }
@@ -239,71 +257,86 @@ func (d *doc) group(q schemas.Question, v any) {
 // diagnoses writes a table: code, ICD-10-SE title, the physician's description.
 func (d *doc) diagnoses() {
 	widths := []float64{22, 72, contentW - 4 - 94}
-	rows := [][]string{}
+	var rows [][]string
 	for _, dg := range d.c.Diagnoses {
 		rows = append(rows, []string{dg.Code, dg.Title, dg.Description})
 	}
-	d.table([]string{"Kod", "Benämning (ICD-10-SE)", "Beskrivning"}, widths, rows)
+	d.table([]string{"Kod", "Benämning (ICD-10-SE)", "Beskrivning"}, widths, rows, nil)
 }
 
-// periods writes one row per degree option, the chosen ones with dates and
-// day counts, and the totals.
+// periods writes one row per degree option, the chosen ones ticked with
+// dates and day counts, and the totals.
 func (d *doc) periods(q schemas.Question) {
 	sl := d.c.SickLeave
 	widths := []float64{52, 27, 27, 22, contentW - 4 - 128}
 	var rows [][]string
+	var ticks []bool
 	for _, o := range q.Options {
-		row := []string{unticked + " " + o.Label.SV, "", "", "", ""}
+		row, on := []string{o.Label.SV, "", "", "", ""}, false
 		if sl != nil {
 			for _, pr := range sl.Periods {
 				if same(pr.Degree, o.Value) {
-					row = []string{ticked + " " + o.Label.SV, pr.From.String(), pr.To.String(), fmt.Sprint(pr.Days), trimFloat(pr.NetDays)}
+					row, on = []string{o.Label.SV, pr.From.String(), pr.To.String(), fmt.Sprint(pr.Days), trimFloat(pr.NetDays)}, true
 				}
 			}
 		}
-		rows = append(rows, row)
+		rows, ticks = append(rows, row), append(ticks, on)
 	}
 	if sl != nil {
 		rows = append(rows, []string{"Totalt", sl.From.String(), sl.To.String(), fmt.Sprint(sl.TotalDays), trimFloat(sl.NetDays)})
 	}
-	d.table([]string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths, rows)
+	d.table([]string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths, rows, ticks)
 }
 
-// table writes a bordered table whose cells wrap; a row never splits.
-func (d *doc) table(head []string, widths []float64, rows [][]string) {
-	p := d.pdf
-	p.SetFont(fontFamily, "", 8.5)
+// table writes a bordered table whose cells wrap; a row never splits. When
+// ticks is given, the first cell of row i starts with a check box.
+func (d *doc) table(head []string, widths []float64, rows [][]string, ticks []bool) {
+	d.size = 8.5
 	d.need(2 * (lineH + 1.5))
-	d.row(head, widths, true)
-	for _, r := range rows {
-		d.row(r, widths, false)
+	d.row(head, widths, true, nil)
+	for i, r := range rows {
+		var tick *bool
+		if i < len(ticks) {
+			tick = &ticks[i]
+		}
+		d.row(r, widths, false, tick)
 	}
-	p.SetFont(fontFamily, "", 9.5)
+	d.size = 9.5
 }
 
-func (d *doc) row(cells []string, widths []float64, head bool) {
+func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
 	p := d.pdf
+	pad := func(i int) float64 {
+		if i == 0 && tick != nil {
+			return 5
+		}
+		return 0
+	}
 	h := lineH
 	for i, c := range cells {
-		if n := float64(len(p.SplitText(text(c), widths[i]-2))); n*lineH > h {
-			h = n * lineH
+		if ch := d.height(c, widths[i]-2-pad(i), lineH); ch > h {
+			h = ch
 		}
 	}
 	h += 1.5
 	if p.GetY()+h > pageH-marginBottom {
 		p.AddPage()
-		if !head {
-			p.SetFont(fontFamily, "", 8.5)
-		}
 	}
 	x, y := marginX+4, p.GetY()
-	if head {
-		p.SetFillColor(242, 242, 242)
-	}
+	p.SetLineWidth(0.2)
 	for i, c := range cells {
-		p.Rect(x, y, widths[i], h, map[bool]string{true: "FD", false: "D"}[head])
-		p.SetXY(x+1, y+0.75)
-		p.MultiCell(widths[i]-2, lineH, text(c), "", "L", false)
+		style := "D"
+		if head {
+			p.SetFillColor(242, 242, 242)
+			style = "FD"
+		}
+		p.Rect(x, y, widths[i], h, style)
+		if pad(i) > 0 {
+			d.box(x+1, y+0.75, *tick)
+		}
+		for j, l := range d.wrap(c, widths[i]-2-pad(i)) {
+			d.line(l, x+1+pad(i), y+0.75+float64(j)*lineH, lineH)
+		}
 		x += widths[i]
 	}
 	p.SetXY(marginX, y+h)
@@ -311,7 +344,6 @@ func (d *doc) row(cells []string, widths []float64, head bool) {
 
 // issuer writes who signed, for which unit and care provider.
 func (d *doc) issuer() {
-	p := d.pdf
 	is := d.c.Issuer
 	lines := []string{
 		is.Name + ", " + roleName(is.Role) + ", HSA-id " + is.HSAID,
@@ -331,18 +363,9 @@ func (d *doc) issuer() {
 		lines = append(lines, "Vårdgivare: "+is.CareProvider.Name+", HSA-id "+is.CareProvider.HSAID)
 	}
 	lines = append(lines, "Signerat: "+d.c.SignedAt.Format("2006-01-02 15:04 -07:00"))
-	d.need(12 + float64(len(lines))*lineH)
-	p.Ln(2)
-	p.SetFillColor(228, 233, 240)
-	p.SetFont(fontFamily, "", 11)
-	d.bold(true)
-	p.CellFormat(contentW, 7, "Intygsutfärdare", "", 1, "L", true, 0, "")
-	d.bold(false)
-	p.Ln(1.5)
-	p.SetFont(fontFamily, "", 9.5)
+	d.heading("Intygsutfärdare", float64(len(lines))*lineH)
 	for _, l := range lines {
-		p.SetX(marginX + 4)
-		p.MultiCell(contentW-4, lineH, text(l), "", "L", false)
+		d.para(l, marginX+4, contentW-4, lineH)
 	}
 }
 

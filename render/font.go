@@ -1,58 +1,152 @@
 package render
 
+//go:generate go run ./internal/mkfonts
+
 import (
-	_ "embed"
+	"bufio"
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
 	"strings"
 
-	"codeberg.org/go-pdf/fpdf"
+	"golang.org/x/text/unicode/norm"
 )
 
-// dejaVuSans is DejaVu Sans (Bitstream Vera licence, see
-// fonts/DejaVu-LICENSE.txt): Latin with all its extensions, Greek,
-// Cyrillic, and the punctuation and symbols certificates use.
+// fonts holds DejaVu Sans (Bitstream Vera licence, fonts/DejaVu-LICENSE.txt)
+// as made by internal/mkfonts: one font file cut to the characters below,
+// and an fpdf definition and character map per single-byte encoding.
 //
-//go:embed fonts/DejaVuSans.ttf
-var dejaVuSans []byte
+//go:embed fonts/dejavu.z fonts/*.json fonts/*.map fonts/encodings.txt
+var fonts embed.FS
 
-// fontRanges are the code points kept when the font is cut at start-up:
-// everything a name or an answer in a European language needs, plus the
-// check boxes.
-var fontRanges = [][2]rune{
-	{0x0020, 0x024F}, // Basic Latin, Latin-1, Latin Extended-A and -B
-	{0x02B0, 0x02FF}, // spacing modifier letters
-	{0x0300, 0x036F}, // combining diacritics
-	{0x0370, 0x052F}, // Greek, Cyrillic
-	{0x1E00, 0x1EFF}, // Latin Extended Additional (Vietnamese and more)
-	{0x2000, 0x206F}, // general punctuation: dashes, curly quotes, bullets
-	{0x20A0, 0x20BF}, // currency: €
-	{0x2116, 0x2116}, // numero sign
-	{0x2122, 0x2122}, // trade mark sign
-	{0x2212, 0x2212}, // minus
-	{0x2610, 0x2612}, // ballot boxes ☐ ☑ ☒
-	{0x2713, 0x2717}, // check marks
-	{0xFFFD, 0xFFFD}, // replacement character
+// encoding is one single-byte font: its fpdf definition and which byte
+// stands for each character.
+type encoding struct {
+	name string
+	def  []byte
+	code map[rune]byte
+	// widths are the glyph advances in thousandths of the font size.
+	widths [256]int
 }
 
-// cutFont returns the embedded font cut to fontRanges. Rendering parses
-// the font for every document (fpdf has no way to share a parsed font), so
-// a font a fifth of the size makes every document cheaper; the cut is made
-// once, by New.
-func cutFont() []byte {
+// loadFonts reads the embedded font file and the encodings in order of
+// preference (fonts/encodings.txt): a run of text takes the first that has
+// all its characters. The Windows and ISO code pages come first (Swedish
+// and the other Western, Central European, Turkish, Baltic, Romanian,
+// Cyrillic, Greek and Vietnamese alphabets, dashes, curly quotes, €), then
+// extra encodings with every other character the font has in mkfonts'
+// ranges (− ≤ ≥ → ☐ ☒ ✓ …).
+func loadFonts() ([]byte, []encoding, error) {
+	z, err := fonts.ReadFile("fonts/dejavu.z")
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := fonts.ReadFile("fonts/encodings.txt")
+	if err != nil {
+		return nil, nil, err
+	}
+	var encs []encoding
+	for _, name := range strings.Fields(string(list)) {
+		def, err := fonts.ReadFile("fonts/dejavu-" + name + ".json")
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := fonts.ReadFile("fonts/" + name + ".map")
+		if err != nil {
+			return nil, nil, err
+		}
+		e := encoding{name: name, def: def, code: map[rune]byte{}}
+		var metrics struct{ Cw []int }
+		if err := json.Unmarshal(def, &metrics); err != nil || len(metrics.Cw) != 256 {
+			return nil, nil, fmt.Errorf("render: font definition %s: widths: %v", name, err)
+		}
+		copy(e.widths[:], metrics.Cw)
+		sc := bufio.NewScanner(bytes.NewReader(m))
+		for sc.Scan() {
+			var code, uni int
+			var glyph string
+			if n, _ := fmt.Sscanf(sc.Text(), "!%x U+%x %s", &code, &uni, &glyph); n == 3 && uni >= 0x20 && glyph != ".notdef" {
+				e.code[rune(uni)] = byte(code)
+			}
+		}
+		if len(e.code) < 2 {
+			return nil, nil, fmt.Errorf("render: encoding %s has only %d characters", name, len(e.code))
+		}
+		encs = append(encs, e)
+	}
+	return z, encs, nil
+}
+
+// glyph is one character as written: which encoding, which byte.
+type glyph struct {
+	enc  uint8
+	code byte
+}
+
+// encode turns s into glyphs, keeping to one encoding as long as it can,
+// so that a line needs few font changes. A character no encoding has is
+// written decomposed (base letter and combining marks, as some Vietnamese
+// needs) when that is covered, and otherwise as "?", so nothing is silently
+// dropped.
+func encode(encs []encoding, s string) []glyph {
+	gs := make([]glyph, 0, len(s))
+	cur := 0
+	for _, r := range decompose(encs, s) {
+		if r == '\t' || r == '\n' {
+			r = ' '
+		}
+		c, ok := encs[cur].code[r]
+		for i := 0; !ok && i < len(encs); i++ {
+			if c, ok = encs[i].code[r]; ok {
+				cur = i
+			}
+		}
+		if !ok {
+			c = encs[cur].code['?']
+		}
+		gs = append(gs, glyph{uint8(cur), c})
+	}
+	return gs
+}
+
+// decompose rewrites the characters no encoding has in NFD, when every
+// part of the decomposition is covered.
+func decompose(encs []encoding, s string) string {
+	covered := func(r rune) bool {
+		for _, e := range encs {
+			if _, ok := e.code[r]; ok {
+				return true
+			}
+		}
+		return r == '\t'
+	}
+	all := true
+	for _, r := range s {
+		if !covered(r) {
+			all = false
+			break
+		}
+	}
+	if all {
+		return s
+	}
 	var b strings.Builder
-	for _, r := range fontRanges {
-		for c := r[0]; c <= r[1]; c++ {
-			b.WriteRune(c)
+	for _, r := range s {
+		if covered(r) {
+			b.WriteRune(r)
+			continue
+		}
+		parts := norm.NFD.String(string(r))
+		ok := true
+		for _, p := range parts {
+			ok = ok && covered(p)
+		}
+		if ok {
+			b.WriteString(parts)
+		} else {
+			b.WriteRune(r)
 		}
 	}
-	return fpdf.UTF8CutFont(dejaVuSans, b.String())
-}
-
-// supported reports whether the cut font has a glyph for r.
-func supported(r rune) bool {
-	for _, rg := range fontRanges {
-		if r >= rg[0] && r <= rg[1] {
-			return true
-		}
-	}
-	return r == '\n' || r == '\t'
+	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
 
 	"codeberg.org/go-pdf/fpdf"
 
@@ -20,7 +19,6 @@ const (
 	marginBottom = 34.0 // above the footer
 	contentW     = pageW - 2*marginX
 	lineH        = 4.6
-	fontFamily   = "dejavu"
 )
 
 // Copy selects which variant of a certificate to print.
@@ -37,32 +35,38 @@ const (
 
 // Renderer makes PDFs. It is safe for concurrent use; make one at start-up.
 type Renderer struct {
-	font []byte
+	z    []byte     // the embedded font file, shared by every encoding
+	encs []encoding // the single-byte encodings, in order of preference
 }
 
-// New returns a Renderer with the embedded font cut to the characters it
-// supports.
-func New() *Renderer {
-	return &Renderer{font: cutFont()}
+// New returns a Renderer over the embedded fonts. It fails only if the
+// binary's embedded font files are broken, which a test rules out.
+func New() (*Renderer, error) {
+	z, encs, err := loadFonts()
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{z: z, encs: encs}, nil
 }
 
 // Render writes the PDF of certificate c, laid out from template t, to w.
-// Returns EINVALID if the template has no such copy.
+// Returns ENOTFOUND if the template has no employer copy and one is asked
+// for, EINVALID for an unknown copy.
 func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Template, copy Copy) error {
-	if copy == CopyEmployer && t.EmployerCopy == nil {
-		return intake.Errorf(intake.ENOTFOUND, "Template %s has no employer copy.", t.Key())
-	}
 	if copy != CopyFull && copy != CopyEmployer {
 		return intake.Errorf(intake.EINVALID, "Unknown copy %q.", copy)
 	}
-	d := &doc{c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", "")}
+	if copy == CopyEmployer && t.EmployerCopy == nil {
+		return intake.Errorf(intake.ENOTFOUND, "Template %s has no employer copy.", t.Key())
+	}
+	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
 	if c.ID != "" {
 		var err error
 		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
 			return fmt.Errorf("render: %s: qr: %w", c.ID, err)
 		}
 	}
-	d.setup(r.font)
+	d.setup()
 	d.body()
 	if err := d.pdf.Error(); err != nil {
 		return fmt.Errorf("render: %s: %w", c.ID, err)
@@ -77,6 +81,7 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 
 // doc is one document being laid out.
 type doc struct {
+	r    *Renderer
 	c    *intake.Certificate
 	t    *schemas.Template
 	copy Copy
@@ -84,9 +89,14 @@ type doc struct {
 	// qr holds the QR code of the id, encoded once for every page.
 	qr     [][3]int
 	qrSize int
+	// added marks the encodings whose font the document has; size is the
+	// current font size in points.
+	added []bool
+	names []string
+	size  float64
 }
 
-func (d *doc) setup(font []byte) {
+func (d *doc) setup() {
 	p := d.pdf
 	p.SetCompression(false)
 	p.SetCatalogSort(true)
@@ -101,7 +111,6 @@ func (d *doc) setup(font []byte) {
 	p.SetCreator("Intyg", false)
 	p.SetTitle(d.title(), true)
 	p.SetLang("sv-SE")
-	p.AddUTF8FontFromBytes(fontFamily, "", font)
 	p.SetMargins(marginX, marginTop, marginX)
 	p.SetAutoPageBreak(true, marginBottom)
 	p.AliasNbPages("{nb}")
@@ -124,27 +133,6 @@ func (d *doc) formNumber() string {
 	return d.t.FormNumber
 }
 
-// text makes s printable: characters the font lacks become U+FFFD, so
-// that nothing is silently dropped.
-func text(s string) string {
-	ok := true
-	for _, r := range s {
-		if !supported(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if supported(r) {
-			return r
-		}
-		return '\uFFFD'
-	}, s)
-}
-
 // bold writes the following text filled and stroked, a bold face from the
 // one embedded font.
 func (d *doc) bold(on bool) {
@@ -161,20 +149,26 @@ func (d *doc) header() {
 	p := d.pdf
 	p.SetTextColor(0, 0, 0)
 	p.SetDrawColor(0, 0, 0)
-	p.SetXY(marginX, 10)
-	p.SetFont(fontFamily, "", 13)
+	d.size = 13
 	d.bold(true)
-	p.CellFormat(contentW-40, 6, text(d.title()), "", 0, "L", false, 0, "")
+	d.textAt(d.title(), marginX, 10, 6)
 	d.bold(false)
-	p.SetFont(fontFamily, "", 10)
-	p.CellFormat(40, 6, text(d.formNumber()), "", 1, "R", false, 0, "")
-	p.SetX(marginX)
-	p.SetFont(fontFamily, "", 9.5)
-	patient := fmt.Sprintf("Patient: %s   Personnummer: %s", d.c.Patient.Name, formatID(d.c.Patient))
+	d.size = 10
+	d.textRight(d.formNumber(), pageW-marginX, 10, 6)
+	d.size = 9.5
+	kind := "Personnummer"
 	if d.c.Patient.IDKind == intake.KindSamordningsnummer {
-		patient = fmt.Sprintf("Patient: %s   Samordningsnummer: %s", d.c.Patient.Name, formatID(d.c.Patient))
+		kind = "Samordningsnummer"
 	}
-	p.CellFormat(contentW, 5, text(patient), "", 1, "L", false, 0, "")
+	line := fmt.Sprintf("Patient: %s   %s: %s", d.c.Patient.Name, kind, formatID(d.c.Patient))
+	if gs := encode(d.r.encs, line); d.width(gs) > contentW*1.4 {
+		// A very long name: name and number on a line each, smaller.
+		d.size = 7
+		d.fit("Patient: "+d.c.Patient.Name, marginX, 15.5, contentW, 3.5, 6)
+		d.fit(kind+": "+formatID(d.c.Patient), marginX, 19.2, contentW, 3.5, 6)
+	} else {
+		d.fit(line, marginX, 16.5, contentW, 5, 6.5)
+	}
 	p.Line(marginX, 23.5, pageW-marginX, 23.5)
 	p.SetXY(marginX, marginTop)
 }
@@ -189,6 +183,7 @@ func formatID(pt intake.Patient) string {
 
 func (d *doc) footer() {
 	p := d.pdf
+	size := d.size
 	if d.c.Status == intake.StatusRevoked || d.c.Status == intake.StatusReplaced {
 		d.watermark()
 	}
@@ -203,24 +198,23 @@ func (d *doc) footer() {
 	} else if !d.c.ReceivedAt.IsZero() {
 		received = d.c.ReceivedAt.UTC().Format("2006-01-02 15:04:05") + " UTC"
 	}
-	p.SetFont(fontFamily, "", 7.5)
 	lines := []string{
 		"Intygs-id: " + id,
 		"Mottaget: " + received,
 		"SHA-256 för inskickade data: " + d.c.SHA256,
 		"Signerat: " + d.c.SignedAt.Format("2006-01-02 15:04") + " av " + d.c.Issuer.Name + ", " + d.c.Issuer.Unit.Name,
 	}
-	qr := 20.0
+	d.size = 7.5
 	for i, l := range lines {
-		p.SetXY(marginX, top+2+float64(i)*3.6)
-		p.CellFormat(contentW-qr-4, 3.6, text(l), "", 0, "L", false, 0, "")
+		// The signer line may be cut; the issuer block has it in full.
+		d.fit(l, marginX, top+2+float64(i)*3.6, contentW-24, 3.6, 6)
 	}
-	p.SetXY(marginX, top+2+4*3.6+1)
-	p.SetFont(fontFamily, "", 8.5)
-	p.CellFormat(contentW-qr-4, 4, fmt.Sprintf("Sida %d av {nb}", p.PageNo()), "", 0, "L", false, 0, "")
+	d.size = 8.5
+	d.textAt(fmt.Sprintf("Sida %d av {nb}", p.PageNo()), marginX, top+2+4*3.6+1, 4)
 	if d.qr != nil {
-		drawQR(p, d.qr, d.qrSize, pageW-marginX-qr, top+2, qr)
+		drawQR(p, d.qr, d.qrSize, pageW-marginX-20, top+2, 20)
 	}
+	d.size = size
 }
 
 // watermark writes MAKULERAT or ERSATT across the page.
@@ -230,7 +224,8 @@ func (d *doc) watermark() {
 	if d.c.Status == intake.StatusReplaced {
 		word = "ERSATT"
 	}
-	p.SetFont(fontFamily, "", 64)
+	d.size = 64
+	d.use(0)
 	p.SetTextColor(200, 30, 30)
 	p.SetAlpha(0.35, "Normal")
 	w := p.GetStringWidth(word)

@@ -64,8 +64,12 @@ func runRender(args []string, getenv func(string) string, stdin io.Reader, stdou
 	sum := sha256.Sum256(b)
 	cert.SHA256 = hex.EncodeToString(sum[:])
 	tmpl, _ := eng.Template(cert.Template, cert.Version)
+	r, err := render.New()
+	if err != nil {
+		return exitUsage, err
+	}
 	var pdf bytes.Buffer
-	if err := render.New().Render(&pdf, cert, tmpl, render.Copy(*copyName)); err != nil {
+	if err := r.Render(&pdf, cert, tmpl, render.Copy(*copyName)); err != nil {
 		return exitUsage, errors.New(intake.ErrorMessage(err))
 	}
 	if *out == "-" {

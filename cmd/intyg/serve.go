@@ -101,12 +101,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "new database: first admin token (id %s), shown only this once:\n  %s\n", tok.ID, secret)
 	}
 
+	pdfs, err := render.New()
+	if err != nil {
+		return exitUsage, err
+	}
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return exitUsage, err
 	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, render.New(), web.Options{}), int64(c.MaxBody)+4096),
+		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, pdfs, web.Options{}), int64(c.MaxBody)+4096),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

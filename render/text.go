@@ -1,0 +1,168 @@
+package render
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Text is written through these methods, never fpdf's MultiCell: a line
+// may mix encodings (a Polish name in a Swedish sentence). Wrapping
+// measures glyphs from the encodings' width tables, without calling fpdf,
+// and writes each line as a few runs of one encoding.
+
+// mm is one point in millimetres.
+const mm = 25.4 / 72
+
+// fontName is the fpdf family of encoding i.
+func (d *doc) fontName(i int) string {
+	if d.names[i] == "" {
+		d.names[i] = "dejavu" + strconv.Itoa(i)
+	}
+	return d.names[i]
+}
+
+// use selects encoding i at the current size, adding its font to the
+// document the first time.
+func (d *doc) use(i int) {
+	if !d.added[i] {
+		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, d.r.z)
+		d.added[i] = true
+	}
+	d.pdf.SetFont(d.fontName(i), "", d.size)
+}
+
+// advance is the width of one glyph at the current size, in millimetres.
+func (d *doc) advance(g glyph) float64 {
+	return float64(d.r.encs[g.enc].widths[g.code]) * d.size / 1000 * mm
+}
+
+func (d *doc) width(gs []glyph) float64 {
+	w := 0.0
+	for _, g := range gs {
+		w += d.advance(g)
+	}
+	return w
+}
+
+// wrap breaks s into lines no wider than w: at spaces, and inside a word
+// only when the word alone is wider than a line. Newlines start new lines.
+func (d *doc) wrap(s string, w float64) [][]glyph {
+	var lines [][]glyph
+	for _, para := range strings.Split(s, "\n") {
+		gs := encode(d.r.encs, para)
+		space := d.r.encs[0].code[' ']
+		start, lineW := 0, 0.0 // the line being filled: gs[start:i]
+		lastSpace := -1        // index of the last space in the line
+		for i := 0; i < len(gs); i++ {
+			g := gs[i]
+			if g.enc == 0 && g.code == space {
+				lastSpace = i
+			}
+			aw := d.advance(g)
+			if lineW+aw <= w || i == start {
+				lineW += aw
+				continue
+			}
+			// gs[i] does not fit: break after the last space, or here.
+			end := i
+			if lastSpace > start {
+				end = lastSpace
+			}
+			lines = append(lines, trimSpaces(gs[start:end], space))
+			start = end
+			for start < len(gs) && gs[start].enc == 0 && gs[start].code == space {
+				start++
+			}
+			lastSpace = -1
+			lineW = d.width(gs[start : i+1])
+			if start > i {
+				lineW = 0
+			}
+		}
+		lines = append(lines, trimSpaces(gs[start:], space))
+	}
+	return lines
+}
+
+func trimSpaces(gs []glyph, space byte) []glyph {
+	for len(gs) > 0 && gs[len(gs)-1].enc == 0 && gs[len(gs)-1].code == space {
+		gs = gs[:len(gs)-1]
+	}
+	return gs
+}
+
+// line writes one line of glyphs with its top at (x, y), h high, as runs
+// of one encoding.
+func (d *doc) line(gs []glyph, x, y, h float64) {
+	base := y + h/2 + d.size*mm/2*0.72
+	var run []byte
+	for i := 0; i < len(gs); {
+		j := i
+		run = run[:0]
+		for ; j < len(gs) && gs[j].enc == gs[i].enc; j++ {
+			run = append(run, gs[j].code)
+		}
+		d.use(int(gs[i].enc))
+		d.pdf.Text(x, base, string(run))
+		x += d.width(gs[i:j])
+		i = j
+	}
+}
+
+// textAt writes s on one line at (x, y), h high, without wrapping.
+func (d *doc) textAt(s string, x, y, h float64) {
+	d.line(encode(d.r.encs, s), x, y, h)
+}
+
+// textRight writes s on one line ending at x.
+func (d *doc) textRight(s string, x, y, h float64) {
+	gs := encode(d.r.encs, s)
+	d.line(gs, x-d.width(gs), y, h)
+}
+
+// para writes s wrapped to width w at x from the current position, h per
+// line, moving to a new page between lines when the page is full (a line
+// is never cut). It returns the lines' count.
+func (d *doc) para(s string, x, w, h float64) int {
+	lines := d.wrap(s, w)
+	for _, l := range lines {
+		y := d.pdf.GetY()
+		if y+h > pageH-marginBottom {
+			d.pdf.AddPage()
+			y = d.pdf.GetY()
+		}
+		d.line(l, x, y, h)
+		d.pdf.SetY(y + h)
+	}
+	return len(lines)
+}
+
+// height returns how high s wraps to at width w.
+func (d *doc) height(s string, w, h float64) float64 {
+	return float64(len(d.wrap(s, w))) * h
+}
+
+// fit writes s on one line at (x, y) within width w, at the current size
+// or smaller down to minSize; if it is still too wide it is cut with "…".
+// It reports whether all of s was written.
+func (d *doc) fit(s string, x, y, w, h, minSize float64) bool {
+	size := d.size
+	defer func() { d.size = size }()
+	gs := encode(d.r.encs, s)
+	for d.width(gs) > w && d.size > minSize {
+		d.size = max(minSize, d.size-0.5)
+	}
+	if d.width(gs) <= w {
+		d.line(gs, x, y, h)
+		return true
+	}
+	ell := encode(d.r.encs, "…")
+	limit := w - d.width(ell)
+	n, used := 0, 0.0
+	for n < len(gs) && used+d.advance(gs[n]) <= limit {
+		used += d.advance(gs[n])
+		n++
+	}
+	d.line(append(gs[:n:n], ell...), x, y, h)
+	return false
+}
