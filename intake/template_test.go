@@ -41,6 +41,13 @@ func TestEmbeddedTemplatesCompile(t *testing.T) {
 					}
 				}
 			}
+			if ec := tmpl.EmployerCopy; ec != nil {
+				for _, f := range ec.Fields {
+					if props[f] == nil {
+						t.Errorf("employer copy names %s, which answers does not have", f)
+					}
+				}
+			}
 			var want []string
 			for p := range props {
 				want = append(want, p)
@@ -198,10 +205,23 @@ func answersProperties(tb testing.TB, tmpl *schemas.Template) map[string]map[str
 	return s.Properties.Answers.Properties
 }
 
-// enumOf returns the sorted enum of a property, or of its array items.
+// enumOf returns the sorted enum of a property, of its array items, or of
+// the one enumerated property of its items (basis type, area).
 func enumOf(prop map[string]any) []string {
 	if items, ok := prop["items"].(map[string]any); ok {
 		prop = items
+	}
+	if props, ok := prop["properties"].(map[string]any); ok {
+		var enums []map[string]any
+		for _, p := range props {
+			if p, ok := p.(map[string]any); ok && p["enum"] != nil {
+				enums = append(enums, p)
+			}
+		}
+		if len(enums) != 1 {
+			return nil
+		}
+		prop = enums[0]
 	}
 	enum, ok := prop["enum"].([]any)
 	if !ok {

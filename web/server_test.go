@@ -545,3 +545,27 @@ func TestCertificatePDF(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondTemplate submits, reads and prints an fk7810 through the same
+// API, with no code of its own.
+func TestSecondTemplate(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "../fk7810/valid/other-investigations-three-types.json")
+	resp, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"template":"fk7810"`) {
+		t.Fatalf("GET: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("GET pdf: %d", resp.StatusCode)
+	}
+	if resp, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf?copy=employer", nil); resp.StatusCode != 404 {
+		t.Errorf("employer copy of fk7810, which has none: %d %s, want 404", resp.StatusCode, b)
+	}
+	if resp, b := ts.do(t, "clinic", "GET", "/api/v1/templates/fk7810/1.0", nil); resp.StatusCode != 200 || !strings.Contains(string(b), `"formNumber":"FK 7810"`) {
+		t.Errorf("GET template: %d", resp.StatusCode)
+	}
+	bad, _ := os.ReadFile(filepath.Join("..", "examples", "fk7810", "invalid", "selfcare-true-without-description.json"))
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/validate", bad); resp.StatusCode != 422 || !strings.Contains(string(b), "/answers/selfCareDescription") {
+		t.Errorf("validate invalid fk7810: %d %s", resp.StatusCode, b)
+	}
+}
