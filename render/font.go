@@ -92,61 +92,40 @@ type glyph struct {
 func encode(encs []encoding, s string) []glyph {
 	gs := make([]glyph, 0, len(s))
 	cur := 0
-	for _, r := range decompose(encs, s) {
+	find := func(r rune) (glyph, bool) {
+		if c, ok := encs[cur].code[r]; ok {
+			return glyph{uint8(cur), c}, true
+		}
+		for i := range encs {
+			if c, ok := encs[i].code[r]; ok {
+				cur = i
+				return glyph{uint8(i), c}, true
+			}
+		}
+		return glyph{}, false
+	}
+	for _, r := range s {
 		if r == '\t' || r == '\n' {
 			r = ' '
 		}
-		c, ok := encs[cur].code[r]
-		for i := 0; !ok && i < len(encs); i++ {
-			if c, ok = encs[i].code[r]; ok {
-				cur = i
-			}
-		}
-		if !ok {
-			c = encs[cur].code['?']
-		}
-		gs = append(gs, glyph{uint8(cur), c})
-	}
-	return gs
-}
-
-// decompose rewrites the characters no encoding has in NFD, when every
-// part of the decomposition is covered.
-func decompose(encs []encoding, s string) string {
-	covered := func(r rune) bool {
-		for _, e := range encs {
-			if _, ok := e.code[r]; ok {
-				return true
-			}
-		}
-		return r == '\t'
-	}
-	all := true
-	for _, r := range s {
-		if !covered(r) {
-			all = false
-			break
-		}
-	}
-	if all {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if covered(r) {
-			b.WriteRune(r)
+		if g, ok := find(r); ok {
+			gs = append(gs, g)
 			continue
 		}
-		parts := norm.NFD.String(string(r))
-		ok := true
+		parts := []rune(norm.NFD.String(string(r)))
+		var decomposed []glyph
 		for _, p := range parts {
-			ok = ok && covered(p)
+			if g, ok := find(p); ok && len(parts) > 1 {
+				decomposed = append(decomposed, g)
+			} else {
+				decomposed = nil
+				break
+			}
 		}
-		if ok {
-			b.WriteString(parts)
-		} else {
-			b.WriteRune(r)
+		if decomposed == nil {
+			decomposed = []glyph{{uint8(cur), encs[cur].code['?']}}
 		}
+		gs = append(gs, decomposed...)
 	}
-	return b.String()
+	return gs
 }
