@@ -150,12 +150,9 @@ type certificateView struct {
 func handleCertificateView(logger *slog.Logger, certs certificateStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		tok := tokenFrom(r.Context())
-		c, err := certs.FindCertificateByID(r.Context(), mux.Vars(r)["id"])
+		c, err := findVisible(r, certs, tok)
 		if err != nil {
 			return err
-		}
-		if tok.Role == intake.RoleClinic && c.Issuer.Unit.HSAID != tok.UnitHSAID {
-			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
 		}
 		if err := audit.CreateAuditEntry(r.Context(), &intake.AuditEntry{
 			TokenID: tok.ID, Role: tok.Role, Action: "certificate.read", CertificateID: c.ID,
@@ -166,6 +163,20 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 		encode(w, http.StatusOK, certificateView{Certificate: c, Links: linksFor(c.ID)})
 		return nil
 	})
+}
+
+// findVisible finds the certificate named in the URL, as the token may see
+// it: a clinic token sees only its own unit's certificates, and others are
+// "not found" rather than "forbidden", so that ids reveal nothing.
+func findVisible(r *http.Request, certs certificateStore, tok *intake.Token) (*intake.Certificate, error) {
+	c, err := certs.FindCertificateByID(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return nil, err
+	}
+	if tok.Role == intake.RoleClinic && c.Issuer.Unit.HSAID != tok.UnitHSAID {
+		return nil, intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+	}
+	return c, nil
 }
 
 // certificateSummary is one row of a search.

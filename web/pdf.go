@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gorilla/mux"
-
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/render"
 	"github.com/intyg/intyg/schemas"
@@ -24,12 +22,9 @@ type pdfRenderer interface {
 func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, pdfs pdfRenderer) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		tok := tokenFrom(r.Context())
-		c, err := certs.FindCertificateByID(r.Context(), mux.Vars(r)["id"])
+		c, err := findVisible(r, certs, tok)
 		if err != nil {
 			return err
-		}
-		if tok.Role == intake.RoleClinic && c.Issuer.Unit.HSAID != tok.UnitHSAID {
-			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
 		}
 		copy := render.Copy(r.URL.Query().Get("copy"))
 		if copy != render.CopyFull && copy != render.CopyEmployer {
