@@ -510,3 +510,29 @@ func readFile(tb testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// TestQRCodeHoldsTheID renders a page and reads its QR code back with
+// zbarimg (Debian's zbar-tools): it must decode to the certificate id.
+func TestQRCodeHoldsTheID(t *testing.T) {
+	zbar := tool(t, "zbarimg")
+	eng, r := mustEngine(t), mustRenderer(t)
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "Qm9yZGVybGluZS1pZA")
+	pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	if out, err := exec.Command(tool(t, "pdftoppm"), "-r", "150", "-gray", "-png", "-f", "1", "-l", "1", f, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "p*.png"))
+	if len(pages) != 1 {
+		t.Fatalf("pdftoppm wrote %d images", len(pages))
+	}
+	out, err := exec.Command(zbar, "--quiet", "--raw", pages[0]).Output()
+	if err != nil {
+		t.Fatalf("zbarimg found no code: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != c.ID {
+		t.Errorf("the QR code says %q, want the certificate id %q", got, c.ID)
+	}
+}
