@@ -42,7 +42,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	}
-	router := NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), mustEngine(t), nil, nil, Options{}).(*mux.Router)
+	router := newRouter(slog.New(slog.NewTextHandler(io.Discard, nil)), mustEngine(t), nil, nil, Options{})
 	var routed []string
 	err := router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()

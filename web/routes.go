@@ -22,8 +22,9 @@ var (
 )
 
 // addRoutes is the whole URL space of the server, one line a route.
-func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, now func() time.Time) {
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, ps pages, m *metrics, now func() time.Time) {
 	auth := func(roles []intake.Role, h http.Handler) http.Handler { return authenticate(logger, db, roles...)(h) }
+	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
@@ -32,6 +33,18 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 
 	// Full paths on one router, no subrouter: gorilla/mux answers 404
 	// instead of 405 for a wrong method on some subrouter routes.
+	// HTML pages for people, signed in with a session cookie.
+	r.Handle("/", http.RedirectHandler("/forms", http.StatusSeeOther)).Methods(http.MethodGet)
+	r.PathPrefix("/static/").Handler(staticHandler()).Methods(http.MethodGet)
+	r.Handle("/sign-in", handleSignInForm(logger, ps)).Methods(http.MethodGet)
+	r.Handle("/sign-in", handleSignIn(logger, ps, db)).Methods(http.MethodPost)
+	r.Handle("/sign-out", handleSignOut()).Methods(http.MethodPost)
+	r.Handle("/forms", page(submitters, handleFormList(logger, ps, eng))).Methods(http.MethodGet)
+	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateForm(logger, ps, eng))).Methods(http.MethodGet)
+	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateFormSubmit(logger, ps, eng, db, m, now))).Methods(http.MethodPost)
+	r.Handle("/certificates/{id}", page(readers, handleCertificateReceipt(logger, ps, eng, db, db))).Methods(http.MethodGet)
+	r.Handle("/certificates/{id}/pdf", page(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
+
 	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
 	api("/healthz", handleHealthz()).Methods(http.MethodGet)
 	api("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)

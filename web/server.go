@@ -29,6 +29,11 @@ type Options struct {
 // NewServer returns Intyg's HTTP handler: every route, with request
 // logging, metrics and authentication.
 func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, opts Options) http.Handler {
+	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin).
+	return http.NewCrossOriginProtection().Handler(newRouter(logger, eng, db, pdfs, opts))
+}
+
+func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, opts Options) *mux.Router {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -41,7 +46,7 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
 	}))
-	addRoutes(r, logger, eng, db, pdfs, m, opts.Now)
+	addRoutes(r, logger, eng, db, pdfs, mustParsePages(), m, opts.Now)
 	return r
 }
 
