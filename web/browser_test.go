@@ -124,3 +124,74 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 		t.Errorf("%d certificates stored, want 1", n)
 	}
 }
+
+// TestPhysicianFillsFK7804 fills a sick-pay certificate with a part-time
+// period in a real browser: the uneven-hours question appears only for a
+// part-time degree, ticking smittbärarpenning hides the questions it makes
+// inapplicable, and the stored record has the periods' day counts.
+func TestPhysicianFillsFK7804(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ctx := browser(t)
+	q := func(name string) string { return `[name="` + name + `"]` }
+	var unevenBefore, unevenAfter, basisHiddenByIC, basisShownAgain bool
+	var receiptID string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
+		chromedp.WaitVisible(`#token`),
+		chromedp.SendKeys(`#token`, ts.tokens["clinic"]),
+		chromedp.Submit(`#token`),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(q("patient.id"), "191212121212"),
+		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
+		chromedp.SendKeys(q("issuer.name"), "Åsa Läkare"),
+		chromedp.SendKeys(q("issuer.hsaId"), "SE2321000016-1003"),
+		chromedp.SendKeys(q("issuer.unit.name"), "Vårdcentralen Östermalm"),
+		chromedp.SendKeys(q("issuer.unit.address"), "Karlavägen 10"),
+		chromedp.SendKeys(q("issuer.unit.postalCode"), "114 59"),
+		chromedp.SendKeys(q("issuer.unit.city"), "Stockholm"),
+		chromedp.SendKeys(q("issuer.unit.phone"), "08-123 45 67"),
+
+		// Smittbärarpenning hides basis; unticking shows it again.
+		chromedp.Click(`input[name="answers.infectionControl"]`),
+		chromedp.Evaluate(`document.getElementById("q-basis").hidden`, &basisHiddenByIC),
+		chromedp.Click(`input[name="answers.infectionControl"]`),
+		chromedp.Evaluate(`document.getElementById("q-basis").hidden`, &basisShownAgain),
+
+		chromedp.Click(`input[name="answers.basis"][value="FYSISKUNDERSOKNING"]`),
+		chromedp.SetValue(q("answers.basis.FYSISKUNDERSOKNING.date"), "2026-11-20"),
+		chromedp.Click(`input[name="answers.occupation"][value="NUVARANDE_ARBETE"]`),
+		chromedp.SendKeys(q("answers.occupationDescription"), "Undersköterska"),
+		chromedp.SendKeys(q("answers.diagnoses.0.code"), "F43.8A"),
+		chromedp.SendKeys(q("answers.diagnoses.0.description"), "Utmattningssyndrom"),
+		chromedp.SendKeys(q("answers.functionalImpairment.text"), "Nedsatt koncentration."),
+		chromedp.SendKeys(q("answers.activityLimitation.text"), "Klarar inte planering."),
+		chromedp.SetValue(q("answers.sickLeave.100.from"), "2026-11-20"),
+		chromedp.SetValue(q("answers.sickLeave.100.to"), "2026-12-03"),
+		chromedp.Evaluate(`document.getElementById("q-unevenWorkingHours").hidden`, &unevenBefore),
+		chromedp.SendKeys(q("answers.sickLeave.50.from"), "2026-12-04"), // typing fires input events
+		chromedp.SetValue(q("answers.sickLeave.50.from"), "2026-12-04"),
+		chromedp.SetValue(q("answers.sickLeave.50.to"), "2026-12-17"),
+		chromedp.Evaluate(`document.getElementById("q-unevenWorkingHours").hidden`, &unevenAfter),
+		chromedp.Click(`input[name="answers.unevenWorkingHours"][value="false"]`),
+		chromedp.Click(`input[name="answers.prognosis"][value="STOR_SANNOLIKHET"]`),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Text(`#certificate-id`, &receiptID),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !basisHiddenByIC || basisShownAgain {
+		t.Errorf("question 1 hidden with/without smittbärarpenning: %v/%v, want true/false", basisHiddenByIC, basisShownAgain)
+	}
+	if !unevenBefore || unevenAfter {
+		t.Errorf("question 33 hidden before/after a 50 %% period: %v/%v, want true/false", unevenBefore, unevenAfter)
+	}
+	c, err := ts.db.FindCertificateByID(context.Background(), strings.TrimSpace(receiptID))
+	if err != nil {
+		t.Fatalf("the receipt's id %q is not stored: %v", receiptID, err)
+	}
+	if c.SickLeave == nil || c.SickLeave.TotalDays != 28 || c.SickLeave.NetDays != 21 || c.Diagnoses[0].Title != "Utmattningssyndrom" {
+		t.Errorf("stored sick leave %+v, diagnoses %+v; want 28 days, 21 net, F43.8A with its title", c.SickLeave, c.Diagnoses)
+	}
+}

@@ -569,3 +569,72 @@ func TestSecondTemplate(t *testing.T) {
 		t.Errorf("validate invalid fk7810: %d %s", resp.StatusCode, b)
 	}
 }
+
+// TestFormPages checks the HTML pages without a browser: sign-in, a form
+// for every template with every question, and refusals.
+func TestFormPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(ts.URL + "/forms")
+	if err != nil || resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/sign-in") {
+		t.Fatalf("/forms without a session: %v %v, want a redirect to sign-in", resp.StatusCode, err)
+	}
+	post := func(form string) *http.Response {
+		req, _ := http.NewRequest("POST", ts.URL+"/sign-in", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := post("token=wrong"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("sign-in with a wrong token: %d, want 401", resp.StatusCode)
+	}
+	resp = post("token=" + ts.tokens["clinic"] + "&next=//evil.example/")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/forms" {
+		t.Errorf("sign-in: %d to %q, want 303 to /forms (never to another site)", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("session cookie = %+v, want HttpOnly and SameSite=Strict", session)
+	}
+	for _, tmpl := range mustEngine(t).Registry().All() {
+		req, _ := http.NewRequest("GET", ts.URL+"/forms/"+tmpl.ID+"/"+tmpl.Version, nil)
+		req.AddCookie(session)
+		resp, err := client.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("form %s: %v %v", tmpl.Key(), resp.StatusCode, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, q := range tmpl.Form.Questions() {
+			if !strings.Contains(string(b), `id="q-`+q.Field+`"`) {
+				t.Errorf("form %s lacks question %s (%s)", tmpl.Key(), q.ID, q.Field)
+			}
+		}
+	}
+	// A caseworker may read but not write certificates.
+	req, _ := http.NewRequest("GET", ts.URL+"/forms/fk7804/2.0", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ts.tokens["caseworker"]})
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("caseworker on the form: %v %v, want 403", resp.StatusCode, err)
+	}
+	// A cross-site form post is refused before it reaches the handler.
+	req, _ = http.NewRequest("POST", ts.URL+"/forms/fk7804/2.0", strings.NewReader("patient.id=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(session)
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site post: %v %v, want 403", resp.StatusCode, err)
+	}
+	if n := ts.count(t); n != 0 {
+		t.Errorf("%d certificates stored, want 0", n)
+	}
+}
