@@ -2,6 +2,7 @@ package intake
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
 
@@ -110,6 +111,7 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	}
 	today := e.signedOn(doc)
 	ps = append(ps, e.envelopeProblems(doc, today, now)...)
+	ps = controlProblems(doc, "", ps)
 	var warnings Problems
 	for _, r := range c.rules {
 		found := r.apply(doc, today)
@@ -185,7 +187,7 @@ func (e *Engine) lookup(doc map[string]any) (*compiled, Problems) {
 // Date when signedAt is missing or invalid.
 func (e *Engine) signedOn(doc map[string]any) Date {
 	s, _ := doc["signedAt"].(string)
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := parseSignedAt(s)
 	if err != nil {
 		return Date{}
 	}
@@ -198,7 +200,7 @@ func (e *Engine) signedOn(doc map[string]any) Date {
 func (e *Engine) envelopeProblems(doc map[string]any, today Date, now time.Time) Problems {
 	var ps Problems
 	if s, ok := doc["signedAt"].(string); ok {
-		if t, err := time.Parse(time.RFC3339, s); err == nil && t.After(now.Add(clockSkew)) {
+		if t, err := parseSignedAt(s); err == nil && t.After(now.Add(clockSkew)) {
 			ps = append(ps, problem("/signedAt", "dateInFuture", nil))
 		}
 	}
@@ -211,6 +213,35 @@ func (e *Engine) envelopeProblems(doc map[string]any, today Date, now time.Time)
 		if _, err := ParsePersonalID(id, ref.Time); err != nil {
 			code := personalIDCode(err)
 			ps = append(ps, problem("/patient/id", code, "ÅÅÅÅMMDD-NNNN"))
+		}
+	}
+	return ps
+}
+
+// parseSignedAt parses an RFC 3339 time; RFC 3339 allows "t" and "z" in
+// lower case, which Go's parser does not.
+func parseSignedAt(s string) (time.Time, error) {
+	return time.Parse(time.RFC3339, strings.ToUpper(s))
+}
+
+// controlProblems reports strings holding control characters other than
+// tab, line feed and carriage return: they are no part of a certificate's
+// text, and PostgreSQL cannot store NUL in JSON.
+func controlProblems(v any, ptr string, ps Problems) Problems {
+	switch v := v.(type) {
+	case string:
+		for _, r := range v {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+				return append(ps, problem(ptr, "invalidCharacter", fmt.Sprintf("U+%04X", r)))
+			}
+		}
+	case map[string]any:
+		for k, x := range v {
+			ps = controlProblems(x, ptr+"/"+escapePointer(k), ps)
+		}
+	case []any:
+		for i, x := range v {
+			ps = controlProblems(x, fmt.Sprintf("%s/%d", ptr, i), ps)
 		}
 	}
 	return ps

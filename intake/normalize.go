@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Normalize turns a submission that passed Validate into a Certificate:
@@ -19,7 +18,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	if c == nil {
 		return nil, invalid(ps)
 	}
-	signedAt, err := time.Parse(time.RFC3339, str(doc, "signedAt"))
+	signedAt, err := parseSignedAt(str(doc, "signedAt"))
 	if err != nil {
 		return nil, invalid(Problems{problem("/signedAt", "invalidDateTime", nil)})
 	}
@@ -166,7 +165,9 @@ func sickLeave(v any) *SickLeave {
 	sl := &SickLeave{DaysByDegree: map[string]int{}}
 	for _, it := range items {
 		m, _ := it.(map[string]any)
-		degree, _ := strconv.Atoi(fmt.Sprint(m["degree"]))
+		// 75, 75.0 and 7.5e1 are the same JSON number.
+		f, _ := strconv.ParseFloat(fmt.Sprint(m["degree"]), 64)
+		degree := int(f)
 		from, _ := ParseDate(str(m, "from"))
 		to, _ := ParseDate(str(m, "to"))
 		days := from.DaysUntil(to) + 1

@@ -54,6 +54,11 @@ func TestFK7804Rules(t *testing.T) {
 		{"signedAt in the future", map[string]any{"/signedAt": "2099-01-01T10:00:00+01:00"}, []string{"/signedAt dateInFuture"}},
 		{"signedAt within clock skew", map[string]any{"/signedAt": "2026-11-23T12:03:00Z", "/answers/basis/0/date": "2026-11-23"}, nil},
 		{"signedAt not RFC 3339", map[string]any{"/signedAt": "2026-11-20 10:15"}, []string{"/signedAt invalidDateTime"}},
+		{"signedAt lower-case t and z", map[string]any{"/signedAt": "2026-11-20t09:15:00z"}, nil},
+		{"signedAt with negative offset", map[string]any{"/signedAt": "2026-11-19T23:30:00-05:00"}, nil},
+		{"NUL in text", map[string]any{"/answers/otherInformation": "Pa\u0000tienten"}, []string{"/answers/otherInformation invalidCharacter"}},
+		{"escape character in a name", map[string]any{"/patient/name": "Tolvan\u001bTolvansson"}, []string{"/patient/name invalidCharacter"}},
+		{"line breaks and tabs in text", map[string]any{"/answers/otherInformation": "Rad ett\nRad\ttvå\r\nRad tre"}, nil},
 		{"unknown top-level field", map[string]any{"/extra": 1}, []string{"/extra notAllowed"}},
 		{"unknown answers field", map[string]any{"/answers/mood": "ok"}, []string{"/answers/mood notAllowed"}},
 		{"answers missing", map[string]any{"/answers": nil}, []string{"/answers required"}},
@@ -232,6 +237,21 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	for _, p := range intake.ErrorProblems(err) {
 		if p.Message == "" || p.MessageEn == "" || strings.Contains(p.Message+p.MessageEn, "%!") {
 			t.Errorf("problem %s %s has a bad message: %q / %q", p.Pointer, p.Code, p.Message, p.MessageEn)
+		}
+	}
+}
+
+// TestNumbersInAnyJSONForm checks that 50, 50.0 and 5e1 are one degree.
+func TestNumbersInAnyJSONForm(t *testing.T) {
+	eng := mustEngine(t)
+	for _, form := range []string{"50", "50.0", "5e1", "5.0E1"} {
+		b := strings.Replace(string(mutate(t, baseFK7804, nil)), `"degree":50`, `"degree":`+form, 1)
+		cert, err := eng.Intake([]byte(b), testNow)
+		if err != nil {
+			t.Fatalf("degree %s: %v", form, err)
+		}
+		if got := cert.SickLeave.DaysByDegree["50"]; got != 14 {
+			t.Errorf("degree %s: %d days at 50 %%, want 14", form, got)
 		}
 	}
 }

@@ -40,6 +40,7 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	c.SHA256 = hex.EncodeToString(sum[:])
 	c.Status = intake.StatusReceived
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		stored, replay = nil, false // the job may run again after a failed batch
 		if idem != nil && idem.Key != "" {
 			prior, err := db.findByIdempotencyKey(ctx, tx, *idem)
 			if err == nil {
@@ -149,6 +150,17 @@ func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.
 	row := tx.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
 	c, err := db.scanCertificate(row)
 	return c, notFound(err, "No certificate under that idempotency key.")
+}
+
+// FindCertificateByIdempotencyKey returns the certificate a client stored
+// under an idempotency key. Returns ENOTFOUND if there is none.
+func (db *DB) FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error) {
+	row := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
+	c, err := db.scanCertificate(row)
+	if err != nil {
+		return nil, fmt.Errorf("store: find certificate by idempotency key: %w", notFound(err, "No certificate under that idempotency key."))
+	}
+	return c, nil
 }
 
 // FindCertificateByID returns a certificate. Returns ENOTFOUND if there is

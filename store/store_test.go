@@ -306,3 +306,18 @@ func TestGroupCommit(t *testing.T) {
 		t.Logf("64 concurrent writes in %d transactions", tx-tx0)
 	})
 }
+
+func TestWritesAfterCloseFail(t *testing.T) {
+	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+	db.Close()
+	done := make(chan error, 1)
+	go func() { done <- db.CreateAuditEntry(context.Background(), &intake.AuditEntry{TokenID: "t", Role: intake.RoleAdmin, Action: "x"}) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a write after Close succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a write after Close hangs")
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -25,23 +26,31 @@ type writer struct {
 	// batches and written count committed transactions and the writes in them.
 	batches, written atomic.Int64
 
-	db    *sql.DB
-	jobs  chan writeJob
-	once  sync.Once
-	wg    sync.WaitGroup
-	close func()
+	db     *sql.DB
+	jobs   chan writeJob
+	once   sync.Once
+	wg     sync.WaitGroup
+	close  func()
+	exited chan struct{} // closed when every worker has stopped
 }
+
+// errClosed is returned for a write that comes after Close.
+var errClosed = errors.New("store: the database is closed")
 
 // newWriter starts workers goroutines that take batches from one queue.
 // SQLite has one writer at a time, so it gets one worker; PostgreSQL commits
 // concurrent transactions in shared WAL flushes, so several workers keep its
 // connections busy while each still batches what is waiting.
 func newWriter(db *sql.DB, workers int) *writer {
-	w := &writer{db: db, jobs: make(chan writeJob, maxBatch)}
+	w := &writer{db: db, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{})}
 	stop := make(chan struct{})
 	w.close = func() {
-		w.once.Do(func() { close(stop) })
-		w.wg.Wait()
+		w.once.Do(func() {
+			close(stop)
+			w.wg.Wait()
+			close(w.exited)
+		})
+		<-w.exited
 	}
 	for range workers {
 		w.wg.Add(1)
@@ -57,10 +66,23 @@ func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 	case w.jobs <- job:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-w.exited:
+		return errClosed
 	}
 	// Once queued, wait for the outcome even if ctx ends: the write may
-	// already be committed, and the caller must not report otherwise.
-	return <-job.done
+	// already be committed, and the caller must not report otherwise. A job
+	// queued as the workers stopped never ran.
+	select {
+	case err := <-job.done:
+		return err
+	case <-w.exited:
+		select {
+		case err := <-job.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
 }
 
 func (w *writer) loop(stop chan struct{}) {
@@ -111,9 +133,14 @@ func (w *writer) run(batch []writeJob) {
 	w.finish(batch, errs)
 }
 
-// runTx runs jobs in one transaction and commits it; the first error rolls
-// everything back.
-func (w *writer) runTx(jobs []writeJob) error {
+// runTx runs jobs in one transaction and commits it; the first error, or
+// a panic in a job, rolls everything back.
+func (w *writer) runTx(jobs []writeJob) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+	}()
 	tx, err := w.db.BeginTx(context.Background(), nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -18,6 +18,7 @@ import (
 type certificateStore interface {
 	CreateCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error)
 	FindCertificateByID(ctx context.Context, id string) (*intake.Certificate, error)
+	FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error)
 	FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error)
 }
 

@@ -136,10 +136,7 @@ func handleSignInForm(logger *slog.Logger, ps pages) http.Handler {
 func handleSignIn(logger *slog.Logger, ps pages, tokens tokenStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		secret := strings.TrimSpace(r.PostFormValue("token"))
-		next := r.PostFormValue("next")
-		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-			next = "/forms"
-		}
+		next := localPath(r.PostFormValue("next"))
 		if _, err := tokens.FindTokenBySecret(r.Context(), secret); err != nil {
 			if intake.ErrorCode(err) != intake.EUNAUTHORIZED {
 				return err
@@ -150,6 +147,17 @@ func handleSignIn(logger *slog.Logger, ps pages, tokens tokenStore) http.Handler
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	})
+}
+
+// localPath returns next if it is a path on this site, else "/forms":
+// never a redirect to another site ("//host", "/\\host", "https://…").
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n\t") {
+		return "/forms"
+	}
+	return next
 }
 
 // handleSignOut handles POST /sign-out.
@@ -256,7 +264,18 @@ func handleCertificateFormSubmit(logger *slog.Logger, ps pages, eng *intake.Engi
 			}
 			return ps.render(w, http.StatusUnprocessableEntity, "certificate_form", page)
 		}
-		stored, replay, err := certs.CreateCertificate(r.Context(), cert, body, &intake.Idempotency{Scope: tok.UnitHSAID, Key: "form:" + r.PostForm.Get("submission")})
+		// The form's submission id makes a double click or a retry store once.
+		// The second post differs in signedAt, so it conflicts: show the first.
+		var idem *intake.Idempotency
+		if sub := r.PostForm.Get("submission"); sub != "" {
+			idem = &intake.Idempotency{Scope: "form:" + tok.UnitHSAID, Key: sub}
+		}
+		stored, replay, err := certs.CreateCertificate(r.Context(), cert, body, idem)
+		if intake.ErrorCode(err) == intake.ECONFLICT && idem != nil {
+			if first, ferr := certs.FindCertificateByIdempotencyKey(r.Context(), *idem); ferr == nil {
+				stored, replay, err = first, true, nil
+			}
+		}
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -636,5 +637,55 @@ func TestFormPages(t *testing.T) {
 	}
 	if n := ts.count(t); n != 0 {
 		t.Errorf("%d certificates stored, want 0", n)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for next, want := range map[string]string{
+		"/forms/fk7804/2.0": "/forms/fk7804/2.0", "/certificates/x?y=1": "/certificates/x?y=1",
+		"//evil.example": "/forms", `/\evil.example`: "/forms", "https://evil.example/": "/forms",
+		"forms": "/forms", "": "/forms", "/\tevil": "/forms",
+	} {
+		if got := localPath(next); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+// TestFormDoubleSubmit posts one form twice across a second boundary: the
+// second post shows the first certificate, and one is stored.
+func TestFormDoubleSubmit(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form := url.Values{
+		"submission": {"abc123"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"}, "issuer.name": {"Åsa"},
+		"issuer.hsaId": {"SE2321000016-1003"}, "issuer.role": {"DOCTOR"}, "issuer.unit.name": {"VC"}, "issuer.unit.address": {"Gatan 1"},
+		"issuer.unit.postalCode": {"11459"}, "issuer.unit.city": {"Stockholm"}, "issuer.unit.phone": {"08-1"},
+		"answers.infectionControl": {"true"}, "answers.diagnoses.0.code": {"A08.4"}, "answers.diagnoses.0.description": {"Virusenterit"},
+		"answers.sickLeave.100.from": {"2026-11-20"}, "answers.sickLeave.100.to": {"2026-11-23"},
+	}
+	var locations []string
+	for i := 0; i < 2; i++ {
+		if i == 1 {
+			time.Sleep(1100 * time.Millisecond) // signedAt now differs
+		}
+		req, _ := http.NewRequest("POST", ts.URL+"/forms/fk7804/2.0", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ts.tokens["clinic"]})
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("post %d: %d, want 303", i+1, resp.StatusCode)
+		}
+		locations = append(locations, resp.Header.Get("Location"))
+	}
+	if locations[0] != locations[1] || !strings.HasPrefix(locations[0], "/certificates/") {
+		t.Errorf("the two posts went to %v, want the same receipt", locations)
+	}
+	if n := ts.count(t); n != 1 {
+		t.Errorf("%d certificates stored, want 1", n)
 	}
 }
