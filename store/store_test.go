@@ -311,7 +311,9 @@ func TestWritesAfterCloseFail(t *testing.T) {
 	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
 	db.Close()
 	done := make(chan error, 1)
-	go func() { done <- db.CreateAuditEntry(context.Background(), &intake.AuditEntry{TokenID: "t", Role: intake.RoleAdmin, Action: "x"}) }()
+	go func() {
+		done <- db.CreateAuditEntry(context.Background(), &intake.AuditEntry{TokenID: "t", Role: intake.RoleAdmin, Action: "x"})
+	}()
 	select {
 	case err := <-done:
 		if err == nil {
