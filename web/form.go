@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,7 +112,7 @@ func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 		var out []any
 		for _, o := range q.Options {
 			code := optionString(o.Value)
-			if !contains(v[name], code) {
+			if !slices.Contains(v[name], code) {
 				continue
 			}
 			item := map[string]any{key: code}
@@ -196,15 +197,6 @@ func optionString(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // problemField returns the form field a problem belongs to: the answers

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ type pages map[string]*template.Template
 var pageFuncs = template.FuncMap{
 	"val": func(v url.Values, name string) string { return v.Get(name) },
 	"checked": func(v url.Values, name, value string) bool {
-		return contains(v[name], value)
+		return slices.Contains(v[name], value)
 	},
 	"opt": optionString,
 	"json": func(v any) string {
@@ -106,7 +107,7 @@ func signedIn(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) func
 				writeError(logger, w, r, err)
 				return
 			}
-			if !containsRole(roles, tok.Role) {
+			if !slices.Contains(roles, tok.Role) {
 				writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
 				return
 			}
@@ -114,15 +115,6 @@ func signedIn(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) func
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 		})
 	}
-}
-
-func containsRole(roles []intake.Role, r intake.Role) bool {
-	for _, x := range roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // handleSignInForm handles GET /sign-in.
