@@ -120,8 +120,8 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 	if !relationHiddenBefore || relationHiddenAfter {
 		t.Errorf("question 1.4 hidden before/after ticking ANHORIG: %v/%v, want true/false", relationHiddenBefore, relationHiddenAfter)
 	}
-	if !strings.Contains(errorText, "måste fyllas i") {
-		t.Errorf("message next to question 65 = %q, want the required-field message", errorText)
+	if !strings.Contains(errorText, "Lärande") || !strings.Contains(errorText, "måste fyllas i") {
+		t.Errorf("message next to question 65 = %q, want the required-field message naming the area", errorText)
 	}
 	if keptName != "Tolvan Tolvansson" {
 		t.Errorf("the refused form lost the patient's name: %q", keptName)

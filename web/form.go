@@ -208,3 +208,36 @@ func problemField(pointer string) string {
 	}
 	return strings.Join(toks, ".")
 }
+
+// problemItem names the item of a list answer that a problem points into,
+// so that the message next to the question says which one: the option's
+// label ("Annat: …"), or its row ("Rad 2: …").
+func problemItem(t *schemas.Template, doc map[string]any, pointer string) string {
+	toks := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
+	if len(toks) < 3 || toks[0] != "answers" {
+		return ""
+	}
+	i, err := strconv.Atoi(toks[2])
+	if err != nil {
+		return ""
+	}
+	answers, _ := doc["answers"].(map[string]any)
+	items, _ := answers[toks[1]].([]any)
+	if i < 0 || i >= len(items) {
+		return ""
+	}
+	for _, q := range t.Form.Questions() {
+		if q.Field != toks[1] {
+			continue
+		}
+		item, _ := items[i].(map[string]any)
+		for _, key := range []string{"type", "area", "degree"} {
+			for _, o := range q.Options {
+				if item[key] != nil && optionString(item[key]) == optionString(o.Value) {
+					return o.Label.SV
+				}
+			}
+		}
+	}
+	return "Rad " + strconv.Itoa(i+1)
+}

@@ -251,8 +251,11 @@ func handleCertificateFormSubmit(logger *slog.Logger, ps pages, eng *intake.Engi
 			page := newFormPage(t, tok, r.PostForm, doc)
 			page.Problems = intake.ErrorProblems(err)
 			for _, p := range page.Problems {
-				f := problemField(p.Pointer)
-				page.Errors[f] = append(page.Errors[f], p.Message)
+				f, msg := problemField(p.Pointer), p.Message
+				if item := problemItem(t, doc, p.Pointer); item != "" {
+					msg = item + ": " + msg
+				}
+				page.Errors[f] = append(page.Errors[f], msg)
 			}
 			return ps.render(w, http.StatusUnprocessableEntity, "certificate_form", page)
 		}
