@@ -103,18 +103,6 @@ func (p Problem) Localized(lang string) string {
 // Problems is a list of problems, kept sorted by pointer then code.
 type Problems []Problem
 
-// ByPointer returns the Swedish or English message of the first problem at
-// each pointer, which is what a form shows next to its field.
-func (ps Problems) ByPointer(lang string) map[string]string {
-	m := make(map[string]string, len(ps))
-	for _, p := range ps {
-		if _, ok := m[p.Pointer]; !ok {
-			m[p.Pointer] = p.Localized(lang)
-		}
-	}
-	return m
-}
-
 // sortProblems sorts by pointer (array indexes compared as numbers), then
 // code, and drops exact duplicates (the same code at the same pointer).
 func sortProblems(ps Problems) Problems {

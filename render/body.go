@@ -312,11 +312,11 @@ func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
 		}
 		return 0
 	}
+	lines := make([][][]glyph, len(cells))
 	h := lineH
 	for i, c := range cells {
-		if ch := d.height(c, widths[i]-2-pad(i), lineH); ch > h {
-			h = ch
-		}
+		lines[i] = d.wrap(c, widths[i]-2-pad(i))
+		h = max(h, float64(len(lines[i]))*lineH)
 	}
 	h += 1.5
 	if p.GetY()+h > pageH-marginBottom {
@@ -324,7 +324,7 @@ func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
 	}
 	x, y := marginX+4, p.GetY()
 	p.SetLineWidth(0.2)
-	for i, c := range cells {
+	for i := range cells {
 		style := "D"
 		if head {
 			p.SetFillColor(242, 242, 242)
@@ -334,7 +334,7 @@ func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
 		if pad(i) > 0 {
 			d.box(x+1, y+0.75, *tick)
 		}
-		for j, l := range d.wrap(c, widths[i]-2-pad(i)) {
+		for j, l := range lines[i] {
 			d.line(l, x+1+pad(i), y+0.75+float64(j)*lineH, lineH)
 		}
 		x += widths[i]

@@ -178,16 +178,6 @@ func (f Form) Questions() []Question {
 	return qs
 }
 
-// QuestionByWidget returns the first question with the given widget kind.
-func (f Form) QuestionByWidget(widget string) (Question, bool) {
-	for _, q := range f.Questions() {
-		if q.Widget == widget {
-			return q, true
-		}
-	}
-	return Question{}, false
-}
-
 // Registry is the set of known template versions.
 type Registry struct {
 	list  []*Template

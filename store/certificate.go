@@ -146,8 +146,12 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 	return &c, nil
 }
 
-func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) (*intake.Certificate, error) {
-	row := tx.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
+// findByIdempotencyKey reads through q: the writer's transaction, or the
+// read pool.
+func (db *DB) findByIdempotencyKey(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, idem intake.Idempotency) (*intake.Certificate, error) {
+	row := q.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
 	c, err := db.scanCertificate(row)
 	return c, notFound(err, "No certificate under that idempotency key.")
 }
@@ -155,10 +159,9 @@ func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.
 // FindCertificateByIdempotencyKey returns the certificate a client stored
 // under an idempotency key. Returns ENOTFOUND if there is none.
 func (db *DB) FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error) {
-	row := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
-	c, err := db.scanCertificate(row)
+	c, err := db.findByIdempotencyKey(ctx, db.read, idem)
 	if err != nil {
-		return nil, fmt.Errorf("store: find certificate by idempotency key: %w", notFound(err, "No certificate under that idempotency key."))
+		return nil, fmt.Errorf("store: find certificate by idempotency key: %w", err)
 	}
 	return c, nil
 }

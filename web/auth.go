@@ -40,12 +40,18 @@ func authenticate(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) 
 				writeError(logger, w, r, err)
 				return
 			}
-			if !slices.Contains(roles, tok.Role) {
-				writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
-				return
-			}
-			setLogToken(r.Context(), tok)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+			admit(logger, w, r, next, tok, roles)
 		})
 	}
+}
+
+// admit lets an authenticated token through if its role is one of roles
+// (403 otherwise), naming it in the request log and the request context.
+func admit(logger *slog.Logger, w http.ResponseWriter, r *http.Request, next http.Handler, tok *intake.Token, roles []intake.Role) {
+	if !slices.Contains(roles, tok.Role) {
+		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
+		return
+	}
+	setLogToken(r.Context(), tok)
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
@@ -107,12 +106,7 @@ func signedIn(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) func
 				writeError(logger, w, r, err)
 				return
 			}
-			if !slices.Contains(roles, tok.Role) {
-				writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
-				return
-			}
-			setLogToken(r.Context(), tok)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+			admit(logger, w, r, next, tok, roles)
 		})
 	}
 }
