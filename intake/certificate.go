@@ -22,9 +22,9 @@ const (
 type Certificate struct {
 	// ID is the random, URL-safe id the store gives the certificate.
 	ID string `json:"id,omitempty"`
-	// Template is the template name, such as "fk7804".
+	// Template is the template name, as in its folder.
 	Template string `json:"template" validate:"required"`
-	// Version is the template version, such as "2.0".
+	// Version is the template version, such as "1.0".
 	Version string `json:"version" validate:"required"`
 	// Patient is the person the certificate is about.
 	Patient Patient `json:"patient"`
@@ -69,7 +69,7 @@ type Patient struct {
 type Issuer struct {
 	HSAID          string        `json:"hsaId" validate:"hsaid"`
 	Name           string        `json:"name" validate:"required"`
-	Role           string        `json:"role" validate:"oneof=DOCTOR PRIVATE_DOCTOR DENTIST"`
+	Role           string        `json:"role" validate:"required"`
 	PrescriberCode string        `json:"prescriberCode,omitempty"`
 	Specialities   []string      `json:"specialities,omitempty"`
 	Unit           Unit          `json:"unit"`
@@ -96,7 +96,7 @@ type CareProvider struct {
 // Diagnosis is one diagnosis of a certificate.
 type Diagnosis struct {
 	// Code is the dotted upper-case code, such as "F43.8A".
-	Code string `json:"code" validate:"icd10se"`
+	Code string `json:"code" validate:"required"`
 	// Title is the code's title in the code list.
 	Title string `json:"title"`
 	// Description is the physician's own description.
@@ -121,7 +121,7 @@ type SickLeave struct {
 
 // Period is one sick-leave period, both days inclusive.
 type Period struct {
-	Degree  int     `json:"degree" validate:"oneof=25 50 75 100"`
+	Degree  int     `json:"degree" validate:"min=1,max=100"`
 	From    Date    `json:"from"`
 	To      Date    `json:"to"`
 	Days    int     `json:"days" validate:"min=1"`

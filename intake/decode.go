@@ -145,11 +145,3 @@ func clean(v any) any {
 	}
 	return v
 }
-
-// escapePointer escapes one JSON Pointer reference token (RFC 6901).
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
-}

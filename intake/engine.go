@@ -32,6 +32,12 @@ type compiled struct {
 	tmpl   *schemas.Template
 	schema *jsonschema.Schema
 	rules  []rule
+	// roles are the issuer roles that may sign.
+	roles []string
+	// degrees are the sick-leave degrees (the periods question's options).
+	degrees []int
+	// diagnosisList is the code list of the derived diagnoses.
+	diagnosisList *CodeList
 }
 
 // NewEngine compiles every template of reg (its JSON Schema and declared
@@ -71,12 +77,36 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 				return nil, fmt.Errorf("intake: template %s: question %s: dependsOn: %w", t.Key(), q.Field, err)
 			}
 		}
+		if err := e.compileDerive(c); err != nil {
+			return nil, fmt.Errorf("intake: template %s: derive: %w", t.Key(), err)
+		}
 		e.templates[t.Key()] = c
 	}
-	if e.record, err = newRecordValidator(icd); err != nil {
+	if e.record, err = newRecordValidator(); err != nil {
 		return nil, fmt.Errorf("intake: %w", err)
 	}
 	return e, nil
+}
+
+// compileDerive resolves what the template's derive block and issuer roles
+// name: the code list of the diagnoses and the degrees of the periods.
+func (e *Engine) compileDerive(c *compiled) error {
+	for _, r := range c.tmpl.IssuerRoles {
+		c.roles = append(c.roles, r.Value)
+	}
+	if d := c.tmpl.Derive.Diagnoses; d != nil {
+		if c.diagnosisList = e.lists[d.List]; c.diagnosisList == nil {
+			return fmt.Errorf("diagnoses: unknown code list %q", d.List)
+		}
+	}
+	if d := c.tmpl.Derive.SickLeave; d != nil {
+		q, _ := c.tmpl.Form.Question(d.Field)
+		for _, o := range q.Options {
+			n, _ := schemas.Degree(o.Value)
+			c.degrees = append(c.degrees, n)
+		}
+	}
+	return nil
 }
 
 // Registry returns the templates the engine knows.
@@ -111,6 +141,7 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	}
 	today := e.signedOn(doc)
 	ps = append(ps, e.envelopeProblems(doc, today, now)...)
+	ps = append(ps, c.derivedProblems(doc)...)
 	ps = controlProblems(doc, "", ps)
 	var warnings Problems
 	for _, r := range c.rules {
@@ -237,11 +268,11 @@ func controlProblems(v any, ptr string, ps Problems) Problems {
 		}
 	case map[string]any:
 		for k, x := range v {
-			ps = controlProblems(x, ptr+"/"+escapePointer(k), ps)
+			ps = controlProblems(x, JoinPointer(ptr, k), ps)
 		}
 	case []any:
 		for i, x := range v {
-			ps = controlProblems(x, fmt.Sprintf("%s/%d", ptr, i), ps)
+			ps = controlProblems(x, JoinIndex(ptr, i), ps)
 		}
 	}
 	return ps

@@ -107,7 +107,7 @@ type Problems []Problem
 // code, and drops exact duplicates (the same code at the same pointer).
 func sortProblems(ps Problems) Problems {
 	sort.SliceStable(ps, func(i, j int) bool {
-		if c := comparePointers(ps[i].Pointer, ps[j].Pointer); c != 0 {
+		if c := ComparePointers(ps[i].Pointer, ps[j].Pointer); c != 0 {
 			return c < 0
 		}
 		return ps[i].Code < ps[j].Code
@@ -120,39 +120,4 @@ func sortProblems(ps Problems) Problems {
 		out = append(out, p)
 	}
 	return out
-}
-
-// comparePointers orders JSON Pointers token by token, numerically where
-// both tokens are array indexes, so /a/2 sorts before /a/10.
-func comparePointers(a, b string) int {
-	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
-	for i := 0; i < len(ta) && i < len(tb); i++ {
-		if ta[i] == tb[i] {
-			continue
-		}
-		na, aok := index(ta[i])
-		nb, bok := index(tb[i])
-		if aok && bok {
-			if na < nb {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(ta[i], tb[i])
-	}
-	return len(ta) - len(tb)
-}
-
-func index(tok string) (int, bool) {
-	if tok == "" || len(tok) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range tok {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }

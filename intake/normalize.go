@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/intyg/intyg/schemas"
 )
 
 // Normalize turns a submission that passed Validate into a Certificate:
@@ -48,15 +50,16 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 			normalizeCodes(answers, doc, r)
 		}
 	}
-	for _, q := range c.tmpl.Form.Questions() {
-		switch q.Widget {
-		case "diagnoses":
-			cert.Diagnoses = e.diagnoses(answers[q.Field])
-		case "periods":
-			cert.SickLeave = sickLeave(answers[q.Field])
-		}
+	if d := c.tmpl.Derive.Diagnoses; d != nil {
+		cert.Diagnoses = diagnoses(answers[d.Field], c.diagnosisList)
+	}
+	if d := c.tmpl.Derive.SickLeave; d != nil {
+		cert.SickLeave = sickLeave(answers[d.Field])
 	}
 	if err := e.record.Struct(cert); err != nil {
+		return nil, fmt.Errorf("intake: normalised record breaks an invariant: %w", err)
+	}
+	if err := c.checkRecord(cert); err != nil {
 		return nil, fmt.Errorf("intake: normalised record breaks an invariant: %w", err)
 	}
 	return cert, nil
@@ -105,52 +108,26 @@ func postalCode(s string) string {
 
 // normalizeCodes rewrites the codes a codeList rule covers in dotted upper case.
 func normalizeCodes(answers map[string]any, doc map[string]any, r rule) {
-	for _, m := range resolve(doc, r.fields[0], "", nil) {
-		s, ok := m.value.(string)
+	for _, m := range r.fields[0].Resolve(doc) {
+		s, ok := m.Value.(string)
 		if !ok {
 			continue
 		}
 		if dotted, _, found := r.list.Lookup(s); found {
-			setAt(doc, m.ptr, dotted)
+			MustParsePointer(m.Pointer).Set(doc, dotted)
 		}
 	}
 }
 
-// setAt replaces the value at a concrete pointer (no wildcards) of doc.
-func setAt(doc any, ptr string, v any) {
-	toks, _ := parsePointer(ptr)
-	cur := doc
-	for i, t := range toks {
-		last := i == len(toks)-1
-		switch c := cur.(type) {
-		case map[string]any:
-			if last {
-				c[t] = v
-				return
-			}
-			cur = c[t]
-		case []any:
-			n, ok := index(t)
-			if !ok || n >= len(c) {
-				return
-			}
-			if last {
-				c[n] = v
-				return
-			}
-			cur = c[n]
-		}
-	}
-}
-
-// diagnoses reads a diagnoses answer: items {code, description}.
-func (e *Engine) diagnoses(v any) []Diagnosis {
+// diagnoses reads a diagnoses answer: items {code, description}, the codes
+// looked up in list.
+func diagnoses(v any, list *CodeList) []Diagnosis {
 	items, _ := v.([]any)
 	var out []Diagnosis
 	for _, it := range items {
 		m, _ := it.(map[string]any)
-		code, title, _ := e.icd.Lookup(str(m, "code"))
-		out = append(out, Diagnosis{Code: code, Title: title, Description: str(m, "description")})
+		code, title, _ := list.Lookup(str(m, schemas.ItemCode))
+		out = append(out, Diagnosis{Code: code, Title: title, Description: str(m, schemas.ItemDescription)})
 	}
 	return out
 }
@@ -166,10 +143,10 @@ func sickLeave(v any) *SickLeave {
 	for _, it := range items {
 		m, _ := it.(map[string]any)
 		// 75, 75.0 and 7.5e1 are the same JSON number.
-		f, _ := strconv.ParseFloat(fmt.Sprint(m["degree"]), 64)
+		f, _ := strconv.ParseFloat(fmt.Sprint(m[schemas.ItemDegree]), 64)
 		degree := int(f)
-		from, _ := ParseDate(str(m, "from"))
-		to, _ := ParseDate(str(m, "to"))
+		from, _ := ParseDate(str(m, schemas.ItemFrom))
+		to, _ := ParseDate(str(m, schemas.ItemTo))
 		days := from.DaysUntil(to) + 1
 		p := Period{Degree: degree, From: from, To: to, Days: days, NetDays: float64(days*degree) / 100}
 		sl.Periods = append(sl.Periods, p)

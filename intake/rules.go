@@ -25,32 +25,48 @@ import (
 // Conditions ("when") use schemas.Condition: field with equals / in /
 // present, not, allOf, anyOf; a field with "*" holds if any match holds.
 
-// rule is a compiled rule.
+// rule is a compiled rule: its declaration, its pointers parsed once, and
+// its kind.
 type rule struct {
 	schemas.Rule
-	fields  [][]string // parsed pointers of Fields, or of Field
+	kind    ruleKind
+	fields  []Pointer // Field first, then Fields
 	list    *CodeList
 	warning bool
 }
 
-// ruleKinds lists the kinds and which parameters each needs.
-var ruleKinds = map[string]func(r schemas.Rule) error{
-	"required":  needFields,
-	"forbidden": needFields,
-	"unique":    needField,
-	"dateLimit": func(r schemas.Rule) error {
-		if r.MinDays == nil && r.MaxDays == nil {
-			return fmt.Errorf("dateLimit needs minDays or maxDays")
-		}
-		return needField(r)
+// ruleKind is one kind of the vocabulary: what it needs of its declaration
+// (checked when the template compiles) and how it applies to a document.
+// report adds a problem; the rule's own "code" replaces the kind's.
+type ruleKind struct {
+	check func(r schemas.Rule) error
+	apply func(r *rule, doc any, today Date, report func(ptr, code string, arg any))
+}
+
+// ruleKinds is the rule vocabulary, each kind declared once.
+var ruleKinds = map[string]ruleKind{
+	"required":  {check: needFields, apply: applyPresence},
+	"forbidden": {check: needFields, apply: applyPresence},
+	"unique":    {check: needField, apply: applyUnique},
+	"dateLimit": {
+		check: func(r schemas.Rule) error {
+			if r.MinDays == nil && r.MaxDays == nil {
+				return fmt.Errorf("dateLimit needs minDays or maxDays")
+			}
+			return needField(r)
+		},
+		apply: applyDateLimit,
 	},
-	"dateOrder": needFromTo,
-	"noOverlap": needFromTo,
-	"codeList": func(r schemas.Rule) error {
-		if r.List == "" {
-			return fmt.Errorf("codeList needs list")
-		}
-		return needField(r)
+	"dateOrder": {check: needFromTo, apply: applyDateOrder},
+	"noOverlap": {check: needFromTo, apply: applyNoOverlap},
+	"codeList": {
+		check: func(r schemas.Rule) error {
+			if r.List == "" {
+				return fmt.Errorf("codeList needs list")
+			}
+			return needField(r)
+		},
+		apply: applyCodeList,
 	},
 }
 
@@ -77,27 +93,30 @@ func needFromTo(r schemas.Rule) error {
 
 // compileRule checks a declared rule and resolves its pointers and list.
 func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
-	check, ok := ruleKinds[r.Rule]
+	kind, ok := ruleKinds[r.Rule]
 	if !ok {
 		return rule{}, fmt.Errorf("unknown rule %q", r.Rule)
 	}
-	if err := check(r); err != nil {
+	if err := kind.check(r); err != nil {
 		return rule{}, err
 	}
 	if r.Severity != "" && r.Severity != "error" && r.Severity != "warning" {
 		return rule{}, fmt.Errorf("%s: severity must be error or warning", r.Rule)
 	}
-	cr := rule{Rule: r, warning: r.Severity == "warning"}
+	cr := rule{Rule: r, kind: kind, warning: r.Severity == "warning"}
 	ptrs := r.Fields
 	if r.Field != "" {
 		ptrs = append([]string{r.Field}, ptrs...)
 	}
-	for _, p := range ptrs {
-		toks, err := parsePointer(p)
+	for _, s := range ptrs {
+		p, err := ParsePointer(s)
 		if err != nil {
 			return rule{}, fmt.Errorf("%s: %w", r.Rule, err)
 		}
-		cr.fields = append(cr.fields, toks)
+		if len(p) == 0 {
+			return rule{}, fmt.Errorf("%s: the whole document is not a field", r.Rule)
+		}
+		cr.fields = append(cr.fields, p)
 	}
 	if r.List != "" {
 		if cr.list = lists[r.List]; cr.list == nil {
@@ -118,7 +137,7 @@ func checkCondition(c *schemas.Condition) error {
 	forms := 0
 	if c.Field != "" {
 		forms++
-		if _, err := parsePointer(c.Field); err != nil {
+		if _, err := ParsePointer(c.Field); err != nil {
 			return err
 		}
 		tests := 0
@@ -154,7 +173,7 @@ func checkCondition(c *schemas.Condition) error {
 }
 
 // Holds reports whether condition c holds for doc. A nil condition holds.
-// The web form uses it to show and hide dependent questions.
+// The web form and the PDF use it to show and hide dependent questions.
 func Holds(c *schemas.Condition, doc any) bool {
 	switch {
 	case c == nil:
@@ -176,85 +195,25 @@ func Holds(c *schemas.Condition, doc any) bool {
 		}
 		return false
 	}
-	toks, err := parsePointer(c.Field)
+	p, err := ParsePointer(c.Field)
 	if err != nil {
 		return false
 	}
-	matches := resolve(doc, toks, "", nil)
+	matches := p.Resolve(doc)
 	if c.Present != nil {
 		return (len(matches) > 0) == *c.Present
 	}
 	for _, m := range matches {
-		if c.Equals != nil && jsonEqual(m.value, c.Equals) {
+		if c.Equals != nil && jsonEqual(m.Value, c.Equals) {
 			return true
 		}
 		for _, want := range c.In {
-			if jsonEqual(m.value, want) {
+			if jsonEqual(m.Value, want) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// match is one value found by a pointer, with its concrete pointer.
-type match struct {
-	ptr   string
-	value any
-}
-
-// parsePointer splits an RFC 6901 pointer into unescaped tokens.
-func parsePointer(p string) ([]string, error) {
-	if p == "" {
-		return nil, nil
-	}
-	if p[0] != '/' {
-		return nil, fmt.Errorf("pointer %q must start with /", p)
-	}
-	toks := strings.Split(p[1:], "/")
-	for i, t := range toks {
-		if strings.Contains(t, "~") {
-			toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
-		}
-	}
-	return toks, nil
-}
-
-// resolve finds every value at toks below v; the token "*" matches each
-// element of an array.
-func resolve(v any, toks []string, prefix string, out []match) []match {
-	if len(toks) == 0 {
-		return append(out, match{prefix, v})
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		if x, ok := v[toks[0]]; ok {
-			return resolve(x, toks[1:], prefix+"/"+escapePointer(toks[0]), out)
-		}
-	case []any:
-		if toks[0] == "*" {
-			for i, x := range v {
-				out = resolve(x, toks[1:], fmt.Sprintf("%s/%d", prefix, i), out)
-			}
-			return out
-		}
-		if i, ok := index(toks[0]); ok && i < len(v) {
-			return resolve(v[i], toks[1:], prefix+"/"+toks[0], out)
-		}
-	}
-	return out
-}
-
-// parentExists reports whether the object that would hold the last token of
-// toks exists, so that "required" is reported only where the parent is there
-// (a missing parent is its own problem).
-func parentExists(doc any, toks []string) (map[string]any, bool) {
-	ms := resolve(doc, toks[:len(toks)-1], "", nil)
-	if len(ms) != 1 {
-		return nil, false
-	}
-	obj, ok := ms[0].value.(map[string]any)
-	return obj, ok
 }
 
 // jsonEqual compares a decoded document value (strings, json.Number, bools)
@@ -281,106 +240,125 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// apply runs the rule on doc; today is the signing day (zero if unknown).
-func (r rule) apply(doc any, today Date) Problems {
+// apply runs the rule on doc when its condition holds; today is the
+// signing day (zero if unknown).
+func (r *rule) apply(doc any, today Date) Problems {
 	if !Holds(r.When, doc) {
 		return nil
 	}
 	var ps Problems
-	add := func(ptr, code string, arg any) {
+	r.kind.apply(r, doc, today, func(ptr, code string, arg any) {
 		if r.Code != "" {
 			code = r.Code
 		}
 		ps = append(ps, problem(ptr, code, arg))
+	})
+	return ps
+}
+
+// applyPresence reports required fields that are missing and forbidden
+// ones that are present, where their parent object exists (a missing
+// parent is its own problem).
+func applyPresence(r *rule, doc any, _ Date, report func(string, string, any)) {
+	for _, p := range r.fields {
+		obj, ok := p.Parent(doc)
+		if !ok {
+			continue
+		}
+		_, present := obj[p.Last()]
+		switch {
+		case r.Rule.Rule == "required" && !present:
+			report(p.String(), "required", nil)
+		case r.Rule.Rule == "forbidden" && present:
+			report(p.String(), "notAllowed", nil)
+		}
 	}
-	switch r.Rule.Rule {
-	case "required", "forbidden":
-		for _, toks := range r.fields {
-			obj, ok := parentExists(doc, toks)
-			if !ok {
+}
+
+// applyUnique reports a repeated item (or item[key]) at the later one.
+func applyUnique(r *rule, doc any, _ Date, report func(string, string, any)) {
+	for _, m := range r.fields[0].Resolve(doc) {
+		items, _ := m.Value.([]any)
+		var seen []any
+		for i, it := range items {
+			ptr := JoinIndex(m.Pointer, i)
+			if r.Key != "" {
+				obj, _ := it.(map[string]any)
+				it = obj[r.Key]
+				ptr = JoinPointer(ptr, r.Key)
+			}
+			if it == nil {
 				continue
 			}
-			_, present := obj[toks[len(toks)-1]]
-			ptr := pointerOf(toks)
-			if r.Rule.Rule == "required" && !present {
-				add(ptr, "required", nil)
-			}
-			if r.Rule.Rule == "forbidden" && present {
-				add(ptr, "notAllowed", nil)
-			}
-		}
-	case "unique":
-		for _, m := range resolve(doc, r.fields[0], "", nil) {
-			items, _ := m.value.([]any)
-			var seen []any
-			for i, it := range items {
-				ptr := fmt.Sprintf("%s/%d", m.ptr, i)
-				if r.Key != "" {
-					obj, _ := it.(map[string]any)
-					it = obj[r.Key]
-					ptr += "/" + escapePointer(r.Key)
-				}
-				if it == nil {
-					continue
-				}
-				for _, s := range seen {
-					if jsonEqual(s, it) {
-						add(ptr, "duplicate", nil)
-						break
-					}
-				}
-				seen = append(seen, it)
-			}
-		}
-	case "dateLimit":
-		if today.IsZero() {
-			break
-		}
-		for _, m := range resolve(doc, r.fields[0], "", nil) {
-			d, ok := dateValue(m.value)
-			switch {
-			case !ok:
-			case r.MaxDays != nil && d.After(today.AddDays(*r.MaxDays).Time):
-				add(m.ptr, "dateInFuture", *r.MaxDays)
-			case r.MinDays != nil && d.Before(today.AddDays(*r.MinDays).Time):
-				add(m.ptr, "dateTooEarly", -*r.MinDays)
-			}
-		}
-	case "dateOrder", "noOverlap":
-		for _, m := range resolve(doc, r.fields[0], "", nil) {
-			ranges := dateRanges(m, r.From, r.To)
-			if r.Rule.Rule == "dateOrder" {
-				for _, x := range ranges {
-					if x.to.Before(x.from.Time) {
-						add(x.ptr+"/"+escapePointer(r.To), "dateBeforeStart", nil)
-					}
-				}
-				continue
-			}
-			for _, i := range overlapping(ranges) {
-				add(ranges[i].ptr+"/"+escapePointer(r.From), "overlap", nil)
-			}
-		}
-	case "codeList":
-		for _, m := range resolve(doc, r.fields[0], "", nil) {
-			s, ok := m.value.(string)
-			if !ok {
-				continue
-			}
-			bare := bareCode(s)
-			if _, _, found := r.list.Lookup(bare); !found || !codeShape(bare) {
-				add(m.ptr, "unknownCode", r.list.Title)
-				continue
-			}
-			for _, pl := range r.MinLength {
-				if strings.HasPrefix(bare, pl.Prefix) && len(bare) < pl.Length {
-					add(m.ptr, "codeTooShort", pl.Length)
+			for _, s := range seen {
+				if jsonEqual(s, it) {
+					report(ptr, "duplicate", nil)
 					break
 				}
 			}
+			seen = append(seen, it)
 		}
 	}
-	return ps
+}
+
+// applyDateLimit reports dates outside minDays..maxDays of the signing day.
+func applyDateLimit(r *rule, doc any, today Date, report func(string, string, any)) {
+	if today.IsZero() {
+		return
+	}
+	for _, m := range r.fields[0].Resolve(doc) {
+		d, ok := dateValue(m.Value)
+		switch {
+		case !ok:
+		case r.MaxDays != nil && d.After(today.AddDays(*r.MaxDays).Time):
+			report(m.Pointer, "dateInFuture", *r.MaxDays)
+		case r.MinDays != nil && d.Before(today.AddDays(*r.MinDays).Time):
+			report(m.Pointer, "dateTooEarly", -*r.MinDays)
+		}
+	}
+}
+
+// applyDateOrder reports items whose "to" is before their "from".
+func applyDateOrder(r *rule, doc any, _ Date, report func(string, string, any)) {
+	for _, m := range r.fields[0].Resolve(doc) {
+		for _, x := range dateRanges(m, r.From, r.To) {
+			if x.to.Before(x.from.Time) {
+				report(JoinPointer(x.ptr, r.To), "dateBeforeStart", nil)
+			}
+		}
+	}
+}
+
+// applyNoOverlap reports items whose ranges share a day with an earlier one.
+func applyNoOverlap(r *rule, doc any, _ Date, report func(string, string, any)) {
+	for _, m := range r.fields[0].Resolve(doc) {
+		ranges := dateRanges(m, r.From, r.To)
+		for _, i := range overlapping(ranges) {
+			report(JoinPointer(ranges[i].ptr, r.From), "overlap", nil)
+		}
+	}
+}
+
+// applyCodeList reports codes missing from the list, or shorter than the
+// list's minimum for their prefix.
+func applyCodeList(r *rule, doc any, _ Date, report func(string, string, any)) {
+	for _, m := range r.fields[0].Resolve(doc) {
+		s, ok := m.Value.(string)
+		if !ok {
+			continue
+		}
+		bare := bareCode(s)
+		if _, _, found := r.list.Lookup(bare); !found || !codeShape(bare) {
+			report(m.Pointer, "unknownCode", r.list.Title)
+			continue
+		}
+		for _, pl := range r.MinLength {
+			if strings.HasPrefix(bare, pl.Prefix) && len(bare) < pl.Length {
+				report(m.Pointer, "codeTooShort", pl.Length)
+				break
+			}
+		}
+	}
 }
 
 // dateRange is one array item's valid [from, to] range.
@@ -391,15 +369,15 @@ type dateRange struct {
 }
 
 // dateRanges returns the items of an array whose from and to are both valid dates.
-func dateRanges(m match, from, to string) []dateRange {
-	items, _ := m.value.([]any)
+func dateRanges(m Match, from, to string) []dateRange {
+	items, _ := m.Value.([]any)
 	var out []dateRange
 	for i, it := range items {
 		obj, _ := it.(map[string]any)
 		f, ok1 := dateValue(obj[from])
 		t, ok2 := dateValue(obj[to])
 		if ok1 && ok2 {
-			out = append(out, dateRange{fmt.Sprintf("%s/%d", m.ptr, i), i, f, t})
+			out = append(out, dateRange{JoinIndex(m.Pointer, i), i, f, t})
 		}
 	}
 	return out

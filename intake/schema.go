@@ -83,15 +83,15 @@ func collectLeaves(ve *jsonschema.ValidationError, ps *Problems) {
 		}
 		return
 	}
-	ptr := pointerOf(ve.InstanceLocation)
+	ptr := Pointer(ve.InstanceLocation).String()
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Required:
 		for _, m := range k.Missing {
-			*ps = append(*ps, problem(ptr+"/"+escapePointer(m), "required", nil))
+			*ps = append(*ps, problem(JoinPointer(ptr, m), "required", nil))
 		}
 	case *kind.AdditionalProperties:
 		for _, p := range k.Properties {
-			*ps = append(*ps, problem(ptr+"/"+escapePointer(p), "notAllowed", nil))
+			*ps = append(*ps, problem(JoinPointer(ptr, p), "notAllowed", nil))
 		}
 	case *kind.Type:
 		*ps = append(*ps, problem(ptr, "type", strings.Join(k.Want, " / ")))
@@ -114,7 +114,7 @@ func collectLeaves(ve *jsonschema.ValidationError, ps *Problems) {
 	case *kind.Pattern:
 		*ps = append(*ps, problem(ptr, "pattern", nil))
 	case *kind.UniqueItems:
-		*ps = append(*ps, problem(fmt.Sprintf("%s/%d", ptr, k.Duplicates[1]), "duplicate", nil))
+		*ps = append(*ps, problem(JoinIndex(ptr, k.Duplicates[1]), "duplicate", nil))
 	case *kind.Format:
 		var fe *formatError
 		switch {
@@ -130,15 +130,6 @@ func collectLeaves(ve *jsonschema.ValidationError, ps *Problems) {
 	default:
 		*ps = append(*ps, problem(ptr, "invalid", nil))
 	}
-}
-
-func pointerOf(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(escapePointer(t))
-	}
-	return b.String()
 }
 
 func joinValues(vs []any) string {

@@ -74,6 +74,8 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
 		"template.json": `{
   "template": "xx0001", "version": "1.0", "formNumber": "XX 1", "validFrom": "2027-01-01",
   "title": {"sv": "Provintyg", "en": "Test certificate"}, "agency": "Test",
+  "issuerRoles": [{"value": "MIDWIFE", "label": {"sv": "Barnmorska", "en": "Midwife"}}],
+  "derive": {"diagnoses": {"field": "dx", "list": "icd10se"}, "sickLeave": {"field": "leave"}},
   "rules": [
     {"rule": "required", "fields": ["/answers/why"], "when": {"field": "/answers/kind", "equals": "OTHER"}},
     {"rule": "forbidden", "fields": ["/answers/why"], "when": {"not": {"field": "/answers/kind", "equals": "OTHER"}}},
@@ -95,7 +97,8 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
       "kind": {"enum": ["A", "OTHER"]}, "why": {"type": "string", "maxLength": 10},
       "seen": {"type": "string", "format": "date"},
       "dx": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}},
-      "spans": {"type": "array", "items": {"type": "object", "properties": {"level": {"enum": [1, 2]}, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"}}}}
+      "spans": {"type": "array", "items": {"type": "object", "properties": {"level": {"enum": [1, 2]}, "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"}}}},
+      "leave": {"type": "array", "items": {"type": "object", "required": ["degree", "from", "to"], "properties": {"degree": {"type": "integer"}, "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}}}}
     }}
   }
 }`,
@@ -103,8 +106,13 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
   {"id": "1", "field": "kind", "widget": "radio", "label": {"sv": "Typ", "en": "Kind"}, "options": [{"value": "A", "label": {"sv": "A", "en": "A"}}, {"value": "OTHER", "label": {"sv": "Annat", "en": "Other"}}]},
   {"id": "1.1", "field": "why", "widget": "text", "label": {"sv": "Varför", "en": "Why"}, "dependsOn": {"field": "/answers/kind", "equals": "OTHER"}},
   {"id": "2", "field": "seen", "widget": "date", "label": {"sv": "Sedd", "en": "Seen"}},
-  {"id": "3", "field": "dx", "widget": "diagnoses", "label": {"sv": "Diagnos", "en": "Diagnosis"}},
-  {"id": "4", "field": "spans", "widget": "group", "label": {"sv": "Spann", "en": "Spans"}}
+  {"id": "3", "field": "dx", "widget": "diagnoses", "label": {"sv": "Diagnos", "en": "Diagnosis"}, "maxItems": 2, "items": [
+    {"field": "code", "widget": "text", "label": {"sv": "Kod", "en": "Code"}},
+    {"field": "description", "widget": "text", "label": {"sv": "Beskrivning", "en": "Description"}}]},
+  {"id": "4", "field": "spans", "widget": "group", "label": {"sv": "Spann", "en": "Spans"}, "items": [
+    {"field": "level", "widget": "text", "label": {"sv": "Nivå", "en": "Level"}}]},
+  {"id": "5", "field": "leave", "widget": "periods", "label": {"sv": "Ledighet", "en": "Leave"}, "options": [
+    {"value": 100, "label": {"sv": "Helt", "en": "Full"}}, {"value": 40, "label": {"sv": "40 procent", "en": "40 per cent"}}]}
 ]}]}`,
 	}
 	for name, body := range files {
@@ -124,26 +132,37 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	envelope := `{"template": "xx0001", "version": "1.0", "patient": {"id": "191212121212", "name": "T"}, "issuer": {"hsaId": "SE2321000016-1003", "name": "L", "role": "DOCTOR", "unit": {"hsaId": "SE2321000016-7P0C", "name": "U", "address": "A", "postalCode": "11459", "city": "C", "phone": "1"}}, "signedAt": "2026-11-20T10:00:00Z", "answers": %s}`
+	envelope := `{"template": "xx0001", "version": "1.0", "patient": {"id": "191212121212", "name": "T"}, "issuer": {"hsaId": "SE2321000016-1003", "name": "L", "role": %q, "unit": {"hsaId": "SE2321000016-7P0C", "name": "U", "address": "A", "postalCode": "11459", "city": "C", "phone": "1"}}, "signedAt": "2026-11-20T10:00:00Z", "answers": %s}`
 	tests := []struct {
 		name    string
+		role    string
 		answers string
 		want    []string
 	}{
-		{"valid", `{"kind": "OTHER", "why": "x", "seen": "2026-11-20", "dx": [{"code": "m545", "description": "Ryggont"}], "spans": [{"level": 1, "start": "2026-11-01", "end": "2026-11-02"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-03"}]}`, nil},
-		{"every rule broken", `{"kind": "A", "why": "x", "seen": "2026-11-21", "dx": [{"code": "M54"}, {"code": "Q99.99"}], "spans": [{"level": 1, "start": "2026-11-05", "end": "2026-11-02"}, {"level": 1, "start": "2026-11-01", "end": "2026-11-03"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-04"}]}`,
+		{"valid", "MIDWIFE", `{"kind": "OTHER", "why": "x", "seen": "2026-11-20", "dx": [{"code": "m545", "description": "Ryggont"}], "spans": [{"level": 1, "start": "2026-11-01", "end": "2026-11-02"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-03"}], "leave": [{"degree": 40, "from": "2026-11-20", "to": "2026-11-29"}, {"degree": 100, "from": "2026-11-30", "to": "2026-12-01"}]}`, nil},
+		{"every rule broken", "MIDWIFE", `{"kind": "A", "why": "x", "seen": "2026-11-21", "dx": [{"code": "M54"}, {"code": "Q99.99"}], "spans": [{"level": 1, "start": "2026-11-05", "end": "2026-11-02"}, {"level": 1, "start": "2026-11-01", "end": "2026-11-03"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-04"}]}`,
 			[]string{"/answers/dx/0/code codeTooShort", "/answers/dx/1/code unknownCode", "/answers/seen dateInFuture", "/answers/spans/0/end dateBeforeStart", "/answers/spans/1/level duplicate", "/answers/spans/2/start overlap", "/answers/why notAllowed"}},
-		{"required when", `{"kind": "OTHER", "dx": [{"code": "M54.5"}]}`, []string{"/answers/why required"}},
+		{"required when", "MIDWIFE", `{"kind": "OTHER", "dx": [{"code": "M54.5"}]}`, []string{"/answers/why required"}},
+		// The schema says nothing of roles and degrees; the derive block does.
+		{"role and degree not the template's", "DOCTOR", `{"kind": "A", "dx": [{"code": "M54.5"}], "leave": [{"degree": 50, "from": "2026-11-20", "to": "2026-11-29"}]}`,
+			[]string{"/answers/leave/0/degree enum", "/issuer/role enum"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cert, err := eng.Intake([]byte(sprintf(envelope, tt.answers)), testNow)
+			cert, err := eng.Intake([]byte(sprintf(envelope, tt.role, tt.answers)), testNow)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Intake() = %v, want valid", err)
 				}
 				if got := cert.Diagnoses[0].Code; got != "M54.5" {
 					t.Errorf("diagnosis code = %q, want M54.5", got)
+				}
+				if cert.Issuer.Role != "MIDWIFE" {
+					t.Errorf("issuer role = %q, want MIDWIFE", cert.Issuer.Role)
+				}
+				sl := cert.SickLeave
+				if sl == nil || len(sl.Periods) != 2 || sl.Periods[0].Degree != 40 || sl.TotalDays != 12 || sl.NetDays != 6 || sl.DaysByDegree["40"] != 10 {
+					t.Errorf("sick leave = %+v, want 40 %% for 10 days and 100 %% for 2 (12 days, 6 net)", sl)
 				}
 				return
 			}
@@ -160,24 +179,27 @@ func TestBrokenTemplatesAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name  string
-		rules string
+		name   string
+		rules  string
+		derive string
 	}{
-		{"unknown rule kind", `[{"rule": "sometimes", "field": "/answers/a"}]`},
-		{"required without fields", `[{"rule": "required"}]`},
-		{"unknown code list", `[{"rule": "codeList", "field": "/answers/a", "list": "icd9"}]`},
-		{"condition with two tests", `[{"rule": "required", "fields": ["/answers/a"], "when": {"field": "/answers/b", "equals": 1, "in": [1]}}]`},
-		{"pointer without slash", `[{"rule": "unique", "field": "answers/a"}]`},
-		{"bad severity", `[{"rule": "unique", "field": "/answers/a", "severity": "info"}]`},
+		{"unknown rule kind", `[{"rule": "sometimes", "field": "/answers/a"}]`, `{}`},
+		{"required without fields", `[{"rule": "required"}]`, `{}`},
+		{"unknown code list", `[{"rule": "codeList", "field": "/answers/a", "list": "icd9"}]`, `{}`},
+		{"condition with two tests", `[{"rule": "required", "fields": ["/answers/a"], "when": {"field": "/answers/b", "equals": 1, "in": [1]}}]`, `{}`},
+		{"pointer without slash", `[{"rule": "unique", "field": "answers/a"}]`, `{}`},
+		{"bad severity", `[{"rule": "unique", "field": "/answers/a", "severity": "info"}]`, `{}`},
+		{"derived diagnoses from an unknown code list", `[]`, `{"diagnoses": {"field": "dx", "list": "icd9"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			folder := filepath.Join(dir, "yy", "1.0")
 			os.MkdirAll(folder, 0o755)
-			os.WriteFile(filepath.Join(folder, "template.json"), []byte(`{"template": "yy", "version": "1.0", "formNumber": "Y", "validFrom": "2027-01-01", "title": {"sv": "Y", "en": "Y"}, "rules": `+tt.rules+`}`), 0o644)
+			os.WriteFile(filepath.Join(folder, "template.json"), []byte(`{"template": "yy", "version": "1.0", "formNumber": "Y", "validFrom": "2027-01-01", "title": {"sv": "Y", "en": "Y"}, "issuerRoles": [{"value": "DOCTOR", "label": {"sv": "Läkare"}}], "derive": `+tt.derive+`, "rules": `+tt.rules+`}`), 0o644)
 			os.WriteFile(filepath.Join(folder, "schema.json"), []byte(`{"type": "object"}`), 0o644)
-			os.WriteFile(filepath.Join(folder, "form.json"), []byte(`{"sections": [{"id": "a", "title": {"sv": "A", "en": "A"}, "questions": [{"id": "1", "field": "a", "widget": "text", "label": {"sv": "A", "en": "A"}}]}]}`), 0o644)
+			os.WriteFile(filepath.Join(folder, "form.json"), []byte(`{"sections": [{"id": "a", "title": {"sv": "A", "en": "A"}, "questions": [{"id": "1", "field": "a", "widget": "text", "label": {"sv": "A", "en": "A"}},
+  {"id": "2", "field": "dx", "widget": "diagnoses", "label": {"sv": "D"}, "items": [{"field": "code", "widget": "text", "label": {"sv": "K"}}]}]}]}`), 0o644)
 			reg, err := schemas.Load(os.DirFS(dir))
 			if err != nil {
 				t.Fatal(err)

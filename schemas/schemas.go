@@ -66,6 +66,11 @@ type Template struct {
 	// EmployerCopy describes the copy a patient may hand to an employer,
 	// without diagnoses and medical details; nil when the template has none.
 	EmployerCopy *EmployerCopy `json:"employerCopy,omitempty"`
+	// IssuerRoles are the professional roles that may sign the certificate.
+	IssuerRoles []IssuerRole `json:"issuerRoles"`
+	// Derive names the answers the normalised record derives its typed
+	// parts from (diagnoses, sick-leave periods).
+	Derive Derive `json:"derive"`
 
 	// Schema is the raw JSON Schema (draft 2020-12) of a submission.
 	Schema json.RawMessage `json:"-"`
@@ -80,6 +85,38 @@ type EmployerCopy struct {
 	Title      Text     `json:"title"`
 	FormNumber string   `json:"formNumber"`
 	Fields     []string `json:"fields"`
+}
+
+// IssuerRole is a professional role that may sign, such as a physician.
+type IssuerRole struct {
+	// Value is the role's code on the wire (issuer.role).
+	Value string `json:"value"`
+	// Label is the role's name as people read it.
+	Label Text `json:"label"`
+}
+
+// Derive declares which answers give the record's typed parts. A template
+// without diagnoses or sick leave leaves the member out.
+type Derive struct {
+	// Diagnoses names the diagnoses question and the code list of its codes.
+	Diagnoses *DeriveDiagnoses `json:"diagnoses,omitempty"`
+	// SickLeave names the periods question; its options are the degrees
+	// (whole percentages), and the record gets the periods with day counts.
+	SickLeave *DeriveSickLeave `json:"sickLeave,omitempty"`
+}
+
+// DeriveDiagnoses names the answer that holds the diagnoses.
+type DeriveDiagnoses struct {
+	// Field is the diagnoses question's field in answers.
+	Field string `json:"field"`
+	// List is the code list the codes are looked up in, such as "icd10se".
+	List string `json:"list"`
+}
+
+// DeriveSickLeave names the answer that holds the sick-leave periods.
+type DeriveSickLeave struct {
+	// Field is the periods question's field in answers.
+	Field string `json:"field"`
 }
 
 // Key returns "template/version", the registry's key for t.
@@ -143,10 +180,8 @@ type Question struct {
 	ID string `json:"id,omitempty"`
 	// Field is the property name in answers (or in the item).
 	Field string `json:"field"`
-	// Widget is the kind of input: checkbox, yesNo, text, textarea, integer,
-	// date, radio, checkboxGroup, checkboxDates, diagnoses, periods,
-	// textWithCodes, areaTexts, group.
-	Widget    string     `json:"widget"`
+	// Widget is the kind of input, one of the Widget constants.
+	Widget    Widget     `json:"widget"`
 	Label     Text       `json:"label"`
 	Help      *Text      `json:"help,omitempty"`
 	Options   []Option   `json:"options,omitempty"`
@@ -162,13 +197,6 @@ type Option struct {
 	Label Text `json:"label"`
 }
 
-// Widgets lists the widget kinds a form definition may use.
-var widgets = map[string]bool{
-	"checkbox": true, "yesNo": true, "text": true, "textarea": true, "integer": true,
-	"date": true, "radio": true, "checkboxGroup": true, "checkboxDates": true,
-	"diagnoses": true, "periods": true, "textWithCodes": true, "areaTexts": true, "group": true,
-}
-
 // Questions returns every top-level question of the form, in order.
 func (f Form) Questions() []Question {
 	var qs []Question
@@ -176,6 +204,18 @@ func (f Form) Questions() []Question {
 		qs = append(qs, s.Questions...)
 	}
 	return qs
+}
+
+// Question returns the top-level question bound to field, if any.
+func (f Form) Question(field string) (Question, bool) {
+	for _, s := range f.Sections {
+		for _, q := range s.Questions {
+			if q.Field == field {
+				return q, true
+			}
+		}
+	}
+	return Question{}, false
 }
 
 // Registry is the set of known template versions.
@@ -282,6 +322,12 @@ func loadTemplate(fsys fs.FS, dir string) (*Template, error) {
 	if err := checkForm(t.Form); err != nil {
 		return nil, fmt.Errorf("form.json: %w", err)
 	}
+	if err := checkIssuerRoles(t.IssuerRoles); err != nil {
+		return nil, fmt.Errorf("template.json: issuerRoles: %w", err)
+	}
+	if err := checkDerive(t.Derive, t.Form); err != nil {
+		return nil, fmt.Errorf("template.json: derive: %w", err)
+	}
 	return &t, nil
 }
 
@@ -315,18 +361,81 @@ func checkQuestion(q Question) error {
 	if q.Field == "" {
 		return fmt.Errorf("question %q has no field", q.ID)
 	}
-	if !widgets[q.Widget] {
-		return fmt.Errorf("field %s: unknown widget %q", q.Field, q.Widget)
+	name := fmt.Sprintf("question %s (field %s)", q.ID, q.Field)
+	kind, ok := q.Widget.Kind()
+	if !ok {
+		return fmt.Errorf("%s: unknown widget %q", name, q.Widget)
 	}
 	if q.Label.SV == "" {
-		return fmt.Errorf("field %s: label needs sv", q.Field)
+		return fmt.Errorf("%s: label needs sv", name)
+	}
+	if kind.Options && len(q.Options) == 0 {
+		return fmt.Errorf("%s: widget %s needs options", name, q.Widget)
+	}
+	if kind.Repeated && len(q.Items) == 0 {
+		return fmt.Errorf("%s: widget %s needs items", name, q.Widget)
 	}
 	for _, it := range q.Items {
 		if err := checkQuestion(it); err != nil {
-			return fmt.Errorf("field %s: %w", q.Field, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+var rolePattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,39}$`)
+
+func checkIssuerRoles(roles []IssuerRole) error {
+	if len(roles) == 0 {
+		return errors.New("at least one role must be allowed to sign")
+	}
+	seen := map[string]bool{}
+	for _, r := range roles {
+		if !rolePattern.MatchString(r.Value) || seen[r.Value] {
+			return fmt.Errorf("role %q is not an upper-case code, or is repeated", r.Value)
+		}
+		if r.Label.SV == "" {
+			return fmt.Errorf("role %s: label needs sv", r.Value)
+		}
+		seen[r.Value] = true
+	}
+	return nil
+}
+
+// checkDerive checks that each derived part names a question of the right
+// widget: diagnoses a diagnoses question with a code item, sick leave a
+// periods question whose options are whole percentages.
+func checkDerive(d Derive, f Form) error {
+	if d.Diagnoses != nil {
+		q, ok := f.Question(d.Diagnoses.Field)
+		switch {
+		case !ok || q.Widget != WidgetDiagnoses:
+			return fmt.Errorf("diagnoses: field %q is not a question with widget %s", d.Diagnoses.Field, WidgetDiagnoses)
+		case d.Diagnoses.List == "":
+			return errors.New("diagnoses: list is required")
+		}
+	}
+	if d.SickLeave != nil {
+		q, ok := f.Question(d.SickLeave.Field)
+		if !ok || q.Widget != WidgetPeriods {
+			return fmt.Errorf("sickLeave: field %q is not a question with widget %s", d.SickLeave.Field, WidgetPeriods)
+		}
+		for _, o := range q.Options {
+			if _, ok := Degree(o.Value); !ok {
+				return fmt.Errorf("sickLeave: option %v of %s is not a whole percentage 1–100", o.Value, q.Field)
+			}
+		}
+	}
+	return nil
+}
+
+// Degree returns a sick-leave degree option's value as a whole percentage.
+func Degree(v any) (int, bool) {
+	f, ok := v.(float64)
+	if !ok || f != float64(int(f)) || f < 1 || f > 100 {
+		return 0, false
+	}
+	return int(f), true
 }
 
 // readStrict decodes one JSON value from name into v, refusing unknown keys

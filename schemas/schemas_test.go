@@ -1,6 +1,7 @@
 package schemas_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -25,30 +26,42 @@ func TestEmbeddedTemplatesLoad(t *testing.T) {
 }
 
 func TestLoadRefusesBrokenFolders(t *testing.T) {
-	good := `{"template": "aa", "version": "1.0", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}, "rules": []}`
+	good := `{"template": "aa", "version": "1.0", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}, "issuerRoles": [{"value": "DOCTOR", "label": {"sv": "Läkare"}}], "rules": []}`
+	withDerive := func(derive string) string { return good[:len(good)-1] + `, "derive": ` + derive + `}` }
+	periods := `{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "p", "widget": "periods", "label": {"sv": "P"}, "options": [{"value": 33.5, "label": {"sv": "33,5"}}]}]}]}`
 	form := `{"sections": [{"id": "s", "title": {"sv": "S", "en": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X", "en": "X"}}]}]}`
 	tests := []struct {
 		name  string
 		files fstest.MapFS
+		want  string // in the error
 	}{
-		{"no templates", fstest.MapFS{}},
+		{"no templates", fstest.MapFS{}, "no template folders"},
 		{"folder does not match", fstest.MapFS{
-			"aa/2.0/template.json": {Data: []byte(good)}, "aa/2.0/schema.json": {Data: []byte(`{}`)}, "aa/2.0/form.json": {Data: []byte(form)}}},
+			"aa/2.0/template.json": {Data: []byte(good)}, "aa/2.0/schema.json": {Data: []byte(`{}`)}, "aa/2.0/form.json": {Data: []byte(form)}}, "lives in folder"},
 		{"unknown key in template.json", fstest.MapFS{
-			"aa/1.0/template.json": {Data: []byte(good[:len(good)-1] + `, "colour": "red"}`)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}},
+			"aa/1.0/template.json": {Data: []byte(good[:len(good)-1] + `, "colour": "red"}`)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}, "colour"},
 		{"schema not JSON", fstest.MapFS{
-			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{`)}, "aa/1.0/form.json": {Data: []byte(form)}}},
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{`)}, "aa/1.0/form.json": {Data: []byte(form)}}, "schema.json"},
 		{"form missing", fstest.MapFS{
-			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}}},
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}}, "form.json"},
 		{"unknown widget", fstest.MapFS{
-			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "slider", "label": {"sv": "X"}}]}]}`)}}},
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "slider", "label": {"sv": "X"}}]}]}`)}}, `form.json: section s: question 1 (field x): unknown widget "slider"`},
 		{"field asked twice", fstest.MapFS{
-			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X"}}, {"id": "2", "field": "x", "widget": "text", "label": {"sv": "X"}}]}]}`)}}},
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X"}}, {"id": "2", "field": "x", "widget": "text", "label": {"sv": "X"}}]}]}`)}}, "asked twice"},
+		{"no issuer roles", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(`{"template": "aa", "version": "1.0", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}, "issuerRoles": []}`)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}, "issuerRoles"},
+		{"options missing", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "radio", "label": {"sv": "X"}}]}]}`)}}, "needs options"},
+		{"derived diagnoses from a text question", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(withDerive(`{"diagnoses": {"field": "x", "list": "icd10se"}}`))}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}, "derive: diagnoses"},
+		{"sick-leave degree not a whole percentage", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(withDerive(`{"sickLeave": {"field": "p"}}`))}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(periods)}}, "whole percentage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := schemas.Load(tt.files); err == nil {
-				t.Error("Load() = nil error, want the folder refused")
+			_, err := schemas.Load(tt.files)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load() = %v, want an error naming %q", err, tt.want)
 			}
 		})
 	}
@@ -57,7 +70,7 @@ func TestLoadRefusesBrokenFolders(t *testing.T) {
 func TestVersionsSortNumerically(t *testing.T) {
 	files := fstest.MapFS{}
 	for _, v := range []string{"2.10", "2.9", "10.0"} {
-		files["aa/"+v+"/template.json"] = &fstest.MapFile{Data: []byte(`{"template": "aa", "version": "` + v + `", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}}`)}
+		files["aa/"+v+"/template.json"] = &fstest.MapFile{Data: []byte(`{"template": "aa", "version": "` + v + `", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"}, "issuerRoles": [{"value": "DOCTOR", "label": {"sv": "Läkare"}}]}`)}
 		files["aa/"+v+"/schema.json"] = &fstest.MapFile{Data: []byte(`{}`)}
 		files["aa/"+v+"/form.json"] = &fstest.MapFile{Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [{"id": "1", "field": "x", "widget": "text", "label": {"sv": "X"}}]}]}`)}
 	}

@@ -1,0 +1,189 @@
+package intake
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// This file is the one home of JSON Pointers (RFC 6901): parsing, escaping,
+// joining, "*" wildcards, resolving against a decoded document, setting a
+// value, and ordering. Decode, schema mapping, rules, normalisation and the
+// web form all use it; nothing else splits a pointer by hand.
+
+// Pointer is a parsed JSON Pointer: its reference tokens, unescaped. In a
+// pattern, the token "*" matches every element of an array.
+type Pointer []string
+
+// ParsePointer parses an RFC 6901 pointer ("" is the whole document).
+func ParsePointer(s string) (Pointer, error) {
+	if s == "" {
+		return Pointer{}, nil
+	}
+	if s[0] != '/' {
+		return nil, fmt.Errorf("pointer %q must start with /", s)
+	}
+	toks := strings.Split(s[1:], "/")
+	for i, t := range toks {
+		if strings.Contains(t, "~") {
+			toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+		}
+	}
+	return toks, nil
+}
+
+// MustParsePointer parses a pointer known to be well formed (it starts with "/").
+func MustParsePointer(s string) Pointer {
+	p, err := ParsePointer(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// String returns the pointer in its escaped form.
+func (p Pointer) String() string {
+	var b strings.Builder
+	for _, t := range p {
+		b.WriteByte('/')
+		b.WriteString(EscapeToken(t))
+	}
+	return b.String()
+}
+
+// EscapeToken escapes one reference token ("~" as "~0", "/" as "~1").
+func EscapeToken(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// JoinPointer appends one member name to an escaped pointer.
+func JoinPointer(base, name string) string { return base + "/" + EscapeToken(name) }
+
+// JoinIndex appends one array index to an escaped pointer.
+func JoinIndex(base string, i int) string { return base + "/" + strconv.Itoa(i) }
+
+// Index returns a token as an array index, if it is one (digits only, no
+// leading sign, short enough not to overflow).
+func Index(tok string) (int, bool) {
+	if tok == "" || len(tok) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range tok {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// Match is one value a pointer pattern found, with its concrete pointer.
+type Match struct {
+	Pointer string
+	Value   any
+}
+
+// Resolve finds every value of doc at p; "*" matches each element of an
+// array. A pointer without wildcards finds at most one value.
+func (p Pointer) Resolve(doc any) []Match {
+	return resolve(doc, p, "", nil)
+}
+
+func resolve(v any, toks []string, prefix string, out []Match) []Match {
+	if len(toks) == 0 {
+		return append(out, Match{prefix, v})
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		if x, ok := v[toks[0]]; ok {
+			return resolve(x, toks[1:], JoinPointer(prefix, toks[0]), out)
+		}
+	case []any:
+		if toks[0] == "*" {
+			for i, x := range v {
+				out = resolve(x, toks[1:], JoinIndex(prefix, i), out)
+			}
+			return out
+		}
+		if i, ok := Index(toks[0]); ok && i < len(v) {
+			return resolve(v[i], toks[1:], prefix+"/"+toks[0], out)
+		}
+	}
+	return out
+}
+
+// Parent returns the object that holds, or would hold, the last token of
+// p, when exactly one such object exists.
+func (p Pointer) Parent(doc any) (map[string]any, bool) {
+	if len(p) == 0 {
+		return nil, false
+	}
+	ms := p[:len(p)-1].Resolve(doc)
+	if len(ms) != 1 {
+		return nil, false
+	}
+	obj, ok := ms[0].Value.(map[string]any)
+	return obj, ok
+}
+
+// Last returns the pointer's last token ("" for the whole document).
+func (p Pointer) Last() string {
+	if len(p) == 0 {
+		return ""
+	}
+	return p[len(p)-1]
+}
+
+// Set replaces the value at a concrete pointer (no wildcards) of doc; it
+// does nothing when the place does not exist.
+func (p Pointer) Set(doc any, v any) {
+	cur := doc
+	for i, t := range p {
+		last := i == len(p)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			if last {
+				c[t] = v
+				return
+			}
+			cur = c[t]
+		case []any:
+			n, ok := Index(t)
+			if !ok || n >= len(c) {
+				return
+			}
+			if last {
+				c[n] = v
+				return
+			}
+			cur = c[n]
+		default:
+			return
+		}
+	}
+}
+
+// ComparePointers orders escaped pointers token by token, numerically
+// where both tokens are array indexes, so /a/2 sorts before /a/10.
+func ComparePointers(a, b string) int {
+	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(ta) && i < len(tb); i++ {
+		if ta[i] == tb[i] {
+			continue
+		}
+		na, aok := Index(ta[i])
+		nb, bok := Index(tb[i])
+		if aok && bok {
+			if na < nb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(ta[i], tb[i])
+	}
+	return len(ta) - len(tb)
+}
