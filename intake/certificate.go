@@ -16,6 +16,11 @@ const (
 	StatusReplaced Status = "replaced" // superseded by a newer certificate (ERSATT)
 )
 
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	return s == StatusReceived || s == StatusRevoked || s == StatusReplaced
+}
+
 // Certificate is the normalised record of one accepted submission. The
 // fields up to Warnings are derived from the submission by Normalize; ID,
 // Status, ReceivedAt, SHA256 and the rest are set by the store.

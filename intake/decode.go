@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultMaxBytes is the largest submission accepted unless configured
-// otherwise. A maximal fk7804 with every text at its limit in \u escapes is
+// otherwise. The largest sick-pay certificate, every text at its limit in \u escapes, is
 // under 300 KiB.
 const DefaultMaxBytes = 1 << 20
 

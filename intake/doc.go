@@ -3,7 +3,11 @@
 // the engine that turns submitted bytes into a record: strict decoding,
 // validation against the template's JSON Schema, the template's declared
 // rules, and normalisation (canonical identity numbers, dotted ICD-10-SE
-// codes with titles, derived sick-leave periods and day counts).
+// codes with titles, derived sick-leave periods and day counts), as the
+// template's derive block declares. pointer.go is the one home of JSON
+// Pointers; rules.go declares each rule kind once (its parameters, its check
+// at load time, its application); messages.go is the one catalogue of the
+// texts people read, in Swedish and English.
 //
 // Intake is pure: it does no I/O beyond reading the file systems it is
 // handed, keeps no global state, and must stay compilable to WebAssembly so

@@ -2,8 +2,11 @@ package intake
 
 import "fmt"
 
-// messages holds the Swedish and English text of each problem code. A %v in
-// the text is filled with the problem's limit (a length, a count, a value).
+// messages is the one catalogue of what people read: the Swedish and
+// English text of each problem code, of each search-parameter fault, and
+// of the pages' fixed sentences. A %v in the text is filled with the
+// problem's limit (a length, a count, a value). No handler or store writes
+// such a text inline.
 var messages = map[string][2]string{
 	"required":         {"Uppgiften måste fyllas i.", "This field is required."},
 	"notAllowed":       {"Uppgiften får inte anges här.", "This field is not allowed here."},
@@ -33,6 +36,77 @@ var messages = map[string][2]string{
 	"unknownVersion":   {"Versionen %v av intygstypen finns inte.", "There is no version %v of this template."},
 	"invalid":          {"Värdet är ogiltigt.", "The value is not valid."},
 	"invalidCharacter": {"Texten innehåller ett otillåtet styrtecken (%v).", "The text holds a control character that is not allowed (%v)."},
+
+	// Search parameters of the list endpoints.
+	"param.unknown":       {"Okänd sökparameter.", "Unknown search parameter."},
+	"param.personalID":    {"Ange ett giltigt personnummer eller samordningsnummer.", "Give a valid personnummer or samordningsnummer."},
+	"param.status":        {"Okänd status.", "Unknown status."},
+	"param.time":          {"Ange en tidpunkt enligt RFC 3339.", "Give an RFC 3339 time."},
+	"param.timeOrDate":    {"Ange en tidpunkt (RFC 3339) eller ett datum.", "Give an RFC 3339 time or a date."},
+	"param.limit":         {"Ange ett antal mellan 1 och %v.", "Give a number from 1 to %v."},
+	"param.copy":          {"Ange copy=employer eller ingenting.", "Give copy=employer or nothing."},
+	"param.invalid":       {"Sökparametrarna är inte giltiga.", "The search parameters are not valid."},
+	"form.row":            {"Rad %v", "Row %v"},
+	"signIn.invalidToken": {"Nyckeln är inte giltig.", "The key is not valid."},
+
+	// Error pages: a heading and a sentence per HTTP status.
+	"page.400":      {"Begäran kunde inte läsas", "The request could not be read"},
+	"page.400.text": {"Det som skickades gick inte att tolka. Gå tillbaka och försök igen.", "What was sent could not be read. Go back and try again."},
+	"page.401":      {"Du behöver logga in", "You need to sign in"},
+	"page.401.text": {"Sidan kräver att du är inloggad.", "This page needs you to be signed in."},
+	"page.403":      {"Du har inte behörighet", "You are not allowed here"},
+	"page.403.text": {"Din roll ger inte tillgång till den här sidan. Logga in med ett annat konto om du behöver den.", "Your role does not give access to this page. Sign in with another account if you need it."},
+	"page.404":      {"Sidan finns inte", "Page not found"},
+	"page.404.text": {"Det finns ingenting på den här adressen, eller så har du inte tillgång till det.", "There is nothing at this address, or you have no access to it."},
+	"page.405":      {"Fel sorts begäran", "Method not allowed"},
+	"page.405.text": {"Sidan kan inte användas på det sättet.", "The page cannot be used that way."},
+	"page.409":      {"Uppgifterna krockar", "Conflict"},
+	"page.409.text": {"Det du skickade krockar med det som redan är sparat.", "What you sent conflicts with what is already stored."},
+	"page.413":      {"För mycket data", "Too much data"},
+	"page.413.text": {"Det som skickades är större än vad tjänsten tar emot. Ingenting har sparats.", "What was sent is larger than the service accepts. Nothing was stored."},
+	"page.415":      {"Fel format", "Unsupported format"},
+	"page.415.text": {"Det som skickades har ett format som tjänsten inte tar emot.", "What was sent is in a format the service does not accept."},
+	"page.422":      {"Uppgifterna är inte giltiga", "The data is not valid"},
+	"page.422.text": {"Rätta uppgifterna nedan och försök igen.", "Correct the data below and try again."},
+	"page.429":      {"För många försök", "Too many attempts"},
+	"page.429.text": {"Vänta en stund och försök sedan igen.", "Wait a while, then try again."},
+	"page.500":      {"Något gick fel", "Something went wrong"},
+	"page.500.text": {"Ett oväntat fel inträffade. Ingenting har sparats av det du just gjorde. Försök igen om en stund.", "An unexpected error occurred. Nothing of what you just did was stored. Try again in a while."},
+	"page.503":      {"Tjänsten är inte tillgänglig just nu", "The service is unavailable right now"},
+	"page.503.text": {"Ingenting har sparats av det du just gjorde. Försök igen om en stund.", "Nothing of what you just did was stored. Try again in a while."},
+	"page.back":     {"Till startsidan", "To the start page"},
+	"page.signIn":   {"Logga in", "Sign in"},
+}
+
+// Text returns the catalogue's text for key in lang ("en" for English,
+// otherwise Swedish), with %v filled by arg when the text has one; an
+// unknown key gives the key itself, which a test rules out for the keys
+// the program uses.
+func Text(key, lang string, arg ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	var a any
+	if len(arg) > 0 {
+		a = arg[0]
+	}
+	if lang == "en" {
+		return fill(m[1], a)
+	}
+	return fill(m[0], a)
+}
+
+// HasText reports whether the catalogue has key.
+func HasText(key string) bool {
+	_, ok := messages[key]
+	return ok
+}
+
+// NewProblem returns a problem at pointer with code, worded by the
+// catalogue's text for key (filled with arg).
+func NewProblem(pointer, code, key string, arg any) Problem {
+	return Problem{Pointer: pointer, Code: code, Message: Text(key, "sv", arg), MessageEn: Text(key, "en", arg)}
 }
 
 // problem builds a Problem with its messages; arg fills %v where the message

@@ -140,6 +140,7 @@ func sickLeave(v any) *SickLeave {
 		return nil
 	}
 	sl := &SickLeave{DaysByDegree: map[string]int{}}
+	net := 0 // in hundredths of a day, so that the sum is exact
 	for _, it := range items {
 		m, _ := it.(map[string]any)
 		// 75, 75.0 and 7.5e1 are the same JSON number.
@@ -152,8 +153,9 @@ func sickLeave(v any) *SickLeave {
 		sl.Periods = append(sl.Periods, p)
 		sl.DaysByDegree[strconv.Itoa(degree)] += days
 		sl.TotalDays += days
-		sl.NetDays += p.NetDays
+		net += days * degree
 	}
+	sl.NetDays = float64(net) / 100
 	sort.SliceStable(sl.Periods, func(i, j int) bool { return sl.Periods[i].From.Before(sl.Periods[j].From.Time) })
 	sl.From = sl.Periods[0].From
 	sl.To = sl.Periods[0].To

@@ -112,37 +112,43 @@ func (d *doc) question(q schemas.Question) {
 	d.bold(false)
 	v, present := d.c.Answers[q.Field]
 	switch q.Widget {
-	case "checkbox":
+	case schemas.WidgetCheckbox:
 		d.options([]schemas.Option{{Value: true, Label: schemas.Text{SV: "Ja"}}}, func(o schemas.Option) bool { return v == true })
-	case "yesNo":
+	case schemas.WidgetYesNo:
 		d.options([]schemas.Option{{Value: true, Label: schemas.Text{SV: "Ja"}}, {Value: false, Label: schemas.Text{SV: "Nej"}}},
 			func(o schemas.Option) bool { return present && v == o.Value })
-	case "radio":
+	case schemas.WidgetRadio:
 		d.options(q.Options, func(o schemas.Option) bool { return present && same(v, o.Value) })
-	case "checkboxGroup":
+	case schemas.WidgetCheckboxGroup:
 		d.options(q.Options, func(o schemas.Option) bool { return contains(v, o.Value) })
-	case "checkboxDates":
+	case schemas.WidgetCheckboxDates:
 		d.optionDates(q, v)
-	case "areaTexts":
+	case schemas.WidgetAreaTexts:
 		d.areaTexts(q, v)
-	case "diagnoses":
-		d.diagnoses()
-	case "periods":
-		d.periods(q)
-	case "textWithCodes":
+	case schemas.WidgetDiagnoses:
+		if dd := d.t.Derive.Diagnoses; dd != nil && dd.Field == q.Field {
+			d.diagnoses()
+		} else {
+			d.group(q, v)
+		}
+	case schemas.WidgetPeriods:
+		d.periods(q, v)
+	case schemas.WidgetTextWithCodes:
 		m, _ := v.(map[string]any)
-		d.answer(str(m["text"]))
-		if codes, ok := m["icf"].([]any); ok && len(codes) > 0 {
+		d.answer(str(m[schemas.ItemText]))
+		if codes, ok := m[schemas.ItemICF].([]any); ok && len(codes) > 0 {
 			var cs []string
 			for _, c := range codes {
 				cs = append(cs, str(c))
 			}
 			d.answer("ICF: " + strings.Join(cs, ", "))
 		}
-	case "group":
+	case schemas.WidgetGroup:
 		d.group(q, v)
-	default: // text, textarea, integer, date
+	case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetInteger, schemas.WidgetDate:
 		d.answer(str(v))
+	default:
+		panic("render: widget " + string(q.Widget) + " has no layout") // schemas.Load refuses unknown widgets
 	}
 	p.SetY(p.GetY() + 2)
 }
@@ -197,8 +203,8 @@ func (d *doc) optionDates(q schemas.Question, v any) {
 		on, date := false, ""
 		for _, it := range items {
 			m, _ := it.(map[string]any)
-			if same(m["type"], o.Value) {
-				on, date = true, str(m["date"])
+			if same(m[schemas.ItemType], o.Value) {
+				on, date = true, str(m[schemas.ItemDate])
 			}
 		}
 		text := o.Label.SV
@@ -217,8 +223,8 @@ func (d *doc) areaTexts(q schemas.Question, v any) {
 		on := false
 		for _, it := range items {
 			m, _ := it.(map[string]any)
-			if same(m["area"], o.Value) {
-				on, body = true, str(m["text"])
+			if same(m[schemas.ItemArea], o.Value) {
+				on, body = true, str(m[schemas.ItemText])
 			}
 		}
 		if on {
@@ -265,9 +271,14 @@ func (d *doc) diagnoses() {
 }
 
 // periods writes one row per degree option, the chosen ones ticked with
-// dates and day counts, and the totals.
-func (d *doc) periods(q schemas.Question) {
-	sl := d.c.SickLeave
+// dates and day counts, and the totals. The figures are the record's when
+// the template derives its sick leave from q; otherwise the answer's dates.
+func (d *doc) periods(q schemas.Question, v any) {
+	var sl *intake.SickLeave
+	if ds := d.t.Derive.SickLeave; ds != nil && ds.Field == q.Field {
+		sl = d.c.SickLeave
+	}
+	items, _ := v.([]any)
 	widths := []float64{52, 27, 27, 22, contentW - 4 - 128}
 	var rows [][]string
 	var ticks []bool
@@ -277,6 +288,13 @@ func (d *doc) periods(q schemas.Question) {
 			for _, pr := range sl.Periods {
 				if same(pr.Degree, o.Value) {
 					row, on = []string{o.Label.SV, pr.From.String(), pr.To.String(), fmt.Sprint(pr.Days), trimFloat(pr.NetDays)}, true
+				}
+			}
+		} else {
+			for _, it := range items {
+				m, _ := it.(map[string]any)
+				if same(m[schemas.ItemDegree], o.Value) {
+					row, on = []string{o.Label.SV, str(m[schemas.ItemFrom]), str(m[schemas.ItemTo]), "", ""}, true
 				}
 			}
 		}
@@ -346,7 +364,7 @@ func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
 func (d *doc) issuer() {
 	is := d.c.Issuer
 	lines := []string{
-		is.Name + ", " + roleName(is.Role) + ", HSA-id " + is.HSAID,
+		is.Name + ", " + d.roleName(is.Role) + ", HSA-id " + is.HSAID,
 	}
 	if is.PrescriberCode != "" {
 		lines = append(lines, "Förskrivarkod: "+is.PrescriberCode)
@@ -369,14 +387,13 @@ func (d *doc) issuer() {
 	}
 }
 
-func roleName(role string) string {
-	switch role {
-	case "DOCTOR":
-		return "läkare"
-	case "PRIVATE_DOCTOR":
-		return "privatpraktiserande läkare"
-	case "DENTIST":
-		return "tandläkare"
+// roleName is the issuer role's name as the template declares it, in
+// lower case as it stands inside a sentence.
+func (d *doc) roleName(role string) string {
+	for _, r := range d.t.IssuerRoles {
+		if r.Value == role {
+			return strings.ToLower(r.Label.SV)
+		}
 	}
 	return role
 }

@@ -48,7 +48,7 @@ func (t Text) In(lang string) string {
 
 // Template is one version of one certificate template, as read from its folder.
 type Template struct {
-	// ID is the template's name on the wire, such as "fk7804".
+	// ID is the template's name on the wire, as its folder is named.
 	ID string `json:"template"`
 	// Version is the template version on the wire, such as "2.0".
 	Version string `json:"version"`

@@ -203,8 +203,14 @@ func (v timeValue) Scan(src any) error {
 // newID returns a random, URL-safe id of 128 bits.
 func newID() string {
 	b := make([]byte, 16)
-	rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
+	for {
+		rand.Read(b) // crypto/rand.Read never fails on supported platforms
+		// An id that starts with "-" would read as a flag on a command
+		// line (intyg token revoke ID); one in 32 does, so draw again.
+		if id := base64.RawURLEncoding.EncodeToString(b); id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
 }
 
 // isUniqueViolation reports a unique-constraint error from either dialect.

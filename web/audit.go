@@ -3,7 +3,6 @@ package web
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -18,38 +17,13 @@ func handleAuditList(logger *slog.Logger, audit auditStore, now func() time.Time
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		var f intake.AuditFilter
-		var ps intake.Problems
-		if v := q.Get("patient"); v != "" {
-			pid, err := intake.ParsePersonalID(v, now())
-			if err != nil {
-				ps = append(ps, intake.Problem{Pointer: "/patient", Code: "invalid", Message: "Ange ett giltigt personnummer eller samordningsnummer.", MessageEn: "Give a valid personnummer or samordningsnummer."})
-			}
-			f.PatientID = &pid.Number
+		p := newQueryParser(q, now(), "patient", "certificate", "token", "since", "cursor", "limit")
+		f := intake.AuditFilter{
+			PatientID: p.patient("patient"), CertificateID: p.text("certificate"), TokenID: p.text("token"),
+			Since: p.time("since", false), Limit: p.limit(), Cursor: p.cursor(),
 		}
-		if v := q.Get("certificate"); v != "" {
-			f.CertificateID = &v
-		}
-		if v := q.Get("token"); v != "" {
-			f.TokenID = &v
-		}
-		if v := q.Get("since"); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				ps = append(ps, intake.Problem{Pointer: "/since", Code: "invalid", Message: "Ange en tidpunkt enligt RFC 3339.", MessageEn: "Give an RFC 3339 time."})
-			}
-			f.Since = &t
-		}
-		if v := q.Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 500 {
-				ps = append(ps, intake.Problem{Pointer: "/limit", Code: "invalid", Message: "Ange ett antal mellan 1 och 500.", MessageEn: "Give a number from 1 to 500."})
-			}
-			f.Limit = n
-		}
-		f.Cursor = q.Get("cursor")
-		if len(ps) > 0 {
-			return &intake.Error{Code: intake.EINVALID, Message: "The search parameters are not valid.", Problems: ps}
+		if err := p.err(); err != nil {
+			return err
 		}
 		items, next, err := audit.FindAuditEntries(r.Context(), f)
 		if err != nil {

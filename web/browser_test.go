@@ -13,17 +13,25 @@ import (
 	"github.com/intyg/intyg/store"
 )
 
+// requireTool finds a program from a Debian package: CI must have it,
+// elsewhere a machine without it skips the test.
+func requireTool(t *testing.T, name, debianPackage string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required in CI (Debian's %s): %v", name, debianPackage, err)
+		}
+		t.Skipf("%s not installed (Debian's %s): %v", name, debianPackage, err)
+	}
+	return path
+}
+
 // browser starts Debian's headless Chromium for one test; outside CI a
 // machine without it skips.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is required in CI: %v", err)
-		}
-		t.Skipf("chromium not installed (Debian's chromium package): %v", err)
-	}
+	path := requireTool(t, "chromium", "chromium")
 	// Not t.TempDir: Chromium may still be writing its profile as the test
 	// ends, so the directory is removed after the browser, with retries.
 	profile, err := os.MkdirTemp("", "intyg-chromium-")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +41,7 @@ func linksFor(id string) certificateLinks {
 }
 
 // handleCertificateCreate handles POST /api/v1/certificates.
-func handleCertificateCreate(logger *slog.Logger, eng *intake.Engine, certs certificateStore, m *metrics, now func() time.Time) http.Handler {
+func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 	type response struct {
 		ID         string           `json:"id"`
 		Status     intake.Status    `json:"status"`
@@ -59,31 +58,20 @@ func handleCertificateCreate(logger *slog.Logger, eng *intake.Engine, certs cert
 		if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
 			return intake.Errorf(intake.EMALFORMED, "The Idempotency-Key must be 1–%d printable ASCII characters.", maxIdempotencyKey)
 		}
-		body, err := readBody(w, r, eng.MaxBytes())
+		body, err := readBody(w, r, sub.eng.MaxBytes())
 		if err != nil {
 			return err
-		}
-		cert, err := eng.Intake(body, now())
-		if err != nil {
-			m.certificates.WithLabelValues(templateLabel(eng, body), "refused").Inc()
-			return err
-		}
-		if cert.Issuer.Unit.HSAID != tok.UnitHSAID {
-			m.certificates.WithLabelValues(cert.Template, "refused").Inc()
-			return intake.Errorf(intake.EFORBIDDEN, "This token may submit only for unit %s.", tok.UnitHSAID)
 		}
 		var idem *intake.Idempotency
 		if key != "" {
 			idem = &intake.Idempotency{Scope: tok.UnitHSAID, Key: key}
 		}
-		stored, replay, err := certs.CreateCertificate(r.Context(), cert, body, idem)
+		stored, replay, err := sub.submit(r.Context(), tok, body, idem)
 		if err != nil {
 			return err
 		}
 		if replay {
 			w.Header().Set("Idempotent-Replayed", "true")
-		} else {
-			m.certificates.WithLabelValues(stored.Template, "accepted").Inc()
 		}
 		links := linksFor(stored.ID)
 		w.Header().Set("Location", links.Self)
@@ -94,20 +82,6 @@ func handleCertificateCreate(logger *slog.Logger, eng *intake.Engine, certs cert
 		})
 		return nil
 	})
-}
-
-// templateLabel names the template of a refused body for metrics, only if
-// it is a known one (labels must stay few).
-func templateLabel(eng *intake.Engine, body []byte) string {
-	doc, err := intake.Decode(body, eng.MaxBytes())
-	if err != nil {
-		return "unknown"
-	}
-	name, _ := doc["template"].(string)
-	if !eng.Registry().HasTemplate(name) {
-		return "unknown"
-	}
-	return name
 }
 
 func nonNil(es []ProblemEntry) []ProblemEntry {
@@ -206,14 +180,18 @@ func handleCertificateList(logger *slog.Logger, certs certificateStore, audit au
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		tok := tokenFrom(r.Context())
-		f, query, err := parseCertificateFilter(r, now())
-		if err != nil {
+		p := newQueryParser(r.URL.Query(), now(), "patient", "template", "status", "receivedSince", "cursor", "limit")
+		f := intake.CertificateFilter{
+			PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
+			ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
+		}
+		if err := p.err(); err != nil {
 			return err
 		}
 		if tok.Role == intake.RoleClinic {
 			f.UnitHSAID = &tok.UnitHSAID
 		}
-		entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "certificate.search", Query: query, RemoteAddr: r.RemoteAddr}
+		entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "certificate.search", Query: p.query(), RemoteAddr: r.RemoteAddr}
 		if f.PatientID != nil {
 			entry.PatientID = *f.PatientID
 		}
@@ -240,69 +218,4 @@ func handleCertificateList(logger *slog.Logger, certs certificateStore, audit au
 		encode(w, http.StatusOK, resp)
 		return nil
 	})
-}
-
-// parseCertificateFilter reads the search parameters; it also returns them
-// for the access log, with the patient id left out (it has its own column).
-func parseCertificateFilter(r *http.Request, now time.Time) (intake.CertificateFilter, string, error) {
-	q := r.URL.Query()
-	var f intake.CertificateFilter
-	var ps intake.Problems
-	var logged []string
-	bad := func(param, msg, msgEn string) {
-		ps = append(ps, intake.Problem{Pointer: "/" + param, Code: "invalid", Message: msg, MessageEn: msgEn})
-	}
-	for param := range q {
-		switch param {
-		case "patient", "template", "status", "receivedSince", "cursor", "limit":
-		default:
-			bad(param, "Okänd sökparameter.", "Unknown search parameter.")
-		}
-	}
-	if v := q.Get("patient"); v != "" {
-		pid, err := intake.ParsePersonalID(v, now)
-		if err != nil {
-			bad("patient", "Ange ett giltigt personnummer eller samordningsnummer.", "Give a valid personnummer or samordningsnummer.")
-		} else {
-			f.PatientID = &pid.Number
-		}
-	}
-	if v := q.Get("template"); v != "" {
-		f.Template = &v
-		logged = append(logged, "template="+v)
-	}
-	if v := q.Get("status"); v != "" {
-		s := intake.Status(v)
-		if s != intake.StatusReceived && s != intake.StatusRevoked && s != intake.StatusReplaced {
-			bad("status", "Okänd status.", "Unknown status.")
-		}
-		f.Status = &s
-		logged = append(logged, "status="+v)
-	}
-	if v := q.Get("receivedSince"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			var d intake.Date
-			if d, err = intake.ParseDate(v); err == nil {
-				t = d.Time
-			}
-		}
-		if err != nil {
-			bad("receivedSince", "Ange en tidpunkt (RFC 3339) eller ett datum.", "Give an RFC 3339 time or a date.")
-		}
-		f.ReceivedSince = &t
-		logged = append(logged, "receivedSince="+v)
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			bad("limit", "Ange ett antal mellan 1 och 500.", "Give a number from 1 to 500.")
-		}
-		f.Limit = n
-	}
-	f.Cursor = q.Get("cursor")
-	if len(ps) > 0 {
-		return f, "", &intake.Error{Code: intake.EINVALID, Message: "The search parameters are not valid.", Problems: ps}
-	}
-	return f, strings.Join(logged, "&"), nil
 }

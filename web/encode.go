@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"golang.org/x/text/language"
 
@@ -30,8 +33,9 @@ func errorHandler(logger *slog.Logger, fn handlerFunc) http.Handler {
 	})
 }
 
-// writeError writes err as a problem document. Only here are internal errors
-// logged; the caller sees "Internal error." and nothing more.
+// writeError writes err as an HTML error page to a browser (its Accept
+// prefers HTML) and as a problem document to everyone else. Only here are
+// internal errors logged; the caller sees "Internal error." and nothing more.
 func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	doc := Problem(err, lang(r))
 	if doc.Status == http.StatusInternalServerError {
@@ -39,6 +43,10 @@ func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err
 	}
 	if doc.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="intyg"`)
+	}
+	if wantsHTML(r) {
+		writeErrorPage(w, r, doc)
+		return
 	}
 	writeJSON(w, doc.Status, "application/problem+json", doc)
 }
@@ -57,7 +65,7 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
-	w.Header().Set("Content-Length", itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -82,12 +90,12 @@ func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 
 // isJSON accepts application/json with no charset or charset UTF-8.
 func isJSON(ct string) bool {
-	mt, params, ok := parseMediaType(ct)
-	if !ok || mt != "application/json" {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
 		return false
 	}
 	cs, has := params["charset"]
-	return !has || cs == "utf-8"
+	return !has || strings.EqualFold(cs, "utf-8")
 }
 
 var languages = language.NewMatcher([]language.Tag{language.Swedish, language.English})

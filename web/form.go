@@ -18,8 +18,13 @@ import (
 // turns them into the certificate document the API takes, so that the form
 // and the API run the same intake.
 
+// envelopeField is one patient or issuer input of the form: its dotted
+// name, its label, and its kind ("text", or "role" for the template's
+// issuer roles).
+type envelopeField struct{ Name, Label, Kind string }
+
 // envelopeFields are the envelope inputs, in form order.
-var envelopeFields = []struct{ Name, Label, Kind string }{
+var envelopeFields = []envelopeField{
 	{"patient.id", "Personnummer eller samordningsnummer", "text"},
 	{"patient.name", "Patientens namn", "text"},
 	{"issuer.name", "Ditt namn", "text"},
@@ -79,85 +84,83 @@ func setPath(m map[string]any, path []string, v any) {
 func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 	name := "answers." + q.Field
 	get := func(suffix string) string { return strings.TrimSpace(v.Get(name + suffix)) }
+	kind, _ := q.Widget.Kind()
 	switch q.Widget {
-	case "checkbox":
+	case schemas.WidgetCheckbox:
 		return true, get("") == "true"
-	case "yesNo":
+	case schemas.WidgetYesNo:
 		switch get("") {
 		case "true":
 			return true, true
 		case "false":
 			return false, true
 		}
-	case "integer":
+		return nil, false
+	case schemas.WidgetInteger:
 		s := get("")
 		if n, err := strconv.Atoi(s); err == nil {
 			return json.Number(strconv.Itoa(n)), true
 		}
 		return s, s != "" // not a number: let intake say so
-	case "radio":
+	case schemas.WidgetRadio:
 		s := get("")
 		return optionValue(q.Options, s), s != ""
-	case "checkboxGroup":
+	case schemas.WidgetCheckboxGroup:
 		var out []any
 		for _, s := range v[name] {
 			out = append(out, s)
 		}
 		return out, len(out) > 0
-	case "checkboxDates", "areaTexts":
-		key, sub := "type", "date"
-		if q.Widget == "areaTexts" {
-			key, sub = "area", "text"
-		}
+	case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts:
+		// One item per ticked option: {option key: value, detail: input}.
 		var out []any
 		for _, o := range q.Options {
 			code := optionString(o.Value)
 			if !slices.Contains(v[name], code) {
 				continue
 			}
-			item := map[string]any{key: code}
-			if s := get("." + code + "." + sub); s != "" {
-				item[sub] = s
+			item := map[string]any{kind.OptionKey: code}
+			if s := get("." + code + "." + kind.Detail); s != "" {
+				item[kind.Detail] = s
 			}
 			out = append(out, item)
 		}
 		return out, len(out) > 0
-	case "periods":
+	case schemas.WidgetPeriods:
+		// One row per option; a row with a date is a period.
 		var out []any
 		for _, o := range q.Options {
-			deg := optionString(o.Value)
-			from, to := get("."+deg+".from"), get("."+deg+".to")
-			if from == "" && to == "" {
-				continue
+			opt := optionString(o.Value)
+			item := map[string]any{kind.OptionKey: o.Value}
+			for _, f := range kind.Items {
+				if s := get("." + opt + "." + f); s != "" {
+					item[f] = s
+				}
 			}
-			item := map[string]any{"degree": o.Value}
-			if from != "" {
-				item["from"] = from
+			if len(item) > 1 {
+				out = append(out, item)
 			}
-			if to != "" {
-				item["to"] = to
-			}
-			out = append(out, item)
 		}
 		return out, len(out) > 0
-	case "textWithCodes":
-		text := get(".text")
-		if text == "" && get(".icf") == "" {
+	case schemas.WidgetTextWithCodes:
+		text := get("." + schemas.ItemText)
+		codes := strings.FieldsFunc(get("."+schemas.ItemICF), func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+		if text == "" && len(codes) == 0 {
 			return nil, false
 		}
 		m := map[string]any{}
 		if text != "" {
-			m["text"] = text
+			m[schemas.ItemText] = text
 		}
-		if codes := strings.FieldsFunc(get(".icf"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }); len(codes) > 0 {
+		if len(codes) > 0 {
 			var list []any
 			for _, c := range codes {
 				list = append(list, c)
 			}
-			m["icf"] = list
+			m[schemas.ItemICF] = list
 		}
 		return m, true
-	case "diagnoses", "group":
+	case schemas.WidgetDiagnoses, schemas.WidgetGroup:
 		var out []any
 		for i := 0; i < max(q.MaxItems, 1); i++ {
 			item := map[string]any{}
@@ -171,11 +174,11 @@ func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 			}
 		}
 		return out, len(out) > 0
-	default: // text, textarea, date
+	case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetDate:
 		s := get("")
 		return s, s != ""
 	}
-	return nil, false
+	panic("web: widget " + string(q.Widget) + " has no form decoding") // schemas.Load refuses unknown widgets
 }
 
 // optionValue returns the option whose value prints as s (numbers stay numbers).
@@ -200,44 +203,40 @@ func optionString(v any) string {
 }
 
 // problemField returns the form field a problem belongs to: the answers
-// field ("prognosis") or the envelope input ("patient.id").
+// field ("answers.prognosis") or the envelope input ("patient.id").
 func problemField(pointer string) string {
-	toks := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
-	if toks[0] == "answers" && len(toks) > 1 {
-		return "answers." + toks[1]
+	p, _ := intake.ParsePointer(pointer)
+	if len(p) > 1 && p[0] == "answers" {
+		return "answers." + p[1]
 	}
-	return strings.Join(toks, ".")
+	return strings.Join(p, ".")
 }
 
 // problemItem names the item of a list answer that a problem points into,
 // so that the message next to the question says which one: the option's
 // label ("Annat: …"), or its row ("Rad 2: …").
 func problemItem(t *schemas.Template, doc map[string]any, pointer string) string {
-	toks := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
-	if len(toks) < 3 || toks[0] != "answers" {
+	p, _ := intake.ParsePointer(pointer)
+	if len(p) < 3 || p[0] != "answers" {
 		return ""
 	}
-	i, err := strconv.Atoi(toks[2])
-	if err != nil {
+	i, ok := intake.Index(p[2])
+	if !ok {
 		return ""
 	}
 	answers, _ := doc["answers"].(map[string]any)
-	items, _ := answers[toks[1]].([]any)
-	if i < 0 || i >= len(items) {
+	items, _ := answers[p[1]].([]any)
+	q, found := t.Form.Question(p[1])
+	if !found || i >= len(items) {
 		return ""
 	}
-	for _, q := range t.Form.Questions() {
-		if q.Field != toks[1] {
-			continue
-		}
+	if kind, _ := q.Widget.Kind(); kind.OptionKey != "" {
 		item, _ := items[i].(map[string]any)
-		for _, key := range []string{"type", "area", "degree"} {
-			for _, o := range q.Options {
-				if item[key] != nil && optionString(item[key]) == optionString(o.Value) {
-					return o.Label.SV
-				}
+		for _, o := range q.Options {
+			if item[kind.OptionKey] != nil && optionString(item[kind.OptionKey]) == optionString(o.Value) {
+				return o.Label.SV
 			}
 		}
 	}
-	return "Rad " + strconv.Itoa(i+1)
+	return intake.Text("form.row", "sv", i+1)
 }

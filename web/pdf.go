@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/render"
@@ -29,7 +30,7 @@ func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certifi
 		copy := render.Copy(r.URL.Query().Get("copy"))
 		if copy != render.CopyFull && copy != render.CopyEmployer {
 			return &intake.Error{Code: intake.EINVALID, Message: "copy must be empty or employer.", Problems: intake.Problems{
-				{Pointer: "/copy", Code: "enum", Message: "Ange copy=employer eller ingenting.", MessageEn: "Give copy=employer or nothing."}}}
+				intake.NewProblem("/copy", "enum", "param.copy", nil)}}
 		}
 		t, ok := eng.Template(c.Template, c.Version)
 		if !ok {
@@ -55,7 +56,7 @@ func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certifi
 		}
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
-		w.Header().Set("Content-Length", itoa(buf.Len()))
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write(buf.Bytes())
 		return nil

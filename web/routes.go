@@ -22,10 +22,11 @@ var (
 )
 
 // addRoutes is the whole URL space of the server, one line a route.
-func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, ps pages, m *metrics, now func() time.Time) {
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, now func() time.Time) {
 	auth := func(roles []intake.Role, h http.Handler) http.Handler { return authenticate(logger, db, roles...)(h) }
 	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	sub := &submitter{eng: eng, certs: db, m: m, now: now}
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
 	r.Handle("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
@@ -36,13 +37,13 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	// HTML pages for people, signed in with a session cookie.
 	r.Handle("/", http.RedirectHandler("/forms", http.StatusSeeOther)).Methods(http.MethodGet)
 	r.PathPrefix("/static/").Handler(staticHandler()).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignInForm(logger, ps)).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignIn(logger, ps, db)).Methods(http.MethodPost)
+	r.Handle("/sign-in", handleSignInForm(logger)).Methods(http.MethodGet)
+	r.Handle("/sign-in", handleSignIn(logger, db)).Methods(http.MethodPost)
 	r.Handle("/sign-out", handleSignOut()).Methods(http.MethodPost)
-	r.Handle("/forms", page(submitters, handleFormList(logger, ps, eng))).Methods(http.MethodGet)
-	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateForm(logger, ps, eng))).Methods(http.MethodGet)
-	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateFormSubmit(logger, ps, eng, db, m, now))).Methods(http.MethodPost)
-	r.Handle("/certificates/{id}", page(readers, handleCertificateReceipt(logger, ps, eng, db, db))).Methods(http.MethodGet)
+	r.Handle("/forms", page(submitters, handleFormList(logger, eng))).Methods(http.MethodGet)
+	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateForm(logger, eng))).Methods(http.MethodGet)
+	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateFormSubmit(logger, sub))).Methods(http.MethodPost)
+	r.Handle("/certificates/{id}", page(readers, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
 	r.Handle("/certificates/{id}/pdf", page(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
 
 	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
@@ -52,7 +53,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/metrics", metricsHandler).Methods(http.MethodGet)
 	api("/templates", auth(anyRole, handleTemplateList(logger, eng))).Methods(http.MethodGet)
 	api("/templates/{template}/{version}", auth(anyRole, handleTemplateView(logger, eng))).Methods(http.MethodGet)
-	api("/certificates", auth(submitters, handleCertificateCreate(logger, eng, db, m, now))).Methods(http.MethodPost)
+	api("/certificates", auth(submitters, handleCertificateCreate(logger, sub))).Methods(http.MethodPost)
 	api("/certificates", auth(readers, handleCertificateList(logger, db, db, now))).Methods(http.MethodGet)
 	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
 	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)

@@ -46,7 +46,7 @@ func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
 	}))
-	addRoutes(r, logger, eng, db, pdfs, mustParsePages(), m, opts.Now)
+	addRoutes(r, logger, eng, db, pdfs, m, opts.Now)
 	return r
 }
 

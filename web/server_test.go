@@ -83,7 +83,23 @@ func mustRenderer(tb testing.TB) *render.Renderer {
 	return r
 }
 
+// testNow is the test server's fixed clock.
+func testNow() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+
 func newTestServer(tb testing.TB, driver string) *testServer {
+	tb.Helper()
+	return newTestServerClock(tb, driver, testNow)
+}
+
+// newTestServerClock is newTestServer with the server's clock given.
+func newTestServerClock(tb testing.TB, driver string, now func() time.Time) *testServer {
+	tb.Helper()
+	return newTestServerEngine(tb, driver, mustEngine(tb), now)
+}
+
+// newTestServerEngine is newTestServer with the engine (its templates) and
+// the clock given.
+func newTestServerEngine(tb testing.TB, driver string, eng *intake.Engine, now func() time.Time) *testServer {
 	tb.Helper()
 	ctx := context.Background()
 	dsn := filepath.Join(tb.TempDir(), "intyg.db")
@@ -97,9 +113,8 @@ func newTestServer(tb testing.TB, driver string) *testServer {
 	tb.Cleanup(func() { db.Close() })
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 	ts := &testServer{db: db, logs: logs, tokens: map[string]string{}}
-	ts.Server = httptest.NewServer(NewServer(logger, mustEngine(tb), db, mustRenderer(tb), Options{Now: now}))
+	ts.Server = httptest.NewServer(NewServer(logger, eng, db, mustRenderer(tb), Options{Now: now}))
 	tb.Cleanup(ts.Close)
 	for name, spec := range map[string]struct {
 		role intake.Role
@@ -652,10 +667,17 @@ func TestLocalPath(t *testing.T) {
 	}
 }
 
-// TestFormDoubleSubmit posts one form twice across a second boundary: the
+// TestFormDoubleSubmit posts one form twice across a second boundary (the
+// server's clock moves on between the posts, so signedAt differs): the
 // second post shows the first certificate, and one is stored.
 func TestFormDoubleSubmit(t *testing.T) {
-	ts := newTestServer(t, store.SQLite)
+	var mu sync.Mutex
+	clock := testNow()
+	ts := newTestServerClock(t, store.SQLite, func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	form := url.Values{
 		"submission": {"abc123"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"}, "issuer.name": {"Åsa"},
@@ -667,7 +689,9 @@ func TestFormDoubleSubmit(t *testing.T) {
 	var locations []string
 	for i := 0; i < 2; i++ {
 		if i == 1 {
-			time.Sleep(1100 * time.Millisecond) // signedAt now differs
+			mu.Lock()
+			clock = clock.Add(1100 * time.Millisecond) // signedAt now differs
+			mu.Unlock()
 		}
 		req, _ := http.NewRequest("POST", ts.URL+"/forms/fk7804/2.0", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -7,18 +7,29 @@
   if (!form) return;
 
   // values returns the answers found at a JSON Pointer such as
-  // /answers/basis/*/type, read from the inputs named answers.<field>…
+  // /answers/basis/*/type, read from the inputs named answers.<field>…,
+  // as the question's widget kind (data-widget) lays them out.
   function values(pointer) {
     const toks = pointer.split('/').slice(1);
     if (toks[0] !== 'answers' || toks.length < 2) return [];
     const name = 'answers.' + toks[1];
+    const q = form.querySelector('[data-field="' + name + '"]');
     const out = [];
-    if (toks.length >= 4 && toks[3] === 'degree') {
-      form.querySelectorAll('input[name^="' + name + '."]').forEach(function (el) {
-        const m = el.name.slice(name.length + 1).match(/^([^.]+)\.(from|to)$/);
-        if (m && el.value && !el.disabled) out.push(m[1]);
+    if (!q) return out;
+    switch (q.dataset.widget) {
+    case 'periods':
+      // A row with a date is a chosen option: answers.<field>.<option>.<from|to>.
+      if (toks.length < 4 || toks[3] !== q.dataset.optionKey) return out;
+      q.querySelectorAll('input[name^="' + name + '."]').forEach(function (el) {
+        const opt = el.name.slice(name.length + 1).split('.')[0];
+        if (el.value && !el.disabled && out.indexOf(opt) < 0) out.push(opt);
       });
       return out;
+    case 'checkboxDates':
+    case 'areaTexts':
+      // The ticked boxes are the chosen options.
+      if (toks.length >= 4 && toks[3] !== q.dataset.optionKey) return out;
+      break;
     }
     form.querySelectorAll('[name="' + name + '"]').forEach(function (el) {
       if (el.disabled) return;

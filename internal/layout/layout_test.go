@@ -1,0 +1,107 @@
+package layout
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/intyg/intyg/"
+
+// allowed lists, per package, the module's packages it may import
+// (directly or not): each only packages to its left in schemas → intake →
+// store, render → web → cmd, with store and render apart.
+var allowed = map[string][]string{
+	"schemas":                 {},
+	"intake":                  {"schemas"},
+	"store":                   {"schemas", "intake"},
+	"render":                  {"schemas", "intake"},
+	"render/internal/mkfonts": {},
+	"web":                     {"schemas", "intake", "render"},
+	"cmd/intyg":               {"schemas", "intake", "store", "render", "web"},
+	"internal/pgtest":         {},
+	"internal/layout":         {},
+}
+
+// homes lists each third-party library (by import path prefix) and the only
+// packages that may import it directly. Unicode normalisation is needed
+// both where text is normalised (intake) and where glyphs are decomposed
+// (render).
+var homes = map[string][]string{
+	"codeberg.org/go-pdf/fpdf":              {"render", "render/internal/mkfonts"},
+	"github.com/boombuler/barcode":          {"render"},
+	"golang.org/x/image":                    {"render/internal/mkfonts"},
+	"github.com/santhosh-tekuri/jsonschema": {"intake"},
+	"github.com/go-playground/validator":    {"intake"},
+	"github.com/go-json-experiment/json":    {"intake"},
+	"golang.org/x/text/unicode/norm":        {"intake", "render"},
+	"modernc.org/sqlite":                    {"store"},
+	"github.com/pressly/goose":              {"store"},
+	"github.com/jackc/pgx":                  {"store", "internal/pgtest"},
+	"github.com/gorilla/mux":                {"web"},
+	"github.com/prometheus/client_golang":   {"web"},
+	"github.com/munnerz/goautoneg":          {"web"},
+	"golang.org/x/text/language":            {"web"},
+	"github.com/chromedp/chromedp":          {},
+	"github.com/google/go-cmp":              {},
+}
+
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"list"}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// TestImportDirection checks every package's dependencies (go list -deps,
+// without tests) against the allowed direction, and that no package of the
+// module is left out of the table.
+func TestImportDirection(t *testing.T) {
+	for _, pkg := range goList(t, module+"...") {
+		name := strings.TrimPrefix(pkg, module)
+		ok, known := allowed[name]
+		if !known {
+			t.Errorf("package %s is not in the layout table: add it with the packages it may import", name)
+			continue
+		}
+		for _, dep := range goList(t, "-deps", pkg) {
+			if !strings.HasPrefix(dep, module) || dep == pkg {
+				continue
+			}
+			if d := strings.TrimPrefix(dep, module); !slices.Contains(ok, d) {
+				t.Errorf("%s imports %s, against the import direction", name, d)
+			}
+		}
+	}
+}
+
+// TestLibraryHomes checks that each third-party library is imported
+// directly only by its home packages, and that no library is used without
+// a home in the table.
+func TestLibraryHomes(t *testing.T) {
+	out := goList(t, "-f", `{{.ImportPath}}|{{join .Imports ","}}`, module+"...")
+	for _, line := range out {
+		pkg, imports, _ := strings.Cut(line, "|")
+		name := strings.TrimPrefix(pkg, module)
+		for _, imp := range strings.Split(imports, ",") {
+			if imp == "" || strings.HasPrefix(imp, module) || !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
+				continue // ours, or the standard library
+			}
+			found := false
+			for lib, pkgs := range homes {
+				if strings.HasPrefix(imp, lib) {
+					found = true
+					if !slices.Contains(pkgs, name) {
+						t.Errorf("%s imports %s, whose home is %v", name, imp, pkgs)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s imports %s, which has no home in the table", name, imp)
+			}
+		}
+	}
+}

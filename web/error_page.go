@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/munnerz/goautoneg"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// errorPage is what error.html shows: the status, what happened in the
+// reader's words, the problems if any, and a way on.
+type errorPage struct {
+	layout
+	Status   int
+	Heading  string
+	Text     string
+	Problems []ProblemEntry
+	// SignIn offers the sign-in page as the way on (401).
+	SignIn bool
+	// Back and SignInLabel are the link texts.
+	Back, SignInLabel string
+}
+
+// wantsHTML reports whether the client prefers an HTML page to a problem
+// document, as a browser's Accept header says; API clients that send no
+// Accept, */* or JSON get JSON.
+func wantsHTML(r *http.Request) bool {
+	return goautoneg.Negotiate(r.Header.Get("Accept"), []string{"application/problem+json", "application/json", "text/html"}) == "text/html"
+}
+
+// writeErrorPage writes doc as a Swedish (or English) HTML page.
+func writeErrorPage(w http.ResponseWriter, r *http.Request, doc ProblemDocument) {
+	lang := lang(r)
+	key := "page." + strconv.Itoa(doc.Status)
+	if !intake.HasText(key) {
+		key = "page.500"
+		if doc.Status < 500 {
+			key = "page.400"
+		}
+	}
+	page := errorPage{
+		layout:  layout{Title: intake.Text(key, lang), SignedIn: tokenFrom(r.Context()) != nil, Lang: lang},
+		Status:  doc.Status,
+		Heading: intake.Text(key, lang), Text: intake.Text(key+".text", lang),
+		Problems: doc.Errors, SignIn: doc.Status == http.StatusUnauthorized,
+		Back: intake.Text("page.back", lang), SignInLabel: intake.Text("page.signIn", lang),
+	}
+	if err := renderPage(w, doc.Status, "error", page); err != nil {
+		http.Error(w, page.Heading, doc.Status)
+	}
+}

@@ -1,0 +1,138 @@
+package web
+
+import (
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// maxLimit is the largest page a list endpoint returns.
+const maxLimit = 500
+
+// queryParser reads the filters of a list endpoint, one method per kind
+// of parameter, collecting a problem (worded by the catalogue) for each
+// bad one. Every list endpoint uses it, so that the same parameter reads
+// and fails the same way everywhere.
+type queryParser struct {
+	q      url.Values
+	now    time.Time
+	ps     intake.Problems
+	logged []string
+}
+
+// newQueryParser starts reading q, whose parameters must be among known.
+func newQueryParser(q url.Values, now time.Time, known ...string) *queryParser {
+	p := &queryParser{q: q, now: now}
+	var names []string
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !slices.Contains(known, name) {
+			p.bad(name, "param.unknown", nil)
+		}
+	}
+	return p
+}
+
+func (p *queryParser) bad(name, key string, arg any) {
+	p.ps = append(p.ps, intake.NewProblem(intake.JoinPointer("", name), "invalid", key, arg))
+}
+
+// log keeps a parameter for the access log's query column.
+func (p *queryParser) log(name, v string) { p.logged = append(p.logged, name+"="+v) }
+
+// patient reads an identity number in any accepted form, as 12 digits.
+// It is never logged in the query: the access log has its own column.
+func (p *queryParser) patient(name string) *string {
+	v := p.q.Get(name)
+	if v == "" {
+		return nil
+	}
+	pid, err := intake.ParsePersonalID(v, p.now)
+	if err != nil {
+		p.bad(name, "param.personalID", nil)
+		return nil
+	}
+	return &pid.Number
+}
+
+// text reads a plain string.
+func (p *queryParser) text(name string) *string {
+	v := p.q.Get(name)
+	if v == "" {
+		return nil
+	}
+	p.log(name, v)
+	return &v
+}
+
+// status reads a certificate status.
+func (p *queryParser) status(name string) *intake.Status {
+	v := p.q.Get(name)
+	if v == "" {
+		return nil
+	}
+	s := intake.Status(v)
+	if !s.Valid() {
+		p.bad(name, "param.status", nil)
+	}
+	p.log(name, v)
+	return &s
+}
+
+// time reads an RFC 3339 time, or with dateToo also a date (its midnight UTC).
+func (p *queryParser) time(name string, dateToo bool) *time.Time {
+	v := p.q.Get(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil && dateToo {
+		var d intake.Date
+		if d, err = intake.ParseDate(v); err == nil {
+			t = d.Time
+		}
+	}
+	switch {
+	case err != nil && dateToo:
+		p.bad(name, "param.timeOrDate", nil)
+	case err != nil:
+		p.bad(name, "param.time", nil)
+	}
+	p.log(name, v)
+	return &t
+}
+
+// limit reads the page size (0: the store's default).
+func (p *queryParser) limit() int {
+	v := p.q.Get("limit")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxLimit {
+		p.bad("limit", "param.limit", maxLimit)
+	}
+	return n
+}
+
+// cursor reads the cursor of the next page.
+func (p *queryParser) cursor() string { return p.q.Get("cursor") }
+
+// query returns the parameters read, for the access log, without patients.
+func (p *queryParser) query() string { return strings.Join(p.logged, "&") }
+
+// err returns an EINVALID error listing every bad parameter, or nil.
+func (p *queryParser) err() error {
+	if len(p.ps) == 0 {
+		return nil
+	}
+	return &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: p.ps}
+}

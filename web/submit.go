@@ -1,0 +1,58 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// submitter is the one submit step that the API and the physician form
+// share: intake of the submitted bytes, the token's unit check, the store
+// (durable before it returns), and the submission metrics.
+type submitter struct {
+	eng   *intake.Engine
+	certs certificateStore
+	m     *metrics
+	now   func() time.Time
+}
+
+// submit runs the intake of body, checks that tok may submit for the
+// certificate's unit and stores it under idem (nil: no retry key). It
+// returns the stored certificate, with its warnings, and whether it was a
+// replay of an earlier submission with the same key and bytes. Returns
+// EMALFORMED, ETOOLARGE or EINVALID from intake, EFORBIDDEN for another
+// unit, and ECONFLICT for a used key with other bytes.
+func (s *submitter) submit(ctx context.Context, tok *intake.Token, body []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
+	cert, err := s.eng.Intake(body, s.now())
+	if err != nil {
+		s.m.certificates.WithLabelValues(templateLabel(s.eng, body), "refused").Inc()
+		return nil, false, err
+	}
+	if cert.Issuer.Unit.HSAID != tok.UnitHSAID {
+		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
+		return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token may submit only for unit %s.", tok.UnitHSAID)
+	}
+	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem)
+	if err != nil {
+		return nil, false, err
+	}
+	if !replay {
+		s.m.certificates.WithLabelValues(stored.Template, "accepted").Inc()
+	}
+	return stored, replay, nil
+}
+
+// templateLabel names the template of a refused body for metrics, only if
+// it is a known one (labels must stay few).
+func templateLabel(eng *intake.Engine, body []byte) string {
+	doc, err := intake.Decode(body, eng.MaxBytes())
+	if err != nil {
+		return "unknown"
+	}
+	name, _ := doc["template"].(string)
+	if !eng.Registry().HasTemplate(name) {
+		return "unknown"
+	}
+	return name
+}
