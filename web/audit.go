@@ -10,7 +10,9 @@ import (
 
 // handleAuditList handles GET /api/v1/audit: the access log, newest first,
 // filtered by patient (any accepted form), certificate, token and since.
-func handleAuditList(logger *slog.Logger, audit auditStore, now func() time.Time) http.Handler {
+// The read is itself written to the access log and counted as a security
+// event.
+func handleAuditList(logger *slog.Logger, audit auditStore, sec *security, now func() time.Time) http.Handler {
 	type response struct {
 		Items []*intake.AuditEntry `json:"items"`
 		Next  string               `json:"next,omitempty"`
@@ -29,6 +31,17 @@ func handleAuditList(logger *slog.Logger, audit auditStore, now func() time.Time
 		if err != nil {
 			return err
 		}
+		// Reading the access log is itself logged, before the answer: it is
+		// a security event, and about the patient when one is named.
+		tok := tokenFrom(r.Context())
+		entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "audit.read", Query: p.query(), RemoteAddr: r.RemoteAddr}
+		if f.PatientID != nil {
+			entry.PatientID = *f.PatientID
+		}
+		if err := audit.CreateAuditEntry(r.Context(), entry); err != nil {
+			return err
+		}
+		sec.event(r, eventAuditRead, tok)
 		resp := response{Items: items}
 		if resp.Items == nil {
 			resp.Items = []*intake.AuditEntry{}

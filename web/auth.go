@@ -27,28 +27,41 @@ func tokenFrom(ctx context.Context) *intake.Token {
 // authenticate requires "Authorization: Bearer <token>" naming a live token
 // with one of roles: 401 without a valid token, 403 for another role. The
 // bodies say no more than that.
-func authenticate(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) func(http.Handler) http.Handler {
+//
+// A token that is not valid is a security event: it is written to the
+// access log and counts against the address, which is slowed down and
+// then refused (429) after repeated failures.
+func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles ...intake.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if sec.throttled(w, r) {
+				return
+			}
 			scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+				sec.event(r, eventUnauthorized, nil)
 				writeError(logger, w, r, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized."))
 				return
 			}
 			tok, err := tokens.FindTokenBySecret(r.Context(), strings.TrimSpace(secret))
+			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
+				sec.failed(r)
+			}
 			if err != nil {
 				writeError(logger, w, r, err)
 				return
 			}
-			admit(logger, w, r, next, tok, roles)
+			admit(logger, sec, w, r, next, tok, roles)
 		})
 	}
 }
 
 // admit lets an authenticated token through if its role is one of roles
-// (403 otherwise), naming it in the request log and the request context.
-func admit(logger *slog.Logger, w http.ResponseWriter, r *http.Request, next http.Handler, tok *intake.Token, roles []intake.Role) {
+// (403 otherwise, a security event), naming it in the request log and the
+// request context.
+func admit(logger *slog.Logger, sec *security, w http.ResponseWriter, r *http.Request, next http.Handler, tok *intake.Token, roles []intake.Role) {
 	if !slices.Contains(roles, tok.Role) {
+		sec.record(r, eventForbidden, tok)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
 		return
 	}

@@ -19,6 +19,7 @@ import (
 const (
 	eUnsupportedMediaType = "unsupported_media_type"
 	eMethodNotAllowed     = "method_not_allowed"
+	eTooManyRequests      = "too_many_requests"
 )
 
 // handlerFunc is a handler that returns its error instead of writing it.

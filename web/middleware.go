@@ -20,6 +20,7 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	certificates *prometheus.CounterVec
+	security     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -35,8 +36,11 @@ func newMetrics() *metrics {
 		certificates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "intyg_certificates_total", Help: "Certificate submissions by template and outcome (accepted, refused).",
 		}, []string{"template", "outcome"}),
+		security: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "intyg_security_events_total", Help: "Security events: refused credentials and roles, cross-origin posts, throttled addresses, reads of the access log.",
+		}, []string{"event"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.certificates,
+	m.registry.MustRegister(m.requests, m.duration, m.certificates, m.security,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
 )
 
@@ -108,8 +111,17 @@ func renderPage(w http.ResponseWriter, status int, name string, data any) error 
 	return err
 }
 
-// staticHandler serves the embedded CSS and JavaScript.
-func staticHandler() http.Handler {
+// staticHandler serves the embedded CSS and JavaScript, files only: a
+// directory is "not found", never a listing.
+func staticHandler(logger *slog.Logger) http.Handler {
 	sub, _ := fs.Sub(staticFiles, "static")
-	return http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if st, err := fs.Stat(sub, strings.TrimSuffix(name, "/")); name == "" || strings.HasSuffix(name, "/") || err != nil || st.IsDir() {
+			return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
+		}
+		files.ServeHTTP(w, r)
+		return nil
+	})
 }

@@ -42,6 +42,7 @@ var statuses = map[string]struct {
 	intake.EFORBIDDEN:     {http.StatusForbidden, "forbidden", "Forbidden"},
 	eUnsupportedMediaType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	eMethodNotAllowed:     {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
+	eTooManyRequests:      {http.StatusTooManyRequests, "too-many-requests", "Too many requests"},
 }
 
 // Problem builds the problem document for err, with messages in lang ("en"

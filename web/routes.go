@@ -22,9 +22,11 @@ var (
 )
 
 // addRoutes is the whole URL space of the server, one line a route.
-func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, now func() time.Time) {
-	auth := func(roles []intake.Role, h http.Handler) http.Handler { return authenticate(logger, db, roles...)(h) }
-	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, roles...)(h) }
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time) {
+	auth := func(roles []intake.Role, h http.Handler) http.Handler {
+		return authenticate(logger, db, sec, roles...)(h)
+	}
+	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, sec, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	sub := &submitter{eng: eng, certs: db, m: m, now: now}
 
@@ -36,9 +38,9 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	// instead of 405 for a wrong method on some subrouter routes.
 	// HTML pages for people, signed in with a session cookie.
 	r.Handle("/", http.RedirectHandler("/forms", http.StatusSeeOther)).Methods(http.MethodGet)
-	r.PathPrefix("/static/").Handler(staticHandler()).Methods(http.MethodGet)
+	r.PathPrefix("/static/").Handler(staticHandler(logger)).Methods(http.MethodGet)
 	r.Handle("/sign-in", handleSignInForm(logger)).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignIn(logger, db)).Methods(http.MethodPost)
+	r.Handle("/sign-in", handleSignIn(logger, db, sec)).Methods(http.MethodPost)
 	r.Handle("/sign-out", handleSignOut()).Methods(http.MethodPost)
 	r.Handle("/forms", page(submitters, handleFormList(logger, eng))).Methods(http.MethodGet)
 	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateForm(logger, eng))).Methods(http.MethodGet)
@@ -58,5 +60,5 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
 	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
-	api("/audit", auth(admins, handleAuditList(logger, db, now))).Methods(http.MethodGet)
+	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
 }

@@ -26,18 +26,26 @@ type Options struct {
 	Now func() time.Time
 }
 
-// NewServer returns Intyg's HTTP handler: every route, with request
-// logging, metrics and authentication.
+// NewServer returns Intyg's HTTP handler: every route, with security
+// headers, cross-origin protection, request logging, metrics and
+// authentication.
 func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, opts Options) http.Handler {
-	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin).
-	return http.NewCrossOriginProtection().Handler(newRouter(logger, eng, db, pdfs, opts))
-}
-
-func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, opts Options) *mux.Router {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	m := newMetrics()
+	sec := &security{logger: logger, m: m, audit: db, failures: newThrottle(20, 3*time.Second, opts.Now)}
+	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin),
+	// and each refusal is a security event.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sec.record(r, eventCrossOrigin, nil)
+		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
+	}))
+	return securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts.Now)))
+}
+
+func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time) *mux.Router {
 	r := mux.NewRouter()
 	r.Use(observe(logger, m))
 	r.NotFoundHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +54,7 @@ func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
 	}))
-	addRoutes(r, logger, eng, db, pdfs, m, opts.Now)
+	addRoutes(r, logger, eng, db, pdfs, m, sec, now)
 	return r
 }
 

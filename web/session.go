@@ -23,7 +23,7 @@ type signInPage struct {
 
 // signedIn requires a session cookie naming a live token with one of
 // roles; without one it redirects to the sign-in page.
-func signedIn(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) func(http.Handler) http.Handler {
+func signedIn(logger *slog.Logger, tokens tokenStore, sec *security, roles ...intake.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			toSignIn := func() {
@@ -43,7 +43,7 @@ func signedIn(logger *slog.Logger, tokens tokenStore, roles ...intake.Role) func
 				writeError(logger, w, r, err)
 				return
 			}
-			admit(logger, w, r, next, tok, roles)
+			admit(logger, sec, w, r, next, tok, roles)
 		})
 	}
 }
@@ -55,15 +55,21 @@ func handleSignInForm(logger *slog.Logger) http.Handler {
 	})
 }
 
-// handleSignIn handles POST /sign-in: a valid token becomes a session cookie.
-func handleSignIn(logger *slog.Logger, tokens tokenStore) http.Handler {
+// handleSignIn handles POST /sign-in: a valid token becomes a session
+// cookie. A key that is not valid counts against the address, as a bad
+// bearer token does.
+func handleSignIn(logger *slog.Logger, tokens tokenStore, sec *security) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if sec.throttled(w, r) {
+			return nil
+		}
 		secret := strings.TrimSpace(r.PostFormValue("token"))
 		next := localPath(r.PostFormValue("next"))
 		if _, err := tokens.FindTokenBySecret(r.Context(), secret); err != nil {
 			if intake.ErrorCode(err) != intake.EUNAUTHORIZED {
 				return err
 			}
+			sec.failed(r)
 			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Error: intake.Text("signIn.invalidToken", "sv")}
 			return renderPage(w, http.StatusUnauthorized, "sign_in", page)
 		}

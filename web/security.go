@@ -1,0 +1,179 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// contentSecurityPolicy allows nothing but this site's own files: no
+// inline script or style, no framing, forms only to this site.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries: the content
+// security policy, no framing, no content sniffing, no referrer to other
+// sites, and no caching of anything but the static assets (everything else
+// may hold patient data or a session).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Security events: refused attempts and reads of the access log, counted
+// in metrics and written to the request log (and, where a credential was
+// presented, to the access log).
+const (
+	eventUnauthorized = "unauthorized" // a bearer token or sign-in key that is not valid
+	eventForbidden    = "forbidden"    // a valid token or session with the wrong role
+	eventCrossOrigin  = "cross_origin" // a browser's cross-site post
+	eventThrottled    = "throttled"    // an address refused after repeated failures
+	eventAuditRead    = "audit_read"   // the access log itself was read
+)
+
+// security records security events: it counts them, logs them without
+// identity numbers, and keeps per address the failures that throttle it.
+type security struct {
+	logger   *slog.Logger
+	m        *metrics
+	audit    auditStore
+	failures *throttle
+}
+
+// event records one security event; tok is who, when known.
+func (s *security) event(r *http.Request, event string, tok *intake.Token) {
+	s.m.security.WithLabelValues(event).Inc()
+	attrs := []any{"event", event, "method", r.Method, "route", routeName(r), "remote", r.RemoteAddr}
+	if tok != nil {
+		attrs = append(attrs, "token", tok.ID, "role", string(tok.Role))
+	}
+	s.logger.WarnContext(r.Context(), "security event", attrs...)
+}
+
+// record writes a refused attempt that presented a credential to the
+// access log as well, so that the log shows who tried what.
+func (s *security) record(r *http.Request, event string, tok *intake.Token) {
+	s.event(r, event, tok)
+	e := &intake.AuditEntry{Action: "security." + event, Query: routeName(r), RemoteAddr: r.RemoteAddr}
+	if tok != nil {
+		e.TokenID, e.Role = tok.ID, tok.Role
+	}
+	// A failure to log a refusal must not turn the refusal into a 500.
+	if err := s.audit.CreateAuditEntry(context.WithoutCancel(r.Context()), e); err != nil {
+		s.logger.ErrorContext(r.Context(), "access log", "error", err.Error())
+	}
+}
+
+// throttle slows down, then refuses, an address that keeps presenting
+// credentials that are not valid: each failure takes a token from the
+// address's bucket (burst failures, refilled one per refill); with half
+// the bucket gone each further failure waits a little longer, and with it
+// empty the address gets 429 until a token is back. Other addresses are
+// not affected.
+type throttle struct {
+	burst  int
+	refill time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	byAddr map[string]*rate.Limiter
+}
+
+// maxTrackedAddrs bounds the throttle's memory; full buckets are dropped first.
+const maxTrackedAddrs = 10000
+
+func newThrottle(burst int, refill time.Duration, now func() time.Time) *throttle {
+	return &throttle{burst: burst, refill: refill, now: now, byAddr: map[string]*rate.Limiter{}}
+}
+
+func addrOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// retryAfter returns how long the request's address must wait, or 0.
+func (t *throttle) retryAfter(r *http.Request) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l := t.byAddr[addrOf(r)]
+	if l == nil {
+		return 0
+	}
+	if tokens := l.TokensAt(t.now()); tokens < 1 {
+		return time.Duration((1 - tokens) * float64(t.refill))
+	}
+	return 0
+}
+
+// fail records a failure of the request's address and returns how long to
+// wait before answering it.
+func (t *throttle) fail(r *http.Request) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	addr := addrOf(r)
+	l := t.byAddr[addr]
+	if l == nil {
+		if len(t.byAddr) >= maxTrackedAddrs {
+			for a, x := range t.byAddr {
+				if x.TokensAt(t.now()) >= float64(t.burst) {
+					delete(t.byAddr, a)
+				}
+			}
+		}
+		l = rate.NewLimiter(rate.Every(t.refill), t.burst)
+		t.byAddr[addr] = l
+	}
+	now := t.now()
+	l.AllowN(now, 1)
+	used := float64(t.burst) - l.TokensAt(now)
+	if used <= float64(t.burst)/2 {
+		return 0
+	}
+	return min(time.Duration(math.Round(used-float64(t.burst)/2))*50*time.Millisecond, 500*time.Millisecond)
+}
+
+// throttled answers 429 with Retry-After when the address is throttled.
+func (s *security) throttled(w http.ResponseWriter, r *http.Request) bool {
+	wait := s.failures.retryAfter(r)
+	if wait <= 0 {
+		return false
+	}
+	s.event(r, eventThrottled, nil)
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeError(s.logger, w, r, intake.Errorf(eTooManyRequests, "Too many failed attempts from this address; wait and try again."))
+	return true
+}
+
+// failed records a failed credential of the request's address and waits
+// the throttle's delay (or until the client goes away).
+func (s *security) failed(r *http.Request) {
+	s.record(r, eventUnauthorized, nil)
+	if d := s.failures.fail(r); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+	}
+}

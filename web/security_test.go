@@ -1,0 +1,134 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// TestSecurityHeaders: pages, API answers and errors carry the security
+// headers; everything but the static assets is never cached.
+func TestSecurityHeaders(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, tt := range []struct {
+		who, path string
+		status    int
+		noStore   bool
+	}{
+		{"", "/sign-in", 200, true},
+		{"caseworker", "/api/v1/templates", 200, true},
+		{"", "/api/v1/templates", 401, true},
+		{"", "/nowhere", 404, true},
+		{"", "/static/intyg.css", 200, false},
+	} {
+		resp, _ := ts.do(t, tt.who, "GET", tt.path, nil)
+		h := resp.Header
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.path, resp.StatusCode, tt.status)
+		}
+		if !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+			h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+			t.Errorf("GET %s: security headers missing: %v", tt.path, h)
+		}
+		if got := h.Get("Cache-Control") == "no-store"; got != tt.noStore {
+			t.Errorf("GET %s: Cache-Control %q, want no-store %v", tt.path, h.Get("Cache-Control"), tt.noStore)
+		}
+	}
+}
+
+// TestStaticDoesNotList: /static/ and its folders are not listed.
+func TestStaticDoesNotList(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, path := range []string{"/static/", "/static", "/static/./", "/static/nothing.js"} {
+		resp, body := ts.do(t, "", "GET", path, nil)
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), "intyg.js") {
+			t.Errorf("GET %s: %d %s, want 404 without a listing", path, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestThrottleFailedTokens: an address that keeps sending bad tokens is
+// refused with 429 and Retry-After, while another address, and the same
+// address's first attempts, are not; the failures are in the access log
+// and the metrics.
+func TestThrottleFailedTokens(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	h := NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), mustEngine(t), ts.db, mustRenderer(t), Options{Now: testNow})
+	get := func(addr, token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/api/v1/templates", nil)
+		req.RemoteAddr = addr
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	attacker, bystander := "192.0.2.7:4000", "192.0.2.8:4000"
+	var got []int
+	for i := 0; i < 25; i++ {
+		got = append(got, get(attacker, "intyg_guess").Code)
+	}
+	if got[0] != 401 || got[19] != 401 || got[20] != 429 || got[24] != 429 {
+		t.Errorf("statuses of 25 bad tokens = %v, want 20×401 then 429", got)
+	}
+	w := get(attacker, ts.tokens["caseworker"])
+	if w.Code != 429 || w.Header().Get("Retry-After") == "" {
+		t.Errorf("a good token from the throttled address: %d Retry-After %q, want 429 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := get(bystander, ts.tokens["caseworker"]); w.Code != 200 {
+		t.Errorf("another address: %d, want 200", w.Code)
+	}
+	if w := get(bystander, "intyg_guess"); w.Code != 401 {
+		t.Errorf("another address's first bad token: %d, want 401", w.Code)
+	}
+	entries, _, err := ts.db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == "security.unauthorized" && strings.HasPrefix(e.RemoteAddr, "192.0.2.7") {
+			n++
+		}
+	}
+	if n != 20 {
+		t.Errorf("%d refused tokens from the attacker in the access log, want 20", n)
+	}
+}
+
+// TestSecurityEventsCounted: refused roles, cross-origin posts and reads
+// of the access log are counted and written to the access log.
+func TestSecurityEventsCounted(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.do(t, "caseworker", "GET", "/api/v1/audit", nil)                                           // forbidden
+	ts.do(t, "admin", "GET", "/api/v1/audit?patient=191212121212", nil)                            // an access-log read
+	ts.do(t, "clinic", "POST", "/api/v1/certificates", []byte(`{}`), "Sec-Fetch-Site", "cross-site") // cross-origin
+	_, metrics := ts.do(t, "admin", "GET", "/metrics", nil)
+	for _, want := range []string{`intyg_security_events_total{event="forbidden"} 1`, `intyg_security_events_total{event="audit_read"} 1`, `intyg_security_events_total{event="cross_origin"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	entries, _, err := ts.db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]int{}
+	for _, e := range entries {
+		actions[e.Action]++
+		if e.Action == "audit.read" && e.PatientID != "191212121212" {
+			t.Errorf("the access-log read names patient %q, want 191212121212", e.PatientID)
+		}
+	}
+	for _, a := range []string{"security.forbidden", "security.cross_origin", "audit.read"} {
+		if actions[a] != 1 {
+			t.Errorf("access log has %d %s entries, want 1 (all: %v)", actions[a], a, actions)
+		}
+	}
+}
