@@ -106,8 +106,8 @@ func TestThrottleFailedTokens(t *testing.T) {
 // of the access log are counted and written to the access log.
 func TestSecurityEventsCounted(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
-	ts.do(t, "caseworker", "GET", "/api/v1/audit", nil)                                           // forbidden
-	ts.do(t, "admin", "GET", "/api/v1/audit?patient=191212121212", nil)                            // an access-log read
+	ts.do(t, "caseworker", "GET", "/api/v1/audit", nil)                                              // forbidden
+	ts.do(t, "admin", "GET", "/api/v1/audit?patient=191212121212", nil)                              // an access-log read
 	ts.do(t, "clinic", "POST", "/api/v1/certificates", []byte(`{}`), "Sec-Fetch-Site", "cross-site") // cross-origin
 	_, metrics := ts.do(t, "admin", "GET", "/metrics", nil)
 	for _, want := range []string{`intyg_security_events_total{event="forbidden"} 1`, `intyg_security_events_total{event="audit_read"} 1`, `intyg_security_events_total{event="cross_origin"} 1`} {
