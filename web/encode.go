@@ -3,12 +3,13 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 
@@ -25,13 +26,59 @@ const (
 // handlerFunc is a handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// errorHandler adapts a handlerFunc: a returned error is written by writeError.
+// errorHandler adapts a handlerFunc: a returned error is written by
+// writeError. After a 413 the rest of the body is read and dropped, so that
+// a client that sends all of it before reading gets the answer rather than
+// a connection reset.
 func errorHandler(logger *slog.Logger, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
 			writeError(logger, w, r, err)
+			if intake.ErrorCode(err) == intake.ETOOLARGE {
+				drainBody(w, r)
+			}
 		}
 	})
+}
+
+// maxDrain bounds how much of a refused body the server still reads, and
+// drainTime how long it waits for it.
+const (
+	maxDrain  = 64 << 20
+	drainTime = 10 * time.Second
+)
+
+// tooLarge returns the 413 error for a body over max bytes and prepares
+// the answer for drainBody: read on after writing, then close.
+func tooLarge(w http.ResponseWriter, max int64) error {
+	http.NewResponseController(w).EnableFullDuplex()
+	w.Header().Set("Connection", "close")
+	return intake.Errorf(intake.ETOOLARGE, "The body is larger than %d bytes.", max)
+}
+
+// drainBody sends the answer written so far, then reads and drops what the
+// client still sends (up to maxDrain, for up to drainTime).
+func drainBody(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	rc.Flush()
+	rc.SetReadDeadline(time.Now().Add(drainTime))
+	io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
+}
+
+// readLimited reads a request body of at most max bytes. A declared
+// Content-Length over max is refused before anything is read.
+func readLimited(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, tooLarge(w, max)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, max+1)); err != nil {
+		return nil, intake.Errorf(intake.EMALFORMED, "The body could not be read.")
+	}
+	if int64(buf.Len()) > max {
+		return nil, tooLarge(w, max)
+	}
+	return buf.Bytes(), nil
 }
 
 // writeError writes err as an HTML error page to a browser (its Accept
@@ -77,16 +124,7 @@ func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return nil, intake.Errorf(eUnsupportedMediaType, "Send the certificate as Content-Type: application/json.")
 	}
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, int64(max)))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, intake.Errorf(intake.ETOOLARGE, "The body is larger than %d bytes.", max)
-	}
-	if err != nil {
-		return nil, intake.Errorf(intake.EMALFORMED, "The body could not be read.")
-	}
-	return buf.Bytes(), nil
+	return readLimited(w, r, int64(max))
 }
 
 // isJSON accepts application/json with no charset or charset UTF-8.

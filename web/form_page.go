@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -46,6 +49,9 @@ type formPage struct {
 	Problems intake.Problems
 	// Submission is the form's idempotency key.
 	Submission string
+	// Resubmitted is the id of the certificate this form already made,
+	// when it came back changed under the same submission id.
+	Resubmitted string
 }
 
 func newFormPage(t *schemas.Template, tok *intake.Token, v url.Values, doc map[string]any) *formPage {
@@ -96,24 +102,24 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter) http.Handl
 		if err != nil {
 			return err
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, int64(sub.eng.MaxBytes())*2)
-		if err := r.ParseForm(); err != nil {
-			return intake.Errorf(intake.EMALFORMED, "The form could not be read.")
+		posted, err := readForm(w, r, int64(sub.eng.MaxBytes())*2)
+		if err != nil {
+			return err
 		}
 		tok := tokenFrom(r.Context())
-		doc := formDocument(t, r.PostForm, tok.UnitHSAID, sub.now().UTC().Format(time.RFC3339))
+		doc := formDocument(t, posted, tok.UnitHSAID, sub.now().UTC().Format(time.RFC3339))
 		body, err := json.Marshal(doc)
 		if err != nil {
 			return err
 		}
 		var idem *intake.Idempotency
-		if s := r.PostForm.Get("submission"); s != "" {
+		if s := posted.Get("submission"); s != "" {
 			idem = &intake.Idempotency{Scope: "form:" + tok.UnitHSAID, Key: s}
 		}
 		stored, _, err := sub.submit(r.Context(), tok, body, idem)
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
-			page := newFormPage(t, tok, r.PostForm, doc)
+			page := newFormPage(t, tok, posted, doc)
 			page.Problems = intake.ErrorProblems(err)
 			for _, p := range page.Problems {
 				f, msg := problemField(p.Pointer), p.Message
@@ -124,12 +130,22 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter) http.Handl
 			}
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
-			// A double click that crossed a second differs in signedAt:
-			// show the certificate the first click stored.
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
 			if ferr != nil {
 				return err
 			}
+			if !sameCertificate(sub, first, body) {
+				// The form was sent before and then changed: nothing of
+				// the change is stored. Say so, and give the form a new
+				// submission id so that sending it again makes a new
+				// certificate.
+				posted.Del("submission")
+				page := newFormPage(t, tok, posted, doc)
+				page.Resubmitted = first.ID
+				return renderPage(w, http.StatusConflict, "certificate_form", page)
+			}
+			// A double click that crossed a second differs only in
+			// signedAt: show the certificate the first click stored.
 			stored = first
 		case err != nil:
 			return err
@@ -137,4 +153,50 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter) http.Handl
 		http.Redirect(w, r, "/certificates/"+stored.ID, http.StatusSeeOther)
 		return nil
 	})
+}
+
+// readForm reads a posted form (application/x-www-form-urlencoded) of at
+// most max bytes: 413 above it (before reading, when the length is
+// declared), and 400 for text that is not UTF-8, which would otherwise be
+// stored with replacement characters.
+func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		return nil, intake.Errorf(eUnsupportedMediaType, "Send the form as application/x-www-form-urlencoded.")
+	}
+	body, err := readLimited(w, r, max)
+	if err != nil {
+		return nil, err
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, intake.Errorf(intake.EMALFORMED, "The form could not be read.")
+	}
+	for name, vs := range v {
+		if !utf8.ValidString(name) {
+			return nil, intake.Errorf(intake.EMALFORMED, "The form holds a field name that is not UTF-8.")
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return nil, intake.Errorf(intake.EMALFORMED, "The form field %s holds text that is not UTF-8.", name)
+			}
+		}
+	}
+	return v, nil
+}
+
+// sameCertificate reports whether body, sent again under a used submission
+// id, says what the stored certificate first says, but for signedAt.
+func sameCertificate(sub *submitter, first *intake.Certificate, body []byte) bool {
+	again, err := sub.eng.Intake(body, sub.now())
+	if err != nil {
+		return false
+	}
+	type content struct {
+		Patient intake.Patient
+		Issuer  intake.Issuer
+		Answers map[string]any
+	}
+	a, errA := json.Marshal(content{first.Patient, first.Issuer, first.Answers})
+	b, errB := json.Marshal(content{again.Patient, again.Issuer, again.Answers})
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
