@@ -1,56 +1,114 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/intyg/intyg/intake"
 )
 
-// handleAuditList handles GET /api/v1/audit: the access log, newest first,
-// filtered by patient (any accepted form), certificate, token and since.
-// The read is itself written to the access log and counted as a security
-// event.
-func handleAuditList(logger *slog.Logger, audit auditStore, sec *security, now func() time.Time) http.Handler {
-	type response struct {
-		Items []*intake.AuditEntry `json:"items"`
-		Next  string               `json:"next,omitempty"`
+// auditList is a page of the access log.
+type auditList struct {
+	Items []*intake.AuditEntry `json:"items"`
+	// Next is, for GET, the URL of the next page.
+	Next string `json:"next,omitempty"`
+	// NextCursor is, for POST search, the cursor of the next page.
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// searchAudit reads the access log with the filters in q: patient (any
+// accepted form), certificate, token, since, cursor and limit; newest
+// first. The read is itself written to the access log, naming the patient
+// when one is named, and counted as a security event.
+func searchAudit(r *http.Request, audit auditStore, sec *security, now time.Time, q url.Values) (auditList, string, error) {
+	p := newQueryParser(q, now, "patient", "certificate", "token", "since", "cursor", "limit")
+	f := intake.AuditFilter{
+		PatientID: p.patient("patient"), CertificateID: p.text("certificate"), TokenID: p.text("token"),
+		Since: p.time("since", false), Limit: p.limit(), Cursor: p.cursor(),
 	}
+	if err := p.err(); err != nil {
+		return auditList{}, "", err
+	}
+	items, next, err := audit.FindAuditEntries(r.Context(), f)
+	if err != nil {
+		return auditList{}, "", err
+	}
+	tok := tokenFrom(r.Context())
+	entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "audit.read", Query: p.query(), RemoteAddr: r.RemoteAddr}
+	if f.PatientID != nil {
+		entry.PatientID = *f.PatientID
+	}
+	if err := audit.CreateAuditEntry(r.Context(), entry); err != nil {
+		return auditList{}, "", err
+	}
+	sec.event(r, eventAuditRead, tok)
+	if items == nil {
+		items = []*intake.AuditEntry{}
+	}
+	return auditList{Items: items}, next, nil
+}
+
+// handleAuditList handles GET /api/v1/audit (admins): the access log.
+// POST /api/v1/audit/search keeps a patient's id out of the URL.
+func handleAuditList(logger *slog.Logger, audit auditStore, sec *security, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q := r.URL.Query()
-		p := newQueryParser(q, now(), "patient", "certificate", "token", "since", "cursor", "limit")
-		f := intake.AuditFilter{
-			PatientID: p.patient("patient"), CertificateID: p.text("certificate"), TokenID: p.text("token"),
-			Since: p.time("since", false), Limit: p.limit(), Cursor: p.cursor(),
-		}
-		if err := p.err(); err != nil {
-			return err
-		}
-		items, next, err := audit.FindAuditEntries(r.Context(), f)
+		resp, next, err := searchAudit(r, audit, sec, now(), r.URL.Query())
 		if err != nil {
 			return err
 		}
-		// Reading the access log is itself logged, before the answer: it is
-		// a security event, and about the patient when one is named.
-		tok := tokenFrom(r.Context())
-		entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "audit.read", Query: p.query(), RemoteAddr: r.RemoteAddr}
-		if f.PatientID != nil {
-			entry.PatientID = *f.PatientID
-		}
-		if err := audit.CreateAuditEntry(r.Context(), entry); err != nil {
-			return err
-		}
-		sec.event(r, eventAuditRead, tok)
-		resp := response{Items: items}
-		if resp.Items == nil {
-			resp.Items = []*intake.AuditEntry{}
-		}
 		if next != "" {
+			q := r.URL.Query()
 			q.Set("cursor", next)
 			resp.Next = "/api/v1/audit?" + q.Encode()
 		}
 		encode(w, http.StatusOK, resp)
 		return nil
 	})
+}
+
+// handleAuditSearch handles POST /api/v1/audit/search (admins): the
+// filters of GET /api/v1/audit as a JSON object in the body.
+func handleAuditSearch(logger *slog.Logger, audit auditStore, sec *security, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		q, err := readFilters(w, r)
+		if err != nil {
+			return err
+		}
+		resp, next, err := searchAudit(r, audit, sec, now(), q)
+		if err != nil {
+			return err
+		}
+		resp.NextCursor = next
+		encode(w, http.StatusOK, resp)
+		return nil
+	})
+}
+
+// logPatients writes one access-log entry per patient (base with the
+// patient's id), each patient once, in order; with no patient it writes
+// base alone, so that every search is in the log.
+func logPatients(ctx context.Context, audit auditStore, base intake.AuditEntry, patients []string) error {
+	seen := map[string]bool{}
+	var entries []*intake.AuditEntry
+	for _, p := range patients {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		e := base
+		e.PatientID = p
+		entries = append(entries, &e)
+	}
+	if len(entries) == 0 {
+		entries = append(entries, &base)
+	}
+	for _, e := range entries {
+		if err := audit.CreateAuditEntry(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

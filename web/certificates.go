@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -169,52 +170,97 @@ type certificateSummary struct {
 	Links      certificateLinks  `json:"links"`
 }
 
+// certificateList is a page of a certificate search.
+type certificateList struct {
+	Items []certificateSummary `json:"items"`
+	// Next is, for GET, the URL of the next page.
+	Next string `json:"next,omitempty"`
+	// NextCursor is, for POST search, the cursor of the next page.
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// certificateParams are the filters of a certificate search.
+var certificateParams = []string{"patient", "template", "status", "receivedSince", "cursor", "limit"}
+
+// searchCertificates runs a certificate search with the filters in q, as
+// tok may see it (a clinic only its own units), and writes every patient
+// shown to the access log, one entry each, before the answer is sent.
+// It returns the page and the cursor of the next one.
+func searchCertificates(r *http.Request, certs certificateStore, audit auditStore, now time.Time, q url.Values) (certificateList, string, error) {
+	tok := tokenFrom(r.Context())
+	p := newQueryParser(q, now, certificateParams...)
+	f := intake.CertificateFilter{
+		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
+		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
+	}
+	if err := p.err(); err != nil {
+		return certificateList{}, "", err
+	}
+	if tok.Role == intake.RoleClinic {
+		f.UnitHSAID = &tok.UnitHSAID
+	}
+	list, next, err := certs.FindCertificates(r.Context(), f)
+	if err != nil {
+		return certificateList{}, "", err
+	}
+	var patients []string
+	for _, c := range list {
+		patients = append(patients, c.Patient.ID)
+	}
+	if f.PatientID != nil {
+		patients = append(patients, *f.PatientID)
+	}
+	base := intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "certificate.search", Query: p.query(), RemoteAddr: r.RemoteAddr}
+	if err := logPatients(r.Context(), audit, base, patients); err != nil {
+		return certificateList{}, "", err
+	}
+	resp := certificateList{Items: []certificateSummary{}}
+	for _, c := range list {
+		resp.Items = append(resp.Items, certificateSummary{
+			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
+			UnitHSAID: c.Issuer.Unit.HSAID, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
+			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Links: linksFor(c.ID),
+		})
+	}
+	return resp, next, nil
+}
+
 // handleCertificateList handles GET /api/v1/certificates: filters patient
 // (any accepted form), template, status, receivedSince (RFC 3339 or a
-// date), cursor and limit; newest first. Every search is written to the
-// access log, with the patient when one is named.
+// date), cursor and limit; newest first. Every patient shown is written to
+// the access log. POST /api/v1/certificates/search keeps the patient's id
+// out of the URL.
 func handleCertificateList(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
-	type response struct {
-		Items []certificateSummary `json:"items"`
-		Next  string               `json:"next,omitempty"`
-	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		tok := tokenFrom(r.Context())
-		p := newQueryParser(r.URL.Query(), now(), "patient", "template", "status", "receivedSince", "cursor", "limit")
-		f := intake.CertificateFilter{
-			PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
-			ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
-		}
-		if err := p.err(); err != nil {
-			return err
-		}
-		if tok.Role == intake.RoleClinic {
-			f.UnitHSAID = &tok.UnitHSAID
-		}
-		entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "certificate.search", Query: p.query(), RemoteAddr: r.RemoteAddr}
-		if f.PatientID != nil {
-			entry.PatientID = *f.PatientID
-		}
-		list, next, err := certs.FindCertificates(r.Context(), f)
+		resp, next, err := searchCertificates(r, certs, audit, now(), r.URL.Query())
 		if err != nil {
 			return err
-		}
-		if err := audit.CreateAuditEntry(r.Context(), entry); err != nil {
-			return err
-		}
-		resp := response{Items: []certificateSummary{}}
-		for _, c := range list {
-			resp.Items = append(resp.Items, certificateSummary{
-				ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
-				UnitHSAID: c.Issuer.Unit.HSAID, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
-				SickLeave: c.SickLeave, Warnings: len(c.Warnings), Links: linksFor(c.ID),
-			})
 		}
 		if next != "" {
 			q := r.URL.Query()
 			q.Set("cursor", next)
 			resp.Next = "/api/v1/certificates?" + q.Encode()
 		}
+		encode(w, http.StatusOK, resp)
+		return nil
+	})
+}
+
+// handleCertificateSearch handles POST /api/v1/certificates/search: the
+// filters of GET /api/v1/certificates as a JSON object in the body, so
+// that a patient's id never stands in a URL (or a proxy's log); the next
+// page is asked for with the same filters and "cursor": nextCursor.
+func handleCertificateSearch(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		q, err := readFilters(w, r)
+		if err != nil {
+			return err
+		}
+		resp, next, err := searchCertificates(r, certs, audit, now(), q)
+		if err != nil {
+			return err
+		}
+		resp.NextCursor = next
 		encode(w, http.StatusOK, resp)
 		return nil
 	})

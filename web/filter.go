@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -135,4 +137,42 @@ func (p *queryParser) err() error {
 		return nil
 	}
 	return &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: p.ps}
+}
+
+// maxFilterBody bounds the JSON body of a search.
+const maxFilterBody = 16 << 10
+
+// readFilters reads a search's filters from a JSON object body (strings,
+// and a number for limit) into the form the query parser reads, so that a
+// POST search checks its filters exactly as the GET list does.
+func readFilters(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	body, err := readBody(w, r, maxFilterBody)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := intake.Decode(body, maxFilterBody)
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	var ps intake.Problems
+	for name, v := range doc {
+		switch v := v.(type) {
+		case string:
+			q.Set(name, v)
+		case json.Number:
+			if name != "limit" {
+				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", "string"))
+				continue
+			}
+			q.Set(name, v.String())
+		case nil:
+		default:
+			ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", "string"))
+		}
+	}
+	if len(ps) > 0 {
+		return nil, &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: ps}
+	}
+	return q, nil
 }

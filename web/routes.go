@@ -57,8 +57,10 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/templates/{template}/{version}", auth(anyRole, handleTemplateView(logger, eng))).Methods(http.MethodGet)
 	api("/certificates", auth(submitters, handleCertificateCreate(logger, sub))).Methods(http.MethodPost)
 	api("/certificates", auth(readers, handleCertificateList(logger, db, db, now))).Methods(http.MethodGet)
+	api("/certificates/search", auth(readers, handleCertificateSearch(logger, db, db, now))).Methods(http.MethodPost)
 	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
 	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
 	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
+	api("/audit/search", auth(admins, handleAuditSearch(logger, db, sec, now))).Methods(http.MethodPost)
 }

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// auditActions returns the access log's entries of one action.
+func (ts *testServer) auditActions(t *testing.T, action string) []*intake.AuditEntry {
+	t.Helper()
+	all, _, err := ts.db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*intake.AuditEntry
+	for _, e := range all {
+		if e.Action == action {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestSearchLogsEveryPatientShown: a list naming no patient still writes
+// one access-log entry per patient it shows.
+func TestSearchLogsEveryPatientShown(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, name := range []string{"valid/full-time-one-period.json", "valid/coordination-number.json", "valid/prognosis-unclear.json"} {
+		ts.submit(t, name)
+	}
+	resp, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates?limit=100", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET: %d %s", resp.StatusCode, body)
+	}
+	var list certificateList
+	json.Unmarshal(body, &list)
+	shown := map[string]bool{}
+	for _, it := range list.Items {
+		shown[it.Patient.ID] = true
+	}
+	logged := map[string]bool{}
+	for _, e := range ts.auditActions(t, "certificate.search") {
+		if e.PatientID == "" {
+			t.Errorf("a search entry names no patient: %+v", e)
+		}
+		logged[e.PatientID] = true
+	}
+	if len(shown) != 3 || len(logged) != len(shown) {
+		t.Errorf("patients shown %v, logged %v; want each of the 3 shown logged once", shown, logged)
+	}
+	for p := range shown {
+		if !logged[p] {
+			t.Errorf("patient %s was shown but not logged", p)
+		}
+	}
+}
+
+// TestPostSearch: the filters travel in the body; the patient's id in any
+// accepted form finds the certificate; pages continue by cursor; bad
+// filters are refused at their pointers.
+func TestPostSearch(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.submit(t, "valid/full-time-one-period.json")
+	ts.submit(t, "valid/prognosis-unclear.json")
+	id := ts.submit(t, "valid/coordination-number.json")
+	c, err := ts.db.FindCertificateByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := c.Patient.ID[2:8] + "-" + c.Patient.ID[8:] // YYMMDD-NNNN
+	resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/search", []byte(`{"patient": "`+short+`"}`))
+	var list certificateList
+	json.Unmarshal(body, &list)
+	if resp.StatusCode != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != id {
+		t.Fatalf("search by %s: %d %s, want certificate %s", short, resp.StatusCode, body, id)
+	}
+	entries := ts.auditActions(t, "certificate.search")
+	if len(entries) != 1 || entries[0].PatientID != c.Patient.ID || strings.Contains(entries[0].Query, c.Patient.ID) {
+		t.Errorf("access log %+v, want one entry naming %s outside the query", entries, c.Patient.ID)
+	}
+
+	// Pages by cursor.
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; page < 4; page++ {
+		req := `{"limit": 1}`
+		if cursor != "" {
+			req = `{"limit": 1, "cursor": "` + cursor + `"}`
+		}
+		resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/search", []byte(req))
+		var l certificateList
+		json.Unmarshal(body, &l)
+		if resp.StatusCode != http.StatusOK || len(l.Items) > 1 || l.Next != "" {
+			t.Fatalf("page %d: %d %s", page, resp.StatusCode, body)
+		}
+		for _, it := range l.Items {
+			seen[it.ID] = true
+		}
+		if cursor = l.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("pages showed %d certificates, want 3", len(seen))
+	}
+
+	for _, tt := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"patient": "19121212-1213"}`, 422, `"pointer":"/patient"`},
+		{`{"patient": 191212121212}`, 422, `"pointer":"/patient"`},
+		{`{"colour": "red"}`, 422, `"pointer":"/colour"`},
+		{`{"limit": 0}`, 422, `"pointer":"/limit"`},
+		{`{"status": ["received"]}`, 422, `"pointer":"/status"`},
+		{`["patient"]`, 400, `"status":400`},
+		{`{"patient": "1", "patient": "2"}`, 400, `"status":400`},
+	} {
+		resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/search", []byte(tt.body))
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+			t.Errorf("POST search %s: %d %s, want %d with %s", tt.body, resp.StatusCode, body, tt.status, tt.want)
+		}
+	}
+	if resp, _ := ts.do(t, "other-clinic", "POST", "/api/v1/certificates/search", []byte(`{"patient": "`+short+`"}`)); resp.StatusCode != 200 {
+		t.Errorf("another clinic's search: %d", resp.StatusCode)
+	} else if _, body := ts.do(t, "other-clinic", "POST", "/api/v1/certificates/search", []byte(`{}`)); strings.Contains(string(body), id) {
+		t.Errorf("another clinic sees certificate %s", id)
+	}
+
+	// The access log by POST, the read itself logged with its patient.
+	resp, body = ts.do(t, "admin", "POST", "/api/v1/audit/search", []byte(`{"patient": "`+short+`"}`))
+	var audit auditList
+	json.Unmarshal(body, &audit)
+	if resp.StatusCode != http.StatusOK || len(audit.Items) == 0 {
+		t.Fatalf("audit search: %d %s", resp.StatusCode, body)
+	}
+	for _, e := range audit.Items {
+		if e.PatientID != c.Patient.ID {
+			t.Errorf("audit search for %s returned an entry of %s", c.Patient.ID, e.PatientID)
+		}
+	}
+	if reads := ts.auditActions(t, "audit.read"); len(reads) != 1 || reads[0].PatientID != c.Patient.ID {
+		t.Errorf("audit reads %+v, want one naming %s", reads, c.Patient.ID)
+	}
+}
