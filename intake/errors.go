@@ -17,6 +17,7 @@ const (
 	ETOOLARGE     = "too_large"    // the body exceeds the size limit
 	EUNAUTHORIZED = "unauthorized" // missing or insufficient credentials
 	EFORBIDDEN    = "forbidden"    // authenticated, but the role may not do this
+	EUNAVAILABLE  = "unavailable"  // the database cannot take writes now (full, locked, unreachable); try again
 )
 
 // Error is Intyg's one domain error. Message is safe to show to the caller;

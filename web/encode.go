@@ -41,6 +41,9 @@ func errorHandler(logger *slog.Logger, fn handlerFunc) http.Handler {
 	})
 }
 
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503.
+const retryAfterUnavailable = 5
+
 // maxDrain bounds how much of a refused body the server still reads, and
 // drainTime how long it waits for it.
 const (
@@ -89,8 +92,12 @@ func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err
 	if doc.Status == http.StatusInternalServerError {
 		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "route", routeName(r), "error", err.Error())
 	}
-	if doc.Status == http.StatusUnauthorized {
+	switch doc.Status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="intyg"`)
+	case http.StatusServiceUnavailable:
+		logger.WarnContext(r.Context(), "unavailable", "method", r.Method, "route", routeName(r), "error", err.Error())
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
 	}
 	if wantsHTML(r) {
 		writeErrorPage(w, r, doc)

@@ -40,6 +40,7 @@ var statuses = map[string]struct {
 	intake.ECONFLICT:      {http.StatusConflict, "conflict", "Conflict"},
 	intake.EUNAUTHORIZED:  {http.StatusUnauthorized, "unauthorized", "Unauthorized"},
 	intake.EFORBIDDEN:     {http.StatusForbidden, "forbidden", "Forbidden"},
+	intake.EUNAVAILABLE:   {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	eUnsupportedMediaType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	eMethodNotAllowed:     {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
 	eTooManyRequests:      {http.StatusTooManyRequests, "too-many-requests", "Too many requests"},
