@@ -95,13 +95,12 @@ func (db *DB) CountTokens(ctx context.Context) (int, error) {
 }
 
 // CreateAuditEntry appends an entry to the access log, durably, and sets its
-// ID and At.
+// ID and At. The entry is chained (see VerifyAuditChain) inside the write
+// transaction, after the entry that committed before it.
 func (db *DB) CreateAuditEntry(ctx context.Context, e *intake.AuditEntry) error {
 	e.At = db.now()
-	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO audit_log (at, token_id, role, action, certificate_id, patient_id, query, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			db.timeArg(e.At), e.TokenID, string(e.Role), e.Action, e.CertificateID, e.PatientID, e.Query, e.RemoteAddr)
-		return err
+	err := db.auditWriter.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return db.appendAuditEntry(ctx, tx, e)
 	})
 	if err != nil {
 		return fmt.Errorf("store: create audit entry: %w", err)
@@ -138,7 +137,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 		limit = 50
 	}
 	limit = min(limit, 500)
-	q := `SELECT id, at, token_id, role, action, certificate_id, patient_id, query, remote_addr FROM audit_log`
+	q := `SELECT id, ` + auditFields + ` FROM audit_log`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -150,13 +149,11 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 	defer rows.Close()
 	var out []*intake.AuditEntry
 	for rows.Next() {
-		var e intake.AuditEntry
-		var role string
-		if err := rows.Scan(&e.ID, timeValue{&e.At}, &e.TokenID, &role, &e.Action, &e.CertificateID, &e.PatientID, &e.Query, &e.RemoteAddr); err != nil {
+		e, err := scanAuditFields(rows)
+		if err != nil {
 			return nil, "", fmt.Errorf("store: find audit entries: %w", err)
 		}
-		e.Role = intake.Role(role)
-		out = append(out, &e)
+		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("store: find audit entries: %w", err)

@@ -9,5 +9,9 @@
 // into one transaction and one fsync, each in its own savepoint, and a
 // caller returns only after the commit is durable.
 //
+// The access log is a SHA-256 hash chain appended inside those write
+// transactions (VerifyAuditChain checks it), and Backup copies a SQLite
+// database consistently while it is in use.
+//
 // store imports intake (for the domain types) and nothing else of ours.
 package store

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 )
 
@@ -14,4 +15,16 @@ func ExecSQLite(path, stmt string) error {
 	defer db.Close()
 	_, err = db.Exec(stmt)
 	return err
+}
+
+// Exec runs one statement (with ? placeholders) on the database behind
+// the store's back, for tests that tamper with what it wrote.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, db.rebind(query), args...)
+	return err
+}
+
+// MigrateAgain applies the migrations the database lacks, as Open does.
+func MigrateAgain(ctx context.Context, db *DB) error {
+	return db.migrate(ctx)
 }

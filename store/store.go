@@ -40,6 +40,11 @@ type DB struct {
 	read    *sql.DB // queries; for SQLite a pool of readers beside the one writer
 	write   *sql.DB // the group-commit writer's connection(s)
 	writer  *writer
+	// auditWriter appends to the access log. On PostgreSQL it is a writer
+	// of its own with one worker: appends take the chain head's row lock,
+	// and certificate writes should not queue behind it. On SQLite it is
+	// writer, the one connection that may write.
+	auditWriter *writer
 
 	// Now is the clock; tests may replace it before use.
 	Now func() time.Time
@@ -86,6 +91,10 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		workers = 8
 	}
 	db.writer = newWriter(db.write, workers)
+	db.auditWriter = db.writer
+	if driver == Postgres {
+		db.auditWriter = newWriter(db.write, 1)
+	}
 	return db, nil
 }
 
@@ -100,7 +109,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if db.dialect == Postgres {
 		dialect = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(dialect, db.write, fsys, goose.WithDisableGlobalRegistry(true))
+	// Migration 3 computes hashes, which SQL cannot do in both dialects.
+	seal := goose.NewGoMigration(3, &goose.GoFunc{RunTx: db.sealAuditLog}, nil)
+	p, err := goose.NewProvider(dialect, db.write, fsys, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(seal))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -120,6 +131,7 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.close()
+		db.auditWriter.close()
 	}
 	return db.closeConns()
 }
@@ -141,7 +153,12 @@ func (db *DB) Ping(ctx context.Context) error {
 // has committed and how many writes they held; writes/transactions is the
 // batching factor.
 func (db *DB) WriteStats() (transactions, writes int64) {
-	return db.writer.batches.Load(), db.writer.written.Load()
+	transactions, writes = db.writer.batches.Load(), db.writer.written.Load()
+	if db.auditWriter != db.writer {
+		transactions += db.auditWriter.batches.Load()
+		writes += db.auditWriter.written.Load()
+	}
+	return transactions, writes
 }
 
 // Dialect returns SQLite or Postgres.

@@ -54,6 +54,17 @@ func mustCertificate(tb testing.TB, example string) (*intake.Certificate, []byte
 	if err != nil {
 		tb.Fatal(err)
 	}
+	c, err := mustEngine(tb).Intake(b, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c, b
+}
+
+// mustEngine returns an intake engine with the embedded templates and
+// ICD-10-SE.
+func mustEngine(tb testing.TB) *intake.Engine {
+	tb.Helper()
 	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
 	if err != nil {
 		tb.Fatal(err)
@@ -62,11 +73,7 @@ func mustCertificate(tb testing.TB, example string) (*intake.Certificate, []byte
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := eng.Intake(b, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c, b
+	return eng
 }
 
 func TestCertificates(t *testing.T) {

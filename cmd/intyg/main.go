@@ -22,17 +22,22 @@ func main() {
 const (
 	exitOK      = 0
 	exitInvalid = 1 // a submission was refused
+	exitBroken  = 1 // the access log's hash chain is broken
 	exitUsage   = 2 // bad usage or an I/O error
 )
 
 const usage = `usage: intyg <command> [flags] [args]
 
 commands:
-  serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN] [--icd10se DIR] [--max-body N]
-           run the HTTP service (SQLite under --data unless --dsn is given)
+  serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--icd10se DIR] [--max-body N]
+           run the HTTP service (SQLite under --data unless a DSN is given)
   token create --role clinic|caseworker|admin [--unit HSA-ID] [--name NAME]
   token revoke ID
-           manage API tokens (same --data / --dsn flags as serve)
+           manage API tokens (same --data / --dsn / --dsn-file flags as serve)
+  audit verify [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE]
+           check the access log's hash chain; exit 1 naming the first broken entry
+  backup --to FILE [--data DIR]
+           copy the SQLite database while the server runs (PostgreSQL: use pg_dump)
   validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -
            validate submissions; print each normalised record or its problems
   render FILE|- -o OUT.pdf [--copy employer]
@@ -55,6 +60,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, args[2:], getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[2:], getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[2:], getenv, stdout, stderr)
 	case "render":
 		return runRender(args[2:], getenv, stdin, stdout, stderr)
 	case "templates":

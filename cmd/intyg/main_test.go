@@ -4,13 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/web"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 // runCmd runs the program with args and returns its exit code and output.
 func runCmd(tb testing.TB, stdin string, args ...string) (int, string, string) {
@@ -127,4 +135,15 @@ func TestValidateWithICDEdition(t *testing.T) {
 	if code != exitInvalid || !strings.Contains(stdout, "unknownCode") {
 		t.Errorf("exit %d, output %s; want the example's diagnosis refused as unknownCode", code, stdout)
 	}
+}
+
+// flagSetFor parses database flags into c as the commands do.
+func flagSetFor(tb testing.TB, c *Config, args []string) *flag.FlagSet {
+	tb.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	dbFlags(fs, c, func(string) string { return "" })
+	if err := fs.Parse(args); err != nil {
+		tb.Fatal(err)
+	}
+	return fs
 }

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ type Config struct {
 	Addr     string // INTYG_ADDR
 	DataDir  string // INTYG_DATA: directory of the SQLite database
 	DSN      string // INTYG_DSN: PostgreSQL instead of SQLite when set
+	DSNFile  string // INTYG_DSN_FILE: a file holding DSN, which then stays out of ps and the environment
 	ICD10SE  string // INTYG_ICD10SE: directory of a newer ICD-10-SE edition
 	MaxBody  int    // INTYG_MAX_BODY: largest submission in bytes
 	LogLevel string // INTYG_LOG_LEVEL: debug, info, warn, error
@@ -37,6 +39,34 @@ type Config struct {
 func dbFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
 	fs.StringVar(&c.DataDir, "data", envOr(getenv, "INTYG_DATA", "data"), "directory of the embedded SQLite database (INTYG_DATA)")
 	fs.StringVar(&c.DSN, "dsn", getenv("INTYG_DSN"), "PostgreSQL connection string; SQLite is used when empty (INTYG_DSN)")
+	fs.StringVar(&c.DSNFile, "dsn-file", getenv("INTYG_DSN_FILE"), "file holding the PostgreSQL connection string, which then does not show in ps (INTYG_DSN_FILE)")
+}
+
+// readDSNFile sets c.DSN from c.DSNFile, once fs is parsed. A flag given on
+// the command line beats the environment; giving both --dsn and --dsn-file,
+// or both INTYG_DSN and INTYG_DSN_FILE, is an error.
+func (c *Config) readDSNFile(fs *flag.FlagSet) error {
+	if c.DSNFile == "" {
+		return nil
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	switch {
+	case given["dsn"] && given["dsn-file"]:
+		return errors.New("give --dsn or --dsn-file, not both")
+	case given["dsn"]:
+		return nil
+	case c.DSN != "" && !given["dsn-file"]:
+		return errors.New("INTYG_DSN and INTYG_DSN_FILE are both set; unset one")
+	}
+	b, err := os.ReadFile(c.DSNFile)
+	if err != nil {
+		return fmt.Errorf("dsn file: %w", err)
+	}
+	if c.DSN = strings.TrimSpace(string(b)); c.DSN == "" {
+		return fmt.Errorf("dsn file %s is empty", c.DSNFile)
+	}
+	return nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -52,10 +82,10 @@ func openDB(ctx context.Context, c Config) (*store.DB, string, error) {
 		db, err := store.Open(ctx, store.Postgres, c.DSN)
 		return db, "PostgreSQL", err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+	path, err := prepareDataDir(c.DataDir)
+	if err != nil {
 		return nil, "", err
 	}
-	path := filepath.Join(c.DataDir, "intyg.db")
 	db, err := store.Open(ctx, store.SQLite, path)
 	return db, "SQLite " + path, err
 }
@@ -72,6 +102,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "INTYG_LOG_LEVEL", "info"), "debug, info, warn or error (INTYG_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage, nil
+	}
+	if err := c.readDSNFile(fs); err != nil {
+		return exitUsage, fmt.Errorf("serve: %w", err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil || c.MaxBody <= 0 || fs.NArg() > 0 {
@@ -94,11 +127,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if n, err := db.CountTokens(ctx); err != nil {
 		return exitUsage, err
 	} else if n == 0 {
-		secret, tok, err := db.CreateToken(ctx, intake.RoleAdmin, "", "first admin")
-		if err != nil {
+		if err := firstAdminToken(ctx, db, c.DataDir, stdout, logger); err != nil {
 			return exitUsage, err
 		}
-		fmt.Fprintf(stdout, "new database: first admin token (id %s), shown only this once:\n  %s\n", tok.ID, secret)
 	}
 
 	pdfs, err := render.New()
@@ -139,6 +170,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return exitOK, nil
 }
 
+// firstAdminToken makes the first admin token of a new database. Its secret
+// goes to stdout only if that is a terminal. Otherwise (a service manager,
+// a pipe, a log collector) it goes to the file first-admin-token, mode
+// 0600, in the data directory, and stdout and the log say where it is.
+func firstAdminToken(ctx context.Context, db *store.DB, dataDir string, stdout io.Writer, logger *slog.Logger) error {
+	secret, tok, err := db.CreateToken(ctx, intake.RoleAdmin, "", "first admin")
+	if err != nil {
+		return err
+	}
+	if isTerminal(stdout) {
+		fmt.Fprintf(stdout, "new database: first admin token (id %s), shown only this once:\n  %s\n", tok.ID, secret)
+		return nil
+	}
+	path := filepath.Join(dataDir, "first-admin-token")
+	if err := writeSecretFile(path, secret+"\n"); err != nil {
+		// Nobody will ever see this secret: take the token back.
+		if rerr := db.RevokeToken(ctx, tok.ID); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return fmt.Errorf("first admin token: %w (make one with: intyg token create --role admin)", err)
+	}
+	fmt.Fprintf(stdout, "new database: first admin token (id %s) written to %s (mode 0600); read it, then delete the file\n", tok.ID, path)
+	logger.Info("first admin token written to a file", "token", tok.ID, "path", path)
+	return nil
+}
+
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
 	usage := errors.New("usage: intyg token create --role clinic|caseworker|admin [--unit HSA-ID] [--name NAME] | intyg token revoke ID")
 	if len(args) == 0 {
@@ -153,6 +210,9 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	name := fs.String("name", "", "whose token it is, for the access log")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage, nil
+	}
+	if err := c.readDSNFile(fs); err != nil {
+		return exitUsage, fmt.Errorf("token: %w", err)
 	}
 	db, _, err := openDB(ctx, c)
 	if err != nil {

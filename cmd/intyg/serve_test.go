@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -33,15 +32,15 @@ func (l *lockedBuffer) String() string {
 }
 
 // startServe runs "intyg serve" on a loopback port over the data directory
-// and returns its base URL, its output and a stop function that shuts it
-// down gracefully and returns run's exit code.
+// and returns its base URL, its output (stdout and the log on stderr) and a
+// stop function that shuts it down gracefully and returns run's exit code.
 func startServe(t *testing.T, data string) (string, *lockedBuffer, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		code, err := run(ctx, []string{"intyg", "serve", "--addr", "127.0.0.1:0", "--data", data}, func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
+		code, err := run(ctx, []string{"intyg", "serve", "--addr", "127.0.0.1:0", "--data", data}, func(string) string { return "" }, strings.NewReader(""), out, out)
 		if err != nil {
 			t.Log(err)
 		}
@@ -67,8 +66,18 @@ func startServe(t *testing.T, data string) (string, *lockedBuffer, func() int) {
 func TestServeEndToEnd(t *testing.T) {
 	data := t.TempDir()
 	base, out, stop := startServe(t, data)
-	if !strings.Contains(out.String(), "first admin token") {
-		t.Errorf("a new database did not print the first admin token: %s", out.String())
+	// Output that is not a terminal gets only where the first admin token is.
+	admin := mustReadFirstAdminToken(t, data)
+	if !strings.Contains(out.String(), "first admin token") || !strings.Contains(out.String(), filepath.Join(data, "first-admin-token")) {
+		t.Errorf("a new database did not say where the first admin token is: %s", out.String())
+	}
+	if strings.Contains(out.String(), admin) {
+		t.Errorf("the first admin token's secret is in the output: %s", out.String())
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/audit", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /api/v1/audit with the first admin token: %v, want 200", err)
 	}
 	if _, err := os.Stat(filepath.Join(data, "intyg.db")); err != nil {
 		t.Errorf("no database file under the data directory: %v", err)
@@ -87,7 +96,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", base+"/api/v1/certificates", bytes.NewReader(body))
+	req, _ = http.NewRequest("POST", base+"/api/v1/certificates", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+clinic)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -149,6 +158,29 @@ func TestTokenCommandRefusals(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
+}
+
+// mustReadFirstAdminToken reads the secret serve wrote to the data
+// directory for a new database, and checks that only its owner can read it.
+func mustReadFirstAdminToken(tb testing.TB, data string) string {
+	tb.Helper()
+	path := filepath.Join(data, "first-admin-token")
+	fi, err := os.Stat(path)
+	if err != nil {
+		tb.Fatalf("no first admin token file: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		tb.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(secret, "intyg_") {
+		tb.Fatalf("%s holds %q, want a token", path, secret)
+	}
+	return secret
 }
 
 func lastLine(s string) string {

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"syscall"
 	"testing"
@@ -22,35 +19,9 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "intyg")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var base string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	if base == "" {
-		cmd.Process.Kill()
-		t.Fatalf("no listening line; stderr: %s", stderr.String())
-	}
+	bin := mustBuildBinary(t)
+	data := filepath.Join(t.TempDir(), "data")
+	cmd, base, stderr := startBinary(t, bin, data)
 	code, out, errOut := runCmd(t, "", "token", "create", "--data", data, "--role", "clinic", "--unit", "SE2321000016-7P0C")
 	if code != exitOK {
 		t.Fatalf("token create: %s", errOut)

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// errPostgresBackup is what "intyg backup" says for a PostgreSQL database.
+var errPostgresBackup = errors.New("backup: a PostgreSQL database is backed up with pg_dump (pg_dump -Fc -f intyg.dump DSN) and restored with pg_restore; intyg backup copies SQLite only")
+
+// runBackup runs "intyg backup --to FILE": a consistent copy of the SQLite
+// database, taken while the server runs, in a new 0600 file.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
+	var c Config
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbFlags(fs, &c, getenv)
+	to := fs.String("to", "", "file to write the copy to; it must not exist")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage, nil
+	}
+	if *to == "" || fs.NArg() > 0 {
+		return exitUsage, errors.New("usage: intyg backup --to FILE [--data DIR]")
+	}
+	if err := c.readDSNFile(fs); err != nil {
+		return exitUsage, fmt.Errorf("backup: %w", err)
+	}
+	if c.DSN != "" {
+		return exitUsage, errPostgresBackup
+	}
+	db, where, err := openExistingDB(ctx, c)
+	if err != nil {
+		return exitUsage, fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := db.Backup(ctx, *to); err != nil {
+		if intake.ErrorCode(err) != intake.EINTERNAL {
+			err = errors.New(intake.ErrorMessage(err))
+		}
+		return exitUsage, fmt.Errorf("backup: %w", err)
+	}
+	took := time.Since(start)
+	fi, err := os.Stat(*to)
+	if err != nil {
+		return exitUsage, fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes in %v)\n", where, *to, fi.Size(), took.Round(time.Millisecond))
+	return exitOK, nil
+}
+
+// openExistingDB is openDB for commands that read a database: it refuses
+// to make a new, empty SQLite database where none is.
+func openExistingDB(ctx context.Context, c Config) (*store.DB, string, error) {
+	if c.DSN == "" {
+		path := filepath.Join(c.DataDir, "intyg.db")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("no database at %s (give --data DIR, or --dsn for PostgreSQL)", path)
+		}
+	}
+	return openDB(ctx, c)
+}
