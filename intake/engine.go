@@ -291,6 +291,17 @@ func personalIDCode(err error) string {
 	return "format"
 }
 
+// invalid returns the EINVALID error for ps: sorted, and at most
+// maxProblems of them (see capProblems), so that a hostile submission cannot
+// make a refusal of megabytes.
 func invalid(ps Problems) *Error {
-	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: sortProblems(ps)}
+	ps = sortProblems(ps)
+	if len(ps) > maxProblems {
+		return &Error{
+			Code:     EINVALID,
+			Message:  fmt.Sprintf("The certificate is not valid: %d problems, the first %d listed.", len(ps), maxProblems),
+			Problems: capProblems(ps),
+		}
+	}
+	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: ps}
 }
