@@ -88,6 +88,10 @@ type hostileCase struct {
 	body []byte
 }
 
+// hostileFirstDay is the date "{date}" stands for in a generated body's
+// first copy; each further copy is a day later.
+var hostileFirstDay = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // readHostileCorpus reads the corpus and builds every body.
 func readHostileCorpus(tb testing.TB) []hostileCase {
 	tb.Helper()
@@ -114,7 +118,11 @@ func readHostileCorpus(tb testing.TB) []hostileCase {
 				if n > 0 {
 					b.WriteString(g.Separator)
 				}
-				b.WriteString(strings.ReplaceAll(g.Repeat, "{i}", strconv.Itoa(n)))
+				item := g.Repeat
+				if strings.Contains(item, "{") {
+					item = strings.NewReplacer("{i}", strconv.Itoa(n), "{date}", hostileFirstDay.AddDate(0, 0, n).Format(time.DateOnly)).Replace(item)
+				}
+				b.WriteString(item)
 			}
 			b.WriteString(g.Suffix)
 			c.body = []byte(b.String())
