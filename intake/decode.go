@@ -20,10 +20,32 @@ const DefaultMaxBytes = 1 << 20
 // maxDepth bounds nesting, so hostile input cannot exhaust the stack.
 const maxDepth = 32
 
+// Hostile input must not cost more than its size suggests: everything after
+// decoding (the JSON Schema, the rules, the problems and their encoding)
+// walks the decoded values, and exact number comparison (big.Rat in the
+// JSON Schema library) grows with a number's digits and exponent. These
+// limits are far above any certificate (a maximal one holds under 400
+// values, four items per list and three-digit numbers) and make the work
+// per request a bounded multiple of them.
+const (
+	// maxArrayItems bounds the items of one array.
+	maxArrayItems = 1000
+	// maxValues bounds the values (objects, arrays, strings, numbers,
+	// booleans and nulls) of a whole submission.
+	maxValues = 10000
+	// maxNumberLength bounds a number literal, in bytes.
+	maxNumberLength = 100
+	// maxExponentDigits bounds a number's exponent (|e| <= 999), after
+	// leading zeros.
+	maxExponentDigits = 3
+)
+
 // Decode parses b as a submission: one JSON object in valid UTF-8, no
 // duplicate keys, nothing after it, at most maxBytes long, nested at most 32
-// deep. Numbers stay json.Number. It returns EMALFORMED or ETOOLARGE errors
-// that name the place of the fault.
+// deep, with at most 1,000 items in an array and 10,000 values in all, and
+// numbers of at most 100 characters with an exponent of at most 999.
+// Numbers stay json.Number. It returns EMALFORMED or ETOOLARGE errors that
+// name the place of the fault.
 func Decode(b []byte, maxBytes int) (map[string]any, error) {
 	if maxBytes > 0 && len(b) > maxBytes {
 		return nil, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
@@ -35,26 +57,43 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 		return nil, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
 	}
 	// jsontext refuses duplicate names and invalid UTF-8 by default.
-	dec := jsontext.NewDecoder(bytes.NewReader(b))
-	if dec.PeekKind() != '{' {
-		if _, err := dec.ReadToken(); err != nil {
+	d := &decoder{dec: jsontext.NewDecoder(bytes.NewReader(b))}
+	if d.dec.PeekKind() != '{' {
+		if _, err := d.dec.ReadToken(); err != nil {
 			return nil, malformed(err)
 		}
 		return nil, Errorf(EMALFORMED, "The body must be a JSON object.")
 	}
-	v, err := decodeValue(dec)
+	v, err := d.value()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, Errorf(EMALFORMED, "The body has data after the JSON object (offset %d).", dec.InputOffset())
+	if _, err := d.dec.ReadToken(); err != io.EOF {
+		return nil, Errorf(EMALFORMED, "The body has data after the JSON object (offset %d).", d.dec.InputOffset())
 	}
 	return v.(map[string]any), nil
 }
 
-// decodeValue reads one value: objects as map[string]any, arrays as []any,
+// decoder reads one submission and counts its values against maxValues.
+type decoder struct {
+	dec    *jsontext.Decoder
+	values int
+}
+
+// value reads one value: objects as map[string]any, arrays as []any,
 // numbers as json.Number, and strings, bools and null as themselves.
-func decodeValue(dec *jsontext.Decoder) (any, error) {
+func (d *decoder) value() (any, error) {
+	dec := d.dec
+	if d.values++; d.values > maxValues {
+		// Read the value first, so that the pointer names it.
+		if err := dec.SkipValue(); err != nil {
+			return nil, malformed(err)
+		}
+		return nil, Errorf(EMALFORMED, "The body holds more than %d values (the limit was reached at %s).", maxValues, pointerText(dec.StackPointer()))
+	}
+	if dec.PeekKind() == '0' {
+		return d.number()
+	}
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, malformed(err)
@@ -71,7 +110,7 @@ func decodeValue(dec *jsontext.Decoder) (any, error) {
 				return nil, malformed(err)
 			}
 			key := tok.String() // read before the next call voids tok
-			v, err := decodeValue(dec)
+			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
@@ -87,7 +126,11 @@ func decodeValue(dec *jsontext.Decoder) (any, error) {
 		}
 		arr := []any{}
 		for dec.PeekKind() != ']' {
-			v, err := decodeValue(dec)
+			if len(arr) == maxArrayItems {
+				// The last item read is in the array, so its parent is the array.
+				return nil, Errorf(EMALFORMED, "The array at %s has more than %d items.", pointerText(dec.StackPointer().Parent()), maxArrayItems)
+			}
+			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
@@ -99,14 +142,47 @@ func decodeValue(dec *jsontext.Decoder) (any, error) {
 		return arr, nil
 	case '"':
 		return tok.String(), nil
-	case '0':
-		return json.Number(tok.String()), nil
 	case 't', 'f':
 		return tok.Bool(), nil
 	case 'n':
 		return nil, nil
 	}
 	return nil, Errorf(EMALFORMED, "The body is not valid JSON (offset %d).", dec.InputOffset())
+}
+
+// number reads a number literal, refusing one too long or with too large
+// an exponent before anything converts it.
+func (d *decoder) number() (any, error) {
+	raw, err := d.dec.ReadValue()
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if len(raw) > maxNumberLength {
+		return nil, Errorf(EMALFORMED, "The number at %s is longer than %d characters.", pointerText(d.dec.StackPointer()), maxNumberLength)
+	}
+	if exponentDigits(raw) > maxExponentDigits {
+		return nil, Errorf(EMALFORMED, "The number at %s has an exponent beyond ±999.", pointerText(d.dec.StackPointer()))
+	}
+	return json.Number(raw), nil
+}
+
+// exponentDigits returns the number of digits of a valid number literal's
+// exponent, leading zeros not counted (0 without an exponent).
+func exponentDigits(raw []byte) int {
+	i := bytes.IndexAny(raw, "eE")
+	if i < 0 {
+		return 0
+	}
+	exp := bytes.TrimLeft(raw[i+1:], "+-")
+	return len(bytes.TrimLeft(exp, "0"))
+}
+
+// pointerText shows a pointer in a message; the whole document is "/".
+func pointerText(p jsontext.Pointer) string {
+	if p == "" {
+		return "the top level"
+	}
+	return string(p)
 }
 
 func malformed(err error) error {

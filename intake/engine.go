@@ -2,6 +2,7 @@ package intake
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
@@ -142,7 +143,7 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	today := e.signedOn(doc)
 	ps = append(ps, e.envelopeProblems(doc, today, now)...)
 	ps = append(ps, c.derivedProblems(doc)...)
-	ps = controlProblems(doc, "", ps)
+	ps = controlProblems(doc, ps)
 	var warnings Problems
 	for _, r := range c.rules {
 		found := r.apply(doc, today)
@@ -257,25 +258,52 @@ func parseSignedAt(s string) (time.Time, error) {
 
 // controlProblems reports strings holding control characters other than
 // tab, line feed and carriage return: they are no part of a certificate's
-// text, and PostgreSQL cannot store NUL in JSON.
-func controlProblems(v any, ptr string, ps Problems) Problems {
+// text, and PostgreSQL cannot store NUL in JSON. It walks every value once
+// (Decode bounds their number) and builds a pointer only for a problem.
+func controlProblems(doc any, ps Problems) Problems {
+	walkControl(doc, make([]pathToken, 0, maxDepth+1), &ps)
+	return ps
+}
+
+func walkControl(v any, path []pathToken, ps *Problems) {
 	switch v := v.(type) {
 	case string:
 		for _, r := range v {
 			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
-				return append(ps, problem(ptr, "invalidCharacter", fmt.Sprintf("U+%04X", r)))
+				*ps = append(*ps, problem(pathPointer(path), "invalidCharacter", fmt.Sprintf("U+%04X", r)))
+				return
 			}
 		}
 	case map[string]any:
 		for k, x := range v {
-			ps = controlProblems(x, JoinPointer(ptr, k), ps)
+			walkControl(x, append(path, pathToken{name: k, index: -1}), ps)
 		}
 	case []any:
 		for i, x := range v {
-			ps = controlProblems(x, JoinIndex(ptr, i), ps)
+			walkControl(x, append(path, pathToken{index: i}), ps)
 		}
 	}
-	return ps
+}
+
+// pathToken is one step of a walk: a member name, or an array index when
+// index is not negative.
+type pathToken struct {
+	name  string
+	index int
+}
+
+// pathPointer returns the escaped pointer of a walk's path.
+func pathPointer(path []pathToken) string {
+	b := make([]byte, 0, 64)
+	for _, t := range path {
+		b = append(b, '/')
+		if t.index >= 0 {
+			b = strconv.AppendInt(b, int64(t.index), 10)
+		} else {
+			b = append(b, EscapeToken(t.name)...)
+		}
+	}
+	return string(b)
 }
 
 // personalIDCode maps ParsePersonalID's errors to problem codes.
@@ -291,6 +319,17 @@ func personalIDCode(err error) string {
 	return "format"
 }
 
+// invalid returns the EINVALID error for ps: sorted, and at most
+// maxProblems of them (see capProblems), so that a hostile submission cannot
+// make a refusal of megabytes.
 func invalid(ps Problems) *Error {
-	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: sortProblems(ps)}
+	ps = sortProblems(ps)
+	if len(ps) > maxProblems {
+		return &Error{
+			Code:     EINVALID,
+			Message:  fmt.Sprintf("The certificate is not valid: %d problems, the first %d listed.", len(ps), maxProblems),
+			Problems: capProblems(ps),
+		}
+	}
+	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: ps}
 }

@@ -3,7 +3,7 @@ package intake
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -107,11 +107,11 @@ type Problems []Problem
 // sortProblems sorts by pointer (array indexes compared as numbers), then
 // code, and drops exact duplicates (the same code at the same pointer).
 func sortProblems(ps Problems) Problems {
-	sort.SliceStable(ps, func(i, j int) bool {
-		if c := ComparePointers(ps[i].Pointer, ps[j].Pointer); c != 0 {
-			return c < 0
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := ComparePointers(a.Pointer, b.Pointer); c != 0 {
+			return c
 		}
-		return ps[i].Code < ps[j].Code
+		return strings.Compare(a.Code, b.Code)
 	})
 	out := ps[:0]
 	for i, p := range ps {
@@ -121,4 +121,22 @@ func sortProblems(ps Problems) Problems {
 		out = append(out, p)
 	}
 	return out
+}
+
+// maxProblems bounds the problems one refusal lists. A certificate with
+// more than a few dozen problems is a wrong template or a hostile body;
+// listing the first hundred is enough to correct it.
+const maxProblems = 100
+
+// capProblems keeps the first maxProblems of sorted problems ps. If it left
+// any out, the list starts with one problem "tooManyProblems" at the whole
+// document (pointer "", which sorts first) saying how many, so the list stays
+// sorted and in the contract's shape.
+func capProblems(ps Problems) Problems {
+	if len(ps) <= maxProblems {
+		return ps
+	}
+	out := make(Problems, 0, maxProblems+1)
+	out = append(out, problem("", "tooManyProblems", len(ps)-maxProblems))
+	return append(out, ps[:maxProblems]...)
 }

@@ -36,6 +36,7 @@ var messages = map[string][2]string{
 	"unknownVersion":   {"Versionen %v av intygstypen finns inte.", "There is no version %v of this template."},
 	"invalid":          {"Värdet är ogiltigt.", "The value is not valid."},
 	"invalidCharacter": {"Texten innehåller ett otillåtet styrtecken (%v).", "The text holds a control character that is not allowed (%v)."},
+	"tooManyProblems":  {"Intyget har %v fel till som inte visas. Rätta de visade och skicka igen.", "The certificate has %v more problems that are not shown. Correct those shown and send it again."},
 
 	// Search parameters of the list endpoints.
 	"param.unknown":       {"Okänd sökparameter.", "Unknown search parameter."},

@@ -168,22 +168,32 @@ func (p Pointer) Set(doc any, v any) {
 }
 
 // ComparePointers orders escaped pointers token by token, numerically
-// where both tokens are array indexes, so /a/2 sorts before /a/10.
+// where both tokens are array indexes, so /a/2 sorts before /a/10. A
+// pointer sorts before the longer pointers it is a prefix of. It allocates
+// nothing, since sorting thousands of problems calls it often.
 func ComparePointers(a, b string) int {
-	ta, tb := strings.Split(a, "/"), strings.Split(b, "/")
-	for i := 0; i < len(ta) && i < len(tb); i++ {
-		if ta[i] == tb[i] {
-			continue
-		}
-		na, aok := Index(ta[i])
-		nb, bok := Index(tb[i])
-		if aok && bok {
-			if na < nb {
-				return -1
+	for {
+		ta, restA, moreA := strings.Cut(a, "/")
+		tb, restB, moreB := strings.Cut(b, "/")
+		if ta != tb {
+			na, aok := Index(ta)
+			nb, bok := Index(tb)
+			if aok && bok {
+				if na < nb {
+					return -1
+				}
+				return 1
 			}
+			return strings.Compare(ta, tb)
+		}
+		switch {
+		case !moreA && !moreB:
+			return 0
+		case !moreA:
+			return -1
+		case !moreB:
 			return 1
 		}
-		return strings.Compare(ta[i], tb[i])
+		a, b = restA, restB
 	}
-	return len(ta) - len(tb)
 }
