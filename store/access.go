@@ -62,7 +62,7 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 		return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: find token: %w", err)
+		return nil, unavailable(fmt.Errorf("store: find token: %w", err))
 	}
 	t.Role = intake.Role(role)
 	return &t, nil
@@ -108,6 +108,28 @@ func (db *DB) CreateAuditEntry(ctx context.Context, e *intake.AuditEntry) error 
 	return nil
 }
 
+// CreateAuditEntries appends entries to the access log in one durable
+// write, chained in order, and sets their IDs and At (one time for all: a
+// list that shows several patients is one access).
+func (db *DB) CreateAuditEntries(ctx context.Context, es []*intake.AuditEntry) error {
+	at := db.now()
+	for _, e := range es {
+		e.At = at
+	}
+	err := db.auditWriter.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, e := range es {
+			if err := db.appendAuditEntry(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: create %d audit entries: %w", len(es), err)
+	}
+	return nil
+}
+
 // FindAuditEntries returns access-log entries matching f, newest first, and
 // a cursor for the next page ("" on the last page).
 func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*intake.AuditEntry, string, error) {
@@ -144,19 +166,19 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit+1)
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("store: find audit entries: %w", err)
+		return nil, "", unavailable(fmt.Errorf("store: find audit entries: %w", err))
 	}
 	defer rows.Close()
 	var out []*intake.AuditEntry
 	for rows.Next() {
 		e, err := scanAuditFields(rows)
 		if err != nil {
-			return nil, "", fmt.Errorf("store: find audit entries: %w", err)
+			return nil, "", unavailable(fmt.Errorf("store: find audit entries: %w", err))
 		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: find audit entries: %w", err)
+		return nil, "", unavailable(fmt.Errorf("store: find audit entries: %w", err))
 	}
 	next := ""
 	if len(out) > limit {

@@ -195,7 +195,8 @@ func TestAuditChainSealsEarlierEntries(t *testing.T) {
 		for _, q := range []string{
 			`UPDATE audit_log SET seq = NULL, hash = ''`,
 			`UPDATE audit_chain SET seq = 0, entry_id = 0, hash = ''`,
-			`DELETE FROM goose_db_version WHERE version_id = 3`,
+			`DROP TABLE write_probe`,
+			`DELETE FROM goose_db_version WHERE version_id >= 3`,
 		} {
 			if err := db.Exec(ctx, q); err != nil {
 				t.Fatal(err)

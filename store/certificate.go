@@ -161,7 +161,7 @@ func (db *DB) findByIdempotencyKey(ctx context.Context, q interface {
 func (db *DB) FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error) {
 	c, err := db.findByIdempotencyKey(ctx, db.read, idem)
 	if err != nil {
-		return nil, fmt.Errorf("store: find certificate by idempotency key: %w", err)
+		return nil, unavailable(fmt.Errorf("store: find certificate by idempotency key: %w", err))
 	}
 	return c, nil
 }
@@ -172,7 +172,7 @@ func (db *DB) FindCertificateByID(ctx context.Context, id string) (*intake.Certi
 	row := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE id = ?`), id)
 	c, err := db.scanCertificate(row)
 	if err != nil {
-		return nil, fmt.Errorf("store: find certificate %s: %w", id, notFound(err, "Certificate not found."))
+		return nil, unavailable(fmt.Errorf("store: find certificate %s: %w", id, notFound(err, "Certificate not found.")))
 	}
 	return c, nil
 }
@@ -183,7 +183,7 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 	var b []byte
 	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT submitted FROM certificates WHERE id = ?`), id).Scan(&b)
 	if err != nil {
-		return nil, fmt.Errorf("store: find submission %s: %w", id, notFound(err, "Certificate not found."))
+		return nil, unavailable(fmt.Errorf("store: find submission %s: %w", id, notFound(err, "Certificate not found.")))
 	}
 	return b, nil
 }
@@ -229,19 +229,19 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 	q += fmt.Sprintf(` ORDER BY received_at DESC, id DESC LIMIT %d`, limit+1)
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("store: find certificates: %w", err)
+		return nil, "", unavailable(fmt.Errorf("store: find certificates: %w", err))
 	}
 	defer rows.Close()
 	var out []*intake.Certificate
 	for rows.Next() {
 		c, err := db.scanCertificate(rows)
 		if err != nil {
-			return nil, "", fmt.Errorf("store: find certificates: %w", err)
+			return nil, "", unavailable(fmt.Errorf("store: find certificates: %w", err))
 		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("store: find certificates: %w", err)
+		return nil, "", unavailable(fmt.Errorf("store: find certificates: %w", err))
 	}
 	next := ""
 	if len(out) > limit {

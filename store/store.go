@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,6 +47,11 @@ type DB struct {
 	// writer, the one connection that may write.
 	auditWriter *writer
 
+	// health says whether the last write failed for want of the database,
+	// and probing whether a probe write is under way.
+	health  *health
+	probing atomic.Bool
+
 	// Now is the clock; tests may replace it before use.
 	Now func() time.Time
 }
@@ -55,7 +61,7 @@ type DB struct {
 // is created) or Postgres (dsn: a pgx connection string). Open refuses a
 // database that has migrations this binary does not know.
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
-	db := &DB{dialect: driver, Now: time.Now}
+	db := &DB{dialect: driver, Now: time.Now, health: &health{}}
 	var err error
 	switch driver {
 	case SQLite:
@@ -90,10 +96,10 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	if driver == Postgres {
 		workers = 8
 	}
-	db.writer = newWriter(db.write, workers)
+	db.writer = newWriter(db.write, db.health, workers)
 	db.auditWriter = db.writer
 	if driver == Postgres {
-		db.auditWriter = newWriter(db.write, 1)
+		db.auditWriter = newWriter(db.write, db.health, 1)
 	}
 	return db, nil
 }
@@ -144,9 +150,30 @@ func (db *DB) closeConns() error {
 	return err
 }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database answers and takes writes: after a
+// write failed for want of the database (a full disk, a lock, a lost
+// server) it reports that failure until a write succeeds again, and starts
+// one probe write in the background to find out. Returns EUNAVAILABLE.
 func (db *DB) Ping(ctx context.Context) error {
-	return db.read.PingContext(ctx)
+	if err := db.read.PingContext(ctx); err != nil {
+		return unavailable(fmt.Errorf("store: ping: %w", err))
+	}
+	err := db.health.lastFailure()
+	if err == nil {
+		return nil
+	}
+	if db.probing.CompareAndSwap(false, true) {
+		go func() {
+			defer db.probing.Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE write_probe SET n = n + 1 WHERE id = 1`)
+				return err
+			})
+		}()
+	}
+	return unavailable(fmt.Errorf("store: the last write failed: %w", err))
 }
 
 // WriteStats returns how many write transactions the group-commit writer

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -81,5 +80,3 @@ func (h *health) lastFailure() error {
 	}
 	return h.cause
 }
-
-var _ = context.Background

@@ -27,6 +27,7 @@ type writer struct {
 	batches, written atomic.Int64
 
 	db     *sql.DB
+	health *health // shared by the database's writers
 	jobs   chan writeJob
 	once   sync.Once
 	wg     sync.WaitGroup
@@ -41,8 +42,8 @@ var errClosed = errors.New("store: the database is closed")
 // SQLite has one writer at a time, so it gets one worker; PostgreSQL commits
 // concurrent transactions in shared WAL flushes, so several workers keep its
 // connections busy while each still batches what is waiting.
-func newWriter(db *sql.DB, workers int) *writer {
-	w := &writer{db: db, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{})}
+func newWriter(db *sql.DB, h *health, workers int) *writer {
+	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{})}
 	stop := make(chan struct{})
 	w.close = func() {
 		w.once.Do(func() {
@@ -121,7 +122,9 @@ func (w *writer) loop(stop chan struct{}) {
 // down; jobs are therefore written to be re-runnable.
 func (w *writer) run(batch []writeJob) {
 	if len(batch) > 1 {
-		if err := w.runTx(batch); err == nil {
+		err := w.runTx(batch)
+		w.health.record(err)
+		if err == nil {
 			w.finish(batch, make([]error, len(batch)))
 			return
 		}
@@ -129,6 +132,7 @@ func (w *writer) run(batch []writeJob) {
 	errs := make([]error, len(batch))
 	for i := range batch {
 		errs[i] = w.runTx(batch[i : i+1])
+		w.health.record(errs[i])
 	}
 	w.finish(batch, errs)
 }
@@ -162,8 +166,10 @@ func (w *writer) runTx(jobs []writeJob) (err error) {
 	return nil
 }
 
+// finish hands each job its outcome; a database that cannot take writes
+// now is EUNAVAILABLE (503), not an internal error.
 func (w *writer) finish(batch []writeJob, errs []error) {
 	for i, j := range batch {
-		j.done <- errs[i]
+		j.done <- unavailable(errs[i])
 	}
 }

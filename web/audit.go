@@ -88,8 +88,8 @@ func handleAuditSearch(logger *slog.Logger, audit auditStore, sec *security, now
 }
 
 // logPatients writes one access-log entry per patient (base with the
-// patient's id), each patient once, in order; with no patient it writes
-// base alone, so that every search is in the log.
+// patient's id), each patient once, in order, in one durable write; with
+// no patient it writes base alone, so that every search is in the log.
 func logPatients(ctx context.Context, audit auditStore, base intake.AuditEntry, patients []string) error {
 	seen := map[string]bool{}
 	var entries []*intake.AuditEntry
@@ -105,10 +105,5 @@ func logPatients(ctx context.Context, audit auditStore, base intake.AuditEntry, 
 	if len(entries) == 0 {
 		entries = append(entries, &base)
 	}
-	for _, e := range entries {
-		if err := audit.CreateAuditEntry(ctx, e); err != nil {
-			return err
-		}
-	}
-	return nil
+	return audit.CreateAuditEntries(ctx, entries)
 }

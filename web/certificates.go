@@ -25,6 +25,7 @@ type certificateStore interface {
 // auditStore appends to the access log.
 type auditStore interface {
 	CreateAuditEntry(ctx context.Context, e *intake.AuditEntry) error
+	CreateAuditEntries(ctx context.Context, es []*intake.AuditEntry) error
 	FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*intake.AuditEntry, string, error)
 }
 

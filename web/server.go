@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -72,6 +73,7 @@ func handleReadyz(logger *slog.Logger, db interface{ Ping(context.Context) error
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {
 			logger.WarnContext(r.Context(), "database not ready", "error", err.Error())
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
 			encode(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 			return
 		}

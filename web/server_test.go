@@ -39,6 +39,7 @@ const unit = "SE2321000016-7P0C" // the unit of the fk7804 examples
 type testServer struct {
 	*httptest.Server
 	db     *store.DB
+	dsn    string // the SQLite file, or the PostgreSQL DSN
 	logs   *syncBuffer
 	tokens map[string]string // role name → secret; "other-clinic" is a clinic of another unit, "revoked" a revoked admin
 }
@@ -113,7 +114,7 @@ func newTestServerEngine(tb testing.TB, driver string, eng *intake.Engine, now f
 	tb.Cleanup(func() { db.Close() })
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	ts := &testServer{db: db, logs: logs, tokens: map[string]string{}}
+	ts := &testServer{db: db, dsn: dsn, logs: logs, tokens: map[string]string{}}
 	ts.Server = httptest.NewServer(NewServer(logger, eng, db, mustRenderer(tb), Options{Now: now}))
 	tb.Cleanup(ts.Close)
 	for name, spec := range map[string]struct {
