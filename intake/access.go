@@ -27,14 +27,22 @@ type Token struct {
 	ID string `json:"id"`
 	// Role is what the token may do.
 	Role Role `json:"role"`
-	// UnitHSAID is the care unit a clinic token submits for.
-	UnitHSAID string `json:"unitHsaId,omitempty"`
+	// Units are the care units a clinic token submits for.
+	Units []string `json:"units,omitempty"`
+	// CareProvider is, for a clinic token of a whole care provider (a
+	// regional EHR), the provider's HSA-id: the token covers every unit
+	// registered under it.
+	CareProvider string `json:"careProvider,omitempty"`
 	// Name says whose token it is, for people reading the access log.
 	Name string `json:"name,omitempty"`
 	// CreatedAt is when the token was made.
 	CreatedAt time.Time `json:"createdAt"`
 	// RevokedAt is when the token was revoked, or zero.
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
+	// ExpiresAt is when the token stops working, or zero for never.
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
+	// LastUsedAt is when the token was last used (to the minute), or zero.
+	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
 }
 
 // AuditEntry records one access to patient data: who, when, what, from where.
@@ -42,8 +50,11 @@ type AuditEntry struct {
 	ID int64 `json:"id"`
 	// At is when the access happened (UTC); set by the store.
 	At time.Time `json:"at"`
-	// TokenID and Role identify who.
-	TokenID string `json:"tokenId"`
+	// TokenID, or UserID, and Role identify who; Name is the person's name
+	// or the token's.
+	TokenID string `json:"tokenId,omitempty"`
+	UserID  string `json:"userId,omitempty"`
+	Name    string `json:"name,omitempty"`
 	Role    Role   `json:"role"`
 	// Action is what was done: "certificate.read", "certificate.search", "certificate.pdf".
 	Action string `json:"action"`
@@ -62,6 +73,7 @@ type AuditFilter struct {
 	PatientID     *string
 	CertificateID *string
 	TokenID       *string
+	UserID        *string
 	Since         *time.Time
 	// Cursor continues a previous page; Limit bounds the page (default 50).
 	Cursor string
@@ -71,10 +83,12 @@ type AuditFilter struct {
 // CertificateFilter selects certificates; nil fields do not filter. Results
 // are newest first.
 type CertificateFilter struct {
-	PatientID     *string // 12-digit form
-	Template      *string
-	Status        *Status
-	UnitHSAID     *string
+	PatientID *string // 12-digit form
+	Template  *string
+	Status    *Status
+	// Units, when set, keeps the certificates of these units only (an
+	// empty list keeps none).
+	Units         *[]string
 	ReceivedSince *time.Time
 	// Cursor continues a previous page; Limit bounds the page (default 50, at most 500).
 	Cursor string

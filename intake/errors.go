@@ -18,6 +18,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // missing or insufficient credentials
 	EFORBIDDEN    = "forbidden"    // authenticated, but the role may not do this
 	EUNAVAILABLE  = "unavailable"  // the database cannot take writes now (full, locked, unreachable); try again
+	ELOCKED       = "locked"       // too many failed sign-ins for this name; wait
 )
 
 // Error is Intyg's one domain error. Message is safe to show to the caller;

@@ -18,31 +18,66 @@ import (
 // tokenPrefix marks Intyg secrets, so that scanners can find leaked ones.
 const tokenPrefix = "intyg_"
 
-// CreateToken makes a token and returns its secret, which is not stored and
-// cannot be shown again. A clinic token needs the HSA-id of its unit.
-// Returns EINVALID for an unknown role or a clinic token without a unit.
+// CreateToken makes a token of role for one unit (clinic) or none, and
+// returns its secret; see CreateTokenFor.
 func (db *DB) CreateToken(ctx context.Context, role intake.Role, unitHSAID, name string) (string, *intake.Token, error) {
+	t := &intake.Token{Role: role, Name: name}
+	if unitHSAID != "" {
+		t.Units = []string{unitHSAID}
+	}
+	secret, err := db.CreateTokenFor(ctx, t)
+	return secret, t, err
+}
+
+// CreateTokenFor makes the token t describes (role, name, and for a
+// clinic token its units or its whole care provider, and an expiry) and
+// returns its secret, which is not stored and cannot be shown again. It
+// sets t's ID and CreatedAt. Returns EINVALID for an unknown role, a clinic
+// token without units or care provider, or units on another role's token.
+func (db *DB) CreateTokenFor(ctx context.Context, t *intake.Token) (string, error) {
+	for i, u := range t.Units {
+		t.Units[i] = strings.ToUpper(strings.TrimSpace(u))
+	}
+	t.CareProvider = strings.ToUpper(strings.TrimSpace(t.CareProvider))
+	scoped := len(t.Units) > 0 || t.CareProvider != ""
 	switch {
-	case !role.Valid():
-		return "", nil, intake.Errorf(intake.EINVALID, "Unknown role %q: use clinic, caseworker or admin.", role)
-	case role == intake.RoleClinic && unitHSAID == "":
-		return "", nil, intake.Errorf(intake.EINVALID, "A clinic token needs the HSA-id of its unit.")
-	case role != intake.RoleClinic && unitHSAID != "":
-		return "", nil, intake.Errorf(intake.EINVALID, "Only clinic tokens belong to a unit.")
+	case !t.Role.Valid():
+		return "", intake.Errorf(intake.EINVALID, "Unknown role %q: use clinic, caseworker or admin.", t.Role)
+	case t.Role == intake.RoleClinic && !scoped:
+		return "", intake.Errorf(intake.EINVALID, "A clinic token needs the HSA-ids of its units or of its care provider.")
+	case t.Role != intake.RoleClinic && scoped:
+		return "", intake.Errorf(intake.EINVALID, "Only clinic tokens belong to units.")
+	case !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(db.now()):
+		return "", intake.Errorf(intake.EINVALID, "The expiry must be in the future.")
 	}
 	b := make([]byte, 32)
 	rand.Read(b)
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	t := &intake.Token{ID: newID()[:12], Role: role, UnitHSAID: strings.ToUpper(unitHSAID), Name: name, CreatedAt: db.now()}
-	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO tokens (id, hash, role, unit_hsa_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-			t.ID, hashSecret(secret), string(t.Role), t.UnitHSAID, t.Name, db.timeArg(t.CreatedAt))
-		return err
-	})
-	if err != nil {
-		return "", nil, fmt.Errorf("store: create token: %w", err)
+	t.ID, t.CreatedAt = newID()[:12], db.now()
+	first := ""
+	if len(t.Units) > 0 {
+		first = t.Units[0]
 	}
-	return secret, t, nil
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO tokens (id, hash, role, unit_hsa_id, care_provider_hsa_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			t.ID, hashSecret(secret), string(t.Role), first, t.CareProvider, t.Name, db.timeArg(t.CreatedAt), db.nullTime(t.ExpiresAt))
+		if err != nil {
+			return err
+		}
+		for _, u := range t.Units {
+			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO token_units (token_id, unit_hsa_id) VALUES (?, ?)`), t.ID, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if isUniqueViolation(err) {
+		return "", intake.Errorf(intake.EINVALID, "A unit is named twice.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: create token: %w", err)
+	}
+	return secret, nil
 }
 
 func hashSecret(secret string) string {
@@ -50,22 +85,104 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// FindTokenBySecret returns the live token with this secret. Returns
-// EUNAUTHORIZED if there is none or it was revoked.
-func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Token, error) {
+// tokenFields are the columns scanToken reads.
+const tokenFields = `id, role, name, care_provider_hsa_id, created_at, revoked_at, expires_at, last_used_at`
+
+func scanToken(row scanner) (*intake.Token, error) {
 	var t intake.Token
 	var role string
-	var revoked time.Time
-	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT id, role, unit_hsa_id, name, created_at, revoked_at FROM tokens WHERE hash = ?`), hashSecret(secret)).
-		Scan(&t.ID, &role, &t.UnitHSAID, &t.Name, timeValue{&t.CreatedAt}, timeValue{&revoked})
-	if err == sql.ErrNoRows || (err == nil && !revoked.IsZero()) {
+	if err := row.Scan(&t.ID, &role, &t.Name, &t.CareProvider, timeValue{&t.CreatedAt}, timeValue{&t.RevokedAt}, timeValue{&t.ExpiresAt}, timeValue{&t.LastUsedAt}); err != nil {
+		return nil, err
+	}
+	t.Role = intake.Role(role)
+	return &t, nil
+}
+
+// tokenUnits returns the units a token covers: its own, and for a care
+// provider's token every live unit registered under the provider.
+func (db *DB) tokenUnits(ctx context.Context, t *intake.Token) ([]string, error) {
+	q, arg := `SELECT unit_hsa_id FROM token_units WHERE token_id = ? ORDER BY unit_hsa_id`, t.ID
+	if t.CareProvider != "" {
+		q, arg = `SELECT hsa_id FROM units WHERE care_provider_hsa_id = ? AND disabled_at IS NULL ORDER BY hsa_id`, t.CareProvider
+	}
+	return db.strings(ctx, q, arg)
+}
+
+// strings runs a query of one text column.
+func (db *DB) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// lastUseGrain is how often a token's last use is written: at most once a
+// minute, so that a busy token does not write on every request.
+const lastUseGrain = time.Minute
+
+// FindTokenBySecret returns the live token with this secret, with the
+// units it covers, and records its use (to the minute). Returns
+// EUNAUTHORIZED if there is none, or it was revoked or has expired.
+func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Token, error) {
+	t, err := scanToken(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+tokenFields+` FROM tokens WHERE hash = ?`), hashSecret(secret)))
+	now := db.now()
+	if err == sql.ErrNoRows || (err == nil && (!t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)))) {
 		return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")
 	}
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find token: %w", err))
 	}
-	t.Role = intake.Role(role)
-	return &t, nil
+	if t.Units, err = db.tokenUnits(ctx, t); err != nil {
+		return nil, unavailable(fmt.Errorf("store: find token units: %w", err))
+	}
+	if now.Sub(t.LastUsedAt) >= lastUseGrain {
+		t.LastUsedAt = now
+		// Best effort and not waited for: the use is recorded, the
+		// request does not queue behind a write.
+		go db.writer.do(context.WithoutCancel(ctx), func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, db.rebind(`UPDATE tokens SET last_used_at = ? WHERE id = ?`), db.timeArg(now), t.ID)
+			return err
+		})
+	}
+	return t, nil
+}
+
+// FindTokens returns every token, newest first, revoked ones included,
+// with their units.
+func (db *DB) FindTokens(ctx context.Context) ([]*intake.Token, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+tokenFields+` FROM tokens ORDER BY created_at DESC, id`)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find tokens: %w", err))
+	}
+	var out []*intake.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: find tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: find tokens: %w", err)
+	}
+	for _, t := range out {
+		if t.Units, err = db.tokenUnits(ctx, t); err != nil {
+			return nil, fmt.Errorf("store: find tokens: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // RevokeToken revokes a token by id. Returns ENOTFOUND if there is no live
@@ -144,6 +261,9 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 	if f.TokenID != nil {
 		where, args = append(where, "token_id = ?"), append(args, *f.TokenID)
 	}
+	if f.UserID != nil {
+		where, args = append(where, "user_id = ?"), append(args, *f.UserID)
+	}
 	if f.Since != nil {
 		where, args = append(where, "at >= ?"), append(args, db.timeArg(*f.Since))
 	}
@@ -159,7 +279,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 		limit = 50
 	}
 	limit = min(limit, 500)
-	q := `SELECT id, ` + auditFields + ` FROM audit_log`
+	q := `SELECT id, ` + auditPersonFields + ` FROM audit_log`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -171,7 +291,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 	defer rows.Close()
 	var out []*intake.AuditEntry
 	for rows.Next() {
-		e, err := scanAuditFields(rows)
+		e, err := scanAuditEntry(rows)
 		if err != nil {
 			return nil, "", unavailable(fmt.Errorf("store: find audit entries: %w", err))
 		}

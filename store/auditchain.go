@@ -26,13 +26,21 @@ import (
 // chainVersion names the encoding, so that a future one can be told apart.
 const chainVersion = "intyg-audit-v1"
 
-// auditHash returns the chain hash of e at position seq after prev.
+// auditHash returns the chain hash of e at position seq after prev. An
+// entry that names a person (user_id, actor_name: migration 5) has them
+// encoded after the other fields; one that names none encodes as before
+// migration 5, so that earlier entries still verify, and adding or
+// removing a name changes the hash.
 func auditHash(prev string, seq int64, e *intake.AuditEntry) string {
 	b := make([]byte, 0, 256)
-	for _, f := range []string{
+	fields := []string{
 		chainVersion, prev, strconv.FormatInt(seq, 10), e.At.UTC().Format(timeLayout),
 		e.TokenID, string(e.Role), e.Action, e.CertificateID, e.PatientID, e.Query, e.RemoteAddr,
-	} {
+	}
+	if e.UserID != "" || e.Name != "" {
+		fields = append(fields, e.UserID, e.Name)
+	}
+	for _, f := range fields {
 		b = strconv.AppendInt(b, int64(len(f)), 10)
 		b = append(b, ':')
 		b = append(b, f...)
@@ -85,9 +93,9 @@ func (db *DB) appendAuditEntry(ctx context.Context, tx *sql.Tx, e *intake.AuditE
 	seq := head.seq + 1
 	hash := auditHash(head.hash, seq, e)
 	if err := tx.QueryRowContext(ctx, db.rebind(`
-		INSERT INTO audit_log (seq, hash, at, token_id, role, action, certificate_id, patient_id, query, remote_addr)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		seq, hash, db.timeArg(e.At), e.TokenID, string(e.Role), e.Action, e.CertificateID, e.PatientID, e.Query, e.RemoteAddr,
+		INSERT INTO audit_log (seq, hash, at, token_id, role, action, certificate_id, patient_id, query, remote_addr, user_id, actor_name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		seq, hash, db.timeArg(e.At), e.TokenID, string(e.Role), e.Action, e.CertificateID, e.PatientID, e.Query, e.RemoteAddr, e.UserID, e.Name,
 	).Scan(&e.ID); err != nil {
 		return err
 	}
@@ -133,11 +141,27 @@ func (db *DB) sealAuditLog(ctx context.Context, tx *sql.Tx) error {
 // scanAuditFields reads them after id.
 const auditFields = `at, token_id, role, action, certificate_id, patient_id, query, remote_addr`
 
+// auditPersonFields are auditFields with the person an entry names
+// (migration 5), as scanAuditEntry reads them.
+const auditPersonFields = auditFields + `, user_id, actor_name`
+
 // scanAuditFields scans id followed by auditFields.
 func scanAuditFields(row scanner, extra ...any) (*intake.AuditEntry, error) {
 	var e intake.AuditEntry
 	var role string
 	dest := append([]any{&e.ID, timeValue{&e.At}, &e.TokenID, &role, &e.Action, &e.CertificateID, &e.PatientID, &e.Query, &e.RemoteAddr}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	e.Role = intake.Role(role)
+	return &e, nil
+}
+
+// scanAuditEntry scans id followed by auditPersonFields.
+func scanAuditEntry(row scanner, extra ...any) (*intake.AuditEntry, error) {
+	var e intake.AuditEntry
+	var role string
+	dest := append([]any{&e.ID, timeValue{&e.At}, &e.TokenID, &role, &e.Action, &e.CertificateID, &e.PatientID, &e.Query, &e.RemoteAddr, &e.UserID, &e.Name}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -162,7 +186,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (checked int, firstBroken in
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: verify access log: chain head: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, `+auditFields+`, seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, `+auditPersonFields+`, seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq`)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: verify access log: %w", err)
 	}
@@ -171,7 +195,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (checked int, firstBroken in
 	for rows.Next() {
 		var seq int64
 		var hash string
-		e, err := scanAuditFields(rows, &seq, &hash)
+		e, err := scanAuditEntry(rows, &seq, &hash)
 		if err != nil {
 			return checked, 0, fmt.Errorf("store: verify access log: %w", err)
 		}

@@ -203,8 +203,15 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 	if f.Status != nil {
 		where, args = append(where, "status = ?"), append(args, string(*f.Status))
 	}
-	if f.UnitHSAID != nil {
-		where, args = append(where, "unit_hsa_id = ?"), append(args, *f.UnitHSAID)
+	if f.Units != nil {
+		units := *f.Units
+		if len(units) == 0 {
+			units = []string{""} // no unit: nothing matches
+		}
+		where = append(where, "unit_hsa_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(units)), ", ")+")")
+		for _, u := range units {
+			args = append(args, u)
+		}
 	}
 	if f.ReceivedSince != nil {
 		where, args = append(where, "received_at >= ?"), append(args, db.timeArg(*f.ReceivedSince))

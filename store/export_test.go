@@ -24,7 +24,15 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// MigrateAgain applies the migrations the database lacks, as Open does.
-func MigrateAgain(ctx context.Context, db *DB) error {
-	return db.migrate(ctx)
+// SealAuditLog runs migration 3 (sealing unchained entries) again.
+func SealAuditLog(ctx context.Context, db *DB) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := db.sealAuditLog(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

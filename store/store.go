@@ -221,6 +221,14 @@ func (db *DB) timeArg(t time.Time) any {
 	return t.UTC()
 }
 
+// nullTime is timeArg for a column that may be NULL: the zero time is NULL.
+func (db *DB) nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return db.timeArg(t)
+}
+
 // timeValue scans a time stored by either dialect.
 type timeValue struct{ t *time.Time }
 

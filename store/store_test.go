@@ -225,7 +225,7 @@ func TestTokensAndAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := db.FindTokenBySecret(ctx, secret)
-		if err != nil || got.ID != tok.ID || got.Role != intake.RoleClinic || got.UnitHSAID != "SE2321000016-7P0C" {
+		if err != nil || got.ID != tok.ID || got.Role != intake.RoleClinic || len(got.Units) != 1 || got.Units[0] != "SE2321000016-7P0C" {
 			t.Errorf("FindTokenBySecret() = %+v, %v", got, err)
 		}
 		if _, err := db.FindTokenBySecret(ctx, secret+"x"); intake.ErrorCode(err) != intake.EUNAUTHORIZED {

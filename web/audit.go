@@ -20,13 +20,14 @@ type auditList struct {
 }
 
 // searchAudit reads the access log with the filters in q: patient (any
-// accepted form), certificate, token, since, cursor and limit; newest
+// accepted form), certificate, token, user (a person's id), since, cursor
+// and limit; newest
 // first. The read is itself written to the access log, naming the patient
 // when one is named, and counted as a security event.
 func searchAudit(r *http.Request, audit auditStore, sec *security, now time.Time, q url.Values) (auditList, string, error) {
-	p := newQueryParser(q, now, "patient", "certificate", "token", "since", "cursor", "limit")
+	p := newQueryParser(q, now, "patient", "certificate", "token", "user", "since", "cursor", "limit")
 	f := intake.AuditFilter{
-		PatientID: p.patient("patient"), CertificateID: p.text("certificate"), TokenID: p.text("token"),
+		PatientID: p.patient("patient"), CertificateID: p.text("certificate"), TokenID: p.text("token"), UserID: p.text("user"),
 		Since: p.time("since", false), Limit: p.limit(), Cursor: p.cursor(),
 	}
 	if err := p.err(); err != nil {
@@ -36,15 +37,16 @@ func searchAudit(r *http.Request, audit auditStore, sec *security, now time.Time
 	if err != nil {
 		return auditList{}, "", err
 	}
-	tok := tokenFrom(r.Context())
-	entry := &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "audit.read", Query: p.query(), RemoteAddr: r.RemoteAddr}
+	actor := actorFrom(r.Context())
+	entry := actor.Audit("audit.read", r.RemoteAddr)
+	entry.Query = p.query()
 	if f.PatientID != nil {
 		entry.PatientID = *f.PatientID
 	}
 	if err := audit.CreateAuditEntry(r.Context(), entry); err != nil {
 		return auditList{}, "", err
 	}
-	sec.event(r, eventAuditRead, tok)
+	sec.event(r, eventAuditRead, actor)
 	if items == nil {
 		items = []*intake.AuditEntry{}
 	}

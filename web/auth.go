@@ -15,13 +15,13 @@ type tokenStore interface {
 	FindTokenBySecret(ctx context.Context, secret string) (*intake.Token, error)
 }
 
-type tokenKey struct{}
+type actorKey struct{}
 
-// tokenFrom returns the authenticated token of the request; routes behind
-// authenticate always have one.
-func tokenFrom(ctx context.Context) *intake.Token {
-	t, _ := ctx.Value(tokenKey{}).(*intake.Token)
-	return t
+// actorFrom returns who makes the request; routes behind authenticate or
+// signedIn always have one, others nil.
+func actorFrom(ctx context.Context) *intake.Actor {
+	a, _ := ctx.Value(actorKey{}).(*intake.Actor)
+	return a
 }
 
 // authenticate requires "Authorization: Bearer <token>" naming a live token
@@ -51,20 +51,19 @@ func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles .
 				writeError(logger, w, r, err)
 				return
 			}
-			admit(logger, sec, w, r, next, tok, roles)
+			admit(logger, sec, w, r, next, &intake.Actor{Token: tok, Units: tok.Units}, roles)
 		})
 	}
 }
 
-// admit lets an authenticated token through if its role is one of roles
-// (403 otherwise, a security event), naming it in the request log and the
-// request context.
-func admit(logger *slog.Logger, sec *security, w http.ResponseWriter, r *http.Request, next http.Handler, tok *intake.Token, roles []intake.Role) {
-	if !slices.Contains(roles, tok.Role) {
-		sec.record(r, eventForbidden, tok)
+// admit lets an actor through if its role is one of roles (403 otherwise,
+// a security event), naming it in the request log and the request context.
+func admit(logger *slog.Logger, sec *security, w http.ResponseWriter, r *http.Request, next http.Handler, a *intake.Actor, roles []intake.Role) {
+	setLogActor(r.Context(), a)
+	if !slices.Contains(roles, a.Role()) {
+		sec.record(r, eventForbidden, a)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
 		return
 	}
-	setLogToken(r.Context(), tok)
-	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))
 }

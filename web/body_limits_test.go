@@ -58,7 +58,7 @@ func TestTooLargeIsAnAnswerNotAReset(t *testing.T) {
 	}
 	form := []byte("submission=x&patient.name=" + strings.Repeat("a", 8<<20))
 	resp, body = sendAll(t, addr, "POST", "/forms/fk7804/2.0", map[string]string{
-		"Cookie": sessionCookie + "=" + ts.tokens["clinic"], "Content-Type": "application/x-www-form-urlencoded", "Accept": browserAccept}, form)
+		"Cookie": sessionCookiePlain + "=" + ts.session(t, "physician").Value, "Content-Type": "application/x-www-form-urlencoded", "Accept": browserAccept}, form)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "För mycket data") || !strings.Contains(body, "Ingenting har sparats") {
 		t.Errorf("form: %d, want the 413 page:\n%s", resp.StatusCode, body)
 	}
@@ -74,7 +74,7 @@ func (ts *testServer) postForm(t *testing.T, path string, form url.Values) (*htt
 	req, _ := http.NewRequest("POST", ts.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", browserAccept)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ts.tokens["clinic"]})
+	req.AddCookie(ts.session(t, "physician"))
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -87,9 +87,7 @@ func (ts *testServer) postForm(t *testing.T, path string, form url.Values) (*htt
 // infectionForm is a valid fk7804 form (smittbärarpenning, the shortest).
 func infectionForm() url.Values {
 	return url.Values{
-		"submission": {"sub-1"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"}, "issuer.name": {"Åsa"},
-		"issuer.hsaId": {"SE2321000016-1003"}, "issuer.role": {"DOCTOR"}, "issuer.unit.name": {"VC"}, "issuer.unit.address": {"Gatan 1"},
-		"issuer.unit.postalCode": {"11459"}, "issuer.unit.city": {"Stockholm"}, "issuer.unit.phone": {"08-1"},
+		"submission": {"sub-1"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"},
 		"answers.infectionControl": {"true"}, "answers.diagnoses.0.code": {"A08.4"}, "answers.diagnoses.0.description": {"Virusenterit"},
 		"answers.sickLeave.100.from": {"2026-11-20"}, "answers.sickLeave.100.to": {"2026-11-23"},
 	}

@@ -73,26 +73,21 @@ func browser(t *testing.T) context.Context {
 // was typed.
 func TestPhysicianFillsFK7810(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
 	ctx := browser(t)
 	q := func(name string) string { return `[name="` + name + `"]` }
 	var relationHiddenBefore, relationHiddenAfter bool
 	var errorText, keptName, receiptID string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(ts.URL+"/forms/fk7810/1.0"),
-		chromedp.WaitVisible(`#token`),
-		chromedp.SendKeys(`#token`, ts.tokens["clinic"]),
-		chromedp.Submit(`#token`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
 		chromedp.WaitVisible(`#certificate-form`),
 
 		chromedp.SendKeys(q("patient.id"), "19121212-1212"),
 		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
-		chromedp.SendKeys(q("issuer.name"), "Åsa Läkare"),
-		chromedp.SendKeys(q("issuer.hsaId"), "SE2321000016-1003"),
-		chromedp.SendKeys(q("issuer.unit.name"), "Vårdcentralen Östermalm"),
-		chromedp.SendKeys(q("issuer.unit.address"), "Karlavägen 10"),
-		chromedp.SendKeys(q("issuer.unit.postalCode"), "11459"),
-		chromedp.SendKeys(q("issuer.unit.city"), "Stockholm"),
-		chromedp.SendKeys(q("issuer.unit.phone"), "08-123 45 67"),
 
 		chromedp.Click(`input[name="answers.basis"][value="FYSISKUNDERSOKNING"]`),
 		chromedp.SetValue(q("answers.basis.FYSISKUNDERSOKNING.date"), "2026-11-20"),
@@ -152,25 +147,20 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 // inapplicable, and the stored record has the periods' day counts.
 func TestPhysicianFillsFK7804(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
 	ctx := browser(t)
 	q := func(name string) string { return `[name="` + name + `"]` }
 	var unevenBefore, unevenAfter, basisHiddenByIC, basisShownAgain bool
 	var receiptID string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
-		chromedp.WaitVisible(`#token`),
-		chromedp.SendKeys(`#token`, ts.tokens["clinic"]),
-		chromedp.Submit(`#token`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
 		chromedp.WaitVisible(`#certificate-form`),
 		chromedp.SendKeys(q("patient.id"), "191212121212"),
 		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
-		chromedp.SendKeys(q("issuer.name"), "Åsa Läkare"),
-		chromedp.SendKeys(q("issuer.hsaId"), "SE2321000016-1003"),
-		chromedp.SendKeys(q("issuer.unit.name"), "Vårdcentralen Östermalm"),
-		chromedp.SendKeys(q("issuer.unit.address"), "Karlavägen 10"),
-		chromedp.SendKeys(q("issuer.unit.postalCode"), "114 59"),
-		chromedp.SendKeys(q("issuer.unit.city"), "Stockholm"),
-		chromedp.SendKeys(q("issuer.unit.phone"), "08-123 45 67"),
 
 		// Smittbärarpenning hides basis; unticking shows it again.
 		chromedp.Click(`input[name="answers.infectionControl"]`),

@@ -55,7 +55,7 @@ func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 		Links      certificateLinks `json:"links"`
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		tok := tokenFrom(r.Context())
+		actor := actorFrom(r.Context())
 		key := r.Header.Get("Idempotency-Key")
 		if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
 			return intake.Errorf(intake.EMALFORMED, "The Idempotency-Key must be 1–%d printable ASCII characters.", maxIdempotencyKey)
@@ -64,11 +64,12 @@ func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 		if err != nil {
 			return err
 		}
-		var idem *intake.Idempotency
-		if key != "" {
-			idem = &intake.Idempotency{Scope: tok.UnitHSAID, Key: key}
-		}
-		stored, replay, err := sub.submit(r.Context(), tok, body, idem)
+		stored, replay, err := sub.submit(r.Context(), actor, body, func(unit string) *intake.Idempotency {
+			if key == "" {
+				return nil
+			}
+			return &intake.Idempotency{Scope: unit, Key: key}
+		})
 		if err != nil {
 			return err
 		}
@@ -126,15 +127,11 @@ type certificateView struct {
 // Every read is written to the access log before the answer is sent.
 func handleCertificateView(logger *slog.Logger, certs certificateStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		tok := tokenFrom(r.Context())
-		c, err := findVisible(r, certs, tok)
+		c, err := findVisible(r, certs)
 		if err != nil {
 			return err
 		}
-		if err := audit.CreateAuditEntry(r.Context(), &intake.AuditEntry{
-			TokenID: tok.ID, Role: tok.Role, Action: "certificate.read", CertificateID: c.ID,
-			PatientID: c.Patient.ID, RemoteAddr: r.RemoteAddr,
-		}); err != nil {
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
 		encode(w, http.StatusOK, certificateView{Certificate: c, Links: linksFor(c.ID)})
@@ -142,18 +139,26 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 	})
 }
 
-// findVisible finds the certificate named in the URL, as the token may see
-// it: a clinic token sees only its own unit's certificates, and others are
-// "not found" rather than "forbidden", so that ids reveal nothing.
-func findVisible(r *http.Request, certs certificateStore, tok *intake.Token) (*intake.Certificate, error) {
+// findVisible finds the certificate named in the URL, as the actor may see
+// it: physicians and clinic tokens see only their own units' certificates,
+// and others are "not found" rather than "forbidden", so that ids reveal
+// nothing.
+func findVisible(r *http.Request, certs certificateStore) (*intake.Certificate, error) {
 	c, err := certs.FindCertificateByID(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, err
 	}
-	if tok.Role == intake.RoleClinic && c.Issuer.Unit.HSAID != tok.UnitHSAID {
+	if a := actorFrom(r.Context()); a.Issues() && !a.CoversUnit(c.Issuer.Unit.HSAID) {
 		return nil, intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
 	}
 	return c, nil
+}
+
+// readEntry is the access-log entry of the actor reading certificate c.
+func readEntry(r *http.Request, action string, c *intake.Certificate) *intake.AuditEntry {
+	e := actorFrom(r.Context()).Audit(action, r.RemoteAddr)
+	e.CertificateID, e.PatientID = c.ID, c.Patient.ID
+	return e
 }
 
 // certificateSummary is one row of a search.
@@ -188,7 +193,7 @@ var certificateParams = []string{"patient", "template", "status", "receivedSince
 // shown to the access log, one entry each, before the answer is sent.
 // It returns the page and the cursor of the next one.
 func searchCertificates(r *http.Request, certs certificateStore, audit auditStore, now time.Time, q url.Values) (certificateList, string, error) {
-	tok := tokenFrom(r.Context())
+	actor := actorFrom(r.Context())
 	p := newQueryParser(q, now, certificateParams...)
 	f := intake.CertificateFilter{
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
@@ -197,8 +202,8 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 	if err := p.err(); err != nil {
 		return certificateList{}, "", err
 	}
-	if tok.Role == intake.RoleClinic {
-		f.UnitHSAID = &tok.UnitHSAID
+	if actor.Issues() {
+		f.Units = &actor.Units
 	}
 	list, next, err := certs.FindCertificates(r.Context(), f)
 	if err != nil {
@@ -211,8 +216,9 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 	if f.PatientID != nil {
 		patients = append(patients, *f.PatientID)
 	}
-	base := intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "certificate.search", Query: p.query(), RemoteAddr: r.RemoteAddr}
-	if err := logPatients(r.Context(), audit, base, patients); err != nil {
+	base := actor.Audit("certificate.search", r.RemoteAddr)
+	base.Query = p.query()
+	if err := logPatients(r.Context(), audit, *base, patients); err != nil {
 		return certificateList{}, "", err
 	}
 	resp := certificateList{Items: []certificateSummary{}}

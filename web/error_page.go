@@ -41,7 +41,7 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, doc ProblemDocument)
 		}
 	}
 	page := errorPage{
-		layout:  layout{Title: intake.Text(key, lang), SignedIn: tokenFrom(r.Context()) != nil, Lang: lang},
+		layout:  layout{Title: intake.Text(key, lang), SignedIn: actorFrom(r.Context()) != nil, Lang: lang},
 		Status:  doc.Status,
 		Heading: intake.Text(key, lang), Text: intake.Text(key+".text", lang),
 		Problems: doc.Errors, SignIn: doc.Status == http.StatusUnauthorized,

@@ -31,7 +31,7 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 	}{
 		{"caseworker on the physician's forms", "/forms", "caseworker", []string{"Accept", browserAccept}, 403, "text/html", "Du har inte behörighet"},
 		{"a page that does not exist", "/nowhere", "", []string{"Accept", browserAccept}, 404, "text/html", "Sidan finns inte"},
-		{"an unknown template's form", "/forms/xx/9.9", "clinic", []string{"Accept", browserAccept}, 404, "text/html", "Sidan finns inte"},
+		{"an unknown template's form", "/forms/xx/9.9", "physician", []string{"Accept", browserAccept}, 404, "text/html", "Sidan finns inte"},
 		{"in English when asked", "/nowhere", "", []string{"Accept", browserAccept, "Accept-Language", "en"}, 404, "text/html", "Page not found"},
 		{"an API client without Accept", "/nowhere", "", nil, 404, "application/problem+json", `"status":404`},
 		{"an API client asking for JSON", "/api/v1/certificates/nope", "", []string{"Accept", "application/json"}, 401, "application/problem+json", `"status":401`},
@@ -45,7 +45,7 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 				req.Header.Set(tt.header[i], tt.header[i+1])
 			}
 			if tt.cookie != "" {
-				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ts.tokens[tt.cookie]})
+				req.AddCookie(ts.session(t, tt.cookie))
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

@@ -18,36 +18,55 @@ import (
 // turns them into the certificate document the API takes, so that the form
 // and the API run the same intake.
 
-// envelopeField is one patient or issuer input of the form: its dotted
-// name, its label, and its kind ("text", or "role" for the template's
-// issuer roles).
-type envelopeField struct{ Name, Label, Kind string }
+// envelopeField is one patient input of the form: its dotted name and
+// its label.
+type envelopeField struct{ Name, Label string }
 
-// envelopeFields are the envelope inputs, in form order.
+// envelopeFields are the patient inputs, in form order. The issuer is not
+// typed: it comes from the signed-in physician's record (issuerOf).
 var envelopeFields = []envelopeField{
-	{"patient.id", "Personnummer eller samordningsnummer", "text"},
-	{"patient.name", "Patientens namn", "text"},
-	{"issuer.name", "Ditt namn", "text"},
-	{"issuer.hsaId", "Ditt HSA-id", "text"},
-	{"issuer.role", "Yrkesroll", "role"},
-	{"issuer.prescriberCode", "Förskrivarkod (frivillig)", "text"},
-	{"issuer.unit.name", "Vårdenhet", "text"},
-	{"issuer.unit.address", "Postadress", "text"},
-	{"issuer.unit.postalCode", "Postnummer", "text"},
-	{"issuer.unit.city", "Postort", "text"},
-	{"issuer.unit.phone", "Telefon", "text"},
+	{"patient.id", "Personnummer eller samordningsnummer"},
+	{"patient.name", "Patientens namn"},
 }
 
-// formDocument builds the submission from posted form values. Answers of
-// questions whose condition does not hold are left out: the form hid them.
-func formDocument(t *schemas.Template, v url.Values, unitHSAID, signedAt string) map[string]any {
-	doc := map[string]any{"template": t.ID, "version": t.Version, "signedAt": signedAt}
+// issuerOf is the envelope's issuer block for a physician signing at a
+// unit: their name, HSA-id, signing role, prescriber code and
+// specialities, the unit's address block and its care provider.
+func issuerOf(u *intake.User, unit *intake.CareUnit) map[string]any {
+	is := map[string]any{
+		"hsaId": u.HSAID, "name": u.Name, "role": u.SigningRole,
+		"unit": map[string]any{
+			"hsaId": unit.HSAID, "name": unit.Name, "address": unit.Address, "postalCode": unit.PostalCode,
+			"city": unit.City, "phone": unit.Phone,
+		},
+		"careProvider": map[string]any{"hsaId": unit.CareProvider.HSAID, "name": unit.CareProvider.Name},
+	}
+	if u.PrescriberCode != "" {
+		is["prescriberCode"] = u.PrescriberCode
+	}
+	if len(u.Specialities) > 0 {
+		var sp []any
+		for _, s := range u.Specialities {
+			sp = append(sp, s)
+		}
+		is["specialities"] = sp
+	}
+	if unit.WorkplaceCode != "" {
+		is["unit"].(map[string]any)["workplaceCode"] = unit.WorkplaceCode
+	}
+	return is
+}
+
+// formDocument builds the submission from posted form values and the
+// issuer block. Answers of questions whose condition does not hold are
+// left out: the form hid them.
+func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, signedAt string) map[string]any {
+	doc := map[string]any{"template": t.ID, "version": t.Version, "signedAt": signedAt, "issuer": issuer}
 	for _, f := range envelopeFields {
 		if s := strings.TrimSpace(v.Get(f.Name)); s != "" {
 			setPath(doc, strings.Split(f.Name, "."), s)
 		}
 	}
-	setPath(doc, []string{"issuer", "unit", "hsaId"}, unitHSAID)
 	answers := map[string]any{}
 	for _, q := range t.Form.Questions() {
 		if a, ok := formAnswer(q, v); ok {

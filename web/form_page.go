@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -35,10 +36,13 @@ func handleFormList(logger *slog.Logger, eng *intake.Engine) http.Handler {
 type formPage struct {
 	layout
 	Template *schemas.Template
-	// Envelope are the patient and issuer inputs, in order.
+	// Envelope are the patient inputs, in order.
 	Envelope []envelopeField
-	// Unit is the HSA-id of the unit the token submits for.
-	Unit string
+	// Issuer is the signing physician and Unit the unit, from their records.
+	Issuer *intake.User
+	Unit   *intake.CareUnit
+	// Role is the name of the physician's signing role in the template.
+	Role string
 	// Values are the posted (or default) inputs.
 	Values url.Values
 	// Shown says, per answers field, whether its condition holds.
@@ -54,8 +58,14 @@ type formPage struct {
 	Resubmitted string
 }
 
-func newFormPage(t *schemas.Template, tok *intake.Token, v url.Values, doc map[string]any) *formPage {
-	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true}, Template: t, Envelope: envelopeFields, Unit: tok.UnitHSAID, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
+func newFormPage(t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
+	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
+		Role: is.user.SigningRole, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
+	for _, r := range t.IssuerRoles {
+		if r.Value == is.user.SigningRole {
+			p.Role = r.Label.SV
+		}
+	}
 	for _, q := range t.Form.Questions() {
 		p.Shown[q.Field] = intake.Holds(q.DependsOn, doc)
 	}
@@ -77,17 +87,43 @@ func templateFromURL(eng *intake.Engine, r *http.Request) (*schemas.Template, er
 	return t, nil
 }
 
+// issuing is who signs a form and for which unit: the signed-in
+// physician and the unit of their session.
+type issuing struct {
+	user *intake.User
+	unit *intake.CareUnit
+}
+
+// issuingOf returns the request's physician and the unit they work at.
+func issuingOf(r *http.Request, units unitStore) (issuing, error) {
+	a := actorFrom(r.Context())
+	unit, err := units.FindUnitByHSAID(r.Context(), a.Session.Unit)
+	if err != nil {
+		return issuing{}, err
+	}
+	return issuing{user: a.User, unit: unit}, nil
+}
+
+// unitStore finds registered care units.
+type unitStore interface {
+	FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUnit, error)
+}
+
 // handleCertificateForm handles GET /forms/{template}/{version}: an empty
-// form generated from the template's form definition.
-func handleCertificateForm(logger *slog.Logger, eng *intake.Engine) http.Handler {
+// form generated from the template's form definition, the issuer shown
+// from the physician's record.
+func handleCertificateForm(logger *slog.Logger, eng *intake.Engine, units unitStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(eng, r)
 		if err != nil {
 			return err
 		}
-		tok := tokenFrom(r.Context())
-		v := url.Values{"issuer.role": {t.IssuerRoles[0].Value}}
-		return renderPage(w, http.StatusOK, "certificate_form", newFormPage(t, tok, v, formDocument(t, v, tok.UnitHSAID, "")))
+		is, err := issuingOf(r, units)
+		if err != nil {
+			return err
+		}
+		v := url.Values{}
+		return renderPage(w, http.StatusOK, "certificate_form", newFormPage(t, is, v, formDocument(t, v, issuerOf(is.user, is.unit), "")))
 	})
 }
 
@@ -96,7 +132,7 @@ func handleCertificateForm(logger *slog.Logger, eng *intake.Engine) http.Handler
 // each message next to its question (422), on success the certificate is
 // stored and the browser goes to its receipt (303). The form's submission
 // id is the idempotency key, so a double click stores once.
-func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter) http.Handler {
+func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(sub.eng, r)
 		if err != nil {
@@ -106,20 +142,23 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter) http.Handl
 		if err != nil {
 			return err
 		}
-		tok := tokenFrom(r.Context())
-		doc := formDocument(t, posted, tok.UnitHSAID, sub.now().UTC().Format(time.RFC3339))
+		is, err := issuingOf(r, units)
+		if err != nil {
+			return err
+		}
+		doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
 		body, err := json.Marshal(doc)
 		if err != nil {
 			return err
 		}
 		var idem *intake.Idempotency
 		if s := posted.Get("submission"); s != "" {
-			idem = &intake.Idempotency{Scope: "form:" + tok.UnitHSAID, Key: s}
+			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: s}
 		}
-		stored, _, err := sub.submit(r.Context(), tok, body, idem)
+		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem })
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
-			page := newFormPage(t, tok, posted, doc)
+			page := newFormPage(t, is, posted, doc)
 			page.Problems = intake.ErrorProblems(err)
 			for _, p := range page.Problems {
 				f, msg := problemField(p.Pointer), p.Message
@@ -140,7 +179,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter) http.Handl
 				// submission id so that sending it again makes a new
 				// certificate.
 				posted.Del("submission")
-				page := newFormPage(t, tok, posted, doc)
+				page := newFormPage(t, is, posted, doc)
 				page.Resubmitted = first.ID
 				return renderPage(w, http.StatusConflict, "certificate_form", page)
 			}

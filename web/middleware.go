@@ -66,13 +66,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // logInfo carries what the request log needs from deeper handlers.
-type logInfo struct{ token *intake.Token }
+type logInfo struct{ actor *intake.Actor }
 
 type logKey struct{}
 
-func setLogToken(ctx context.Context, t *intake.Token) {
+func setLogActor(ctx context.Context, a *intake.Actor) {
 	if li, ok := ctx.Value(logKey{}).(*logInfo); ok {
-		li.token = t
+		li.actor = a
 	}
 }
 
@@ -88,7 +88,8 @@ func routeName(r *http.Request) string {
 }
 
 // observe logs every request as JSON (method, route template, status,
-// duration, token id and role: never identity numbers, names or free text)
+// duration, token or user id and role: never identity numbers, names or
+// free text)
 // and records its metrics.
 func observe(logger *slog.Logger, m *metrics) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
@@ -106,8 +107,14 @@ func observe(logger *slog.Logger, m *metrics) mux.MiddlewareFunc {
 			m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
 			attrs := []any{"method", r.Method, "route", route, "status", sw.status,
 				"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
-			if li.token != nil {
-				attrs = append(attrs, "token", li.token.ID, "role", string(li.token.Role))
+			if a := li.actor; a != nil {
+				if a.Token != nil {
+					attrs = append(attrs, "token", a.Token.ID)
+				}
+				if a.User != nil {
+					attrs = append(attrs, "user", a.User.ID)
+				}
+				attrs = append(attrs, "role", string(a.Role()))
 			}
 			logger.InfoContext(r.Context(), "request", attrs...)
 		})

@@ -30,7 +30,7 @@ var staticFiles embed.FS
 
 // pageNames are the page templates; each is parsed with the layout and
 // the widgets.
-var pageNames = []string{"sign_in", "form_list", "certificate_form", "certificate_receipt", "error"}
+var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "error"}
 
 // pageTemplates are the parsed pages, parsed once when the program starts;
 // a broken template panics then, which TestPagesParse rules out.
@@ -67,7 +67,8 @@ var pageFuncs = template.FuncMap{
 		}
 		return s
 	},
-	"inc": func(i int) int { return i + 1 },
+	"inc":       func(i int) int { return i + 1 },
+	"hasPrefix": strings.HasPrefix,
 	// optionKey is the item member that holds a list widget's option.
 	"optionKey": func(w schemas.Widget) string {
 		k, _ := w.Kind()

@@ -22,8 +22,7 @@ type pdfRenderer interface {
 // access log before the PDF is sent.
 func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, pdfs pdfRenderer) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		tok := tokenFrom(r.Context())
-		c, err := findVisible(r, certs, tok)
+		c, err := findVisible(r, certs)
 		if err != nil {
 			return err
 		}
@@ -44,10 +43,7 @@ func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certifi
 		if copy == render.CopyEmployer {
 			action = "certificate.pdf.employer"
 		}
-		if err := audit.CreateAuditEntry(r.Context(), &intake.AuditEntry{
-			TokenID: tok.ID, Role: tok.Role, Action: action, CertificateID: c.ID,
-			PatientID: c.Patient.ID, RemoteAddr: r.RemoteAddr,
-		}); err != nil {
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, action, c)); err != nil {
 			return err
 		}
 		name := c.ID + ".pdf"

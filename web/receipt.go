@@ -20,13 +20,12 @@ type receiptPage struct {
 // goes to the access log.
 func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		tok := tokenFrom(r.Context())
-		c, err := findVisible(r, certs, tok)
+		c, err := findVisible(r, certs)
 		if err != nil {
 			return err
 		}
 		t, _ := eng.Template(c.Template, c.Version)
-		if err := audit.CreateAuditEntry(r.Context(), &intake.AuditEntry{TokenID: tok.ID, Role: tok.Role, Action: "certificate.read", CertificateID: c.ID, PatientID: c.Patient.ID, RemoteAddr: r.RemoteAddr}); err != nil {
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
 		return renderPage(w, http.StatusOK, "certificate_receipt", receiptPage{layout: layout{Title: "Intyget är mottaget", SignedIn: true}, Certificate: c, Template: t})

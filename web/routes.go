@@ -11,14 +11,21 @@ import (
 	"github.com/intyg/intyg/intake"
 )
 
-// Who may call what. Reading patient data is for caseworkers, and for a
-// clinic its own unit's certificates; admins manage tokens and read the
-// access log and metrics.
+// Who may call what. Reading patient data is for caseworkers, and for
+// physicians and clinic tokens their own units' certificates; admins
+// manage people, units and tokens and read the access log and metrics.
 var (
-	anyRole    = []intake.Role{intake.RoleClinic, intake.RoleCaseworker, intake.RoleAdmin}
-	submitters = []intake.Role{intake.RoleClinic}
-	readers    = []intake.Role{intake.RoleClinic, intake.RoleCaseworker}
+	anyRole    = []intake.Role{intake.RoleClinic, intake.RolePhysician, intake.RoleCaseworker, intake.RoleAdmin}
+	submitters = []intake.Role{intake.RoleClinic, intake.RolePhysician}
+	readers    = []intake.Role{intake.RoleClinic, intake.RolePhysician, intake.RoleCaseworker}
 	admins     = []intake.Role{intake.RoleAdmin}
+
+	// Pages are for people: physicians write certificates for their
+	// unit, caseworkers read every certificate, admins manage.
+	people      = []intake.Role{intake.RolePhysician, intake.RoleCaseworker, intake.RoleAdmin}
+	physicians  = []intake.Role{intake.RolePhysician}
+	pageReaders = []intake.Role{intake.RolePhysician, intake.RoleCaseworker}
+	caseworkers = []intake.Role{intake.RoleCaseworker}
 )
 
 // addRoutes is the whole URL space of the server, one line a route.
@@ -37,16 +44,19 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	// Full paths on one router, no subrouter: gorilla/mux answers 404
 	// instead of 405 for a wrong method on some subrouter routes.
 	// HTML pages for people, signed in with a session cookie.
-	r.Handle("/", http.RedirectHandler("/forms", http.StatusSeeOther)).Methods(http.MethodGet)
+	r.Handle("/", page(people, handleHome())).Methods(http.MethodGet)
 	r.PathPrefix("/static/").Handler(staticHandler(logger)).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignInForm(logger)).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignIn(logger, db, sec)).Methods(http.MethodPost)
-	r.Handle("/sign-out", handleSignOut()).Methods(http.MethodPost)
-	r.Handle("/forms", page(submitters, handleFormList(logger, eng))).Methods(http.MethodGet)
-	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateForm(logger, eng))).Methods(http.MethodGet)
-	r.Handle("/forms/{template}/{version}", page(submitters, handleCertificateFormSubmit(logger, sub))).Methods(http.MethodPost)
-	r.Handle("/certificates/{id}", page(readers, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
-	r.Handle("/certificates/{id}/pdf", page(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
+	r.Handle("/sign-in", handleSignInForm(logger, false)).Methods(http.MethodGet)
+	r.Handle("/sign-in", handleSignIn(logger, db, sec, false)).Methods(http.MethodPost)
+	r.Handle("/sign-out", handleSignOut(logger, db)).Methods(http.MethodPost)
+	r.Handle("/unit", page(physicians, handleUnitForm(logger, db))).Methods(http.MethodGet)
+	r.Handle("/unit", page(physicians, handleUnitChoose(logger, db))).Methods(http.MethodPost)
+	r.Handle("/forms", page(physicians, handleFormList(logger, eng))).Methods(http.MethodGet)
+	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateForm(logger, eng, db))).Methods(http.MethodGet)
+	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateFormSubmit(logger, sub, db))).Methods(http.MethodPost)
+	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
+	r.Handle("/certificates/{id}/pdf", page(pageReaders, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
 
 	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
 	api("/healthz", handleHealthz()).Methods(http.MethodGet)

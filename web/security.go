@@ -60,23 +60,30 @@ type security struct {
 	failures *throttle
 }
 
-// event records one security event; tok is who, when known.
-func (s *security) event(r *http.Request, event string, tok *intake.Token) {
+// event records one security event; a is who, when known.
+func (s *security) event(r *http.Request, event string, a *intake.Actor) {
 	s.m.security.WithLabelValues(event).Inc()
 	attrs := []any{"event", event, "method", r.Method, "route", routeName(r), "remote", r.RemoteAddr}
-	if tok != nil {
-		attrs = append(attrs, "token", tok.ID, "role", string(tok.Role))
+	if a != nil {
+		if a.Token != nil {
+			attrs = append(attrs, "token", a.Token.ID)
+		}
+		if a.User != nil {
+			attrs = append(attrs, "user", a.User.ID)
+		}
+		attrs = append(attrs, "role", string(a.Role()))
 	}
 	s.logger.WarnContext(r.Context(), "security event", attrs...)
 }
 
 // record writes a refused attempt that presented a credential to the
 // access log as well, so that the log shows who tried what.
-func (s *security) record(r *http.Request, event string, tok *intake.Token) {
-	s.event(r, event, tok)
+func (s *security) record(r *http.Request, event string, a *intake.Actor) {
+	s.event(r, event, a)
 	e := &intake.AuditEntry{Action: "security." + event, Query: routeName(r), RemoteAddr: r.RemoteAddr}
-	if tok != nil {
-		e.TokenID, e.Role = tok.ID, tok.Role
+	if a != nil {
+		e = a.Audit("security."+event, r.RemoteAddr)
+		e.Query = routeName(r)
 	}
 	// A failure to log a refusal must not turn the refusal into a 500.
 	if err := s.audit.CreateAuditEntry(context.WithoutCancel(r.Context()), e); err != nil {

@@ -18,6 +18,7 @@ type database interface {
 	certificateStore
 	auditStore
 	tokenStore
+	sessionStore
 	Ping(ctx context.Context) error
 }
 

@@ -138,6 +138,76 @@ func newTestServerEngine(tb testing.TB, driver string, eng *intake.Engine, now f
 	return ts
 }
 
+// testPassword passes the password rules.
+const testPassword = "korrekt häst batteri häftklammer"
+
+// people are the test server's people, made when a test first asks.
+var testPeople = map[string]intake.User{
+	"physician": {Username: "asa", Name: "Åsa Lindberg", Role: intake.RolePhysician, HSAID: "SE2321000016-1003", SigningRole: "DOCTOR",
+		PrescriberCode: "1234567", Specialities: []string{"Allmänmedicin"}, Units: []string{unit}},
+	"physician-two-units": {Username: "bo", Name: "Bo Berg", Role: intake.RolePhysician, HSAID: "SE2321000016-1004", SigningRole: "DOCTOR",
+		Units: []string{unit, otherUnit}},
+	"caseworker": {Username: "cia", Name: "Cia Handläggare", Role: intake.RoleCaseworker},
+	"admin":      {Username: "dan", Name: "Dan Admin", Role: intake.RoleAdmin},
+}
+
+// otherUnit is a second unit of the care provider.
+const otherUnit = "SE2321000016-9999"
+
+// mustUnits registers the example's unit and another one.
+func (ts *testServer) mustUnits(tb testing.TB) {
+	tb.Helper()
+	if _, err := ts.db.FindUnitByHSAID(context.Background(), unit); err == nil {
+		return
+	}
+	for _, u := range []*intake.CareUnit{
+		{Unit: intake.Unit{HSAID: unit, Name: "Vårdcentralen Östermalm", WorkplaceCode: "1234567890", Address: "Karlavägen 10",
+			PostalCode: "114 59", City: "Stockholm", Phone: "08-123 45 67"}, CareProvider: intake.CareProvider{HSAID: "SE2321000016-0001", Name: "Region Stockholm"}},
+		{Unit: intake.Unit{HSAID: otherUnit, Name: "Vårdcentralen Söder", Address: "Götgatan 1",
+			PostalCode: "118 46", City: "Stockholm", Phone: "08-765 43 21"}, CareProvider: intake.CareProvider{HSAID: "SE2321000016-0001", Name: "Region Stockholm"}},
+	} {
+		if err := ts.db.CreateUnit(context.Background(), u); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// person returns the named test person, making the account on first use.
+func (ts *testServer) person(tb testing.TB, who string) *intake.User {
+	tb.Helper()
+	ctx := context.Background()
+	spec, ok := testPeople[who]
+	if !ok {
+		tb.Fatalf("no test person %q", who)
+	}
+	if u, err := ts.db.FindUserByUsername(ctx, spec.Username); err == nil {
+		return u
+	}
+	ts.mustUnits(tb)
+	u := spec
+	u.Units = append([]string(nil), spec.Units...)
+	if err := ts.db.CreateUser(ctx, &u, testPassword); err != nil {
+		tb.Fatal(err)
+	}
+	return &u
+}
+
+// session signs the named person in (at their first unit) and returns
+// the session cookie.
+func (ts *testServer) session(tb testing.TB, who string) *http.Cookie {
+	tb.Helper()
+	u := ts.person(tb, who)
+	unit := ""
+	if len(u.Units) > 0 {
+		unit = u.Units[0]
+	}
+	secret, _, err := ts.db.CreateSession(context.Background(), u.ID, unit)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &http.Cookie{Name: sessionCookiePlain, Value: secret}
+}
+
 // do sends a request as the named token ("" for none) and returns the
 // response with its body read.
 func (ts *testServer) do(tb testing.TB, who, method, path string, body []byte, header ...string) (*http.Response, []byte) {
@@ -606,21 +676,22 @@ func TestFormPages(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	if resp := post("token=wrong"); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("sign-in with a wrong token: %d, want 401", resp.StatusCode)
+	ts.person(t, "physician")
+	if resp := post("username=asa&password=wrong"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("sign-in with a wrong password: %d, want 401", resp.StatusCode)
 	}
-	resp = post("token=" + ts.tokens["clinic"] + "&next=//evil.example/")
+	resp = post(url.Values{"username": {"asa"}, "password": {testPassword}, "next": {"//evil.example/"}}.Encode())
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/forms" {
 		t.Errorf("sign-in: %d to %q, want 303 to /forms (never to another site)", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	var session *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == sessionCookiePlain {
 			session = c
 		}
 	}
-	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
-		t.Fatalf("session cookie = %+v, want HttpOnly and SameSite=Strict", session)
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Value == ts.tokens["clinic"] {
+		t.Fatalf("session cookie = %+v, want a session id, HttpOnly and SameSite=Lax", session)
 	}
 	for _, tmpl := range mustEngine(t).Registry().All() {
 		req, _ := http.NewRequest("GET", ts.URL+"/forms/"+tmpl.ID+"/"+tmpl.Version, nil)
@@ -639,7 +710,7 @@ func TestFormPages(t *testing.T) {
 	}
 	// A caseworker may read but not write certificates.
 	req, _ := http.NewRequest("GET", ts.URL+"/forms/fk7804/2.0", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ts.tokens["caseworker"]})
+	req.AddCookie(ts.session(t, "caseworker"))
 	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("caseworker on the form: %v %v, want 403", resp.StatusCode, err)
 	}
@@ -659,8 +730,8 @@ func TestFormPages(t *testing.T) {
 func TestLocalPath(t *testing.T) {
 	for next, want := range map[string]string{
 		"/forms/fk7804/2.0": "/forms/fk7804/2.0", "/certificates/x?y=1": "/certificates/x?y=1",
-		"//evil.example": "/forms", `/\evil.example`: "/forms", "https://evil.example/": "/forms",
-		"forms": "/forms", "": "/forms", "/\tevil": "/forms",
+		"//evil.example": "/", `/\evil.example`: "/", "https://evil.example/": "/",
+		"forms": "/", "": "/", "/\tevil": "/",
 	} {
 		if got := localPath(next); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
@@ -680,10 +751,9 @@ func TestFormDoubleSubmit(t *testing.T) {
 		return clock
 	})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cookie := ts.session(t, "physician")
 	form := url.Values{
-		"submission": {"abc123"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"}, "issuer.name": {"Åsa"},
-		"issuer.hsaId": {"SE2321000016-1003"}, "issuer.role": {"DOCTOR"}, "issuer.unit.name": {"VC"}, "issuer.unit.address": {"Gatan 1"},
-		"issuer.unit.postalCode": {"11459"}, "issuer.unit.city": {"Stockholm"}, "issuer.unit.phone": {"08-1"},
+		"submission": {"abc123"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"},
 		"answers.infectionControl": {"true"}, "answers.diagnoses.0.code": {"A08.4"}, "answers.diagnoses.0.description": {"Virusenterit"},
 		"answers.sickLeave.100.from": {"2026-11-20"}, "answers.sickLeave.100.to": {"2026-11-23"},
 	}
@@ -696,7 +766,7 @@ func TestFormDoubleSubmit(t *testing.T) {
 		}
 		req, _ := http.NewRequest("POST", ts.URL+"/forms/fk7804/2.0", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ts.tokens["clinic"]})
+		req.AddCookie(cookie)
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)

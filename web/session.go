@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,91 +11,295 @@ import (
 	"github.com/intyg/intyg/intake"
 )
 
-// sessionCookie holds a signed-in user's token (HttpOnly, SameSite=Strict).
-const sessionCookie = "intyg_session"
+// sessionStore is what sign-in and sessions need of the database.
+type sessionStore interface {
+	Authenticate(ctx context.Context, username, password, addr string) (*intake.User, error)
+	CreateSession(ctx context.Context, userID, unit string) (string, *intake.Session, error)
+	FindSession(ctx context.Context, secret string) (*intake.Session, *intake.User, error)
+	SetSessionUnit(ctx context.Context, secret, unit string) error
+	DeleteSession(ctx context.Context, secret string) error
+	FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUnit, error)
+}
+
+// The session cookie holds only a random session id; the session lives on
+// the server. Over HTTPS it is "__Host-" (Secure, host-only, path /); over
+// plain HTTP on a loopback address, as when a developer runs the service,
+// it cannot be Secure and has the plain name.
+const (
+	sessionCookie       = "__Host-intyg_session"
+	sessionCookiePlain  = "intyg_session"
+	sessionCookieMaxAge = 12 * 3600
+)
+
+// secureRequest reports whether the request came over HTTPS (directly or
+// through a proxy that says so), or else not from loopback: anything but
+// a developer's plain HTTP on loopback gets Secure cookies.
+func secureRequest(r *http.Request) bool {
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// setSessionCookie sets (or, with secret "", clears) the session cookie.
+func setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
+	name, maxAge := sessionCookie, sessionCookieMaxAge
+	if !secureRequest(r) {
+		name = sessionCookiePlain
+	}
+	if secret == "" {
+		maxAge = -1
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: secret, Path: "/", HttpOnly: true, Secure: name == sessionCookie,
+		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+}
+
+// sessionSecret returns the session id the request's cookie carries.
+func sessionSecret(r *http.Request) string {
+	for _, name := range []string{sessionCookie, sessionCookiePlain} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
 
 // signInPage is what sign_in.html shows.
 type signInPage struct {
 	layout
 	// Next is where to go after signing in.
 	Next string
+	// Username is what was typed, kept after a refusal.
+	Username string
 	// Error says why the last attempt failed.
 	Error string
+	// OIDC offers sign-in through the region's identity provider.
+	OIDC bool
 }
 
-// signedIn requires a session cookie naming a live token with one of
-// roles; without one it redirects to the sign-in page.
-func signedIn(logger *slog.Logger, tokens tokenStore, sec *security, roles ...intake.Role) func(http.Handler) http.Handler {
+// signedIn requires a live session of a person with one of roles; without
+// one it sends the browser to the sign-in page, to come back here. A
+// physician who works at several units picks one first.
+func signedIn(logger *slog.Logger, sessions sessionStore, sec *security, roles ...intake.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			toSignIn := func() {
-				http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			}
-			c, err := r.Cookie(sessionCookie)
-			if err != nil {
-				toSignIn()
+			secret := sessionSecret(r)
+			if secret == "" {
+				toSignIn(w, r)
 				return
 			}
-			tok, err := tokens.FindTokenBySecret(r.Context(), c.Value)
+			s, u, err := sessions.FindSession(r.Context(), secret)
 			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
-				toSignIn()
+				setSessionCookie(w, r, "")
+				toSignIn(w, r)
 				return
 			}
 			if err != nil {
 				writeError(logger, w, r, err)
 				return
 			}
-			admit(logger, sec, w, r, next, tok, roles)
+			a := &intake.Actor{User: u, Session: s}
+			if u.Role == intake.RolePhysician {
+				if s.Unit == "" || !u.WorksAt(s.Unit) {
+					if r.URL.Path != "/unit" {
+						http.Redirect(w, r, "/unit?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+						return
+					}
+				} else {
+					a.Units = []string{s.Unit}
+				}
+			}
+			admit(logger, sec, w, r, next, a, roles)
 		})
 	}
 }
 
+func toSignIn(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = "/"
+	}
+	http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
 // handleSignInForm handles GET /sign-in.
-func handleSignInForm(logger *slog.Logger) http.Handler {
+func handleSignInForm(logger *slog.Logger, oidc bool) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return renderPage(w, http.StatusOK, "sign_in", signInPage{layout: layout{Title: "Logga in"}, Next: r.URL.Query().Get("next")})
+		return renderPage(w, http.StatusOK, "sign_in", signInPage{layout: layout{Title: "Logga in"}, Next: localPath(r.URL.Query().Get("next")), OIDC: oidc})
 	})
 }
 
-// handleSignIn handles POST /sign-in: a valid token becomes a session
-// cookie. A key that is not valid counts against the address, as a bad
-// bearer token does.
-func handleSignIn(logger *slog.Logger, tokens tokenStore, sec *security) http.Handler {
+// handleSignIn handles POST /sign-in (username, password, next): a right
+// password starts a new session, whose id goes in the cookie. A wrong one
+// says only that the sign-in failed, counts against the name (lock-out)
+// and the address (throttle).
+func handleSignIn(logger *slog.Logger, sessions sessionStore, sec *security, oidc bool) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if sec.throttled(w, r) {
 			return nil
 		}
-		secret := strings.TrimSpace(r.PostFormValue("token"))
-		next := localPath(r.PostFormValue("next"))
-		if _, err := tokens.FindTokenBySecret(r.Context(), secret); err != nil {
-			if intake.ErrorCode(err) != intake.EUNAUTHORIZED {
-				return err
-			}
-			sec.failed(r)
-			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Error: intake.Text("signIn.invalidToken", "sv")}
-			return renderPage(w, http.StatusUnauthorized, "sign_in", page)
+		form, err := readForm(w, r, 16<<10)
+		if err != nil {
+			return err
 		}
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600})
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return nil
+		username, next := strings.TrimSpace(form.Get("username")), localPath(form.Get("next"))
+		u, err := sessions.Authenticate(r.Context(), username, form.Get("password"), addrOf(r))
+		switch intake.ErrorCode(err) {
+		case "":
+		case intake.EUNAUTHORIZED, intake.ELOCKED:
+			sec.failed(r)
+			key, status := "signIn.failed", http.StatusUnauthorized
+			if intake.ErrorCode(err) == intake.ELOCKED {
+				key, status = "signIn.locked", http.StatusTooManyRequests
+			}
+			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Username: username, Error: intake.Text(key, lang(r)), OIDC: oidc}
+			return renderPage(w, status, "sign_in", page)
+		default:
+			return err
+		}
+		return startSession(w, r, sessions, u, next)
 	})
 }
 
-// localPath returns next if it is a path on this site, else "/forms":
+// startSession signs u in: a new session (a physician with one unit works
+// there at once; with several, picks one next), its id in the cookie,
+// and on to next.
+func startSession(w http.ResponseWriter, r *http.Request, sessions sessionStore, u *intake.User, next string) error {
+	unit := ""
+	if u.Role == intake.RolePhysician && len(u.Units) == 1 {
+		unit = u.Units[0]
+	}
+	secret, _, err := sessions.CreateSession(r.Context(), u.ID, unit)
+	if err != nil {
+		return err
+	}
+	setSessionCookie(w, r, secret)
+	if next == "" || next == "/" {
+		next = homeOf(u.Role)
+	}
+	if u.Role == intake.RolePhysician && unit == "" {
+		next = "/unit?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// homeOf is where a role starts.
+func homeOf(role intake.Role) string {
+	switch role {
+	case intake.RoleAdmin:
+		return "/admin"
+	case intake.RoleCaseworker:
+		return "/search"
+	}
+	return "/forms"
+}
+
+// handleHome handles GET /: on to the signed-in person's start page.
+func handleHome() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, homeOf(actorFrom(r.Context()).Role()), http.StatusSeeOther)
+	})
+}
+
+// localPath returns next if it is a path on this site, else "/":
 // never a redirect to another site ("//host", "/\\host", "https://…").
 func localPath(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(next, "/") ||
 		strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\r\n\t") {
-		return "/forms"
+		return "/"
 	}
 	return next
 }
 
-// handleSignOut handles POST /sign-out.
-func handleSignOut() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+// handleSignOut handles POST /sign-out: the session ends on the server at
+// once, and the cookie is cleared.
+func handleSignOut(logger *slog.Logger, sessions sessionStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if secret := sessionSecret(r); secret != "" {
+			if err := sessions.DeleteSession(r.Context(), secret); err != nil {
+				return err
+			}
+		}
+		setSessionCookie(w, r, "")
 		http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
+		return nil
+	})
+}
+
+// unitPage is what unit.html shows: the units a physician works at.
+type unitPage struct {
+	layout
+	Units   []*intake.CareUnit
+	Current string
+	Next    string
+	Error   string
+}
+
+// handleUnitForm handles GET /unit: the physician picks the unit to work at.
+func handleUnitForm(logger *slog.Logger, sessions sessionStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		page, err := newUnitPage(r, sessions)
+		if err != nil {
+			return err
+		}
+		page.Next = localPath(r.URL.Query().Get("next"))
+		return renderPage(w, http.StatusOK, "unit", page)
+	})
+}
+
+func newUnitPage(r *http.Request, sessions sessionStore) (unitPage, error) {
+	a := actorFrom(r.Context())
+	page := unitPage{layout: layout{Title: "Välj vårdenhet", SignedIn: true}, Current: a.Session.Unit}
+	for _, hsa := range a.User.Units {
+		u, err := sessions.FindUnitByHSAID(r.Context(), hsa)
+		if err != nil {
+			return page, err
+		}
+		if u.DisabledAt.IsZero() {
+			page.Units = append(page.Units, u)
+		}
+	}
+	return page, nil
+}
+
+// handleUnitChoose handles POST /unit (unit, next): the session works at
+// the chosen unit from now on.
+func handleUnitChoose(logger *slog.Logger, sessions sessionStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		form, err := readForm(w, r, 4<<10)
+		if err != nil {
+			return err
+		}
+		a, unit, next := actorFrom(r.Context()), strings.ToUpper(form.Get("unit")), localPath(form.Get("next"))
+		page, err := newUnitPage(r, sessions)
+		if err != nil {
+			return err
+		}
+		ok := false
+		for _, u := range page.Units {
+			ok = ok || u.HSAID == unit
+		}
+		if !ok {
+			page.Next, page.Error = next, intake.Text("unit.choose", lang(r))
+			return renderPage(w, http.StatusUnprocessableEntity, "unit", page)
+		}
+		if err := sessions.SetSessionUnit(r.Context(), sessionSecret(r), unit); err != nil {
+			return err
+		}
+		if next == "/" || strings.HasPrefix(next, "/unit") {
+			next = homeOf(a.Role())
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -17,23 +18,24 @@ type submitter struct {
 	now   func() time.Time
 }
 
-// submit runs the intake of body, checks that tok may submit for the
-// certificate's unit and stores it under idem (nil: no retry key). It
-// returns the stored certificate, with its warnings, and whether it was a
-// replay of an earlier submission with the same key and bytes. Returns
-// EMALFORMED, ETOOLARGE or EINVALID from intake, EFORBIDDEN for another
-// unit, and ECONFLICT for a used key with other bytes.
-func (s *submitter) submit(ctx context.Context, tok *intake.Token, body []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
+// submit runs the intake of body, checks that the actor may submit for the
+// certificate's unit and stores it under the retry key idem gives for that
+// unit (nil: none). It returns the stored certificate, with its warnings,
+// and whether it was a replay of an earlier submission with the same key
+// and bytes. Returns EMALFORMED, ETOOLARGE or EINVALID from intake,
+// EFORBIDDEN for another unit, and ECONFLICT for a used key with other
+// bytes.
+func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, idem func(unit string) *intake.Idempotency) (*intake.Certificate, bool, error) {
 	cert, err := s.eng.Intake(body, s.now())
 	if err != nil {
 		s.m.certificates.WithLabelValues(templateLabel(s.eng, body), "refused").Inc()
 		return nil, false, err
 	}
-	if cert.Issuer.Unit.HSAID != tok.UnitHSAID {
+	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
-		return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token may submit only for unit %s.", tok.UnitHSAID)
+		return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token may submit only for units %s.", strings.Join(a.Units, ", "))
 	}
-	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem)
+	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem(cert.Issuer.Unit.HSAID))
 	if err != nil {
 		return nil, false, err
 	}

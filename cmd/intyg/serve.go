@@ -226,8 +226,8 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			return exitUsage, errors.New(intake.ErrorMessage(err))
 		}
 		fmt.Fprintf(stdout, "token %s (role %s", tok.ID, tok.Role)
-		if tok.UnitHSAID != "" {
-			fmt.Fprintf(stdout, ", unit %s", tok.UnitHSAID)
+		if len(tok.Units) > 0 {
+			fmt.Fprintf(stdout, ", units %s", strings.Join(tok.Units, " "))
 		}
 		fmt.Fprintf(stdout, "), shown only this once:\n%s\n", secret)
 		return exitOK, nil

@@ -45,6 +45,7 @@ var homes = map[string][]string{
 	"github.com/gorilla/mux":                {"web"},
 	"github.com/prometheus/client_golang":   {"web"},
 	"github.com/munnerz/goautoneg":          {"web"},
+	"github.com/alexedwards/argon2id":       {"store"},
 	"golang.org/x/time/rate":                {"web"},
 	"golang.org/x/sys/unix":                 {"cmd/intyg"},
 	"golang.org/x/text/language":            {"web"},

@@ -1,0 +1,524 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// CreateUnit registers a care unit. Returns EINVALID for a unit without
+// HSA-id, name, address, postal code, city, phone or care provider, and
+// ECONFLICT if the HSA-id is registered.
+func (db *DB) CreateUnit(ctx context.Context, u *intake.CareUnit) error {
+	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	u.CareProvider.HSAID = strings.ToUpper(strings.TrimSpace(u.CareProvider.HSAID))
+	for _, f := range []struct{ name, v string }{
+		{"hsaId", u.HSAID}, {"name", u.Name}, {"address", u.Address}, {"postalCode", u.PostalCode},
+		{"city", u.City}, {"phone", u.Phone}, {"careProvider.hsaId", u.CareProvider.HSAID}, {"careProvider.name", u.CareProvider.Name},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			return intake.Errorf(intake.EINVALID, "The unit's %s is required.", f.name)
+		}
+	}
+	u.CreatedAt = db.now()
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO units (hsa_id, name, address, postal_code, city, phone, workplace_code, care_provider_hsa_id, care_provider_name, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			u.HSAID, u.Name, u.Address, u.PostalCode, u.City, u.Phone, u.WorkplaceCode, u.CareProvider.HSAID, u.CareProvider.Name, db.timeArg(u.CreatedAt))
+		return err
+	})
+	if isUniqueViolation(err) {
+		return intake.Errorf(intake.ECONFLICT, "Unit %s is already registered.", u.HSAID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create unit %s: %w", u.HSAID, err)
+	}
+	return nil
+}
+
+const unitFields = `hsa_id, name, address, postal_code, city, phone, workplace_code, care_provider_hsa_id, care_provider_name, created_at, disabled_at`
+
+func scanUnit(row scanner) (*intake.CareUnit, error) {
+	var u intake.CareUnit
+	err := row.Scan(&u.HSAID, &u.Name, &u.Address, &u.PostalCode, &u.City, &u.Phone, &u.WorkplaceCode,
+		&u.CareProvider.HSAID, &u.CareProvider.Name, timeValue{&u.CreatedAt}, timeValue{&u.DisabledAt})
+	return &u, err
+}
+
+// FindUnits returns every unit, by HSA-id, disabled ones included.
+func (db *DB) FindUnits(ctx context.Context) ([]*intake.CareUnit, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+unitFields+` FROM units ORDER BY hsa_id`)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find units: %w", err))
+	}
+	defer rows.Close()
+	var out []*intake.CareUnit
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: find units: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// FindUnitByHSAID returns a unit. Returns ENOTFOUND if it is not registered.
+func (db *DB) FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUnit, error) {
+	u, err := scanUnit(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+unitFields+` FROM units WHERE hsa_id = ?`), strings.ToUpper(hsaID)))
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find unit %s: %w", hsaID, notFound(err, "Unit not found.")))
+	}
+	return u, nil
+}
+
+// SetUnitDisabled disables (or enables again) a unit: a disabled unit
+// cannot be chosen at sign-in nor covered by a care provider's token.
+// Returns ENOTFOUND for an unknown unit.
+func (db *DB) SetUnitDisabled(ctx context.Context, hsaID string, disabled bool) error {
+	return db.setDisabled(ctx, "units", "hsa_id", strings.ToUpper(hsaID), disabled, nil)
+}
+
+func (db *DB) setDisabled(ctx context.Context, table, key, id string, disabled bool, also func(ctx context.Context, tx *sql.Tx) error) error {
+	var at any
+	if disabled {
+		at = db.timeArg(db.now())
+	}
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE `+table+` SET disabled_at = ? WHERE `+key+` = ?`), at, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return intake.Errorf(intake.ENOTFOUND, "There is no %s %s.", strings.TrimSuffix(table, "s"), id)
+		}
+		if also != nil {
+			return also(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: disable %s %s: %w", table, id, err)
+	}
+	return nil
+}
+
+// Password rules: long enough, and not a common password (or one with
+// digits and signs added at its ends).
+const minPasswordLength = 12
+
+//go:embed common-passwords.txt
+var commonPasswordList string
+
+// commonPasswords are the lower-case common passwords of the embedded list
+// (Openwall's password.lst, public domain).
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(commonPasswordList, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#!comment:") {
+			m[strings.ToLower(l)] = true
+		}
+	}
+	return m
+}()
+
+// CheckPassword returns an EINVALID error at /password saying why a
+// password may not be used: shorter than 12 characters, a common password
+// (also with digits or signs around it), one repeated character, or the
+// user name.
+func CheckPassword(password, username string) error {
+	lower := strings.ToLower(password)
+	core := strings.TrimFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
+	repeated := len(password) > 0 && strings.Count(password, password[:1]) == len(password)
+	switch {
+	case utf8.RuneCountInString(password) < minPasswordLength:
+		return passwordProblem("password.short", minPasswordLength)
+	case commonPasswords[lower] || commonPasswords[core] || repeated || isSequence(lower) ||
+		(username != "" && strings.Contains(lower, strings.ToLower(username))):
+		return passwordProblem("password.common", nil)
+	}
+	return nil
+}
+
+func passwordProblem(key string, arg any) error {
+	return &intake.Error{Code: intake.EINVALID, Message: "The password may not be used.", Problems: intake.Problems{
+		intake.NewProblem("/password", "weakPassword", key, arg)}}
+}
+
+// isSequence reports runs such as "123456789012" or "abcdefghijkl".
+func isSequence(s string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i] != s[i-1]+1 && !(s[i-1] == '9' && s[i] == '0') {
+			return false
+		}
+	}
+	return true
+}
+
+// argon2Params are OWASP's argon2id parameters (19 MiB, 2 passes, 1 lane).
+var argon2Params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// dummyHash is checked against when a user name does not exist, so that a
+// sign-in takes as long whether it does or not.
+var dummyHash = func() string {
+	h, err := argon2id.CreateHash("no such user: constant-time sign-in", argon2Params)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+// CreateUser makes an account for u (username, name, role; for a
+// physician HSA-id, signing role and units) with password, which must pass
+// CheckPassword; it sets u's ID and CreatedAt. Returns EINVALID for a
+// missing or wrong field or a weak password, ECONFLICT for a user name or
+// HSA-id in use, ENOTFOUND for a unit that is not registered.
+func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) error {
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	for i, unit := range u.Units {
+		u.Units[i] = strings.ToUpper(strings.TrimSpace(unit))
+	}
+	switch {
+	case !usernamePattern(u.Username):
+		return intake.Errorf(intake.EINVALID, "A user name is 2–64 lower-case letters, digits, '.', '-' or '_'.")
+	case strings.TrimSpace(u.Name) == "":
+		return intake.Errorf(intake.EINVALID, "The person's name is required.")
+	case !u.Role.PersonRole():
+		return intake.Errorf(intake.EINVALID, "Unknown role %q: use physician, caseworker or admin.", u.Role)
+	case u.Role == intake.RolePhysician && (u.HSAID == "" || u.SigningRole == "" || len(u.Units) == 0):
+		return intake.Errorf(intake.EINVALID, "A physician needs an HSA-id, a signing role and at least one unit.")
+	case u.Role != intake.RolePhysician && len(u.Units) > 0:
+		return intake.Errorf(intake.EINVALID, "Only physicians work at units.")
+	}
+	if err := CheckPassword(password, u.Username); err != nil {
+		return err
+	}
+	hash, err := argon2id.CreateHash(password, argon2Params)
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	u.ID, u.CreatedAt = newID()[:16], db.now()
+	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO users (id, username, name, role, hsa_id, signing_role, prescriber_code, specialities, password_hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			u.ID, u.Username, u.Name, string(u.Role), u.HSAID, u.SigningRole, u.PrescriberCode, strings.Join(u.Specialities, "\n"), hash, db.timeArg(u.CreatedAt)); err != nil {
+			return err
+		}
+		for _, unit := range u.Units {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM units WHERE hsa_id = ? AND disabled_at IS NULL`), unit).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return intake.Errorf(intake.ENOTFOUND, "Unit %s is not registered.", unit)
+			}
+			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO user_units (user_id, unit_hsa_id) VALUES (?, ?)`), u.ID, unit); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if isUniqueViolation(err) {
+		return intake.Errorf(intake.ECONFLICT, "The user name %s or the HSA-id is already in use.", u.Username)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create user %s: %w", u.Username, err)
+	}
+	return nil
+}
+
+func usernamePattern(s string) bool {
+	if len(s) < 2 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+const userFields = `id, username, name, role, hsa_id, signing_role, prescriber_code, specialities, created_at, disabled_at`
+
+// findUser returns the user a query of userFields (plus extra) finds, with
+// their units.
+func (db *DB) findUser(ctx context.Context, where string, arg any, extra ...any) (*intake.User, error) {
+	var u intake.User
+	var role, specialities string
+	dest := append([]any{&u.ID, &u.Username, &u.Name, &role, &u.HSAID, &u.SigningRole, &u.PrescriberCode, &specialities,
+		timeValue{&u.CreatedAt}, timeValue{&u.DisabledAt}}, extra...)
+	cols := userFields
+	if len(extra) > 0 {
+		cols += `, password_hash`
+	}
+	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+cols+` FROM users WHERE `+where), arg).Scan(dest...); err != nil {
+		return nil, err
+	}
+	u.Role = intake.Role(role)
+	if specialities != "" {
+		u.Specialities = strings.Split(specialities, "\n")
+	}
+	var err error
+	if u.Units, err = db.strings(ctx, `SELECT unit_hsa_id FROM user_units WHERE user_id = ? ORDER BY unit_hsa_id`, u.ID); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// FindUserByID returns a user. Returns ENOTFOUND if there is none.
+func (db *DB) FindUserByID(ctx context.Context, id string) (*intake.User, error) {
+	u, err := db.findUser(ctx, `id = ?`, id)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find user %s: %w", id, notFound(err, "User not found.")))
+	}
+	return u, nil
+}
+
+// FindUserByHSAID returns the user with this personal HSA-id (what an
+// identity provider's claim names). Returns ENOTFOUND if there is none.
+func (db *DB) FindUserByHSAID(ctx context.Context, hsaID string) (*intake.User, error) {
+	u, err := db.findUser(ctx, `hsa_id = ?`, strings.ToUpper(hsaID))
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find user by HSA-id: %w", notFound(err, "User not found.")))
+	}
+	return u, nil
+}
+
+// FindUserByUsername returns the user with this user name. Returns
+// ENOTFOUND if there is none.
+func (db *DB) FindUserByUsername(ctx context.Context, username string) (*intake.User, error) {
+	u, err := db.findUser(ctx, `username = ?`, strings.ToLower(strings.TrimSpace(username)))
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find user by name: %w", notFound(err, "User not found.")))
+	}
+	return u, nil
+}
+
+// FindUsers returns every user, by user name, disabled ones included.
+func (db *DB) FindUsers(ctx context.Context) ([]*intake.User, error) {
+	ids, err := db.strings(ctx, `SELECT id FROM users ORDER BY username`)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find users: %w", err))
+	}
+	var out []*intake.User
+	for _, id := range ids {
+		u, err := db.FindUserByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// SetUserDisabled disables (or enables again) an account; disabling ends
+// every session of the person at once. Returns ENOTFOUND for an unknown id.
+func (db *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
+	return db.setDisabled(ctx, "users", "id", id, disabled, func(ctx context.Context, tx *sql.Tx) error {
+		if !disabled {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sessions WHERE user_id = ?`), id)
+		return err
+	})
+}
+
+// SetPassword changes a user's password, which must pass CheckPassword,
+// and ends the person's sessions. Returns ENOTFOUND for an unknown id.
+func (db *DB) SetPassword(ctx context.Context, id, password string) error {
+	u, err := db.FindUserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := CheckPassword(password, u.Username); err != nil {
+		return err
+	}
+	hash, err := argon2id.CreateHash(password, argon2Params)
+	if err != nil {
+		return fmt.Errorf("store: set password: %w", err)
+	}
+	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sessions WHERE user_id = ?`), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: set password of %s: %w", id, err)
+	}
+	return nil
+}
+
+// Lock-out: failures of one user name from one address lock that pair for
+// lockFor after lockPairAfter failures; failures of one user name from
+// anywhere lock the account after lockAccountAfter (a spread-out attack).
+// One address alone can thus never lock a person out of their account,
+// and the per-address throttle in package web bounds how fast it guesses.
+const (
+	lockWindow       = 15 * time.Minute
+	lockFor          = 15 * time.Minute
+	lockPairAfter    = 5
+	lockAccountAfter = 50
+)
+
+// Authenticate checks a user name and password from addr. It returns the
+// user, or EUNAUTHORIZED saying no more than that the sign-in failed
+// (whether the name exists or not, the same answer and the same work), or
+// ELOCKED while the name is locked for addr (or for everyone, after a
+// spread-out attack). A failure is counted; a success clears the pair's.
+func (db *DB) Authenticate(ctx context.Context, username, password, addr string) (*intake.User, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	now := db.now()
+	if locked, err := db.signInLocked(ctx, username, addr, now); err != nil {
+		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
+	} else if locked {
+		argon2id.ComparePasswordAndHash(password, dummyHash)
+		return nil, intake.Errorf(intake.ELOCKED, "Too many failed sign-ins; wait %d minutes.", int(lockFor.Minutes()))
+	}
+	var hash string
+	u, err := db.findUser(ctx, `username = ?`, username, &hash)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
+	}
+	if err == sql.ErrNoRows || hash == "" {
+		hash = dummyHash
+	}
+	ok, cerr := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil || cerr != nil || !ok || !u.DisabledAt.IsZero() {
+		if werr := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO sign_in_failures (username, addr, at) VALUES (?, ?, ?)`), username, addr, db.timeArg(now))
+			return err
+		}); werr != nil {
+			return nil, fmt.Errorf("store: sign in: %w", werr)
+		}
+		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.")
+	}
+	if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sign_in_failures WHERE (username = ? AND addr = ?) OR at < ?`), username, addr, db.timeArg(now.Add(-lockWindow)))
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("store: sign in: %w", err)
+	}
+	return u, nil
+}
+
+func (db *DB) signInLocked(ctx context.Context, username, addr string, now time.Time) (bool, error) {
+	var pair, all int
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT
+		COALESCE(SUM(CASE WHEN addr = ? THEN 1 ELSE 0 END), 0), COUNT(*)
+		FROM sign_in_failures WHERE username = ? AND at >= ?`), addr, username, db.timeArg(now.Add(-lockWindow))).Scan(&pair, &all)
+	return pair >= lockPairAfter || all >= lockAccountAfter, err
+}
+
+// Session timeouts: a session ends after idleTimeout without a request,
+// and absoluteTimeout after sign-in in any case.
+const (
+	IdleTimeout     = 30 * time.Minute
+	AbsoluteTimeout = 12 * time.Hour
+	// seenGrain is how often a session's last request is written.
+	seenGrain = time.Minute
+)
+
+// CreateSession starts a session for a user (at unit, "" for none yet) and
+// returns its secret, for the person's cookie only; the store keeps its
+// SHA-256. A new secret every sign-in: a session id is never reused.
+func (db *DB) CreateSession(ctx context.Context, userID, unit string) (string, *intake.Session, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	secret := base64.RawURLEncoding.EncodeToString(b)
+	hash := hashSecret(secret)
+	s := &intake.Session{ID: hash[:12], UserID: userID, Unit: unit, CreatedAt: db.now(), SeenAt: db.now()}
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Sessions past their absolute timeout go at every sign-in.
+		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sessions WHERE created_at < ?`), db.timeArg(s.CreatedAt.Add(-AbsoluteTimeout))); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO sessions (hash, user_id, unit_hsa_id, created_at, seen_at) VALUES (?, ?, ?, ?, ?)`),
+			hash, userID, unit, db.timeArg(s.CreatedAt), db.timeArg(s.SeenAt))
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("store: create session: %w", err)
+	}
+	return secret, s, nil
+}
+
+// FindSession returns the live session with this secret and its user, and
+// records the request (to the minute). Returns EUNAUTHORIZED when there is
+// none, it has timed out (idle or absolute), or the user is disabled.
+func (db *DB) FindSession(ctx context.Context, secret string) (*intake.Session, *intake.User, error) {
+	hash := hashSecret(secret)
+	s := &intake.Session{ID: hash[:12]}
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT user_id, unit_hsa_id, created_at, seen_at FROM sessions WHERE hash = ?`), hash).
+		Scan(&s.UserID, &s.Unit, timeValue{&s.CreatedAt}, timeValue{&s.SeenAt})
+	now := db.now()
+	if err == sql.ErrNoRows || (err == nil && (now.Sub(s.SeenAt) >= IdleTimeout || now.Sub(s.CreatedAt) >= AbsoluteTimeout)) {
+		return nil, nil, intake.Errorf(intake.EUNAUTHORIZED, "The session has ended.")
+	}
+	if err != nil {
+		return nil, nil, unavailable(fmt.Errorf("store: find session: %w", err))
+	}
+	u, err := db.FindUserByID(ctx, s.UserID)
+	if intake.ErrorCode(err) == intake.ENOTFOUND || (err == nil && !u.DisabledAt.IsZero()) {
+		return nil, nil, intake.Errorf(intake.EUNAUTHORIZED, "The session has ended.")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if now.Sub(s.SeenAt) >= seenGrain {
+		s.SeenAt = now
+		if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, db.rebind(`UPDATE sessions SET seen_at = ? WHERE hash = ?`), db.timeArg(now), hash)
+			return err
+		}); err != nil {
+			return nil, nil, fmt.Errorf("store: touch session: %w", err)
+		}
+	}
+	return s, u, nil
+}
+
+// SetSessionUnit sets the unit a physician works at in a session.
+// Returns ENOTFOUND if the session has ended.
+func (db *DB) SetSessionUnit(ctx context.Context, secret, unit string) error {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE sessions SET unit_hsa_id = ? WHERE hash = ?`), unit, hashSecret(secret))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return intake.Errorf(intake.ENOTFOUND, "The session has ended.")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: set session unit: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session (sign-out); ending one that has ended is
+// not an error.
+func (db *DB) DeleteSession(ctx context.Context, secret string) error {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sessions WHERE hash = ?`), hashSecret(secret))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
+}

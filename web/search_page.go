@@ -1,0 +1,46 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// searchPage is what search.html shows: a caseworker's search for a
+// patient's certificates, the patient's id sent by POST, never in a URL.
+type searchPage struct {
+	layout
+	Patient string
+	Results *certificateList
+	Error   string
+}
+
+// handleSearchPage handles GET and POST /search (caseworkers): the form,
+// and on POST the patient's certificates, newest first; every patient
+// shown is in the access log (searchCertificates).
+func handleSearchPage(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		page := searchPage{layout: layout{Title: "Sök intyg", SignedIn: true}}
+		if r.Method == http.MethodGet {
+			return renderPage(w, http.StatusOK, "search", page)
+		}
+		form, err := readForm(w, r, 4<<10)
+		if err != nil {
+			return err
+		}
+		page.Patient = form.Get("patient")
+		list, _, err := searchCertificates(r, certs, audit, now(), url.Values{"patient": {page.Patient}, "limit": {"100"}})
+		if err != nil {
+			if ps := intake.ErrorProblems(err); len(ps) > 0 {
+				page.Error = ps[0].Localized(lang(r))
+				return renderPage(w, http.StatusUnprocessableEntity, "search", page)
+			}
+			return err
+		}
+		page.Results = &list
+		return renderPage(w, http.StatusOK, "search", page)
+	})
+}
