@@ -35,7 +35,7 @@ func handleSearchPage(logger *slog.Logger, certs certificateStore, audit auditSt
 		list, _, err := searchCertificates(r, certs, audit, now(), url.Values{"patient": {page.Patient}, "limit": {"100"}})
 		if err != nil {
 			if ps := intake.ErrorProblems(err); len(ps) > 0 {
-				page.Error = ps[0].Localized(lang(r))
+				page.Error = ps[0].Message
 				return renderPage(w, http.StatusUnprocessableEntity, "search", page)
 			}
 			return err

@@ -160,7 +160,7 @@ func handleSignIn(logger *slog.Logger, sessions sessionStore, sec *security, oid
 			if intake.ErrorCode(err) == intake.ELOCKED {
 				key, status = "signIn.locked", http.StatusTooManyRequests
 			}
-			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Username: username, Error: intake.Text(key, lang(r)), OIDC: oidc}
+			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Username: username, Error: intake.Text(key, "sv"), OIDC: oidc}
 			return renderPage(w, status, "sign_in", page)
 		default:
 			return err
@@ -290,7 +290,7 @@ func handleUnitChoose(logger *slog.Logger, sessions sessionStore) http.Handler {
 			ok = ok || u.HSAID == unit
 		}
 		if !ok {
-			page.Next, page.Error = next, intake.Text("unit.choose", lang(r))
+			page.Next, page.Error = next, intake.Text("unit.choose", "sv")
 			return renderPage(w, http.StatusUnprocessableEntity, "unit", page)
 		}
 		if err := sessions.SetSessionUnit(r.Context(), sessionSecret(r), unit); err != nil {

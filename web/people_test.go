@@ -1,0 +1,216 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// page sends a page request with a session cookie (nil: none).
+func (ts *testServer) page(t *testing.T, cookie *http.Cookie, method, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, ts.URL+path, body)
+	req.Header.Set("Accept", browserAccept)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestPageRoleMatrix: every page for every role, and for no session.
+// Refusals are HTML pages (403), a missing session goes to sign-in.
+func TestPageRoleMatrix(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	cookies := map[string]*http.Cookie{"": nil}
+	for _, who := range []string{"physician", "caseworker", "admin"} {
+		cookies[who] = ts.session(t, who)
+	}
+	// Bo works at two units; this session is at the other one.
+	bo := ts.person(t, "physician-two-units")
+	secret, _, err := ts.db.CreateSession(context.Background(), bo.ID, otherUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies["physician-other-unit"] = &http.Cookie{Name: sessionCookiePlain, Value: secret}
+	secret, _, err = ts.db.CreateSession(context.Background(), bo.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies["physician-no-unit"] = &http.Cookie{Name: sessionCookiePlain, Value: secret}
+
+	const toSignIn, toUnit = "→/sign-in", "→/unit"
+	tests := []struct {
+		method, path string
+		want         map[string]string // who → status, or → redirect target
+	}{
+		{"GET", "/sign-in", map[string]string{"": "200", "physician": "200"}},
+		{"GET", "/", map[string]string{"": toSignIn, "physician": "→/forms", "caseworker": "→/search", "admin": "→/admin", "physician-no-unit": toUnit}},
+		{"GET", "/forms", map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
+		{"GET", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
+		{"POST", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "422", "caseworker": "403", "admin": "403"}},
+		{"GET", "/unit", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": "200", "caseworker": "403", "admin": "403"}},
+		{"GET", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
+		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
+		{"GET", "/certificates/" + id, map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
+		{"GET", "/certificates/" + id + "/pdf", map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
+	}
+	for _, tt := range tests {
+		for who, want := range tt.want {
+			t.Run(tt.method+" "+tt.path+" as "+who, func(t *testing.T) {
+				var form url.Values
+				if tt.method == "POST" {
+					form = url.Values{"patient": {"19121212-1212"}}
+				}
+				resp, body := ts.page(t, cookies[who], tt.method, tt.path, form)
+				got := resp.Status[:3]
+				if resp.StatusCode == http.StatusSeeOther {
+					loc, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+					got = "→" + loc
+				}
+				if got != want {
+					t.Fatalf("got %s, want %s\n%s", got, want, body)
+				}
+				if want == "403" && !strings.Contains(body, "Du har inte behörighet") {
+					t.Errorf("the refusal is not the HTML error page:\n%s", body)
+				}
+			})
+		}
+	}
+}
+
+// TestSignInAndOut: a password sign-in starts a session; sign-out ends it
+// on the server, so the old cookie no longer works; the API token does not
+// sign in to pages.
+func TestSignInAndOut(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	resp, body := ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}, "next": {"/forms/fk7804/2.0"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/forms/fk7804/2.0" {
+		t.Fatalf("sign-in: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookiePlain {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie %+v", cookie)
+	}
+	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); resp.StatusCode != 200 {
+		t.Fatalf("/forms signed in: %d", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, cookie, "POST", "/sign-out", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/sign-in") {
+		t.Errorf("the old cookie after sign-out: %d %s, want to sign-in", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The API token is no session.
+	if resp, _ := ts.page(t, &http.Cookie{Name: sessionCookiePlain, Value: ts.tokens["clinic"]}, "GET", "/forms", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a token as cookie: %d, want a redirect to sign-in", resp.StatusCode)
+	}
+	// Wrong passwords say nothing of the name; the sixth is locked.
+	for i, name := range []string{"asa", "nobody"} {
+		_, body := ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {name}, "password": {"wrong password " + name}})
+		if !strings.Contains(body, "Fel användarnamn eller lösenord.") || !strings.Contains(body, `value="`+name+`"`) {
+			t.Errorf("attempt %d: the refusal page:\n%s", i, body)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {"wrong password"}})
+	}
+	resp, body = ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Vänta 15 minuter") {
+		t.Errorf("the right password after 5 failures: %d, want 429 with the wait:\n%s", resp.StatusCode, body)
+	}
+}
+
+// TestFormIssuerFromRecord: a certificate signed through the form takes its
+// issuer from the physician's record and the unit of the session, whatever
+// the form posts; its access-log entries name the person.
+func TestFormIssuerFromRecord(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	cookie := ts.session(t, "physician")
+	form := infectionForm()
+	form.Set("issuer.name", "Mallory")
+	form.Set("issuer.hsaId", "SE2321000016-6666")
+	form.Set("issuer.unit.hsaId", otherUnit)
+	resp, body := ts.page(t, cookie, "POST", "/forms/fk7804/2.0", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("post: %d\n%s", resp.StatusCode, body)
+	}
+	id := strings.TrimPrefix(resp.Header.Get("Location"), "/certificates/")
+	c, err := ts.db.FindCertificateByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := c.Issuer
+	if is.Name != "Åsa Lindberg" || is.HSAID != "SE2321000016-1003" || is.Role != "DOCTOR" || is.PrescriberCode != "1234567" ||
+		is.Unit.HSAID != unit || is.Unit.Name != "Vårdcentralen Östermalm" || is.Unit.PostalCode != "114 59" ||
+		is.CareProvider == nil || is.CareProvider.Name != "Region Stockholm" || len(is.Specialities) != 1 {
+		t.Errorf("issuer = %+v, want Åsa's record and her unit", is)
+	}
+	if resp, body := ts.page(t, cookie, "GET", "/certificates/"+id, nil); resp.StatusCode != 200 {
+		t.Fatalf("receipt: %d\n%s", resp.StatusCode, body)
+	}
+	u := ts.person(t, "physician")
+	reads := ts.auditActions(t, "certificate.read")
+	if len(reads) != 1 || reads[0].UserID != u.ID || reads[0].Name != "Åsa Lindberg" || reads[0].Role != intake.RolePhysician || reads[0].TokenID != "" {
+		t.Errorf("access log %+v, want the receipt read naming Åsa", reads)
+	}
+	if checked, broken, err := ts.db.VerifyAuditChain(context.Background()); err != nil || broken != 0 || checked == 0 {
+		t.Errorf("the chain with named people: %d checked, broken at %d, %v", checked, broken, err)
+	}
+	_, page := ts.page(t, cookie, "GET", "/forms/fk7804/2.0", nil)
+	if !strings.Contains(page, `id="issuer-name">Åsa Lindberg<`) || strings.Contains(page, `name="issuer.name"`) {
+		t.Errorf("the form does not show the issuer read-only:\n%s", page)
+	}
+}
+
+// TestUnitChoice: a physician at two units picks one after sign-in and can
+// switch; a unit not theirs is refused.
+func TestUnitChoice(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician-two-units")
+	resp, _ := ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"bo"}, "password": {testPassword}})
+	if !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
+		t.Fatalf("sign-in of a physician at two units goes to %q, want /unit", resp.Header.Get("Location"))
+	}
+	cookie := resp.Cookies()[0]
+	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
+		t.Errorf("/forms before choosing: %s, want /unit", resp.Header.Get("Location"))
+	}
+	if resp, body := ts.page(t, cookie, "POST", "/unit", url.Values{"unit": {"SE2321000016-0000"}}); resp.StatusCode != 422 || !strings.Contains(body, "Välj en av dina vårdenheter") {
+		t.Errorf("another unit: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := ts.page(t, cookie, "POST", "/unit", url.Values{"unit": {otherUnit}, "next": {"/forms/fk7804/2.0"}}); resp.Header.Get("Location") != "/forms/fk7804/2.0" {
+		t.Errorf("choosing: %s", resp.Header.Get("Location"))
+	}
+	if _, page := ts.page(t, cookie, "GET", "/forms/fk7804/2.0", nil); !strings.Contains(page, "Vårdcentralen Söder") {
+		t.Errorf("the form does not show the chosen unit")
+	}
+}
