@@ -15,6 +15,7 @@ type CodeList struct {
 	// Title is the code system's name for messages, such as "ICD-10-SE".
 	Title  string
 	titles map[string]string
+	searchState
 }
 
 // LoadICD10SE reads ICD-10-SE from the files digit3.txt, digit4.txt and

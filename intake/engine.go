@@ -110,6 +110,12 @@ func (e *Engine) compileDerive(c *compiled) error {
 	return nil
 }
 
+// CodeList returns a code list the templates may name, such as "icd10se".
+func (e *Engine) CodeList(name string) (*CodeList, bool) {
+	cl, ok := e.lists[name]
+	return cl, ok
+}
+
 // Registry returns the templates the engine knows.
 func (e *Engine) Registry() *schemas.Registry { return e.reg }
 

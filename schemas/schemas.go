@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // embedded holds every template version folder and the code lists. The
@@ -482,4 +483,55 @@ func leadingNumber(s string) (int, string) {
 		i++
 	}
 	return n, s[i:]
+}
+
+// MaxLength returns the maxLength the template's JSON Schema sets for the
+// string at path below answers (a field, or a field and an item member
+// such as "functionalImpairment", "text"), following local $refs and array
+// items; 0 when there is none. The form shows it as a character counter.
+func (t *Template) MaxLength(path ...string) int {
+	var root map[string]any
+	if json.Unmarshal(t.Schema, &root) != nil {
+		return 0
+	}
+	resolve := func(n map[string]any) map[string]any {
+		for i := 0; i < 8; i++ {
+			ref, ok := n["$ref"].(string)
+			if !ok || !strings.HasPrefix(ref, "#/") {
+				return n
+			}
+			cur := any(root)
+			for _, tok := range strings.Split(ref[2:], "/") {
+				m, _ := cur.(map[string]any)
+				cur = m[tok]
+			}
+			next, _ := cur.(map[string]any)
+			if next == nil {
+				return n
+			}
+			n = next
+		}
+		return n
+	}
+	member := func(n map[string]any, name string) map[string]any {
+		n = resolve(n)
+		if items, ok := n["items"].(map[string]any); ok {
+			n = resolve(items)
+		}
+		props, _ := n["properties"].(map[string]any)
+		m, _ := props[name].(map[string]any)
+		return m
+	}
+	n := member(root, "answers")
+	for _, p := range path {
+		if n = member(n, p); n == nil {
+			return 0
+		}
+	}
+	n = resolve(n)
+	if items, ok := n["items"].(map[string]any); ok && n["maxLength"] == nil {
+		n = resolve(items)
+	}
+	f, _ := n["maxLength"].(float64)
+	return int(f)
 }

@@ -86,3 +86,26 @@ func TestVersionsSortNumerically(t *testing.T) {
 		t.Errorf("versions = %v, want %v", got, want)
 	}
 }
+
+func TestMaxLength(t *testing.T) {
+	reg, err := schemas.Load(schemas.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, _ := reg.Lookup("fk7804", "2.0")
+	for _, tt := range []struct {
+		path []string
+		want int
+	}{
+		{[]string{"treatment"}, 4000},
+		{[]string{"basisOtherDescription"}, 50},
+		{[]string{"functionalImpairment", "text"}, 4000},
+		{[]string{"diagnoses", "description"}, 81},
+		{[]string{"prognosis"}, 0},
+		{[]string{"nothing"}, 0},
+	} {
+		if got := tmpl.MaxLength(tt.path...); got != tt.want {
+			t.Errorf("MaxLength(%v) = %d, want %d", tt.path, got, tt.want)
+		}
+	}
+}

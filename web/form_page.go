@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -56,11 +57,81 @@ type formPage struct {
 	// Resubmitted is the id of the certificate this form already made,
 	// when it came back changed under the same submission id.
 	Resubmitted string
+	// Summary lists every error as a link to its question.
+	Summary []summaryItem
+	// codes is the code list of the derived diagnoses, for their titles.
+	codes *intake.CodeList
 }
 
-func newFormPage(t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
+// summaryItem is one line of the error summary: a link to a question.
+type summaryItem struct{ Anchor, Text string }
+
+// Widget is what the "widget" template needs to draw question q.
+func (p *formPage) Widget(q schemas.Question) widgetData {
+	name := "answers." + q.Field
+	d := widgetData{Q: q, Name: name, Values: p.Values, T: p.Template, Grouped: grouped(q.Widget), CounterFor: name}
+	var ids []string
+	if q.Help != nil {
+		ids = append(ids, "help-"+name)
+	}
+	if len(p.Errors[name]) > 0 {
+		d.Invalid = true
+		ids = append(ids, "err-"+name)
+	}
+	d.Describe = strings.Join(ids, " ")
+	if dd := p.Template.Derive.Diagnoses; dd != nil && dd.Field == q.Field {
+		d.CodeList, d.codes = dd.List, p.codes
+	}
+	if q.Widget == schemas.WidgetText || q.Widget == schemas.WidgetTextarea {
+		d.MaxLength = p.Template.MaxLength(q.Field)
+	}
+	return d
+}
+
+// setProblems puts each problem next to its question, and every one in
+// the summary, in the form's order.
+func (p *formPage) setProblems(doc map[string]any, ps intake.Problems) {
+	p.Problems = ps
+	for _, pr := range ps {
+		f, msg := problemField(pr.Pointer), pr.Message
+		if item := problemItem(p.Template, doc, pr.Pointer); item != "" {
+			msg = item + ": " + msg
+		}
+		p.Errors[f] = append(p.Errors[f], msg)
+	}
+	add := func(anchor, label string, msgs []string) {
+		for _, m := range msgs {
+			p.Summary = append(p.Summary, summaryItem{Anchor: anchor, Text: label + ": " + m})
+		}
+	}
+	for _, f := range p.Envelope {
+		add("q-"+f.Name, f.Label, p.Errors[f.Name])
+	}
+	for k, msgs := range p.Errors {
+		if strings.HasPrefix(k, "issuer.") {
+			add("section-issuer", "Intygsutfärdare", msgs)
+		}
+	}
+	for _, q := range p.Template.Form.Questions() {
+		label := q.Label.SV
+		if q.ID != "" {
+			label = q.ID + ". " + label
+		}
+		add("q-"+q.Field, label, p.Errors["answers."+q.Field])
+	}
+	if len(p.Summary) == 0 && len(ps) > 0 {
+		for _, pr := range ps {
+			p.Summary = append(p.Summary, summaryItem{Anchor: "certificate-form", Text: pr.Message})
+		}
+	}
+}
+
+func newFormPage(eng *intake.Engine, t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
 	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
 		Role: is.user.SigningRole, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
+	if dd := t.Derive.Diagnoses; dd != nil {
+		p.codes, _ = eng.CodeList(dd.List)
+	}
 	for _, r := range t.IssuerRoles {
 		if r.Value == is.user.SigningRole {
 			p.Role = r.Label.SV
@@ -123,7 +194,7 @@ func handleCertificateForm(logger *slog.Logger, eng *intake.Engine, units unitSt
 			return err
 		}
 		v := url.Values{}
-		return renderPage(w, http.StatusOK, "certificate_form", newFormPage(t, is, v, formDocument(t, v, issuerOf(is.user, is.unit), "")))
+		return renderPage(w, http.StatusOK, "certificate_form", newFormPage(eng, t, is, v, formDocument(t, v, issuerOf(is.user, is.unit), "")))
 	})
 }
 
@@ -158,15 +229,8 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem })
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
-			page := newFormPage(t, is, posted, doc)
-			page.Problems = intake.ErrorProblems(err)
-			for _, p := range page.Problems {
-				f, msg := problemField(p.Pointer), p.Message
-				if item := problemItem(t, doc, p.Pointer); item != "" {
-					msg = item + ": " + msg
-				}
-				page.Errors[f] = append(page.Errors[f], msg)
-			}
+			page := newFormPage(sub.eng, t, is, posted, doc)
+			page.setProblems(doc, intake.ErrorProblems(err))
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
@@ -179,7 +243,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				// submission id so that sending it again makes a new
 				// certificate.
 				posted.Del("submission")
-				page := newFormPage(t, is, posted, doc)
+				page := newFormPage(sub.eng, t, is, posted, doc)
 				page.Resubmitted = first.ID
 				return renderPage(w, http.StatusConflict, "certificate_form", page)
 			}

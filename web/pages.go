@@ -57,9 +57,6 @@ var pageFuncs = template.FuncMap{
 		b, _ := json.Marshal(v)
 		return string(b)
 	},
-	"widgetArgs": func(q any, name string, values url.Values) widgetData {
-		return widgetData{Q: q, Name: name, Values: values}
-	},
 	"seq": func(n int) []int {
 		s := make([]int, n)
 		for i := range s {
@@ -81,12 +78,68 @@ var pageFuncs = template.FuncMap{
 	},
 }
 
-// widgetData is what the "widget" template draws: one question, its input
-// name and the posted values.
+// widgetData is what the "widget" template draws: one question, its
+// input name, the posted values, and what makes it accessible.
 type widgetData struct {
-	Q      any
+	Q      schemas.Question
 	Name   string
 	Values url.Values
+	T      *schemas.Template
+	// Grouped is true for widgets of several controls, drawn as a fieldset
+	// whose legend is the question; the others have one labelled control.
+	Grouped bool
+	// Invalid marks the controls aria-invalid; Describe are the ids of the
+	// help and error texts that describe the question.
+	Invalid  bool
+	Describe string
+	// CodeList is the code list of a diagnoses widget's codes, and codes
+	// the list itself, for the titles of the codes typed.
+	CodeList string
+	codes    *intake.CodeList
+	// MaxLength bounds a text (0: none), and CounterFor names the input the
+	// character counter counts.
+	MaxLength  int
+	CounterFor string
+}
+
+// Attrs are the attributes every control of the widget carries.
+func (d widgetData) Attrs() template.HTMLAttr {
+	var b strings.Builder
+	if d.Invalid {
+		b.WriteString(` aria-invalid="true"`)
+	}
+	if !d.Grouped && d.Describe != "" {
+		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(d.Describe) + `"`)
+	}
+	return template.HTMLAttr(b.String())
+}
+
+// ItemMax is the maxLength of a member of the question's items.
+func (d widgetData) ItemMax(member string) int { return d.T.MaxLength(d.Q.Field, member) }
+
+// Sub is the widget data for the counter of an item member's text.
+func (d widgetData) Sub(member string) widgetData {
+	d.MaxLength, d.CounterFor = d.ItemMax(member), d.Name+"."+member
+	return d
+}
+
+// CodeTitle is the title of a typed code in the widget's code list.
+func (d widgetData) CodeTitle(code string) string {
+	if d.codes == nil || code == "" {
+		return ""
+	}
+	_, title, _ := d.codes.Lookup(code)
+	return title
+}
+
+// grouped reports whether a widget kind has several controls (a fieldset
+// and legend) rather than one labelled control.
+func grouped(w schemas.Widget) bool {
+	switch w {
+	case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetInteger, schemas.WidgetDate:
+		return false
+	}
+	return true
 }
 
 func mustParsePages() map[string]*template.Template {

@@ -73,3 +73,87 @@
   form.addEventListener('change', update);
   update();
 })();
+
+// After a refused submit the error summary takes the focus, so that a
+// screen reader reads it and a keyboard user starts from the list of links.
+(function () {
+  const summary = document.getElementById('error-summary');
+  if (summary) summary.focus();
+})();
+
+// Character counters: "N tecken kvar" under each text with a limit.
+(function () {
+  document.querySelectorAll('[data-counter]').forEach(function (el) {
+    const out = document.getElementById(el.dataset.counter);
+    const max = parseInt(el.getAttribute('maxlength'), 10);
+    if (!out || !max) return;
+    function update() {
+      const left = max - Array.from(el.value).length;
+      out.textContent = left + ' av ' + max + ' tecken kvar';
+    }
+    el.addEventListener('input', update);
+    update();
+  });
+})();
+
+// Periods: days per row and in total as the physician types, both days
+// counted, as the record will count them.
+(function () {
+  function days(from, to) {
+    if (!from || !to) return 0;
+    const a = Date.parse(from + 'T00:00:00Z'), b = Date.parse(to + 'T00:00:00Z');
+    if (isNaN(a) || isNaN(b) || b < a) return 0;
+    return Math.round((b - a) / 86400000) + 1;
+  }
+  document.querySelectorAll('table[data-periods]').forEach(function (table) {
+    function update() {
+      let total = 0;
+      table.querySelectorAll('tbody tr').forEach(function (row) {
+        const inputs = row.querySelectorAll('input[type=date]');
+        const n = days(inputs[0].value, inputs[1].value);
+        total += n;
+        row.querySelector('output.days').textContent = n ? n + ' dagar' : '';
+      });
+      table.querySelector('output.days-total').textContent = total ? total + ' dagar' : '';
+    }
+    table.addEventListener('input', update);
+    table.addEventListener('change', update);
+    update();
+  });
+})();
+
+// Diagnosis codes: suggestions from the code list as the physician types
+// a code or words of its title, and the chosen code's title beside it.
+// Without JavaScript the plain input works the same.
+(function () {
+  document.querySelectorAll('input[data-code-list]').forEach(function (input) {
+    const list = document.getElementById(input.getAttribute('list'));
+    const title = document.getElementById('title-' + input.name);
+    let timer = null, seq = 0;
+    function search() {
+      const q = input.value.trim();
+      if (q.length < 2) { list.replaceChildren(); if (title) title.textContent = ''; return; }
+      const mine = ++seq;
+      fetch('/codes/' + encodeURIComponent(input.dataset.codeList) + '?limit=10&q=' + encodeURIComponent(q), {credentials: 'same-origin'})
+        .then(function (r) { return r.ok ? r.json() : {items: []}; })
+        .then(function (body) {
+          if (mine !== seq) return;
+          list.replaceChildren.apply(list, body.items.map(function (m) {
+            const o = document.createElement('option');
+            o.value = m.code;
+            o.label = m.code + ' ' + m.title;
+            o.textContent = m.title;
+            return o;
+          }));
+          const bare = q.replace('.', '').toUpperCase();
+          const exact = body.items.find(function (m) { return m.code.replace('.', '') === bare; });
+          if (title) title.textContent = exact ? exact.title : '';
+        })
+        .catch(function () {});
+    }
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 200);
+    });
+  });
+})();

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/intyg/intyg/store"
+)
+
+// axeSource reads axe-core, installed from web/testdata/axe's lockfile
+// (npm ci --prefix web/testdata/axe, as .ci/run does); outside CI a
+// machine without it skips.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core is required in CI (npm ci --prefix web/testdata/axe): %v", err)
+		}
+		t.Skipf("axe-core not installed (npm ci --prefix web/testdata/axe): %v", err)
+	}
+	return string(b)
+}
+
+// axeViolation is one failed rule, with where it failed.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// checkAxe runs axe-core on the page the browser shows against WCAG 2.1 A
+// and AA and fails the test with every violation.
+func checkAxe(t *testing.T, ctx context.Context, src, what string) {
+	t.Helper()
+	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)}))))`
+	var out string
+	err := chromedp.Run(ctx,
+		chromedp.Evaluate(src, nil),
+		chromedp.Evaluate(run, &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if err != nil {
+		t.Fatalf("axe on %s: %v", what, err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatalf("axe on %s: %v: %s", what, err, out)
+	}
+	for _, v := range vs {
+		t.Errorf("%s: WCAG violation %s (%s): %s\n  %s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+	}
+}
+
+// TestAccessibility checks the physician's pages with axe-core in a real
+// browser: sign-in, the unit choice, the template list, every template's
+// form empty and refused, and the receipt.
+func TestAccessibility(t *testing.T) {
+	src := axeSource(t)
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician-two-units")
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/sign-in"), chromedp.WaitVisible(`#username`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "sign-in")
+	if err := chromedp.Run(ctx,
+		chromedp.SendKeys(`#username`, "bo"), chromedp.SendKeys(`#password`, "fel"), chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#sign-in-error`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "sign-in refused")
+	if err := chromedp.Run(ctx,
+		chromedp.Clear(`#username`), chromedp.SendKeys(`#username`, "bo"), chromedp.SendKeys(`#password`, testPassword), chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#unit-form`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "unit choice")
+	if err := chromedp.Run(ctx, chromedp.Click(`input[name="unit"][value="`+unit+`"]`), chromedp.Submit(`#unit-form`), chromedp.WaitVisible(`ul.templates`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "template list")
+	for _, tmpl := range mustEngine(t).Registry().All() {
+		if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/forms/"+tmpl.ID+"/"+tmpl.Version), chromedp.WaitVisible(`#certificate-form`)); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, ctx, src, tmpl.Key()+" form")
+		var focused string
+		if err := chromedp.Run(ctx, chromedp.Click(`#submit`), chromedp.WaitVisible(`#error-summary`),
+			chromedp.Evaluate(`document.activeElement.id`, &focused)); err != nil {
+			t.Fatal(err)
+		}
+		if focused != "error-summary" {
+			t.Errorf("%s refused: the focus is on %q, want the error summary", tmpl.Key(), focused)
+		}
+		checkAxe(t, ctx, src, tmpl.Key()+" form with errors")
+	}
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/certificates/"+id), chromedp.WaitVisible(`#certificate-id`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "receipt")
+}

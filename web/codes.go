@@ -1,0 +1,46 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// maxCodeMatches bounds a code search's answer.
+const maxCodeMatches = 50
+
+// handleCodeSearch handles GET /api/v1/codes/{list}?q=…&limit=… (and the
+// same for signed-in people at /codes/{list}, for the diagnoses widget):
+// codes of a list such as icd10se by code prefix or by the words of their
+// titles, best matches first.
+func handleCodeSearch(logger *slog.Logger, eng *intake.Engine) http.Handler {
+	type response struct {
+		Items []intake.CodeMatch `json:"items"`
+	}
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		name := mux.Vars(r)["list"]
+		list, ok := eng.CodeList(name)
+		if !ok {
+			return intake.Errorf(intake.ENOTFOUND, "There is no code list %s.", name)
+		}
+		limit := 20
+		if s := r.URL.Query().Get("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > maxCodeMatches {
+				return &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: intake.Problems{
+					intake.NewProblem("/limit", "invalid", "param.limit", maxCodeMatches)}}
+			}
+			limit = n
+		}
+		items := list.Search(r.URL.Query().Get("q"), limit)
+		if items == nil {
+			items = []intake.CodeMatch{}
+		}
+		encode(w, http.StatusOK, response{Items: items})
+		return nil
+	})
+}
