@@ -217,6 +217,9 @@ func handleOIDCCallback(logger *slog.Logger, idp *OIDCProvider, sessions session
 		ctx := oidc.ClientContext(r.Context(), idp.client)
 		refuse := func(next, key, reason string, a *intake.Actor) error {
 			logger.WarnContext(ctx, "oidc sign-in refused", "reason", reason)
+			// A broken flow may be forged: it counts against the address.
+			// An identity without an account was vouched for by the
+			// provider: it is recorded, naming the person if known.
 			if key == "signIn.oidcFailed" {
 				sec.failed(r)
 			} else {
