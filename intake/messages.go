@@ -54,6 +54,10 @@ var messages = map[string][2]string{
 	"signIn.locked":    {"För många misslyckade inloggningar. Vänta 15 minuter och försök igen.", "Too many failed sign-ins. Wait 15 minutes and try again."},
 	"unit.choose":      {"Välj en av dina vårdenheter.", "Choose one of your care units."},
 
+	// Sign-in through the region's identity provider.
+	"signIn.oidcFailed":    {"Inloggningen med regionens inloggning kunde inte slutföras. Försök igen.", "Signing in through the region's identity provider could not be completed. Try again."},
+	"signIn.oidcNoAccount": {"Det finns inget aktivt konto i Intyg för den här identiteten. Kontakta en administratör om du behöver ett.", "There is no active account in Intyg for this identity. Contact an administrator if you need one."},
+
 	// Error pages: a heading and a sentence per HTTP status.
 	"page.400":      {"Begäran kunde inte läsas", "The request could not be read"},
 	"page.400.text": {"Det som skickades gick inte att tolka. Gå tillbaka och försök igen.", "What was sent could not be read. Go back and try again."},

@@ -288,8 +288,12 @@ func (db *DB) FindUserByID(ctx context.Context, id string) (*intake.User, error)
 }
 
 // FindUserByHSAID returns the user with this personal HSA-id (what an
-// identity provider's claim names). Returns ENOTFOUND if there is none.
+// identity provider's claim names). Returns ENOTFOUND if there is none,
+// and for an empty HSA-id (users without one have "").
 func (db *DB) FindUserByHSAID(ctx context.Context, hsaID string) (*intake.User, error) {
+	if strings.TrimSpace(hsaID) == "" {
+		return nil, intake.Errorf(intake.ENOTFOUND, "User not found.")
+	}
 	u, err := db.findUser(ctx, `hsa_id = ?`, strings.ToUpper(hsaID))
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find user by HSA-id: %w", notFound(err, "User not found.")))

@@ -29,7 +29,7 @@ var (
 )
 
 // addRoutes is the whole URL space of the server, one line a route.
-func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time) {
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time, idp *OIDCProvider) {
 	auth := func(roles []intake.Role, h http.Handler) http.Handler {
 		return authenticate(logger, db, sec, roles...)(h)
 	}
@@ -46,8 +46,10 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	// HTML pages for people, signed in with a session cookie.
 	r.Handle("/", page(people, handleHome())).Methods(http.MethodGet)
 	r.PathPrefix("/static/").Handler(staticHandler(logger)).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignInForm(logger, false)).Methods(http.MethodGet)
-	r.Handle("/sign-in", handleSignIn(logger, db, sec, false)).Methods(http.MethodPost)
+	r.Handle("/sign-in", handleSignInForm(logger, idp != nil)).Methods(http.MethodGet)
+	r.Handle("/sign-in", handleSignIn(logger, db, sec, idp != nil)).Methods(http.MethodPost)
+	r.Handle("/sign-in/oidc", handleOIDCSignIn(logger, idp, now)).Methods(http.MethodGet)
+	r.Handle("/sign-in/oidc/callback", handleOIDCCallback(logger, idp, db, db, sec, now)).Methods(http.MethodGet)
 	r.Handle("/sign-out", handleSignOut(logger, db)).Methods(http.MethodPost)
 	r.Handle("/unit", page(physicians, handleUnitForm(logger, db))).Methods(http.MethodGet)
 	r.Handle("/unit", page(physicians, handleUnitChoose(logger, db))).Methods(http.MethodPost)

@@ -19,6 +19,7 @@ type database interface {
 	auditStore
 	tokenStore
 	sessionStore
+	identityStore
 	Ping(ctx context.Context) error
 }
 
@@ -26,6 +27,9 @@ type database interface {
 type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OIDC signs people in through the region's identity provider; nil
+	// offers only user name and password.
+	OIDC *OIDCProvider
 }
 
 // NewServer returns Intyg's HTTP handler: every route, with security
@@ -44,10 +48,10 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		sec.record(r, eventCrossOrigin, nil)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
-	return securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts.Now)))
+	return securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))
 }
 
-func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time) *mux.Router {
+func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, opts Options) *mux.Router {
 	r := mux.NewRouter()
 	r.Use(observe(logger, m))
 	r.NotFoundHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
@@ -56,7 +60,7 @@ func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
 	}))
-	addRoutes(r, logger, eng, db, pdfs, m, sec, now)
+	addRoutes(r, logger, eng, db, pdfs, m, sec, opts.Now, opts.OIDC)
 	return r
 }
 

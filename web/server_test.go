@@ -102,6 +102,13 @@ func newTestServerClock(tb testing.TB, driver string, now func() time.Time) *tes
 // the clock given.
 func newTestServerEngine(tb testing.TB, driver string, eng *intake.Engine, now func() time.Time) *testServer {
 	tb.Helper()
+	return newTestServerOptions(tb, driver, eng, func(string) Options { return Options{Now: now} })
+}
+
+// newTestServerOptions is newTestServer with the engine given, and the
+// server's options made from its base URL (which is known before it starts).
+func newTestServerOptions(tb testing.TB, driver string, eng *intake.Engine, opts func(baseURL string) Options) *testServer {
+	tb.Helper()
 	ctx := context.Background()
 	dsn := filepath.Join(tb.TempDir(), "intyg.db")
 	if driver == store.Postgres {
@@ -115,7 +122,9 @@ func newTestServerEngine(tb testing.TB, driver string, eng *intake.Engine, now f
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	ts := &testServer{db: db, dsn: dsn, logs: logs, tokens: map[string]string{}}
-	ts.Server = httptest.NewServer(NewServer(logger, eng, db, mustRenderer(tb), Options{Now: now}))
+	ts.Server = httptest.NewUnstartedServer(nil)
+	ts.Config.Handler = NewServer(logger, eng, db, mustRenderer(tb), opts("http://"+ts.Listener.Addr().String()))
+	ts.Start()
 	tb.Cleanup(ts.Close)
 	for name, spec := range map[string]struct {
 		role intake.Role

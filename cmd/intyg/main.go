@@ -30,7 +30,9 @@ const usage = `usage: intyg <command> [flags] [args]
 
 commands:
   serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--icd10se DIR] [--max-body N]
-           run the HTTP service (SQLite under --data unless a DSN is given)
+        [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE [--oidc-claim NAME] [--public-url URL]]
+           run the HTTP service (SQLite under --data unless a DSN is given), with sign-in
+           through the region's identity provider when --oidc-issuer is given
   token create --role clinic|caseworker|admin [--unit HSA-ID] [--name NAME]
   token revoke ID
            manage API tokens (same --data / --dsn / --dsn-file flags as serve)

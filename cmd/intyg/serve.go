@@ -33,6 +33,13 @@ type Config struct {
 	ICD10SE  string // INTYG_ICD10SE: directory of a newer ICD-10-SE edition
 	MaxBody  int    // INTYG_MAX_BODY: largest submission in bytes
 	LogLevel string // INTYG_LOG_LEVEL: debug, info, warn, error
+
+	PublicURL            string // INTYG_PUBLIC_URL: where browsers reach the service; http://ADDR when empty
+	OIDCIssuer           string // INTYG_OIDC_ISSUER: the region's identity provider; none when empty
+	OIDCClientID         string // INTYG_OIDC_CLIENT_ID
+	OIDCClientSecretFile string // INTYG_OIDC_CLIENT_SECRET_FILE: a file holding the client secret
+	OIDCClientSecret     string // INTYG_OIDC_CLIENT_SECRET, or read from OIDCClientSecretFile; never a flag
+	OIDCClaim            string // INTYG_OIDC_CLAIM: the ID-token claim holding the person's HSA-id
 }
 
 // dbFlags registers the database flags shared by serve and the admin commands.
@@ -69,6 +76,73 @@ func (c *Config) readDSNFile(fs *flag.FlagSet) error {
 	return nil
 }
 
+// oidcFlags registers the flags of sign-in through the region's identity
+// provider. The client secret has no flag (ps would show it): it comes from
+// a file or the environment.
+func oidcFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
+	fs.StringVar(&c.PublicURL, "public-url", getenv("INTYG_PUBLIC_URL"), "where browsers reach the service, e.g. https://intyg.region.se; http://ADDR when empty (INTYG_PUBLIC_URL)")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", getenv("INTYG_OIDC_ISSUER"), "issuer URL of the region's OpenID Connect provider; no such sign-in when empty (INTYG_OIDC_ISSUER)")
+	fs.StringVar(&c.OIDCClientID, "oidc-client-id", getenv("INTYG_OIDC_CLIENT_ID"), "the service's client id at the provider (INTYG_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.OIDCClientSecretFile, "oidc-client-secret-file", getenv("INTYG_OIDC_CLIENT_SECRET_FILE"),
+		"file holding the client secret; or set INTYG_OIDC_CLIENT_SECRET (INTYG_OIDC_CLIENT_SECRET_FILE)")
+	fs.StringVar(&c.OIDCClaim, "oidc-claim", envOr(getenv, "INTYG_OIDC_CLAIM", "hsa_id"), "ID-token claim holding the person's HSA-id (INTYG_OIDC_CLAIM)")
+}
+
+// readOIDCSecret sets c.OIDCClientSecret, once fs is parsed, from the
+// secret file or else INTYG_OIDC_CLIENT_SECRET, and checks that the
+// provider's settings come together: an issuer needs a client id, a
+// secret and a claim, and a client id or secret needs an issuer. As with
+// the DSN, --oidc-client-secret-file beats INTYG_OIDC_CLIENT_SECRET, and
+// setting both variables is an error.
+func (c *Config) readOIDCSecret(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	env := getenv("INTYG_OIDC_CLIENT_SECRET")
+	switch {
+	case c.OIDCClientSecretFile == "":
+		c.OIDCClientSecret = env
+	case env != "" && !given["oidc-client-secret-file"]:
+		return errors.New("INTYG_OIDC_CLIENT_SECRET and INTYG_OIDC_CLIENT_SECRET_FILE are both set; unset one")
+	default:
+		b, err := os.ReadFile(c.OIDCClientSecretFile)
+		if err != nil {
+			return fmt.Errorf("oidc client secret file: %w", err)
+		}
+		if c.OIDCClientSecret = strings.TrimSpace(string(b)); c.OIDCClientSecret == "" {
+			return fmt.Errorf("oidc client secret file %s is empty", c.OIDCClientSecretFile)
+		}
+	}
+	switch {
+	case c.OIDCIssuer == "" && (c.OIDCClientID != "" || c.OIDCClientSecret != ""):
+		return errors.New("an OIDC client id or secret is given without --oidc-issuer")
+	case c.OIDCIssuer == "":
+		return nil
+	case c.OIDCClientID == "":
+		return errors.New("--oidc-issuer needs --oidc-client-id")
+	case c.OIDCClientSecret == "":
+		return errors.New("--oidc-issuer needs the client secret: --oidc-client-secret-file FILE or INTYG_OIDC_CLIENT_SECRET")
+	case strings.TrimSpace(c.OIDCClaim) == "":
+		return errors.New("--oidc-claim is empty")
+	}
+	return nil
+}
+
+// publicURL is where browsers reach the service: c.PublicURL, or else the
+// address it listens on (localhost for an unspecified host).
+func (c *Config) publicURL(listening net.Addr) string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, err := net.SplitHostPort(listening.String())
+	if err != nil {
+		return "http://" + listening.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 func envOr(getenv func(string) string, key, def string) string {
 	if v := getenv(key); v != "" {
 		return v
@@ -100,10 +174,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBody, _ := strconv.Atoi(envOr(getenv, "INTYG_MAX_BODY", strconv.Itoa(intake.DefaultMaxBytes)))
 	fs.IntVar(&c.MaxBody, "max-body", maxBody, "largest submission in bytes (INTYG_MAX_BODY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "INTYG_LOG_LEVEL", "info"), "debug, info, warn or error (INTYG_LOG_LEVEL)")
+	oidcFlags(fs, &c, getenv)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage, nil
 	}
 	if err := c.readDSNFile(fs); err != nil {
+		return exitUsage, fmt.Errorf("serve: %w", err)
+	}
+	if err := c.readOIDCSecret(fs, getenv); err != nil {
 		return exitUsage, fmt.Errorf("serve: %w", err)
 	}
 	var level slog.Level
@@ -140,8 +218,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return exitUsage, err
 	}
+	defer l.Close()
+	var opts web.Options
+	if c.OIDCIssuer != "" {
+		// The provider is discovered now: an unreachable one stops the
+		// start, rather than every sign-in later.
+		dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		opts.OIDC, err = web.NewOIDCProvider(dctx, web.OIDCConfig{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID,
+			ClientSecret: c.OIDCClientSecret, Claim: c.OIDCClaim, PublicURL: c.publicURL(l.Addr())})
+		cancel()
+		if err != nil {
+			return exitUsage, fmt.Errorf("serve: %w", err)
+		}
+		logger.Info("sign-in through OpenID Connect", "issuer", c.OIDCIssuer, "claim", c.OIDCClaim, "public_url", c.publicURL(l.Addr()))
+	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, pdfs, web.Options{}), int64(c.MaxBody)+4096),
+		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, pdfs, opts), int64(c.MaxBody)+4096),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

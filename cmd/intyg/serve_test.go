@@ -32,15 +32,16 @@ func (l *lockedBuffer) String() string {
 }
 
 // startServe runs "intyg serve" on a loopback port over the data directory
-// and returns its base URL, its output (stdout and the log on stderr) and a
-// stop function that shuts it down gracefully and returns run's exit code.
-func startServe(t *testing.T, data string) (string, *lockedBuffer, func() int) {
+// (with more flags, if given) and returns its base URL, its output (stdout
+// and the log on stderr) and a stop function that shuts it down gracefully
+// and returns run's exit code.
+func startServe(t *testing.T, data string, flags ...string) (string, *lockedBuffer, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		code, err := run(ctx, []string{"intyg", "serve", "--addr", "127.0.0.1:0", "--data", data}, func(string) string { return "" }, strings.NewReader(""), out, out)
+		code, err := run(ctx, append([]string{"intyg", "serve", "--addr", "127.0.0.1:0", "--data", data}, flags...), func(string) string { return "" }, strings.NewReader(""), out, out)
 		if err != nil {
 			t.Log(err)
 		}

@@ -49,7 +49,11 @@ var homes = map[string][]string{
 	"golang.org/x/time/rate":                {"web"},
 	"golang.org/x/sys/unix":                 {"cmd/intyg"},
 	"golang.org/x/text/language":            {"web"},
+	"github.com/coreos/go-oidc":             {"web"},
+	"golang.org/x/oauth2":                   {"web"},
 	"github.com/chromedp/chromedp":          {},
+	"github.com/oauth2-proxy/mockoidc":      {},
+	"github.com/golang-jwt/jwt":             {},
 	"github.com/google/go-cmp":              {},
 }
 
