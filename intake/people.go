@@ -251,3 +251,20 @@ func InvalidError(ps Problems) error {
 	}
 	return &Error{Code: EINVALID, Message: ps[0].MessageEn, Problems: ps}
 }
+
+// Stockholm is the time zone of the people who use Intyg: the dates they
+// give and the times pages show are in it. (time/tzdata is embedded.)
+var Stockholm = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// ValidThrough returns when something valid through day d stops being
+// valid: the midnight after d in Europe/Stockholm, as UTC.
+func ValidThrough(d Date) time.Time {
+	y, m, day := d.Date()
+	return time.Date(y, m, day+1, 0, 0, 0, 0, Stockholm).UTC()
+}
