@@ -268,3 +268,30 @@ func ValidThrough(d Date) time.Time {
 	y, m, day := d.Date()
 	return time.Date(y, m, day+1, 0, 0, 0, 0, Stockholm).UTC()
 }
+
+// Tidy puts u's identifiers in the form they are kept in: the user name
+// trimmed and in lower case, HSA-ids trimmed and in upper case.
+func (u *User) Tidy() {
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	u.Units = upperAll(u.Units)
+}
+
+// Tidy puts u's HSA-ids in the form they are kept in: trimmed, upper case.
+func (u *CareUnit) Tidy() {
+	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	u.CareProvider.HSAID = strings.ToUpper(strings.TrimSpace(u.CareProvider.HSAID))
+}
+
+// Tidy puts t's HSA-ids in the form they are kept in: trimmed, upper case.
+func (t *Token) Tidy() {
+	t.Units = upperAll(t.Units)
+	t.CareProvider = strings.ToUpper(strings.TrimSpace(t.CareProvider))
+}
+
+func upperAll(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = strings.ToUpper(strings.TrimSpace(s))
+	}
+	return ss
+}

@@ -36,10 +36,7 @@ func (db *DB) CreateToken(ctx context.Context, role intake.Role, unitHSAID, name
 // intake.CheckToken: an unknown role, a clinic token without units or care
 // provider (or with both), units on another role's token, a past expiry.
 func (db *DB) CreateTokenFor(ctx context.Context, t *intake.Token) (string, error) {
-	for i, u := range t.Units {
-		t.Units[i] = strings.ToUpper(strings.TrimSpace(u))
-	}
-	t.CareProvider = strings.ToUpper(strings.TrimSpace(t.CareProvider))
+	t.Tidy()
 	if err := intake.InvalidError(intake.CheckToken(t, db.now())); err != nil {
 		return "", err
 	}

@@ -20,8 +20,7 @@ import (
 // CreateUnit registers a care unit. Returns EINVALID with the problems of
 // intake.CheckUnit, and ECONFLICT if the HSA-id is registered.
 func (db *DB) CreateUnit(ctx context.Context, u *intake.CareUnit) error {
-	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
-	u.CareProvider.HSAID = strings.ToUpper(strings.TrimSpace(u.CareProvider.HSAID))
+	u.Tidy()
 	if err := intake.InvalidError(intake.CheckUnit(u)); err != nil {
 		return err
 	}
@@ -180,11 +179,7 @@ var dummyHash = func() string {
 // problems of intake.CheckUser or a weak password, ECONFLICT for a user name or
 // HSA-id in use, ENOTFOUND for a unit that is not registered.
 func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) error {
-	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
-	for i, unit := range u.Units {
-		u.Units[i] = strings.ToUpper(strings.TrimSpace(unit))
-	}
+	u.Tidy()
 	if err := intake.InvalidError(intake.CheckUser(u)); err != nil {
 		return err
 	}

@@ -19,6 +19,10 @@ type database interface {
 	auditStore
 	tokenStore
 	sessionStore
+	peopleStore
+	unitRegistry
+	tokenAdmin
+	personFinder
 	Ping(ctx context.Context) error
 }
 

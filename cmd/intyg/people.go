@@ -201,8 +201,8 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		u.Username, u.Specialities, u.Units = pos[0], specialities, units
 		// Check the account before asking for a password, so that a typo
 		// in a flag does not cost typing it twice.
-		if ps := intake.CheckUser(&intake.User{Username: strings.ToLower(u.Username), Name: u.Name, Role: u.Role, HSAID: strings.ToUpper(u.HSAID),
-			SigningRole: u.SigningRole, Units: u.Units}); len(ps) > 0 {
+		u.Tidy()
+		if ps := intake.CheckUser(&u); len(ps) > 0 {
 			return refused(stderr, "user add", intake.InvalidError(ps))
 		}
 		password, err := readPassword(stdin, stderr)
