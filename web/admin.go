@@ -51,9 +51,11 @@ func fieldOf(pointer string) string {
 }
 
 // formErrors returns, for a refusal that has problems, the messages per
-// form field in lang, and whether there were any; a refusal without
-// problems (or another error) gives none, and the handler returns it.
-func formErrors(err error, lang string) (map[string][]string, bool) {
+// form field, and whether there were any; a refusal without problems (or
+// another error) gives none, and the handler returns it. The admin pages
+// are in Swedish, and so are their messages, whatever the browser's
+// language (as on the certificate form).
+func formErrors(err error) (map[string][]string, bool) {
 	ps := intake.ErrorProblems(err)
 	if len(ps) == 0 {
 		return nil, false
@@ -61,7 +63,7 @@ func formErrors(err error, lang string) (map[string][]string, bool) {
 	errs := map[string][]string{}
 	for _, p := range ps {
 		f := fieldOf(p.Pointer)
-		errs[f] = append(errs[f], p.Localized(lang))
+		errs[f] = append(errs[f], p.Message)
 	}
 	return errs, true
 }
@@ -73,7 +75,7 @@ func doneNotice(r *http.Request) string {
 	if r.URL.Query().Get("done") == "" || !intake.HasText(key) {
 		return ""
 	}
-	return intake.Text(key, lang(r))
+	return intake.Text(key, "sv")
 }
 
 // stockholm shows a time to the minute in Europe/Stockholm, "" for none.

@@ -65,14 +65,14 @@ func handleAuditPage(logger *slog.Logger, audit auditStore, people personFinder,
 				page.Person = u
 				q.Set("user", u.ID)
 			case intake.ENOTFOUND:
-				page.Errors = map[string][]string{"person": {intake.Text("account.unknown", lang(r))}}
+				page.Errors = map[string][]string{"person": {intake.Text("account.unknown", "sv")}}
 				return renderPage(w, http.StatusUnprocessableEntity, "admin_audit", page)
 			default:
 				return err
 			}
 		}
 		list, next, err := searchAudit(r, audit, sec, now(), q)
-		if errs, ok := formErrors(err, lang(r)); ok {
+		if errs, ok := formErrors(err); ok {
 			page.Errors = errs
 			return renderPage(w, http.StatusUnprocessableEntity, "admin_audit", page)
 		}

@@ -105,7 +105,7 @@ func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStor
 		if err == nil {
 			err = people.CreateUser(r.Context(), u, form.Get("password"))
 		}
-		if errs, ok := formErrors(err, lang(r)); ok {
+		if errs, ok := formErrors(err); ok {
 			form.Del("password")
 			form.Del("password2")
 			page, err := newPeoplePage(r, people, form)

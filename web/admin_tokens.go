@@ -104,7 +104,7 @@ func handleTokenCreate(logger *slog.Logger, tokens tokenAdmin, audit auditStore)
 		if err == nil {
 			secret, err = tokens.CreateTokenFor(r.Context(), t)
 		}
-		if errs, ok := formErrors(err, lang(r)); ok {
+		if errs, ok := formErrors(err); ok {
 			page, err := newTokensPage(r, tokens, form)
 			if err != nil {
 				return err

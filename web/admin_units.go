@@ -64,7 +64,7 @@ func handleUnitCreate(logger *slog.Logger, units unitRegistry, audit auditStore)
 			CareProvider: intake.CareProvider{HSAID: get("careProvider.hsaId"), Name: get("careProvider.name")},
 		}
 		err = units.CreateUnit(r.Context(), u)
-		if errs, ok := formErrors(err, lang(r)); ok {
+		if errs, ok := formErrors(err); ok {
 			page, err := newUnitsPage(r, units, form)
 			if err != nil {
 				return err
