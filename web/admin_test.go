@@ -459,3 +459,31 @@ func TestAdminAudit(t *testing.T) {
 		t.Errorf("the next page does not continue after entry %s (starts at %s)", first[len(first)-1][1], second[0][1])
 	}
 }
+
+// TestAdminCrossSitePostRefused: an admin's browser tricked into posting
+// from another site changes nothing.
+func TestAdminCrossSitePostRefused(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	admin := ts.session(t, "admin")
+	for _, path := range []string{"/admin/units", "/admin/tokens"} {
+		req, _ := http.NewRequest("POST", ts.URL+path, strings.NewReader(url.Values{"role": {"admin"}, "hsaId": {"SE2321000016-5555"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://evil.example")
+		req.AddCookie(admin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site POST %s: %d, want 403", path, resp.StatusCode)
+		}
+	}
+	if tokens, _ := ts.db.FindTokens(context.Background()); len(tokens) != 5 {
+		t.Errorf("%d tokens after a cross-site post, want the test server's 5", len(tokens))
+	}
+	if n := len(ts.adminActions(t, "admin.")); n != 0 {
+		t.Errorf("%d admin changes logged, want 0", n)
+	}
+}
