@@ -2,6 +2,8 @@ package intake
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -116,4 +118,180 @@ func (a *Actor) Audit(action, remoteAddr string) *AuditEntry {
 		e.TokenID, e.Name = a.Token.ID, a.Token.Name
 	}
 	return e
+}
+
+// SigningRoles are the signing roles the admin pages offer a physician.
+// The templates decide which of them may sign each certificate.
+var SigningRoles = []string{"DOCTOR", "PRIVATE_DOCTOR", "DENTIST"}
+
+// CheckUser returns what is wrong with u as an account (its password
+// aside, which the store checks), each problem at the pointer of u's JSON
+// field: a user name of 2–64 lower-case letters, digits, '.', '-' or '_';
+// a name; a person's role; for a physician an HSA-id, a signing role and
+// at least one unit; units only for a physician. It expects u's user name
+// in lower case and its HSA-ids in upper case, as the store keeps them.
+func CheckUser(u *User) Problems {
+	var ps Problems
+	if !usernamePattern(u.Username) {
+		ps = append(ps, NewProblem("/username", "pattern", "account.username", nil))
+	}
+	if strings.TrimSpace(u.Name) == "" {
+		ps = append(ps, problem("/name", "required", nil))
+	}
+	if !u.Role.PersonRole() {
+		ps = append(ps, NewProblem("/role", "enum", "account.role", nil))
+	}
+	switch {
+	case u.Role == RolePhysician:
+		if u.HSAID == "" {
+			ps = append(ps, problem("/hsaId", "required", nil))
+		} else if !hsaIDPattern.MatchString(u.HSAID) {
+			ps = append(ps, NewProblem("/hsaId", "pattern", "hsaId.pattern", nil))
+		}
+		if strings.TrimSpace(u.SigningRole) == "" {
+			ps = append(ps, problem("/signingRole", "required", nil))
+		}
+		if len(u.Units) == 0 {
+			ps = append(ps, NewProblem("/units", "minItems", "account.units", nil))
+		}
+	case len(u.Units) > 0:
+		ps = append(ps, NewProblem("/units", "notAllowed", "account.unitsNotAllowed", nil))
+	}
+	if u.HSAID != "" && u.Role != RolePhysician && !hsaIDPattern.MatchString(u.HSAID) {
+		ps = append(ps, NewProblem("/hsaId", "pattern", "hsaId.pattern", nil))
+	}
+	return sortProblems(ps)
+}
+
+func usernamePattern(s string) bool {
+	if len(s) < 2 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckUnit returns what is wrong with u as a registered unit, each
+// problem at the pointer of u's JSON field: HSA-ids of the unit and its
+// care provider, a name, address, postal code (NNN NN, as certificates
+// print it), city and phone, and the care provider's name. It expects the
+// HSA-ids in upper case.
+func CheckUnit(u *CareUnit) Problems {
+	var ps Problems
+	for _, f := range []struct{ pointer, v string }{
+		{"/name", u.Name}, {"/address", u.Address}, {"/city", u.City}, {"/phone", u.Phone}, {"/careProvider/name", u.CareProvider.Name},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			ps = append(ps, problem(f.pointer, "required", nil))
+		}
+	}
+	for _, f := range []struct{ pointer, v string }{{"/hsaId", u.HSAID}, {"/careProvider/hsaId", u.CareProvider.HSAID}} {
+		switch {
+		case f.v == "":
+			ps = append(ps, problem(f.pointer, "required", nil))
+		case !hsaIDPattern.MatchString(f.v):
+			ps = append(ps, NewProblem(f.pointer, "pattern", "hsaId.pattern", nil))
+		}
+	}
+	switch pc := u.PostalCode; {
+	case strings.TrimSpace(pc) == "":
+		ps = append(ps, problem("/postalCode", "required", nil))
+	case len(pc) != 6 || pc[3] != ' ' || !postalCodePattern.MatchString(pc):
+		ps = append(ps, NewProblem("/postalCode", "pattern", "unit.postalCode", nil))
+	}
+	return sortProblems(ps)
+}
+
+// CheckToken returns what is wrong with t as a new API token at now, each
+// problem at the pointer of t's JSON field: a known role; for a clinic
+// token its units or its care provider (not both), for others neither;
+// HSA-ids in their format; an expiry in the future. It expects HSA-ids in
+// upper case.
+func CheckToken(t *Token, now time.Time) Problems {
+	var ps Problems
+	scoped := len(t.Units) > 0 || t.CareProvider != ""
+	switch {
+	case !t.Role.Valid():
+		ps = append(ps, NewProblem("/role", "enum", "token.role", nil))
+	case t.Role == RoleClinic && !scoped:
+		ps = append(ps, NewProblem("/units", "required", "token.scope", nil))
+	case t.Role == RoleClinic && len(t.Units) > 0 && t.CareProvider != "":
+		ps = append(ps, NewProblem("/careProvider", "notAllowed", "token.unitsOrProvider", nil))
+	case t.Role != RoleClinic && scoped:
+		ps = append(ps, NewProblem("/units", "notAllowed", "token.scopeNotAllowed", nil))
+	}
+	seen := map[string]bool{}
+	for i, u := range t.Units {
+		switch {
+		case !hsaIDPattern.MatchString(u):
+			ps = append(ps, NewProblem(JoinPointer("/units", strconv.Itoa(i)), "pattern", "hsaId.pattern", nil))
+		case seen[u]:
+			ps = append(ps, problem(JoinPointer("/units", strconv.Itoa(i)), "duplicate", nil))
+		}
+		seen[u] = true
+	}
+	if t.CareProvider != "" && !hsaIDPattern.MatchString(t.CareProvider) {
+		ps = append(ps, NewProblem("/careProvider", "pattern", "hsaId.pattern", nil))
+	}
+	if !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(now) {
+		ps = append(ps, NewProblem("/expiresAt", "minimum", "token.expiry", nil))
+	}
+	return sortProblems(ps)
+}
+
+// InvalidError returns an EINVALID error of ps, whose message is the
+// first problem's (in English), or nil for no problems.
+func InvalidError(ps Problems) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: ps[0].MessageEn, Problems: ps}
+}
+
+// Stockholm is the time zone of the people who use Intyg: the dates they
+// give and the times pages show are in it. (time/tzdata is embedded.)
+var Stockholm = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// ValidThrough returns when something valid through day d stops being
+// valid: the midnight after d in Europe/Stockholm, as UTC.
+func ValidThrough(d Date) time.Time {
+	y, m, day := d.Date()
+	return time.Date(y, m, day+1, 0, 0, 0, 0, Stockholm).UTC()
+}
+
+// Tidy puts u's identifiers in the form they are kept in: the user name
+// trimmed and in lower case, HSA-ids trimmed and in upper case.
+func (u *User) Tidy() {
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	u.Units = upperAll(u.Units)
+}
+
+// Tidy puts u's HSA-ids in the form they are kept in: trimmed, upper case.
+func (u *CareUnit) Tidy() {
+	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	u.CareProvider.HSAID = strings.ToUpper(strings.TrimSpace(u.CareProvider.HSAID))
+}
+
+// Tidy puts t's HSA-ids in the form they are kept in: trimmed, upper case.
+func (t *Token) Tidy() {
+	t.Units = upperAll(t.Units)
+	t.CareProvider = strings.ToUpper(strings.TrimSpace(t.CareProvider))
+}
+
+func upperAll(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = strings.ToUpper(strings.TrimSpace(s))
+	}
+	return ss
 }

@@ -32,23 +32,13 @@ func (db *DB) CreateToken(ctx context.Context, role intake.Role, unitHSAID, name
 // CreateTokenFor makes the token t describes (role, name, and for a
 // clinic token its units or its whole care provider, and an expiry) and
 // returns its secret, which is not stored and cannot be shown again. It
-// sets t's ID and CreatedAt. Returns EINVALID for an unknown role, a clinic
-// token without units or care provider, or units on another role's token.
+// sets t's ID and CreatedAt. Returns EINVALID with the problems of
+// intake.CheckToken: an unknown role, a clinic token without units or care
+// provider (or with both), units on another role's token, a past expiry.
 func (db *DB) CreateTokenFor(ctx context.Context, t *intake.Token) (string, error) {
-	for i, u := range t.Units {
-		t.Units[i] = strings.ToUpper(strings.TrimSpace(u))
-	}
-	t.CareProvider = strings.ToUpper(strings.TrimSpace(t.CareProvider))
-	scoped := len(t.Units) > 0 || t.CareProvider != ""
-	switch {
-	case !t.Role.Valid():
-		return "", intake.Errorf(intake.EINVALID, "Unknown role %q: use clinic, caseworker or admin.", t.Role)
-	case t.Role == intake.RoleClinic && !scoped:
-		return "", intake.Errorf(intake.EINVALID, "A clinic token needs the HSA-ids of its units or of its care provider.")
-	case t.Role != intake.RoleClinic && scoped:
-		return "", intake.Errorf(intake.EINVALID, "Only clinic tokens belong to units.")
-	case !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(db.now()):
-		return "", intake.Errorf(intake.EINVALID, "The expiry must be in the future.")
+	t.Tidy()
+	if err := intake.InvalidError(intake.CheckToken(t, db.now())); err != nil {
+		return "", err
 	}
 	b := make([]byte, 32)
 	rand.Read(b)

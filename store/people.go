@@ -17,19 +17,12 @@ import (
 	"github.com/intyg/intyg/intake"
 )
 
-// CreateUnit registers a care unit. Returns EINVALID for a unit without
-// HSA-id, name, address, postal code, city, phone or care provider, and
-// ECONFLICT if the HSA-id is registered.
+// CreateUnit registers a care unit. Returns EINVALID with the problems of
+// intake.CheckUnit, and ECONFLICT if the HSA-id is registered.
 func (db *DB) CreateUnit(ctx context.Context, u *intake.CareUnit) error {
-	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
-	u.CareProvider.HSAID = strings.ToUpper(strings.TrimSpace(u.CareProvider.HSAID))
-	for _, f := range []struct{ name, v string }{
-		{"hsaId", u.HSAID}, {"name", u.Name}, {"address", u.Address}, {"postalCode", u.PostalCode},
-		{"city", u.City}, {"phone", u.Phone}, {"careProvider.hsaId", u.CareProvider.HSAID}, {"careProvider.name", u.CareProvider.Name},
-	} {
-		if strings.TrimSpace(f.v) == "" {
-			return intake.Errorf(intake.EINVALID, "The unit's %s is required.", f.name)
-		}
+	u.Tidy()
+	if err := intake.InvalidError(intake.CheckUnit(u)); err != nil {
+		return err
 	}
 	u.CreatedAt = db.now()
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -39,7 +32,8 @@ func (db *DB) CreateUnit(ctx context.Context, u *intake.CareUnit) error {
 		return err
 	})
 	if isUniqueViolation(err) {
-		return intake.Errorf(intake.ECONFLICT, "Unit %s is already registered.", u.HSAID)
+		return &intake.Error{Code: intake.ECONFLICT, Message: fmt.Sprintf("Unit %s is already registered.", u.HSAID),
+			Problems: intake.Problems{intake.NewProblem("/hsaId", "taken", "unit.taken", nil)}}
 	}
 	if err != nil {
 		return fmt.Errorf("store: create unit %s: %w", u.HSAID, err)
@@ -181,26 +175,13 @@ var dummyHash = func() string {
 
 // CreateUser makes an account for u (username, name, role; for a
 // physician HSA-id, signing role and units) with password, which must pass
-// CheckPassword; it sets u's ID and CreatedAt. Returns EINVALID for a
-// missing or wrong field or a weak password, ECONFLICT for a user name or
+// CheckPassword; it sets u's ID and CreatedAt. Returns EINVALID with the
+// problems of intake.CheckUser or a weak password, ECONFLICT for a user name or
 // HSA-id in use, ENOTFOUND for a unit that is not registered.
 func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) error {
-	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
-	for i, unit := range u.Units {
-		u.Units[i] = strings.ToUpper(strings.TrimSpace(unit))
-	}
-	switch {
-	case !usernamePattern(u.Username):
-		return intake.Errorf(intake.EINVALID, "A user name is 2–64 lower-case letters, digits, '.', '-' or '_'.")
-	case strings.TrimSpace(u.Name) == "":
-		return intake.Errorf(intake.EINVALID, "The person's name is required.")
-	case !u.Role.PersonRole():
-		return intake.Errorf(intake.EINVALID, "Unknown role %q: use physician, caseworker or admin.", u.Role)
-	case u.Role == intake.RolePhysician && (u.HSAID == "" || u.SigningRole == "" || len(u.Units) == 0):
-		return intake.Errorf(intake.EINVALID, "A physician needs an HSA-id, a signing role and at least one unit.")
-	case u.Role != intake.RolePhysician && len(u.Units) > 0:
-		return intake.Errorf(intake.EINVALID, "Only physicians work at units.")
+	u.Tidy()
+	if err := intake.InvalidError(intake.CheckUser(u)); err != nil {
+		return err
 	}
 	if err := CheckPassword(password, u.Username); err != nil {
 		return err
@@ -222,7 +203,8 @@ func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) e
 				return err
 			}
 			if n == 0 {
-				return intake.Errorf(intake.ENOTFOUND, "Unit %s is not registered.", unit)
+				return &intake.Error{Code: intake.ENOTFOUND, Message: fmt.Sprintf("Unit %s is not registered.", unit),
+					Problems: intake.Problems{intake.NewProblem("/units", "unknown", "unit.unknown", nil)}}
 			}
 			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO user_units (user_id, unit_hsa_id) VALUES (?, ?)`), u.ID, unit); err != nil {
 				return err
@@ -231,24 +213,13 @@ func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) e
 		return nil
 	})
 	if isUniqueViolation(err) {
-		return intake.Errorf(intake.ECONFLICT, "The user name %s or the HSA-id is already in use.", u.Username)
+		return &intake.Error{Code: intake.ECONFLICT, Message: fmt.Sprintf("The user name %s or the HSA-id is already in use.", u.Username),
+			Problems: intake.Problems{intake.NewProblem("/username", "taken", "account.taken", nil)}}
 	}
 	if err != nil {
 		return fmt.Errorf("store: create user %s: %w", u.Username, err)
 	}
 	return nil
-}
-
-func usernamePattern(s string) bool {
-	if len(s) < 2 || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 const userFields = `id, username, name, role, hsa_id, signing_role, prescriber_code, specialities, created_at, disabled_at`

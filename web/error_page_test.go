@@ -71,7 +71,9 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 // and page templates name and checks that the catalogue has it in both
 // languages, so that no person reads a bare key.
 func TestCatalogueHasEveryKey(t *testing.T) {
-	calls := regexp.MustCompile(`"((?:param|page|form|signIn)\.[a-zA-Z0-9.]+)"`)
+	calls := regexp.MustCompile(`"((?:param|page|form|signIn|account|password|hsaId|unit|token)\.[a-zA-Z0-9.]+)"`)
+	// The admin pages' notices are named by the redirect's done parameter.
+	done := regexp.MustCompile(`done=([a-zA-Z]+)`)
 	var files []string
 	for _, dir := range []string{".", filepath.Join("..", "intake")} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -90,6 +92,12 @@ func TestCatalogueHasEveryKey(t *testing.T) {
 			found++
 			if !intake.HasText(m[1]) {
 				t.Errorf("%s names catalogue key %q, which the catalogue lacks", f, m[1])
+			}
+		}
+		for _, m := range done.FindAllStringSubmatch(string(b), -1) {
+			found++
+			if !intake.HasText("admin.done." + m[1]) {
+				t.Errorf("%s names notice %q, but the catalogue lacks admin.done.%s", f, m[1], m[1])
 			}
 		}
 	}

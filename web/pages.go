@@ -30,7 +30,8 @@ var staticFiles embed.FS
 
 // pageNames are the page templates; each is parsed with the layout and
 // the widgets.
-var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "error"}
+var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "error",
+	"admin", "admin_people", "admin_units", "admin_tokens", "admin_token_created", "admin_audit"}
 
 // pageTemplates are the parsed pages, parsed once when the program starts;
 // a broken template panics then, which TestPagesParse rules out.
@@ -65,6 +66,9 @@ var pageFuncs = template.FuncMap{
 		return s
 	},
 	"inc":       func(i int) int { return i + 1 },
+	"field":     newField,
+	"stockholm": stockholm,
+	"join":      strings.Join,
 	"hasPrefix": strings.HasPrefix,
 	// optionKey is the item member that holds a list widget's option.
 	"optionKey": func(w schemas.Widget) string {

@@ -20,6 +20,10 @@ type database interface {
 	tokenStore
 	sessionStore
 	identityStore
+	peopleStore
+	unitRegistry
+	tokenAdmin
+	personFinder
 	Ping(ctx context.Context) error
 }
 

@@ -1,5 +1,5 @@
 // Command intyg is Intyg's one binary: serve the API, validate
-// submissions, list templates, and manage tokens.
+// submissions, list templates, and manage units, people and tokens.
 package main
 
 import (
@@ -33,9 +33,19 @@ commands:
         [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE [--oidc-claim NAME] [--public-url URL]]
            run the HTTP service (SQLite under --data unless a DSN is given), with sign-in
            through the region's identity provider when --oidc-issuer is given
-  token create --role clinic|caseworker|admin [--unit HSA-ID] [--name NAME]
+  token create --role clinic|caseworker|admin [--unit HSA-ID]... [--care-provider HSA-ID] [--expires YYYY-MM-DD] [--name NAME]
+  token list
   token revoke ID
            manage API tokens (same --data / --dsn / --dsn-file flags as serve)
+  unit add --hsa-id HSA-ID --name NAME --address A --postal-code 'NNN NN' --city C --phone P
+           [--workplace-code W] --care-provider-hsa-id HSA-ID --care-provider-name NAME
+  unit list
+           register and list care units
+  user add USERNAME --role physician|caseworker|admin --name NAME [--hsa-id HSA-ID
+           --signing-role DOCTOR --prescriber-code C --speciality S... --unit HSA-ID...]
+  user list | user disable USERNAME | user password USERNAME
+           manage people's accounts; a password is one line of standard input,
+           or typed twice at a terminal, never a flag
   audit verify [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE]
            check the access log's hash chain; exit 1 naming the first broken entry
   backup --to FILE [--data DIR]
@@ -62,6 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, args[2:], getenv, stdout, stderr)
 	case "token":
 		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "unit":
+		return runUnit(ctx, args[2:], getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args[2:], getenv, stdin, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[2:], getenv, stdout, stderr)
 	case "backup":

@@ -147,16 +147,23 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
+// TestTokenCommandRefusals: bad usage exits 2; what the store refuses
+// (a clinic token without units, an unknown role or token) exits 1, as the
+// unit and user commands do.
 func TestTokenCommandRefusals(t *testing.T) {
 	data := t.TempDir()
-	for _, args := range [][]string{
-		{"token"},
-		{"token", "create", "--data", data, "--role", "clinic"},
-		{"token", "create", "--data", data, "--role", "root"},
-		{"token", "revoke", "--data", data, "nosuchtoken"},
+	for _, tt := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"token"}, exitUsage},
+		{[]string{"token", "create", "--data", data, "--role", "clinic", "extra"}, exitUsage},
+		{[]string{"token", "create", "--data", data, "--role", "clinic"}, exitRefused},
+		{[]string{"token", "create", "--data", data, "--role", "root"}, exitRefused},
+		{[]string{"token", "revoke", "--data", data, "nosuchtoken"}, exitRefused},
 	} {
-		if code, _, _ := runCmd(t, "", args...); code != exitUsage {
-			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		if code, _, _ := runCmd(t, "", tt.args...); code != tt.want {
+			t.Errorf("%v: exit %d, want %d", tt.args, code, tt.want)
 		}
 	}
 }

@@ -48,6 +48,7 @@ var homes = map[string][]string{
 	"github.com/alexedwards/argon2id":       {"store"},
 	"golang.org/x/time/rate":                {"web"},
 	"golang.org/x/sys/unix":                 {"cmd/intyg"},
+	"golang.org/x/term":                     {"cmd/intyg"},
 	"golang.org/x/text/language":            {"web"},
 	"github.com/coreos/go-oidc":             {"web"},
 	"golang.org/x/oauth2":                   {"web"},

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/intyg/intyg/store"
+)
+
+// cliPassword passes the password rules.
+const cliPassword = "korrekt häst batteri häftklammer"
+
+var unitFlags = []string{"--hsa-id", "SE2321000016-7P0C", "--name", "Vårdcentralen Östermalm", "--address", "Karlavägen 10",
+	"--postal-code", "114 59", "--city", "Stockholm", "--phone", "08-123 45 67", "--workplace-code", "1234567890",
+	"--care-provider-hsa-id", "SE2321000016-0001", "--care-provider-name", "Region Stockholm"}
+
+// TestPeopleCommands registers a unit, people and tokens through the
+// commands, in order, and checks each answer: exit code and what it says.
+func TestPeopleCommands(t *testing.T) {
+	data := t.TempDir()
+	d := []string{"--data", data}
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		code   int
+		stdout []string // each must be in stdout
+		stderr []string // each must be in stderr
+	}{
+		{"unit add", "", append(append([]string{"unit", "add"}, d...), unitFlags...), exitOK, []string{"unit SE2321000016-7P0C (Vårdcentralen Östermalm) registered"}, nil},
+		{"unit add again", "", append(append([]string{"unit", "add"}, d...), unitFlags...), exitRefused, nil, []string{"already registered", "/hsaId"}},
+		{"unit add missing fields", "", append([]string{"unit", "add", "--hsa-id", "SE2321000016-9999", "--postal-code", "11459"}, d...), exitRefused, nil,
+			[]string{"/name", "/postalCode: Give the postal code as NNN NN.", "/careProvider/hsaId"}},
+		{"unit list", "", append([]string{"unit", "list"}, d...), exitOK, []string{"SE2321000016-7P0C", "Vårdcentralen Östermalm", "Region Stockholm", "active"}, nil},
+		{"user add physician, password on stdin", cliPassword + "\n",
+			append([]string{"user", "add", "asa", "--role", "physician", "--name", "Åsa Lindberg", "--hsa-id", "SE2321000016-1003", "--signing-role", "DOCTOR",
+				"--prescriber-code", "1234567", "--speciality", "Allmänmedicin", "--speciality", "Geriatrik", "--unit", "SE2321000016-7P0C"}, d...),
+			exitOK, []string{"user asa (Åsa Lindberg, physician) created"}, nil},
+		{"user add admin, stdin without newline", cliPassword, append([]string{"user", "add", "dan", "--role", "admin", "--name", "Dan Admin"}, d...), exitOK, []string{"user dan"}, nil},
+		{"user add weak password", "password123\n", append([]string{"user", "add", "cia", "--role", "caseworker", "--name", "Cia"}, d...), exitRefused, nil, []string{"/password"}},
+		{"user add no password", "", append([]string{"user", "add", "cia", "--role", "caseworker", "--name", "Cia"}, d...), exitUsage, nil, []string{"no password"}},
+		{"user add physician without unit", cliPassword + "\n", append([]string{"user", "add", "bo", "--role", "physician", "--name", "Bo", "--hsa-id", "SE2321000016-1004"}, d...),
+			exitRefused, nil, []string{"/signingRole", "/units: A physician needs at least one unit."}},
+		{"user add unknown unit", cliPassword + "\n", append([]string{"user", "add", "bo", "--role", "physician", "--name", "Bo", "--hsa-id", "SE2321000016-1004",
+			"--signing-role", "DOCTOR", "--unit", "SE2321000016-0000"}, d...), exitRefused, nil, []string{"/units"}},
+		{"user add taken name", cliPassword + "\n", append([]string{"user", "add", "dan", "--role", "admin", "--name", "Dan Again"}, d...), exitRefused, nil, []string{"already in use"}},
+		{"user add bad role", "", append([]string{"user", "add", "eva", "--role", "root", "--name", "Eva"}, d...), exitRefused, nil, []string{"/role"}},
+		{"user add without name argument", "", append([]string{"user", "add", "--role", "admin", "--name", "X"}, d...), exitUsage, nil, []string{"usage"}},
+		{"user list", "", append([]string{"user", "list"}, d...), exitOK, []string{"asa", "Åsa Lindberg", "physician", "SE2321000016-1003", "SE2321000016-7P0C", "dan", "admin"}, nil},
+		{"user password weak", "short\n", append([]string{"user", "password", "asa"}, d...), exitRefused, nil, []string{"/password"}},
+		{"user password", "ett annat långt lösenord\n", append([]string{"user", "password", "asa"}, d...), exitOK, []string{"password of asa changed"}, nil},
+		{"user disable", "", append([]string{"user", "disable", "dan"}, d...), exitOK, []string{"user dan disabled"}, nil},
+		{"user disable unknown", "", append([]string{"user", "disable", "nobody"}, d...), exitRefused, nil, []string{"not found"}},
+		{"user list shows disabled", "", append([]string{"user", "list"}, d...), exitOK, []string{"disabled"}, nil},
+		{"token create several units", "", append([]string{"token", "create", "--role", "clinic", "--unit", "SE2321000016-7P0C", "--unit", "SE2321000016-9999",
+			"--expires", "2099-12-31", "--name", "Journal"}, d...), exitOK, []string{"units SE2321000016-7P0C SE2321000016-9999", "expires 2100-01-01 00:00", "intyg_"}, nil},
+		{"token create care provider", "", append([]string{"token", "create", "--role", "clinic", "--care-provider", "SE2321000016-0001", "--name", "Regionens journal"}, d...),
+			exitOK, []string{"care provider SE2321000016-0001"}, nil},
+		{"token create past expiry", "", append([]string{"token", "create", "--role", "caseworker", "--expires", "2001-01-01"}, d...), exitRefused, nil, []string{"/expiresAt"}},
+		{"token create bad expiry", "", append([]string{"token", "create", "--role", "caseworker", "--expires", "tomorrow"}, d...), exitUsage, nil, []string{"--expires"}},
+		{"token create units and provider", "", append([]string{"token", "create", "--role", "clinic", "--unit", "SE2321000016-7P0C", "--care-provider", "SE2321000016-0001"}, d...),
+			exitRefused, nil, []string{"/careProvider"}},
+		{"token list", "", append([]string{"token", "list"}, d...), exitOK, []string{"Journal", "SE2321000016-7P0C SE2321000016-9999", "care provider SE2321000016-0001", "2100-01-01 00:00"}, nil},
+		{"token revoke unknown", "", append([]string{"token", "revoke", "nosuchtoken"}, d...), exitRefused, nil, []string{"No live token"}},
+		{"unknown user subcommand", "", []string{"user", "remove", "asa"}, exitUsage, nil, []string{"usage"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
+			}
+			for _, want := range tt.stdout {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout %q does not say %q", stdout, want)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr %q does not say %q", stderr, want)
+				}
+			}
+			if strings.Contains(stdout+stderr, cliPassword) {
+				t.Errorf("the password was printed")
+			}
+		})
+	}
+
+	// What the commands made is what the store holds: the physician signs
+	// in with the changed password, the admin is disabled, the list never
+	// shows a token's secret.
+	db, err := store.Open(context.Background(), store.SQLite, data+"/intyg.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.Authenticate(context.Background(), "asa", "ett annat långt lösenord", "127.0.0.1")
+	if err != nil {
+		t.Fatalf("asa cannot sign in with the new password: %v", err)
+	}
+	if u.SigningRole != "DOCTOR" || u.PrescriberCode != "1234567" || len(u.Specialities) != 2 || len(u.Units) != 1 {
+		t.Errorf("stored physician = %+v", u)
+	}
+	if dan, err := db.FindUserByUsername(context.Background(), "dan"); err != nil || dan.DisabledAt.IsZero() {
+		t.Errorf("dan = %+v, %v; want disabled", dan, err)
+	}
+	_, list, _ := runCmd(t, "", append([]string{"token", "list"}, d...)...)
+	if strings.Contains(list, "intyg_") {
+		t.Errorf("token list shows a secret: %s", list)
+	}
+	tokens, _ := db.FindTokens(context.Background())
+	_, out, _ := runCmd(t, "", append([]string{"token", "revoke", tokens[0].ID}, d...)...)
+	if _, list, _ = runCmd(t, "", append([]string{"token", "list"}, d...)...); !strings.Contains(out, "revoked") || strings.Count(list, "\n") != 1+len(tokens) {
+		t.Errorf("revoke: %q; list after it:\n%s", out, list)
+	}
+}

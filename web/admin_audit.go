@@ -1,0 +1,85 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// personFinder resolves the person the access-log page is filtered by.
+type personFinder interface {
+	FindUserByID(ctx context.Context, id string) (*intake.User, error)
+	FindUserByUsername(ctx context.Context, username string) (*intake.User, error)
+}
+
+// auditPageSize is how many entries the access-log page shows at a time.
+const auditPageSize = 50
+
+// auditPage is what admin_audit.html shows: the filters, and a page of
+// the access log, newest first.
+type auditPage struct {
+	layout
+	// Values are the filters: person, token, patient; Cursor continues.
+	Values url.Values
+	Errors map[string][]string
+	// Person is whom the person filter names.
+	Person  *intake.User
+	Entries []*intake.AuditEntry
+	Cursor  string
+}
+
+// handleAuditPage handles GET and POST /admin/audit (admins): the access
+// log, newest first; POST filters it by person (user name or id), token
+// and patient (any accepted form of the id, kept out of the URL), and goes
+// on to the next page by a posted cursor. Every read is itself written to
+// the access log (searchAudit).
+func handleAuditPage(logger *slog.Logger, audit auditStore, people personFinder, sec *security, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		page := &auditPage{layout: layout{Title: "Åtkomstlogg", SignedIn: true}, Values: url.Values{}}
+		if r.Method == http.MethodPost {
+			form, err := readForm(w, r, maxAdminForm)
+			if err != nil {
+				return err
+			}
+			page.Values = form
+		}
+		q := url.Values{"limit": {strconv.Itoa(auditPageSize)}}
+		for _, name := range []string{"token", "patient", "cursor"} {
+			if v := strings.TrimSpace(page.Values.Get(name)); v != "" {
+				q.Set(name, v)
+			}
+		}
+		if who := strings.TrimSpace(page.Values.Get("person")); who != "" {
+			u, err := people.FindUserByUsername(r.Context(), who)
+			if intake.ErrorCode(err) == intake.ENOTFOUND {
+				u, err = people.FindUserByID(r.Context(), who)
+			}
+			switch intake.ErrorCode(err) {
+			case "":
+				page.Person = u
+				q.Set("user", u.ID)
+			case intake.ENOTFOUND:
+				page.Errors = map[string][]string{"person": {intake.Text("account.unknown", "sv")}}
+				return renderPage(w, http.StatusUnprocessableEntity, "admin_audit", page)
+			default:
+				return err
+			}
+		}
+		list, next, err := searchAudit(r, audit, sec, now(), q)
+		if errs, ok := formErrors(err); ok {
+			page.Errors = errs
+			return renderPage(w, http.StatusUnprocessableEntity, "admin_audit", page)
+		}
+		if err != nil {
+			return err
+		}
+		page.Entries, page.Cursor = list.Items, next
+		return renderPage(w, http.StatusOK, "admin_audit", page)
+	})
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// peopleStore is what the people page needs: accounts, and the registered
+// units a physician can work at.
+type peopleStore interface {
+	CreateUser(ctx context.Context, u *intake.User, password string) error
+	FindUsers(ctx context.Context) ([]*intake.User, error)
+	SetUserDisabled(ctx context.Context, id string, disabled bool) error
+	FindUnits(ctx context.Context) ([]*intake.CareUnit, error)
+}
+
+// maxAdminForm bounds a posted admin form.
+const maxAdminForm = 16 << 10
+
+// peoplePage is what admin_people.html shows: every account and the form
+// for a new one.
+type peoplePage struct {
+	layout
+	People []*intake.User
+	// Units are the live units a physician can be given.
+	Units []*intake.CareUnit
+	// Roles and SigningRoles are the roles and signing roles offered.
+	Roles        []intake.Role
+	SigningRoles []string
+	// Values are the posted inputs, kept after a refusal (passwords never).
+	Values url.Values
+	// Errors are the messages per field of a refused form.
+	Errors map[string][]string
+	// Done says what the last change did.
+	Done string
+}
+
+func newPeoplePage(r *http.Request, people peopleStore, v url.Values) (*peoplePage, error) {
+	p := &peoplePage{layout: layout{Title: "Personer", SignedIn: true}, Roles: []intake.Role{intake.RolePhysician, intake.RoleCaseworker, intake.RoleAdmin},
+		SigningRoles: intake.SigningRoles, Values: v, Done: doneNotice(r)}
+	var err error
+	if p.People, err = people.FindUsers(r.Context()); err != nil {
+		return nil, err
+	}
+	units, err := people.FindUnits(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range units {
+		if u.DisabledAt.IsZero() {
+			p.Units = append(p.Units, u)
+		}
+	}
+	return p, nil
+}
+
+// handlePeopleList handles GET /admin/people (admins): every account, and
+// the form for a new one.
+func handlePeopleList(logger *slog.Logger, people peopleStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		page, err := newPeoplePage(r, people, url.Values{})
+		if err != nil {
+			return err
+		}
+		return renderPage(w, http.StatusOK, "admin_people", page)
+	})
+}
+
+// handlePersonCreate handles POST /admin/people (admins): a new account.
+// A refusal shows the form again (422) with each message next to its
+// field and the values kept, but not the passwords.
+func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		form, err := readForm(w, r, maxAdminForm)
+		if err != nil {
+			return err
+		}
+		u := &intake.User{
+			Username: form.Get("username"), Name: strings.TrimSpace(form.Get("name")), Role: intake.Role(form.Get("role")),
+			HSAID: form.Get("hsaId"), PrescriberCode: strings.TrimSpace(form.Get("prescriberCode")), Units: form["units"],
+		}
+		if u.Role == intake.RolePhysician {
+			u.SigningRole = form.Get("signingRole")
+			for _, s := range strings.Split(form.Get("specialities"), ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					u.Specialities = append(u.Specialities, s)
+				}
+			}
+		}
+		u.Tidy()
+		// Every fault of the account at once; the password's strength is
+		// the store's to judge, once the rest is right.
+		ps := intake.CheckUser(u)
+		if form.Get("password") != form.Get("password2") {
+			ps = append(ps, intake.NewProblem("/password2", "mismatch", "password.mismatch", nil))
+		}
+		err = intake.InvalidError(ps)
+		if err == nil {
+			err = people.CreateUser(r.Context(), u, form.Get("password"))
+		}
+		if errs, ok := formErrors(err); ok {
+			form.Del("password")
+			form.Del("password2")
+			page, err := newPeoplePage(r, people, form)
+			if err != nil {
+				return err
+			}
+			page.Errors = errs
+			return renderPage(w, http.StatusUnprocessableEntity, "admin_people", page)
+		}
+		if err != nil {
+			return err
+		}
+		if err := logAdmin(r, audit, "admin.user.create", "user="+u.ID); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/admin/people?done=userCreated#person-"+u.ID, http.StatusSeeOther)
+		return nil
+	})
+}
+
+// handlePersonDisable handles POST /admin/people/{id}/disable and
+// /enable (admins). Disabling ends the person's sessions at once.
+func handlePersonDisable(logger *slog.Logger, people peopleStore, audit auditStore, disabled bool) http.Handler {
+	action, done := "admin.user.enable", "userEnabled"
+	if disabled {
+		action, done = "admin.user.disable", "userDisabled"
+	}
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := readForm(w, r, maxAdminForm); err != nil {
+			return err
+		}
+		id := mux.Vars(r)["id"]
+		if err := people.SetUserDisabled(r.Context(), id, disabled); err != nil {
+			return err
+		}
+		if err := logAdmin(r, audit, action, "user="+id); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/admin/people?done="+done+"#person-"+id, http.StatusSeeOther)
+		return nil
+	})
+}
