@@ -52,8 +52,8 @@ func TestPeople(t *testing.T) {
 		db.Now = func() time.Time { return clock }
 		mustUnit(t, db, "SE2321000016-7P0C", "SE2321000016-0001")
 		mustUnit(t, db, "SE2321000016-9999", "SE2321000016-0001")
-		if err := db.CreateUnit(ctx, &intake.CareUnit{Unit: intake.Unit{HSAID: "se2321000016-7p0c", Name: "X", Address: "A", PostalCode: "1", City: "C", Phone: "1"},
-			CareProvider: intake.CareProvider{HSAID: "P", Name: "P"}}); intake.ErrorCode(err) != intake.ECONFLICT {
+		if err := db.CreateUnit(ctx, &intake.CareUnit{Unit: intake.Unit{HSAID: "se2321000016-7p0c", Name: "X", Address: "A", PostalCode: "114 59", City: "C", Phone: "1"},
+			CareProvider: intake.CareProvider{HSAID: "SE2321000016-0001", Name: "P"}}); intake.ErrorCode(err) != intake.ECONFLICT {
 			t.Errorf("a unit registered twice: %v, want ECONFLICT", err)
 		}
 		u := &intake.User{Username: "Asa", Name: "Åsa Lindberg", Role: intake.RolePhysician, HSAID: "se2321000016-1003", SigningRole: "DOCTOR",
@@ -74,7 +74,7 @@ func TestPeople(t *testing.T) {
 		if err := db.CreateUser(ctx, &intake.User{Username: "asa", Name: "Y", Role: intake.RoleAdmin}, goodPassword); intake.ErrorCode(err) != intake.ECONFLICT {
 			t.Errorf("a user name taken: %v, want ECONFLICT", err)
 		}
-		if err := db.CreateUser(ctx, &intake.User{Username: "x4", Name: "X", Role: intake.RolePhysician, HSAID: "SE2", SigningRole: "DOCTOR", Units: []string{"SE0000000000-NONE"}}, goodPassword); intake.ErrorCode(err) != intake.ENOTFOUND {
+		if err := db.CreateUser(ctx, &intake.User{Username: "x4", Name: "X", Role: intake.RolePhysician, HSAID: "SE2321000016-1099", SigningRole: "DOCTOR", Units: []string{"SE0000000000-NONE"}}, goodPassword); intake.ErrorCode(err) != intake.ENOTFOUND {
 			t.Errorf("a unit not registered: %v, want ENOTFOUND", err)
 		}
 		got, err := db.FindUserByHSAID(ctx, "SE2321000016-1003")
