@@ -110,8 +110,10 @@ func (cl *CodeList) Search(q string, limit int) []CodeMatch {
 				}
 			}
 		}
+		// Short titles are the general codes ("Depressiv episod"): a little
+		// ahead of long ones with the same words.
 		for i, s := range total {
-			hits = append(hits, hit{int(i), s})
+			hits = append(hits, hit{int(i), 10*s - cl.wordCount(ix.codes[i])})
 		}
 		slices.SortFunc(hits, func(a, b hit) int { return a.i - b.i }) // code order among equals
 	}
@@ -130,8 +132,8 @@ func words(s string) []string {
 }
 
 // termScore rates how well a search term matches a title word: the whole
-// word best, then its start, then a shared stem ("depression",
-// "depressiv"), then a part of a compound ("utmattning" in
+// word best, then a shared stem ("depression", "depressiv"), then its
+// start, then a part of a compound ("utmattning" in
 // "värmeutmattning"); 0 is no match.
 func termScore(t, w string) int {
 	switch {
@@ -140,12 +142,14 @@ func termScore(t, w string) int {
 	case strings.HasPrefix(w, t):
 		return 6
 	case len(t) >= 5 && commonPrefix(t, w) >= max(5, min(len(t), len(w))-2):
-		return 5
+		return 7
 	case len(t) >= 4 && strings.Contains(w, t):
 		return 3
 	}
 	return 0
 }
+
+func (cl *CodeList) wordCount(code string) int { return len(words(cl.titles[code])) }
 
 func commonPrefix(a, b string) int {
 	n := 0

@@ -295,3 +295,35 @@ func upperAll(ss []string) []string {
 	}
 	return ss
 }
+
+// DraftLockAfter is how long a draft can be edited and signed: older ones
+// are locked (read and deleted only), as in Webcert.
+const DraftLockAfter = 14 * 24 * time.Hour
+
+// Draft is a certificate being written: the form's values as the
+// physician left them. A draft is never a certificate: nothing reaches
+// caseworkers or the API lists until it is signed.
+type Draft struct {
+	// ID is the draft's random id.
+	ID string `json:"id"`
+	// UserID is the physician writing it; Unit the unit they write for.
+	UserID string `json:"userId"`
+	Unit   string `json:"unit"`
+	// Template and Version name the form.
+	Template string `json:"template"`
+	Version  string `json:"version"`
+	// PatientID (12 digits, when what was typed is a valid number) and
+	// PatientName are what the list of drafts shows.
+	PatientID   string `json:"patientId,omitempty"`
+	PatientName string `json:"patientName,omitempty"`
+	// Form is the form's values, URL-encoded as posted.
+	Form string `json:"-"`
+	// CreatedAt and UpdatedAt are the first and the last save.
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	// CertificateID is the certificate it became when signed, or "".
+	CertificateID string `json:"certificateId,omitempty"`
+	// Locked is set by the store when the draft is older than
+	// DraftLockAfter: it may be read and deleted, not edited or signed.
+	Locked bool `json:"locked"`
+}

@@ -78,8 +78,9 @@ func doneNotice(r *http.Request) string {
 	return intake.Text(key, "sv")
 }
 
-// stockholm shows a time to the minute in Europe/Stockholm, "" for none.
-func stockholm(t time.Time) string {
+// localTime shows a time as people in Sweden read it: to the minute in
+// Europe/Stockholm, "" for none. Every time a page shows goes through it.
+func localTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}

@@ -114,6 +114,8 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 		chromedp.Value(q("patient.name"), &keptName),
 		chromedp.SendKeys(q("answers.activityLimitations.LARANDE.text"), "Behöver stöd för att lära nya moment."),
 		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#sign`), // the review, read-only
+		chromedp.Click(`#sign`),
 		chromedp.WaitVisible(`#certificate-id`),
 		chromedp.Text(`#certificate-id`, &receiptID),
 	)
@@ -186,6 +188,8 @@ func TestPhysicianFillsFK7804(t *testing.T) {
 		chromedp.Click(`input[name="answers.unevenWorkingHours"][value="false"]`),
 		chromedp.Click(`input[name="answers.prognosis"][value="STOR_SANNOLIKHET"]`),
 		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#sign`), // the review, read-only
+		chromedp.Click(`#sign`),
 		chromedp.WaitVisible(`#certificate-id`),
 		chromedp.Text(`#certificate-id`, &receiptID),
 	)

@@ -59,6 +59,11 @@ type formPage struct {
 	Resubmitted string
 	// Summary lists every error as a link to its question.
 	Summary []summaryItem
+	// Draft is the saved draft the form continues, if any; Saved says it
+	// was just saved, Locked that it is too old to edit or sign.
+	Draft  *intake.Draft
+	Saved  bool
+	Locked bool
 	// codes is the code list of the derived diagnoses, for their titles.
 	codes *intake.CodeList
 }
@@ -203,7 +208,7 @@ func handleCertificateForm(logger *slog.Logger, eng *intake.Engine, units unitSt
 // each message next to its question (422), on success the certificate is
 // stored and the browser goes to its receipt (303). The form's submission
 // id is the idempotency key, so a double click stores once.
-func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore) http.Handler {
+func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore, drafts draftStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(sub.eng, r)
 		if err != nil {
@@ -252,6 +257,11 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 			stored = first
 		case err != nil:
 			return err
+		}
+		if id := posted.Get("draft"); id != "" {
+			if err := drafts.MarkDraftSigned(r.Context(), id, actorFrom(r.Context()).User.ID, stored.ID); err != nil {
+				return err
+			}
 		}
 		http.Redirect(w, r, "/certificates/"+stored.ID, http.StatusSeeOther)
 		return nil

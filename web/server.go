@@ -19,6 +19,7 @@ type database interface {
 	auditStore
 	tokenStore
 	sessionStore
+	draftStore
 	identityStore
 	peopleStore
 	unitRegistry

@@ -122,10 +122,16 @@ func signedIn(logger *slog.Logger, sessions sessionStore, sec *security, roles .
 	}
 }
 
+// toSignIn sends the browser to sign in and then back: to this page, or
+// after a post (a form sent as the session ended) to the page it was sent
+// from, where the form's answers are filled in again (intyg.js).
 func toSignIn(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		next = "/"
+		if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host {
+			next = localPath(ref.RequestURI())
+		}
 	}
 	http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(next), http.StatusSeeOther)
 }

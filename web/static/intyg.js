@@ -134,7 +134,7 @@
       const q = input.value.trim();
       if (q.length < 2) { list.replaceChildren(); if (title) title.textContent = ''; return; }
       const mine = ++seq;
-      fetch('/codes/' + encodeURIComponent(input.dataset.codeList) + '?limit=10&q=' + encodeURIComponent(q), {credentials: 'same-origin'})
+      fetch('/codes/' + encodeURIComponent(input.dataset.codeList) + '?limit=15&q=' + encodeURIComponent(q), {credentials: 'same-origin'})
         .then(function (r) { return r.ok ? r.json() : {items: []}; })
         .then(function (body) {
           if (mine !== seq) return;
@@ -156,4 +156,80 @@
       timer = setTimeout(search, 200);
     });
   });
+})();
+
+// Drafts: the form saves itself a few seconds after a change (the
+// "Spara utkast" button does the same without JavaScript). Until a save
+// has gone through, the tab keeps a copy of the answers (sessionStorage,
+// gone with the tab), so that a session that ends mid-form loses nothing:
+// after signing in again the form comes back and the copy fills it in.
+(function () {
+  const form = document.getElementById('certificate-form');
+  if (!form || !form.dataset.draftUrl) return;
+  const status = document.getElementById('autosave-status');
+  const draftInput = form.querySelector('input[name="draft"]');
+  const action = form.getAttribute('action');
+  function key() { return 'intyg-unsaved:' + action + ':' + (draftInput.value || 'new'); }
+  const firstKey = key();
+  let timer = null, dirty = false;
+
+  function values() {
+    return new URLSearchParams(new FormData(form));
+  }
+  function keepCopy() {
+    try { sessionStorage.setItem(key(), values().toString()); } catch (e) {}
+  }
+  function dropCopy() {
+    try { sessionStorage.removeItem(key()); sessionStorage.removeItem(firstKey); } catch (e) {}
+  }
+  function say(text) { if (status) status.textContent = text; }
+
+  function save() {
+    timer = null;
+    if (!dirty) return;
+    dirty = false;
+    fetch(form.dataset.draftUrl, {
+      method: 'POST', credentials: 'same-origin', redirect: 'manual',
+      headers: {'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
+      body: values().toString()
+    }).then(function (r) {
+      if (!r.ok) throw new Error('not saved');
+      return r.json();
+    }).then(function (body) {
+      dropCopy();
+      draftInput.value = body.id;
+      if (location.pathname !== body.url) history.replaceState(null, '', body.url);
+      const t = new Date(body.savedAt);
+      say('Utkastet sparades ' + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
+    }).catch(function () {
+      dirty = true;
+      say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken; logga in igen om du har blivit utloggad.');
+    });
+  }
+  function changed() {
+    dirty = true;
+    keepCopy();
+    clearTimeout(timer);
+    timer = setTimeout(save, 3000);
+  }
+  form.addEventListener('input', changed);
+  form.addEventListener('change', changed);
+  form.addEventListener('submit', keepCopy);
+
+  // A copy left from before a sign-in fills the form in again.
+  let copy = null;
+  try { copy = sessionStorage.getItem(firstKey); } catch (e) {}
+  if (copy) {
+    const saved = new URLSearchParams(copy);
+    form.querySelectorAll('input, textarea, select').forEach(function (el) {
+      if (!el.name || el.type === 'hidden') return;
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        el.checked = saved.getAll(el.name).indexOf(el.value) >= 0;
+      } else if (saved.has(el.name)) {
+        el.value = saved.get(el.name);
+      }
+    });
+    form.dispatchEvent(new Event('change'));
+    say('Svar som inte hann sparas har fyllts i igen.');
+  }
 })();

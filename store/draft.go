@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// SaveDraft stores a draft: a new one when d.ID is "" (its ID and
+// CreatedAt are set), else the physician's own draft is updated. Returns
+// ENOTFOUND when the draft is not d.UserID's or was deleted, ECONFLICT
+// when it was signed, and EFORBIDDEN when it is locked (older than
+// intake.DraftLockAfter).
+func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
+	now := db.now()
+	d.UpdatedAt = now
+	if d.ID == "" {
+		d.ID, d.CreatedAt = newID(), now
+		err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO drafts (id, user_id, unit_hsa_id, template, version, patient_id, patient_name, form, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				d.ID, d.UserID, d.Unit, d.Template, d.Version, d.PatientID, d.PatientName, d.Form, db.timeArg(now), db.timeArg(now))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: create draft: %w", err)
+		}
+		return nil
+	}
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		old, err := db.findDraft(ctx, tx, d.ID)
+		switch {
+		case err != nil:
+			return err
+		case old.UserID != d.UserID:
+			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+		case old.CertificateID != "":
+			return intake.Errorf(intake.ECONFLICT, "The draft is already signed.")
+		case old.Locked:
+			return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
+		}
+		d.CreatedAt = old.CreatedAt
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET unit_hsa_id = ?, patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ?`),
+			d.Unit, d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: save draft %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+const draftFields = `id, user_id, unit_hsa_id, template, version, patient_id, patient_name, form, created_at, updated_at, certificate_id`
+
+func (db *DB) scanDraft(row scanner) (*intake.Draft, error) {
+	var d intake.Draft
+	err := row.Scan(&d.ID, &d.UserID, &d.Unit, &d.Template, &d.Version, &d.PatientID, &d.PatientName, &d.Form,
+		timeValue{&d.CreatedAt}, timeValue{&d.UpdatedAt}, &d.CertificateID)
+	d.Locked = db.now().Sub(d.CreatedAt) >= intake.DraftLockAfter
+	return &d, err
+}
+
+// findDraft reads a live (not deleted) draft in tx or from the readers.
+func (db *DB) findDraft(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, id string) (*intake.Draft, error) {
+	d, err := db.scanDraft(q.QueryRowContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts WHERE id = ? AND deleted_at IS NULL`), id))
+	if err != nil {
+		return nil, notFound(err, "Draft not found.")
+	}
+	return d, nil
+}
+
+// FindDraft returns a live draft. Returns ENOTFOUND if there is none.
+func (db *DB) FindDraft(ctx context.Context, id string) (*intake.Draft, error) {
+	d, err := db.findDraft(ctx, db.read, id)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find draft %s: %w", id, err))
+	}
+	return d, nil
+}
+
+// FindDrafts returns a physician's unsigned drafts, the last changed first.
+func (db *DB) FindDrafts(ctx context.Context, userID string) ([]*intake.Draft, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts
+		WHERE user_id = ? AND deleted_at IS NULL AND certificate_id = '' ORDER BY updated_at DESC, id LIMIT 500`), userID)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find drafts: %w", err))
+	}
+	defer rows.Close()
+	var out []*intake.Draft
+	for rows.Next() {
+		d, err := db.scanDraft(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: find drafts: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DeleteDraft removes a physician's unsigned draft from their list (it is
+// marked deleted, not erased). Returns ENOTFOUND when it is not theirs.
+func (db *DB) DeleteDraft(ctx context.Context, id, userID string) error {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET deleted_at = ? WHERE id = ? AND user_id = ? AND deleted_at IS NULL AND certificate_id = ''`),
+			db.timeArg(db.now()), id, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete draft %s: %w", id, err)
+	}
+	return nil
+}
+
+// MarkDraftSigned records the certificate a physician's draft became; it
+// leaves their list of drafts. Another's draft is left alone.
+func (db *DB) MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET certificate_id = ?, updated_at = ? WHERE id = ? AND user_id = ? AND certificate_id = ''`),
+			certificateID, db.timeArg(db.now()), id, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark draft %s signed: %w", id, err)
+	}
+	return nil
+}

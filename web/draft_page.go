@@ -1,0 +1,238 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// draftStore keeps the physician's drafts.
+type draftStore interface {
+	SaveDraft(ctx context.Context, d *intake.Draft) error
+	FindDraft(ctx context.Context, id string) (*intake.Draft, error)
+	FindDrafts(ctx context.Context, userID string) ([]*intake.Draft, error)
+	DeleteDraft(ctx context.Context, id, userID string) error
+	MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error
+}
+
+// saveDraft stores the posted form as the physician's draft (a new one,
+// or the one the form names) and writes the write to the access log.
+func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.Template, posted url.Values, now time.Time) (*intake.Draft, error) {
+	a := actorFrom(r.Context())
+	d := &intake.Draft{ID: posted.Get("draft"), UserID: a.User.ID, Unit: a.Session.Unit, Template: t.ID, Version: t.Version,
+		PatientName: strings.TrimSpace(posted.Get("patient.name"))}
+	if pid, err := intake.ParsePersonalID(posted.Get("patient.id"), now); err == nil {
+		d.PatientID = pid.Number
+	}
+	values := url.Values{}
+	for k, vs := range posted {
+		if k != "draft" {
+			values[k] = vs
+		}
+	}
+	d.Form = values.Encode()
+	if err := drafts.SaveDraft(r.Context(), d); err != nil {
+		return nil, err
+	}
+	e := a.Audit("draft.write", r.RemoteAddr)
+	e.PatientID, e.Query = d.PatientID, "draft="+d.ID
+	return d, audit.CreateAuditEntry(r.Context(), e)
+}
+
+// handleDraftSave handles POST /forms/{template}/{version}/draft: the
+// physician's "Spara utkast", or the form's script saving by itself a few
+// seconds after a change (which asks for JSON). A browser without
+// JavaScript goes on to the saved draft.
+func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore, now func() time.Time) http.Handler {
+	type response struct {
+		ID      string    `json:"id"`
+		SavedAt time.Time `json:"savedAt"`
+		URL     string    `json:"url"`
+	}
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		t, err := templateFromURL(eng, r)
+		if err != nil {
+			return err
+		}
+		posted, err := readForm(w, r, int64(eng.MaxBytes())*2)
+		if err != nil {
+			return err
+		}
+		d, err := saveDraft(r, drafts, audit, t, posted, now())
+		if err != nil {
+			return err
+		}
+		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+			encode(w, http.StatusOK, response{ID: d.ID, SavedAt: d.UpdatedAt, URL: "/drafts/" + d.ID})
+			return nil
+		}
+		http.Redirect(w, r, "/drafts/"+d.ID+"?saved=1", http.StatusSeeOther)
+		return nil
+	})
+}
+
+// ownDraft finds the draft in the URL if it is the signed-in physician's;
+// anyone else's is "not found".
+func ownDraft(r *http.Request, drafts draftStore) (*intake.Draft, error) {
+	d, err := drafts.FindDraft(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return nil, err
+	}
+	if d.UserID != actorFrom(r.Context()).User.ID || d.CertificateID != "" {
+		return nil, intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+	}
+	return d, nil
+}
+
+// handleDraftResume handles GET /drafts/{id}: the form with the draft's
+// values, to go on writing; a locked draft is shown without a way to save
+// or sign. It is a read of patient data and goes to the access log.
+func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		d, err := ownDraft(r, drafts)
+		if err != nil {
+			return err
+		}
+		t, ok := eng.Template(d.Template, d.Version)
+		if !ok {
+			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", d.Template, d.Version)
+		}
+		e := actorFrom(r.Context()).Audit("draft.read", r.RemoteAddr)
+		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
+		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+			return err
+		}
+		values, _ := url.ParseQuery(d.Form)
+		values.Set("draft", d.ID)
+		is, err := issuingOf(r, units)
+		if err != nil {
+			return err
+		}
+		page := newFormPage(eng, t, is, values, formDocument(t, values, issuerOf(is.user, is.unit), ""))
+		page.Draft, page.Saved, page.Locked = d, r.URL.Query().Get("saved") != "", d.Locked
+		return renderPage(w, http.StatusOK, "certificate_form", page)
+	})
+}
+
+// draftsPage is what drafts.html shows.
+type draftsPage struct {
+	layout
+	Drafts []draftRow
+}
+
+// draftRow is one line of the list of drafts.
+type draftRow struct {
+	*intake.Draft
+	Title   string
+	Changed string
+	Locked  bool
+}
+
+// handleDraftList handles GET /drafts: the physician's unsigned drafts, the
+// last changed first, with patient, template and last change. Every
+// patient shown is in the access log.
+func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		a := actorFrom(r.Context())
+		list, err := drafts.FindDrafts(r.Context(), a.User.ID)
+		if err != nil {
+			return err
+		}
+		page := draftsPage{layout: layout{Title: "Mina utkast", SignedIn: true}}
+		var patients []string
+		for _, d := range list {
+			title := d.Template + " " + d.Version
+			if t, ok := eng.Template(d.Template, d.Version); ok {
+				title = t.Title.SV + " (" + t.FormNumber + ")"
+			}
+			page.Drafts = append(page.Drafts, draftRow{Draft: d, Title: title, Changed: localTime(d.UpdatedAt), Locked: d.Locked})
+			if d.PatientID != "" {
+				patients = append(patients, d.PatientID)
+			}
+		}
+		base := a.Audit("draft.list", r.RemoteAddr)
+		if err := logPatients(r.Context(), audit, *base, patients); err != nil {
+			return err
+		}
+		return renderPage(w, http.StatusOK, "drafts", page)
+	})
+}
+
+// handleDraftDelete handles POST /drafts/{id}/delete.
+func handleDraftDelete(logger *slog.Logger, drafts draftStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if err := drafts.DeleteDraft(r.Context(), mux.Vars(r)["id"], actorFrom(r.Context()).User.ID); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/drafts", http.StatusSeeOther)
+		return nil
+	})
+}
+
+// reviewPage is what certificate_review.html shows: the whole certificate
+// read-only with its warnings, and the values to sign.
+type reviewPage struct {
+	layout
+	Template *schemas.Template
+	Sections []viewSection
+	Warnings intake.Problems
+	Patient  intake.Patient
+	Issuer   intake.Issuer
+	Values   url.Values
+	Draft    string
+}
+
+// handleCertificateReview handles POST /forms/{template}/{version}/review
+// ("Granska och signera"): the draft is saved, the same intake as the API
+// runs with the server's clock; with problems the form comes back with
+// them (422), else the physician sees the whole certificate read-only with
+// its warnings, and signs from there.
+func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftStore, units unitStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		t, err := templateFromURL(sub.eng, r)
+		if err != nil {
+			return err
+		}
+		posted, err := readForm(w, r, int64(sub.eng.MaxBytes())*2)
+		if err != nil {
+			return err
+		}
+		is, err := issuingOf(r, units)
+		if err != nil {
+			return err
+		}
+		d, err := saveDraft(r, drafts, audit, t, posted, sub.now())
+		if err != nil {
+			return err
+		}
+		posted.Set("draft", d.ID)
+		doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
+		body, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		cert, err := sub.eng.Intake(body, sub.now())
+		if intake.ErrorCode(err) == intake.EINVALID {
+			page := newFormPage(sub.eng, t, is, posted, doc)
+			page.Draft = d
+			page.setProblems(doc, intake.ErrorProblems(err))
+			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
+		}
+		if err != nil {
+			return err
+		}
+		page := reviewPage{layout: layout{Title: "Granska " + t.Title.SV, SignedIn: true}, Template: t,
+			Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
+			Values: posted, Draft: d.ID}
+		return renderPage(w, http.StatusOK, "certificate_review", page)
+	})
+}

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/intyg/intyg/store"
+)
+
+// TestDrafts: a draft is saved without JavaScript, listed, resumed and
+// deleted by its physician only; it is never a certificate until signed
+// through the review; a draft older than 14 days is locked; every read and
+// write is in the access log.
+func TestDrafts(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa, bo := ts.session(t, "physician"), ts.session(t, "physician-two-units")
+	form := infectionForm()
+	form.Del("answers.sickLeave.100.to") // unfinished
+	resp, body := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", form)
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
+		t.Fatalf("save: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	if _, page := ts.page(t, asa, "GET", "/drafts/"+draft+"?saved=1", nil); !strings.Contains(page, `id="draft-saved"`) ||
+		!strings.Contains(page, `value="Tolvan"`) || !strings.Contains(page, `name="draft" value="`+draft+`"`) {
+		t.Errorf("the resumed draft lacks its values:\n%s", page)
+	}
+	if _, page := ts.page(t, asa, "GET", "/drafts", nil); !strings.Contains(page, "Tolvan") || !strings.Contains(page, "/drafts/"+draft) {
+		t.Errorf("the list lacks the draft:\n%s", page)
+	}
+	if resp, _ := ts.page(t, bo, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 {
+		t.Errorf("another physician's view of the draft: %d, want 404", resp.StatusCode)
+	}
+	if n := ts.count(t); n != 0 {
+		t.Fatalf("a draft made %d certificates", n)
+	}
+	if _, list := ts.do(t, "caseworker", "GET", "/api/v1/certificates", nil); strings.Contains(string(list), "Tolvan") {
+		t.Errorf("a draft reached the API list: %s", list)
+	}
+
+	// Review: problems come back on the form; a valid one is shown read-only.
+	form.Set("draft", draft)
+	if resp, body := ts.page(t, asa, "POST", "/forms/fk7804/2.0/review", form); resp.StatusCode != 422 || !strings.Contains(body, "error-summary") {
+		t.Errorf("review of an unfinished draft: %d, want the form with errors", resp.StatusCode)
+	}
+	form.Set("answers.sickLeave.100.to", "2026-11-23")
+	resp, review := ts.page(t, asa, "POST", "/forms/fk7804/2.0/review", form)
+	if resp.StatusCode != 200 || !strings.Contains(review, `id="sign"`) || !strings.Contains(review, "Virusenterit") || !strings.Contains(review, "191212121212") {
+		t.Fatalf("review: %d\n%s", resp.StatusCode, review)
+	}
+	if n := ts.count(t); n != 0 {
+		t.Fatalf("the review stored %d certificates", n)
+	}
+	resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0", form)
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {
+		t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := ts.page(t, asa, "GET", "/drafts", nil); strings.Contains(page, "/drafts/"+draft) {
+		t.Errorf("a signed draft is still listed")
+	}
+
+	// Delete, and a draft that has aged 14 days.
+	resp, _ = ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"patient.name": {"Gammal"}})
+	old := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	resp, _ = ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"patient.name": {"Borta"}})
+	gone := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	if resp, _ := ts.page(t, bo, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 404 {
+		t.Errorf("another physician deletes the draft: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
+		t.Errorf("delete: %d", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, asa, "GET", "/drafts/"+gone, nil); resp.StatusCode != 404 {
+		t.Errorf("a deleted draft: %d, want 404", resp.StatusCode)
+	}
+	ts.db.Now = func() time.Time { return time.Now().Add(15 * 24 * time.Hour) }
+	defer func() { ts.db.Now = time.Now }()
+	asa = ts.session(t, "physician")
+	if _, page := ts.page(t, asa, "GET", "/drafts/"+old, nil); !strings.Contains(page, `id="draft-locked"`) || strings.Contains(page, `id="submit"`) {
+		t.Errorf("a draft of 15 days is not locked:\n%s", page)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 403 {
+		t.Errorf("saving a locked draft: %d, want 403", resp.StatusCode)
+	}
+	actions := map[string]int{}
+	for _, a := range []string{"draft.write", "draft.read", "draft.list"} {
+		for _, e := range ts.auditActions(t, a) {
+			if e.UserID != "" {
+				actions[a]++
+			}
+		}
+	}
+	if actions["draft.write"] < 3 || actions["draft.read"] < 2 || actions["draft.list"] < 2 {
+		t.Errorf("access log of drafts: %v", actions)
+	}
+}
+
+// TestDraftAcrossSessionExpiry: in a real browser the physician writes,
+// the form saves itself; the session ends on the server; she answers one
+// more question and asks to review; she signs in again, comes back to the
+// draft with every answer (the last one from the tab's copy), finds F32.1
+// by typing "depression", and signs.
+func TestDraftAcrossSessionExpiry(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	u := ts.person(t, "physician")
+	ctx := browser(t)
+	q := func(name string) string { return `[name="` + name + `"]` }
+	var saved, suggestion, restored, receiptID string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(q("patient.id"), "191212121212"),
+		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
+		chromedp.Click(`input[name="answers.basis"][value="FYSISKUNDERSOKNING"]`),
+		chromedp.SetValue(q("answers.basis.FYSISKUNDERSOKNING.date"), "2026-11-20"),
+		chromedp.Click(`input[name="answers.occupation"][value="NUVARANDE_ARBETE"]`),
+		chromedp.SendKeys(q("answers.occupationDescription"), "Lärare"),
+		chromedp.SendKeys(q("answers.diagnoses.0.code"), "depression"),
+		chromedp.WaitReady(`datalist[id="list-answers.diagnoses.0.code"] option[value="F32.1"]`),
+		chromedp.AttributeValue(`datalist[id="list-answers.diagnoses.0.code"] option[value="F32.1"]`, "label", &suggestion, nil),
+		chromedp.SetValue(q("answers.diagnoses.0.code"), "F32.1"),
+		chromedp.SendKeys(q("answers.diagnoses.0.description"), "Medelsvår depression"),
+		chromedp.SendKeys(q("answers.functionalImpairment.text"), "Orkar inte."),
+		chromedp.SendKeys(q("answers.activityLimitation.text"), "Klarar inte arbetet."),
+		chromedp.SetValue(q("answers.sickLeave.100.from"), "2026-11-20"),
+		chromedp.SetValue(q("answers.sickLeave.100.to"), "2026-12-03"),
+		chromedp.Click(`input[name="answers.prognosis"][value="STOR_SANNOLIKHET"]`),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil),
+		chromedp.Text(`#autosave-status`, &saved),
+	)
+	if err != nil {
+		t.Fatalf("browser, before the session ends: %v", err)
+	}
+	// The session ends on the server (disabling ends every session).
+	if err := ts.db.SetUserDisabled(context.Background(), u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.db.SetUserDisabled(context.Background(), u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(q("answers.measures"), "Samtal med företagshälsovården."),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.Value(q("answers.measures"), &restored),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#sign, #error-summary`),
+	)
+	if err != nil {
+		t.Fatalf("browser, after the session ended: %v", err)
+	}
+	var summary string
+	chromedp.Run(ctx, chromedp.Evaluate(`(document.getElementById("error-summary")||{}).innerText || ""`, &summary))
+	if summary != "" {
+		t.Fatalf("the review after signing in again refused the form: %s (restored measures %q)", summary, restored)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Click(`#sign`),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Text(`#certificate-id`, &receiptID),
+	)
+	if err != nil {
+		t.Fatalf("browser, after the session ended: %v", err)
+	}
+	if !strings.Contains(saved, "sparades") {
+		t.Errorf("autosave status %q", saved)
+	}
+	if !strings.Contains(suggestion, "Medelsvår depressiv episod") {
+		t.Errorf("the suggestion for F32.1 reads %q", suggestion)
+	}
+	if restored != "Samtal med företagshälsovården." {
+		t.Errorf("the answer typed as the session ended came back as %q", restored)
+	}
+	c, err := ts.db.FindCertificateByID(context.Background(), strings.TrimSpace(receiptID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Answers["measures"] != "Samtal med företagshälsovården." || c.Diagnoses[0].Code != "F32.1" || c.Answers["occupation"] == nil {
+		t.Errorf("stored answers lost something: %v", c.Answers)
+	}
+	if !c.SignedAt.Equal(testNow()) {
+		t.Errorf("signedAt = %v, want the server's clock %v", c.SignedAt, testNow())
+	}
+}

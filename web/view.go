@@ -1,0 +1,143 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// viewSection is one section of a certificate laid out read-only from its
+// template's form definition, for the review before signing (and the pages
+// that show a certificate).
+type viewSection struct {
+	ID        string
+	Title     string
+	Questions []viewQuestion
+}
+
+// viewQuestion is one question with its answer: every option with the
+// chosen ones marked, or lines of text.
+type viewQuestion struct {
+	ID, Field, Label string
+	Help             string
+	Options          []viewOption
+	Lines            []string
+	// Empty is true when nothing was answered.
+	Empty bool
+}
+
+// viewOption is one option, chosen or not, with what goes with it.
+type viewOption struct {
+	Label  string
+	Chosen bool
+	Detail string
+}
+
+// layOut lays a certificate's answers out in its template's order; it
+// leaves out questions whose condition does not hold. diagnoses, when
+// given, replace the diagnoses answer's codes with dotted codes and titles.
+func layOut(t *schemas.Template, answers map[string]any, diagnoses []intake.Diagnosis) []viewSection {
+	doc := map[string]any{"answers": answers}
+	var out []viewSection
+	for _, s := range t.Form.Sections {
+		vs := viewSection{ID: s.ID, Title: s.Title.SV}
+		for _, q := range s.Questions {
+			if !intake.Holds(q.DependsOn, doc) {
+				continue
+			}
+			vq := viewQuestion{ID: q.ID, Field: q.Field, Label: q.Label.SV}
+			if q.Help != nil {
+				vq.Help = q.Help.SV
+			}
+			v, present := answers[q.Field]
+			items, _ := v.([]any)
+			kind, _ := q.Widget.Kind()
+			switch q.Widget {
+			case schemas.WidgetCheckbox:
+				vq.Options = []viewOption{{Label: "Ja", Chosen: v == true}}
+			case schemas.WidgetYesNo:
+				vq.Options = []viewOption{{Label: "Ja", Chosen: present && v == true}, {Label: "Nej", Chosen: present && v == false}}
+			case schemas.WidgetRadio, schemas.WidgetCheckboxGroup:
+				for _, o := range q.Options {
+					chosen := present && optionString(v) == optionString(o.Value)
+					for _, it := range items {
+						chosen = chosen || optionString(it) == optionString(o.Value)
+					}
+					vq.Options = append(vq.Options, viewOption{Label: o.Label.SV, Chosen: chosen})
+				}
+			case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts, schemas.WidgetPeriods:
+				for _, o := range q.Options {
+					opt := viewOption{Label: o.Label.SV}
+					for _, it := range items {
+						m, _ := it.(map[string]any)
+						if optionString(m[kind.OptionKey]) != optionString(o.Value) {
+							continue
+						}
+						opt.Chosen = true
+						switch {
+						case kind.Detail != "":
+							opt.Detail = fmt.Sprint(m[kind.Detail])
+						default:
+							opt.Detail = fmt.Sprintf("%v – %v", m[schemas.ItemFrom], m[schemas.ItemTo])
+						}
+					}
+					vq.Options = append(vq.Options, opt)
+				}
+			case schemas.WidgetDiagnoses, schemas.WidgetGroup:
+				useDiagnoses := q.Widget == schemas.WidgetDiagnoses && t.Derive.Diagnoses != nil && t.Derive.Diagnoses.Field == q.Field && diagnoses != nil
+				for i, it := range items {
+					m, _ := it.(map[string]any)
+					if useDiagnoses && i < len(diagnoses) {
+						d := diagnoses[i]
+						vq.Lines = append(vq.Lines, fmt.Sprintf("%s %s – %s", d.Code, d.Title, d.Description))
+						continue
+					}
+					var parts []string
+					for _, f := range q.Items {
+						val, ok := m[f.Field]
+						if !ok {
+							continue
+						}
+						s := fmt.Sprint(val)
+						for _, o := range f.Options {
+							if optionString(val) == optionString(o.Value) {
+								s = o.Label.SV
+							}
+						}
+						parts = append(parts, f.Label.SV+": "+s)
+					}
+					vq.Lines = append(vq.Lines, strings.Join(parts, "; "))
+				}
+			case schemas.WidgetTextWithCodes:
+				m, _ := v.(map[string]any)
+				if s, ok := m[schemas.ItemText].(string); ok {
+					vq.Lines = append(vq.Lines, s)
+				}
+				if codes, ok := m[schemas.ItemICF].([]any); ok && len(codes) > 0 {
+					var cs []string
+					for _, c := range codes {
+						cs = append(cs, fmt.Sprint(c))
+					}
+					vq.Lines = append(vq.Lines, "ICF: "+strings.Join(cs, ", "))
+				}
+			case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetInteger, schemas.WidgetDate:
+				if present {
+					vq.Lines = []string{fmt.Sprint(v)}
+				}
+			default:
+				panic("web: widget " + string(q.Widget) + " has no read-only layout") // schemas.Load refuses unknown widgets
+			}
+			vq.Empty = len(vq.Lines) == 0
+			for _, o := range vq.Options {
+				vq.Empty = vq.Empty && !o.Chosen
+			}
+			vs.Questions = append(vs.Questions, vq)
+		}
+		if len(vs.Questions) > 0 {
+			out = append(out, vs)
+		}
+	}
+	return out
+}
