@@ -380,7 +380,7 @@ func (d *doc) issuer() {
 	if is.CareProvider != nil {
 		lines = append(lines, "Vårdgivare: "+is.CareProvider.Name+", HSA-id "+is.CareProvider.HSAID)
 	}
-	lines = append(lines, "Signerat: "+d.c.SignedAt.Format("2006-01-02 15:04 -07:00"))
+	lines = append(lines, "Signerat: "+localTime(d.c.SignedAt, "2006-01-02 15:04"))
 	d.heading("Intygsutfärdare", float64(len(lines))*lineH)
 	for _, l := range lines {
 		d.para(l, marginX+4, contentW-4, lineH)

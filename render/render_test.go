@@ -216,6 +216,46 @@ func TestTextInSectionOrder(t *testing.T) {
 	}
 }
 
+// TestTimesInSwedishTime checks that every time the PDF shows is in
+// Europe/Stockholm and says so, whatever offset it was submitted or stored
+// with, in winter and in summer time.
+func TestTimesInSwedishTime(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	tests := []struct {
+		name     string
+		signed   time.Time
+		received time.Time
+		want     []string
+	}{
+		{"winter, signed in UTC after midnight in Stockholm",
+			time.Date(2026, 11, 19, 23, 40, 0, 0, time.UTC), time.Date(2026, 11, 23, 9, 30, 5, 0, time.UTC),
+			[]string{"Signerat: 2026-11-20 00:40 (svensk tid)", "Mottaget: 2026-11-23 10:30:05 (svensk tid)"}},
+		{"summer, signed at another offset",
+			time.Date(2026, 7, 1, 9, 5, 0, 0, time.FixedZone("", -4*3600)), time.Date(2026, 7, 2, 22, 15, 0, 0, time.UTC),
+			[]string{"Signerat: 2026-07-01 15:05 (svensk tid)", "Mottaget: 2026-07-03 00:15:00 (svensk tid)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "times")
+			c.SignedAt, c.ReceivedAt = tt.signed, tt.received
+			pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+			text := fullText(t, pdf)
+			for _, want := range tt.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("the PDF lacks %q", want)
+				}
+			}
+			// The received time is in every page's footer.
+			if got, pages := strings.Count(text, tt.want[1]), pageCount(t, pdf); got != pages {
+				t.Errorf("%q is on %d of %d pages", tt.want[1], got, pages)
+			}
+			if strings.Contains(text, "UTC") || regexp.MustCompile(`[+-]\d\d:\d\d\b`).MatchString(text) {
+				t.Error("the PDF shows a time in UTC or with an offset")
+			}
+		})
+	}
+}
+
 // expected returns what the document must show for an answer: option
 // codes as their ticked labels, everything else as written.
 func expected(q schemas.Question, v any) []string {
