@@ -148,6 +148,9 @@ func (d *doc) bold(on bool) {
 
 func (d *doc) header() {
 	p := d.pdf
+	// A page can start inside a table or a box of smaller text: go on in
+	// the size the text was measured in.
+	defer func(size float64) { d.size = size }(d.size)
 	p.SetTextColor(0, 0, 0)
 	p.SetDrawColor(0, 0, 0)
 	d.size = 13
