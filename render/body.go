@@ -306,58 +306,80 @@ func (d *doc) periods(q schemas.Question, v any) {
 	d.table([]string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths, rows, ticks)
 }
 
-// table writes a bordered table whose cells wrap; a row never splits. When
-// ticks is given, the first cell of row i starts with a check box.
+// table writes a bordered table whose cells wrap; a row never splits.
+// The header row starts on the page with the first row, and when rows go
+// on over a page it is repeated at the top of the new one. When ticks is
+// given, the first cell of row i starts with a check box.
 func (d *doc) table(head []string, widths []float64, rows [][]string, ticks []bool) {
+	p := d.pdf
 	d.size = 8.5
-	d.need(2 * (lineH + 1.5))
-	d.row(head, widths, true, nil)
+	hd := d.cells(head, widths, nil)
 	for i, r := range rows {
 		var tick *bool
 		if i < len(ticks) {
 			tick = &ticks[i]
 		}
-		d.row(r, widths, false, tick)
+		c := d.cells(r, widths, tick)
+		if i == 0 || p.GetY()+c.h > pageH-marginBottom {
+			d.need(hd.h + c.h)
+			d.row(hd, widths, true)
+		}
+		d.row(c, widths, false)
+	}
+	if len(rows) == 0 {
+		d.need(hd.h)
+		d.row(hd, widths, true)
 	}
 	d.size = 9.5
 }
 
-func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
-	p := d.pdf
-	pad := func(i int) float64 {
-		if i == 0 && tick != nil {
-			return 5
-		}
-		return 0
+// tableRow is a row's cells wrapped to their columns, and its height.
+type tableRow struct {
+	lines [][][]glyph
+	h     float64
+	tick  *bool
+}
+
+// pad is the room before cell i's text: a check box's in a ticked row's first cell.
+func (r tableRow) pad(i int) float64 {
+	if i == 0 && r.tick != nil {
+		return 5
 	}
-	lines := make([][][]glyph, len(cells))
-	h := lineH
+	return 0
+}
+
+func (d *doc) cells(cells []string, widths []float64, tick *bool) tableRow {
+	r := tableRow{lines: make([][][]glyph, len(cells)), h: lineH, tick: tick}
 	for i, c := range cells {
-		lines[i] = d.wrap(c, widths[i]-2-pad(i))
-		h = max(h, float64(len(lines[i]))*lineH)
+		r.lines[i] = d.wrap(c, widths[i]-2-r.pad(i))
+		r.h = max(r.h, float64(len(r.lines[i]))*lineH)
 	}
-	h += 1.5
-	if p.GetY()+h > pageH-marginBottom {
-		p.AddPage()
-	}
+	r.h += 1.5
+	return r
+}
+
+// row draws r at the current position, on a new page if it does not fit.
+func (d *doc) row(r tableRow, widths []float64, head bool) {
+	p := d.pdf
+	d.need(r.h)
 	x, y := marginX+4, p.GetY()
 	p.SetLineWidth(0.2)
-	for i := range cells {
+	for i := range r.lines {
 		style := "D"
 		if head {
 			p.SetFillColor(242, 242, 242)
 			style = "FD"
 		}
-		p.Rect(x, y, widths[i], h, style)
-		if pad(i) > 0 {
-			d.box(x+1, y+0.75, *tick)
+		p.Rect(x, y, widths[i], r.h, style)
+		if r.pad(i) > 0 {
+			d.box(x+1, y+0.75, *r.tick)
 		}
-		for j, l := range lines[i] {
-			d.line(l, x+1+pad(i), y+0.75+float64(j)*lineH, lineH)
+		for j, l := range r.lines[i] {
+			d.line(l, x+1+r.pad(i), y+0.75+float64(j)*lineH, lineH)
 		}
 		x += widths[i]
 	}
-	p.SetXY(marginX, y+h)
+	p.SetXY(marginX, y+r.h)
 }
 
 // issuer writes who signed, for which unit and care provider.

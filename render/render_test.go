@@ -360,6 +360,91 @@ func TestLongTextFlows(t *testing.T) {
 	}
 }
 
+// TestTableHeaderRepeats pushes each table of all-optional-fields.json down
+// a line at a time, by lengthening the answer before it to from, from+1 …
+// lines, so that the page ends at every row in turn. On every page with rows of the table its
+// header row must stand too (pdftotext, page by page), the header never
+// ends a page alone, and no row is split or drawn twice.
+func TestTableHeaderRepeats(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	tests := []struct {
+		name   string
+		before string   // the text answer just before the table
+		from   int      // its lines where the table is a few rows above the page end
+		head   string   // a header cell
+		rows   []string // the first cell of each row
+	}{
+		{"diagnoses", "occupationDescription", 12, "Benämning (ICD-10-SE)", []string{"M51.2", "F43.2", "G47.0"}},
+		{"periods", "treatment", 32, "Nettodagar", []string{"Helt nedsatt", "Nedsatt med 3/4", "Nedsatt med hälften", "Nedsatt med 1/4", "Totalt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			crossed := false
+			for n := tt.from; n < tt.from+12; n++ {
+				var doc map[string]any
+				json.Unmarshal(readFile(t, "../examples/fk7804/valid/all-optional-fields.json"), &doc)
+				filler := make([]string, n)
+				for i := range filler {
+					filler[i] = fmt.Sprintf("Rad %d av %d.", i+1, n)
+				}
+				doc["answers"].(map[string]any)[tt.before] = strings.Join(filler, "\n")
+				body, _ := json.Marshal(doc)
+				c, tmpl := stored(t, eng, body, "table-test")
+				pages := pageTexts(t, renderPDF(t, r, c, tmpl, render.CopyFull))
+				seen := map[string]int{}
+				var withRows []int
+				for i, text := range pages {
+					text = squash(text)
+					var here []string
+					for _, row := range tt.rows {
+						if strings.Contains(text, squash(row)) {
+							here = append(here, row)
+							seen[row]++
+						}
+					}
+					head := strings.Contains(text, squash(tt.head))
+					if len(here) > 0 {
+						withRows = append(withRows, i+1)
+					}
+					if len(here) > 0 && !head {
+						t.Errorf("%d lines before: page %d has rows %q without the header row", n, i+1, here)
+					}
+					if head && len(here) == 0 {
+						t.Errorf("%d lines before: page %d ends with the header row alone", n, i+1)
+					}
+				}
+				for _, row := range tt.rows {
+					if seen[row] != 1 {
+						t.Errorf("%d lines before: row %q is on %d pages, want 1", n, row, seen[row])
+					}
+				}
+				crossed = crossed || len(withRows) > 1
+			}
+			if !crossed {
+				t.Error("the table never crossed a page: lengthen the text before it")
+			}
+		})
+	}
+}
+
+// pageTexts extracts the body text of each page in turn (pdftotext -f N -l N).
+func pageTexts(tb testing.TB, pdf []byte) []string {
+	tb.Helper()
+	bin := tool(tb, "pdftotext")
+	f := filepath.Join(tb.TempDir(), "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	var pages []string
+	for n := 1; n <= pageCount(tb, pdf); n++ {
+		p := strconv.Itoa(n)
+		out, err := exec.Command(bin, "-enc", "UTF-8", "-f", p, "-l", p, "-x", "0", "-y", "70", "-W", "595", "-H", "690", f, "-").Output()
+		if err != nil {
+			tb.Fatalf("pdftotext page %d: %v", n, err)
+		}
+		pages = append(pages, string(out))
+	}
+	return pages
+}
+
 // longText returns all-optional-fields.json with every free-text answer at
 // 4,000 characters, including one unbreakable 300-character word.
 func longText(tb testing.TB, eng *intake.Engine) []byte {
