@@ -362,20 +362,22 @@ func TestLongTextFlows(t *testing.T) {
 
 // TestTableHeaderRepeats pushes each table of all-optional-fields.json down
 // a line at a time, by lengthening the answer before it to from, from+1 …
-// lines, so that the page ends at every row in turn. On every page with rows of the table its
-// header row must stand too (pdftotext, page by page), the header never
-// ends a page alone, and no row is split or drawn twice.
+// lines, so that the page ends at every row in turn. On every page with
+// rows of the table its header row must stand too (pdftotext, page by
+// page), the header never ends a page alone, the question's label stays
+// with the header, and no row is split or drawn twice.
 func TestTableHeaderRepeats(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
 	tests := []struct {
 		name   string
 		before string   // the text answer just before the table
 		from   int      // its lines where the table is a few rows above the page end
+		label  string   // the table question's label
 		head   string   // a header cell
 		rows   []string // the first cell of each row
 	}{
-		{"diagnoses", "occupationDescription", 12, "Benämning (ICD-10-SE)", []string{"M51.2", "F43.2", "G47.0"}},
-		{"periods", "treatment", 32, "Nettodagar", []string{"Helt nedsatt", "Nedsatt med 3/4", "Nedsatt med hälften", "Nedsatt med 1/4", "Totalt"}},
+		{"diagnoses", "occupationDescription", 12, "6. Diagnos/diagnoser", "Benämning (ICD-10-SE)", []string{"M51.2", "F43.2", "G47.0"}},
+		{"periods", "treatment", 32, "32. Min bedömning", "Nettodagar", []string{"Helt nedsatt", "Nedsatt med 3/4", "Nedsatt med hälften", "Nedsatt med 1/4", "Totalt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -393,6 +395,7 @@ func TestTableHeaderRepeats(t *testing.T) {
 				pages := pageTexts(t, renderPDF(t, r, c, tmpl, render.CopyFull))
 				seen := map[string]int{}
 				var withRows []int
+				labelled := false
 				for i, text := range pages {
 					text = squash(text)
 					var here []string
@@ -411,6 +414,12 @@ func TestTableHeaderRepeats(t *testing.T) {
 					}
 					if head && len(here) == 0 {
 						t.Errorf("%d lines before: page %d ends with the header row alone", n, i+1)
+					}
+					if head && !labelled {
+						labelled = true
+						if !strings.Contains(text, squash(tt.label)) {
+							t.Errorf("%d lines before: the table starts on page %d without its label %q", n, i+1, tt.label)
+						}
 					}
 				}
 				for _, row := range tt.rows {
