@@ -77,7 +77,7 @@ func (d *doc) warnings() {
 // heading writes a section title, on the page with the next need mm.
 func (d *doc) heading(title string, next float64) {
 	p := d.pdf
-	d.need(10 + next)
+	d.need(2 + 8.5 + next)
 	p.SetY(p.GetY() + 2)
 	p.SetFillColor(228, 233, 240)
 	p.Rect(marginX, p.GetY(), contentW, 7, "F")
@@ -89,10 +89,15 @@ func (d *doc) heading(title string, next float64) {
 	d.size = 9.5
 }
 
-// questionStart is the height a question's label and first answer lines need.
+// questionStart is the height a question's label and first answer lines
+// need; for a table, its header row and first row.
 func (d *doc) questionStart(q schemas.Question) float64 {
 	d.size = 9.5
-	return d.height(label(q), contentW, lineH) + 2*lineH + 2
+	h := d.height(label(q), contentW, lineH)
+	if g, ok := d.grid(q, d.c.Answers[q.Field]); ok {
+		return h + d.tableStart(g)
+	}
+	return h + 2*lineH + 2
 }
 
 func label(q schemas.Question) string {
@@ -125,14 +130,12 @@ func (d *doc) question(q schemas.Question) {
 		d.optionDates(q, v)
 	case schemas.WidgetAreaTexts:
 		d.areaTexts(q, v)
-	case schemas.WidgetDiagnoses:
-		if dd := d.t.Derive.Diagnoses; dd != nil && dd.Field == q.Field {
-			d.diagnoses()
+	case schemas.WidgetDiagnoses, schemas.WidgetPeriods:
+		if g, ok := d.grid(q, v); ok {
+			d.table(g)
 		} else {
 			d.group(q, v)
 		}
-	case schemas.WidgetPeriods:
-		d.periods(q, v)
 	case schemas.WidgetTextWithCodes:
 		m, _ := v.(map[string]any)
 		d.answer(str(m[schemas.ItemText]))
@@ -260,20 +263,43 @@ func (d *doc) group(q schemas.Question, v any) {
 	}
 }
 
-// diagnoses writes a table: code, ICD-10-SE title, the physician's description.
-func (d *doc) diagnoses() {
+// grid is a table's content: its header row, column widths and rows, and
+// for a table of options whether each row's option is ticked.
+type grid struct {
+	head   []string
+	widths []float64
+	rows   [][]string
+	ticks  []bool
+}
+
+// grid returns the table that answers q, if q is laid out as one: the
+// periods, and the diagnoses when the template derives them from q.
+func (d *doc) grid(q schemas.Question, v any) (grid, bool) {
+	switch q.Widget {
+	case schemas.WidgetPeriods:
+		return d.periods(q, v), true
+	case schemas.WidgetDiagnoses:
+		if dd := d.t.Derive.Diagnoses; dd != nil && dd.Field == q.Field {
+			return d.diagnoses(), true
+		}
+	}
+	return grid{}, false
+}
+
+// diagnoses is a table: code, ICD-10-SE title, the physician's description.
+func (d *doc) diagnoses() grid {
 	widths := []float64{22, 72, contentW - 4 - 94}
 	var rows [][]string
 	for _, dg := range d.c.Diagnoses {
 		rows = append(rows, []string{dg.Code, dg.Title, dg.Description})
 	}
-	d.table([]string{"Kod", "Benämning (ICD-10-SE)", "Beskrivning"}, widths, rows, nil)
+	return grid{head: []string{"Kod", "Benämning (ICD-10-SE)", "Beskrivning"}, widths: widths, rows: rows}
 }
 
-// periods writes one row per degree option, the chosen ones ticked with
+// periods is a table of one row per degree option, the chosen ones ticked with
 // dates and day counts, and the totals. The figures are the record's when
 // the template derives its sick leave from q; otherwise the answer's dates.
-func (d *doc) periods(q schemas.Question, v any) {
+func (d *doc) periods(q schemas.Question, v any) grid {
 	var sl *intake.SickLeave
 	if ds := d.t.Derive.SickLeave; ds != nil && ds.Field == q.Field {
 		sl = d.c.SickLeave
@@ -303,61 +329,101 @@ func (d *doc) periods(q schemas.Question, v any) {
 	if sl != nil {
 		rows = append(rows, []string{"Totalt", sl.From.String(), sl.To.String(), fmt.Sprint(sl.TotalDays), trimFloat(sl.NetDays)})
 	}
-	d.table([]string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths, rows, ticks)
+	return grid{head: []string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths: widths, rows: rows, ticks: ticks}
 }
 
-// table writes a bordered table whose cells wrap; a row never splits. When
-// ticks is given, the first cell of row i starts with a check box.
-func (d *doc) table(head []string, widths []float64, rows [][]string, ticks []bool) {
+// table writes a bordered table whose cells wrap; a row never splits.
+// The header row starts on the page with the first row, and when rows go
+// on over a page it is repeated at the top of the new one. When ticks is
+// given, the first cell of row i starts with a check box.
+func (d *doc) table(g grid) {
+	p := d.pdf
 	d.size = 8.5
-	d.need(2 * (lineH + 1.5))
-	d.row(head, widths, true, nil)
-	for i, r := range rows {
-		var tick *bool
-		if i < len(ticks) {
-			tick = &ticks[i]
+	hd := d.cells(g.head, g.widths, nil)
+	for i := range g.rows {
+		c := d.gridRow(g, i)
+		if i == 0 || p.GetY()+c.h > pageH-marginBottom {
+			d.need(hd.h + c.h)
+			d.row(hd, g.widths, true)
 		}
-		d.row(r, widths, false, tick)
+		d.row(c, g.widths, false)
+	}
+	if len(g.rows) == 0 {
+		d.need(hd.h)
+		d.row(hd, g.widths, true)
 	}
 	d.size = 9.5
 }
 
-func (d *doc) row(cells []string, widths []float64, head bool, tick *bool) {
-	p := d.pdf
-	pad := func(i int) float64 {
-		if i == 0 && tick != nil {
-			return 5
-		}
-		return 0
+// tableStart is the height of g's header row and first row, which start
+// on one page.
+func (d *doc) tableStart(g grid) float64 {
+	size := d.size
+	defer func() { d.size = size }()
+	d.size = 8.5
+	h := d.cells(g.head, g.widths, nil).h
+	if len(g.rows) > 0 {
+		h += d.gridRow(g, 0).h
 	}
-	lines := make([][][]glyph, len(cells))
-	h := lineH
+	return h
+}
+
+// gridRow is row i of g wrapped to its columns.
+func (d *doc) gridRow(g grid, i int) tableRow {
+	var tick *bool
+	if i < len(g.ticks) {
+		tick = &g.ticks[i]
+	}
+	return d.cells(g.rows[i], g.widths, tick)
+}
+
+// tableRow is a row's cells wrapped to their columns, and its height.
+type tableRow struct {
+	lines [][][]glyph
+	h     float64
+	tick  *bool
+}
+
+// pad is the room before cell i's text: a check box's in a ticked row's first cell.
+func (r tableRow) pad(i int) float64 {
+	if i == 0 && r.tick != nil {
+		return 5
+	}
+	return 0
+}
+
+func (d *doc) cells(cells []string, widths []float64, tick *bool) tableRow {
+	r := tableRow{lines: make([][][]glyph, len(cells)), h: lineH, tick: tick}
 	for i, c := range cells {
-		lines[i] = d.wrap(c, widths[i]-2-pad(i))
-		h = max(h, float64(len(lines[i]))*lineH)
+		r.lines[i] = d.wrap(c, widths[i]-2-r.pad(i))
+		r.h = max(r.h, float64(len(r.lines[i]))*lineH)
 	}
-	h += 1.5
-	if p.GetY()+h > pageH-marginBottom {
-		p.AddPage()
-	}
+	r.h += 1.5
+	return r
+}
+
+// row draws r at the current position, on a new page if it does not fit.
+func (d *doc) row(r tableRow, widths []float64, head bool) {
+	p := d.pdf
+	d.need(r.h)
 	x, y := marginX+4, p.GetY()
 	p.SetLineWidth(0.2)
-	for i := range cells {
+	for i := range r.lines {
 		style := "D"
 		if head {
 			p.SetFillColor(242, 242, 242)
 			style = "FD"
 		}
-		p.Rect(x, y, widths[i], h, style)
-		if pad(i) > 0 {
-			d.box(x+1, y+0.75, *tick)
+		p.Rect(x, y, widths[i], r.h, style)
+		if r.pad(i) > 0 {
+			d.box(x+1, y+0.75, *r.tick)
 		}
-		for j, l := range lines[i] {
-			d.line(l, x+1+pad(i), y+0.75+float64(j)*lineH, lineH)
+		for j, l := range r.lines[i] {
+			d.line(l, x+1+r.pad(i), y+0.75+float64(j)*lineH, lineH)
 		}
 		x += widths[i]
 	}
-	p.SetXY(marginX, y+h)
+	p.SetXY(marginX, y+r.h)
 }
 
 // issuer writes who signed, for which unit and care provider.
@@ -380,7 +446,7 @@ func (d *doc) issuer() {
 	if is.CareProvider != nil {
 		lines = append(lines, "Vårdgivare: "+is.CareProvider.Name+", HSA-id "+is.CareProvider.HSAID)
 	}
-	lines = append(lines, "Signerat: "+d.c.SignedAt.Format("2006-01-02 15:04 -07:00"))
+	lines = append(lines, "Signerat: "+localTime(d.c.SignedAt, "2006-01-02 15:04"))
 	d.heading("Intygsutfärdare", float64(len(lines))*lineH)
 	for _, l := range lines {
 		d.para(l, marginX+4, contentW-4, lineH)

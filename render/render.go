@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"time"
 
 	"codeberg.org/go-pdf/fpdf"
 
@@ -147,6 +148,9 @@ func (d *doc) bold(on bool) {
 
 func (d *doc) header() {
 	p := d.pdf
+	// A page can start inside a table or a box of smaller text: go on in
+	// the size the text was measured in.
+	defer func(size float64) { d.size = size }(d.size)
 	p.SetTextColor(0, 0, 0)
 	p.SetDrawColor(0, 0, 0)
 	d.size = 13
@@ -196,13 +200,13 @@ func (d *doc) footer() {
 	if id == "" {
 		id = "– (förhandsgranskning, ej lagrat)"
 	} else if !d.c.ReceivedAt.IsZero() {
-		received = d.c.ReceivedAt.UTC().Format("2006-01-02 15:04:05") + " UTC"
+		received = localTime(d.c.ReceivedAt, "2006-01-02 15:04:05")
 	}
 	lines := []string{
 		"Intygs-id: " + id,
 		"Mottaget: " + received,
 		"SHA-256 för inskickade data: " + d.c.SHA256,
-		"Signerat: " + d.c.SignedAt.Format("2006-01-02 15:04") + " av " + d.c.Issuer.Name + ", " + d.c.Issuer.Unit.Name,
+		"Signerat: " + localTime(d.c.SignedAt, "2006-01-02 15:04") + " av " + d.c.Issuer.Name + ", " + d.c.Issuer.Unit.Name,
 	}
 	d.size = 7.5
 	for i, l := range lines {
@@ -215,6 +219,13 @@ func (d *doc) footer() {
 		drawQR(p, d.qr, d.qrSize, pageW-marginX-20, top+2, 20)
 	}
 	d.size = size
+}
+
+// localTime writes t as a person in Sweden reads it: in Europe/Stockholm,
+// whatever offset it was submitted or stored with, and saying so. Every
+// time a PDF shows goes through here.
+func localTime(t time.Time, layout string) string {
+	return t.In(intake.Stockholm).Format(layout) + " (svensk tid)"
 }
 
 // watermark writes MAKULERAT or ERSATT across the page.

@@ -216,6 +216,46 @@ func TestTextInSectionOrder(t *testing.T) {
 	}
 }
 
+// TestTimesInSwedishTime checks that every time the PDF shows is in
+// Europe/Stockholm and says so, whatever offset it was submitted or stored
+// with, in winter and in summer time.
+func TestTimesInSwedishTime(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	tests := []struct {
+		name     string
+		signed   time.Time
+		received time.Time
+		want     []string
+	}{
+		{"winter, signed in UTC after midnight in Stockholm",
+			time.Date(2026, 11, 19, 23, 40, 0, 0, time.UTC), time.Date(2026, 11, 23, 9, 30, 5, 0, time.UTC),
+			[]string{"Signerat: 2026-11-20 00:40 (svensk tid)", "Mottaget: 2026-11-23 10:30:05 (svensk tid)"}},
+		{"summer, signed at another offset",
+			time.Date(2026, 7, 1, 9, 5, 0, 0, time.FixedZone("", -4*3600)), time.Date(2026, 7, 2, 22, 15, 0, 0, time.UTC),
+			[]string{"Signerat: 2026-07-01 15:05 (svensk tid)", "Mottaget: 2026-07-03 00:15:00 (svensk tid)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "times")
+			c.SignedAt, c.ReceivedAt = tt.signed, tt.received
+			pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+			text := fullText(t, pdf)
+			for _, want := range tt.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("the PDF lacks %q", want)
+				}
+			}
+			// The received time is in every page's footer.
+			if got, pages := strings.Count(text, tt.want[1]), pageCount(t, pdf); got != pages {
+				t.Errorf("%q is on %d of %d pages", tt.want[1], got, pages)
+			}
+			if strings.Contains(text, "UTC") || regexp.MustCompile(`[+-]\d\d:\d\d\b`).MatchString(text) {
+				t.Error("the PDF shows a time in UTC or with an offset")
+			}
+		})
+	}
+}
+
 // expected returns what the document must show for an answer: option
 // codes as their ticked labels, everything else as written.
 func expected(q schemas.Question, v any) []string {
@@ -318,6 +358,100 @@ func TestLongTextFlows(t *testing.T) {
 	if !strings.Contains(fullText(t, pdf), "Sida 1 av ") {
 		t.Error("no page numbers")
 	}
+}
+
+// TestTableHeaderRepeats pushes each table of all-optional-fields.json down
+// a line at a time, by lengthening the answer before it to from, from+1 …
+// lines, so that the page ends at every row in turn. On every page with
+// rows of the table its header row must stand too (pdftotext, page by
+// page), the header never ends a page alone, the question's label stays
+// with the header, and no row is split or drawn twice.
+func TestTableHeaderRepeats(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	tests := []struct {
+		name   string
+		before string   // the text answer just before the table
+		from   int      // its lines where the table is a few rows above the page end
+		label  string   // the table question's label
+		head   string   // a header cell
+		rows   []string // the first cell of each row
+	}{
+		{"diagnoses", "occupationDescription", 12, "6. Diagnos/diagnoser", "Benämning (ICD-10-SE)", []string{"M51.2", "F43.2", "G47.0"}},
+		{"periods", "treatment", 32, "32. Min bedömning", "Nettodagar", []string{"Helt nedsatt", "Nedsatt med 3/4", "Nedsatt med hälften", "Nedsatt med 1/4", "Totalt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			crossed := false
+			for n := tt.from; n < tt.from+12; n++ {
+				var doc map[string]any
+				json.Unmarshal(readFile(t, "../examples/fk7804/valid/all-optional-fields.json"), &doc)
+				filler := make([]string, n)
+				for i := range filler {
+					filler[i] = fmt.Sprintf("Rad %d av %d.", i+1, n)
+				}
+				doc["answers"].(map[string]any)[tt.before] = strings.Join(filler, "\n")
+				body, _ := json.Marshal(doc)
+				c, tmpl := stored(t, eng, body, "table-test")
+				pages := pageTexts(t, renderPDF(t, r, c, tmpl, render.CopyFull))
+				seen := map[string]int{}
+				var withRows []int
+				labelled := false
+				for i, text := range pages {
+					text = squash(text)
+					var here []string
+					for _, row := range tt.rows {
+						if strings.Contains(text, squash(row)) {
+							here = append(here, row)
+							seen[row]++
+						}
+					}
+					head := strings.Contains(text, squash(tt.head))
+					if len(here) > 0 {
+						withRows = append(withRows, i+1)
+					}
+					if len(here) > 0 && !head {
+						t.Errorf("%d lines before: page %d has rows %q without the header row", n, i+1, here)
+					}
+					if head && len(here) == 0 {
+						t.Errorf("%d lines before: page %d ends with the header row alone", n, i+1)
+					}
+					if head && !labelled {
+						labelled = true
+						if !strings.Contains(text, squash(tt.label)) {
+							t.Errorf("%d lines before: the table starts on page %d without its label %q", n, i+1, tt.label)
+						}
+					}
+				}
+				for _, row := range tt.rows {
+					if seen[row] != 1 {
+						t.Errorf("%d lines before: row %q is on %d pages, want 1", n, row, seen[row])
+					}
+				}
+				crossed = crossed || len(withRows) > 1
+			}
+			if !crossed {
+				t.Error("the table never crossed a page: lengthen the text before it")
+			}
+		})
+	}
+}
+
+// pageTexts extracts the body text of each page in turn (pdftotext -f N -l N).
+func pageTexts(tb testing.TB, pdf []byte) []string {
+	tb.Helper()
+	bin := tool(tb, "pdftotext")
+	f := filepath.Join(tb.TempDir(), "c.pdf")
+	os.WriteFile(f, pdf, 0o644)
+	var pages []string
+	for n := 1; n <= pageCount(tb, pdf); n++ {
+		p := strconv.Itoa(n)
+		out, err := exec.Command(bin, "-enc", "UTF-8", "-f", p, "-l", p, "-x", "0", "-y", "70", "-W", "595", "-H", "690", f, "-").Output()
+		if err != nil {
+			tb.Fatalf("pdftotext page %d: %v", n, err)
+		}
+		pages = append(pages, string(out))
+	}
+	return pages
 }
 
 // longText returns all-optional-fields.json with every free-text answer at
