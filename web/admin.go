@@ -23,7 +23,7 @@ type adminPage struct {
 // handleAdmin handles GET /admin (admins): the overview.
 func handleAdmin(logger *slog.Logger) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return renderPage(w, http.StatusOK, "admin", adminPage{layout: layout{Title: "Administration", SignedIn: true}})
+		return renderPage(w, http.StatusOK, "admin", adminPage{layout: signedInLayout(r, "Administration")})
 	})
 }
 

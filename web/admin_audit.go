@@ -41,7 +41,7 @@ type auditPage struct {
 // the access log (searchAudit).
 func handleAuditPage(logger *slog.Logger, audit auditStore, people personFinder, sec *security, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		page := &auditPage{layout: layout{Title: "Åtkomstlogg", SignedIn: true}, Values: url.Values{}}
+		page := &auditPage{layout: signedInLayout(r, "Åtkomstlogg"), Values: url.Values{}}
 		if r.Method == http.MethodPost {
 			form, err := readForm(w, r, maxAdminForm)
 			if err != nil {

@@ -37,7 +37,7 @@ type tokensPage struct {
 }
 
 func newTokensPage(r *http.Request, tokens tokenAdmin, v url.Values) (*tokensPage, error) {
-	p := &tokensPage{layout: layout{Title: "API-nycklar", SignedIn: true}, Roles: []intake.Role{intake.RoleClinic, intake.RoleCaseworker, intake.RoleAdmin},
+	p := &tokensPage{layout: signedInLayout(r, "API-nycklar"), Roles: []intake.Role{intake.RoleClinic, intake.RoleCaseworker, intake.RoleAdmin},
 		Values: v, Done: doneNotice(r)}
 	var err error
 	if p.Tokens, err = tokens.FindTokens(r.Context()); err != nil {
@@ -118,7 +118,7 @@ func handleTokenCreate(logger *slog.Logger, tokens tokenAdmin, audit auditStore)
 		if err := logAdmin(r, audit, "admin.token.create", "token="+t.ID); err != nil {
 			return err
 		}
-		return renderPage(w, http.StatusOK, "admin_token_created", tokenCreatedPage{layout: layout{Title: "Ny API-nyckel", SignedIn: true}, Token: t, Secret: secret})
+		return renderPage(w, http.StatusOK, "admin_token_created", tokenCreatedPage{layout: signedInLayout(r, "Ny API-nyckel"), Token: t, Secret: secret})
 	})
 }
 

@@ -34,7 +34,7 @@ func newUnitsPage(r *http.Request, units unitRegistry, v url.Values) (*unitsPage
 	if err != nil {
 		return nil, err
 	}
-	return &unitsPage{layout: layout{Title: "Vårdenheter", SignedIn: true}, Units: list, Values: v, Done: doneNotice(r)}, nil
+	return &unitsPage{layout: signedInLayout(r, "Vårdenheter"), Units: list, Values: v, Done: doneNotice(r)}, nil
 }
 
 // handleUnitList handles GET /admin/units (admins): every unit, and the

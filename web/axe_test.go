@@ -109,4 +109,15 @@ func TestAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, src, "receipt")
+	// A saved draft, so that the list has a row.
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/forms/fk7804/2.0"), chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(`[name="patient.name"]`, "Tolvan Tolvansson"), chromedp.Click(`#save-draft`), chromedp.WaitVisible(`#draft-saved`),
+		chromedp.Navigate(ts.URL+"/drafts"), chromedp.WaitVisible(`#drafts`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "drafts")
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/certificates"), chromedp.WaitVisible(`#my-certificates`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "my certificates")
 }

@@ -169,6 +169,7 @@ type certificateSummary struct {
 	Status     intake.Status     `json:"status"`
 	Patient    intake.Patient    `json:"patient"`
 	UnitHSAID  string            `json:"unitHsaId"`
+	IssuerName string            `json:"issuerName"`
 	SignedAt   time.Time         `json:"signedAt"`
 	ReceivedAt time.Time         `json:"receivedAt"`
 	SickLeave  *intake.SickLeave `json:"sickLeave,omitempty"`
@@ -225,7 +226,7 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 	for _, c := range list {
 		resp.Items = append(resp.Items, certificateSummary{
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
-			UnitHSAID: c.Issuer.Unit.HSAID, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
+			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
 			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Links: linksFor(c.ID),
 		})
 	}

@@ -147,7 +147,7 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		if err != nil {
 			return err
 		}
-		page := draftsPage{layout: layout{Title: "Mina utkast", SignedIn: true}}
+		page := draftsPage{layout: signedInLayout(r, "Mina utkast")}
 		var patients []string
 		for _, d := range list {
 			title := d.Template + " " + d.Version
@@ -230,7 +230,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		if err != nil {
 			return err
 		}
-		page := reviewPage{layout: layout{Title: "Granska " + t.Title.SV, SignedIn: true}, Template: t,
+		page := reviewPage{layout: signedInLayout(r, "Granska " + t.Title.SV), Template: t,
 			Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
 			Values: posted, Draft: d.ID}
 		return renderPage(w, http.StatusOK, "certificate_review", page)

@@ -29,7 +29,7 @@ type formListPage struct {
 // handleFormList handles GET /forms: the templates a physician can fill in.
 func handleFormList(logger *slog.Logger, eng *intake.Engine) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return renderPage(w, http.StatusOK, "form_list", formListPage{layout: layout{Title: "Skriv intyg", SignedIn: true}, Templates: eng.Registry().All()})
+		return renderPage(w, http.StatusOK, "form_list", formListPage{layout: signedInLayout(r, "Skriv intyg"), Templates: eng.Registry().All()})
 	})
 }
 
@@ -132,7 +132,7 @@ func (p *formPage) setProblems(doc map[string]any, ps intake.Problems) {
 }
 
 func newFormPage(eng *intake.Engine, t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
-	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
+	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true, Role: is.user.Role}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
 		Role: is.user.SigningRole, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
 	if dd := t.Derive.Diagnoses; dd != nil {
 		p.codes, _ = eng.CodeList(dd.List)

@@ -30,7 +30,7 @@ var staticFiles embed.FS
 
 // pageNames are the page templates; each is parsed with the layout and
 // the widgets.
-var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "drafts", "certificate_review", "error",
+var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "drafts", "certificate_review", "my_certificates", "error",
 	"admin", "admin_people", "admin_units", "admin_tokens", "admin_token_created", "admin_audit"}
 
 // pageTemplates are the parsed pages, parsed once when the program starts;
@@ -46,6 +46,17 @@ type layout struct {
 	SignedIn bool
 	// Lang is the page's language ("" is Swedish).
 	Lang string
+	// Role is the signed-in person's role, for the navigation.
+	Role intake.Role
+}
+
+// signedInLayout is the layout of a page for the request's signed-in person.
+func signedInLayout(r *http.Request, title string) layout {
+	l := layout{Title: title, SignedIn: true}
+	if a := actorFrom(r.Context()); a != nil {
+		l.Role = a.Role()
+	}
+	return l
 }
 
 var pageFuncs = template.FuncMap{
@@ -65,11 +76,12 @@ var pageFuncs = template.FuncMap{
 		}
 		return s
 	},
-	"inc":       func(i int) int { return i + 1 },
-	"field":     newField,
-	"local":     localTime,
-	"join":      strings.Join,
-	"hasPrefix": strings.HasPrefix,
+	"inc":        func(i int) int { return i + 1 },
+	"field":      newField,
+	"local":      localTime,
+	"statusName": func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
+	"join":       strings.Join,
+	"hasPrefix":  strings.HasPrefix,
 	// optionKey is the item member that holds a list widget's option.
 	"optionKey": func(w schemas.Widget) string {
 		k, _ := w.Kind()

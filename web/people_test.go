@@ -73,6 +73,11 @@ func TestPageRoleMatrix(t *testing.T) {
 		{"POST", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "422", "caseworker": "403", "admin": "403"}},
 		{"GET", "/unit", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": "200", "caseworker": "403", "admin": "403"}},
 		{"GET", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
+		{"GET", "/drafts", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
+		{"GET", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
+		{"POST", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
+		{"GET", "/drafts/nothing", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403"}},
+		{"GET", "/codes/icd10se?q=F32", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200"}},
 		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
 		{"GET", "/certificates/" + id, map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
 		{"GET", "/certificates/" + id + "/pdf", map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
@@ -212,5 +217,35 @@ func TestUnitChoice(t *testing.T) {
 	}
 	if _, page := ts.page(t, cookie, "GET", "/forms/fk7804/2.0", nil); !strings.Contains(page, "Vårdcentralen Söder") {
 		t.Errorf("the form does not show the chosen unit")
+	}
+}
+
+// TestMyCertificates: a physician's list shows their unit's certificates
+// only, newest first, with the PDF and the employer copy; the patient
+// filter is posted; every patient shown is in the access log.
+func TestMyCertificates(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.submit(t, "valid/full-time-one-period.json")
+	ts.submit(t, "valid/prognosis-unclear.json")
+	mine := ts.session(t, "physician")
+	resp, page := ts.page(t, mine, "GET", "/certificates", nil)
+	if resp.StatusCode != 200 || strings.Count(page, "/pdf?copy=employer") != 2 {
+		t.Fatalf("list: %d\n%s", resp.StatusCode, page)
+	}
+	before := len(ts.auditActions(t, "certificate.search"))
+	if before < 2 {
+		t.Errorf("%d search entries for two patients shown", before)
+	}
+	c, _, _ := ts.db.FindCertificates(context.Background(), intake.CertificateFilter{Limit: 1})
+	pid := c[0].Patient.ID
+	_, page = ts.page(t, mine, "POST", "/certificates", url.Values{"patient": {pid[2:8] + "-" + pid[8:]}})
+	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, c[0].Patient.Name) {
+		t.Errorf("the patient filter shows:\n%s", page)
+	}
+	// Bo at the other unit sees none of them.
+	bo := ts.person(t, "physician-two-units")
+	secret, _, _ := ts.db.CreateSession(context.Background(), bo.ID, otherUnit)
+	if _, page := ts.page(t, &http.Cookie{Name: sessionCookiePlain, Value: secret}, "GET", "/certificates", nil); !strings.Contains(page, `id="no-certificates"`) {
+		t.Errorf("another unit's physician sees certificates:\n%s", page)
 	}
 }

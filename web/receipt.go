@@ -28,6 +28,6 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		return renderPage(w, http.StatusOK, "certificate_receipt", receiptPage{layout: layout{Title: "Intyget är mottaget", SignedIn: true}, Certificate: c, Template: t})
+		return renderPage(w, http.StatusOK, "certificate_receipt", receiptPage{layout: signedInLayout(r, "Intyget är mottaget"), Certificate: c, Template: t})
 	})
 }

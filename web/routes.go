@@ -58,6 +58,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateFormSubmit(logger, sub, db, db))).Methods(http.MethodPost)
 	r.Handle("/forms/{template}/{version}/review", page(physicians, handleCertificateReview(logger, sub, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/forms/{template}/{version}/draft", page(physicians, handleDraftSave(logger, eng, db, db, now))).Methods(http.MethodPost)
+	r.Handle("/certificates", page(physicians, handleMyCertificates(logger, eng, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/drafts", page(physicians, handleDraftList(logger, eng, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}", page(physicians, handleDraftResume(logger, eng, db, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}/delete", page(physicians, handleDraftDelete(logger, db))).Methods(http.MethodPost)

@@ -23,7 +23,7 @@ type searchPage struct {
 // shown is in the access log (searchCertificates).
 func handleSearchPage(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		page := searchPage{layout: layout{Title: "Sök intyg", SignedIn: true}}
+		page := searchPage{layout: signedInLayout(r, "Sök intyg")}
 		if r.Method == http.MethodGet {
 			return renderPage(w, http.StatusOK, "search", page)
 		}

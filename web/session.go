@@ -265,7 +265,7 @@ func handleUnitForm(logger *slog.Logger, sessions sessionStore) http.Handler {
 
 func newUnitPage(r *http.Request, sessions sessionStore) (unitPage, error) {
 	a := actorFrom(r.Context())
-	page := unitPage{layout: layout{Title: "Välj vårdenhet", SignedIn: true}, Current: a.Session.Unit}
+	page := unitPage{layout: signedInLayout(r, "Välj vårdenhet"), Current: a.Session.Unit}
 	for _, hsa := range a.User.Units {
 		u, err := sessions.FindUnitByHSAID(r.Context(), hsa)
 		if err != nil {
