@@ -230,7 +230,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		if err != nil {
 			return err
 		}
-		page := reviewPage{layout: signedInLayout(r, "Granska " + t.Title.SV), Template: t,
+		page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
 			Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
 			Values: posted, Draft: d.ID}
 		return renderPage(w, http.StatusOK, "certificate_review", page)
