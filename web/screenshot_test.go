@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/intyg/intyg/store"
+)
+
+// TestScreenshots writes the README's pictures of the physician's pages
+// when INTYG_SCREENSHOTS names a folder:
+//
+//	INTYG_SCREENSHOTS=$PWD/docs go test ./web -run TestScreenshots
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("INTYG_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set INTYG_SCREENSHOTS to a folder to write the README's screenshots")
+	}
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	ctx := browser(t)
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var png []byte
+			if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, name), png, 0o644)
+		})
+	}
+	q := func(name string) string { return `[name="` + name + `"]` }
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(1100, 900),
+		chromedp.Navigate(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(q("patient.id"), "19121212-1212"),
+		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
+		chromedp.Click(`input[name="answers.basis"][value="FYSISKUNDERSOKNING"]`),
+		chromedp.SetValue(q("answers.basis.FYSISKUNDERSOKNING.date"), "2026-11-20"),
+		chromedp.SendKeys(q("answers.diagnoses.0.code"), "F43.8A"),
+		chromedp.SendKeys(q("answers.diagnoses.0.description"), "Utmattningssyndrom"),
+		chromedp.SetValue(q("answers.sickLeave.100.from"), "2026-11-20"),
+		chromedp.SetValue(q("answers.sickLeave.100.to"), "2026-12-03"),
+		chromedp.SendKeys(q("answers.sickLeave.50.from"), "2026-12-04"),
+		chromedp.SetValue(q("answers.sickLeave.50.from"), "2026-12-04"),
+		chromedp.SetValue(q("answers.sickLeave.50.to"), "2026-12-17"),
+		chromedp.Sleep(500*time.Millisecond),
+		shot("physician-form.png"),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#error-summary`),
+		shot("physician-form-errors.png"),
+		chromedp.Click(`#save-draft`),
+		chromedp.WaitVisible(`#draft-saved`),
+		chromedp.Navigate(ts.URL+"/drafts"),
+		chromedp.WaitVisible(`#drafts`),
+		shot("physician-drafts.png"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
