@@ -96,7 +96,7 @@ func ownDraft(r *http.Request, drafts draftStore) (*intake.Draft, error) {
 // handleDraftResume handles GET /drafts/{id}: the form with the draft's
 // values, to go on writing; a locked draft is shown without a way to save
 // or sign. It is a read of patient data and goes to the access log.
-func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, audit auditStore, now func() time.Time) http.Handler {
+func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		d, err := ownDraft(r, drafts)
 		if err != nil {
@@ -140,7 +140,7 @@ type draftRow struct {
 // handleDraftList handles GET /drafts: the physician's unsigned drafts, the
 // last changed first, with patient, template and last change. Every
 // patient shown is in the access log.
-func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore, now func() time.Time) http.Handler {
+func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
 		list, err := drafts.FindDrafts(r.Context(), a.User.ID)

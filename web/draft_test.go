@@ -175,6 +175,27 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser, after the session ended: %v", err)
 	}
+	// A second draft, deleted from the list in the browser.
+	var listed, after string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/forms/fk7810/1.0"),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(q("patient.name"), "Utkast Attta Bort"),
+		chromedp.Click(`#save-draft`),
+		chromedp.WaitVisible(`#draft-saved`),
+		chromedp.Navigate(ts.URL+"/drafts"),
+		chromedp.WaitVisible(`#drafts`),
+		chromedp.Text(`#drafts`, &listed),
+		chromedp.Click(`#drafts button`),
+		chromedp.WaitVisible(`#no-drafts`),
+		chromedp.Text(`main`, &after),
+	)
+	if err != nil {
+		t.Fatalf("browser, deleting a draft: %v", err)
+	}
+	if !strings.Contains(listed, "Utkast Attta Bort") || strings.Contains(after, "Utkast Attta Bort") {
+		t.Errorf("the draft list before and after deleting: %q / %q", listed, after)
+	}
 	if !strings.Contains(saved, "sparades") {
 		t.Errorf("autosave status %q", saved)
 	}
