@@ -189,6 +189,9 @@ type Question struct {
 	DependsOn *Condition `json:"dependsOn,omitempty"`
 	Items     []Question `json:"items,omitempty"`
 	MaxItems  int        `json:"maxItems,omitempty"`
+	// Highlight marks an answer a caseworker must not miss, such as a
+	// request for contact or suggested measures: pages make it stand out.
+	Highlight bool `json:"highlight,omitempty"`
 }
 
 // Option is one choice of an option widget. Value is a string or a number,

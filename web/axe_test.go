@@ -121,3 +121,28 @@ func TestAccessibility(t *testing.T) {
 	}
 	checkAxe(t, ctx, src, "my certificates")
 }
+
+// TestAccessibilityCaseworker checks the caseworker's search and a
+// certificate page with axe-core.
+func TestAccessibilityCaseworker(t *testing.T) {
+	src := axeSource(t)
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "caseworker")
+	id := ts.submit(t, "valid/all-optional-fields.json")
+	c, err := ts.db.FindCertificateByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/sign-in"), chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "cia"), chromedp.SendKeys(`#password`, testPassword), chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#search-form`), chromedp.SendKeys(`#patient`, c.Patient.ID), chromedp.Submit(`#patient`),
+		chromedp.WaitVisible(`#results`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "caseworker search")
+	if err := chromedp.Run(ctx, chromedp.Click(`#results a`), chromedp.WaitVisible(`#certificate-id`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "certificate page")
+}

@@ -123,7 +123,7 @@ func TestEveryWidget(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("POST form: %d, want 303\n%s", resp.StatusCode, page)
 	}
-	id := strings.TrimPrefix(resp.Header.Get("Location"), "/certificates/")
+	id := certificateIDFrom(resp.Header.Get("Location"))
 	c, err := ts.db.FindCertificateByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)

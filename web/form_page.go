@@ -263,7 +263,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				return err
 			}
 		}
-		http.Redirect(w, r, "/certificates/"+stored.ID, http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+stored.ID+"?signed=1", http.StatusSeeOther)
 		return nil
 	})
 }

@@ -168,7 +168,7 @@ func TestFormIssuerFromRecord(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("post: %d\n%s", resp.StatusCode, body)
 	}
-	id := strings.TrimPrefix(resp.Header.Get("Location"), "/certificates/")
+	id := certificateIDFrom(resp.Header.Get("Location"))
 	c, err := ts.db.FindCertificateByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -247,5 +247,34 @@ func TestMyCertificates(t *testing.T) {
 	secret, _, _ := ts.db.CreateSession(context.Background(), bo.ID, otherUnit)
 	if _, page := ts.page(t, &http.Cookie{Name: sessionCookiePlain, Value: secret}, "GET", "/certificates", nil); !strings.Contains(page, `id="no-certificates"`) {
 		t.Errorf("another unit's physician sees certificates:\n%s", page)
+	}
+}
+
+// certificateIDFrom returns the certificate id of a receipt's Location
+// (/certificates/ID?signed=1).
+func certificateIDFrom(location string) string {
+	id, _, _ := strings.Cut(strings.TrimPrefix(location, "/certificates/"), "?")
+	return id
+}
+
+// TestCertificatePage: a caseworker reads a certificate laid out from its
+// template, with the agency's guidance a click away, the contact request
+// standing out, and both PDFs; the read names the caseworker in the log.
+func TestCertificatePage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/all-optional-fields.json")
+	resp, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("certificate page: %d", resp.StatusCode)
+	}
+	for _, want := range []string{`id="a-contactRequested"`, `answer highlight" id="a-contactRequested"`, `<details class="guidance">`,
+		`id="employer-pdf-link"`, "Läkarintyg för sjukpenning", `id="certificate-status">Mottaget<`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the certificate page lacks %s", want)
+		}
+	}
+	reads := ts.auditActions(t, "certificate.read")
+	if len(reads) != 1 || reads[0].Name != "Cia Handläggare" || reads[0].CertificateID != id {
+		t.Errorf("access log %+v, want the caseworker's read", reads)
 	}
 }

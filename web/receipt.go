@@ -8,16 +8,25 @@ import (
 	"github.com/intyg/intyg/schemas"
 )
 
-// receiptPage is what certificate_receipt.html shows.
+// receiptPage is what certificate_receipt.html shows: a stored
+// certificate laid out from its template's form definition, each question
+// with the agency's guidance a click away, its status, warnings and
+// issuer, and its PDFs.
 type receiptPage struct {
 	layout
 	Certificate *intake.Certificate
 	Template    *schemas.Template
+	Sections    []viewSection
+	// Signed is true right after the physician signed it.
+	Signed bool
+	// Received is the received time in Swedish local time.
+	Received string
 }
 
-// handleCertificateReceipt handles GET /certificates/{id}: the receipt of a
-// stored certificate, with its PDF link; it is a read of patient data and
-// goes to the access log.
+// handleCertificateReceipt handles GET /certificates/{id}: the certificate
+// page for physicians (their unit's) and caseworkers (every one), and the
+// receipt after signing (?signed=1). It is a read of patient data and goes
+// to the access log.
 func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
@@ -28,6 +37,11 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		return renderPage(w, http.StatusOK, "certificate_receipt", receiptPage{layout: signedInLayout(r, "Intyget är mottaget"), Certificate: c, Template: t})
+		page := receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
+			Sections: layOut(t, c.Answers, c.Diagnoses), Signed: r.URL.Query().Get("signed") != "", Received: localTime(c.ReceivedAt)}
+		if page.Signed {
+			page.Title = "Intyget är mottaget"
+		}
+		return renderPage(w, http.StatusOK, "certificate_receipt", page)
 	})
 }

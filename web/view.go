@@ -22,6 +22,9 @@ type viewSection struct {
 type viewQuestion struct {
 	ID, Field, Label string
 	Help             string
+	// Highlight marks what the template says a caseworker must not miss
+	// (a contact request, suggested measures).
+	Highlight bool
 	Options          []viewOption
 	Lines            []string
 	// Empty is true when nothing was answered.
@@ -47,7 +50,7 @@ func layOut(t *schemas.Template, answers map[string]any, diagnoses []intake.Diag
 			if !intake.Holds(q.DependsOn, doc) {
 				continue
 			}
-			vq := viewQuestion{ID: q.ID, Field: q.Field, Label: q.Label.SV}
+			vq := viewQuestion{ID: q.ID, Field: q.Field, Label: q.Label.SV, Highlight: q.Highlight}
 			if q.Help != nil {
 				vq.Help = q.Help.SV
 			}
