@@ -25,8 +25,8 @@ type viewQuestion struct {
 	// Highlight marks what the template says a caseworker must not miss
 	// (a contact request, suggested measures).
 	Highlight bool
-	Options          []viewOption
-	Lines            []string
+	Options   []viewOption
+	Lines     []string
 	// Empty is true when nothing was answered.
 	Empty bool
 }
