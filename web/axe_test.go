@@ -129,6 +129,7 @@ func TestAccessibilityCaseworker(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	ts.person(t, "caseworker")
 	id := ts.submit(t, "valid/all-optional-fields.json")
+	ts.submit(t, "valid/all-optional-fields.json")
 	c, err := ts.db.FindCertificateByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,12 @@ func TestAccessibilityCaseworker(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, src, "caseworker search")
-	if err := chromedp.Run(ctx, chromedp.Click(`#results a`), chromedp.WaitVisible(`#certificate-id`)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Click(`#results tbody tr:nth-child(1) input`), chromedp.Click(`#results tbody tr:nth-child(2) input`),
+		chromedp.Click(`#compare`), chromedp.WaitVisible(`#changed-count`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "comparison")
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/certificates/"+id), chromedp.WaitVisible(`#certificate-id`)); err != nil {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, src, "certificate page")

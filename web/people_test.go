@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -276,5 +277,49 @@ func TestCertificatePage(t *testing.T) {
 	reads := ts.auditActions(t, "certificate.read")
 	if len(reads) != 1 || reads[0].Name != "Cia Handläggare" || reads[0].CertificateID != id {
 		t.Errorf("access log %+v, want the caseworker's read", reads)
+	}
+}
+
+// TestCompare: two certificates of one patient side by side, the older
+// first; the changed degree is marked and a changed text word by word;
+// other pairs are refused.
+func TestCompare(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	first := ts.submit(t, "valid/full-time-one-period.json")
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	answers := doc["answers"].(map[string]any)
+	answers["sickLeave"] = []any{map[string]any{"degree": 50, "from": "2026-11-20", "to": "2026-12-06"}}
+	answers["unevenWorkingHours"] = false
+	answers["activityLimitation"] = map[string]any{"text": "Kan inte lyfta mer än 10 kg och kan inte sitta eller stå mer än 20 minuter i taget. Klarar inte truckkörning."}
+	body, _ := json.Marshal(doc)
+	resp, created := ts.do(t, "clinic", "POST", "/api/v1/certificates", body)
+	if resp.StatusCode != 201 {
+		t.Fatalf("second certificate: %d %s", resp.StatusCode, created)
+	}
+	var second struct{ ID string }
+	json.Unmarshal(created, &second)
+	other := ts.submit(t, "valid/coordination-number.json")
+	cw := ts.session(t, "caseworker")
+	resp, page := ts.page(t, cw, "POST", "/compare", url.Values{"id": {second.ID, first}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("compare: %d\n%s", resp.StatusCode, page)
+	}
+	if !strings.Contains(page, `<tr class="changed"><th scope="row">32.`) || !strings.Contains(page, "Nedsatt med hälften: 2026-11-20 – 2026-12-06") {
+		t.Errorf("the changed degree is not marked:\n%s", page)
+	}
+	if !strings.Contains(page, "<ins>10</ins>") || !strings.Contains(page, "<del>5</del>") || !strings.Contains(page, "<del>plockarbete.</del>") {
+		t.Errorf("the changed text is not marked word by word:\n%s", page)
+	}
+	if strings.Index(page, "/certificates/"+first) > strings.Index(page, "/certificates/"+second.ID) {
+		t.Errorf("the older certificate is not on the left")
+	}
+	if n := len(ts.auditActions(t, "certificate.compare")); n != 2 {
+		t.Errorf("%d compare reads logged, want 2", n)
+	}
+	for name, ids := range map[string][]string{"one": {first}, "another patient": {first, other}} {
+		if resp, _ := ts.page(t, cw, "POST", "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
+			t.Errorf("compare %s: %d, want 422", name, resp.StatusCode)
+		}
 	}
 }

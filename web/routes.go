@@ -63,6 +63,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/drafts/{id}", page(physicians, handleDraftResume(logger, eng, db, db, db))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}/delete", page(physicians, handleDraftDelete(logger, db))).Methods(http.MethodPost)
 	r.Handle("/codes/{list}", page(people, handleCodeSearch(logger, eng))).Methods(http.MethodGet)
+	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
 	r.Handle("/certificates/{id}/pdf", page(pageReaders, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// comparePage is what certificate_compare.html shows: two certificates of
+// one patient and one template side by side in the template's order, the
+// older first, every changed answer marked and text changes word by word.
+type comparePage struct {
+	layout
+	Template *schemas.Template
+	Old, New *intake.Certificate
+	OldAt    string
+	NewAt    string
+	Sections []compareSection
+	Changed  int
+}
+
+// compareSection is one section of the comparison.
+type compareSection struct {
+	Title string
+	Rows  []compareRow
+}
+
+// compareRow is one question: its answer in each certificate, and whether
+// it changed; Words is the newer text marked word by word when both
+// answers are one text.
+type compareRow struct {
+	ID, Label string
+	Old, New  []string
+	Changed   bool
+	Words     []diffWord
+}
+
+// diffWord is a word of the newer text: kept, added, or (from the older
+// text) removed.
+type diffWord struct {
+	Text string
+	Op   string // "", "add", "del"
+}
+
+// handleCompare handles POST /compare (caseworkers; physicians for their
+// unit): two certificates (id, id) of the same template side by side.
+// Both reads go to the access log.
+func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		form, err := readForm(w, r, 4<<10)
+		if err != nil {
+			return err
+		}
+		ids := form["id"]
+		if len(ids) != 2 {
+			return &intake.Error{Code: intake.EINVALID, Message: "Choose two certificates to compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.two", nil)}}
+		}
+		var cs [2]*intake.Certificate
+		for i, id := range ids {
+			c, err := certs.FindCertificateByID(r.Context(), id)
+			if err == nil && actorFrom(r.Context()).Issues() && !actorFrom(r.Context()).CoversUnit(c.Issuer.Unit.HSAID) {
+				err = intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+			}
+			if err != nil {
+				return err
+			}
+			cs[i] = c
+		}
+		if cs[0].Template != cs[1].Template || cs[0].Version != cs[1].Version || cs[0].Patient.ID != cs[1].Patient.ID {
+			return &intake.Error{Code: intake.EINVALID, Message: "Only certificates of one patient and one template compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.same", nil)}}
+		}
+		if cs[1].ReceivedAt.Before(cs[0].ReceivedAt) {
+			cs[0], cs[1] = cs[1], cs[0]
+		}
+		for _, c := range cs {
+			if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.compare", c)); err != nil {
+				return err
+			}
+		}
+		t, ok := eng.Template(cs[0].Template, cs[0].Version)
+		if !ok {
+			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", cs[0].Template, cs[0].Version)
+		}
+		page := comparePage{layout: signedInLayout(r, "Jämför intyg"), Template: t, Old: cs[0], New: cs[1],
+			OldAt: localTime(cs[0].ReceivedAt), NewAt: localTime(cs[1].ReceivedAt)}
+		page.Sections, page.Changed = compare(t, cs[0], cs[1])
+		return renderPage(w, http.StatusOK, "certificate_compare", page)
+	})
+}
+
+// compare lays both certificates out (layOut) and pairs their questions.
+func compare(t *schemas.Template, a, b *intake.Certificate) ([]compareSection, int) {
+	lines := func(q viewQuestion) []string {
+		var out []string
+		for _, o := range q.Options {
+			if o.Chosen {
+				s := o.Label
+				if o.Detail != "" {
+					s += ": " + o.Detail
+				}
+				out = append(out, s)
+			}
+		}
+		return append(out, q.Lines...)
+	}
+	answers := func(c *intake.Certificate) map[string]viewQuestion {
+		m := map[string]viewQuestion{}
+		for _, s := range layOut(t, c.Answers, c.Diagnoses) {
+			for _, q := range s.Questions {
+				m[q.Field] = q
+			}
+		}
+		return m
+	}
+	oldA, newA := answers(a), answers(b)
+	var out []compareSection
+	changed := 0
+	for _, s := range t.Form.Sections {
+		cs := compareSection{Title: s.Title.SV}
+		for _, q := range s.Questions {
+			oq, inOld := oldA[q.Field]
+			nq, inNew := newA[q.Field]
+			if !inOld && !inNew {
+				continue
+			}
+			row := compareRow{ID: q.ID, Label: q.Label.SV, Old: lines(oq), New: lines(nq)}
+			row.Changed = strings.Join(row.Old, "\n") != strings.Join(row.New, "\n")
+			if row.Changed {
+				changed++
+				if len(row.Old) == 1 && len(row.New) == 1 && len(oq.Options) == 0 && len(nq.Options) == 0 {
+					row.Words = diffWords(row.Old[0], row.New[0])
+				}
+			}
+			cs.Rows = append(cs.Rows, row)
+		}
+		if len(cs.Rows) > 0 {
+			out = append(out, cs)
+		}
+	}
+	return out, changed
+}
+
+// diffWords marks the words of b against a by their longest common
+// subsequence: kept, added in b, or removed from a.
+func diffWords(a, b string) []diffWord {
+	x, y := strings.Fields(a), strings.Fields(b)
+	if len(x)*len(y) > 1_000_000 { // too long to compare word by word
+		return []diffWord{{Text: b, Op: "add"}}
+	}
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []diffWord
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			out = append(out, diffWord{Text: x[i]})
+			i, j = i+1, j+1
+		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
+			out = append(out, diffWord{Text: y[j], Op: "add"})
+			j++
+		default:
+			out = append(out, diffWord{Text: x[i], Op: "del"})
+			i++
+		}
+	}
+	return out
+}
