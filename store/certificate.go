@@ -188,10 +188,9 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 	return b, nil
 }
 
-// FindCertificates returns the certificates matching f, newest first, and a
-// cursor for the next page ("" on the last page). Returns EINVALID for a
-// cursor it did not make.
-func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error) {
+// certificateWhere is the WHERE of a certificate filter (and, with
+// cursor, of its page).
+func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]string, []any, error) {
 	var where []string
 	var args []any
 	if f.PatientID != nil {
@@ -216,13 +215,53 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 	if f.ReceivedSince != nil {
 		where, args = append(where, "received_at >= ?"), append(args, db.timeArg(*f.ReceivedSince))
 	}
-	if f.Cursor != "" {
+	if cursor && f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
 		args = append(args, db.timeArg(at), db.timeArg(at), id)
+	}
+	return where, args, nil
+}
+
+// CountCertificatesByStatus counts the certificates a filter finds (its
+// status, cursor and limit aside), per status.
+func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.CertificateFilter) (map[intake.Status]int, error) {
+	f.Status = nil
+	where, args, err := db.certificateWhere(f, false)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT status, COUNT(*) FROM certificates`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(q+` GROUP BY status`), args...)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: count certificates: %w", err))
+	}
+	defer rows.Close()
+	out := map[intake.Status]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("store: count certificates: %w", err)
+		}
+		out[intake.Status(s)] = n
+	}
+	return out, rows.Err()
+}
+
+// FindCertificates returns the certificates matching f, newest first, and a
+// cursor for the next page ("" on the last page). Returns EINVALID for a
+// cursor it did not make.
+func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error) {
+	where, args, err := db.certificateWhere(f, true)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := f.Limit
 	if limit <= 0 {

@@ -137,6 +137,11 @@ func TestAccessibilityCaseworker(t *testing.T) {
 	ctx := browser(t)
 	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/sign-in"), chromedp.WaitVisible(`#username`),
 		chromedp.SendKeys(`#username`, "cia"), chromedp.SendKeys(`#password`, testPassword), chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#queue-filters`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "queue")
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/search"),
 		chromedp.WaitVisible(`#search-form`), chromedp.SendKeys(`#patient`, c.Patient.ID), chromedp.Submit(`#patient`),
 		chromedp.WaitVisible(`#results`)); err != nil {
 		t.Fatal(err)

@@ -187,7 +187,36 @@ type certificateList struct {
 }
 
 // certificateParams are the filters of a certificate search.
-var certificateParams = []string{"patient", "template", "status", "receivedSince", "cursor", "limit"}
+var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "cursor", "limit"}
+
+// certificateFilter reads a certificate search's filters from q, as the
+// request's actor may search: physicians and clinic tokens their own
+// units only.
+func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.CertificateFilter, *queryParser, error) {
+	actor := actorFrom(r.Context())
+	p := newQueryParser(q, now, certificateParams...)
+	f := intake.CertificateFilter{
+		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
+		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
+	}
+	if unit := p.text("unit"); unit != nil {
+		units := []string{strings.ToUpper(*unit)}
+		f.Units = &units
+	}
+	if err := p.err(); err != nil {
+		return f, p, err
+	}
+	if actor.Issues() {
+		units := actor.Units
+		if f.Units != nil && !actor.CoversUnit((*f.Units)[0]) {
+			units = []string{}
+		} else if f.Units != nil {
+			units = *f.Units
+		}
+		f.Units = &units
+	}
+	return f, p, nil
+}
 
 // searchCertificates runs a certificate search with the filters in q, as
 // tok may see it (a clinic only its own units), and writes every patient
@@ -195,16 +224,9 @@ var certificateParams = []string{"patient", "template", "status", "receivedSince
 // It returns the page and the cursor of the next one.
 func searchCertificates(r *http.Request, certs certificateStore, audit auditStore, now time.Time, q url.Values) (certificateList, string, error) {
 	actor := actorFrom(r.Context())
-	p := newQueryParser(q, now, certificateParams...)
-	f := intake.CertificateFilter{
-		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
-		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
-	}
-	if err := p.err(); err != nil {
+	f, p, err := certificateFilter(r, now, q)
+	if err != nil {
 		return certificateList{}, "", err
-	}
-	if actor.Issues() {
-		f.Units = &actor.Units
 	}
 	list, next, err := certs.FindCertificates(r.Context(), f)
 	if err != nil {

@@ -68,12 +68,14 @@ func TestPageRoleMatrix(t *testing.T) {
 		want         map[string]string // who → status, or → redirect target
 	}{
 		{"GET", "/sign-in", map[string]string{"": "200", "physician": "200"}},
-		{"GET", "/", map[string]string{"": toSignIn, "physician": "→/forms", "caseworker": "→/search", "admin": "→/admin", "physician-no-unit": toUnit}},
+		{"GET", "/", map[string]string{"": toSignIn, "physician": "→/forms", "caseworker": "→/queue", "admin": "→/admin", "physician-no-unit": toUnit}},
 		{"GET", "/forms", map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
 		{"GET", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
 		{"POST", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "422", "caseworker": "403", "admin": "403"}},
 		{"GET", "/unit", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": "200", "caseworker": "403", "admin": "403"}},
 		{"GET", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
+		{"GET", "/queue", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
+		{"POST", "/queue", map[string]string{"": toSignIn, "caseworker": "→/queue", "physician": "403", "admin": "403"}},
 		{"GET", "/drafts", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
 		{"GET", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
 		{"POST", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
@@ -321,5 +323,37 @@ func TestCompare(t *testing.T) {
 		if resp, _ := ts.page(t, cw, "POST", "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
 			t.Errorf("compare %s: %d, want 422", name, resp.StatusCode)
 		}
+	}
+}
+
+// TestQueue: the caseworker's queue, newest first with counts per status;
+// the patient filter is posted, kept on the server under a reference that
+// survives going to a certificate and back, and never stands in a URL.
+func TestQueue(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.submit(t, "valid/full-time-one-period.json")
+	ts.submit(t, "valid/prognosis-unclear.json")
+	id := ts.submit(t, "valid/coordination-number.json")
+	c, _ := ts.db.FindCertificateByID(context.Background(), id)
+	cw := ts.session(t, "caseworker")
+	resp, page := ts.page(t, cw, "GET", "/queue", nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, `id="count-received">3<`) || strings.Count(page, `<th scope="row"><a href="/certificates/`) != 3 {
+		t.Fatalf("queue: %d\n%s", resp.StatusCode, page)
+	}
+	if _, page := ts.page(t, cw, "GET", "/queue?template=fk7810", nil); !strings.Contains(page, `id="queue-empty"`) || !strings.Contains(page, `id="count-received">0<`) {
+		t.Errorf("the fk7810 queue is not empty:\n%s", page)
+	}
+	short := c.Patient.ID[2:8] + "-" + c.Patient.ID[8:]
+	resp, _ = ts.page(t, cw, "POST", "/queue", url.Values{"patient": {short}, "template": {"fk7804"}})
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || !strings.Contains(loc, "ref=") || strings.Contains(loc, c.Patient.ID[8:]) {
+		t.Fatalf("patient filter: %d %s", resp.StatusCode, loc)
+	}
+	_, page = ts.page(t, cw, "GET", loc, nil)
+	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, "/certificates/"+id) || !strings.Contains(page, `value="`+short+`"`) {
+		t.Errorf("the patient's queue:\n%s", page)
+	}
+	if _, page := ts.page(t, ts.session(t, "caseworker"), "GET", loc, nil); !strings.Contains(page, "Patientfiltret har gått ut") {
+		t.Errorf("another session used the reference:\n%s", page)
 	}
 }

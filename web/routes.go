@@ -36,6 +36,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, sec, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	sub := &submitter{eng: eng, certs: db, m: m, now: now}
+	refs := newPatientRefs()
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
 	r.Handle("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
@@ -63,6 +64,8 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/drafts/{id}", page(physicians, handleDraftResume(logger, eng, db, db, db))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}/delete", page(physicians, handleDraftDelete(logger, db))).Methods(http.MethodPost)
 	r.Handle("/codes/{list}", page(people, handleCodeSearch(logger, eng))).Methods(http.MethodGet)
+	r.Handle("/queue", page(caseworkers, handleQueue(logger, eng, db, db, db, refs, now))).Methods(http.MethodGet)
+	r.Handle("/queue", page(caseworkers, handleQueuePatient(logger, refs))).Methods(http.MethodPost)
 	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)

@@ -20,6 +20,7 @@ type database interface {
 	tokenStore
 	sessionStore
 	draftStore
+	queueStore
 	identityStore
 	peopleStore
 	unitRegistry

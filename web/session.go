@@ -204,7 +204,7 @@ func homeOf(role intake.Role) string {
 	case intake.RoleAdmin:
 		return "/admin"
 	case intake.RoleCaseworker:
-		return "/search"
+		return "/queue"
 	}
 	return "/forms"
 }

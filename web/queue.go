@@ -1,0 +1,183 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// queueStore counts the queue's certificates per status.
+type queueStore interface {
+	CountCertificatesByStatus(ctx context.Context, f intake.CertificateFilter) (map[intake.Status]int, error)
+}
+
+// patientRefs keeps a queue's patient filter on the server under a random
+// reference, so that the filter survives going to a certificate and back
+// without the patient's id ever standing in a URL. A reference belongs to
+// the session that made it and lives an hour.
+type patientRefs struct {
+	mu   sync.Mutex
+	refs map[string]patientRef
+}
+
+type patientRef struct {
+	patient, session string
+	expires          time.Time
+}
+
+const patientRefLife = time.Hour
+
+func newPatientRefs() *patientRefs { return &patientRefs{refs: map[string]patientRef{}} }
+
+func (p *patientRefs) put(patient, session string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	ref := base64.RawURLEncoding.EncodeToString(b)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	for k, v := range p.refs {
+		if now.After(v.expires) {
+			delete(p.refs, k)
+		}
+	}
+	p.refs[ref] = patientRef{patient: patient, session: session, expires: now.Add(patientRefLife)}
+	return ref
+}
+
+func (p *patientRefs) get(ref, session string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.refs[ref]
+	if !ok || v.session != session || time.Now().After(v.expires) {
+		return "", false
+	}
+	return v.patient, true
+}
+
+// queuePage is what queue.html shows.
+type queuePage struct {
+	layout
+	Templates []*schemas.Template
+	Statuses  []intake.Status
+	// The filters in use; Patient only as typed, never in a link.
+	Template, Status, Since, Unit, Patient, Ref string
+	Counts                                     map[intake.Status]int
+	Total                                      int
+	Rows                                       []myCertificateRow
+	// Link keeps the filters (not the patient) for status links and pages.
+	Link  url.Values
+	Next  string
+	Error string
+}
+
+// StatusLink is the queue's link for one status with the other filters.
+func (p queuePage) StatusLink(s intake.Status) string {
+	v := url.Values{}
+	for k, vs := range p.Link {
+		v[k] = vs
+	}
+	v.Set("status", string(s))
+	return "/queue?" + v.Encode()
+}
+
+// handleQueue handles GET /queue (caseworkers): certificates newest first,
+// filtered by template, status, received date, unit, and patient (sent by
+// POST to /queue, kept on the server under a reference); counts per
+// status; cursor pages. Every patient shown is in the access log.
+func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, counts queueStore, refs *patientRefs, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		in := r.URL.Query()
+		page := queuePage{layout: signedInLayout(r, "Kö"), Templates: eng.Registry().All(),
+			Statuses: []intake.Status{intake.StatusReceived, intake.StatusRevoked, intake.StatusReplaced},
+			Template: in.Get("template"), Status: in.Get("status"), Since: in.Get("since"), Unit: in.Get("unit"), Ref: in.Get("ref"), Link: url.Values{}}
+		q := url.Values{"limit": {"50"}}
+		for param, v := range map[string]string{"template": page.Template, "status": page.Status, "receivedSince": page.Since, "unit": page.Unit, "cursor": in.Get("cursor")} {
+			if v != "" {
+				q.Set(param, v)
+			}
+		}
+		for param, v := range map[string]string{"template": page.Template, "since": page.Since, "unit": page.Unit, "ref": page.Ref} {
+			if v != "" {
+				page.Link.Set(param, v)
+			}
+		}
+		if page.Ref != "" {
+			patient, ok := refs.get(page.Ref, sessionSecret(r))
+			if !ok {
+				page.Error = intake.Text("queue.refExpired", "sv")
+				return renderPage(w, http.StatusOK, "queue", page)
+			}
+			page.Patient = patient
+			q.Set("patient", patient)
+		}
+		f, _, err := certificateFilter(r, now(), q)
+		if ps := intake.ErrorProblems(err); len(ps) > 0 {
+			page.Error = ps[0].Message
+			return renderPage(w, http.StatusUnprocessableEntity, "queue", page)
+		}
+		if err != nil {
+			return err
+		}
+		if page.Counts, err = counts.CountCertificatesByStatus(r.Context(), f); err != nil {
+			return err
+		}
+		for _, n := range page.Counts {
+			page.Total += n
+		}
+		list, next, err := searchCertificates(r, certs, audit, now(), q)
+		if err != nil {
+			return err
+		}
+		for _, it := range list.Items {
+			row := myCertificateRow{certificateSummary: it, Title: it.Template + " " + it.Version, Received: localTime(it.ReceivedAt)}
+			if t, ok := eng.Template(it.Template, it.Version); ok {
+				row.Title, row.EmployerCopy = t.FormNumber, t.EmployerCopy != nil
+			}
+			page.Rows = append(page.Rows, row)
+		}
+		if next != "" {
+			v := url.Values{}
+			for k, vs := range page.Link {
+				v[k] = vs
+			}
+			if page.Status != "" {
+				v.Set("status", page.Status)
+			}
+			v.Set("cursor", next)
+			page.Next = "/queue?" + v.Encode()
+		}
+		return renderPage(w, http.StatusOK, "queue", page)
+	})
+}
+
+// handleQueuePatient handles POST /queue (patient and the other filters):
+// the patient's id is kept on the server, and the browser goes to the
+// queue with a reference to it.
+func handleQueuePatient(logger *slog.Logger, refs *patientRefs) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		form, err := readForm(w, r, 4<<10)
+		if err != nil {
+			return err
+		}
+		v := url.Values{}
+		for _, k := range []string{"template", "status", "since", "unit"} {
+			if s := form.Get(k); s != "" {
+				v.Set(k, s)
+			}
+		}
+		if p := form.Get("patient"); p != "" {
+			v.Set("ref", refs.put(p, sessionSecret(r)))
+		}
+		http.Redirect(w, r, "/queue?"+v.Encode(), http.StatusSeeOther)
+		return nil
+	})
+}
