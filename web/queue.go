@@ -70,9 +70,9 @@ type queuePage struct {
 	Statuses  []intake.Status
 	// The filters in use; Patient only as typed, never in a link.
 	Template, Status, Since, Unit, Patient, Ref string
-	Counts                                     map[intake.Status]int
-	Total                                      int
-	Rows                                       []myCertificateRow
+	Counts                                      map[intake.Status]int
+	Total                                       int
+	Rows                                        []myCertificateRow
 	// Link keeps the filters (not the patient) for status links and pages.
 	Link  url.Values
 	Next  string
