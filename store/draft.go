@@ -125,8 +125,8 @@ func (db *DB) DeleteDraft(ctx context.Context, id, userID string) error {
 // leaves their list of drafts. Another's draft is left alone.
 func (db *DB) MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error {
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET certificate_id = ?, updated_at = ? WHERE id = ? AND user_id = ? AND certificate_id = ''`),
-			certificateID, db.timeArg(db.now()), id, userID)
+		_, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET certificate_id = ?, updated_at = ? WHERE id = ? AND user_id = ? AND certificate_id = '' AND created_at > ?`),
+			certificateID, db.timeArg(db.now()), id, userID, db.timeArg(db.now().Add(-intake.DraftLockAfter)))
 		return err
 	})
 	if err != nil {

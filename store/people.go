@@ -243,7 +243,10 @@ func (db *DB) findUser(ctx context.Context, where string, arg any, extra ...any)
 		u.Specialities = strings.Split(specialities, "\n")
 	}
 	var err error
-	if u.Units, err = db.strings(ctx, `SELECT unit_hsa_id FROM user_units WHERE user_id = ? ORDER BY unit_hsa_id`, u.ID); err != nil {
+	// A disabled unit is no longer one the person works at: it cannot be
+	// chosen, and a session at it goes back to choosing.
+	if u.Units, err = db.strings(ctx, `SELECT uu.unit_hsa_id FROM user_units uu JOIN units u ON u.hsa_id = uu.unit_hsa_id
+		WHERE uu.user_id = ? AND u.disabled_at IS NULL ORDER BY uu.unit_hsa_id`, u.ID); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -87,6 +87,16 @@ func TestDrafts(t *testing.T) {
 	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 403 {
 		t.Errorf("saving a locked draft: %d, want 403", resp.StatusCode)
 	}
+	before := ts.count(t)
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0", url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 403 {
+		t.Errorf("signing a locked draft: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0", url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 404 {
+		t.Errorf("signing a draft under another template: %d, want 404", resp.StatusCode)
+	}
+	if n := ts.count(t); n != before {
+		t.Errorf("a locked draft was signed: %d certificates, want %d", n, before)
+	}
 	actions := map[string]int{}
 	for _, a := range []string{"draft.write", "draft.read", "draft.list"} {
 		for _, e := range ts.auditActions(t, a) {

@@ -222,6 +222,19 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		if err != nil {
 			return err
 		}
+		// A draft is signed only by its physician, for its template, and
+		// not once it is locked.
+		if id := posted.Get("draft"); id != "" {
+			d, err := drafts.FindDraft(r.Context(), id)
+			switch {
+			case err != nil:
+				return err
+			case d.UserID != is.user.ID || d.CertificateID != "" || d.Template != t.ID || d.Version != t.Version:
+				return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+			case d.Locked:
+				return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
+			}
+		}
 		doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
 		body, err := json.Marshal(doc)
 		if err != nil {

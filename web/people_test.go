@@ -357,3 +357,27 @@ func TestQueue(t *testing.T) {
 		t.Errorf("another session used the reference:\n%s", page)
 	}
 }
+
+// TestDisabledUnit: once an admin disables a unit, no physician works
+// there: a session at it goes back to choosing a unit, nothing can be
+// signed for it, and sign-in does not place anyone there.
+func TestDisabledUnit(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	cookie := ts.session(t, "physician")
+	if err := ts.db.SetUnitDisabled(context.Background(), unit, true); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
+		t.Errorf("/forms at a disabled unit: %d %s, want /unit", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := ts.page(t, cookie, "POST", "/forms/fk7804/2.0", infectionForm()); resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
+		t.Errorf("signing at a disabled unit: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ := ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}})
+	if !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
+		t.Errorf("sign-in with only a disabled unit goes to %q, want /unit", resp.Header.Get("Location"))
+	}
+	if n := ts.count(t); n != 0 {
+		t.Errorf("%d certificates stored for a disabled unit", n)
+	}
+}

@@ -188,16 +188,21 @@
     timer = null;
     if (!dirty) return;
     dirty = false;
+    const sent = values().toString();
     fetch(form.dataset.draftUrl, {
       method: 'POST', credentials: 'same-origin', redirect: 'manual',
       headers: {'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
-      body: values().toString()
+      body: sent
     }).then(function (r) {
       if (!r.ok) throw new Error('not saved');
       return r.json();
     }).then(function (body) {
+      // Only what was sent is saved: answers typed while the save was on
+      // its way stay in the tab's copy, now under the draft's id.
+      const newer = values().toString() !== sent;
       dropCopy();
       draftInput.value = body.id;
+      if (newer) keepCopy();
       if (location.pathname !== body.url) history.replaceState(null, '', body.url);
       const t = new Date(body.savedAt);
       say('Utkastet sparades ' + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
