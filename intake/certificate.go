@@ -14,11 +14,23 @@ const (
 	StatusReceived Status = "received" // accepted and stored, not yet handled
 	StatusRevoked  Status = "revoked"  // withdrawn by the issuer (MAKULERAT)
 	StatusReplaced Status = "replaced" // superseded by a newer certificate (ERSATT)
+	StatusHandled  Status = "handled"  // a caseworker marked it handled
 )
+
+// Event is one change in a certificate's life, appended and never changed.
+type Event struct {
+	// Type is what happened: received, handled, unhandled, …
+	Type string `json:"type"`
+	// At is when (UTC).
+	At time.Time `json:"at"`
+	// By is who: a person's user id, a token's id, or the issuer's HSA-id
+	// for the submission.
+	By string `json:"by"`
+}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
-	return s == StatusReceived || s == StatusRevoked || s == StatusReplaced
+	return s == StatusReceived || s == StatusRevoked || s == StatusReplaced || s == StatusHandled
 }
 
 // Certificate is the normalised record of one accepted submission. The

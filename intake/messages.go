@@ -53,6 +53,7 @@ var messages = map[string][2]string{
 	"compare.two":      {"Välj två intyg att jämföra.", "Choose two certificates to compare."},
 	"compare.same":     {"Bara intyg av samma slag för samma patient kan jämföras.", "Only certificates of one kind for one patient compare."},
 	"status.received":  {"Mottaget", "Received"},
+	"status.handled":   {"Hanterat", "Handled"},
 	"status.revoked":   {"Makulerat", "Revoked"},
 	"status.replaced":  {"Ersatt", "Replaced"},
 	"form.row":         {"Rad %v", "Row %v"},

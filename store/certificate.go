@@ -322,3 +322,56 @@ func decodeCursor(s string) (time.Time, string, error) {
 	}
 	return t, id, nil
 }
+
+// SetHandled marks a certificate handled by a caseworker (or, with handled
+// false, not handled any more), appending a "handled" or "unhandled" event
+// with who and when. It is idempotent: a certificate already so is left
+// as it is. A revoked or replaced certificate keeps that status. It
+// returns the certificate. Returns ENOTFOUND for an unknown id.
+func (db *DB) SetHandled(ctx context.Context, id string, handled bool, by string) (*intake.Certificate, error) {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		q := `SELECT status FROM certificates WHERE id = ?`
+		if db.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
+			return notFound(err, "Certificate not found.")
+		}
+		from, to, event := intake.StatusReceived, intake.StatusHandled, "handled"
+		if !handled {
+			from, to, event = intake.StatusHandled, intake.StatusReceived, "unhandled"
+		}
+		if intake.Status(status) != from {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET status = ? WHERE id = ?`), string(to), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
+			id, event, db.timeArg(db.now()), by)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: set handled %s: %w", id, err)
+	}
+	return db.FindCertificateByID(ctx, id)
+}
+
+// FindCertificateEvents returns a certificate's events, oldest first.
+func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error) {
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT status, at, actor FROM certificate_events WHERE certificate_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find events of %s: %w", id, err))
+	}
+	defer rows.Close()
+	var out []intake.Event
+	for rows.Next() {
+		var e intake.Event
+		if err := rows.Scan(&e.Type, timeValue{&e.At}, &e.By); err != nil {
+			return nil, fmt.Errorf("store: find events of %s: %w", id, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -49,7 +49,7 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 			in = form
 		}
 		page := myCertificatesPage{layout: signedInLayout(r, "Mina intyg"), Unit: actorFrom(r.Context()).Session.Unit,
-			Templates: eng.Registry().All(), Statuses: []intake.Status{intake.StatusReceived, intake.StatusRevoked, intake.StatusReplaced},
+			Templates: eng.Registry().All(), Statuses: []intake.Status{intake.StatusReceived, intake.StatusHandled, intake.StatusRevoked, intake.StatusReplaced},
 			Template: in.Get("template"), Status: in.Get("status"), Patient: in.Get("patient")}
 		q := url.Values{"limit": {"50"}}
 		for _, name := range []string{"template", "status", "patient", "cursor"} {

@@ -381,3 +381,47 @@ func TestDisabledUnit(t *testing.T) {
 		t.Errorf("%d certificates stored for a disabled unit", n)
 	}
 }
+
+// TestHandled: a caseworker marks a certificate handled and reopens it,
+// through the API and the certificate page; both are idempotent, appended
+// as events, and the queue's counts follow.
+func TestHandled(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	other := ts.submit(t, "valid/prognosis-unclear.json")
+	for i := 0; i < 2; i++ {
+		resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/handled", nil)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"handled"`) {
+			t.Fatalf("handled (%d): %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+id+"/handled", nil); resp.StatusCode != 403 {
+		t.Errorf("a clinic marks handled: %d, want 403", resp.StatusCode)
+	}
+	if resp, body := ts.do(t, "caseworker", "DELETE", "/api/v1/certificates/"+id+"/handled", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"received"`) {
+		t.Errorf("unhandled: %d %s", resp.StatusCode, body)
+	}
+	resp, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/events", nil)
+	var events struct{ Items []intake.Event }
+	json.Unmarshal(body, &events)
+	if resp.StatusCode != 200 || len(events.Items) != 3 || events.Items[0].Type != "received" || events.Items[1].Type != "handled" || events.Items[2].Type != "unhandled" {
+		t.Errorf("events: %d %s", resp.StatusCode, body)
+	}
+	cw := ts.session(t, "caseworker")
+	if _, page := ts.page(t, cw, "GET", "/queue", nil); !strings.Contains(page, `id="count-received">2<`) || !strings.Contains(page, `id="count-handled">0<`) {
+		t.Errorf("queue counts before:\n%s", page)
+	}
+	_, page := ts.page(t, cw, "GET", "/certificates/"+other, nil)
+	if !strings.Contains(page, `id="mark-handled"`) {
+		t.Fatalf("no handled button:\n%s", page)
+	}
+	if resp, _ := ts.page(t, cw, "POST", "/certificates/"+other+"/handled", url.Values{"handled": {"true"}}); resp.StatusCode != 303 {
+		t.Errorf("mark handled on the page: %d", resp.StatusCode)
+	}
+	if _, page := ts.page(t, cw, "GET", "/queue", nil); !strings.Contains(page, `id="count-received">1<`) || !strings.Contains(page, `id="count-handled">1<`) {
+		t.Errorf("queue counts after:\n%s", page)
+	}
+	if _, page := ts.page(t, cw, "GET", "/certificates/"+other, nil); !strings.Contains(page, `id="reopen"`) || !strings.Contains(page, `id="certificate-status">Hanterat<`) {
+		t.Errorf("the handled certificate's page:\n%s", page)
+	}
+}

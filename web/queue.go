@@ -97,7 +97,7 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		in := r.URL.Query()
 		page := queuePage{layout: signedInLayout(r, "Kö"), Templates: eng.Registry().All(),
-			Statuses: []intake.Status{intake.StatusReceived, intake.StatusRevoked, intake.StatusReplaced},
+			Statuses: []intake.Status{intake.StatusReceived, intake.StatusHandled, intake.StatusRevoked, intake.StatusReplaced},
 			Template: in.Get("template"), Status: in.Get("status"), Since: in.Get("since"), Unit: in.Get("unit"), Ref: in.Get("ref"), Link: url.Values{}}
 		q := url.Values{"limit": {"50"}}
 		for param, v := range map[string]string{"template": page.Template, "status": page.Status, "receivedSince": page.Since, "unit": page.Unit, "cursor": in.Get("cursor")} {

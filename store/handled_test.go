@@ -1,0 +1,39 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// TestSetHandled: handled and back, idempotent, every change an event, on
+// both databases.
+func TestSetHandled(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		stored, _, err := db.CreateCertificate(ctx, c, body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			handled bool
+			want    intake.Status
+		}{{true, intake.StatusHandled}, {true, intake.StatusHandled}, {false, intake.StatusReceived}, {false, intake.StatusReceived}} {
+			got, err := db.SetHandled(ctx, stored.ID, step.handled, "cw-1")
+			if err != nil || got.Status != step.want {
+				t.Fatalf("SetHandled(%v) = %v, %v; want %s", step.handled, got, err, step.want)
+			}
+		}
+		events, err := db.FindCertificateEvents(ctx, stored.ID)
+		if err != nil || len(events) != 3 || events[1].Type != "handled" || events[1].By != "cw-1" || events[2].Type != "unhandled" {
+			t.Errorf("events = %+v, %v", events, err)
+		}
+		if _, err := db.SetHandled(ctx, "nope", true, "cw-1"); intake.ErrorCode(err) != intake.ENOTFOUND {
+			t.Errorf("unknown certificate: %v", err)
+		}
+	})
+}
