@@ -50,6 +50,7 @@ var messages = map[string][2]string{
 	"password.short":   {"Lösenordet måste ha minst %v tecken.", "The password must have at least %v characters."},
 	"password.common":  {"Lösenordet är för vanligt eller för lätt att gissa. Välj ett annat.", "The password is too common or too easy to guess. Choose another."},
 	"queue.refExpired": {"Patientfiltret har gått ut. Ange patienten igen.", "The patient filter has expired. Give the patient again."},
+	"print.choose":     {"Välj mellan 1 och %v intyg att skriva ut.", "Choose from 1 to %v certificates to print."},
 	"compare.two":      {"Välj två intyg att jämföra.", "Choose two certificates to compare."},
 	"compare.same":     {"Bara intyg av samma slag för samma patient kan jämföras.", "Only certificates of one kind for one patient compare."},
 	"status.received":  {"Mottaget", "Received"},

@@ -60,12 +60,9 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 	if copy == CopyEmployer && t.EmployerCopy == nil {
 		return intake.Errorf(intake.ENOTFOUND, "Template %s has no employer copy.", t.Key())
 	}
-	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
-	if c.ID != "" {
-		var err error
-		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
-			return fmt.Errorf("render: %s: qr: %w", c.ID, err)
-		}
+	d, err := r.newDoc(c, t, copy)
+	if err != nil {
+		return err
 	}
 	d.setup()
 	d.body()
@@ -76,7 +73,7 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 	if err := d.pdf.Output(&buf); err != nil {
 		return fmt.Errorf("render: %s: %w", c.ID, err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
@@ -95,6 +92,75 @@ type doc struct {
 	added []bool
 	names []string
 	size  float64
+	// For several certificates in one document: next is the one to swap in
+	// at the next page's header, first the page the current one starts on,
+	// and total its page count (0: the document's, {nb}).
+	next         *Item
+	first, total int
+}
+
+// Item is one certificate of a document of several, with its template.
+type Item struct {
+	Certificate *intake.Certificate
+	Template    *schemas.Template
+}
+
+// RenderAll writes one PDF of several certificates, for printing them
+// together: each starts on a new page with its own header, footer, QR code
+// and page numbers ("Sida 1 av 3" counts its own pages).
+func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
+	if len(items) == 0 {
+		return intake.Errorf(intake.EINVALID, "Nothing to print.")
+	}
+	// The first pass counts each certificate's pages.
+	totals := make([]int, len(items))
+	for i, it := range items {
+		d, err := r.newDoc(it.Certificate, it.Template, CopyFull)
+		if err != nil {
+			return err
+		}
+		d.setup()
+		d.body()
+		if err := d.pdf.Error(); err != nil {
+			return fmt.Errorf("render: %s: %w", it.Certificate.ID, err)
+		}
+		totals[i] = d.pdf.PageCount()
+	}
+	d, err := r.newDoc(items[0].Certificate, items[0].Template, CopyFull)
+	if err != nil {
+		return err
+	}
+	d.total = totals[0]
+	d.first = 1
+	d.setup()
+	d.body()
+	for i, it := range items[1:] {
+		it := it
+		d.next, d.total = &it, totals[i+1]
+		d.pdf.AddPage()
+		d.body()
+	}
+	if err := d.pdf.Error(); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := d.pdf.Output(&buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// newDoc starts the document of one certificate.
+func (r *Renderer) newDoc(c *intake.Certificate, t *schemas.Template, copy Copy) (*doc, error) {
+	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
+	if c.ID != "" {
+		var err error
+		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
+			return nil, fmt.Errorf("render: %s: qr: %w", c.ID, err)
+		}
+	}
+	return d, nil
 }
 
 func (d *doc) setup() {
@@ -148,6 +214,15 @@ func (d *doc) bold(on bool) {
 
 func (d *doc) header() {
 	p := d.pdf
+	if d.next != nil {
+		// The first page of the next certificate of several.
+		d.c, d.t, d.first = d.next.Certificate, d.next.Template, p.PageNo()
+		d.qr, d.qrSize = nil, 0
+		if d.c.ID != "" {
+			d.qr, d.qrSize, _ = qrRuns(d.c.ID)
+		}
+		d.next = nil
+	}
 	// A page can start inside a table or a box of smaller text: go on in
 	// the size the text was measured in.
 	defer func(size float64) { d.size = size }(d.size)
@@ -214,7 +289,11 @@ func (d *doc) footer() {
 		d.fit(l, marginX, top+2+float64(i)*3.6, contentW-24, 3.6, 6)
 	}
 	d.size = 8.5
-	d.textAt(fmt.Sprintf("Sida %d av {nb}", p.PageNo()), marginX, top+2+4*3.6+1, 4)
+	page := fmt.Sprintf("Sida %d av {nb}", p.PageNo())
+	if d.total > 0 {
+		page = fmt.Sprintf("Sida %d av %d", p.PageNo()-d.first+1, d.total)
+	}
+	d.textAt(page, marginX, top+2+4*3.6+1, 4)
 	if d.qr != nil {
 		drawQR(p, d.qr, d.qrSize, pageW-marginX-20, top+2, 20)
 	}

@@ -670,3 +670,48 @@ func TestQRCodeHoldsTheID(t *testing.T) {
 		t.Errorf("the QR code says %q, want the certificate id %q", got, c.ID)
 	}
 }
+
+// TestRenderAll prints three certificates as one PDF: each starts on its
+// own page with its own patient, id and page numbers.
+func TestRenderAll(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	var items []render.Item
+	var pages []int
+	for i, name := range []string{"fk7804/valid/full-time-one-period.json", "fk7804/valid/coordination-number.json", "fk7810/valid/" + firstExample(t, "fk7810")} {
+		body, err := os.ReadFile(filepath.Join("..", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, tmpl := stored(t, eng, body, fmt.Sprintf("printed-%d", i))
+		items = append(items, render.Item{Certificate: c, Template: tmpl})
+		pages = append(pages, strings.Count(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull)), "\f"))
+	}
+	var buf bytes.Buffer
+	if err := r.RenderAll(&buf, items); err != nil {
+		t.Fatal(err)
+	}
+	text := fullText(t, buf.Bytes())
+	if got, want := strings.Count(text, "\f"), pages[0]+pages[1]+pages[2]; got != want {
+		t.Errorf("%d pages, want %d (%v)", got, want, pages)
+	}
+	for i, it := range items {
+		if !strings.Contains(text, "Intygs-id: "+it.Certificate.ID) || !strings.Contains(text, it.Certificate.Patient.Name) {
+			t.Errorf("certificate %d (%s) is missing", i, it.Certificate.ID)
+		}
+		if !strings.Contains(text, fmt.Sprintf("Sida %d av %d", pages[i], pages[i])) {
+			t.Errorf("certificate %d: no \"Sida %d av %d\"", i, pages[i], pages[i])
+		}
+	}
+	if strings.Count(text, "Sida 1 av") != 3 {
+		t.Errorf("%d first pages, want 3", strings.Count(text, "Sida 1 av"))
+	}
+}
+
+func firstExample(tb testing.TB, template string) string {
+	tb.Helper()
+	files, _ := filepath.Glob(filepath.Join("..", "examples", template, "valid", "*.json"))
+	if len(files) == 0 {
+		tb.Fatalf("no %s examples", template)
+	}
+	return filepath.Base(files[0])
+}

@@ -12,9 +12,61 @@ import (
 	"github.com/intyg/intyg/schemas"
 )
 
-// pdfRenderer makes the PDF of a certificate (*render.Renderer).
+// pdfRenderer makes the PDF of a certificate, or of several to print
+// together (*render.Renderer).
 type pdfRenderer interface {
 	Render(w io.Writer, c *intake.Certificate, t *schemas.Template, copy render.Copy) error
+	RenderAll(w io.Writer, items []render.Item) error
+}
+
+// maxPrint bounds how many certificates print as one PDF.
+const maxPrint = 50
+
+// handlePrint handles POST /print (id, id, …): several certificates as one
+// PDF, each from a new page with its own page numbers, in the order
+// given. Each is one the person may see, and each print is in the access
+// log.
+func handlePrint(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, pdfs pdfRenderer) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		form, err := readForm(w, r, 8<<10)
+		if err != nil {
+			return err
+		}
+		ids := form["id"]
+		if len(ids) == 0 || len(ids) > maxPrint {
+			return &intake.Error{Code: intake.EINVALID, Message: "Choose the certificates to print.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "print.choose", maxPrint)}}
+		}
+		a := actorFrom(r.Context())
+		var items []render.Item
+		for _, id := range ids {
+			c, err := certs.FindCertificateByID(r.Context(), id)
+			if err == nil && a.Issues() && !a.CoversUnit(c.Issuer.Unit.HSAID) {
+				err = intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+			}
+			if err != nil {
+				return err
+			}
+			t, ok := eng.Template(c.Template, c.Version)
+			if !ok {
+				return intake.Errorf(intake.EINTERNAL, "template %s/%s of certificate %s is not loaded", c.Template, c.Version, c.ID)
+			}
+			items = append(items, render.Item{Certificate: c, Template: t})
+		}
+		var buf bytes.Buffer
+		if err := pdfs.RenderAll(&buf, items); err != nil {
+			return err
+		}
+		for _, it := range items {
+			if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.pdf", it.Certificate)); err != nil {
+				return err
+			}
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `inline; filename="intyg.pdf"`)
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+		w.Write(buf.Bytes())
+		return nil
+	})
 }
 
 // handleCertificatePDF handles GET /api/v1/certificates/{id}/pdf, with

@@ -425,3 +425,33 @@ func TestHandled(t *testing.T) {
 		t.Errorf("the handled certificate's page:\n%s", page)
 	}
 }
+
+// TestPrintSeveral: a caseworker prints two certificates as one PDF; both
+// are in it (pdftotext), and both prints are in the access log.
+func TestPrintSeveral(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	a := ts.submit(t, "valid/full-time-one-period.json")
+	b := ts.submit(t, "valid/coordination-number.json")
+	cw := ts.session(t, "caseworker")
+	resp, pdf := ts.page(t, cw, "POST", "/print", url.Values{"id": {a, b}})
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("print: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	text := pdfText(t, []byte(pdf))
+	for _, id := range []string{a, b} {
+		if !strings.Contains(text, "Intygs-id: "+id) {
+			t.Errorf("the printed PDF lacks certificate %s", id)
+		}
+	}
+	if n := len(ts.auditActions(t, "certificate.pdf")); n != 2 {
+		t.Errorf("%d prints logged, want 2", n)
+	}
+	if resp, _ := ts.page(t, cw, "POST", "/print", url.Values{}); resp.StatusCode != 422 {
+		t.Errorf("printing nothing: %d, want 422", resp.StatusCode)
+	}
+	bo := ts.person(t, "physician-two-units")
+	secret, _, _ := ts.db.CreateSession(context.Background(), bo.ID, otherUnit)
+	if resp, _ := ts.page(t, &http.Cookie{Name: sessionCookiePlain, Value: secret}, "POST", "/print", url.Values{"id": {a}}); resp.StatusCode != 404 {
+		t.Errorf("another unit's physician prints: %d, want 404", resp.StatusCode)
+	}
+}

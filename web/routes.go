@@ -66,6 +66,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/codes/{list}", page(people, handleCodeSearch(logger, eng))).Methods(http.MethodGet)
 	r.Handle("/queue", page(caseworkers, handleQueue(logger, eng, db, db, db, refs, now))).Methods(http.MethodGet)
 	r.Handle("/queue", page(caseworkers, handleQueuePatient(logger, refs))).Methods(http.MethodPost)
+	r.Handle("/print", page(pageReaders, handlePrint(logger, eng, db, db, pdfs))).Methods(http.MethodPost)
 	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
