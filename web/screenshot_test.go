@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -63,6 +64,55 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Navigate(ts.URL+"/drafts"),
 		chromedp.WaitVisible(`#drafts`),
 		shot("physician-drafts.png"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The caseworker's queue, a certificate page with a guidance text
+	// open, and a comparison.
+	ts.person(t, "caseworker")
+	ts.submit(t, "valid/full-time-one-period.json")
+	ts.submit(t, "valid/all-optional-fields.json")
+	ts.submit(t, "valid/part-time-steps-75-50-25.json")
+	ts.submit(t, "valid/prognosis-unclear.json")
+	err = chromedp.Run(ctx,
+		chromedp.Submit(`header form`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "cia"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#queue`),
+		shot("caseworker-queue.png"),
+		chromedp.Click(`#queue tbody tr:nth-child(3) a`),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Click(`#a-contactRequested details summary`, chromedp.NodeVisible),
+		shot("caseworker-certificate.png"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	answers := doc["answers"].(map[string]any)
+	answers["sickLeave"] = []any{map[string]any{"degree": 50, "from": "2026-11-20", "to": "2026-12-06"}}
+	answers["unevenWorkingHours"] = false
+	answers["activityLimitation"] = map[string]any{"text": "Kan inte lyfta mer än 10 kg och kan inte sitta eller stå mer än 30 minuter i taget. Klarar inte truckkörning."}
+	body, _ := json.Marshal(doc)
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
+		t.Fatalf("second certificate: %d %s", resp.StatusCode, b)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/search"),
+		chromedp.WaitVisible(`#patient`),
+		chromedp.SendKeys(`#patient`, "19780614-2381"),
+		chromedp.Submit(`#patient`),
+		chromedp.WaitVisible(`#results`),
+		chromedp.Click(`#results tbody tr:nth-child(1) input`),
+		chromedp.Click(`#results tbody tr:nth-child(2) input`),
+		chromedp.Click(`#compare`),
+		chromedp.WaitVisible(`#changed-count`),
+		shot("caseworker-comparison.png"),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/intyg/intyg/store"
+)
+
+// TestCaseworkerInBrowser: in a real browser a caseworker finds a
+// certificate by the patient's id written another way than it was
+// submitted, opens it, reads a guidance text, marks it handled and sees
+// the queue's count change, and compares two certificates of the patient
+// with the changed degree marked.
+func TestCaseworkerInBrowser(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "caseworker")
+	first := ts.submit(t, "valid/full-time-one-period.json") // patient 19780614-2381
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	answers := doc["answers"].(map[string]any)
+	answers["sickLeave"] = []any{map[string]any{"degree": 50, "from": "2026-11-20", "to": "2026-12-06"}}
+	answers["unevenWorkingHours"] = false
+	body, _ := json.Marshal(doc)
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
+		t.Fatalf("second certificate: %d %s", resp.StatusCode, b)
+	}
+	c, err := ts.db.FindCertificateByID(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := c.Patient.ID[2:8] + c.Patient.ID[8:] // YYMMDDNNNN, submitted as YYYYMMDD-NNNN
+	ctx := browser(t)
+	var guidanceOpen bool
+	var before, after, changedRow string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/sign-in"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "cia"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#queue-filters`),
+		chromedp.Text(`#count-received`, &before),
+		chromedp.SendKeys(`#q-patient`, other),
+		chromedp.Submit(`#q-patient`),
+		chromedp.WaitVisible(`#queue`),
+		chromedp.Click(`#queue tbody tr:last-child a`),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Click(`#a-sickLeave details summary`, chromedp.NodeVisible),
+		chromedp.Evaluate(`document.querySelector("#a-sickLeave details").open`, &guidanceOpen),
+		chromedp.Click(`#mark-handled`),
+		chromedp.WaitVisible(`#reopen`),
+		chromedp.Navigate(ts.URL+"/queue"),
+		chromedp.WaitVisible(`#count-received`),
+		chromedp.Text(`#count-received`, &after),
+		chromedp.Navigate(ts.URL+"/search"),
+		chromedp.WaitVisible(`#patient`),
+		chromedp.SendKeys(`#patient`, other),
+		chromedp.Submit(`#patient`),
+		chromedp.WaitVisible(`#results`),
+		chromedp.Click(`#results tbody tr:nth-child(1) input`),
+		chromedp.Click(`#results tbody tr:nth-child(2) input`),
+		chromedp.Click(`#compare`),
+		chromedp.WaitVisible(`#changed-count`),
+		chromedp.Text(`#compare tr.changed`, &changedRow),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !guidanceOpen {
+		t.Error("the guidance text did not open")
+	}
+	if before != "2" || after != "1" {
+		t.Errorf("received in the queue before/after marking handled: %s/%s, want 2/1", before, after)
+	}
+	if !strings.Contains(changedRow, "32.") || !strings.Contains(changedRow, "Nedsatt med hälften") {
+		t.Errorf("the changed row is %q, want question 32 with the new degree", changedRow)
+	}
+}
