@@ -90,6 +90,10 @@ type CertificateFilter struct {
 	// empty list keeps none).
 	Units         *[]string
 	ReceivedSince *time.Time
+	// CareProvider keeps the certificates of the provider's registered units.
+	CareProvider *string
+	// ContactRequested keeps those whose physician asks for contact (or not).
+	ContactRequested *bool
 	// Cursor continues a previous page; Limit bounds the page (default 50, at most 500).
 	Cursor string
 	Limit  int

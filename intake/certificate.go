@@ -57,6 +57,9 @@ type Certificate struct {
 	Diagnoses []Diagnosis `json:"diagnoses,omitempty" validate:"dive"`
 	// SickLeave holds the periods and derived day counts, for templates that have them.
 	SickLeave *SickLeave `json:"sickLeave,omitempty"`
+	// ContactRequested is true when the physician asks the agency to get in
+	// touch (the answer the template's derive block names).
+	ContactRequested bool `json:"contactRequested,omitempty"`
 	// Warnings are the non-blocking problems found at intake.
 	Warnings Problems `json:"warnings,omitempty"`
 

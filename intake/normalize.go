@@ -56,6 +56,9 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	if d := c.tmpl.Derive.SickLeave; d != nil {
 		cert.SickLeave = sickLeave(answers[d.Field])
 	}
+	if d := c.tmpl.Derive.ContactRequested; d != nil {
+		cert.ContactRequested = answers[d.Field] == true
+	}
 	if err := e.record.Struct(cert); err != nil {
 		return nil, fmt.Errorf("intake: normalised record breaks an invariant: %w", err)
 	}

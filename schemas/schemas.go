@@ -104,6 +104,17 @@ type Derive struct {
 	// SickLeave names the periods question; its options are the degrees
 	// (whole percentages), and the record gets the periods with day counts.
 	SickLeave *DeriveSickLeave `json:"sickLeave,omitempty"`
+	// ContactRequested names the yes/no or checkbox question by which the
+	// physician asks the agency to get in touch (fk7804's question 26):
+	// the record gets contactRequested, and the caseworker's queue can
+	// filter on it.
+	ContactRequested *DeriveField `json:"contactRequested,omitempty"`
+}
+
+// DeriveField names one answer the record derives a value from.
+type DeriveField struct {
+	// Field is the question's field in answers.
+	Field string `json:"field"`
 }
 
 // DeriveDiagnoses names the answer that holds the diagnoses.
@@ -417,6 +428,12 @@ func checkDerive(d Derive, f Form) error {
 			return fmt.Errorf("diagnoses: field %q is not a question with widget %s", d.Diagnoses.Field, WidgetDiagnoses)
 		case d.Diagnoses.List == "":
 			return errors.New("diagnoses: list is required")
+		}
+	}
+	if d.ContactRequested != nil {
+		q, ok := f.Question(d.ContactRequested.Field)
+		if !ok || (q.Widget != WidgetCheckbox && q.Widget != WidgetYesNo) {
+			return fmt.Errorf("contactRequested: field %q is not a question with widget %s or %s", d.ContactRequested.Field, WidgetCheckbox, WidgetYesNo)
 		}
 	}
 	if d.SickLeave != nil {

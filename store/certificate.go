@@ -76,10 +76,10 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`
 		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
-			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
-		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key,
+		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
 	); err != nil {
 		return err
 	}
@@ -214,6 +214,12 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 	}
 	if f.ReceivedSince != nil {
 		where, args = append(where, "received_at >= ?"), append(args, db.timeArg(*f.ReceivedSince))
+	}
+	if f.CareProvider != nil {
+		where, args = append(where, "unit_hsa_id IN (SELECT hsa_id FROM units WHERE care_provider_hsa_id = ?)"), append(args, *f.CareProvider)
+	}
+	if f.ContactRequested != nil {
+		where, args = append(where, "contact_requested = ?"), append(args, db.boolArg(*f.ContactRequested))
 	}
 	if cursor && f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)

@@ -221,6 +221,17 @@ func (db *DB) timeArg(t time.Time) any {
 	return t.UTC()
 }
 
+// boolArg writes a boolean as the dialect stores it (SQLite: 0 or 1).
+func (db *DB) boolArg(b bool) any {
+	if db.dialect == SQLite {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	return b
+}
+
 // nullTime is timeArg for a column that may be NULL: the zero time is NULL.
 func (db *DB) nullTime(t time.Time) any {
 	if t.IsZero() {

@@ -187,7 +187,7 @@ type certificateList struct {
 }
 
 // certificateParams are the filters of a certificate search.
-var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "cursor", "limit"}
+var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "cursor", "limit"}
 
 // certificateFilter reads a certificate search's filters from q, as the
 // request's actor may search: physicians and clinic tokens their own
@@ -198,6 +198,7 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 	f := intake.CertificateFilter{
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
+		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"),
 	}
 	if unit := p.text("unit"); unit != nil {
 		units := []string{strings.ToUpper(*unit)}

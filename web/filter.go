@@ -112,6 +112,20 @@ func (p *queryParser) time(name string, dateToo bool) *time.Time {
 	return &t
 }
 
+// flag reads "true" or "false".
+func (p *queryParser) flag(name string) *bool {
+	v := p.q.Get(name)
+	if v == "" {
+		return nil
+	}
+	b := v == "true"
+	if v != "true" && v != "false" {
+		p.bad(name, "param.flag", nil)
+	}
+	p.log(name, v)
+	return &b
+}
+
 // limit reads the page size (0: the store's default).
 func (p *queryParser) limit() int {
 	v := p.q.Get("limit")

@@ -455,3 +455,29 @@ func TestPrintSeveral(t *testing.T) {
 		t.Errorf("another unit's physician prints: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestQueueContactAndProvider: the queue keeps the certificates whose
+// physician asks for contact, and those of one care provider's units.
+func TestQueueContactAndProvider(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.mustUnits(t)
+	asking := ts.submit(t, "valid/all-optional-fields.json")
+	ts.submit(t, "valid/full-time-one-period.json")
+	cw := ts.session(t, "caseworker")
+	_, page := ts.page(t, cw, "GET", "/queue?contact=true", nil)
+	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, "/certificates/"+asking) {
+		t.Errorf("the contact-requested queue:\n%s", page)
+	}
+	_, page = ts.page(t, cw, "GET", "/queue?provider=SE2321000016-0001", nil)
+	c, _ := ts.db.FindCertificateByID(context.Background(), asking)
+	want := 1
+	if c.Issuer.Unit.HSAID == unit {
+		want = 2
+	}
+	if n := strings.Count(page, `<th scope="row"><a href="/certificates/`); n != want {
+		t.Errorf("the care provider's queue shows %d, want %d", n, want)
+	}
+	if resp, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates?contactRequested=maybe", nil); resp.StatusCode != 422 || !strings.Contains(string(body), "/contactRequested") {
+		t.Errorf("a bad flag: %d %s", resp.StatusCode, body)
+	}
+}

@@ -69,10 +69,11 @@ type queuePage struct {
 	Templates []*schemas.Template
 	Statuses  []intake.Status
 	// The filters in use; Patient only as typed, never in a link.
-	Template, Status, Since, Unit, Patient, Ref string
-	Counts                                      map[intake.Status]int
-	Total                                       int
-	Rows                                        []myCertificateRow
+	Template, Status, Since, Unit, Provider, Patient, Ref string
+	Contact                                               bool
+	Counts                                                map[intake.Status]int
+	Total                                                 int
+	Rows                                                  []myCertificateRow
 	// Link keeps the filters (not the patient) for status links and pages.
 	Link  url.Values
 	Next  string
@@ -90,7 +91,8 @@ func (p queuePage) StatusLink(s intake.Status) string {
 }
 
 // handleQueue handles GET /queue (caseworkers): certificates newest first,
-// filtered by template, status, received date, unit, and patient (sent by
+// filtered by template, status, received date, unit, care provider,
+// "contact with the agency requested", and patient (sent by
 // POST to /queue, kept on the server under a reference); counts per
 // status; cursor pages. Every patient shown is in the access log.
 func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, counts queueStore, refs *patientRefs, now func() time.Time) http.Handler {
@@ -98,14 +100,20 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		in := r.URL.Query()
 		page := queuePage{layout: signedInLayout(r, "Kö"), Templates: eng.Registry().All(),
 			Statuses: []intake.Status{intake.StatusReceived, intake.StatusHandled, intake.StatusRevoked, intake.StatusReplaced},
-			Template: in.Get("template"), Status: in.Get("status"), Since: in.Get("since"), Unit: in.Get("unit"), Ref: in.Get("ref"), Link: url.Values{}}
+			Template: in.Get("template"), Status: in.Get("status"), Since: in.Get("since"), Unit: in.Get("unit"), Provider: in.Get("provider"),
+			Contact: in.Get("contact") == "true", Ref: in.Get("ref"), Link: url.Values{}}
 		q := url.Values{"limit": {"50"}}
-		for param, v := range map[string]string{"template": page.Template, "status": page.Status, "receivedSince": page.Since, "unit": page.Unit, "cursor": in.Get("cursor")} {
+		contact := ""
+		if page.Contact {
+			contact = "true"
+		}
+		for param, v := range map[string]string{"template": page.Template, "status": page.Status, "receivedSince": page.Since, "unit": page.Unit,
+			"careProvider": page.Provider, "contactRequested": contact, "cursor": in.Get("cursor")} {
 			if v != "" {
 				q.Set(param, v)
 			}
 		}
-		for param, v := range map[string]string{"template": page.Template, "since": page.Since, "unit": page.Unit, "ref": page.Ref} {
+		for param, v := range map[string]string{"template": page.Template, "since": page.Since, "unit": page.Unit, "provider": page.Provider, "contact": contact, "ref": page.Ref} {
 			if v != "" {
 				page.Link.Set(param, v)
 			}
@@ -169,7 +177,7 @@ func handleQueuePatient(logger *slog.Logger, refs *patientRefs) http.Handler {
 			return err
 		}
 		v := url.Values{}
-		for _, k := range []string{"template", "status", "since", "unit"} {
+		for _, k := range []string{"template", "status", "since", "unit", "provider", "contact"} {
 			if s := form.Get(k); s != "" {
 				v.Set(k, s)
 			}
