@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/intyg/intyg/store"
@@ -15,7 +17,7 @@ import (
 // certificate by the patient's id written another way than it was
 // submitted, opens it, reads a guidance text, marks it handled and sees
 // the queue's count change, and compares two certificates of the patient
-// with the changed degree marked.
+// with the changed degree marked, and prints both as one PDF.
 func TestCaseworkerInBrowser(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	ts.person(t, "caseworker")
@@ -70,6 +72,36 @@ func TestCaseworkerInBrowser(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
+	}
+	// Print both as one PDF, posting the list's form as its button does.
+	const printJS = `fetch('/print', {method: 'POST', credentials: 'same-origin',
+		body: new URLSearchParams(new FormData(document.getElementById('compare-form')))})
+		.then(r => r.arrayBuffer()).then(b => {
+			const u = new Uint8Array(b); let s = '';
+			for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192));
+			return btoa(s);
+		})`
+	var printed string
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/search"),
+		chromedp.WaitVisible(`#patient`),
+		chromedp.SendKeys(`#patient`, other),
+		chromedp.Submit(`#patient`),
+		chromedp.WaitVisible(`#results`),
+		chromedp.Click(`#results tbody tr:nth-child(1) input`),
+		chromedp.Click(`#results tbody tr:nth-child(2) input`),
+		chromedp.Evaluate(printJS, &printed, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if err != nil {
+		t.Fatalf("browser, printing: %v", err)
+	}
+	pdf, err := base64.StdEncoding.DecodeString(printed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, pdf)
+	if strings.Count(text, "Intygs-id: ") < 2 || !strings.Contains(text, "Intygs-id: "+first) {
+		t.Errorf("the printed PDF does not hold both certificates:\n%s", text)
 	}
 	if !guidanceOpen {
 		t.Error("the guidance text did not open")
