@@ -2,7 +2,9 @@ package intake
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Status is where a stored certificate is in its life.
@@ -16,6 +18,44 @@ const (
 	StatusReplaced Status = "replaced" // superseded by a newer certificate (ERSATT)
 	StatusHandled  Status = "handled"  // a caseworker marked it handled
 )
+
+// Revocation reasons (Inera's and the agency's codes).
+const (
+	RevokeWrongPatient = "FEL_PATIENT"          // written for the wrong patient
+	RevokeSeriousError = "ANNAT_ALLVARLIGT_FEL" // another serious error
+)
+
+// MaxRevocationMessage bounds a revocation's message, in characters.
+const MaxRevocationMessage = 3500
+
+// Revocation is why, when and by whom a certificate was revoked.
+type Revocation struct {
+	Reason  string    `json:"reason"`
+	Message string    `json:"message,omitempty"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+}
+
+// CheckRevocation reports what is wrong with a revocation's reason and
+// message: the reason is one of the codes, the message is required for
+// another serious error and at most MaxRevocationMessage characters.
+func CheckRevocation(reason, message string) Problems {
+	var ps Problems
+	switch reason {
+	case RevokeWrongPatient, RevokeSeriousError:
+	case "":
+		ps = append(ps, problem("/reason", "required", nil))
+	default:
+		ps = append(ps, problem("/reason", "enum", RevokeWrongPatient+", "+RevokeSeriousError))
+	}
+	switch n := utf8.RuneCountInString(message); {
+	case reason == RevokeSeriousError && strings.TrimSpace(message) == "":
+		ps = append(ps, problem("/message", "required", nil))
+	case n > MaxRevocationMessage:
+		ps = append(ps, problem("/message", "maxLength", MaxRevocationMessage))
+	}
+	return ps
+}
 
 // Event is one change in a certificate's life, appended and never changed.
 type Event struct {
@@ -65,6 +105,8 @@ type Certificate struct {
 
 	// Status is the certificate's current status.
 	Status Status `json:"status,omitempty"`
+	// Revocation says why, when and by whom a revoked certificate was revoked.
+	Revocation *Revocation `json:"revocation,omitempty"`
 	// ReceivedAt is when the store committed the certificate (UTC).
 	ReceivedAt time.Time `json:"receivedAt,omitzero"`
 	// SHA256 is the hex SHA-256 of the submitted bytes.

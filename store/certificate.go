@@ -174,6 +174,11 @@ func (db *DB) FindCertificateByID(ctx context.Context, id string) (*intake.Certi
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find certificate %s: %w", id, notFound(err, "Certificate not found.")))
 	}
+	if c.Status == intake.StatusRevoked {
+		if c.Revocation, err = db.findRevocation(ctx, id); err != nil {
+			return nil, unavailable(fmt.Errorf("store: find revocation of %s: %w", id, err))
+		}
+	}
 	return c, nil
 }
 
@@ -380,4 +385,55 @@ func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Ev
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// RevokeCertificate revokes a certificate (makulering) for reason, with
+// message, by actor: its status becomes revoked and an event is appended.
+// Returns ENOTFOUND for an unknown id and ECONFLICT (code
+// certificateRevoked in the problem) if it is already revoked.
+func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by string) (*intake.Certificate, error) {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		q := `SELECT status FROM certificates WHERE id = ?`
+		if db.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
+			return notFound(err, "Certificate not found.")
+		}
+		if intake.Status(status) == intake.StatusRevoked {
+			return &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
+				Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.revoked", nil)}}
+		}
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_revocations (certificate_id, reason, message, at, actor) VALUES (?, ?, ?, ?, ?)`),
+			id, reason, message, db.timeArg(now), by); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET status = ? WHERE id = ?`), string(intake.StatusRevoked), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
+			id, "revoked", db.timeArg(now), by)
+		return err
+	})
+	if isUniqueViolation(err) {
+		err = &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
+			Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.revoked", nil)}}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: revoke %s: %w", id, err)
+	}
+	return db.FindCertificateByID(ctx, id)
+}
+
+// findRevocation reads a revoked certificate's revocation.
+func (db *DB) findRevocation(ctx context.Context, id string) (*intake.Revocation, error) {
+	var r intake.Revocation
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT reason, message, at, actor FROM certificate_revocations WHERE certificate_id = ?`), id).
+		Scan(&r.Reason, &r.Message, timeValue{&r.At}, &r.By)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }

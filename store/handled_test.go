@@ -37,3 +37,35 @@ func TestSetHandled(t *testing.T) {
 		}
 	})
 }
+
+// TestRevokeCertificate: revoked once, with why, when and by whom; a
+// second time is a conflict; on both databases.
+func TestRevokeCertificate(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		stored, _, err := db.CreateCertificate(ctx, c, body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.RevokeCertificate(ctx, stored.ID, intake.RevokeWrongPatient, "Fel patient.", "tok-1")
+		if err != nil || got.Status != intake.StatusRevoked || got.Revocation == nil || got.Revocation.Reason != intake.RevokeWrongPatient || got.Revocation.By != "tok-1" {
+			t.Fatalf("RevokeCertificate() = %+v, %v", got, err)
+		}
+		if _, err := db.RevokeCertificate(ctx, stored.ID, intake.RevokeWrongPatient, "", "tok-1"); intake.ErrorCode(err) != intake.ECONFLICT {
+			t.Errorf("revoking twice: %v, want ECONFLICT", err)
+		}
+		if _, err := db.SetHandled(ctx, stored.ID, true, "cw"); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := db.FindCertificateByID(ctx, stored.ID)
+		if again.Status != intake.StatusRevoked {
+			t.Errorf("handling a revoked certificate changed its status to %s", again.Status)
+		}
+		events, _ := db.FindCertificateEvents(ctx, stored.ID)
+		if len(events) != 2 || events[1].Type != "revoked" {
+			t.Errorf("events = %+v", events)
+		}
+	})
+}

@@ -481,3 +481,39 @@ func TestQueueContactAndProvider(t *testing.T) {
 		t.Errorf("a bad flag: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestRevoke: the issuing unit's token revokes its certificate with a
+// reason; the record says so, the PDF carries MAKULERAT, a second revoke
+// is 409 certificateRevoked; others may not.
+func TestRevoke(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	path := "/api/v1/certificates/" + id + "/revoke"
+	for _, tt := range []struct {
+		who, body string
+		status    int
+		want      string
+	}{
+		{"caseworker", `{"reason": "FEL_PATIENT"}`, 403, ""},
+		{"other-clinic", `{"reason": "FEL_PATIENT"}`, 404, ""},
+		{"clinic", `{"reason": "FEL"}`, 422, `"pointer":"/reason"`},
+		{"clinic", `{"reason": "ANNAT_ALLVARLIGT_FEL"}`, 422, `"pointer":"/message"`},
+		{"clinic", `{"reason": "FEL_PATIENT", "colour": 1}`, 422, `"pointer":"/colour"`},
+		{"clinic", `{"reason": "FEL_PATIENT", "message": "Skrevs på fel patient."}`, 200, `"status":"revoked"`},
+		{"clinic", `{"reason": "FEL_PATIENT"}`, 409, `"code":"certificateRevoked"`},
+	} {
+		resp, body := ts.do(t, tt.who, "POST", path, []byte(tt.body))
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+			t.Errorf("%s %s: %d %s, want %d with %s", tt.who, tt.body, resp.StatusCode, body, tt.status, tt.want)
+		}
+	}
+	_, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+	if !strings.Contains(string(body), `"reason":"FEL_PATIENT"`) || !strings.Contains(string(body), `"message":"Skrevs på fel patient."`) {
+		t.Errorf("the record lacks the revocation: %s", body)
+	}
+	_, pdf := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil)
+	// pdftotext splits rotated text; the uncompressed page content holds it whole.
+	if !strings.Contains(string(pdf), "(MAKULERAT) Tj") {
+		t.Error("the revoked certificate's PDF has no MAKULERAT")
+	}
+}

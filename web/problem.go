@@ -12,10 +12,13 @@ const problemBase = "https://intyg.se/problems/"
 // ProblemDocument is an RFC 9457 problem document with the contract's
 // "errors" (and, on accepted certificates, "warnings") members.
 type ProblemDocument struct {
-	Type   string         `json:"type"`
-	Title  string         `json:"title"`
-	Status int            `json:"status"`
-	Detail string         `json:"detail,omitempty"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Code names a refusal of the whole request (the lifecycle's
+	// certificateRevoked, …), when there is one such problem.
+	Code   string         `json:"code,omitempty"`
 	Errors []ProblemEntry `json:"errors,omitempty"`
 }
 
@@ -55,7 +58,11 @@ func Problem(err error, lang string) ProblemDocument {
 		return ProblemDocument{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Detail: "Internal error."}
 	}
 	doc := ProblemDocument{Type: problemBase + s.typ, Title: s.title, Status: s.status, Detail: intake.ErrorMessage(err)}
-	doc.Errors = Entries(intake.ErrorProblems(err), lang)
+	ps := intake.ErrorProblems(err)
+	doc.Errors = Entries(ps, lang)
+	if len(ps) == 1 && ps[0].Pointer == "" && code != intake.EINVALID {
+		doc.Code = ps[0].Code
+	}
 	return doc
 }
 

@@ -19,6 +19,7 @@ var (
 	submitters = []intake.Role{intake.RoleClinic, intake.RolePhysician}
 	readers    = []intake.Role{intake.RoleClinic, intake.RolePhysician, intake.RoleCaseworker}
 	admins     = []intake.Role{intake.RoleAdmin}
+	revokers   = []intake.Role{intake.RoleClinic, intake.RoleAdmin}
 
 	// Pages are for people: physicians write certificates for their
 	// unit, caseworkers read every certificate, admins manage.
@@ -99,6 +100,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates/search", auth(readers, handleCertificateSearch(logger, db, db, now))).Methods(http.MethodPost)
 	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
 	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id}/revoke", auth(revokers, handleCertificateRevoke(logger, db, db, db))).Methods(http.MethodPost)
 	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)
 	api("/certificates/{id}/events", auth(readers, handleCertificateEvents(logger, db, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)

@@ -22,6 +22,7 @@ type database interface {
 	draftStore
 	queueStore
 	handlingStore
+	revocationStore
 	identityStore
 	peopleStore
 	unitRegistry
