@@ -517,3 +517,25 @@ func TestRevoke(t *testing.T) {
 		t.Error("the revoked certificate's PDF has no MAKULERAT")
 	}
 }
+
+// TestRevokePage: a physician of the issuing unit revokes a certificate
+// from its page; a serious error needs its explanation; the page then
+// says it is revoked.
+func TestRevokePage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	asa := ts.session(t, "physician")
+	if resp, body := ts.page(t, asa, "POST", "/certificates/"+id+"/revoke", url.Values{"reason": {"ANNAT_ALLVARLIGT_FEL"}}); resp.StatusCode != 422 || !strings.Contains(body, `id="revoke-errors"`) {
+		t.Errorf("a serious error without explanation: %d", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, ts.session(t, "caseworker"), "POST", "/certificates/"+id+"/revoke", url.Values{"reason": {"FEL_PATIENT"}}); resp.StatusCode != 403 {
+		t.Errorf("a caseworker revokes: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/certificates/"+id+"/revoke", url.Values{"reason": {"FEL_PATIENT"}, "message": {"Fel patient."}}); resp.StatusCode != 303 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	_, page := ts.page(t, asa, "GET", "/certificates/"+id, nil)
+	if !strings.Contains(page, `id="revocation"`) || !strings.Contains(page, `id="certificate-status">Makulerat<`) || strings.Contains(page, `id="revoke-form"`) {
+		t.Errorf("the revoked certificate's page:\n%s", page)
+	}
+}

@@ -21,6 +21,10 @@ type receiptPage struct {
 	Signed bool
 	// Received is the received time in Swedish local time.
 	Received string
+	// RevokeErrors, RevokeReason and RevokeMessage bring a refused
+	// revocation back to the form.
+	RevokeErrors                intake.Problems
+	RevokeReason, RevokeMessage string
 }
 
 // handleCertificateReceipt handles GET /certificates/{id}: the certificate

@@ -61,3 +61,34 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 		return nil
 	})
 }
+
+// handleCertificateRevokePage handles POST /certificates/{id}/revoke from
+// the certificate page: a physician of the issuing unit revokes it with a
+// reason (and a message); problems come back on the page (422).
+func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, revocations revocationStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		c, err := findVisible(r, certs)
+		if err != nil {
+			return err
+		}
+		form, err := readForm(w, r, 32<<10)
+		if err != nil {
+			return err
+		}
+		reason, message := form.Get("reason"), form.Get("message")
+		if ps := intake.CheckRevocation(reason, message); len(ps) > 0 {
+			t, _ := eng.Template(c.Template, c.Version)
+			page := receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t, Sections: layOut(t, c.Answers, c.Diagnoses),
+				Received: localTime(c.ReceivedAt), RevokeErrors: ps, RevokeReason: reason, RevokeMessage: message}
+			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", page)
+		}
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.revoke", c)); err != nil {
+			return err
+		}
+		if _, err := revocations.RevokeCertificate(r.Context(), c.ID, reason, message, actorID(actorFrom(r.Context()))); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/certificates/"+c.ID, http.StatusSeeOther)
+		return nil
+	})
+}

@@ -71,6 +71,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
+	r.Handle("/certificates/{id}/revoke", page(physicians, handleCertificateRevokePage(logger, eng, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/certificates/{id}/handled", page(caseworkers, handleCertificateHandledPage(logger, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/certificates/{id}/pdf", page(pageReaders, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
 	r.Handle("/admin", page(admins, handleAdmin(logger))).Methods(http.MethodGet)
