@@ -83,10 +83,7 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, db.rebind(`
-		INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
-		c.ID, string(c.Status), db.timeArg(c.ReceivedAt), c.Issuer.HSAID,
-	); err != nil {
+	if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
 		return err
 	}
 	// One multi-row statement each for periods and diagnoses: round trips
@@ -341,27 +338,18 @@ func decodeCursor(s string) (time.Time, string, error) {
 // returns the certificate. Returns ENOTFOUND for an unknown id.
 func (db *DB) SetHandled(ctx context.Context, id string, handled bool, by string) (*intake.Certificate, error) {
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		q := `SELECT status FROM certificates WHERE id = ?`
-		if db.dialect == Postgres {
-			q += ` FOR UPDATE`
-		}
-		var status string
-		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
-			return notFound(err, "Certificate not found.")
+		status, err := db.lockStatus(ctx, tx, id)
+		if err != nil {
+			return err
 		}
 		from, to, event := intake.StatusReceived, intake.StatusHandled, "handled"
 		if !handled {
 			from, to, event = intake.StatusHandled, intake.StatusReceived, "unhandled"
 		}
-		if intake.Status(status) != from {
+		if status != from {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET status = ? WHERE id = ?`), string(to), id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
-			id, event, db.timeArg(db.now()), by)
-		return err
+		return db.setStatus(ctx, tx, id, to, event, db.now(), by)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: set handled %s: %w", id, err)
@@ -393,38 +381,62 @@ func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Ev
 // certificateRevoked in the problem) if it is already revoked.
 func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by string) (*intake.Certificate, error) {
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		q := `SELECT status FROM certificates WHERE id = ?`
-		if db.dialect == Postgres {
-			q += ` FOR UPDATE`
+		status, err := db.lockStatus(ctx, tx, id)
+		if err != nil {
+			return err
 		}
-		var status string
-		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
-			return notFound(err, "Certificate not found.")
-		}
-		if intake.Status(status) == intake.StatusRevoked {
-			return &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
-				Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.revoked", nil)}}
+		if status == intake.StatusRevoked {
+			return errAlreadyRevoked()
 		}
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_revocations (certificate_id, reason, message, at, actor) VALUES (?, ?, ?, ?, ?)`),
 			id, reason, message, db.timeArg(now), by); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET status = ? WHERE id = ?`), string(intake.StatusRevoked), id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
-			id, "revoked", db.timeArg(now), by)
-		return err
+		return db.setStatus(ctx, tx, id, intake.StatusRevoked, "revoked", now, by)
 	})
 	if isUniqueViolation(err) {
-		err = &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
-			Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.revoked", nil)}}
+		err = errAlreadyRevoked()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: revoke %s: %w", id, err)
 	}
 	return db.FindCertificateByID(ctx, id)
+}
+
+func errAlreadyRevoked() error {
+	return &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
+		Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.revoked", nil)}}
+}
+
+// lockStatus reads a certificate's status in tx, locking its row on
+// PostgreSQL until tx ends (SQLite's write transaction holds the database).
+// Returns ENOTFOUND for an unknown id.
+func (db *DB) lockStatus(ctx context.Context, tx *sql.Tx, id string) (intake.Status, error) {
+	q := `SELECT status FROM certificates WHERE id = ?`
+	if db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var status string
+	if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
+		return "", notFound(err, "Certificate not found.")
+	}
+	return intake.Status(status), nil
+}
+
+// setStatus sets a certificate's status and appends the event of the change.
+func (db *DB) setStatus(ctx context.Context, tx *sql.Tx, id string, status intake.Status, event string, at time.Time, by string) error {
+	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET status = ? WHERE id = ?`), string(status), id); err != nil {
+		return err
+	}
+	return db.appendEvent(ctx, tx, id, event, at, by)
+}
+
+// appendEvent appends one event to a certificate's history.
+func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string) error {
+	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
+		id, event, db.timeArg(at), by)
+	return err
 }
 
 // findRevocation reads a revoked certificate's revocation.

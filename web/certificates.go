@@ -144,7 +144,13 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 // and others are "not found" rather than "forbidden", so that ids reveal
 // nothing.
 func findVisible(r *http.Request, certs certificateStore) (*intake.Certificate, error) {
-	c, err := certs.FindCertificateByID(r.Context(), mux.Vars(r)["id"])
+	return findVisibleID(r, certs, mux.Vars(r)["id"])
+}
+
+// findVisibleID is findVisible for a certificate id given otherwise (a
+// form listing several).
+func findVisibleID(r *http.Request, certs certificateStore, id string) (*intake.Certificate, error) {
+	c, err := certs.FindCertificateByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}

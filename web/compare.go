@@ -60,10 +60,7 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 		}
 		var cs [2]*intake.Certificate
 		for i, id := range ids {
-			c, err := certs.FindCertificateByID(r.Context(), id)
-			if err == nil && actorFrom(r.Context()).Issues() && !actorFrom(r.Context()).CoversUnit(c.Issuer.Unit.HSAID) {
-				err = intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
-			}
+			c, err := findVisibleID(r, certs, id)
 			if err != nil {
 				return err
 			}

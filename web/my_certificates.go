@@ -33,6 +33,20 @@ type myCertificateRow struct {
 	EmployerCopy bool
 }
 
+// certificateRows are the rows of a list page: each certificate with its
+// form number, received time and whether it has an employer copy.
+func certificateRows(eng *intake.Engine, items []certificateSummary) []myCertificateRow {
+	var rows []myCertificateRow
+	for _, it := range items {
+		row := myCertificateRow{certificateSummary: it, Title: it.Template + " " + it.Version, Received: localTime(it.ReceivedAt)}
+		if t, ok := eng.Template(it.Template, it.Version); ok {
+			row.Title, row.EmployerCopy = t.FormNumber, t.EmployerCopy != nil
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
 // handleMyCertificates handles GET and POST /certificates (physicians):
 // their unit's certificates, newest first, with status, the PDF and the
 // employer copy; filtered by template and status (in the URL) and by
@@ -65,14 +79,7 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 		if err != nil {
 			return err
 		}
-		for _, it := range list.Items {
-			row := myCertificateRow{certificateSummary: it, Title: it.Template + " " + it.Version, Received: localTime(it.ReceivedAt)}
-			if t, ok := eng.Template(it.Template, it.Version); ok {
-				row.Title, row.EmployerCopy = t.FormNumber, t.EmployerCopy != nil
-			}
-			page.Rows = append(page.Rows, row)
-		}
-		page.Next = next
+		page.Rows, page.Next = certificateRows(eng, list.Items), next
 		return renderPage(w, http.StatusOK, "my_certificates", page)
 	})
 }

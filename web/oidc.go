@@ -153,26 +153,11 @@ func (p *OIDCProvider) open(value string, now time.Time) (oidcFlow, error) {
 
 // setOIDCCookie sets (or, with value "", clears) the flow cookie.
 func setOIDCCookie(w http.ResponseWriter, r *http.Request, value string) {
-	name, maxAge := oidcCookie, oidcCookieMaxAge
-	if !secureRequest(r) {
-		name = oidcCookiePlain
-	}
-	if value == "" {
-		maxAge = -1
-	}
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: name == oidcCookie,
-		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+	setHostCookie(w, r, oidcCookie, oidcCookiePlain, value, oidcCookieMaxAge)
 }
 
 // oidcCookieValue returns the flow cookie the request carries, or "".
-func oidcCookieValue(r *http.Request) string {
-	for _, name := range []string{oidcCookie, oidcCookiePlain} {
-		if c, err := r.Cookie(name); err == nil && c.Value != "" {
-			return c.Value
-		}
-	}
-	return ""
-}
+func oidcCookieValue(r *http.Request) string { return hostCookie(r, oidcCookie, oidcCookiePlain) }
 
 // randomString returns 32 random bytes, base64.
 func randomString() string {

@@ -36,13 +36,9 @@ func handlePrint(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		if len(ids) == 0 || len(ids) > maxPrint {
 			return &intake.Error{Code: intake.EINVALID, Message: "Choose the certificates to print.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "print.choose", maxPrint)}}
 		}
-		a := actorFrom(r.Context())
 		var items []render.Item
 		for _, id := range ids {
-			c, err := certs.FindCertificateByID(r.Context(), id)
-			if err == nil && a.Issues() && !a.CoversUnit(c.Issuer.Unit.HSAID) {
-				err = intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
-			}
+			c, err := findVisibleID(r, certs, id)
 			if err != nil {
 				return err
 			}

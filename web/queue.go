@@ -145,13 +145,7 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		if err != nil {
 			return err
 		}
-		for _, it := range list.Items {
-			row := myCertificateRow{certificateSummary: it, Title: it.Template + " " + it.Version, Received: localTime(it.ReceivedAt)}
-			if t, ok := eng.Template(it.Template, it.Version); ok {
-				row.Title, row.EmployerCopy = t.FormNumber, t.EmployerCopy != nil
-			}
-			page.Rows = append(page.Rows, row)
-		}
+		page.Rows = certificateRows(eng, list.Items)
 		if next != "" {
 			v := url.Values{}
 			for k, vs := range page.Link {

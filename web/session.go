@@ -49,28 +49,38 @@ func secureRequest(r *http.Request) bool {
 	return ip == nil || !ip.IsLoopback()
 }
 
-// setSessionCookie sets (or, with secret "", clears) the session cookie.
-func setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
-	name, maxAge := sessionCookie, sessionCookieMaxAge
+// setHostCookie sets (or, with value "", clears) an HttpOnly, SameSite=Lax
+// cookie for the whole site: secureName ("__Host-…", Secure) over HTTPS,
+// plainName over plain HTTP on loopback.
+func setHostCookie(w http.ResponseWriter, r *http.Request, secureName, plainName, value string, maxAge int) {
+	name := secureName
 	if !secureRequest(r) {
-		name = sessionCookiePlain
+		name = plainName
 	}
-	if secret == "" {
+	if value == "" {
 		maxAge = -1
 	}
-	http.SetCookie(w, &http.Cookie{Name: name, Value: secret, Path: "/", HttpOnly: true, Secure: name == sessionCookie,
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: name == secureName,
 		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
 }
 
-// sessionSecret returns the session id the request's cookie carries.
-func sessionSecret(r *http.Request) string {
-	for _, name := range []string{sessionCookie, sessionCookiePlain} {
+// hostCookie returns the value of the first of names the request carries.
+func hostCookie(r *http.Request, names ...string) string {
+	for _, name := range names {
 		if c, err := r.Cookie(name); err == nil && c.Value != "" {
 			return c.Value
 		}
 	}
 	return ""
 }
+
+// setSessionCookie sets (or, with secret "", clears) the session cookie.
+func setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
+	setHostCookie(w, r, sessionCookie, sessionCookiePlain, secret, sessionCookieMaxAge)
+}
+
+// sessionSecret returns the session id the request's cookie carries.
+func sessionSecret(r *http.Request) string { return hostCookie(r, sessionCookie, sessionCookiePlain) }
 
 // signInPage is what sign_in.html shows.
 type signInPage struct {
