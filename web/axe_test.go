@@ -157,3 +157,23 @@ func TestAccessibilityCaseworker(t *testing.T) {
 	}
 	checkAxe(t, ctx, src, "certificate page")
 }
+
+// TestAccessibilityAdmin checks the admin pages with axe-core.
+func TestAccessibilityAdmin(t *testing.T) {
+	src := axeSource(t)
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "admin")
+	ts.mustUnits(t)
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/sign-in"), chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "dan"), chromedp.SendKeys(`#password`, testPassword), chromedp.Submit(`#password`),
+		chromedp.WaitReady(`main h1`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/admin", "/admin/people", "/admin/units", "/admin/tokens", "/admin/audit"} {
+		if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+path), chromedp.WaitReady(`main h1`)); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, ctx, src, path)
+	}
+}
