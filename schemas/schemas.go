@@ -72,6 +72,9 @@ type Template struct {
 	// Derive names the answers the normalised record derives its typed
 	// parts from (diagnoses, sick-leave periods).
 	Derive Derive `json:"derive"`
+	// Renewal declares what a renewal (a new certificate pre-filled from
+	// this one) leaves out.
+	Renewal Renewal `json:"renewal"`
 
 	// Schema is the raw JSON Schema (draft 2020-12) of a submission.
 	Schema json.RawMessage `json:"-"`
@@ -94,6 +97,28 @@ type IssuerRole struct {
 	Value string `json:"value"`
 	// Label is the role's name as people read it.
 	Label Text `json:"label"`
+}
+
+// Renewal declares which questions a renewal clears: the answers that must
+// be given afresh, such as the basis and the periods. Clear lists the
+// agency's question ids (top-level questions of the form).
+type Renewal struct {
+	Clear []string `json:"clear"`
+}
+
+// ClearedFields returns the answer fields a renewal leaves out, in form order.
+func (t *Template) ClearedFields() []string {
+	clear := make(map[string]bool, len(t.Renewal.Clear))
+	for _, id := range t.Renewal.Clear {
+		clear[id] = true
+	}
+	var fields []string
+	for _, q := range t.Form.Questions() {
+		if clear[q.ID] {
+			fields = append(fields, q.Field)
+		}
+	}
+	return fields
 }
 
 // Derive declares which answers give the record's typed parts. A template
@@ -343,6 +368,9 @@ func loadTemplate(fsys fs.FS, dir string) (*Template, error) {
 	if err := checkDerive(t.Derive, t.Form); err != nil {
 		return nil, fmt.Errorf("template.json: derive: %w", err)
 	}
+	if err := checkRenewal(t.Renewal, t.Form); err != nil {
+		return nil, fmt.Errorf("template.json: renewal: %w", err)
+	}
 	return &t, nil
 }
 
@@ -446,6 +474,28 @@ func checkDerive(d Derive, f Form) error {
 				return fmt.Errorf("sickLeave: option %v of %s is not a whole percentage 1–100", o.Value, q.Field)
 			}
 		}
+	}
+	return nil
+}
+
+// checkRenewal checks that every cleared question id names a top-level
+// question of the form, once.
+func checkRenewal(r Renewal, f Form) error {
+	ids := make(map[string]bool)
+	for _, q := range f.Questions() {
+		if q.ID != "" {
+			ids[q.ID] = true
+		}
+	}
+	seen := make(map[string]bool)
+	for _, id := range r.Clear {
+		switch {
+		case !ids[id]:
+			return fmt.Errorf("clear: %q is not a question id of the form", id)
+		case seen[id]:
+			return fmt.Errorf("clear: %q is listed twice", id)
+		}
+		seen[id] = true
 	}
 	return nil
 }

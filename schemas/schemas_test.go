@@ -56,6 +56,8 @@ func TestLoadRefusesBrokenFolders(t *testing.T) {
 			"aa/1.0/template.json": {Data: []byte(withDerive(`{"diagnoses": {"field": "x", "list": "icd10se"}}`))}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}, "derive: diagnoses"},
 		{"sick-leave degree not a whole percentage", fstest.MapFS{
 			"aa/1.0/template.json": {Data: []byte(withDerive(`{"sickLeave": {"field": "p"}}`))}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(periods)}}, "whole percentage"},
+		{"renewal clears an unknown question", fstest.MapFS{
+			"aa/1.0/template.json": {Data: []byte(good[:len(good)-1] + `, "renewal": {"clear": ["9"]}}`)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}, `renewal: clear: "9" is not a question id`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,5 +109,15 @@ func TestMaxLength(t *testing.T) {
 		if got := tmpl.MaxLength(tt.path...); got != tt.want {
 			t.Errorf("MaxLength(%v) = %d, want %d", tt.path, got, tt.want)
 		}
+	}
+}
+
+func TestClearedFields(t *testing.T) {
+	reg := schemas.MustLoadEmbedded()
+	tmpl, _ := reg.Lookup("fk7804", "2.0")
+	got := strings.Join(tmpl.ClearedFields(), " ")
+	want := "basis basisOtherDescription sickLeave prognosis prognosisMonths prognosisReason contactRequested contactReason"
+	if got != want {
+		t.Errorf("fk7804 ClearedFields() = %q, want %q", got, want)
 	}
 }
