@@ -226,6 +226,8 @@ type Message struct {
 	Answer  *MessageAnswer `json:"answer,omitempty"`
 	// Unit is the issuing unit that is to answer.
 	Unit string `json:"unit"`
+	// PatientID is the certificate's patient, for the access log.
+	PatientID string `json:"-"`
 }
 
 // MessageAnswer is the issuing unit's answer: a text, a reason a
@@ -394,4 +396,33 @@ func unknownMembers(obj map[string]any, at string, allowed ...string) Problems {
 		}
 	}
 	return ps
+}
+
+// Renewal is the submission that renews a certificate, pre-filled from
+// the original for the issuing unit to complete and submit as it is.
+type Renewal struct {
+	Template string         `json:"template"`
+	Version  string         `json:"version"`
+	Patient  any            `json:"patient"`
+	Issuer   any            `json:"issuer"`
+	Answers  map[string]any `json:"answers"`
+	Relation Relation       `json:"relation"`
+}
+
+// NewRenewal builds the renewal of certificate id from its submitted
+// document: the envelope for version (the template's newest) without
+// signedAt, and the answers without the fields cleared lists (those the
+// template declares cleared on renewal).
+func NewRenewal(id string, submitted map[string]any, version string, cleared []string) *Renewal {
+	answers := map[string]any{}
+	for k, v := range obj(submitted, "answers") {
+		if !slices.Contains(cleared, k) {
+			answers[k] = v
+		}
+	}
+	return &Renewal{
+		Template: str(submitted, "template"), Version: version,
+		Patient: submitted["patient"], Issuer: submitted["issuer"], Answers: answers,
+		Relation: Relation{Type: RelationRenews, Certificate: id},
+	}
 }

@@ -34,11 +34,11 @@ func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Mes
 		case t.Status == intake.StatusRevoked:
 			return errAlreadyRevoked()
 		}
-		m.ID, m.Unit, m.Status, m.SentAt = newID(), t.Unit, intake.MessageOpen, db.now()
+		m.ID, m.Unit, m.PatientID, m.Status, m.SentAt = newID(), t.Unit, t.PatientID, intake.MessageOpen, db.now()
 		if _, err := tx.ExecContext(ctx, db.rebind(`
-			INSERT INTO messages (id, certificate_id, unit_hsa_id, type, text, reply_by, complements, sent_at, sent_by, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			m.ID, m.Certificate, m.Unit, string(m.Type), m.Text, m.ReplyBy.String(), string(complements),
+			INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, text, reply_by, complements, sent_at, sent_by, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			m.ID, m.Certificate, m.Unit, m.PatientID, string(m.Type), m.Text, m.ReplyBy.String(), string(complements),
 			db.timeArg(m.SentAt), m.SentBy, string(m.Status)); err != nil {
 			return err
 		}
@@ -151,12 +151,12 @@ func (db *DB) messageEvent(ctx context.Context, tx *sql.Tx, id, event string, at
 }
 
 // messageColumns are the columns scanMessage reads, in order.
-const messageColumns = `id, certificate_id, unit_hsa_id, type, text, reply_by, complements, sent_at, sent_by, status`
+const messageColumns = `id, certificate_id, unit_hsa_id, patient_id, type, text, reply_by, complements, sent_at, sent_by, status`
 
 func (db *DB) scanMessage(row scanner) (*intake.Message, error) {
 	var m intake.Message
 	var typ, replyBy, complements, status string
-	if err := row.Scan(&m.ID, &m.Certificate, &m.Unit, &typ, &m.Text, &replyBy, &complements, timeValue{&m.SentAt}, &m.SentBy, &status); err != nil {
+	if err := row.Scan(&m.ID, &m.Certificate, &m.Unit, &m.PatientID, &typ, &m.Text, &replyBy, &complements, timeValue{&m.SentAt}, &m.SentBy, &status); err != nil {
 		return nil, err
 	}
 	m.Type, m.Status = intake.MessageType(typ), intake.MessageStatus(status)

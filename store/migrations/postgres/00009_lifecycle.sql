@@ -24,6 +24,7 @@ CREATE TABLE messages (
     id             TEXT PRIMARY KEY,
     certificate_id TEXT NOT NULL REFERENCES certificates (id),
     unit_hsa_id    TEXT NOT NULL,
+    patient_id     TEXT NOT NULL,
     type           TEXT NOT NULL,
     text           TEXT NOT NULL DEFAULT '',
     reply_by       TEXT NOT NULL DEFAULT '',
