@@ -70,10 +70,10 @@ type queuePage struct {
 	Statuses  []intake.Status
 	// The filters in use; Patient only as typed, never in a link.
 	Template, Status, Since, Unit, Provider, Patient, Ref, Messages string
-	Contact                                               bool
-	Counts                                                map[intake.Status]int
-	Total                                                 int
-	Rows                                                  []myCertificateRow
+	Contact                                                         bool
+	Counts                                                          map[intake.Status]int
+	Total                                                           int
+	Rows                                                            []myCertificateRow
 	// Link keeps the filters (not the patient) for status links and pages.
 	Link  url.Values
 	Next  string
