@@ -1,13 +1,20 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
 	"github.com/intyg/intyg/store"
 )
 
@@ -292,4 +299,119 @@ func testLifecycleAPI(t *testing.T, driver string) {
 	if won != 1 {
 		t.Errorf("%d of %d concurrent replacements accepted, want exactly 1 (%v)", won, n, codes)
 	}
+}
+
+// TestFormValuesRoundTrip: every valid example of every template, turned
+// into the form's inputs and read back as the form posts them, gives the
+// same record: a replacement or renewal pre-fills exactly what was said.
+func TestFormValuesRoundTrip(t *testing.T) {
+	eng := mustEngine(t)
+	files, err := filepath.Glob(filepath.Join("..", "examples", "*", "valid", "*.json"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("examples: %v, %d files", err, len(files))
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(filepath.Dir(f)))+"/"+filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := eng.Intake(b, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, _ := intake.Decode(b, len(b)+1)
+			tmpl, _ := eng.Template(want.Template, want.Version)
+			back := formDocument(tmpl, formValues(tmpl, doc), doc["issuer"].(map[string]any), doc["signedAt"].(string))
+			body, _ := json.Marshal(back)
+			got, err := eng.Intake(body, now)
+			if err != nil {
+				t.Fatalf("the pre-filled form does not give a valid certificate: %v", err)
+			}
+			a, _ := json.Marshal(canonicalAnswers(tmpl, want.Answers))
+			g, _ := json.Marshal(canonicalAnswers(tmpl, got.Answers))
+			if string(a) != string(g) || got.Patient != want.Patient {
+				t.Errorf("answers differ:\n want %s\n  got %s", a, g)
+			}
+		})
+	}
+}
+
+// canonicalAnswers leaves out what the form cannot tell apart: an
+// unticked checkbox is the same as no answer, and ticked options come in
+// the form's order, not the submission's.
+func canonicalAnswers(t *schemas.Template, answers map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range answers {
+		if q, ok := t.Form.Question(k); ok && q.Widget == schemas.WidgetCheckbox && v == false {
+			continue
+		}
+		if items, ok := v.([]any); ok {
+			sorted := slices.Clone(items)
+			slices.SortFunc(sorted, func(a, b any) int {
+				x, _ := json.Marshal(a)
+				y, _ := json.Marshal(b)
+				return strings.Compare(string(x), string(y))
+			})
+			v = sorted
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// TestRelatePages: replace and renew open the form as a draft, pre-filled
+// as the contract says, with the relation kept through signing.
+func TestRelatePages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor := ts.session(t, "physician")
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+
+	resp, _ := ts.page(t, doctor, "POST", "/certificates/"+orig+"/renew", url.Values{})
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
+		t.Fatalf("renew: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page := ts.page(t, doctor, "GET", resp.Header.Get("Location"), nil)
+	for _, want := range []string{`id="relation-note"`, "Förnyar intyg", `id="renewal-last-end">2026-12-06<`, "100 %", `name="relation.type" value="RENEWS"`, `value="M54.4"`, `value="Karin Johansson"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the renewal form lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `value="2026-12-06"`) || strings.Contains(page, `value="STOR_SANNOLIKHET" checked`) {
+		t.Error("the renewal form keeps a cleared answer (the period or the prognosis)")
+	}
+
+	resp, _ = ts.page(t, doctor, "POST", "/certificates/"+orig+"/replace", url.Values{})
+	draft := resp.Header.Get("Location")
+	_, page = ts.page(t, doctor, "GET", draft, nil)
+	for _, want := range []string{"Ersätter intyg", `name="relation.type" value="REPLACES"`, `value="2026-12-06"`, `value="M54.4"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the replacement form lacks %s", want)
+		}
+	}
+	// Sign the replacement as the form would post it.
+	values, _ := url.ParseQuery(draftForm(t, ts, strings.TrimPrefix(draft, "/drafts/")))
+	values.Set("draft", strings.TrimPrefix(draft, "/drafts/"))
+	resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values)
+	if resp.StatusCode != 303 {
+		t.Fatalf("signing the replacement: %d\n%s", resp.StatusCode, body)
+	}
+	c, err := ts.db.FindCertificateByID(context.Background(), orig)
+	if err != nil || c.Status != intake.StatusReplaced {
+		t.Errorf("original after the replacement was signed: %v, %v", c, err)
+	}
+	if _, page := ts.page(t, doctor, "GET", "/certificates/"+orig, nil); !strings.Contains(page, "Ersatt av") || strings.Contains(page, `id="replace"`) {
+		t.Error("the replaced certificate's page does not say so, or still offers to replace it")
+	}
+}
+
+// draftForm is a draft's stored form values.
+func draftForm(t *testing.T, ts *testServer, id string) string {
+	t.Helper()
+	d, err := ts.db.FindDraft(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Form
 }

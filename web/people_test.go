@@ -83,6 +83,10 @@ func TestPageRoleMatrix(t *testing.T) {
 		{"GET", "/codes/icd10se?q=F32", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200"}},
 		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
 		{"GET", "/certificates/" + id, map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
+		{"GET", "/messages", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200", "admin": "403"}},
+		{"POST", "/messages/nothing/answer", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403", "admin": "403"}},
+		{"POST", "/certificates/" + id + "/messages", map[string]string{"": toSignIn, "caseworker": "422", "physician": "403", "admin": "403"}},
+		{"POST", "/certificates/" + id + "/replace", map[string]string{"": toSignIn, "physician-other-unit": "404", "caseworker": "403", "admin": "403"}},
 		{"GET", "/certificates/" + id + "/pdf", map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
 	}
 	for _, tt := range tests {

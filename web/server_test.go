@@ -324,6 +324,12 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/certificates/" + id + "/pdf?copy=doctor", nil, map[string]int{"caseworker": 422}},
 		{"GET", "/api/v1/certificates/doesnotexist/pdf", nil, map[string]int{"caseworker": 404}},
 		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "revoked": 401, "clinic": 403, "caseworker": 403, "admin": 200}},
+		{"GET", "/api/v1/certificates/" + id + "/renewal", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "caseworker": 403, "other-clinic": 404, "clinic": 200}},
+		{"GET", "/api/v1/certificates/" + id + "/messages", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
+		{"POST", "/api/v1/certificates/" + id + "/messages", []byte(`{"type": "OVRIGT", "text": "Fråga."}`), map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 403, "caseworker": 201}},
+		{"GET", "/api/v1/messages", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "caseworker": 200}},
+		{"GET", "/api/v1/messages?status=lost", nil, map[string]int{"caseworker": 422}},
+		{"POST", "/api/v1/messages/doesnotexist/answer", []byte(`{"text": "Svar."}`), map[string]int{"": 401, "admin": 403, "caseworker": 403, "clinic": 404}},
 		{"DELETE", "/api/v1/certificates/" + id, nil, map[string]int{"": 405, "admin": 405}},
 		{"GET", "/api/v1/nothing", nil, map[string]int{"": 404}},
 	}
