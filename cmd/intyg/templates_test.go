@@ -46,7 +46,9 @@ func TestValidateEveryTemplate(t *testing.T) {
 					t.Errorf("%s: exit %d, want %d", file, code, exitInvalid)
 					continue
 				}
-				var doc struct{ Errors []struct{ Pointer, Code string } }
+				var doc struct {
+					Errors []struct{ Pointer, Code string }
+				}
 				json.Unmarshal([]byte(stdout), &doc)
 				if len(doc.Errors) != len(problems) {
 					t.Errorf("%s: %d problems, want %d:\n%s", file, len(doc.Errors), len(problems), stdout)
