@@ -79,3 +79,89 @@ func TestLongTermStatements(t *testing.T) {
 		})
 	}
 }
+
+// TestLongTermStatementForms fills fk7800, fk7801 and fk7802 through the
+// HTML form without JavaScript: an unfinished draft is saved and resumed
+// with its answers (the dated basis, the investigation's three parts), the
+// review refuses it at the missing question, the completed form is signed,
+// and Mina intyg filtered by the template lists it.
+func TestLongTermStatementForms(t *testing.T) {
+	common := url.Values{
+		"patient.id": {"19121212-1212"}, "patient.name": {"Tolvan Tolvansson"},
+		"answers.basis": {"UNDERSOKNING", "JOURNALUPPGIFTER"}, "answers.basis.UNDERSOKNING.date": {"2026-11-20"}, "answers.basis.JOURNALUPPGIFTER.date": {"2026-11-02"},
+		"answers.patientKnownSince":     {"2017-08-21"},
+		"answers.otherInvestigations":   {"true"},
+		"answers.investigations.0.type": {"PSYKOLOG"}, "answers.investigations.0.date": {"2026-10-12"}, "answers.investigations.0.source": {"Psykologmottagningen Karlstad"},
+		"answers.diagnoses.0.code": {"F41.1"}, "answers.diagnoses.0.description": {"Generaliserat ångestsyndrom"},
+		"answers.contactRequested": {"true"},
+	}
+	longTerm := url.Values{
+		"answers.diseaseHistory": {"Ångest sedan 2015."}, "answers.diagnosisBasis": {"Psykiatrin i Karlstad 2016."},
+		"answers.newDiagnosisAssessment": {"false"},
+		"answers.functionalImpairments":  {"PSYKISK_FUNKTION"}, "answers.functionalImpairments.PSYKISK_FUNKTION.text": {"Svår ångest i sociala situationer."},
+		"answers.activityLimitation": {"Klarar inte möten med okända."},
+	}
+	tests := []struct {
+		template string
+		own      url.Values
+		last     string // the field left out of the draft, given at the end
+	}{
+		{"fk7800", longTerm, "answers.workPrerequisites"},
+		{"fk7801", merge(longTerm, url.Values{"answers.measures": {"Arbetsträning i liten grupp."}}), "answers.workPrerequisites"},
+		{"fk7802", url.Values{"answers.impairmentOnset": {"Debuterade i mellanstadiet."}}, "answers.impairmentSchoolImpact"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.template, func(t *testing.T) {
+			ts := newTestServer(t, store.SQLite)
+			asa := ts.session(t, "physician")
+			path := "/forms/" + tt.template + "/1.0"
+			form := merge(common, tt.own)
+			resp, body := ts.page(t, asa, "POST", path+"/draft", form)
+			if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
+				t.Fatalf("save: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+			}
+			draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+			_, page := ts.page(t, asa, "GET", "/drafts/"+draft, nil)
+			for _, want := range []string{`value="2026-11-20"`, `value="2017-08-21"`, `value="Psykologmottagningen Karlstad"`, `value="PSYKOLOG" selected`} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the resumed draft lacks %s", want)
+				}
+			}
+			form.Set("draft", draft)
+			resp, page = ts.page(t, asa, "POST", path+"/review", form)
+			if resp.StatusCode != 422 || !strings.Contains(page, `id="q-`+strings.TrimPrefix(tt.last, "answers.")+`"`) || !strings.Contains(page, "error-summary") {
+				t.Errorf("review without %s: %d, want the form with errors", tt.last, resp.StatusCode)
+			}
+			form.Set(tt.last, "Bedömningen är klar.")
+			if resp, page := ts.page(t, asa, "POST", path+"/review", form); resp.StatusCode != 200 || !strings.Contains(page, `id="sign"`) {
+				t.Fatalf("review: %d\n%s", resp.StatusCode, page)
+			}
+			resp, _ = ts.page(t, asa, "POST", path, form)
+			if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {
+				t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			id, _, _ := strings.Cut(strings.TrimPrefix(resp.Header.Get("Location"), "/certificates/"), "?")
+			c := ts.receiptCertificate(t, id)
+			if c.Template != tt.template || c.Answers["patientKnownSince"] != "2017-08-21" || c.Answers[strings.TrimPrefix(tt.last, "answers.")] != "Bedömningen är klar." {
+				t.Errorf("stored record = %+v", c)
+			}
+			if _, page := ts.page(t, asa, "POST", "/certificates", url.Values{"template": {tt.template}}); !strings.Contains(page, "/certificates/"+c.ID) {
+				t.Errorf("Mina intyg filtered by %s lacks the certificate:\n%s", tt.template, page)
+			}
+			if _, page := ts.page(t, asa, "POST", "/certificates", url.Values{"template": {"fk7810"}}); strings.Contains(page, "/certificates/"+c.ID+`"`) {
+				t.Errorf("Mina intyg filtered by fk7810 lists the %s", tt.template)
+			}
+		})
+	}
+}
+
+// merge returns the values of both, b's replacing a's.
+func merge(a, b url.Values) url.Values {
+	out := url.Values{}
+	for _, v := range []url.Values{a, b} {
+		for k, vs := range v {
+			out[k] = append([]string(nil), vs...)
+		}
+	}
+	return out
+}
