@@ -116,6 +116,9 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 	if err := kind.check(r); err != nil {
 		return rule{}, err
 	}
+	if r.Code != "" && !HasText(r.Code) {
+		return rule{}, fmt.Errorf("%s: code %q has no message in the catalogue", r.Rule, r.Code)
+	}
 	if r.Severity != "" && r.Severity != "error" && r.Severity != "warning" {
 		return rule{}, fmt.Errorf("%s: severity must be error or warning", r.Rule)
 	}

@@ -189,6 +189,10 @@ func TestBrokenTemplatesAreRefused(t *testing.T) {
 		{"condition with two tests", `[{"rule": "required", "fields": ["/answers/a"], "when": {"field": "/answers/b", "equals": 1, "in": [1]}}]`, `{}`},
 		{"pointer without slash", `[{"rule": "unique", "field": "answers/a"}]`, `{}`},
 		{"bad severity", `[{"rule": "unique", "field": "/answers/a", "severity": "info"}]`, `{}`},
+		{"code without a message", `[{"rule": "unique", "field": "/answers/a", "code": "noSuchMessage"}]`, `{}`},
+		{"dateNotAfter without than", `[{"rule": "dateNotAfter", "field": "/answers/a"}]`, `{}`},
+		{"dateNotAfter than an array", `[{"rule": "dateNotAfter", "field": "/answers/a", "than": "/answers/b/*"}]`, `{}`},
+		{"dateNotAfter with a broken where", `[{"rule": "dateNotAfter", "field": "/answers/a", "than": "/answers/b/*/date", "where": {"field": "/type"}}]`, `{}`},
 		{"derived diagnoses from an unknown code list", `[]`, `{"diagnoses": {"field": "dx", "list": "icd9"}}`},
 	}
 	for _, tt := range tests {
