@@ -94,7 +94,26 @@ type CertificateFilter struct {
 	CareProvider *string
 	// ContactRequested keeps those whose physician asks for contact (or not).
 	ContactRequested *bool
+	// Messages keeps those with a message in this state: "open",
+	// "answered" or "overdue" (open past its reply-by date on Today).
+	Messages *string
+	Today    Date
 	// Cursor continues a previous page; Limit bounds the page (default 50, at most 500).
+	Cursor string
+	Limit  int
+}
+
+// MessageFilter selects messages: of one certificate (oldest first), or
+// across certificates (newest first, in cursor pages).
+type MessageFilter struct {
+	Certificate *string
+	// Units, when set, keeps the messages to these units only (an empty
+	// list keeps none).
+	Units   *[]string
+	Status  *MessageStatus
+	Overdue bool
+	// Today is the day overdue is judged on.
+	Today  Date
 	Cursor string
 	Limit  int
 }

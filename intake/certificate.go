@@ -102,6 +102,18 @@ type Certificate struct {
 	ContactRequested bool `json:"contactRequested,omitempty"`
 	// Warnings are the non-blocking problems found at intake.
 	Warnings Problems `json:"warnings,omitempty"`
+	// Relation is the submission's link to an earlier certificate; the
+	// store keeps it, and records list it in Relations.
+	Relation *Relation `json:"-"`
+
+	// Relations are the certificate's relations both ways.
+	Relations []RelationLink `json:"relations,omitempty"`
+	// OpenMessages counts the open messages about the certificate.
+	OpenMessages int `json:"openMessages,omitempty"`
+	// OverdueMessages and AnsweredMessages count the open messages past
+	// their reply-by date and the answered ones, for the pages.
+	OverdueMessages  int `json:"-"`
+	AnsweredMessages int `json:"-"`
 
 	// Status is the certificate's current status.
 	Status Status `json:"status,omitempty"`

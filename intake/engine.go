@@ -142,7 +142,15 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	if c == nil {
 		return nil, invalid(ps)
 	}
+	// The relation belongs to the lifecycle, shared by every template, not
+	// to a template's schema.
+	rel, hasRelation := doc["relation"]
+	delete(doc, "relation")
 	ps, err := schemaProblems(c.schema, doc)
+	if hasRelation {
+		doc["relation"] = rel
+		ps = append(ps, relationProblems(rel)...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("intake: validate: %w", err)
 	}

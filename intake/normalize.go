@@ -44,6 +44,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 		SignedAt: signedAt,
 		SignedOn: today,
 		Answers:  answers,
+		Relation: relationOf(doc),
 	}
 	for _, r := range c.rules {
 		if r.list != nil {

@@ -132,7 +132,8 @@ func collectLeaves(ve *jsonschema.ValidationError, ps *Problems) {
 	}
 }
 
-func joinValues(vs []any) string {
+// joinValues lists values for an "enum" message.
+func joinValues[T any](vs []T) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = fmt.Sprint(v)

@@ -260,6 +260,18 @@ func (f Form) Question(field string) (Question, bool) {
 	return Question{}, false
 }
 
+// QuestionByID returns the top-level question with the agency's id, if any.
+func (f Form) QuestionByID(id string) (Question, bool) {
+	for _, s := range f.Sections {
+		for _, q := range s.Questions {
+			if q.ID != "" && q.ID == id {
+				return q, true
+			}
+		}
+	}
+	return Question{}, false
+}
+
 // Registry is the set of known template versions.
 type Registry struct {
 	list  []*Template
@@ -280,6 +292,17 @@ func (r *Registry) HasTemplate(template string) bool {
 		}
 	}
 	return false
+}
+
+// Newest returns the newest version of template, if known.
+func (r *Registry) Newest(template string) (*Template, bool) {
+	var newest *Template
+	for _, t := range r.list {
+		if t.ID == template {
+			newest = t // the list is sorted by version
+		}
+	}
+	return newest, newest != nil
 }
 
 // All returns every template version, sorted by template and version.

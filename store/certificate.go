@@ -56,8 +56,24 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 		}
 		c.ID = newID()
 		c.ReceivedAt = db.now()
+		if c.Relation != nil {
+			target, err := db.relationTarget(ctx, tx, c.Relation.Certificate)
+			if err != nil {
+				return err
+			}
+			if err := intake.CheckRelation(c, target); err != nil {
+				return err
+			}
+		}
 		if err := db.insertCertificate(ctx, tx, c, submitted, idem); err != nil {
 			return err
+		}
+		c.Relations = []intake.RelationLink{}
+		if c.Relation != nil {
+			if err := db.relate(ctx, tx, c); err != nil {
+				return err
+			}
+			c.Relations = append(c.Relations, intake.RelationLink{Type: c.Relation.Type, Certificate: c.Relation.Certificate, Direction: intake.DirectionOutgoing})
 		}
 		stored = c
 		return nil
@@ -176,6 +192,12 @@ func (db *DB) FindCertificateByID(ctx context.Context, id string) (*intake.Certi
 			return nil, unavailable(fmt.Errorf("store: find revocation of %s: %w", id, err))
 		}
 	}
+	if c.Relations, err = db.findRelations(ctx, id); err != nil {
+		return nil, unavailable(fmt.Errorf("store: find relations of %s: %w", id, err))
+	}
+	if err := db.fillMessageCounts(ctx, []*intake.Certificate{c}); err != nil {
+		return nil, unavailable(err)
+	}
 	return c, nil
 }
 
@@ -222,6 +244,15 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 	}
 	if f.ContactRequested != nil {
 		where, args = append(where, "contact_requested = ?"), append(args, db.boolArg(*f.ContactRequested))
+	}
+	if f.Messages != nil {
+		m := `EXISTS (SELECT 1 FROM messages m WHERE m.certificate_id = certificates.id AND m.status = ?`
+		switch *f.Messages {
+		case "overdue":
+			where, args = append(where, m+` AND m.reply_by <> '' AND m.reply_by < ?)`), append(args, string(intake.MessageOpen), f.Today.String())
+		default:
+			where, args = append(where, m+`)`), append(args, *f.Messages)
+		}
 	}
 	if cursor && f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -297,11 +328,15 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 	if err := rows.Err(); err != nil {
 		return nil, "", unavailable(fmt.Errorf("store: find certificates: %w", err))
 	}
+	rows.Close()
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
 		next = encodeCursor(last.ReceivedAt, last.ID)
+	}
+	if err := db.fillMessageCounts(ctx, out); err != nil {
+		return nil, "", unavailable(err)
 	}
 	return out, next, nil
 }
@@ -334,22 +369,30 @@ func decodeCursor(s string) (time.Time, string, error) {
 // SetHandled marks a certificate handled by a caseworker (or, with handled
 // false, not handled any more), appending a "handled" or "unhandled" event
 // with who and when. It is idempotent: a certificate already so is left
-// as it is. A revoked or replaced certificate keeps that status. It
-// returns the certificate. Returns ENOTFOUND for an unknown id.
+// as it is. A revoked or replaced certificate keeps that status, and is
+// handled (or not) when that ends. It returns the certificate. Returns
+// ENOTFOUND for an unknown id.
 func (db *DB) SetHandled(ctx context.Context, id string, handled bool, by string) (*intake.Certificate, error) {
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		status, err := db.lockStatus(ctx, tx, id)
+		if _, err := db.lockStatus(ctx, tx, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET handled = ? WHERE id = ? AND handled <> ?`), db.boolArg(handled), id, db.boolArg(handled))
 		if err != nil {
 			return err
 		}
-		from, to, event := intake.StatusReceived, intake.StatusHandled, "handled"
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		event := "handled"
 		if !handled {
-			from, to, event = intake.StatusHandled, intake.StatusReceived, "unhandled"
+			event = "unhandled"
 		}
-		if status != from {
-			return nil
+		if err := db.appendEvent(ctx, tx, id, event, db.now(), by); err != nil {
+			return err
 		}
-		return db.setStatus(ctx, tx, id, to, event, db.now(), by)
+		_, _, err = db.deriveStatus(ctx, tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: set handled %s: %w", id, err)
@@ -376,8 +419,10 @@ func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Ev
 }
 
 // RevokeCertificate revokes a certificate (makulering) for reason, with
-// message, by actor: its status becomes revoked and an event is appended.
-// Returns ENOTFOUND for an unknown id and ECONFLICT (code
+// message, by actor: its status becomes revoked and an event is appended;
+// its open messages are closed; a certificate it replaced or completed is
+// no longer replaced, and the completion requests it answered are open
+// again. Returns ENOTFOUND for an unknown id and ECONFLICT (code
 // certificateRevoked in the problem) if it is already revoked.
 func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by string) (*intake.Certificate, error) {
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -393,7 +438,16 @@ func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by str
 			id, reason, message, db.timeArg(now), by); err != nil {
 			return err
 		}
-		return db.setStatus(ctx, tx, id, intake.StatusRevoked, "revoked", now, by)
+		if err := db.appendEvent(ctx, tx, id, "revoked", now, by); err != nil {
+			return err
+		}
+		if _, _, err := db.deriveStatus(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := db.closeMessages(ctx, tx, id, now, by); err != nil {
+			return err
+		}
+		return db.unrelate(ctx, tx, id, now, by)
 	})
 	if isUniqueViolation(err) {
 		err = errAlreadyRevoked()
@@ -406,7 +460,7 @@ func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by str
 
 func errAlreadyRevoked() error {
 	return &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
-		Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.revoked", nil)}}
+		Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.certificateRevoked", nil)}}
 }
 
 // lockStatus reads a certificate's status in tx, locking its row on
@@ -422,14 +476,6 @@ func (db *DB) lockStatus(ctx context.Context, tx *sql.Tx, id string) (intake.Sta
 		return "", notFound(err, "Certificate not found.")
 	}
 	return intake.Status(status), nil
-}
-
-// setStatus sets a certificate's status and appends the event of the change.
-func (db *DB) setStatus(ctx context.Context, tx *sql.Tx, id string, status intake.Status, event string, at time.Time, by string) error {
-	if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE certificates SET status = ? WHERE id = ?`), string(status), id); err != nil {
-		return err
-	}
-	return db.appendEvent(ctx, tx, id, event, at, by)
 }
 
 // appendEvent appends one event to a certificate's history.

@@ -64,7 +64,7 @@ func TestRevokeCertificate(t *testing.T) {
 			t.Errorf("handling a revoked certificate changed its status to %s", again.Status)
 		}
 		events, _ := db.FindCertificateEvents(ctx, stored.ID)
-		if len(events) != 2 || events[1].Type != "revoked" {
+		if len(events) != 3 || events[1].Type != "revoked" || events[2].Type != "handled" {
 			t.Errorf("events = %+v", events)
 		}
 	})

@@ -119,7 +119,19 @@ func handleCertificateValidate(logger *slog.Logger, eng *intake.Engine, now func
 // certificateView is a stored certificate as the API shows it.
 type certificateView struct {
 	*intake.Certificate
-	Links certificateLinks `json:"links"`
+	// Relations and OpenMessages are always there, empty or 0 included.
+	Relations    []intake.RelationLink `json:"relations"`
+	OpenMessages int                   `json:"openMessages"`
+	Links        certificateLinks      `json:"links"`
+}
+
+// viewOf is c as the API shows it.
+func viewOf(c *intake.Certificate) certificateView {
+	rels := c.Relations
+	if rels == nil {
+		rels = []intake.RelationLink{}
+	}
+	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Links: linksFor(c.ID)}
 }
 
 // handleCertificateView handles GET /api/v1/certificates/{id}. A clinic
@@ -134,7 +146,7 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, certificateView{Certificate: c, Links: linksFor(c.ID)})
+		encode(w, http.StatusOK, viewOf(c))
 		return nil
 	})
 }

@@ -105,6 +105,11 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)
 	api("/certificates/{id}/events", auth(readers, handleCertificateEvents(logger, db, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
+	api("/certificates/{id}/renewal", auth(submitters, handleRenewal(logger, eng, db, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id}/messages", auth(caseworkers, handleMessageCreate(logger, eng, db, db, db, now))).Methods(http.MethodPost)
+	api("/certificates/{id}/messages", auth(readers, handleCertificateMessages(logger, db, db, db))).Methods(http.MethodGet)
+	api("/messages", auth(readers, handleMessageList(logger, db, db, now))).Methods(http.MethodGet)
+	api("/messages/{id}/answer", auth(submitters, handleMessageAnswer(logger, sub, db, db))).Methods(http.MethodPost)
 	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
 	api("/audit/search", auth(admins, handleAuditSearch(logger, db, sec, now))).Methods(http.MethodPost)
 }

@@ -23,6 +23,8 @@ type database interface {
 	queueStore
 	handlingStore
 	revocationStore
+	messageStore
+	submissionStore
 	identityStore
 	peopleStore
 	unitRegistry

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// CreateMessage stores a caseworker's message about certificate m.Certificate
+// to its issuing unit, open, sent now by m.SentBy, and appends a
+// "messageSent" event to the certificate. It sets m's ID, Unit, Status and
+// SentAt. Returns ENOTFOUND for an unknown certificate and ECONFLICT (code
+// certificateRevoked) for a revoked one.
+func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Message, error) {
+	complements, err := json.Marshal(m.Complements)
+	if err != nil {
+		return nil, err
+	}
+	if m.Complements == nil {
+		complements = []byte("[]")
+	}
+	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		t, err := db.relationTarget(ctx, tx, m.Certificate)
+		switch {
+		case err != nil:
+			return err
+		case !t.Found:
+			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+		case t.Status == intake.StatusRevoked:
+			return errAlreadyRevoked()
+		}
+		m.ID, m.Unit, m.PatientID, m.Status, m.SentAt = newID(), t.Unit, t.PatientID, intake.MessageOpen, db.now()
+		if _, err := tx.ExecContext(ctx, db.rebind(`
+			INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, text, reply_by, complements, sent_at, sent_by, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			m.ID, m.Certificate, m.Unit, m.PatientID, string(m.Type), m.Text, m.ReplyBy.String(), string(complements),
+			db.timeArg(m.SentAt), m.SentBy, string(m.Status)); err != nil {
+			return err
+		}
+		if err := db.messageEvent(ctx, tx, m.ID, messageSent, m.SentAt, m.SentBy, nil); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, m.Certificate, "messageSent", m.SentAt, m.SentBy)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create message: %w", err)
+	}
+	return db.FindMessageByID(ctx, m.ID)
+}
+
+// AnswerMessage stores the issuing unit's answer to an open message and
+// appends a "messageAnswered" event to its certificate. Returns ENOTFOUND
+// for an unknown message and ECONFLICT (code messageClosed) for one that
+// is answered or closed.
+func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAnswer) (*intake.Message, error) {
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		q := `SELECT certificate_id, status FROM messages WHERE id = ?`
+		if db.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		var cert, status string
+		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&cert, &status); err != nil {
+			return notFound(err, "Message not found.")
+		}
+		if intake.MessageStatus(status) != intake.MessageOpen {
+			return &intake.Error{Code: intake.ECONFLICT, Message: "The message is already answered or closed.",
+				Problems: intake.Problems{intake.NewProblem("", "messageClosed", "lifecycle.messageClosed", nil)}}
+		}
+		at := db.now()
+		if err := db.messageEvent(ctx, tx, id, messageAnswer, at, a.By, a); err != nil {
+			return err
+		}
+		return db.appendEvent(ctx, tx, cert, "messageAnswered", at, a.By)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: answer message %s: %w", id, err)
+	}
+	return db.FindMessageByID(ctx, id)
+}
+
+// closeMessages closes revoked certificate id's open messages, appending
+// a "messageClosed" event for each.
+func (db *DB) closeMessages(ctx context.Context, tx *sql.Tx, id string, at time.Time, by string) error {
+	ids, err := db.messageIDs(ctx, tx, `certificate_id = ? AND status = ?`, id, string(intake.MessageOpen))
+	if err != nil {
+		return err
+	}
+	for _, m := range ids {
+		if err := db.messageEvent(ctx, tx, m, messageClose, at, by, nil); err != nil {
+			return err
+		}
+		if err := db.appendEvent(ctx, tx, id, "messageClosed", at, by); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageIDs returns the ids of the messages where holds, in tx.
+func (db *DB) messageIDs(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id FROM messages WHERE `+where+` ORDER BY sent_at, id`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Message events: what happened to a message. Each but "sent" moves it to
+// the status messageMoves gives.
+const (
+	messageSent     = "sent"
+	messageAnswer   = "answered"
+	messageReopened = "reopened"
+	messageClose    = "closed"
+)
+
+var messageMoves = map[string]intake.MessageStatus{
+	messageAnswer: intake.MessageAnswered, messageReopened: intake.MessageOpen, messageClose: intake.MessageClosed,
+}
+
+// messageEvent appends event to message id's history (with the answer a,
+// for "answered") and sets the status it moves the message to.
+func (db *DB) messageEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string, a *intake.MessageAnswer) error {
+	if a == nil {
+		a = &intake.MessageAnswer{}
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO message_events (message_id, type, at, actor, text, cannot_complete, certificate_id) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, event, db.timeArg(at), by, a.Text, a.CannotComplete, a.Certificate); err != nil {
+		return err
+	}
+	to, moves := messageMoves[event]
+	if !moves {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, db.rebind(`UPDATE messages SET status = ? WHERE id = ?`), string(to), id)
+	return err
+}
+
+// messageColumns are the columns scanMessage reads, in order.
+const messageColumns = `id, certificate_id, unit_hsa_id, patient_id, type, text, reply_by, complements, sent_at, sent_by, status`
+
+func (db *DB) scanMessage(row scanner) (*intake.Message, error) {
+	var m intake.Message
+	var typ, replyBy, complements, status string
+	if err := row.Scan(&m.ID, &m.Certificate, &m.Unit, &m.PatientID, &typ, &m.Text, &replyBy, &complements, timeValue{&m.SentAt}, &m.SentBy, &status); err != nil {
+		return nil, err
+	}
+	m.Type, m.Status = intake.MessageType(typ), intake.MessageStatus(status)
+	if replyBy != "" {
+		d, err := intake.ParseDate(replyBy)
+		if err != nil {
+			return nil, fmt.Errorf("message %s: reply by: %w", m.ID, err)
+		}
+		m.ReplyBy = d
+	}
+	if err := json.Unmarshal([]byte(complements), &m.Complements); err != nil {
+		return nil, fmt.Errorf("message %s: complements: %w", m.ID, err)
+	}
+	m.SetOverdue(intake.Today(db.now()))
+	return &m, nil
+}
+
+// FindMessageByID returns a message with its answer. Returns ENOTFOUND for
+// an unknown id.
+func (db *DB) FindMessageByID(ctx context.Context, id string) (*intake.Message, error) {
+	m, err := db.scanMessage(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+messageColumns+` FROM messages WHERE id = ?`), id))
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find message %s: %w", id, notFound(err, "Message not found.")))
+	}
+	if err := db.fillAnswers(ctx, []*intake.Message{m}); err != nil {
+		return nil, unavailable(err)
+	}
+	return m, nil
+}
+
+// FindMessages returns the messages f selects: a certificate's oldest
+// first (all of them), or across certificates newest first with a cursor
+// for the next page ("" on the last).
+func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error) {
+	var where []string
+	var args []any
+	if f.Certificate != nil {
+		where, args = append(where, "certificate_id = ?"), append(args, *f.Certificate)
+	}
+	if f.Units != nil {
+		units := *f.Units
+		if len(units) == 0 {
+			units = []string{""}
+		}
+		where = append(where, "unit_hsa_id IN ("+placeholders(len(units))+")")
+		for _, u := range units {
+			args = append(args, u)
+		}
+	}
+	if f.Status != nil {
+		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+	}
+	if f.Overdue {
+		where = append(where, "status = ? AND reply_by <> '' AND reply_by < ?")
+		args = append(args, string(intake.MessageOpen), f.Today.String())
+	}
+	order, limit := ` ORDER BY sent_at, id`, 0
+	if f.Certificate == nil {
+		order = ` ORDER BY sent_at DESC, id DESC`
+		limit = f.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		limit = min(limit, 500)
+		if f.Cursor != "" {
+			at, id, err := decodeCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			where = append(where, "(sent_at < ? OR (sent_at = ? AND id < ?))")
+			args = append(args, db.timeArg(at), db.timeArg(at), id)
+		}
+	}
+	q := `SELECT ` + messageColumns + ` FROM messages`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += order
+	if limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, limit+1)
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return nil, "", unavailable(fmt.Errorf("store: find messages: %w", err))
+	}
+	defer rows.Close()
+	var out []*intake.Message
+	for rows.Next() {
+		m, err := db.scanMessage(rows)
+		if err != nil {
+			return nil, "", unavailable(fmt.Errorf("store: find messages: %w", err))
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", unavailable(fmt.Errorf("store: find messages: %w", err))
+	}
+	rows.Close()
+	next := ""
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(last.SentAt, last.ID)
+	}
+	if err := db.fillAnswers(ctx, out); err != nil {
+		return nil, "", unavailable(err)
+	}
+	return out, next, nil
+}
+
+// fillAnswers sets the answer of every answered message in ms: its latest
+// "answered" event.
+func (db *DB) fillAnswers(ctx context.Context, ms []*intake.Message) error {
+	byID := map[string]*intake.Message{}
+	var args []any
+	for _, m := range ms {
+		if m.Status == intake.MessageAnswered {
+			byID[m.ID] = m
+			args = append(args, m.ID)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	args = append([]any{messageAnswer}, args...)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT message_id, text, cannot_complete, certificate_id, at, actor FROM message_events
+		WHERE type = ? AND message_id IN (`+placeholders(len(args)-1)+`) ORDER BY id`), args...)
+	if err != nil {
+		return fmt.Errorf("store: find answers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a intake.MessageAnswer
+		if err := rows.Scan(&id, &a.Text, &a.CannotComplete, &a.Certificate, timeValue{&a.At}, &a.By); err != nil {
+			return fmt.Errorf("store: find answers: %w", err)
+		}
+		byID[id].Answer = &a // the latest wins
+	}
+	return rows.Err()
+}

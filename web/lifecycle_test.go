@@ -1,0 +1,295 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// relatedExample is an example with a relation (and edits to its
+// document), as JSON.
+func relatedExample(tb testing.TB, example string, typ intake.RelationType, id string, edit func(doc map[string]any)) []byte {
+	tb.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(readExample(tb, example), &doc); err != nil {
+		tb.Fatal(err)
+	}
+	if typ != "" {
+		doc["relation"] = map[string]any{"type": string(typ), "certificate": id}
+	}
+	if edit != nil {
+		edit(doc)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// wantProblem checks a problem document's status and a problem's pointer
+// and code (and, for a 409, the document's code).
+func wantProblem(tb testing.TB, what string, resp *http.Response, body []byte, status int, pointer, code string) {
+	tb.Helper()
+	var doc ProblemDocument
+	json.Unmarshal(body, &doc)
+	found := false
+	for _, e := range doc.Errors {
+		found = found || (e.Pointer == pointer && e.Code == code)
+	}
+	if resp.StatusCode != status || !found || (status == http.StatusConflict && doc.Code != code) {
+		tb.Errorf("%s: %d %s, want %d with %s at %q", what, resp.StatusCode, body, status, code, pointer)
+	}
+}
+
+// TestLifecycleAPI walks every transition and refusal of the contract's
+// lifecycle through the API, on both databases.
+func TestLifecycleAPI(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) { testLifecycleAPI(t, driver) })
+	}
+}
+
+func testLifecycleAPI(t *testing.T, driver string) {
+	ts := newTestServer(t, driver)
+	const example = "valid/full-time-one-period.json"
+	orig := ts.submit(t, example)
+	post := func(typ intake.RelationType, id string, edit func(map[string]any)) (*http.Response, []byte) {
+		return ts.do(t, "clinic", "POST", "/api/v1/certificates", relatedExample(t, example, typ, id, edit))
+	}
+	record := func(id string) (rec struct {
+		Status       intake.Status
+		Relations    []intake.RelationLink
+		OpenMessages *int
+		Revocation   *intake.Revocation
+	}) {
+		t.Helper()
+		resp, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", id, resp.StatusCode, body)
+		}
+		json.Unmarshal(body, &rec)
+		return rec
+	}
+	message := func(body []byte) (m intake.Message) {
+		json.Unmarshal(body, &m)
+		return m
+	}
+
+	// Refusals of the envelope's relation.
+	resp, body := post("MERGES", orig, nil)
+	wantProblem(t, "unknown relation type", resp, body, 422, "/relation/type", "enum")
+	resp, body = post(intake.RelationReplaces, "nope", nil)
+	wantProblem(t, "unknown certificate", resp, body, 422, "/relation/certificate", "notFound")
+	resp, body = ts.do(t, "other-clinic", "POST", "/api/v1/certificates", relatedExample(t, example, intake.RelationReplaces, orig, func(d map[string]any) {
+		d["issuer"].(map[string]any)["unit"].(map[string]any)["hsaId"] = "SE2321000016-9999"
+	}))
+	wantProblem(t, "another unit's certificate", resp, body, 422, "/relation/certificate", "notFound")
+	resp, body = post(intake.RelationRenews, orig, func(d map[string]any) { d["patient"].(map[string]any)["id"] = "19121212-1212" })
+	wantProblem(t, "another patient", resp, body, 422, "/relation", "relationMismatch")
+	resp, body = post(intake.RelationCompletes, orig, nil)
+	wantProblem(t, "completion without a request", resp, body, 409, "", "noOpenCompletionRequest")
+	if rec := record(orig); rec.Status != intake.StatusReceived || len(rec.Relations) != 0 || rec.OpenMessages == nil || *rec.OpenMessages != 0 {
+		t.Fatalf("original after refusals: %+v", rec)
+	}
+
+	// A completion request, naming the template's question ids.
+	ask := func(doc string) (*http.Response, []byte) {
+		return ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(doc))
+	}
+	resp, body = ask(`{"type": "KOMPLT", "complements": [{"questionId": "99", "text": "?"}]}`)
+	wantProblem(t, "unknown question", resp, body, 422, "/complements/0/questionId", "unknownQuestion")
+	resp, body = ask(`{"type": "KOMPLT", "text": "Utan frågor."}`)
+	wantProblem(t, "completion request without complements", resp, body, 422, "/complements", "required")
+	resp, body = ask(`{"type": "KONTKT", "text": "Ring.", "complements": [{"questionId": "32", "text": "?"}]}`)
+	wantProblem(t, "complements on a contact message", resp, body, 422, "/complements", "notAllowed")
+	resp, body = ask(`{"type": "OVRIGT", "text": "?", "replyBy": "2020-01-01"}`)
+	wantProblem(t, "reply-by in the past", resp, body, 422, "/replyBy", "dateInPast")
+	if resp, _ := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "OVRIGT", "text": "?"}`)); resp.StatusCode != 403 {
+		t.Errorf("a clinic sends a message: %d, want 403", resp.StatusCode)
+	}
+	resp, body = ask(`{"type": "KOMPLT", "text": "Vi behöver veta mer.", "replyBy": "2099-12-10", "complements": [{"questionId": "32", "text": "Ange sjukskrivningsgrad för december."}]}`)
+	req := message(body)
+	if resp.StatusCode != 201 || req.ID == "" || req.Status != intake.MessageOpen || req.SentBy == "" || req.SentAt.IsZero() || len(req.Complements) != 1 {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, body)
+	}
+	if rec := record(orig); *rec.OpenMessages != 1 {
+		t.Errorf("openMessages = %d, want 1", *rec.OpenMessages)
+	}
+	resp, body = post(intake.RelationReplaces, orig, nil)
+	wantProblem(t, "replacing with an open completion request", resp, body, 409, "", "completionRequestOpen")
+
+	// The issuing unit sees it; another unit does not.
+	var list messageList
+	_, body = ts.do(t, "clinic", "GET", "/api/v1/messages?status=open", nil)
+	if json.Unmarshal(body, &list); len(list.Items) != 1 || list.Items[0].ID != req.ID {
+		t.Errorf("clinic's open messages: %s", body)
+	}
+	_, body = ts.do(t, "other-clinic", "GET", "/api/v1/messages", nil)
+	if json.Unmarshal(body, &list); len(list.Items) != 0 {
+		t.Errorf("another unit's messages: %s", body)
+	}
+	if resp, _ := ts.do(t, "other-clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", []byte(`{"text": "x"}`)); resp.StatusCode != 404 {
+		t.Errorf("another unit answers: %d, want 404", resp.StatusCode)
+	}
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", []byte(`{"text": "Bara text."}`))
+	wantProblem(t, "a text answer to a completion request", resp, body, 422, "/cannotComplete", "required")
+
+	// Completing answers the request and replaces the original.
+	resp, body = post(intake.RelationCompletes, orig, nil)
+	if resp.StatusCode != 201 {
+		t.Fatalf("completion: %d %s", resp.StatusCode, body)
+	}
+	var created struct{ ID string }
+	json.Unmarshal(body, &created)
+	completing := created.ID
+	if rec := record(orig); rec.Status != intake.StatusReplaced || len(rec.Relations) != 1 || rec.Relations[0] != (intake.RelationLink{Type: intake.RelationCompletes, Certificate: completing, Direction: intake.DirectionIncoming}) || *rec.OpenMessages != 0 {
+		t.Errorf("original after completion: %+v", rec)
+	}
+	if rec := record(completing); len(rec.Relations) != 1 || rec.Relations[0].Direction != intake.DirectionOutgoing {
+		t.Errorf("completing certificate's relations: %+v", rec.Relations)
+	}
+	_, body = ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig+"/messages", nil)
+	if json.Unmarshal(body, &list); len(list.Items) != 1 || list.Items[0].Status != intake.MessageAnswered || list.Items[0].Answer == nil || list.Items[0].Answer.Certificate != completing {
+		t.Errorf("request after completion: %s", body)
+	}
+	resp, body = post(intake.RelationCompletes, orig, nil)
+	wantProblem(t, "completing again", resp, body, 409, "", "noOpenCompletionRequest")
+	resp, body = post(intake.RelationReplaces, orig, nil)
+	wantProblem(t, "replacing a replaced certificate", resp, body, 409, "", "certificateReplaced")
+
+	// Revoking the completing certificate opens the request again.
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+completing+"/revoke", []byte(`{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "Fel uppgifter."}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke the completing certificate: %d %s", resp.StatusCode, body)
+	}
+	if rec := record(orig); rec.Status != intake.StatusReceived || *rec.OpenMessages != 1 {
+		t.Errorf("original after its completion was revoked: %+v", rec)
+	}
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", []byte(`{"cannotComplete": "NO_FURTHER_MED_INFO", "text": "Inga nya uppgifter finns."}`))
+	if m := message(body); resp.StatusCode != 200 || m.Status != intake.MessageAnswered || m.Answer == nil || m.Answer.CannotComplete != "NO_FURTHER_MED_INFO" || m.Answer.By == "" {
+		t.Errorf("cannot complete: %d %s", resp.StatusCode, body)
+	}
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", []byte(`{"cannotComplete": "NO_FURTHER_MED_INFO", "text": "Igen."}`))
+	wantProblem(t, "answering twice", resp, body, 409, "", "messageClosed")
+
+	// A contact message and its text answer.
+	_, body = ask(`{"type": "KONTKT", "text": "Kan vi ringa patienten?"}`)
+	contact := message(body)
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+contact.ID+"/answer", []byte(`{"cannotComplete": "NO_FURTHER_MED_INFO", "text": "x"}`))
+	wantProblem(t, "cannotComplete on a contact message", resp, body, 422, "/cannotComplete", "notAllowed")
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+contact.ID+"/answer", []byte(`{"text": "Ja, på förmiddagen."}`))
+	if m := message(body); resp.StatusCode != 200 || m.Answer == nil || m.Answer.Text != "Ja, på förmiddagen." {
+		t.Errorf("text answer: %d %s", resp.StatusCode, body)
+	}
+
+	// Renewal: the submission pre-filled, without the cleared answers.
+	resp, body = ts.do(t, "clinic", "GET", "/api/v1/certificates/"+orig+"/renewal", nil)
+	var renewal map[string]any
+	json.Unmarshal(body, &renewal)
+	answers, _ := renewal["answers"].(map[string]any)
+	rel, _ := renewal["relation"].(map[string]any)
+	if resp.StatusCode != 200 || renewal["signedAt"] != nil || answers["sickLeave"] != nil || answers["basis"] != nil || answers["prognosis"] != nil ||
+		answers["diagnoses"] == nil || answers["occupation"] == nil || rel["type"] != "RENEWS" || rel["certificate"] != orig || renewal["version"] != "2.0" {
+		t.Errorf("renewal: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig+"/renewal", nil); resp.StatusCode != 403 {
+		t.Errorf("a caseworker asks for a renewal: %d, want 403", resp.StatusCode)
+	}
+	renewal["signedAt"] = "2026-11-20T10:15:00+01:00"
+	answers["basis"] = []any{map[string]any{"type": "FYSISKUNDERSOKNING", "date": "2026-11-20"}}
+	answers["sickLeave"] = []any{map[string]any{"degree": 50, "from": "2026-12-07", "to": "2026-12-20"}}
+	answers["prognosis"] = "STOR_SANNOLIKHET"
+	answers["unevenWorkingHours"] = false
+	b, _ := json.Marshal(renewal)
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", b); resp.StatusCode != 201 {
+		t.Errorf("posting the completed renewal: %d %s", resp.StatusCode, body)
+	}
+	if rec := record(orig); rec.Status != intake.StatusReceived || len(rec.Relations) != 2 {
+		t.Errorf("original after renewal: %+v", rec)
+	}
+
+	// Revoking the original closes its open messages; nothing more may
+	// relate to it.
+	_, body = ask(`{"type": "AVSTMN", "text": "Avstämningsmöte?"}`)
+	meeting := message(body)
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+orig+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
+	}
+	_, body = ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig+"/messages", nil)
+	json.Unmarshal(body, &list)
+	for _, m := range list.Items {
+		if m.ID == meeting.ID && m.Status != intake.MessageClosed {
+			t.Errorf("open message after revocation: %s", m.Status)
+		}
+	}
+	resp, body = ask(`{"type": "OVRIGT", "text": "?"}`)
+	wantProblem(t, "message on a revoked certificate", resp, body, 409, "", "certificateRevoked")
+	resp, body = ts.do(t, "clinic", "GET", "/api/v1/certificates/"+orig+"/renewal", nil)
+	wantProblem(t, "renewing a revoked certificate", resp, body, 409, "", "certificateRevoked")
+	for _, typ := range []intake.RelationType{intake.RelationReplaces, intake.RelationCompletes, intake.RelationRenews} {
+		resp, body = post(typ, orig, nil)
+		wantProblem(t, string(typ)+" of a revoked certificate", resp, body, 409, "", "certificateRevoked")
+	}
+
+	var events struct{ Items []intake.Event }
+	_, body = ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig+"/events", nil)
+	json.Unmarshal(body, &events)
+	var types []string
+	for _, e := range events.Items {
+		types = append(types, e.Type)
+	}
+	want := "received messageSent messageAnswered replaced unreplaced messageAnswered messageSent messageAnswered renewed messageSent revoked messageClosed"
+	if got := strings.Join(types, " "); got != want {
+		t.Errorf("events:\n got %s\nwant %s", got, want)
+	}
+	for _, action := range []string{"message.send", "message.list", "message.search", "message.answer", "certificate.renewal"} {
+		if len(ts.auditActions(t, action)) == 0 {
+			t.Errorf("no %s in the access log", action)
+		}
+	}
+
+	// A completion request answered at the message with the certificate.
+	third := ts.submit(t, example)
+	_, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+third+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`))
+	req = message(body)
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", relatedExample(t, example, intake.RelationReplaces, third, nil))
+	wantProblem(t, "answering with a replacement", resp, body, 422, "/relation", "relationMismatch")
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", relatedExample(t, example, intake.RelationCompletes, third, nil))
+	if m := message(body); resp.StatusCode != 200 || m.Status != intake.MessageAnswered || m.Answer == nil || m.Answer.Certificate == "" {
+		t.Errorf("answering with a completion: %d %s", resp.StatusCode, body)
+	}
+	if rec := record(third); rec.Status != intake.StatusReplaced {
+		t.Errorf("completed at the message: %s", rec.Status)
+	}
+
+	// Of concurrent replacements of one certificate exactly one wins.
+	second := ts.submit(t, example)
+	const n = 6
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			resp, _ := post(intake.RelationReplaces, second, nil)
+			codes[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, c := range codes {
+		switch c {
+		case 201:
+			won++
+		case 409:
+		default:
+			t.Errorf("concurrent replacement: %d", c)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d concurrent replacements accepted, want exactly 1 (%v)", won, n, codes)
+	}
+}

@@ -1,0 +1,273 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// messageStore keeps the messages between caseworkers and issuing units.
+type messageStore interface {
+	CreateMessage(ctx context.Context, m *intake.Message) (*intake.Message, error)
+	AnswerMessage(ctx context.Context, id string, a *intake.MessageAnswer) (*intake.Message, error)
+	FindMessageByID(ctx context.Context, id string) (*intake.Message, error)
+	FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error)
+}
+
+// maxMessageBody bounds a message or answer request.
+const maxMessageBody = 128 << 10
+
+// messageList is a page of messages.
+type messageList struct {
+	Items []*intake.Message `json:"items"`
+	// Next is the URL of the next page, if any.
+	Next string `json:"next,omitempty"`
+}
+
+// isQuestionOf returns whether an id names a question of t.
+func isQuestionOf(t *schemas.Template) func(string) bool {
+	return func(id string) bool {
+		_, ok := t.Form.QuestionByID(id)
+		return ok
+	}
+}
+
+// sendMessage checks a message about certificate c as a caseworker sends
+// it, writes the access-log entry and stores it.
+func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, audit auditStore, c *intake.Certificate, doc map[string]any, now time.Time) (*intake.Message, error) {
+	t, ok := eng.Template(c.Template, c.Version)
+	if !ok {
+		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s/%s", c.ID, c.Template, c.Version)
+	}
+	m, ps := intake.ParseMessage(doc, isQuestionOf(t), intake.Today(now))
+	if len(ps) > 0 {
+		return nil, &intake.Error{Code: intake.EINVALID, Message: "The message is not valid.", Problems: ps}
+	}
+	if c.Status == intake.StatusRevoked {
+		return nil, &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is revoked.",
+			Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.certificateRevoked", nil)}}
+	}
+	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.send", c)); err != nil {
+		return nil, err
+	}
+	m.Certificate, m.SentBy = c.ID, actorID(actorFrom(r.Context()))
+	return messages.CreateMessage(r.Context(), m)
+}
+
+// handleMessageCreate handles POST /api/v1/certificates/{id}/messages: a
+// caseworker asks the issuing unit something (KOMPLT naming the template's
+// question ids, KONTKT, AVSTMN, OVRIGT); 201 with the open message, 409 on
+// a revoked certificate.
+func handleMessageCreate(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		c, err := findVisible(r, certs)
+		if err != nil {
+			return err
+		}
+		doc, err := readJSONObject(w, r, maxMessageBody)
+		if err != nil {
+			return err
+		}
+		m, err := sendMessage(r, eng, messages, audit, c, doc, now())
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/certificates/"+c.ID+"/messages")
+		encode(w, http.StatusCreated, m)
+		return nil
+	})
+}
+
+// handleCertificateMessages handles GET /api/v1/certificates/{id}/messages:
+// the certificate's messages, oldest first, for caseworkers and the
+// issuing unit.
+func handleCertificateMessages(logger *slog.Logger, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		c, err := findVisible(r, certs)
+		if err != nil {
+			return err
+		}
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.list", c)); err != nil {
+			return err
+		}
+		ms, _, err := messages.FindMessages(r.Context(), intake.MessageFilter{Certificate: &c.ID})
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, messageList{Items: nonNilMessages(ms)})
+		return nil
+	})
+}
+
+// messageFilter reads a message search's filters from q (status, overdue,
+// cursor, limit), as the actor may search: clinic tokens and physicians
+// their own units' messages only.
+func messageFilter(r *http.Request, now time.Time, q url.Values) (intake.MessageFilter, *queryParser, error) {
+	p := newQueryParser(q, now, "status", "overdue", "cursor", "limit")
+	f := intake.MessageFilter{Today: intake.Today(now), Limit: p.limit(), Cursor: p.cursor()}
+	if s := p.text("status"); s != nil {
+		st := intake.MessageStatus(*s)
+		if !st.Valid() {
+			p.bad("status", "param.status", nil)
+		}
+		f.Status = &st
+	}
+	if o := p.flag("overdue"); o != nil {
+		f.Overdue = *o
+	}
+	if err := p.err(); err != nil {
+		return f, p, err
+	}
+	if a := actorFrom(r.Context()); a.Issues() {
+		units := a.Units
+		f.Units = &units
+	}
+	return f, p, nil
+}
+
+// handleMessageList handles GET /api/v1/messages?status=&overdue=: messages
+// across certificates, newest first, in cursor pages; every patient whose
+// certificate a message is about is written to the access log.
+func handleMessageList(logger *slog.Logger, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		f, p, err := messageFilter(r, now(), r.URL.Query())
+		if err != nil {
+			return err
+		}
+		ms, next, err := messages.FindMessages(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		if err := logMessagePatients(r, audit, "message.search", p.query(), ms); err != nil {
+			return err
+		}
+		resp := messageList{Items: nonNilMessages(ms)}
+		if next != "" {
+			q := r.URL.Query()
+			q.Set("cursor", next)
+			resp.Next = "/api/v1/messages?" + q.Encode()
+		}
+		encode(w, http.StatusOK, resp)
+		return nil
+	})
+}
+
+// logMessagePatients writes one access-log entry per patient the messages
+// are about.
+func logMessagePatients(r *http.Request, audit auditStore, action, query string, ms []*intake.Message) error {
+	var patients []string
+	for _, m := range ms {
+		patients = append(patients, m.PatientID)
+	}
+	base := actorFrom(r.Context()).Audit(action, r.RemoteAddr)
+	base.Query = query
+	return logPatients(r.Context(), audit, *base, patients)
+}
+
+func nonNilMessages(ms []*intake.Message) []*intake.Message {
+	if ms == nil {
+		return []*intake.Message{}
+	}
+	return ms
+}
+
+// findAnswerable returns the message in the URL if the actor's unit is
+// the one to answer it (others: not found).
+func findAnswerable(r *http.Request, messages messageStore) (*intake.Message, error) {
+	m, err := messages.FindMessageByID(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return nil, err
+	}
+	if a := actorFrom(r.Context()); !a.Issues() || !a.CoversUnit(m.Unit) {
+		return nil, intake.Errorf(intake.ENOTFOUND, "Message not found.")
+	}
+	return m, nil
+}
+
+// errMessageClosed is the 409 for answering a message that is not open.
+func errMessageClosed() error {
+	return &intake.Error{Code: intake.ECONFLICT, Message: "The message is already answered or closed.",
+		Problems: intake.Problems{intake.NewProblem("", "messageClosed", "lifecycle.messageClosed", nil)}}
+}
+
+// answerMessage stores a text answer to m (for a completion request, why
+// it cannot be completed) by the request's actor.
+func answerMessage(r *http.Request, messages messageStore, audit auditStore, m *intake.Message, doc map[string]any) (*intake.Message, error) {
+	if m.Status != intake.MessageOpen {
+		return nil, errMessageClosed()
+	}
+	a, ps := intake.ParseAnswer(doc, m.Type)
+	if len(ps) > 0 {
+		return nil, &intake.Error{Code: intake.EINVALID, Message: "The answer is not valid.", Problems: ps}
+	}
+	e := actorFrom(r.Context()).Audit("message.answer", r.RemoteAddr)
+	e.CertificateID, e.PatientID = m.Certificate, m.PatientID
+	if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+		return nil, err
+	}
+	a.By = actorID(actorFrom(r.Context()))
+	return messages.AnswerMessage(r.Context(), m.ID, a)
+}
+
+// handleMessageAnswer handles POST /api/v1/messages/{id}/answer: the
+// issuing unit answers with a text, or a completion request with
+// {cannotComplete, text} or with a certificate that COMPLETES the original
+// (stored as POST /api/v1/certificates would). 200 with the answered
+// message; 409 when it is already answered or closed.
+func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		m, err := findAnswerable(r, messages)
+		if err != nil {
+			return err
+		}
+		body, err := readBody(w, r, sub.eng.MaxBytes())
+		if err != nil {
+			return err
+		}
+		doc, err := intake.Decode(body, sub.eng.MaxBytes())
+		if err != nil {
+			return err
+		}
+		if _, isCertificate := doc["template"]; !isCertificate {
+			answered, err := answerMessage(r, messages, audit, m, doc)
+			if err != nil {
+				return err
+			}
+			encode(w, http.StatusOK, answered)
+			return nil
+		}
+		if m.Status != intake.MessageOpen {
+			return errMessageClosed()
+		}
+		rel, _ := doc["relation"].(map[string]any)
+		if m.Type != intake.MessageCompletion || rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
+			return &intake.Error{Code: intake.EINVALID, Message: "The completion must complete the certificate the request is about.",
+				Problems: intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)}}
+		}
+		if _, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return nil }); err != nil {
+			return err
+		}
+		answered, err := messages.FindMessageByID(r.Context(), m.ID)
+		if err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, answered)
+		return nil
+	})
+}
+
+// readJSONObject reads a small JSON object body strictly.
+func readJSONObject(w http.ResponseWriter, r *http.Request, max int) (map[string]any, error) {
+	body, err := readBody(w, r, max)
+	if err != nil {
+		return nil, err
+	}
+	return intake.Decode(body, max)
+}

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// submissionStore returns the exact bytes of a stored submission.
+type submissionStore interface {
+	FindSubmission(ctx context.Context, id string) ([]byte, error)
+}
+
+// renewalOf builds the renewal of certificate c (not revoked) from its
+// submitted bytes: the newest version of its template, without the
+// answers either version declares cleared on renewal.
+func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *intake.Certificate) (*intake.Renewal, error) {
+	if c.Status == intake.StatusRevoked {
+		return nil, &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is revoked.",
+			Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.certificateRevoked", nil)}}
+	}
+	body, err := subs.FindSubmission(r.Context(), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := intake.Decode(body, len(body)+1)
+	if err != nil {
+		return nil, err
+	}
+	newest, ok := eng.Registry().Newest(c.Template)
+	if !ok {
+		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s", c.ID, c.Template)
+	}
+	cleared := newest.ClearedFields()
+	if t, ok := eng.Template(c.Template, c.Version); ok {
+		cleared = append(cleared, t.ClearedFields()...)
+	}
+	return intake.NewRenewal(c.ID, doc, newest.Version, cleared), nil
+}
+
+// handleRenewal handles GET /api/v1/certificates/{id}/renewal: for the
+// issuing unit, a submission pre-filled from the certificate that renews
+// it (contract: lifecycle.md); 409 for a revoked certificate.
+func handleRenewal(logger *slog.Logger, eng *intake.Engine, certs certificateStore, subs submissionStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		c, err := findVisible(r, certs)
+		if err != nil {
+			return err
+		}
+		renewal, err := renewalOf(r, eng, subs, c)
+		if err != nil {
+			return err
+		}
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.renewal", c)); err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, renewal)
+		return nil
+	})
+}
