@@ -15,7 +15,8 @@ import (
 // pages and the API that fk7804 and fk7810 use, with no code of their own:
 // submit, read, print, validate (a known-since date after the examination
 // refused), the caseworker's certificate page with every option, the queue
-// filtered by template, and the comparison of two of one patient.
+// filtered by template, the comparison of two of one patient, a completion
+// request on the template's questions, and a renewal.
 func TestLongTermStatements(t *testing.T) {
 	tests := []struct {
 		template, formNumber string
@@ -75,6 +76,36 @@ func TestLongTermStatements(t *testing.T) {
 			resp, page = ts.page(t, cw, "POST", "/compare", url.Values{"id": {second.ID, first}})
 			if resp.StatusCode != 200 || strings.Count(page, `<tr class="changed">`) != 1 || !strings.Contains(page, "<ins>Helt</ins>") {
 				t.Errorf("compare: %d, want one changed answer marked word by word\n%s", resp.StatusCode, page)
+			}
+
+			// A completion request names the template's own question ids.
+			if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+first+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "2", "text": "Ange sedan när."}]}`)); resp.StatusCode != 201 {
+				t.Errorf("completion request on question 2: %d %s", resp.StatusCode, b)
+			}
+			if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+first+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Sjukskrivningsgrad?"}]}`)); resp.StatusCode != 422 || !strings.Contains(string(b), `"unknownQuestion"`) {
+				t.Errorf("completion request on fk7804's question 32: %d %s, want 422 unknownQuestion", resp.StatusCode, b)
+			}
+
+			// Renewal clears the basis and the known-since date, keeps the rest.
+			resp, b = ts.do(t, who, "GET", "/api/v1/certificates/"+second.ID+"/renewal", nil)
+			var renewal map[string]any
+			json.Unmarshal(b, &renewal)
+			answers, _ := renewal["answers"].(map[string]any)
+			if resp.StatusCode != 200 || answers["basis"] != nil || answers["patientKnownSince"] != nil || answers["diagnoses"] == nil || answers["investigations"] == nil || answers[tt.changed] == nil {
+				t.Fatalf("renewal: %d %s", resp.StatusCode, b)
+			}
+			renewal["signedAt"] = "2026-11-20T10:15:00+01:00"
+			answers["basis"] = []any{map[string]any{"type": "UNDERSOKNING", "date": "2026-11-20"}}
+			answers["patientKnownSince"] = "2019-03-14"
+			body, _ = json.Marshal(renewal)
+			resp, created = ts.do(t, who, "POST", "/api/v1/certificates", body)
+			var renewed struct{ ID string }
+			json.Unmarshal(created, &renewed)
+			if resp.StatusCode != 201 {
+				t.Fatalf("posting the completed renewal: %d %s", resp.StatusCode, created)
+			}
+			if _, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+renewed.ID, nil); !strings.Contains(string(b), `"type":"RENEWS","certificate":"`+second.ID+`"`) {
+				t.Errorf("the renewal's record does not name what it renews: %s", b)
 			}
 		})
 	}
