@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -192,7 +193,12 @@ type certificateSummary struct {
 	ReceivedAt time.Time         `json:"receivedAt"`
 	SickLeave  *intake.SickLeave `json:"sickLeave,omitempty"`
 	Warnings   int               `json:"warnings"`
-	Links      certificateLinks  `json:"links"`
+	// OpenMessages counts open messages; OverdueMessages and
+	// AnsweredMessages are for the pages.
+	OpenMessages     int              `json:"openMessages"`
+	OverdueMessages  int              `json:"-"`
+	AnsweredMessages int              `json:"-"`
+	Links            certificateLinks `json:"links"`
 }
 
 // certificateList is a page of a certificate search.
@@ -205,7 +211,10 @@ type certificateList struct {
 }
 
 // certificateParams are the filters of a certificate search.
-var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "cursor", "limit"}
+var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "messages", "cursor", "limit"}
+
+// messageStates are the values of the messages filter.
+var messageStates = []string{"open", "answered", "overdue"}
 
 // certificateFilter reads a certificate search's filters from q, as the
 // request's actor may search: physicians and clinic tokens their own
@@ -217,6 +226,10 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
 		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"),
+		Messages: p.text("messages"), Today: intake.Today(now),
+	}
+	if f.Messages != nil && !slices.Contains(messageStates, *f.Messages) {
+		p.bad("messages", "param.messages", nil)
 	}
 	if unit := p.text("unit"); unit != nil {
 		units := []string{strings.ToUpper(*unit)}
@@ -269,6 +282,7 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
 			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
 			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Links: linksFor(c.ID),
+			OpenMessages: c.OpenMessages, OverdueMessages: c.OverdueMessages, AnsweredMessages: c.AnsweredMessages,
 		})
 	}
 	return resp, next, nil

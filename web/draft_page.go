@@ -96,7 +96,7 @@ func ownDraft(r *http.Request, drafts draftStore) (*intake.Draft, error) {
 // handleDraftResume handles GET /drafts/{id}: the form with the draft's
 // values, to go on writing; a locked draft is shown without a way to save
 // or sign. It is a read of patient data and goes to the access log.
-func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, audit auditStore) http.Handler {
+func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		d, err := ownDraft(r, drafts)
 		if err != nil {
@@ -119,6 +119,9 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		}
 		page := newFormPage(eng, t, is, values, formDocument(t, values, issuerOf(is.user, is.unit), ""))
 		page.Draft, page.Saved, page.Locked = d, r.URL.Query().Get("saved") != "", d.Locked
+		if err := relateForm(r, page, certs, messages); err != nil {
+			return err
+		}
 		return renderPage(w, http.StatusOK, "certificate_form", page)
 	})
 }
@@ -196,7 +199,7 @@ type reviewPage struct {
 // runs with the server's clock; with problems the form comes back with
 // them (422), else the physician sees the whole certificate read-only with
 // its warnings, and signs from there.
-func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftStore, units unitStore, audit auditStore) http.Handler {
+func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftStore, units unitStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(sub.eng, r)
 		if err != nil {
@@ -225,6 +228,9 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.Draft = d
 			page.setProblems(doc, intake.ErrorProblems(err))
+			if err := relateForm(r, page, sub.certs, messages); err != nil {
+				return err
+			}
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
 		}
 		if err != nil {

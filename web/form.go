@@ -74,6 +74,10 @@ func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, sign
 		}
 	}
 	doc["answers"] = answers
+	// A replacement, completion or renewal carries its relation.
+	if typ, id := v.Get("relation.type"), v.Get("relation.certificate"); typ != "" || id != "" {
+		doc["relation"] = map[string]any{"type": typ, "certificate": id}
+	}
 	// Drop hidden answers until stable: hiding one may hide another.
 	for changed := true; changed; {
 		changed = false
@@ -198,6 +202,86 @@ func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 		return s, s != ""
 	}
 	panic("web: widget " + string(q.Widget) + " has no form decoding") // schemas.Load refuses unknown widgets
+}
+
+// formValues is formDocument the other way: the form's inputs that give
+// a submission's patient and answers (those of t's questions), so that a
+// replacement, completion or renewal opens the form pre-filled.
+func formValues(t *schemas.Template, doc map[string]any) url.Values {
+	v := url.Values{}
+	text := func(x any) string {
+		if s, ok := x.(string); ok {
+			return s
+		}
+		return optionString(x)
+	}
+	if p, ok := doc["patient"].(map[string]any); ok {
+		for _, f := range envelopeFields {
+			if s, ok := p[strings.TrimPrefix(f.Name, "patient.")].(string); ok {
+				v.Set(f.Name, s)
+			}
+		}
+	}
+	answers, _ := doc["answers"].(map[string]any)
+	for _, q := range t.Form.Questions() {
+		a, ok := answers[q.Field]
+		if !ok {
+			continue
+		}
+		name := "answers." + q.Field
+		kind, _ := q.Widget.Kind()
+		items, _ := a.([]any)
+		switch q.Widget {
+		case schemas.WidgetCheckbox, schemas.WidgetYesNo, schemas.WidgetInteger, schemas.WidgetRadio,
+			schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetDate:
+			v.Set(name, text(a))
+		case schemas.WidgetCheckboxGroup:
+			for _, x := range items {
+				v.Add(name, text(x))
+			}
+		case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts:
+			for _, x := range items {
+				item, _ := x.(map[string]any)
+				code := text(item[kind.OptionKey])
+				v.Add(name, code)
+				if d, ok := item[kind.Detail]; ok {
+					v.Set(name+"."+code+"."+kind.Detail, text(d))
+				}
+			}
+		case schemas.WidgetPeriods:
+			for _, x := range items {
+				item, _ := x.(map[string]any)
+				opt := text(item[kind.OptionKey])
+				for _, f := range kind.Items {
+					if d, ok := item[f]; ok {
+						v.Set(name+"."+opt+"."+f, text(d))
+					}
+				}
+			}
+		case schemas.WidgetTextWithCodes:
+			m, _ := a.(map[string]any)
+			if s, ok := m[schemas.ItemText]; ok {
+				v.Set(name+"."+schemas.ItemText, text(s))
+			}
+			if codes, ok := m[schemas.ItemICF].([]any); ok {
+				var cs []string
+				for _, c := range codes {
+					cs = append(cs, text(c))
+				}
+				v.Set(name+"."+schemas.ItemICF, strings.Join(cs, ", "))
+			}
+		case schemas.WidgetDiagnoses, schemas.WidgetGroup:
+			for i, x := range items {
+				item, _ := x.(map[string]any)
+				for _, sub := range q.Items {
+					if d, ok := item[sub.Field]; ok {
+						v.Set(name+"."+strconv.Itoa(i)+"."+sub.Field, text(d))
+					}
+				}
+			}
+		}
+	}
+	return v
 }
 
 // optionValue returns the option whose value prints as s (numbers stay numbers).

@@ -64,6 +64,8 @@ type formPage struct {
 	Draft  *intake.Draft
 	Saved  bool
 	Locked bool
+	// Relation is the certificate this one replaces, completes or renews.
+	Relation *formRelation
 	// codes is the code list of the derived diagnoses, for their titles.
 	codes *intake.CodeList
 }
@@ -129,6 +131,15 @@ func (p *formPage) setProblems(doc map[string]any, ps intake.Problems) {
 			p.Summary = append(p.Summary, summaryItem{Anchor: "certificate-form", Text: pr.Message})
 		}
 	}
+}
+
+// Complements returns what open completion requests ask about question
+// id, when the form completes a certificate.
+func (p *formPage) Complements(id string) []string {
+	if p.Relation == nil || id == "" {
+		return nil
+	}
+	return p.Relation.Complements[id]
 }
 
 func newFormPage(eng *intake.Engine, t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
@@ -208,7 +219,7 @@ func handleCertificateForm(logger *slog.Logger, eng *intake.Engine, units unitSt
 // each message next to its question (422), on success the certificate is
 // stored and the browser goes to its receipt (303). The form's submission
 // id is the idempotency key, so a double click stores once.
-func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore, drafts draftStore) http.Handler {
+func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore, drafts draftStore, messages messageStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(sub.eng, r)
 		if err != nil {
@@ -249,6 +260,9 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		case intake.ErrorCode(err) == intake.EINVALID:
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.setProblems(doc, intake.ErrorProblems(err))
+			if err := relateForm(r, page, sub.certs, messages); err != nil {
+				return err
+			}
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)

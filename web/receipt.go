@@ -3,6 +3,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -25,24 +26,37 @@ type receiptPage struct {
 	// revocation back to the form.
 	RevokeErrors                intake.Problems
 	RevokeReason, RevokeMessage string
+	// Related are the certificate's relations both ways.
+	Related []relatedPage
+	// Messages are the messages about it, oldest first.
+	Messages []*messageView
+	// Questions, MessageTypes and CannotComplete fill the message forms;
+	// MessageErrors and MessageValues bring a refused message back.
+	Questions      []questionChoice
+	MessageTypes   map[intake.MessageType]string
+	CannotComplete []struct{ Value, Label string }
+	MessageErrors  intake.Problems
+	MessageValues  url.Values
 }
 
 // handleCertificateReceipt handles GET /certificates/{id}: the certificate
 // page for physicians (their unit's) and caseworkers (every one), and the
 // receipt after signing (?signed=1). It is a read of patient data and goes
 // to the access log.
-func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
+func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
 			return err
 		}
-		t, _ := eng.Template(c.Template, c.Version)
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		page := receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
-			Sections: layOut(t, c.Answers, c.Diagnoses), Signed: r.URL.Query().Get("signed") != "", Received: localTime(c.ReceivedAt)}
+		page, err := newReceiptPage(r, eng, messages, c)
+		if err != nil {
+			return err
+		}
+		page.Signed = r.URL.Query().Get("signed") != ""
 		if page.Signed {
 			page.Title = "Intyget är mottaget"
 		}

@@ -65,7 +65,7 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 // handleCertificateRevokePage handles POST /certificates/{id}/revoke from
 // the certificate page: a physician of the issuing unit revokes it with a
 // reason (and a message); problems come back on the page (422).
-func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, revocations revocationStore, audit auditStore) http.Handler {
+func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, revocations revocationStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
@@ -77,9 +77,11 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 		}
 		reason, message := form.Get("reason"), form.Get("message")
 		if ps := intake.CheckRevocation(reason, message); len(ps) > 0 {
-			t, _ := eng.Template(c.Template, c.Version)
-			page := receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t, Sections: layOut(t, c.Answers, c.Diagnoses),
-				Received: localTime(c.ReceivedAt), RevokeErrors: ps, RevokeReason: reason, RevokeMessage: message}
+			page, err := newReceiptPage(r, eng, messages, c)
+			if err != nil {
+				return err
+			}
+			page.RevokeErrors, page.RevokeReason, page.RevokeMessage = ps, reason, message
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", page)
 		}
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.revoke", c)); err != nil {

@@ -1,0 +1,349 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
+)
+
+// The lifecycle on the pages: physicians replace, complete and renew from
+// the certificate page (each opens the form pre-filled, as a draft) and
+// answer messages; caseworkers send them. The rules are the API's.
+
+// relationNames are the pages' words for each relation, seen from the
+// newer certificate and from the older one.
+var relationNames = map[intake.RelationType][2]string{
+	intake.RelationReplaces:  {"Ersätter", "Ersatt av"},
+	intake.RelationCompletes: {"Kompletterar", "Kompletterat av"},
+	intake.RelationRenews:    {"Förnyar", "Förnyat av"},
+}
+
+// messageTypeNames are the pages' names of the message types.
+var messageTypeNames = map[intake.MessageType]string{
+	intake.MessageCompletion:     "Komplettering",
+	intake.MessageContact:        "Kontakt",
+	intake.MessageReconciliation: "Avstämningsmöte",
+	intake.MessageOther:          "Övrigt",
+}
+
+// messageStatusNames are the pages' names of the message statuses.
+var messageStatusNames = map[intake.MessageStatus]string{
+	intake.MessageOpen: "Obesvarad", intake.MessageAnswered: "Besvarad", intake.MessageClosed: "Stängd",
+}
+
+// cannotCompleteNames are the reasons a completion request cannot be met.
+var cannotCompleteNames = []struct{ Value, Label string }{
+	{intake.CannotNoFurtherInfo, "Ingen ytterligare medicinsk information finns"},
+	{intake.CannotNoMedicalResponsib, "Jag har inte det medicinska ansvaret för innehållet"},
+}
+
+// relatedPage is a relation as the certificate page lists it.
+type relatedPage struct {
+	Name, Certificate string
+}
+
+// messageView is a message as the pages show it.
+type messageView struct {
+	*intake.Message
+	TypeName, StatusName string
+	// Complements are the named questions with their labels.
+	Complements []complementView
+	// Errors and Values bring a refused answer back to its form.
+	Errors intake.Problems
+	Values url.Values
+}
+
+// complementView is one question a completion request names.
+type complementView struct {
+	QuestionID, Label, Text string
+}
+
+// viewMessages shows ms for template t.
+func viewMessages(t *schemas.Template, ms []*intake.Message) []*messageView {
+	var out []*messageView
+	for _, m := range ms {
+		v := &messageView{Message: m, TypeName: messageTypeNames[m.Type], StatusName: messageStatusNames[m.Status]}
+		for _, c := range m.Complements {
+			q, _ := t.Form.QuestionByID(c.QuestionID)
+			v.Complements = append(v.Complements, complementView{QuestionID: c.QuestionID, Label: q.Label.SV, Text: c.Text})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// questionChoice is one question a caseworker may name in a completion
+// request.
+type questionChoice struct{ ID, Label string }
+
+// receiptExtras fills the certificate page's lifecycle parts: relations
+// both ways, the messages, and what the reader may do next.
+func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error {
+	for _, l := range p.Certificate.Relations {
+		names := relationNames[l.Type]
+		name := names[0]
+		if l.Direction == intake.DirectionIncoming {
+			name = names[1]
+		}
+		p.Related = append(p.Related, relatedPage{Name: name, Certificate: l.Certificate})
+	}
+	ms, _, err := messages.FindMessages(r.Context(), intake.MessageFilter{Certificate: &p.Certificate.ID})
+	if err != nil {
+		return err
+	}
+	p.Messages = viewMessages(p.Template, ms)
+	for _, q := range p.Template.Form.Questions() {
+		if q.ID != "" {
+			p.Questions = append(p.Questions, questionChoice{ID: q.ID, Label: q.Label.SV})
+		}
+	}
+	p.MessageTypes = messageTypeNames
+	p.CannotComplete = cannotCompleteNames
+	if p.MessageValues == nil {
+		p.MessageValues = url.Values{}
+	}
+	return nil
+}
+
+// newReceiptPage is the certificate page of c.
+func newReceiptPage(r *http.Request, eng *intake.Engine, messages messageStore, c *intake.Certificate) (*receiptPage, error) {
+	t, ok := eng.Template(c.Template, c.Version)
+	if !ok {
+		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s/%s", c.ID, c.Template, c.Version)
+	}
+	p := &receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
+		Sections: layOut(t, c.Answers, c.Diagnoses), Received: localTime(c.ReceivedAt)}
+	return p, receiptExtras(r, p, messages)
+}
+
+// handleCertificateRelatePage handles POST /certificates/{id}/replace,
+// /complete and /renew: a physician of the issuing unit gets a draft
+// pre-filled from the certificate (a renewal without the answers the
+// template clears) with the relation, and goes on writing it.
+func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, subs submissionStore, drafts draftStore, audit auditStore, now func() time.Time, typ intake.RelationType) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		c, err := findVisible(r, certs)
+		if err != nil {
+			return err
+		}
+		if _, err := readForm(w, r, 1<<10); err != nil {
+			return err
+		}
+		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
+			return err
+		}
+		var doc map[string]any
+		t, _ := eng.Template(c.Template, c.Version)
+		if typ == intake.RelationRenews {
+			renewal, err := renewalOf(r, eng, subs, c)
+			if err != nil {
+				return err
+			}
+			b, _ := json.Marshal(renewal)
+			json.Unmarshal(b, &doc)
+			t, _ = eng.Template(renewal.Template, renewal.Version)
+		} else {
+			if c.Status == intake.StatusRevoked {
+				return intake.Errorf(intake.ECONFLICT, "The certificate is revoked.")
+			}
+			body, err := subs.FindSubmission(r.Context(), c.ID)
+			if err != nil {
+				return err
+			}
+			if doc, err = intake.Decode(body, len(body)+1); err != nil {
+				return err
+			}
+		}
+		values := formValues(t, doc)
+		values.Set("relation.type", string(typ))
+		values.Set("relation.certificate", c.ID)
+		d, err := saveDraft(r, drafts, audit, t, values, now())
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
+		return nil
+	})
+}
+
+// formRelation is what the form shows of the certificate it relates to:
+// the relation, the original's last period (for a renewal) and the
+// questions a completion request names.
+type formRelation struct {
+	Type        intake.RelationType
+	Name        string
+	Certificate string
+	// LastEnd and LastDegree are the original's last sick-leave period.
+	LastEnd    string
+	LastDegree int
+	// Complements are the open completion requests' questions, by id.
+	Complements map[string][]string
+}
+
+// relateForm fills the form page's relation from its values, if any.
+func relateForm(r *http.Request, p *formPage, certs certificateStore, messages messageStore) error {
+	typ, id := intake.RelationType(p.Values.Get("relation.type")), p.Values.Get("relation.certificate")
+	if typ == "" || id == "" {
+		return nil
+	}
+	c, err := findVisibleID(r, certs, id)
+	if err != nil {
+		return err
+	}
+	rel := &formRelation{Type: typ, Name: relationNames[typ][0], Certificate: c.ID, Complements: map[string][]string{}}
+	if sl := c.SickLeave; sl != nil && len(sl.Periods) > 0 {
+		last := sl.Periods[0]
+		for _, pd := range sl.Periods {
+			if pd.To.After(last.To.Time) {
+				last = pd
+			}
+		}
+		rel.LastEnd, rel.LastDegree = last.To.String(), last.Degree
+	}
+	if typ == intake.RelationCompletes {
+		open := intake.MessageOpen
+		ms, _, err := messages.FindMessages(r.Context(), intake.MessageFilter{Certificate: &c.ID, Status: &open})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			for _, cp := range m.Complements {
+				rel.Complements[cp.QuestionID] = append(rel.Complements[cp.QuestionID], cp.Text)
+			}
+		}
+	}
+	p.Relation = rel
+	return nil
+}
+
+// handleMessageSendPage handles POST /certificates/{id}/messages from the
+// certificate page: a caseworker sends a message; problems come back on
+// the page next to the form (422).
+func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		c, err := findVisible(r, certs)
+		if err != nil {
+			return err
+		}
+		form, err := readForm(w, r, 128<<10)
+		if err != nil {
+			return err
+		}
+		doc := map[string]any{"type": form.Get("type"), "text": form.Get("text"), "replyBy": form.Get("replyBy")}
+		var complements []any
+		for _, id := range form["question"] {
+			complements = append(complements, map[string]any{"questionId": id, "text": form.Get("complement." + id)})
+		}
+		if complements != nil || form.Get("type") == string(intake.MessageCompletion) {
+			doc["complements"] = complements
+		}
+		for k, v := range doc {
+			if v == "" {
+				delete(doc, k)
+			}
+		}
+		_, err = sendMessage(r, eng, messages, audit, c, doc, now())
+		if intake.ErrorCode(err) == intake.EINVALID {
+			p, perr := newReceiptPage(r, eng, messages, c)
+			if perr != nil {
+				return perr
+			}
+			p.MessageErrors, p.MessageValues = intake.ErrorProblems(err), form
+			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", p)
+		}
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/certificates/"+c.ID+"#messages", http.StatusSeeOther)
+		return nil
+	})
+}
+
+// handleMessageAnswerPage handles POST /messages/{id}/answer from the
+// certificate page: a physician of the issuing unit answers with a text,
+// or says why a completion request cannot be met; problems come back next
+// to the answer form (422).
+func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		m, err := findAnswerable(r, messages)
+		if err != nil {
+			return err
+		}
+		form, err := readForm(w, r, 64<<10)
+		if err != nil {
+			return err
+		}
+		doc := map[string]any{}
+		for _, k := range []string{"text", "cannotComplete"} {
+			if s := form.Get(k); s != "" {
+				doc[k] = s
+			}
+		}
+		_, err = answerMessage(r, messages, audit, m, doc)
+		if intake.ErrorCode(err) == intake.EINVALID {
+			c, cerr := findVisibleID(r, certs, m.Certificate)
+			if cerr != nil {
+				return cerr
+			}
+			p, perr := newReceiptPage(r, eng, messages, c)
+			if perr != nil {
+				return perr
+			}
+			for _, v := range p.Messages {
+				if v.ID == m.ID {
+					v.Errors, v.Values = intake.ErrorProblems(err), form
+				}
+			}
+			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", p)
+		}
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/certificates/"+m.Certificate+"#message-"+m.ID, http.StatusSeeOther)
+		return nil
+	})
+}
+
+// messagesPage is what messages.html shows: messages across certificates.
+type messagesPage struct {
+	layout
+	Messages []*messageView
+	Status   string
+	Overdue  bool
+	Statuses map[intake.MessageStatus]string
+}
+
+// handleMessagesPage handles GET /messages: a physician's units' messages
+// (open ones first by default), or for caseworkers every message, with
+// overdue ones marked; filters status and overdue. Every patient a message
+// is about goes to the access log.
+func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		if !q.Has("status") && actorFrom(r.Context()).Issues() {
+			q.Set("status", string(intake.MessageOpen))
+		}
+		f, p, err := messageFilter(r, now(), q)
+		if err != nil {
+			return err
+		}
+		f.Limit = maxLimit
+		ms, _, err := messages.FindMessages(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		if err := logMessagePatients(r, audit, "message.search", p.query(), ms); err != nil {
+			return err
+		}
+		page := messagesPage{layout: signedInLayout(r, "Meddelanden"), Status: q.Get("status"), Overdue: f.Overdue, Statuses: messageStatusNames}
+		for _, m := range ms {
+			page.Messages = append(page.Messages, &messageView{Message: m, TypeName: messageTypeNames[m.Type], StatusName: messageStatusNames[m.Status]})
+		}
+		return renderPage(w, http.StatusOK, "messages", page)
+	})
+}
