@@ -114,7 +114,8 @@ func TestLongTermStatements(t *testing.T) {
 // TestLongTermStatementForms fills fk7800, fk7801 and fk7802 through the
 // HTML form without JavaScript: an unfinished draft is saved and resumed
 // with its answers (the dated basis, the investigation's three parts), the
-// review refuses it at the missing question, the completed form is signed,
+// review refuses it at the missing question, the completed form is signed
+// and renewed from its page (the cleared answers left out of the draft),
 // and Mina intyg filtered by the template lists it.
 func TestLongTermStatementForms(t *testing.T) {
 	common := url.Values{
@@ -176,6 +177,29 @@ func TestLongTermStatementForms(t *testing.T) {
 			if c.Template != tt.template || c.Answers["patientKnownSince"] != "2017-08-21" || c.Answers[strings.TrimPrefix(tt.last, "answers.")] != "Bedömningen är klar." {
 				t.Errorf("stored record = %+v", c)
 			}
+
+			// Renewing from the certificate page: a draft without the basis
+			// and the known-since date, with the rest and the relation kept.
+			resp, _ = ts.page(t, asa, "POST", "/certificates/"+c.ID+"/renew", url.Values{})
+			if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
+				t.Fatalf("renew: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			_, page = ts.page(t, asa, "GET", resp.Header.Get("Location"), nil)
+			for want, kept := range map[string]bool{`value="2017-08-21"`: false, `value="2026-11-20"`: false, `value="Psykologmottagningen Karlstad"`: true, `value="PSYKOLOG" selected`: true, `value="` + c.ID + `"`: true} {
+				if strings.Contains(page, want) != kept {
+					t.Errorf("the renewal's draft has %s: %v, want %v", want, !kept, kept)
+				}
+			}
+			renew := merge(form, url.Values{"relation.type": {"RENEWS"}, "relation.certificate": {c.ID}, "draft": {strings.TrimPrefix(resp.Header.Get("Location"), "/drafts/")}})
+			resp, _ = ts.page(t, asa, "POST", path, renew)
+			if resp.StatusCode != 303 {
+				t.Fatalf("sign the renewal: %d", resp.StatusCode)
+			}
+			id, _, _ = strings.Cut(strings.TrimPrefix(resp.Header.Get("Location"), "/certificates/"), "?")
+			if _, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil); !strings.Contains(string(b), `"type":"RENEWS","certificate":"`+c.ID+`"`) {
+				t.Errorf("the renewal's record does not name what it renews: %s", b)
+			}
+
 			if _, page := ts.page(t, asa, "POST", "/certificates", url.Values{"template": {tt.template}}); !strings.Contains(page, "/certificates/"+c.ID) {
 				t.Errorf("Mina intyg filtered by %s lacks the certificate:\n%s", tt.template, page)
 			}
