@@ -27,6 +27,8 @@ var messages = map[string][2]string{
 	"dateTooEarly":     {"Datumet ligger för långt tillbaka.", "The date is too far back."},
 	"earlyStart":       {"Perioden börjar mer än %v dagar före intygets datum. Kontrollera startdatumet.", "The period starts more than %v days before the certificate date. Check the start date."},
 	"dateBeforeStart":  {"Ange ett slutdatum som infaller efter startdatumet.", "Give an end date on or after the start date."},
+	"dateAfter":        {"Datumet får inte vara senare än %v.", "The date may not be after %v."},
+	"dateAfterBasis":   {"Datumet får inte vara senare än datumet för undersökningen av patienten eller anhörigs beskrivning (%v).", "The date may not be after the date of the examination of the patient or of the relative's description (%v)."},
 	"overlap":          {"Perioden överlappar en annan period.", "The period overlaps another period."},
 	"unknownCode":      {"Koden finns inte i %v.", "The code does not exist in %v."},
 	"codeTooShort":     {"Ange diagnoskoden med minst %v tecken.", "Give the diagnosis code with at least %v characters."},

@@ -20,6 +20,9 @@ import (
 //	noOverlap  field: an array of items whose [from, to] ranges share no day (code overlap)
 //	codeList   field: codes (with *) that must exist in list, with minLength per prefix
 //	           (codes unknownCode, codeTooShort)
+//	dateNotAfter field: dates (with *) that must not be after any date at than (with *)
+//	           whose object meets where, a condition on that object ("/type")
+//	           (code dateAfter, at the date in field)
 //
 // Every rule may set severity "warning" (reported, not blocking) and code.
 // Conditions ("when") use schemas.Condition: field with equals / in /
@@ -59,6 +62,19 @@ var ruleKinds = map[string]ruleKind{
 	},
 	"dateOrder": {check: needFromTo, apply: applyDateOrder},
 	"noOverlap": {check: needFromTo, apply: applyNoOverlap},
+	"dateNotAfter": {
+		check: func(r schemas.Rule) error {
+			p, err := ParsePointer(r.Than)
+			if err != nil || len(p) == 0 || p.Last() == "*" {
+				return fmt.Errorf("dateNotAfter needs than, a pointer to a date")
+			}
+			if err := checkCondition(r.Where); err != nil {
+				return fmt.Errorf("dateNotAfter: where: %w", err)
+			}
+			return needField(r)
+		},
+		apply: applyDateNotAfter,
+	},
 	"codeList": {
 		check: func(r schemas.Rule) error {
 			if r.List == "" {
@@ -99,6 +115,9 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 	}
 	if err := kind.check(r); err != nil {
 		return rule{}, err
+	}
+	if r.Code != "" && !HasText(r.Code) {
+		return rule{}, fmt.Errorf("%s: code %q has no message in the catalogue", r.Rule, r.Code)
 	}
 	if r.Severity != "" && r.Severity != "error" && r.Severity != "warning" {
 		return rule{}, fmt.Errorf("%s: severity must be error or warning", r.Rule)
@@ -357,6 +376,30 @@ func applyCodeList(r *rule, doc any, _ Date, report func(string, string, any)) {
 				report(m.Pointer, "codeTooShort", pl.Length)
 				break
 			}
+		}
+	}
+}
+
+// applyDateNotAfter reports dates later than the earliest of the dates at
+// "than" whose holding object meets "where"; the limit fills the message.
+func applyDateNotAfter(r *rule, doc any, _ Date, report func(string, string, any)) {
+	than := MustParsePointer(r.Than)
+	var limit Date
+	for _, m := range than[:len(than)-1].Resolve(doc) {
+		obj, ok := m.Value.(map[string]any)
+		if !ok || !Holds(r.Where, obj) {
+			continue
+		}
+		if d, ok := dateValue(obj[than.Last()]); ok && (limit.IsZero() || d.Before(limit.Time)) {
+			limit = d
+		}
+	}
+	if limit.IsZero() {
+		return
+	}
+	for _, m := range r.fields[0].Resolve(doc) {
+		if d, ok := dateValue(m.Value); ok && d.After(limit.Time) {
+			report(m.Pointer, "dateAfter", limit.String())
 		}
 	}
 }

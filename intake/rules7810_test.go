@@ -3,9 +3,6 @@ package intake_test
 import (
 	"os"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/intyg/intyg/intake"
 )
 
 // TestFK7810Rules checks the rules of shared/contract/fk7810.md that
@@ -17,11 +14,7 @@ func TestFK7810Rules(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := string(b)
-	tests := []struct {
-		name    string
-		changes map[string]any
-		want    []string
-	}{
+	tests := []ruleCase{
 		{"as submitted", nil, nil},
 		{"relative basis with relation", map[string]any{"/answers/basis/0/type": "ANHORIG", "/answers/basisRelativeRelation": "Dotter"}, nil},
 		{"relative basis without relation", map[string]any{"/answers/basis/0/type": "ANHORIG"}, []string{"/answers/basisRelativeRelation required"}},
@@ -43,19 +36,5 @@ func TestFK7810Rules(t *testing.T) {
 		{"self-care without its description", map[string]any{"/answers/selfCareDescription": nil}, []string{"/answers/selfCareDescription required"}},
 		{"self-care description when not self-care", map[string]any{"/answers/selfCare": false}, []string{"/answers/selfCareDescription notAllowed"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := eng.Intake(mutate(t, base, tt.changes), testNow)
-			var got []string
-			if err != nil {
-				if intake.ErrorCode(err) != intake.EINVALID {
-					t.Fatalf("Intake() = %v", err)
-				}
-				got = codes(intake.ErrorProblems(err))
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("problems mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	runRuleCases(t, eng, "", base, tests)
 }

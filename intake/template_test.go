@@ -83,6 +83,7 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
     {"rule": "dateOrder", "field": "/answers/spans", "from": "start", "to": "end"},
     {"rule": "noOverlap", "field": "/answers/spans", "from": "start", "to": "end"},
     {"rule": "dateLimit", "field": "/answers/seen", "maxDays": 0},
+    {"rule": "dateNotAfter", "field": "/answers/seen", "than": "/answers/spans/*/start", "where": {"field": "/level", "equals": 2}},
     {"rule": "codeList", "field": "/answers/dx/*/code", "list": "icd10se", "minLength": [{"prefix": "M", "length": 4}]}
   ]
 }`,
@@ -139,9 +140,9 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
 		answers string
 		want    []string
 	}{
-		{"valid", "MIDWIFE", `{"kind": "OTHER", "why": "x", "seen": "2026-11-20", "dx": [{"code": "m545", "description": "Ryggont"}], "spans": [{"level": 1, "start": "2026-11-01", "end": "2026-11-02"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-03"}], "leave": [{"degree": 40, "from": "2026-11-20", "to": "2026-11-29"}, {"degree": 100, "from": "2026-11-30", "to": "2026-12-01"}]}`, nil},
+		{"valid", "MIDWIFE", `{"kind": "OTHER", "why": "x", "seen": "2026-11-03", "dx": [{"code": "m545", "description": "Ryggont"}], "spans": [{"level": 1, "start": "2026-11-01", "end": "2026-11-02"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-03"}], "leave": [{"degree": 40, "from": "2026-11-20", "to": "2026-11-29"}, {"degree": 100, "from": "2026-11-30", "to": "2026-12-01"}]}`, nil},
 		{"every rule broken", "MIDWIFE", `{"kind": "A", "why": "x", "seen": "2026-11-21", "dx": [{"code": "M54"}, {"code": "Q99.99"}], "spans": [{"level": 1, "start": "2026-11-05", "end": "2026-11-02"}, {"level": 1, "start": "2026-11-01", "end": "2026-11-03"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-04"}]}`,
-			[]string{"/answers/dx/0/code codeTooShort", "/answers/dx/1/code unknownCode", "/answers/seen dateInFuture", "/answers/spans/0/end dateBeforeStart", "/answers/spans/1/level duplicate", "/answers/spans/2/start overlap", "/answers/why notAllowed"}},
+			[]string{"/answers/dx/0/code codeTooShort", "/answers/dx/1/code unknownCode", "/answers/seen dateAfter", "/answers/seen dateInFuture", "/answers/spans/0/end dateBeforeStart", "/answers/spans/1/level duplicate", "/answers/spans/2/start overlap", "/answers/why notAllowed"}},
 		{"required when", "MIDWIFE", `{"kind": "OTHER", "dx": [{"code": "M54.5"}]}`, []string{"/answers/why required"}},
 		// The schema says nothing of roles and degrees; the derive block does.
 		{"role and degree not the template's", "DOCTOR", `{"kind": "A", "dx": [{"code": "M54.5"}], "leave": [{"degree": 50, "from": "2026-11-20", "to": "2026-11-29"}]}`,
@@ -189,6 +190,10 @@ func TestBrokenTemplatesAreRefused(t *testing.T) {
 		{"condition with two tests", `[{"rule": "required", "fields": ["/answers/a"], "when": {"field": "/answers/b", "equals": 1, "in": [1]}}]`, `{}`},
 		{"pointer without slash", `[{"rule": "unique", "field": "answers/a"}]`, `{}`},
 		{"bad severity", `[{"rule": "unique", "field": "/answers/a", "severity": "info"}]`, `{}`},
+		{"code without a message", `[{"rule": "unique", "field": "/answers/a", "code": "noSuchMessage"}]`, `{}`},
+		{"dateNotAfter without than", `[{"rule": "dateNotAfter", "field": "/answers/a"}]`, `{}`},
+		{"dateNotAfter than an array", `[{"rule": "dateNotAfter", "field": "/answers/a", "than": "/answers/b/*"}]`, `{}`},
+		{"dateNotAfter with a broken where", `[{"rule": "dateNotAfter", "field": "/answers/a", "than": "/answers/b/*/date", "where": {"field": "/type"}}]`, `{}`},
 		{"derived diagnoses from an unknown code list", `[]`, `{"diagnoses": {"field": "dx", "list": "icd9"}}`},
 	}
 	for _, tt := range tests {

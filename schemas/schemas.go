@@ -173,6 +173,8 @@ type Rule struct {
 	To        string         `json:"to,omitempty"`
 	MinDays   *int           `json:"minDays,omitempty"`
 	MaxDays   *int           `json:"maxDays,omitempty"`
+	Than      string         `json:"than,omitempty"`
+	Where     *Condition     `json:"where,omitempty"`
 	Severity  string         `json:"severity,omitempty"`
 	Code      string         `json:"code,omitempty"`
 }

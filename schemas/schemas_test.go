@@ -112,12 +112,25 @@ func TestMaxLength(t *testing.T) {
 	}
 }
 
+// TestClearedFields checks what a renewal leaves out, per template: the
+// contract's lists for fk7804 and fk7810; for the statements for long-term
+// compensation, as for fk7810, the basis and the date the physician first
+// knew the patient.
 func TestClearedFields(t *testing.T) {
 	reg := schemas.MustLoadEmbedded()
-	tmpl, _ := reg.Lookup("fk7804", "2.0")
-	got := strings.Join(tmpl.ClearedFields(), " ")
-	want := "basis basisOtherDescription sickLeave prognosis prognosisMonths prognosisReason contactRequested contactReason"
-	if got != want {
-		t.Errorf("fk7804 ClearedFields() = %q, want %q", got, want)
+	for _, tt := range []struct{ template, version, want string }{
+		{"fk7804", "2.0", "basis basisOtherDescription sickLeave prognosis prognosisMonths prognosisReason contactRequested contactReason"},
+		{"fk7810", "1.0", "basis basisRelativeRelation basisOtherDescription knownSince"},
+		{"fk7800", "1.0", "basis basisOtherDescription patientKnownSince"},
+		{"fk7801", "1.0", "basis basisOtherDescription patientKnownSince"},
+		{"fk7802", "1.0", "basis basisOtherDescription patientKnownSince"},
+	} {
+		tmpl, ok := reg.Lookup(tt.template, tt.version)
+		if !ok {
+			t.Fatalf("no template %s %s", tt.template, tt.version)
+		}
+		if got := strings.Join(tmpl.ClearedFields(), " "); got != tt.want {
+			t.Errorf("%s ClearedFields() = %q, want %q", tt.template, got, tt.want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
@@ -66,6 +67,39 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// openForm signs in as the physician asa at url, a form or the sign-in
+// page leading to one, and waits for the form.
+func openForm(url string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#certificate-form`),
+	}
+}
+
+// signReviewed signs on the review page and reads the receipt's id.
+func signReviewed(receiptID *string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(`#sign`), // the review, read-only
+		chromedp.Click(`#sign`),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Text(`#certificate-id`, receiptID),
+	}
+}
+
+// receiptCertificate returns the stored certificate a receipt names.
+func (ts *testServer) receiptCertificate(t *testing.T, receiptID string) *intake.Certificate {
+	t.Helper()
+	c, err := ts.db.FindCertificateByID(context.Background(), strings.TrimSpace(receiptID))
+	if err != nil {
+		t.Fatalf("the receipt's id %q is not stored: %v", receiptID, err)
+	}
+	return c
+}
+
 // TestPhysicianFillsFK7810 signs in, fills the fk7810 form generated from
 // its form definition in a real browser, sees a dependent question appear,
 // submits with a mistake, finds the message next to its question with the
@@ -79,12 +113,7 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 	var relationHiddenBefore, relationHiddenAfter bool
 	var errorText, keptName, receiptID string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(ts.URL+"/forms/fk7810/1.0"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "asa"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
-		chromedp.WaitVisible(`#certificate-form`),
+		openForm(ts.URL+"/forms/fk7810/1.0"),
 
 		chromedp.SendKeys(q("patient.id"), "19121212-1212"),
 		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
@@ -114,10 +143,7 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 		chromedp.Value(q("patient.name"), &keptName),
 		chromedp.SendKeys(q("answers.activityLimitations.LARANDE.text"), "Behöver stöd för att lära nya moment."),
 		chromedp.Click(`#submit`),
-		chromedp.WaitVisible(`#sign`), // the review, read-only
-		chromedp.Click(`#sign`),
-		chromedp.WaitVisible(`#certificate-id`),
-		chromedp.Text(`#certificate-id`, &receiptID),
+		signReviewed(&receiptID),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
@@ -131,10 +157,7 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 	if keptName != "Tolvan Tolvansson" {
 		t.Errorf("the refused form lost the patient's name: %q", keptName)
 	}
-	c, err := ts.db.FindCertificateByID(context.Background(), strings.TrimSpace(receiptID))
-	if err != nil {
-		t.Fatalf("the receipt's id %q is not stored: %v", receiptID, err)
-	}
+	c := ts.receiptCertificate(t, receiptID)
 	if c.Template != "fk7810" || c.Patient.ID != "191212121212" || c.Answers["basisRelativeRelation"] != "Mamma, som bor med patienten" || c.Issuer.Unit.HSAID != unit {
 		t.Errorf("stored record = %+v", c)
 	}
@@ -155,12 +178,7 @@ func TestPhysicianFillsFK7804(t *testing.T) {
 	var unevenBefore, unevenAfter, basisHiddenByIC, basisShownAgain bool
 	var receiptID string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "asa"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
-		chromedp.WaitVisible(`#certificate-form`),
+		openForm(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
 		chromedp.SendKeys(q("patient.id"), "191212121212"),
 		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
 
@@ -188,10 +206,7 @@ func TestPhysicianFillsFK7804(t *testing.T) {
 		chromedp.Click(`input[name="answers.unevenWorkingHours"][value="false"]`),
 		chromedp.Click(`input[name="answers.prognosis"][value="STOR_SANNOLIKHET"]`),
 		chromedp.Click(`#submit`),
-		chromedp.WaitVisible(`#sign`), // the review, read-only
-		chromedp.Click(`#sign`),
-		chromedp.WaitVisible(`#certificate-id`),
-		chromedp.Text(`#certificate-id`, &receiptID),
+		signReviewed(&receiptID),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
@@ -202,11 +217,88 @@ func TestPhysicianFillsFK7804(t *testing.T) {
 	if !unevenBefore || unevenAfter {
 		t.Errorf("question 33 hidden before/after a 50 %% period: %v/%v, want true/false", unevenBefore, unevenAfter)
 	}
-	c, err := ts.db.FindCertificateByID(context.Background(), strings.TrimSpace(receiptID))
-	if err != nil {
-		t.Fatalf("the receipt's id %q is not stored: %v", receiptID, err)
-	}
+	c := ts.receiptCertificate(t, receiptID)
 	if c.SickLeave == nil || c.SickLeave.TotalDays != 28 || c.SickLeave.NetDays != 21 || c.Diagnoses[0].Title != "Utmattningssyndrom" {
 		t.Errorf("stored sick leave %+v, diagnoses %+v; want 28 days, 21 net, F43.8A with its title", c.SickLeave, c.Diagnoses)
+	}
+}
+
+// TestPhysicianFillsFK7800 fills the statement for sickness compensation
+// in a real browser: the investigations appear only after "yes" to question
+// 3 and the contact reason only with the contact box ticked; a known-since
+// date after the examination is refused next to question 2 with the
+// answers kept; corrected, the statement is signed and the stored record
+// has what was typed.
+func TestPhysicianFillsFK7800(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	ctx := browser(t)
+	q := func(name string) string { return `[name="` + name + `"]` }
+	hidden := func(id string, v *bool) chromedp.Action {
+		return chromedp.Evaluate(`document.getElementById("`+id+`").hidden`, v)
+	}
+	var invHiddenBefore, invHiddenAfter, reasonHiddenBefore, reasonHiddenAfter bool
+	var errorText, keptSource, receiptID string
+	err := chromedp.Run(ctx,
+		openForm(ts.URL+"/sign-in?next=/forms/fk7800/1.0"),
+
+		chromedp.SendKeys(q("patient.id"), "19121212-1212"),
+		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),
+		chromedp.Click(`input[name="answers.basis"][value="UNDERSOKNING"]`),
+		chromedp.SetValue(q("answers.basis.UNDERSOKNING.date"), "2026-11-20"),
+		chromedp.Click(`input[name="answers.basis"][value="JOURNALUPPGIFTER"]`),
+		chromedp.SetValue(q("answers.basis.JOURNALUPPGIFTER.date"), "2026-11-02"),
+		// Known since after the examination: a mistake.
+		chromedp.SetValue(q("answers.patientKnownSince"), "2026-11-21"),
+		hidden("q-investigations", &invHiddenBefore),
+		chromedp.Click(`input[name="answers.otherInvestigations"][value="true"]`),
+		hidden("q-investigations", &invHiddenAfter),
+		chromedp.SetValue(q("answers.investigations.0.type"), "FORETAGSHALSOVARD"),
+		chromedp.SetValue(q("answers.investigations.0.date"), "2026-09-15"),
+		chromedp.SendKeys(q("answers.investigations.0.source"), "Företagshälsovården Feelgood, Karlstad"),
+		chromedp.SendKeys(q("answers.diseaseHistory"), "Ländryggssmärta sedan 2018, opererad 2021."),
+		chromedp.SendKeys(q("answers.diagnoses.0.code"), "M51.1"),
+		chromedp.SendKeys(q("answers.diagnoses.0.description"), "Lumbalt diskbråck med radikulopati"),
+		chromedp.SendKeys(q("answers.diagnosisBasis"), "Ortopedkliniken, Centralsjukhuset Karlstad, 2019."),
+		chromedp.Click(`input[name="answers.newDiagnosisAssessment"][value="false"]`),
+		chromedp.Click(`input[name="answers.functionalImpairments"][value="SINNESFUNKTION"]`),
+		chromedp.SendKeys(q("answers.functionalImpairments.SINNESFUNKTION.text"), "Konstant smärta i ländrygg och vänster ben."),
+		chromedp.SendKeys(q("answers.activityLimitation"), "Kan inte sitta eller stå mer än 20 minuter."),
+		chromedp.SendKeys(q("answers.workPrerequisites"), "Inga förutsättningar för arbete under överskådlig tid."),
+		hidden("q-contactReason", &reasonHiddenBefore),
+		chromedp.Click(`input[name="answers.contactRequested"]`),
+		hidden("q-contactReason", &reasonHiddenAfter),
+		chromedp.SendKeys(q("answers.contactReason"), "Vill diskutera rehabiliteringen."),
+		chromedp.Click(`#submit`),
+
+		chromedp.WaitVisible(`#error-summary`),
+		chromedp.Text(`#q-patientKnownSince .error`, &errorText),
+		chromedp.Value(q("answers.investigations.0.source"), &keptSource),
+		chromedp.SetValue(q("answers.patientKnownSince"), "2018-05-02"),
+		chromedp.Click(`#submit`),
+		signReviewed(&receiptID),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !invHiddenBefore || invHiddenAfter {
+		t.Errorf("question 4 hidden before/after answering yes to 3: %v/%v, want true/false", invHiddenBefore, invHiddenAfter)
+	}
+	if !reasonHiddenBefore || reasonHiddenAfter {
+		t.Errorf("question 26.2 hidden before/after ticking 26: %v/%v, want true/false", reasonHiddenBefore, reasonHiddenAfter)
+	}
+	if !strings.Contains(errorText, "2026-11-20") {
+		t.Errorf("message next to question 2 = %q, want the examination's date", errorText)
+	}
+	if keptSource != "Företagshälsovården Feelgood, Karlstad" {
+		t.Errorf("the refused form lost the investigation's source: %q", keptSource)
+	}
+	c := ts.receiptCertificate(t, receiptID)
+	inv, _ := c.Answers["investigations"].([]any)
+	if c.Template != "fk7800" || c.Answers["patientKnownSince"] != "2018-05-02" || len(inv) != 1 || c.Answers["contactReason"] != "Vill diskutera rehabiliteringen." || c.Issuer.Unit.HSAID != unit {
+		t.Errorf("stored record = %+v", c)
+	}
+	if len(c.Diagnoses) != 1 || c.Diagnoses[0].Code != "M51.1" {
+		t.Errorf("stored diagnoses = %+v, want M51.1", c.Diagnoses)
 	}
 }

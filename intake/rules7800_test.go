@@ -1,0 +1,138 @@
+package intake_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/intyg/intyg/intake"
+)
+
+// ruleCase is one change to a valid example and the problems it must give
+// (none: the change keeps the submission valid).
+type ruleCase struct {
+	name    string
+	changes map[string]any
+	want    []string
+}
+
+// TestLongTermStatementRules checks each rule of shared/contract/fk7800.md,
+// fk7801.md and fk7802.md, broken and kept, from each template's full valid
+// example (basis: examination on 2026-11-10 and records on 2026-11-02,
+// signed 2026-11-10, two investigations, a contact request with a reason).
+func TestLongTermStatementRules(t *testing.T) {
+	eng := mustEngine(t)
+	inv := func(typ string) any {
+		return raw(t, `[{"type":"`+typ+`","date":"2026-10-01","source":"Mottagningen"}]`)
+	}
+	common := []ruleCase{
+		{"as submitted", nil, nil},
+		{"each basis type once", map[string]any{"/answers/basis/1/type": "ANHORIG"}, nil},
+		{"basis type twice", map[string]any{"/answers/basis/1/type": "UNDERSOKNING"}, []string{"/answers/basis/1/type duplicate"}},
+		{"five basis items", map[string]any{"/answers/basis": raw(t, `[{"type":"UNDERSOKNING","date":"2026-11-10"},{"type":"JOURNALUPPGIFTER","date":"2026-11-10"},{"type":"ANHORIG","date":"2026-11-10"},{"type":"ANNAT","date":"2026-11-10"},{"type":"JOURNALUPPGIFTER","date":"2026-11-09"}]`), "/answers/basisOtherDescription": "Hembesök"}, []string{"/answers/basis maxItems", "/answers/basis/4/type duplicate"}},
+		{"fk7804's examination code", map[string]any{"/answers/basis/0/type": "DIGITALUNDERSOKNING"}, []string{"/answers/basis/0/type enum"}},
+		{"basis dated today", map[string]any{"/answers/basis/1/date": "2026-11-10"}, nil},
+		{"basis dated tomorrow", map[string]any{"/answers/basis/1/date": "2026-11-11"}, []string{"/answers/basis/1/date dateInFuture"}},
+		{"other basis with description", map[string]any{"/answers/basis/1/type": "ANNAT", "/answers/basisOtherDescription": "Hembesök"}, nil},
+		{"other basis without description", map[string]any{"/answers/basis/1/type": "ANNAT"}, []string{"/answers/basisOtherDescription required"}},
+		{"description without other basis", map[string]any{"/answers/basisOtherDescription": "Hembesök"}, []string{"/answers/basisOtherDescription notAllowed"}},
+		{"known since the examination day", map[string]any{"/answers/patientKnownSince": "2026-11-10"}, nil},
+		{"known since after the examination", map[string]any{"/answers/basis/0/date": "2026-11-08", "/answers/patientKnownSince": "2026-11-09"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
+		{"known since after the relative's description", map[string]any{"/answers/basis/0/type": "ANHORIG", "/answers/basis/0/date": "2026-11-03", "/answers/patientKnownSince": "2026-11-04"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
+		{"known since after the earlier of examination and description", map[string]any{"/answers/basis/1/type": "ANHORIG", "/answers/patientKnownSince": "2026-11-05"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
+		{"known since after the records only", map[string]any{"/answers/basis/0/type": "ANNAT", "/answers/basisOtherDescription": "Hembesök", "/answers/patientKnownSince": "2026-11-09"}, nil},
+		{"known since tomorrow", map[string]any{"/answers/basis/0/type": "ANNAT", "/answers/basisOtherDescription": "Hembesök", "/answers/patientKnownSince": "2026-11-11"}, []string{"/answers/patientKnownSince dateInFuture"}},
+		{"known since missing", map[string]any{"/answers/patientKnownSince": nil}, []string{"/answers/patientKnownSince required"}},
+		{"investigations when there are none", map[string]any{"/answers/otherInvestigations": false}, []string{"/answers/investigations notAllowed"}},
+		{"no other investigations", map[string]any{"/answers/otherInvestigations": false, "/answers/investigations": nil}, nil},
+		{"other investigations without list", map[string]any{"/answers/investigations": nil}, []string{"/answers/investigations required"}},
+		{"investigation dated tomorrow", map[string]any{"/answers/investigations/0/date": "2026-11-11"}, []string{"/answers/investigations/0/date dateInFuture"}},
+		{"investigation source of 100 characters", map[string]any{"/answers/investigations/0/source": strings.Repeat("å", 100)}, nil},
+		{"investigation source of 101 characters", map[string]any{"/answers/investigations/0/source": strings.Repeat("å", 101)}, []string{"/answers/investigations/0/source maxLength"}},
+		{"fk7810's investigation code", map[string]any{"/answers/investigations": inv("AUDIONOM")}, []string{"/answers/investigations/0/type enum"}},
+		{"three diagnoses", map[string]any{"/answers/diagnoses": raw(t, `[{"code":"F33.2","description":"a"},{"code":"M79.7","description":"b"},{"code":"Z73.0","description":"c"}]`)}, nil},
+		{"four diagnoses", map[string]any{"/answers/diagnoses": raw(t, `[{"code":"F33.2","description":"a"},{"code":"M79.7","description":"b"},{"code":"Z73.0","description":"c"},{"code":"G43.9","description":"d"}]`)}, []string{"/answers/diagnoses maxItems"}},
+		{"Z73 with three characters", map[string]any{"/answers/diagnoses/1/code": "Z73"}, []string{"/answers/diagnoses/1/code codeTooShort"}},
+		{"dotless code", map[string]any{"/answers/diagnoses/1/code": "M797"}, nil},
+		{"contact without a reason", map[string]any{"/answers/contactReason": nil}, nil},
+		{"no contact", map[string]any{"/answers/contactRequested": nil, "/answers/contactReason": nil}, nil},
+		{"reason without contact", map[string]any{"/answers/contactRequested": false}, []string{"/answers/contactReason notAllowed"}},
+	}
+	longTerm := []ruleCase{
+		{"new diagnosis assessment with reason", map[string]any{"/answers/newDiagnosisAssessment": true, "/answers/newDiagnosisAssessmentReason": "F43.8"}, nil},
+		{"new diagnosis assessment without reason", map[string]any{"/answers/newDiagnosisAssessment": true}, []string{"/answers/newDiagnosisAssessmentReason required"}},
+		{"reason without new diagnosis assessment", map[string]any{"/answers/newDiagnosisAssessmentReason": "F43.8"}, []string{"/answers/newDiagnosisAssessmentReason notAllowed"}},
+		{"impairment area twice", map[string]any{"/answers/functionalImpairments/1/area": "PSYKISK_FUNKTION"}, []string{"/answers/functionalImpairments/1/area duplicate"}},
+		{"fk7810's respiratory area", map[string]any{"/answers/functionalImpairments/1/area": "ANDNINGS_FUNKTION"}, []string{"/answers/functionalImpairments/1/area enum"}},
+		{"ticked area without text", map[string]any{"/answers/functionalImpairments/0/text": " "}, []string{"/answers/functionalImpairments/0/text required"}},
+		{"no optional treatment texts", map[string]any{"/answers/completedTreatment": nil, "/answers/ongoingTreatment": nil, "/answers/plannedTreatment": nil, "/answers/substanceUse": nil, "/answers/capacityDespiteLimitation": nil}, nil},
+		{"activity limitation as fk7804's object", map[string]any{"/answers/activityLimitation": raw(t, `{"text":"a","icf":[]}`)}, []string{"/answers/activityLimitation type"}},
+		{"work prerequisites blank", map[string]any{"/answers/workPrerequisites": "\n"}, []string{"/answers/workPrerequisites required"}},
+		{"fk7802's question", map[string]any{"/answers/impairmentSchoolImpact": "Skolan"}, []string{"/answers/impairmentSchoolImpact notAllowed"}},
+		{"other information of 2700 characters", map[string]any{"/answers/otherInformation": strings.Repeat("ö", 2700)}, nil},
+		{"other information of 2701 characters", map[string]any{"/answers/otherInformation": strings.Repeat("ö", 2701)}, []string{"/answers/otherInformation maxLength"}},
+	}
+	templates := []struct {
+		name  string
+		cases []ruleCase
+	}{
+		{"fk7800", concat(common, longTerm, []ruleCase{
+			{"occupational health", map[string]any{"/answers/investigations": inv("FORETAGSHALSOVARD")}, nil},
+			{"school health", map[string]any{"/answers/investigations": inv("SKOLHALSOVARD")}, []string{"/answers/investigations/0/type enum"}},
+			{"fk7801's measures", map[string]any{"/answers/measures": "Arbetsträning"}, []string{"/answers/measures notAllowed"}},
+		})},
+		{"fk7801", concat(common, longTerm, []ruleCase{
+			{"occupational health", map[string]any{"/answers/investigations": inv("FORETAGSHALSOVARD")}, nil},
+			{"school health", map[string]any{"/answers/investigations": inv("SKOLHALSOVARD")}, nil},
+			{"primary care", map[string]any{"/answers/investigations": inv("VARDCENTRAL")}, []string{"/answers/investigations/0/type enum"}},
+			{"no measures", map[string]any{"/answers/measures": nil}, nil},
+			{"measures of 3501 characters", map[string]any{"/answers/measures": strings.Repeat("ä", 3501)}, []string{"/answers/measures maxLength"}},
+		})},
+		{"fk7802", concat(common, []ruleCase{
+			{"school health", map[string]any{"/answers/investigations": inv("SKOLHALSOVARD")}, nil},
+			{"occupational health", map[string]any{"/answers/investigations": inv("FORETAGSHALSOVARD")}, []string{"/answers/investigations/0/type enum"}},
+			{"onset missing", map[string]any{"/answers/impairmentOnset": nil}, []string{"/answers/impairmentOnset required"}},
+			{"school impact blank", map[string]any{"/answers/impairmentSchoolImpact": "  "}, []string{"/answers/impairmentSchoolImpact required"}},
+			{"fk7800's questions", map[string]any{"/answers/diseaseHistory": "a", "/answers/measures": "b", "/answers/activityLimitation": "c"}, []string{"/answers/activityLimitation notAllowed", "/answers/diseaseHistory notAllowed", "/answers/measures notAllowed"}},
+			{"other information of 2850 characters", map[string]any{"/answers/otherInformation": strings.Repeat("ö", 2850)}, nil},
+			{"other information of 2851 characters", map[string]any{"/answers/otherInformation": strings.Repeat("ö", 2851)}, []string{"/answers/otherInformation maxLength"}},
+		})},
+	}
+	for _, tmpl := range templates {
+		b, err := os.ReadFile("../examples/" + tmpl.name + "/valid/full-two-basis-two-investigations-contact.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		runRuleCases(t, eng, tmpl.name+"/", string(b), tmpl.cases)
+	}
+}
+
+// runRuleCases applies each case's changes to base and compares the
+// problems intake finds with the case's.
+func runRuleCases(t *testing.T, eng *intake.Engine, prefix, base string, cases []ruleCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(prefix+tt.name, func(t *testing.T) {
+			_, err := eng.Intake(mutate(t, base, tt.changes), testNow)
+			var got []string
+			if err != nil {
+				if intake.ErrorCode(err) != intake.EINVALID {
+					t.Fatalf("Intake() = %v", err)
+				}
+				got = codes(intake.ErrorProblems(err))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func concat(lists ...[]ruleCase) []ruleCase {
+	var out []ruleCase
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
