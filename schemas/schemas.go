@@ -237,6 +237,10 @@ type Question struct {
 type Option struct {
 	Value any  `json:"value"`
 	Label Text `json:"label"`
+	// ID is the agency's question id of an option that is a question of
+	// its own on the paper form (fk7810's impairment areas 8–14 and 64),
+	// so that a completion request may name it.
+	ID string `json:"id,omitempty"`
 }
 
 // Questions returns every top-level question of the form, in order.
@@ -260,12 +264,21 @@ func (f Form) Question(field string) (Question, bool) {
 	return Question{}, false
 }
 
-// QuestionByID returns the top-level question with the agency's id, if any.
+// QuestionByID returns the top-level question with the agency's id, or
+// the one with an option of that id, if any.
 func (f Form) QuestionByID(id string) (Question, bool) {
+	if id == "" {
+		return Question{}, false
+	}
 	for _, s := range f.Sections {
 		for _, q := range s.Questions {
-			if q.ID != "" && q.ID == id {
+			if q.ID == id {
 				return q, true
+			}
+			for _, o := range q.Options {
+				if o.ID == id {
+					return q, true
+				}
 			}
 		}
 	}

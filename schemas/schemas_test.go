@@ -134,3 +134,16 @@ func TestClearedFields(t *testing.T) {
 		}
 	}
 }
+
+func TestQuestionByOptionID(t *testing.T) {
+	reg := schemas.MustLoadEmbedded()
+	tmpl, _ := reg.Lookup("fk7810", "1.0")
+	for id, field := range map[string]string{"8": "functionalImpairments", "9": "functionalImpairments", "64": "functionalImpairments", "67": "activityLimitations", "58": "diagnoses"} {
+		if q, ok := tmpl.Form.QuestionByID(id); !ok || q.Field != field {
+			t.Errorf("QuestionByID(%q) = %s, %v; want %s", id, q.Field, ok, field)
+		}
+	}
+	if _, ok := tmpl.Form.QuestionByID("70.9"); ok {
+		t.Error("QuestionByID found an id the form does not have")
+	}
+}

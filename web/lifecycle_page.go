@@ -69,12 +69,23 @@ func viewMessages(t *schemas.Template, ms []*intake.Message) []*messageView {
 	for _, m := range ms {
 		v := &messageView{Message: m, TypeName: messageTypeNames[m.Type], StatusName: messageStatusNames[m.Status]}
 		for _, c := range m.Complements {
-			q, _ := t.Form.QuestionByID(c.QuestionID)
-			v.Complements = append(v.Complements, complementView{QuestionID: c.QuestionID, Label: q.Label.SV, Text: c.Text})
+			v.Complements = append(v.Complements, complementView{QuestionID: c.QuestionID, Label: questionLabel(t, c.QuestionID), Text: c.Text})
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// questionLabel is the label of the question with the agency's id: a
+// top-level question's, or an option's that is a question of its own.
+func questionLabel(t *schemas.Template, id string) string {
+	q, _ := t.Form.QuestionByID(id)
+	for _, o := range q.Options {
+		if o.ID == id {
+			return q.Label.SV + ": " + o.Label.SV
+		}
+	}
+	return q.Label.SV
 }
 
 // questionChoice is one question a caseworker may name in a completion
@@ -100,6 +111,11 @@ func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error
 	for _, q := range p.Template.Form.Questions() {
 		if q.ID != "" {
 			p.Questions = append(p.Questions, questionChoice{ID: q.ID, Label: q.Label.SV})
+		}
+		for _, o := range q.Options {
+			if o.ID != "" {
+				p.Questions = append(p.Questions, questionChoice{ID: o.ID, Label: questionLabel(p.Template, o.ID)})
+			}
 		}
 	}
 	p.MessageTypes = messageTypeNames
@@ -213,7 +229,13 @@ func relateForm(r *http.Request, p *formPage, certs certificateStore, messages m
 		}
 		for _, m := range ms {
 			for _, cp := range m.Complements {
-				rel.Complements[cp.QuestionID] = append(rel.Complements[cp.QuestionID], cp.Text)
+				// An option's id marks its question.
+				q, _ := p.Template.Form.QuestionByID(cp.QuestionID)
+				text := cp.Text
+				if q.ID != cp.QuestionID {
+					text = questionLabel(p.Template, cp.QuestionID) + ": " + text
+				}
+				rel.Complements[q.ID] = append(rel.Complements[q.ID], text)
 			}
 		}
 	}

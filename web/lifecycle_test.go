@@ -415,3 +415,35 @@ func draftForm(t *testing.T, ts *testServer, id string) string {
 	}
 	return d.Form
 }
+
+// TestCompletionOfAnArea: a completion request may name an area of
+// fk7810 that is a question of its own on the paper form (64,
+// andningsfunktion), and the form marks its question.
+func TestCompletionOfAnArea(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor := ts.session(t, "physician")
+	b, err := os.ReadFile(filepath.Join("..", "examples", "fk7810", "valid", "adult-stroke-all-activity-areas.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	json.Unmarshal(b, &doc)
+	doc["issuer"].(map[string]any)["unit"].(map[string]any)["hsaId"] = unit // the physician's
+	b, _ = json.Marshal(doc)
+	resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", b)
+	var created struct{ ID string }
+	if json.Unmarshal(body, &created); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	resp, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+created.ID+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "70.9", "text": "?"}]}`))
+	wantProblem(t, "an id the template does not have", resp, body, 422, "/complements/0/questionId", "unknownQuestion")
+	resp, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+created.ID+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "64", "text": "Beskriv andningen i vila."}]}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("asking about area 64: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = ts.page(t, doctor, "POST", "/certificates/"+created.ID+"/complete", url.Values{})
+	_, page := ts.page(t, doctor, "GET", resp.Header.Get("Location"), nil)
+	if !strings.Contains(page, `id="complement-8"`) || !strings.Contains(page, "Andning") || !strings.Contains(page, "Beskriv andningen i vila.") {
+		t.Errorf("the completion form does not mark question 8 with area 64's request")
+	}
+}
