@@ -447,3 +447,56 @@ func TestCompletionOfAnArea(t *testing.T) {
 		t.Errorf("the completion form does not mark question 8 with area 64's request")
 	}
 }
+
+// TestLifecycleExamples posts the lifecycle examples as their README says.
+func TestLifecycleExamples(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "examples", "lifecycle", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, step := range []struct{ ask, answer string }{{"completion-request.json", "answer-cannot-complete.json"}, {"contact-request.json", "answer-text.json"}} {
+		resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", read(step.ask))
+		var m intake.Message
+		if json.Unmarshal(body, &m); resp.StatusCode != 201 {
+			t.Fatalf("%s: %d %s", step.ask, resp.StatusCode, body)
+		}
+		if resp, body := ts.do(t, "clinic", "POST", "/api/v1/messages/"+m.ID+"/answer", read(step.answer)); resp.StatusCode != 200 {
+			t.Errorf("%s: %d %s", step.answer, resp.StatusCode, body)
+		}
+	}
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+id+"/revoke", read("revoke-wrong-patient.json")); resp.StatusCode != 200 {
+		t.Errorf("revoke: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestAnswerPage: a physician's answer on the certificate page comes back
+// with its problem next to it (422), and a good one is stored.
+func TestAnswerPage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor := ts.session(t, "physician")
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	_, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KONTKT", "text": "Kan vi ringa?"}`))
+	var m intake.Message
+	json.Unmarshal(body, &m)
+	resp, page := ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", url.Values{"text": {"  "}})
+	if resp.StatusCode != 422 || !strings.Contains(page, `id="answer-errors-`+m.ID+`"`) {
+		t.Fatalf("a blank answer: %d\n%s", resp.StatusCode, page)
+	}
+	resp, _ = ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", url.Values{"text": {"Ja, efter kl. 14."}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("an answer: %d", resp.StatusCode)
+	}
+	_, page = ts.page(t, doctor, "GET", "/certificates/"+id, nil)
+	if !strings.Contains(page, "Ja, efter kl. 14.") || !strings.Contains(page, "Besvarad") {
+		t.Error("the answer is not on the certificate page")
+	}
+	_, page = ts.page(t, doctor, "GET", "/messages", nil)
+	if !strings.Contains(page, `id="no-messages"`) {
+		t.Error("the answered message is still among the open ones")
+	}
+}
