@@ -94,6 +94,8 @@ type CertificateFilter struct {
 	CareProvider *string
 	// ContactRequested keeps those whose physician asks for contact (or not).
 	ContactRequested *bool
+	// Flag keeps those that raised the attention flag with this code.
+	Flag *string
 	// Cursor continues a previous page; Limit bounds the page (default 50, at most 500).
 	Cursor string
 	Limit  int

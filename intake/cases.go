@@ -1,10 +1,13 @@
 package intake
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/intyg/intyg/schemas"
 )
 
 // DefaultCaseGap is the gap cases are joined with when none is asked for.
@@ -17,6 +20,8 @@ type CaseCertificate struct {
 	ID string `json:"id"`
 	// Unit is the HSA-id of the issuing unit.
 	Unit string `json:"unit"`
+	// Patient is whose certificate it is (id and name only).
+	Patient Patient `json:"-"`
 	// SignedAt is when it was signed.
 	SignedAt time.Time `json:"signedAt"`
 	// Diagnosis is the main (first) diagnosis code, if any.
@@ -218,11 +223,84 @@ func CaseCertificates(certs []*Certificate) []CaseCertificate {
 		if !c.Counted() {
 			continue
 		}
-		cc := CaseCertificate{ID: c.ID, Unit: c.Issuer.Unit.HSAID, SignedAt: c.SignedAt, Periods: c.SickLeave.Periods}
+		cc := CaseCertificate{ID: c.ID, Unit: c.Issuer.Unit.HSAID, Patient: Patient{ID: c.Patient.ID, Name: c.Patient.Name}, SignedAt: c.SignedAt, Periods: c.SickLeave.Periods}
 		if len(c.Diagnoses) > 0 {
 			cc.Diagnosis = c.Diagnoses[0].Code
 		}
 		out = append(out, cc)
 	}
 	return out
+}
+
+// CaseQuery asks for a patient's sick-leave cases.
+type CaseQuery struct {
+	// Patient is the identity number in 12-digit form.
+	Patient string
+	// Gap joins the certificates (0–90, default DefaultCaseGap).
+	Gap int
+	// At is the reference day (default today).
+	At Date
+}
+
+// ParseCaseQuery reads a request for a patient's cases from a decoded JSON
+// object: "patient" (any form ParsePersonalID accepts, required), "gap"
+// (a whole number 0–90) and "at" (a date). today is the default of at and
+// decides the century of a short identity number. It returns an EINVALID
+// *Error listing every problem.
+func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
+	q := CaseQuery{Gap: DefaultCaseGap, At: today}
+	var ps Problems
+	for name, v := range doc {
+		switch name {
+		case "patient":
+			s, _ := v.(string)
+			pid, err := ParsePersonalID(s, today.Time)
+			if err != nil {
+				ps = append(ps, NewProblem("/patient", "invalid", "param.personalID", nil))
+			}
+			q.Patient = pid.Number
+		case "gap":
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if _, isString := v.(string); isString || err != nil || n < 0 || n > schemas.MaxCaseGap {
+				ps = append(ps, NewProblem("/gap", "invalid", "case.gap", schemas.MaxCaseGap))
+			}
+			q.Gap = n
+		case "at":
+			s, _ := v.(string)
+			d, err := ParseDate(s)
+			if err != nil {
+				ps = append(ps, problem("/at", "invalidDate", nil))
+			}
+			q.At = d
+		default:
+			ps = append(ps, NewProblem(JoinPointer("", name), "invalid", "param.unknown", nil))
+		}
+	}
+	if _, ok := doc["patient"]; !ok {
+		ps = append(ps, problem("/patient", "required", nil))
+	}
+	if len(ps) > 0 {
+		return q, &Error{Code: EINVALID, Message: Text("param.invalid", "en"), Problems: sortProblems(ps)}
+	}
+	return q, nil
+}
+
+// CaseMilestones returns the milestones the templates that count toward
+// cases declare, ascending.
+func (e *Engine) CaseMilestones() []int {
+	var out []int
+	for _, t := range e.reg.All() {
+		if t.Cases != nil {
+			out = append(out, t.Cases.Milestones...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// DateOf returns the civil date of t in Europe/Stockholm ("today" for the
+// people who use Intyg).
+func DateOf(t time.Time) Date {
+	y, m, d := t.In(Stockholm).Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }

@@ -119,7 +119,15 @@ func handleCertificateValidate(logger *slog.Logger, eng *intake.Engine, now func
 // certificateView is a stored certificate as the API shows it.
 type certificateView struct {
 	*intake.Certificate
+	// Flags shadows the record's flags with their wire form in the
+	// reader's language.
+	Flags []flagEntry      `json:"flags,omitempty"`
 	Links certificateLinks `json:"links"`
+}
+
+// viewOf is the API's view of c for the request's reader.
+func viewOf(r *http.Request, c *intake.Certificate) certificateView {
+	return certificateView{Certificate: c, Flags: flagEntries(c.Flags, lang(r)), Links: linksFor(c.ID)}
 }
 
 // handleCertificateView handles GET /api/v1/certificates/{id}. A clinic
@@ -134,7 +142,7 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, certificateView{Certificate: c, Links: linksFor(c.ID)})
+		encode(w, http.StatusOK, viewOf(r, c))
 		return nil
 	})
 }
@@ -193,7 +201,7 @@ type certificateList struct {
 }
 
 // certificateParams are the filters of a certificate search.
-var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "cursor", "limit"}
+var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "flag", "cursor", "limit"}
 
 // certificateFilter reads a certificate search's filters from q, as the
 // request's actor may search: physicians and clinic tokens their own
@@ -204,7 +212,7 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 	f := intake.CertificateFilter{
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
-		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"),
+		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
 	}
 	if unit := p.text("unit"); unit != nil {
 		units := []string{strings.ToUpper(*unit)}

@@ -52,7 +52,7 @@ func handleCertificateHandled(logger *slog.Logger, certs certificateStore, handl
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, certificateView{Certificate: c, Links: linksFor(c.ID)})
+		encode(w, http.StatusOK, viewOf(r, c))
 		return nil
 	})
 }

@@ -36,7 +36,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	}
 	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, sec, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	sub := &submitter{eng: eng, certs: db, m: m, now: now}
+	sub := &submitter{eng: eng, certs: db, cases: db, m: m, now: now}
 	refs := newPatientRefs()
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
@@ -105,6 +105,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)
 	api("/certificates/{id}/events", auth(readers, handleCertificateEvents(logger, db, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
+	api("/patients/sick-leave-cases", auth(readers, handlePatientCases(logger, eng, db, db, now))).Methods(http.MethodPost)
 	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
 	api("/audit/search", auth(admins, handleAuditSearch(logger, db, sec, now))).Methods(http.MethodPost)
 }
