@@ -304,3 +304,50 @@ func DateOf(t time.Time) Date {
 	y, m, d := t.In(Stockholm).Date()
 	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }
+
+// DaysBy returns the sick days of the case on or before day at.
+func (c Case) DaysBy(at Date) int {
+	n := 0
+	for _, s := range c.Segments {
+		if s.Degree == 0 || s.From.After(at.Time) {
+			continue
+		}
+		to := s.To
+		if to.After(at.Time) {
+			to = at
+		}
+		n += s.From.DaysUntil(to) + 1
+	}
+	return n
+}
+
+// MilestoneState is where a case stands at one milestone on a reference day.
+type MilestoneState struct {
+	// Day is the milestone, such as 90.
+	Day int
+	// Date is the day the case reaches it: from its periods, or, beyond
+	// them, if the sick leave goes on every day from the reference day.
+	Date Date
+	// Reached is true when Date is on or before the reference day.
+	Reached bool
+}
+
+// MilestonesDue returns the milestones the case has reached by day at, and
+// those it reaches within the following `within` days.
+func (c Case) MilestonesDue(at Date, within int, milestones []int) []MilestoneState {
+	var out []MilestoneState
+	sofar := c.DaysBy(at)
+	for _, m := range milestones {
+		d := c.Milestones[MilestoneKey(m)]
+		if d.IsZero() {
+			d = at.AddDays(m - sofar)
+		}
+		switch {
+		case !d.After(at.Time):
+			out = append(out, MilestoneState{Day: m, Date: d, Reached: true})
+		case !d.After(at.AddDays(within).Time):
+			out = append(out, MilestoneState{Day: m, Date: d})
+		}
+	}
+	return out
+}

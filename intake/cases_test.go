@@ -255,3 +255,60 @@ func TestCaseCertificates(t *testing.T) {
 		t.Errorf("samordningsnummer patient: cases = %+v, want one of 30 days", summarize(cases))
 	}
 }
+
+func TestMilestonesDue(t *testing.T) {
+	certs := []intake.CaseCertificate{
+		caseCert(t, "a", "U1", "100 2026-01-01 2026-03-25"), // days 1–84
+		caseCert(t, "b", "U1", "50 2026-03-28 2026-04-10"),  // after 2 gap days: days 85–98, day 90 on 04-02
+	}
+	tests := []struct {
+		at      string
+		sofar   int
+		reached string // "day:date reached|due", space-separated
+	}{
+		{"2026-03-10", 69, ""},
+		{"2026-03-20", 79, "90:2026-04-02 due"},
+		{"2026-04-02", 90, "90:2026-04-02 reached"},
+		{"2026-04-10", 98, "90:2026-04-02 reached"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.at, func(t *testing.T) {
+			at := mustDate(t, tt.at)
+			c := intake.BuildCases(certs, intake.CaseOptions{Gap: 5, At: at, Milestones: milestones})[0]
+			if got := c.DaysBy(at); got != tt.sofar {
+				t.Errorf("DaysBy() = %d, want %d", got, tt.sofar)
+			}
+			var got []string
+			for _, m := range c.MilestonesDue(at, 14, milestones) {
+				s := fmt.Sprintf("%d:%s due", m.Day, m.Date)
+				if m.Reached {
+					s = fmt.Sprintf("%d:%s reached", m.Day, m.Date)
+				}
+				got = append(got, s)
+			}
+			if diff := cmp.Diff(tt.reached, strings.Join(got, " ")); diff != "" {
+				t.Errorf("MilestonesDue() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Beyond the periods, a milestone is projected from the reference day.
+	long := intake.BuildCases([]intake.CaseCertificate{caseCert(t, "a", "U1", "100 2026-01-01 2026-06-20")}, intake.CaseOptions{Gap: 5, Milestones: milestones})[0]
+	due := long.MilestonesDue(mustDate(t, "2026-06-20"), 14, milestones) // day 171
+	if len(due) != 2 || due[1].Day != 180 || due[1].Date.String() != "2026-06-29" || due[1].Reached {
+		t.Errorf("MilestonesDue() = %+v, want day 90 reached and day 180 due 2026-06-29", due)
+	}
+}
+
+func TestChapters(t *testing.T) {
+	eng := mustEngine(t)
+	icd, _ := eng.CodeList("icd10se")
+	if len(icd.Chapters()) != 22 { // A00-B99 … Z00-Z99, U00-U99 among them
+		t.Errorf("%d chapters, want 22", len(icd.Chapters()))
+	}
+	for code, want := range map[string]string{"F43.8A": "F00-F99", "M512": "M00-M99", "D50": "D50-D89", "D48": "C00-D48", "Ö12": ""} {
+		ch, ok := icd.ChapterOf(code)
+		if ch.ID != want || ok != (want != "") {
+			t.Errorf("ChapterOf(%s) = %q, %v; want %q", code, ch.ID, ok, want)
+		}
+	}
+}

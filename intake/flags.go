@@ -31,6 +31,10 @@ func (f Flag) Localized(lang string) string {
 // FlagText returns the catalogue key of a flag code's sentence.
 func FlagText(code string) string { return "flag." + code }
 
+// FlagLabel returns the catalogue key of a flag code's short name, for
+// lists and filters.
+func FlagLabel(code string) string { return "flagLabel." + code }
+
 // newFlag is the flag of code, worded by the catalogue with arg.
 func newFlag(code string, arg any) Flag {
 	return Flag{Code: code, Message: Text(FlagText(code), "sv", arg), MessageEn: Text(FlagText(code), "en", arg)}
@@ -45,8 +49,8 @@ func checkAttention(t *schemas.Template) error {
 		}
 	}
 	for _, f := range t.Attention {
-		if !HasText(FlagText(f.Code)) {
-			return fmt.Errorf("attention: flag %s has no sentence %q in the message catalogue", f.Code, FlagText(f.Code))
+		if !HasText(FlagText(f.Code)) || !HasText(FlagLabel(f.Code)) {
+			return fmt.Errorf("attention: flag %s needs %q and %q in the message catalogue", f.Code, FlagText(f.Code), FlagLabel(f.Code))
 		}
 	}
 	return nil

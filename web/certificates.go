@@ -188,6 +188,7 @@ type certificateSummary struct {
 	ReceivedAt time.Time         `json:"receivedAt"`
 	SickLeave  *intake.SickLeave `json:"sickLeave,omitempty"`
 	Warnings   int               `json:"warnings"`
+	Flags      []flagEntry       `json:"flags,omitempty"`
 	Links      certificateLinks  `json:"links"`
 }
 
@@ -264,7 +265,7 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 		resp.Items = append(resp.Items, certificateSummary{
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
 			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
-			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Links: linksFor(c.ID),
+			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(c.Flags, lang(r)), Links: linksFor(c.ID),
 		})
 	}
 	return resp, next, nil

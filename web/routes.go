@@ -69,6 +69,8 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/queue", page(caseworkers, handleQueuePatient(logger, refs))).Methods(http.MethodPost)
 	r.Handle("/print", page(pageReaders, handlePrint(logger, eng, db, db, pdfs))).Methods(http.MethodPost)
 	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
+	r.Handle("/patients/cases", page(pageReaders, handlePatientCasesPage(logger, eng, db, db, now))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/unit/cases", page(physicians, handleUnitCases(logger, eng, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db))).Methods(http.MethodGet)
 	r.Handle("/certificates/{id}/revoke", page(physicians, handleCertificateRevokePage(logger, eng, db, db, db))).Methods(http.MethodPost)
