@@ -70,9 +70,9 @@ func TestPatientCasesPage(t *testing.T) {
 		t.Errorf("a patient without certificates: %d\n%s", resp.StatusCode, body)
 	}
 	// Every page shown is in the access log, naming the person.
-	entries := accessEntries(t, ts, "patient.cases", casePatient)
+	entries := accessEntries(t, ts, "cases.patient", casePatient)
 	if len(entries) != 3 {
-		t.Fatalf("%d patient.cases entries, want 3", len(entries))
+		t.Fatalf("%d cases.patient entries, want 3", len(entries))
 	}
 	for _, e := range entries {
 		if e.UserID == "" || e.Name == "" {
@@ -130,11 +130,14 @@ func TestUnitCasesPage(t *testing.T) {
 		t.Errorf("min=x: %d, want 422", resp.StatusCode)
 	}
 	// Every patient shown is in the access log; the one not shown is not.
-	if n := len(accessEntries(t, ts, "unit.cases", casePatient)); n < 1 {
+	if n := len(accessEntries(t, ts, "cases.unit", casePatient)); n < 1 {
 		t.Error("the listed patient is not in the access log")
 	}
-	if n := len(accessEntries(t, ts, "unit.cases", "198807742930")); n < 1 {
+	if n := len(accessEntries(t, ts, "cases.unit", "198807742930")); n < 1 {
 		t.Error("the listed samordningsnummer patient is not in the access log")
+	}
+	if n := len(accessEntries(t, ts, "cases.unit", "198305192661")); n != 0 {
+		t.Errorf("the patient whose case ended, never listed, has %d cases.unit entries", n)
 	}
 }
 

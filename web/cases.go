@@ -47,7 +47,7 @@ func patientCases(r *http.Request, eng *intake.Engine, cases caseStore, audit au
 	if err != nil {
 		return nil, err
 	}
-	e := actor.Audit("patient.cases", r.RemoteAddr)
+	e := actor.Audit("cases.patient", r.RemoteAddr)
 	e.PatientID, e.Query = q.Patient, fmt.Sprintf("gap=%d&at=%s", q.Gap, q.At)
 	if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
 		return nil, err

@@ -152,14 +152,14 @@ func TestPatientCasesAPI(t *testing.T) {
 			t.Errorf("after revoking %s: %d %s", first, status, b)
 		}
 		// Every call is in the access log for the patient, naming the caller.
-		entries := accessEntries(t, ts, "patient.cases", casePatient)
+		entries := accessEntries(t, ts, "cases.patient", casePatient)
 		for _, e := range entries {
 			if e.TokenID == "" || e.Name == "" {
 				t.Errorf("access-log entry does not name the caller: %+v", e)
 			}
 		}
 		if len(entries) != 4 { // caseworker, clinic, other-clinic, after revoking; refusals read nothing
-			t.Errorf("%d patient.cases entries for the patient, want 4", len(entries))
+			t.Errorf("%d cases.patient entries for the patient, want 4", len(entries))
 		}
 	})
 }

@@ -39,11 +39,13 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	}
 	// The flags look at the patient's certificates stored so far, every
 	// unit's: the case this one joins, and overlaps with other units.
-	history, err := s.cases.FindCaseCertificates(ctx, cert.Patient.ID, nil)
-	if err != nil {
-		return nil, false, err
+	if t, _ := s.eng.Template(cert.Template, cert.Version); t.Cases != nil {
+		history, err := s.cases.FindCaseCertificates(ctx, cert.Patient.ID, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		cert.Flags = s.eng.Flags(cert, history)
 	}
-	cert.Flags = s.eng.Flags(cert, history)
 	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem(cert.Issuer.Unit.HSAID))
 	if err != nil {
 		return nil, false, err

@@ -144,7 +144,7 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 		for _, row := range page.Rows {
 			patients = append(patients, row.Patient.ID)
 		}
-		base := actor.Audit("unit.cases", r.RemoteAddr)
+		base := actor.Audit("cases.unit", r.RemoteAddr)
 		base.Query = "at=" + page.At
 		if err := logPatients(r.Context(), audit, *base, patients); err != nil {
 			return err
