@@ -7,8 +7,8 @@ ALTER TABLE certificates ADD COLUMN counts_toward_cases BOOLEAN NOT NULL DEFAULT
 UPDATE certificates SET counts_toward_cases = true
 WHERE EXISTS (SELECT 1 FROM certificate_periods p WHERE p.certificate_id = certificates.id)
   AND (record->'answers'->>'infectionControl')::boolean IS NOT TRUE;
-CREATE INDEX certificates_unit_patient ON certificates (unit_hsa_id, patient_id);
-CREATE INDEX certificate_periods_certificate ON certificate_periods (certificate_id);
+CREATE INDEX certificates_unit_patient ON certificates (unit_hsa_id, patient_id, counts_toward_cases, status, id);
+CREATE INDEX certificate_periods_certificate ON certificate_periods (certificate_id, to_date, from_date);
 
 -- The attention flags raised at intake (also in the record), one row each,
 -- so that the queue filters by flag.
