@@ -71,9 +71,13 @@ func TestFlags(t *testing.T) {
 		{"passesDay180", nil,
 			[]intake.CaseCertificate{caseCert(t, "x", unit, "100 2026-05-25 2026-11-19")}, // 179 days
 			[]string{"passesDay180"}},
+		{"no passesDay180: the case passed it before", nil,
+			[]intake.CaseCertificate{caseCert(t, "x", unit, "100 2026-05-20 2026-11-19")}, nil}, // 184 days
 		{"passesDay365 (and another unit's history counts)", nil,
 			[]intake.CaseCertificate{caseCert(t, "x", other, "100 2025-11-21 2026-11-19")}, // 364 days
 			[]string{"passesDay365"}},
+		{"no passesDay365: the case passed it before", nil,
+			[]intake.CaseCertificate{caseCert(t, "x", other, "100 2025-11-01 2026-11-19")}, nil}, // 384 days
 		{"no milestone for smittbärarpenning", smittbararpenning(),
 			[]intake.CaseCertificate{caseCert(t, "x", other, "100 2025-11-21 2026-11-19")}, nil},
 		{"longFullTimeWithoutMeasures: 31 days at 100 %, no measures", onlyFullTime("2026-11-20", "2026-12-20", map[string]any{"/answers/measures": nil}), nil,
