@@ -98,6 +98,8 @@ type CertificateFilter struct {
 	// "answered" or "overdue" (open past its reply-by date on Today).
 	Messages *string
 	Today    Date
+	// Flag keeps those that raised the attention flag with this code.
+	Flag *string
 	// Cursor continues a previous page; Limit bounds the page (default 50, at most 500).
 	Cursor string
 	Limit  int

@@ -114,6 +114,13 @@ type Certificate struct {
 	// their reply-by date and the answered ones, for the pages.
 	OverdueMessages  int `json:"-"`
 	AnsweredMessages int `json:"-"`
+	// Flags are the attention flags raised at intake, from the patient's
+	// stored certificates at that moment (Engine.Flags).
+	Flags []Flag `json:"flags,omitempty"`
+	// CountsTowardCases is true when the certificate counts toward the
+	// patient's sick-leave cases (its template's cases block); the store
+	// keeps it in a column.
+	CountsTowardCases bool `json:"-"`
 
 	// Status is the certificate's current status.
 	Status Status `json:"status,omitempty"`

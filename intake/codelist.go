@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -15,7 +16,59 @@ type CodeList struct {
 	// Title is the code system's name for messages, such as "ICD-10-SE".
 	Title  string
 	titles map[string]string
+	// chapters are the list's chapters in order, if it has them.
+	chapters []Chapter
 	searchState
+}
+
+// Chapter is a chapter of a code list: a range of three-character codes
+// with a title, such as F00-F99 "Psykiska sjukdomar och syndrom …".
+type Chapter struct {
+	// ID is the range, "F00-F99".
+	ID string
+	// Title is the chapter's title.
+	Title string
+}
+
+// Chapters returns the list's chapters in order (none if the list has no
+// chapter file).
+func (cl *CodeList) Chapters() []Chapter { return cl.chapters }
+
+// ChapterOf returns the chapter a code (dotted or not) belongs to.
+func (cl *CodeList) ChapterOf(code string) (Chapter, bool) {
+	c := bareCode(code)
+	if len(c) < 3 {
+		return Chapter{}, false
+	}
+	for _, ch := range cl.chapters {
+		if c[:3] >= ch.ID[:3] && c[:3] <= ch.ID[4:] {
+			return ch, true
+		}
+	}
+	return Chapter{}, false
+}
+
+// loadChapters reads diagnoskapitel.txt (RANGE TITLE on each line, the
+// range "A00-B99" written without a separator before the title), when
+// fsys has it.
+func (cl *CodeList) loadChapters(fsys fs.FS) error {
+	b, err := fs.ReadFile(fsys, "diagnoskapitel.txt")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("icd10se: %w", err)
+	}
+	for n, line := range strings.Split(strings.ReplaceAll(string(b), "\r", ""), "\n") {
+		if line == "" {
+			continue
+		}
+		if len(line) < 8 || line[3] != '-' || !codeShape(line[:3]) || !codeShape(line[4:7]) {
+			return fmt.Errorf("icd10se: diagnoskapitel.txt line %d: want RANGE (A00-B99) and TITLE", n+1)
+		}
+		cl.chapters = append(cl.chapters, Chapter{ID: line[:7], Title: strings.TrimSpace(line[7:])})
+	}
+	return nil
 }
 
 // LoadICD10SE reads ICD-10-SE from the files digit3.txt, digit4.txt and
@@ -50,6 +103,9 @@ func LoadICD10SE(fsys fs.FS) (*CodeList, error) {
 	}
 	if len(cl.titles) == 0 {
 		return nil, fmt.Errorf("icd10se: no codes")
+	}
+	if err := cl.loadChapters(fsys); err != nil {
+		return nil, err
 	}
 	return cl, nil
 }

@@ -78,6 +78,9 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 				return nil, fmt.Errorf("intake: template %s: question %s: dependsOn: %w", t.Key(), q.Field, err)
 			}
 		}
+		if err := checkAttention(t); err != nil {
+			return nil, fmt.Errorf("intake: template %s: %w", t.Key(), err)
+		}
 		if err := e.compileDerive(c); err != nil {
 			return nil, fmt.Errorf("intake: template %s: derive: %w", t.Key(), err)
 		}

@@ -76,6 +76,26 @@ var messages = map[string][2]string{
 	"signIn.locked":                     {"För många misslyckade inloggningar. Vänta 15 minuter och försök igen.", "Too many failed sign-ins. Wait 15 minutes and try again."},
 	"unit.choose":                       {"Välj en av dina vårdenheter.", "Choose one of your care units."},
 
+	// Attention flags ("flag." + the template's flag code) and the case pages.
+	"flag.earlyStart":                       {"En sjukskrivningsperiod börjar mer än %v dagar före intygets datum.", "A sick-leave period starts more than %v days before the certificate's date."},
+	"flag.overlapOtherIssuer":               {"En period överlappar ett intyg för patienten från en annan vårdenhet (%v).", "A period overlaps a certificate for the patient from another care unit (%v)."},
+	"flag.passesDay90":                      {"Sjukfallet når dag 90 i rehabiliteringskedjan (%v) under intygets perioder.", "The sick-leave case reaches day 90 of the rehabilitation chain (%v) within the certificate's periods."},
+	"flag.passesDay180":                     {"Sjukfallet når dag 180 i rehabiliteringskedjan (%v) under intygets perioder.", "The sick-leave case reaches day 180 of the rehabilitation chain (%v) within the certificate's periods."},
+	"flag.passesDay365":                     {"Sjukfallet når dag 365 i rehabiliteringskedjan (%v) under intygets perioder.", "The sick-leave case reaches day 365 of the rehabilitation chain (%v) within the certificate's periods."},
+	"flag.longFullTimeWithoutMeasures":      {"Intyget har mer än %v dagar med hel sjukskrivning men inga åtgärder.", "The certificate has more than %v days of full-time sick leave but no measures."},
+	"flag.noExamination":                    {"Intyget grundas varken på en fysisk eller en digital undersökning.", "The certificate is based on neither a physical nor a digital examination."},
+	"flag.implausiblePeriod":                {"En period är längre än %v dagar eller börjar mer än så före eller efter intygets datum.", "A period is longer than %v days or starts more than that before or after the certificate's date."},
+	"flagLabel.earlyStart":                  {"Tidig start", "Early start"},
+	"flagLabel.overlapOtherIssuer":          {"Överlappar annan vårdenhet", "Overlaps another unit"},
+	"flagLabel.passesDay90":                 {"Passerar dag 90", "Passes day 90"},
+	"flagLabel.passesDay180":                {"Passerar dag 180", "Passes day 180"},
+	"flagLabel.passesDay365":                {"Passerar dag 365", "Passes day 365"},
+	"flagLabel.longFullTimeWithoutMeasures": {"Lång heltid utan åtgärder", "Long full time without measures"},
+	"flagLabel.noExamination":               {"Ingen undersökning", "No examination"},
+	"flagLabel.implausiblePeriod":           {"Orimlig period", "Implausible period"},
+	"case.days":                             {"Ange antal dagar som ett heltal, 0 eller mer.", "Give the number of days as a whole number, 0 or more."},
+	"case.gap":                              {"Ange ett uppehåll mellan 0 och %v dagar.", "Give a gap of 0 to %v days."},
+
 	// Sign-in through the region's identity provider.
 	"signIn.oidcFailed":    {"Inloggningen med regionens inloggning kunde inte slutföras. Försök igen.", "Signing in through the region's identity provider could not be completed. Try again."},
 	"signIn.oidcNoAccount": {"Det finns inget aktivt konto i Intyg för den här identiteten. Kontakta en administratör om du behöver ett.", "There is no active account in Intyg for this identity. Contact an administrator if you need one."},

@@ -75,6 +75,12 @@ type Template struct {
 	// Renewal declares what a renewal (a new certificate pre-filled from
 	// this one) leaves out.
 	Renewal Renewal `json:"renewal"`
+	// Cases says whether and how the certificates count toward the
+	// patient's sick-leave cases; nil: they do not.
+	Cases *Cases `json:"cases,omitempty"`
+	// Attention lists the flags raised on a certificate at intake for the
+	// caseworker's attention.
+	Attention []Flag `json:"attention,omitempty"`
 
 	// Schema is the raw JSON Schema (draft 2020-12) of a submission.
 	Schema json.RawMessage `json:"-"`
@@ -408,6 +414,9 @@ func loadTemplate(fsys fs.FS, dir string) (*Template, error) {
 	}
 	if err := checkRenewal(t.Renewal, t.Form); err != nil {
 		return nil, fmt.Errorf("template.json: renewal: %w", err)
+	}
+	if err := checkCases(t.Cases, t.Attention, t.Derive, t.Form); err != nil {
+		return nil, fmt.Errorf("template.json: %w", err)
 	}
 	return &t, nil
 }

@@ -147,3 +147,62 @@ func TestQuestionByOptionID(t *testing.T) {
 		t.Error("QuestionByID found an id the form does not have")
 	}
 }
+
+func TestLoadChecksCasesAndAttention(t *testing.T) {
+	form := `{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [
+		{"id": "1", "field": "p", "widget": "periods", "label": {"sv": "P"}, "options": [{"value": 100, "label": {"sv": "100"}}]},
+		{"id": "2", "field": "basis", "widget": "checkboxDates", "label": {"sv": "B"}, "options": [{"value": "A", "label": {"sv": "A"}}]},
+		{"id": "3", "field": "x", "widget": "text", "label": {"sv": "X"}}]}]}`
+	template := func(extra string) fstest.MapFS {
+		t := `{"template": "aa", "version": "1.0", "formNumber": "A", "validFrom": "2027-01-01", "title": {"sv": "A", "en": "A"},
+			"issuerRoles": [{"value": "DOCTOR", "label": {"sv": "Läkare"}}], "rules": [], "derive": {"sickLeave": {"field": "p"}}` + extra + `}`
+		return fstest.MapFS{"aa/1.0/template.json": {Data: []byte(t)}, "aa/1.0/schema.json": {Data: []byte(`{}`)}, "aa/1.0/form.json": {Data: []byte(form)}}
+	}
+	cases := `, "cases": {"gap": 5, "milestones": [90, 180]}`
+	tests := []struct {
+		name  string
+		extra string
+		want  string // in the error; "" loads
+	}{
+		{"good", cases + `, "attention": [{"code": "a", "kind": "overlapOtherUnit"}, {"code": "b", "kind": "noneOfOptions", "field": "basis", "values": ["A"]},
+			{"code": "c", "kind": "reachesMilestone", "milestone": 180}, {"code": "d", "kind": "degreeDaysWithoutAnswer", "degree": 100, "days": 30, "field": "x"},
+			{"code": "e", "kind": "startsBeforeSigning", "days": 7}, {"code": "f", "kind": "implausiblePeriod", "days": 365}]`, ""},
+		{"gap out of range", `, "cases": {"gap": 91, "milestones": [90]}`, "cases: gap 91"},
+		{"negative gap", `, "cases": {"gap": -1, "milestones": [90]}`, "cases: gap -1"},
+		{"milestones not ascending", `, "cases": {"gap": 5, "milestones": [180, 90]}`, "milestones"},
+		{"no milestones", `, "cases": {"gap": 5}`, "milestones"},
+		{"flags without cases", `, "attention": [{"code": "a", "kind": "overlapOtherUnit"}]`, "need a cases block"},
+		{"unknown kind", cases + `, "attention": [{"code": "a", "kind": "colour"}]`, `unknown kind "colour"`},
+		{"repeated code", cases + `, "attention": [{"code": "a", "kind": "overlapOtherUnit"}, {"code": "a", "kind": "overlapOtherUnit"}]`, "repeated"},
+		{"milestone not declared", cases + `, "attention": [{"code": "a", "kind": "reachesMilestone", "milestone": 365}]`, "milestone 365"},
+		{"option not offered", cases + `, "attention": [{"code": "a", "kind": "noneOfOptions", "field": "basis", "values": ["B"]}]`, `value "B"`},
+		{"options of a text question", cases + `, "attention": [{"code": "a", "kind": "noneOfOptions", "field": "x", "values": ["B"]}]`, "not a question with options"},
+		{"unknown field", cases + `, "attention": [{"code": "a", "kind": "degreeDaysWithoutAnswer", "degree": 100, "days": 30, "field": "y"}]`, `field "y"`},
+		{"days missing", cases + `, "attention": [{"code": "a", "kind": "startsBeforeSigning"}]`, "needs days"},
+		{"unknown key", `, "cases": {"gap": 5, "milestones": [90], "colour": 1}`, "colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := schemas.Load(template(tt.extra))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Load() = %v, want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Load() = %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCasesDeclared(t *testing.T) {
+	reg := schemas.MustLoadEmbedded()
+	for _, tt := range []struct {
+		template, version string
+		counts            bool
+	}{{"fk7804", "2.0", true}, {"fk7810", "1.0", false}} {
+		tmpl, _ := reg.Lookup(tt.template, tt.version)
+		if got := tmpl.Cases != nil; got != tt.counts {
+			t.Errorf("%s counts toward cases = %v, want %v", tt.template, got, tt.counts)
+		}
+	}
+}

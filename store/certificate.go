@@ -92,10 +92,11 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`
 		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
-			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
 		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
+		db.boolArg(c.CountsTowardCases),
 	); err != nil {
 		return err
 	}
@@ -110,6 +111,16 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 			args = append(args, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
 		}
 		q := `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES ` + rows(len(c.SickLeave.Periods), 5)
+		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+			return err
+		}
+	}
+	if len(c.Flags) > 0 {
+		var args []any
+		for _, f := range c.Flags {
+			args = append(args, c.ID, f.Code)
+		}
+		q := `INSERT INTO certificate_flags (certificate_id, code) VALUES ` + rows(len(c.Flags), 2)
 		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
 			return err
 		}
@@ -134,7 +145,7 @@ func rows(n, width int) string {
 }
 
 // certificateColumns are the columns scanCertificate reads, in order.
-const certificateColumns = `id, status, record, sha256, received_at, idempotency_key`
+const certificateColumns = `id, status, record, sha256, received_at, idempotency_key, counts_toward_cases`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -146,8 +157,9 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 		sha        string
 		received   time.Time
 		key        sql.NullString
+		counts     bool
 	)
-	if err := row.Scan(&id, &status, &record, &sha, timeValue{&received}, &key); err != nil {
+	if err := row.Scan(&id, &status, &record, &sha, timeValue{&received}, &key, &counts); err != nil {
 		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(record))
@@ -155,7 +167,7 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("certificate %s: record: %w", id, err)
 	}
-	c.ID, c.Status, c.SHA256, c.ReceivedAt, c.IdempotencyKey = id, intake.Status(status), sha, received, key.String
+	c.ID, c.Status, c.SHA256, c.ReceivedAt, c.IdempotencyKey, c.CountsTowardCases = id, intake.Status(status), sha, received, key.String, counts
 	return &c, nil
 }
 
@@ -227,14 +239,11 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 		where, args = append(where, "status = ?"), append(args, string(*f.Status))
 	}
 	if f.Units != nil {
-		units := *f.Units
-		if len(units) == 0 {
-			units = []string{""} // no unit: nothing matches
-		}
-		where = append(where, "unit_hsa_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(units)), ", ")+")")
-		for _, u := range units {
-			args = append(args, u)
-		}
+		in, units := inList(*f.Units) // no unit: nothing matches
+		where, args = append(where, "unit_hsa_id IN "+in), append(args, units...)
+	}
+	if f.Flag != nil {
+		where, args = append(where, "id IN (SELECT certificate_id FROM certificate_flags WHERE code = ?)"), append(args, *f.Flag)
 	}
 	if f.ReceivedSince != nil {
 		where, args = append(where, "received_at >= ?"), append(args, db.timeArg(*f.ReceivedSince))

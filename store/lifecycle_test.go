@@ -94,8 +94,6 @@ func (l *lifecycle) ask(typ intake.MessageType) *intake.Message {
 	return got
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // TestReplace: a replacement makes the original replaced, once; a
 // revoked replacement gives it back its status, handled included.
 func TestReplace(t *testing.T) {

@@ -123,16 +123,19 @@ type certificateView struct {
 	// Relations and OpenMessages are always there, empty or 0 included.
 	Relations    []intake.RelationLink `json:"relations"`
 	OpenMessages int                   `json:"openMessages"`
-	Links        certificateLinks      `json:"links"`
+	// Flags shadows the record's flags with their wire form in the
+	// reader's language.
+	Flags []flagEntry      `json:"flags,omitempty"`
+	Links certificateLinks `json:"links"`
 }
 
-// viewOf is c as the API shows it.
-func viewOf(c *intake.Certificate) certificateView {
+// viewOf is the API's view of c for the request's reader.
+func viewOf(r *http.Request, c *intake.Certificate) certificateView {
 	rels := c.Relations
 	if rels == nil {
 		rels = []intake.RelationLink{}
 	}
-	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Links: linksFor(c.ID)}
+	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(c.Flags, lang(r)), Links: linksFor(c.ID)}
 }
 
 // handleCertificateView handles GET /api/v1/certificates/{id}. A clinic
@@ -147,7 +150,7 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(c))
+		encode(w, http.StatusOK, viewOf(r, c))
 		return nil
 	})
 }
@@ -198,6 +201,7 @@ type certificateSummary struct {
 	OpenMessages     int              `json:"openMessages"`
 	OverdueMessages  int              `json:"-"`
 	AnsweredMessages int              `json:"-"`
+	Flags            []flagEntry      `json:"flags,omitempty"`
 	Links            certificateLinks `json:"links"`
 }
 
@@ -211,7 +215,7 @@ type certificateList struct {
 }
 
 // certificateParams are the filters of a certificate search.
-var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "messages", "cursor", "limit"}
+var certificateParams = []string{"patient", "template", "status", "receivedSince", "unit", "careProvider", "contactRequested", "messages", "flag", "cursor", "limit"}
 
 // messageStates are the values of the messages filter.
 var messageStates = []string{"open", "answered", "overdue"}
@@ -225,7 +229,7 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 	f := intake.CertificateFilter{
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
-		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"),
+		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
 		Messages: p.text("messages"), Today: intake.Today(now),
 	}
 	if f.Messages != nil && !slices.Contains(messageStates, *f.Messages) {
@@ -281,7 +285,7 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 		resp.Items = append(resp.Items, certificateSummary{
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
 			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
-			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Links: linksFor(c.ID),
+			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(c.Flags, lang(r)), Links: linksFor(c.ID),
 			OpenMessages: c.OpenMessages, OverdueMessages: c.OverdueMessages, AnsweredMessages: c.AnsweredMessages,
 		})
 	}

@@ -52,7 +52,7 @@ func handleCertificateHandled(logger *slog.Logger, certs certificateStore, handl
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(c))
+		encode(w, http.StatusOK, viewOf(r, c))
 		return nil
 	})
 }

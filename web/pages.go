@@ -30,7 +30,7 @@ var staticFiles embed.FS
 
 // pageNames are the page templates; each is parsed with the layout and
 // the widgets.
-var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "drafts", "certificate_review", "my_certificates", "certificate_compare", "queue", "messages", "error",
+var pageNames = []string{"sign_in", "unit", "form_list", "certificate_form", "certificate_receipt", "search", "drafts", "certificate_review", "my_certificates", "certificate_compare", "queue", "messages", "error", "patient_cases", "unit_cases",
 	"admin", "admin_people", "admin_units", "admin_tokens", "admin_token_created", "admin_audit"}
 
 // pageTemplates are the parsed pages, parsed once when the program starts;

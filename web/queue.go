@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,15 +70,34 @@ type queuePage struct {
 	Templates []*schemas.Template
 	Statuses  []intake.Status
 	// The filters in use; Patient only as typed, never in a link.
-	Template, Status, Since, Unit, Provider, Patient, Ref, Messages string
-	Contact                                                         bool
-	Counts                                                          map[intake.Status]int
-	Total                                                           int
-	Rows                                                            []myCertificateRow
+	Template, Status, Since, Unit, Provider, Patient, Ref, Messages, Flag string
+	// Flags are the attention flags the templates declare, for the filter.
+	Flags   []queueFlag
+	Contact bool
+	Counts  map[intake.Status]int
+	Total   int
+	Rows    []myCertificateRow
 	// Link keeps the filters (not the patient) for status links and pages.
 	Link  url.Values
 	Next  string
 	Error string
+}
+
+// queueFlag is an attention flag the queue filters by.
+type queueFlag struct{ Code, Label string }
+
+// declaredFlags are the attention flags of every template, once each, in
+// the templates' order.
+func declaredFlags(eng *intake.Engine) []queueFlag {
+	var out []queueFlag
+	for _, t := range eng.Registry().All() {
+		for _, f := range t.Attention {
+			if !slices.ContainsFunc(out, func(q queueFlag) bool { return q.Code == f.Code }) {
+				out = append(out, queueFlag{Code: f.Code, Label: intake.Text(intake.FlagLabel(f.Code), "sv")})
+			}
+		}
+	}
+	return out
 }
 
 // StatusLink is the queue's link for one status with the other filters.
@@ -101,19 +121,19 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		page := queuePage{layout: signedInLayout(r, "Kö"), Templates: eng.Registry().All(),
 			Statuses: []intake.Status{intake.StatusReceived, intake.StatusHandled, intake.StatusRevoked, intake.StatusReplaced},
 			Template: in.Get("template"), Status: in.Get("status"), Since: in.Get("since"), Unit: in.Get("unit"), Provider: in.Get("provider"),
-			Contact: in.Get("contact") == "true", Ref: in.Get("ref"), Messages: in.Get("messages"), Link: url.Values{}}
+			Contact: in.Get("contact") == "true", Ref: in.Get("ref"), Messages: in.Get("messages"), Flag: in.Get("flag"), Flags: declaredFlags(eng), Link: url.Values{}}
 		q := url.Values{"limit": {"50"}}
 		contact := ""
 		if page.Contact {
 			contact = "true"
 		}
 		for param, v := range map[string]string{"template": page.Template, "status": page.Status, "receivedSince": page.Since, "unit": page.Unit,
-			"careProvider": page.Provider, "contactRequested": contact, "messages": page.Messages, "cursor": in.Get("cursor")} {
+			"careProvider": page.Provider, "contactRequested": contact, "messages": page.Messages, "flag": page.Flag, "cursor": in.Get("cursor")} {
 			if v != "" {
 				q.Set(param, v)
 			}
 		}
-		for param, v := range map[string]string{"template": page.Template, "since": page.Since, "unit": page.Unit, "provider": page.Provider, "contact": contact, "messages": page.Messages, "ref": page.Ref} {
+		for param, v := range map[string]string{"template": page.Template, "since": page.Since, "unit": page.Unit, "provider": page.Provider, "contact": contact, "messages": page.Messages, "flag": page.Flag, "ref": page.Ref} {
 			if v != "" {
 				page.Link.Set(param, v)
 			}
@@ -171,7 +191,7 @@ func handleQueuePatient(logger *slog.Logger, refs *patientRefs) http.Handler {
 			return err
 		}
 		v := url.Values{}
-		for _, k := range []string{"template", "status", "since", "unit", "provider", "contact", "messages"} {
+		for _, k := range []string{"template", "status", "since", "unit", "provider", "contact", "messages", "flag"} {
 			if s := form.Get(k); s != "" {
 				v.Set(k, s)
 			}

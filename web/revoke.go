@@ -57,7 +57,7 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(revoked))
+		encode(w, http.StatusOK, viewOf(r, revoked))
 		return nil
 	})
 }

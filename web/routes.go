@@ -36,7 +36,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	}
 	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, sec, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	sub := &submitter{eng: eng, certs: db, m: m, now: now}
+	sub := &submitter{eng: eng, certs: db, cases: db, m: m, now: now}
 	refs := newPatientRefs()
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
@@ -69,6 +69,8 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/queue", page(caseworkers, handleQueuePatient(logger, refs))).Methods(http.MethodPost)
 	r.Handle("/print", page(pageReaders, handlePrint(logger, eng, db, db, pdfs))).Methods(http.MethodPost)
 	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
+	r.Handle("/patients/cases", page(pageReaders, handlePatientCasesPage(logger, eng, db, db, now))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/unit/cases", page(physicians, handleUnitCases(logger, eng, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db, db))).Methods(http.MethodGet)
 	r.Handle("/certificates/{id}/revoke", page(physicians, handleCertificateRevokePage(logger, eng, db, db, db, db))).Methods(http.MethodPost)
@@ -116,6 +118,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates/{id}/messages", auth(readers, handleCertificateMessages(logger, db, db, db))).Methods(http.MethodGet)
 	api("/messages", auth(readers, handleMessageList(logger, db, db, now))).Methods(http.MethodGet)
 	api("/messages/{id}/answer", auth(submitters, handleMessageAnswer(logger, sub, db, db))).Methods(http.MethodPost)
+	api("/patients/sick-leave-cases", auth(readers, handlePatientCases(logger, eng, db, db, now))).Methods(http.MethodPost)
 	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
 	api("/audit/search", auth(admins, handleAuditSearch(logger, db, sec, now))).Methods(http.MethodPost)
 }

@@ -21,6 +21,7 @@ type database interface {
 	sessionStore
 	draftStore
 	queueStore
+	caseStore
 	handlingStore
 	revocationStore
 	messageStore

@@ -267,13 +267,7 @@ func (ts *testServer) submit(tb testing.TB, example string) string {
 		}
 		ts.tokens[who] = secret
 	}
-	resp, body := ts.do(tb, who, "POST", "/api/v1/certificates", b)
-	if resp.StatusCode != http.StatusCreated {
-		tb.Fatalf("submit %s: %d %s", example, resp.StatusCode, body)
-	}
-	var created struct{ ID string }
-	json.Unmarshal(body, &created)
-	return created.ID
+	return ts.mustPost(tb, who, b)
 }
 
 func readExample(tb testing.TB, name string) []byte {
@@ -330,6 +324,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/messages", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "caseworker": 200}},
 		{"GET", "/api/v1/messages?status=lost", nil, map[string]int{"caseworker": 422}},
 		{"POST", "/api/v1/messages/doesnotexist/answer", []byte(`{"text": "Svar."}`), map[string]int{"": 401, "admin": 403, "caseworker": 403, "clinic": 404}},
+		{"POST", "/api/v1/patients/sick-leave-cases", []byte(`{"patient": "19780614-2381"}`), map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "other-clinic": 200, "caseworker": 200}},
 		{"DELETE", "/api/v1/certificates/" + id, nil, map[string]int{"": 405, "admin": 405}},
 		{"GET", "/api/v1/nothing", nil, map[string]int{"": 404}},
 	}

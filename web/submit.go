@@ -14,13 +14,15 @@ import (
 type submitter struct {
 	eng   *intake.Engine
 	certs certificateStore
+	cases caseStore
 	m     *metrics
 	now   func() time.Time
 }
 
 // submit runs the intake of body, checks that the actor may submit for the
 // certificate's unit and stores it under the retry key idem gives for that
-// unit (nil: none). It returns the stored certificate, with its warnings,
+// unit (nil: none), with the attention flags computed from the patient's
+// stored certificates. It returns the stored certificate, with its warnings,
 // and whether it was a replay of an earlier submission with the same key
 // and bytes. Returns EMALFORMED, ETOOLARGE or EINVALID from intake,
 // EFORBIDDEN for another unit, and ECONFLICT for a used key with other
@@ -34,6 +36,15 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
 		return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token may submit only for units %s.", strings.Join(a.Units, ", "))
+	}
+	// The flags look at the patient's certificates stored so far, every
+	// unit's: the case this one joins, and overlaps with other units.
+	if t, _ := s.eng.Template(cert.Template, cert.Version); t.Cases != nil {
+		history, err := s.cases.FindCaseCertificates(ctx, cert.Patient.ID, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		cert.Flags = s.eng.Flags(cert, history)
 	}
 	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem(cert.Issuer.Unit.HSAID))
 	if err != nil {

@@ -1,0 +1,353 @@
+package intake
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/intyg/intyg/schemas"
+)
+
+// DefaultCaseGap is the gap cases are joined with when none is asked for.
+const DefaultCaseGap = 5
+
+// CaseCertificate is a counted certificate as case building sees it: its
+// sick-leave periods and what the case pages show of it.
+type CaseCertificate struct {
+	// ID is the certificate's id.
+	ID string `json:"id"`
+	// Unit is the HSA-id of the issuing unit.
+	Unit string `json:"unit"`
+	// Patient is whose certificate it is (id and name only).
+	Patient Patient `json:"-"`
+	// SignedAt is when it was signed.
+	SignedAt time.Time `json:"signedAt"`
+	// Diagnosis is the main (first) diagnosis code, if any.
+	Diagnosis string `json:"diagnosis,omitempty"`
+	// Periods are its sick-leave periods (Degree, From and To are used).
+	Periods []Period `json:"periods"`
+}
+
+// span returns the certificate's first and last sick day.
+func (c CaseCertificate) span() (first, last Date) {
+	first, last = c.Periods[0].From, c.Periods[0].To
+	for _, p := range c.Periods {
+		if p.From.Before(first.Time) {
+			first = p.From
+		}
+		if p.To.After(last.Time) {
+			last = p.To
+		}
+	}
+	return first, last
+}
+
+// DateRange is a run of days, both ends included.
+type DateRange struct {
+	From Date `json:"from"`
+	To   Date `json:"to"`
+}
+
+// CaseSegment is a run of days of a case at one degree (the highest of the
+// periods covering it), or a gap (Degree 0).
+type CaseSegment struct {
+	From, To Date
+	Degree   int
+}
+
+// Case is a patient's sick-leave case: the counted certificates joined by
+// the gap rule of the contract (cases.md), with its figures.
+type Case struct {
+	// Start and End are the first and last sick day.
+	Start Date `json:"start"`
+	End   Date `json:"end"`
+	// Days counts the sick days (the union of the periods).
+	Days int `json:"days"`
+	// NetDays sums degree / 100 over the sick days, the highest degree
+	// where periods overlap.
+	NetDays float64 `json:"netDays"`
+	// Gaps are the runs of days without sick leave inside the case.
+	Gaps []DateRange `json:"gaps"`
+	// CurrentDegree is the degree on the reference day if it is a sick day
+	// of the case, else nil.
+	CurrentDegree *int `json:"currentDegree"`
+	// Milestones gives, per milestone ("day90"), the date of that sick day,
+	// or null when the case does not reach it.
+	Milestones map[string]Date `json:"milestones"`
+	// Certificates are the ids of the counted certificates, in order of
+	// their first day.
+	Certificates []string `json:"certificates"`
+
+	// Members are the certificates themselves, in the same order.
+	Members []CaseCertificate `json:"-"`
+	// Segments are the case's days by degree and its gaps, in order.
+	Segments []CaseSegment `json:"-"`
+	// Ongoing is true when the reference day lies within Start..End.
+	Ongoing bool `json:"-"`
+}
+
+// CaseOptions are the parameters of case building.
+type CaseOptions struct {
+	// Gap is how many empty days may lie between two certificates of one
+	// case (0–90).
+	Gap int
+	// At is the reference day (for CurrentDegree and Ongoing).
+	At Date
+	// Milestones are the sick days whose dates a case reports (90, 180, 365).
+	Milestones []int
+}
+
+// MilestoneKey is a milestone's name in Case.Milestones: "day90".
+func MilestoneKey(day int) string { return "day" + strconv.Itoa(day) }
+
+// BuildCases joins a patient's counted certificates into cases, newest case
+// first. A certificate joins the current case when its first day is at
+// most Gap + 1 days after the latest last day seen so far in the case;
+// otherwise it starts a new case. Certificates without periods are left out.
+func BuildCases(certs []CaseCertificate, o CaseOptions) []Case {
+	var sorted []CaseCertificate
+	for _, c := range certs {
+		if len(c.Periods) > 0 {
+			sorted = append(sorted, c)
+		}
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		a, _ := sorted[i].span()
+		b, _ := sorted[j].span()
+		if !a.Equal(b.Time) {
+			return a.Before(b.Time)
+		}
+		return sorted[i].ID < sorted[j].ID
+	})
+	var cases []Case
+	var members []CaseCertificate
+	var latest Date
+	for _, c := range sorted {
+		first, last := c.span()
+		if len(members) > 0 && first.After(latest.AddDays(o.Gap+1).Time) {
+			cases = append(cases, buildCase(members, o))
+			members = nil
+		}
+		if len(members) == 0 || last.After(latest.Time) {
+			latest = last
+		}
+		members = append(members, c)
+	}
+	if len(members) > 0 {
+		cases = append(cases, buildCase(members, o))
+	}
+	slices.Reverse(cases)
+	return cases
+}
+
+// buildCase computes one case's figures from its certificates.
+func buildCase(members []CaseCertificate, o CaseOptions) Case {
+	c := Case{Members: members, Gaps: []DateRange{}, Milestones: map[string]Date{}}
+	var periods []Period
+	for _, m := range members {
+		c.Certificates = append(c.Certificates, m.ID)
+		periods = append(periods, m.Periods...)
+	}
+	c.Segments = segments(periods)
+	c.Start, c.End = c.Segments[0].From, c.Segments[len(c.Segments)-1].To
+	for _, m := range o.Milestones {
+		c.Milestones[MilestoneKey(m)] = Date{}
+	}
+	net := 0 // hundredths of a day, so that the sum is exact
+	for _, s := range c.Segments {
+		if s.Degree == 0 {
+			c.Gaps = append(c.Gaps, DateRange{From: s.From, To: s.To})
+			continue
+		}
+		n := s.From.DaysUntil(s.To) + 1
+		for _, m := range o.Milestones {
+			if c.Days < m && c.Days+n >= m {
+				c.Milestones[MilestoneKey(m)] = s.From.AddDays(m - c.Days - 1)
+			}
+		}
+		c.Days += n
+		net += n * s.Degree
+		if !o.At.IsZero() && !o.At.Before(s.From.Time) && !o.At.After(s.To.Time) {
+			d := s.Degree
+			c.CurrentDegree = &d
+		}
+	}
+	c.NetDays = float64(net) / 100
+	c.Ongoing = !o.At.IsZero() && !o.At.Before(c.Start.Time) && !o.At.After(c.End.Time)
+	return c
+}
+
+// segments cuts the days the periods span into runs at one degree: the
+// highest degree of the periods covering each day, 0 for a gap. Adjacent
+// runs of the same degree are merged.
+func segments(periods []Period) []CaseSegment {
+	var bounds []Date
+	for _, p := range periods {
+		bounds = append(bounds, p.From, p.To.AddDays(1))
+	}
+	sort.Slice(bounds, func(i, j int) bool { return bounds[i].Before(bounds[j].Time) })
+	bounds = slices.CompactFunc(bounds, func(a, b Date) bool { return a.Equal(b.Time) })
+	var out []CaseSegment
+	for i := 0; i+1 < len(bounds); i++ {
+		from, to := bounds[i], bounds[i+1].AddDays(-1)
+		degree := 0
+		for _, p := range periods {
+			if !from.Before(p.From.Time) && !from.After(p.To.Time) {
+				degree = max(degree, p.Degree)
+			}
+		}
+		if n := len(out); n > 0 && out[n-1].Degree == degree {
+			out[n-1].To = to
+			continue
+		}
+		out = append(out, CaseSegment{From: from, To: to, Degree: degree})
+	}
+	return out
+}
+
+// Counted reports whether c counts toward its patient's cases: its template
+// counts it (CountsTowardCases), and it is neither revoked nor replaced (a
+// replaced certificate counts through the one that replaced or completed
+// it).
+func (c *Certificate) Counted() bool {
+	return c.CountsTowardCases && c.SickLeave != nil && c.Status != StatusRevoked && c.Status != StatusReplaced
+}
+
+// CaseCertificates returns the certificates of certs that count toward
+// cases (Counted), as case building sees them.
+func CaseCertificates(certs []*Certificate) []CaseCertificate {
+	var out []CaseCertificate
+	for _, c := range certs {
+		if !c.Counted() {
+			continue
+		}
+		cc := CaseCertificate{ID: c.ID, Unit: c.Issuer.Unit.HSAID, Patient: Patient{ID: c.Patient.ID, Name: c.Patient.Name}, SignedAt: c.SignedAt, Periods: c.SickLeave.Periods}
+		if len(c.Diagnoses) > 0 {
+			cc.Diagnosis = c.Diagnoses[0].Code
+		}
+		out = append(out, cc)
+	}
+	return out
+}
+
+// CaseQuery asks for a patient's sick-leave cases.
+type CaseQuery struct {
+	// Patient is the identity number in 12-digit form.
+	Patient string
+	// Gap joins the certificates (0–90, default DefaultCaseGap).
+	Gap int
+	// At is the reference day (default today).
+	At Date
+}
+
+// ParseCaseQuery reads a request for a patient's cases from a decoded JSON
+// object: "patient" (any form ParsePersonalID accepts, required), "gap"
+// (a whole number 0–90) and "at" (a date). today is the default of at and
+// decides the century of a short identity number. It returns an EINVALID
+// *Error listing every problem.
+func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
+	q := CaseQuery{Gap: DefaultCaseGap, At: today}
+	var ps Problems
+	for name, v := range doc {
+		switch name {
+		case "patient":
+			s, _ := v.(string)
+			pid, err := ParsePersonalID(s, today.Time)
+			if err != nil {
+				ps = append(ps, NewProblem("/patient", "invalid", "param.personalID", nil))
+			}
+			q.Patient = pid.Number
+		case "gap":
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if _, isString := v.(string); isString || err != nil || n < 0 || n > schemas.MaxCaseGap {
+				ps = append(ps, NewProblem("/gap", "invalid", "case.gap", schemas.MaxCaseGap))
+			}
+			q.Gap = n
+		case "at":
+			s, _ := v.(string)
+			d, err := ParseDate(s)
+			if err != nil {
+				ps = append(ps, problem("/at", "invalidDate", nil))
+			}
+			q.At = d
+		default:
+			ps = append(ps, NewProblem(JoinPointer("", name), "invalid", "param.unknown", nil))
+		}
+	}
+	if _, ok := doc["patient"]; !ok {
+		ps = append(ps, problem("/patient", "required", nil))
+	}
+	if len(ps) > 0 {
+		return q, &Error{Code: EINVALID, Message: Text("param.invalid", "en"), Problems: sortProblems(ps)}
+	}
+	return q, nil
+}
+
+// CaseMilestones returns the milestones the templates that count toward
+// cases declare, ascending.
+func (e *Engine) CaseMilestones() []int {
+	var out []int
+	for _, t := range e.reg.All() {
+		if t.Cases != nil {
+			out = append(out, t.Cases.Milestones...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// DateOf returns the civil date of t in Europe/Stockholm ("today" for the
+// people who use Intyg).
+func DateOf(t time.Time) Date {
+	y, m, d := t.In(Stockholm).Date()
+	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+// DaysBy returns the sick days of the case on or before day at.
+func (c Case) DaysBy(at Date) int {
+	n := 0
+	for _, s := range c.Segments {
+		if s.Degree == 0 || s.From.After(at.Time) {
+			continue
+		}
+		to := s.To
+		if to.After(at.Time) {
+			to = at
+		}
+		n += s.From.DaysUntil(to) + 1
+	}
+	return n
+}
+
+// MilestoneState is where a case stands at one milestone on a reference day.
+type MilestoneState struct {
+	// Day is the milestone, such as 90.
+	Day int
+	// Date is the day the case reaches it: from its periods, or, beyond
+	// them, if the sick leave goes on every day from the reference day.
+	Date Date
+	// Reached is true when Date is on or before the reference day.
+	Reached bool
+}
+
+// MilestonesDue returns the milestones the case has reached by day at, and
+// those it reaches within the following `within` days.
+func (c Case) MilestonesDue(at Date, within int, milestones []int) []MilestoneState {
+	var out []MilestoneState
+	sofar := c.DaysBy(at)
+	for _, m := range milestones {
+		d := c.Milestones[MilestoneKey(m)]
+		if d.IsZero() {
+			d = at.AddDays(m - sofar)
+		}
+		switch {
+		case !d.After(at.Time):
+			out = append(out, MilestoneState{Day: m, Date: d, Reached: true})
+		case !d.After(at.AddDays(within).Time):
+			out = append(out, MilestoneState{Day: m, Date: d})
+		}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// mustCaseCertificate stores a certificate of patient at unit with the
+// periods, counted toward cases or not, and returns its id.
+func mustCaseCertificate(tb testing.TB, db *store.DB, patient, unit string, counts bool, periods ...intake.Period) string {
+	tb.Helper()
+	c, body := mustCertificate(tb, "full-time-one-period.json")
+	c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = patient, unit, counts
+	c.SickLeave.Periods = periods
+	stored, _, err := db.CreateCertificate(context.Background(), c, body, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return stored.ID
+}
+
+func period(tb testing.TB, degree int, from, to string) intake.Period {
+	tb.Helper()
+	f, err1 := intake.ParseDate(from)
+	t, err2 := intake.ParseDate(to)
+	if err1 != nil || err2 != nil {
+		tb.Fatalf("period(%s, %s): bad date", from, to)
+	}
+	days := f.DaysUntil(t) + 1
+	return intake.Period{Degree: degree, From: f, To: t, Days: days, NetDays: float64(days*degree) / 100}
+}
+
+func ids(cs []intake.CaseCertificate) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(s ...string) []string { slices.Sort(s); return s }
+
+func TestFindCaseCertificates(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		const p1, p2 = "191212121212", "197010632391"
+		const u1, u2 = "SE2321000016-7P0C", "SE2321000016-9Z9Z"
+		a := mustCaseCertificate(t, db, p1, u1, true, period(t, 100, "2026-10-01", "2026-10-10"), period(t, 50, "2026-10-11", "2026-10-20"))
+		b := mustCaseCertificate(t, db, p1, u2, true, period(t, 25, "2026-10-15", "2026-10-31"))
+		revoked := mustCaseCertificate(t, db, p1, u1, true, period(t, 100, "2026-11-01", "2026-11-10"))
+		replaced := mustCaseCertificate(t, db, p1, u1, true, period(t, 100, "2026-11-01", "2026-11-05"))
+		mustCaseCertificate(t, db, p1, u1, false, period(t, 100, "2026-11-01", "2026-11-05")) // smittbärarpenning
+		other := mustCaseCertificate(t, db, p2, u1, true, period(t, 100, "2026-10-01", "2026-10-10"))
+		if _, err := db.RevokeCertificate(ctx, revoked, intake.RevokeWrongPatient, "", "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Exec(ctx, `UPDATE certificates SET status = ? WHERE id = ?`, string(intake.StatusReplaced), replaced); err != nil {
+			t.Fatal(err)
+		}
+
+		got, err := db.FindCaseCertificates(ctx, p1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(sorted(a, b), ids(got)); diff != "" {
+			t.Errorf("FindCaseCertificates() mismatch (-want +got):\n%s", diff)
+		}
+		for _, c := range got {
+			if c.ID == a {
+				want := []intake.Period{period(t, 100, "2026-10-01", "2026-10-10"), period(t, 50, "2026-10-11", "2026-10-20")}
+				if diff := cmp.Diff(want, c.Periods); diff != "" {
+					t.Errorf("periods mismatch (-want +got):\n%s", diff)
+				}
+				if c.Unit != u1 || c.Patient.ID != p1 || c.Patient.Name == "" || c.Diagnosis == "" || c.SignedAt.IsZero() {
+					t.Errorf("certificate lacks unit, patient, diagnosis or signing time: %+v", c)
+				}
+			}
+		}
+		got, err = db.FindCaseCertificates(ctx, p1, &[]string{u2})
+		if err != nil || !slices.Equal(ids(got), []string{b}) {
+			t.Errorf("FindCaseCertificates(unit %s) = %v, %v; want %s", u2, ids(got), err, b)
+		}
+		if got, err = db.FindCaseCertificates(ctx, p1, &[]string{}); err != nil || len(got) != 0 {
+			t.Errorf("FindCaseCertificates(no units) = %v, %v; want none", ids(got), err)
+		}
+		if got, err = db.FindCaseCertificates(ctx, p2, nil); err != nil || !slices.Equal(ids(got), []string{other}) {
+			t.Errorf("FindCaseCertificates(%s) = %v, %v; want %s", p2, ids(got), err, other)
+		}
+	})
+}
+
+func TestFindOngoingCaseCertificates(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		const u1, u2 = "SE2321000016-7P0C", "SE2321000016-9Z9Z"
+		at, _ := intake.ParseDate("2026-11-20")
+		early := mustCaseCertificate(t, db, "191212121212", u1, true, period(t, 100, "2026-09-01", "2026-10-31"))
+		now := mustCaseCertificate(t, db, "191212121212", u1, true, period(t, 100, "2026-11-01", "2026-11-20"))
+		inGap := mustCaseCertificate(t, db, "197010632391", u1, true, period(t, 100, "2026-11-26", "2026-12-31")) // starts gap+1 days after
+		mustCaseCertificate(t, db, "195010101010", u1, true, period(t, 100, "2026-11-27", "2026-12-31"))          // gap+2 days after
+		mustCaseCertificate(t, db, "196001011234", u1, true, period(t, 100, "2026-10-01", "2026-11-19"))          // ended
+		mustCaseCertificate(t, db, "197001011234", u2, true, period(t, 100, "2026-11-01", "2026-11-30"))          // another unit
+		mustCaseCertificate(t, db, "198001011234", u1, false, period(t, 100, "2026-11-01", "2026-11-30"))         // not counted
+		got, err := db.FindOngoingCaseCertificates(ctx, []string{u1}, at, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(sorted(early, now, inGap), ids(got)); diff != "" {
+			t.Errorf("FindOngoingCaseCertificates() mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestFlagsStoredAndFiltered(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		c.Flags = []intake.Flag{{Code: "earlyStart", Message: "sv", MessageEn: "en"}, {Code: "noExamination", Message: "sv2", MessageEn: "en2"}}
+		flagged, _, err := db.CreateCertificate(ctx, c, body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, body := mustCertificate(t, "full-time-one-period.json")
+		if _, _, err := db.CreateCertificate(ctx, plain, body, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindCertificateByID(ctx, flagged.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c.Flags, got.Flags); diff != "" {
+			t.Errorf("flags in the record mismatch (-want +got):\n%s", diff)
+		}
+		for code, want := range map[string]int{"earlyStart": 1, "noExamination": 1, "passesDay90": 0} {
+			list, _, err := db.FindCertificates(ctx, intake.CertificateFilter{Flag: &code})
+			if err != nil || len(list) != want || (want == 1 && list[0].ID != flagged.ID) {
+				t.Errorf("FindCertificates(flag %s) = %d certificates, %v; want %d", code, len(list), err, want)
+			}
+		}
+		counts, err := db.CountCertificatesByStatus(ctx, intake.CertificateFilter{Flag: ptr("earlyStart")})
+		if err != nil || counts[intake.StatusReceived] != 1 {
+			t.Errorf("CountCertificatesByStatus(flag earlyStart) = %v, %v; want 1 received", counts, err)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

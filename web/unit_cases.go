@@ -1,0 +1,154 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// milestoneWindow is how many days ahead the unit's list shows a milestone
+// as due.
+const milestoneWindow = 14
+
+// unitCasesPage is what unit_cases.html shows: every patient of the unit
+// with an ongoing sick-leave case on the reference day (Rehabstöd's main
+// view).
+type unitCasesPage struct {
+	layout
+	Unit, At                    string
+	Sort, Chapter, Min, Max     string
+	Chapters                    []intake.Chapter
+	Rows                        []unitCaseRow
+	Error                       string
+	SortLinks                   map[string]string
+	DefaultGap, MilestoneWindow int
+}
+
+// unitCaseRow is one patient's ongoing case.
+type unitCaseRow struct {
+	Patient    intake.Patient
+	Start      string
+	Days       int
+	Degree     string
+	degree     int
+	Diagnosis  string
+	Title      string
+	Milestones []intake.MilestoneState
+	next       string
+}
+
+// unitCaseSorts are the orders the list offers, by parameter value.
+var unitCaseSorts = map[string]func(a, b unitCaseRow) int{
+	"days":      func(a, b unitCaseRow) int { return b.Days - a.Days },
+	"degree":    func(a, b unitCaseRow) int { return b.degree - a.degree },
+	"name":      func(a, b unitCaseRow) int { return strings.Compare(a.Patient.Name, b.Patient.Name) },
+	"milestone": func(a, b unitCaseRow) int { return strings.Compare(a.next, b.next) },
+	"start":     func(a, b unitCaseRow) int { return strings.Compare(a.Start, b.Start) },
+}
+
+// handleUnitCases handles GET /unit/cases (physicians, at their chosen
+// unit): every patient with an ongoing case on the reference day built
+// from the unit's certificates, with days so far, current degree, main
+// diagnosis and milestones reached or due within 14 days; sorted by
+// ?sort=, filtered by diagnosis chapter (?chapter=F00-F99) and days
+// (?min=, ?max=). Every patient shown is in the access log.
+func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, now func() time.Time) http.Handler {
+	icd, _ := eng.CodeList("icd10se")
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		actor := actorFrom(r.Context())
+		in := r.URL.Query()
+		at := intake.DateOf(now())
+		page := unitCasesPage{layout: signedInLayout(r, "Pågående sjukfall"), Unit: strings.Join(actor.Units, ", "), At: at.String(),
+			Sort: in.Get("sort"), Chapter: in.Get("chapter"), Min: in.Get("min"), Max: in.Get("max"),
+			DefaultGap: intake.DefaultCaseGap, MilestoneWindow: milestoneWindow, SortLinks: map[string]string{}}
+		if icd != nil {
+			page.Chapters = icd.Chapters()
+		}
+		if _, ok := unitCaseSorts[page.Sort]; !ok {
+			page.Sort = "days"
+		}
+		for s := range unitCaseSorts {
+			v := url.Values{"sort": {s}}
+			for k, val := range map[string]string{"chapter": page.Chapter, "min": page.Min, "max": page.Max} {
+				if val != "" {
+					v.Set(k, val)
+				}
+			}
+			page.SortLinks[s] = "/unit/cases?" + v.Encode()
+		}
+		bound := func(s string, dflt int) int {
+			if s == "" {
+				return dflt
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				page.Error = intake.Text("case.days", "sv")
+			}
+			return n
+		}
+		minDays, maxDays := bound(page.Min, 0), bound(page.Max, 1<<30)
+		if page.Error != "" {
+			return renderPage(w, http.StatusUnprocessableEntity, "unit_cases", page)
+		}
+		certs, err := cases.FindOngoingCaseCertificates(r.Context(), actor.Units, at, intake.DefaultCaseGap)
+		if err != nil {
+			return err
+		}
+		milestones := eng.CaseMilestones()
+		byPatient := map[string][]intake.CaseCertificate{}
+		for _, c := range certs {
+			byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
+		}
+		for _, pc := range byPatient {
+			for _, c := range intake.BuildCases(pc, intake.CaseOptions{Gap: intake.DefaultCaseGap, At: at, Milestones: milestones}) {
+				if !c.Ongoing {
+					continue
+				}
+				last := c.Members[len(c.Members)-1]
+				row := unitCaseRow{Patient: last.Patient, Start: c.Start.String(), Days: c.DaysBy(at), Degree: "–", Diagnosis: last.Diagnosis,
+					Milestones: c.MilestonesDue(at, milestoneWindow, milestones), next: "9999"}
+				if c.CurrentDegree != nil {
+					row.degree, row.Degree = *c.CurrentDegree, fmt.Sprintf("%d %%", *c.CurrentDegree)
+				}
+				for _, m := range row.Milestones {
+					if !m.Reached {
+						row.next = m.Date.String()
+						break
+					}
+				}
+				var chapter intake.Chapter
+				if icd != nil {
+					_, row.Title, _ = icd.Lookup(row.Diagnosis)
+					chapter, _ = icd.ChapterOf(row.Diagnosis)
+				}
+				if (page.Chapter != "" && chapter.ID != page.Chapter) || row.Days < minDays || row.Days > maxDays {
+					continue
+				}
+				page.Rows = append(page.Rows, row)
+			}
+		}
+		slices.SortStableFunc(page.Rows, func(a, b unitCaseRow) int {
+			if n := unitCaseSorts[page.Sort](a, b); n != 0 {
+				return n
+			}
+			return strings.Compare(a.Patient.ID, b.Patient.ID)
+		})
+		var patients []string
+		for _, row := range page.Rows {
+			patients = append(patients, row.Patient.ID)
+		}
+		base := actor.Audit("cases.unit", r.RemoteAddr)
+		base.Query = "at=" + page.At
+		if err := logPatients(r.Context(), audit, *base, patients); err != nil {
+			return err
+		}
+		return renderPage(w, http.StatusOK, "unit_cases", page)
+	})
+}
