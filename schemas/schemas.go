@@ -136,7 +136,7 @@ type Derive struct {
 	// (whole percentages), and the record gets the periods with day counts.
 	SickLeave *DeriveSickLeave `json:"sickLeave,omitempty"`
 	// ContactRequested names the yes/no or checkbox question by which the
-	// physician asks the agency to get in touch (fk7804's question 26):
+	// physician asks the agency to get in touch (a yes/no or checkbox question):
 	// the record gets contactRequested, and the caseworker's queue can
 	// filter on it.
 	ContactRequested *DeriveField `json:"contactRequested,omitempty"`
@@ -244,7 +244,7 @@ type Option struct {
 	Value any  `json:"value"`
 	Label Text `json:"label"`
 	// ID is the agency's question id of an option that is a question of
-	// its own on the paper form (fk7810's impairment areas 8–14 and 64),
+	// its own on the paper form (an impairment area with its own number),
 	// so that a completion request may name it.
 	ID string `json:"id,omitempty"`
 }
