@@ -136,8 +136,8 @@ type Derive struct {
 	// (whole percentages), and the record gets the periods with day counts.
 	SickLeave *DeriveSickLeave `json:"sickLeave,omitempty"`
 	// ContactRequested names the yes/no or checkbox question by which the
-	// physician asks the agency to get in touch: the record gets contactRequested, and the caseworker's queue can
-	// filter on it.
+	// physician asks the agency to get in touch: the record gets
+	// contactRequested, and the caseworker's queue can filter on it.
 	ContactRequested *DeriveField `json:"contactRequested,omitempty"`
 }
 
