@@ -5,17 +5,21 @@ package render
 import (
 	"bufio"
 	"bytes"
+	"compress/zlib"
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
 )
 
 // fonts holds DejaVu Sans (Bitstream Vera licence, fonts/DejaVu-LICENSE.txt)
-// as made by internal/mkfonts: one font file cut to the characters below,
-// and an fpdf definition and character map per single-byte encoding.
+// as made by internal/mkfonts: one font file cut to the characters below
+// (compressed), and an fpdf definition and character map per single-byte
+// encoding. A document embeds a subset of the font file (subset.go).
 //
 //go:embed fonts/dejavu.z fonts/*.json fonts/*.map fonts/encodings.txt
 var fonts embed.FS
@@ -26,6 +30,8 @@ type encoding struct {
 	name string
 	def  []byte
 	code map[rune]byte
+	// runes is the character of each byte.
+	runes [256]rune
 	// widths are the glyph advances in thousandths of the font size.
 	widths [256]int
 }
@@ -37,8 +43,20 @@ type encoding struct {
 // Cyrillic, Greek and Vietnamese alphabets, dashes, curly quotes, €), then
 // extra encodings with every other character the font has in mkfonts'
 // ranges (− ≤ ≥ → ☐ ☒ ✓ …).
-func loadFonts() ([]byte, []encoding, error) {
+func loadFonts() (*face, []encoding, error) {
 	z, err := fonts.ReadFile("fonts/dejavu.z")
+	if err != nil {
+		return nil, nil, err
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, nil, fmt.Errorf("render: font file: %w", err)
+	}
+	ttf, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("render: font file: %w", err)
+	}
+	f, err := parseFace(ttf)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,8 +84,9 @@ func loadFonts() ([]byte, []encoding, error) {
 		for sc.Scan() {
 			var code, uni int
 			var glyph string
-			if n, _ := fmt.Sscanf(sc.Text(), "!%x U+%x %s", &code, &uni, &glyph); n == 3 && uni >= 0x20 && glyph != ".notdef" {
+			if n, _ := fmt.Sscanf(sc.Text(), "!%x U+%x %s", &code, &uni, &glyph); n == 3 && uni >= 0x20 && code >= 0 && code < 256 && glyph != ".notdef" {
 				e.code[rune(uni)] = byte(code)
+				e.runes[code] = rune(uni)
 			}
 		}
 		if len(e.code) < 2 {
@@ -75,7 +94,17 @@ func loadFonts() ([]byte, []encoding, error) {
 		}
 		encs = append(encs, e)
 	}
-	return z, encs, nil
+	var rs []rune
+	for _, e := range encs {
+		for r := range e.code {
+			rs = append(rs, r)
+		}
+	}
+	slices.Sort(rs)
+	if err := f.mapRunes(ttf, slices.Compact(rs)); err != nil {
+		return nil, nil, err
+	}
+	return f, encs, nil
 }
 
 // glyph is one character as written: which encoding, which byte.

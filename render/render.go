@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -36,18 +37,18 @@ const (
 
 // Renderer makes PDFs. It is safe for concurrent use; make one at start-up.
 type Renderer struct {
-	z    []byte     // the embedded font file, shared by every encoding
+	face *face      // the embedded font, which every encoding draws from
 	encs []encoding // the single-byte encodings, in order of preference
 }
 
 // New returns a Renderer over the embedded fonts. It fails only if the
 // binary's embedded font files are broken, which a test rules out.
 func New() (*Renderer, error) {
-	z, encs, err := loadFonts()
+	f, encs, err := loadFonts()
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{z: z, encs: encs}, nil
+	return &Renderer{face: f, encs: encs}, nil
 }
 
 // Render writes the PDF of certificate c, laid out from template t, to w.
@@ -66,15 +67,38 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 	}
 	d.setup()
 	d.body()
-	if err := d.pdf.Error(); err != nil {
+	pdf, err := d.output()
+	if err != nil {
 		return fmt.Errorf("render: %s: %w", c.ID, err)
+	}
+	_, err = w.Write(pdf)
+	return err
+}
+
+// output returns the finished document: fpdf's output with the content
+// compressed and the font subset to the glyphs the document used.
+func (d *doc) output() ([]byte, error) {
+	if err := d.pdf.Error(); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := d.pdf.Output(&buf); err != nil {
-		return fmt.Errorf("render: %s: %w", c.ID, err)
+		return nil, err
 	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	var rs []rune
+	for i, used := range d.used {
+		for code, ok := range used {
+			if ok {
+				rs = append(rs, d.r.encs[i].runes[code])
+			}
+		}
+	}
+	var font []byte
+	if len(rs) > 0 {
+		slices.Sort(rs)
+		font = d.r.face.subset(slices.Compact(rs))
+	}
+	return finish(buf.Bytes(), font)
 }
 
 // doc is one document being laid out.
@@ -87,9 +111,10 @@ type doc struct {
 	// qr holds the QR code of the id, encoded once for every page.
 	qr     [][3]int
 	qrSize int
-	// added marks the encodings whose font the document has; size is the
-	// current font size in points.
+	// added marks the encodings whose font the document has, and used the
+	// characters it shows of each; size is the current font size in points.
 	added []bool
+	used  [][256]bool
 	names []string
 	size  float64
 	// For several certificates in one document: next is the one to swap in
@@ -140,20 +165,21 @@ func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
 		d.pdf.AddPage()
 		d.body()
 	}
-	if err := d.pdf.Error(); err != nil {
+	pdf, err := d.output()
+	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := d.pdf.Output(&buf); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(pdf)
 	return err
 }
 
 // newDoc starts the document of one certificate.
 func (r *Renderer) newDoc(c *intake.Certificate, t *schemas.Template, copy Copy) (*doc, error) {
-	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
+	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), used: make([][256]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
+	// fpdf writes the page count in place of {nb} after the layout.
+	for c := '0'; c <= '9'; c++ {
+		d.used[0][r.encs[0].code[c]] = true
+	}
 	if c.ID != "" {
 		var err error
 		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
@@ -316,6 +342,9 @@ func (d *doc) watermark() {
 	}
 	d.size = 64
 	d.use(0)
+	for _, g := range encode(d.r.encs, word) {
+		d.used[g.enc][g.code] = true
+	}
 	p.SetTextColor(200, 30, 30)
 	p.SetAlpha(0.35, "Normal")
 	w := p.GetStringWidth(word)

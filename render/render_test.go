@@ -2,11 +2,13 @@ package render_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -559,9 +561,9 @@ func TestWatermarks(t *testing.T) {
 				if w == word {
 					want = pages
 				}
-				// Compression is off, so the page content holds the word as
-				// text (pdftotext splits rotated text into pieces).
-				if got := bytes.Count(pdf, []byte("("+w+") Tj")); got != want {
+				// The page content holds the word as text (pdftotext
+				// splits rotated text into pieces).
+				if got := bytes.Count(contents(t, pdf), []byte("("+w+") Tj")); got != want {
 					t.Errorf("%s is written %d times on %d pages, want %d", w, got, pages, want)
 				}
 			}
@@ -572,6 +574,25 @@ func TestWatermarks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// contents returns the document's compressed streams inflated, one after
+// another: the page contents, and the font file.
+func contents(tb testing.TB, pdf []byte) []byte {
+	tb.Helper()
+	var out []byte
+	for _, m := range regexp.MustCompile(`(?s)/FlateDecode[^>]*>>\nstream\n(.*?)\nendstream`).FindAllSubmatch(pdf, -1) {
+		zr, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }
 
 // rasterizeColour renders every page at 30 dpi in colour.

@@ -22,10 +22,11 @@ func (d *doc) fontName(i int) string {
 }
 
 // use selects encoding i at the current size, adding its font to the
-// document the first time.
+// document the first time, without the font file: output puts in the
+// document's subset.
 func (d *doc) use(i int) {
 	if !d.added[i] {
-		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, d.r.z)
+		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, nil)
 		d.added[i] = true
 	}
 	d.pdf.SetFont(d.fontName(i), "", d.size)
@@ -99,8 +100,10 @@ func (d *doc) line(gs []glyph, x, y, h float64) {
 	for i := 0; i < len(gs); {
 		j := i
 		run = run[:0]
+		used := &d.used[gs[i].enc]
 		for ; j < len(gs) && gs[j].enc == gs[i].enc; j++ {
 			run = append(run, gs[j].code)
+			used[gs[j].code] = true
 		}
 		d.use(int(gs[i].enc))
 		d.pdf.Text(x, base, string(run))
