@@ -3,9 +3,9 @@ package render
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
-	"codeberg.org/go-pdf/fpdf"
 	"github.com/boombuler/barcode/qr"
 
 	"github.com/intyg/intyg/intake"
@@ -493,13 +493,39 @@ func qrRuns(s string) ([][3]int, int, error) {
 	return runs, n, nil
 }
 
-// drawQR draws the QR code's runs as filled rectangles in a size × size box.
-func drawQR(p *fpdf.Fpdf, runs [][3]int, n int, x, y, size float64) {
-	cell := size / float64(n)
-	p.SetFillColor(0, 0, 0)
+// qrPath returns PDF operators that fill the QR code's dark modules in a
+// size × size box at (x, y) (millimetres from the page's top left): a
+// rectangle for each run, merged with the same run in the rows below. A
+// document makes it once and writes it on every page.
+func qrPath(runs [][3]int, n int, x, y, size float64) string {
+	type rect struct{ row, col, w, h int }
+	var rects []rect
+	var open, next map[[2]int]int // (column, width) → rectangle ending on the row before
+	row := -1
 	for _, r := range runs {
-		p.Rect(x+float64(r[1])*cell, y+float64(r[0])*cell, float64(r[2])*cell, cell, "F")
+		if r[0] != row {
+			row, open, next = r[0], next, map[[2]int]int{}
+		}
+		key := [2]int{r[1], r[2]}
+		if i, ok := open[key]; ok && rects[i].row+rects[i].h == row {
+			rects[i].h++
+			next[key] = i
+			continue
+		}
+		next[key] = len(rects)
+		rects = append(rects, rect{row: row, col: r[1], w: r[2], h: 1})
 	}
+	const k = 72 / 25.4 // points per millimetre
+	cell := size / float64(n)
+	b := make([]byte, 0, 32*len(rects))
+	for _, r := range rects {
+		for _, v := range []float64{(x + float64(r.col)*cell) * k, (pageH - y - float64(r.row)*cell) * k, float64(r.w) * cell * k, -float64(r.h) * cell * k} {
+			b = strconv.AppendFloat(b, v, 'f', 2, 64)
+			b = append(b, ' ')
+		}
+		b = append(b, "re f\n"...)
+	}
+	return string(b)
 }
 
 func str(v any) string {

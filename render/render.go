@@ -19,6 +19,7 @@ const (
 	marginX      = 18.0
 	marginTop    = 30.0 // below the header
 	marginBottom = 34.0 // above the footer
+	footerTop    = pageH - marginBottom + 6
 	contentW     = pageW - 2*marginX
 	lineH        = 4.6
 )
@@ -108,15 +109,18 @@ type doc struct {
 	t    *schemas.Template
 	copy Copy
 	pdf  *fpdf.Fpdf
-	// qr holds the QR code of the id, encoded once for every page.
-	qr     [][3]int
-	qrSize int
+	// qr draws the QR code of the id, made once for every page.
+	qr string
 	// added marks the encodings whose font the document has, and used the
 	// characters it shows of each; size is the current font size in points.
 	added []bool
 	used  [][256]bool
 	names []string
 	size  float64
+	// font and fontSize are the encoding and size selected in fpdf; font
+	// is -1 when not known.
+	font     int
+	fontSize float64
 	// For several certificates in one document: next is the one to swap in
 	// at the next page's header, first the page the current one starts on,
 	// and total its page count (0: the document's, {nb}).
@@ -175,18 +179,29 @@ func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
 
 // newDoc starts the document of one certificate.
 func (r *Renderer) newDoc(c *intake.Certificate, t *schemas.Template, copy Copy) (*doc, error) {
-	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), used: make([][256]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
+	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), used: make([][256]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5, font: -1}
 	// fpdf writes the page count in place of {nb} after the layout.
 	for c := '0'; c <= '9'; c++ {
 		d.used[0][r.encs[0].code[c]] = true
 	}
-	if c.ID != "" {
-		var err error
-		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
-			return nil, fmt.Errorf("render: %s: qr: %w", c.ID, err)
-		}
+	var err error
+	if d.qr, err = qrCode(c.ID); err != nil {
+		return nil, fmt.Errorf("render: %s: qr: %w", c.ID, err)
 	}
 	return d, nil
+}
+
+// qrCode returns the operators that draw the QR code of id in the footer,
+// or "" for no id.
+func qrCode(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	runs, n, err := qrRuns(id)
+	if err != nil {
+		return "", err
+	}
+	return qrPath(runs, n, pageW-marginX-20, footerTop+2, 20), nil
 }
 
 func (d *doc) setup() {
@@ -243,15 +258,14 @@ func (d *doc) header() {
 	if d.next != nil {
 		// The first page of the next certificate of several.
 		d.c, d.t, d.first = d.next.Certificate, d.next.Template, p.PageNo()
-		d.qr, d.qrSize = nil, 0
-		if d.c.ID != "" {
-			d.qr, d.qrSize, _ = qrRuns(d.c.ID)
-		}
+		d.qr, _ = qrCode(d.c.ID) // the first pass of RenderAll encoded it
 		d.next = nil
 	}
 	// A page can start inside a table or a box of smaller text: go on in
 	// the size the text was measured in.
 	defer func(size float64) { d.size = size }(d.size)
+	d.fontUnknown()
+	defer d.fontUnknown()
 	p.SetTextColor(0, 0, 0)
 	p.SetDrawColor(0, 0, 0)
 	d.size = 13
@@ -289,11 +303,13 @@ func formatID(pt intake.Patient) string {
 func (d *doc) footer() {
 	p := d.pdf
 	size := d.size
+	d.fontUnknown()
+	defer d.fontUnknown()
 	if d.c.Status == intake.StatusRevoked || d.c.Status == intake.StatusReplaced {
 		d.watermark()
 	}
 	p.SetTextColor(0, 0, 0)
-	top := pageH - marginBottom + 6
+	top := footerTop
 	p.SetDrawColor(0, 0, 0)
 	p.Line(marginX, top, pageW-marginX, top)
 	id := d.c.ID
@@ -320,8 +336,9 @@ func (d *doc) footer() {
 		page = fmt.Sprintf("Sida %d av %d", p.PageNo()-d.first+1, d.total)
 	}
 	d.textAt(page, marginX, top+2+4*3.6+1, 4)
-	if d.qr != nil {
-		drawQR(p, d.qr, d.qrSize, pageW-marginX-20, top+2, 20)
+	if d.qr != "" {
+		p.SetFillColor(0, 0, 0)
+		p.RawWriteStr(d.qr)
 	}
 	d.size = size
 }

@@ -24,12 +24,24 @@ func (d *doc) fontName(i int) string {
 // use selects encoding i at the current size, adding its font to the
 // document the first time, without the font file: output puts in the
 // document's subset.
+// fpdf writes a font change every time it is asked for one; use asks
+// only when the font or size changes.
 func (d *doc) use(i int) {
 	if !d.added[i] {
 		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, nil)
 		d.added[i] = true
 	}
+	if i == d.font && d.size == d.fontSize {
+		return
+	}
 	d.pdf.SetFont(d.fontName(i), "", d.size)
+	d.font, d.fontSize = i, d.size
+}
+
+// fontUnknown forgets which font is selected: fpdf selects fonts of its
+// own around a page's header and footer.
+func (d *doc) fontUnknown() {
+	d.font = -1
 }
 
 // advance is the width of one glyph at the current size, in millimetres.
