@@ -2,7 +2,6 @@ package render_test
 
 import (
 	"bytes"
-	"io"
 	"testing"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -11,7 +10,8 @@ import (
 )
 
 // BenchmarkRender measures one PDF for a typical and a maximal fk7804,
-// beside a naive fpdf document that parses the whole TTF for each PDF.
+// beside a naive fpdf document that parses the whole TTF for each PDF, and
+// reports each PDF's size (bytes/pdf).
 //
 //	go test ./render -run XXX -bench Render -benchmem
 func BenchmarkRender(b *testing.B) {
@@ -28,11 +28,14 @@ func BenchmarkRender(b *testing.B) {
 				cert = maximal
 			}
 			b.ReportAllocs()
+			var w countingWriter
 			for b.Loop() {
-				if err := r.Render(io.Discard, cert, tmpl, render.CopyFull); err != nil {
+				w = 0
+				if err := r.Render(&w, cert, tmpl, render.CopyFull); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(w), "bytes/pdf")
 		})
 	}
 	// The naive way: a new document that adds the full embedded TTF (regular
@@ -40,6 +43,7 @@ func BenchmarkRender(b *testing.B) {
 	font := readFile(b, "fonts/DejaVuSans.ttf")
 	b.Run("naive-fpdf-full-font", func(b *testing.B) {
 		b.ReportAllocs()
+		size := 0
 		for b.Loop() {
 			p := fpdf.New("P", "mm", "A4", "")
 			p.AddUTF8FontFromBytes("f", "", font)
@@ -54,6 +58,16 @@ func BenchmarkRender(b *testing.B) {
 			if err := p.Output(&buf); err != nil {
 				b.Fatal(err)
 			}
+			size = buf.Len()
 		}
+		b.ReportMetric(float64(size), "bytes/pdf")
 	})
+}
+
+// countingWriter counts the bytes written to it.
+type countingWriter int
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	*w += countingWriter(len(b))
+	return len(b), nil
 }

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 )
 
 // fpdf writes a document with its page contents uncompressed and, in place
@@ -20,20 +20,26 @@ import (
 // new zlib writer for every page, which in Go 1.26 allocates 1.2 MB and
 // takes 1–2 ms; a pooled writer takes about 60 µs for a page.
 
-// zlibWriters holds zlib writers to reuse; compressing with the same level
-// gives the same bytes.
-var zlibWriters = sync.Pool{New: func() any {
-	w, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
-	return w
-}}
+// zlibWriters holds zlib writers to reuse, one for each processor: unlike
+// a sync.Pool, which every garbage collection empties, it keeps them.
+// Compressing with the same level gives the same bytes.
+var zlibWriters = make(chan *zlib.Writer, runtime.GOMAXPROCS(0))
 
 // deflate appends the zlib stream of b to dst.
 func deflate(dst *bytes.Buffer, b []byte) {
-	w := zlibWriters.Get().(*zlib.Writer)
-	w.Reset(dst)
+	var w *zlib.Writer
+	select {
+	case w = <-zlibWriters:
+		w.Reset(dst)
+	default:
+		w, _ = zlib.NewWriterLevel(dst, zlib.BestSpeed) // a valid level: no error
+	}
 	w.Write(b) // writes to a bytes.Buffer do not fail
 	w.Close()
-	zlibWriters.Put(w)
+	select {
+	case zlibWriters <- w:
+	default:
+	}
 }
 
 // fontName is the PostScript name of the embedded font, as the font
@@ -41,8 +47,9 @@ func deflate(dst *bytes.Buffer, b []byte) {
 const fontName = "DejaVuSans"
 
 // finish rewrites raw, a document as fpdf writes it (uncompressed), with
-// font the document's subset of the font file (nil if it shows no text).
-func finish(raw, font []byte) ([]byte, error) {
+// font the document's subset of the font file (nil if it shows no text),
+// and pages its page count for pageCount.
+func finish(raw, font []byte, pages int) ([]byte, error) {
 	objs, trailer, err := objects(raw)
 	if err != nil {
 		return nil, fmt.Errorf("render: reading fpdf's output: %w", err)
@@ -78,6 +85,9 @@ func finish(raw, font []byte) ([]byte, error) {
 			fmt.Fprintf(&out, "%d 0 obj\n<</Length %d /Filter /FlateDecode /Length1 %d>>\nstream\n", o.num, zfont.Len(), len(font))
 			out.Write(zfont.Bytes())
 		case !bytes.Contains(dict, []byte("/Filter")):
+			if bytes.Contains(data, []byte(pageCount)) {
+				data = bytes.ReplaceAll(data, []byte(pageCount), []byte(strconv.Itoa(pages)))
+			}
 			z.Reset()
 			deflate(&z, data)
 			fmt.Fprintf(&out, "%d 0 obj\n<</Filter /FlateDecode /Length %d>>\nstream\n", o.num, z.Len())

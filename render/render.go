@@ -83,6 +83,7 @@ func (d *doc) output() ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
+	buf.Grow(48 << 10 * d.pdf.PageCount())
 	if err := d.pdf.Output(&buf); err != nil {
 		return nil, err
 	}
@@ -99,8 +100,13 @@ func (d *doc) output() ([]byte, error) {
 		slices.Sort(rs)
 		font = d.r.face.subset(slices.Compact(rs))
 	}
-	return finish(buf.Bytes(), font)
+	return finish(buf.Bytes(), font, d.pdf.PageCount())
 }
+
+// pageCount stands for the document's page count in the page contents
+// until output knows it. (fpdf's AliasNbPages does the same, but copies
+// every page twice to look for it.)
+const pageCount = "{nb}"
 
 // doc is one document being laid out.
 type doc struct {
@@ -123,7 +129,7 @@ type doc struct {
 	fontSize float64
 	// For several certificates in one document: next is the one to swap in
 	// at the next page's header, first the page the current one starts on,
-	// and total its page count (0: the document's, {nb}).
+	// and total its page count (0: the document's, pageCount).
 	next         *Item
 	first, total int
 }
@@ -180,7 +186,7 @@ func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
 // newDoc starts the document of one certificate.
 func (r *Renderer) newDoc(c *intake.Certificate, t *schemas.Template, copy Copy) (*doc, error) {
 	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), used: make([][256]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5, font: -1}
-	// fpdf writes the page count in place of {nb} after the layout.
+	// output writes the page count in place of pageCount after the layout.
 	for c := '0'; c <= '9'; c++ {
 		d.used[0][r.encs[0].code[c]] = true
 	}
@@ -221,7 +227,6 @@ func (d *doc) setup() {
 	p.SetLang("sv-SE")
 	p.SetMargins(marginX, marginTop, marginX)
 	p.SetAutoPageBreak(true, marginBottom)
-	p.AliasNbPages("{nb}")
 	p.SetHeaderFuncMode(d.header, true)
 	p.SetFooterFunc(d.footer)
 	p.AddPage()
@@ -331,7 +336,7 @@ func (d *doc) footer() {
 		d.fit(l, marginX, top+2+float64(i)*3.6, contentW-24, 3.6, 6)
 	}
 	d.size = 8.5
-	page := fmt.Sprintf("Sida %d av {nb}", p.PageNo())
+	page := fmt.Sprintf("Sida %d av %s", p.PageNo(), pageCount)
 	if d.total > 0 {
 		page = fmt.Sprintf("Sida %d av %d", p.PageNo()-d.first+1, d.total)
 	}

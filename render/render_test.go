@@ -128,6 +128,31 @@ func TestGoldenPDFs(t *testing.T) {
 	}
 }
 
+// TestPDFSize checks that a typical certificate makes a small PDF: the
+// font is a subset and the pages are compressed. A maximal one (4,000
+// characters in every text field, ten pages) stays small too.
+func TestPDFSize(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	tests := []struct {
+		name string
+		body []byte
+		max  int
+	}{
+		{"typical", readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), 40_000},
+		{"all optional fields", readFile(t, "../examples/fk7804/valid/all-optional-fields.json"), 40_000},
+		{"maximal", longText(t, eng), 100_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A real id (22 characters) makes a larger QR code than a short one.
+			c, tmpl := stored(t, eng, tt.body, "Qm9yZGVybGluZS1pZAxyzA")
+			if got := len(renderPDF(t, r, c, tmpl, render.CopyFull)); got > tt.max {
+				t.Errorf("%d bytes, want at most %d", got, tt.max)
+			}
+		})
+	}
+}
+
 // pdfText extracts the body text of every page (header and footer cropped
 // off), for checking content and order.
 func pdfText(tb testing.TB, pdf []byte) string {
