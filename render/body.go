@@ -60,8 +60,7 @@ func (d *doc) warnings() {
 		h += d.height(l, contentW-4, lineH)
 	}
 	d.need(h)
-	p.SetFillColor(255, 243, 205)
-	p.Rect(marginX, p.GetY(), contentW, h, "F")
+	d.shade(marginX, p.GetY(), contentW, h, "F", 255, 243, 205)
 	d.size = 10
 	d.bold(true)
 	d.textAt("Observera", marginX+2, p.GetY()+0.5, 6)
@@ -74,13 +73,21 @@ func (d *doc) warnings() {
 	p.SetY(p.GetY() + 3)
 }
 
+// shade fills a rectangle in colour (r, g, b), and outlines it too with
+// style "FD", then sets the fill colour back to black, the text's: text
+// whose colour is not the fill colour is written inside q … Q with its own.
+func (d *doc) shade(x, y, w, h float64, style string, r, g, b int) {
+	d.pdf.SetFillColor(r, g, b)
+	d.pdf.Rect(x, y, w, h, style)
+	d.pdf.SetFillColor(0, 0, 0)
+}
+
 // heading writes a section title, on the page with the next need mm.
 func (d *doc) heading(title string, next float64) {
 	p := d.pdf
 	d.need(2 + 8.5 + next)
 	p.SetY(p.GetY() + 2)
-	p.SetFillColor(228, 233, 240)
-	p.Rect(marginX, p.GetY(), contentW, 7, "F")
+	d.shade(marginX, p.GetY(), contentW, 7, "F", 228, 233, 240)
 	d.size = 11
 	d.bold(true)
 	d.textAt(title, marginX+1.5, p.GetY(), 7)
@@ -409,12 +416,11 @@ func (d *doc) row(r tableRow, widths []float64, head bool) {
 	x, y := marginX+4, p.GetY()
 	p.SetLineWidth(0.2)
 	for i := range r.lines {
-		style := "D"
 		if head {
-			p.SetFillColor(242, 242, 242)
-			style = "FD"
+			d.shade(x, y, widths[i], r.h, "FD", 242, 242, 242)
+		} else {
+			p.Rect(x, y, widths[i], r.h, "D")
 		}
-		p.Rect(x, y, widths[i], r.h, style)
 		if r.pad(i) > 0 {
 			d.box(x+1, y+0.75, *r.tick)
 		}

@@ -32,6 +32,8 @@ type encoding struct {
 	code map[rune]byte
 	// runes is the character of each byte.
 	runes [256]rune
+	// ascii is set when every printable ASCII character is its own byte.
+	ascii bool
 	// widths are the glyph advances in thousandths of the font size.
 	widths [256]int
 }
@@ -89,6 +91,10 @@ func loadFonts() (*face, []encoding, error) {
 				e.runes[code] = rune(uni)
 			}
 		}
+		e.ascii = true
+		for c := rune(0x20); c < 0x7F; c++ {
+			e.ascii = e.ascii && e.code[c] == byte(c) && e.runes[c] == c
+		}
 		if len(e.code) < 2 {
 			return nil, nil, fmt.Errorf("render: encoding %s has only %d characters", name, len(e.code))
 		}
@@ -122,6 +128,9 @@ func encode(encs []encoding, s string) []glyph {
 	gs := make([]glyph, 0, len(s))
 	cur := 0
 	find := func(r rune) (glyph, bool) {
+		if r >= 0x20 && r < 0x7F && encs[cur].ascii {
+			return glyph{uint8(cur), byte(r)}, true
+		}
 		if c, ok := encs[cur].code[r]; ok {
 			return glyph{uint8(cur), c}, true
 		}

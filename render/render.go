@@ -127,6 +127,8 @@ type doc struct {
 	// is -1 when not known.
 	font     int
 	fontSize float64
+	// ops is room for the operators text writes.
+	ops []byte
 	// For several certificates in one document: next is the one to swap in
 	// at the next page's header, first the page the current one starts on,
 	// and total its page count (0: the document's, pageCount).
