@@ -20,42 +20,83 @@ import (
 // new zlib writer for every page, which in Go 1.26 allocates 1.2 MB and
 // takes 1–2 ms; a pooled writer takes about 60 µs for a page.
 
-// zlibWriters holds zlib writers to reuse, one for each processor: unlike
-// a sync.Pool, which every garbage collection empties, it keeps them.
-// Compressing with the same level gives the same bytes.
-var zlibWriters = make(chan *zlib.Writer, runtime.GOMAXPROCS(0))
+// spares keeps values for reuse, up to one for each processor: unlike a
+// sync.Pool, which every garbage collection empties, it keeps them.
+type spares[T any] chan T
 
-// deflate appends the zlib stream of b to dst.
-func deflate(dst *bytes.Buffer, b []byte) {
-	var w *zlib.Writer
+func newSpares[T any]() spares[T] { return make(chan T, runtime.GOMAXPROCS(0)) }
+
+// get returns a spare, or ok false when there is none.
+func (s spares[T]) get() (v T, ok bool) {
 	select {
-	case w = <-zlibWriters:
-		w.Reset(dst)
+	case v = <-s:
+		return v, true
 	default:
+		return v, false
+	}
+}
+
+// put keeps v unless there are spares enough.
+func (s spares[T]) put(v T) {
+	select {
+	case s <- v:
+	default:
+	}
+}
+
+// zlibWriters are kept because a new one allocates 1.2 MB; the buffers,
+// because the pages would be copied again and again as they grew.
+// Compressing with the same level gives the same bytes.
+var (
+	zlibWriters = newSpares[*zlib.Writer]()
+	buffers     = newSpares[*bytes.Buffer]()
+)
+
+// buffer returns an empty buffer, a spare if there is one.
+func buffer() *bytes.Buffer {
+	b, ok := buffers.get()
+	if !ok {
+		return new(bytes.Buffer)
+	}
+	b.Reset()
+	return b
+}
+
+// keep gives b back for reuse, unless an unusually long document made it
+// large.
+func keep(b *bytes.Buffer) {
+	if b.Cap() <= 4<<20 {
+		buffers.put(b)
+	}
+}
+
+// deflate appends to dst the zlib stream of the parts, one after another.
+func deflate(dst *bytes.Buffer, parts ...[]byte) {
+	w, ok := zlibWriters.get()
+	if ok {
+		w.Reset(dst)
+	} else {
 		w, _ = zlib.NewWriterLevel(dst, zlib.BestSpeed) // a valid level: no error
 	}
-	w.Write(b) // writes to a bytes.Buffer do not fail
-	w.Close()
-	select {
-	case zlibWriters <- w:
-	default:
+	for _, p := range parts {
+		w.Write(p) // writes to a bytes.Buffer do not fail
 	}
+	w.Close()
+	zlibWriters.put(w)
 }
 
 // fontName is the PostScript name of the embedded font, as the font
 // definitions give it.
 const fontName = "DejaVuSans"
 
-// finish rewrites raw, a document as fpdf writes it (uncompressed), with
-// font the document's subset of the font file (nil if it shows no text),
-// and pages its page count for pageCount.
-func finish(raw, font []byte, pages int) ([]byte, error) {
+// finish writes to out raw, a document as fpdf writes it (uncompressed),
+// with font the document's subset of the font file (nil if it shows no
+// text), and pages its page count for pageCount.
+func finish(out *bytes.Buffer, raw, font []byte, pages int) error {
 	objs, trailer, err := objects(raw)
 	if err != nil {
-		return nil, fmt.Errorf("render: reading fpdf's output: %w", err)
+		return fmt.Errorf("render: reading fpdf's output: %w", err)
 	}
-	var out bytes.Buffer
-	out.Grow(len(raw)/3 + len(font)/2)
 	out.Write(raw[:objs[0].start])
 	offsets := make([]int, len(objs)+1)
 	// The subset's name tag: six capital letters from its bytes.
@@ -64,8 +105,10 @@ func finish(raw, font []byte, pages int) ([]byte, error) {
 		tag = append(tag, byte('A'+h%26))
 	}
 	subsetName := []byte("/" + string(tag) + "+" + fontName)
-	var zfont, z bytes.Buffer
+	z := buffer()
+	defer keep(z)
 	fonts := 0
+	count := []byte(strconv.Itoa(pages))
 	for _, o := range objs {
 		offsets[o.num] = out.Len()
 		b := raw[o.start:o.end]
@@ -79,18 +122,22 @@ func finish(raw, font []byte, pages int) ([]byte, error) {
 			continue
 		case bytes.Contains(dict, []byte("/Length1")):
 			fonts++
-			if zfont.Len() == 0 {
-				deflate(&zfont, font)
-			}
-			fmt.Fprintf(&out, "%d 0 obj\n<</Length %d /Filter /FlateDecode /Length1 %d>>\nstream\n", o.num, zfont.Len(), len(font))
-			out.Write(zfont.Bytes())
+			z.Reset()
+			deflate(z, font)
+			fmt.Fprintf(out, "%d 0 obj\n<</Length %d /Filter /FlateDecode /Length1 %d>>\nstream\n", o.num, z.Len(), len(font))
+			out.Write(z.Bytes())
 		case !bytes.Contains(dict, []byte("/Filter")):
-			if bytes.Contains(data, []byte(pageCount)) {
-				data = bytes.ReplaceAll(data, []byte(pageCount), []byte(strconv.Itoa(pages)))
+			// The page count goes in as the page is compressed.
+			var parts [][]byte
+			for i, p := range bytes.Split(data, []byte(pageCount)) {
+				if i > 0 {
+					parts = append(parts, count)
+				}
+				parts = append(parts, p)
 			}
 			z.Reset()
-			deflate(&z, data)
-			fmt.Fprintf(&out, "%d 0 obj\n<</Filter /FlateDecode /Length %d>>\nstream\n", o.num, z.Len())
+			deflate(z, parts...)
+			fmt.Fprintf(out, "%d 0 obj\n<</Filter /FlateDecode /Length %d>>\nstream\n", o.num, z.Len())
 			out.Write(z.Bytes())
 		default:
 			out.Write(b)
@@ -99,16 +146,16 @@ func finish(raw, font []byte, pages int) ([]byte, error) {
 		out.WriteString("\nendstream\nendobj\n")
 	}
 	if fonts > 1 || (fonts == 1) != (font != nil) {
-		return nil, fmt.Errorf("render: %d font files in fpdf's output", fonts)
+		return fmt.Errorf("render: %d font files in fpdf's output", fonts)
 	}
 	xrefAt := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offsets))
+	fmt.Fprintf(out, "xref\n0 %d\n0000000000 65535 f \n", len(offsets))
 	for _, off := range offsets[1:] {
-		fmt.Fprintf(&out, "%010d 00000 n \n", off)
+		fmt.Fprintf(out, "%010d 00000 n \n", off)
 	}
 	out.Write(trailer)
-	fmt.Fprintf(&out, "startxref\n%d\n%%%%EOF\n", xrefAt)
-	return out.Bytes(), nil
+	fmt.Fprintf(out, "startxref\n%d\n%%%%EOF\n", xrefAt)
+	return nil
 }
 
 // object is where object num stands in fpdf's output.

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -68,24 +67,23 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 	}
 	d.setup()
 	d.body()
-	pdf, err := d.output()
-	if err != nil {
+	if err := d.output(w); err != nil {
 		return fmt.Errorf("render: %s: %w", c.ID, err)
 	}
-	_, err = w.Write(pdf)
-	return err
+	return nil
 }
 
-// output returns the finished document: fpdf's output with the content
-// compressed and the font subset to the glyphs the document used.
-func (d *doc) output() ([]byte, error) {
+// output writes the finished document to w: fpdf's output with the
+// content compressed and the font subset to the glyphs the document used.
+func (d *doc) output(w io.Writer) error {
 	if err := d.pdf.Error(); err != nil {
-		return nil, err
+		return err
 	}
-	var buf bytes.Buffer
-	buf.Grow(48 << 10 * d.pdf.PageCount())
-	if err := d.pdf.Output(&buf); err != nil {
-		return nil, err
+	raw, out := buffer(), buffer()
+	defer keep(raw)
+	defer keep(out)
+	if err := d.pdf.Output(raw); err != nil {
+		return err
 	}
 	var rs []rune
 	for i, used := range d.used {
@@ -100,7 +98,11 @@ func (d *doc) output() ([]byte, error) {
 		slices.Sort(rs)
 		font = d.r.face.subset(slices.Compact(rs))
 	}
-	return finish(buf.Bytes(), font, d.pdf.PageCount())
+	if err := finish(out, raw.Bytes(), font, d.pdf.PageCount()); err != nil {
+		return err
+	}
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // pageCount stands for the document's page count in the page contents
@@ -177,12 +179,10 @@ func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
 		d.pdf.AddPage()
 		d.body()
 	}
-	pdf, err := d.output()
-	if err != nil {
+	if err := d.output(w); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	_, err = w.Write(pdf)
-	return err
+	return nil
 }
 
 // newDoc starts the document of one certificate.

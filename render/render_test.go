@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -150,6 +151,41 @@ func TestPDFSize(t *testing.T) {
 				t.Errorf("%d bytes, want at most %d", got, tt.max)
 			}
 		})
+	}
+}
+
+// TestConcurrentRender renders every example at once from one Renderer
+// (which reuses buffers and compressors between documents): each PDF is
+// the one rendered alone.
+func TestConcurrentRender(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	files := examples(t)
+	want := make([][]byte, len(files))
+	got := make([][]byte, len(files))
+	type job struct {
+		c    *intake.Certificate
+		tmpl *schemas.Template
+	}
+	jobs := make([]job, len(files))
+	for i, f := range files {
+		jobs[i].c, jobs[i].tmpl = stored(t, eng, readFile(t, f), fmt.Sprintf("concurrent-%d", i))
+		want[i] = renderPDF(t, r, jobs[i].c, jobs[i].tmpl, render.CopyFull)
+	}
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			if err := r.Render(&buf, j.c, j.tmpl, render.CopyFull); err != nil {
+				t.Error(err)
+			}
+			got[i] = buf.Bytes()
+		})
+	}
+	wg.Wait()
+	for i := range files {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("%s: rendered at once with others, it differs", files[i])
+		}
 	}
 }
 
