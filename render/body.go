@@ -501,8 +501,9 @@ func qrRuns(s string) ([][3]int, int, error) {
 
 // qrPath returns PDF operators that fill the QR code's dark modules in a
 // size × size box at (x, y) (millimetres from the page's top left): a
-// rectangle for each run, merged with the same run in the rows below. A
-// document makes it once and writes it on every page.
+// rectangle for each run, merged with the same run in the rows below, in
+// a coordinate system of one unit per module, so that each is a few
+// integers. A document makes it once and writes it on every page.
 func qrPath(runs [][3]int, n int, x, y, size float64) string {
 	type rect struct{ row, col, w, h int }
 	var rects []rect
@@ -522,16 +523,21 @@ func qrPath(runs [][3]int, n int, x, y, size float64) string {
 		rects = append(rects, rect{row: row, col: r[1], w: r[2], h: 1})
 	}
 	const k = 72 / 25.4 // points per millimetre
-	cell := size / float64(n)
-	b := make([]byte, 0, 32*len(rects))
-	for _, r := range rects {
-		for _, v := range []float64{(x + float64(r.col)*cell) * k, (pageH - y - float64(r.row)*cell) * k, float64(r.w) * cell * k, -float64(r.h) * cell * k} {
-			b = strconv.AppendFloat(b, v, 'f', 2, 64)
-			b = append(b, ' ')
-		}
-		b = append(b, "re f\n"...)
+	cell := size / float64(n) * k
+	b := make([]byte, 0, 64+12*len(rects))
+	// Scale to modules, rows downwards from the top left corner.
+	b = append(b, "q "...)
+	for _, v := range []float64{cell, 0, 0, -cell, x * k, (pageH - y) * k} {
+		b = append(strconv.AppendFloat(b, v, 'f', 4, 64), ' ')
 	}
-	return string(b)
+	b = append(b, "cm\n"...)
+	for _, r := range rects {
+		for _, v := range []int{r.col, r.row, r.w, r.h} {
+			b = append(strconv.AppendInt(b, int64(v), 10), ' ')
+		}
+		b = append(b, "re\n"...)
+	}
+	return string(append(b, "f Q"...))
 }
 
 func str(v any) string {
