@@ -214,7 +214,7 @@ func qrCode(id string) (string, error) {
 
 func (d *doc) setup() {
 	p := d.pdf
-	p.SetCompression(false)
+	p.SetCompression(false) // output compresses the pages, faster (output.go)
 	p.SetCatalogSort(true)
 	// Fixed dates from the record make the output depend on the record only.
 	stamp := d.c.ReceivedAt
