@@ -8,11 +8,14 @@ import (
 	"compress/zlib"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
+	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -34,6 +37,8 @@ type encoding struct {
 	runes [256]rune
 	// ascii is set when every printable ASCII character is its own byte.
 	ascii bool
+	// resource is the name fpdf gives the font in a page's resources.
+	resource string
 	// widths are the glyph advances in thousandths of the font size.
 	widths [256]int
 }
@@ -77,6 +82,9 @@ func loadFonts() (*face, []encoding, error) {
 			return nil, nil, err
 		}
 		e := encoding{name: name, def: def, code: map[rune]byte{}}
+		if e.resource, err = resourceName(def); err != nil {
+			return nil, nil, fmt.Errorf("render: font definition %s: %w", name, err)
+		}
 		var metrics struct{ Cw []int }
 		if err := json.Unmarshal(def, &metrics); err != nil || len(metrics.Cw) != 256 {
 			return nil, nil, fmt.Errorf("render: font definition %s: widths: %v", name, err)
@@ -166,4 +174,24 @@ func encode(encs []encoding, s string) []glyph {
 		gs = append(gs, decomposed...)
 	}
 	return gs
+}
+
+// resourceName returns the name fpdf gives the font of definition def in
+// a page's resources (a hash of the definition), as fpdf itself writes it
+// when asked to select the font on a page of its own.
+func resourceName(def []byte) (string, error) {
+	p := fpdf.New("P", "mm", "A4", "")
+	p.SetCompression(false)
+	p.AddFontFromBytes("probe", "", def, nil)
+	p.AddPage()
+	p.SetFont("probe", "", 10)
+	var b bytes.Buffer
+	if err := p.Output(&b); err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`BT (/F[0-9A-Za-z]+) 10\.00 Tf ET`).FindSubmatch(b.Bytes())
+	if m == nil {
+		return "", errors.New("fpdf wrote no font selection")
+	}
+	return string(m[1]), nil
 }

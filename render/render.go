@@ -366,12 +366,13 @@ func (d *doc) watermark() {
 	}
 	d.size = 64
 	d.use(0)
-	for _, g := range encode(d.r.encs, word) {
+	gs := encode(d.r.encs, word) // capital letters: encoding 0's bytes are ASCII
+	for _, g := range gs {
 		d.used[g.enc][g.code] = true
 	}
 	p.SetTextColor(200, 30, 30)
 	p.SetAlpha(0.35, "Normal")
-	w := p.GetStringWidth(word)
+	w := d.width(gs)
 	cx, cy := pageW/2, pageH/2
 	p.TransformBegin()
 	p.TransformRotate(50, cx, cy)

@@ -24,8 +24,11 @@ func (d *doc) fontName(i int) string {
 // use selects encoding i at the current size, adding its font to the
 // document the first time, without the font file: output puts in the
 // document's subset.
-// fpdf writes a font change every time it is asked for one; use asks
-// only when the font or size changes.
+// use writes the font selection itself, as fpdf's SetFont would (whose
+// string handling and formatting were a tenth of a long document's time),
+// and only when the font or size changes. fpdf thus never has a font
+// selected: it measures no text of ours and selects none of its own at a
+// new page.
 func (d *doc) use(i int) {
 	if !d.added[i] {
 		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, nil)
@@ -34,7 +37,10 @@ func (d *doc) use(i int) {
 	if i == d.font && d.size == d.fontSize {
 		return
 	}
-	d.pdf.SetFont(d.fontName(i), "", d.size)
+	b := append(append(append(d.ops[:0], "BT "...), d.r.encs[i].resource...), ' ')
+	b = append(strconv.AppendFloat(b, d.size, 'f', 2, 64), " Tf ET"...)
+	d.pdf.RawWriteStr(string(b))
+	d.ops = b
 	d.font, d.fontSize = i, d.size
 }
 
