@@ -6,6 +6,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/render"
 )
 
@@ -18,20 +19,19 @@ func BenchmarkRender(b *testing.B) {
 	eng, r := mustEngine(b), mustRenderer(b)
 	typical, tmpl := stored(b, eng, readFile(b, "../examples/fk7804/valid/full-time-one-period.json"), "bench")
 	maximal, _ := stored(b, eng, longText(b, eng), "bench")
+	// The store's ids have 22 characters: a larger QR code than "bench".
+	id22 := *typical
+	id22.ID = "Qm9yZGVybGluZS1pZAxyzA"
 	for _, c := range []struct {
 		name string
-		cert any
-	}{{"typical", typical}, {"maximal", maximal}} {
+		cert *intake.Certificate
+	}{{"typical", typical}, {"maximal", maximal}, {"typical-id22", &id22}} {
 		b.Run(c.name, func(b *testing.B) {
-			cert := typical
-			if c.name == "maximal" {
-				cert = maximal
-			}
 			b.ReportAllocs()
 			var w countingWriter
 			for b.Loop() {
 				w = 0
-				if err := r.Render(&w, cert, tmpl, render.CopyFull); err != nil {
+				if err := r.Render(&w, c.cert, tmpl, render.CopyFull); err != nil {
 					b.Fatal(err)
 				}
 			}
