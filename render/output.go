@@ -89,9 +89,9 @@ func deflate(dst *bytes.Buffer, parts ...[]byte) {
 	zlibWriters.put(w)
 }
 
-// fontName is the PostScript name of the embedded font, as the font
+// postScriptName is the PostScript name of the embedded font, as the font
 // definitions give it.
-const fontName = "DejaVuSans"
+const postScriptName = "DejaVuSans"
 
 // finish writes to out raw, a document as fpdf writes it (uncompressed),
 // with font the document's subset of the font file (nil if it shows no
@@ -108,7 +108,7 @@ func finish(out *bytes.Buffer, raw, font []byte, pages int) error {
 	for h := crc32.ChecksumIEEE(font); len(tag) < 6; h /= 26 {
 		tag = append(tag, byte('A'+h%26))
 	}
-	subsetName := []byte("/" + string(tag) + "+" + fontName)
+	subsetName := []byte("/" + string(tag) + "+" + postScriptName)
 	z := buffer()
 	defer keep(z)
 	fonts := 0
@@ -120,7 +120,7 @@ func finish(out *bytes.Buffer, raw, font []byte, pages int) error {
 		switch {
 		case !isStream:
 			if bytes.Contains(b, []byte("/Type /Font")) {
-				b = bytes.ReplaceAll(b, []byte("/"+fontName), subsetName)
+				b = bytes.ReplaceAll(b, []byte("/"+postScriptName), subsetName)
 			}
 			out.Write(b)
 			continue
