@@ -3,9 +3,9 @@ package render
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
-	"codeberg.org/go-pdf/fpdf"
 	"github.com/boombuler/barcode/qr"
 
 	"github.com/intyg/intyg/intake"
@@ -60,8 +60,7 @@ func (d *doc) warnings() {
 		h += d.height(l, contentW-4, lineH)
 	}
 	d.need(h)
-	p.SetFillColor(255, 243, 205)
-	p.Rect(marginX, p.GetY(), contentW, h, "F")
+	d.shade(marginX, p.GetY(), contentW, h, "F", 255, 243, 205)
 	d.size = 10
 	d.bold(true)
 	d.textAt("Observera", marginX+2, p.GetY()+0.5, 6)
@@ -74,13 +73,21 @@ func (d *doc) warnings() {
 	p.SetY(p.GetY() + 3)
 }
 
+// shade fills a rectangle in colour (r, g, b), and outlines it too with
+// style "FD", then sets the fill colour back to black, the text's: text
+// whose colour is not the fill colour is written inside q … Q with its own.
+func (d *doc) shade(x, y, w, h float64, style string, r, g, b int) {
+	d.pdf.SetFillColor(r, g, b)
+	d.pdf.Rect(x, y, w, h, style)
+	d.pdf.SetFillColor(0, 0, 0)
+}
+
 // heading writes a section title, on the page with the next need mm.
 func (d *doc) heading(title string, next float64) {
 	p := d.pdf
 	d.need(2 + 8.5 + next)
 	p.SetY(p.GetY() + 2)
-	p.SetFillColor(228, 233, 240)
-	p.Rect(marginX, p.GetY(), contentW, 7, "F")
+	d.shade(marginX, p.GetY(), contentW, 7, "F", 228, 233, 240)
 	d.size = 11
 	d.bold(true)
 	d.textAt(title, marginX+1.5, p.GetY(), 7)
@@ -409,12 +416,11 @@ func (d *doc) row(r tableRow, widths []float64, head bool) {
 	x, y := marginX+4, p.GetY()
 	p.SetLineWidth(0.2)
 	for i := range r.lines {
-		style := "D"
 		if head {
-			p.SetFillColor(242, 242, 242)
-			style = "FD"
+			d.shade(x, y, widths[i], r.h, "FD", 242, 242, 242)
+		} else {
+			p.Rect(x, y, widths[i], r.h, "D")
 		}
-		p.Rect(x, y, widths[i], r.h, style)
 		if r.pad(i) > 0 {
 			d.box(x+1, y+0.75, *r.tick)
 		}
@@ -493,13 +499,45 @@ func qrRuns(s string) ([][3]int, int, error) {
 	return runs, n, nil
 }
 
-// drawQR draws the QR code's runs as filled rectangles in a size × size box.
-func drawQR(p *fpdf.Fpdf, runs [][3]int, n int, x, y, size float64) {
-	cell := size / float64(n)
-	p.SetFillColor(0, 0, 0)
+// qrPath returns PDF operators that fill the QR code's dark modules in a
+// size × size box at (x, y) (millimetres from the page's top left): a
+// rectangle for each run, merged with the same run in the rows below, in
+// a coordinate system of one unit per module, so that each is a few
+// integers. A document makes it once and writes it on every page.
+func qrPath(runs [][3]int, n int, x, y, size float64) string {
+	type rect struct{ row, col, w, h int }
+	var rects []rect
+	var open, next map[[2]int]int // (column, width) → rectangle ending on the row before
+	row := -1
 	for _, r := range runs {
-		p.Rect(x+float64(r[1])*cell, y+float64(r[0])*cell, float64(r[2])*cell, cell, "F")
+		if r[0] != row {
+			row, open, next = r[0], next, map[[2]int]int{}
+		}
+		key := [2]int{r[1], r[2]}
+		if i, ok := open[key]; ok && rects[i].row+rects[i].h == row {
+			rects[i].h++
+			next[key] = i
+			continue
+		}
+		next[key] = len(rects)
+		rects = append(rects, rect{row: row, col: r[1], w: r[2], h: 1})
 	}
+	const k = 72 / 25.4 // points per millimetre
+	cell := size / float64(n) * k
+	b := make([]byte, 0, 64+12*len(rects))
+	// Scale to modules, rows downwards from the top left corner.
+	b = append(b, "q "...)
+	for _, v := range []float64{cell, 0, 0, -cell, x * k, (pageH - y) * k} {
+		b = append(strconv.AppendFloat(b, v, 'f', 4, 64), ' ')
+	}
+	b = append(b, "cm\n"...)
+	for _, r := range rects {
+		for _, v := range []int{r.col, r.row, r.w, r.h} {
+			b = append(strconv.AppendInt(b, int64(v), 10), ' ')
+		}
+		b = append(b, "re\n"...)
+	}
+	return string(append(b, "f Q"...))
 }
 
 func str(v any) string {

@@ -5,17 +5,24 @@ package render
 import (
 	"bufio"
 	"bytes"
+	"compress/zlib"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"regexp"
+	"slices"
 	"strings"
 
+	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/text/unicode/norm"
 )
 
 // fonts holds DejaVu Sans (Bitstream Vera licence, fonts/DejaVu-LICENSE.txt)
-// as made by internal/mkfonts: one font file cut to the characters below,
-// and an fpdf definition and character map per single-byte encoding.
+// as made by internal/mkfonts: one font file cut to the characters below
+// (compressed), and an fpdf definition and character map per single-byte
+// encoding. A document embeds a subset of the font file (subset.go).
 //
 //go:embed fonts/dejavu.z fonts/*.json fonts/*.map fonts/encodings.txt
 var fonts embed.FS
@@ -26,6 +33,12 @@ type encoding struct {
 	name string
 	def  []byte
 	code map[rune]byte
+	// runes is the character of each byte.
+	runes [256]rune
+	// ascii is set when every printable ASCII character is its own byte.
+	ascii bool
+	// resource is the name fpdf gives the font in a page's resources.
+	resource string
 	// widths are the glyph advances in thousandths of the font size.
 	widths [256]int
 }
@@ -37,8 +50,20 @@ type encoding struct {
 // Cyrillic, Greek and Vietnamese alphabets, dashes, curly quotes, €), then
 // extra encodings with every other character the font has in mkfonts'
 // ranges (− ≤ ≥ → ☐ ☒ ✓ …).
-func loadFonts() ([]byte, []encoding, error) {
+func loadFonts() (*face, []encoding, error) {
 	z, err := fonts.ReadFile("fonts/dejavu.z")
+	if err != nil {
+		return nil, nil, err
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, nil, fmt.Errorf("render: font file: %w", err)
+	}
+	ttf, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("render: font file: %w", err)
+	}
+	f, err := parseFace(ttf)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,6 +82,9 @@ func loadFonts() ([]byte, []encoding, error) {
 			return nil, nil, err
 		}
 		e := encoding{name: name, def: def, code: map[rune]byte{}}
+		if e.resource, err = resourceName(def); err != nil {
+			return nil, nil, fmt.Errorf("render: font definition %s: %w", name, err)
+		}
 		var metrics struct{ Cw []int }
 		if err := json.Unmarshal(def, &metrics); err != nil || len(metrics.Cw) != 256 {
 			return nil, nil, fmt.Errorf("render: font definition %s: widths: %v", name, err)
@@ -66,16 +94,31 @@ func loadFonts() ([]byte, []encoding, error) {
 		for sc.Scan() {
 			var code, uni int
 			var glyph string
-			if n, _ := fmt.Sscanf(sc.Text(), "!%x U+%x %s", &code, &uni, &glyph); n == 3 && uni >= 0x20 && glyph != ".notdef" {
+			if n, _ := fmt.Sscanf(sc.Text(), "!%x U+%x %s", &code, &uni, &glyph); n == 3 && uni >= 0x20 && code >= 0 && code < 256 && glyph != ".notdef" {
 				e.code[rune(uni)] = byte(code)
+				e.runes[code] = rune(uni)
 			}
+		}
+		e.ascii = true
+		for c := rune(0x20); c < 0x7F; c++ {
+			e.ascii = e.ascii && e.code[c] == byte(c) && e.runes[c] == c
 		}
 		if len(e.code) < 2 {
 			return nil, nil, fmt.Errorf("render: encoding %s has only %d characters", name, len(e.code))
 		}
 		encs = append(encs, e)
 	}
-	return z, encs, nil
+	var rs []rune
+	for _, e := range encs {
+		for r := range e.code {
+			rs = append(rs, r)
+		}
+	}
+	slices.Sort(rs)
+	if err := f.mapRunes(ttf, slices.Compact(rs)); err != nil {
+		return nil, nil, err
+	}
+	return f, encs, nil
 }
 
 // glyph is one character as written: which encoding, which byte.
@@ -93,6 +136,9 @@ func encode(encs []encoding, s string) []glyph {
 	gs := make([]glyph, 0, len(s))
 	cur := 0
 	find := func(r rune) (glyph, bool) {
+		if r >= 0x20 && r < 0x7F && encs[cur].ascii {
+			return glyph{uint8(cur), byte(r)}, true
+		}
 		if c, ok := encs[cur].code[r]; ok {
 			return glyph{uint8(cur), c}, true
 		}
@@ -128,4 +174,24 @@ func encode(encs []encoding, s string) []glyph {
 		gs = append(gs, decomposed...)
 	}
 	return gs
+}
+
+// resourceName returns the name fpdf gives the font of definition def in
+// a page's resources (a hash of the definition), as fpdf itself writes it
+// when asked to select the font on a page of its own.
+func resourceName(def []byte) (string, error) {
+	p := fpdf.New("P", "mm", "A4", "")
+	p.SetCompression(false)
+	p.AddFontFromBytes("probe", "", def, nil)
+	p.AddPage()
+	p.SetFont("probe", "", 10)
+	var b bytes.Buffer
+	if err := p.Output(&b); err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`BT (/F[0-9A-Za-z]+) 10\.00 Tf ET`).FindSubmatch(b.Bytes())
+	if m == nil {
+		return "", errors.New("fpdf wrote no font selection")
+	}
+	return string(m[1]), nil
 }

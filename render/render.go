@@ -1,9 +1,9 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -18,6 +18,7 @@ const (
 	marginX      = 18.0
 	marginTop    = 30.0 // below the header
 	marginBottom = 34.0 // above the footer
+	footerTop    = pageH - marginBottom + 6
 	contentW     = pageW - 2*marginX
 	lineH        = 4.6
 )
@@ -36,18 +37,18 @@ const (
 
 // Renderer makes PDFs. It is safe for concurrent use; make one at start-up.
 type Renderer struct {
-	z    []byte     // the embedded font file, shared by every encoding
+	face *face      // the embedded font, which every encoding draws from
 	encs []encoding // the single-byte encodings, in order of preference
 }
 
 // New returns a Renderer over the embedded fonts. It fails only if the
 // binary's embedded font files are broken, which a test rules out.
 func New() (*Renderer, error) {
-	z, encs, err := loadFonts()
+	f, encs, err := loadFonts()
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{z: z, encs: encs}, nil
+	return &Renderer{face: f, encs: encs}, nil
 }
 
 // Render writes the PDF of certificate c, laid out from template t, to w.
@@ -66,16 +67,48 @@ func (r *Renderer) Render(w io.Writer, c *intake.Certificate, t *schemas.Templat
 	}
 	d.setup()
 	d.body()
+	if err := d.output(w); err != nil {
+		return fmt.Errorf("render: %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// output writes the finished document to w: fpdf's output with the
+// content compressed and the font subset to the glyphs the document used.
+func (d *doc) output(w io.Writer) error {
 	if err := d.pdf.Error(); err != nil {
-		return fmt.Errorf("render: %s: %w", c.ID, err)
+		return err
 	}
-	var buf bytes.Buffer
-	if err := d.pdf.Output(&buf); err != nil {
-		return fmt.Errorf("render: %s: %w", c.ID, err)
+	raw, out := buffer(), buffer()
+	defer keep(raw)
+	defer keep(out)
+	if err := d.pdf.Output(raw); err != nil {
+		return err
 	}
-	_, err = w.Write(buf.Bytes())
+	var rs []rune
+	for i, used := range d.used {
+		for code, ok := range used {
+			if ok {
+				rs = append(rs, d.r.encs[i].runes[code])
+			}
+		}
+	}
+	var font []byte
+	if len(rs) > 0 {
+		slices.Sort(rs)
+		font = d.r.face.subset(slices.Compact(rs))
+	}
+	if err := finish(out, raw.Bytes(), font, d.pdf.PageCount()); err != nil {
+		return err
+	}
+	_, err := w.Write(out.Bytes())
 	return err
 }
+
+// pageCount stands for the document's page count in the page contents
+// until output knows it. (fpdf's AliasNbPages does the same, but copies
+// every page twice to look for it.)
+const pageCount = "{nb}"
 
 // doc is one document being laid out.
 type doc struct {
@@ -84,17 +117,23 @@ type doc struct {
 	t    *schemas.Template
 	copy Copy
 	pdf  *fpdf.Fpdf
-	// qr holds the QR code of the id, encoded once for every page.
-	qr     [][3]int
-	qrSize int
-	// added marks the encodings whose font the document has; size is the
-	// current font size in points.
+	// qr draws the QR code of the id, made once for every page.
+	qr string
+	// added marks the encodings whose font the document has, and used the
+	// characters it shows of each; size is the current font size in points.
 	added []bool
+	used  [][256]bool
 	names []string
 	size  float64
+	// font and fontSize are the encoding and size selected in fpdf; font
+	// is -1 when not known.
+	font     int
+	fontSize float64
+	// ops is room for the operators text writes.
+	ops []byte
 	// For several certificates in one document: next is the one to swap in
 	// at the next page's header, first the page the current one starts on,
-	// and total its page count (0: the document's, {nb}).
+	// and total its page count (0: the document's, pageCount).
 	next         *Item
 	first, total int
 }
@@ -140,32 +179,42 @@ func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
 		d.pdf.AddPage()
 		d.body()
 	}
-	if err := d.pdf.Error(); err != nil {
+	if err := d.output(w); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := d.pdf.Output(&buf); err != nil {
-		return fmt.Errorf("render: %w", err)
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return nil
 }
 
 // newDoc starts the document of one certificate.
 func (r *Renderer) newDoc(c *intake.Certificate, t *schemas.Template, copy Copy) (*doc, error) {
-	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5}
-	if c.ID != "" {
-		var err error
-		if d.qr, d.qrSize, err = qrRuns(c.ID); err != nil {
-			return nil, fmt.Errorf("render: %s: qr: %w", c.ID, err)
-		}
+	d := &doc{r: r, c: c, t: t, copy: copy, pdf: fpdf.New("P", "mm", "A4", ""), added: make([]bool, len(r.encs)), used: make([][256]bool, len(r.encs)), names: make([]string, len(r.encs)), size: 9.5, font: -1}
+	// output writes the page count in place of pageCount after the layout.
+	for c := '0'; c <= '9'; c++ {
+		d.used[0][r.encs[0].code[c]] = true
+	}
+	var err error
+	if d.qr, err = qrCode(c.ID); err != nil {
+		return nil, fmt.Errorf("render: %s: qr: %w", c.ID, err)
 	}
 	return d, nil
 }
 
+// qrCode returns the operators that draw the QR code of id in the footer,
+// or "" for no id.
+func qrCode(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	runs, n, err := qrRuns(id)
+	if err != nil {
+		return "", err
+	}
+	return qrPath(runs, n, pageW-marginX-20, footerTop+2, 20), nil
+}
+
 func (d *doc) setup() {
 	p := d.pdf
-	p.SetCompression(false)
+	p.SetCompression(false) // output compresses the pages, faster (output.go)
 	p.SetCatalogSort(true)
 	// Fixed dates from the record make the output depend on the record only.
 	stamp := d.c.ReceivedAt
@@ -180,7 +229,6 @@ func (d *doc) setup() {
 	p.SetLang("sv-SE")
 	p.SetMargins(marginX, marginTop, marginX)
 	p.SetAutoPageBreak(true, marginBottom)
-	p.AliasNbPages("{nb}")
 	p.SetHeaderFuncMode(d.header, true)
 	p.SetFooterFunc(d.footer)
 	p.AddPage()
@@ -217,15 +265,14 @@ func (d *doc) header() {
 	if d.next != nil {
 		// The first page of the next certificate of several.
 		d.c, d.t, d.first = d.next.Certificate, d.next.Template, p.PageNo()
-		d.qr, d.qrSize = nil, 0
-		if d.c.ID != "" {
-			d.qr, d.qrSize, _ = qrRuns(d.c.ID)
-		}
+		d.qr, _ = qrCode(d.c.ID) // the first pass of RenderAll encoded it
 		d.next = nil
 	}
 	// A page can start inside a table or a box of smaller text: go on in
 	// the size the text was measured in.
 	defer func(size float64) { d.size = size }(d.size)
+	d.fontUnknown()
+	defer d.fontUnknown()
 	p.SetTextColor(0, 0, 0)
 	p.SetDrawColor(0, 0, 0)
 	d.size = 13
@@ -263,11 +310,13 @@ func formatID(pt intake.Patient) string {
 func (d *doc) footer() {
 	p := d.pdf
 	size := d.size
+	d.fontUnknown()
+	defer d.fontUnknown()
 	if d.c.Status == intake.StatusRevoked || d.c.Status == intake.StatusReplaced {
 		d.watermark()
 	}
 	p.SetTextColor(0, 0, 0)
-	top := pageH - marginBottom + 6
+	top := footerTop
 	p.SetDrawColor(0, 0, 0)
 	p.Line(marginX, top, pageW-marginX, top)
 	id := d.c.ID
@@ -289,13 +338,14 @@ func (d *doc) footer() {
 		d.fit(l, marginX, top+2+float64(i)*3.6, contentW-24, 3.6, 6)
 	}
 	d.size = 8.5
-	page := fmt.Sprintf("Sida %d av {nb}", p.PageNo())
+	page := fmt.Sprintf("Sida %d av %s", p.PageNo(), pageCount)
 	if d.total > 0 {
 		page = fmt.Sprintf("Sida %d av %d", p.PageNo()-d.first+1, d.total)
 	}
 	d.textAt(page, marginX, top+2+4*3.6+1, 4)
-	if d.qr != nil {
-		drawQR(p, d.qr, d.qrSize, pageW-marginX-20, top+2, 20)
+	if d.qr != "" {
+		p.SetFillColor(0, 0, 0)
+		p.RawWriteStr(d.qr)
 	}
 	d.size = size
 }
@@ -316,9 +366,13 @@ func (d *doc) watermark() {
 	}
 	d.size = 64
 	d.use(0)
+	gs := encode(d.r.encs, word) // capital letters: encoding 0's bytes are ASCII
+	for _, g := range gs {
+		d.used[g.enc][g.code] = true
+	}
 	p.SetTextColor(200, 30, 30)
 	p.SetAlpha(0.35, "Normal")
-	w := p.GetStringWidth(word)
+	w := d.width(gs)
 	cx, cy := pageW/2, pageH/2
 	p.TransformBegin()
 	p.TransformRotate(50, cx, cy)

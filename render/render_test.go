@@ -2,17 +2,20 @@ package render_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -123,6 +126,66 @@ func TestGoldenPDFs(t *testing.T) {
 				t.Errorf("%s differs from its golden file (%d bytes, want %d); inspect, then go test ./render -update", name, len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestPDFSize checks that a typical certificate makes a small PDF: the
+// font is a subset and the pages are compressed. A maximal one (4,000
+// characters in every text field, ten pages) stays small too.
+func TestPDFSize(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	tests := []struct {
+		name string
+		body []byte
+		max  int
+	}{
+		{"typical", readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), 40_000},
+		{"all optional fields", readFile(t, "../examples/fk7804/valid/all-optional-fields.json"), 40_000},
+		{"maximal", longText(t, eng), 100_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A real id (22 characters) makes a larger QR code than a short one.
+			c, tmpl := stored(t, eng, tt.body, "Qm9yZGVybGluZS1pZAxyzA")
+			if got := len(renderPDF(t, r, c, tmpl, render.CopyFull)); got > tt.max {
+				t.Errorf("%d bytes, want at most %d", got, tt.max)
+			}
+		})
+	}
+}
+
+// TestConcurrentRender renders every example at once from one Renderer
+// (which reuses buffers and compressors between documents): each PDF is
+// the one rendered alone.
+func TestConcurrentRender(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	files := examples(t)
+	want := make([][]byte, len(files))
+	got := make([][]byte, len(files))
+	type job struct {
+		c    *intake.Certificate
+		tmpl *schemas.Template
+	}
+	jobs := make([]job, len(files))
+	for i, f := range files {
+		jobs[i].c, jobs[i].tmpl = stored(t, eng, readFile(t, f), fmt.Sprintf("concurrent-%d", i))
+		want[i] = renderPDF(t, r, jobs[i].c, jobs[i].tmpl, render.CopyFull)
+	}
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			if err := r.Render(&buf, j.c, j.tmpl, render.CopyFull); err != nil {
+				t.Error(err)
+			}
+			got[i] = buf.Bytes()
+		})
+	}
+	wg.Wait()
+	for i := range files {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Errorf("%s: rendered at once with others, it differs", files[i])
+		}
 	}
 }
 
@@ -559,9 +622,9 @@ func TestWatermarks(t *testing.T) {
 				if w == word {
 					want = pages
 				}
-				// Compression is off, so the page content holds the word as
-				// text (pdftotext splits rotated text into pieces).
-				if got := bytes.Count(pdf, []byte("("+w+") Tj")); got != want {
+				// The page content holds the word as text (pdftotext
+				// splits rotated text into pieces).
+				if got := bytes.Count(contents(t, pdf), []byte("("+w+") Tj")); got != want {
 					t.Errorf("%s is written %d times on %d pages, want %d", w, got, pages, want)
 				}
 			}
@@ -572,6 +635,25 @@ func TestWatermarks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// contents returns the document's compressed streams inflated, one after
+// another: the page contents, and the font file.
+func contents(tb testing.TB, pdf []byte) []byte {
+	tb.Helper()
+	var out []byte
+	for _, m := range regexp.MustCompile(`(?s)/FlateDecode[^>]*>>\nstream\n(.*?)\nendstream`).FindAllSubmatch(pdf, -1) {
+		zr, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }
 
 // rasterizeColour renders every page at 30 dpi in colour.

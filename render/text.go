@@ -22,13 +22,32 @@ func (d *doc) fontName(i int) string {
 }
 
 // use selects encoding i at the current size, adding its font to the
-// document the first time.
+// document the first time, without the font file: output puts in the
+// document's subset.
+// use writes the font selection itself, as fpdf's SetFont would (whose
+// string handling and formatting were a tenth of a long document's time),
+// and only when the font or size changes. fpdf thus never has a font
+// selected: it measures no text of ours and selects none of its own at a
+// new page.
 func (d *doc) use(i int) {
 	if !d.added[i] {
-		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, d.r.z)
+		d.pdf.AddFontFromBytes(d.fontName(i), "", d.r.encs[i].def, nil)
 		d.added[i] = true
 	}
-	d.pdf.SetFont(d.fontName(i), "", d.size)
+	if i == d.font && d.size == d.fontSize {
+		return
+	}
+	b := append(append(append(d.ops[:0], "BT "...), d.r.encs[i].resource...), ' ')
+	b = append(strconv.AppendFloat(b, d.size, 'f', 2, 64), " Tf ET"...)
+	d.pdf.RawWriteStr(string(b))
+	d.ops = b
+	d.font, d.fontSize = i, d.size
+}
+
+// fontUnknown forgets which font is selected: fpdf selects fonts of its
+// own around a page's header and footer.
+func (d *doc) fontUnknown() {
+	d.font = -1
 }
 
 // advance is the width of one glyph at the current size, in millimetres.
@@ -99,14 +118,56 @@ func (d *doc) line(gs []glyph, x, y, h float64) {
 	for i := 0; i < len(gs); {
 		j := i
 		run = run[:0]
+		used := &d.used[gs[i].enc]
 		for ; j < len(gs) && gs[j].enc == gs[i].enc; j++ {
 			run = append(run, gs[j].code)
+			used[gs[j].code] = true
 		}
 		d.use(int(gs[i].enc))
-		d.pdf.Text(x, base, string(run))
+		d.text(x, base, run)
 		x += d.width(gs[i:j])
 		i = j
 	}
+}
+
+// text writes run, bytes of the selected font, from (x, y) on the
+// baseline: what fpdf's Text writes, formatted without fmt (fpdf's
+// Sprintf was a tenth of a long document's time). As fpdf does, text
+// whose colour is not the fill colour is painted inside q … Q with its
+// own colour.
+func (d *doc) text(x, y float64, run []byte) {
+	k := d.pdf.GetConversionRatio()
+	_, h := d.pdf.GetPageSize()
+	b := d.ops[:0]
+	r, g, bl := d.pdf.GetTextColor()
+	fr, fg, fb := d.pdf.GetFillColor()
+	coloured := r != fr || g != fg || bl != fb
+	if coloured {
+		b = append(b, "q "...)
+		if r == g && g == bl {
+			b = append(strconv.AppendFloat(b, float64(r)/255, 'f', 3, 64), " g "...)
+		} else {
+			for _, c := range []int{r, g, bl} {
+				b = append(strconv.AppendFloat(b, float64(c)/255, 'f', 3, 64), ' ')
+			}
+			b = append(b, "rg "...)
+		}
+	}
+	b = append(b, "BT "...)
+	b = append(strconv.AppendFloat(b, x*k, 'f', 2, 64), ' ')
+	b = append(strconv.AppendFloat(b, (h-y)*k, 'f', 2, 64), " Td ("...)
+	for _, c := range run {
+		if c == '(' || c == ')' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
+	}
+	b = append(b, ") Tj ET"...)
+	if coloured {
+		b = append(b, " Q"...)
+	}
+	d.pdf.RawWriteStr(string(b))
+	d.ops = b
 }
 
 // textAt writes s on one line at (x, y), h high, without wrapping.

@@ -519,8 +519,8 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("the record lacks the revocation: %s", body)
 	}
 	_, pdf := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil)
-	// pdftotext splits rotated text; the uncompressed page content holds it whole.
-	if !strings.Contains(string(pdf), "(MAKULERAT) Tj") {
+	// pdftotext splits rotated text; the page content holds it whole.
+	if !strings.Contains(pdfContent(t, pdf), "(MAKULERAT) Tj") {
 		t.Error("the revoked certificate's PDF has no MAKULERAT")
 	}
 }

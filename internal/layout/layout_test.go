@@ -34,7 +34,8 @@ var allowed = map[string][]string{
 var homes = map[string][]string{
 	"codeberg.org/go-pdf/fpdf":              {"render", "render/internal/mkfonts"},
 	"github.com/boombuler/barcode":          {"render"},
-	"golang.org/x/image":                    {"render/internal/mkfonts"},
+	"github.com/klauspost/compress":         {"render"},
+	"golang.org/x/image":                    {"render", "render/internal/mkfonts"},
 	"github.com/santhosh-tekuri/jsonschema": {"intake"},
 	"github.com/go-playground/validator":    {"intake"},
 	"github.com/go-json-experiment/json":    {"intake"},

@@ -7,7 +7,8 @@
 //
 // Single-byte definitions let every document add its fonts without parsing
 // the TrueType file (fpdf's UTF-8 fonts are parsed, measured and subset
-// anew for every document) and share one embedded font file. The standard
+// anew for every document) and share one font file, which render parses
+// once and cuts to each document's glyphs (render/subset.go). The standard
 // Windows and ISO code pages come first; every other character the font has
 // in the ranges below is packed into extra encodings ("extra-N") whose
 // glyph names are uniXXXX, so that text extraction gives the original
