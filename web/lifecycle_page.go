@@ -88,6 +88,12 @@ func questionLabel(t *schemas.Template, id string) string {
 	return q.Label.SV
 }
 
+// messageTypeChoice is one message type a caseworker may send.
+type messageTypeChoice struct {
+	Value intake.MessageType
+	Name  string
+}
+
 // questionChoice is one question a caseworker may name in a completion
 // request.
 type questionChoice struct{ ID, Label string }
@@ -118,7 +124,9 @@ func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error
 			}
 		}
 	}
-	p.MessageTypes = messageTypeNames
+	for _, t := range intake.MessageTypes {
+		p.MessageTypes = append(p.MessageTypes, messageTypeChoice{Value: t, Name: messageTypeNames[t]})
+	}
 	p.CannotComplete = cannotCompleteNames
 	if p.MessageValues == nil {
 		p.MessageValues = url.Values{}

@@ -33,7 +33,7 @@ type receiptPage struct {
 	// Questions, MessageTypes and CannotComplete fill the message forms;
 	// MessageErrors and MessageValues bring a refused message back.
 	Questions      []questionChoice
-	MessageTypes   map[intake.MessageType]string
+	MessageTypes   []messageTypeChoice
 	CannotComplete []struct{ Value, Label string }
 	MessageErrors  intake.Problems
 	MessageValues  url.Values

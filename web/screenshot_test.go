@@ -117,4 +117,39 @@ func TestScreenshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// The lifecycle: a completion request on the certificate page, and
+	// the physician's form that answers it.
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages",
+		[]byte(`{"type": "KOMPLT", "text": "Vi behöver veta mer om arbetsförmågan.", "replyBy": "2099-12-10", "complements": [{"questionId": "32", "text": "Ange sjukskrivningsgrad för december."}]}`)); resp.StatusCode != 201 {
+		t.Fatalf("message: %d %s", resp.StatusCode, b)
+	}
+	ctx = browser(t) // a browser of its own: one has 90 seconds
+	err = chromedp.Run(ctx,
+		chromedp.EmulateViewport(1100, 900),
+		chromedp.Navigate(ts.URL+"/sign-in?next=/certificates/"+id),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "cia"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#messages article.message`),
+		chromedp.Click(`details.send-message summary`, chromedp.NodeVisible),
+		shot("caseworker-messages.png"),
+		chromedp.Submit(`header form`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.Navigate(ts.URL+"/sign-in?next=/certificates/"+id),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#messages article.message`),
+		chromedp.Click(`#messages button[id^="complete-"]`),
+		chromedp.WaitVisible(`#relation-note`),
+		chromedp.ScrollIntoView(`#q-sickLeave`),
+		shot("physician-completion.png"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
 }
