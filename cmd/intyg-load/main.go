@@ -121,14 +121,23 @@ type Report struct {
 	P95          time.Duration
 	P99          time.Duration
 	Max          time.Duration
-	PeakRSS      []int64 // VmHWM of each server, bytes
-	ServerCPU    time.Duration
+	PerServer    []ServerReport
+	ServerCPU    time.Duration // all servers together
+	ClientCPU    time.Duration // this process (vegeta and the checks), which shares the machine
 	PostgresCPU  time.Duration // the PostgreSQL server's processes; 0 if not found
 	Stored       int           // certificates in the database afterwards
 	Distinct     int           // distinct ids among the accepted
 	Duplicates   int           // ids answered for more than one fresh submission
 	InvalidFiles int           // invalid examples used
 	ValidFiles   int
+}
+
+// ServerReport is one intyg serve process's share.
+type ServerReport struct {
+	Accepted int           // fresh 201s it answered
+	P50, P99 time.Duration // of those
+	PeakRSS  int64         // VmHWM, bytes
+	CPU      time.Duration // utime+stime over the attack
 }
 
 // AcceptedPerSecond is fresh 201s per second of attack.
@@ -177,11 +186,13 @@ func (r *Report) write(w io.Writer) {
 		fmt.Fprintf(w, "; %dx %s", n, msg)
 	}
 	fmt.Fprintln(w)
-	for i, rss := range r.PeakRSS {
-		fmt.Fprintf(w, "server %d      peak RSS %.0f MB\n", i+1, float64(rss)/(1<<20))
+	for i, s := range r.PerServer {
+		fmt.Fprintf(w, "server %d      accepted %d, p50 %.1f ms, p99 %.1f ms, peak RSS %.0f MB, CPU %.2f s\n",
+			i+1, s.Accepted, ms(s.P50), ms(s.P99), float64(s.PeakRSS)/(1<<20), s.CPU.Seconds())
 	}
 	if r.Accepted > 0 {
 		fmt.Fprintf(w, "server CPU    %.2f s, %.0f µs per accepted certificate\n", r.ServerCPU.Seconds(), float64(r.ServerCPU.Microseconds())/float64(r.Accepted))
+		fmt.Fprintf(w, "client CPU    %.2f s (this tool)\n", r.ClientCPU.Seconds())
 		if r.PostgresCPU > 0 {
 			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), float64(r.PostgresCPU.Microseconds())/float64(r.Accepted))
 		}
@@ -278,6 +289,10 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 			return nil, err
 		}
 	}
+	selfBefore, err := cpuTicks(os.Getpid())
+	if err != nil {
+		return nil, err
+	}
 	pgBefore, pgFound := int64(0), false
 	if c.DB == store.Postgres {
 		pgBefore, pgFound = postgresTicks(dsn)
@@ -296,6 +311,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	go func() { <-ctx.Done(); attacker.Stop() }()
 	var (
 		latencies []time.Duration
+		perServer = make([][]time.Duration, len(servers))
 		ids       = map[string]int{} // id → fresh submissions answered with it
 		start     = time.Now()
 		last      time.Time
@@ -332,6 +348,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 			}
 			rep.Accepted++
 			latencies = append(latencies, res.Latency)
+			perServer[n%len(servers)] = append(perServer[n%len(servers)], res.Latency)
 			ids[id]++
 			g.accept(n, accepted{id: id, server: n % len(g.servers)})
 		case kindInvalid:
@@ -365,12 +382,17 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		rep.ServerCPU += time.Duration(after-before[i]) * time.Second / clockTicks
-		rss, err := peakRSS(pid)
-		if err != nil {
+		sr := ServerReport{Accepted: len(perServer[i]), CPU: time.Duration(after-before[i]) * time.Second / clockTicks}
+		rep.ServerCPU += sr.CPU
+		if sr.PeakRSS, err = peakRSS(pid); err != nil {
 			return rep, err
 		}
-		rep.PeakRSS = append(rep.PeakRSS, rss)
+		slices.Sort(perServer[i])
+		sr.P50, sr.P99 = percentile(perServer[i], 50), percentile(perServer[i], 99)
+		rep.PerServer = append(rep.PerServer, sr)
+	}
+	if self, err := cpuTicks(os.Getpid()); err == nil {
+		rep.ClientCPU = time.Duration(self-selfBefore) * time.Second / clockTicks
 	}
 	if pgFound {
 		if t, ok := postgresTicks(dsn); ok {

@@ -38,8 +38,8 @@ func TestLoad(t *testing.T) {
 	if rep.P50 <= 0 || rep.P50 > rep.P95 || rep.P95 > rep.P99 || rep.P99 > rep.Max {
 		t.Errorf("percentiles p50 %v p95 %v p99 %v max %v: want 0 < p50 <= p95 <= p99 <= max", rep.P50, rep.P95, rep.P99, rep.Max)
 	}
-	if len(rep.PeakRSS) != 1 || rep.PeakRSS[0] < 1<<20 || rep.ServerCPU <= 0 {
-		t.Errorf("peak RSS %v, server CPU %v: want a measurement", rep.PeakRSS, rep.ServerCPU)
+	if len(rep.PerServer) != 1 || rep.PerServer[0].PeakRSS < 1<<20 || rep.ServerCPU <= 0 || rep.PerServer[0].Accepted != rep.Accepted {
+		t.Errorf("per server %+v, server CPU %v: want one server's measurements", rep.PerServer, rep.ServerCPU)
 	}
 	if rep.InvalidFiles < 50 || rep.ValidFiles < 10 {
 		t.Errorf("%d valid and %d invalid examples used: want most of examples/fk7804", rep.ValidFiles, rep.InvalidFiles)
