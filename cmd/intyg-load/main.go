@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c Config
 	fs.StringVar(&c.DB, "db", store.SQLite, "sqlite or postgres")
-	fs.StringVar(&c.DSN, "dsn", "", "an existing, empty PostgreSQL database (default: start a throwaway server)")
+	fs.StringVar(&c.DSN, "dsn", "", "an existing PostgreSQL database (default: start a throwaway server)")
 	fs.IntVar(&c.Servers, "servers", 1, "intyg serve processes (2 needs postgres); requests go round-robin")
 	fs.IntVar(&c.Clients, "clients", 32, "concurrent clients")
 	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long to post")
@@ -125,7 +125,7 @@ type Report struct {
 	ServerCPU    time.Duration // all servers together
 	ClientCPU    time.Duration // this process (vegeta and the checks), which shares the machine
 	PostgresCPU  time.Duration // the PostgreSQL server's processes; 0 if not found
-	Stored       int           // certificates in the database afterwards
+	Stored       int           // certificates the database gained
 	Distinct     int           // distinct ids among the accepted
 	Duplicates   int           // ids answered for more than one fresh submission
 	InvalidFiles int           // invalid examples used
@@ -245,6 +245,15 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		dbArgs = []string{"--dsn", dsn}
 	}
 	token, err := createToken(ctx, bin, dbArgs, units)
+	if err != nil {
+		return nil, err
+	}
+	// A database given with -dsn may hold certificates already.
+	dbDSN := dsn
+	if c.DB == store.SQLite {
+		dbDSN = filepath.Join(tmp, "data", "intyg.db")
+	}
+	storedBefore, err := countCertificates(ctx, c.DB, dbDSN)
 	if err != nil {
 		return nil, err
 	}
@@ -417,19 +426,21 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		s.stop()
 	}
 	servers = nil
-	dbDSN := dsn
-	if c.DB == store.SQLite {
-		dbDSN = filepath.Join(tmp, "data", "intyg.db")
-	}
-	db, err := store.Open(ctx, c.DB, dbDSN)
+	after, err := countCertificates(ctx, c.DB, dbDSN)
 	if err != nil {
 		return rep, err
 	}
-	defer db.Close()
-	if rep.Stored, err = db.CountCertificates(ctx); err != nil {
-		return rep, err
-	}
+	rep.Stored = after - storedBefore
 	return rep, nil
+}
+
+func countCertificates(ctx context.Context, driver, dsn string) (int, error) {
+	db, err := store.Open(ctx, driver, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	return db.CountCertificates(ctx)
 }
 
 // preflight posts each invalid example once (storing nothing) and returns
