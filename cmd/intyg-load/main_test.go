@@ -103,3 +103,28 @@ func luhnOK(digits string) bool {
 	}
 	return sum%10 == 0
 }
+
+func TestReportProblem(t *testing.T) {
+	ok := Report{Accepted: 10, Stored: 10, Distinct: 10}
+	tests := []struct {
+		name   string
+		change func(*Report)
+		want   string // "" for no problem
+	}{
+		{"clean", func(*Report) {}, ""},
+		{"unexpected status", func(r *Report) { r.Unexpected = 1 }, "unexpected"},
+		{"duplicate", func(r *Report) { r.Duplicates, r.Distinct, r.Stored = 1, 9, 9 }, "duplicate"},
+		{"stored more than accepted", func(r *Report) { r.Stored = 11 }, "11 certificates stored, 10 distinct"},
+		{"nothing accepted", func(r *Report) { *r = Report{} }, "no submission"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.change(&r)
+			err := r.problem()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("problem() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
