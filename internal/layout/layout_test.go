@@ -23,6 +23,7 @@ var allowed = map[string][]string{
 	"render/internal/mkfonts": {},
 	"web":                     {"schemas", "intake", "render"},
 	"cmd/intyg":               {"schemas", "intake", "store", "render", "web"},
+	"cmd/intyg-load":          {"schemas", "intake", "store", "internal/pgtest"},
 	"internal/pgtest":         {},
 	"internal/layout":         {},
 }
@@ -57,6 +58,7 @@ var homes = map[string][]string{
 	"github.com/oauth2-proxy/mockoidc":      {},
 	"github.com/golang-jwt/jwt":             {},
 	"github.com/google/go-cmp":              {},
+	"github.com/tsenart/vegeta":             {"cmd/intyg-load"},
 }
 
 // goList runs go list. The go files are read first, so that go test's

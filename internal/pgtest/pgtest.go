@@ -1,7 +1,7 @@
 // Package pgtest starts a real PostgreSQL server for tests, from the
 // binaries the Debian postgresql package installs, in a temporary directory
-// on a loopback port. Each test gets a database of its own. It is used only
-// by tests.
+// on a loopback port. Each test gets a database of its own. Tests use DSN;
+// the load tool (cmd/intyg-load) uses Start for a server of its own.
 package pgtest
 
 import (
@@ -64,9 +64,30 @@ func Stop() {
 	if server == nil {
 		return
 	}
-	server.admin.Close()
-	server.run("pg_ctl", "-D", server.dir, "-m", "immediate", "-w", "stop")
-	os.RemoveAll(filepath.Dir(server.dir))
+	server.stop()
+}
+
+// Start starts a PostgreSQL server of its own (not the one DSN shares), with
+// one empty database, outside tests. stop stops the server and removes its
+// files.
+func Start() (dsn string, stop func(), err error) {
+	s, err := start()
+	if err != nil {
+		return "", nil, fmt.Errorf("pgtest: start: %w", err)
+	}
+	if _, err := s.admin.Exec("CREATE DATABASE intyg"); err != nil {
+		s.stop()
+		return "", nil, fmt.Errorf("pgtest: create database: %w", err)
+	}
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%s/intyg?sslmode=disable", s.port), s.stop, nil
+}
+
+func (s *Server) stop() {
+	if s.admin != nil {
+		s.admin.Close()
+	}
+	s.run("pg_ctl", "-D", s.dir, "-m", "immediate", "-w", "stop")
+	os.RemoveAll(filepath.Dir(s.dir))
 }
 
 func findBin() (string, error) {

@@ -1,0 +1,517 @@
+// Command intyg-load measures durable submissions over HTTP: it builds
+// cmd/intyg, starts one or two "intyg serve" processes on a fresh SQLite
+// data directory or a fresh PostgreSQL database, posts varied valid and
+// invalid fk7804 submissions from a fixed number of clients at the highest
+// rate they can (github.com/tsenart/vegeta), and reports accepted/s,
+// latency percentiles, statuses, errors, the servers' peak RSS and CPU per
+// certificate. Then it checks that every accepted certificate is stored
+// exactly once. It exits 1 on an unexpected status, a transport error, a
+// duplicate or a count that does not match.
+//
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-invalid 0.1] [-replay 0.02]
+//
+// Only this command imports vegeta; the intyg binary does not.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/intyg/intyg/internal/pgtest"
+	"github.com/intyg/intyg/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "intyg-load:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is what one load run does.
+type Config struct {
+	DB       string        // store.SQLite or store.Postgres
+	DSN      string        // an existing PostgreSQL database; empty: start one
+	Servers  int           // intyg serve processes, 1 or 2
+	Clients  int           // concurrent requests (vegeta workers)
+	Duration time.Duration // how long to attack
+	Invalid  float64       // share of invalid submissions
+	Replay   float64       // share of replays of an accepted submission to the other server
+	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.DB != store.SQLite && c.DB != store.Postgres:
+		return fmt.Errorf("-db %q: want sqlite or postgres", c.DB)
+	case c.DSN != "" && c.DB != store.Postgres:
+		return errors.New("-dsn needs -db postgres")
+	case c.Servers < 1 || c.Servers > 2:
+		return fmt.Errorf("-servers %d: want 1 or 2", c.Servers)
+	case c.Servers > 1 && c.DB != store.Postgres:
+		return errors.New("-servers 2 needs -db postgres (two processes on one SQLite file are not supported)")
+	case c.Clients < 1:
+		return fmt.Errorf("-clients %d: want at least 1", c.Clients)
+	case c.Duration <= 0 || c.Duration > time.Hour:
+		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", c.Duration)
+	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
+		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c Config
+	fs.StringVar(&c.DB, "db", store.SQLite, "sqlite or postgres")
+	fs.StringVar(&c.DSN, "dsn", "", "an existing PostgreSQL database (default: start a throwaway server)")
+	fs.IntVar(&c.Servers, "servers", 1, "intyg serve processes (2 needs postgres); requests go round-robin")
+	fs.IntVar(&c.Clients, "clients", 32, "concurrent clients")
+	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long to post")
+	fs.Float64Var(&c.Invalid, "invalid", 0.1, "share of invalid submissions (want 422)")
+	fs.Float64Var(&c.Replay, "replay", 0.02, "share of replays of an accepted submission, with its key, to the other server (want the same 201)")
+	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	rep, err := load(ctx, c, stderr)
+	if rep != nil {
+		rep.write(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	return rep.problem()
+}
+
+// Report is what a load run measured.
+type Report struct {
+	Config       Config
+	Elapsed      time.Duration  // from the first request to the last answer
+	Requests     int            // every request sent
+	Accepted     int            // fresh valid submissions answered 201
+	Replayed     int            // replays answered 201 Idempotent-Replayed with the original id
+	Refused      int            // invalid submissions answered 422
+	Statuses     map[string]int // answers per kind and status, "valid 201"
+	Unexpected   int            // any other answer, or a replay without its original id
+	Errors       map[string]int // transport errors and unexpected answers, by message (some)
+	P50          time.Duration  // of the fresh 201s
+	P95          time.Duration
+	P99          time.Duration
+	Max          time.Duration
+	PerServer    []ServerReport
+	ServerCPU    time.Duration // all servers together
+	ClientCPU    time.Duration // this process (vegeta and the checks), which shares the machine
+	PostgresCPU  time.Duration // the PostgreSQL server's processes; 0 if not found
+	Stored       int           // certificates the database gained
+	Distinct     int           // distinct ids among the accepted
+	Duplicates   int           // ids answered for more than one fresh submission
+	InvalidFiles int           // invalid examples used
+	ValidFiles   int
+}
+
+// ServerReport is one intyg serve process's share.
+type ServerReport struct {
+	Accepted int           // fresh 201s it answered
+	P50, P99 time.Duration // of those
+	PeakRSS  int64         // VmHWM, bytes
+	CPU      time.Duration // utime+stime over the attack
+}
+
+// AcceptedPerSecond is fresh 201s per second of attack.
+func (r *Report) AcceptedPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Accepted) / r.Elapsed.Seconds()
+}
+
+// problem says why the run failed, or returns nil.
+func (r *Report) problem() error {
+	switch {
+	case r.Unexpected > 0:
+		return fmt.Errorf("%d unexpected answers or transport errors", r.Unexpected)
+	case r.Duplicates > 0:
+		return fmt.Errorf("%d duplicate certificate ids", r.Duplicates)
+	case r.Stored != r.Distinct:
+		return fmt.Errorf("%d certificates stored, %d distinct ids accepted", r.Stored, r.Distinct)
+	case r.Accepted == 0:
+		return errors.New("no submission was accepted")
+	}
+	return nil
+}
+
+func (r *Report) write(w io.Writer) {
+	c := r.Config
+	fmt.Fprintf(w, "intyg-load: %s, %d server(s), %d clients, %v, invalid %.2f, replay %.2f (%d valid and %d invalid examples)\n",
+		c.DB, c.Servers, c.Clients, c.Duration, c.Invalid, c.Replay, r.ValidFiles, r.InvalidFiles)
+	fmt.Fprintf(w, "requests      %d in %.1f s\n", r.Requests, r.Elapsed.Seconds())
+	fmt.Fprintf(w, "accepted      %d (%.0f/s durable 201)\n", r.Accepted, r.AcceptedPerSecond())
+	fmt.Fprintf(w, "latency 201   p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n", ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max))
+	keys := make([]string, 0, len(r.Statuses))
+	for k := range r.Statuses {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fmt.Fprint(w, "statuses     ")
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s: %d;", k, r.Statuses[k])
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "replays       %d answered 201 Idempotent-Replayed with the original id\n", r.Replayed)
+	fmt.Fprintf(w, "errors        %d", r.Unexpected)
+	for msg, n := range r.Errors {
+		fmt.Fprintf(w, "; %dx %s", n, msg)
+	}
+	fmt.Fprintln(w)
+	for i, s := range r.PerServer {
+		fmt.Fprintf(w, "server %d      accepted %d, p50 %.1f ms, p99 %.1f ms, peak RSS %.0f MB, CPU %.2f s\n",
+			i+1, s.Accepted, ms(s.P50), ms(s.P99), float64(s.PeakRSS)/(1<<20), s.CPU.Seconds())
+	}
+	if r.Accepted > 0 {
+		fmt.Fprintf(w, "server CPU    %.2f s, %.0f µs per accepted certificate\n", r.ServerCPU.Seconds(), float64(r.ServerCPU.Microseconds())/float64(r.Accepted))
+		fmt.Fprintf(w, "client CPU    %.2f s (this tool)\n", r.ClientCPU.Seconds())
+		if r.PostgresCPU > 0 {
+			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), float64(r.PostgresCPU.Microseconds())/float64(r.Accepted))
+		}
+	}
+	fmt.Fprintf(w, "stored        %d certificates, %d distinct accepted ids, %d duplicates\n", r.Stored, r.Distinct, r.Duplicates)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// load runs one measurement: build, database, token, servers, attack,
+// verification. Diagnostics go to logw.
+func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	if c.Examples == "" {
+		c.Examples = filepath.Join(root, "examples", "fk7804")
+	}
+	valid, invalid, units, err := loadExamples(c.Examples)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "intyg-load-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
+	bin, err := buildIntyg(ctx, root, tmp)
+	if err != nil {
+		return nil, err
+	}
+
+	// The database: a fresh SQLite directory, or a fresh PostgreSQL.
+	var dbArgs []string
+	dsn := c.DSN
+	switch {
+	case c.DB == store.SQLite:
+		dbArgs = []string{"--data", filepath.Join(tmp, "data")}
+	case dsn == "":
+		fmt.Fprintln(logw, "intyg-load: starting PostgreSQL")
+		var stopPG func()
+		if dsn, stopPG, err = pgtest.Start(); err != nil {
+			return nil, err
+		}
+		defer stopPG()
+		fallthrough
+	default:
+		dbArgs = []string{"--dsn", dsn}
+	}
+	token, err := createToken(ctx, bin, dbArgs, units)
+	if err != nil {
+		return nil, err
+	}
+	// A database given with -dsn may hold certificates already.
+	dbDSN := dsn
+	if c.DB == store.SQLite {
+		dbDSN = filepath.Join(tmp, "data", "intyg.db")
+	}
+	storedBefore, err := countCertificates(ctx, c.DB, dbDSN)
+	if err != nil {
+		return nil, err
+	}
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			s.stop()
+		}
+	}()
+	for i := range c.Servers {
+		s, err := startServer(ctx, bin, dbArgs, filepath.Join(tmp, fmt.Sprintf("server%d.log", i+1)))
+		if err != nil {
+			return nil, err
+		}
+		servers = append(servers, s)
+	}
+
+	g := &generator{
+		token:       token,
+		run:         "load-" + randomHex(6),
+		valid:       valid,
+		invalidFrac: c.Invalid,
+		replayFrac:  c.Replay,
+		rng:         mrand.New(mrand.NewPCG(1, 2)),
+		accepted:    map[int]accepted{},
+	}
+	for _, s := range servers {
+		g.servers = append(g.servers, s.base)
+	}
+	// Only the invalid examples that a server refuses with 422 (not those
+	// it refuses earlier, with 400 for an undecodable body) are used.
+	usable, err := preflight(ctx, g.servers[0], token, invalid)
+	if err != nil {
+		return nil, err
+	}
+	g.invalid = usable
+
+	rep := &Report{Config: c, Statuses: map[string]int{}, Errors: map[string]int{}, ValidFiles: len(valid), InvalidFiles: len(usable)}
+	before := make([]int64, len(servers))
+	for i, s := range servers {
+		if before[i], err = cpuTicks(s.cmd.Process.Pid); err != nil {
+			return nil, err
+		}
+	}
+	selfBefore, err := cpuTicks(os.Getpid())
+	if err != nil {
+		return nil, err
+	}
+	pgBefore, pgFound := int64(0), false
+	if c.DB == store.Postgres {
+		pgBefore, pgFound = postgresTicks(dsn)
+	}
+
+	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
+	attacker := vegeta.NewAttacker(
+		vegeta.Workers(uint64(c.Clients)),
+		vegeta.MaxWorkers(uint64(c.Clients)),
+		vegeta.Connections(c.Clients),
+		vegeta.MaxConnections(c.Clients),
+		vegeta.Timeout(30*time.Second),
+		vegeta.KeepAlive(true),
+		vegeta.Redirects(vegeta.NoFollow),
+	)
+	go func() { <-ctx.Done(); attacker.Stop() }()
+	var (
+		latencies []time.Duration
+		perServer = make([][]time.Duration, len(servers))
+		ids       = map[string]int{} // id → fresh submissions answered with it
+		start     = time.Now()
+		last      time.Time
+	)
+	for res := range attacker.Attack(g.next, vegeta.Rate{Freq: 0}, c.Duration, "intyg-load") {
+		rep.Requests++
+		last = res.End()
+		kind, n := parseFragment(res.URL)
+		status := strconv.Itoa(int(res.Code))
+		if res.Code == 0 {
+			status = "error"
+		}
+		rep.Statuses[kindName(kind)+" "+status]++
+		bad := func(msg string) {
+			rep.Unexpected++
+			if len(rep.Errors) < 10 || rep.Errors[msg] > 0 {
+				rep.Errors[msg]++
+			}
+		}
+		if res.Code == 0 {
+			bad(res.Error)
+			continue
+		}
+		switch kind {
+		case kindValid:
+			if res.Code != 201 {
+				bad(fmt.Sprintf("valid %s: %d %.200s", g.valid[n%len(g.valid)].name, res.Code, res.Body))
+				continue
+			}
+			id, err := responseID(res.Body)
+			if err != nil {
+				bad(err.Error())
+				continue
+			}
+			rep.Accepted++
+			latencies = append(latencies, res.Latency)
+			perServer[n%len(servers)] = append(perServer[n%len(servers)], res.Latency)
+			ids[id]++
+			g.accept(n, accepted{id: id, server: n % len(g.servers)})
+		case kindInvalid:
+			if res.Code != 422 {
+				bad(fmt.Sprintf("invalid: %d %.200s", res.Code, res.Body))
+				continue
+			}
+			rep.Refused++
+		case kindReplay:
+			orig, _ := g.lookup(n)
+			id, err := responseID(res.Body)
+			switch {
+			case res.Code != 201:
+				bad(fmt.Sprintf("replay: %d %.200s", res.Code, res.Body))
+			case res.Headers.Get("Idempotent-Replayed") != "true":
+				bad("replay: 201 without Idempotent-Replayed: true (a second certificate)")
+			case err != nil || id != orig.id:
+				bad(fmt.Sprintf("replay: id %q, want the original %q", id, orig.id))
+			default:
+				rep.Replayed++
+			}
+		default:
+			bad("a result without its request's fragment: " + res.URL)
+		}
+	}
+	rep.Elapsed = last.Sub(start)
+
+	for i, s := range servers {
+		pid := s.cmd.Process.Pid
+		after, err := cpuTicks(pid)
+		if err != nil {
+			return rep, err
+		}
+		sr := ServerReport{Accepted: len(perServer[i]), CPU: time.Duration(after-before[i]) * time.Second / clockTicks}
+		rep.ServerCPU += sr.CPU
+		if sr.PeakRSS, err = peakRSS(pid); err != nil {
+			return rep, err
+		}
+		slices.Sort(perServer[i])
+		sr.P50, sr.P99 = percentile(perServer[i], 50), percentile(perServer[i], 99)
+		rep.PerServer = append(rep.PerServer, sr)
+	}
+	if self, err := cpuTicks(os.Getpid()); err == nil {
+		rep.ClientCPU = time.Duration(self-selfBefore) * time.Second / clockTicks
+	}
+	if pgFound {
+		if t, ok := postgresTicks(dsn); ok {
+			rep.PostgresCPU = time.Duration(t-pgBefore) * time.Second / clockTicks
+		}
+	}
+	slices.Sort(latencies)
+	rep.P50, rep.P95, rep.P99 = percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99)
+	if len(latencies) > 0 {
+		rep.Max = latencies[len(latencies)-1]
+	}
+	rep.Distinct = len(ids)
+	for _, k := range ids {
+		if k > 1 {
+			rep.Duplicates += k - 1
+		}
+	}
+
+	// Stop the servers before counting, so that what is counted is what
+	// the database holds after every answer.
+	for _, s := range servers {
+		s.stop()
+	}
+	servers = nil
+	after, err := countCertificates(ctx, c.DB, dbDSN)
+	if err != nil {
+		return rep, err
+	}
+	rep.Stored = after - storedBefore
+	return rep, nil
+}
+
+func countCertificates(ctx context.Context, driver, dsn string) (int, error) {
+	db, err := store.Open(ctx, driver, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	return db.CountCertificates(ctx)
+}
+
+// preflight posts each invalid example once (storing nothing) and returns
+// those answered 422.
+func preflight(ctx context.Context, base, token string, invalid map[string][]byte) ([][]byte, error) {
+	names := make([]string, 0, len(invalid))
+	for name := range invalid {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var out [][]byte
+	for _, name := range names {
+		code, err := post(ctx, base, token, invalid[name])
+		if err != nil {
+			return nil, err
+		}
+		if code == 422 {
+			out = append(out, invalid[name])
+		}
+	}
+	return out, nil
+}
+
+func parseFragment(u string) (kind byte, n int) {
+	i := len(u) - 1
+	for i >= 0 && u[i] != '#' {
+		i--
+	}
+	if i < 0 || i+2 > len(u) {
+		return 0, 0
+	}
+	n, err := strconv.Atoi(u[i+2:])
+	if err != nil {
+		return 0, 0
+	}
+	return u[i+1], n
+}
+
+func kindName(k byte) string {
+	switch k {
+	case kindValid:
+		return "valid"
+	case kindInvalid:
+		return "invalid"
+	case kindReplay:
+		return "replay"
+	}
+	return "unknown"
+}
+
+func responseID(body []byte) (string, error) {
+	var r struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil || r.ID == "" {
+		return "", fmt.Errorf("a 201 without an id: %.200s", body)
+	}
+	return r.ID, nil
+}
+
+// percentile returns the p-th percentile of sorted durations (nearest rank).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(i-1, 0)]
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intyg/intyg/store"
+)
+
+// TestLoad runs the tool briefly on SQLite and checks that the report adds
+// up: every kind of request was sent and answered as expected, and every
+// accepted certificate is stored once.
+func TestLoad(t *testing.T) {
+	c := Config{DB: store.SQLite, Servers: 1, Clients: 4, Duration: 2 * time.Second, Invalid: 0.2, Replay: 0.1}
+	rep, err := load(context.Background(), c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.write(&out)
+	t.Log("\n" + out.String())
+	if err := rep.problem(); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accepted == 0 || rep.Refused == 0 || rep.Replayed == 0 {
+		t.Errorf("accepted %d, refused %d, replayed %d: want each above 0", rep.Accepted, rep.Refused, rep.Replayed)
+	}
+	if got, want := rep.Accepted+rep.Refused+rep.Replayed, rep.Requests; got != want {
+		t.Errorf("accepted+refused+replayed = %d, want every request (%d)", got, want)
+	}
+	if rep.Stored != rep.Accepted {
+		t.Errorf("stored %d, want the %d accepted", rep.Stored, rep.Accepted)
+	}
+	if rep.P50 <= 0 || rep.P50 > rep.P95 || rep.P95 > rep.P99 || rep.P99 > rep.Max {
+		t.Errorf("percentiles p50 %v p95 %v p99 %v max %v: want 0 < p50 <= p95 <= p99 <= max", rep.P50, rep.P95, rep.P99, rep.Max)
+	}
+	if len(rep.PerServer) != 1 || rep.PerServer[0].PeakRSS < 1<<20 || rep.ServerCPU <= 0 || rep.PerServer[0].Accepted != rep.Accepted {
+		t.Errorf("per server %+v, server CPU %v: want one server's measurements", rep.PerServer, rep.ServerCPU)
+	}
+	if rep.InvalidFiles < 50 || rep.ValidFiles < 10 {
+		t.Errorf("%d valid and %d invalid examples used: want most of examples/fk7804", rep.ValidFiles, rep.InvalidFiles)
+	}
+}
+
+func TestRunRefusesBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown database", []string{"-db", "mysql"}, "want sqlite or postgres"},
+		{"two servers on SQLite", []string{"-servers", "2"}, "needs -db postgres"},
+		{"no clients", []string{"-clients", "0"}, "at least 1"},
+		{"all invalid", []string{"-invalid", "0.95"}, "at least 0.1 valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), append([]string{"intyg-load"}, tt.args...), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%v) = %v, want an error containing %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPersonnummer(t *testing.T) {
+	if !luhnOK("1212121212") || luhnOK("1212121213") {
+		t.Fatal("luhnOK is wrong about 121212-1212 or 121212-1213")
+	}
+	if got, want := personnummer(0), "19400101-0018"; got != want {
+		t.Errorf("personnummer(0) = %s, want %s", got, want)
+	}
+	seen := map[string]bool{}
+	for n := range 50000 {
+		p := personnummer(n)
+		if seen[p] {
+			t.Fatalf("personnummer(%d) = %s, already made", n, p)
+		}
+		seen[p] = true
+		if !luhnOK(p[2:8] + p[9:]) {
+			t.Fatalf("personnummer(%d) = %s: wrong check digit", n, p)
+		}
+	}
+}
+
+// luhnOK checks ten digits the way Skatteverket does, independently of
+// personnummer's own loop.
+func luhnOK(digits string) bool {
+	sum := 0
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (len(digits)-1-i)%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+func TestReportProblem(t *testing.T) {
+	ok := Report{Accepted: 10, Stored: 10, Distinct: 10}
+	tests := []struct {
+		name   string
+		change func(*Report)
+		want   string // "" for no problem
+	}{
+		{"clean", func(*Report) {}, ""},
+		{"unexpected status", func(r *Report) { r.Unexpected = 1 }, "unexpected"},
+		{"duplicate", func(r *Report) { r.Duplicates, r.Distinct, r.Stored = 1, 9, 9 }, "duplicate"},
+		{"stored more than accepted", func(r *Report) { r.Stored = 11 }, "11 certificates stored, 10 distinct"},
+		{"nothing accepted", func(r *Report) { *r = Report{} }, "no submission"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ok
+			tt.change(&r)
+			err := r.problem()
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("problem() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
