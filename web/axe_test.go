@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -95,8 +96,13 @@ func TestAccessibility(t *testing.T) {
 		}
 		checkAxe(t, ctx, src, tmpl.Key()+" form")
 		var focused string
-		if err := chromedp.Run(ctx, chromedp.Click(`#submit`), chromedp.WaitVisible(`#error-summary`),
-			chromedp.Evaluate(`document.activeElement.id`, &focused)); err != nil {
+		if err := chromedp.Run(ctx, chromedp.Click(`#submit`), chromedp.WaitVisible(`#error-summary`)); err != nil {
+			t.Fatal(err)
+		}
+		// The page's script moves the focus once it runs, which on a busy
+		// machine may be a moment after the summary is visible.
+		chromedp.Run(ctx, chromedp.Poll(`document.activeElement && document.activeElement.id === "error-summary"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`document.activeElement.id`, &focused)); err != nil {
 			t.Fatal(err)
 		}
 		if focused != "error-summary" {
