@@ -154,7 +154,11 @@ func (d *doc) question(q schemas.Question) {
 			d.answer("ICF: " + strings.Join(cs, ", "))
 		}
 	case schemas.WidgetGroup:
-		d.group(q, v)
+		if items, _ := v.([]any); len(items) > 0 {
+			d.table(d.groupGrid(q, items))
+		} else {
+			d.answer("")
+		}
 	case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetInteger, schemas.WidgetDate:
 		d.answer(str(v))
 	default:
@@ -268,6 +272,44 @@ func (d *doc) group(q schemas.Question, v any) {
 			d.para(f.Label.SV+": "+val, marginX+9, contentW-9, lineH)
 		}
 	}
+}
+
+// groupGrid is a table of repeated items (investigations: type,
+// date, source): a column per item field, dates narrow, an option shown by
+// its label.
+func (d *doc) groupGrid(q schemas.Question, items []any) grid {
+	const dateW = 24
+	dates := 0
+	for _, f := range q.Items {
+		if f.Widget == schemas.WidgetDate {
+			dates++
+		}
+	}
+	rest := (contentW - 4 - float64(dates)*dateW) / float64(max(len(q.Items)-dates, 1))
+	var g grid
+	for _, f := range q.Items {
+		g.head = append(g.head, f.Label.SV)
+		if f.Widget == schemas.WidgetDate {
+			g.widths = append(g.widths, dateW)
+		} else {
+			g.widths = append(g.widths, rest)
+		}
+	}
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		var row []string
+		for _, f := range q.Items {
+			val := str(m[f.Field])
+			for _, o := range f.Options {
+				if same(m[f.Field], o.Value) {
+					val = o.Label.SV
+				}
+			}
+			row = append(row, val)
+		}
+		g.rows = append(g.rows, row)
+	}
+	return g
 }
 
 // grid is a table's content: its header row, column widths and rows, and

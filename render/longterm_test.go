@@ -25,8 +25,8 @@ func TestLongTermStatementPDFs(t *testing.T) {
 		{"fk7800", []string{
 			"X Min undersökning av patienten 2026-11-10", "X Journaluppgifter från den 2026-11-02",
 			"Anhörigs beskrivning av patienten", "2. Jag har känt patienten sedan 2019-03-14",
-			"Utredning eller underlag: Underlag från psykolog", "Datum: 2026-06-18", "Psykologmottagningen, Centralsjukhuset Karlstad",
-			"Utredning eller underlag: Underlag från fysioterapeut", "Datum: 2026-09-02",
+			"Underlag från psykolog", "2026-06-18", "Psykologmottagningen, Centralsjukhuset Karlstad",
+			"Underlag från fysioterapeut", "2026-09-02",
 			"Intellektuell funktion", "X Uppmärksamhet, koncentration och exekutiv funktion Svårt att hålla fokus", "Annan kroppslig funktion",
 			"45. Finns det skäl att revidera eller uppdatera en tidigare ställd diagnos? Ja X Nej",
 			"26. Jag önskar att Försäkringskassan kontaktar mig X Ja", "26.2. Ange gärna varför du vill bli kontaktad Jag vill gärna diskutera",
@@ -37,7 +37,7 @@ func TestLongTermStatementPDFs(t *testing.T) {
 		}, []string{"15.", "16."}},
 		{"fk7802", []string{
 			"X Min undersökning av patienten 2026-11-10", "2. Jag har känt patienten sedan 2019-03-14",
-			"Utredning eller underlag: Underlag från skolhälsovården", "Elevhälsan, Tingvallagymnasiet Karlstad",
+			"Underlag från skolhälsovården", "Elevhälsan, Tingvallagymnasiet Karlstad",
 			"15. Beskriv när och hur patientens funktionsnedsättning debuterade", "16. Beskriv hur funktionsnedsättningen påverkar",
 		}, []string{"5. Bakgrund", "8. Beskriv", "17.", "22.", "24."}},
 	}
