@@ -102,9 +102,9 @@ var messages = map[string][2]string{
 
 	// Accounts, units and tokens (admin pages and commands).
 	"account.username":        {"Användarnamnet ska vara 2–64 tecken: små bokstäver a–z, siffror, punkt, bindestreck eller understreck.", "A user name is 2–64 characters: lower-case letters a–z, digits, '.', '-' or '_'."},
-	"account.role":            {"Välj roll: läkare, handläggare eller administratör.", "Choose a role: physician, caseworker or admin."},
-	"account.units":           {"En läkare behöver minst en vårdenhet.", "A physician needs at least one unit."},
-	"account.unitsNotAllowed": {"Bara läkare arbetar vid vårdenheter.", "Only physicians work at units."},
+	"account.role":            {"Välj roll: läkare, rehabkoordinator, handläggare eller administratör.", "Choose a role: physician, rehabilitation coordinator, caseworker or admin."},
+	"account.units":           {"Läkare och rehabkoordinatorer behöver minst en vårdenhet.", "Physicians and rehabilitation coordinators need at least one unit."},
+	"account.unitsNotAllowed": {"Bara läkare och rehabkoordinatorer arbetar vid vårdenheter.", "Only physicians and rehabilitation coordinators work at units."},
 	"account.taken":           {"Användarnamnet eller HSA-id:t används redan.", "The user name or the HSA-id is already in use."},
 	"account.unknown":         {"Det finns ingen person med det användarnamnet eller id:t.", "There is no person with that user name or id."},
 	"password.mismatch":       {"Lösenorden är inte lika.", "The passwords are not the same."},

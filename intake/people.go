@@ -11,11 +11,20 @@ import (
 // they work at. (Clinic is the role of a system's token doing the same.)
 const RolePhysician Role = "physician"
 
+// RoleCoordinator is a rehabilitation coordinator (rehabkoordinator): a
+// person at one or more care units who follows the unit's patients'
+// sick leave, reading their certificates and cases, and signs nothing.
+const RoleCoordinator Role = "coordinator"
+
 // PersonRole reports whether r is a role a person can have: physician,
-// caseworker or admin.
+// coordinator, caseworker or admin.
 func (r Role) PersonRole() bool {
-	return r == RolePhysician || r == RoleCaseworker || r == RoleAdmin
+	return r == RolePhysician || r == RoleCoordinator || r == RoleCaseworker || r == RoleAdmin
 }
+
+// AtUnits reports whether a person of role r works at care units (and
+// picks one per session): physicians and rehabilitation coordinators.
+func (r Role) AtUnits() bool { return r == RolePhysician || r == RoleCoordinator }
 
 // CareUnit is a care unit (vårdenhet) registered in Intyg: what its
 // certificates print as the issuing unit, and the care provider it
@@ -103,6 +112,10 @@ func (a *Actor) Issues() bool {
 	return r == RolePhysician || r == RoleClinic
 }
 
+// UnitBound reports whether the actor sees only its units' certificates,
+// cases and messages: those who issue, and rehabilitation coordinators.
+func (a *Actor) UnitBound() bool { return a.Issues() || a.Role() == RoleCoordinator }
+
 // CoversUnit reports whether the actor may submit for, and read the
 // certificates of, unit.
 func (a *Actor) CoversUnit(unit string) bool { return slices.Contains(a.Units, unit) }
@@ -151,6 +164,10 @@ func CheckUser(u *User) Problems {
 		if strings.TrimSpace(u.SigningRole) == "" {
 			ps = append(ps, problem("/signingRole", "required", nil))
 		}
+		if len(u.Units) == 0 {
+			ps = append(ps, NewProblem("/units", "minItems", "account.units", nil))
+		}
+	case u.Role == RoleCoordinator:
 		if len(u.Units) == 0 {
 			ps = append(ps, NewProblem("/units", "minItems", "account.units", nil))
 		}

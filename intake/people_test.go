@@ -33,6 +33,8 @@ func TestCheckUser(t *testing.T) {
 		{"bad HSA-id", func(u *User) { u.HSAID = "SE-1" }, []string{"/hsaId pattern"}},
 		{"upper-case user name", func(u *User) { u.Username = "Asa" }, []string{"/username pattern"}},
 		{"caseworker with units", func(u *User) { u.Role, u.HSAID, u.SigningRole = RoleCaseworker, "", "" }, []string{"/units notAllowed"}},
+		{"valid coordinator", func(u *User) { u.Role, u.HSAID, u.SigningRole = RoleCoordinator, "", "" }, nil},
+		{"coordinator without units", func(u *User) { u.Role, u.HSAID, u.SigningRole, u.Units = RoleCoordinator, "", "", nil }, []string{"/units minItems"}},
 		{"clinic is no person's role", func(u *User) { u.Role = RoleClinic; u.Units = nil }, []string{"/role enum"}},
 	}
 	for _, tt := range tests {

@@ -43,7 +43,7 @@ type peoplePage struct {
 }
 
 func newPeoplePage(r *http.Request, people peopleStore, v url.Values) (*peoplePage, error) {
-	p := &peoplePage{layout: signedInLayout(r, "Personer"), Roles: []intake.Role{intake.RolePhysician, intake.RoleCaseworker, intake.RoleAdmin},
+	p := &peoplePage{layout: signedInLayout(r, "Personer"), Roles: []intake.Role{intake.RolePhysician, intake.RoleCoordinator, intake.RoleCaseworker, intake.RoleAdmin},
 		SigningRoles: intake.SigningRoles, Values: v, Done: doneNotice(r)}
 	var err error
 	if p.People, err = people.FindUsers(r.Context()); err != nil {

@@ -40,7 +40,7 @@ func flagEntries(fs []intake.Flag, lang string) []flagEntry {
 func patientCases(r *http.Request, eng *intake.Engine, cases caseStore, audit auditStore, q intake.CaseQuery) ([]intake.Case, error) {
 	actor := actorFrom(r.Context())
 	var units *[]string
-	if actor.Issues() {
+	if actor.UnitBound() {
 		units = &actor.Units
 	}
 	certs, err := cases.FindCaseCertificates(r.Context(), q.Patient, units)

@@ -170,7 +170,7 @@ func findVisibleID(r *http.Request, certs certificateStore, id string) (*intake.
 	if err != nil {
 		return nil, err
 	}
-	if a := actorFrom(r.Context()); a.Issues() && !a.CoversUnit(c.Issuer.Unit.HSAID) {
+	if a := actorFrom(r.Context()); a.UnitBound() && !a.CoversUnit(c.Issuer.Unit.HSAID) {
 		return nil, intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
 	}
 	return c, nil
@@ -242,7 +242,7 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 	if err := p.err(); err != nil {
 		return f, p, err
 	}
-	if actor.Issues() {
+	if actor.UnitBound() {
 		units := actor.Units
 		if f.Units != nil && !actor.CoversUnit((*f.Units)[0]) {
 			units = []string{}

@@ -355,7 +355,7 @@ type messagesPage struct {
 func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		if !q.Has("status") && actorFrom(r.Context()).Issues() {
+		if !q.Has("status") && actorFrom(r.Context()).UnitBound() {
 			q.Set("status", string(intake.MessageOpen))
 		}
 		f, p, err := messageFilter(r, now(), q)

@@ -125,7 +125,7 @@ func messageFilter(r *http.Request, now time.Time, q url.Values) (intake.Message
 	if err := p.err(); err != nil {
 		return f, p, err
 	}
-	if a := actorFrom(r.Context()); a.Issues() {
+	if a := actorFrom(r.Context()); a.UnitBound() {
 		units := a.Units
 		f.Units = &units
 	}

@@ -46,7 +46,7 @@ func TestPageRoleMatrix(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	id := ts.submit(t, "valid/full-time-one-period.json")
 	cookies := map[string]*http.Cookie{"": nil}
-	for _, who := range []string{"physician", "caseworker", "admin"} {
+	for _, who := range []string{"physician", "coordinator", "caseworker", "admin"} {
 		cookies[who] = ts.session(t, who)
 	}
 	// Bo works at two units; this session is at the other one.
@@ -68,16 +68,17 @@ func TestPageRoleMatrix(t *testing.T) {
 		want         map[string]string // who → status, or → redirect target
 	}{
 		{"GET", "/sign-in", map[string]string{"": "200", "physician": "200"}},
-		{"GET", "/", map[string]string{"": toSignIn, "physician": "→/forms", "caseworker": "→/queue", "admin": "→/admin", "physician-no-unit": toUnit}},
-		{"GET", "/forms", map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
+		{"GET", "/", map[string]string{"": toSignIn, "physician": "→/forms", "coordinator": "→/unit/cases", "caseworker": "→/queue", "admin": "→/admin", "physician-no-unit": toUnit}},
+		{"GET", "/forms", map[string]string{"": toSignIn, "coordinator": "403", "physician": "200", "physician-other-unit": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
 		{"GET", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
 		{"POST", "/forms/fk7804/2.0", map[string]string{"": toSignIn, "physician": "422", "caseworker": "403", "admin": "403"}},
 		{"GET", "/unit", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": "200", "caseworker": "403", "admin": "403"}},
 		{"GET", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
-		{"GET", "/queue", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
-		{"GET", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "200", "physician": "200", "admin": "403"}},
-		{"POST", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "200", "physician": "200", "admin": "403"}},
-		{"GET", "/unit/cases", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
+		{"GET", "/queue", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "coordinator": "403", "admin": "403"}},
+		{"GET", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "200", "physician": "200", "coordinator": "200", "admin": "403"}},
+		{"POST", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "200", "physician": "200", "coordinator": "200", "admin": "403"}},
+		{"GET", "/unit/cases", map[string]string{"": toSignIn, "physician": "200", "coordinator": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
+		{"GET", "/unit", map[string]string{"coordinator": "200"}},
 		{"POST", "/queue", map[string]string{"": toSignIn, "caseworker": "→/queue", "physician": "403", "admin": "403"}},
 		{"GET", "/drafts", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
 		{"GET", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
@@ -85,7 +86,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		{"GET", "/drafts/nothing", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403"}},
 		{"GET", "/codes/icd10se?q=F32", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200"}},
 		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
-		{"GET", "/certificates/" + id, map[string]string{"": toSignIn, "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
+		{"GET", "/certificates/" + id, map[string]string{"": toSignIn, "coordinator": "200", "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
 		{"GET", "/messages", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200", "admin": "403"}},
 		{"POST", "/messages/nothing/answer", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403", "admin": "403"}},
 		{"POST", "/certificates/" + id + "/messages", map[string]string{"": toSignIn, "caseworker": "422", "physician": "403", "admin": "403"}},

@@ -23,9 +23,13 @@ var (
 
 	// Pages are for people: physicians write certificates for their
 	// unit, caseworkers read every certificate, admins manage.
-	people      = []intake.Role{intake.RolePhysician, intake.RoleCaseworker, intake.RoleAdmin}
+	people      = []intake.Role{intake.RolePhysician, intake.RoleCoordinator, intake.RoleCaseworker, intake.RoleAdmin}
 	physicians  = []intake.Role{intake.RolePhysician}
 	pageReaders = []intake.Role{intake.RolePhysician, intake.RoleCaseworker}
+	// The unit's people: physicians and rehabilitation coordinators, who
+	// follow the unit's sick leave and read its certificates.
+	unitPeople  = []intake.Role{intake.RolePhysician, intake.RoleCoordinator}
+	caseReaders = []intake.Role{intake.RolePhysician, intake.RoleCoordinator, intake.RoleCaseworker}
 	caseworkers = []intake.Role{intake.RoleCaseworker}
 )
 
@@ -53,8 +57,8 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/sign-in/oidc", handleOIDCSignIn(logger, idp, now)).Methods(http.MethodGet)
 	r.Handle("/sign-in/oidc/callback", handleOIDCCallback(logger, idp, db, db, sec, now)).Methods(http.MethodGet)
 	r.Handle("/sign-out", handleSignOut(logger, db)).Methods(http.MethodPost)
-	r.Handle("/unit", page(physicians, handleUnitForm(logger, db))).Methods(http.MethodGet)
-	r.Handle("/unit", page(physicians, handleUnitChoose(logger, db))).Methods(http.MethodPost)
+	r.Handle("/unit", page(unitPeople, handleUnitForm(logger, db))).Methods(http.MethodGet)
+	r.Handle("/unit", page(unitPeople, handleUnitChoose(logger, db))).Methods(http.MethodPost)
 	r.Handle("/forms", page(physicians, handleFormList(logger, eng))).Methods(http.MethodGet)
 	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateForm(logger, eng, db))).Methods(http.MethodGet)
 	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateFormSubmit(logger, sub, db, db, db))).Methods(http.MethodPost)
@@ -69,10 +73,10 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/queue", page(caseworkers, handleQueuePatient(logger, refs))).Methods(http.MethodPost)
 	r.Handle("/print", page(pageReaders, handlePrint(logger, eng, db, db, pdfs))).Methods(http.MethodPost)
 	r.Handle("/compare", page(pageReaders, handleCompare(logger, eng, db, db))).Methods(http.MethodPost)
-	r.Handle("/patients/cases", page(pageReaders, handlePatientCasesPage(logger, eng, db, db, now))).Methods(http.MethodGet, http.MethodPost)
-	r.Handle("/unit/cases", page(physicians, handleUnitCases(logger, eng, db, db, now))).Methods(http.MethodGet)
+	r.Handle("/patients/cases", page(caseReaders, handlePatientCasesPage(logger, eng, db, db, now))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/unit/cases", page(unitPeople, handleUnitCases(logger, eng, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/search", page(caseworkers, handleSearchPage(logger, db, db, now))).Methods(http.MethodGet, http.MethodPost)
-	r.Handle("/certificates/{id}", page(pageReaders, handleCertificateReceipt(logger, eng, db, db, db))).Methods(http.MethodGet)
+	r.Handle("/certificates/{id}", page(caseReaders, handleCertificateReceipt(logger, eng, db, db, db))).Methods(http.MethodGet)
 	r.Handle("/certificates/{id}/revoke", page(physicians, handleCertificateRevokePage(logger, eng, db, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/certificates/{id}/replace", page(physicians, handleCertificateRelatePage(logger, eng, db, db, db, db, now, intake.RelationReplaces))).Methods(http.MethodPost)
 	r.Handle("/certificates/{id}/complete", page(physicians, handleCertificateRelatePage(logger, eng, db, db, db, db, now, intake.RelationCompletes))).Methods(http.MethodPost)
@@ -81,7 +85,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/messages", page(pageReaders, handleMessagesPage(logger, eng, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/messages/{id}/answer", page(physicians, handleMessageAnswerPage(logger, eng, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/certificates/{id}/handled", page(caseworkers, handleCertificateHandledPage(logger, db, db, db))).Methods(http.MethodPost)
-	r.Handle("/certificates/{id}/pdf", page(pageReaders, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
+	r.Handle("/certificates/{id}/pdf", page(caseReaders, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
 	r.Handle("/admin", page(admins, handleAdmin(logger))).Methods(http.MethodGet)
 	r.Handle("/admin/people", page(admins, handlePeopleList(logger, db))).Methods(http.MethodGet)
 	r.Handle("/admin/people", page(admins, handlePersonCreate(logger, db, db))).Methods(http.MethodPost)

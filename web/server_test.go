@@ -156,8 +156,9 @@ var testPeople = map[string]intake.User{
 		PrescriberCode: "1234567", Specialities: []string{"Allmänmedicin"}, Units: []string{unit}},
 	"physician-two-units": {Username: "bo", Name: "Bo Berg", Role: intake.RolePhysician, HSAID: "SE2321000016-1004", SigningRole: "DOCTOR",
 		Units: []string{unit, otherUnit}},
-	"caseworker": {Username: "cia", Name: "Cia Handläggare", Role: intake.RoleCaseworker},
-	"admin":      {Username: "dan", Name: "Dan Admin", Role: intake.RoleAdmin},
+	"caseworker":  {Username: "cia", Name: "Cia Handläggare", Role: intake.RoleCaseworker},
+	"coordinator": {Username: "rut", Name: "Rut Rehabkoordinator", Role: intake.RoleCoordinator, Units: []string{unit}},
+	"admin":       {Username: "dan", Name: "Dan Admin", Role: intake.RoleAdmin},
 }
 
 // otherUnit is a second unit of the care provider.

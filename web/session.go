@@ -117,7 +117,7 @@ func signedIn(logger *slog.Logger, sessions sessionStore, sec *security, roles .
 				return
 			}
 			a := &intake.Actor{User: u, Session: s}
-			if u.Role == intake.RolePhysician {
+			if u.Role.AtUnits() {
 				if s.Unit == "" || !u.WorksAt(s.Unit) {
 					if r.URL.Path != "/unit" {
 						http.Redirect(w, r, "/unit?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -190,7 +190,7 @@ func handleSignIn(logger *slog.Logger, sessions sessionStore, sec *security, oid
 // and on to next.
 func startSession(w http.ResponseWriter, r *http.Request, sessions sessionStore, u *intake.User, next string) error {
 	unit := ""
-	if u.Role == intake.RolePhysician && len(u.Units) == 1 {
+	if u.Role.AtUnits() && len(u.Units) == 1 {
 		unit = u.Units[0]
 	}
 	secret, _, err := sessions.CreateSession(r.Context(), u.ID, unit)
@@ -201,7 +201,7 @@ func startSession(w http.ResponseWriter, r *http.Request, sessions sessionStore,
 	if next == "" || next == "/" {
 		next = homeOf(u.Role)
 	}
-	if u.Role == intake.RolePhysician && unit == "" {
+	if u.Role.AtUnits() && unit == "" {
 		next = "/unit?next=" + url.QueryEscape(next)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -215,6 +215,8 @@ func homeOf(role intake.Role) string {
 		return "/admin"
 	case intake.RoleCaseworker:
 		return "/queue"
+	case intake.RoleCoordinator:
+		return "/unit/cases"
 	}
 	return "/forms"
 }

@@ -41,7 +41,7 @@ commands:
            [--workplace-code W] --care-provider-hsa-id HSA-ID --care-provider-name NAME
   unit list
            register and list care units
-  user add USERNAME --role physician|caseworker|admin --name NAME [--hsa-id HSA-ID
+  user add USERNAME --role physician|coordinator|caseworker|admin --name NAME [--hsa-id HSA-ID
            --signing-role DOCTOR --prescriber-code C --speciality S... --unit HSA-ID...]
   user list | user disable USERNAME | user password USERNAME
            manage people's accounts; a password is one line of standard input,

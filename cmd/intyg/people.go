@@ -161,7 +161,7 @@ func orDash(s string) string {
 // never a flag (it would show in ps and the shell's history): it is one
 // line of standard input, or typed twice without echo at a terminal.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	const usage = "intyg user add USERNAME --role physician|caseworker|admin --name NAME [--hsa-id HSA --signing-role DOCTOR --prescriber-code C --speciality S... --unit HSA...] | " +
+	const usage = "intyg user add USERNAME --role physician|coordinator|caseworker|admin --name NAME [--hsa-id HSA --signing-role DOCTOR --prescriber-code C --speciality S... --unit HSA...] | " +
 		"intyg user list | intyg user disable USERNAME | intyg user password USERNAME (the password from standard input, or typed twice at a terminal)"
 	if len(args) == 0 {
 		return exitUsage, errors.New("usage: " + usage)
