@@ -152,4 +152,39 @@ func TestScreenshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// A patient's sick-leave case across three certificates, and the
+	// unit's ongoing cases.
+	for _, p := range []struct {
+		signed, from, to string
+		degree           int
+	}{{"2026-08-03", "2026-08-03", "2026-09-13", 100}, {"2026-09-11", "2026-09-14", "2026-10-25", 50}, {"2026-10-23", "2026-10-28", "2026-12-20", 25}} {
+		var doc map[string]any
+		json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+		doc["signedAt"] = p.signed + "T10:00:00+02:00"
+		answers := doc["answers"].(map[string]any)
+		answers["basis"] = []any{map[string]any{"type": "FYSISKUNDERSOKNING", "date": p.signed}}
+		answers["sickLeave"] = []any{map[string]any{"degree": p.degree, "from": p.from, "to": p.to}}
+		if p.degree < 100 {
+			answers["unevenWorkingHours"] = false
+		}
+		body, _ := json.Marshal(doc)
+		if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
+			t.Fatalf("case certificate: %d %s", resp.StatusCode, b)
+		}
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(ts.URL+"/unit/cases"),
+		chromedp.WaitVisible(`main table, #no-cases, main p`),
+		shot("physician-unit-cases.png"),
+		chromedp.Navigate(ts.URL+"/patients/cases"),
+		chromedp.WaitVisible(`#patient`),
+		chromedp.SendKeys(`#patient`, "19780614-2381"),
+		chromedp.Submit(`#patient`),
+		chromedp.WaitVisible(`svg.timeline`),
+		shot("physician-patient-cases.png"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
 }
