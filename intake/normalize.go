@@ -60,7 +60,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	if d := c.tmpl.Derive.ContactRequested; d != nil {
 		cert.ContactRequested = answers[d.Field] == true
 	}
-	cert.CountsTowardCases = countsTowardCases(c.tmpl, answers)
+	cert.CountsTowardCases = countsTowardCases(c, answers)
 	if err := e.record.Struct(cert); err != nil {
 		return nil, fmt.Errorf("intake: normalised record breaks an invariant: %w", err)
 	}

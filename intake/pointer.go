@@ -116,17 +116,51 @@ func resolve(v any, toks []string, prefix string, out []Match) []Match {
 	return out
 }
 
+// each calls fn with every value of doc at p ("*" as in Resolve), in the
+// same order, until fn returns true; it reports whether fn did. Unlike
+// Resolve it builds no pointers, for the callers that need only values.
+func (p Pointer) each(doc any, fn func(v any) bool) bool {
+	if len(p) == 0 {
+		return fn(doc)
+	}
+	switch v := doc.(type) {
+	case map[string]any:
+		if x, ok := v[p[0]]; ok {
+			return p[1:].each(x, fn)
+		}
+	case []any:
+		if p[0] == "*" {
+			for _, x := range v {
+				if p[1:].each(x, fn) {
+					return true
+				}
+			}
+			return false
+		}
+		if i, ok := Index(p[0]); ok && i < len(v) {
+			return p[1:].each(v[i], fn)
+		}
+	}
+	return false
+}
+
 // Parent returns the object that holds, or would hold, the last token of
 // p, when exactly one such object exists.
 func (p Pointer) Parent(doc any) (map[string]any, bool) {
 	if len(p) == 0 {
 		return nil, false
 	}
-	ms := p[:len(p)-1].Resolve(doc)
-	if len(ms) != 1 {
+	var parent any
+	n := 0
+	p[:len(p)-1].each(doc, func(v any) bool {
+		parent = v
+		n++
+		return n > 1
+	})
+	if n != 1 {
 		return nil, false
 	}
-	obj, ok := ms[0].Value.(map[string]any)
+	obj, ok := parent.(map[string]any)
 	return obj, ok
 }
 
