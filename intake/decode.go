@@ -237,12 +237,18 @@ func clean(v any) any {
 	return v
 }
 
-// cleanString trims s and puts it in NFC. ASCII text is already in NFC, so
-// only text with other characters goes through the normaliser.
+// cleanString trims s and puts it in NFC. Text of characters below U+0300
+// (ASCII, Latin-1 and Latin Extended: Swedish text) is already in NFC, since
+// none of them decomposes or combines with another; only text with other
+// characters goes through the normaliser. TestNFCFastPath checks the claim.
 func cleanString(s string) string {
 	s = strings.TrimSpace(s)
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
+		switch c := s[i]; {
+		case c < utf8.RuneSelf:
+		case c >= 0xc2 && c <= 0xcb && i+1 < len(s): // U+0080..U+02FF
+			i++
+		default:
 			return norm.NFC.String(s)
 		}
 	}

@@ -90,27 +90,29 @@ type Match struct {
 // Resolve finds every value of doc at p; "*" matches each element of an
 // array. A pointer without wildcards finds at most one value.
 func (p Pointer) Resolve(doc any) []Match {
-	return resolve(doc, p, "", nil)
+	return resolve(doc, p, make([]byte, 0, 64), nil)
 }
 
-func resolve(v any, toks []string, prefix string, out []Match) []Match {
+// resolve appends the matches of toks in v to out; buf holds the escaped
+// pointer of v, made a string only for a match.
+func resolve(v any, toks []string, buf []byte, out []Match) []Match {
 	if len(toks) == 0 {
-		return append(out, Match{prefix, v})
+		return append(out, Match{string(buf), v})
 	}
 	switch v := v.(type) {
 	case map[string]any:
 		if x, ok := v[toks[0]]; ok {
-			return resolve(x, toks[1:], JoinPointer(prefix, toks[0]), out)
+			return resolve(x, toks[1:], append(append(buf, '/'), EscapeToken(toks[0])...), out)
 		}
 	case []any:
 		if toks[0] == "*" {
 			for i, x := range v {
-				out = resolve(x, toks[1:], JoinIndex(prefix, i), out)
+				out = resolve(x, toks[1:], strconv.AppendInt(append(buf, '/'), int64(i), 10), out)
 			}
 			return out
 		}
 		if i, ok := Index(toks[0]); ok && i < len(v) {
-			return resolve(v[i], toks[1:], prefix+"/"+toks[0], out)
+			return resolve(v[i], toks[1:], append(append(buf, '/'), toks[0]...), out)
 		}
 	}
 	return out
