@@ -1,7 +1,10 @@
 package intake_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +87,30 @@ func BenchmarkIntake(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPeerDocuments keeps the documents of the peer benchmark
+// (bench/peers/testdata) the same bytes as BenchmarkIntake's, so that
+// both measure the same input. -update rewrites them.
+func TestPeerDocuments(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"typical": mutate(t, baseFK7804, nil),
+		"maximal": maximalFK7804(t),
+	} {
+		path := filepath.Join("..", "bench", "peers", "testdata", name+".json")
+		if *update {
+			if err := os.WriteFile(path, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, body) {
+			t.Errorf("%s differs from BenchmarkIntake's %s document; run go test ./intake -run TestPeerDocuments -update", path, name)
+		}
 	}
 }
