@@ -7,7 +7,6 @@ import (
 	"time"
 	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
 
-	"github.com/go-playground/validator/v10"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/intyg/intyg/schemas"
@@ -23,7 +22,6 @@ type Engine struct {
 	templates map[string]*compiled
 	lists     map[string]*CodeList
 	icd       *CodeList
-	record    *validator.Validate
 	stockholm *time.Location
 	maxBytes  int
 }
@@ -90,9 +88,6 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			return nil, fmt.Errorf("intake: template %s: derive: %w", t.Key(), err)
 		}
 		e.templates[t.Key()] = c
-	}
-	if e.record, err = newRecordValidator(); err != nil {
-		return nil, fmt.Errorf("intake: %w", err)
 	}
 	return e, nil
 }
