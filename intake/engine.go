@@ -157,7 +157,8 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	ps = append(ps, c.derivedProblems(doc)...)
 	ps = controlProblems(doc, ps)
 	var warnings Problems
-	for _, r := range c.rules {
+	for i := range c.rules {
+		r := &c.rules[i] // not a copy: apply's closure would move it to the heap
 		found := r.apply(doc, today)
 		if r.warning {
 			warnings = append(warnings, found...)
