@@ -1,10 +1,15 @@
 package intake_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // maximalFK7804 returns an fk7804 submission at every limit: five basis
@@ -58,6 +63,20 @@ func BenchmarkIntake(b *testing.B) {
 				}
 			}
 		})
+		// The floor: encoding/json/v2 (here github.com/go-json-experiment/json,
+		// the same code, since this Go has it only under GOEXPERIMENT=jsonv2)
+		// decoding the same bytes into any. The target is intake within 3x of
+		// it for a typical certificate and 2.5x for a maximal one.
+		b.Run(c.name+"/jsonv2.Unmarshal", func(b *testing.B) {
+			b.SetBytes(int64(len(c.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var v any
+				if err := jsonv2.Unmarshal(c.body, &v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(c.name+"/json.Unmarshal", func(b *testing.B) {
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
@@ -68,5 +87,30 @@ func BenchmarkIntake(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestPeerDocuments keeps the documents of the peer benchmark
+// (bench/peers/testdata) the same bytes as BenchmarkIntake's, so that
+// both measure the same input. -update rewrites them.
+func TestPeerDocuments(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"typical": mutate(t, baseFK7804, nil),
+		"maximal": maximalFK7804(t),
+	} {
+		path := filepath.Join("..", "bench", "peers", "testdata", name+".json")
+		if *update {
+			if err := os.WriteFile(path, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, body) {
+			t.Errorf("%s differs from BenchmarkIntake's %s document; run go test ./intake -run TestPeerDocuments -update", path, name)
+		}
 	}
 }

@@ -47,6 +47,13 @@ const (
 // Numbers stay json.Number. It returns EMALFORMED or ETOOLARGE errors that
 // name the place of the fault.
 func Decode(b []byte, maxBytes int) (map[string]any, error) {
+	return decode(b, maxBytes, false)
+}
+
+// decode is Decode; with clean it also applies the free-text rules (see
+// clean) to each string as it is read, so that cleaning costs no second
+// walk of the document.
+func decode(b []byte, maxBytes int, clean bool) (map[string]any, error) {
 	if maxBytes > 0 && len(b) > maxBytes {
 		return nil, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
 	}
@@ -57,7 +64,7 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 		return nil, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
 	}
 	// jsontext refuses duplicate names and invalid UTF-8 by default.
-	d := &decoder{dec: jsontext.NewDecoder(bytes.NewReader(b))}
+	d := &decoder{dec: jsontext.NewDecoder(bytes.NewReader(b)), clean: clean}
 	if d.dec.PeekKind() != '{' {
 		if _, err := d.dec.ReadToken(); err != nil {
 			return nil, malformed(err)
@@ -78,6 +85,8 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 type decoder struct {
 	dec    *jsontext.Decoder
 	values int
+	// clean applies the free-text rules while decoding.
+	clean bool
 }
 
 // value reads one value: objects as map[string]any, arrays as []any,
@@ -114,6 +123,9 @@ func (d *decoder) value() (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if s, ok := v.(string); ok && d.clean && s == "" {
+				continue // blank text counts as missing
+			}
 			obj[key] = v
 		}
 		if _, err := dec.ReadToken(); err != nil {
@@ -141,6 +153,9 @@ func (d *decoder) value() (any, error) {
 		}
 		return arr, nil
 	case '"':
+		if d.clean {
+			return cleanString(tok.String()), nil
+		}
 		return tok.String(), nil
 	case 't', 'f':
 		return tok.Bool(), nil
@@ -204,7 +219,7 @@ func malformed(err error) error {
 func clean(v any) any {
 	switch v := v.(type) {
 	case string:
-		return norm.NFC.String(strings.TrimSpace(v))
+		return cleanString(v)
 	case map[string]any:
 		for k, x := range v {
 			x = clean(x)
@@ -220,4 +235,22 @@ func clean(v any) any {
 		}
 	}
 	return v
+}
+
+// cleanString trims s and puts it in NFC. Text of characters below U+0300
+// (ASCII, Latin-1 and Latin Extended: Swedish text) is already in NFC, since
+// none of them decomposes or combines with another; only text with other
+// characters goes through the normaliser. TestNFCFastPath checks the claim.
+func cleanString(s string) string {
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < utf8.RuneSelf:
+		case c >= 0xc2 && c <= 0xcb && i+1 < len(s): // U+0080..U+02FF
+			i++
+		default:
+			return norm.NFC.String(s)
+		}
+	}
+	return s
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
 
-	"github.com/go-playground/validator/v10"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/intyg/intyg/schemas"
@@ -23,7 +22,6 @@ type Engine struct {
 	templates map[string]*compiled
 	lists     map[string]*CodeList
 	icd       *CodeList
-	record    *validator.Validate
 	stockholm *time.Location
 	maxBytes  int
 }
@@ -39,6 +37,8 @@ type compiled struct {
 	degrees []int
 	// diagnosisList is the code list of the derived diagnoses.
 	diagnosisList *CodeList
+	// exclude is the cases block's exclude condition, compiled.
+	exclude *condition
 }
 
 // NewEngine compiles every template of reg (its JSON Schema and declared
@@ -78,6 +78,9 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 				return nil, fmt.Errorf("intake: template %s: question %s: dependsOn: %w", t.Key(), q.Field, err)
 			}
 		}
+		if t.Cases != nil {
+			c.exclude = compileCondition(t.Cases.Exclude)
+		}
 		if err := checkAttention(t); err != nil {
 			return nil, fmt.Errorf("intake: template %s: %w", t.Key(), err)
 		}
@@ -85,9 +88,6 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			return nil, fmt.Errorf("intake: template %s: derive: %w", t.Key(), err)
 		}
 		e.templates[t.Key()] = c
-	}
-	if e.record, err = newRecordValidator(); err != nil {
-		return nil, fmt.Errorf("intake: %w", err)
 	}
 	return e, nil
 }
@@ -128,12 +128,7 @@ func (e *Engine) MaxBytes() int { return e.maxBytes }
 // Decode parses a submission strictly (see the package function Decode) and
 // applies the free-text rules: strings trimmed and in NFC, blank text removed.
 func (e *Engine) Decode(b []byte) (map[string]any, error) {
-	doc, err := Decode(b, e.maxBytes)
-	if err != nil {
-		return nil, err
-	}
-	clean(doc)
-	return doc, nil
+	return decode(b, e.maxBytes, true)
 }
 
 // Validate checks a decoded submission against its template: the JSON
@@ -162,7 +157,8 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	ps = append(ps, c.derivedProblems(doc)...)
 	ps = controlProblems(doc, ps)
 	var warnings Problems
-	for _, r := range c.rules {
+	for i := range c.rules {
+		r := &c.rules[i] // not a copy: apply's closure would move it to the heap
 		found := r.apply(doc, today)
 		if r.warning {
 			warnings = append(warnings, found...)
@@ -285,9 +281,11 @@ func controlProblems(doc any, ps Problems) Problems {
 func walkControl(v any, path []pathToken, ps *Problems) {
 	switch v := v.(type) {
 	case string:
-		for _, r := range v {
-			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
-				*ps = append(*ps, problem(pathPointer(path), "invalidCharacter", fmt.Sprintf("U+%04X", r)))
+		// Control characters are ASCII, and in UTF-8 no byte of another
+		// character is below 0x80, so a byte loop finds them.
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+				*ps = append(*ps, problem(pathPointer(path), "invalidCharacter", fmt.Sprintf("U+%04X", c)))
 				return
 			}
 		}

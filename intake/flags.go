@@ -56,11 +56,12 @@ func checkAttention(t *schemas.Template) error {
 	return nil
 }
 
-// countsTowardCases reports whether a certificate of t with answers counts
-// toward the patient's cases: t declares cases and its exclusion does not
+// countsTowardCases reports whether a certificate of c with answers counts
+// toward the patient's cases: c declares cases and its exclusion does not
 // hold.
-func countsTowardCases(t *schemas.Template, answers map[string]any) bool {
-	return t.Cases != nil && (t.Cases.Exclude == nil || !Holds(t.Cases.Exclude, map[string]any{"answers": answers}))
+func countsTowardCases(c *compiled, answers map[string]any) bool {
+	t := c.tmpl
+	return t.Cases != nil && (t.Cases.Exclude == nil || !c.exclude.holds(map[string]any{"answers": answers}))
 }
 
 // newCertificateID stands for the certificate being flagged among the

@@ -60,8 +60,8 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	if d := c.tmpl.Derive.ContactRequested; d != nil {
 		cert.ContactRequested = answers[d.Field] == true
 	}
-	cert.CountsTowardCases = countsTowardCases(c.tmpl, answers)
-	if err := e.record.Struct(cert); err != nil {
+	cert.CountsTowardCases = countsTowardCases(c, answers)
+	if err := checkFields(cert); err != nil {
 		return nil, fmt.Errorf("intake: normalised record breaks an invariant: %w", err)
 	}
 	if err := c.checkRecord(cert); err != nil {
@@ -149,7 +149,10 @@ func sickLeave(v any) *SickLeave {
 	for _, it := range items {
 		m, _ := it.(map[string]any)
 		// 75, 75.0 and 7.5e1 are the same JSON number.
-		f, _ := strconv.ParseFloat(fmt.Sprint(m[schemas.ItemDegree]), 64)
+		f, ok := number(m[schemas.ItemDegree])
+		if !ok {
+			f, _ = strconv.ParseFloat(fmt.Sprint(m[schemas.ItemDegree]), 64)
+		}
 		degree := int(f)
 		from, _ := ParseDate(str(m, schemas.ItemFrom))
 		to, _ := ParseDate(str(m, schemas.ItemTo))

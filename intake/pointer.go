@@ -90,30 +90,60 @@ type Match struct {
 // Resolve finds every value of doc at p; "*" matches each element of an
 // array. A pointer without wildcards finds at most one value.
 func (p Pointer) Resolve(doc any) []Match {
-	return resolve(doc, p, "", nil)
+	return resolve(doc, p, make([]byte, 0, 64), nil)
 }
 
-func resolve(v any, toks []string, prefix string, out []Match) []Match {
+// resolve appends the matches of toks in v to out; buf holds the escaped
+// pointer of v, made a string only for a match.
+func resolve(v any, toks []string, buf []byte, out []Match) []Match {
 	if len(toks) == 0 {
-		return append(out, Match{prefix, v})
+		return append(out, Match{string(buf), v})
 	}
 	switch v := v.(type) {
 	case map[string]any:
 		if x, ok := v[toks[0]]; ok {
-			return resolve(x, toks[1:], JoinPointer(prefix, toks[0]), out)
+			return resolve(x, toks[1:], append(append(buf, '/'), EscapeToken(toks[0])...), out)
 		}
 	case []any:
 		if toks[0] == "*" {
 			for i, x := range v {
-				out = resolve(x, toks[1:], JoinIndex(prefix, i), out)
+				out = resolve(x, toks[1:], strconv.AppendInt(append(buf, '/'), int64(i), 10), out)
 			}
 			return out
 		}
 		if i, ok := Index(toks[0]); ok && i < len(v) {
-			return resolve(v[i], toks[1:], prefix+"/"+toks[0], out)
+			return resolve(v[i], toks[1:], append(append(buf, '/'), toks[0]...), out)
 		}
 	}
 	return out
+}
+
+// each calls fn with every value of doc at p ("*" as in Resolve), in the
+// same order, until fn returns true; it reports whether fn did. Unlike
+// Resolve it builds no pointers, for the callers that need only values.
+func (p Pointer) each(doc any, fn func(v any) bool) bool {
+	if len(p) == 0 {
+		return fn(doc)
+	}
+	switch v := doc.(type) {
+	case map[string]any:
+		if x, ok := v[p[0]]; ok {
+			return p[1:].each(x, fn)
+		}
+	case []any:
+		if p[0] == "*" {
+			for _, x := range v {
+				if p[1:].each(x, fn) {
+					return true
+				}
+			}
+			return false
+		}
+		if i, ok := Index(p[0]); ok && i < len(v) {
+			return p[1:].each(v[i], fn)
+		}
+	}
+	return false
 }
 
 // Parent returns the object that holds, or would hold, the last token of
@@ -122,11 +152,17 @@ func (p Pointer) Parent(doc any) (map[string]any, bool) {
 	if len(p) == 0 {
 		return nil, false
 	}
-	ms := p[:len(p)-1].Resolve(doc)
-	if len(ms) != 1 {
+	var parent any
+	n := 0
+	p[:len(p)-1].each(doc, func(v any) bool {
+		parent = v
+		n++
+		return n > 1
+	})
+	if n != 1 {
 		return nil, false
 	}
-	obj, ok := ms[0].Value.(map[string]any)
+	obj, ok := parent.(map[string]any)
 	return obj, ok
 }
 

@@ -36,6 +36,10 @@ type rule struct {
 	fields  []Pointer // Field first, then Fields
 	list    *CodeList
 	warning bool
+	// when and where are the rule's conditions, and than its "than"
+	// pointer, parsed once when the template compiles.
+	when, where *condition
+	than        Pointer
 }
 
 // ruleKind is one kind of the vocabulary: what it needs of its declaration
@@ -145,6 +149,10 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 	if err := checkCondition(r.When); err != nil {
 		return rule{}, fmt.Errorf("%s: when: %w", r.Rule, err)
 	}
+	cr.when, cr.where = compileCondition(r.When), compileCondition(r.Where)
+	if r.Than != "" {
+		cr.than = MustParsePointer(r.Than) // checked by the kind
+	}
 	return cr, nil
 }
 
@@ -194,45 +202,78 @@ func checkCondition(c *schemas.Condition) error {
 // Holds reports whether condition c holds for doc. A nil condition holds.
 // The web form and the PDF use it to show and hide dependent questions.
 func Holds(c *schemas.Condition, doc any) bool {
+	return compileCondition(c).holds(doc)
+}
+
+// condition is a schemas.Condition with its pointer parsed, so that rules
+// evaluated for every submission do not parse it again.
+type condition struct {
+	*schemas.Condition
+	field        Pointer
+	badField     bool // field is not a valid pointer: the condition never holds
+	not          *condition
+	allOf, anyOf []*condition
+}
+
+// compileCondition parses c's pointers; nil stays nil (a condition that
+// holds).
+func compileCondition(c *schemas.Condition) *condition {
+	if c == nil {
+		return nil
+	}
+	k := &condition{Condition: c, not: compileCondition(c.Not)}
+	for _, sub := range c.AllOf {
+		k.allOf = append(k.allOf, compileCondition(sub))
+	}
+	for _, sub := range c.AnyOf {
+		k.anyOf = append(k.anyOf, compileCondition(sub))
+	}
+	if c.Not == nil && c.AllOf == nil && c.AnyOf == nil {
+		p, err := ParsePointer(c.Field)
+		k.field, k.badField = p, err != nil
+	}
+	return k
+}
+
+// holds reports whether k holds for doc. A nil condition holds.
+func (k *condition) holds(doc any) bool {
 	switch {
-	case c == nil:
+	case k == nil:
 		return true
-	case c.Not != nil:
-		return !Holds(c.Not, doc)
-	case c.AllOf != nil:
-		for _, sub := range c.AllOf {
-			if !Holds(sub, doc) {
+	case k.Not != nil:
+		return !k.not.holds(doc)
+	case k.AllOf != nil:
+		for _, sub := range k.allOf {
+			if !sub.holds(doc) {
 				return false
 			}
 		}
 		return true
-	case c.AnyOf != nil:
-		for _, sub := range c.AnyOf {
-			if Holds(sub, doc) {
+	case k.AnyOf != nil:
+		for _, sub := range k.anyOf {
+			if sub.holds(doc) {
 				return true
 			}
 		}
 		return false
-	}
-	p, err := ParsePointer(c.Field)
-	if err != nil {
+	case k.badField:
 		return false
 	}
-	matches := p.Resolve(doc)
-	if c.Present != nil {
-		return (len(matches) > 0) == *c.Present
+	if k.Present != nil {
+		found := k.field.each(doc, func(any) bool { return true })
+		return found == *k.Present
 	}
-	for _, m := range matches {
-		if c.Equals != nil && jsonEqual(m.Value, c.Equals) {
+	return k.field.each(doc, func(v any) bool {
+		if k.Equals != nil && jsonEqual(v, k.Equals) {
 			return true
 		}
-		for _, want := range c.In {
-			if jsonEqual(m.Value, want) {
+		for _, want := range k.In {
+			if jsonEqual(v, want) {
 				return true
 			}
 		}
-	}
-	return false
+		return false
+	})
 }
 
 // jsonEqual compares a decoded document value (strings, json.Number, bools)
@@ -262,7 +303,7 @@ func number(v any) (float64, bool) {
 // apply runs the rule on doc when its condition holds; today is the
 // signing day (zero if unknown).
 func (r *rule) apply(doc any, today Date) Problems {
-	if !Holds(r.When, doc) {
+	if !r.when.holds(doc) {
 		return nil
 	}
 	var ps Problems
@@ -383,17 +424,18 @@ func applyCodeList(r *rule, doc any, _ Date, report func(string, string, any)) {
 // applyDateNotAfter reports dates later than the earliest of the dates at
 // "than" whose holding object meets "where"; the limit fills the message.
 func applyDateNotAfter(r *rule, doc any, _ Date, report func(string, string, any)) {
-	than := MustParsePointer(r.Than)
+	than := r.than
 	var limit Date
-	for _, m := range than[:len(than)-1].Resolve(doc) {
-		obj, ok := m.Value.(map[string]any)
-		if !ok || !Holds(r.Where, obj) {
-			continue
+	than[:len(than)-1].each(doc, func(v any) bool {
+		obj, ok := v.(map[string]any)
+		if !ok || !r.where.holds(obj) {
+			return false
 		}
 		if d, ok := dateValue(obj[than.Last()]); ok && (limit.IsZero() || d.Before(limit.Time)) {
 			limit = d
 		}
-	}
+		return false
+	})
 	if limit.IsZero() {
 		return
 	}

@@ -1,0 +1,30 @@
+package intake
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// TestNFCFastPath checks what cleanString assumes: text of characters below
+// U+0300 is in NFC, each alone and beside any other of them, and text with
+// other characters is normalised.
+func TestNFCFastPath(t *testing.T) {
+	for r := rune(0); r < 0x300; r++ {
+		props := norm.NFC.PropertiesString(string(r))
+		if props.CCC() != 0 || !props.BoundaryBefore() || !norm.NFC.IsNormalString(string(r)) {
+			t.Errorf("U+%04X is not stable under NFC", r)
+		}
+		for s := rune(0); s < 0x300; s++ {
+			if p := string([]rune{r, s}); !norm.NFC.IsNormalString(p) {
+				t.Errorf("U+%04X U+%04X is not in NFC", r, s)
+			}
+		}
+	}
+	for _, s := range []string{"Åäö", "A\u030a", "e\u0301 ", " \u212b", "Å\u0300", "ǅ", "ß", "\u00c5\u0327"} {
+		if got, want := cleanString(s), norm.NFC.String(strings.TrimSpace(s)); got != want {
+			t.Errorf("cleanString(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
