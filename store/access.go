@@ -121,22 +121,46 @@ func (db *DB) strings(ctx context.Context, q string, args ...any) ([]string, err
 const lastUseGrain = time.Minute
 
 // FindTokenBySecret returns the live token with this secret, with the
-// units it covers, and records its use (to the minute). Returns
+// units it covers, and records its use (to the minute). A verified token
+// is kept in memory for tokenCacheTTL: revoking it here ends that at once,
+// revoking it through another process within tokenRecheck (a second). Returns
 // EUNAUTHORIZED if there is none, or it was revoked or has expired.
 func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Token, error) {
-	t, err := scanToken(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+tokenFields+` FROM tokens WHERE hash = ?`), hashSecret(secret)))
+	hash := hashSecret(secret)
 	now := db.now()
-	if err == sql.ErrNoRows || (err == nil && (!t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)))) {
+	if db.tokens.due() {
+		if err := db.readNewestRevocation(ctx); err != nil {
+			return nil, unavailable(fmt.Errorf("store: find token: %w", err))
+		}
+	}
+	t, cached := db.tokens.get(hash)
+	if !cached {
+		if db.tokens.empty() {
+			// The first token to cache: count the revocations before
+			// reading it, so that one made after this read shows.
+			if err := db.readNewestRevocation(ctx); err != nil {
+				return nil, unavailable(fmt.Errorf("store: find token: %w", err))
+			}
+		}
+		var err error
+		t, err = scanToken(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+tokenFields+` FROM tokens WHERE hash = ?`), hash))
+		if err == sql.ErrNoRows {
+			return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")
+		}
+		if err != nil {
+			return nil, unavailable(fmt.Errorf("store: find token: %w", err))
+		}
+		if t.Units, err = db.tokenUnits(ctx, t); err != nil {
+			return nil, unavailable(fmt.Errorf("store: find token units: %w", err))
+		}
+		db.tokens.put(hash, t)
+	}
+	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
 		return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")
-	}
-	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find token: %w", err))
-	}
-	if t.Units, err = db.tokenUnits(ctx, t); err != nil {
-		return nil, unavailable(fmt.Errorf("store: find token units: %w", err))
 	}
 	if now.Sub(t.LastUsedAt) >= lastUseGrain {
 		t.LastUsedAt = now
+		db.tokens.setLastUsed(hash, now)
 		// Best effort and not waited for: the use is recorded, the
 		// request does not queue behind a write.
 		go db.writer.do(context.WithoutCancel(ctx), func(ctx context.Context, tx *sql.Tx) error {
@@ -145,6 +169,19 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 		})
 	}
 	return t, nil
+}
+
+// readNewestRevocation tells the token cache how many tokens are revoked
+// (a token is never un-revoked nor deleted), so that a revocation made by
+// another process ends the cache.
+func (db *DB) readNewestRevocation(ctx context.Context) error {
+	at := time.Now()
+	var n int64
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(revoked_at) FROM tokens`).Scan(&n); err != nil {
+		return err
+	}
+	db.tokens.revoked(n, at)
+	return nil
 }
 
 // FindTokens returns every token, newest first, revoked ones included,
@@ -188,6 +225,8 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+	// Whether or not it committed, no cached token may outlive this call.
+	db.tokens.clear()
 	if err != nil {
 		return fmt.Errorf("store: revoke token %s: %w", id, err)
 	}

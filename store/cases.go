@@ -53,6 +53,16 @@ func (db *DB) FindCaseCertificates(ctx context.Context, patientID string, units 
 // at most gap + 1 days after it; whether the case is ongoing is for
 // intake.BuildCases to say.
 func (db *DB) FindOngoingCaseCertificates(ctx context.Context, units []string, at intake.Date, gap int) ([]intake.CaseCertificate, error) {
+	q, args := db.ongoingQuery(units, at, gap)
+	certs, err := db.caseRows(ctx, q, args)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find ongoing case certificates: %w", err))
+	}
+	return certs, nil
+}
+
+// ongoingQuery is the query of FindOngoingCaseCertificates.
+func (db *DB) ongoingQuery(units []string, at intake.Date, gap int) (string, []any) {
 	in, unitArgs := inList(units)
 	where := []string{countedWhere, "c.unit_hsa_id IN " + in, `c.patient_id IN (
 		SELECT c.patient_id FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
@@ -61,19 +71,25 @@ func (db *DB) FindOngoingCaseCertificates(ctx context.Context, units []string, a
 	args = append(args, db.countedArgs()...)
 	args = append(args, unitArgs...)
 	args = append(args, at.String(), at.AddDays(gap+1).String())
-	certs, err := db.findCaseRows(ctx, where, args)
-	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find ongoing case certificates: %w", err))
-	}
-	return certs, nil
+	return db.caseQuery(where), args
 }
 
 // findCaseRows reads the counted certificates matching where, one row per
 // period, into certificates with their periods.
 func (db *DB) findCaseRows(ctx context.Context, where []string, args []any) ([]intake.CaseCertificate, error) {
-	q := `SELECT ` + db.caseColumns() + ` FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
-		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY c.patient_id, c.id, p.from_date`
-	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	return db.caseRows(ctx, db.caseQuery(where), args)
+}
+
+// caseQuery selects the counted certificates matching where, one row per
+// period.
+func (db *DB) caseQuery(where []string) string {
+	return db.rebind(`SELECT ` + db.caseColumns() + ` FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY c.patient_id, c.id, p.from_date`)
+}
+
+// caseRows runs a caseQuery into certificates with their periods.
+func (db *DB) caseRows(ctx context.Context, q string, args []any) ([]intake.CaseCertificate, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -255,7 +255,9 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 		where, args = append(where, "contact_requested = ?"), append(args, db.boolArg(*f.ContactRequested))
 	}
 	if f.Messages != nil {
-		m := `EXISTS (SELECT 1 FROM messages m WHERE m.certificate_id = certificates.id AND m.status = ?`
+		// From the messages in that state (few) to their certificates,
+		// rather than a look for messages at every certificate.
+		m := `id IN (SELECT m.certificate_id FROM messages m WHERE m.status = ?`
 		switch *f.Messages {
 		case "overdue":
 			where, args = append(where, m+` AND m.reply_by <> '' AND m.reply_by < ?)`), append(args, string(intake.MessageOpen), f.Today.String())
@@ -277,16 +279,11 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 // CountCertificatesByStatus counts the certificates a filter finds (its
 // status, cursor and limit aside), per status.
 func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.CertificateFilter) (map[intake.Status]int, error) {
-	f.Status = nil
-	where, args, err := db.certificateWhere(f, false)
+	q, args, err := db.countQuery(f)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT status, COUNT(*) FROM certificates`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(q+` GROUP BY status`), args...)
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: count certificates: %w", err))
 	}
@@ -303,25 +300,29 @@ func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.Certificat
 	return out, rows.Err()
 }
 
+// countQuery is the query of CountCertificatesByStatus.
+func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
+	f.Status = nil
+	where, args, err := db.certificateWhere(f, false)
+	if err != nil {
+		return "", nil, err
+	}
+	q := `SELECT status, COUNT(*) FROM certificates`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	return db.rebind(q + ` GROUP BY status`), args, nil
+}
+
 // FindCertificates returns the certificates matching f, newest first, and a
 // cursor for the next page ("" on the last page). Returns EINVALID for a
 // cursor it did not make.
 func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error) {
-	where, args, err := db.certificateWhere(f, true)
+	q, args, limit, err := db.findQuery(f)
 	if err != nil {
 		return nil, "", err
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
-	q := `SELECT ` + certificateColumns + ` FROM certificates`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += fmt.Sprintf(` ORDER BY received_at DESC, id DESC LIMIT %d`, limit+1)
-	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", unavailable(fmt.Errorf("store: find certificates: %w", err))
 	}
@@ -348,6 +349,25 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 		return nil, "", unavailable(err)
 	}
 	return out, next, nil
+}
+
+// findQuery is the query of FindCertificates, which reads limit+1 rows.
+func (db *DB) findQuery(f intake.CertificateFilter) (q string, args []any, limit int, err error) {
+	where, args, err := db.certificateWhere(f, true)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	limit = f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	q = `SELECT ` + certificateColumns + ` FROM certificates`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(` ORDER BY received_at DESC, id DESC LIMIT %d`, limit+1)
+	return db.rebind(q), args, limit, nil
 }
 
 // CountCertificates returns how many certificates are stored.

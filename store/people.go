@@ -25,6 +25,7 @@ func (db *DB) CreateUnit(ctx context.Context, u *intake.CareUnit) error {
 		return err
 	}
 	u.CreatedAt = db.now()
+	defer db.tokens.clear() // a care provider's token covers its live units
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO units (hsa_id, name, address, postal_code, city, phone, workplace_code, care_provider_hsa_id, care_provider_name, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -81,6 +82,7 @@ func (db *DB) FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUn
 // cannot be chosen at sign-in nor covered by a care provider's token.
 // Returns ENOTFOUND for an unknown unit.
 func (db *DB) SetUnitDisabled(ctx context.Context, hsaID string, disabled bool) error {
+	defer db.tokens.clear() // a care provider's token covers its live units
 	return db.setDisabled(ctx, "units", "hsa_id", strings.ToUpper(hsaID), disabled, nil)
 }
 

@@ -35,6 +35,14 @@ const (
 // order is time order.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
+// Pool sizes: SQLite's readers beside its one writer, and PostgreSQL's
+// connections, shared by the eight certificate workers, the access-log
+// worker and the reads.
+const (
+	readConns = 8
+	pgConns   = 24
+)
+
 // DB is Intyg's database. It is safe for concurrent use.
 type DB struct {
 	dialect string
@@ -51,6 +59,9 @@ type DB struct {
 	// and probing whether a probe write is under way.
 	health  *health
 	probing atomic.Bool
+
+	// tokens caches verified API tokens for a short while.
+	tokens tokenCache
 
 	// Now is the clock; tests may replace it before use.
 	Now func() time.Time
@@ -75,15 +86,25 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
+		db.write.SetMaxIdleConns(1)
 		if db.read, err = sql.Open("sqlite", conn); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
-		db.read.SetMaxOpenConns(8)
+		// Keep every reader open: a new SQLite connection runs its
+		// pragmas and parses the schema again.
+		db.read.SetMaxOpenConns(readConns)
+		db.read.SetMaxIdleConns(readConns)
 	case Postgres:
 		if db.read, err = sql.Open("pgx", dsn); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
-		db.read.SetMaxOpenConns(16)
+		// database/sql keeps 2 idle connections by default: under load
+		// every other query then closed one and opened a new backend
+		// (a process, and pgx's statement cache lost with it). Keep the
+		// pool open, and let idle connections go only after a while.
+		db.read.SetMaxOpenConns(pgConns)
+		db.read.SetMaxIdleConns(pgConns)
+		db.read.SetConnMaxIdleTime(5 * time.Minute)
 		db.write = db.read
 	default:
 		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)
@@ -91,6 +112,13 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.closeConns()
 		return nil, err
+	}
+	if driver == SQLite {
+		// SQLite has no autovacuum to gather statistics; PostgreSQL's does.
+		if err := db.Optimize(ctx); err != nil {
+			db.closeConns()
+			return nil, fmt.Errorf("store: optimize: %w", err)
+		}
 	}
 	workers := 1
 	if driver == Postgres {
@@ -294,5 +322,18 @@ func notFound(err error, format string, args ...any) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return intake.Errorf(intake.ENOTFOUND, format, args...)
 	}
+	return err
+}
+
+// Optimize brings the query planner's statistics up to date (SQLite:
+// PRAGMA optimize, bounded; PostgreSQL: ANALYZE), so that it picks the
+// index that narrows a search most. Open runs it, and so may a periodic
+// job or a test that wrote many rows behind the store's back.
+func (db *DB) Optimize(ctx context.Context) error {
+	q := `ANALYZE`
+	if db.dialect == SQLite {
+		q = `PRAGMA optimize=0x10002`
+	}
+	_, err := db.write.ExecContext(ctx, q)
 	return err
 }

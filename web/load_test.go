@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
@@ -13,7 +14,9 @@ import (
 )
 
 // BenchmarkSubmitConcurrent posts certificates from 32 concurrent clients
-// over loopback HTTP to a real server on a real database, and reports
+// over loopback HTTP to a real server on a real database, for 1,000
+// patients in turn (the submit step reads the patient's history, which
+// for one patient would grow with every post), and reports
 // accepted submissions per second and the p50 and p99 latency. Each 201 is
 // durable (synchronous commit) before it is sent.
 //
@@ -22,7 +25,7 @@ func BenchmarkSubmitConcurrent(b *testing.B) {
 	for _, driver := range []string{store.SQLite, store.Postgres} {
 		b.Run(driver, func(b *testing.B) {
 			ts := newTestServer(b, driver)
-			body := readExample(b, "valid/full-time-one-period.json")
+			bodies := patientBodies(readExample(b, "valid/full-time-one-period.json"), 1000)
 			const clients = 32
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 			latencies := make([]time.Duration, b.N)
@@ -40,7 +43,7 @@ func BenchmarkSubmitConcurrent(b *testing.B) {
 						if i >= int64(b.N) {
 							return
 						}
-						req, _ := http.NewRequest("POST", ts.URL+"/api/v1/certificates", bytes.NewReader(body))
+						req, _ := http.NewRequest("POST", ts.URL+"/api/v1/certificates", bytes.NewReader(bodies[i%int64(len(bodies))]))
 						req.Header.Set("Authorization", "Bearer "+ts.tokens["clinic"])
 						req.Header.Set("Content-Type", "application/json")
 						t0 := time.Now()
@@ -69,4 +72,27 @@ func BenchmarkSubmitConcurrent(b *testing.B) {
 			b.ReportMetric(float64(writes)/float64(max(tx, 1)), "writes/commit")
 		})
 	}
+}
+
+// patientBodies returns n copies of an example's body, each for another
+// patient (valid identity numbers born 1978-06-01 to 1978-06-28).
+func patientBodies(body []byte, n int) [][]byte {
+	const example = "19780614-2381"
+	out := make([][]byte, n)
+	for i := range n {
+		digits := fmt.Sprintf("7806%02d%03d", 1+i%28, 1+i/28)
+		sum := 0
+		for j, c := range digits {
+			d := int(c - '0')
+			if j%2 == 0 {
+				if d *= 2; d > 9 {
+					d -= 9
+				}
+			}
+			sum += d
+		}
+		id := fmt.Sprintf("19%s-%s%d", digits[:6], digits[6:], (10-sum%10)%10)
+		out[i] = bytes.Replace(body, []byte(example), []byte(id), 1)
+	}
+	return out
 }

@@ -1,0 +1,81 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// TestTokenCacheRevocation: a token verified (and so cached) is refused at
+// once after a revocation in the same process, and by a second process on
+// the same database within the recheck (a second), however long it would
+// keep the token otherwise.
+func TestTokenCacheRevocation(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "intyg.db")
+	a := mustOpenDB(t, store.SQLite, path)
+	b := mustOpenDB(t, store.SQLite, path)
+	store.SetTokenCacheTTL(b, time.Hour)
+
+	secret, tok, err := a.CreateToken(ctx, intake.RoleClinic, "se2321000016-7p0c", "Journal system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []*store.DB{a, b} {
+		for range 2 { // the second answer comes from the cache
+			if got, err := db.FindTokenBySecret(ctx, secret); err != nil || got.ID != tok.ID || len(got.Units) != 1 {
+				t.Fatalf("FindTokenBySecret() = %+v, %v", got, err)
+			}
+		}
+	}
+	if err := a.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	revoked := time.Now()
+	if _, err := a.FindTokenBySecret(ctx, secret); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
+		t.Errorf("same process, right after the revocation: %v, want EUNAUTHORIZED", err)
+	}
+	deadline := revoked.Add(1500 * time.Millisecond)
+	for {
+		_, err := b.FindTokenBySecret(ctx, secret)
+		if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("other process still accepts the revoked token %v after the revocation", time.Since(revoked))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTokenCacheUnits: a care provider's token covers a unit registered
+// after it was cached, at once.
+func TestTokenCacheUnits(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+	mustUnit(t, db, "SE2321000016-0002", "SE2321000016-0001")
+	secret, err := db.CreateTokenFor(ctx, &intake.Token{Role: intake.RoleClinic, Name: "Regionen", CareProvider: "SE2321000016-0001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.FindTokenBySecret(ctx, secret); err != nil || len(got.Units) != 1 {
+		t.Fatalf("FindTokenBySecret() = %+v, %v", got, err)
+	}
+	mustUnit(t, db, "SE2321000016-0003", "SE2321000016-0001")
+	if got, err := db.FindTokenBySecret(ctx, secret); err != nil || len(got.Units) != 2 {
+		t.Errorf("after a new unit: %+v, %v, want 2 units", got, err)
+	}
+	if err := db.SetUnitDisabled(ctx, "SE2321000016-0002", true); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.FindTokenBySecret(ctx, secret); err != nil || len(got.Units) != 1 {
+		t.Errorf("after disabling a unit: %+v, %v, want 1 unit", got, err)
+	}
+}
