@@ -124,10 +124,7 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 		return &Error{Code: EINVALID, Message: "The related certificate is of another patient or template.",
 			Problems: Problems{problem("/relation", "relationMismatch", nil)}}
 	}
-	refuse := func(code string) error {
-		return &Error{Code: ECONFLICT, Message: Text("lifecycle."+code, "en"),
-			Problems: Problems{NewProblem("", code, "lifecycle."+code, nil)}}
-	}
+	refuse := Refusal
 	switch {
 	case t.Status == StatusRevoked:
 		return refuse("certificateRevoked")
@@ -141,6 +138,15 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 		return refuse("completionRequestOpen")
 	}
 	return nil
+}
+
+// Refusal is the 409 of a lifecycle step the state does not allow: one
+// problem at "" whose code (certificateRevoked, certificateReplaced,
+// completionRequestOpen, noOpenCompletionRequest, messageClosed) the
+// problem document carries as its own, worded by the catalogue.
+func Refusal(code string) *Error {
+	return &Error{Code: ECONFLICT, Message: Text("lifecycle."+code, "en"),
+		Problems: Problems{NewProblem("", code, "lifecycle."+code, nil)}}
 }
 
 // DeriveStatus is a certificate's status from what happened to it, in the
@@ -243,12 +249,6 @@ type MessageAnswer struct {
 // SetOverdue sets Overdue for the day today (in Europe/Stockholm).
 func (m *Message) SetOverdue(today Date) {
 	m.Overdue = m.Status == MessageOpen && !m.ReplyBy.IsZero() && m.ReplyBy.Before(today.Time)
-}
-
-// Today is the date of now in Europe/Stockholm.
-func Today(now time.Time) Date {
-	y, m, d := now.In(Stockholm).Date()
-	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }
 
 // ParseMessage reads a message request (type, text, replyBy, complements)

@@ -460,7 +460,7 @@ func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by str
 			return err
 		}
 		if status == intake.StatusRevoked {
-			return errAlreadyRevoked()
+			return intake.Refusal("certificateRevoked")
 		}
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_revocations (certificate_id, reason, message, at, actor) VALUES (?, ?, ?, ?, ?)`),
@@ -479,17 +479,12 @@ func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by str
 		return db.unrelate(ctx, tx, id, now, by)
 	})
 	if isUniqueViolation(err) {
-		err = errAlreadyRevoked()
+		err = intake.Refusal("certificateRevoked")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: revoke %s: %w", id, err)
 	}
 	return db.FindCertificateByID(ctx, id)
-}
-
-func errAlreadyRevoked() error {
-	return &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is already revoked.",
-		Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.certificateRevoked", nil)}}
 }
 
 // lockStatus reads a certificate's status in tx, locking its row on

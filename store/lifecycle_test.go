@@ -323,7 +323,7 @@ func TestOverdue(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
 		l := newLifecycle(t, open(t))
-		today := intake.Today(time.Now())
+		today := intake.DateOf(time.Now())
 		late, err := l.db.CreateMessage(ctx, &intake.Message{Certificate: l.original.ID, Type: intake.MessageOther, Text: "?", SentBy: "cw", ReplyBy: today.AddDays(-1)})
 		if err != nil || !late.Overdue {
 			t.Fatalf("late message = %+v, %v", late, err)

@@ -32,7 +32,7 @@ func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Mes
 		case !t.Found:
 			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
 		case t.Status == intake.StatusRevoked:
-			return errAlreadyRevoked()
+			return intake.Refusal("certificateRevoked")
 		}
 		m.ID, m.Unit, m.PatientID, m.Status, m.SentAt = newID(), t.Unit, t.PatientID, intake.MessageOpen, db.now()
 		if _, err := tx.ExecContext(ctx, db.rebind(`
@@ -68,8 +68,7 @@ func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAns
 			return notFound(err, "Message not found.")
 		}
 		if intake.MessageStatus(status) != intake.MessageOpen {
-			return &intake.Error{Code: intake.ECONFLICT, Message: "The message is already answered or closed.",
-				Problems: intake.Problems{intake.NewProblem("", "messageClosed", "lifecycle.messageClosed", nil)}}
+			return intake.Refusal("messageClosed")
 		}
 		at := db.now()
 		if err := db.messageEvent(ctx, tx, id, messageAnswer, at, a.By, a); err != nil {
@@ -170,7 +169,7 @@ func (db *DB) scanMessage(row scanner) (*intake.Message, error) {
 	if err := json.Unmarshal([]byte(complements), &m.Complements); err != nil {
 		return nil, fmt.Errorf("message %s: complements: %w", m.ID, err)
 	}
-	m.SetOverdue(intake.Today(db.now()))
+	m.SetOverdue(intake.DateOf(db.now()))
 	return &m, nil
 }
 

@@ -171,7 +171,7 @@ func (db *DB) fillMessageCounts(ctx context.Context, certs []*intake.Certificate
 		case intake.MessageOpen:
 			c.OpenMessages++
 			if today == "" {
-				today = intake.Today(db.now()).String()
+				today = intake.DateOf(db.now()).String()
 			}
 			if replyBy != "" && replyBy < today {
 				c.OverdueMessages++

@@ -21,11 +21,7 @@ func TestAdminCreatesPhysician(t *testing.T) {
 	const newUnit = "SE2321000016-4444"
 	var unitRow, passwordError, keptName, done, heading string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(ts.URL+"/sign-in"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "dan"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(ts.URL+"/sign-in", "dan"),
 		chromedp.WaitVisible(`#admin-links`),
 		chromedp.Click(`#admin-links a[href="/admin/units"]`),
 		chromedp.WaitVisible(`#unit-form`),

@@ -67,15 +67,23 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// signIn goes to url (the sign-in page, or a page that sends there) and
+// signs in as user with the test password.
+func signIn(url, user string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, user),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+	}
+}
+
 // openForm signs in as the physician asa at url, a form or the sign-in
 // page leading to one, and waits for the form.
 func openForm(url string) chromedp.Tasks {
 	return chromedp.Tasks{
-		chromedp.Navigate(url),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "asa"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(url, "asa"),
 		chromedp.WaitVisible(`#certificate-form`),
 	}
 }

@@ -182,11 +182,7 @@ func TestCasePageInBrowser(t *testing.T) {
 	ctx := browser(t)
 	var mark, label string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(ts.URL+"/sign-in"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "cia"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(ts.URL+"/sign-in", "cia"),
 		chromedp.WaitVisible(`#queue-filters`),
 		chromedp.Navigate(ts.URL+"/certificates/"+second),
 		chromedp.WaitVisible(`#certificate-flags`),

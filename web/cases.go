@@ -67,11 +67,7 @@ func handlePatientCases(logger *slog.Logger, eng *intake.Engine, cases caseStore
 		Cases   []intake.Case `json:"cases"`
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := readBody(w, r, maxFilterBody)
-		if err != nil {
-			return err
-		}
-		doc, err := intake.Decode(body, maxFilterBody)
+		doc, err := readJSONObject(w, r, maxFilterBody)
 		if err != nil {
 			return err
 		}

@@ -40,11 +40,7 @@ func TestCaseworkerInBrowser(t *testing.T) {
 	var guidanceOpen bool
 	var before, after, changedRow string
 	err = chromedp.Run(ctx,
-		chromedp.Navigate(ts.URL+"/sign-in"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "cia"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(ts.URL+"/sign-in", "cia"),
 		chromedp.WaitVisible(`#queue-filters`),
 		chromedp.Text(`#count-received`, &before),
 		chromedp.SendKeys(`#q-patient`, other),

@@ -230,7 +230,7 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
 		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
-		Messages: p.text("messages"), Today: intake.Today(now),
+		Messages: p.text("messages"), Today: intake.DateOf(now),
 	}
 	if f.Messages != nil && !slices.Contains(messageStates, *f.Messages) {
 		p.bad("messages", "param.messages", nil)

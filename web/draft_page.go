@@ -119,10 +119,7 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		}
 		page := newFormPage(eng, t, is, values, formDocument(t, values, issuerOf(is.user, is.unit), ""))
 		page.Draft, page.Saved, page.Locked = d, r.URL.Query().Get("saved") != "", d.Locked
-		if err := relateForm(r, page, certs, messages); err != nil {
-			return err
-		}
-		return renderPage(w, http.StatusOK, "certificate_form", page)
+		return renderForm(w, r, http.StatusOK, page, certs, messages)
 	})
 }
 
@@ -228,10 +225,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.Draft = d
 			page.setProblems(doc, intake.ErrorProblems(err))
-			if err := relateForm(r, page, sub.certs, messages); err != nil {
-				return err
-			}
-			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
+			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages)
 		}
 		if err != nil {
 			return err

@@ -122,11 +122,7 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 	q := func(name string) string { return `[name="` + name + `"]` }
 	var saved, suggestion, restored, receiptID string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "asa"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(ts.URL+"/sign-in?next=/forms/fk7804/2.0", "asa"),
 		chromedp.WaitVisible(`#certificate-form`),
 		chromedp.SendKeys(q("patient.id"), "191212121212"),
 		chromedp.SendKeys(q("patient.name"), "Tolvan Tolvansson"),

@@ -134,6 +134,16 @@ func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	return readLimited(w, r, int64(max))
 }
 
+// readJSONObject reads a JSON body of at most max bytes, strictly (one
+// object, no duplicate keys).
+func readJSONObject(w http.ResponseWriter, r *http.Request, max int) (map[string]any, error) {
+	body, err := readBody(w, r, max)
+	if err != nil {
+		return nil, err
+	}
+	return intake.Decode(body, max)
+}
+
 // isJSON accepts application/json with no charset or charset UTF-8.
 func isJSON(ct string) bool {
 	mt, params, err := mime.ParseMediaType(ct)

@@ -160,11 +160,7 @@ const maxFilterBody = 16 << 10
 // and a number for limit) into the form the query parser reads, so that a
 // POST search checks its filters exactly as the GET list does.
 func readFilters(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	body, err := readBody(w, r, maxFilterBody)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := intake.Decode(body, maxFilterBody)
+	doc, err := readJSONObject(w, r, maxFilterBody)
 	if err != nil {
 		return nil, err
 	}

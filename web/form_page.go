@@ -260,10 +260,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		case intake.ErrorCode(err) == intake.EINVALID:
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.setProblems(doc, intake.ErrorProblems(err))
-			if err := relateForm(r, page, sub.certs, messages); err != nil {
-				return err
-			}
-			return renderPage(w, http.StatusUnprocessableEntity, "certificate_form", page)
+			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
 			if ferr != nil {
@@ -277,7 +274,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				posted.Del("submission")
 				page := newFormPage(sub.eng, t, is, posted, doc)
 				page.Resubmitted = first.ID
-				return renderPage(w, http.StatusConflict, "certificate_form", page)
+				return renderForm(w, r, http.StatusConflict, page, sub.certs, messages)
 			}
 			// A double click that crossed a second differs only in
 			// signedAt: show the certificate the first click stored.

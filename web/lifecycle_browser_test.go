@@ -23,11 +23,7 @@ func TestCompletionInBrowser(t *testing.T) {
 	cw := browser(t)
 	var sent string
 	err := chromedp.Run(cw,
-		chromedp.Navigate(ts.URL+"/sign-in?next=/certificates/"+orig),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "cia"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(ts.URL+"/sign-in?next=/certificates/"+orig, "cia"),
 		chromedp.WaitVisible(`#certificate-id`),
 		chromedp.Click(`details.send-message summary`, chromedp.NodeVisible),
 		chromedp.SetValue(`#message-type`, "KOMPLT"),
@@ -48,11 +44,7 @@ func TestCompletionInBrowser(t *testing.T) {
 	doc := browser(t)
 	var listed, asked, note string
 	err = chromedp.Run(doc,
-		chromedp.Navigate(ts.URL+"/sign-in?next=/messages"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "asa"),
-		chromedp.SendKeys(`#password`, testPassword),
-		chromedp.Submit(`#password`),
+		signIn(ts.URL+"/sign-in?next=/messages", "asa"),
 		chromedp.WaitVisible(`#message-list`),
 		chromedp.Text(`#message-list tbody`, &listed),
 		chromedp.Click(`#message-list tbody a`),

@@ -173,13 +173,9 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 			t, _ = eng.Template(renewal.Template, renewal.Version)
 		} else {
 			if c.Status == intake.StatusRevoked {
-				return intake.Errorf(intake.ECONFLICT, "The certificate is revoked.")
+				return intake.Refusal("certificateRevoked")
 			}
-			body, err := subs.FindSubmission(r.Context(), c.ID)
-			if err != nil {
-				return err
-			}
-			if doc, err = intake.Decode(body, len(body)+1); err != nil {
+			if doc, err = submittedDocument(r.Context(), subs, c.ID); err != nil {
 				return err
 			}
 		}
@@ -207,6 +203,15 @@ type formRelation struct {
 	LastDegree int
 	// Complements are the open completion requests' questions, by id.
 	Complements map[string][]string
+}
+
+// renderForm writes the certificate form p with status, showing the
+// certificate it replaces, completes or renews, if its values say so.
+func renderForm(w http.ResponseWriter, r *http.Request, status int, p *formPage, certs certificateStore, messages messageStore) error {
+	if err := relateForm(r, p, certs, messages); err != nil {
+		return err
+	}
+	return renderPage(w, status, "certificate_form", p)
 }
 
 // relateForm fills the form page's relation from its values, if any.

@@ -46,13 +46,12 @@ func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, aud
 	if !ok {
 		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s/%s", c.ID, c.Template, c.Version)
 	}
-	m, ps := intake.ParseMessage(doc, isQuestionOf(t), intake.Today(now))
+	m, ps := intake.ParseMessage(doc, isQuestionOf(t), intake.DateOf(now))
 	if len(ps) > 0 {
 		return nil, &intake.Error{Code: intake.EINVALID, Message: "The message is not valid.", Problems: ps}
 	}
 	if c.Status == intake.StatusRevoked {
-		return nil, &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is revoked.",
-			Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.certificateRevoked", nil)}}
+		return nil, intake.Refusal("certificateRevoked")
 	}
 	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.send", c)); err != nil {
 		return nil, err
@@ -111,7 +110,7 @@ func handleCertificateMessages(logger *slog.Logger, certs certificateStore, mess
 // their own units' messages only.
 func messageFilter(r *http.Request, now time.Time, q url.Values) (intake.MessageFilter, *queryParser, error) {
 	p := newQueryParser(q, now, "status", "overdue", "cursor", "limit")
-	f := intake.MessageFilter{Today: intake.Today(now), Limit: p.limit(), Cursor: p.cursor()}
+	f := intake.MessageFilter{Today: intake.DateOf(now), Limit: p.limit(), Cursor: p.cursor()}
 	if s := p.text("status"); s != nil {
 		st := intake.MessageStatus(*s)
 		if !st.Valid() {
@@ -191,17 +190,11 @@ func findAnswerable(r *http.Request, messages messageStore) (*intake.Message, er
 	return m, nil
 }
 
-// errMessageClosed is the 409 for answering a message that is not open.
-func errMessageClosed() error {
-	return &intake.Error{Code: intake.ECONFLICT, Message: "The message is already answered or closed.",
-		Problems: intake.Problems{intake.NewProblem("", "messageClosed", "lifecycle.messageClosed", nil)}}
-}
-
 // answerMessage stores a text answer to m (for a completion request, why
 // it cannot be completed) by the request's actor.
 func answerMessage(r *http.Request, messages messageStore, audit auditStore, m *intake.Message, doc map[string]any) (*intake.Message, error) {
 	if m.Status != intake.MessageOpen {
-		return nil, errMessageClosed()
+		return nil, intake.Refusal("messageClosed")
 	}
 	a, ps := intake.ParseAnswer(doc, m.Type)
 	if len(ps) > 0 {
@@ -244,7 +237,7 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 			return nil
 		}
 		if m.Status != intake.MessageOpen {
-			return errMessageClosed()
+			return intake.Refusal("messageClosed")
 		}
 		rel, _ := doc["relation"].(map[string]any)
 		if m.Type != intake.MessageCompletion || rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
@@ -261,13 +254,4 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 		encode(w, http.StatusOK, answered)
 		return nil
 	})
-}
-
-// readJSONObject reads a small JSON object body strictly.
-func readJSONObject(w http.ResponseWriter, r *http.Request, max int) (map[string]any, error) {
-	body, err := readBody(w, r, max)
-	if err != nil {
-		return nil, err
-	}
-	return intake.Decode(body, max)
 }

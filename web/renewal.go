@@ -13,19 +13,23 @@ type submissionStore interface {
 	FindSubmission(ctx context.Context, id string) ([]byte, error)
 }
 
+// submittedDocument is certificate id's submission as it was sent, decoded.
+func submittedDocument(ctx context.Context, subs submissionStore, id string) (map[string]any, error) {
+	body, err := subs.FindSubmission(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return intake.Decode(body, len(body)+1)
+}
+
 // renewalOf builds the renewal of certificate c (not revoked) from its
 // submitted bytes: the newest version of its template, without the
 // answers either version declares cleared on renewal.
 func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *intake.Certificate) (*intake.Renewal, error) {
 	if c.Status == intake.StatusRevoked {
-		return nil, &intake.Error{Code: intake.ECONFLICT, Message: "The certificate is revoked.",
-			Problems: intake.Problems{intake.NewProblem("", "certificateRevoked", "lifecycle.certificateRevoked", nil)}}
+		return nil, intake.Refusal("certificateRevoked")
 	}
-	body, err := subs.FindSubmission(r.Context(), c.ID)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := intake.Decode(body, len(body)+1)
+	doc, err := submittedDocument(r.Context(), subs, c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,7 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 		if err != nil {
 			return err
 		}
-		body, err := readBody(w, r, 16<<10)
-		if err != nil {
-			return err
-		}
-		doc, err := intake.Decode(body, 16<<10)
+		doc, err := readJSONObject(w, r, 16<<10)
 		if err != nil {
 			return err
 		}
