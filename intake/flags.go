@@ -71,10 +71,15 @@ const newCertificateID = "\x00new"
 // Flags computes the attention flags of an accepted certificate c (after
 // Normalize) from the patient's counted certificates stored so far
 // (history, every unit; c itself not among them), in the template's order.
+// The certificate c replaces or completes is left out of history: once c
+// is stored it no longer counts (it counts through c).
 func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 	ct, ok := e.templates[c.Template+"/"+c.Version]
 	if !ok || ct.tmpl.Cases == nil {
 		return nil
+	}
+	if rel := c.Relation; rel != nil && rel.Type.Supersedes() {
+		history = slices.DeleteFunc(slices.Clone(history), func(h CaseCertificate) bool { return h.ID == rel.Certificate })
 	}
 	t := ct.tmpl
 	var periods []Period
@@ -85,7 +90,7 @@ func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 	var joined *Case
 	if c.CountsTowardCases && len(periods) > 0 {
 		self := CaseCertificate{ID: newCertificateID, Unit: c.Issuer.Unit.HSAID, Periods: periods}
-		for _, k := range BuildCases(append(slices.Clone(history), self), CaseOptions{Gap: t.Cases.Gap, Milestones: t.Cases.Milestones}) {
+		for _, k := range BuildCases(append(slices.Clip(history), self), CaseOptions{Gap: t.Cases.Gap, Milestones: t.Cases.Milestones}) {
 			if slices.Contains(k.Certificates, newCertificateID) {
 				joined = &k
 			}

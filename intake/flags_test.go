@@ -144,3 +144,42 @@ func TestFlagsOfAnotherTemplate(t *testing.T) {
 		t.Errorf("Flags() = %v, want none", flags)
 	}
 }
+
+// TestFlagsOfARelatedCertificate: a certificate that replaces or completes
+// another is flagged from the case it joins once stored, in which the
+// original no longer counts (it counts through this one); a renewal's
+// original still counts. The original here holds the 89 days before
+// baseFK7804's first day, so only with it does the case reach day 90.
+func TestFlagsOfARelatedCertificate(t *testing.T) {
+	eng := mustEngine(t)
+	const unit = "SE2321000016-7P0C"
+	history := []intake.CaseCertificate{
+		caseCert(t, "orig", unit, "100 2026-08-23 2026-11-19"),
+		caseCert(t, "older", unit, "100 2026-01-01 2026-01-31"),
+	}
+	for _, tt := range []struct {
+		typ    intake.RelationType
+		target string
+		want   []string
+	}{
+		{intake.RelationRenews, "orig", []string{"passesDay90"}},
+		{intake.RelationReplaces, "orig", nil},
+		{intake.RelationCompletes, "orig", nil},
+		{intake.RelationReplaces, "older", []string{"passesDay90"}},
+	} {
+		t.Run(string(tt.typ)+" "+tt.target, func(t *testing.T) {
+			rel := map[string]any{"type": string(tt.typ), "certificate": tt.target}
+			c, err := eng.Intake(mutate(t, baseFK7804, map[string]any{"/relation": rel}), testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range eng.Flags(c, history) {
+				got = append(got, f.Code)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Flags() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
