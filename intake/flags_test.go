@@ -98,6 +98,8 @@ func TestFlags(t *testing.T) {
 		{"implausiblePeriod: starts 366 days after signing", onlyFullTime("2027-11-21", "2027-11-30", nil), nil, []string{"implausiblePeriod"}},
 		{"no implausiblePeriod: 365 days from signing", onlyFullTime("2026-11-20", "2027-11-19", nil), nil, []string{"passesDay90", "passesDay180", "passesDay365"}},
 		{"no implausiblePeriod: starts 365 days after signing", onlyFullTime("2027-11-20", "2027-11-30", nil), nil, nil},
+		{"implausiblePeriod: starts 366 days before signing", onlyFullTime("2025-11-19", "2025-11-30", nil), nil, []string{"earlyStart", "implausiblePeriod"}},
+		{"no implausiblePeriod: starts 365 days before signing", onlyFullTime("2025-11-20", "2025-11-30", nil), nil, []string{"earlyStart"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
