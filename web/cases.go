@@ -24,9 +24,10 @@ type flagEntry struct {
 	Message string `json:"message"`
 }
 
-// flagEntries converts flags to their wire form in lang.
+// flagEntries converts flags to their wire form in lang: a list, empty
+// when nothing is flagged (the record always carries flags).
 func flagEntries(fs []intake.Flag, lang string) []flagEntry {
-	var out []flagEntry
+	out := make([]flagEntry, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, flagEntry{Code: f.Code, Message: f.Localized(lang)})
 	}

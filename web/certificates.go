@@ -125,7 +125,7 @@ type certificateView struct {
 	OpenMessages int                   `json:"openMessages"`
 	// Flags shadows the record's flags with their wire form in the
 	// reader's language.
-	Flags []flagEntry      `json:"flags,omitempty"`
+	Flags []flagEntry      `json:"flags"`
 	Links certificateLinks `json:"links"`
 }
 

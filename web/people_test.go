@@ -394,7 +394,11 @@ func TestDisabledUnit(t *testing.T) {
 // through the API and the certificate page; both are idempotent, appended
 // as events, and the queue's counts follow.
 func TestHandled(t *testing.T) {
-	ts := newTestServer(t, store.SQLite)
+	dialects(t, testHandled)
+}
+
+func testHandled(t *testing.T, driver string) {
+	ts := newTestServer(t, driver)
 	id := ts.submit(t, "valid/full-time-one-period.json")
 	other := ts.submit(t, "valid/prognosis-unclear.json")
 	for i := 0; i < 2; i++ {
@@ -406,8 +410,27 @@ func TestHandled(t *testing.T) {
 	if resp, _ := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+id+"/handled", nil); resp.StatusCode != 403 {
 		t.Errorf("a clinic marks handled: %d, want 403", resp.StatusCode)
 	}
-	if resp, body := ts.do(t, "caseworker", "DELETE", "/api/v1/certificates/"+id+"/handled", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"received"`) {
-		t.Errorf("unhandled: %d %s", resp.StatusCode, body)
+	if resp, _ := ts.do(t, "caseworker", "POST", "/api/v1/certificates/nope/handled", nil); resp.StatusCode != 404 {
+		t.Errorf("an unknown certificate: %d, want 404", resp.StatusCode)
+	}
+	for i := 0; i < 2; i++ {
+		if resp, body := ts.do(t, "caseworker", "DELETE", "/api/v1/certificates/"+id+"/handled", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"received"`) {
+			t.Errorf("unhandled (%d): %d %s", i, resp.StatusCode, body)
+		}
+	}
+	// The record always lists relations and flags, and counts open
+	// messages, even when there are none.
+	_, rec0 := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+	var rec map[string]any
+	json.Unmarshal(rec0, &rec)
+	if rels, ok := rec["relations"].([]any); !ok || len(rels) != 0 {
+		t.Errorf("relations = %v, want []", rec["relations"])
+	}
+	if _, ok := rec["flags"].([]any); !ok {
+		t.Errorf("flags = %v, want a list", rec["flags"])
+	}
+	if rec["openMessages"] != float64(0) || rec["status"] != "received" || rec["revocation"] != nil {
+		t.Errorf("record = %s", rec0)
 	}
 	resp, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/events", nil)
 	var events struct{ Items []intake.Event }
@@ -490,13 +513,20 @@ func TestQueueContactAndProvider(t *testing.T) {
 	}
 }
 
-// TestRevoke: the issuing unit's token revokes its certificate with a
-// reason; the record says so, the PDF carries MAKULERAT, a second revoke
-// is 409 certificateRevoked; others may not.
+// TestRevoke: the issuing unit's token or an admin revokes a certificate
+// with a reason (a serious error explained in at most 3500 characters);
+// the record says so with who and when, the PDF carries MAKULERAT, a
+// second revoke is 409 certificateRevoked; others may not. On both
+// databases.
 func TestRevoke(t *testing.T) {
-	ts := newTestServer(t, store.SQLite)
+	dialects(t, testRevoke)
+}
+
+func testRevoke(t *testing.T, driver string) {
+	ts := newTestServer(t, driver)
 	id := ts.submit(t, "valid/full-time-one-period.json")
 	path := "/api/v1/certificates/" + id + "/revoke"
+	long := strings.Repeat("é", intake.MaxRevocationMessage)
 	for _, tt := range []struct {
 		who, body string
 		status    int
@@ -505,19 +535,36 @@ func TestRevoke(t *testing.T) {
 		{"caseworker", `{"reason": "FEL_PATIENT"}`, 403, ""},
 		{"other-clinic", `{"reason": "FEL_PATIENT"}`, 404, ""},
 		{"clinic", `{"reason": "FEL"}`, 422, `"pointer":"/reason"`},
+		{"clinic", `{}`, 422, `"pointer":"/reason"`},
 		{"clinic", `{"reason": "ANNAT_ALLVARLIGT_FEL"}`, 422, `"pointer":"/message"`},
+		{"clinic", `{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "  "}`, 422, `"pointer":"/message"`},
+		{"clinic", `{"reason": "FEL_PATIENT", "message": "` + long + `x"}`, 422, `"code":"maxLength"`},
 		{"clinic", `{"reason": "FEL_PATIENT", "colour": 1}`, 422, `"pointer":"/colour"`},
 		{"clinic", `{"reason": "FEL_PATIENT", "message": "Skrevs på fel patient."}`, 200, `"status":"revoked"`},
 		{"clinic", `{"reason": "FEL_PATIENT"}`, 409, `"code":"certificateRevoked"`},
+		{"admin", `{"reason": "FEL_PATIENT"}`, 409, `"code":"certificateRevoked"`},
 	} {
 		resp, body := ts.do(t, tt.who, "POST", path, []byte(tt.body))
 		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
-			t.Errorf("%s %s: %d %s, want %d with %s", tt.who, tt.body, resp.StatusCode, body, tt.status, tt.want)
+			t.Errorf("%s %s: %d %.300s, want %d with %s", tt.who, tt.body, resp.StatusCode, body, tt.status, tt.want)
 		}
 	}
+	var rec struct {
+		Status     intake.Status
+		Revocation map[string]any `json:"revocation"`
+	}
 	_, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
-	if !strings.Contains(string(body), `"reason":"FEL_PATIENT"`) || !strings.Contains(string(body), `"message":"Skrevs på fel patient."`) {
-		t.Errorf("the record lacks the revocation: %s", body)
+	json.Unmarshal(body, &rec)
+	if rec.Status != intake.StatusRevoked || rec.Revocation["reason"] != "FEL_PATIENT" || rec.Revocation["message"] != "Skrevs på fel patient." ||
+		rec.Revocation["at"] == nil || rec.Revocation["by"] == "" || rec.Revocation["by"] == nil {
+		t.Errorf("the record lacks the revocation {reason, message, at, by}: %s", body)
+	}
+
+	// An admin revokes a serious error with its explanation at the limit.
+	other := ts.submit(t, "valid/prognosis-unclear.json")
+	resp, body := ts.do(t, "admin", "POST", "/api/v1/certificates/"+other+"/revoke", []byte(`{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "`+long+`"}`))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"revoked"`) || !strings.Contains(string(body), `"reason":"ANNAT_ALLVARLIGT_FEL"`) {
+		t.Errorf("an admin revokes: %d %.300s", resp.StatusCode, body)
 	}
 	_, pdf := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil)
 	// pdftotext splits rotated text; the page content holds it whole.
