@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,8 +11,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -499,4 +503,98 @@ func TestAnswerPage(t *testing.T) {
 	if !strings.Contains(page, `id="no-messages"`) {
 		t.Error("the answered message is still among the open ones")
 	}
+}
+
+// TestMessageListAPI: GET /api/v1/messages lists messages newest first in
+// cursor pages, every unit's for caseworkers and the unit's own for a
+// clinic, filtered by status and overdue (open, and replyBy before
+// today), on both databases.
+func TestMessageListAPI(t *testing.T) {
+	dialects(t, func(t *testing.T, driver string) {
+		var clock atomic.Int64
+		clock.Store(testNow().UnixNano())
+		now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+		tick := func(d time.Duration) { clock.Add(int64(d)) }
+		ts := newTestServerClock(t, driver, now)
+		ts.db.Now = now
+		const example = "valid/full-time-one-period.json"
+		own := ts.submit(t, example)
+		other := ts.mustPost(t, "other-clinic", withUnit(t, readExample(t, example), otherUnit))
+		send := func(cert, doc string) string {
+			t.Helper()
+			tick(time.Second)
+			resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+cert+"/messages", []byte(doc))
+			var m intake.Message
+			if json.Unmarshal(body, &m); resp.StatusCode != 201 || m.Overdue {
+				t.Fatalf("send %s: %d %s", doc, resp.StatusCode, body)
+			}
+			return m.ID
+		}
+		late := send(own, `{"type": "OVRIGT", "text": "Svar i dag?", "replyBy": "2026-11-23"}`)
+		noDate := send(own, `{"type": "KONTKT", "text": "Ring."}`)
+		lateOther := send(other, `{"type": "AVSTMN", "text": "Möte?", "replyBy": "2026-11-23"}`)
+		dueTomorrow := send(own, `{"type": "OVRIGT", "text": "Svar i morgon?", "replyBy": "2026-11-24"}`)
+		tick(24 * time.Hour) // 2026-11-24: the first and the third are overdue
+
+		// list follows the next links and returns "id overdue" per item.
+		list := func(who, query string) []string {
+			t.Helper()
+			var out []string
+			for path := "/api/v1/messages" + query; path != ""; {
+				resp, body := ts.do(t, who, "GET", path, nil)
+				var page messageList
+				if json.Unmarshal(body, &page); resp.StatusCode != 200 {
+					t.Fatalf("%s %s: %d %s", who, path, resp.StatusCode, body)
+				}
+				for _, m := range page.Items {
+					out = append(out, fmt.Sprintf("%s %t", m.ID, m.Overdue))
+				}
+				path = page.Next
+			}
+			return out
+		}
+		want := func(ids ...string) []string {
+			var out []string
+			for _, id := range ids {
+				out = append(out, fmt.Sprintf("%s %t", id, id == late || id == lateOther))
+			}
+			return out
+		}
+		for _, tt := range []struct {
+			who, query string
+			want       []string
+		}{
+			{"caseworker", "", want(dueTomorrow, lateOther, noDate, late)},
+			{"caseworker", "?limit=1", want(dueTomorrow, lateOther, noDate, late)},
+			{"caseworker", "?status=open&limit=3", want(dueTomorrow, lateOther, noDate, late)},
+			{"caseworker", "?overdue=true", want(lateOther, late)},
+			{"caseworker", "?overdue=true&limit=1", want(lateOther, late)},
+			{"clinic", "", want(dueTomorrow, noDate, late)},
+			{"clinic", "?overdue=true", want(late)},
+			{"other-clinic", "?status=open", want(lateOther)},
+			{"caseworker", "?status=answered", nil},
+		} {
+			if diff := cmp.Diff(tt.want, list(tt.who, tt.query)); diff != "" {
+				t.Errorf("%s %s mismatch (-want +got):\n%s", tt.who, tt.query, diff)
+			}
+		}
+		if resp, body := ts.do(t, "clinic", "POST", "/api/v1/messages/"+late+"/answer", []byte(`{"text": "Nu."}`)); resp.StatusCode != 200 || strings.Contains(string(body), `"overdue":true`) {
+			t.Fatalf("answer: %d %s", resp.StatusCode, body)
+		}
+		if diff := cmp.Diff([]string(nil), list("clinic", "?overdue=true")); diff != "" {
+			t.Errorf("overdue after the answer (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{late + " false"}, list("caseworker", "?status=answered")); diff != "" {
+			t.Errorf("answered (-want +got):\n%s", diff)
+		}
+		for _, query := range []string{"?status=lost", "?overdue=maybe", "?colour=red"} {
+			if resp, body := ts.do(t, "caseworker", "GET", "/api/v1/messages"+query, nil); resp.StatusCode != 422 {
+				t.Errorf("%s: %d %s, want 422", query, resp.StatusCode, body)
+			}
+		}
+		// The certificate's own list carries the reply-by dates.
+		if resp, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+own+"/messages", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"replyBy":"2026-11-24"`) {
+			t.Errorf("the certificate's messages: %d %s", resp.StatusCode, body)
+		}
+	})
 }
