@@ -598,3 +598,49 @@ func TestMessageListAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestRenewalClearsWhatTheContractSays: GET /api/v1/certificates/{id}/renewal
+// is exactly a submission document: the original's envelope and answers
+// without signedAt and without the questions the contract clears (fk7804:
+// 1, 1.3, 26, 26.2, 32, 39, 39.2, 39.4; fk7810: 1, 1.3, 1.4, 2), every
+// other answer as it was sent, and relation RENEWS.
+func TestRenewalClearsWhatTheContractSays(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, tt := range []struct {
+		example string
+		cleared []string
+	}{
+		{"fk7804/valid/all-optional-fields.json", []string{"basis", "basisOtherDescription", "contactRequested", "contactReason", "sickLeave", "prognosis", "prognosisReason", "prognosisMonths"}},
+		{"fk7810/valid/child-autism-intellectual-disability.json", []string{"basis", "basisOtherDescription", "basisRelativeRelation", "knownSince"}},
+		{"fk7810/valid/max-length-boundaries.json", []string{"basis", "basisOtherDescription", "basisRelativeRelation", "knownSince"}},
+	} {
+		t.Run(tt.example, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "examples", tt.example))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = withUnit(t, b, unit)
+			id := ts.mustPost(t, "clinic", b)
+			var orig map[string]any
+			json.Unmarshal(b, &orig)
+
+			resp, body := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+id+"/renewal", nil)
+			var got map[string]any
+			if json.Unmarshal(body, &got); resp.StatusCode != 200 {
+				t.Fatalf("renewal: %d %s", resp.StatusCode, body)
+			}
+			want := map[string]any{"template": orig["template"], "version": orig["version"], "patient": orig["patient"], "issuer": orig["issuer"],
+				"relation": map[string]any{"type": "RENEWS", "certificate": id}}
+			answers := map[string]any{}
+			for k, v := range orig["answers"].(map[string]any) {
+				if !slices.Contains(tt.cleared, k) {
+					answers[k] = v
+				}
+			}
+			want["answers"] = answers
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("renewal mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
