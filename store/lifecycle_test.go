@@ -364,3 +364,27 @@ func hasProblem(err error, pointer, code string) bool {
 	}
 	return false
 }
+
+// TestRevokedOriginalStaysClosed: when the original was revoked after it
+// was completed, revoking the completing certificate does not open the
+// request again: a revoked certificate has no open messages.
+func TestRevokedOriginalStaysClosed(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		l := newLifecycle(t, open(t))
+		req := l.ask(intake.MessageCompletion)
+		completing := l.create(ptr(intake.RelationCompletes))
+		if _, err := l.db.RevokeCertificate(ctx, l.original.ID, intake.RevokeWrongPatient, "", "tok-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.db.RevokeCertificate(ctx, completing.ID, intake.RevokeWrongPatient, "", "tok-1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := l.db.FindMessageByID(ctx, req.ID); got.Status == intake.MessageOpen {
+			t.Errorf("the revoked original's request is open again")
+		}
+		if c, _ := l.db.FindCertificateByID(ctx, l.original.ID); c.Status != intake.StatusRevoked || c.OpenMessages != 0 {
+			t.Errorf("original: %s with %d open messages, want revoked with none", c.Status, c.OpenMessages)
+		}
+	})
+}

@@ -68,7 +68,8 @@ func (db *DB) relate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) err
 // unrelate undoes the effects of revoked certificate id's relation: the
 // certificate it replaced or completed is replaced no more (if nothing
 // else replaces it), and the completion requests it answered are open
-// again.
+// again, unless that certificate is itself revoked (a revoked
+// certificate's messages stay closed).
 func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time, by string) error {
 	var typ, target string
 	err := tx.QueryRowContext(ctx, db.rebind(`SELECT type, target_id FROM certificate_relations WHERE certificate_id = ?`), id).Scan(&typ, &target)
@@ -78,7 +79,11 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 	if err != nil {
 		return err
 	}
-	if typ == string(intake.RelationCompletes) {
+	before, after, err := db.deriveStatus(ctx, tx, target)
+	if err != nil {
+		return err
+	}
+	if typ == string(intake.RelationCompletes) && after != intake.StatusRevoked {
 		ids, err := db.messageIDs(ctx, tx, `status = ? AND id IN (SELECT message_id FROM message_events WHERE certificate_id = ?)`, string(intake.MessageAnswered), id)
 		if err != nil {
 			return err
@@ -89,9 +94,8 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 			}
 		}
 	}
-	before, after, err := db.deriveStatus(ctx, tx, target)
-	if err != nil || before != intake.StatusReplaced || after == intake.StatusReplaced {
-		return err
+	if before != intake.StatusReplaced || after == intake.StatusReplaced {
+		return nil
 	}
 	return db.appendEvent(ctx, tx, target, "unreplaced", at, by)
 }
