@@ -1,12 +1,15 @@
 package intake_test
 
 import (
+	"encoding/json"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
 )
 
 // ruleCase is one change to a valid example and the problems it must give
@@ -135,4 +138,110 @@ func concat(lists ...[]ruleCase) []ruleCase {
 		out = append(out, l...)
 	}
 	return out
+}
+
+// TestLongTermStatementQuestions checks the forms of fk7800, fk7801 and
+// fk7802 against the tables of their contracts: each question id (the ids a
+// completion request may name) is bound to the contract's field, no other
+// id is known, every field of the schema's answers has its question, and
+// every question has a Swedish and an English label and help text, every
+// item and option a label in both.
+func TestLongTermStatementQuestions(t *testing.T) {
+	common := map[string]string{
+		"1": "basis", "1.3": "basisOtherDescription", "2": "patientKnownSince", "3": "otherInvestigations",
+		"4": "investigations", "6": "diagnoses", "25": "otherInformation", "26": "contactRequested", "26.2": "contactReason",
+	}
+	longTerm := map[string]string{
+		"5": "diseaseHistory", "7": "diagnosisBasis", "45": "newDiagnosisAssessment", "45.2": "newDiagnosisAssessmentReason",
+		"8": "functionalImpairments", "9": "functionalImpairments", "10": "functionalImpairments", "11": "functionalImpairments",
+		"12": "functionalImpairments", "13": "functionalImpairments", "14": "functionalImpairments",
+		"17": "activityLimitation", "18": "completedTreatment", "19": "ongoingTreatment", "20": "plannedTreatment",
+		"21": "substanceUse", "22": "workPrerequisites", "23": "capacityDespiteLimitation",
+	}
+	join := func(ms ...map[string]string) map[string]string {
+		out := map[string]string{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	reg, err := schemas.Load(schemas.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		template string
+		ids      map[string]string
+	}{
+		{"fk7800", join(common, longTerm)},
+		{"fk7801", join(common, longTerm, map[string]string{"24": "measures"})},
+		{"fk7802", join(common, map[string]string{"15": "impairmentOnset", "16": "impairmentSchoolImpact"})},
+	} {
+		t.Run(tt.template, func(t *testing.T) {
+			tmpl, ok := reg.Lookup(tt.template, "1.0")
+			if !ok {
+				t.Fatalf("no template %s 1.0", tt.template)
+			}
+			for id, field := range tt.ids {
+				if q, ok := tmpl.Form.QuestionByID(id); !ok || q.Field != field {
+					t.Errorf("QuestionByID(%q) = %q, %v; want %q", id, q.Field, ok, field)
+				}
+			}
+			for _, id := range []string{"15", "16", "24", "5", "32", "39", "44", "58", "64", "65", "70"} {
+				if _, want := tt.ids[id]; want {
+					continue
+				}
+				if q, ok := tmpl.Form.QuestionByID(id); ok {
+					t.Errorf("QuestionByID(%q) = %q, want no such question", id, q.Field)
+				}
+			}
+			var schema struct {
+				Properties struct {
+					Answers struct {
+						Properties map[string]json.RawMessage `json:"properties"`
+					} `json:"answers"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(tmpl.Schema, &schema); err != nil {
+				t.Fatal(err)
+			}
+			var fields, questions []string
+			for f := range schema.Properties.Answers.Properties {
+				fields = append(fields, f)
+			}
+			for _, q := range tmpl.Form.Questions() {
+				questions = append(questions, q.Field)
+			}
+			sort.Strings(fields)
+			sort.Strings(questions)
+			if diff := cmp.Diff(fields, questions); diff != "" {
+				t.Errorf("schema answers and form questions differ (-schema +form):\n%s", diff)
+			}
+			for _, q := range tmpl.Form.Questions() {
+				if q.Help == nil || q.Help.SV == "" || q.Help.EN == "" {
+					t.Errorf("question %s (%s) lacks a help text in Swedish or English", q.ID, q.Field)
+				}
+				checkLabels(t, q.ID, q)
+			}
+		})
+	}
+}
+
+// checkLabels reports a question, item or option of q without both a
+// Swedish and an English label.
+func checkLabels(t *testing.T, id string, q schemas.Question) {
+	t.Helper()
+	if q.Label.SV == "" || q.Label.EN == "" {
+		t.Errorf("question %s field %s lacks a label in Swedish or English", id, q.Field)
+	}
+	for _, o := range q.Options {
+		if o.Label.SV == "" || o.Label.EN == "" {
+			t.Errorf("question %s option %v lacks a label in Swedish or English", id, o.Value)
+		}
+	}
+	for _, it := range q.Items {
+		checkLabels(t, id, it)
+	}
 }
