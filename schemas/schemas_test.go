@@ -206,3 +206,35 @@ func TestCasesDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryQuestionWorded checks that every embedded template gives each
+// question with an agency id a Swedish and English label and help text,
+// and every option and item both labels: physicians and caseworkers read
+// them in either language.
+func TestEveryQuestionWorded(t *testing.T) {
+	reg, err := schemas.Load(schemas.Embedded())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tmpl := range reg.All() {
+		for _, q := range tmpl.Form.Questions() {
+			name := tmpl.ID + "/" + tmpl.Version + " question " + q.ID
+			if q.Label.SV == "" || q.Label.EN == "" {
+				t.Errorf("%s: label missing a language: %+v", name, q.Label)
+			}
+			if q.ID != "" && (q.Help == nil || q.Help.SV == "" || q.Help.EN == "") {
+				t.Errorf("%s (%s): help text missing a language", name, q.Field)
+			}
+			for _, o := range q.Options {
+				if o.Label.SV == "" || o.Label.EN == "" {
+					t.Errorf("%s: option %v: label missing a language", name, o.Value)
+				}
+			}
+			for _, it := range q.Items {
+				if it.Label.SV == "" || it.Label.EN == "" {
+					t.Errorf("%s: item %s: label missing a language", name, it.Field)
+				}
+			}
+		}
+	}
+}
