@@ -11,7 +11,7 @@ import (
 
 // caseColumns are the columns caseRows reads, in order: one row per
 // sick-leave period of a certificate that counts toward cases. They come
-// from case_periods, which triggers keep (migration 00012): the periods
+// from case_periods, kept beside the certificates (kept.go): the periods
 // of the certificates whose template counts them and that are neither
 // revoked nor replaced (a replaced certificate counts through the one
 // that replaced it), with the certificate's unit, patient, signing time

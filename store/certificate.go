@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -313,8 +314,18 @@ func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	if f.Flag != nil {
+		// From the flag's rows, one look-up of each one's certificate, so
+		// that their number sets the cost (PostgreSQL would otherwise
+		// hash them against every certificate). certificateQuery put the
+		// flag's condition first.
+		inner := append([]string{"certificates.id = f.certificate_id"}, where[1:]...)
+		q := `SELECT status, COUNT(*) FROM (SELECT (SELECT status FROM certificates WHERE ` + strings.Join(inner, " AND ") + `) AS status
+			FROM certificate_flags f WHERE f.code = ?) AS flagged WHERE status IS NOT NULL GROUP BY status`
+		return db.rebind(q), append(slices.Clone(args[1:]), args[0]), nil
+	}
 	count := `COUNT(*)`
-	if f.Today = (intake.Date{}); f == (intake.CertificateFilter{Template: f.Template, Units: f.Units, CareProvider: f.CareProvider}) {
+	if keptFilter(f) {
 		from, count = db.keptCounts(), `SUM(n)`
 	}
 	q := `SELECT status, ` + count + ` FROM ` + from

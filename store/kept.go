@@ -61,6 +61,15 @@ func (db *DB) keptCounts() string {
 	return `certificate_counts`
 }
 
+// keptFilter says whether the kept counts answer a count of f: whether
+// it filters by nothing but template, units and care provider (a status,
+// cursor or limit aside). Any other field, including one added later,
+// counts the certificates.
+func keptFilter(f intake.CertificateFilter) bool {
+	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
+	return f == intake.CertificateFilter{Template: f.Template, Units: f.Units, CareProvider: f.CareProvider}
+}
+
 // foldInterval is how often PostgreSQL's appended count changes are
 // folded into the counts, so that a count reads few rows.
 const foldInterval = time.Second

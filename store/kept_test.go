@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -38,6 +39,17 @@ func TestKeptCountsAndCases(t *testing.T) {
 		if _, _, err := db.CreateCertificate(ctx, other, body, nil); err != nil {
 			t.Fatal(err)
 		}
+		for _, unit := range []string{u1, u2} {
+			flagged, body := mustCertificate(t, "full-time-one-period.json")
+			flagged.Issuer.Unit.HSAID, flagged.Flags = unit, []intake.Flag{{Code: "earlyStart", Message: "sv", MessageEn: "en"}}
+			stored, _, err := db.CreateCertificate(ctx, flagged, body, nil)
+			if err == nil && unit == u1 {
+				_, err = db.SetHandled(ctx, stored.ID, true, "cw-1")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		today, _ := intake.ParseDate("2026-11-23")
 		filters := []intake.CertificateFilter{
@@ -50,6 +62,11 @@ func TestKeptCountsAndCases(t *testing.T) {
 			{Units: &[]string{}},
 			{CareProvider: ptr("SE2321000016-PROV")},
 			{Units: &[]string{home}, Today: today, Limit: 3},
+			{Flag: ptr("earlyStart")},
+			{Flag: ptr("earlyStart"), Units: &[]string{u2}, Template: ptr("fk7804")},
+			{Flag: ptr("earlyStart"), Status: ptr(intake.StatusReceived)},
+			{Flag: ptr("noExamination")},
+			{ContactRequested: ptr(false), Units: &[]string{u1}},
 		}
 		check := func(step string) {
 			t.Helper()
@@ -189,6 +206,39 @@ func TestCaseQueryPlans(t *testing.T) {
 					t.Errorf("%s in the plan:\n%s", bad, text)
 				}
 			})
+		}
+	})
+}
+
+// TestFlaggedPages pages through the flagged certificates, which are read
+// from their flag's index, and wants every one once, newest first.
+func TestFlaggedPages(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		seedList(t, db, 2_000) // flagged: the certificates i with i % 100 == 11
+		var want, got []string
+		for i := 1999; i >= 0; i-- {
+			if i%100 == 11 {
+				want = append(want, fmt.Sprintf("c%07d", i))
+			}
+		}
+		f := intake.CertificateFilter{Flag: ptr("day180"), Limit: 3}
+		for range 10 {
+			page, next, err := db.FindCertificates(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("flagged pages mismatch (-want +got):\n%s", diff)
 		}
 	})
 }
