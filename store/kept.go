@@ -51,8 +51,8 @@ func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certifi
 
 // keptCounts is what the counts per status read for a filter of template,
 // units and care provider alone: the number of certificates per unit,
-// template and status, rather than every certificate. On PostgreSQL the changes writers appended since the
-// last fold are added to it.
+// template and status, rather than every certificate. On PostgreSQL the
+// changes appended since the last fold are added to it.
 func (db *DB) keptCounts() string {
 	if db.dialect == Postgres {
 		return `(SELECT unit_hsa_id, template, status, n FROM certificate_counts
