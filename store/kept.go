@@ -21,31 +21,41 @@ import (
 // periods and diagnoses, and copies its periods to case_periods if it
 // counts toward cases.
 func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
-	q := `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
+	count := `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
 		ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
 	if db.dialect == Postgres {
 		// Appended rather than updated: concurrent writers would wait
 		// for each other's commits on a shared row.
-		q = `INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)`
+		count = `INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)`
 	}
-	if _, err := tx.ExecContext(ctx, db.rebind(q), c.Issuer.Unit.HSAID, c.Template, string(c.Status)); err != nil {
+	args := []any{c.Issuer.Unit.HSAID, c.Template, string(c.Status)}
+	var periods string
+	if c.CountsTowardCases && c.SickLeave != nil && len(c.SickLeave.Periods) > 0 {
+		// What counted_periods says of c, from c rather than from what
+		// was just written of it (cheaper to plan and run).
+		diagnosis := ""
+		if len(c.Diagnoses) > 0 {
+			diagnosis = c.Diagnoses[0].Code
+		}
+		for _, p := range c.SickLeave.Periods {
+			args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
+		}
+		periods = `INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
+			VALUES ` + rows(len(c.SickLeave.Periods), 9) + ` ON CONFLICT DO NOTHING`
+	}
+	switch {
+	case periods == "":
+		_, err := tx.ExecContext(ctx, db.rebind(count), args...)
+		return err
+	case db.dialect == Postgres:
+		// One statement, one round trip.
+		_, err := tx.ExecContext(ctx, db.rebind(`WITH counted AS (`+count+`) `+periods), args...)
 		return err
 	}
-	if !c.CountsTowardCases || c.SickLeave == nil || len(c.SickLeave.Periods) == 0 {
-		return nil
+	if _, err := tx.ExecContext(ctx, count, args[:3]...); err != nil {
+		return err
 	}
-	// What counted_periods says of c, from c rather than from what was
-	// just written of it (cheaper to plan and run).
-	diagnosis := ""
-	if len(c.Diagnoses) > 0 {
-		diagnosis = c.Diagnoses[0].Code
-	}
-	var args []any
-	for _, p := range c.SickLeave.Periods {
-		args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
-	}
-	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
-		VALUES `+rows(len(c.SickLeave.Periods), 9)+` ON CONFLICT DO NOTHING`), args...)
+	_, err := tx.ExecContext(ctx, periods, args[3:]...)
 	return err
 }
 
