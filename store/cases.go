@@ -9,41 +9,37 @@ import (
 	"github.com/intyg/intyg/intake"
 )
 
-// caseColumns are the columns scanCaseRows reads, in order: one row per
-// sick-leave period of a counted certificate.
-func (db *DB) caseColumns() string {
-	name := `json_extract(c.record, '$.patient.name')`
-	if db.dialect == Postgres {
-		name = `c.record->'patient'->>'name'`
-	}
-	return `c.id, c.unit_hsa_id, c.patient_id, ` + name + `, c.signed_at,
-		COALESCE((SELECT d.code FROM certificate_diagnoses d WHERE d.certificate_id = c.id AND d.position = 0), ''),
-		p.degree, p.from_date, p.to_date`
-}
-
-// countedWhere keeps the certificates that count toward cases: their
-// template counts them, and they are neither revoked nor replaced (a
-// replaced certificate counts through the one that replaced it).
-const countedWhere = `c.counts_toward_cases = ? AND c.status NOT IN (?, ?)`
-
-func (db *DB) countedArgs() []any {
-	return []any{db.boolArg(true), string(intake.StatusRevoked), string(intake.StatusReplaced)}
-}
+// caseColumns are the columns caseRows reads, in order: one row per
+// sick-leave period of a certificate that counts toward cases. They come
+// from case_periods, kept beside the certificates (kept.go): the periods
+// of the certificates whose template counts them and that are neither
+// revoked nor replaced (a replaced certificate counts through the one
+// that replaced it), with the certificate's unit, patient, signing time
+// and main diagnosis.
+const caseColumns = `certificate_id, unit_hsa_id, patient_id, patient_name, signed_at, diagnosis, degree, from_date, to_date`
 
 // FindCaseCertificates returns a patient's certificates that count toward
 // sick-leave cases, with their periods; with units, only those units'
 // certificates (an empty list keeps none).
 func (db *DB) FindCaseCertificates(ctx context.Context, patientID string, units *[]string) ([]intake.CaseCertificate, error) {
-	where, args := []string{countedWhere, "c.patient_id = ?"}, append(db.countedArgs(), patientID)
-	if units != nil {
-		in, unitArgs := inList(*units)
-		where, args = append(where, "c.unit_hsa_id IN "+in), append(args, unitArgs...)
-	}
-	certs, err := db.findCaseRows(ctx, where, args)
+	q, args := db.patientCaseQuery(patientID, units)
+	certs, err := db.caseRows(ctx, q, args)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find case certificates: %w", err))
 	}
 	return certs, nil
+}
+
+// patientCaseQuery is the query of FindCaseCertificates. case_periods is
+// ordered by unit, then patient: without units, the patient's units are
+// found among their certificates.
+func (db *DB) patientCaseQuery(patientID string, units *[]string) (string, []any) {
+	where, args := []string{"unit_hsa_id IN (SELECT u.unit_hsa_id FROM certificates u WHERE u.patient_id = ?)", "patient_id = ?"}, []any{patientID, patientID}
+	if units != nil {
+		in, unitArgs := inList(*units)
+		where, args = []string{"unit_hsa_id IN " + in, "patient_id = ?"}, append(unitArgs, patientID)
+	}
+	return db.caseQuery(where), args
 }
 
 // FindOngoingCaseCertificates returns, for the units' patients who may
@@ -61,30 +57,22 @@ func (db *DB) FindOngoingCaseCertificates(ctx context.Context, units []string, a
 	return certs, nil
 }
 
-// ongoingQuery is the query of FindOngoingCaseCertificates.
+// ongoingQuery is the query of FindOngoingCaseCertificates: the units'
+// periods ending on or after at (one range of an index) name the
+// patients, whose periods at the units are then one range each.
 func (db *DB) ongoingQuery(units []string, at intake.Date, gap int) (string, []any) {
 	in, unitArgs := inList(units)
-	where := []string{countedWhere, "c.unit_hsa_id IN " + in, `c.patient_id IN (
-		SELECT c.patient_id FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
-		WHERE ` + countedWhere + ` AND c.unit_hsa_id IN ` + in + ` AND p.to_date >= ? AND p.from_date <= ?)`}
-	args := append(db.countedArgs(), unitArgs...)
-	args = append(args, db.countedArgs()...)
-	args = append(args, unitArgs...)
-	args = append(args, at.String(), at.AddDays(gap+1).String())
+	where := []string{"unit_hsa_id IN " + in, `patient_id IN (
+		SELECT o.patient_id FROM case_periods o WHERE o.unit_hsa_id IN ` + in + ` AND o.to_date >= ? AND o.from_date <= ?)`}
+	args := append(append(unitArgs, unitArgs...), at.String(), at.AddDays(gap+1).String())
 	return db.caseQuery(where), args
 }
 
-// findCaseRows reads the counted certificates matching where, one row per
-// period, into certificates with their periods.
-func (db *DB) findCaseRows(ctx context.Context, where []string, args []any) ([]intake.CaseCertificate, error) {
-	return db.caseRows(ctx, db.caseQuery(where), args)
-}
-
-// caseQuery selects the counted certificates matching where, one row per
-// period.
+// caseQuery selects the case periods matching where, by patient and
+// certificate.
 func (db *DB) caseQuery(where []string) string {
-	return db.rebind(`SELECT ` + db.caseColumns() + ` FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
-		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY c.patient_id, c.id, p.from_date`)
+	return db.rebind(`SELECT ` + caseColumns + ` FROM case_periods
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY patient_id, certificate_id, from_date`)
 }
 
 // caseRows runs a caseQuery into certificates with their periods.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -118,9 +119,9 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	if len(c.Flags) > 0 {
 		var args []any
 		for _, f := range c.Flags {
-			args = append(args, c.ID, f.Code)
+			args = append(args, c.ID, f.Code, db.timeArg(c.ReceivedAt))
 		}
-		q := `INSERT INTO certificate_flags (certificate_id, code) VALUES ` + rows(len(c.Flags), 2)
+		q := `INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES ` + rows(len(c.Flags), 3)
 		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
 			return err
 		}
@@ -135,7 +136,7 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 			return err
 		}
 	}
-	return nil
+	return db.keepCertificate(ctx, tx, c)
 }
 
 // rows returns n placeholder tuples of width columns: "(?, ?), (?, ?)".
@@ -224,11 +225,17 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 	return b, nil
 }
 
-// certificateWhere is the WHERE of a certificate filter (and, with
-// cursor, of its page).
-func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]string, []any, error) {
-	var where []string
-	var args []any
+// certificateQuery is the FROM and WHERE of a certificate filter (and,
+// with cursor, of its page), and the page's order. With a flag it reads
+// the flag's rows, newest first in their own index, and joins their
+// certificates, so that the flagged page stops at its end rather than
+// sorting every flagged certificate.
+func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from string, where []string, args []any, order string, err error) {
+	from, at, id := `certificates`, "received_at", "id"
+	if f.Flag != nil {
+		from, at, id = `certificate_flags f JOIN certificates ON certificates.id = f.certificate_id`, "f.raised_at", "f.certificate_id"
+		where, args = append(where, "f.code = ?"), append(args, *f.Flag)
+	}
 	if f.PatientID != nil {
 		where, args = append(where, "patient_id = ?"), append(args, *f.PatientID)
 	}
@@ -242,9 +249,6 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 		in, units := inList(*f.Units) // no unit: nothing matches
 		where, args = append(where, "unit_hsa_id IN "+in), append(args, units...)
 	}
-	if f.Flag != nil {
-		where, args = append(where, "id IN (SELECT certificate_id FROM certificate_flags WHERE code = ?)"), append(args, *f.Flag)
-	}
 	if f.ReceivedSince != nil {
 		where, args = append(where, "received_at >= ?"), append(args, db.timeArg(*f.ReceivedSince))
 	}
@@ -257,7 +261,7 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 	if f.Messages != nil {
 		// From the messages in that state (few) to their certificates,
 		// rather than a look for messages at every certificate.
-		m := `id IN (SELECT m.certificate_id FROM messages m WHERE m.status = ?`
+		m := `certificates.id IN (SELECT m.certificate_id FROM messages m WHERE m.status = ?`
 		switch *f.Messages {
 		case "overdue":
 			where, args = append(where, m+` AND m.reply_by <> '' AND m.reply_by < ?)`), append(args, string(intake.MessageOpen), f.Today.String())
@@ -266,14 +270,14 @@ func (db *DB) certificateWhere(f intake.CertificateFilter, cursor bool) ([]strin
 		}
 	}
 	if cursor && f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
+		t, last, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return nil, nil, err
+			return "", nil, nil, "", err
 		}
-		where = append(where, "(received_at < ? OR (received_at = ? AND id < ?))")
-		args = append(args, db.timeArg(at), db.timeArg(at), id)
+		where = append(where, fmt.Sprintf("(%[1]s < ? OR (%[1]s = ? AND %[2]s < ?))", at, id))
+		args = append(args, db.timeArg(t), db.timeArg(t), last)
 	}
-	return where, args, nil
+	return from, where, args, fmt.Sprintf("%s DESC, %s DESC", at, id), nil
 }
 
 // CountCertificatesByStatus counts the certificates a filter finds (its
@@ -300,18 +304,35 @@ func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.Certificat
 	return out, rows.Err()
 }
 
-// countQuery is the query of CountCertificatesByStatus.
+// countQuery is the query of CountCertificatesByStatus. A filter of
+// template, units and care provider alone (the queue unfiltered, by
+// template, a unit's list) reads the counts kept per unit, template and
+// status (keptCounts); any other counts the matching certificates.
 func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
-	f.Status = nil
-	where, args, err := db.certificateWhere(f, false)
+	f.Status, f.Cursor, f.Limit = nil, "", 0
+	from, where, args, _, err := db.certificateQuery(f, false)
 	if err != nil {
 		return "", nil, err
 	}
-	q := `SELECT status, COUNT(*) FROM certificates`
+	if f.Flag != nil {
+		// From the flag's rows, one look-up of each one's certificate, so
+		// that their number sets the cost (PostgreSQL would otherwise
+		// hash them against every certificate). certificateQuery put the
+		// flag's condition first.
+		inner := append([]string{"certificates.id = f.certificate_id"}, where[1:]...)
+		q := `SELECT status, COUNT(*) FROM (SELECT (SELECT status FROM certificates WHERE ` + strings.Join(inner, " AND ") + `) AS status
+			FROM certificate_flags f WHERE f.code = ?) AS flagged WHERE status IS NOT NULL GROUP BY status`
+		return db.rebind(q), append(slices.Clone(args[1:]), args[0]), nil
+	}
+	count := `COUNT(*)`
+	if keptFilter(f) {
+		from, count = db.keptCounts(), `SUM(n)`
+	}
+	q := `SELECT status, ` + count + ` FROM ` + from
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	return db.rebind(q + ` GROUP BY status`), args, nil
+	return db.rebind(q + ` GROUP BY status HAVING ` + count + ` > 0`), args, nil
 }
 
 // FindCertificates returns the certificates matching f, newest first, and a
@@ -353,7 +374,7 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 
 // findQuery is the query of FindCertificates, which reads limit+1 rows.
 func (db *DB) findQuery(f intake.CertificateFilter) (q string, args []any, limit int, err error) {
-	where, args, err := db.certificateWhere(f, true)
+	from, where, args, order, err := db.certificateQuery(f, true)
 	if err != nil {
 		return "", nil, 0, err
 	}
@@ -362,11 +383,11 @@ func (db *DB) findQuery(f intake.CertificateFilter) (q string, args []any, limit
 		limit = 50
 	}
 	limit = min(limit, 500)
-	q = `SELECT ` + certificateColumns + ` FROM certificates`
+	q = `SELECT ` + certificateColumns + ` FROM ` + from
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += fmt.Sprintf(` ORDER BY received_at DESC, id DESC LIMIT %d`, limit+1)
+	q += fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, limit+1)
 	return db.rebind(q), args, limit, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -73,6 +74,12 @@ func (db *DB) ExplainOngoingCases(ctx context.Context, units []string, at intake
 	return db.explain(ctx, q, args)
 }
 
+// ExplainCaseCertificates returns the plan of FindCaseCertificates' query.
+func (db *DB) ExplainCaseCertificates(ctx context.Context, patientID string, units *[]string) ([]string, error) {
+	q, args := db.patientCaseQuery(patientID, units)
+	return db.explain(ctx, q, args)
+}
+
 func (db *DB) explain(ctx context.Context, q string, args []any) ([]string, error) {
 	if db.dialect == SQLite {
 		rows, err := db.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, args...)
@@ -92,4 +99,74 @@ func (db *DB) explain(ctx context.Context, q string, args []any) ([]string, erro
 		return out, rows.Err()
 	}
 	return db.strings(ctx, `EXPLAIN `+q, args...)
+}
+
+// RedoMigration undoes the migrations from version on and applies them
+// again, as on a database that held certificates before them.
+func RedoMigration(ctx context.Context, db *DB, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version-1); err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// CountCertificatesScanned is CountCertificatesByStatus counting the
+// certificates themselves, never the kept counts: what the kept counts
+// must agree with.
+func (db *DB) CountCertificatesScanned(ctx context.Context, f intake.CertificateFilter) (map[intake.Status]int, error) {
+	f.Status = nil
+	from, where, args, _, err := db.certificateQuery(f, false)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT status, COUNT(*) FROM ` + from
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	out := map[intake.Status]int{}
+	rows, err := db.read.QueryContext(ctx, db.rebind(q+` GROUP BY status`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[intake.Status(s)] = n
+	}
+	return out, rows.Err()
+}
+
+// FindCaseCertificatesJoined is FindOngoingCaseCertificates (with units
+// and at) or FindCaseCertificates (with a patient) read from the
+// certificates, their periods and diagnoses, never case_periods: what
+// case_periods must agree with.
+func (db *DB) FindCaseCertificatesJoined(ctx context.Context, patient string, units []string, at intake.Date, gap int) ([]intake.CaseCertificate, error) {
+	name := `json_extract(c.record, '$.patient.name')`
+	if db.dialect == Postgres {
+		name = `c.record->'patient'->>'name'`
+	}
+	counted := `c.counts_toward_cases = ? AND c.status NOT IN ('revoked', 'replaced')`
+	in, unitArgs := inList(units)
+	where, args := counted+` AND c.unit_hsa_id IN `+in, append([]any{db.boolArg(true)}, unitArgs...)
+	if patient != "" {
+		where, args = where+` AND c.patient_id = ?`, append(args, patient)
+	} else {
+		where += ` AND c.patient_id IN (SELECT c.patient_id FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
+			WHERE ` + counted + ` AND c.unit_hsa_id IN ` + in + ` AND p.to_date >= ? AND p.from_date <= ?)`
+		args = append(append(append(args, db.boolArg(true)), unitArgs...), at.String(), at.AddDays(gap+1).String())
+	}
+	return db.caseRows(ctx, db.rebind(`SELECT c.id, c.unit_hsa_id, c.patient_id, `+name+`, c.signed_at,
+		COALESCE((SELECT d.code FROM certificate_diagnoses d WHERE d.certificate_id = c.id AND d.position = 0), ''),
+		p.degree, p.from_date, p.to_date
+		FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
+		WHERE `+where+` ORDER BY c.patient_id, c.id, p.from_date`), args)
 }

@@ -56,7 +56,7 @@ func seedList(tb testing.TB, db *store.DB, n int) {
 		}{
 			{`INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id, issuer_hsa_id, unit_hsa_id,
 				signed_at, received_at, contact_requested, counts_toward_cases, handled) VALUES `, certs, cargs},
-			{`INSERT INTO certificate_flags (certificate_id, code) VALUES `, flags, fargs},
+			{`INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `, flags, fargs},
 			{`INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, reply_by, sent_at, sent_by, status) VALUES `, msgs, margs},
 		} {
 			if len(s.rows) == 0 {
@@ -90,7 +90,7 @@ func seedList(tb testing.TB, db *store.DB, n int) {
 		cargs = append(cargs, id, templates[i%len(templates)], string(status), []byte("{}"), `{"patient": {"id": "`+patient+`", "name": "Patient"}}`, patient, unit,
 			at(received), at(received), yes(i%50 == 3), yes(true), yes(status == intake.StatusHandled))
 		if i%100 == 11 {
-			flags, fargs = append(flags, "(?, 'day180')"), append(fargs, id)
+			flags, fargs = append(flags, "(?, 'day180', ?)"), append(fargs, id, at(received))
 		}
 		if i%200 == 17 {
 			state, replyBy := "open", "2026-12-31"
@@ -108,6 +108,11 @@ func seedList(tb testing.TB, db *store.DB, n int) {
 		}
 	}
 	flush()
+	// What the store keeps beside the certificates, as migration 00012
+	// fills it for those stored before it.
+	if err := store.RedoMigration(ctx, db, 12); err != nil {
+		tb.Fatal(err)
+	}
 	if db.Dialect() == store.Postgres {
 		// As autovacuum would have by now: index-only scans need the
 		// visibility map.
@@ -155,7 +160,9 @@ func listQueries() []listQuery {
 // list, search and queue page reads through an index, in the order of the
 // page (no sort of everything that matches, no full scan of the table),
 // so that its cost grows with the page, not the table; and that the
-// counts per status read an index, not the table.
+// counts per status read the counts kept per unit, template and status
+// where the filter allows (never the certificates), and otherwise an
+// index, not the table.
 func TestListQueryPlans(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
@@ -167,21 +174,14 @@ func TestListQueryPlans(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				// PostgreSQL weighs its plans by the table's size: at 20,000
-				// narrow rows it hashes the 200 flagged certificates against
-				// a scan of the table, and counts everything with a scan
-				// rather than an index. At 100,000 (BenchmarkLists) the
-				// flagged page reads through the primary key; the counts
-				// are measured there.
-				pgSmall := db.Dialect() == store.Postgres && tt.f.Flag != nil
-				if bad := fullScans(db.Dialect(), plan, tt.f); bad != "" && !pgSmall {
+				if bad := fullScans(db.Dialect(), plan, tt.f); bad != "" {
 					t.Errorf("FindCertificates: %s in the plan:\n%s", bad, strings.Join(plan, "\n"))
 				}
 				plan, err = db.ExplainCountCertificates(ctx, tt.f)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if bad := countScans(db.Dialect(), plan); bad != "" && db.Dialect() == store.SQLite {
+				if bad := countScans(db.Dialect(), plan, tt.f); bad != "" {
 					t.Errorf("CountCertificatesByStatus: %s in the plan:\n%s", bad, strings.Join(plan, "\n"))
 				}
 				got, _, err := db.FindCertificates(ctx, tt.f)
@@ -200,8 +200,8 @@ func fullScans(dialect string, plan []string, f intake.CertificateFilter) string
 	rare := f.PatientID != nil || f.Flag != nil || f.ContactRequested != nil || f.Messages != nil || f.Template != nil || f.Units != nil ||
 		(f.Status != nil && *f.Status != intake.StatusReceived)
 	// Sorting the matches is fine where they are few whatever the size of
-	// the table: a patient's certificates, the flagged, those with messages.
-	sortable := f.PatientID == nil && f.Flag == nil && f.Messages == nil
+	// the table: a patient's certificates, those with messages.
+	sortable := f.PatientID == nil && f.Messages == nil
 	for _, line := range plan {
 		switch dialect {
 		case store.SQLite:
@@ -225,14 +225,20 @@ func fullScans(dialect string, plan []string, f intake.CertificateFilter) string
 	return ""
 }
 
-// countScans names a full scan of the certificates table in a count's
-// plan (counting every match through a covering index is what a count is).
-func countScans(dialect string, plan []string) string {
+// countScans names what in a count's plan costs more than it should: for
+// a filter of units and template alone (the queue unfiltered or by
+// status, a unit's list), any read of the certificates rather than the
+// kept counts; otherwise, on SQLite, a scan of the certificates table
+// (counting every match through a covering index is what a count is;
+// PostgreSQL weighs a scan by the table's size, and at 20,000 narrow rows
+// prefers one).
+func countScans(dialect string, plan []string, f intake.CertificateFilter) string {
+	kept := f.PatientID == nil && f.Flag == nil && f.ContactRequested == nil && f.Messages == nil && f.ReceivedSince == nil
 	for _, line := range plan {
-		if dialect == store.SQLite && strings.HasPrefix(line, "SCAN certificates") && !strings.Contains(line, "COVERING INDEX") {
-			return "a scan of the table"
-		}
-		if dialect != store.SQLite && strings.Contains(line, "Seq Scan on certificates") {
+		switch {
+		case kept && (strings.Contains(line, "certificates ") || strings.Contains(line, "on certificates") || strings.HasSuffix(line, "certificates")):
+			return "a read of the certificates"
+		case dialect == store.SQLite && strings.HasPrefix(line, "SCAN certificates") && !strings.Contains(line, "COVERING INDEX"):
 			return "a scan of the table"
 		}
 	}

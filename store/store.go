@@ -63,6 +63,10 @@ type DB struct {
 	// tokens caches verified API tokens for a short while.
 	tokens tokenCache
 
+	// stopFolding stops PostgreSQL's folding of the count changes
+	// (foldCountsEvery), which closes foldingDone.
+	stopFolding, foldingDone chan struct{}
+
 	// Now is the clock; tests may replace it before use.
 	Now func() time.Time
 }
@@ -128,6 +132,8 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	db.auditWriter = db.writer
 	if driver == Postgres {
 		db.auditWriter = newWriter(db.write, db.health, 1)
+		db.stopFolding, db.foldingDone = make(chan struct{}), make(chan struct{})
+		go db.foldCountsEvery(foldInterval, db.stopFolding, db.foldingDone)
 	}
 	return db, nil
 }
@@ -135,19 +141,9 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 // migrate applies the embedded migrations of the dialect in order, each in
 // its own transaction, and refuses a database newer than this binary.
 func (db *DB) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect)
+	p, err := db.migrations()
 	if err != nil {
 		return err
-	}
-	dialect := goose.DialectSQLite3
-	if db.dialect == Postgres {
-		dialect = goose.DialectPostgres
-	}
-	// Migration 3 computes hashes, which SQL cannot do in both dialects.
-	seal := goose.NewGoMigration(3, &goose.GoFunc{RunTx: db.sealAuditLog}, nil)
-	p, err := goose.NewProvider(dialect, db.write, fsys, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(seal))
-	if err != nil {
-		return fmt.Errorf("store: migrations: %w", err)
 	}
 	if current, err := p.GetDBVersion(ctx); err == nil {
 		sources := p.ListSources()
@@ -161,11 +157,38 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// migrations returns the embedded migrations of the dialect.
+func (db *DB) migrations() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect)
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	// Migration 3 computes hashes, which SQL cannot do in both dialects.
+	seal := goose.NewGoMigration(3, &goose.GoFunc{RunTx: db.sealAuditLog}, nil)
+	p, err := goose.NewProvider(dialect, db.write, fsys, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(seal))
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return p, nil
+}
+
 // Close stops the writer after the writes under way and closes the database.
 func (db *DB) Close() error {
 	if db.writer != nil {
 		db.writer.close()
 		db.auditWriter.close()
+	}
+	if db.stopFolding != nil {
+		select {
+		case <-db.foldingDone: // closed before
+		default:
+			close(db.stopFolding)
+			<-db.foldingDone
+		}
 	}
 	return db.closeConns()
 }
@@ -328,8 +351,12 @@ func notFound(err error, format string, args ...any) error {
 // Optimize brings the query planner's statistics up to date (SQLite:
 // PRAGMA optimize, bounded; PostgreSQL: ANALYZE), so that it picks the
 // index that narrows a search most. Open runs it, and so may a periodic
-// job or a test that wrote many rows behind the store's back.
+// job or a test that wrote many rows behind the store's back. On
+// PostgreSQL it first folds the count changes (foldCounts).
 func (db *DB) Optimize(ctx context.Context) error {
+	if err := db.foldCounts(ctx); err != nil {
+		return err
+	}
 	q := `ANALYZE`
 	if db.dialect == SQLite {
 		q = `PRAGMA optimize=0x10002`

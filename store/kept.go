@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+)
+
+// The store keeps, in the same transaction as each write of a
+// certificate, what the lists and cases read in place of the
+// certificates themselves (migration 00012): the number of certificates
+// per unit, template and status, and the periods of the certificates that
+// count toward cases. keepCertificate keeps a new certificate there; a
+// trigger of the migration follows its status when it changes (a trigger
+// on every insert costs SQLite about 0.1 ms a certificate).
+
+// keepCertificate counts certificate c, just stored in tx with its
+// periods and diagnoses, and copies its periods to case_periods if it
+// counts toward cases.
+func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
+	count := `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
+		ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
+	if db.dialect == Postgres {
+		// Appended rather than updated: concurrent writers would wait
+		// for each other's commits on a shared row.
+		count = `INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)`
+	}
+	args := []any{c.Issuer.Unit.HSAID, c.Template, string(c.Status)}
+	var periods string
+	if c.CountsTowardCases && c.SickLeave != nil && len(c.SickLeave.Periods) > 0 {
+		// What counted_periods says of c, from c rather than from what
+		// was just written of it (cheaper to plan and run).
+		diagnosis := ""
+		if len(c.Diagnoses) > 0 {
+			diagnosis = c.Diagnoses[0].Code
+		}
+		for _, p := range c.SickLeave.Periods {
+			args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
+		}
+		periods = `INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
+			VALUES ` + rows(len(c.SickLeave.Periods), 9) + ` ON CONFLICT DO NOTHING`
+	}
+	switch {
+	case periods == "":
+		_, err := tx.ExecContext(ctx, db.rebind(count), args...)
+		return err
+	case db.dialect == Postgres:
+		// One statement, one round trip.
+		_, err := tx.ExecContext(ctx, db.rebind(`WITH counted AS (`+count+`) `+periods), args...)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, count, args[:3]...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, periods, args[3:]...)
+	return err
+}
+
+// keptCounts is what the counts per status read for a filter of template,
+// units and care provider alone: the number of certificates per unit,
+// template and status, rather than every certificate. On PostgreSQL the
+// changes appended since the last fold are added to it.
+func (db *DB) keptCounts() string {
+	if db.dialect == Postgres {
+		return `(SELECT unit_hsa_id, template, status, n FROM certificate_counts
+			UNION ALL SELECT unit_hsa_id, template, status, n FROM certificate_count_changes) AS counts`
+	}
+	return `certificate_counts`
+}
+
+// keptFilter says whether the kept counts answer a count of f: whether
+// it filters by nothing but template, units and care provider (a status,
+// cursor or limit aside). Any other field, including one added later,
+// counts the certificates.
+func keptFilter(f intake.CertificateFilter) bool {
+	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
+	return f == intake.CertificateFilter{Template: f.Template, Units: f.Units, CareProvider: f.CareProvider}
+}
+
+// foldInterval is how often PostgreSQL's appended count changes are
+// folded into the counts, so that a count reads few rows.
+const foldInterval = time.Second
+
+// foldCounts adds PostgreSQL's appended count changes to the counts and
+// deletes them, in one statement: a reader sees them either appended or
+// folded, never both nor neither. A change committed meanwhile waits for
+// the next fold. SQLite's one writer keeps the counts themselves.
+func (db *DB) foldCounts(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `
+		WITH folded AS (DELETE FROM certificate_count_changes RETURNING unit_hsa_id, template, status, n)
+		INSERT INTO certificate_counts (unit_hsa_id, template, status, n)
+		SELECT unit_hsa_id, template, status, SUM(n) FROM folded GROUP BY unit_hsa_id, template, status
+		ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = certificate_counts.n + EXCLUDED.n`)
+	if err != nil {
+		return fmt.Errorf("store: fold counts: %w", err)
+	}
+	return nil
+}
+
+// foldCountsEvery folds the counts every interval until stop is closed,
+// then closes done.
+func (db *DB) foldCountsEvery(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			db.foldCounts(ctx) // a failed fold leaves the changes for the next
+			cancel()
+		case <-stop:
+			return
+		}
+	}
+}

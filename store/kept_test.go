@@ -1,0 +1,244 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// TestKeptCountsAndCases walks certificates through their lifecycle
+// (handled, replaced, renewed, the replacement revoked, unhandled,
+// revoked) and after every step wants the counts per status and the
+// cases, which triggers keep (migration 00012), to be what counting the
+// certificates and joining their periods give; then again after the
+// changes are folded, and after the migration is undone and applied again
+// over the stored certificates (its backfill).
+func TestKeptCountsAndCases(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		l := newLifecycle(t, db)
+		const p1, p2 = "191212121212", "197010632391"
+		const u1, u2 = "SE2321000016-7P0C", "SE2321000016-9Z9Z"
+		home := l.original.Issuer.Unit.HSAID
+		mustUnit(t, db, u1, "SE2321000016-PROV")
+		mustUnit(t, db, u2, "SE2321000016-PROV")
+		units := []string{u1, u2, home}
+		mustCaseCertificate(t, db, p1, u1, true, period(t, 100, "2026-10-01", "2026-10-10"), period(t, 50, "2026-10-11", "2026-11-30"))
+		mustCaseCertificate(t, db, p1, u2, true, period(t, 25, "2026-11-15", "2026-11-30"))
+		mustCaseCertificate(t, db, p2, u1, false, period(t, 100, "2026-11-01", "2026-11-30")) // smittbärarpenning
+		revoked := mustCaseCertificate(t, db, p2, u1, true, period(t, 100, "2026-11-01", "2026-11-30"))
+		other, body := mustCertificate(t, "full-time-one-period.json")
+		other.Template, other.Issuer.Unit.HSAID = "fk7810", u2
+		if _, _, err := db.CreateCertificate(ctx, other, body, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, unit := range []string{u1, u2} {
+			flagged, body := mustCertificate(t, "full-time-one-period.json")
+			flagged.Issuer.Unit.HSAID, flagged.Flags = unit, []intake.Flag{{Code: "earlyStart", Message: "sv", MessageEn: "en"}}
+			stored, _, err := db.CreateCertificate(ctx, flagged, body, nil)
+			if err == nil && unit == u1 {
+				_, err = db.SetHandled(ctx, stored.ID, true, "cw-1")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		today, _ := intake.ParseDate("2026-11-23")
+		filters := []intake.CertificateFilter{
+			{},
+			{Status: ptr(intake.StatusHandled)},
+			{Template: ptr("fk7804")},
+			{Template: ptr("fk7810")},
+			{Units: &[]string{u1}},
+			{Units: &[]string{u1, u2}, Template: ptr("fk7804")},
+			{Units: &[]string{}},
+			{CareProvider: ptr("SE2321000016-PROV")},
+			{Units: &[]string{home}, Today: today, Limit: 3},
+			{Flag: ptr("earlyStart")},
+			{Flag: ptr("earlyStart"), Units: &[]string{u2}, Template: ptr("fk7804")},
+			{Flag: ptr("earlyStart"), Status: ptr(intake.StatusReceived)},
+			{Flag: ptr("noExamination")},
+			{ContactRequested: ptr(false), Units: &[]string{u1}},
+		}
+		check := func(step string) {
+			t.Helper()
+			for _, f := range filters {
+				want, err := db.CountCertificatesScanned(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := db.CountCertificatesByStatus(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s: CountCertificatesByStatus(%+v) mismatch (-counted +kept):\n%s", step, f, diff)
+				}
+			}
+			for _, us := range [][]string{{u1}, {u1, u2}, {home}, units, {}} {
+				for _, day := range []string{"2026-09-01", "2026-11-23", "2026-12-20"} {
+					at, _ := intake.ParseDate(day)
+					want, err := db.FindCaseCertificatesJoined(ctx, "", us, at, intake.DefaultCaseGap)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := db.FindOngoingCaseCertificates(ctx, us, at, intake.DefaultCaseGap)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("%s: FindOngoingCaseCertificates(%v, %s) mismatch (-joined +kept):\n%s", step, us, day, diff)
+					}
+				}
+			}
+			for _, patient := range []string{p1, p2, l.original.Patient.ID} {
+				for _, us := range [][]string{{u1}, {home}, units} {
+					want, err := db.FindCaseCertificatesJoined(ctx, patient, us, intake.Date{}, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := db.FindCaseCertificates(ctx, patient, &us)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("%s: FindCaseCertificates(%s, %v) mismatch (-joined +kept):\n%s", step, patient, us, diff)
+					}
+					if len(us) == len(units) {
+						all, err := db.FindCaseCertificates(ctx, patient, nil)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if diff := cmp.Diff(want, all); diff != "" {
+							t.Errorf("%s: FindCaseCertificates(%s, every unit) mismatch (-joined +kept):\n%s", step, patient, diff)
+						}
+					}
+				}
+			}
+		}
+		check("stored")
+		var replacement *intake.Certificate
+		steps := []struct {
+			name string
+			do   func() error
+		}{
+			{"handled", func() error { _, err := db.SetHandled(ctx, l.original.ID, true, "cw-1"); return err }},
+			{"replaced", func() error { replacement = l.create(ptr(intake.RelationReplaces)); return nil }},
+			{"renewed", func() error { l.create(ptr(intake.RelationRenews)); return nil }},
+			{"replacement revoked", func() error {
+				_, err := db.RevokeCertificate(ctx, replacement.ID, intake.RevokeSeriousError, "", "tok-1")
+				return err
+			}},
+			{"unhandled", func() error { _, err := db.SetHandled(ctx, l.original.ID, false, "cw-1"); return err }},
+			{"revoked", func() error {
+				_, err := db.RevokeCertificate(ctx, revoked, intake.RevokeWrongPatient, "", "tok-1")
+				return err
+			}},
+		}
+		for _, s := range steps {
+			if err := s.do(); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			check(s.name)
+		}
+		if err := db.Optimize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("folded")
+		if err := store.RedoMigration(ctx, db, 12); err != nil {
+			t.Fatal(err)
+		}
+		check("migrated again")
+	})
+}
+
+// TestCaseQueryPlans seeds 10,000 certificates and asserts that the
+// unit's ongoing cases and a patient's cases read case_periods through
+// its indexes, never a scan of a table: on SQLite the ongoing cases are
+// one range of the unit's periods ending on or after the day and then
+// one range per patient found, so their cost grows with the unit's
+// ongoing patients, not with the certificates stored.
+func TestCaseQueryPlans(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		seedCases(t, db, 1_000)
+		at, _ := intake.ParseDate("2026-11-23")
+		for _, tt := range []struct {
+			name    string
+			explain func() ([]string, error)
+			// ordered: one unit's periods come in the page's order.
+			ordered bool
+		}{
+			{"ongoing, one unit", func() ([]string, error) { return db.ExplainOngoingCases(ctx, []string{"UNIT"}, at, 5) }, true},
+			{"ongoing, two units", func() ([]string, error) { return db.ExplainOngoingCases(ctx, []string{"UNIT", "OTHER1"}, at, 5) }, false},
+			{"a patient's, every unit", func() ([]string, error) { return db.ExplainCaseCertificates(ctx, "190000000001", nil) }, false},
+			{"a patient's, one unit", func() ([]string, error) { return db.ExplainCaseCertificates(ctx, "190000000001", &[]string{"UNIT"}) }, true},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				plan, err := tt.explain()
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := strings.Join(plan, "\n")
+				var bad string
+				switch {
+				case db.Dialect() == store.Postgres:
+					if strings.Contains(text, "Seq Scan") {
+						bad = "a scan of a table"
+					}
+				case strings.Contains(text, "SCAN "):
+					bad = "a scan of a table"
+				case !strings.Contains(text, "SEARCH case_periods USING PRIMARY KEY (unit_hsa_id=? AND patient_id=?)"):
+					bad = "no look-up of the patient's periods at the unit"
+				case tt.ordered && strings.Contains(text, "TEMP B-TREE"):
+					bad = "a sort"
+				}
+				if bad != "" {
+					t.Errorf("%s in the plan:\n%s", bad, text)
+				}
+			})
+		}
+	})
+}
+
+// TestFlaggedPages pages through the flagged certificates, which are read
+// from their flag's index, and wants every one once, newest first.
+func TestFlaggedPages(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		seedList(t, db, 2_000) // flagged: the certificates i with i % 100 == 11
+		var want, got []string
+		for i := 1999; i >= 0; i-- {
+			if i%100 == 11 {
+				want = append(want, fmt.Sprintf("c%07d", i))
+			}
+		}
+		f := intake.CertificateFilter{Flag: ptr("day180"), Limit: 3}
+		for range 10 {
+			page, next, err := db.FindCertificates(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("flagged pages mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
