@@ -93,6 +93,8 @@ var messages = map[string][2]string{
 	"flagLabel.longFullTimeWithoutMeasures": {"Lång heltid utan åtgärder", "Long full time without measures"},
 	"flagLabel.noExamination":               {"Ingen undersökning", "No examination"},
 	"flagLabel.implausiblePeriod":           {"Orimlig period", "Implausible period"},
+	"case.page":                             {"Ange sidnumret som ett heltal, 1 eller mer.", "Give the page number as a whole number, 1 or more."},
+	"case.per":                              {"Ange antal patienter per sida som ett heltal från 1 till %v.", "Give the number of patients per page as a whole number from 1 to %v."},
 	"case.days":                             {"Ange antal dagar som ett heltal, 0 eller mer.", "Give the number of days as a whole number, 0 or more."},
 	"case.gap":                              {"Ange ett uppehåll mellan 0 och %v dagar.", "Give a gap of 0 to %v days."},
 

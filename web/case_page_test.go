@@ -214,3 +214,42 @@ func TestCasePageInBrowser(t *testing.T) {
 	}
 	checkAxe(t, ctx, src, "unit's ongoing cases")
 }
+
+func TestUnitCasesPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	caseHistory(t, ts)
+	ts.submit(t, "valid/full-time-one-period.json")
+	coordination := readExample(t, "valid/coordination-number.json")
+	ts.mustPost(t, "clinic", withUnit(t, coordination, unit))
+	physician := ts.session(t, "physician")
+	names := func(body string) []string {
+		var got []string
+		for _, m := range regexp.MustCompile(`<tr><th scope="row">([^<]*) <span`).FindAllStringSubmatch(body, -1) {
+			got = append(got, m[1])
+		}
+		return got
+	}
+	// One patient a page: the first page links the second, which shows
+	// the other patient and links back; only the one shown is logged.
+	resp, body := ts.page(t, physician, "GET", "/unit/cases?sort=name&per=1", nil)
+	if resp.StatusCode != 200 || strings.Join(names(body), ",") != "Karin Johansson" ||
+		!strings.Contains(body, `Visar 1–1 av 2 patienter`) || !strings.Contains(body, `href="/unit/cases?page=2&amp;per=1&amp;sort=name" rel="next"`) || strings.Contains(body, `rel="prev"`) {
+		t.Fatalf("first page: %d %v\n%s", resp.StatusCode, names(body), body)
+	}
+	if n := len(accessEntries(t, ts, "cases.unit", "198807742930")); n != 0 {
+		t.Errorf("the patient on the second page has %d cases.unit entries before it was shown", n)
+	}
+	resp, body = ts.page(t, physician, "GET", "/unit/cases?sort=name&per=1&page=2", nil)
+	if resp.StatusCode != 200 || strings.Join(names(body), ",") != "Tomas Petrauskas" ||
+		!strings.Contains(body, `Visar 2–2 av 2 patienter`) || !strings.Contains(body, `href="/unit/cases?per=1&amp;sort=name" rel="prev"`) || strings.Contains(body, `rel="next"`) {
+		t.Fatalf("second page: %d %v\n%s", resp.StatusCode, names(body), body)
+	}
+	if n := len(accessEntries(t, ts, "cases.unit", "198807742930")); n != 1 {
+		t.Errorf("the patient shown on the second page has %d cases.unit entries, want 1", n)
+	}
+	for _, q := range []string{"page=0", "page=x", "per=0", "per=501"} {
+		if resp, body := ts.page(t, physician, "GET", "/unit/cases?"+q, nil); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="u-error"`) {
+			t.Errorf("%s: %d, want 422 with the error", q, resp.StatusCode)
+		}
+	}
+}

@@ -17,15 +17,24 @@ import (
 // as due.
 const milestoneWindow = 14
 
+// unitCasesPerPage is how many patients the unit's list shows a page
+// unless ?per= says otherwise (1–maxUnitCasesPerPage): a unit may have
+// thousands of ongoing cases, and each patient shown is access-logged.
+const unitCasesPerPage, maxUnitCasesPerPage = 100, 500
+
 // unitCasesPage is what unit_cases.html shows: every patient of the unit
 // with an ongoing sick-leave case on the reference day (Rehabstöd's main
 // view).
 type unitCasesPage struct {
 	layout
-	Unit, At                    string
-	Sort, Chapter, Min, Max     string
-	Chapters                    []intake.Chapter
-	Rows                        []unitCaseRow
+	Unit, At                string
+	Sort, Chapter, Min, Max string
+	Chapters                []intake.Chapter
+	Rows                    []unitCaseRow
+	// Total is how many patients match; Rows is the page of them from
+	// First (1-based) on; Prev and Next link the neighbouring pages.
+	Total, First, Last          int
+	Prev, Next                  string
 	Error                       string
 	SortLinks                   map[string]string
 	DefaultGap, MilestoneWindow int
@@ -58,7 +67,8 @@ var unitCaseSorts = map[string]func(a, b unitCaseRow) int{
 // from the unit's certificates, with days so far, current degree, main
 // diagnosis and milestones reached or due within 14 days; sorted by
 // ?sort=, filtered by diagnosis chapter (?chapter=F00-F99) and days
-// (?min=, ?max=). Every patient shown is in the access log.
+// (?min=, ?max=), a page of ?per= patients at a time (?page=, from 1).
+// Every patient shown is in the access log.
 func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, now func() time.Time) http.Handler {
 	icd, _ := eng.CodeList("icd10se")
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
@@ -74,14 +84,20 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 		if _, ok := unitCaseSorts[page.Sort]; !ok {
 			page.Sort = "days"
 		}
-		for s := range unitCaseSorts {
-			v := url.Values{"sort": {s}}
-			for k, val := range map[string]string{"chapter": page.Chapter, "min": page.Min, "max": page.Max} {
+		link := func(sort string, pageNo int) string {
+			v := url.Values{"sort": {sort}}
+			for k, val := range map[string]string{"chapter": page.Chapter, "min": page.Min, "max": page.Max, "per": in.Get("per")} {
 				if val != "" {
 					v.Set(k, val)
 				}
 			}
-			page.SortLinks[s] = "/unit/cases?" + v.Encode()
+			if pageNo > 1 {
+				v.Set("page", strconv.Itoa(pageNo))
+			}
+			return "/unit/cases?" + v.Encode()
+		}
+		for s := range unitCaseSorts {
+			page.SortLinks[s] = link(s, 1)
 		}
 		bound := func(s string, dflt int) int {
 			if s == "" {
@@ -94,6 +110,21 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 			return n
 		}
 		minDays, maxDays := bound(page.Min, 0), bound(page.Max, 1<<30)
+		pageNo, per := 1, unitCasesPerPage
+		if v := in.Get("page"); v != "" {
+			if n, err := strconv.Atoi(v); err == nil && n >= 1 {
+				pageNo = n
+			} else {
+				page.Error = intake.Text("case.page", "sv")
+			}
+		}
+		if v := in.Get("per"); v != "" {
+			if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= maxUnitCasesPerPage {
+				per = n
+			} else {
+				page.Error = intake.Text("case.per", "sv", maxUnitCasesPerPage)
+			}
+		}
 		if page.Error != "" {
 			return renderPage(w, http.StatusUnprocessableEntity, "unit_cases", page)
 		}
@@ -140,6 +171,16 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 			}
 			return strings.Compare(a.Patient.ID, b.Patient.ID)
 		})
+		page.Total = len(page.Rows)
+		from := min((pageNo-1)*per, page.Total)
+		to := min(from+per, page.Total)
+		page.Rows, page.First, page.Last = page.Rows[from:to], from+1, to
+		if pageNo > 1 {
+			page.Prev = link(page.Sort, min(pageNo-1, (page.Total+per-1)/per))
+		}
+		if to < page.Total {
+			page.Next = link(page.Sort, pageNo+1)
+		}
 		var patients []string
 		for _, row := range page.Rows {
 			patients = append(patients, row.Patient.ID)
