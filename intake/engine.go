@@ -30,7 +30,10 @@ type Engine struct {
 type compiled struct {
 	tmpl   *schemas.Template
 	schema *jsonschema.Schema
-	rules  []rule
+	// quick decides the common case of a schema the library accepts (see
+	// quickSchema); nil when the schema uses a keyword it does not know.
+	quick *quickSchema
+	rules []rule
 	// roles are the issuer roles that may sign.
 	roles []string
 	// degrees are the sick-leave degrees (the periods question's options).
@@ -66,6 +69,7 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 		if c.schema, err = compileSchema("mem:///"+t.Key()+"/schema.json", t.Schema); err != nil {
 			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
 		}
+		c.quick, _ = compileQuickSchema(t.Schema) // TestQuickSchemaCompiles wants one for every template
 		for i, r := range t.Rules {
 			cr, err := compileRule(r, e.lists)
 			if err != nil {
@@ -144,7 +148,7 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	// to a template's schema.
 	rel, hasRelation := doc["relation"]
 	delete(doc, "relation")
-	ps, err := schemaProblems(c.schema, doc)
+	ps, err := c.schemaProblems(doc)
 	if hasRelation {
 		doc["relation"] = rel
 		ps = append(ps, relationProblems(rel)...)

@@ -28,18 +28,25 @@ func (e *formatError) Error() string { return e.code }
 // formats are the custom JSON Schema formats templates may use.
 var formats = []*jsonschema.Format{
 	{Name: "hsa-id", Validate: func(v any) error {
-		if s, ok := v.(string); ok && !hsaIDPattern.MatchString(strings.ToUpper(s)) {
+		if s, ok := v.(string); ok && !validHSAID(s) {
 			return &formatError{"format", "HSA-id (SE2321000016-1003)"}
 		}
 		return nil
 	}},
 	{Name: "se-postal-code", Validate: func(v any) error {
-		if s, ok := v.(string); ok && !postalCodePattern.MatchString(s) {
+		if s, ok := v.(string); ok && !validPostalCode(s) {
 			return &formatError{"format", "NNN NN"}
 		}
 		return nil
 	}},
 }
+
+// validHSAID reports whether s is an HSA-id, in any case (format hsa-id).
+func validHSAID(s string) bool { return hsaIDPattern.MatchString(strings.ToUpper(s)) }
+
+// validPostalCode reports whether s is a Swedish postal code (format
+// se-postal-code).
+func validPostalCode(s string) bool { return postalCodePattern.MatchString(s) }
 
 // compileSchema compiles one template's JSON Schema (draft 2020-12 unless it
 // says otherwise) with format assertions on.
@@ -60,10 +67,15 @@ func compileSchema(url string, raw []byte) (*jsonschema.Schema, error) {
 	return c.Compile(url)
 }
 
-// schemaProblems validates doc and turns every leaf of the error tree into a
-// Problem at the exact JSON Pointer of the offending (or missing) value.
-func schemaProblems(sch *jsonschema.Schema, doc any) (Problems, error) {
-	err := sch.Validate(doc)
+// schemaProblems validates doc against the template's JSON Schema and turns
+// every leaf of the library's error tree into a Problem at the exact JSON
+// Pointer of the offending (or missing) value. The library runs only when
+// the quick check cannot accept doc.
+func (c *compiled) schemaProblems(doc any) (Problems, error) {
+	if c.quick != nil && c.quick.accepts(doc) {
+		return nil, nil
+	}
+	err := c.schema.Validate(doc)
 	if err == nil {
 		return nil, nil
 	}
