@@ -28,3 +28,20 @@ func TestNFCFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanTextControl checks what Intake assumes when it skips the control
+// walk: cleanText reports a possible control character whenever the cleaned
+// text holds one, for every ASCII character at the start, middle and end of
+// Swedish, accented and other text (the normaliser's path included).
+func TestCleanTextControl(t *testing.T) {
+	for c := range 0x80 {
+		for _, text := range []string{"a", "Åsa", "e\u0301", "日本", "\u0301"} {
+			for _, s := range []string{string(rune(c)) + text, text + string(rune(c)) + text, text + string(rune(c))} {
+				got, control := cleanText(s)
+				if ps := controlProblems(got, nil); len(ps) > 0 && !control {
+					t.Errorf("cleanText(%q) = %q, false; it holds a control character", s, got)
+				}
+			}
+		}
+	}
+}

@@ -24,6 +24,8 @@ type Engine struct {
 	icd       *CodeList
 	stockholm *time.Location
 	maxBytes  int
+	// known holds the templates' strings for Decode (see addKnownStrings).
+	known map[string]any
 }
 
 // compiled is one template version ready for use.
@@ -63,10 +65,14 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 		icd:       icd,
 		stockholm: loc,
 		maxBytes:  maxBytes,
+		known:     map[string]any{},
 	}
 	for _, t := range reg.All() {
 		c := &compiled{tmpl: t}
 		if c.schema, err = compileSchema("mem:///"+t.Key()+"/schema.json", t.Schema); err != nil {
+			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
+		}
+		if err := addKnownStrings(e.known, t.Schema); err != nil {
 			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
 		}
 		c.quick, _ = compileQuickSchema(t.Schema) // TestQuickSchemaCompiles wants one for every template
@@ -132,7 +138,8 @@ func (e *Engine) MaxBytes() int { return e.maxBytes }
 // Decode parses a submission strictly (see the package function Decode) and
 // applies the free-text rules: strings trimmed and in NFC, blank text removed.
 func (e *Engine) Decode(b []byte) (map[string]any, error) {
-	return decode(b, e.maxBytes, true)
+	doc, _, err := decode(b, e.maxBytes, true, e.known)
+	return doc, err
 }
 
 // Validate checks a decoded submission against its template: the JSON
@@ -140,6 +147,12 @@ func (e *Engine) Decode(b []byte) (map[string]any, error) {
 // and the template's declared rules. It returns the non-blocking warnings,
 // and an EINVALID *Error listing every problem, sorted, if any rule is broken.
 func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
+	return e.validate(doc, now, true)
+}
+
+// validate is Validate; control is false when Decode found that no string
+// holds a control character, so the walk that looks for them is not needed.
+func (e *Engine) validate(doc map[string]any, now time.Time, control bool) (Problems, error) {
 	c, ps := e.lookup(doc)
 	if c == nil {
 		return nil, invalid(ps)
@@ -159,7 +172,9 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	today := e.signedOn(doc)
 	ps = append(ps, e.envelopeProblems(doc, today, now)...)
 	ps = append(ps, c.derivedProblems(doc)...)
-	ps = controlProblems(doc, ps)
+	if control {
+		ps = controlProblems(doc, ps)
+	}
 	var warnings Problems
 	for i := range c.rules {
 		r := &c.rules[i] // not a copy: apply's closure would move it to the heap
@@ -179,11 +194,11 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 // Intake runs the whole intake of submitted bytes: Decode, Validate and
 // Normalize. now is the receiving time, for the "not in the future" rules.
 func (e *Engine) Intake(b []byte, now time.Time) (*Certificate, error) {
-	doc, err := e.Decode(b)
+	doc, control, err := decode(b, e.maxBytes, true, e.known)
 	if err != nil {
 		return nil, err
 	}
-	warnings, err := e.Validate(doc, now)
+	warnings, err := e.validate(doc, now, control)
 	if err != nil {
 		return nil, err
 	}
