@@ -32,18 +32,18 @@ func checkFields(c *Certificate) error {
 	check(p.IDKind == "personnummer" || p.IDKind == "samordningsnummer", "Patient.IDKind")
 	check(p.Name != "" && utf8.RuneCountInString(p.Name) <= 200, "Patient.Name")
 	is := c.Issuer
-	check(hsaIDPattern.MatchString(is.HSAID), "Issuer.HSAID")
+	check(isHSAID(is.HSAID), "Issuer.HSAID")
 	check(is.Name != "", "Issuer.Name")
 	check(is.Role != "", "Issuer.Role")
 	u := is.Unit
-	check(hsaIDPattern.MatchString(u.HSAID), "Issuer.Unit.HSAID")
+	check(isHSAID(u.HSAID), "Issuer.Unit.HSAID")
 	check(u.Name != "", "Issuer.Unit.Name")
 	check(u.Address != "", "Issuer.Unit.Address")
-	check(len(u.PostalCode) == 6 && u.PostalCode[3] == ' ' && postalCodePattern.MatchString(u.PostalCode), "Issuer.Unit.PostalCode")
+	check(len(u.PostalCode) == 6 && u.PostalCode[3] == ' ' && isPostalCode(u.PostalCode), "Issuer.Unit.PostalCode")
 	check(u.City != "", "Issuer.Unit.City")
 	check(u.Phone != "", "Issuer.Unit.Phone")
 	if cp := is.CareProvider; cp != nil {
-		check(hsaIDPattern.MatchString(cp.HSAID), "Issuer.CareProvider.HSAID")
+		check(isHSAID(cp.HSAID), "Issuer.CareProvider.HSAID")
 		check(cp.Name != "", "Issuer.CareProvider.Name")
 	}
 	for i, d := range c.Diagnoses {

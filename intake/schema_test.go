@@ -1,0 +1,63 @@
+package intake
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestShapes holds isHSAID and isPostalCode to the regular expressions they
+// write out, on valid values at every length limit, every one-character
+// change of them, and random strings built of the characters that matter.
+func TestShapes(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern *regexp.Regexp
+		match   func(string) bool
+		valid   []string
+	}{
+		{"isHSAID", regexp.MustCompile(`^[A-Z0-9]{2,14}[0-9]{10}-[A-Z0-9]{1,31}$`), isHSAID, []string{
+			"SE2321000016-1003", "AB1234567890-X", strings.Repeat("Z", 14) + "1234567890-" + strings.Repeat("9", 31),
+			"SE2321000016-7P0C", "121234567890-0",
+		}},
+		{"isPostalCode", regexp.MustCompile(`^[0-9]{3} ?[0-9]{2}$`), isPostalCode, []string{"114 59", "11459", "000 00"}},
+	}
+	alphabet := []string{"0", "5", "9", "A", "Z", "a", "z", "-", " ", "å", "\x00", "/", ":", "@", "[", "\xff"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range tests {
+		check := func(s string) {
+			if got, want := tt.match(s), tt.pattern.MatchString(s); got != want {
+				t.Errorf("%s(%q) = %v, want %v", tt.name, s, got, want)
+			}
+		}
+		for _, v := range tt.valid {
+			check(v)
+			for i := 0; i <= len(v); i++ {
+				for _, c := range alphabet {
+					check(v[:i] + c + v[i:])
+					if i < len(v) {
+						check(v[:i] + c + v[i+1:])
+					}
+				}
+				if i < len(v) {
+					check(v[:i] + v[i+1:])
+				}
+			}
+		}
+		for range 100000 {
+			var b strings.Builder
+			for range rnd.IntN(50) {
+				switch r := rnd.IntN(10); {
+				case r < 6:
+					b.WriteByte(byte('0' + rnd.IntN(10)))
+				case r < 8:
+					b.WriteByte(byte('A' + rnd.IntN(26)))
+				default:
+					b.WriteString(alphabet[rnd.IntN(len(alphabet))])
+				}
+			}
+			check(b.String())
+		}
+	}
+}
