@@ -175,20 +175,14 @@ func (e *Engine) validate(doc map[string]any, now time.Time, control bool) (Prob
 	if control {
 		ps = controlProblems(doc, ps)
 	}
-	var warnings Problems
+	rp := reporter{ps: ps}
 	for i := range c.rules {
-		r := &c.rules[i] // not a copy: apply's closure would move it to the heap
-		found := r.apply(doc, today)
-		if r.warning {
-			warnings = append(warnings, found...)
-		} else {
-			ps = append(ps, found...)
-		}
+		c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
 	}
-	if len(ps) > 0 {
-		return nil, invalid(ps)
+	if len(rp.ps) > 0 {
+		return nil, invalid(rp.ps)
 	}
-	return sortProblems(warnings), nil
+	return sortProblems(rp.warnings), nil
 }
 
 // Intake runs the whole intake of submitted bytes: Decode, Validate and

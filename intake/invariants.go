@@ -46,16 +46,23 @@ func checkFields(c *Certificate) error {
 		check(isHSAID(cp.HSAID), "Issuer.CareProvider.HSAID")
 		check(cp.Name != "", "Issuer.CareProvider.Name")
 	}
+	// The names of list items are formatted only for a breach: formatting
+	// them for every item cost more than the checks.
+	checkItem := func(ok bool, format string, i int) {
+		if !ok {
+			bad = append(bad, fmt.Sprintf(format, i))
+		}
+	}
 	for i, d := range c.Diagnoses {
-		check(d.Code != "", fmt.Sprintf("Diagnoses[%d].Code", i))
-		check(d.Description != "", fmt.Sprintf("Diagnoses[%d].Description", i))
+		checkItem(d.Code != "", "Diagnoses[%d].Code", i)
+		checkItem(d.Description != "", "Diagnoses[%d].Description", i)
 	}
 	if sl := c.SickLeave; sl != nil {
 		check(len(sl.Periods) >= 1, "SickLeave.Periods")
 		check(sl.TotalDays >= 1, "SickLeave.TotalDays")
 		for i, pd := range sl.Periods {
-			check(pd.Degree >= 1 && pd.Degree <= 100, fmt.Sprintf("SickLeave.Periods[%d].Degree", i))
-			check(pd.Days >= 1, fmt.Sprintf("SickLeave.Periods[%d].Days", i))
+			checkItem(pd.Degree >= 1 && pd.Degree <= 100, "SickLeave.Periods[%d].Degree", i)
+			checkItem(pd.Days >= 1, "SickLeave.Periods[%d].Days", i)
 		}
 	}
 	if len(bad) > 0 {

@@ -2,7 +2,7 @@ package intake
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -118,7 +118,7 @@ func normalizeCodes(answers map[string]any, doc map[string]any, r rule) {
 		if !ok {
 			continue
 		}
-		if dotted, _, found := r.list.Lookup(s); found {
+		if dotted, _, found := r.list.Lookup(s); found && dotted != s { // setting it again would parse the pointer for nothing
 			MustParsePointer(m.Pointer).Set(doc, dotted)
 		}
 	}
@@ -164,7 +164,7 @@ func sickLeave(v any) *SickLeave {
 		net += days * degree
 	}
 	sl.NetDays = float64(net) / 100
-	sort.SliceStable(sl.Periods, func(i, j int) bool { return sl.Periods[i].From.Before(sl.Periods[j].From.Time) })
+	slices.SortStableFunc(sl.Periods, func(a, b Period) int { return a.From.Compare(b.From.Time) })
 	sl.From = sl.Periods[0].From
 	sl.To = sl.Periods[0].To
 	for _, p := range sl.Periods {
