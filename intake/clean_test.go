@@ -3,6 +3,7 @@ package intake
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -41,6 +42,24 @@ func TestCleanTextControl(t *testing.T) {
 				if ps := controlProblems(got, nil); len(ps) > 0 && !control {
 					t.Errorf("cleanText(%q) = %q, false; it holds a control character", s, got)
 				}
+			}
+		}
+	}
+}
+
+// TestCountValidUTF8 compares countValidUTF8 with utf8.RuneCountInString
+// on valid text of one- to four-byte characters at every length and offset
+// around its eight-byte steps.
+func TestCountValidUTF8(t *testing.T) {
+	text := "aå€😀Åsa läkare, 日本\u0301 "
+	for i := 0; i < len(text); i++ {
+		for j := i; j <= len(text); j++ {
+			s := strings.Repeat(text, 3)[i : j+2*len(text)]
+			if !utf8.ValidString(s) {
+				continue
+			}
+			if got, want := countValidUTF8(s), utf8.RuneCountInString(s); got != want {
+				t.Fatalf("countValidUTF8(%q) = %d, want %d", s, got, want)
 			}
 		}
 	}

@@ -55,24 +55,33 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 // clean) to each string as it is read, so that cleaning costs no second
 // walk of the document. known holds strings the templates name (member
 // names, enum values), each also as an any: a string of the submission
-// found there costs no allocation. With clean, it also reports whether
-// any string may hold a control character (see cleanText); without, it
-// reports true.
-func decode(b []byte, maxBytes int, clean bool, known map[string]any) (map[string]any, bool, error) {
+// found there costs no allocation. It also returns what it established
+// about the strings, for validate.
+func decode(b []byte, maxBytes int, clean bool, known map[string]any) (map[string]any, docFacts, error) {
 	if maxBytes > 0 && len(b) > maxBytes {
-		return nil, false, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
+		return nil, docFacts{}, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
 	}
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) && utf8.Valid(b) {
-		return nil, false, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
+		return nil, docFacts{}, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
 	}
 	d := &decoder{clean: clean, known: known, control: !clean}
 	doc, err := d.document(b)
 	if err != nil && !utf8.Valid(b) {
 		// jsontext refuses invalid UTF-8 anywhere, so only a body it
 		// refuses needs the check; this error comes first.
-		return nil, false, Errorf(EMALFORMED, "The body is not valid UTF-8.")
+		return nil, docFacts{}, Errorf(EMALFORMED, "The body is not valid UTF-8.")
 	}
-	return doc, d.control, err
+	return doc, docFacts{noControl: !d.control, utf8OK: true}, err
+}
+
+// docFacts is what decoding established about a document's strings, so
+// that validating it need not establish it again. The zero value
+// establishes nothing.
+type docFacts struct {
+	// noControl: no string holds a control character (see cleanText).
+	noControl bool
+	// utf8OK: every string is valid UTF-8.
+	utf8OK bool
 }
 
 // document reads b as one JSON object and nothing after it.

@@ -147,12 +147,12 @@ func (e *Engine) Decode(b []byte) (map[string]any, error) {
 // and the template's declared rules. It returns the non-blocking warnings,
 // and an EINVALID *Error listing every problem, sorted, if any rule is broken.
 func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
-	return e.validate(doc, now, true)
+	return e.validate(doc, now, docFacts{})
 }
 
-// validate is Validate; control is false when Decode found that no string
-// holds a control character, so the walk that looks for them is not needed.
-func (e *Engine) validate(doc map[string]any, now time.Time, control bool) (Problems, error) {
+// validate is Validate of a document about which facts are known, so that
+// it need not check them again.
+func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Problems, error) {
 	c, ps := e.lookup(doc)
 	if c == nil {
 		return nil, invalid(ps)
@@ -161,7 +161,7 @@ func (e *Engine) validate(doc map[string]any, now time.Time, control bool) (Prob
 	// to a template's schema.
 	rel, hasRelation := doc["relation"]
 	delete(doc, "relation")
-	ps, err := c.schemaProblems(doc)
+	ps, err := c.schemaProblems(doc, facts.utf8OK)
 	if hasRelation {
 		doc["relation"] = rel
 		ps = append(ps, relationProblems(rel)...)
@@ -172,7 +172,7 @@ func (e *Engine) validate(doc map[string]any, now time.Time, control bool) (Prob
 	today := e.signedOn(doc)
 	ps = append(ps, e.envelopeProblems(doc, today, now)...)
 	ps = append(ps, c.derivedProblems(doc)...)
-	if control {
+	if !facts.noControl {
 		ps = controlProblems(doc, ps)
 	}
 	rp := reporter{ps: ps}
@@ -188,11 +188,11 @@ func (e *Engine) validate(doc map[string]any, now time.Time, control bool) (Prob
 // Intake runs the whole intake of submitted bytes: Decode, Validate and
 // Normalize. now is the receiving time, for the "not in the future" rules.
 func (e *Engine) Intake(b []byte, now time.Time) (*Certificate, error) {
-	doc, control, err := decode(b, e.maxBytes, true, e.known)
+	doc, facts, err := decode(b, e.maxBytes, true, e.known)
 	if err != nil {
 		return nil, err
 	}
-	warnings, err := e.validate(doc, now, control)
+	warnings, err := e.validate(doc, now, facts)
 	if err != nil {
 		return nil, err
 	}

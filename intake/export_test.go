@@ -7,10 +7,18 @@ package intake
 // HasQuickSchema reports whether the template key has a quick check.
 func (e *Engine) HasQuickSchema(key string) bool { return e.templates[key].quick != nil }
 
-// QuickAccepts reports whether the quick check of the template key accepts doc.
+// QuickAccepts reports whether the quick check of the template key accepts
+// doc, whose strings must be valid UTF-8 (Decode's are). It also holds the
+// check to the same answer without that promise.
 func (e *Engine) QuickAccepts(key string, doc any) bool {
 	c := e.templates[key]
-	return c.quick != nil && c.quick.accepts(doc)
+	if c.quick == nil {
+		return false
+	}
+	if ok := c.quick.accepts(doc, true); ok == c.quick.accepts(doc, false) {
+		return ok
+	}
+	panic("the quick schema check depends on utf8OK")
 }
 
 // LibraryAccepts reports whether the JSON Schema library accepts doc for

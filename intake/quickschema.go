@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"regexp"
 	"strconv"
 	"strings"
@@ -283,9 +284,10 @@ func plainInteger(s string) bool {
 }
 
 // accepts reports whether the library surely accepts v; false means that
-// the library must decide.
-func (s *quickSchema) accepts(v any) bool {
-	if s.ref != nil && !s.ref.accepts(v) {
+// the library must decide. utf8OK promises that every string of v is valid
+// UTF-8 (as Decode's are), so that characters can be counted faster.
+func (s *quickSchema) accepts(v any, utf8OK bool) bool {
+	if s.ref != nil && !s.ref.accepts(v, utf8OK) {
 		return false
 	}
 	if s.types != 0 && s.types&typeOf(v) == 0 {
@@ -296,18 +298,18 @@ func (s *quickSchema) accepts(v any) bool {
 	}
 	switch v := v.(type) {
 	case string:
-		return s.acceptsString(v)
+		return s.acceptsString(v, utf8OK)
 	case json.Number:
 		return s.acceptsNumber(v)
 	case map[string]any:
-		return s.acceptsObject(v)
+		return s.acceptsObject(v, utf8OK)
 	case []any:
 		if (s.minItems >= 0 && len(v) < s.minItems) || (s.maxItems >= 0 && len(v) > s.maxItems) {
 			return false
 		}
 		if s.items != nil {
 			for _, x := range v {
-				if !s.items.accepts(x) {
+				if !s.items.accepts(x, utf8OK) {
 					return false
 				}
 			}
@@ -319,9 +321,18 @@ func (s *quickSchema) accepts(v any) bool {
 	return false // no type a decoded document holds
 }
 
-func (s *quickSchema) acceptsString(v string) bool {
+func (s *quickSchema) acceptsString(v string, utf8OK bool) bool {
 	if s.minLength >= 0 || s.maxLength >= 0 {
-		n := utf8.RuneCountInString(v) // the library counts characters
+		// The library counts characters.
+		n := 0
+		switch {
+		case s.minLength <= 0 && len(v) <= s.maxLength:
+			n = len(v) // a string has no more characters than bytes
+		case utf8OK:
+			n = countValidUTF8(v)
+		default:
+			n = utf8.RuneCountInString(v)
+		}
 		if (s.minLength >= 0 && n < s.minLength) || (s.maxLength >= 0 && n > s.maxLength) {
 			return false
 		}
@@ -343,7 +354,7 @@ func (s *quickSchema) acceptsNumber(v json.Number) bool {
 	return err == nil && (s.minimum == nil || n >= *s.minimum) && (s.maximum == nil || n <= *s.maximum)
 }
 
-func (s *quickSchema) acceptsObject(v map[string]any) bool {
+func (s *quickSchema) acceptsObject(v map[string]any, utf8OK bool) bool {
 	for _, name := range s.required {
 		if _, ok := v[name]; !ok {
 			return false
@@ -357,11 +368,32 @@ func (s *quickSchema) acceptsObject(v map[string]any) bool {
 		switch {
 		case !ok && s.closed:
 			return false
-		case ok && !p.accepts(x):
+		case ok && !p.accepts(x, utf8OK):
 			return false
 		}
 	}
 	return true
+}
+
+// countValidUTF8 returns the number of characters of s, which must be valid
+// UTF-8: the bytes that start a character, counted eight at a time (what
+// utf8.RuneCountInString does a character at a time; it was a seventh of a
+// maximal intake). TestCountValidUTF8 compares the two.
+func countValidUTF8(s string) int {
+	n := len(s)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear.
+		n -= bits.OnesCount64(x &^ (x << 1) & 0x8080808080808080)
+	}
+	for ; i < len(s); i++ {
+		if s[i]&0xc0 == 0x80 {
+			n--
+		}
+	}
+	return n
 }
 
 // inEnum reports whether v is surely one of the allowed values.

@@ -98,9 +98,10 @@ func compileSchema(url string, raw []byte) (*jsonschema.Schema, error) {
 // schemaProblems validates doc against the template's JSON Schema and turns
 // every leaf of the library's error tree into a Problem at the exact JSON
 // Pointer of the offending (or missing) value. The library runs only when
-// the quick check cannot accept doc.
-func (c *compiled) schemaProblems(doc any) (Problems, error) {
-	if c.quick != nil && c.quick.accepts(doc) {
+// the quick check cannot accept doc; utf8OK promises that doc's strings
+// are valid UTF-8 (see quickSchema.accepts).
+func (c *compiled) schemaProblems(doc any, utf8OK bool) (Problems, error) {
+	if c.quick != nil && c.quick.accepts(doc, utf8OK) {
 		return nil, nil
 	}
 	err := c.schema.Validate(doc)
