@@ -119,7 +119,7 @@ func normalizeCodes(answers map[string]any, doc map[string]any, r rule) {
 			continue
 		}
 		if dotted, _, found := r.list.Lookup(s); found && dotted != s { // setting it again would parse the pointer for nothing
-			MustParsePointer(m.Pointer).Set(doc, dotted)
+			MustParsePointer(m.Pointer()).Set(doc, dotted)
 		}
 	}
 }

@@ -159,6 +159,9 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 		if len(p) == 0 {
 			return rule{}, fmt.Errorf("%s: the whole document is not a field", r.Rule)
 		}
+		if n := strings.Count(s, "*"); n > MaxWildcards {
+			return rule{}, fmt.Errorf("%s: %s has %d wildcards, more than %d", r.Rule, s, n, MaxWildcards)
+		}
 		cr.fields = append(cr.fields, p)
 	}
 	if r.List != "" {
@@ -355,17 +358,19 @@ func applyUnique(r *rule, doc any, _ Date, rp *reporter) {
 		items, _ := m.Value.([]any)
 		var seen []any
 		for i, it := range items {
-			ptr := JoinIndex(m.Pointer, i)
 			if r.Key != "" {
 				obj, _ := it.(map[string]any)
 				it = obj[r.Key]
-				ptr = JoinPointer(ptr, r.Key)
 			}
 			if it == nil {
 				continue
 			}
 			for _, s := range seen {
 				if jsonEqual(s, it) {
+					ptr := JoinIndex(m.Pointer(), i)
+					if r.Key != "" {
+						ptr = JoinPointer(ptr, r.Key)
+					}
 					rp.report(ptr, "duplicate", nil)
 					break
 				}
@@ -385,9 +390,9 @@ func applyDateLimit(r *rule, doc any, today Date, rp *reporter) {
 		switch {
 		case !ok:
 		case r.MaxDays != nil && d.After(today.AddDays(*r.MaxDays).Time):
-			rp.report(m.Pointer, "dateInFuture", *r.MaxDays)
+			rp.report(m.Pointer(), "dateInFuture", *r.MaxDays)
 		case r.MinDays != nil && d.Before(today.AddDays(*r.MinDays).Time):
-			rp.report(m.Pointer, "dateTooEarly", -*r.MinDays)
+			rp.report(m.Pointer(), "dateTooEarly", -*r.MinDays)
 		}
 	}
 }
@@ -397,7 +402,7 @@ func applyDateOrder(r *rule, doc any, _ Date, rp *reporter) {
 	for _, m := range r.fields[0].Resolve(doc) {
 		for _, x := range dateRanges(m, r.From, r.To) {
 			if x.to.Before(x.from.Time) {
-				rp.report(JoinPointer(x.ptr, r.To), "dateBeforeStart", nil)
+				rp.report(JoinPointer(JoinIndex(m.Pointer(), x.index), r.To), "dateBeforeStart", nil)
 			}
 		}
 	}
@@ -408,7 +413,7 @@ func applyNoOverlap(r *rule, doc any, _ Date, rp *reporter) {
 	for _, m := range r.fields[0].Resolve(doc) {
 		ranges := dateRanges(m, r.From, r.To)
 		for _, i := range overlapping(ranges) {
-			rp.report(JoinPointer(ranges[i].ptr, r.From), "overlap", nil)
+			rp.report(JoinPointer(JoinIndex(m.Pointer(), ranges[i].index), r.From), "overlap", nil)
 		}
 	}
 }
@@ -423,12 +428,12 @@ func applyCodeList(r *rule, doc any, _ Date, rp *reporter) {
 		}
 		bare := bareCode(s)
 		if _, _, found := r.list.Lookup(bare); !found || !codeShape(bare) {
-			rp.report(m.Pointer, "unknownCode", r.list.Title)
+			rp.report(m.Pointer(), "unknownCode", r.list.Title)
 			continue
 		}
 		for _, pl := range r.MinLength {
 			if strings.HasPrefix(bare, pl.Prefix) && len(bare) < pl.Length {
-				rp.report(m.Pointer, "codeTooShort", pl.Length)
+				rp.report(m.Pointer(), "codeTooShort", pl.Length)
 				break
 			}
 		}
@@ -455,14 +460,13 @@ func applyDateNotAfter(r *rule, doc any, _ Date, rp *reporter) {
 	}
 	for _, m := range r.fields[0].Resolve(doc) {
 		if d, ok := dateValue(m.Value); ok && d.After(limit.Time) {
-			rp.report(m.Pointer, "dateAfter", limit.String())
+			rp.report(m.Pointer(), "dateAfter", limit.String())
 		}
 	}
 }
 
 // dateRange is one array item's valid [from, to] range.
 type dateRange struct {
-	ptr      string
 	index    int
 	from, to Date
 }
@@ -476,7 +480,7 @@ func dateRanges(m Match, from, to string) []dateRange {
 		f, ok1 := dateValue(obj[from])
 		t, ok2 := dateValue(obj[to])
 		if ok1 && ok2 {
-			out = append(out, dateRange{JoinIndex(m.Pointer, i), i, f, t})
+			out = append(out, dateRange{i, f, t})
 		}
 	}
 	return out
