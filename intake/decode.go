@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -47,7 +48,7 @@ const (
 // Numbers stay json.Number. It returns EMALFORMED or ETOOLARGE errors that
 // name the place of the fault.
 func Decode(b []byte, maxBytes int) (map[string]any, error) {
-	doc, _, err := decode(b, maxBytes, false, nil)
+	doc, _, err := decode(b, maxBytes, false, nil, nil)
 	return doc, err
 }
 
@@ -56,22 +57,44 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 // walk of the document. known holds strings the templates name (member
 // names, enum values), each also as an any: a string of the submission
 // found there costs no allocation. It also returns what it established
-// about the strings, for validate.
-func decode(b []byte, maxBytes int, clean bool, known map[string]any) (map[string]any, docFacts, error) {
+// about the strings, for validate. pool, if not nil, keeps decoders for
+// reuse: a jsontext decoder and its stacks cost more to build than a
+// typical submission to read.
+func decode(b []byte, maxBytes int, clean bool, known map[string]any, pool *sync.Pool) (map[string]any, docFacts, error) {
 	if maxBytes > 0 && len(b) > maxBytes {
 		return nil, docFacts{}, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
 	}
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) && utf8.Valid(b) {
 		return nil, docFacts{}, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
 	}
-	d := &decoder{clean: clean, known: known, control: !clean}
+	d := &decoder{}
+	if pool != nil {
+		if pd, ok := pool.Get().(*decoder); ok {
+			d = pd
+		}
+	}
+	d.clean, d.known, d.control, d.values = clean, known, !clean, 0
 	doc, err := d.document(b)
+	facts := docFacts{noControl: !d.control, utf8OK: true}
+	if pool != nil {
+		d.release()
+		pool.Put(d)
+	}
 	if err != nil && !utf8.Valid(b) {
 		// jsontext refuses invalid UTF-8 anywhere, so only a body it
 		// refuses needs the check; this error comes first.
 		return nil, docFacts{}, Errorf(EMALFORMED, "The body is not valid UTF-8.")
 	}
-	return doc, docFacts{noControl: !d.control, utf8OK: true}, err
+	return doc, facts, err
+}
+
+// release lets go of the last body and its values, so that a decoder kept
+// for reuse holds no memory of them.
+func (d *decoder) release() {
+	d.buf = bytes.Buffer{}
+	d.dec.Reset(&d.buf)
+	clear(d.items[:cap(d.items)])
+	d.items = d.items[:0]
 }
 
 // docFacts is what decoding established about a document's strings, so
@@ -88,7 +111,12 @@ type docFacts struct {
 func (d *decoder) document(b []byte) (map[string]any, error) {
 	// jsontext refuses duplicate names and invalid UTF-8 by default, and
 	// reads a bytes.Buffer in place.
-	d.dec = jsontext.NewDecoder(bytes.NewBuffer(b))
+	d.buf = *bytes.NewBuffer(b)
+	if d.dec == nil {
+		d.dec = jsontext.NewDecoder(&d.buf)
+	} else {
+		d.dec.Reset(&d.buf)
+	}
 	if d.dec.PeekKind() != '{' {
 		if _, err := d.dec.ReadToken(); err != nil {
 			return nil, malformed(err)
@@ -108,6 +136,7 @@ func (d *decoder) document(b []byte) (map[string]any, error) {
 // decoder reads one submission and counts its values against maxValues.
 type decoder struct {
 	dec    *jsontext.Decoder
+	buf    bytes.Buffer // the body, read in place
 	values int
 	// clean applies the free-text rules while decoding.
 	clean bool

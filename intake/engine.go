@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
 
@@ -26,6 +27,8 @@ type Engine struct {
 	maxBytes  int
 	// known holds the templates' strings for Decode (see addKnownStrings).
 	known map[string]any
+	// decoders keeps Decode's decoders for reuse.
+	decoders sync.Pool
 }
 
 // compiled is one template version ready for use.
@@ -138,7 +141,7 @@ func (e *Engine) MaxBytes() int { return e.maxBytes }
 // Decode parses a submission strictly (see the package function Decode) and
 // applies the free-text rules: strings trimmed and in NFC, blank text removed.
 func (e *Engine) Decode(b []byte) (map[string]any, error) {
-	doc, _, err := decode(b, e.maxBytes, true, e.known)
+	doc, _, err := decode(b, e.maxBytes, true, e.known, &e.decoders)
 	return doc, err
 }
 
@@ -188,7 +191,7 @@ func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Pr
 // Intake runs the whole intake of submitted bytes: Decode, Validate and
 // Normalize. now is the receiving time, for the "not in the future" rules.
 func (e *Engine) Intake(b []byte, now time.Time) (*Certificate, error) {
-	doc, facts, err := decode(b, e.maxBytes, true, e.known)
+	doc, facts, err := decode(b, e.maxBytes, true, e.known, &e.decoders)
 	if err != nil {
 		return nil, err
 	}
