@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -470,15 +469,10 @@ func quickDateTime(s string) bool {
 }
 
 // quickDate accepts a real date written 2006-01-02, as the library's date
-// check (time.Parse) does, without time.Parse's cost.
+// check (time.Parse) does.
 func quickDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]) || !allDigits(s[5:7]) || !allDigits(s[8:]) {
-		return false
-	}
-	y, _ := strconv.Atoi(s[:4])
-	m, _ := strconv.Atoi(s[5:7])
-	d, _ := strconv.Atoi(s[8:])
-	return m >= 1 && m <= 12 && d >= 1 && d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	_, ok := dateOf(s)
+	return ok
 }
 
 // twoDigits reports whether s is two ASCII digits of a number up to max.

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestShapes holds isHSAID and isPostalCode to the regular expressions they
@@ -58,6 +59,27 @@ func TestShapes(t *testing.T) {
 				}
 			}
 			check(b.String())
+		}
+	}
+}
+
+// TestDateOf compares dateOf with time.Parse on every day of 1899 to 2101
+// (leap years of every kind) and on strings that are not dates.
+func TestDateOf(t *testing.T) {
+	var inputs []string
+	for d := time.Date(1899, 12, 25, 0, 0, 0, 0, time.UTC); d.Year() < 2102; d = d.AddDate(0, 0, 1) {
+		inputs = append(inputs, d.Format(time.DateOnly))
+	}
+	for _, s := range []string{"", "2026-02-29", "2024-02-30", "1900-02-29", "2000-02-29", "2026-04-31", "2026-00-01",
+		"2026-13-01", "2026-01-00", "2026-01-32", "0000-01-01", "9999-12-31", "2026-1-01", "2026-01-1", "+026-01-01",
+		"2026/01/01", "2026-01-01 ", "20260101", "2026-01-01T00:00:00Z", "２026-01-01", "2026-0a-01"} {
+		inputs = append(inputs, s)
+	}
+	for _, s := range inputs {
+		want, err := time.Parse(time.DateOnly, s)
+		got, ok := dateOf(s)
+		if ok != (err == nil) || (ok && got.Time != want) {
+			t.Errorf("dateOf(%q) = %v, %v; time.Parse = %v, %v", s, got, ok, want, err)
 		}
 	}
 }
