@@ -172,8 +172,14 @@ func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Pr
 	if err != nil {
 		return nil, fmt.Errorf("intake: validate: %w", err)
 	}
-	today := e.signedOn(doc)
-	ps = append(ps, e.envelopeProblems(doc, today, now)...)
+	// signedAt is read once here, for the envelope rules and the signing day.
+	signedAt, err := parseSignedAt(str(doc, "signedAt"))
+	signed := err == nil
+	var today Date
+	if signed {
+		today = e.dayOf(signedAt)
+	}
+	ps = append(ps, e.envelopeProblems(doc, signedAt, signed, today, now)...)
 	ps = append(ps, c.derivedProblems(doc)...)
 	if !facts.noControl {
 		ps = controlProblems(doc, ps)
@@ -244,26 +250,19 @@ func (e *Engine) lookup(doc map[string]any) (*compiled, Problems) {
 	return e.templates[name+"/"+version], nil
 }
 
-// signedOn returns the date of signedAt in Europe/Stockholm, or the zero
-// Date when signedAt is missing or invalid.
-func (e *Engine) signedOn(doc map[string]any) Date {
-	s, _ := doc["signedAt"].(string)
-	t, err := parseSignedAt(s)
-	if err != nil {
-		return Date{}
-	}
+// dayOf returns the date of signing time t in Europe/Stockholm.
+func (e *Engine) dayOf(t time.Time) Date {
 	y, m, d := t.In(e.stockholm).Date()
 	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }
 
 // envelopeProblems checks the envelope rules that every template shares and
-// that need a clock or the identity-number algorithm.
-func (e *Engine) envelopeProblems(doc map[string]any, today Date, now time.Time) Problems {
+// that need a clock or the identity-number algorithm. signed tells whether
+// signedAt was read from the document; today is its day.
+func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed bool, today Date, now time.Time) Problems {
 	var ps Problems
-	if s, ok := doc["signedAt"].(string); ok {
-		if t, err := parseSignedAt(s); err == nil && t.After(now.Add(clockSkew)) {
-			ps = append(ps, problem("/signedAt", "dateInFuture", nil))
-		}
+	if signed && signedAt.After(now.Add(clockSkew)) {
+		ps = append(ps, problem("/signedAt", "dateInFuture", nil))
 	}
 	patient, _ := doc["patient"].(map[string]any)
 	if id, ok := patient["id"].(string); ok {

@@ -24,7 +24,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	if err != nil {
 		return nil, invalid(Problems{problem("/signedAt", "invalidDateTime", nil)})
 	}
-	today := e.signedOn(doc)
+	today := e.dayOf(signedAt)
 	patient := obj(doc, "patient")
 	pid, err := ParsePersonalID(str(patient, "id"), today.Time)
 	if err != nil {
