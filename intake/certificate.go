@@ -2,6 +2,7 @@ package intake
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -214,8 +215,28 @@ type Date struct{ time.Time }
 
 // ParseDate parses YYYY-MM-DD as a real calendar date.
 func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(time.DateOnly, s)
+	if d, ok := dateOf(s); ok {
+		return d, nil
+	}
+	t, err := time.Parse(time.DateOnly, s) // for its error
 	return Date{t}, err
+}
+
+// dateOf reads a real date written 2006-01-02 as time.Parse does, without
+// its cost (rules read every date of a submission; TestDateOf compares
+// the two).
+func dateOf(s string) (Date, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]) || !allDigits(s[5:7]) || !allDigits(s[8:]) {
+		return Date{}, false
+	}
+	y, _ := strconv.Atoi(s[:4])
+	m, _ := strconv.Atoi(s[5:7])
+	d, _ := strconv.Atoi(s[8:])
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || t.Day() != d {
+		return Date{}, false
+	}
+	return Date{t}, true
 }
 
 // String returns the date as YYYY-MM-DD, or "" for the zero Date.

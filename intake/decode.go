@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -47,24 +48,75 @@ const (
 // Numbers stay json.Number. It returns EMALFORMED or ETOOLARGE errors that
 // name the place of the fault.
 func Decode(b []byte, maxBytes int) (map[string]any, error) {
-	return decode(b, maxBytes, false)
+	doc, _, err := decode(b, maxBytes, false, nil, nil)
+	return doc, err
 }
 
 // decode is Decode; with clean it also applies the free-text rules (see
 // clean) to each string as it is read, so that cleaning costs no second
-// walk of the document.
-func decode(b []byte, maxBytes int, clean bool) (map[string]any, error) {
+// walk of the document. known holds strings the templates name (member
+// names, enum values), each also as an any: a string of the submission
+// found there costs no allocation. It also returns what it established
+// about the strings, for validate. pool, if not nil, keeps decoders for
+// reuse: a jsontext decoder and its stacks cost more to build than a
+// typical submission to read.
+func decode(b []byte, maxBytes int, clean bool, known map[string]any, pool *sync.Pool) (map[string]any, docFacts, error) {
 	if maxBytes > 0 && len(b) > maxBytes {
-		return nil, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
+		return nil, docFacts{}, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
 	}
-	if !utf8.Valid(b) {
-		return nil, Errorf(EMALFORMED, "The body is not valid UTF-8.")
+	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) && utf8.Valid(b) {
+		return nil, docFacts{}, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
 	}
-	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
-		return nil, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
+	d := &decoder{}
+	if pool != nil {
+		if pd, ok := pool.Get().(*decoder); ok {
+			d = pd
+		}
 	}
-	// jsontext refuses duplicate names and invalid UTF-8 by default.
-	d := &decoder{dec: jsontext.NewDecoder(bytes.NewReader(b)), clean: clean}
+	d.clean, d.known, d.control, d.values = clean, known, !clean, 0
+	doc, err := d.document(b)
+	facts := docFacts{noControl: !d.control, utf8OK: true}
+	if pool != nil {
+		d.release()
+		pool.Put(d)
+	}
+	if err != nil && !utf8.Valid(b) {
+		// jsontext refuses invalid UTF-8 anywhere, so only a body it
+		// refuses needs the check; this error comes first.
+		return nil, docFacts{}, Errorf(EMALFORMED, "The body is not valid UTF-8.")
+	}
+	return doc, facts, err
+}
+
+// release lets go of the last body and its values, so that a decoder kept
+// for reuse holds no memory of them.
+func (d *decoder) release() {
+	d.buf = bytes.Buffer{}
+	d.dec.Reset(&d.buf)
+	clear(d.items[:cap(d.items)])
+	d.items = d.items[:0]
+}
+
+// docFacts is what decoding established about a document's strings, so
+// that validating it need not establish it again. The zero value
+// establishes nothing.
+type docFacts struct {
+	// noControl: no string holds a control character (see cleanText).
+	noControl bool
+	// utf8OK: every string is valid UTF-8.
+	utf8OK bool
+}
+
+// document reads b as one JSON object and nothing after it.
+func (d *decoder) document(b []byte) (map[string]any, error) {
+	// jsontext refuses duplicate names and invalid UTF-8 by default, and
+	// reads a bytes.Buffer in place.
+	d.buf = *bytes.NewBuffer(b)
+	if d.dec == nil {
+		d.dec = jsontext.NewDecoder(&d.buf)
+	} else {
+		d.dec.Reset(&d.buf)
+	}
 	if d.dec.PeekKind() != '{' {
 		if _, err := d.dec.ReadToken(); err != nil {
 			return nil, malformed(err)
@@ -84,9 +136,16 @@ func decode(b []byte, maxBytes int, clean bool) (map[string]any, error) {
 // decoder reads one submission and counts its values against maxValues.
 type decoder struct {
 	dec    *jsontext.Decoder
+	buf    bytes.Buffer // the body, read in place
 	values int
 	// clean applies the free-text rules while decoding.
 	clean bool
+	// control is set when a string read may hold a control character.
+	control bool
+	known   map[string]any
+	// items holds the items of the arrays being read, so that each array
+	// is allocated once, at its final length.
+	items []any
 }
 
 // value reads one value: objects as map[string]any, arrays as []any,
@@ -100,8 +159,15 @@ func (d *decoder) value() (any, error) {
 		}
 		return nil, Errorf(EMALFORMED, "The body holds more than %d values (the limit was reached at %s).", maxValues, pointerText(dec.StackPointer()))
 	}
-	if dec.PeekKind() == '0' {
+	switch dec.PeekKind() {
+	case '0':
 		return d.number()
+	case '"':
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return nil, malformed(err)
+		}
+		return d.text(raw), nil
 	}
 	tok, err := dec.ReadToken()
 	if err != nil {
@@ -114,11 +180,11 @@ func (d *decoder) value() (any, error) {
 		}
 		obj := map[string]any{}
 		for dec.PeekKind() != '}' {
-			tok, err := dec.ReadToken()
+			raw, err := dec.ReadValue()
 			if err != nil {
 				return nil, malformed(err)
 			}
-			key := tok.String() // read before the next call voids tok
+			key := d.name(raw) // read before the next call voids raw
 			v, err := d.value()
 			if err != nil {
 				return nil, err
@@ -136,9 +202,9 @@ func (d *decoder) value() (any, error) {
 		if dec.StackDepth() > maxDepth {
 			return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, dec.StackPointer())
 		}
-		arr := []any{}
+		start := len(d.items)
 		for dec.PeekKind() != ']' {
-			if len(arr) == maxArrayItems {
+			if len(d.items)-start == maxArrayItems {
 				// The last item read is in the array, so its parent is the array.
 				return nil, Errorf(EMALFORMED, "The array at %s has more than %d items.", pointerText(dec.StackPointer().Parent()), maxArrayItems)
 			}
@@ -146,23 +212,56 @@ func (d *decoder) value() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			arr = append(arr, v)
+			d.items = append(d.items, v)
 		}
 		if _, err := dec.ReadToken(); err != nil {
 			return nil, malformed(err)
 		}
+		arr := make([]any, len(d.items)-start) // never nil: [] stays []
+		copy(arr, d.items[start:])
+		d.items = d.items[:start]
 		return arr, nil
-	case '"':
-		if d.clean {
-			return cleanString(tok.String()), nil
-		}
-		return tok.String(), nil
 	case 't', 'f':
 		return tok.Bool(), nil
 	case 'n':
 		return nil, nil
 	}
 	return nil, Errorf(EMALFORMED, "The body is not valid JSON (offset %d).", dec.InputOffset())
+}
+
+// name returns the member name of a quoted JSON string that ReadValue
+// validated.
+func (d *decoder) name(raw jsontext.Value) string {
+	if k, ok := d.known[string(unquoted(raw))]; ok {
+		return k.(string)
+	}
+	return string(unquoted(raw))
+}
+
+// text returns the string value of a quoted JSON string that ReadValue
+// validated, cleaned if the decoder cleans. The templates' strings are
+// clean already (see knownStrings).
+func (d *decoder) text(raw jsontext.Value) any {
+	if k, ok := d.known[string(unquoted(raw))]; ok {
+		return k
+	}
+	s := string(unquoted(raw))
+	if d.clean {
+		var control bool
+		s, control = cleanText(s)
+		d.control = d.control || control
+	}
+	return s
+}
+
+// unquoted returns the content of a valid quoted JSON string: its inner
+// bytes when it has no escapes, or else a new unescaped copy.
+func unquoted(raw jsontext.Value) []byte {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1]
+	}
+	b, _ := jsontext.AppendUnquote(nil, raw)
+	return b
 }
 
 // number reads a number literal, refusing one too long or with too large
@@ -237,20 +336,66 @@ func clean(v any) any {
 	return v
 }
 
-// cleanString trims s and puts it in NFC. Text of characters below U+0300
+// cleanString trims s and puts it in NFC (see cleanText).
+func cleanString(s string) string {
+	s, _ = cleanText(s)
+	return s
+}
+
+// cleanText trims s and puts it in NFC. Text of characters below U+0300
 // (ASCII, Latin-1 and Latin Extended: Swedish text) is already in NFC, since
 // none of them decomposes or combines with another; only text with other
 // characters goes through the normaliser. TestNFCFastPath checks the claim.
-func cleanString(s string) string {
+// In the same pass it reports whether the result may hold a control
+// character (see controlProblems): surely not, when it is false.
+func cleanText(s string) (_ string, control bool) {
 	s = strings.TrimSpace(s)
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			control = true
 		case c < utf8.RuneSelf:
 		case c >= 0xc2 && c <= 0xcb && i+1 < len(s): // U+0080..U+02FF
 			i++
 		default:
-			return norm.NFC.String(s)
+			return norm.NFC.String(s), true
 		}
 	}
-	return s
+	return s, control
+}
+
+// addKnownStrings adds every member name and string of a template's JSON
+// Schema to known (see decode), each also as an any. They include the
+// schema's property names and enum and const values, the strings a
+// submission repeats most; a string that cleaning would change, or with a
+// control character, is left out, so that a known string is always the
+// cleaned one and needs no control check.
+func addKnownStrings(known map[string]any, schema []byte) error {
+	var v any
+	if err := json.Unmarshal(schema, &v); err != nil {
+		return err
+	}
+	var walk func(v any)
+	add := func(s string) {
+		if c, control := cleanText(s); c == s && !control {
+			known[s] = s
+		}
+	}
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			add(v)
+		case map[string]any:
+			for k, x := range v {
+				add(k)
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return nil
 }

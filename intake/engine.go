@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // "today" is a date in Europe/Stockholm wherever Intyg runs
 
@@ -24,13 +25,20 @@ type Engine struct {
 	icd       *CodeList
 	stockholm *time.Location
 	maxBytes  int
+	// known holds the templates' strings for Decode (see addKnownStrings).
+	known map[string]any
+	// decoders keeps Decode's decoders for reuse.
+	decoders sync.Pool
 }
 
 // compiled is one template version ready for use.
 type compiled struct {
 	tmpl   *schemas.Template
 	schema *jsonschema.Schema
-	rules  []rule
+	// quick decides the common case of a schema the library accepts (see
+	// quickSchema); nil when the schema uses a keyword it does not know.
+	quick *quickSchema
+	rules []rule
 	// roles are the issuer roles that may sign.
 	roles []string
 	// degrees are the sick-leave degrees (the periods question's options).
@@ -60,12 +68,17 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 		icd:       icd,
 		stockholm: loc,
 		maxBytes:  maxBytes,
+		known:     map[string]any{},
 	}
 	for _, t := range reg.All() {
 		c := &compiled{tmpl: t}
 		if c.schema, err = compileSchema("mem:///"+t.Key()+"/schema.json", t.Schema); err != nil {
 			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
 		}
+		if err := addKnownStrings(e.known, t.Schema); err != nil {
+			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
+		}
+		c.quick, _ = compileQuickSchema(t.Schema) // TestQuickSchemaCompiles wants one for every template
 		for i, r := range t.Rules {
 			cr, err := compileRule(r, e.lists)
 			if err != nil {
@@ -128,7 +141,8 @@ func (e *Engine) MaxBytes() int { return e.maxBytes }
 // Decode parses a submission strictly (see the package function Decode) and
 // applies the free-text rules: strings trimmed and in NFC, blank text removed.
 func (e *Engine) Decode(b []byte) (map[string]any, error) {
-	return decode(b, e.maxBytes, true)
+	doc, _, err := decode(b, e.maxBytes, true, e.known, &e.decoders)
+	return doc, err
 }
 
 // Validate checks a decoded submission against its template: the JSON
@@ -136,6 +150,12 @@ func (e *Engine) Decode(b []byte) (map[string]any, error) {
 // and the template's declared rules. It returns the non-blocking warnings,
 // and an EINVALID *Error listing every problem, sorted, if any rule is broken.
 func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
+	return e.validate(doc, now, docFacts{})
+}
+
+// validate is Validate of a document about which facts are known, so that
+// it need not check them again.
+func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Problems, error) {
 	c, ps := e.lookup(doc)
 	if c == nil {
 		return nil, invalid(ps)
@@ -144,7 +164,7 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	// to a template's schema.
 	rel, hasRelation := doc["relation"]
 	delete(doc, "relation")
-	ps, err := schemaProblems(c.schema, doc)
+	ps, err := c.schemaProblems(doc, facts.utf8OK)
 	if hasRelation {
 		doc["relation"] = rel
 		ps = append(ps, relationProblems(rel)...)
@@ -152,34 +172,36 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 	if err != nil {
 		return nil, fmt.Errorf("intake: validate: %w", err)
 	}
-	today := e.signedOn(doc)
-	ps = append(ps, e.envelopeProblems(doc, today, now)...)
+	// signedAt is read once here, for the envelope rules and the signing day.
+	signedAt, err := parseSignedAt(str(doc, "signedAt"))
+	signed := err == nil
+	var today Date
+	if signed {
+		today = e.dayOf(signedAt)
+	}
+	ps = append(ps, e.envelopeProblems(doc, signedAt, signed, today, now)...)
 	ps = append(ps, c.derivedProblems(doc)...)
-	ps = controlProblems(doc, ps)
-	var warnings Problems
+	if !facts.noControl {
+		ps = controlProblems(doc, ps)
+	}
+	rp := reporter{ps: ps}
 	for i := range c.rules {
-		r := &c.rules[i] // not a copy: apply's closure would move it to the heap
-		found := r.apply(doc, today)
-		if r.warning {
-			warnings = append(warnings, found...)
-		} else {
-			ps = append(ps, found...)
-		}
+		c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
 	}
-	if len(ps) > 0 {
-		return nil, invalid(ps)
+	if len(rp.ps) > 0 {
+		return nil, invalid(rp.ps)
 	}
-	return sortProblems(warnings), nil
+	return sortProblems(rp.warnings), nil
 }
 
 // Intake runs the whole intake of submitted bytes: Decode, Validate and
 // Normalize. now is the receiving time, for the "not in the future" rules.
 func (e *Engine) Intake(b []byte, now time.Time) (*Certificate, error) {
-	doc, err := e.Decode(b)
+	doc, facts, err := decode(b, e.maxBytes, true, e.known, &e.decoders)
 	if err != nil {
 		return nil, err
 	}
-	warnings, err := e.Validate(doc, now)
+	warnings, err := e.validate(doc, now, facts)
 	if err != nil {
 		return nil, err
 	}
@@ -228,26 +250,19 @@ func (e *Engine) lookup(doc map[string]any) (*compiled, Problems) {
 	return e.templates[name+"/"+version], nil
 }
 
-// signedOn returns the date of signedAt in Europe/Stockholm, or the zero
-// Date when signedAt is missing or invalid.
-func (e *Engine) signedOn(doc map[string]any) Date {
-	s, _ := doc["signedAt"].(string)
-	t, err := parseSignedAt(s)
-	if err != nil {
-		return Date{}
-	}
+// dayOf returns the date of signing time t in Europe/Stockholm.
+func (e *Engine) dayOf(t time.Time) Date {
 	y, m, d := t.In(e.stockholm).Date()
 	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 }
 
 // envelopeProblems checks the envelope rules that every template shares and
-// that need a clock or the identity-number algorithm.
-func (e *Engine) envelopeProblems(doc map[string]any, today Date, now time.Time) Problems {
+// that need a clock or the identity-number algorithm. signed tells whether
+// signedAt was read from the document; today is its day.
+func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed bool, today Date, now time.Time) Problems {
 	var ps Problems
-	if s, ok := doc["signedAt"].(string); ok {
-		if t, err := parseSignedAt(s); err == nil && t.After(now.Add(clockSkew)) {
-			ps = append(ps, problem("/signedAt", "dateInFuture", nil))
-		}
+	if signed && signedAt.After(now.Add(clockSkew)) {
+		ps = append(ps, problem("/signedAt", "dateInFuture", nil))
 	}
 	patient, _ := doc["patient"].(map[string]any)
 	if id, ok := patient["id"].(string); ok {

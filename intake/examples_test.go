@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -119,4 +120,38 @@ func golden(tb testing.TB, file string, v any) {
 	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
 		tb.Errorf("%s mismatch (-want +got):\n%s", file, diff)
 	}
+}
+
+// TestIntakeConcurrent runs the valid examples through one engine from
+// several goroutines at once (Decode reuses its decoders): every result
+// must equal the one-at-a-time result. Run it with -race.
+func TestIntakeConcurrent(t *testing.T) {
+	eng := mustEngine(t)
+	files, _ := filepath.Glob("../examples/*/valid/*.json")
+	want := map[string]*intake.Certificate{}
+	for _, f := range files {
+		cert, err := eng.Intake(readFile(t, f), testNow)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		want[f] = cert
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 3 * len(files) {
+				f := files[(i+g)%len(files)]
+				cert, err := eng.Intake(readFile(t, f), testNow)
+				if err != nil {
+					t.Errorf("%s: %v", f, err)
+					return
+				}
+				if diff := cmp.Diff(want[f], cert); diff != "" {
+					t.Errorf("%s: Intake() mismatch (-want +got):\n%s", f, diff)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -32,30 +32,37 @@ func checkFields(c *Certificate) error {
 	check(p.IDKind == "personnummer" || p.IDKind == "samordningsnummer", "Patient.IDKind")
 	check(p.Name != "" && utf8.RuneCountInString(p.Name) <= 200, "Patient.Name")
 	is := c.Issuer
-	check(hsaIDPattern.MatchString(is.HSAID), "Issuer.HSAID")
+	check(isHSAID(is.HSAID), "Issuer.HSAID")
 	check(is.Name != "", "Issuer.Name")
 	check(is.Role != "", "Issuer.Role")
 	u := is.Unit
-	check(hsaIDPattern.MatchString(u.HSAID), "Issuer.Unit.HSAID")
+	check(isHSAID(u.HSAID), "Issuer.Unit.HSAID")
 	check(u.Name != "", "Issuer.Unit.Name")
 	check(u.Address != "", "Issuer.Unit.Address")
-	check(len(u.PostalCode) == 6 && u.PostalCode[3] == ' ' && postalCodePattern.MatchString(u.PostalCode), "Issuer.Unit.PostalCode")
+	check(len(u.PostalCode) == 6 && u.PostalCode[3] == ' ' && isPostalCode(u.PostalCode), "Issuer.Unit.PostalCode")
 	check(u.City != "", "Issuer.Unit.City")
 	check(u.Phone != "", "Issuer.Unit.Phone")
 	if cp := is.CareProvider; cp != nil {
-		check(hsaIDPattern.MatchString(cp.HSAID), "Issuer.CareProvider.HSAID")
+		check(isHSAID(cp.HSAID), "Issuer.CareProvider.HSAID")
 		check(cp.Name != "", "Issuer.CareProvider.Name")
 	}
+	// The names of list items are formatted only for a breach: formatting
+	// them for every item cost more than the checks.
+	checkItem := func(ok bool, format string, i int) {
+		if !ok {
+			bad = append(bad, fmt.Sprintf(format, i))
+		}
+	}
 	for i, d := range c.Diagnoses {
-		check(d.Code != "", fmt.Sprintf("Diagnoses[%d].Code", i))
-		check(d.Description != "", fmt.Sprintf("Diagnoses[%d].Description", i))
+		checkItem(d.Code != "", "Diagnoses[%d].Code", i)
+		checkItem(d.Description != "", "Diagnoses[%d].Description", i)
 	}
 	if sl := c.SickLeave; sl != nil {
 		check(len(sl.Periods) >= 1, "SickLeave.Periods")
 		check(sl.TotalDays >= 1, "SickLeave.TotalDays")
 		for i, pd := range sl.Periods {
-			check(pd.Degree >= 1 && pd.Degree <= 100, fmt.Sprintf("SickLeave.Periods[%d].Degree", i))
-			check(pd.Days >= 1, fmt.Sprintf("SickLeave.Periods[%d].Days", i))
+			checkItem(pd.Degree >= 1 && pd.Degree <= 100, "SickLeave.Periods[%d].Degree", i)
+			checkItem(pd.Days >= 1, "SickLeave.Periods[%d].Days", i)
 		}
 	}
 	if len(bad) > 0 {

@@ -18,10 +18,10 @@ func newTagValidator(tb testing.TB) *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	tags := map[string]validator.Func{
 		"personalid": func(fl validator.FieldLevel) bool { return ValidPersonalID(fl.Field().String()) },
-		"hsaid":      func(fl validator.FieldLevel) bool { return hsaIDPattern.MatchString(fl.Field().String()) },
+		"hsaid":      func(fl validator.FieldLevel) bool { return isHSAID(fl.Field().String()) },
 		"postalcode": func(fl validator.FieldLevel) bool {
 			s := fl.Field().String()
-			return len(s) == 6 && s[3] == ' ' && postalCodePattern.MatchString(s)
+			return len(s) == 6 && s[3] == ' ' && isPostalCode(s)
 		},
 	}
 	for tag, fn := range tags {

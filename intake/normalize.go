@@ -2,7 +2,7 @@ package intake
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +24,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	if err != nil {
 		return nil, invalid(Problems{problem("/signedAt", "invalidDateTime", nil)})
 	}
-	today := e.signedOn(doc)
+	today := e.dayOf(signedAt)
 	patient := obj(doc, "patient")
 	pid, err := ParsePersonalID(str(patient, "id"), today.Time)
 	if err != nil {
@@ -118,8 +118,8 @@ func normalizeCodes(answers map[string]any, doc map[string]any, r rule) {
 		if !ok {
 			continue
 		}
-		if dotted, _, found := r.list.Lookup(s); found {
-			MustParsePointer(m.Pointer).Set(doc, dotted)
+		if dotted, _, found := r.list.Lookup(s); found && dotted != s { // setting it again would parse the pointer for nothing
+			MustParsePointer(m.Pointer()).Set(doc, dotted)
 		}
 	}
 }
@@ -164,7 +164,7 @@ func sickLeave(v any) *SickLeave {
 		net += days * degree
 	}
 	sl.NetDays = float64(net) / 100
-	sort.SliceStable(sl.Periods, func(i, j int) bool { return sl.Periods[i].From.Before(sl.Periods[j].From.Time) })
+	slices.SortStableFunc(sl.Periods, func(a, b Period) int { return a.From.Compare(b.From.Time) })
 	sl.From = sl.Periods[0].From
 	sl.To = sl.Periods[0].To
 	for _, p := range sl.Periods {

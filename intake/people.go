@@ -158,7 +158,7 @@ func CheckUser(u *User) Problems {
 	case u.Role == RolePhysician:
 		if u.HSAID == "" {
 			ps = append(ps, problem("/hsaId", "required", nil))
-		} else if !hsaIDPattern.MatchString(u.HSAID) {
+		} else if !isHSAID(u.HSAID) {
 			ps = append(ps, NewProblem("/hsaId", "pattern", "hsaId.pattern", nil))
 		}
 		if strings.TrimSpace(u.SigningRole) == "" {
@@ -174,7 +174,7 @@ func CheckUser(u *User) Problems {
 	case len(u.Units) > 0:
 		ps = append(ps, NewProblem("/units", "notAllowed", "account.unitsNotAllowed", nil))
 	}
-	if u.HSAID != "" && u.Role != RolePhysician && !hsaIDPattern.MatchString(u.HSAID) {
+	if u.HSAID != "" && u.Role != RolePhysician && !isHSAID(u.HSAID) {
 		ps = append(ps, NewProblem("/hsaId", "pattern", "hsaId.pattern", nil))
 	}
 	return sortProblems(ps)
@@ -210,14 +210,14 @@ func CheckUnit(u *CareUnit) Problems {
 		switch {
 		case f.v == "":
 			ps = append(ps, problem(f.pointer, "required", nil))
-		case !hsaIDPattern.MatchString(f.v):
+		case !isHSAID(f.v):
 			ps = append(ps, NewProblem(f.pointer, "pattern", "hsaId.pattern", nil))
 		}
 	}
 	switch pc := u.PostalCode; {
 	case strings.TrimSpace(pc) == "":
 		ps = append(ps, problem("/postalCode", "required", nil))
-	case len(pc) != 6 || pc[3] != ' ' || !postalCodePattern.MatchString(pc):
+	case len(pc) != 6 || pc[3] != ' ' || !isPostalCode(pc):
 		ps = append(ps, NewProblem("/postalCode", "pattern", "unit.postalCode", nil))
 	}
 	return sortProblems(ps)
@@ -244,14 +244,14 @@ func CheckToken(t *Token, now time.Time) Problems {
 	seen := map[string]bool{}
 	for i, u := range t.Units {
 		switch {
-		case !hsaIDPattern.MatchString(u):
+		case !isHSAID(u):
 			ps = append(ps, NewProblem(JoinPointer("/units", strconv.Itoa(i)), "pattern", "hsaId.pattern", nil))
 		case seen[u]:
 			ps = append(ps, problem(JoinPointer("/units", strconv.Itoa(i)), "duplicate", nil))
 		}
 		seen[u] = true
 	}
-	if t.CareProvider != "" && !hsaIDPattern.MatchString(t.CareProvider) {
+	if t.CareProvider != "" && !isHSAID(t.CareProvider) {
 		ps = append(ps, NewProblem("/careProvider", "pattern", "hsaId.pattern", nil))
 	}
 	if !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(now) {

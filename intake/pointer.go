@@ -81,38 +81,74 @@ func Index(tok string) (int, bool) {
 	return n, true
 }
 
-// Match is one value a pointer pattern found, with its concrete pointer.
+// Match is one value a pointer pattern found. Its concrete pointer is
+// built only when asked for, since rules ask only for the pointers of
+// problems.
 type Match struct {
-	Pointer string
-	Value   any
+	Value any
+	// pattern is the pointer that found the value, and wild the index
+	// each of its "*" took, in order (-1 where "*" named an object member).
+	pattern Pointer
+	wild    [MaxWildcards]int
+}
+
+// MaxWildcards is the most "*" tokens a pattern given to Resolve may hold.
+const MaxWildcards = 4
+
+// Pointer returns the escaped concrete pointer of the match.
+func (m Match) Pointer() string {
+	b := make([]byte, 0, 64)
+	w := 0
+	for _, t := range m.pattern {
+		b = append(b, '/')
+		if t == "*" && w < len(m.wild) {
+			w++
+			if i := m.wild[w-1]; i >= 0 {
+				b = strconv.AppendInt(b, int64(i), 10)
+				continue
+			}
+		}
+		b = append(b, EscapeToken(t)...)
+	}
+	return string(b)
 }
 
 // Resolve finds every value of doc at p; "*" matches each element of an
-// array. A pointer without wildcards finds at most one value.
+// array (p may hold at most MaxWildcards of them; a further "*" matches
+// nothing). A pointer without wildcards finds at most one value.
 func (p Pointer) Resolve(doc any) []Match {
-	return resolve(doc, p, make([]byte, 0, 64), nil)
+	return resolve(doc, p, Match{pattern: p}, 0, nil)
 }
 
-// resolve appends the matches of toks in v to out; buf holds the escaped
-// pointer of v, made a string only for a match.
-func resolve(v any, toks []string, buf []byte, out []Match) []Match {
+// resolve appends the matches of toks, the rest of m.pattern, in v to out;
+// m holds the indexes taken so far, w of them.
+func resolve(v any, toks []string, m Match, w int, out []Match) []Match {
 	if len(toks) == 0 {
-		return append(out, Match{string(buf), v})
+		m.Value = v
+		return append(out, m)
+	}
+	if toks[0] == "*" && w == MaxWildcards {
+		return out
 	}
 	switch v := v.(type) {
 	case map[string]any:
 		if x, ok := v[toks[0]]; ok {
-			return resolve(x, toks[1:], append(append(buf, '/'), EscapeToken(toks[0])...), out)
+			if toks[0] == "*" {
+				m.wild[w] = -1
+				w++
+			}
+			return resolve(x, toks[1:], m, w, out)
 		}
 	case []any:
 		if toks[0] == "*" {
 			for i, x := range v {
-				out = resolve(x, toks[1:], strconv.AppendInt(append(buf, '/'), int64(i), 10), out)
+				m.wild[w] = i
+				out = resolve(x, toks[1:], m, w+1, out)
 			}
 			return out
 		}
 		if i, ok := Index(toks[0]); ok && i < len(v) {
-			return resolve(v[i], toks[1:], append(append(buf, '/'), toks[0]...), out)
+			return resolve(v[i], toks[1:], m, w, out)
 		}
 	}
 	return out

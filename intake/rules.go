@@ -43,11 +43,31 @@ type rule struct {
 }
 
 // ruleKind is one kind of the vocabulary: what it needs of its declaration
-// (checked when the template compiles) and how it applies to a document.
-// report adds a problem; the rule's own "code" replaces the kind's.
+// (checked when the template compiles) and how it applies to a document,
+// reporting its problems to rp.
 type ruleKind struct {
 	check func(r schemas.Rule) error
-	apply func(r *rule, doc any, today Date, report func(ptr, code string, arg any))
+	apply func(r *rule, doc any, today Date, rp *reporter)
+}
+
+// reporter collects the problems of the rules applied to one document: one
+// for all the rules, since a closure per rule was an allocation each.
+type reporter struct {
+	rule         *rule // the rule being applied
+	ps, warnings Problems
+}
+
+// report adds a problem of the rule being applied; the rule's own "code"
+// replaces the kind's, and a warning rule's problems are warnings.
+func (rp *reporter) report(ptr, code string, arg any) {
+	if rp.rule.Code != "" {
+		code = rp.rule.Code
+	}
+	if rp.rule.warning {
+		rp.warnings = append(rp.warnings, problem(ptr, code, arg))
+	} else {
+		rp.ps = append(rp.ps, problem(ptr, code, arg))
+	}
 }
 
 // ruleKinds is the rule vocabulary, each kind declared once.
@@ -138,6 +158,9 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 		}
 		if len(p) == 0 {
 			return rule{}, fmt.Errorf("%s: the whole document is not a field", r.Rule)
+		}
+		if n := strings.Count(s, "*"); n > MaxWildcards {
+			return rule{}, fmt.Errorf("%s: %s has %d wildcards, more than %d", r.Rule, s, n, MaxWildcards)
 		}
 		cr.fields = append(cr.fields, p)
 	}
@@ -300,26 +323,20 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// apply runs the rule on doc when its condition holds; today is the
-// signing day (zero if unknown).
-func (r *rule) apply(doc any, today Date) Problems {
+// apply runs the rule on doc when its condition holds, reporting to rp;
+// today is the signing day (zero if unknown).
+func (r *rule) apply(doc any, today Date, rp *reporter) {
 	if !r.when.holds(doc) {
-		return nil
+		return
 	}
-	var ps Problems
-	r.kind.apply(r, doc, today, func(ptr, code string, arg any) {
-		if r.Code != "" {
-			code = r.Code
-		}
-		ps = append(ps, problem(ptr, code, arg))
-	})
-	return ps
+	rp.rule = r
+	r.kind.apply(r, doc, today, rp)
 }
 
 // applyPresence reports required fields that are missing and forbidden
 // ones that are present, where their parent object exists (a missing
 // parent is its own problem).
-func applyPresence(r *rule, doc any, _ Date, report func(string, string, any)) {
+func applyPresence(r *rule, doc any, _ Date, rp *reporter) {
 	for _, p := range r.fields {
 		obj, ok := p.Parent(doc)
 		if !ok {
@@ -328,31 +345,33 @@ func applyPresence(r *rule, doc any, _ Date, report func(string, string, any)) {
 		_, present := obj[p.Last()]
 		switch {
 		case r.Rule.Rule == "required" && !present:
-			report(p.String(), "required", nil)
+			rp.report(p.String(), "required", nil)
 		case r.Rule.Rule == "forbidden" && present:
-			report(p.String(), "notAllowed", nil)
+			rp.report(p.String(), "notAllowed", nil)
 		}
 	}
 }
 
 // applyUnique reports a repeated item (or item[key]) at the later one.
-func applyUnique(r *rule, doc any, _ Date, report func(string, string, any)) {
+func applyUnique(r *rule, doc any, _ Date, rp *reporter) {
 	for _, m := range r.fields[0].Resolve(doc) {
 		items, _ := m.Value.([]any)
 		var seen []any
 		for i, it := range items {
-			ptr := JoinIndex(m.Pointer, i)
 			if r.Key != "" {
 				obj, _ := it.(map[string]any)
 				it = obj[r.Key]
-				ptr = JoinPointer(ptr, r.Key)
 			}
 			if it == nil {
 				continue
 			}
 			for _, s := range seen {
 				if jsonEqual(s, it) {
-					report(ptr, "duplicate", nil)
+					ptr := JoinIndex(m.Pointer(), i)
+					if r.Key != "" {
+						ptr = JoinPointer(ptr, r.Key)
+					}
+					rp.report(ptr, "duplicate", nil)
 					break
 				}
 			}
@@ -362,7 +381,7 @@ func applyUnique(r *rule, doc any, _ Date, report func(string, string, any)) {
 }
 
 // applyDateLimit reports dates outside minDays..maxDays of the signing day.
-func applyDateLimit(r *rule, doc any, today Date, report func(string, string, any)) {
+func applyDateLimit(r *rule, doc any, today Date, rp *reporter) {
 	if today.IsZero() {
 		return
 	}
@@ -371,37 +390,37 @@ func applyDateLimit(r *rule, doc any, today Date, report func(string, string, an
 		switch {
 		case !ok:
 		case r.MaxDays != nil && d.After(today.AddDays(*r.MaxDays).Time):
-			report(m.Pointer, "dateInFuture", *r.MaxDays)
+			rp.report(m.Pointer(), "dateInFuture", *r.MaxDays)
 		case r.MinDays != nil && d.Before(today.AddDays(*r.MinDays).Time):
-			report(m.Pointer, "dateTooEarly", -*r.MinDays)
+			rp.report(m.Pointer(), "dateTooEarly", -*r.MinDays)
 		}
 	}
 }
 
 // applyDateOrder reports items whose "to" is before their "from".
-func applyDateOrder(r *rule, doc any, _ Date, report func(string, string, any)) {
+func applyDateOrder(r *rule, doc any, _ Date, rp *reporter) {
 	for _, m := range r.fields[0].Resolve(doc) {
 		for _, x := range dateRanges(m, r.From, r.To) {
 			if x.to.Before(x.from.Time) {
-				report(JoinPointer(x.ptr, r.To), "dateBeforeStart", nil)
+				rp.report(JoinPointer(JoinIndex(m.Pointer(), x.index), r.To), "dateBeforeStart", nil)
 			}
 		}
 	}
 }
 
 // applyNoOverlap reports items whose ranges share a day with an earlier one.
-func applyNoOverlap(r *rule, doc any, _ Date, report func(string, string, any)) {
+func applyNoOverlap(r *rule, doc any, _ Date, rp *reporter) {
 	for _, m := range r.fields[0].Resolve(doc) {
 		ranges := dateRanges(m, r.From, r.To)
 		for _, i := range overlapping(ranges) {
-			report(JoinPointer(ranges[i].ptr, r.From), "overlap", nil)
+			rp.report(JoinPointer(JoinIndex(m.Pointer(), ranges[i].index), r.From), "overlap", nil)
 		}
 	}
 }
 
 // applyCodeList reports codes missing from the list, or shorter than the
 // list's minimum for their prefix.
-func applyCodeList(r *rule, doc any, _ Date, report func(string, string, any)) {
+func applyCodeList(r *rule, doc any, _ Date, rp *reporter) {
 	for _, m := range r.fields[0].Resolve(doc) {
 		s, ok := m.Value.(string)
 		if !ok {
@@ -409,12 +428,12 @@ func applyCodeList(r *rule, doc any, _ Date, report func(string, string, any)) {
 		}
 		bare := bareCode(s)
 		if _, _, found := r.list.Lookup(bare); !found || !codeShape(bare) {
-			report(m.Pointer, "unknownCode", r.list.Title)
+			rp.report(m.Pointer(), "unknownCode", r.list.Title)
 			continue
 		}
 		for _, pl := range r.MinLength {
 			if strings.HasPrefix(bare, pl.Prefix) && len(bare) < pl.Length {
-				report(m.Pointer, "codeTooShort", pl.Length)
+				rp.report(m.Pointer(), "codeTooShort", pl.Length)
 				break
 			}
 		}
@@ -423,7 +442,7 @@ func applyCodeList(r *rule, doc any, _ Date, report func(string, string, any)) {
 
 // applyDateNotAfter reports dates later than the earliest of the dates at
 // "than" whose holding object meets "where"; the limit fills the message.
-func applyDateNotAfter(r *rule, doc any, _ Date, report func(string, string, any)) {
+func applyDateNotAfter(r *rule, doc any, _ Date, rp *reporter) {
 	than := r.than
 	var limit Date
 	than[:len(than)-1].each(doc, func(v any) bool {
@@ -441,14 +460,13 @@ func applyDateNotAfter(r *rule, doc any, _ Date, report func(string, string, any
 	}
 	for _, m := range r.fields[0].Resolve(doc) {
 		if d, ok := dateValue(m.Value); ok && d.After(limit.Time) {
-			report(m.Pointer, "dateAfter", limit.String())
+			rp.report(m.Pointer(), "dateAfter", limit.String())
 		}
 	}
 }
 
 // dateRange is one array item's valid [from, to] range.
 type dateRange struct {
-	ptr      string
 	index    int
 	from, to Date
 }
@@ -462,7 +480,7 @@ func dateRanges(m Match, from, to string) []dateRange {
 		f, ok1 := dateValue(obj[from])
 		t, ok2 := dateValue(obj[to])
 		if ok1 && ok2 {
-			out = append(out, dateRange{JoinIndex(m.Pointer, i), i, f, t})
+			out = append(out, dateRange{i, f, t})
 		}
 	}
 	return out

@@ -1,0 +1,85 @@
+package intake
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestShapes holds isHSAID and isPostalCode to the regular expressions they
+// write out, on valid values at every length limit, every one-character
+// change of them, and random strings built of the characters that matter.
+func TestShapes(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern *regexp.Regexp
+		match   func(string) bool
+		valid   []string
+	}{
+		{"isHSAID", regexp.MustCompile(`^[A-Z0-9]{2,14}[0-9]{10}-[A-Z0-9]{1,31}$`), isHSAID, []string{
+			"SE2321000016-1003", "AB1234567890-X", strings.Repeat("Z", 14) + "1234567890-" + strings.Repeat("9", 31),
+			"SE2321000016-7P0C", "121234567890-0",
+		}},
+		{"isPostalCode", regexp.MustCompile(`^[0-9]{3} ?[0-9]{2}$`), isPostalCode, []string{"114 59", "11459", "000 00"}},
+	}
+	alphabet := []string{"0", "5", "9", "A", "Z", "a", "z", "-", " ", "å", "\x00", "/", ":", "@", "[", "\xff"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range tests {
+		check := func(s string) {
+			if got, want := tt.match(s), tt.pattern.MatchString(s); got != want {
+				t.Errorf("%s(%q) = %v, want %v", tt.name, s, got, want)
+			}
+		}
+		for _, v := range tt.valid {
+			check(v)
+			for i := 0; i <= len(v); i++ {
+				for _, c := range alphabet {
+					check(v[:i] + c + v[i:])
+					if i < len(v) {
+						check(v[:i] + c + v[i+1:])
+					}
+				}
+				if i < len(v) {
+					check(v[:i] + v[i+1:])
+				}
+			}
+		}
+		for range 100000 {
+			var b strings.Builder
+			for range rnd.IntN(50) {
+				switch r := rnd.IntN(10); {
+				case r < 6:
+					b.WriteByte(byte('0' + rnd.IntN(10)))
+				case r < 8:
+					b.WriteByte(byte('A' + rnd.IntN(26)))
+				default:
+					b.WriteString(alphabet[rnd.IntN(len(alphabet))])
+				}
+			}
+			check(b.String())
+		}
+	}
+}
+
+// TestDateOf compares dateOf with time.Parse on every day of 1899 to 2101
+// (leap years of every kind) and on strings that are not dates.
+func TestDateOf(t *testing.T) {
+	var inputs []string
+	for d := time.Date(1899, 12, 25, 0, 0, 0, 0, time.UTC); d.Year() < 2102; d = d.AddDate(0, 0, 1) {
+		inputs = append(inputs, d.Format(time.DateOnly))
+	}
+	for _, s := range []string{"", "2026-02-29", "2024-02-30", "1900-02-29", "2000-02-29", "2026-04-31", "2026-00-01",
+		"2026-13-01", "2026-01-00", "2026-01-32", "0000-01-01", "9999-12-31", "2026-1-01", "2026-01-1", "+026-01-01",
+		"2026/01/01", "2026-01-01 ", "20260101", "2026-01-01T00:00:00Z", "２026-01-01", "2026-0a-01"} {
+		inputs = append(inputs, s)
+	}
+	for _, s := range inputs {
+		want, err := time.Parse(time.DateOnly, s)
+		got, ok := dateOf(s)
+		if ok != (err == nil) || (ok && got.Time != want) {
+			t.Errorf("dateOf(%q) = %v, %v; time.Parse = %v, %v", s, got, ok, want, err)
+		}
+	}
+}
