@@ -90,10 +90,7 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	if idem != nil && idem.Key != "" {
 		scope, key = idem.Scope, idem.Key
 	}
-	if _, err := tx.ExecContext(ctx, db.rebind(`
-		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
-			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	if _, err := db.exec(ctx, tx, insertCertificateSQL,
 		c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
 		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
 		db.boolArg(c.CountsTowardCases),
@@ -110,8 +107,8 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		for _, p := range c.SickLeave.Periods {
 			args = append(args, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
 		}
-		q := `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES ` + rows(len(c.SickLeave.Periods), 5)
-		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+		q := insertPeriodsSQL + rows(len(c.SickLeave.Periods), 5)
+		if _, err := db.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
 	}
@@ -120,8 +117,8 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		for _, f := range c.Flags {
 			args = append(args, c.ID, f.Code)
 		}
-		q := `INSERT INTO certificate_flags (certificate_id, code) VALUES ` + rows(len(c.Flags), 2)
-		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+		q := insertFlagsSQL + rows(len(c.Flags), 2)
+		if _, err := db.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
 	}
@@ -130,13 +127,26 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		for i, d := range c.Diagnoses {
 			args = append(args, c.ID, i, d.Code)
 		}
-		q := `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES ` + rows(len(c.Diagnoses), 3)
-		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
+		q := insertDiagnosesSQL + rows(len(c.Diagnoses), 3)
+		if _, err := db.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// The statements that store a submission; prepareSubmission prepares them.
+const (
+	insertCertificateSQL = `INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertEventSQL          = `INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`
+	findByIdempotencyKeySQL = `SELECT ` + certificateColumns + ` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`
+	// The multi-row inserts end in rows(n, width).
+	insertPeriodsSQL   = `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `
+	insertFlagsSQL     = `INSERT INTO certificate_flags (certificate_id, code) VALUES `
+	insertDiagnosesSQL = `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `
+)
 
 // rows returns n placeholder tuples of width columns: "(?, ?), (?, ?)".
 func rows(n, width int) string {
@@ -171,12 +181,10 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 	return &c, nil
 }
 
-// findByIdempotencyKey reads through q: the writer's transaction, or the
-// read pool.
-func (db *DB) findByIdempotencyKey(ctx context.Context, q interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, idem intake.Idempotency) (*intake.Certificate, error) {
-	row := q.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
+// findByIdempotencyKey reads in the writer's transaction tx, or on the
+// readers when tx is nil.
+func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) (*intake.Certificate, error) {
+	row := db.queryRow(ctx, tx, findByIdempotencyKeySQL, idem.Scope, idem.Key)
 	c, err := db.scanCertificate(row)
 	return c, notFound(err, "No certificate under that idempotency key.")
 }
@@ -184,7 +192,7 @@ func (db *DB) findByIdempotencyKey(ctx context.Context, q interface {
 // FindCertificateByIdempotencyKey returns the certificate a client stored
 // under an idempotency key. Returns ENOTFOUND if there is none.
 func (db *DB) FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error) {
-	c, err := db.findByIdempotencyKey(ctx, db.read, idem)
+	c, err := db.findByIdempotencyKey(ctx, nil, idem)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find certificate by idempotency key: %w", err))
 	}
@@ -504,7 +512,7 @@ func (db *DB) lockStatus(ctx context.Context, tx *sql.Tx, id string) (intake.Sta
 
 // appendEvent appends one event to a certificate's history.
 func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string) error {
-	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
+	_, err := db.exec(ctx, tx, insertEventSQL,
 		id, event, db.timeArg(at), by)
 	return err
 }
