@@ -39,7 +39,7 @@ func (db *DB) prepare(ctx context.Context, conns *sql.DB, into prepared, queries
 // runs, on the writer's connections and on the readers.
 func (db *DB) prepareSubmission(ctx context.Context) error {
 	db.writeStmts, db.readStmts = prepared{}, prepared{}
-	writes := []string{insertCertificateSQL, insertEventSQL, findByIdempotencyKeySQL}
+	writes := []string{db.insertCertificateSQL(), insertEventSQL, findByIdempotencyKeySQL}
 	for n := 1; n <= maxPreparedRows; n++ {
 		writes = append(writes, insertPeriodsSQL+rows(n, 5), insertFlagsSQL+rows(n, 2), insertDiagnosesSQL+rows(n, 3))
 	}
