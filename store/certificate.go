@@ -92,11 +92,14 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	return stored, replay, err
 }
 
-// insertCertificateSQL is the dialect's insert of a certificate: on
-// PostgreSQL, one that inserts nothing for a used idempotency key.
+// insertCertificateSQL is the dialect's insert of a certificate. On
+// PostgreSQL it also inserts the certificate's first event (its arguments
+// follow the certificate's), in one round trip instead of two, and
+// inserts nothing for a used idempotency key.
 func (db *DB) insertCertificateSQL() string {
 	if db.dialect == Postgres {
-		return insertCertificateSQL + onUsedKey
+		return `WITH c AS (` + insertCertificateSQL + onUsedKey + ` RETURNING id)
+		INSERT INTO certificate_events (certificate_id, status, at, actor) SELECT id, ?::text, ?::timestamptz, ?::text FROM c`
 	}
 	return insertCertificateSQL
 }
@@ -127,19 +130,23 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	if idem != nil && idem.Key != "" {
 		scope, key = idem.Scope, idem.Key
 	}
-	res, err := db.exec(ctx, tx, db.insertCertificateSQL(),
-		c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
+	args := []any{c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
 		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
-		db.boolArg(c.CountsTowardCases),
-	)
+		db.boolArg(c.CountsTowardCases)}
+	if db.dialect == Postgres {
+		args = append(args, string(c.Status), db.timeArg(c.ReceivedAt), c.Issuer.HSAID)
+	}
+	res, err := db.exec(ctx, tx, db.insertCertificateSQL(), args...)
 	if err != nil {
 		return false, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
-		return false, err
+	if db.dialect == SQLite {
+		if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
+			return false, err
+		}
 	}
 	// One multi-row statement each for periods and diagnoses: round trips
 	// are what a batch of writes spends its time on.
