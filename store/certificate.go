@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -42,21 +44,21 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	c.Status = intake.StatusReceived
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stored, replay = nil, false // the job may run again after a failed batch
-		if idem != nil && idem.Key != "" {
-			prior, err := db.findByIdempotencyKey(ctx, tx, *idem)
-			if err == nil {
-				if prior.SHA256 != c.SHA256 {
-					return intake.Errorf(intake.ECONFLICT, "The Idempotency-Key was already used with a different body.")
-				}
-				stored, replay = prior, true
-				return nil
-			}
+		keyed := idem != nil && idem.Key != ""
+		// On PostgreSQL the insert finds a used key itself (a round trip
+		// fewer for a fresh submission), unless a relation is to be checked,
+		// which only a new certificate's is. SQLite looks first: there the
+		// look-up cost less than the upsert did (intyg-load, server CPU per
+		// certificate).
+		if keyed && (c.Relation != nil || db.dialect == SQLite) {
+			prior, err := db.replayOf(ctx, tx, c, *idem)
 			if intake.ErrorCode(err) != intake.ENOTFOUND {
+				stored, replay = prior, err == nil
 				return err
 			}
 		}
-		c.ID = newID()
 		c.ReceivedAt = db.now()
+		c.ID = newCertificateID(c.ReceivedAt)
 		if c.Relation != nil {
 			target, err := db.relationTarget(ctx, tx, c.Relation.Certificate)
 			if err != nil {
@@ -66,7 +68,16 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 				return err
 			}
 		}
-		if err := db.insertCertificate(ctx, tx, c, submitted, idem); err != nil {
+		inserted, err := db.insertCertificate(ctx, tx, c, submitted, idem)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			if !keyed {
+				return fmt.Errorf("certificate %s: not inserted", c.ID)
+			}
+			prior, err := db.replayOf(ctx, tx, c, *idem)
+			stored, replay = prior, err == nil
 			return err
 		}
 		c.Relations = []intake.RelationLink{}
@@ -82,27 +93,61 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	return stored, replay, err
 }
 
-func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) error {
+// insertCertificateSQL is the dialect's insert of a certificate. On
+// PostgreSQL it also inserts the certificate's first event (its arguments
+// follow the certificate's), in one round trip instead of two, and
+// inserts nothing for a used idempotency key.
+func (db *DB) insertCertificateSQL() string {
+	if db.dialect == Postgres {
+		return `WITH c AS (` + insertCertificateSQL + onUsedKey + ` RETURNING id)
+		INSERT INTO certificate_events (certificate_id, status, at, actor) SELECT id, ?::text, ?::timestamptz, ?::text FROM c`
+	}
+	return insertCertificateSQL
+}
+
+// replayOf returns the certificate stored under idem if it was stored
+// from the same bytes as c. Returns ENOTFOUND if there is none, and
+// ECONFLICT if its bytes differ.
+func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, idem intake.Idempotency) (*intake.Certificate, error) {
+	prior, err := db.findByIdempotencyKey(ctx, tx, idem)
+	if err != nil {
+		return nil, err
+	}
+	if prior.SHA256 != c.SHA256 {
+		return nil, intake.Errorf(intake.ECONFLICT, "The Idempotency-Key was already used with a different body.")
+	}
+	return prior, nil
+}
+
+// insertCertificate inserts c with its events, periods, flags and
+// diagnoses. On PostgreSQL it inserts nothing and returns false if idem's
+// key is already used in its scope; on SQLite that is a unique violation.
+func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (bool, error) {
 	record, err := json.Marshal(c)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var scope, key any
 	if idem != nil && idem.Key != "" {
 		scope, key = idem.Scope, idem.Key
 	}
-	if _, err := tx.ExecContext(ctx, db.rebind(`
-		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
-			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
+	args := []any{c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
 		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
-		db.boolArg(c.CountsTowardCases),
-	); err != nil {
-		return err
+		db.boolArg(c.CountsTowardCases)}
+	if db.dialect == Postgres {
+		args = append(args, string(c.Status), db.timeArg(c.ReceivedAt), c.Issuer.HSAID)
 	}
-	if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
-		return err
+	res, err := db.exec(ctx, tx, db.insertCertificateSQL(), args...)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if db.dialect == SQLite {
+		if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
+			return false, err
+		}
 	}
 	// One multi-row statement each for periods and diagnoses: round trips
 	// are what a batch of writes spends its time on.
@@ -111,9 +156,9 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		for _, p := range c.SickLeave.Periods {
 			args = append(args, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
 		}
-		q := `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES ` + rows(len(c.SickLeave.Periods), 5)
-		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
-			return err
+		q := insertPeriodsSQL + rows(len(c.SickLeave.Periods), 5)
+		if _, err := db.exec(ctx, tx, q, args...); err != nil {
+			return false, err
 		}
 	}
 	if len(c.Flags) > 0 {
@@ -121,9 +166,9 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		for _, f := range c.Flags {
 			args = append(args, c.ID, f.Code, db.timeArg(c.ReceivedAt))
 		}
-		q := `INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES ` + rows(len(c.Flags), 3)
-		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
-			return err
+		q := insertFlagsSQL + rows(len(c.Flags), 3)
+		if _, err := db.exec(ctx, tx, q, args...); err != nil {
+			return false, err
 		}
 	}
 	if len(c.Diagnoses) > 0 {
@@ -131,13 +176,42 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		for i, d := range c.Diagnoses {
 			args = append(args, c.ID, i, d.Code)
 		}
-		q := `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES ` + rows(len(c.Diagnoses), 3)
-		if _, err := tx.ExecContext(ctx, db.rebind(q), args...); err != nil {
-			return err
+		q := insertDiagnosesSQL + rows(len(c.Diagnoses), 3)
+		if _, err := db.exec(ctx, tx, q, args...); err != nil {
+			return false, err
 		}
 	}
-	return db.keepCertificate(ctx, tx, c)
+	return true, db.keepCertificate(ctx, tx, c)
 }
+
+// newCertificateID returns a URL-safe id of 128 bits: the time in
+// milliseconds (48 bits), then 80 random bits. Certificates received close
+// together get ids close together, so that a batch of inserts shares the
+// pages of every index that starts with the id (the certificate's, its
+// events', periods', diagnoses' and flags') instead of writing a random
+// page of each per certificate. Its first character is "A" until 2109, so
+// it never starts with "-".
+func newCertificateID(at time.Time) string {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b[:8], uint64(at.UnixMilli())<<16)
+	rand.Read(b[6:]) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// The statements that store a submission; prepareSubmission prepares them.
+const (
+	insertCertificateSQL = `INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// onUsedKey ends insertCertificateSQL on PostgreSQL.
+	onUsedKey               = ` ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING`
+	insertEventSQL          = `INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`
+	findByIdempotencyKeySQL = `SELECT ` + certificateColumns + ` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`
+	// The multi-row inserts end in rows(n, width).
+	insertPeriodsSQL   = `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `
+	insertFlagsSQL     = `INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `
+	insertDiagnosesSQL = `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `
+)
 
 // rows returns n placeholder tuples of width columns: "(?, ?), (?, ?)".
 func rows(n, width int) string {
@@ -172,12 +246,10 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 	return &c, nil
 }
 
-// findByIdempotencyKey reads through q: the writer's transaction, or the
-// read pool.
-func (db *DB) findByIdempotencyKey(ctx context.Context, q interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, idem intake.Idempotency) (*intake.Certificate, error) {
-	row := q.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`), idem.Scope, idem.Key)
+// findByIdempotencyKey reads in the writer's transaction tx, or on the
+// readers when tx is nil.
+func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) (*intake.Certificate, error) {
+	row := db.queryRow(ctx, tx, findByIdempotencyKeySQL, idem.Scope, idem.Key)
 	c, err := db.scanCertificate(row)
 	return c, notFound(err, "No certificate under that idempotency key.")
 }
@@ -185,7 +257,7 @@ func (db *DB) findByIdempotencyKey(ctx context.Context, q interface {
 // FindCertificateByIdempotencyKey returns the certificate a client stored
 // under an idempotency key. Returns ENOTFOUND if there is none.
 func (db *DB) FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error) {
-	c, err := db.findByIdempotencyKey(ctx, db.read, idem)
+	c, err := db.findByIdempotencyKey(ctx, nil, idem)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find certificate by idempotency key: %w", err))
 	}
@@ -525,7 +597,7 @@ func (db *DB) lockStatus(ctx context.Context, tx *sql.Tx, id string) (intake.Sta
 
 // appendEvent appends one event to a certificate's history.
 func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string) error {
-	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`),
+	_, err := db.exec(ctx, tx, insertEventSQL,
 		id, event, db.timeArg(at), by)
 	return err
 }

@@ -60,6 +60,10 @@ type DB struct {
 	health  *health
 	probing atomic.Bool
 
+	// writeStmts and readStmts are the submission path's prepared
+	// statements, on write and on read.
+	writeStmts, readStmts prepared
+
 	// tokens caches verified API tokens for a short while.
 	tokens tokenCache
 
@@ -123,6 +127,10 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 			db.closeConns()
 			return nil, fmt.Errorf("store: optimize: %w", err)
 		}
+	}
+	if err := db.prepareSubmission(ctx); err != nil {
+		db.closeConns()
+		return nil, fmt.Errorf("store: prepare: %w", err)
 	}
 	workers := 1
 	if driver == Postgres {
@@ -194,7 +202,7 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
-	err := db.read.Close()
+	err := errors.Join(db.closePrepared(), db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}

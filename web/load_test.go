@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"sync"
@@ -53,6 +54,9 @@ func BenchmarkSubmitConcurrent(b *testing.B) {
 							failed.Add(1)
 						}
 						if resp != nil {
+							// Read to the end, or the client opens a new
+							// connection for the next post.
+							io.Copy(io.Discard, resp.Body)
 							resp.Body.Close()
 						}
 					}
