@@ -3,7 +3,6 @@ package intake
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -37,10 +36,12 @@ type Revocation struct {
 	By      string    `json:"by"`
 }
 
-// CheckRevocation reports what is wrong with a revocation's reason and
+// ParseRevocation returns a revocation's message trimmed and in NFC, as
+// every free text is kept, and reports what is wrong with the reason and
 // message: the reason is one of the codes, the message is required for
 // another serious error and at most MaxRevocationMessage characters.
-func CheckRevocation(reason, message string) Problems {
+func ParseRevocation(reason, message string) (string, Problems) {
+	message = cleanString(message)
 	var ps Problems
 	switch reason {
 	case RevokeWrongPatient, RevokeSeriousError:
@@ -50,12 +51,12 @@ func CheckRevocation(reason, message string) Problems {
 		ps = append(ps, problem("/reason", "enum", RevokeWrongPatient+", "+RevokeSeriousError))
 	}
 	switch n := utf8.RuneCountInString(message); {
-	case reason == RevokeSeriousError && strings.TrimSpace(message) == "":
+	case reason == RevokeSeriousError && message == "":
 		ps = append(ps, problem("/message", "required", nil))
 	case n > MaxRevocationMessage:
 		ps = append(ps, problem("/message", "maxLength", MaxRevocationMessage))
 	}
-	return ps
+	return message, ps
 }
 
 // Event is one change in a certificate's life, appended and never changed.

@@ -42,7 +42,8 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 		if doc["message"] != nil && !mok {
 			ps = append(ps, intake.NewProblem("/message", "type", "type", "string"))
 		}
-		ps = append(ps, intake.CheckRevocation(reason, message)...)
+		message, mps := intake.ParseRevocation(reason, message)
+		ps = append(ps, mps...)
 		if len(ps) > 0 {
 			return &intake.Error{Code: intake.EINVALID, Message: "The revocation is not valid.", Problems: ps}
 		}
@@ -72,7 +73,8 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 			return err
 		}
 		reason, message := form.Get("reason"), form.Get("message")
-		if ps := intake.CheckRevocation(reason, message); len(ps) > 0 {
+		message, ps := intake.ParseRevocation(reason, message)
+		if len(ps) > 0 {
 			page, err := newReceiptPage(r, eng, messages, c)
 			if err != nil {
 				return err
