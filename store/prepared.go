@@ -46,7 +46,7 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 	if err := db.prepare(ctx, db.write, db.writeStmts, writes...); err != nil {
 		return err
 	}
-	return db.prepare(ctx, db.read, db.readStmts, findByIdempotencyKeySQL, flagHistorySQL)
+	return db.prepare(ctx, db.read, db.readStmts, findByIdempotencyKeySQL)
 }
 
 // closePrepared closes the prepared statements.
@@ -82,13 +82,4 @@ func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...an
 		return s.QueryRowContext(ctx, args...)
 	}
 	return db.read.QueryRowContext(ctx, db.rebind(query), args...)
-}
-
-// query runs a query on the readers: through its prepared statement if
-// there is one, else as text.
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s, ok := db.readStmts[query]; ok {
-		return s.QueryContext(ctx, args...)
-	}
-	return db.read.QueryContext(ctx, db.rebind(query), args...)
 }

@@ -16,7 +16,6 @@ import (
 type caseStore interface {
 	FindCaseCertificates(ctx context.Context, patientID string, units *[]string) ([]intake.CaseCertificate, error)
 	FindOngoingCaseCertificates(ctx context.Context, units []string, at intake.Date, gap int) ([]intake.CaseCertificate, error)
-	FindFlagHistory(ctx context.Context, patientID string) ([]intake.CaseCertificate, error)
 }
 
 // flagEntry is an attention flag on the wire, in the reader's language.

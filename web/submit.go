@@ -40,7 +40,7 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	// The flags look at the patient's certificates stored so far, every
 	// unit's: the case this one joins, and overlaps with other units.
 	if t, _ := s.eng.Template(cert.Template, cert.Version); t.Cases != nil {
-		history, err := s.cases.FindFlagHistory(ctx, cert.Patient.ID)
+		history, err := s.cases.FindCaseCertificates(ctx, cert.Patient.ID, nil)
 		if err != nil {
 			return nil, false, err
 		}
