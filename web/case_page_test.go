@@ -176,6 +176,10 @@ func TestFlagsInQueueAndCertificatePage(t *testing.T) {
 func TestCasePageInBrowser(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	_, second := caseHistory(t, ts)
+	// Two ongoing cases at the unit, so that its list shows a page of one
+	// with the link to the next.
+	ts.submit(t, "valid/full-time-one-period.json")
+	ts.mustPost(t, "clinic", withUnit(t, readExample(t, "valid/coordination-number.json"), unit))
 	ts.person(t, "caseworker")
 	ts.person(t, "physician")
 	src := axeSource(t)
@@ -206,8 +210,9 @@ func TestCasePageInBrowser(t *testing.T) {
 		chromedp.SendKeys(`#password`, testPassword),
 		chromedp.Submit(`#password`),
 		chromedp.WaitVisible(`nav`),
-		chromedp.Navigate(ts.URL+"/unit/cases"),
+		chromedp.Navigate(ts.URL+"/unit/cases?per=1"),
 		chromedp.WaitVisible(`#unit-cases-filters`),
+		chromedp.WaitVisible(`nav.pages a[rel="next"]`),
 	)
 	if err != nil {
 		t.Fatalf("browser, unit: %v", err)
