@@ -77,7 +77,7 @@ func (db *DB) caseQuery(where []string) string {
 
 // caseRows runs a caseQuery into certificates with their periods.
 func (db *DB) caseRows(ctx context.Context, q string, args []any) ([]intake.CaseCertificate, error) {
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

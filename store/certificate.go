@@ -42,6 +42,14 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	sum := sha256.Sum256(submitted)
 	c.SHA256 = hex.EncodeToString(sum[:])
 	c.Status = intake.StatusReceived
+	// The id, the time received and the record are made before the write
+	// is queued, so that the one writer spends its time on writing.
+	c.ReceivedAt = db.now()
+	c.ID = newCertificateID(c.ReceivedAt)
+	record, err := json.Marshal(c)
+	if err != nil {
+		return nil, false, err
+	}
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stored, replay = nil, false // the job may run again after a failed batch
 		keyed := idem != nil && idem.Key != ""
@@ -57,8 +65,6 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 				return err
 			}
 		}
-		c.ReceivedAt = db.now()
-		c.ID = newCertificateID(c.ReceivedAt)
 		if c.Relation != nil {
 			target, err := db.relationTarget(ctx, tx, c.Relation.Certificate)
 			if err != nil {
@@ -68,7 +74,7 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 				return err
 			}
 		}
-		inserted, err := db.insertCertificate(ctx, tx, c, submitted, idem)
+		inserted, err := db.insertCertificate(ctx, tx, c, record, submitted, idem)
 		if err != nil {
 			return err
 		}
@@ -119,14 +125,10 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 	return prior, nil
 }
 
-// insertCertificate inserts c with its events, periods, flags and
-// diagnoses. On PostgreSQL it inserts nothing and returns false if idem's
+// insertCertificate inserts c, whose record is given, with its events,
+// periods, flags and diagnoses. On PostgreSQL it inserts nothing and returns false if idem's
 // key is already used in its scope; on SQLite that is a unique violation.
-func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (bool, error) {
-	record, err := json.Marshal(c)
-	if err != nil {
-		return false, err
-	}
+func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
 	var scope, key any
 	if idem != nil && idem.Key != "" {
 		scope, key = idem.Scope, idem.Key

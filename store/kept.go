@@ -21,42 +21,58 @@ import (
 // periods and diagnoses, and copies its periods to case_periods if it
 // counts toward cases.
 func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
-	count := `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
-		ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
-	if db.dialect == Postgres {
-		// Appended rather than updated: concurrent writers would wait
-		// for each other's commits on a shared row.
-		count = `INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)`
-	}
 	args := []any{c.Issuer.Unit.HSAID, c.Template, string(c.Status)}
-	var periods string
-	if c.CountsTowardCases && c.SickLeave != nil && len(c.SickLeave.Periods) > 0 {
-		// What counted_periods says of c, from c rather than from what
-		// was just written of it (cheaper to plan and run).
-		diagnosis := ""
-		if len(c.Diagnoses) > 0 {
-			diagnosis = c.Diagnoses[0].Code
-		}
-		for _, p := range c.SickLeave.Periods {
-			args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
-		}
-		periods = `INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
-			VALUES ` + rows(len(c.SickLeave.Periods), 9) + ` ON CONFLICT DO NOTHING`
-	}
-	switch {
-	case periods == "":
-		_, err := tx.ExecContext(ctx, db.rebind(count), args...)
+	if !c.CountsTowardCases || c.SickLeave == nil || len(c.SickLeave.Periods) == 0 {
+		_, err := db.exec(ctx, tx, db.keepCountSQL(), args...)
 		return err
-	case db.dialect == Postgres:
+	}
+	// What counted_periods says of c, from c rather than from what was
+	// just written of it (cheaper to plan and run).
+	diagnosis := ""
+	if len(c.Diagnoses) > 0 {
+		diagnosis = c.Diagnoses[0].Code
+	}
+	for _, p := range c.SickLeave.Periods {
+		args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
+	}
+	n := len(c.SickLeave.Periods)
+	if db.dialect == Postgres {
 		// One statement, one round trip.
-		_, err := tx.ExecContext(ctx, db.rebind(`WITH counted AS (`+count+`) `+periods), args...)
+		_, err := db.exec(ctx, tx, db.keepSQL(n), args...)
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, count, args[:3]...); err != nil {
+	if _, err := db.exec(ctx, tx, db.keepCountSQL(), args[:3]...); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, periods, args[3:]...)
+	_, err := db.exec(ctx, tx, keepPeriodsSQL(n), args[3:]...)
 	return err
+}
+
+// keepCountSQL counts one certificate of a unit, template and status. On
+// PostgreSQL the change is appended rather than updated: concurrent
+// writers would wait for each other's commits on a shared row.
+func (db *DB) keepCountSQL() string {
+	if db.dialect == Postgres {
+		return `INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)`
+	}
+	return `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
+		ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
+}
+
+// keepPeriodsSQL copies n periods of a certificate to case_periods.
+func keepPeriodsSQL(n int) string {
+	return `INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
+		VALUES ` + rows(n, 9) + ` ON CONFLICT DO NOTHING`
+}
+
+// keepSQL is what keepCertificate runs for a certificate with n periods
+// that count toward cases: on PostgreSQL the count and the periods in one
+// statement.
+func (db *DB) keepSQL(n int) string {
+	if db.dialect == Postgres {
+		return `WITH counted AS (` + db.keepCountSQL() + `) ` + keepPeriodsSQL(n)
+	}
+	return keepPeriodsSQL(n)
 }
 
 // keptCounts is what the counts per status read for a filter of template,
@@ -101,22 +117,4 @@ func (db *DB) foldCounts(ctx context.Context) error {
 		return fmt.Errorf("store: fold counts: %w", err)
 	}
 	return nil
-}
-
-// foldCountsEvery folds the counts every interval until stop is closed,
-// then closes done.
-func (db *DB) foldCountsEvery(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			db.foldCounts(ctx) // a failed fold leaves the changes for the next
-			cancel()
-		case <-stop:
-			return
-		}
-	}
 }

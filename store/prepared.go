@@ -39,14 +39,16 @@ func (db *DB) prepare(ctx context.Context, conns *sql.DB, into prepared, queries
 // runs, on the writer's connections and on the readers.
 func (db *DB) prepareSubmission(ctx context.Context) error {
 	db.writeStmts, db.readStmts = prepared{}, prepared{}
-	writes := []string{db.insertCertificateSQL(), insertEventSQL, findByIdempotencyKeySQL}
+	writes := []string{db.insertCertificateSQL(), insertEventSQL, findByIdempotencyKeySQL, db.keepCountSQL()}
 	for n := 1; n <= maxPreparedRows; n++ {
-		writes = append(writes, insertPeriodsSQL+rows(n, 5), insertFlagsSQL+rows(n, 3), insertDiagnosesSQL+rows(n, 3))
+		writes = append(writes, insertPeriodsSQL+rows(n, 5), insertFlagsSQL+rows(n, 3), insertDiagnosesSQL+rows(n, 3), db.keepSQL(n))
 	}
 	if err := db.prepare(ctx, db.write, db.writeStmts, writes...); err != nil {
 		return err
 	}
-	return db.prepare(ctx, db.read, db.readStmts, findByIdempotencyKeySQL)
+	// The flags read the patient's case history before each submission.
+	history, _ := db.patientCaseQuery("", nil)
+	return db.prepare(ctx, db.read, db.readStmts, findByIdempotencyKeySQL, history)
 }
 
 // closePrepared closes the prepared statements.
@@ -67,6 +69,15 @@ func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 		return tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, db.rebind(query), args...)
+}
+
+// query runs a query on the readers: through its prepared statement if
+// there is one, else as text.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s, ok := db.readStmts[query]; ok {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, db.rebind(query), args...)
 }
 
 // queryRow runs a one-row query in tx, or on the readers when tx is nil:

@@ -67,9 +67,10 @@ type DB struct {
 	// tokens caches verified API tokens for a short while.
 	tokens tokenCache
 
-	// stopFolding stops PostgreSQL's folding of the count changes
-	// (foldCountsEvery), which closes foldingDone.
-	stopFolding, foldingDone chan struct{}
+	// stopHousekeeping stops the background work of housekeep (folding
+	// PostgreSQL's count changes, SQLite's checkpoints), which then closes
+	// housekeepingDone.
+	stopHousekeeping, housekeepingDone chan struct{}
 
 	// Now is the clock; tests may replace it before use.
 	Now func() time.Time
@@ -90,7 +91,8 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		// WAL lets readers run beside the writer; synchronous=FULL makes each
 		// commit durable before it returns.
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-		if db.write, err = sql.Open("sqlite", conn); err != nil {
+		// The writer leaves checkpoints to housekeep (checkpoint.go).
+		if db.write, err = sql.Open("sqlite", conn+"&_pragma=wal_autocheckpoint(0)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
@@ -138,10 +140,12 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	}
 	db.writer = newWriter(db.write, db.health, workers)
 	db.auditWriter = db.writer
+	db.stopHousekeeping, db.housekeepingDone = make(chan struct{}), make(chan struct{})
 	if driver == Postgres {
 		db.auditWriter = newWriter(db.write, db.health, 1)
-		db.stopFolding, db.foldingDone = make(chan struct{}), make(chan struct{})
-		go db.foldCountsEvery(foldInterval, db.stopFolding, db.foldingDone)
+		go housekeep(foldInterval, db.foldCounts, db.stopHousekeeping, db.housekeepingDone)
+	} else {
+		go housekeep(checkpointInterval, db.checkpoint, db.stopHousekeeping, db.housekeepingDone)
 	}
 	return db, nil
 }
@@ -190,12 +194,12 @@ func (db *DB) Close() error {
 		db.writer.close()
 		db.auditWriter.close()
 	}
-	if db.stopFolding != nil {
+	if db.stopHousekeeping != nil {
 		select {
-		case <-db.foldingDone: // closed before
+		case <-db.housekeepingDone: // closed before
 		default:
-			close(db.stopFolding)
-			<-db.foldingDone
+			close(db.stopHousekeeping)
+			<-db.housekeepingDone
 		}
 	}
 	return db.closeConns()
