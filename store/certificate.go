@@ -99,18 +99,6 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	return stored, replay, err
 }
 
-// insertCertificateSQL is the dialect's insert of a certificate. On
-// PostgreSQL it also inserts the certificate's first event (its arguments
-// follow the certificate's), in one round trip instead of two, and
-// inserts nothing for a used idempotency key.
-func (db *DB) insertCertificateSQL() string {
-	if db.dialect == Postgres {
-		return `WITH c AS (` + insertCertificateSQL + onUsedKey + ` RETURNING id)
-		INSERT INTO certificate_events (certificate_id, status, at, actor) SELECT id, ?::text, ?::timestamptz, ?::text FROM c`
-	}
-	return insertCertificateSQL
-}
-
 // replayOf returns the certificate stored under idem if it was stored
 // from the same bytes as c. Returns ENOTFOUND if there is none, and
 // ECONFLICT if its bytes differ.
@@ -126,7 +114,8 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 }
 
 // insertCertificate inserts c, whose record is given, with its events,
-// periods, flags and diagnoses. On PostgreSQL it inserts nothing and returns false if idem's
+// periods, flags and diagnoses, and keeps its count and case periods
+// (kept.go). On PostgreSQL it inserts nothing and returns false if idem's
 // key is already used in its scope; on SQLite that is a unique violation.
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
 	var scope, key any
@@ -137,19 +126,13 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
 		db.boolArg(c.CountsTowardCases)}
 	if db.dialect == Postgres {
-		args = append(args, string(c.Status), db.timeArg(c.ReceivedAt), c.Issuer.HSAID)
+		return db.insertCertificatePostgres(ctx, tx, c, args)
 	}
-	res, err := db.exec(ctx, tx, db.insertCertificateSQL(), args...)
-	if err != nil {
+	if _, err := db.exec(ctx, tx, insertCertificateSQL, args...); err != nil {
 		return false, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
 		return false, err
-	}
-	if db.dialect == SQLite {
-		if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
-			return false, err
-		}
 	}
 	// One multi-row statement each for periods and diagnoses: round trips
 	// are what a batch of writes spends its time on.
@@ -186,6 +169,41 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	return true, db.keepCertificate(ctx, tx, c)
 }
 
+// insertCertificatePostgres is insertCertificate on PostgreSQL, where
+// each statement is a round trip to the server and costs it a parse of
+// its own: one statement inserts the certificate and everything that goes
+// with it, given the certificate's arguments (as insertCertificateSQL
+// takes them) and its periods, flags and diagnoses as arrays.
+func (db *DB) insertCertificatePostgres(ctx context.Context, tx *sql.Tx, c *intake.Certificate, args []any) (bool, error) {
+	var (
+		degrees  []int32
+		from, to []string
+		flags    = make([]string, 0, len(c.Flags))
+		codes    = make([]string, 0, len(c.Diagnoses))
+	)
+	if c.SickLeave != nil {
+		for _, p := range c.SickLeave.Periods {
+			degrees, from, to = append(degrees, int32(p.Degree)), append(from, p.From.String()), append(to, p.To.String())
+		}
+	}
+	for _, f := range c.Flags {
+		flags = append(flags, f.Code)
+	}
+	for _, d := range c.Diagnoses {
+		codes = append(codes, d.Code)
+	}
+	diagnosis := ""
+	if len(codes) > 0 {
+		diagnosis = codes[0]
+	}
+	args = append(args, degrees, from, to, flags, codes, c.Patient.Name, diagnosis)
+	var inserted int
+	if err := db.queryRow(ctx, tx, insertCertificatePostgresSQL, args...).Scan(&inserted); err != nil {
+		return false, err
+	}
+	return inserted == 1, nil
+}
+
 // newCertificateID returns a URL-safe id of 128 bits: the time in
 // milliseconds (48 bits), then 80 random bits. Certificates received close
 // together get ids close together, so that a batch of inserts shares the
@@ -205,14 +223,46 @@ const (
 	insertCertificateSQL = `INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// onUsedKey ends insertCertificateSQL on PostgreSQL.
-	onUsedKey               = ` ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING`
 	insertEventSQL          = `INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`
 	findByIdempotencyKeySQL = `SELECT ` + certificateColumns + ` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`
 	// The multi-row inserts end in rows(n, width).
 	insertPeriodsSQL   = `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `
 	insertFlagsSQL     = `INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `
 	insertDiagnosesSQL = `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `
+
+	// insertCertificatePostgresSQL is insertCertificateSQL on PostgreSQL,
+	// where it inserts nothing for a used idempotency key, followed by
+	// the certificate's first event, its periods ($17-$19: degrees, first
+	// and last days), flags ($20), diagnoses ($21), its count change and,
+	// if it counts toward cases ($16), its case periods (patient name
+	// $22, main diagnosis $23) as keepCertificate keeps them on SQLite.
+	// It returns the number of certificates inserted, 1 or 0.
+	insertCertificatePostgresSQL = `WITH c AS (
+		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING RETURNING id
+	), periods AS (
+		SELECT p.degree, p.from_date::date AS from_date, p.to_date::date AS to_date
+		FROM unnest($17::int4[], $18::text[], $19::text[]) AS p (degree, from_date, to_date)
+	), events AS (
+		INSERT INTO certificate_events (certificate_id, status, at, actor) SELECT id, $4, $12, $9 FROM c
+	), inserted_periods AS (
+		INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date)
+		SELECT c.id, $8, p.degree, p.from_date, p.to_date FROM c, periods p
+	), flags AS (
+		INSERT INTO certificate_flags (certificate_id, code, raised_at) SELECT c.id, f.code, $12 FROM c, unnest($20::text[]) AS f (code)
+	), diagnoses AS (
+		INSERT INTO certificate_diagnoses (certificate_id, position, code)
+		SELECT c.id, d.position - 1, d.code FROM c, unnest($21::text[]) WITH ORDINALITY AS d (code, position)
+	), counted AS (
+		INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) SELECT $10, $2, $4, 1 FROM c
+	), cases AS (
+		INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
+		SELECT $10, $8, c.id, p.from_date, p.to_date, p.degree, $11, $22, $23 FROM c, periods p WHERE $16
+		ON CONFLICT DO NOTHING
+	)
+	SELECT count(*) FROM c`
 )
 
 // rows returns n placeholder tuples of width columns: "(?, ?), (?, ?)".

@@ -19,12 +19,14 @@ import (
 
 // keepCertificate counts certificate c, just stored in tx with its
 // periods and diagnoses, and copies its periods to case_periods if it
-// counts toward cases.
+// counts toward cases. On PostgreSQL, insertCertificatePostgresSQL does
+// the same in the statement that inserts c.
 func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
-	args := []any{c.Issuer.Unit.HSAID, c.Template, string(c.Status)}
-	if !c.CountsTowardCases || c.SickLeave == nil || len(c.SickLeave.Periods) == 0 {
-		_, err := db.exec(ctx, tx, db.keepCountSQL(), args...)
+	if _, err := db.exec(ctx, tx, keepCountSQL, c.Issuer.Unit.HSAID, c.Template, string(c.Status)); err != nil {
 		return err
+	}
+	if !c.CountsTowardCases || c.SickLeave == nil || len(c.SickLeave.Periods) == 0 {
+		return nil
 	}
 	// What counted_periods says of c, from c rather than from what was
 	// just written of it (cheaper to plan and run).
@@ -32,47 +34,25 @@ func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certifi
 	if len(c.Diagnoses) > 0 {
 		diagnosis = c.Diagnoses[0].Code
 	}
+	var args []any
 	for _, p := range c.SickLeave.Periods {
 		args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
 	}
-	n := len(c.SickLeave.Periods)
-	if db.dialect == Postgres {
-		// One statement, one round trip.
-		_, err := db.exec(ctx, tx, db.keepSQL(n), args...)
-		return err
-	}
-	if _, err := db.exec(ctx, tx, db.keepCountSQL(), args[:3]...); err != nil {
-		return err
-	}
-	_, err := db.exec(ctx, tx, keepPeriodsSQL(n), args[3:]...)
+	_, err := db.exec(ctx, tx, keepPeriodsSQL(len(c.SickLeave.Periods)), args...)
 	return err
 }
 
-// keepCountSQL counts one certificate of a unit, template and status. On
-// PostgreSQL the change is appended rather than updated: concurrent
-// writers would wait for each other's commits on a shared row.
-func (db *DB) keepCountSQL() string {
-	if db.dialect == Postgres {
-		return `INSERT INTO certificate_count_changes (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)`
-	}
-	return `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
-		ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
-}
+// keepCountSQL counts one certificate of a unit, template and status on
+// SQLite. PostgreSQL appends a change rather than update the count
+// (insertCertificatePostgresSQL): concurrent writers would wait for each
+// other's commits on a shared row.
+const keepCountSQL = `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
+	ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
 
 // keepPeriodsSQL copies n periods of a certificate to case_periods.
 func keepPeriodsSQL(n int) string {
 	return `INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
 		VALUES ` + rows(n, 9) + ` ON CONFLICT DO NOTHING`
-}
-
-// keepSQL is what keepCertificate runs for a certificate with n periods
-// that count toward cases: on PostgreSQL the count and the periods in one
-// statement.
-func (db *DB) keepSQL(n int) string {
-	if db.dialect == Postgres {
-		return `WITH counted AS (` + db.keepCountSQL() + `) ` + keepPeriodsSQL(n)
-	}
-	return keepPeriodsSQL(n)
 }
 
 // keptCounts is what the counts per status read for a filter of template,

@@ -39,9 +39,14 @@ func (db *DB) prepare(ctx context.Context, conns *sql.DB, into prepared, queries
 // runs, on the writer's connections and on the readers.
 func (db *DB) prepareSubmission(ctx context.Context) error {
 	db.writeStmts, db.readStmts = prepared{}, prepared{}
-	writes := []string{db.insertCertificateSQL(), insertEventSQL, findByIdempotencyKeySQL, db.keepCountSQL()}
-	for n := 1; n <= maxPreparedRows; n++ {
-		writes = append(writes, insertPeriodsSQL+rows(n, 5), insertFlagsSQL+rows(n, 3), insertDiagnosesSQL+rows(n, 3), db.keepSQL(n))
+	writes := []string{insertEventSQL, findByIdempotencyKeySQL}
+	if db.dialect == Postgres {
+		writes = append(writes, insertCertificatePostgresSQL)
+	} else {
+		writes = append(writes, insertCertificateSQL, keepCountSQL)
+		for n := 1; n <= maxPreparedRows; n++ {
+			writes = append(writes, insertPeriodsSQL+rows(n, 5), insertFlagsSQL+rows(n, 3), insertDiagnosesSQL+rows(n, 3), keepPeriodsSQL(n))
+		}
 	}
 	if err := db.prepare(ctx, db.write, db.writeStmts, writes...); err != nil {
 		return err

@@ -60,6 +60,9 @@ type DB struct {
 	health  *health
 	probing atomic.Bool
 
+	// wal syncs SQLite's write-ahead log (walsync.go); nil on PostgreSQL.
+	wal *walFile
+
 	// writeStmts and readStmts are the submission path's prepared
 	// statements, on write and on read.
 	writeStmts, readStmts prepared
@@ -88,16 +91,19 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		if dsn == "" || strings.Contains(dsn, "?") {
 			return nil, fmt.Errorf("store: open: sqlite needs a plain file path, got %q", dsn)
 		}
-		// WAL lets readers run beside the writer; synchronous=FULL makes each
-		// commit durable before it returns.
-		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-		// The writer leaves checkpoints to housekeep (checkpoint.go).
-		if db.write, err = sql.Open("sqlite", conn+"&_pragma=wal_autocheckpoint(0)"); err != nil {
+		// WAL lets readers run beside the writer. The writer commits
+		// without waiting for the disk and the group-commit writer syncs
+		// the log before it answers (walsync.go); it leaves checkpoints to
+		// housekeep (checkpoint.go), which, on a reader's connection, syncs
+		// the log and the database file (synchronous=FULL).
+		db.wal = &walFile{path: dsn + "-wal"}
+		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		if db.write, err = sql.Open("sqlite", conn+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
 		db.write.SetMaxIdleConns(1)
-		if db.read, err = sql.Open("sqlite", conn); err != nil {
+		if db.read, err = sql.Open("sqlite", conn+"&_pragma=synchronous(FULL)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		// Keep every reader open: a new SQLite connection runs its
@@ -134,15 +140,19 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.closeConns()
 		return nil, fmt.Errorf("store: prepare: %w", err)
 	}
-	workers := 1
-	if driver == Postgres {
-		workers = 8
+	if err := db.syncWrites(); err != nil { // the migrations'
+		db.closeConns()
+		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	db.writer = newWriter(db.write, db.health, workers)
+	workers, sync := 1, db.syncWrites
+	if driver == Postgres {
+		workers, sync = 8, nil
+	}
+	db.writer = newWriter(db.write, db.health, workers, sync)
 	db.auditWriter = db.writer
 	db.stopHousekeeping, db.housekeepingDone = make(chan struct{}), make(chan struct{})
 	if driver == Postgres {
-		db.auditWriter = newWriter(db.write, db.health, 1)
+		db.auditWriter = newWriter(db.write, db.health, 1, nil)
 		go housekeep(foldInterval, db.foldCounts, db.stopHousekeeping, db.housekeepingDone)
 	} else {
 		go housekeep(checkpointInterval, db.checkpoint, db.stopHousekeeping, db.housekeepingDone)
@@ -210,7 +220,20 @@ func (db *DB) closeConns() error {
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
+	if db.wal != nil {
+		err = errors.Join(err, db.wal.close())
+	}
 	return err
+}
+
+// syncWrites makes what was committed on the writer's connection durable:
+// on SQLite, by syncing the write-ahead log (walsync.go); PostgreSQL's
+// commits are durable when they return.
+func (db *DB) syncWrites() error {
+	if db.wal == nil {
+		return nil
+	}
+	return db.wal.sync()
 }
 
 // Ping reports whether the database answers and takes writes: after a
@@ -373,6 +396,8 @@ func (db *DB) Optimize(ctx context.Context) error {
 	if db.dialect == SQLite {
 		q = `PRAGMA optimize=0x10002`
 	}
-	_, err := db.write.ExecContext(ctx, q)
-	return err
+	if _, err := db.write.ExecContext(ctx, q); err != nil {
+		return err
+	}
+	return db.syncWrites()
 }

@@ -22,6 +22,9 @@ import (
 // an I/O fault, or a PostgreSQL server that is unreachable, shutting down or
 // out of resources. Such a fault is the client's to retry (503), not a bug.
 func isUnavailable(err error) bool {
+	if errors.Is(err, errNotSynced) {
+		return true
+	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
 		switch sqErr.Code() & 0xff { // the primary result code

@@ -21,7 +21,14 @@ type writeJob struct {
 
 // writer is the group-commit writer: a worker takes every job waiting, runs
 // them in one transaction and commits once, so that N concurrent writes cost
-// one fsync rather than N. A job's caller returns only after the commit.
+// one fsync rather than N. A job's caller returns only after the commit is
+// durable.
+//
+// With sync set, the workers commit without waiting for the disk (SQLite's
+// synchronous=NORMAL) and hand each committed batch to a syncer, which
+// answers its jobs only after a sync that began after the commit. The next
+// batch then runs while the disk takes the last, and one sync may cover
+// several batches.
 type writer struct {
 	// batches and written count committed transactions and the writes in them.
 	batches, written atomic.Int64
@@ -32,23 +39,52 @@ type writer struct {
 	once   sync.Once
 	wg     sync.WaitGroup
 	close  func()
-	exited chan struct{} // closed when every worker has stopped
+	exited chan struct{} // closed when every worker (and the syncer) has stopped
+
+	sync      func() error // nil: a commit is durable when it returns
+	committed chan committedBatch
+	idle      chan struct{} // holds a token while the syncer is idle
+}
+
+// committedBatch is a batch committed but not yet known to be durable,
+// with each job's outcome.
+type committedBatch struct {
+	jobs []writeJob
+	errs []error
 }
 
 // errClosed is returned for a write that comes after Close.
 var errClosed = errors.New("store: the database is closed")
 
+// errNotSynced is returned for a write that was committed but that the
+// disk did not confirm: the database cannot take writes now (503).
+var errNotSynced = errors.New("store: the disk did not confirm the write")
+
 // newWriter starts workers goroutines that take batches from one queue.
 // SQLite has one writer at a time, so it gets one worker; PostgreSQL commits
 // concurrent transactions in shared WAL flushes, so several workers keep its
 // connections busy while each still batches what is waiting.
-func newWriter(db *sql.DB, h *health, workers int) *writer {
-	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{})}
+// sync, if not nil, makes what the workers committed durable (see writer).
+func newWriter(db *sql.DB, h *health, workers int, sync func() error) *writer {
+	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: sync}
 	stop := make(chan struct{})
+	synced := make(chan struct{})
+	if sync != nil {
+		w.committed = make(chan committedBatch, maxBatch)
+		w.idle = make(chan struct{}, 1)
+		w.idle <- struct{}{}
+		go w.syncLoop(synced)
+	} else {
+		close(synced)
+	}
 	w.close = func() {
 		w.once.Do(func() {
 			close(stop)
 			w.wg.Wait()
+			if w.committed != nil {
+				close(w.committed)
+			}
+			<-synced
 			close(w.exited)
 		})
 		<-w.exited
@@ -91,23 +127,13 @@ func (w *writer) loop(stop chan struct{}) {
 	for {
 		select {
 		case job := <-w.jobs:
-			batch := []writeJob{job}
-		more:
-			for len(batch) < maxBatch {
-				select {
-				case j := <-w.jobs:
-					batch = append(batch, j)
-				default:
-					break more
-				}
-			}
-			w.run(batch)
+			w.run(job)
 		case <-stop:
 			// Finish what was queued before stopping.
 			for {
 				select {
 				case job := <-w.jobs:
-					w.run([]writeJob{job})
+					w.run(job)
 				default:
 					return
 				}
@@ -116,25 +142,84 @@ func (w *writer) loop(stop chan struct{}) {
 	}
 }
 
-// run executes a batch in one transaction with one commit. If any job
-// fails, the transaction is rolled back and every job of the batch is run
-// again in a transaction of its own, so that a failing job takes only itself
-// down; jobs are therefore written to be re-runnable.
-func (w *writer) run(batch []writeJob) {
-	if len(batch) > 1 {
-		err := w.runTx(batch)
-		w.health.record(err)
-		if err == nil {
-			w.finish(batch, make([]error, len(batch)))
-			return
-		}
+// run executes first and the jobs that join it (batch) in one transaction
+// with one commit. If any job fails, the transaction is rolled back and
+// every job of the batch is run again in a transaction of its own, so that
+// a failing job takes only itself down; jobs are therefore written to be
+// re-runnable.
+func (w *writer) run(first writeJob) {
+	batch, err := w.runBatch(first)
+	w.health.record(err)
+	if err == nil {
+		w.settle(batch, make([]error, len(batch)))
+		return
+	}
+	if len(batch) == 1 {
+		w.settle(batch, []error{err})
+		return
 	}
 	errs := make([]error, len(batch))
 	for i := range batch {
 		errs[i] = w.runTx(batch[i : i+1])
 		w.health.record(errs[i])
 	}
-	w.finish(batch, errs)
+	w.settle(batch, errs)
+}
+
+// runBatch begins a transaction with first and runs the jobs that join
+// it, then commits. Without a syncer, the jobs that join are those already
+// waiting. With one, jobs join for as long as the syncer is busy with the
+// previous batch: the writer's work on the next batch overlaps the disk's
+// on the last, and a batch grows with the load. It returns the batch and
+// the first error, or a panic in a job, which rolls everything back.
+func (w *writer) runBatch(first writeJob) (batch []writeJob, err error) {
+	batch = []writeJob{first}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+	}()
+	tx, err := w.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return batch, fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := runJob(tx, first); err != nil {
+		return batch, err
+	}
+	idle := false // whether the syncer is known to be idle
+join:
+	for len(batch) < maxBatch {
+		var j writeJob
+		if w.sync != nil {
+			select {
+			case j = <-w.jobs:
+			case <-w.idle:
+				idle = true
+				break join
+			}
+		} else {
+			select {
+			case j = <-w.jobs:
+			default:
+				break join
+			}
+		}
+		batch = append(batch, j)
+		if err := runJob(tx, j); err != nil {
+			return batch, err
+		}
+	}
+	if w.sync != nil && !idle {
+		<-w.idle // a full batch still waits for the syncer
+	}
+	if err := tx.Commit(); err != nil {
+		w.syncerIdle() // nothing to sync: the syncer stays idle
+		return batch, fmt.Errorf("store: commit: %w", err)
+	}
+	w.batches.Add(1)
+	w.written.Add(int64(len(batch)))
+	return batch, nil
 }
 
 // runTx runs jobs in one transaction and commits it; the first error, or
@@ -151,10 +236,7 @@ func (w *writer) runTx(jobs []writeJob) (err error) {
 	}
 	defer tx.Rollback()
 	for _, j := range jobs {
-		if err := j.ctx.Err(); err != nil {
-			return err
-		}
-		if err := j.fn(j.ctx, tx); err != nil {
+		if err := runJob(tx, j); err != nil {
 			return err
 		}
 	}
@@ -164,6 +246,73 @@ func (w *writer) runTx(jobs []writeJob) (err error) {
 	w.batches.Add(1)
 	w.written.Add(int64(len(jobs)))
 	return nil
+}
+
+// runJob runs j in tx, unless its caller has gone.
+func runJob(tx *sql.Tx, j writeJob) error {
+	if err := j.ctx.Err(); err != nil {
+		return err
+	}
+	return j.fn(j.ctx, tx)
+}
+
+// settle answers a batch's jobs once what it committed is durable: at
+// once, or through the syncer.
+func (w *writer) settle(batch []writeJob, errs []error) {
+	if w.sync == nil {
+		w.finish(batch, errs)
+		return
+	}
+	w.committed <- committedBatch{jobs: batch, errs: errs}
+}
+
+// syncerIdle says that the syncer has nothing to do; a writer waiting to
+// commit may go on.
+func (w *writer) syncerIdle() {
+	if w.sync == nil {
+		return
+	}
+	select {
+	case w.idle <- struct{}{}:
+	default: // said already
+	}
+}
+
+// syncLoop takes every batch committed so far, syncs once and answers
+// their jobs, until committed is closed; then it closes done. A job whose
+// batch committed but could not be synced gets the sync's error: it may or
+// may not outlast a crash, so the caller is not told it was stored.
+func (w *writer) syncLoop(done chan<- struct{}) {
+	defer close(done)
+	for b := range w.committed {
+		batches := []committedBatch{b}
+	more:
+		for {
+			select {
+			case b, ok := <-w.committed:
+				if !ok {
+					break more
+				}
+				batches = append(batches, b)
+			default:
+				break more
+			}
+		}
+		err := w.sync()
+		if err != nil {
+			err = fmt.Errorf("%w: %w", errNotSynced, err)
+			w.health.record(err)
+		}
+		w.syncerIdle()
+		for _, b := range batches {
+			for i := range b.errs {
+				if b.errs[i] == nil {
+					b.errs[i] = err
+				}
+			}
+			w.finish(b.jobs, b.errs)
+		}
+	}
 }
 
 // finish hands each job its outcome; a database that cannot take writes
