@@ -248,12 +248,15 @@ func (w *writer) runTx(jobs []writeJob) (err error) {
 	return nil
 }
 
-// runJob runs j in tx, unless its caller has gone.
+// runJob runs j in tx, unless its caller has gone. Once begun, a job's
+// statements run to the end without its caller: a statement interrupted
+// half-way would fail the whole batch, and watching the caller's context
+// cost SQLite's driver a goroutine per statement.
 func runJob(tx *sql.Tx, j writeJob) error {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
-	return j.fn(j.ctx, tx)
+	return j.fn(context.WithoutCancel(j.ctx), tx)
 }
 
 // settle answers a batch's jobs once what it committed is durable: at
