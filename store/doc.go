@@ -6,8 +6,11 @@
 // by goose at Open.
 //
 // Writes go through a group-commit writer: concurrent writes are batched
-// into one transaction and one fsync, each in its own savepoint, and a
-// caller returns only after the commit is durable.
+// into one transaction and one fsync (a batch that fails is run again one
+// write at a time, so that a failing write takes only itself down), and a
+// caller returns only after the commit is durable. On SQLite the writer
+// does not wait for the disk itself: a syncer fsyncs the write-ahead log
+// while the next batch gathers, and checkpoints run beside the writer.
 //
 // The access log is a SHA-256 hash chain appended inside those write
 // transactions (VerifyAuditChain checks it), and Backup copies a SQLite
