@@ -10,19 +10,43 @@ import (
 // into the database file.
 const checkpointInterval = 100 * time.Millisecond
 
+// walRestartPages is the size of SQLite's write-ahead log, in pages, past
+// which the writer is asked to finish a checkpoint so that the log starts
+// again from its beginning (about 16 MB).
+const walRestartPages = 4096
+
 // checkpoint copies what SQLite's write-ahead log holds back into the
 // database file, as far as no reader still needs it, without waiting for
 // the writer or the readers (a passive checkpoint). SQLite would otherwise
 // do this in the commit that takes the log past 1,000 pages, so that the
 // one writer, and every submission queued behind it, waited for the copy
 // and its fsync (about an eighth of the writer's time under load). Here it
-// runs on a reader's connection beside the writer. PostgreSQL
-// checkpoints by itself.
+// runs on a reader's connection beside the writer.
+//
+// But the log starts again from its beginning only at a write that finds
+// it wholly copied, which a checkpoint beside a busy writer never leaves
+// it: so once the log is past walRestartPages, the writer is asked to
+// copy the rest between two batches (finishCheckpoint), little since this
+// copy. PostgreSQL checkpoints by itself.
 func (db *DB) checkpoint(ctx context.Context) error {
 	if db.dialect != SQLite {
 		return nil
 	}
-	if _, err := db.read.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+	var busy, log, copied int
+	if err := db.read.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	if log >= walRestartPages {
+		db.writer.maintain()
+	}
+	return nil
+}
+
+// finishCheckpoint copies the rest of SQLite's write-ahead log into the
+// database file on the writer's connection, between two batches, so that
+// the writer's next write starts the log again (see checkpoint).
+func (db *DB) finishCheckpoint(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)
 	}
 	return nil

@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
@@ -52,4 +55,90 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// TestWALStaysBounded: under a steady stream of writes SQLite's
+// write-ahead log starts again from its beginning now and then, rather
+// than growing with everything written (the writer does not checkpoint by
+// itself, and a checkpoint beside it never finishes on its own).
+func TestWALStaysBounded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "intyg.db")
+	db := mustOpenDB(t, store.SQLite, path)
+	if v, err := store.WriterPragma(ctx, db, "wal_autocheckpoint"); err != nil || v != 0 {
+		t.Fatalf("the writer's wal_autocheckpoint = %d (%v), want 0", v, err)
+	}
+	eng := mustEngine(t)
+	_, body := mustCertificate(t, "all-optional-fields.json")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var written atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c, err := eng.Intake(body, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+					t.Error(err)
+					return
+				}
+				written.Add(int64(len(body)))
+			}
+		}()
+	}
+	// Write until the log would be past the bound if it were never
+	// restarted: a certificate writes its body twice over (submitted and
+	// record) and about ten pages in all.
+	const bound = 64 << 20
+	var largest int64
+	deadline := time.Now().Add(2 * time.Minute)
+	for written.Load() < bound/4 && time.Now().Before(deadline) {
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			largest = max(largest, fi.Size())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if written.Load() < bound/4 {
+		t.Fatalf("only %d bytes submitted in 2 minutes", written.Load())
+	}
+	t.Logf("the log's largest size: %d bytes, with %d bytes submitted", largest, written.Load())
+	if largest > bound {
+		t.Errorf("the write-ahead log grew to %d bytes with %d bytes submitted: it is not restarted", largest, written.Load())
+	}
+}
+
+// TestFailedSyncRefusesWrites: a write whose log SQLite's writer cannot
+// sync is not acknowledged, nor is any write after it.
+func TestFailedSyncRefusesWrites(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+	if v, err := store.WriterPragma(ctx, db, "synchronous"); err != nil || v != 1 {
+		t.Fatalf("the writer's synchronous = %d (%v), want 1 (NORMAL: the syncer syncs)", v, err)
+	}
+	c, body := mustCertificate(t, "full-time-one-period.json")
+	if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+		t.Fatal(err)
+	}
+	store.LoseWAL(db)
+	for i := range 2 {
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		if _, _, err := db.CreateCertificate(ctx, c, body, nil); intake.ErrorCode(err) != intake.EUNAVAILABLE {
+			t.Errorf("write %d after the log was lost: %v (code %q), want EUNAVAILABLE", i+1, err, intake.ErrorCode(err))
+		}
+	}
+	if code := intake.ErrorCode(db.Ping(ctx)); code != intake.EUNAVAILABLE {
+		t.Errorf("Ping() after a failed sync: code %q, want EUNAVAILABLE", code)
+	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -169,4 +170,23 @@ func (db *DB) FindCaseCertificatesJoined(ctx context.Context, patient string, un
 		p.degree, p.from_date, p.to_date
 		FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id
 		WHERE `+where+` ORDER BY c.patient_id, c.id, p.from_date`), args)
+}
+
+// LoseWAL makes the next sync of SQLite's write-ahead log fail, as a disk
+// that stopped confirming writes would.
+func LoseWAL(db *DB) {
+	db.wal.mu.Lock()
+	defer db.wal.mu.Unlock()
+	if db.wal.f != nil {
+		db.wal.f.Close()
+		db.wal.f = nil
+	}
+	db.wal.path = filepath.Join(filepath.Dir(db.wal.path), "no-such-directory", "intyg.db-wal")
+}
+
+// WriterPragma returns the value of a PRAGMA on the writer's connection.
+func WriterPragma(ctx context.Context, db *DB, name string) (int, error) {
+	var v int
+	err := db.write.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
 }

@@ -95,10 +95,11 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		// without waiting for the disk and the group-commit writer syncs
 		// the log before it answers (walsync.go); it leaves checkpoints to
 		// housekeep (checkpoint.go), which, on a reader's connection, syncs
-		// the log and the database file (synchronous=FULL).
+		// the log and the database file (synchronous=FULL). A log restarted
+		// after it grew is cut back to 32 MB.
 		db.wal = &walFile{path: dsn + "-wal"}
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-		if db.write, err = sql.Open("sqlite", conn+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)"); err != nil {
+		if db.write, err = sql.Open("sqlite", conn+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
@@ -144,15 +145,15 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.closeConns()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	workers, sync := 1, db.syncWrites
+	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint}
 	if driver == Postgres {
-		workers, sync = 8, nil
+		opts = writerOptions{workers: 8}
 	}
-	db.writer = newWriter(db.write, db.health, workers, sync)
+	db.writer = newWriter(db.write, db.health, opts)
 	db.auditWriter = db.writer
 	db.stopHousekeeping, db.housekeepingDone = make(chan struct{}), make(chan struct{})
 	if driver == Postgres {
-		db.auditWriter = newWriter(db.write, db.health, 1, nil)
+		db.auditWriter = newWriter(db.write, db.health, writerOptions{workers: 1})
 		go housekeep(foldInterval, db.foldCounts, db.stopHousekeeping, db.housekeepingDone)
 	} else {
 		go housekeep(checkpointInterval, db.checkpoint, db.stopHousekeeping, db.housekeepingDone)

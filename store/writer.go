@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -24,11 +25,13 @@ type writeJob struct {
 // one fsync rather than N. A job's caller returns only after the commit is
 // durable.
 //
-// With sync set, the workers commit without waiting for the disk (SQLite's
+// With a sync, the workers commit without waiting for the disk (SQLite's
 // synchronous=NORMAL) and hand each committed batch to a syncer, which
 // answers its jobs only after a sync that began after the commit. The next
 // batch then runs while the disk takes the last, and one sync may cover
-// several batches.
+// several batches. A sync that fails is final: what it covered may be lost
+// in a crash, and a log with a hole loses what follows too, so every later
+// write is refused until the service restarts (as PostgreSQL stops).
 type writer struct {
 	// batches and written count committed transactions and the writes in them.
 	batches, written atomic.Int64
@@ -43,7 +46,20 @@ type writer struct {
 
 	sync      func() error // nil: a commit is durable when it returns
 	committed chan committedBatch
-	idle      chan struct{} // holds a token while the syncer is idle
+	idle      chan struct{}         // holds a token while the syncer is idle
+	failed    atomic.Pointer[error] // the sync's failure, once it failed
+
+	between     func(ctx context.Context) error // run between two batches when asked (maintain)
+	maintenance chan struct{}
+}
+
+// writerOptions says how a writer works beyond its connections.
+type writerOptions struct {
+	workers int          // goroutines taking batches from the one queue
+	sync    func() error // if not nil, makes what the workers committed durable (see writer)
+	// between, if not nil, is work on the writer's connection that must
+	// run between two batches, when maintain asks for it.
+	between func(ctx context.Context) error
 }
 
 // committedBatch is a batch committed but not yet known to be durable,
@@ -57,25 +73,28 @@ type committedBatch struct {
 var errClosed = errors.New("store: the database is closed")
 
 // errNotSynced is returned for a write that was committed but that the
-// disk did not confirm: the database cannot take writes now (503).
-var errNotSynced = errors.New("store: the disk did not confirm the write")
+// disk did not confirm, and for every write after it: the database cannot
+// take writes (503) until the service restarts.
+var errNotSynced = errors.New("store: the disk did not confirm a write; writes are refused until the service restarts")
 
-// newWriter starts workers goroutines that take batches from one queue.
-// SQLite has one writer at a time, so it gets one worker; PostgreSQL commits
-// concurrent transactions in shared WAL flushes, so several workers keep its
-// connections busy while each still batches what is waiting.
-// sync, if not nil, makes what the workers committed durable (see writer).
-func newWriter(db *sql.DB, h *health, workers int, sync func() error) *writer {
-	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: sync}
+// newWriter starts the workers. SQLite has one writer at a time, so it
+// gets one worker; PostgreSQL commits concurrent transactions in shared WAL
+// flushes, so several workers keep its connections busy while each still
+// batches what is waiting.
+func newWriter(db *sql.DB, h *health, o writerOptions) *writer {
+	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between}
 	stop := make(chan struct{})
 	synced := make(chan struct{})
-	if sync != nil {
+	if w.sync != nil {
 		w.committed = make(chan committedBatch, maxBatch)
 		w.idle = make(chan struct{}, 1)
 		w.idle <- struct{}{}
 		go w.syncLoop(synced)
 	} else {
 		close(synced)
+	}
+	if w.between != nil {
+		w.maintenance = make(chan struct{}, 1)
 	}
 	w.close = func() {
 		w.once.Do(func() {
@@ -89,7 +108,7 @@ func newWriter(db *sql.DB, h *health, workers int, sync func() error) *writer {
 		})
 		<-w.exited
 	}
-	for range workers {
+	for range max(o.workers, 1) {
 		w.wg.Add(1)
 		go w.loop(stop)
 	}
@@ -122,12 +141,26 @@ func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 	}
 }
 
+// maintain asks a worker to run the writer's between work after its
+// current batch; asking again before it ran asks once.
+func (w *writer) maintain() {
+	if w.maintenance == nil {
+		return
+	}
+	select {
+	case w.maintenance <- struct{}{}:
+	default:
+	}
+}
+
 func (w *writer) loop(stop chan struct{}) {
 	defer w.wg.Done()
 	for {
 		select {
 		case job := <-w.jobs:
 			w.run(job)
+		case <-w.maintenance: // nil, and never ready, without between
+			w.between(context.Background()) // a failure is left for the next request
 		case <-stop:
 			// Finish what was queued before stopping.
 			for {
@@ -148,8 +181,15 @@ func (w *writer) loop(stop chan struct{}) {
 // a failing job takes only itself down; jobs are therefore written to be
 // re-runnable.
 func (w *writer) run(first writeJob) {
+	if failed := w.failed.Load(); failed != nil {
+		w.finish([]writeJob{first}, []error{*failed})
+		return
+	}
 	batch, err := w.runBatch(first)
-	w.health.record(err)
+	if len(batch) == 0 {
+		return
+	}
+	w.record(err)
 	if err == nil {
 		w.settle(batch, make([]error, len(batch)))
 		return
@@ -161,18 +201,41 @@ func (w *writer) run(first writeJob) {
 	errs := make([]error, len(batch))
 	for i := range batch {
 		errs[i] = w.runTx(batch[i : i+1])
-		w.health.record(errs[i])
+		w.record(errs[i])
 	}
 	w.settle(batch, errs)
+}
+
+// record tells readiness how a write went. With a sync, the syncer says
+// that a write went through, once it is durable.
+func (w *writer) record(err error) {
+	if err != nil || w.sync == nil {
+		w.health.record(err)
+	}
+}
+
+// admit answers a job whose caller has gone without running it, and
+// reports whether it is still to run: one caller's going must not roll
+// back the others' writes.
+func (w *writer) admit(j writeJob) bool {
+	if err := j.ctx.Err(); err != nil {
+		w.finish([]writeJob{j}, []error{err})
+		return false
+	}
+	return true
 }
 
 // runBatch begins a transaction with first and runs the jobs that join
 // it, then commits. Without a syncer, the jobs that join are those already
 // waiting. With one, jobs join for as long as the syncer is busy with the
 // previous batch: the writer's work on the next batch overlaps the disk's
-// on the last, and a batch grows with the load. It returns the batch and
-// the first error, or a panic in a job, which rolls everything back.
+// on the last, and a batch grows with the load. It returns the batch (empty
+// if first's caller has gone) and the first error, or a panic in a job,
+// which rolls everything back.
 func (w *writer) runBatch(first writeJob) (batch []writeJob, err error) {
+	if !w.admit(first) {
+		return nil, nil
+	}
 	batch = []writeJob{first}
 	defer func() {
 		if p := recover(); p != nil {
@@ -204,6 +267,9 @@ join:
 			default:
 				break join
 			}
+		}
+		if !w.admit(j) {
+			continue
 		}
 		batch = append(batch, j)
 		if err := runJob(tx, j); err != nil {
@@ -284,7 +350,8 @@ func (w *writer) syncerIdle() {
 // syncLoop takes every batch committed so far, syncs once and answers
 // their jobs, until committed is closed; then it closes done. A job whose
 // batch committed but could not be synced gets the sync's error: it may or
-// may not outlast a crash, so the caller is not told it was stored.
+// may not outlast a crash, so the caller is not told it was stored. A
+// failed sync is final (see writer).
 func (w *writer) syncLoop(done chan<- struct{}) {
 	defer close(done)
 	for b := range w.committed {
@@ -301,11 +368,7 @@ func (w *writer) syncLoop(done chan<- struct{}) {
 				break more
 			}
 		}
-		err := w.sync()
-		if err != nil {
-			err = fmt.Errorf("%w: %w", errNotSynced, err)
-			w.health.record(err)
-		}
+		err := w.syncBatches(batches)
 		w.syncerIdle()
 		for _, b := range batches {
 			for i := range b.errs {
@@ -316,6 +379,29 @@ func (w *writer) syncLoop(done chan<- struct{}) {
 			w.finish(b.jobs, b.errs)
 		}
 	}
+}
+
+// syncBatches syncs what batches committed, if any of their jobs
+// committed anything, and records the outcome.
+func (w *writer) syncBatches(batches []committedBatch) error {
+	if failed := w.failed.Load(); failed != nil {
+		return *failed
+	}
+	committed := false
+	for _, b := range batches {
+		committed = committed || slices.Contains(b.errs, nil)
+	}
+	if !committed {
+		return nil
+	}
+	if err := w.sync(); err != nil {
+		err = fmt.Errorf("%w: %w", errNotSynced, err)
+		w.failed.Store(&err)
+		w.health.record(err)
+		return err
+	}
+	w.health.record(nil)
+	return nil
 }
 
 // finish hands each job its outcome; a database that cannot take writes

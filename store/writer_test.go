@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -13,20 +16,12 @@ import (
 )
 
 // TestWriterAnswersAfterTheSync: with a syncer, a write returns only after
-// a sync that began once the write was committed, and a failed sync fails
-// the write as unavailable and reports it to readiness.
+// a sync that saw it committed; a failed sync fails its writes as
+// unavailable, and every later write, and readiness reports it.
 func TestWriterAnswersAfterTheSync(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "w.db")
-	conns, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conns.Close()
-	conns.SetMaxOpenConns(1)
-	if _, err := conns.Exec(`CREATE TABLE t (n INTEGER)`); err != nil {
-		t.Fatal(err)
-	}
+	conns := openTable(t, path)
 	other, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -49,11 +44,18 @@ func TestWriterAnswersAfterTheSync(t *testing.T) {
 		return failWith
 	}
 	h := &health{}
-	w := newWriter(conns, h, 1, syncFn)
+	w := newWriter(conns, h, writerOptions{workers: 1, sync: syncFn})
 	defer w.close()
-	insert := func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (1)`)
-		return err
+	// insert returns the row it inserted: the rows are numbered 1, 2, …
+	insert := func(row *int64) func(ctx context.Context, tx *sql.Tx) error {
+		return func(ctx context.Context, tx *sql.Tx) error {
+			return tx.QueryRowContext(ctx, `INSERT INTO t (n) VALUES (1) RETURNING rowid`).Scan(row)
+		}
+	}
+	synced := func(row int64) bool { // whether a sync has seen row committed
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.ContainsFunc(seen, func(n int) bool { return int64(n) >= row })
 	}
 
 	var wg sync.WaitGroup
@@ -62,15 +64,9 @@ func TestWriterAnswersAfterTheSync(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = w.do(ctx, insert)
-			if errs[i] != nil {
-				return
-			}
-			// This write is answered: a sync has seen it committed.
-			mu.Lock()
-			defer mu.Unlock()
-			if len(seen) == 0 {
-				errs[i] = errors.New("answered before any sync")
+			var row int64
+			if errs[i] = w.do(ctx, insert(&row)); errs[i] == nil && !synced(row) {
+				errs[i] = fmt.Errorf("row %d answered before a sync saw it committed", row)
 			}
 		}()
 	}
@@ -80,29 +76,106 @@ func TestWriterAnswersAfterTheSync(t *testing.T) {
 			t.Errorf("write %d: %v", i, err)
 		}
 	}
-	mu.Lock()
-	if last := seen[len(seen)-1]; last != 20 {
-		t.Errorf("the last sync saw %d rows committed, want 20 (syncs saw %v)", last, seen)
+	if h.lastFailure() != nil {
+		t.Errorf("readiness reports %v", h.lastFailure())
 	}
+
+	// A failed sync fails its writes, and every later one without running
+	// it, even once the disk answers again.
+	mu.Lock()
 	failWith = errors.New("EIO")
 	mu.Unlock()
-
-	err = w.do(ctx, insert)
-	if intake.ErrorCode(err) != intake.EUNAVAILABLE {
+	var row int64
+	if err := w.do(ctx, insert(&row)); intake.ErrorCode(err) != intake.EUNAVAILABLE {
 		t.Errorf("a write whose sync failed: %v (code %q), want EUNAVAILABLE", err, intake.ErrorCode(err))
-	}
-	if h.lastFailure() == nil {
-		t.Error("readiness does not report the failed sync")
 	}
 	mu.Lock()
 	failWith = nil
 	mu.Unlock()
-	if err := w.do(ctx, insert); err != nil {
-		t.Errorf("a write after the disk came back: %v", err)
+	if err := w.do(ctx, insert(&row)); intake.ErrorCode(err) != intake.EUNAVAILABLE {
+		t.Errorf("a write after a failed sync: %v (code %q), want EUNAVAILABLE", err, intake.ErrorCode(err))
 	}
-	if h.lastFailure() != nil {
-		t.Errorf("readiness still reports %v after a write went through", h.lastFailure())
+	var n int
+	if err := other.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 21 {
+		t.Errorf("%d rows (%v), want 21: the write after the failed sync ran", n, err)
 	}
+	if h.lastFailure() == nil {
+		t.Error("readiness does not report the failed sync")
+	}
+}
+
+// TestWriterSkipsWritesWhoseCallerHasGone: a queued write whose caller has
+// gone is answered without running and does not roll back the others.
+func TestWriterSkipsWritesWhoseCallerHasGone(t *testing.T) {
+	conns := openTable(t, filepath.Join(t.TempDir(), "w.db"))
+	w := newWriter(conns, &health{}, writerOptions{workers: 1})
+	defer w.close()
+	// Hold the worker in a first write while the others queue.
+	started, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- w.do(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+			close(started)
+			<-release
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (0)`)
+			return err
+		})
+	}()
+	<-started
+	gone, cancel := context.WithCancel(context.Background())
+	results := make(chan error, 10)
+	for i := range 10 {
+		ctx := context.Background()
+		if i == 5 {
+			ctx = gone
+		}
+		go func() {
+			results <- w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (1)`)
+				return err
+			})
+		}()
+	}
+	for len(w.jobs) < 10 { // all queued behind the held write
+		runtime.Gosched()
+	}
+	cancel()
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	var failed int
+	for range 10 {
+		if err := <-results; err != nil {
+			failed++
+		}
+	}
+	var n int
+	if err := conns.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if failed != 1 || n != 10 {
+		t.Errorf("%d writes failed and %d rows stored, want 1 and 10", failed, n)
+	}
+	if b := w.batches.Load(); b != 1 {
+		t.Errorf("%d commits, want 1: the gone caller's write rolled the batch back", b)
+	}
+}
+
+// openTable opens a SQLite database at path with a table t (n INTEGER),
+// on one connection as the store's writer has.
+func openTable(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	conns, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conns.Close() })
+	conns.SetMaxOpenConns(1)
+	if _, err := conns.Exec(`CREATE TABLE t (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	return conns
 }
 
 // TestWALFileFollowsTheLog: the log's descriptor is opened again when
