@@ -176,34 +176,63 @@ func (w *writer) loop(stop chan struct{}) {
 }
 
 // run executes first and the jobs that join it (batch) in one transaction
-// with one commit. If any job fails, the transaction is rolled back and
-// every job of the batch is run again in a transaction of its own, so that
-// a failing job takes only itself down; jobs are therefore written to be
-// re-runnable.
+// with one commit. If a job fails, the transaction is rolled back and the
+// batch runs again without it, and it alone after, so that a failing job
+// takes only itself down; jobs are therefore written to be re-runnable.
 func (w *writer) run(first writeJob) {
 	if failed := w.failed.Load(); failed != nil {
 		w.finish([]writeJob{first}, []error{*failed})
 		return
 	}
-	batch, err := w.runBatch(first)
+	batch, failed, err := w.runBatch(first)
 	if len(batch) == 0 {
 		return
 	}
 	w.record(err)
-	if err == nil {
-		w.settle(batch, make([]error, len(batch)))
-		return
-	}
-	if len(batch) == 1 {
-		w.settle(batch, []error{err})
-		return
-	}
 	errs := make([]error, len(batch))
-	for i := range batch {
-		errs[i] = w.runTx(batch[i : i+1])
-		w.record(errs[i])
+	if err != nil {
+		w.rerun(batch, failed, err, errs)
 	}
 	w.settle(batch, errs)
+}
+
+// rerun runs again the jobs of a batch that failed with err, at the job
+// failed (-1: at its beginning or commit), and sets errs to each one's
+// outcome. The others run together without the job that failed, as often
+// as one of them fails; then each that failed runs alone, since another
+// job of its transaction may have made it fail (two writes under one
+// idempotency key). A batch that could not begin or commit runs one job at
+// a time. A batch of one has its outcome.
+func (w *writer) rerun(batch []writeJob, failed int, err error, errs []error) {
+	if len(batch) == 1 {
+		errs[0] = err
+		return
+	}
+	pending := make([]int, len(batch)) // indexes into batch
+	for i := range pending {
+		pending[i] = i
+	}
+	var alone []int
+	for failed >= 0 && len(pending) > 1 {
+		alone = append(alone, pending[failed])
+		pending = slices.Delete(pending, failed, failed+1)
+		if len(pending) == 1 {
+			break
+		}
+		jobs := make([]writeJob, len(pending))
+		for k, i := range pending {
+			jobs[k] = batch[i]
+		}
+		failed, err = w.runTx(jobs)
+		w.record(err)
+		if err == nil {
+			pending = nil
+		}
+	}
+	for _, i := range append(pending, alone...) {
+		_, errs[i] = w.runTx(batch[i : i+1])
+		w.record(errs[i])
+	}
 }
 
 // record tells readiness how a write went. With a sync, the syncer says
@@ -232,11 +261,11 @@ func (w *writer) admit(j writeJob) bool {
 // on the last, and a batch grows with the load. It returns the batch (empty
 // if first's caller has gone) and the first error, or a panic in a job,
 // which rolls everything back.
-func (w *writer) runBatch(first writeJob) (batch []writeJob, err error) {
+func (w *writer) runBatch(first writeJob) (batch []writeJob, failed int, err error) {
 	if !w.admit(first) {
-		return nil, nil
+		return nil, -1, nil
 	}
-	batch = []writeJob{first}
+	batch, failed = []writeJob{first}, 0 // failed: the job running
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: write panicked: %v", p)
@@ -244,11 +273,11 @@ func (w *writer) runBatch(first writeJob) (batch []writeJob, err error) {
 	}()
 	tx, err := w.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		return batch, fmt.Errorf("store: begin: %w", err)
+		return batch, -1, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
 	if err := runJob(tx, first); err != nil {
-		return batch, err
+		return batch, 0, err
 	}
 	idle := false // whether the syncer is known to be idle
 join:
@@ -271,9 +300,9 @@ join:
 		if !w.admit(j) {
 			continue
 		}
-		batch = append(batch, j)
+		batch, failed = append(batch, j), len(batch)
 		if err := runJob(tx, j); err != nil {
-			return batch, err
+			return batch, failed, err
 		}
 	}
 	if w.sync != nil && !idle {
@@ -281,16 +310,19 @@ join:
 	}
 	if err := tx.Commit(); err != nil {
 		w.syncerIdle() // nothing to sync: the syncer stays idle
-		return batch, fmt.Errorf("store: commit: %w", err)
+		return batch, -1, fmt.Errorf("store: commit: %w", err)
 	}
 	w.batches.Add(1)
 	w.written.Add(int64(len(batch)))
-	return batch, nil
+	return batch, -1, nil
 }
 
 // runTx runs jobs in one transaction and commits it; the first error, or
-// a panic in a job, rolls everything back.
-func (w *writer) runTx(jobs []writeJob) (err error) {
+// a panic in a job, rolls everything back. It returns the index of the job
+// that failed, or -1 if none did (the transaction could not begin or
+// commit, or it went through).
+func (w *writer) runTx(jobs []writeJob) (failed int, err error) {
+	failed = -1
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: write panicked: %v", p)
@@ -298,20 +330,22 @@ func (w *writer) runTx(jobs []writeJob) (err error) {
 	}()
 	tx, err := w.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return -1, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	for _, j := range jobs {
+	for i, j := range jobs {
+		failed = i
 		if err := runJob(tx, j); err != nil {
-			return err
+			return i, err
 		}
 	}
+	failed = -1
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return -1, fmt.Errorf("store: commit: %w", err)
 	}
 	w.batches.Add(1)
 	w.written.Add(int64(len(jobs)))
-	return nil
+	return -1, nil
 }
 
 // runJob runs j in tx, unless its caller has gone. Once begun, a job's

@@ -110,40 +110,26 @@ func TestWriterSkipsWritesWhoseCallerHasGone(t *testing.T) {
 	conns := openTable(t, filepath.Join(t.TempDir(), "w.db"))
 	w := newWriter(conns, &health{}, writerOptions{workers: 1})
 	defer w.close()
-	// Hold the worker in a first write while the others queue.
-	started, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- w.do(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
-			close(started)
-			<-release
-			_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (0)`)
-			return err
-		})
-	}()
-	<-started
 	gone, cancel := context.WithCancel(context.Background())
 	results := make(chan error, 10)
-	for i := range 10 {
-		ctx := context.Background()
-		if i == 5 {
-			ctx = gone
+	holdBatch(t, w, func() {
+		for i := range 10 {
+			ctx := context.Background()
+			if i == 5 {
+				ctx = gone
+			}
+			go func() {
+				results <- w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+					_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (1)`)
+					return err
+				})
+			}()
 		}
-		go func() {
-			results <- w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (1)`)
-				return err
-			})
-		}()
-	}
-	for len(w.jobs) < 10 { // all queued behind the held write
-		runtime.Gosched()
-	}
-	cancel()
-	close(release)
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
+		for len(w.jobs) < 10 { // all queued behind the held write
+			runtime.Gosched()
+		}
+		cancel()
+	})
 	var failed int
 	for range 10 {
 		if err := <-results; err != nil {
@@ -159,6 +145,77 @@ func TestWriterSkipsWritesWhoseCallerHasGone(t *testing.T) {
 	}
 	if b := w.batches.Load(); b != 1 {
 		t.Errorf("%d commits, want 1: the gone caller's write rolled the batch back", b)
+	}
+}
+
+// TestWriterFailureTakesOnlyItself: a write that fails in a batch fails
+// alone, and the others commit together rather than one by one.
+func TestWriterFailureTakesOnlyItself(t *testing.T) {
+	conns := openTable(t, filepath.Join(t.TempDir(), "w.db"))
+	w := newWriter(conns, &health{}, writerOptions{workers: 1})
+	defer w.close()
+	refused := errors.New("refused")
+	results := make(chan error, 10)
+	holdBatch(t, w, func() {
+		for i := range 10 {
+			go func() {
+				results <- w.do(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (?)`, i); err != nil {
+						return err
+					}
+					if i == 3 {
+						return refused
+					}
+					return nil
+				})
+			}()
+		}
+		for len(w.jobs) < 10 {
+			runtime.Gosched()
+		}
+	})
+	var failed int
+	for range 10 {
+		if err := <-results; errors.Is(err, refused) {
+			failed++
+		} else if err != nil {
+			t.Error(err)
+		}
+	}
+	var n int
+	if err := conns.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	// The held write and nine of the ten: those before the refused one
+	// again together, those after it in the next batch.
+	if failed != 1 || n != 10 {
+		t.Errorf("%d writes refused and %d rows stored, want 1 and 10", failed, n)
+	}
+	if b := w.batches.Load(); b > 2 {
+		t.Errorf("%d commits for %d writes, want at most 2: the others were run again one by one", b, w.written.Load())
+	}
+}
+
+// holdBatch holds the writer's worker in a first write (one row, n = -1)
+// while queue queues more behind it, then lets it go.
+func holdBatch(t *testing.T, w *writer, queue func()) {
+	t.Helper()
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	held := make(chan error, 1)
+	go func() {
+		held <- w.do(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+			once.Do(func() { close(started) }) // the write may run again
+			<-release
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (-1)`)
+			return err
+		})
+	}()
+	<-started
+	queue()
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
 	}
 }
 
