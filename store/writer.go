@@ -184,14 +184,14 @@ func (w *writer) run(first writeJob) {
 		w.finish([]writeJob{first}, []error{*failed})
 		return
 	}
-	batch, failed, err := w.runBatch(first)
+	batch, at, err := w.runBatch(first)
 	if len(batch) == 0 {
 		return
 	}
 	w.record(err)
 	errs := make([]error, len(batch))
 	if err != nil {
-		w.rerun(batch, failed, err, errs)
+		w.rerun(batch, at, err, errs)
 	}
 	w.settle(batch, errs)
 }
