@@ -176,10 +176,8 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 // takes them) and its periods, flags and diagnoses as arrays.
 func (db *DB) insertCertificatePostgres(ctx context.Context, tx *sql.Tx, c *intake.Certificate, args []any) (bool, error) {
 	var (
-		degrees  []int32
-		from, to []string
-		flags    = make([]string, 0, len(c.Flags))
-		codes    = make([]string, 0, len(c.Diagnoses))
+		degrees                []int32
+		from, to, flags, codes []string // nil is NULL, which unnest makes no rows of
 	)
 	if c.SickLeave != nil {
 		for _, p := range c.SickLeave.Periods {
@@ -192,11 +190,7 @@ func (db *DB) insertCertificatePostgres(ctx context.Context, tx *sql.Tx, c *inta
 	for _, d := range c.Diagnoses {
 		codes = append(codes, d.Code)
 	}
-	diagnosis := ""
-	if len(codes) > 0 {
-		diagnosis = codes[0]
-	}
-	args = append(args, degrees, from, to, flags, codes, c.Patient.Name, diagnosis)
+	args = append(args, degrees, from, to, flags, codes, c.Patient.Name, mainDiagnosis(c))
 	var inserted int
 	if err := db.queryRow(ctx, tx, insertCertificatePostgresSQL, args...).Scan(&inserted); err != nil {
 		return false, err

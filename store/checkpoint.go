@@ -29,9 +29,6 @@ const walRestartPages = 4096
 // copy the rest between two batches (finishCheckpoint), little since this
 // copy. PostgreSQL checkpoints by itself.
 func (db *DB) checkpoint(ctx context.Context) error {
-	if db.dialect != SQLite {
-		return nil
-	}
 	var busy, log, copied int
 	if err := db.read.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)

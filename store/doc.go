@@ -6,8 +6,8 @@
 // by goose at Open.
 //
 // Writes go through a group-commit writer: concurrent writes are batched
-// into one transaction and one fsync (a batch that fails is run again one
-// write at a time, so that a failing write takes only itself down), and a
+// into one transaction and one fsync (a batch in which a write fails runs
+// again without it, so that a failing write takes only itself down), and a
 // caller returns only after the commit is durable. On SQLite the writer
 // does not wait for the disk itself: a syncer fsyncs the write-ahead log
 // while the next batch gathers, and checkpoints run beside the writer.

@@ -30,16 +30,21 @@ func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certifi
 	}
 	// What counted_periods says of c, from c rather than from what was
 	// just written of it (cheaper to plan and run).
-	diagnosis := ""
-	if len(c.Diagnoses) > 0 {
-		diagnosis = c.Diagnoses[0].Code
-	}
 	var args []any
 	for _, p := range c.SickLeave.Periods {
-		args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, diagnosis)
+		args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, mainDiagnosis(c))
 	}
 	_, err := db.exec(ctx, tx, keepPeriodsSQL(len(c.SickLeave.Periods)), args...)
 	return err
+}
+
+// mainDiagnosis is the code of c's first diagnosis, as case_periods keeps
+// it, or "".
+func mainDiagnosis(c *intake.Certificate) string {
+	if len(c.Diagnoses) == 0 {
+		return ""
+	}
+	return c.Diagnoses[0].Code
 }
 
 // keepCountSQL counts one certificate of a unit, template and status on
