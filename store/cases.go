@@ -20,9 +20,13 @@ const caseColumns = `certificate_id, unit_hsa_id, patient_id, patient_name, sign
 
 // FindCaseCertificates returns a patient's certificates that count toward
 // sick-leave cases, with their periods; with units, only those units'
-// certificates (an empty list keeps none).
+// certificates (an empty list keeps none). Every unit's are read together
+// with those of other patients asked for meanwhile (histories).
 func (db *DB) FindCaseCertificates(ctx context.Context, patientID string, units *[]string) ([]intake.CaseCertificate, error) {
-	q, args := db.patientCaseQuery(patientID, units)
+	if units == nil {
+		return db.histories.find(ctx, patientID)
+	}
+	q, args := db.patientCaseQuery(patientID, *units)
 	certs, err := db.caseRows(ctx, q, args)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find case certificates: %w", err))
@@ -30,16 +34,11 @@ func (db *DB) FindCaseCertificates(ctx context.Context, patientID string, units 
 	return certs, nil
 }
 
-// patientCaseQuery is the query of FindCaseCertificates. case_periods is
-// ordered by unit, then patient: without units, the patient's units are
-// found among their certificates.
-func (db *DB) patientCaseQuery(patientID string, units *[]string) (string, []any) {
-	where, args := []string{"unit_hsa_id IN (SELECT u.unit_hsa_id FROM certificates u WHERE u.patient_id = ?)", "patient_id = ?"}, []any{patientID, patientID}
-	if units != nil {
-		in, unitArgs := inList(*units)
-		where, args = []string{"unit_hsa_id IN " + in, "patient_id = ?"}, append(unitArgs, patientID)
-	}
-	return db.caseQuery(where), args
+// patientCaseQuery is the query of FindCaseCertificates for one patient
+// at units.
+func (db *DB) patientCaseQuery(patientID string, units []string) (string, []any) {
+	in, args := inList(units)
+	return db.caseQuery([]string{"unit_hsa_id IN " + in, "patient_id = ?"}), append(args, patientID)
 }
 
 // FindOngoingCaseCertificates returns, for the units' patients who may

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -155,3 +157,61 @@ func TestFlagsStoredAndFiltered(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestHistoriesTogether asks for many patients' histories at once, some
+// twice, some with certificates at two units and some with none, and wants
+// each caller its own patient's certificates, as the query for the
+// patient at every unit by name reads them; on PostgreSQL from fewer
+// queries than callers.
+func TestHistoriesTogether(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		seedCases(t, db, 100)
+		units := []string{"UNIT"}
+		for i := range 40 {
+			units = append(units, fmt.Sprintf("OTHER%d", i))
+		}
+		var patients []string
+		for i := range 60 {
+			patients = append(patients, fmt.Sprintf("19%010d", i%30), fmt.Sprintf("20%010d", i), fmt.Sprintf("21%010d", i))
+		}
+		want := map[string][]intake.CaseCertificate{}
+		for _, p := range patients {
+			certs, err := db.FindCaseCertificates(ctx, p, &units)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[p] = certs
+		}
+		if len(want["190000000001"]) != 2 || len(want["200000000001"]) != 2 || want["210000000001"] != nil {
+			t.Fatalf("the seed is not what this test expects: %d, %d and %d certificates", len(want["190000000001"]), len(want["200000000001"]), len(want["210000000001"]))
+		}
+		before := db.HistoryReads()
+		got := make([][]intake.CaseCertificate, len(patients))
+		errs := make([]error, len(patients))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, p := range patients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got[i], errs[i] = db.FindCaseCertificates(ctx, p, nil)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, p := range patients {
+			if errs[i] != nil {
+				t.Fatalf("%s: %v", p, errs[i])
+			}
+			if diff := cmp.Diff(want[p], got[i]); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", p, diff)
+			}
+		}
+		if reads := db.HistoryReads() - before; db.Dialect() == store.Postgres && reads >= int64(len(patients))/2 {
+			t.Errorf("%d callers took %d queries; want them read together", len(patients), reads)
+		}
+	})
+}

@@ -75,9 +75,21 @@ func (db *DB) ExplainOngoingCases(ctx context.Context, units []string, at intake
 	return db.explain(ctx, q, args)
 }
 
-// ExplainCaseCertificates returns the plan of FindCaseCertificates' query.
-func (db *DB) ExplainCaseCertificates(ctx context.Context, patientID string, units *[]string) ([]string, error) {
+// ExplainCaseCertificates returns the plan of FindCaseCertificates' query
+// for the patient at units.
+func (db *DB) ExplainCaseCertificates(ctx context.Context, patientID string, units []string) ([]string, error) {
 	q, args := db.patientCaseQuery(patientID, units)
+	return db.explain(ctx, q, args)
+}
+
+// HistoryReads is how many queries have read patients' case histories
+// (FindCaseCertificates at every unit).
+func (db *DB) HistoryReads() int64 { return db.histories.reads.Load() }
+
+// ExplainHistories returns the plan of the query that reads patients'
+// case histories together, at every unit.
+func (db *DB) ExplainHistories(ctx context.Context, patients []string) ([]string, error) {
+	q, args := db.historyQuery(patients)
 	return db.explain(ctx, q, args)
 }
 

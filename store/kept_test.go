@@ -180,8 +180,11 @@ func TestCaseQueryPlans(t *testing.T) {
 		}{
 			{"ongoing, one unit", func() ([]string, error) { return db.ExplainOngoingCases(ctx, []string{"UNIT"}, at, 5) }, true},
 			{"ongoing, two units", func() ([]string, error) { return db.ExplainOngoingCases(ctx, []string{"UNIT", "OTHER1"}, at, 5) }, false},
-			{"a patient's, every unit", func() ([]string, error) { return db.ExplainCaseCertificates(ctx, "190000000001", nil) }, false},
-			{"a patient's, one unit", func() ([]string, error) { return db.ExplainCaseCertificates(ctx, "190000000001", &[]string{"UNIT"}) }, true},
+			{"a patient's, every unit", func() ([]string, error) { return db.ExplainHistories(ctx, []string{"190000000001"}) }, false},
+			{"three patients', every unit", func() ([]string, error) {
+				return db.ExplainHistories(ctx, []string{"190000000001", "190000000002", "190000000003"})
+			}, false},
+			{"a patient's, one unit", func() ([]string, error) { return db.ExplainCaseCertificates(ctx, "190000000001", []string{"UNIT"}) }, true},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				plan, err := tt.explain()

@@ -51,9 +51,14 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 	if err := db.prepare(ctx, db.write, db.writeStmts, writes...); err != nil {
 		return err
 	}
-	// The flags read the patient's case history before each submission.
-	history, _ := db.patientCaseQuery("", nil)
-	return db.prepare(ctx, db.read, db.readStmts, findByIdempotencyKeySQL, history)
+	// The flags read the patient's case history before each submission,
+	// in batches (histories).
+	reads := []string{findByIdempotencyKeySQL}
+	for _, n := range historySizes {
+		q, _ := db.historyQuery(make([]string, n))
+		reads = append(reads, q)
+	}
+	return db.prepare(ctx, db.read, db.readStmts, reads...)
 }
 
 // closePrepared closes the prepared statements.

@@ -67,6 +67,9 @@ type DB struct {
 	// statements, on write and on read.
 	writeStmts, readStmts prepared
 
+	// histories reads patients' case histories in batches (history.go).
+	histories *histories
+
 	// tokens caches verified API tokens for a short while.
 	tokens tokenCache
 
@@ -85,6 +88,7 @@ type DB struct {
 // database that has migrations this binary does not know.
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	db := &DB{dialect: driver, Now: time.Now, health: &health{}}
+	db.histories = &histories{db: db}
 	var err error
 	switch driver {
 	case SQLite:
