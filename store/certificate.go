@@ -50,6 +50,9 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	if err != nil {
 		return nil, false, err
 	}
+	if db.dialect == Postgres && c.Relation == nil {
+		return db.createPipelined(ctx, c, record, submitted, idem)
+	}
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stored, replay = nil, false // the job may run again after a failed batch
 		keyed := idem != nil && idem.Key != ""
@@ -99,6 +102,25 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	return stored, replay, err
 }
 
+// createPipelined stores a new certificate that relates to no other on
+// PostgreSQL, in the next insert pipeline. If its idempotency key was used,
+// the certificate stored under it (committed, since the insert waited for
+// it) is read back as createCertificate does.
+func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
+	inserted, err := db.pipelines.insert(ctx, db.insertPostgresArgs(c, record, submitted, idem))
+	switch {
+	case err != nil:
+		return nil, false, err
+	case inserted:
+		c.Relations = []intake.RelationLink{}
+		return c, false, nil
+	case idem == nil || idem.Key == "":
+		return nil, false, fmt.Errorf("certificate %s: not inserted", c.ID)
+	}
+	prior, err := db.replayOf(ctx, nil, c, *idem)
+	return prior, err == nil, err
+}
+
 // replayOf returns the certificate stored under idem if it was stored
 // from the same bytes as c. Returns ENOTFOUND if there is none, and
 // ECONFLICT if its bytes differ.
@@ -118,17 +140,14 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 // (kept.go). On PostgreSQL it inserts nothing and returns false if idem's
 // key is already used in its scope; on SQLite that is a unique violation.
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
-	var scope, key any
-	if idem != nil && idem.Key != "" {
-		scope, key = idem.Scope, idem.Key
-	}
-	args := []any{c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
-		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
-		db.boolArg(c.CountsTowardCases)}
 	if db.dialect == Postgres {
-		return db.insertCertificatePostgres(ctx, tx, c, args)
+		var inserted int
+		if err := db.queryRow(ctx, tx, insertCertificatePostgresSQL, db.insertPostgresArgs(c, record, submitted, idem)...).Scan(&inserted); err != nil {
+			return false, err
+		}
+		return inserted == 1, nil
 	}
-	if _, err := db.exec(ctx, tx, insertCertificateSQL, args...); err != nil {
+	if _, err := db.exec(ctx, tx, insertCertificateSQL, db.insertArgs(c, record, submitted, idem)...); err != nil {
 		return false, err
 	}
 	if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
@@ -169,12 +188,21 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 	return true, db.keepCertificate(ctx, tx, c)
 }
 
-// insertCertificatePostgres is insertCertificate on PostgreSQL, where
-// each statement is a round trip to the server and costs it a parse of
-// its own: one statement inserts the certificate and everything that goes
-// with it, given the certificate's arguments (as insertCertificateSQL
-// takes them) and its periods, flags and diagnoses as arrays.
-func (db *DB) insertCertificatePostgres(ctx context.Context, tx *sql.Tx, c *intake.Certificate, args []any) (bool, error) {
+// insertArgs are insertCertificateSQL's arguments for c.
+func (db *DB) insertArgs(c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) []any {
+	var scope, key any
+	if idem != nil && idem.Key != "" {
+		scope, key = idem.Scope, idem.Key
+	}
+	return []any{c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
+		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
+		db.boolArg(c.CountsTowardCases)}
+}
+
+// insertPostgresArgs are insertCertificatePostgresSQL's arguments for c:
+// insertCertificateSQL's, then its periods, flags and diagnoses as arrays,
+// its patient's name and its main diagnosis.
+func (db *DB) insertPostgresArgs(c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) []any {
 	var (
 		degrees                []int32
 		from, to, flags, codes []string // nil is NULL, which unnest makes no rows of
@@ -190,12 +218,7 @@ func (db *DB) insertCertificatePostgres(ctx context.Context, tx *sql.Tx, c *inta
 	for _, d := range c.Diagnoses {
 		codes = append(codes, d.Code)
 	}
-	args = append(args, degrees, from, to, flags, codes, c.Patient.Name, mainDiagnosis(c))
-	var inserted int
-	if err := db.queryRow(ctx, tx, insertCertificatePostgresSQL, args...).Scan(&inserted); err != nil {
-		return false, err
-	}
-	return inserted == 1, nil
+	return append(db.insertArgs(c, record, submitted, idem), degrees, from, to, flags, codes, c.Patient.Name, mainDiagnosis(c))
 }
 
 // newCertificateID returns a URL-safe id of 128 bits: the time in

@@ -11,6 +11,9 @@
 // caller returns only after the commit is durable. On SQLite the writer
 // does not wait for the disk itself: a syncer fsyncs the write-ahead log
 // while the next batch gathers, and checkpoints run beside the writer.
+// On PostgreSQL, where round trips cost more than statements, new
+// certificates are inserted in pipelines (one round trip and one commit for
+// all waiting) and the flags' history reads are batched the same way.
 //
 // The access log is a SHA-256 hash chain appended inside those write
 // transactions (VerifyAuditChain checks it), and Backup copies a SQLite

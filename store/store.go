@@ -69,6 +69,8 @@ type DB struct {
 
 	// histories reads patients' case histories in batches (history.go).
 	histories *histories
+	// pipelines inserts new certificates on PostgreSQL (pipeline.go).
+	pipelines *pipelines
 
 	// tokens caches verified API tokens for a short while.
 	tokens tokenCache
@@ -89,6 +91,7 @@ type DB struct {
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	db := &DB{dialect: driver, Now: time.Now, health: &health{}}
 	db.histories = &histories{db: db}
+	db.pipelines = &pipelines{db: db}
 	var err error
 	switch driver {
 	case SQLite:
@@ -206,6 +209,7 @@ func (db *DB) migrations() (*goose.Provider, error) {
 // Close stops the writer after the writes under way and closes the database.
 func (db *DB) Close() error {
 	if db.writer != nil {
+		db.pipelines.close()
 		db.writer.close()
 		db.auditWriter.close()
 	}
@@ -267,11 +271,12 @@ func (db *DB) Ping(ctx context.Context) error {
 	return unavailable(fmt.Errorf("store: the last write failed: %w", err))
 }
 
-// WriteStats returns how many write transactions the group-commit writer
-// has committed and how many writes they held; writes/transactions is the
+// WriteStats returns how many write transactions the group-commit writers
+// and PostgreSQL's insert pipelines have committed and how many writes
+// they held; writes/transactions is the
 // batching factor.
 func (db *DB) WriteStats() (transactions, writes int64) {
-	transactions, writes = db.writer.batches.Load(), db.writer.written.Load()
+	transactions, writes = db.writer.batches.Load()+db.pipelines.batches.Load(), db.writer.written.Load()+db.pipelines.written.Load()
 	if db.auditWriter != db.writer {
 		transactions += db.auditWriter.batches.Load()
 		writes += db.auditWriter.written.Load()
