@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,10 +29,15 @@ const historyTimeout = 30 * time.Second
 // has no round trip to save; there each caller reads its own.
 type histories struct {
 	db      *DB
-	mu      sync.Mutex
-	waiting []historyWait
-	running bool         // a goroutine is reading batches until none wait
+	batches batcher[historyWait]
 	reads   atomic.Int64 // queries run
+}
+
+// newHistories reads db's histories in batches of up to 32 patients.
+func newHistories(db *DB) *histories {
+	h := &histories{db: db}
+	h.batches = batcher[historyWait]{max: historySizes[len(historySizes)-1], run: h.read}
+	return h
 }
 
 type historyWait struct {
@@ -54,40 +58,14 @@ func (h *histories) find(ctx context.Context, patient string) ([]intake.CaseCert
 		return h.db.readHistories(ctx, []string{patient})
 	}
 	w := historyWait{patient: patient, done: make(chan historyResult, 1)}
-	h.mu.Lock()
-	h.waiting = append(h.waiting, w)
-	start := !h.running
-	h.running = true
-	h.mu.Unlock()
-	if start {
-		go h.run()
+	if !h.batches.add(w) {
+		return nil, errClosed
 	}
 	select {
 	case r := <-w.done:
 		return r.certs, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	}
-}
-
-// run reads batches while patients wait.
-func (h *histories) run() {
-	largest := historySizes[len(historySizes)-1]
-	for {
-		h.mu.Lock()
-		batch := h.waiting
-		if len(batch) > largest {
-			batch, h.waiting = batch[:largest], slices.Clone(batch[largest:])
-		} else {
-			h.waiting = nil
-		}
-		if len(batch) == 0 {
-			h.running = false
-			h.mu.Unlock()
-			return
-		}
-		h.mu.Unlock()
-		h.read(batch)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,14 +11,10 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// Bounds of PostgreSQL's insert pipelines: statements in one, pipelines on
-// their way at once, and how long one may take. One at a time gathers the
-// most inserts in each, which cost the least on a busy machine (intyg-load,
-// pairs: four at a time 1,077-1,097/s, two 1,183-1,348/s, one
-// 1,421-1,447/s); the database still commits other writes beside it.
+// Bounds of PostgreSQL's insert pipelines: statements in one, and how long
+// one may take.
 const (
 	maxPipeline     = 64
-	maxPipelines    = 1
 	pipelineTimeout = 30 * time.Second
 )
 
@@ -32,16 +27,24 @@ const (
 // statements. The caller is answered once the commit is durable
 // (synchronous_commit). A statement that fails aborts its pipeline, which
 // then runs again without it, so that it takes only itself down.
+//
+// One pipeline is on its way at a time: that gathers the most inserts in
+// each, which cost the least on a busy machine (intyg-load, pairs: four at
+// a time 1,077-1,097/s, two 1,183-1,348/s, one 1,421-1,447/s). The
+// database commits other writes beside it.
 type pipelines struct {
 	// batches and written count committed pipelines and the inserts in them.
 	batches, written atomic.Int64
 
-	db      *DB
-	mu      sync.Mutex
-	waiting []pipelineJob
-	running int            // pipelines on their way (goroutines sending)
-	closed  bool           // Close has begun: no more jobs
-	wg      sync.WaitGroup // the goroutines sending
+	db   *DB
+	jobs batcher[pipelineJob]
+}
+
+// newPipelines inserts into db in pipelines of up to maxPipeline.
+func newPipelines(db *DB) *pipelines {
+	p := &pipelines{db: db}
+	p.jobs = batcher[pipelineJob]{max: maxPipeline, run: p.send}
+	return p
 }
 
 type pipelineJob struct {
@@ -61,42 +64,11 @@ type pipelineResult struct {
 // the insert may be committed already.
 func (p *pipelines) insert(ctx context.Context, args []any) (bool, error) {
 	j := pipelineJob{ctx: ctx, args: args, done: make(chan pipelineResult, 1)}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	if !p.jobs.add(j) {
 		return false, errClosed
-	}
-	p.waiting = append(p.waiting, j)
-	start := p.running < maxPipelines
-	if start {
-		p.running++
-		p.wg.Add(1)
-	}
-	p.mu.Unlock()
-	if start {
-		go p.run()
 	}
 	r := <-j.done
 	return r.inserted, r.err
-}
-
-// run sends pipelines while inserts wait.
-func (p *pipelines) run() {
-	defer p.wg.Done()
-	for {
-		p.mu.Lock()
-		n := min(len(p.waiting), maxPipeline)
-		if n == 0 {
-			p.running--
-			p.waiting = nil
-			p.mu.Unlock()
-			return
-		}
-		batch := slices.Clone(p.waiting[:n])
-		p.waiting = p.waiting[n:]
-		p.mu.Unlock()
-		p.send(batch)
-	}
 }
 
 // send runs the batch's inserts whose callers are still there in one
@@ -170,12 +142,4 @@ func (p *pipelines) pipeline(jobs []pipelineJob) (inserted []bool, failed int, e
 	p.batches.Add(1)
 	p.written.Add(int64(len(jobs)))
 	return inserted, -1, nil
-}
-
-// close refuses new inserts and waits for those on their way.
-func (p *pipelines) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.wg.Wait()
 }

@@ -90,8 +90,7 @@ type DB struct {
 // database that has migrations this binary does not know.
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	db := &DB{dialect: driver, Now: time.Now, health: &health{}}
-	db.histories = &histories{db: db}
-	db.pipelines = &pipelines{db: db}
+	db.histories, db.pipelines = newHistories(db), newPipelines(db)
 	var err error
 	switch driver {
 	case SQLite:
@@ -209,7 +208,8 @@ func (db *DB) migrations() (*goose.Provider, error) {
 // Close stops the writer after the writes under way and closes the database.
 func (db *DB) Close() error {
 	if db.writer != nil {
-		db.pipelines.close()
+		db.pipelines.jobs.close()
+		db.histories.batches.close()
 		db.writer.close()
 		db.auditWriter.close()
 	}
