@@ -15,7 +15,9 @@ import (
 // PostgreSQL, which sends them in shared pipelines; every eighth has a
 // patient name PostgreSQL refuses (a NUL byte), which aborts the pipeline
 // it is in. Each refused one must fail alone: the others are stored, each
-// once, under its key.
+// once, under its key if it has one. Half have none, so that a pipeline
+// that committed part of its inserts before failing would show: the part
+// run again would collide with itself.
 func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 	db := mustOpenDB(t, store.Postgres, pgtest.DSN(t))
 	ctx := context.Background()
@@ -37,7 +39,11 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, _, errs[i] = db.CreateCertificate(ctx, c, body, &intake.Idempotency{Scope: unit, Key: fmt.Sprint("key-", i)})
+			var idem *intake.Idempotency
+			if i%2 == 1 {
+				idem = &intake.Idempotency{Scope: unit, Key: fmt.Sprint("key-", i)}
+			}
+			_, _, errs[i] = db.CreateCertificate(ctx, c, body, idem)
 		}()
 	}
 	close(start)
@@ -53,9 +59,9 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 	if n, _ := db.CountCertificates(ctx); n != 56 {
 		t.Errorf("%d certificates stored, want 56", n)
 	}
-	for i := range errs {
+	for i := 1; i < len(errs); i += 2 {
 		c, err := db.FindCertificateByIdempotencyKey(ctx, intake.Idempotency{Scope: unit, Key: fmt.Sprint("key-", i)})
-		if got := err == nil && c != nil; got != (i%8 != 0) {
+		if err != nil || c == nil {
 			t.Errorf("certificate %d under its key: %v, %v", i, c, err)
 		}
 	}
