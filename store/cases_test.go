@@ -210,6 +210,16 @@ func TestHistoriesTogether(t *testing.T) {
 				t.Errorf("%s (-want +got):\n%s", p, diff)
 			}
 		}
+		// Two callers for one patient in one batch get a slice each.
+		p := "190000000001"
+		two, err := db.ReadHistoriesTogether([]string{p, "210000000001", p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		two[0][0].ID, two[0][0].Periods[0].Degree = "changed", 1
+		if diff := cmp.Diff(want[p], two[2]); diff != "" {
+			t.Errorf("changing one caller's certificates changed another's (-want +got):\n%s", diff)
+		}
 		if reads := db.HistoryReads() - before; db.Dialect() == store.Postgres && reads >= int64(len(patients))/2 {
 			t.Errorf("%d callers took %d queries; want them read together", len(patients), reads)
 		}

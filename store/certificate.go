@@ -103,9 +103,11 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 }
 
 // createPipelined stores a new certificate that relates to no other on
-// PostgreSQL, in the next insert pipeline. If its idempotency key was used,
-// the certificate stored under it (committed, since the insert waited for
-// it) is read back as createCertificate does.
+// PostgreSQL, in the next insert pipeline. Not inserted, it was stored
+// already, by a pipeline sent again after its commit was in doubt (found
+// by its id), or its idempotency key was used (the certificate stored
+// under it, committed since the insert waited for it, is read back as
+// createCertificate does).
 func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
 	inserted, err := db.pipelines.insert(ctx, db.insertPostgresArgs(c, record, submitted, idem))
 	switch {
@@ -114,6 +116,13 @@ func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record
 	case inserted:
 		c.Relations = []intake.RelationLink{}
 		return c, false, nil
+	}
+	stored, err := db.FindCertificateByID(ctx, c.ID)
+	switch {
+	case err == nil:
+		return stored, false, nil
+	case intake.ErrorCode(err) != intake.ENOTFOUND:
+		return nil, false, err
 	case idem == nil || idem.Key == "":
 		return nil, false, fmt.Errorf("certificate %s: not inserted", c.ID)
 	}
@@ -248,7 +257,8 @@ const (
 	insertDiagnosesSQL = `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `
 
 	// insertCertificatePostgresSQL is insertCertificateSQL on PostgreSQL,
-	// where it inserts nothing for a used idempotency key, followed by
+	// where it inserts nothing for a used idempotency key or id (an
+	// insert sent again, see pipelines), followed by
 	// the certificate's first event, its periods ($17-$19: degrees, first
 	// and last days), flags ($20), diagnoses ($21), its count change and,
 	// if it counts toward cases ($16), its case periods (patient name
@@ -258,7 +268,7 @@ const (
 		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-		ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING RETURNING id
+		ON CONFLICT DO NOTHING RETURNING id
 	), periods AS (
 		SELECT p.degree, p.from_date::date AS from_date, p.to_date::date AS to_date
 		FROM unnest($17::int4[], $18::text[], $19::text[]) AS p (degree, from_date, to_date)

@@ -82,6 +82,29 @@ func (db *DB) ExplainCaseCertificates(ctx context.Context, patientID string, uni
 	return db.explain(ctx, q, args)
 }
 
+// PipelineWrites is how many certificates PostgreSQL's insert pipelines
+// have committed.
+func (db *DB) PipelineWrites() int64 { return db.pipelines.written.Load() }
+
+// ReadHistoriesTogether reads patients' histories in one batch, as
+// concurrent callers on PostgreSQL would, and returns each caller's.
+func (db *DB) ReadHistoriesTogether(patients []string) ([][]intake.CaseCertificate, error) {
+	batch := make([]historyWait, len(patients))
+	for i, p := range patients {
+		batch[i] = historyWait{patient: p, done: make(chan historyResult, 1)}
+	}
+	db.histories.read(batch)
+	out := make([][]intake.CaseCertificate, len(batch))
+	for i, w := range batch {
+		r := <-w.done
+		if r.err != nil {
+			return nil, r.err
+		}
+		out[i] = r.certs
+	}
+	return out, nil
+}
+
 // HistoryReads is how many queries have read patients' case histories
 // (FindCaseCertificates at every unit).
 func (db *DB) HistoryReads() int64 { return db.histories.reads.Load() }

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -26,7 +28,7 @@ const (
 // database, round trips (a backend woken for each) cost more than the
 // statements. The caller is answered once the commit is durable
 // (synchronous_commit). A statement that fails aborts its pipeline, which
-// then runs again without it, so that it takes only itself down.
+// then runs again without it, so that it takes only itself down (send).
 //
 // One pipeline is on its way at a time: that gathers the most inserts in
 // each, which cost the least on a busy machine (intyg-load, pairs: four at
@@ -43,7 +45,7 @@ type pipelines struct {
 // newPipelines inserts into db in pipelines of up to maxPipeline.
 func newPipelines(db *DB) *pipelines {
 	p := &pipelines{db: db}
-	p.jobs = batcher[pipelineJob]{max: maxPipeline, run: p.send}
+	p.jobs = batcher[pipelineJob]{max: maxPipeline, run: func(b []pipelineJob) { p.send(b, false) }}
 	return p
 }
 
@@ -72,14 +74,28 @@ func (p *pipelines) insert(ctx context.Context, args []any) (bool, error) {
 }
 
 // send runs the batch's inserts whose callers are still there in one
-// pipeline and answers each. If an insert fails, the others run again
-// without it, and it alone after (as the writer does); if the pipeline
-// failed as a whole (the connection, the commit), each runs alone.
-func (p *pipelines) send(batch []pipelineJob) {
+// pipeline and answers each. If an insert fails (PostgreSQL says so), the
+// others run again without it, and it alone after, as the writer does. If
+// the pipeline failed otherwise (the connection, a timeout), it may or may
+// not have committed: it is sent once more, which the inserts allow, since
+// each inserts nothing under an id or key already stored, and the caller
+// then finds its certificate by id (createPipelined). Failing again, each
+// caller is told the database is unavailable.
+func (p *pipelines) send(batch []pipelineJob, again bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			for _, j := range batch {
+				select {
+				case j.done <- pipelineResult{err: fmt.Errorf("store: insert panicked: %v", r)}:
+				default: // answered
+				}
+			}
+		}
+	}()
 	var live []pipelineJob
 	for _, j := range batch {
 		if err := j.ctx.Err(); err != nil {
-			j.done <- pipelineResult{err: err} // gone before it ran: nothing written
+			j.done <- pipelineResult{err: unavailable(err)} // gone before it ran: nothing written
 			continue
 		}
 		live = append(live, j)
@@ -94,16 +110,24 @@ func (p *pipelines) send(batch []pipelineJob) {
 		for i, j := range live {
 			j.done <- pipelineResult{inserted: inserted[i]}
 		}
-	case len(live) == 1:
-		live[0].done <- pipelineResult{err: unavailable(fmt.Errorf("store: insert: %w", err))}
-	case failed >= 0:
-		p.send(slices.Delete(slices.Clone(live), failed, failed+1))
-		p.send(live[failed : failed+1])
+	case failed >= 0 && statementFailed(err) && len(live) > 1:
+		p.send(slices.Delete(slices.Clone(live), failed, failed+1), again)
+		p.send(live[failed:failed+1], again)
+	case !statementFailed(err) && !again:
+		p.send(live, true)
 	default:
 		for _, j := range live {
-			p.send([]pipelineJob{j})
+			j.done <- pipelineResult{err: unavailable(fmt.Errorf("store: insert: %w", err))}
 		}
 	}
+}
+
+// statementFailed reports whether err is PostgreSQL's refusal of a
+// statement, after which its transaction is rolled back and its
+// connection still works; any other error leaves the commit in doubt.
+func statementFailed(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Severity != "FATAL" && pe.Severity != "PANIC"
 }
 
 // pipeline sends jobs' inserts in one pipeline on one connection and
@@ -120,11 +144,15 @@ func (p *pipelines) pipeline(jobs []pipelineJob) (inserted []bool, failed int, e
 	defer conn.Close()
 	inserted = make([]bool, len(jobs))
 	err = conn.Raw(func(driverConn any) error {
+		pc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: pipelines need pgx's driver, not %T", driverConn)
+		}
 		b := &pgx.Batch{}
 		for _, j := range jobs {
 			b.Queue(insertCertificatePostgresSQL, j.args...)
 		}
-		results := driverConn.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		results := pc.Conn().SendBatch(ctx, b)
 		for i := range jobs {
 			var n int
 			if err := results.QueryRow().Scan(&n); err != nil {

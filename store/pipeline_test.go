@@ -2,9 +2,15 @@ package store_test
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/internal/pgtest"
@@ -69,4 +75,139 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 	if w-w0 != 56 || tx-tx0 >= 56 {
 		t.Errorf("56 inserts took %d transactions for %d writes; want them shared", tx-tx0, w-w0)
 	}
+	if n := db.PipelineWrites(); n != 56 {
+		t.Errorf("%d inserts went through pipelines, want all 56", n)
+	}
+}
+
+// TestPipelineCutAfterItsCommit cuts the connection of a pipeline after
+// PostgreSQL received it, so that it commits while its answers are lost:
+// the commit is in doubt. The pipeline is sent again, and each caller must
+// be told its certificate was stored, once, as a fresh submission, with
+// or without a key.
+func TestPipelineCutAfterItsCommit(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		t.Run(fmt.Sprint("keyed=", keyed), func(t *testing.T) {
+			dsn := pgtest.DSN(t)
+			u, err := url.Parse(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var armed atomic.Bool
+			u.Host = cuttingProxy(t, u.Host, &armed)
+			db := mustOpenDB(t, store.Postgres, u.String())
+			ctx := context.Background()
+			certs := make([]*intake.Certificate, 16)
+			var body []byte
+			for i := range certs {
+				certs[i], body = mustCertificate(t, "full-time-one-period.json")
+			}
+			armed.Store(true)
+			errs, replays := make([]error, len(certs)), make([]bool, len(certs))
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i, c := range certs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					var idem *intake.Idempotency
+					if keyed {
+						idem = &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
+					}
+					_, replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if armed.Load() {
+				t.Fatal("no pipeline of two or more inserts was cut; the test proved nothing")
+			}
+			for i := range certs {
+				if errs[i] != nil || replays[i] {
+					t.Errorf("certificate %d: replay %v, %v; want stored", i, replays[i], errs[i])
+				}
+			}
+			if n, _ := db.CountCertificates(ctx); n != len(certs) {
+				t.Errorf("%d certificates stored for %d submissions", n, len(certs))
+			}
+		})
+	}
+}
+
+// cuttingProxy forwards connections to target. Once armed, it disarms on
+// the first pipeline of two or more statements a client sends, forwards
+// it, waits for PostgreSQL to commit it and closes both ends without
+// forwarding the answers.
+func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			var cut atomic.Bool
+			go func() { // client to server, message by message
+				defer server.Close()
+				var head [5]byte
+				if _, err := io.ReadFull(client, head[:4]); err != nil { // the startup message has no type
+					return
+				}
+				rest := make([]byte, binary.BigEndian.Uint32(head[:4])-4)
+				if _, err := io.ReadFull(client, rest); err != nil {
+					return
+				}
+				server.Write(append(head[:4:4], rest...))
+				binds := 0
+				for {
+					if _, err := io.ReadFull(client, head[:]); err != nil {
+						return
+					}
+					body := make([]byte, binary.BigEndian.Uint32(head[1:])-4)
+					if _, err := io.ReadFull(client, body); err != nil {
+						return
+					}
+					switch head[0] {
+					case 'B':
+						binds++
+					case 'S':
+						if binds >= 2 && armed.CompareAndSwap(true, false) {
+							cut.Store(true)
+						}
+						binds = 0
+					}
+					server.Write(append(head[:5:5], body...))
+				}
+			}()
+			go func() { // server to client, until the cut
+				defer client.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := server.Read(buf)
+					if cut.Load() {
+						time.Sleep(500 * time.Millisecond) // PostgreSQL commits
+						server.Close()
+						return
+					}
+					if n > 0 {
+						client.Write(buf[:n])
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
 }
