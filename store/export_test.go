@@ -105,6 +105,42 @@ func (db *DB) ReadHistoriesTogether(patients []string) ([][]intake.CaseCertifica
 	return out, nil
 }
 
+// ExplainHistoriesGeneric returns PostgreSQL's generic plan of the
+// batched history query, the one a prepared statement keeps after its
+// first runs.
+func (db *DB) ExplainHistoriesGeneric(ctx context.Context, patients []string) ([]string, error) {
+	q, args := db.historyQuery(patients)
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	types, values := make([]string, len(args)), make([]string, len(args))
+	for i, a := range args {
+		types[i], values[i] = "text", "'"+a.(string)+"'"
+	}
+	for _, stmt := range []string{`SET plan_cache_mode = force_generic_plan`, `PREPARE histories (` + strings.Join(types, ", ") + `) AS ` + q} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return nil, err
+		}
+	}
+	defer conn.ExecContext(ctx, `DEALLOCATE histories; RESET plan_cache_mode`)
+	rows, err := conn.QueryContext(ctx, `EXPLAIN EXECUTE histories (`+strings.Join(values, ", ")+`)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		out = append(out, line)
+	}
+	return out, rows.Err()
+}
+
 // HistoryReads is how many queries have read patients' case histories
 // (FindCaseCertificates at every unit).
 func (db *DB) HistoryReads() int64 { return db.histories.reads.Load() }

@@ -185,6 +185,12 @@ func TestCaseQueryPlans(t *testing.T) {
 				return db.ExplainHistories(ctx, []string{"190000000001", "190000000002", "190000000003"})
 			}, false},
 			{"a patient's, one unit", func() ([]string, error) { return db.ExplainCaseCertificates(ctx, "190000000001", []string{"UNIT"}) }, true},
+			{"three patients', every unit, as prepared", func() ([]string, error) {
+				if db.Dialect() == store.SQLite {
+					return db.ExplainHistories(ctx, []string{"190000000001", "190000000002", "190000000003"})
+				}
+				return db.ExplainHistoriesGeneric(ctx, []string{"190000000001", "190000000002", "190000000003"})
+			}, false},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				plan, err := tt.explain()
