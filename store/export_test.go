@@ -141,6 +141,31 @@ func (db *DB) ExplainHistoriesGeneric(ctx context.Context, patients []string) ([
 	return out, rows.Err()
 }
 
+// HoldKey inserts, without committing, a certificate under the
+// idempotency key, so that an insert under the same key waits on it until
+// release rolls it back. PostgreSQL only.
+func (db *DB) HoldKey(ctx context.Context, scope, key string) (release func(), err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+		issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key)
+		VALUES ('held', 'x', '1', 'received', '\x00', 'x', '{}', 'x', 'x', $1, now(), now(), $1, $2)`, scope, key)
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return func() { tx.Rollback() }, nil
+}
+
+// LockWaits is how many of PostgreSQL's backends wait for a lock.
+func (db *DB) LockWaits(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&n)
+	return n, err
+}
+
 // HistoryReads is how many queries have read patients' case histories
 // (FindCaseCertificates at every unit).
 func (db *DB) HistoryReads() int64 { return db.histories.reads.Load() }

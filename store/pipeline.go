@@ -45,14 +45,14 @@ type pipelines struct {
 // newPipelines inserts into db in pipelines of up to maxPipeline.
 func newPipelines(db *DB) *pipelines {
 	p := &pipelines{db: db}
-	p.jobs = batcher[pipelineJob]{max: maxPipeline, run: func(b []pipelineJob) { p.send(b, false) }}
+	p.jobs = batcher[pipelineJob]{max: maxPipeline, run: p.take}
 	return p
 }
 
 type pipelineJob struct {
-	ctx  context.Context
-	args []any // insertCertificatePostgresSQL's
-	done chan pipelineResult
+	args  []any // insertCertificatePostgresSQL's
+	done  chan pipelineResult
+	taken *atomic.Bool // by a pipeline, or by its caller, gone before one took it
 }
 
 type pipelineResult struct {
@@ -61,30 +61,51 @@ type pipelineResult struct {
 }
 
 // insert runs insertCertificatePostgresSQL with args in the next pipeline
-// and reports whether it inserted the certificate (false: its idempotency
-// key was used). Once queued, it waits for the outcome even if ctx ends:
-// the insert may be committed already.
+// and reports whether it inserted the certificate (false: its id or
+// idempotency key was used). If ctx ends before a pipeline took the insert,
+// it is withdrawn; after, insert waits for the outcome, since the insert
+// may be committed already.
 func (p *pipelines) insert(ctx context.Context, args []any) (bool, error) {
-	j := pipelineJob{ctx: ctx, args: args, done: make(chan pipelineResult, 1)}
+	j := pipelineJob{args: args, done: make(chan pipelineResult, 1), taken: new(atomic.Bool)}
 	if !p.jobs.add(j) {
 		return false, errClosed
+	}
+	select {
+	case r := <-j.done:
+		return r.inserted, r.err
+	case <-ctx.Done():
+		if j.taken.CompareAndSwap(false, true) {
+			return false, unavailable(ctx.Err()) // withdrawn: nothing written
+		}
 	}
 	r := <-j.done
 	return r.inserted, r.err
 }
 
-// send runs the batch's inserts whose callers are still there in one
-// pipeline and answers each. If an insert fails (PostgreSQL says so), the
+// take sends the batch's inserts that their callers have not withdrawn.
+func (p *pipelines) take(batch []pipelineJob) {
+	var live []pipelineJob
+	for _, j := range batch {
+		if j.taken.CompareAndSwap(false, true) {
+			live = append(live, j)
+		}
+	}
+	if len(live) > 0 {
+		p.send(live, false)
+	}
+}
+
+// send runs the batch's inserts in one pipeline and answers each. If an insert fails (PostgreSQL says so), the
 // others run again without it, and it alone after, as the writer does. If
 // the pipeline failed otherwise (the connection, a timeout), it may or may
 // not have committed: it is sent once more, which the inserts allow, since
 // each inserts nothing under an id or key already stored, and the caller
 // then finds its certificate by id (createPipelined). Failing again, each
 // caller is told the database is unavailable.
-func (p *pipelines) send(batch []pipelineJob, again bool) {
+func (p *pipelines) send(live []pipelineJob, again bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			for _, j := range batch {
+			for _, j := range live {
 				select {
 				case j.done <- pipelineResult{err: fmt.Errorf("store: insert panicked: %v", r)}:
 				default: // answered
@@ -92,17 +113,6 @@ func (p *pipelines) send(batch []pipelineJob, again bool) {
 			}
 		}
 	}()
-	var live []pipelineJob
-	for _, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			j.done <- pipelineResult{err: unavailable(err)} // gone before it ran: nothing written
-			continue
-		}
-		live = append(live, j)
-	}
-	if len(live) == 0 {
-		return
-	}
 	inserted, failed, err := p.pipeline(live)
 	p.db.health.record(err)
 	switch {

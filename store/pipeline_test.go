@@ -211,3 +211,53 @@ func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
 	}()
 	return l.Addr().String()
 }
+
+// TestPipelineWithdrawsAGoneCaller holds up a pipeline (its insert waits
+// for an uncommitted one under the same key) and queues a second insert
+// behind it, whose caller gives up: the caller must get its error at once,
+// not when the pipeline ahead finishes, and its certificate must not be
+// stored after.
+func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
+	db := mustOpenDB(t, store.Postgres, pgtest.DSN(t))
+	ctx := context.Background()
+	held, body := mustCertificate(t, "full-time-one-period.json")
+	unit := held.Issuer.Unit.HSAID
+	release, err := db.HoldKey(ctx, unit, "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldDone := make(chan error, 1)
+	go func() {
+		_, _, err := db.CreateCertificate(ctx, held, body, &intake.Idempotency{Scope: unit, Key: "held"})
+		heldDone <- err
+	}()
+	for waits := 0; waits == 0; {
+		if waits, err = db.LockWaits(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	gone, _ := mustCertificate(t, "full-time-one-period.json")
+	goneCtx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	answered := make(chan error, 1)
+	go func() {
+		_, _, err := db.CreateCertificate(goneCtx, gone, body, nil)
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err == nil {
+			t.Error("an insert whose caller gave up was stored")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a caller that gave up still waits for the pipeline ahead")
+	}
+	release()
+	if err := <-heldDone; err != nil {
+		t.Fatalf("the held-up insert: %v", err)
+	}
+	if n, _ := db.CountCertificates(ctx); n != 1 {
+		t.Errorf("%d certificates stored, want the held-up one only", n)
+	}
+}
