@@ -159,10 +159,10 @@ func (db *DB) HoldKey(ctx context.Context, scope, key string) (release func(), e
 	return func() { tx.Rollback() }, nil
 }
 
-// LockWaits is how many of PostgreSQL's backends wait for a lock.
+// LockWaits is how many of PostgreSQL's backends on this database wait for a lock.
 func (db *DB) LockWaits(ctx context.Context) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'`).Scan(&n)
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`).Scan(&n)
 	return n, err
 }
 
