@@ -24,9 +24,9 @@ const (
 // while others are on their way in one pipeline: every statement in one
 // network write, run in one implicit transaction that commits at its end.
 // N certificates then cost one round trip and one commit, where the writer
-// spent a round trip on each statement and on its BEGIN and COMMIT: on this
-// database, round trips (a backend woken for each) cost more than the
-// statements. The caller is answered once the commit is durable
+// spent a round trip on each statement and on its BEGIN and COMMIT, and
+// on a busy machine a round trip (a backend woken for it) cost PostgreSQL
+// more than the statement it carried (BENCHMARKS.md). The caller is answered once the commit is durable
 // (synchronous_commit). A statement that fails aborts its pipeline, which
 // then runs again without it, so that it takes only itself down (send).
 //
