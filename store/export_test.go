@@ -166,6 +166,27 @@ func (db *DB) LockWaits(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// HoldTable locks table against every read until release. PostgreSQL
+// only.
+func (db *DB) HoldTable(ctx context.Context, table string) (release func(), err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE `+table+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return func() { tx.Rollback() }, nil
+}
+
+// HistoriesWaiting is how many history reads wait for the next batch.
+func (db *DB) HistoriesWaiting() int {
+	db.histories.batches.mu.Lock()
+	defer db.histories.batches.mu.Unlock()
+	return len(db.histories.batches.waiting)
+}
+
 // HistoryReads is how many queries have read patients' case histories
 // (FindCaseCertificates at every unit).
 func (db *DB) HistoryReads() int64 { return db.histories.reads.Load() }
