@@ -187,6 +187,13 @@ func (db *DB) HistoriesWaiting() int {
 	return len(db.histories.batches.waiting)
 }
 
+// PipelinesWaiting is how many inserts wait for the next pipeline.
+func (db *DB) PipelinesWaiting() int {
+	db.pipelines.jobs.mu.Lock()
+	defer db.pipelines.jobs.mu.Unlock()
+	return len(db.pipelines.jobs.waiting)
+}
+
 // HistoryReads is how many queries have read patients' case histories
 // (FindCaseCertificates at every unit).
 func (db *DB) HistoryReads() int64 { return db.histories.reads.Load() }

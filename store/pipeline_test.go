@@ -38,6 +38,7 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 		}
 	}
 	unit := certs[0].Issuer.Unit.HSAID
+	release := holdCertificates(t, db)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, c := range certs {
@@ -53,6 +54,7 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 		}()
 	}
 	close(start)
+	release()
 	wg.Wait()
 	for i, err := range errs {
 		if i%8 == 0 && err == nil {
@@ -102,6 +104,7 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 			for i := range certs {
 				certs[i], body = mustCertificate(t, "full-time-one-period.json")
 			}
+			release := holdCertificates(t, db)
 			armed.Store(true)
 			errs, replays := make([]error, len(certs)), make([]bool, len(certs))
 			start := make(chan struct{})
@@ -119,6 +122,7 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 				}()
 			}
 			close(start)
+			release()
 			wg.Wait()
 			if armed.Load() {
 				t.Fatal("no pipeline of two or more inserts was cut; the test proved nothing")
@@ -132,6 +136,34 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 				t.Errorf("%d certificates stored for %d submissions", n, len(certs))
 			}
 		})
+	}
+}
+
+// holdCertificates locks the certificates table, so that the first
+// pipeline waits; the release it returns waits until inserts have stopped
+// queuing behind it, then unlocks the table. The pipelines after it are
+// then full, however slowly the machine runs the callers.
+func holdCertificates(t *testing.T, db *store.DB) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	unlock, err := db.HoldTable(ctx, "certificates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		last, stable := -1, 0
+		for deadline := time.Now().Add(10 * time.Second); stable < 10 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			waits, err := db.LockWaits(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := db.PipelinesWaiting(); waits > 0 && n == last {
+				stable++
+			} else {
+				last, stable = n, 0
+			}
+		}
+		unlock()
 	}
 }
 
