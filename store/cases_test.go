@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -202,31 +201,12 @@ func TestHistoriesTogether(t *testing.T) {
 				got[i], errs[i] = db.FindCaseCertificates(ctx, p, nil)
 			}()
 		}
-		var release func()
+		release := func() {}
 		if db.Dialect() == store.Postgres {
-			var err error
-			if release, err = db.HoldTable(ctx, "case_periods"); err != nil {
-				t.Fatal(err)
-			}
+			release = holdUntilQueued(t, db, "case_periods", db.HistoriesWaiting)
 		}
 		close(start)
-		if release != nil {
-			// Until the first read waits for the lock and the queue has
-			// stopped growing for a while.
-			last, stable := -1, 0
-			for deadline := time.Now().Add(10 * time.Second); stable < 10 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-				waits, err := db.LockWaits(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n := db.HistoriesWaiting(); waits > 0 && n == last {
-					stable++
-				} else {
-					last, stable = n, 0
-				}
-			}
-			release()
-		}
+		release()
 		wg.Wait()
 		for i, p := range patients {
 			if errs[i] != nil {

@@ -38,7 +38,7 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 		}
 	}
 	unit := certs[0].Issuer.Unit.HSAID
-	release := holdCertificates(t, db)
+	release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, c := range certs {
@@ -104,7 +104,7 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 			for i := range certs {
 				certs[i], body = mustCertificate(t, "full-time-one-period.json")
 			}
-			release := holdCertificates(t, db)
+			release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
 			armed.Store(true)
 			errs, replays := make([]error, len(certs)), make([]bool, len(certs))
 			start := make(chan struct{})
@@ -139,14 +139,15 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 	}
 }
 
-// holdCertificates locks the certificates table, so that the first
-// pipeline waits; the release it returns waits until inserts have stopped
-// queuing behind it, then unlocks the table. The pipelines after it are
-// then full, however slowly the machine runs the callers.
-func holdCertificates(t *testing.T, db *store.DB) (release func()) {
+// holdUntilQueued locks table, so that the first batch to read or write
+// it waits; the release it returns waits until the jobs queued behind it
+// (queued) have stopped growing, then unlocks the table. The batches after
+// the first are then full, however slowly the machine runs the callers.
+// PostgreSQL only.
+func holdUntilQueued(t *testing.T, db *store.DB, table string, queued func() int) (release func()) {
 	t.Helper()
 	ctx := context.Background()
-	unlock, err := db.HoldTable(ctx, "certificates")
+	unlock, err := db.HoldTable(ctx, table)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func holdCertificates(t *testing.T, db *store.DB) (release func()) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := db.PipelinesWaiting(); waits > 0 && n == last {
+			if n := queued(); waits > 0 && n == last {
 				stable++
 			} else {
 				last, stable = n, 0
