@@ -95,8 +95,9 @@ func (p *pipelines) take(batch []pipelineJob) {
 	}
 }
 
-// send runs the batch's inserts in one pipeline and answers each. If an insert fails (PostgreSQL says so), the
-// others run again without it, and it alone after, as the writer does. If
+// send runs the batch's inserts in one pipeline and answers each. If an
+// insert fails (PostgreSQL says so), the others run again without it, and
+// it alone after, as the writer does. If
 // the pipeline failed otherwise (the connection, a timeout), it may or may
 // not have committed: it is sent once more, which the inserts allow, since
 // each inserts nothing under an id or key already stored, and the caller

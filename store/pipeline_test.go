@@ -28,8 +28,7 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 	db := mustOpenDB(t, store.Postgres, pgtest.DSN(t))
 	ctx := context.Background()
 	tx0, w0 := db.WriteStats()
-	errs := make([]error, 64)
-	certs := make([]*intake.Certificate, len(errs))
+	certs := make([]*intake.Certificate, 64)
 	var body []byte
 	for i := range certs {
 		certs[i], body = mustCertificate(t, "full-time-one-period.json")
@@ -38,24 +37,7 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 		}
 	}
 	unit := certs[0].Issuer.Unit.HSAID
-	release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, c := range certs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			var idem *intake.Idempotency
-			if i%2 == 1 {
-				idem = &intake.Idempotency{Scope: unit, Key: fmt.Sprint("key-", i)}
-			}
-			_, _, errs[i] = db.CreateCertificate(ctx, c, body, idem)
-		}()
-	}
-	close(start)
-	release()
-	wg.Wait()
+	_, errs := createAtOnce(t, db, certs, body, func(i int) bool { return i%2 == 1 })
 	for i, err := range errs {
 		if i%8 == 0 && err == nil {
 			t.Errorf("certificate %d with a NUL in its name was stored", i)
@@ -104,26 +86,8 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 			for i := range certs {
 				certs[i], body = mustCertificate(t, "full-time-one-period.json")
 			}
-			release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
 			armed.Store(true)
-			errs, replays := make([]error, len(certs)), make([]bool, len(certs))
-			start := make(chan struct{})
-			var wg sync.WaitGroup
-			for i, c := range certs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					var idem *intake.Idempotency
-					if keyed {
-						idem = &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
-					}
-					_, replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem)
-				}()
-			}
-			close(start)
-			release()
-			wg.Wait()
+			replays, errs := createAtOnce(t, db, certs, body, func(int) bool { return keyed })
 			if armed.Load() {
 				t.Fatal("no pipeline of two or more inserts was cut; the test proved nothing")
 			}
@@ -137,6 +101,34 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// createAtOnce stores certs (submitted as body) from a goroutine each, all
+// queued behind a first pipeline held until they are (holdUntilQueued),
+// those that keyed says under the key "key-i" at their unit. It returns
+// what each was answered.
+func createAtOnce(t *testing.T, db *store.DB, certs []*intake.Certificate, body []byte, keyed func(i int) bool) (replays []bool, errs []error) {
+	t.Helper()
+	replays, errs = make([]bool, len(certs)), make([]error, len(certs))
+	release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, c := range certs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			var idem *intake.Idempotency
+			if keyed(i) {
+				idem = &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
+			}
+			_, replays[i], errs[i] = db.CreateCertificate(context.Background(), c, body, idem)
+		}()
+	}
+	close(start)
+	release()
+	wg.Wait()
+	return replays, errs
 }
 
 // holdUntilQueued locks table, so that the first batch to read or write

@@ -273,8 +273,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // WriteStats returns how many write transactions the group-commit writers
 // and PostgreSQL's insert pipelines have committed and how many writes
-// they held; writes/transactions is the
-// batching factor.
+// they held; writes/transactions is the batching factor.
 func (db *DB) WriteStats() (transactions, writes int64) {
 	transactions, writes = db.writer.batches.Load()+db.pipelines.batches.Load(), db.writer.written.Load()+db.pipelines.written.Load()
 	if db.auditWriter != db.writer {
