@@ -8,7 +8,7 @@
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //
-//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-invalid 0.1] [-replay 0.02]
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02]
 //
 // Only this command imports vegeta; the intyg binary does not.
 package main
@@ -51,7 +51,8 @@ type Config struct {
 	DSN      string        // an existing PostgreSQL database; empty: start one
 	Servers  int           // intyg serve processes, 1 or 2
 	Clients  int           // concurrent requests (vegeta workers)
-	Duration time.Duration // how long to attack
+	Duration time.Duration // how long to attack, and measure
+	Warmup   time.Duration // how long to attack before, unmeasured (then ANALYZE on PostgreSQL)
 	Invalid  float64       // share of invalid submissions
 	Replay   float64       // share of replays of an accepted submission to the other server
 	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
@@ -71,6 +72,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("-clients %d: want at least 1", c.Clients)
 	case c.Duration <= 0 || c.Duration > time.Hour:
 		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", c.Duration)
+	case c.Warmup < 0 || c.Warmup > time.Hour:
+		return fmt.Errorf("-warmup %v: want 0 to 1h", c.Warmup)
 	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
 		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
 	}
@@ -87,7 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.DSN, "dsn", "", "an existing PostgreSQL database (default: start a throwaway server)")
 	fs.IntVar(&c.Servers, "servers", 1, "intyg serve processes (2 needs postgres); requests go round-robin")
 	fs.IntVar(&c.Clients, "clients", 32, "concurrent clients")
-	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long to post")
+	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long to post, and measure")
+	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "how long to post before measuring (the database then runs ANALYZE, as after a bulk import)")
 	fs.Float64Var(&c.Invalid, "invalid", 0.1, "share of invalid submissions (want 422)")
 	fs.Float64Var(&c.Replay, "replay", 0.02, "share of replays of an accepted submission, with its key, to the other server (want the same 201)")
 	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
@@ -121,28 +125,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // Report is what a load run measured.
 type Report struct {
-	Config       Config
-	Elapsed      time.Duration  // from the first request to the last answer
-	Requests     int            // every request sent
-	Accepted     int            // fresh valid submissions answered 201
-	Replayed     int            // replays answered 201 Idempotent-Replayed with the original id
-	Refused      int            // invalid submissions answered 422
-	Statuses     map[string]int // answers per kind and status, "valid 201"
-	Unexpected   int            // any other answer, or a replay without its original id
-	Errors       map[string]int // transport errors and unexpected answers, by message (some)
-	P50          time.Duration  // of the fresh 201s
-	P95          time.Duration
-	P99          time.Duration
-	Max          time.Duration
-	PerServer    []ServerReport
-	ServerCPU    time.Duration // all servers together
-	ClientCPU    time.Duration // this process (vegeta and the checks), which shares the machine
-	PostgresCPU  time.Duration // the PostgreSQL server's processes; 0 if not found
-	Stored       int           // certificates the database gained
-	Distinct     int           // distinct ids among the accepted
-	Duplicates   int           // ids answered for more than one fresh submission
-	InvalidFiles int           // invalid examples used
-	ValidFiles   int
+	Config         Config
+	Elapsed        time.Duration  // from the first request to the last answer
+	Requests       int            // every request sent
+	Accepted       int            // fresh valid submissions answered 201
+	WarmupAccepted int            // those answered 201 during the warm-up, not measured
+	Replayed       int            // replays answered 201 Idempotent-Replayed with the original id
+	Refused        int            // invalid submissions answered 422
+	Statuses       map[string]int // answers per kind and status, "valid 201"
+	Unexpected     int            // any other answer, or a replay without its original id
+	Errors         map[string]int // transport errors and unexpected answers, by message (some)
+	P50            time.Duration  // of the fresh 201s
+	P95            time.Duration
+	P99            time.Duration
+	Max            time.Duration
+	PerServer      []ServerReport
+	ServerCPU      time.Duration // all servers together
+	ClientCPU      time.Duration // this process (vegeta and the checks), which shares the machine
+	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
+	Stored         int           // certificates the database gained
+	Distinct       int           // distinct ids among the accepted
+	Duplicates     int           // ids answered for more than one fresh submission
+	InvalidFiles   int           // invalid examples used
+	ValidFiles     int
 }
 
 // ServerReport is one intyg serve process's share.
@@ -180,6 +185,9 @@ func (r *Report) write(w io.Writer) {
 	c := r.Config
 	fmt.Fprintf(w, "intyg-load: %s, %d server(s), %d clients, %v, invalid %.2f, replay %.2f (%d valid and %d invalid examples)\n",
 		c.DB, c.Servers, c.Clients, c.Duration, c.Invalid, c.Replay, r.ValidFiles, r.InvalidFiles)
+	if c.Warmup > 0 {
+		fmt.Fprintf(w, "warm-up       %v, %d accepted (not measured)\n", c.Warmup, r.WarmupAccepted)
+	}
 	fmt.Fprintf(w, "requests      %d in %.1f s\n", r.Requests, r.Elapsed.Seconds())
 	fmt.Fprintf(w, "accepted      %d (%.0f/s durable 201)\n", r.Accepted, r.AcceptedPerSecond())
 	fmt.Fprintf(w, "latency 201   p50 %.1f ms  p95 %.1f ms  p99 %.1f ms  max %.1f ms\n", ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max))
@@ -248,14 +256,10 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		dbArgs = []string{"--data", filepath.Join(tmp, "data")}
 	case dsn == "":
 		fmt.Fprintln(logw, "intyg-load: starting PostgreSQL")
-		// Autovacuum looks at the tables every second, not every minute:
-		// until its first ANALYZE, the planner knows nothing of a table
-		// and keeps the plans it made when the table was empty (a scan
-		// of all case periods for each submission's flags), which a
-		// server in production leaves behind in its first minute. A run
-		// of 20 s measures that steady state, not the first minute.
+		// At PostgreSQL's defaults: the warm-up ends in ANALYZE, so that
+		// autovacuum need not look at the tables every second.
 		var stopPG func()
-		if dsn, stopPG, err = pgtest.Start("autovacuum_naptime=1s"); err != nil {
+		if dsn, stopPG, err = pgtest.Start(); err != nil {
 			return nil, err
 		}
 		defer stopPG()
@@ -311,6 +315,121 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	g.invalid = usable
 
 	rep := &Report{Config: c, Statuses: map[string]int{}, Errors: map[string]int{}, ValidFiles: len(valid), InvalidFiles: len(usable)}
+	// attack posts for d from c.Clients workers. An attacker runs once.
+	attack := func(d time.Duration, name string) <-chan *vegeta.Result {
+		a := vegeta.NewAttacker(
+			vegeta.Workers(uint64(c.Clients)),
+			vegeta.MaxWorkers(uint64(c.Clients)),
+			vegeta.Connections(c.Clients),
+			vegeta.MaxConnections(c.Clients),
+			vegeta.Timeout(30*time.Second),
+			vegeta.KeepAlive(true),
+			vegeta.Redirects(vegeta.NoFollow),
+		)
+		stop := context.AfterFunc(ctx, func() { a.Stop() })
+		results := make(chan *vegeta.Result)
+		go func() {
+			defer close(results)
+			defer stop()
+			for res := range a.Attack(g.next, vegeta.Rate{Freq: 0}, d, name) {
+				results <- res
+			}
+		}()
+		return results
+	}
+	var (
+		latencies []time.Duration
+		perServer = make([][]time.Duration, len(servers))
+		ids       = map[string]int{} // id → fresh submissions answered with it
+		measuring bool
+	)
+	// check checks one answer. Every answer is checked, and every
+	// certificate accepted counts toward the duplicates and the stored;
+	// only the answers after the warm-up are measured.
+	check := func(res *vegeta.Result) {
+		kind, n := parseFragment(res.URL)
+		status := strconv.Itoa(int(res.Code))
+		if res.Code == 0 {
+			status = "error"
+		}
+		if measuring {
+			rep.Requests++
+			rep.Statuses[kindName(kind)+" "+status]++
+		}
+		bad := func(msg string) {
+			rep.Unexpected++
+			if len(rep.Errors) < 10 || rep.Errors[msg] > 0 {
+				rep.Errors[msg]++
+			}
+		}
+		if res.Code == 0 {
+			bad(res.Error)
+			return
+		}
+		switch kind {
+		case kindValid:
+			if res.Code != 201 {
+				bad(fmt.Sprintf("valid %s: %d %.200s", g.valid[n%len(g.valid)].name, res.Code, res.Body))
+				return
+			}
+			id, err := responseID(res.Body)
+			if err != nil {
+				bad(err.Error())
+				return
+			}
+			ids[id]++
+			g.accept(n, accepted{id: id, server: n % len(g.servers)})
+			if !measuring {
+				rep.WarmupAccepted++
+				return
+			}
+			rep.Accepted++
+			latencies = append(latencies, res.Latency)
+			perServer[n%len(servers)] = append(perServer[n%len(servers)], res.Latency)
+		case kindInvalid:
+			if res.Code != 422 {
+				bad(fmt.Sprintf("invalid: %d %.200s", res.Code, res.Body))
+				return
+			}
+			if measuring {
+				rep.Refused++
+			}
+		case kindReplay:
+			orig, _ := g.lookup(n)
+			id, err := responseID(res.Body)
+			switch {
+			case res.Code != 201:
+				bad(fmt.Sprintf("replay: %d %.200s", res.Code, res.Body))
+			case res.Headers.Get("Idempotent-Replayed") != "true":
+				bad("replay: 201 without Idempotent-Replayed: true (a second certificate)")
+			case err != nil || id != orig.id:
+				bad(fmt.Sprintf("replay: id %q, want the original %q", id, orig.id))
+			case measuring:
+				rep.Replayed++
+			}
+		default:
+			bad("a result without its request's fragment: " + res.URL)
+		}
+	}
+
+	// The warm-up fills the database a little, so that what is measured
+	// is a server at work rather than one starting on empty tables. Then
+	// PostgreSQL gathers statistics, as an operator does after a bulk
+	// import (README): autovacuum, at its defaults, would take a minute
+	// to, and until it does the planner keeps what it planned for empty
+	// tables (a scan of every case period for each submission's flags).
+	if c.Warmup > 0 {
+		fmt.Fprintf(logw, "intyg-load: %d clients warm up for %v\n", c.Clients, c.Warmup)
+		for res := range attack(c.Warmup, "intyg-load warm-up") {
+			check(res)
+		}
+		if c.DB == store.Postgres {
+			if err := analyze(ctx, dsn); err != nil {
+				return nil, err
+			}
+		}
+	}
+
 	before := make([]int64, len(servers))
 	for i, s := range servers {
 		if before[i], err = cpuTicks(s.cmd.Process.Pid); err != nil {
@@ -327,80 +446,12 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	}
 
 	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
-	attacker := vegeta.NewAttacker(
-		vegeta.Workers(uint64(c.Clients)),
-		vegeta.MaxWorkers(uint64(c.Clients)),
-		vegeta.Connections(c.Clients),
-		vegeta.MaxConnections(c.Clients),
-		vegeta.Timeout(30*time.Second),
-		vegeta.KeepAlive(true),
-		vegeta.Redirects(vegeta.NoFollow),
-	)
-	go func() { <-ctx.Done(); attacker.Stop() }()
-	var (
-		latencies []time.Duration
-		perServer = make([][]time.Duration, len(servers))
-		ids       = map[string]int{} // id → fresh submissions answered with it
-		start     = time.Now()
-		last      time.Time
-	)
-	for res := range attacker.Attack(g.next, vegeta.Rate{Freq: 0}, c.Duration, "intyg-load") {
-		rep.Requests++
+	measuring = true
+	start := time.Now()
+	var last time.Time
+	for res := range attack(c.Duration, "intyg-load") {
 		last = res.End()
-		kind, n := parseFragment(res.URL)
-		status := strconv.Itoa(int(res.Code))
-		if res.Code == 0 {
-			status = "error"
-		}
-		rep.Statuses[kindName(kind)+" "+status]++
-		bad := func(msg string) {
-			rep.Unexpected++
-			if len(rep.Errors) < 10 || rep.Errors[msg] > 0 {
-				rep.Errors[msg]++
-			}
-		}
-		if res.Code == 0 {
-			bad(res.Error)
-			continue
-		}
-		switch kind {
-		case kindValid:
-			if res.Code != 201 {
-				bad(fmt.Sprintf("valid %s: %d %.200s", g.valid[n%len(g.valid)].name, res.Code, res.Body))
-				continue
-			}
-			id, err := responseID(res.Body)
-			if err != nil {
-				bad(err.Error())
-				continue
-			}
-			rep.Accepted++
-			latencies = append(latencies, res.Latency)
-			perServer[n%len(servers)] = append(perServer[n%len(servers)], res.Latency)
-			ids[id]++
-			g.accept(n, accepted{id: id, server: n % len(g.servers)})
-		case kindInvalid:
-			if res.Code != 422 {
-				bad(fmt.Sprintf("invalid: %d %.200s", res.Code, res.Body))
-				continue
-			}
-			rep.Refused++
-		case kindReplay:
-			orig, _ := g.lookup(n)
-			id, err := responseID(res.Body)
-			switch {
-			case res.Code != 201:
-				bad(fmt.Sprintf("replay: %d %.200s", res.Code, res.Body))
-			case res.Headers.Get("Idempotent-Replayed") != "true":
-				bad("replay: 201 without Idempotent-Replayed: true (a second certificate)")
-			case err != nil || id != orig.id:
-				bad(fmt.Sprintf("replay: id %q, want the original %q", id, orig.id))
-			default:
-				rep.Replayed++
-			}
-		default:
-			bad("a result without its request's fragment: " + res.URL)
-		}
+		check(res)
 	}
 	rep.Elapsed = last.Sub(start)
 
@@ -451,6 +502,16 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	}
 	rep.Stored = after - storedBefore
 	return rep, nil
+}
+
+// analyze has PostgreSQL gather the planner's statistics (store.Optimize).
+func analyze(ctx context.Context, dsn string) error {
+	db, err := store.Open(ctx, store.Postgres, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Optimize(ctx)
 }
 
 func countCertificates(ctx context.Context, driver, dsn string) (int, error) {

@@ -144,23 +144,32 @@ func (s *server) stop() {
 }
 
 // cpuTicks returns a process's utime+stime, in clock ticks.
-func cpuTicks(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+func cpuTicks(pid int) (int64, error) { return statTicks(pid, 11, 12) }
+
+// reapedTicks returns a process's cutime+cstime, in clock ticks: the CPU
+// of its children that have exited and been waited for (PostgreSQL's
+// autovacuum workers, which come and go).
+func reapedTicks(pid int) (int64, error) { return statTicks(pid, 13, 14) }
+
+// statTicks adds two fields of /proc/pid/stat, counted from the one after
+// the command name (the state is 0).
+func statTicks(pid, a, b int) (int64, error) {
+	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}
 	// The command name, field 2, is in parentheses and may hold spaces.
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
+	i := strings.LastIndexByte(string(s), ')')
+	f := strings.Fields(string(s[i+1:]))
+	if len(f) <= max(a, b) {
 		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	x, err1 := strconv.ParseInt(f[a], 10, 64)
+	y, err2 := strconv.ParseInt(f[b], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: bad utime or stime", pid)
+		return 0, fmt.Errorf("/proc/%d/stat: bad CPU times", pid)
 	}
-	return utime + stime, nil
+	return x + y, nil
 }
 
 // peakRSS returns a process's VmHWM (peak resident set size) in bytes.
@@ -182,8 +191,8 @@ func peakRSS(pid int) (int64, error) {
 
 // postgresTicks returns the CPU ticks of the PostgreSQL server listening on
 // the DSN's port on this machine (the postmaster and its children: the
-// backends, the WAL writer, the checkpointer), or ok false if none is found
-// there.
+// backends, the WAL writer, the checkpointer, and those that have exited,
+// such as autovacuum's workers), or ok false if none is found there.
 func postgresTicks(dsn string) (ticks int64, ok bool) {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Port() == "" {
@@ -215,6 +224,9 @@ func postgresTicks(dsn string) (ticks int64, ok bool) {
 	}
 	if master < 0 {
 		return 0, false
+	}
+	if t, err := reapedTicks(master); err == nil {
+		ticks += t
 	}
 	for pid, pp := range parent {
 		if pid == master || pp == master {
