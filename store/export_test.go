@@ -86,6 +86,9 @@ func (db *DB) ExplainCaseCertificates(ctx context.Context, patientID string, uni
 // have committed.
 func (db *DB) PipelineWrites() int64 { return db.pipelines.written.Load() }
 
+// JoinedWrites is how many of those went in one statement with others.
+func (db *DB) JoinedWrites() int64 { return db.pipelines.joined.Load() }
+
 // ReadHistoriesTogether reads patients' histories in one batch, as
 // concurrent callers on PostgreSQL would, and returns each caller's.
 func (db *DB) ReadHistoriesTogether(patients []string) ([][]intake.CaseCertificate, error) {

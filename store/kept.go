@@ -19,7 +19,7 @@ import (
 
 // keepCertificate counts certificate c, just stored in tx with its
 // periods and diagnoses, and copies its periods to case_periods if it
-// counts toward cases. On PostgreSQL, insertCertificatePostgresSQL does
+// counts toward cases. On PostgreSQL, insertCertificatesPostgresSQL does
 // the same in the statement that inserts c.
 func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
 	if _, err := db.exec(ctx, tx, keepCountSQL, c.Issuer.Unit.HSAID, c.Template, string(c.Status)); err != nil {
@@ -49,7 +49,7 @@ func mainDiagnosis(c *intake.Certificate) string {
 
 // keepCountSQL counts one certificate of a unit, template and status on
 // SQLite. PostgreSQL appends a change rather than update the count
-// (insertCertificatePostgresSQL): concurrent writers would wait for each
+// (insertCertificatesPostgresSQL): concurrent writers would wait for each
 // other's commits on a shared row.
 const keepCountSQL = `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
 	ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`

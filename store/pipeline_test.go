@@ -1,16 +1,22 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/internal/pgtest"
@@ -161,9 +167,10 @@ func holdUntilQueued(t *testing.T, db *store.DB, table string, queued func() int
 }
 
 // cuttingProxy forwards connections to target. Once armed, it disarms on
-// the first pipeline of two or more statements a client sends, forwards
-// it, waits for PostgreSQL to commit it and closes both ends without
-// forwarding the answers.
+// the first insert of two or more certificates a client sends (a pipeline
+// of two or more statements, or one statement with the 27 parameters of
+// the insert of many), forwards it, waits for PostgreSQL to commit it and
+// closes both ends without forwarding the answers.
 func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -205,6 +212,9 @@ func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
 					switch head[0] {
 					case 'B':
 						binds++
+						if bindParams(body) == 27 {
+							binds++
+						}
 					case 'S':
 						if binds >= 2 && armed.CompareAndSwap(true, false) {
 							cut.Store(true)
@@ -235,6 +245,27 @@ func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+// bindParams returns how many parameters a Bind message's body binds: it
+// names a portal and a statement, then gives the formats of the
+// parameters, then their number.
+func bindParams(body []byte) int {
+	for range 2 {
+		i := bytes.IndexByte(body, 0)
+		if i < 0 {
+			return -1
+		}
+		body = body[i+1:]
+	}
+	if len(body) < 2 {
+		return -1
+	}
+	formats := int(binary.BigEndian.Uint16(body))
+	if len(body) < 4+2*formats {
+		return -1
+	}
+	return int(binary.BigEndian.Uint16(body[2+2*formats:]))
 }
 
 // TestPipelineWithdrawsAGoneCaller holds up a pipeline (its insert waits
@@ -285,4 +316,133 @@ func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
 	if n, _ := db.CountCertificates(ctx); n != 1 {
 		t.Errorf("%d certificates stored, want the held-up one only", n)
 	}
+}
+
+// TestPipelineOneStatementStoresWhatEachDoes stores every valid example
+// (with flags on some) on two PostgreSQL databases: at once on one, where
+// they go in one statement, and one by one on the other, where each goes
+// in a statement of its own. What each database then holds of them, row
+// by row in every table a certificate writes, must be the same.
+func TestPipelineOneStatementStoresWhatEachDoes(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "examples", "fk7804", "valid", "*.json"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("%d valid examples (%v), want the folder's", len(files), err)
+	}
+	examples := func() (certs []*intake.Certificate, bodies [][]byte) {
+		for i, f := range files {
+			c, body := mustCertificate(t, filepath.Base(f))
+			if i%3 == 0 {
+				c.Flags = []intake.Flag{{Code: "long-sick-leave"}, {Code: fmt.Sprint("flag-", i)}}
+			}
+			certs, bodies = append(certs, c), append(bodies, body)
+		}
+		return certs, bodies
+	}
+	idem := func(c *intake.Certificate, i int) *intake.Idempotency {
+		return &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
+	}
+	ctx := context.Background()
+
+	joinedDSN := pgtest.DSN(t)
+	joined := mustOpenDB(t, store.Postgres, joinedDSN)
+	certs, bodies := examples()
+	release := holdUntilQueued(t, joined, "certificates", joined.PipelinesWaiting)
+	var wg sync.WaitGroup
+	errs := make([]error, len(certs))
+	for i, c := range certs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = joined.CreateCertificate(ctx, c, bodies[i], idem(c, i))
+		}()
+	}
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", files[i], err)
+		}
+	}
+	// The first pipeline was held; the others queued behind it. The first
+	// may have been taken alone.
+	if n := joined.JoinedWrites(); n < int64(len(certs)-1) {
+		t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
+	}
+
+	eachDSN := pgtest.DSN(t)
+	each := mustOpenDB(t, store.Postgres, eachDSN)
+	certs, bodies = examples()
+	for i, c := range certs {
+		if _, _, err := each.CreateCertificate(ctx, c, bodies[i], idem(c, i)); err != nil {
+			t.Fatalf("%s: %v", files[i], err)
+		}
+	}
+	if n := each.JoinedWrites(); n != 0 {
+		t.Fatalf("%d inserts one by one went in one statement", n)
+	}
+
+	// Each table's rows, the certificate named by its key, times by
+	// whether they are the certificate's received_at.
+	tables := map[string]string{
+		"certificates": `SELECT idempotency_key, idempotency_scope, template, version, status, sha256, md5(submitted),
+			(record - 'id' - 'receivedAt')::text, patient_id, issuer_hsa_id, unit_hsa_id, signed_at, contact_requested, counts_toward_cases
+			FROM certificates`,
+		"events": `SELECT c.idempotency_key, e.status, e.actor, e.at = c.received_at
+			FROM certificate_events e JOIN certificates c ON c.id = e.certificate_id`,
+		"periods": `SELECT c.idempotency_key, p.patient_id, p.degree, p.from_date, p.to_date
+			FROM certificate_periods p JOIN certificates c ON c.id = p.certificate_id`,
+		"flags": `SELECT c.idempotency_key, f.code, f.raised_at = c.received_at
+			FROM certificate_flags f JOIN certificates c ON c.id = f.certificate_id`,
+		"diagnoses": `SELECT c.idempotency_key, d.position, d.code
+			FROM certificate_diagnoses d JOIN certificates c ON c.id = d.certificate_id`,
+		"case periods": `SELECT c.idempotency_key, p.unit_hsa_id, p.patient_id, p.from_date, p.to_date, p.degree, p.signed_at, p.patient_name, p.diagnosis
+			FROM case_periods p JOIN certificates c ON c.id = p.certificate_id`,
+		"counts": `SELECT unit_hsa_id, template, status, sum(n) FROM (
+			SELECT unit_hsa_id, template, status, n FROM certificate_counts
+			UNION ALL SELECT unit_hsa_id, template, status, n FROM certificate_count_changes) AS k
+			GROUP BY unit_hsa_id, template, status`,
+	}
+	for name, q := range tables {
+		want, got := dump(t, eachDSN, q), dump(t, joinedDSN, q)
+		if len(want) == 0 {
+			t.Errorf("%s: no rows stored one by one; the test proves nothing", name)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: stored in one statement differs from one by one (-each +joined):\n%s", name, d)
+		}
+	}
+}
+
+// dump returns what q selects from the database at dsn, a row a line,
+// sorted.
+func dump(t *testing.T, dsn, q string) []string {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -41,7 +41,7 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 	db.writeStmts, db.readStmts = prepared{}, prepared{}
 	writes := []string{insertEventSQL, findByIdempotencyKeySQL}
 	if db.dialect == Postgres {
-		writes = append(writes, insertCertificatePostgresSQL)
+		writes = append(writes, insertCertificatesPostgresSQL)
 	} else {
 		writes = append(writes, insertCertificateSQL, keepCountSQL)
 		for n := 1; n <= maxPreparedRows; n++ {
