@@ -2,7 +2,7 @@
 // cmd/intyg, starts one or two "intyg serve" processes on a fresh SQLite
 // data directory or a fresh PostgreSQL database, posts varied valid and
 // invalid fk7804 submissions from a fixed number of clients at the highest
-// rate they can (github.com/tsenart/vegeta), and reports accepted/s,
+// rate they can (github.com/valyala/fasthttp's client), and reports accepted/s,
 // latency percentiles, statuses, errors, the servers' peak RSS and CPU per
 // certificate. Then it checks that every accepted certificate is stored
 // exactly once. It exits 1 on an unexpected status, a transport error, a
@@ -10,7 +10,7 @@
 //
 //	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02]
 //
-// Only this command imports vegeta; the intyg binary does not.
+// Only this command imports fasthttp; the intyg binary does not.
 package main
 
 import (
@@ -32,8 +32,6 @@ import (
 	"syscall"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/store"
 )
@@ -50,7 +48,7 @@ type Config struct {
 	DB       string        // store.SQLite or store.Postgres
 	DSN      string        // an existing PostgreSQL database; empty: start one
 	Servers  int           // intyg serve processes, 1 or 2
-	Clients  int           // concurrent requests (vegeta workers)
+	Clients  int           // concurrent requests, each on a connection of its own
 	Duration time.Duration // how long to attack, and measure
 	Warmup   time.Duration // how long to attack before, unmeasured (then ANALYZE on PostgreSQL)
 	Invalid  float64       // share of invalid submissions
@@ -141,7 +139,7 @@ type Report struct {
 	Max            time.Duration
 	PerServer      []ServerReport
 	ServerCPU      time.Duration // all servers together
-	ClientCPU      time.Duration // this process (vegeta and the checks), which shares the machine
+	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
 	Stored         int           // certificates the database gained
 	Distinct       int           // distinct ids among the accepted
@@ -315,28 +313,6 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	g.invalid = usable
 
 	rep := &Report{Config: c, Statuses: map[string]int{}, Errors: map[string]int{}, ValidFiles: len(valid), InvalidFiles: len(usable)}
-	// attack posts for d from c.Clients workers. An attacker runs once.
-	attack := func(d time.Duration, name string) <-chan *vegeta.Result {
-		a := vegeta.NewAttacker(
-			vegeta.Workers(uint64(c.Clients)),
-			vegeta.MaxWorkers(uint64(c.Clients)),
-			vegeta.Connections(c.Clients),
-			vegeta.MaxConnections(c.Clients),
-			vegeta.Timeout(30*time.Second),
-			vegeta.KeepAlive(true),
-			vegeta.Redirects(vegeta.NoFollow),
-		)
-		stop := context.AfterFunc(ctx, func() { a.Stop() })
-		results := make(chan *vegeta.Result)
-		go func() {
-			defer close(results)
-			defer stop()
-			for res := range a.Attack(g.next, vegeta.Rate{Freq: 0}, d, name) {
-				results <- res
-			}
-		}()
-		return results
-	}
 	var (
 		latencies []time.Duration
 		perServer = make([][]time.Duration, len(servers))
@@ -346,10 +322,10 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	// check checks one answer. Every answer is checked, and every
 	// certificate accepted counts toward the duplicates and the stored;
 	// only the answers after the warm-up are measured.
-	check := func(res *vegeta.Result) {
-		kind, n := parseFragment(res.URL)
-		status := strconv.Itoa(int(res.Code))
-		if res.Code == 0 {
+	check := func(res result) {
+		kind, n := res.kind, res.n
+		status := strconv.Itoa(res.code)
+		if res.code == 0 {
 			status = "error"
 		}
 		if measuring {
@@ -362,17 +338,17 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 				rep.Errors[msg]++
 			}
 		}
-		if res.Code == 0 {
-			bad(res.Error)
+		if res.code == 0 {
+			bad(res.err)
 			return
 		}
 		switch kind {
 		case kindValid:
-			if res.Code != 201 {
-				bad(fmt.Sprintf("valid %s: %d %.200s", g.valid[n%len(g.valid)].name, res.Code, res.Body))
+			if res.code != 201 {
+				bad(fmt.Sprintf("valid %s: %d %.200s", g.valid[n%len(g.valid)].name, res.code, res.body))
 				return
 			}
-			id, err := responseID(res.Body)
+			id, err := responseID(res.body)
 			if err != nil {
 				bad(err.Error())
 				return
@@ -384,11 +360,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 				return
 			}
 			rep.Accepted++
-			latencies = append(latencies, res.Latency)
-			perServer[n%len(servers)] = append(perServer[n%len(servers)], res.Latency)
+			latencies = append(latencies, res.latency)
+			perServer[n%len(servers)] = append(perServer[n%len(servers)], res.latency)
 		case kindInvalid:
-			if res.Code != 422 {
-				bad(fmt.Sprintf("invalid: %d %.200s", res.Code, res.Body))
+			if res.code != 422 {
+				bad(fmt.Sprintf("invalid: %d %.200s", res.code, res.body))
 				return
 			}
 			if measuring {
@@ -396,11 +372,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 			}
 		case kindReplay:
 			orig, _ := g.lookup(n)
-			id, err := responseID(res.Body)
+			id, err := responseID(res.body)
 			switch {
-			case res.Code != 201:
-				bad(fmt.Sprintf("replay: %d %.200s", res.Code, res.Body))
-			case res.Headers.Get("Idempotent-Replayed") != "true":
+			case res.code != 201:
+				bad(fmt.Sprintf("replay: %d %.200s", res.code, res.body))
+			case !res.replayed:
 				bad("replay: 201 without Idempotent-Replayed: true (a second certificate)")
 			case err != nil || id != orig.id:
 				bad(fmt.Sprintf("replay: id %q, want the original %q", id, orig.id))
@@ -408,7 +384,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 				rep.Replayed++
 			}
 		default:
-			bad("a result without its request's fragment: " + res.URL)
+			bad(fmt.Sprintf("a result of an unknown kind %q", res.kind))
 		}
 	}
 
@@ -420,7 +396,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	// tables (a scan of every case period for each submission's flags).
 	if c.Warmup > 0 {
 		fmt.Fprintf(logw, "intyg-load: %d clients warm up for %v\n", c.Clients, c.Warmup)
-		for res := range attack(c.Warmup, "intyg-load warm-up") {
+		for res := range attack(ctx, g, c.Clients, c.Warmup) {
 			check(res)
 		}
 		if c.DB == store.Postgres {
@@ -449,8 +425,8 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	measuring = true
 	start := time.Now()
 	var last time.Time
-	for res := range attack(c.Duration, "intyg-load") {
-		last = res.End()
+	for res := range attack(ctx, g, c.Clients, c.Duration) {
+		last = res.end
 		check(res)
 	}
 	rep.Elapsed = last.Sub(start)
@@ -542,21 +518,6 @@ func preflight(ctx context.Context, base, token string, invalid map[string][]byt
 		}
 	}
 	return out, nil
-}
-
-func parseFragment(u string) (kind byte, n int) {
-	i := len(u) - 1
-	for i >= 0 && u[i] != '#' {
-		i--
-	}
-	if i < 0 || i+2 > len(u) {
-		return 0, 0
-	}
-	n, err := strconv.Atoi(u[i+2:])
-	if err != nil {
-		return 0, 0
-	}
-	return u[i+1], n
 }
 
 func kindName(k byte) string {

@@ -5,24 +5,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Request kinds, written as the first letter of the target URL's fragment
-// ("#v17"), which the client never sends: the fragment is how a vegeta
-// result is matched back to the request that made it.
+// Request kinds.
 const (
-	kindValid   = 'v' // a valid example with a fresh patient and key: want 201
-	kindInvalid = 'i' // an invalid example: want 422
-	kindReplay  = 'r' // an earlier accepted valid body and key, to the other server: want the same 201
+	kindValid   byte = 'v' // a valid example with a fresh patient and key: want 201
+	kindInvalid byte = 'i' // an invalid example: want 422
+	kindReplay  byte = 'r' // an earlier accepted valid body and key, to the other server: want the same 201
 )
 
 // example is a valid submission cut around its patient's identity number,
@@ -117,7 +112,7 @@ type accepted struct {
 	server int
 }
 
-// generator makes the attack's targets. Vegeta's workers call next
+// generator makes the attack's requests. The workers call next
 // concurrently; the result loop records accepted submissions, which replays
 // draw from.
 type generator struct {
@@ -144,8 +139,8 @@ func (g *generator) validBody(n int) []byte {
 	return append(append(append(b, ex.prefix...), pnr...), ex.suffix...)
 }
 
-// next is the vegeta.Targeter.
-func (g *generator) next(t *vegeta.Target) error {
+// next is the next request; the workers call it concurrently.
+func (g *generator) next() request {
 	g.mu.Lock()
 	n := g.n
 	g.n++
@@ -160,26 +155,13 @@ func (g *generator) next(t *vegeta.Target) error {
 	}
 	g.mu.Unlock()
 
-	t.Method = http.MethodPost
-	t.Header = http.Header{
-		"Authorization": {"Bearer " + g.token},
-		"Content-Type":  {"application/json"},
-	}
 	switch kind {
-	case kindValid:
-		t.Body = g.validBody(n)
-		t.Header.Set("Idempotency-Key", g.key(n))
-		t.URL = fmt.Sprintf("%s/api/v1/certificates#v%d", g.servers[server], n)
 	case kindInvalid:
-		t.Body = g.invalid[n%len(g.invalid)]
-		t.Header.Set("Idempotency-Key", g.key(n))
-		t.URL = fmt.Sprintf("%s/api/v1/certificates#i%d", g.servers[server], n)
+		return request{kind: kind, n: n, server: server, body: g.invalid[n%len(g.invalid)], key: g.key(n)}
 	case kindReplay:
-		t.Body = g.validBody(orig)
-		t.Header.Set("Idempotency-Key", g.key(orig))
-		t.URL = fmt.Sprintf("%s/api/v1/certificates#r%d", g.servers[server], orig)
+		return request{kind: kind, n: orig, server: server, body: g.validBody(orig), key: g.key(orig)}
 	}
-	return nil
+	return request{kind: kind, n: n, server: server, body: g.validBody(n), key: g.key(n)}
 }
 
 // accept records a fresh submission's 201 so that later replays may use it.

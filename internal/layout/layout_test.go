@@ -61,7 +61,7 @@ var homes = map[string][]string{
 	"github.com/oauth2-proxy/mockoidc":      {},
 	"github.com/golang-jwt/jwt":             {},
 	"github.com/google/go-cmp":              {},
-	"github.com/tsenart/vegeta":             {"cmd/intyg-load"},
+	"github.com/valyala/fasthttp":           {"cmd/intyg-load"},
 }
 
 // goList runs go list. The go files are read first, so that go test's
