@@ -8,7 +8,7 @@
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //
-//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02]
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY]
 //
 // Only this command imports fasthttp; the intyg binary does not.
 package main
@@ -54,6 +54,7 @@ type Config struct {
 	Invalid  float64       // share of invalid submissions
 	Replay   float64       // share of replays of an accepted submission to the other server
 	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
+	Intyg    string        // the intyg binary to measure; empty: build the module's cmd/intyg
 }
 
 func (c Config) validate() error {
@@ -72,6 +73,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", c.Duration)
 	case c.Warmup < 0 || c.Warmup > time.Hour:
 		return fmt.Errorf("-warmup %v: want 0 to 1h", c.Warmup)
+	case c.Intyg != "":
+		if fi, err := os.Stat(c.Intyg); err != nil || fi.IsDir() {
+			return fmt.Errorf("-intyg %s: want an intyg binary", c.Intyg)
+		}
 	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
 		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
 	}
@@ -93,6 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.Invalid, "invalid", 0.1, "share of invalid submissions (want 422)")
 	fs.Float64Var(&c.Replay, "replay", 0.02, "share of replays of an accepted submission, with its key, to the other server (want the same 201)")
 	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
+	fs.StringVar(&c.Intyg, "intyg", "", "the intyg binary to measure, such as one built from another commit (default: build this module's cmd/intyg)")
 	cpuProfile := fs.String("cpuprofile", "", "write this tool's own CPU profile to the file (what the load costs the machine)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -240,10 +246,12 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
-	bin, err := buildIntyg(ctx, root, tmp)
-	if err != nil {
-		return nil, err
+	bin := c.Intyg
+	if bin == "" {
+		fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
+		if bin, err = buildIntyg(ctx, root, tmp); err != nil {
+			return nil, err
+		}
 	}
 
 	// The database: a fresh SQLite directory, or a fresh PostgreSQL.

@@ -20,11 +20,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// TestLoad runs the tool briefly on SQLite and checks that the report adds
-// up: every kind of request was sent and answered as expected, and every
-// accepted certificate, warm-up included, is stored once.
+// TestLoad runs the tool briefly on SQLite, with an intyg binary built
+// beforehand (-intyg), and checks that the report adds up: every kind of
+// request was sent and answered as expected, and every accepted
+// certificate, warm-up included, is stored once.
 func TestLoad(t *testing.T) {
-	c := Config{DB: store.SQLite, Servers: 1, Clients: 4, Duration: 2 * time.Second, Warmup: time.Second, Invalid: 0.2, Replay: 0.1}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := buildIntyg(context.Background(), root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Config{DB: store.SQLite, Servers: 1, Clients: 4, Duration: 2 * time.Second, Warmup: time.Second, Invalid: 0.2, Replay: 0.1, Intyg: bin}
 	rep, err := load(context.Background(), c, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +105,7 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"two servers on SQLite", []string{"-servers", "2"}, "needs -db postgres"},
 		{"no clients", []string{"-clients", "0"}, "at least 1"},
 		{"negative warm-up", []string{"-warmup", "-1s"}, "want 0 to 1h"},
+		{"no such binary", []string{"-intyg", "/nonexistent/intyg"}, "want an intyg binary"},
 		{"all invalid", []string{"-invalid", "0.95"}, "at least 0.1 valid"},
 	}
 	for _, tt := range tests {
