@@ -48,7 +48,36 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/metrics", metricsHandler).Methods(http.MethodGet)
 
 	// Full paths on one router, no subrouter: gorilla/mux answers 404
-	// instead of 405 for a wrong method on some subrouter routes.
+	// instead of 405 for a wrong method on some subrouter routes. The API
+	// first: gorilla/mux tries the routes in order, and the API takes the
+	// most requests (a submission matched the 60th route, 2 % of the
+	// server's CPU).
+	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
+	api("/healthz", handleHealthz()).Methods(http.MethodGet)
+	api("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
+	api("/openapi.json", handleOpenAPI()).Methods(http.MethodGet)
+	api("/metrics", metricsHandler).Methods(http.MethodGet)
+	api("/templates", auth(anyRole, handleTemplateList(logger, eng))).Methods(http.MethodGet)
+	api("/templates/{template}/{version}", auth(anyRole, handleTemplateView(logger, eng))).Methods(http.MethodGet)
+	api("/codes/{list}", auth(anyRole, handleCodeSearch(logger, eng))).Methods(http.MethodGet)
+	api("/certificates", auth(submitters, handleCertificateCreate(logger, sub))).Methods(http.MethodPost)
+	api("/certificates", auth(readers, handleCertificateList(logger, db, db, now))).Methods(http.MethodGet)
+	api("/certificates/search", auth(readers, handleCertificateSearch(logger, db, db, now))).Methods(http.MethodPost)
+	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
+	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id}/revoke", auth(revokers, handleCertificateRevoke(logger, db, db, db))).Methods(http.MethodPost)
+	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)
+	api("/certificates/{id}/events", auth(readers, handleCertificateEvents(logger, db, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
+	api("/certificates/{id}/renewal", auth(submitters, handleRenewal(logger, eng, db, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id}/messages", auth(caseworkers, handleMessageCreate(logger, eng, db, db, db, now))).Methods(http.MethodPost)
+	api("/certificates/{id}/messages", auth(readers, handleCertificateMessages(logger, db, db, db))).Methods(http.MethodGet)
+	api("/messages", auth(readers, handleMessageList(logger, db, db, now))).Methods(http.MethodGet)
+	api("/messages/{id}/answer", auth(submitters, handleMessageAnswer(logger, sub, db, db))).Methods(http.MethodPost)
+	api("/patients/sick-leave-cases", auth(readers, handlePatientCases(logger, eng, db, db, now))).Methods(http.MethodPost)
+	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
+	api("/audit/search", auth(admins, handleAuditSearch(logger, db, sec, now))).Methods(http.MethodPost)
+
 	// HTML pages for people, signed in with a session cookie.
 	r.Handle("/", page(people, handleHome())).Methods(http.MethodGet)
 	r.PathPrefix("/static/").Handler(staticHandler(logger)).Methods(http.MethodGet)
@@ -99,30 +128,4 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/admin/tokens", page(admins, handleTokenCreate(logger, db, db))).Methods(http.MethodPost)
 	r.Handle("/admin/tokens/{id}/revoke", page(admins, handleTokenRevoke(logger, db, db))).Methods(http.MethodPost)
 	r.Handle("/admin/audit", page(admins, handleAuditPage(logger, db, db, sec, now))).Methods(http.MethodGet, http.MethodPost)
-
-	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
-	api("/healthz", handleHealthz()).Methods(http.MethodGet)
-	api("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
-	api("/openapi.json", handleOpenAPI()).Methods(http.MethodGet)
-	api("/metrics", metricsHandler).Methods(http.MethodGet)
-	api("/templates", auth(anyRole, handleTemplateList(logger, eng))).Methods(http.MethodGet)
-	api("/templates/{template}/{version}", auth(anyRole, handleTemplateView(logger, eng))).Methods(http.MethodGet)
-	api("/codes/{list}", auth(anyRole, handleCodeSearch(logger, eng))).Methods(http.MethodGet)
-	api("/certificates", auth(submitters, handleCertificateCreate(logger, sub))).Methods(http.MethodPost)
-	api("/certificates", auth(readers, handleCertificateList(logger, db, db, now))).Methods(http.MethodGet)
-	api("/certificates/search", auth(readers, handleCertificateSearch(logger, db, db, now))).Methods(http.MethodPost)
-	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
-	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
-	api("/certificates/{id}/revoke", auth(revokers, handleCertificateRevoke(logger, db, db, db))).Methods(http.MethodPost)
-	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)
-	api("/certificates/{id}/events", auth(readers, handleCertificateEvents(logger, db, db, db))).Methods(http.MethodGet)
-	api("/certificates/{id}/pdf", auth(readers, handleCertificatePDF(logger, eng, db, db, pdfs))).Methods(http.MethodGet)
-	api("/certificates/{id}/renewal", auth(submitters, handleRenewal(logger, eng, db, db, db))).Methods(http.MethodGet)
-	api("/certificates/{id}/messages", auth(caseworkers, handleMessageCreate(logger, eng, db, db, db, now))).Methods(http.MethodPost)
-	api("/certificates/{id}/messages", auth(readers, handleCertificateMessages(logger, db, db, db))).Methods(http.MethodGet)
-	api("/messages", auth(readers, handleMessageList(logger, db, db, now))).Methods(http.MethodGet)
-	api("/messages/{id}/answer", auth(submitters, handleMessageAnswer(logger, sub, db, db))).Methods(http.MethodPost)
-	api("/patients/sick-leave-cases", auth(readers, handlePatientCases(logger, eng, db, db, now))).Methods(http.MethodPost)
-	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
-	api("/audit/search", auth(admins, handleAuditSearch(logger, db, sec, now))).Methods(http.MethodPost)
 }
