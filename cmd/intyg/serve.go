@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -164,6 +165,24 @@ func openDB(ctx context.Context, c Config) (*store.DB, string, error) {
 	return db, "SQLite " + path, err
 }
 
+// gcPercent is the garbage collector's target while serving, unless GOGC
+// sets one: it collects once the heap has grown by twice what is live
+// rather than by as much. On PostgreSQL a submission allocates about 40 KB
+// (two fifths of it encoding the inserts' arrays), and at Go's default the
+// collector cost the server a tenth to a fifth of its CPU (intyg-load -db
+// postgres, four pairs: 420, 381, 399 and 339 against 315, 299, 315 and
+// 303 µs a certificate; 2,016, 1,968, 1,723 and 2,255 against 2,229,
+// 2,414, 2,356 and 2,285/s), for a peak RSS of 89 MB instead of 68 (on
+// SQLite 97 MB instead of 76, at the same throughput).
+const gcPercent = 200
+
+// tuneGC sets the collector's target to gcPercent, unless GOGC sets one.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+}
+
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
 	var c Config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -189,6 +208,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, fmt.Errorf("serve: bad flags (log level %q, max body %d)", c.LogLevel, c.MaxBody)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	tuneGC(getenv)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
