@@ -446,3 +446,49 @@ func dump(t *testing.T, dsn, q string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestPipelineSameKeyInOneStatement stores eight submissions of the same
+// bytes under one idempotency key at once, in one statement: one is
+// stored, and the other seven are told theirs was a replay of it.
+func TestPipelineSameKeyInOneStatement(t *testing.T) {
+	db := mustOpenDB(t, store.Postgres, pgtest.DSN(t))
+	ctx := context.Background()
+	certs := make([]*intake.Certificate, 8)
+	var body []byte
+	for i := range certs {
+		certs[i], body = mustCertificate(t, "full-time-one-period.json")
+	}
+	idem := &intake.Idempotency{Scope: certs[0].Issuer.Unit.HSAID, Key: "the-same-key"}
+	release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
+	stored := make([]*intake.Certificate, len(certs))
+	replays, errs := make([]bool, len(certs)), make([]error, len(certs))
+	var wg sync.WaitGroup
+	for i, c := range certs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stored[i], replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem)
+		}()
+	}
+	release()
+	wg.Wait()
+	if n := db.JoinedWrites(); n < int64(len(certs)-1) {
+		t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
+	}
+	fresh, ids := 0, map[string]bool{}
+	for i := range certs {
+		if errs[i] != nil {
+			t.Fatalf("submission %d: %v", i, errs[i])
+		}
+		if !replays[i] {
+			fresh++
+		}
+		ids[stored[i].ID] = true
+	}
+	if fresh != 1 || len(ids) != 1 {
+		t.Errorf("%d stored as fresh, %d ids answered; want one certificate, the others replays of it", fresh, len(ids))
+	}
+	if n, _ := db.CountCertificates(ctx); n != 1 {
+		t.Errorf("%d certificates stored, want 1", n)
+	}
+}
