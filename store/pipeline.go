@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// Bounds of PostgreSQL's insert pipelines: statements in one, and how long
-// one may take.
+// Bounds of PostgreSQL's insert pipelines: certificates in one (in one
+// statement, or a statement each), and how long one may take.
 const (
 	maxPipeline     = 64
 	pipelineTimeout = 30 * time.Second
@@ -100,7 +100,7 @@ func (p *pipelines) take(batch []pipelineJob) {
 	}
 }
 
-// send runs the batch's inserts in one pipeline and answers each. If an
+// send runs the batch's inserts together (pipeline) and answers each. If an
 // insert fails (PostgreSQL says so), the others run again without it, and
 // it alone after, as the writer does. If
 // the pipeline failed otherwise (the connection, a timeout), it may or may

@@ -73,12 +73,13 @@ func (c Config) validate() error {
 		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", c.Duration)
 	case c.Warmup < 0 || c.Warmup > time.Hour:
 		return fmt.Errorf("-warmup %v: want 0 to 1h", c.Warmup)
-	case c.Intyg != "":
+	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
+		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
+	}
+	if c.Intyg != "" {
 		if fi, err := os.Stat(c.Intyg); err != nil || fi.IsDir() {
 			return fmt.Errorf("-intyg %s: want an intyg binary", c.Intyg)
 		}
-	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
-		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
 	}
 	return nil
 }
@@ -94,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Servers, "servers", 1, "intyg serve processes (2 needs postgres); requests go round-robin")
 	fs.IntVar(&c.Clients, "clients", 32, "concurrent clients")
 	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long to post, and measure")
-	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "how long to post before measuring (the database then runs ANALYZE, as after a bulk import)")
+	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "how long to post before measuring (then PostgreSQL runs ANALYZE, as after a bulk import; with 0 it plans for empty tables)")
 	fs.Float64Var(&c.Invalid, "invalid", 0.1, "share of invalid submissions (want 422)")
 	fs.Float64Var(&c.Replay, "replay", 0.02, "share of replays of an accepted submission, with its key, to the other server (want the same 201)")
 	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
@@ -130,15 +131,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // Report is what a load run measured.
 type Report struct {
 	Config         Config
-	Elapsed        time.Duration  // from the first request to the last answer
-	Requests       int            // every request sent
+	Elapsed        time.Duration  // from the first measured request to the last answer
+	Requests       int            // every request sent after the warm-up
 	Accepted       int            // fresh valid submissions answered 201
 	WarmupAccepted int            // those answered 201 during the warm-up, not measured
 	Replayed       int            // replays answered 201 Idempotent-Replayed with the original id
 	Refused        int            // invalid submissions answered 422
 	Statuses       map[string]int // answers per kind and status, "valid 201"
-	Unexpected     int            // any other answer, or a replay without its original id
-	Errors         map[string]int // transport errors and unexpected answers, by message (some)
+	Unexpected     int            // any other answer, or a replay without its original id, warm-up included
+	Errors         map[string]int // transport errors and unexpected answers, by message (some), warm-up included
 	P50            time.Duration  // of the fresh 201s
 	P95            time.Duration
 	P99            time.Duration
@@ -246,8 +247,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	bin := c.Intyg
-	if bin == "" {
+	bin, err := filepath.Abs(c.Intyg) // exec looks a bare name up in $PATH
+	if err != nil {
+		return nil, err
+	}
+	if c.Intyg == "" {
 		fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
 		if bin, err = buildIntyg(ctx, root, tmp); err != nil {
 			return nil, err

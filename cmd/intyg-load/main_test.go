@@ -106,6 +106,7 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"no clients", []string{"-clients", "0"}, "at least 1"},
 		{"negative warm-up", []string{"-warmup", "-1s"}, "want 0 to 1h"},
 		{"no such binary", []string{"-intyg", "/nonexistent/intyg"}, "want an intyg binary"},
+		{"all invalid, with a binary", []string{"-intyg", os.Args[0], "-invalid", "0.95"}, "at least 0.1 valid"},
 		{"all invalid", []string{"-invalid", "0.95"}, "at least 0.1 valid"},
 	}
 	for _, tt := range tests {
