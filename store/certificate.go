@@ -110,7 +110,7 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 // under it, committed since the insert waited for it, is read back as
 // createCertificate does).
 func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	inserted, err := db.pipelines.insert(ctx, newPGInsert(c, record, submitted, idem))
+	inserted, err := db.pipelines.insert(ctx, pgInsert{c, record, submitted, idem})
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -152,7 +152,7 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
 	if db.dialect == Postgres {
 		var id string
-		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(newPGInsert(c, record, submitted, idem))...).Scan(&id)
+		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(pgInsert{c, record, submitted, idem})...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
@@ -210,45 +210,12 @@ func (db *DB) insertArgs(c *intake.Certificate, record, submitted []byte, idem *
 		db.boolArg(c.CountsTowardCases)}
 }
 
-// pgInsert is a certificate as PostgreSQL's insert takes it
-// (insertColumns).
+// pgInsert is a certificate to insert on PostgreSQL, with its record, the
+// bytes submitted and its idempotency key, if any (insertColumns).
 type pgInsert struct {
-	id, template, version, status string
-	submitted                     []byte
-	sha256, record, patientID     string
-	issuer, unit                  string
-	signedAt, receivedAt          time.Time
-	scope, key                    *string // nil without an idempotency key
-	contactRequested, counts      bool
-	degrees                       []int32  // its periods, in order
-	from, to                      []string // nil is NULL, which unnest makes no rows of
-	flags, codes                  []string // its flags' codes, and its diagnoses' in order
-	patientName, diagnosis        string   // its patient's name and its main diagnosis
-}
-
-func newPGInsert(c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) pgInsert {
-	r := pgInsert{
-		id: c.ID, template: c.Template, version: c.Version, status: string(c.Status),
-		submitted: submitted, sha256: c.SHA256, record: string(record), patientID: c.Patient.ID,
-		issuer: c.Issuer.HSAID, unit: c.Issuer.Unit.HSAID, signedAt: c.SignedAt.UTC(), receivedAt: c.ReceivedAt.UTC(),
-		contactRequested: c.ContactRequested, counts: c.CountsTowardCases,
-		patientName: c.Patient.Name, diagnosis: mainDiagnosis(c),
-	}
-	if idem != nil && idem.Key != "" {
-		r.scope, r.key = &idem.Scope, &idem.Key
-	}
-	if c.SickLeave != nil {
-		for _, p := range c.SickLeave.Periods {
-			r.degrees, r.from, r.to = append(r.degrees, int32(p.Degree)), append(r.from, p.From.String()), append(r.to, p.To.String())
-		}
-	}
-	for _, f := range c.Flags {
-		r.flags = append(r.flags, f.Code)
-	}
-	for _, d := range c.Diagnoses {
-		r.codes = append(r.codes, d.Code)
-	}
-	return r
+	c                 *intake.Certificate
+	record, submitted []byte
+	idem              *intake.Idempotency
 }
 
 // insertColumns are insertCertificatesPostgresSQL's arguments for rows.
@@ -264,19 +231,26 @@ func insertColumns(rows ...pgInsert) []any {
 		degrees, positions                                          []int32
 	)
 	for _, r := range rows {
-		ids, templates, versions, statuses = append(ids, r.id), append(templates, r.template), append(versions, r.version), append(statuses, r.status)
-		submitted, shas, records, patients = append(submitted, r.submitted), append(shas, r.sha256), append(records, r.record), append(patients, r.patientID)
-		issuers, units, signed, received = append(issuers, r.issuer), append(units, r.unit), append(signed, r.signedAt), append(received, r.receivedAt)
-		scopes, keys, contact, counts = append(scopes, r.scope), append(keys, r.key), append(contact, r.contactRequested), append(counts, r.counts)
-		names, diagnoses = append(names, r.patientName), append(diagnoses, r.diagnosis)
-		for i := range r.degrees {
-			periodOf, degrees, from, to = append(periodOf, r.id), append(degrees, r.degrees[i]), append(from, r.from[i]), append(to, r.to[i])
+		c := r.c
+		var scope, key *string // NULL without a key
+		if r.idem != nil && r.idem.Key != "" {
+			scope, key = &r.idem.Scope, &r.idem.Key
 		}
-		for _, f := range r.flags {
-			flagOf, flags = append(flagOf, r.id), append(flags, f)
+		ids, templates, versions, statuses = append(ids, c.ID), append(templates, c.Template), append(versions, c.Version), append(statuses, string(c.Status))
+		submitted, shas, records, patients = append(submitted, r.submitted), append(shas, c.SHA256), append(records, string(r.record)), append(patients, c.Patient.ID)
+		issuers, units, signed, received = append(issuers, c.Issuer.HSAID), append(units, c.Issuer.Unit.HSAID), append(signed, c.SignedAt.UTC()), append(received, c.ReceivedAt.UTC())
+		scopes, keys, contact, counts = append(scopes, scope), append(keys, key), append(contact, c.ContactRequested), append(counts, c.CountsTowardCases)
+		names, diagnoses = append(names, c.Patient.Name), append(diagnoses, mainDiagnosis(c))
+		if c.SickLeave != nil {
+			for _, p := range c.SickLeave.Periods {
+				periodOf, degrees, from, to = append(periodOf, c.ID), append(degrees, int32(p.Degree)), append(from, p.From.String()), append(to, p.To.String())
+			}
 		}
-		for i, c := range r.codes {
-			codeOf, positions, codes = append(codeOf, r.id), append(positions, int32(i)), append(codes, c)
+		for _, f := range c.Flags {
+			flagOf, flags = append(flagOf, c.ID), append(flags, f.Code)
+		}
+		for i, d := range c.Diagnoses {
+			codeOf, positions, codes = append(codeOf, c.ID), append(positions, int32(i)), append(codes, d.Code)
 		}
 	}
 	return []any{ids, templates, versions, statuses, submitted, shas, records, patients, issuers, units,

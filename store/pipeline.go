@@ -217,7 +217,7 @@ func together(ctx context.Context, conn *pgx.Conn, jobs []pipelineJob, inserted 
 		return err
 	}
 	for i, j := range jobs {
-		inserted[i] = slices.Contains(done, j.row.id)
+		inserted[i] = slices.Contains(done, j.row.c.ID)
 	}
 	return nil
 }

@@ -412,6 +412,25 @@ func TestPipelineOneStatementStoresWhatEachDoes(t *testing.T) {
 			t.Errorf("%s: stored in one statement differs from one by one (-each +joined):\n%s", name, d)
 		}
 	}
+	// Both went through one statement text; the diagnoses and flags must
+	// also be the certificates' own, in order.
+	var diagnoses, flags []string
+	for i, c := range certs {
+		for pos, d := range c.Diagnoses {
+			diagnoses = append(diagnoses, fmt.Sprint(fmt.Sprint("key-", i), int64(pos), d.Code))
+		}
+		for _, f := range c.Flags {
+			flags = append(flags, fmt.Sprint(fmt.Sprint("key-", i), f.Code, true))
+		}
+	}
+	slices.Sort(diagnoses)
+	slices.Sort(flags)
+	if d := cmp.Diff(diagnoses, dump(t, joinedDSN, tables["diagnoses"])); d != "" {
+		t.Errorf("diagnoses stored differ from the certificates' (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(flags, dump(t, joinedDSN, tables["flags"])); d != "" {
+		t.Errorf("flags stored differ from the certificates' (-want +got):\n%s", d)
+	}
 }
 
 // dump returns what q selects from the database at dsn, a row a line,

@@ -247,15 +247,15 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := filepath.Abs(c.Intyg) // exec looks a bare name up in $PATH
-	if err != nil {
-		return nil, err
-	}
+	var bin string
 	if c.Intyg == "" {
 		fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
-		if bin, err = buildIntyg(ctx, root, tmp); err != nil {
-			return nil, err
-		}
+		bin, err = buildIntyg(ctx, root, tmp)
+	} else {
+		bin, err = filepath.Abs(c.Intyg) // exec would look a bare name up in $PATH
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	// The database: a fresh SQLite directory, or a fresh PostgreSQL.

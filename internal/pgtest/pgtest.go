@@ -45,7 +45,7 @@ func DSN(tb testing.TB) string {
 	if dsn := os.Getenv("INTYG_TEST_POSTGRES_DSN"); dsn != "" {
 		return dsn
 	}
-	once.Do(func() { server, initErr = start(nil) })
+	once.Do(func() { server, initErr = start() })
 	if initErr != nil {
 		if os.Getenv("CI") != "" {
 			tb.Fatalf("PostgreSQL is required in CI: %v", initErr)
@@ -68,10 +68,10 @@ func Stop() {
 }
 
 // Start starts a PostgreSQL server of its own (not the one DSN shares), with
-// one empty database, outside tests, and the settings ("name=value") given.
-// stop stops the server and removes its files.
-func Start(settings ...string) (dsn string, stop func(), err error) {
-	s, err := start(settings)
+// one empty database, outside tests. stop stops the server and removes its
+// files.
+func Start() (dsn string, stop func(), err error) {
+	s, err := start()
 	if err != nil {
 		return "", nil, fmt.Errorf("pgtest: start: %w", err)
 	}
@@ -104,7 +104,7 @@ func findBin() (string, error) {
 	return "", fmt.Errorf("no initdb on PATH or in /usr/lib/postgresql/*/bin")
 }
 
-func start(settings []string) (*Server, error) {
+func start() (*Server, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
@@ -134,9 +134,6 @@ func start(settings []string) (*Server, error) {
 		return nil, err
 	}
 	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", s.port, s.dir)
-	for _, setting := range settings {
-		opts += " -c " + setting
-	}
 	if err := s.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(s.dir, "log"), "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(filepath.Join(s.dir, "log"))
 		return nil, fmt.Errorf("%v\n%s", err, log)
