@@ -51,18 +51,18 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	if err != nil {
 		return nil, false, err
 	}
-	if db.dialect == Postgres && c.Relation == nil {
+	switch {
+	case db.dialect == Postgres && c.Relation == nil:
 		return db.createPipelined(ctx, c, record, submitted, idem)
+	case c.Relation == nil:
+		return db.createHeld(ctx, c, record, submitted, idem)
 	}
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stored, replay = nil, false // the job may run again after a failed batch
 		keyed := idem != nil && idem.Key != ""
-		// On PostgreSQL the insert finds a used key itself (a round trip
-		// fewer for a fresh submission), unless a relation is to be checked,
-		// which only a new certificate's is. SQLite looks first: there the
-		// look-up cost less than the upsert did (intyg-load, server CPU per
-		// certificate).
-		if keyed && (c.Relation != nil || db.dialect == SQLite) {
+		// A relation is checked only for a new certificate: look for one
+		// stored under the key first.
+		if keyed {
 			prior, err := db.replayOf(ctx, tx, c, *idem)
 			if intake.ErrorCode(err) != intake.ENOTFOUND {
 				stored, replay = prior, err == nil
@@ -110,7 +110,7 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 // under it, committed since the insert waited for it, is read back as
 // createCertificate does).
 func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	inserted, err := db.pipelines.insert(ctx, pgInsert{c, record, submitted, idem})
+	inserted, err := db.pipelines.insert(ctx, certInsert{c, record, submitted, idem})
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -129,6 +129,26 @@ func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record
 	}
 	prior, err := db.replayOf(ctx, nil, c, *idem)
 	return prior, err == nil, err
+}
+
+// createHeld stores a new certificate that relates to no other on
+// SQLite, with the others that the writer's next batch inserts (see
+// writerOptions.insert). A certificate stored under its idempotency key
+// is looked for first, on a reader, to leave the one writer free; one
+// stored under the key since then makes the insert a unique violation,
+// and CreateCertificate looks again.
+func (db *DB) createHeld(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
+	if idem != nil && idem.Key != "" {
+		prior, err := db.replayOf(ctx, nil, c, *idem)
+		if intake.ErrorCode(err) != intake.ENOTFOUND {
+			return prior, err == nil, err
+		}
+	}
+	if err := db.writer.insertCertificate(ctx, certInsert{c, record, submitted, idem}); err != nil {
+		return nil, false, err
+	}
+	c.Relations = []intake.RelationLink{}
+	return c, false, nil
 }
 
 // replayOf returns the certificate stored under idem if it was stored
@@ -152,74 +172,92 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
 	if db.dialect == Postgres {
 		var id string
-		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(pgInsert{c, record, submitted, idem})...).Scan(&id)
+		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(certInsert{c, record, submitted, idem})...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
 		return err == nil, err
 	}
-	if _, err := db.exec(ctx, tx, insertCertificateSQL, db.insertArgs(c, record, submitted, idem)...); err != nil {
-		return false, err
-	}
-	if err := db.appendEvent(ctx, tx, c.ID, string(c.Status), c.ReceivedAt, c.Issuer.HSAID); err != nil {
-		return false, err
-	}
-	// One multi-row statement each for periods and diagnoses: round trips
-	// are what a batch of writes spends its time on.
-	if c.SickLeave != nil && len(c.SickLeave.Periods) > 0 {
-		var args []any
-		for _, p := range c.SickLeave.Periods {
-			args = append(args, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
+	return true, db.insertCertificatesSQLite(ctx, tx, []certInsert{{c, record, submitted, idem}})
+}
+
+// insertCertificatesSQLite inserts new certificates on SQLite, with their
+// first events, periods, flags and diagnoses, and keeps their counts and
+// case periods (kept.go): each table's rows in as few statements as
+// multiInsert makes of them. A key already used in its scope is a unique
+// violation.
+func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []certInsert) error {
+	var certs, events, periods, flags, diagnoses, cases []any
+	counts := map[countKey]int{}
+	var countOrder []countKey
+	for _, r := range rows {
+		c := r.c
+		var scope, key any
+		if r.idem != nil && r.idem.Key != "" {
+			scope, key = r.idem.Scope, r.idem.Key
 		}
-		q := insertPeriodsSQL + rows(len(c.SickLeave.Periods), 5)
-		if _, err := db.exec(ctx, tx, q, args...); err != nil {
-			return false, err
+		received := db.timeArg(c.ReceivedAt)
+		certs = append(certs, c.ID, c.Template, c.Version, string(c.Status), r.submitted, c.SHA256, string(r.record), c.Patient.ID,
+			c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), received, scope, key, db.boolArg(c.ContactRequested),
+			db.boolArg(c.CountsTowardCases))
+		events = append(events, c.ID, string(c.Status), received, c.Issuer.HSAID)
+		var ps []intake.Period
+		if c.SickLeave != nil {
+			ps = c.SickLeave.Periods
 		}
-	}
-	if len(c.Flags) > 0 {
-		var args []any
+		for _, p := range ps {
+			periods = append(periods, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
+		}
 		for _, f := range c.Flags {
-			args = append(args, c.ID, f.Code, db.timeArg(c.ReceivedAt))
+			flags = append(flags, c.ID, f.Code, received)
 		}
-		q := insertFlagsSQL + rows(len(c.Flags), 3)
-		if _, err := db.exec(ctx, tx, q, args...); err != nil {
-			return false, err
-		}
-	}
-	if len(c.Diagnoses) > 0 {
-		var args []any
 		for i, d := range c.Diagnoses {
-			args = append(args, c.ID, i, d.Code)
+			diagnoses = append(diagnoses, c.ID, i, d.Code)
 		}
-		q := insertDiagnosesSQL + rows(len(c.Diagnoses), 3)
-		if _, err := db.exec(ctx, tx, q, args...); err != nil {
-			return false, err
+		k := countKey{c.Issuer.Unit.HSAID, c.Template, string(c.Status)}
+		if counts[k] == 0 {
+			countOrder = append(countOrder, k)
+		}
+		counts[k]++
+		if c.CountsTowardCases {
+			for _, p := range ps {
+				cases = append(cases, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, mainDiagnosis(c))
+			}
 		}
 	}
-	return true, db.keepCertificate(ctx, tx, c)
-}
-
-// insertArgs are insertCertificateSQL's arguments for c.
-func (db *DB) insertArgs(c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) []any {
-	var scope, key any
-	if idem != nil && idem.Key != "" {
-		scope, key = idem.Scope, idem.Key
+	var kept []any
+	for _, k := range countOrder {
+		kept = append(kept, k.unit, k.template, k.status, counts[k])
 	}
-	return []any{c.ID, c.Template, c.Version, string(c.Status), submitted, c.SHA256, string(record), c.Patient.ID,
-		c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
-		db.boolArg(c.CountsTowardCases)}
+	for _, in := range []struct {
+		m    multiInsert
+		args []any
+	}{
+		{insertCertificates, certs}, {insertEvents, events}, {insertPeriods, periods}, {insertFlags, flags},
+		{insertDiagnoses, diagnoses}, {keepCounts, kept}, {keepPeriods, cases},
+	} {
+		if err := db.execRows(ctx, tx, in.m, in.args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// pgInsert is a certificate to insert on PostgreSQL, with its record, the
-// bytes submitted and its idempotency key, if any (insertColumns).
-type pgInsert struct {
+// countKey is a unit, template and status that certificate_counts counts.
+type countKey struct{ unit, template, status string }
+
+// certInsert is a new certificate to insert, with its record, the bytes
+// submitted and its idempotency key, if any: on PostgreSQL in a pipeline
+// (insertColumns), on SQLite with the others the writer holds
+// (insertCertificatesSQLite).
+type certInsert struct {
 	c                 *intake.Certificate
 	record, submitted []byte
 	idem              *intake.Idempotency
 }
 
 // insertColumns are insertCertificatesPostgresSQL's arguments for rows.
-func insertColumns(rows ...pgInsert) []any {
+func insertColumns(rows ...certInsert) []any {
 	var (
 		ids, templates, versions, statuses, shas, records, patients []string
 		issuers, units, names, diagnoses                            []string
@@ -274,22 +312,20 @@ func newCertificateID(at time.Time) string {
 
 // The statements that store a submission; prepareSubmission prepares them.
 const (
-	insertCertificateSQL = `INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
-			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertEventSQL          = `INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`
 	findByIdempotencyKeySQL = `SELECT ` + certificateColumns + ` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`
-	// The multi-row inserts end in rows(n, width).
-	insertPeriodsSQL   = `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `
-	insertFlagsSQL     = `INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `
-	insertDiagnosesSQL = `INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `
 )
 
-// rows returns n placeholder tuples of width columns: "(?, ?), (?, ?)".
-func rows(n, width int) string {
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-	return strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
-}
+// SQLite's inserts of new certificates (insertCertificatesSQLite).
+var (
+	insertCertificates = newMultiInsert(`INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
+		VALUES `, ``, 16)
+	insertEvents    = newMultiInsert(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES `, ``, 4)
+	insertPeriods   = newMultiInsert(`INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `, ``, 5)
+	insertFlags     = newMultiInsert(`INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `, ``, 3)
+	insertDiagnoses = newMultiInsert(`INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `, ``, 3)
+)
 
 // certificateColumns are the columns scanCertificate reads, in order.
 const certificateColumns = `id, status, record, sha256, received_at, idempotency_key, counts_toward_cases`

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -86,8 +87,35 @@ func (db *DB) ExplainCaseCertificates(ctx context.Context, patientID string, uni
 // have committed.
 func (db *DB) PipelineWrites() int64 { return db.pipelines.written.Load() }
 
-// JoinedWrites is how many of those went in one statement with others.
-func (db *DB) JoinedWrites() int64 { return db.pipelines.joined.Load() }
+// JoinedWrites is how many new certificates went in one insert statement
+// with others: on PostgreSQL in a pipeline, on SQLite held by the writer
+// (whether or not the insert went through).
+func (db *DB) JoinedWrites() int64 {
+	if db.dialect == SQLite {
+		return db.writer.joined.Load()
+	}
+	return db.pipelines.joined.Load()
+}
+
+// HoldWriter runs a write that waits, so that the writes queued meanwhile
+// join its batch. release returns once queued writes wait behind it (or
+// after ten seconds) and ends the write.
+func (db *DB) HoldWriter() (release func(queued int)) {
+	running, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	go db.writer.do(context.Background(), func(context.Context, *sql.Tx) error {
+		once.Do(func() { close(running) }) // a batch run again runs it again
+		<-done
+		return nil
+	})
+	<-running
+	return func(queued int) {
+		for deadline := time.Now().Add(10 * time.Second); len(db.writer.jobs) < queued && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		close(done)
+	}
+}
 
 // ReadHistoriesTogether reads patients' histories in one batch, as
 // concurrent callers on PostgreSQL would, and returns each caller's.

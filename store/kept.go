@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -13,30 +12,9 @@ import (
 // certificate, what the lists and cases read in place of the
 // certificates themselves (migration 00012): the number of certificates
 // per unit, template and status, and the periods of the certificates that
-// count toward cases. keepCertificate keeps a new certificate there; a
+// count toward cases. insertCertificatesSQLite keeps a new certificate there; a
 // trigger of the migration follows its status when it changes (a trigger
 // on every insert costs SQLite about 0.1 ms a certificate).
-
-// keepCertificate counts certificate c, just stored in tx with its
-// periods and diagnoses, and copies its periods to case_periods if it
-// counts toward cases. On PostgreSQL, insertCertificatesPostgresSQL does
-// the same in the statement that inserts c.
-func (db *DB) keepCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
-	if _, err := db.exec(ctx, tx, keepCountSQL, c.Issuer.Unit.HSAID, c.Template, string(c.Status)); err != nil {
-		return err
-	}
-	if !c.CountsTowardCases || c.SickLeave == nil || len(c.SickLeave.Periods) == 0 {
-		return nil
-	}
-	// What counted_periods says of c, from c rather than from what was
-	// just written of it (cheaper to plan and run).
-	var args []any
-	for _, p := range c.SickLeave.Periods {
-		args = append(args, c.Issuer.Unit.HSAID, c.Patient.ID, c.ID, p.From.String(), p.To.String(), p.Degree, db.timeArg(c.SignedAt), c.Patient.Name, mainDiagnosis(c))
-	}
-	_, err := db.exec(ctx, tx, keepPeriodsSQL(len(c.SickLeave.Periods)), args...)
-	return err
-}
 
 // mainDiagnosis is the code of c's first diagnosis, as case_periods keeps
 // it, or "".
@@ -47,18 +25,16 @@ func mainDiagnosis(c *intake.Certificate) string {
 	return c.Diagnoses[0].Code
 }
 
-// keepCountSQL counts one certificate of a unit, template and status on
-// SQLite. PostgreSQL appends a change rather than update the count
-// (insertCertificatesPostgresSQL): concurrent writers would wait for each
-// other's commits on a shared row.
-const keepCountSQL = `INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES (?, ?, ?, 1)
-	ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + 1`
+// keepCounts counts certificates of a unit, template and status on
+// SQLite (the fourth value is how many). PostgreSQL appends a change
+// rather than update the count (insertCertificatesPostgresSQL): concurrent
+// writers would wait for each other's commits on a shared row.
+var keepCounts = newMultiInsert(`INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES `,
+	` ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + excluded.n`, 4)
 
-// keepPeriodsSQL copies n periods of a certificate to case_periods.
-func keepPeriodsSQL(n int) string {
-	return `INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
-		VALUES ` + rows(n, 9) + ` ON CONFLICT DO NOTHING`
-}
+// keepPeriods copies the periods of certificates to case_periods.
+var keepPeriods = newMultiInsert(`INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
+		VALUES `, ` ON CONFLICT DO NOTHING`, 9)
 
 // keptCounts is what the counts per status read for a filter of template,
 // units and care provider alone: the number of certificates per unit,

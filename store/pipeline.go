@@ -55,7 +55,7 @@ func newPipelines(db *DB) *pipelines {
 }
 
 type pipelineJob struct {
-	row   pgInsert
+	row   certInsert
 	done  chan pipelineResult
 	taken *atomic.Bool // by a pipeline, or by its caller, gone before one took it
 }
@@ -70,7 +70,7 @@ type pipelineResult struct {
 // idempotency key was used). If ctx ends before a pipeline took the insert,
 // it is withdrawn; after, insert waits for the outcome, since the insert
 // may be committed already.
-func (p *pipelines) insert(ctx context.Context, row pgInsert) (bool, error) {
+func (p *pipelines) insert(ctx context.Context, row certInsert) (bool, error) {
 	j := pipelineJob{row: row, done: make(chan pipelineResult, 1), taken: new(atomic.Bool)}
 	if !p.jobs.add(j) {
 		return false, errClosed
@@ -204,7 +204,7 @@ func (p *pipelines) pipeline(jobs []pipelineJob) (inserted []bool, failed int, e
 // together inserts jobs' certificates in one statement, which commits on
 // its own, and sets inserted[i] if job i's certificate was inserted.
 func together(ctx context.Context, conn *pgx.Conn, jobs []pipelineJob, inserted []bool) error {
-	rows := make([]pgInsert, len(jobs))
+	rows := make([]certInsert, len(jobs))
 	for i, j := range jobs {
 		rows[i] = j.row
 	}

@@ -319,16 +319,18 @@ func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
 	}
 }
 
-// TestPipelineOneStatementStoresWhatEachDoes stores every valid example
-// (with flags on some) on two PostgreSQL databases: at once on one, where
-// they go in one statement, and one by one on the other, where each goes
-// in a statement of its own. What each database then holds of them, row
-// by row in every table a certificate writes, must be the same.
-func TestPipelineOneStatementStoresWhatEachDoes(t *testing.T) {
+// TestInsertsTogetherStoreWhatEachDoes stores every valid example four
+// times (with flags on some) on two databases of each dialect: at once on
+// one, where they go in one insert statement a table (on SQLite in
+// statements of up to 64 rows), and one by one on the other, where each
+// goes in a statement of its own. What each database then holds of them,
+// row by row in every table a certificate writes, must be the same.
+func TestInsertsTogetherStoreWhatEachDoes(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "examples", "fk7804", "valid", "*.json"))
 	if err != nil || len(files) < 10 {
 		t.Fatalf("%d valid examples (%v), want the folder's", len(files), err)
 	}
+	files = slices.Concat(files, files, files, files) // over 64 of each row
 	examples := func() (certs []*intake.Certificate, bodies [][]byte) {
 		for i, f := range files {
 			c, body := mustCertificate(t, filepath.Base(f))
@@ -343,101 +345,140 @@ func TestPipelineOneStatementStoresWhatEachDoes(t *testing.T) {
 		return &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
 	}
 	ctx := context.Background()
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			joinedDSN := newDSN(t, driver)
+			joined := mustOpenDB(t, driver, joinedDSN)
+			certs, bodies := examples()
+			release := holdInserts(t, joined)
+			var wg sync.WaitGroup
+			errs := make([]error, len(certs))
+			for i, c := range certs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _, errs[i] = joined.CreateCertificate(ctx, c, bodies[i], idem(c, i))
+				}()
+			}
+			release(len(certs))
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("%s: %v", files[i], err)
+				}
+			}
+			// The first insert may have been taken alone; on PostgreSQL a
+			// pipeline carries up to 64.
+			if n := joined.JoinedWrites(); n < int64(len(certs)-1) {
+				t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
+			}
 
-	joinedDSN := pgtest.DSN(t)
-	joined := mustOpenDB(t, store.Postgres, joinedDSN)
-	certs, bodies := examples()
-	release := holdUntilQueued(t, joined, "certificates", joined.PipelinesWaiting)
-	var wg sync.WaitGroup
-	errs := make([]error, len(certs))
-	for i, c := range certs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, errs[i] = joined.CreateCertificate(ctx, c, bodies[i], idem(c, i))
-		}()
-	}
-	release()
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("%s: %v", files[i], err)
-		}
-	}
-	// The first pipeline was held; the others queued behind it. The first
-	// may have been taken alone.
-	if n := joined.JoinedWrites(); n < int64(len(certs)-1) {
-		t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
-	}
+			eachDSN := newDSN(t, driver)
+			each := mustOpenDB(t, driver, eachDSN)
+			certs, bodies = examples()
+			for i, c := range certs {
+				if _, _, err := each.CreateCertificate(ctx, c, bodies[i], idem(c, i)); err != nil {
+					t.Fatalf("%s: %v", files[i], err)
+				}
+			}
+			if n := each.JoinedWrites(); n != 0 {
+				t.Fatalf("%d inserts one by one went in one statement", n)
+			}
 
-	eachDSN := pgtest.DSN(t)
-	each := mustOpenDB(t, store.Postgres, eachDSN)
-	certs, bodies = examples()
-	for i, c := range certs {
-		if _, _, err := each.CreateCertificate(ctx, c, bodies[i], idem(c, i)); err != nil {
-			t.Fatalf("%s: %v", files[i], err)
-		}
-	}
-	if n := each.JoinedWrites(); n != 0 {
-		t.Fatalf("%d inserts one by one went in one statement", n)
-	}
-
-	// Each table's rows, the certificate named by its key, times by
-	// whether they are the certificate's received_at.
-	tables := map[string]string{
-		"certificates": `SELECT idempotency_key, idempotency_scope, template, version, status, sha256, md5(submitted),
-			(record - 'id' - 'receivedAt')::text, patient_id, issuer_hsa_id, unit_hsa_id, signed_at, contact_requested, counts_toward_cases
-			FROM certificates`,
-		"events": `SELECT c.idempotency_key, e.status, e.actor, e.at = c.received_at
-			FROM certificate_events e JOIN certificates c ON c.id = e.certificate_id`,
-		"periods": `SELECT c.idempotency_key, p.patient_id, p.degree, p.from_date, p.to_date
-			FROM certificate_periods p JOIN certificates c ON c.id = p.certificate_id`,
-		"flags": `SELECT c.idempotency_key, f.code, f.raised_at = c.received_at
-			FROM certificate_flags f JOIN certificates c ON c.id = f.certificate_id`,
-		"diagnoses": `SELECT c.idempotency_key, d.position, d.code
-			FROM certificate_diagnoses d JOIN certificates c ON c.id = d.certificate_id`,
-		"case periods": `SELECT c.idempotency_key, p.unit_hsa_id, p.patient_id, p.from_date, p.to_date, p.degree, p.signed_at, p.patient_name, p.diagnosis
-			FROM case_periods p JOIN certificates c ON c.id = p.certificate_id`,
-		"counts": `SELECT unit_hsa_id, template, status, sum(n) FROM (
-			SELECT unit_hsa_id, template, status, n FROM certificate_counts
-			UNION ALL SELECT unit_hsa_id, template, status, n FROM certificate_count_changes) AS k
-			GROUP BY unit_hsa_id, template, status`,
-	}
-	for name, q := range tables {
-		want, got := dump(t, eachDSN, q), dump(t, joinedDSN, q)
-		if len(want) == 0 {
-			t.Errorf("%s: no rows stored one by one; the test proves nothing", name)
-		}
-		if d := cmp.Diff(want, got); d != "" {
-			t.Errorf("%s: stored in one statement differs from one by one (-each +joined):\n%s", name, d)
-		}
-	}
-	// Both went through one statement text; the diagnoses and flags must
-	// also be the certificates' own, in order.
-	var diagnoses, flags []string
-	for i, c := range certs {
-		for pos, d := range c.Diagnoses {
-			diagnoses = append(diagnoses, fmt.Sprint(fmt.Sprint("key-", i), int64(pos), d.Code))
-		}
-		for _, f := range c.Flags {
-			flags = append(flags, fmt.Sprint(fmt.Sprint("key-", i), f.Code, true))
-		}
-	}
-	slices.Sort(diagnoses)
-	slices.Sort(flags)
-	if d := cmp.Diff(diagnoses, dump(t, joinedDSN, tables["diagnoses"])); d != "" {
-		t.Errorf("diagnoses stored differ from the certificates' (-want +got):\n%s", d)
-	}
-	if d := cmp.Diff(flags, dump(t, joinedDSN, tables["flags"])); d != "" {
-		t.Errorf("flags stored differ from the certificates' (-want +got):\n%s", d)
+			// Each table's rows, the certificate named by its key, times by
+			// whether they are the certificate's received_at.
+			record, submitted, counts := `(record - 'id' - 'receivedAt')::text`, `md5(submitted)`, `SELECT unit_hsa_id, template, status, sum(n) FROM (
+				SELECT unit_hsa_id, template, status, n FROM certificate_counts
+				UNION ALL SELECT unit_hsa_id, template, status, n FROM certificate_count_changes) AS k
+				GROUP BY unit_hsa_id, template, status`
+			if driver == store.SQLite {
+				record, submitted, counts = `json_remove(record, '$.id', '$.receivedAt')`, `hex(submitted)`,
+					`SELECT unit_hsa_id, template, status, n FROM certificate_counts`
+			}
+			tables := map[string]string{
+				"certificates": `SELECT idempotency_key, idempotency_scope, template, version, status, sha256, ` + submitted + `,
+					` + record + `, patient_id, issuer_hsa_id, unit_hsa_id, signed_at, contact_requested, counts_toward_cases
+					FROM certificates`,
+				"events": `SELECT c.idempotency_key, e.status, e.actor, e.at = c.received_at
+					FROM certificate_events e JOIN certificates c ON c.id = e.certificate_id`,
+				"periods": `SELECT c.idempotency_key, p.patient_id, p.degree, p.from_date, p.to_date
+					FROM certificate_periods p JOIN certificates c ON c.id = p.certificate_id`,
+				"flags": `SELECT c.idempotency_key, f.code, f.raised_at = c.received_at
+					FROM certificate_flags f JOIN certificates c ON c.id = f.certificate_id`,
+				"diagnoses": `SELECT c.idempotency_key, d.position, d.code
+					FROM certificate_diagnoses d JOIN certificates c ON c.id = d.certificate_id`,
+				"case periods": `SELECT c.idempotency_key, p.unit_hsa_id, p.patient_id, p.from_date, p.to_date, p.degree, p.signed_at, p.patient_name, p.diagnosis
+					FROM case_periods p JOIN certificates c ON c.id = p.certificate_id`,
+				"counts": counts,
+			}
+			for name, q := range tables {
+				want, got := dump(t, driver, eachDSN, q), dump(t, driver, joinedDSN, q)
+				if len(want) == 0 {
+					t.Errorf("%s: no rows stored one by one; the test proves nothing", name)
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("%s: stored in one statement differs from one by one (-each +joined):\n%s", name, d)
+				}
+			}
+			// Both went through one statement text; the diagnoses and flags
+			// must also be the certificates' own, in order.
+			var diagnoses, flags []string
+			for i, c := range certs {
+				for pos, d := range c.Diagnoses {
+					diagnoses = append(diagnoses, fmt.Sprint(fmt.Sprint("key-", i), int64(pos), d.Code))
+				}
+				for _, f := range c.Flags {
+					flags = append(flags, fmt.Sprint(fmt.Sprint("key-", i), f.Code, sqlTrue(driver)))
+				}
+			}
+			slices.Sort(diagnoses)
+			slices.Sort(flags)
+			if d := cmp.Diff(diagnoses, dump(t, driver, joinedDSN, tables["diagnoses"])); d != "" {
+				t.Errorf("diagnoses stored differ from the certificates' (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(flags, dump(t, driver, joinedDSN, tables["flags"])); d != "" {
+				t.Errorf("flags stored differ from the certificates' (-want +got):\n%s", d)
+			}
+		})
 	}
 }
 
-// dump returns what q selects from the database at dsn, a row a line,
+// newDSN returns a new, empty database of driver's.
+func newDSN(t *testing.T, driver string) string {
+	if driver == store.SQLite {
+		return filepath.Join(t.TempDir(), "intyg.db")
+	}
+	return pgtest.DSN(t)
+}
+
+// holdInserts holds db's inserts of new certificates: PostgreSQL's
+// pipeline on a locked table, SQLite's writer on a write that waits.
+// release returns once queued inserts wait behind it, and lets them go.
+func holdInserts(t *testing.T, db *store.DB) (release func(queued int)) {
+	if db.Dialect() == store.SQLite {
+		return db.HoldWriter()
+	}
+	r := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
+	return func(int) { r() }
+}
+
+// sqlTrue is how driver's comparison that holds scans into an any.
+func sqlTrue(driver string) any {
+	if driver == store.SQLite {
+		return int64(1)
+	}
+	return true
+}
+
+// dump returns what q selects from driver's database at dsn, a row a line,
 // sorted.
-func dump(t *testing.T, dsn, q string) []string {
+func dump(t *testing.T, driver, dsn, q string) []string {
 	t.Helper()
-	db, err := sql.Open("pgx", dsn)
+	name := "pgx"
+	if driver == store.SQLite {
+		name = "sqlite"
+	}
+	db, err := sql.Open(name, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,48 +508,101 @@ func dump(t *testing.T, dsn, q string) []string {
 	return out
 }
 
-// TestPipelineSameKeyInOneStatement stores eight submissions of the same
-// bytes under one idempotency key at once, in one statement: one is
-// stored, and the other seven are told theirs was a replay of it.
-func TestPipelineSameKeyInOneStatement(t *testing.T) {
-	db := mustOpenDB(t, store.Postgres, pgtest.DSN(t))
+// TestInsertsTogetherSameKey sends eight submissions under one key to
+// be inserted together, on each dialect: one certificate is stored, the
+// other seven are answered as replays of it. On PostgreSQL the one
+// statement skips the key used; on SQLite the statements fail, and each
+// insert then runs alone.
+func TestInsertsTogetherSameKey(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			db := mustOpenDB(t, driver, newDSN(t, driver))
+			ctx := context.Background()
+			certs := make([]*intake.Certificate, 8)
+			var body []byte
+			for i := range certs {
+				certs[i], body = mustCertificate(t, "full-time-one-period.json")
+			}
+			idem := &intake.Idempotency{Scope: certs[0].Issuer.Unit.HSAID, Key: "the-same-key"}
+			release := holdInserts(t, db)
+			stored := make([]*intake.Certificate, len(certs))
+			replays, errs := make([]bool, len(certs)), make([]error, len(certs))
+			var wg sync.WaitGroup
+			for i, c := range certs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					stored[i], replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem)
+				}()
+			}
+			release(len(certs))
+			wg.Wait()
+			if n := db.JoinedWrites(); n < int64(len(certs)-1) {
+				t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
+			}
+			fresh, ids := 0, map[string]bool{}
+			for i := range certs {
+				if errs[i] != nil {
+					t.Fatalf("submission %d: %v", i, errs[i])
+				}
+				if !replays[i] {
+					fresh++
+				}
+				ids[stored[i].ID] = true
+			}
+			if fresh != 1 || len(ids) != 1 {
+				t.Errorf("%d stored as fresh, %d ids answered; want one certificate, the others replays of it", fresh, len(ids))
+			}
+			if n, _ := db.CountCertificates(ctx); n != 1 {
+				t.Errorf("%d certificates stored, want 1", n)
+			}
+		})
+	}
+}
+
+// TestInsertsTogetherOneFails holds SQLite's writer while eight new
+// certificates queue, one of them with a flag twice (which its table
+// refuses): that one fails, the seven others are stored, with everything
+// each writes.
+func TestInsertsTogetherOneFails(t *testing.T) {
+	dsn := newDSN(t, store.SQLite)
+	db := mustOpenDB(t, store.SQLite, dsn)
 	ctx := context.Background()
 	certs := make([]*intake.Certificate, 8)
-	var body []byte
+	bodies := make([][]byte, len(certs))
 	for i := range certs {
-		certs[i], body = mustCertificate(t, "full-time-one-period.json")
+		certs[i], bodies[i] = mustCertificate(t, "full-time-one-period.json")
+		certs[i].Flags = []intake.Flag{{Code: "long-sick-leave"}}
 	}
-	idem := &intake.Idempotency{Scope: certs[0].Issuer.Unit.HSAID, Key: "the-same-key"}
-	release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
-	stored := make([]*intake.Certificate, len(certs))
-	replays, errs := make([]bool, len(certs)), make([]error, len(certs))
+	const bad = 5
+	certs[bad].Flags = append(certs[bad].Flags, intake.Flag{Code: "long-sick-leave"})
+	release := db.HoldWriter()
+	errs := make([]error, len(certs))
 	var wg sync.WaitGroup
 	for i, c := range certs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stored[i], replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem)
+			_, _, errs[i] = db.CreateCertificate(ctx, c, bodies[i], &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)})
 		}()
 	}
-	release()
+	release(len(certs))
 	wg.Wait()
 	if n := db.JoinedWrites(); n < int64(len(certs)-1) {
 		t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
 	}
-	fresh, ids := 0, map[string]bool{}
-	for i := range certs {
-		if errs[i] != nil {
-			t.Fatalf("submission %d: %v", i, errs[i])
+	for i, err := range errs {
+		if (err != nil) != (i == bad) {
+			t.Errorf("submission %d: %v; want only %d to fail", i, err, bad)
 		}
-		if !replays[i] {
-			fresh++
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM certificates`, `SELECT count(*) FROM certificate_events`, `SELECT count(*) FROM certificate_flags`,
+		`SELECT count(DISTINCT certificate_id) FROM certificate_periods`, `SELECT count(DISTINCT certificate_id) FROM case_periods`,
+		`SELECT sum(n) FROM certificate_counts`,
+	} {
+		if got := dump(t, store.SQLite, dsn, q); !slices.Equal(got, []string{"7"}) {
+			t.Errorf("%s: %v, want 7", q, got)
 		}
-		ids[stored[i].ID] = true
-	}
-	if fresh != 1 || len(ids) != 1 {
-		t.Errorf("%d stored as fresh, %d ids answered; want one certificate, the others replays of it", fresh, len(ids))
-	}
-	if n, _ := db.CountCertificates(ctx); n != 1 {
-		t.Errorf("%d certificates stored, want 1", n)
 	}
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/bits"
+	"strings"
 )
-
-// maxPreparedRows is how many rows the prepared multi-row inserts of a
-// certificate's periods, diagnoses and flags go up to; more rows than that
-// run as text.
-const maxPreparedRows = 8
 
 // prepared holds the statements of the submission path, prepared once:
 // SQLite parsed each statement again on every call (about as long as it
@@ -43,9 +40,8 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 	if db.dialect == Postgres {
 		writes = append(writes, insertCertificatesPostgresSQL)
 	} else {
-		writes = append(writes, insertCertificateSQL, keepCountSQL)
-		for n := 1; n <= maxPreparedRows; n++ {
-			writes = append(writes, insertPeriodsSQL+rows(n, 5), insertFlagsSQL+rows(n, 3), insertDiagnosesSQL+rows(n, 3), keepPeriodsSQL(n))
+		for _, m := range []multiInsert{insertCertificates, insertEvents, insertPeriods, insertFlags, insertDiagnoses, keepCounts, keepPeriods} {
+			writes = append(writes, m.texts...)
 		}
 	}
 	if err := db.prepare(ctx, db.write, db.writeStmts, writes...); err != nil {
@@ -103,4 +99,41 @@ func (db *DB) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...an
 		return s.QueryRowContext(ctx, args...)
 	}
 	return db.read.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// maxStatementRows is how many rows one multi-row insert carries at most.
+const maxStatementRows = 64
+
+// multiInsert is an insert of any number of rows of width values, as
+// statements of 1, 2, 4 … maxStatementRows rows, which are prepared once
+// (execRows): on SQLite each statement costs its start and its cursors on
+// the table and every index, whatever rows it carries.
+type multiInsert struct {
+	width int
+	texts []string // texts[i] inserts 1<<i rows
+}
+
+// newMultiInsert returns the insert that is prefix, the rows' placeholders
+// and suffix.
+func newMultiInsert(prefix, suffix string, width int) multiInsert {
+	m := multiInsert{width: width}
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for n := 1; n <= maxStatementRows; n *= 2 {
+		m.texts = append(m.texts, prefix+strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")+suffix)
+	}
+	return m
+}
+
+// execRows inserts the rows whose values args holds, m.width each, in tx:
+// in the fewest statements of m's sizes, largest first.
+func (db *DB) execRows(ctx context.Context, tx *sql.Tx, m multiInsert, args []any) error {
+	for n := len(args) / m.width; n > 0; {
+		i := bits.Len(uint(min(n, maxStatementRows))) - 1 // the largest size up to n
+		k := 1 << i
+		if _, err := db.exec(ctx, tx, m.texts[i], args[:k*m.width]...); err != nil {
+			return err
+		}
+		args, n = args[k*m.width:], n-k
+	}
+	return nil
 }

@@ -102,10 +102,12 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		// the log before it answers (walsync.go); it leaves checkpoints to
 		// housekeep (checkpoint.go), which, on a reader's connection, syncs
 		// the log and the database file (synchronous=FULL). A log restarted
-		// after it grew is cut back to 32 MB.
+		// after it grew is cut back to 32 MB. The writer keeps its statement
+		// journals in memory (temp_store): an insert of many rows keeps one,
+		// and written to a file it had cost more than the rows saved.
 		db.wal = &walFile{path: dsn + "-wal"}
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-		if db.write, err = sql.Open("sqlite", conn+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)"); err != nil {
+		if db.write, err = sql.Open("sqlite", conn+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)&_pragma=temp_store(MEMORY)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
@@ -151,7 +153,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.closeConns()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint}
+	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint, insert: db.insertCertificatesSQLite}
 	if driver == Postgres {
 		opts = writerOptions{workers: 8}
 	}

@@ -13,11 +13,14 @@ import (
 // maxBatch bounds how many writes share one transaction.
 const maxBatch = 256
 
-// writeJob is one write: fn runs inside the batch's transaction.
+// writeJob is one write: fn runs inside the batch's transaction, or, for
+// a new certificate, insert is held to be written with the others the
+// batch inserts (writerOptions.insert).
 type writeJob struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
-	done chan error
+	ctx    context.Context
+	fn     func(ctx context.Context, tx *sql.Tx) error
+	insert *certInsert
+	done   chan error
 }
 
 // writer is the group-commit writer: a worker takes every job waiting, runs
@@ -33,8 +36,10 @@ type writeJob struct {
 // in a crash, and a log with a hole loses what follows too, so every later
 // write is refused until the service restarts (as PostgreSQL stops).
 type writer struct {
-	// batches and written count committed transactions and the writes in them.
-	batches, written atomic.Int64
+	// batches and written count committed transactions and the writes in
+	// them; joined the new certificates inserted in one call with others
+	// (writerOptions.insert), whether or not the call went through.
+	batches, written, joined atomic.Int64
 
 	db     *sql.DB
 	health *health // shared by the database's writers
@@ -51,6 +56,8 @@ type writer struct {
 
 	between     func(ctx context.Context) error // run between two batches when asked (maintain)
 	maintenance chan struct{}
+
+	insert func(ctx context.Context, tx *sql.Tx, rows []certInsert) error // see writerOptions
 }
 
 // writerOptions says how a writer works beyond its connections.
@@ -60,6 +67,13 @@ type writerOptions struct {
 	// between, if not nil, is work on the writer's connection that must
 	// run between two batches, when maintain asks for it.
 	between func(ctx context.Context) error
+	// insert, if not nil, inserts new certificates (insertCertificate):
+	// a batch holds those it takes until the commit, or until a job of
+	// another kind, and inserts them in one call, where each statement
+	// carries them all. On SQLite, starting a statement and its B-tree
+	// cursors for each certificate and table had been most of the one
+	// writer's time under load.
+	insert func(ctx context.Context, tx *sql.Tx, rows []certInsert) error
 }
 
 // committedBatch is a batch committed but not yet known to be durable,
@@ -82,7 +96,7 @@ var errNotSynced = errors.New("store: the disk did not confirm a write; writes a
 // flushes, so several workers keep its connections busy while each still
 // batches what is waiting.
 func newWriter(db *sql.DB, h *health, o writerOptions) *writer {
-	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between}
+	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between, insert: o.insert}
 	stop := make(chan struct{})
 	synced := make(chan struct{})
 	if w.sync != nil {
@@ -117,7 +131,19 @@ func newWriter(db *sql.DB, h *health, o writerOptions) *writer {
 
 // do runs fn in the next batch and waits for the batch's commit.
 func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	job := writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return w.queue(ctx, writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// insertCertificate inserts a new certificate in the next batch, with the
+// others it inserts (writerOptions.insert), and waits for the batch's
+// commit. An error may be another's in the batch only if each then
+// failed alone.
+func (w *writer) insertCertificate(ctx context.Context, row certInsert) error {
+	return w.queue(ctx, writeJob{ctx: ctx, insert: &row, done: make(chan error, 1)})
+}
+
+// queue runs job in the next batch and waits for the batch's commit.
+func (w *writer) queue(ctx context.Context, job writeJob) error {
 	select {
 	case w.jobs <- job:
 	case <-ctx.Done():
@@ -276,24 +302,32 @@ func (w *writer) runBatch(first writeJob) (batch []writeJob, failed int, err err
 		return batch, -1, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := runJob(tx, first); err != nil {
-		return batch, 0, err
+	t := &txJobs{w: w, tx: tx}
+	if failed, err := t.run(first, 0); err != nil {
+		return batch, failed, err
 	}
 	idle := false // whether the syncer is known to be idle
 join:
 	for len(batch) < maxBatch {
 		var j writeJob
-		if w.sync != nil {
+		select {
+		case j = <-w.jobs:
+		case <-w.idle: // nil, and never ready, without a syncer
+			idle = true
+			break join
+		default:
+			// None waiting: insert the certificates held while the
+			// syncer is busy, then wait for a job or for the syncer.
+			if err := t.insertHeld(); err != nil {
+				return batch, -1, err
+			}
+			if w.sync == nil {
+				break join
+			}
 			select {
 			case j = <-w.jobs:
 			case <-w.idle:
 				idle = true
-				break join
-			}
-		} else {
-			select {
-			case j = <-w.jobs:
-			default:
 				break join
 			}
 		}
@@ -301,9 +335,13 @@ join:
 			continue
 		}
 		batch, failed = append(batch, j), len(batch)
-		if err := runJob(tx, j); err != nil {
+		if failed, err := t.run(j, failed); err != nil {
 			return batch, failed, err
 		}
+	}
+	failed = -1
+	if err := t.insertHeld(); err != nil {
+		return batch, -1, err
 	}
 	if w.sync != nil && !idle {
 		<-w.idle // a full batch still waits for the syncer
@@ -333,19 +371,62 @@ func (w *writer) runTx(jobs []writeJob) (failed int, err error) {
 		return -1, fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
+	t := &txJobs{w: w, tx: tx}
 	for i, j := range jobs {
 		failed = i
-		if err := runJob(tx, j); err != nil {
-			return i, err
+		if failed, err := t.run(j, i); err != nil {
+			return failed, err
 		}
 	}
 	failed = -1
+	if err := t.insertHeld(); err != nil {
+		return -1, err
+	}
 	if err := tx.Commit(); err != nil {
 		return -1, fmt.Errorf("store: commit: %w", err)
 	}
 	w.batches.Add(1)
 	w.written.Add(int64(len(jobs)))
 	return -1, nil
+}
+
+// txJobs runs the jobs of one transaction in their order, holding the
+// new certificates to insert (writerOptions.insert) until the commit or
+// the next job of another kind.
+type txJobs struct {
+	w    *writer
+	tx   *sql.Tx
+	held []certInsert
+}
+
+// run runs or holds job j, the i-th of the transaction. On an error it
+// returns the index of the job that failed: i, or -1 if it was in the
+// certificates held, which one unknown.
+func (t *txJobs) run(j writeJob, i int) (int, error) {
+	if j.insert != nil {
+		if err := j.ctx.Err(); err != nil { // as runJob
+			return i, err
+		}
+		t.held = append(t.held, *j.insert)
+		return i, nil
+	}
+	if err := t.insertHeld(); err != nil {
+		return -1, err
+	}
+	return i, runJob(t.tx, j)
+}
+
+// insertHeld inserts the certificates held.
+func (t *txJobs) insertHeld() error {
+	if len(t.held) == 0 {
+		return nil
+	}
+	rows := t.held
+	t.held = nil
+	if len(rows) > 1 {
+		t.w.joined.Add(int64(len(rows)))
+	}
+	return t.w.insert(context.Background(), t.tx, rows)
 }
 
 // runJob runs j in tx, unless its caller has gone. Once begun, a job's
