@@ -110,7 +110,7 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 // under it, committed since the insert waited for it, is read back as
 // createCertificate does).
 func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	inserted, err := db.pipelines.insert(ctx, certInsert{c, record, submitted, idem})
+	inserted, err := db.pipelines.insert(ctx, certInsert{c: c, record: record, submitted: submitted, idem: idem})
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -133,22 +133,24 @@ func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record
 
 // createHeld stores a new certificate that relates to no other on
 // SQLite, with the others that the writer's next batch inserts (see
-// writerOptions.insert). A certificate stored under its idempotency key
-// is looked for first, on a reader, to leave the one writer free; one
-// stored under the key since then makes the insert a unique violation,
-// and CreateCertificate looks again.
+// writerOptions.insert). The insert skips a certificate whose idempotency
+// key is used (as PostgreSQL's does): only then is the certificate stored
+// under it read, committed before or in the same batch, as
+// createCertificate does.
 func (db *DB) createHeld(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	if idem != nil && idem.Key != "" {
-		prior, err := db.replayOf(ctx, nil, c, *idem)
-		if intake.ErrorCode(err) != intake.ENOTFOUND {
-			return prior, err == nil, err
-		}
-	}
-	if err := db.writer.insertCertificate(ctx, certInsert{c, record, submitted, idem}); err != nil {
+	row := &certInsert{c: c, record: record, submitted: submitted, idem: idem}
+	if err := db.writer.insertCertificate(ctx, row); err != nil {
 		return nil, false, err
 	}
-	c.Relations = []intake.RelationLink{}
-	return c, false, nil
+	if row.inserted {
+		c.Relations = []intake.RelationLink{}
+		return c, false, nil
+	}
+	if idem == nil || idem.Key == "" {
+		return nil, false, fmt.Errorf("certificate %s: not inserted", c.ID)
+	}
+	prior, err := db.replayOf(ctx, nil, c, *idem)
+	return prior, err == nil, err
 }
 
 // replayOf returns the certificate stored under idem if it was stored
@@ -167,39 +169,56 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 
 // insertCertificate inserts c, whose record is given, with its events,
 // periods, flags and diagnoses, and keeps its count and case periods
-// (kept.go). On PostgreSQL it inserts nothing and returns false if idem's
-// key is already used in its scope; on SQLite that is a unique violation.
+// (kept.go). It inserts nothing and returns false if idem's key is
+// already used in its scope.
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
 	if db.dialect == Postgres {
 		var id string
-		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(certInsert{c, record, submitted, idem})...).Scan(&id)
+		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(certInsert{c: c, record: record, submitted: submitted, idem: idem})...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
 		return err == nil, err
 	}
-	return true, db.insertCertificatesSQLite(ctx, tx, []certInsert{{c, record, submitted, idem}})
+	row := &certInsert{c: c, record: record, submitted: submitted, idem: idem}
+	err := db.insertCertificatesSQLite(ctx, tx, []*certInsert{row})
+	return row.inserted, err
 }
 
 // insertCertificatesSQLite inserts new certificates on SQLite, with their
 // first events, periods, flags and diagnoses, and keeps their counts and
 // case periods (kept.go): each table's rows in as few statements as
-// multiInsert makes of them. A key already used in its scope is a unique
-// violation.
-func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []certInsert) error {
-	var certs, events, periods, flags, diagnoses, cases []any
-	counts := map[countKey]int{}
-	var countOrder []countKey
+// multiInsert makes of them. It skips a certificate whose idempotency key
+// is used in its scope, also by one before it in rows, and sets each
+// row's inserted.
+func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
+	var certs []any
 	for _, r := range rows {
 		c := r.c
 		var scope, key any
 		if r.idem != nil && r.idem.Key != "" {
 			scope, key = r.idem.Scope, r.idem.Key
 		}
-		received := db.timeArg(c.ReceivedAt)
 		certs = append(certs, c.ID, c.Template, c.Version, string(c.Status), r.submitted, c.SHA256, string(r.record), c.Patient.ID,
-			c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), received, scope, key, db.boolArg(c.ContactRequested),
+			c.Issuer.HSAID, c.Issuer.Unit.HSAID, db.timeArg(c.SignedAt), db.timeArg(c.ReceivedAt), scope, key, db.boolArg(c.ContactRequested),
 			db.boolArg(c.CountsTowardCases))
+	}
+	n, err := db.execRows(ctx, tx, insertCertificates, certs)
+	if err != nil {
+		return err
+	}
+	if err := db.markInserted(ctx, tx, rows, n); err != nil {
+		return err
+	}
+	var events, periods, flags, diagnoses, cases []any
+	counts := map[countKey]int{}
+	var countOrder []countKey
+	for _, r := range rows {
+		if !r.inserted {
+			continue
+		}
+		c := r.c
+		received := db.timeArg(c.ReceivedAt)
 		events = append(events, c.ID, string(c.Status), received, c.Issuer.HSAID)
 		var ps []intake.Period
 		if c.SickLeave != nil {
@@ -233,14 +252,47 @@ func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []c
 		m    multiInsert
 		args []any
 	}{
-		{insertCertificates, certs}, {insertEvents, events}, {insertPeriods, periods}, {insertFlags, flags},
+		{insertEvents, events}, {insertPeriods, periods}, {insertFlags, flags},
 		{insertDiagnoses, diagnoses}, {keepCounts, kept}, {keepPeriods, cases},
 	} {
-		if err := db.execRows(ctx, tx, in.m, in.args); err != nil {
+		if _, err := db.execRows(ctx, tx, in.m, in.args); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// markInserted sets the inserted of rows, of which n were inserted: all,
+// or those whose ids tx now holds.
+func (db *DB) markInserted(ctx context.Context, tx *sql.Tx, rows []*certInsert, n int64) error {
+	if n == int64(len(rows)) {
+		for _, r := range rows {
+			r.inserted = true
+		}
+		return nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.c.ID
+	}
+	in, args := inList(ids)
+	stored, err := tx.QueryContext(ctx, `SELECT id FROM certificates WHERE id IN `+in, args...)
+	if err != nil {
+		return err
+	}
+	defer stored.Close()
+	found := map[string]bool{}
+	for stored.Next() {
+		var id string
+		if err := stored.Scan(&id); err != nil {
+			return err
+		}
+		found[id] = true
+	}
+	for _, r := range rows {
+		r.inserted = found[r.c.ID]
+	}
+	return stored.Err()
 }
 
 // countKey is a unit, template and status that certificate_counts counts.
@@ -254,6 +306,7 @@ type certInsert struct {
 	c                 *intake.Certificate
 	record, submitted []byte
 	idem              *intake.Idempotency
+	inserted          bool // on SQLite, set by insertCertificatesSQLite
 }
 
 // insertColumns are insertCertificatesPostgresSQL's arguments for rows.
@@ -320,7 +373,7 @@ const (
 var (
 	insertCertificates = newMultiInsert(`INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
-		VALUES `, ``, 16)
+		VALUES `, ` ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING`, 16)
 	insertEvents    = newMultiInsert(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES `, ``, 4)
 	insertPeriods   = newMultiInsert(`INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `, ``, 5)
 	insertFlags     = newMultiInsert(`INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `, ``, 3)

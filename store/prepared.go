@@ -125,15 +125,23 @@ func newMultiInsert(prefix, suffix string, width int) multiInsert {
 }
 
 // execRows inserts the rows whose values args holds, m.width each, in tx:
-// in the fewest statements of m's sizes, largest first.
-func (db *DB) execRows(ctx context.Context, tx *sql.Tx, m multiInsert, args []any) error {
+// in the fewest statements of m's sizes, largest first. It returns how
+// many rows were inserted.
+func (db *DB) execRows(ctx context.Context, tx *sql.Tx, m multiInsert, args []any) (int64, error) {
+	var inserted int64
 	for n := len(args) / m.width; n > 0; {
 		i := bits.Len(uint(min(n, maxStatementRows))) - 1 // the largest size up to n
 		k := 1 << i
-		if _, err := db.exec(ctx, tx, m.texts[i], args[:k*m.width]...); err != nil {
-			return err
+		res, err := db.exec(ctx, tx, m.texts[i], args[:k*m.width]...)
+		if err != nil {
+			return inserted, err
 		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return inserted, err
+		}
+		inserted += affected
 		args, n = args[k*m.width:], n-k
 	}
-	return nil
+	return inserted, nil
 }

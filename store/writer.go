@@ -57,7 +57,7 @@ type writer struct {
 	between     func(ctx context.Context) error // run between two batches when asked (maintain)
 	maintenance chan struct{}
 
-	insert func(ctx context.Context, tx *sql.Tx, rows []certInsert) error // see writerOptions
+	insert func(ctx context.Context, tx *sql.Tx, rows []*certInsert) error // see writerOptions
 }
 
 // writerOptions says how a writer works beyond its connections.
@@ -73,7 +73,7 @@ type writerOptions struct {
 	// carries them all. On SQLite, starting a statement and its B-tree
 	// cursors for each certificate and table had been most of the one
 	// writer's time under load.
-	insert func(ctx context.Context, tx *sql.Tx, rows []certInsert) error
+	insert func(ctx context.Context, tx *sql.Tx, rows []*certInsert) error
 }
 
 // committedBatch is a batch committed but not yet known to be durable,
@@ -138,8 +138,8 @@ func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx
 // others it inserts (writerOptions.insert), and waits for the batch's
 // commit. An error may be another's in the batch only if each then
 // failed alone.
-func (w *writer) insertCertificate(ctx context.Context, row certInsert) error {
-	return w.queue(ctx, writeJob{ctx: ctx, insert: &row, done: make(chan error, 1)})
+func (w *writer) insertCertificate(ctx context.Context, row *certInsert) error {
+	return w.queue(ctx, writeJob{ctx: ctx, insert: row, done: make(chan error, 1)})
 }
 
 // queue runs job in the next batch and waits for the batch's commit.
@@ -396,7 +396,7 @@ func (w *writer) runTx(jobs []writeJob) (failed int, err error) {
 type txJobs struct {
 	w    *writer
 	tx   *sql.Tx
-	held []certInsert
+	held []*certInsert
 }
 
 // run runs or holds job j, the i-th of the transaction. On an error it
@@ -407,7 +407,7 @@ func (t *txJobs) run(j writeJob, i int) (int, error) {
 		if err := j.ctx.Err(); err != nil { // as runJob
 			return i, err
 		}
-		t.held = append(t.held, *j.insert)
+		t.held = append(t.held, j.insert)
 		return i, nil
 	}
 	if err := t.insertHeld(); err != nil {
