@@ -8,7 +8,12 @@
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //
-//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY]
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY] [-procs 1]
+//
+// The tool shares the machine with the servers it measures, so it runs on
+// one thread at a time (-procs): on more, its goroutines woke each other
+// across the cores the server needed, and it spent about a fifth more CPU
+// a request (BENCHMARKS.md).
 //
 // Only this command imports fasthttp; the intyg binary does not.
 package main
@@ -26,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -55,6 +61,7 @@ type Config struct {
 	Replay   float64       // share of replays of an accepted submission to the other server
 	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
 	Intyg    string        // the intyg binary to measure; empty: build the module's cmd/intyg
+	Procs    int           // this tool's GOMAXPROCS while it runs
 }
 
 func (c Config) validate() error {
@@ -73,6 +80,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", c.Duration)
 	case c.Warmup < 0 || c.Warmup > time.Hour:
 		return fmt.Errorf("-warmup %v: want 0 to 1h", c.Warmup)
+	case c.Procs < 1:
+		return fmt.Errorf("-procs %d: want at least 1", c.Procs)
 	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
 		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
 	}
@@ -100,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.Replay, "replay", 0.02, "share of replays of an accepted submission, with its key, to the other server (want the same 201)")
 	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
 	fs.StringVar(&c.Intyg, "intyg", "", "the intyg binary to measure, such as one built from another commit (default: build this module's cmd/intyg)")
+	fs.IntVar(&c.Procs, "procs", 1, "this tool's GOMAXPROCS: the threads it runs Go code on at once, on the machine it shares with the servers")
 	cpuProfile := fs.String("cpuprofile", "", "write this tool's own CPU profile to the file (what the load costs the machine)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -118,6 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Procs))
 	rep, err := load(ctx, c, stderr)
 	if rep != nil {
 		rep.write(stdout)
@@ -188,8 +199,8 @@ func (r *Report) problem() error {
 
 func (r *Report) write(w io.Writer) {
 	c := r.Config
-	fmt.Fprintf(w, "intyg-load: %s, %d server(s), %d clients, %v, invalid %.2f, replay %.2f (%d valid and %d invalid examples)\n",
-		c.DB, c.Servers, c.Clients, c.Duration, c.Invalid, c.Replay, r.ValidFiles, r.InvalidFiles)
+	fmt.Fprintf(w, "intyg-load: %s, %d server(s), %d clients, %v, invalid %.2f, replay %.2f (%d valid and %d invalid examples), this tool on %d thread(s)\n",
+		c.DB, c.Servers, c.Clients, c.Duration, c.Invalid, c.Replay, r.ValidFiles, r.InvalidFiles, c.Procs)
 	if c.Warmup > 0 {
 		fmt.Fprintf(w, "warm-up       %v, %d accepted (not measured)\n", c.Warmup, r.WarmupAccepted)
 	}

@@ -105,6 +105,7 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"two servers on SQLite", []string{"-servers", "2"}, "needs -db postgres"},
 		{"no clients", []string{"-clients", "0"}, "at least 1"},
 		{"negative warm-up", []string{"-warmup", "-1s"}, "want 0 to 1h"},
+		{"no thread", []string{"-procs", "0"}, "want at least 1"},
 		{"no such binary", []string{"-intyg", "/nonexistent/intyg"}, "want an intyg binary"},
 		{"all invalid, with a binary", []string{"-intyg", os.Args[0], "-invalid", "0.95"}, "at least 0.1 valid"},
 		{"all invalid", []string{"-invalid", "0.95"}, "at least 0.1 valid"},
