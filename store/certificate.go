@@ -192,7 +192,7 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 // is used in its scope, also by one before it in rows, and sets each
 // row's inserted.
 func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
-	var certs []any
+	certs := make([]any, 0, insertCertificates.width*len(rows))
 	for _, r := range rows {
 		c := r.c
 		var scope, key any
@@ -210,7 +210,8 @@ func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*
 	if err := db.markInserted(ctx, tx, rows, n); err != nil {
 		return err
 	}
-	var events, periods, flags, diagnoses, cases []any
+	events := make([]any, 0, insertEvents.width*len(rows))
+	var periods, flags, diagnoses, cases []any
 	counts := map[countKey]int{}
 	var countOrder []countKey
 	for _, r := range rows {

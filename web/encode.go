@@ -75,6 +75,9 @@ func readLimited(w http.ResponseWriter, r *http.Request, max int64) ([]byte, err
 		return nil, tooLarge(w, max)
 	}
 	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead) // one allocation for a body of the length declared
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, max+1)); err != nil {
 		return nil, intake.Errorf(intake.EMALFORMED, "The body could not be read.")
 	}
