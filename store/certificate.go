@@ -775,14 +775,14 @@ func (db *DB) findRevocation(ctx context.Context, id string) (*intake.Revocation
 	return &r, nil
 }
 
-// insertCertificatesPostgresSQL is insertCertificateSQL on PostgreSQL, for
-// one certificate or many (pipelines): each of their columns is an array
+// insertCertificatesPostgresSQL is insertCertificatesSQLite on PostgreSQL,
+// for one certificate or many (pipelines): each of their columns is an array
 // (insertColumns), and so are their periods, flags and diagnoses, each
 // with its certificate's id. It inserts nothing under an id or idempotency
 // key already used (an insert sent again, see pipelines), and with each
 // certificate it inserts its first event, periods, flags, diagnoses and
 // count change and, if it counts toward cases, its case periods, as
-// keepCertificate keeps them on SQLite. It returns the ids it inserted.
+// SQLite keeps them. It returns the ids it inserted.
 // For many, PostgreSQL starts the plan, and ends it with the foreign keys'
 // checks, once for them all: with a statement for each, a third of its
 // time under load went to their start-up and end (perf, under intyg-load).

@@ -10,7 +10,8 @@
 // again without it, so that a failing write takes only itself down), and a
 // caller returns only after the commit is durable. On SQLite the writer
 // does not wait for the disk itself: a syncer fsyncs the write-ahead log
-// while the next batch gathers, and checkpoints run beside the writer.
+// while the next batch gathers, checkpoints run beside the writer, and the
+// new certificates of a batch are inserted together, one statement a table.
 // On PostgreSQL, where round trips cost more than statements, new
 // certificates are inserted in pipelines (one round trip and one commit for
 // all waiting) and the flags' history reads are batched the same way.
