@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -209,6 +210,31 @@ func mustReadFirstAdminToken(tb testing.TB, data string) string {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// TestTuneProcs: serving runs Go code on one more thread than the default
+// (the cores it may use), however often it starts, unless GOMAXPROCS sets
+// how many.
+func TestTuneProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	runtime.SetDefaultGOMAXPROCS()
+	def := runtime.GOMAXPROCS(0)
+	for range 2 {
+		tuneProcs(func(string) string { return "" })
+		if got := runtime.GOMAXPROCS(0); got != def+1 {
+			t.Errorf("without GOMAXPROCS, %d threads, want %d", got, def+1)
+		}
+	}
+	runtime.GOMAXPROCS(def)
+	tuneProcs(func(k string) string {
+		if k == "GOMAXPROCS" {
+			return "1"
+		}
+		return ""
+	})
+	if got := runtime.GOMAXPROCS(0); got != def {
+		t.Errorf("with GOMAXPROCS set, %d threads, want them left at %d", got, def)
+	}
 }
 
 // TestTuneGC: serving sets the collector's target to gcPercent, unless
