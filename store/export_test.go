@@ -117,6 +117,9 @@ func (db *DB) HoldWriter() (release func(queued int)) {
 	}
 }
 
+// QueuedWrites returns how many writes wait for the writer.
+func (db *DB) QueuedWrites() int { return len(db.writer.jobs) }
+
 // ReadHistoriesTogether reads patients' histories in one batch, as
 // concurrent callers on PostgreSQL would, and returns each caller's.
 func (db *DB) ReadHistoriesTogether(patients []string) ([][]intake.CaseCertificate, error) {

@@ -516,13 +516,14 @@ func dump(t *testing.T, driver, dsn, q string) []string {
 
 // TestInsertsTogetherSameKey sends eight submissions under one key to
 // be inserted together, on each dialect: one certificate is stored, the
-// other seven are answered as replays of it. On PostgreSQL the one
-// statement skips the key used; on SQLite the statements fail, and each
-// insert then runs alone.
+// other seven are answered as replays of it, and nothing else is written
+// for them. On both the insert skips a used key (ON CONFLICT DO NOTHING),
+// and what it skipped is read back as the replay.
 func TestInsertsTogetherSameKey(t *testing.T) {
 	for _, driver := range []string{store.SQLite, store.Postgres} {
 		t.Run(driver, func(t *testing.T) {
-			db := mustOpenDB(t, driver, newDSN(t, driver))
+			dsn := newDSN(t, driver)
+			db := mustOpenDB(t, driver, dsn)
 			ctx := context.Background()
 			certs := make([]*intake.Certificate, 8)
 			var body []byte
@@ -562,7 +563,64 @@ func TestInsertsTogetherSameKey(t *testing.T) {
 			if n, _ := db.CountCertificates(ctx); n != 1 {
 				t.Errorf("%d certificates stored, want 1", n)
 			}
+			// The replays wrote nothing else of their own either: not to
+			// the counts or the case periods, which no foreign key guards.
+			counts := `SELECT sum(n) FROM certificate_counts`
+			if driver == store.Postgres {
+				counts = `SELECT sum(n) FROM (SELECT n FROM certificate_counts UNION ALL SELECT n FROM certificate_count_changes) AS k`
+			}
+			for _, q := range []string{counts, `SELECT count(*) FROM certificate_events`,
+				`SELECT count(DISTINCT certificate_id) FROM case_periods`, `SELECT count(DISTINCT certificate_id) FROM certificate_periods`} {
+				if got := dump(t, driver, dsn, q); !slices.Equal(got, []string{"1"}) {
+					t.Errorf("%s: %v, want 1", q, got)
+				}
+			}
 		})
+	}
+}
+
+// TestInsertsHeldBeforeOtherJobs holds SQLite's writer while a new
+// certificate (held to be inserted with others) and then a replacement of
+// another certificate (a job of its own) queue under one idempotency key,
+// with other bytes. The held insert goes in before the job runs, in the
+// order they came: the first is stored, the second is refused as a used
+// key, and the certificate it would have replaced stays as it was. (The
+// two share a batch only if the writer takes the second before it finds
+// the syncer idle, about nine times in ten: so four rounds.)
+func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
+	db := mustOpenDB(t, store.SQLite, newDSN(t, store.SQLite))
+	ctx := context.Background()
+	for round := range 4 {
+		original, body := mustCertificate(t, "full-time-one-period.json")
+		original, _, err := db.CreateCertificate(ctx, original, body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, body := mustCertificate(t, "full-time-one-period.json")
+		second, _ := mustCertificate(t, "full-time-one-period.json")
+		second.Relation = &intake.Relation{Type: intake.RelationReplaces, Certificate: original.ID}
+		idem := &intake.Idempotency{Scope: first.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", round)}
+
+		release := db.HoldWriter()
+		var firstReplay bool
+		var firstErr, secondErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { _, firstReplay, firstErr = db.CreateCertificate(ctx, first, body, idem) })
+		for deadline := time.Now().Add(10 * time.Second); db.QueuedWrites() < 1 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		wg.Go(func() { _, _, secondErr = db.CreateCertificate(ctx, second, append(slices.Clone(body), ' '), idem) })
+		release(2)
+		wg.Wait()
+		if firstErr != nil || firstReplay {
+			t.Errorf("round %d, first: replay %v, %v; want it stored", round, firstReplay, firstErr)
+		}
+		if intake.ErrorCode(secondErr) != intake.ECONFLICT {
+			t.Errorf("round %d, second: %v, want %s for the used key", round, secondErr, intake.ECONFLICT)
+		}
+		if got, _ := db.FindCertificateByID(ctx, original.ID); got.Status != intake.StatusReceived {
+			t.Errorf("round %d: the original is %s, want it still received", round, got.Status)
+		}
 	}
 }
 
