@@ -255,11 +255,12 @@ func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
 func (d Date) DaysUntil(e Date) int { return int(e.Sub(d.Time).Hours()/24 + 0.5) }
 
 // MarshalJSON writes the date as "YYYY-MM-DD", or null for the zero Date.
+// (Digits and dashes need no escaping: the string is written as it is.)
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	return json.Marshal(d.String())
+	return append(d.AppendFormat(append(make([]byte, 0, 12), '"'), time.DateOnly), '"'), nil
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD" or null.

@@ -1,6 +1,8 @@
 package intake
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"regexp"
 	"strings"
@@ -80,6 +82,30 @@ func TestDateOf(t *testing.T) {
 		got, ok := dateOf(s)
 		if ok != (err == nil) || (ok && got.Time != want) {
 			t.Errorf("dateOf(%q) = %v, %v; time.Parse = %v, %v", s, got, ok, want, err)
+		}
+	}
+}
+
+// TestDateJSON holds Date's JSON to what encoding/json writes for its
+// string (null for the zero Date), on every day of 1899 to 2101 and at the
+// ends of the years a Date may hold, and reads each back.
+func TestDateJSON(t *testing.T) {
+	dates := []Date{{}, {time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}, {time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}}
+	for d := time.Date(1899, 12, 25, 0, 0, 0, 0, time.UTC); d.Year() < 2102; d = d.AddDate(0, 0, 1) {
+		dates = append(dates, Date{d})
+	}
+	for _, d := range dates {
+		want := []byte("null")
+		if !d.IsZero() {
+			want, _ = json.Marshal(d.Format(time.DateOnly))
+		}
+		got, err := d.MarshalJSON()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%v: MarshalJSON = %s, %v; want %s", d.Time, got, err, want)
+		}
+		var back Date
+		if err := json.Unmarshal(got, &back); err != nil || back != d {
+			t.Fatalf("%s read back as %v, %v", got, back.Time, err)
 		}
 	}
 }
