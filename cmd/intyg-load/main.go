@@ -8,7 +8,9 @@
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //
-//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY] [-procs 1]
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY] [-procs 1] [-against BINARY [-pairs 4]]
+//
+// With -against it compares two binaries in pairs of runs (compare).
 //
 // The tool shares the machine with the servers it measures, so it runs on
 // one thread at a time (-procs): on more, its goroutines woke each other
@@ -62,6 +64,8 @@ type Config struct {
 	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
 	Intyg    string        // the intyg binary to measure; empty: build the module's cmd/intyg
 	Procs    int           // this tool's GOMAXPROCS while it runs
+	Against  string        // a second intyg binary to compare with Intyg, in pairs of runs (compare); empty: one run
+	Pairs    int           // pairs of runs, with Against
 }
 
 func (c Config) validate() error {
@@ -85,10 +89,16 @@ func (c Config) validate() error {
 	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
 		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
 	}
-	if c.Intyg != "" {
-		if fi, err := os.Stat(c.Intyg); err != nil || fi.IsDir() {
-			return fmt.Errorf("-intyg %s: want an intyg binary", c.Intyg)
+	for _, f := range []struct{ flag, path string }{{"-intyg", c.Intyg}, {"-against", c.Against}} {
+		if f.path == "" {
+			continue
 		}
+		if fi, err := os.Stat(f.path); err != nil || fi.IsDir() {
+			return fmt.Errorf("%s %s: want an intyg binary", f.flag, f.path)
+		}
+	}
+	if c.Against != "" && (c.Pairs < 1 || c.Pairs > 50) {
+		return fmt.Errorf("-pairs %d: want 1 to 50", c.Pairs)
 	}
 	return nil
 }
@@ -110,6 +120,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
 	fs.StringVar(&c.Intyg, "intyg", "", "the intyg binary to measure, such as one built from another commit (default: build this module's cmd/intyg)")
 	fs.IntVar(&c.Procs, "procs", 1, "this tool's GOMAXPROCS: the threads it runs Go code on at once, on the machine it shares with the servers")
+	fs.StringVar(&c.Against, "against", "", "a second intyg binary: run it and -intyg's in pairs (A B, B A …) and report each pair's ratio of accepted/s, since only runs close in time compare on a shared machine")
+	fs.IntVar(&c.Pairs, "pairs", 4, "pairs of runs, with -against")
 	cpuProfile := fs.String("cpuprofile", "", "write this tool's own CPU profile to the file (what the load costs the machine)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -129,6 +141,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Procs))
+	if c.Against != "" {
+		return compare(ctx, c, stdout, stderr)
+	}
 	rep, err := load(ctx, c, stderr)
 	if rep != nil {
 		rep.write(stdout)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +26,7 @@ func TestMain(m *testing.M) {
 // request was sent and answered as expected, and every accepted
 // certificate, warm-up included, is stored once.
 func TestLoad(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := buildIntyg(context.Background(), root, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := mustBuildIntyg(t)
 	c := Config{DB: store.SQLite, Servers: 1, Clients: 4, Duration: 2 * time.Second, Warmup: time.Second, Invalid: 0.2, Replay: 0.1, Intyg: bin}
 	rep, err := load(context.Background(), c, io.Discard)
 	if err != nil {
@@ -109,6 +103,8 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"no such binary", []string{"-intyg", "/nonexistent/intyg"}, "want an intyg binary"},
 		{"all invalid, with a binary", []string{"-intyg", os.Args[0], "-invalid", "0.95"}, "at least 0.1 valid"},
 		{"all invalid", []string{"-invalid", "0.95"}, "at least 0.1 valid"},
+		{"no such binary to compare", []string{"-against", "/nonexistent/intyg"}, "-against /nonexistent/intyg: want an intyg binary"},
+		{"no pair", []string{"-against", os.Args[0], "-pairs", "0"}, "want 1 to 50"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,6 +114,47 @@ func TestRunRefusesBadFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCompare runs two pairs of one binary against itself (-against) and
+// checks the report: each run in the order A B, B A, each pair's ratio,
+// and their median.
+func TestCompare(t *testing.T) {
+	bin := mustBuildIntyg(t)
+	var out bytes.Buffer
+	args := []string{"intyg-load", "-clients", "2", "-duration", "1s", "-warmup", "0s", "-intyg", bin, "-against", bin, "-pairs", "2"}
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + out.String())
+	var runs []string
+	for line := range strings.Lines(out.String()) {
+		if f := strings.Fields(line); len(f) > 4 && f[0] == "pair" && f[4] == "durable" {
+			runs = append(runs, f[1]+f[2])
+		}
+	}
+	if want := []string{"1A", "1B", "2B", "2A"}; !slices.Equal(runs, want) {
+		t.Errorf("runs %v, want %v", runs, want)
+	}
+	for _, want := range []string{"pair 1 B/A ", "pair 2 B/A ", "B/A accepted/s: median ", " of 2 pairs"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in the report", want)
+		}
+	}
+}
+
+// mustBuildIntyg builds the module's cmd/intyg into a test directory.
+func mustBuildIntyg(t *testing.T) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := buildIntyg(context.Background(), root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 func TestPersonnummer(t *testing.T) {

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// compare runs pairs of load runs: c.Intyg (A) and c.Against (B), in the
+// order A B, B A, A B …, so that a drift of the machine's speed during
+// the runs weighs on both alike. It writes a line for each run and the
+// ratio B/A of accepted/s for each pair, then their median and how many
+// pairs B won. On the shared development machine the speed of one binary
+// drifts by a fifth or more within an hour, so only runs close in time
+// compare (BENCHMARKS.md). Every run must pass the checks of a single
+// one.
+func compare(ctx context.Context, c Config, stdout, logw io.Writer) error {
+	ratios := make([]float64, 0, c.Pairs)
+	for i := range c.Pairs {
+		order := []string{"A", "B"}
+		if i%2 == 1 {
+			order = []string{"B", "A"}
+		}
+		rate := map[string]float64{}
+		for _, side := range order {
+			run := c
+			if side == "B" {
+				run.Intyg = c.Against
+			}
+			rep, err := load(ctx, run, logw)
+			if err == nil {
+				err = rep.problem()
+			}
+			if err != nil {
+				return fmt.Errorf("pair %d, %s: %w", i+1, side, err)
+			}
+			rate[side] = rep.AcceptedPerSecond()
+			var rss int64
+			for _, s := range rep.PerServer {
+				rss = max(rss, s.PeakRSS)
+			}
+			fmt.Fprintf(stdout, "pair %d %s   %.0f/s durable 201, p99 %.1f ms, server CPU %.0f µs per accepted certificate, peak RSS %.0f MB\n",
+				i+1, side, rate[side], ms(rep.P99), float64(rep.ServerCPU.Microseconds())/float64(rep.Accepted), float64(rss)/(1<<20))
+		}
+		ratios = append(ratios, rate["B"]/rate["A"])
+		fmt.Fprintf(stdout, "pair %d B/A %.3f\n", i+1, ratios[i])
+	}
+	won := 0
+	for _, r := range ratios {
+		if r > 1 {
+			won++
+		}
+	}
+	slices.Sort(ratios)
+	median := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		median = (ratios[len(ratios)/2-1] + median) / 2
+	}
+	a := c.Intyg
+	if a == "" {
+		a = "this module's cmd/intyg"
+	}
+	fmt.Fprintf(stdout, "B/A accepted/s: median %.3f; B faster in %d of %d pairs (A: %s, B: %s)\n", median, won, len(ratios), a, c.Against)
+	return nil
+}
