@@ -110,15 +110,18 @@ func (db *DB) HoldWriter() (release func(queued int)) {
 	})
 	<-running
 	return func(queued int) {
-		for deadline := time.Now().Add(10 * time.Second); len(db.writer.jobs) < queued && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
+		db.WaitQueued(queued)
 		close(done)
 	}
 }
 
-// QueuedWrites returns how many writes wait for the writer.
-func (db *DB) QueuedWrites() int { return len(db.writer.jobs) }
+// WaitQueued returns once n writes wait for the writer (or after ten
+// seconds).
+func (db *DB) WaitQueued(n int) {
+	for deadline := time.Now().Add(10 * time.Second); len(db.writer.jobs) < n && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // ReadHistoriesTogether reads patients' histories in one batch, as
 // concurrent callers on PostgreSQL would, and returns each caller's.

@@ -322,9 +322,8 @@ func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
 // TestInsertsTogetherStoreWhatEachDoes stores every valid example four
 // times (with flags on some) on two databases of each dialect: half at
 // once and then the other half on one, where they go in one insert
-// statement a table (on SQLite in
-// statements of up to 64 rows), and one by one on the other, where each
-// goes in a statement of its own. What each database then holds of them,
+// statement a table (on SQLite in statements of up to 64 rows), and one
+// by one on the other, where each goes in a statement of its own. What each database then holds of them,
 // row by row in every table a certificate writes, must be the same.
 func TestInsertsTogetherStoreWhatEachDoes(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "examples", "fk7804", "valid", "*.json"))
@@ -606,9 +605,7 @@ func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
 		var firstErr, secondErr error
 		var wg sync.WaitGroup
 		wg.Go(func() { _, firstReplay, firstErr = db.CreateCertificate(ctx, first, body, idem) })
-		for deadline := time.Now().Add(10 * time.Second); db.QueuedWrites() < 1 && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
+		db.WaitQueued(1)
 		wg.Go(func() { _, _, secondErr = db.CreateCertificate(ctx, second, append(slices.Clone(body), ' '), idem) })
 		release(2)
 		wg.Wait()

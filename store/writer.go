@@ -416,10 +416,8 @@ func (t *txJobs) run(j writeJob, i int) (int, error) {
 	return i, runJob(t.tx, j)
 }
 
-// insertHeld inserts the certificates held. A panic in it is its error,
-// so that it is not blamed on the job that ran last: its callers report
-// the failure as the whole batch's (-1), and each job runs again alone.
-func (t *txJobs) insertHeld() (err error) {
+// insertHeld inserts the certificates held.
+func (t *txJobs) insertHeld() error {
 	if len(t.held) == 0 {
 		return nil
 	}
@@ -428,11 +426,6 @@ func (t *txJobs) insertHeld() (err error) {
 	if len(rows) > 1 {
 		t.w.joined.Add(int64(len(rows)))
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("store: insert panicked: %v", p)
-		}
-	}()
 	return t.w.insert(context.Background(), t.tx, rows)
 }
 

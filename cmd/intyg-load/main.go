@@ -197,6 +197,11 @@ func (r *Report) AcceptedPerSecond() float64 {
 	return float64(r.Accepted) / r.Elapsed.Seconds()
 }
 
+// perCertificate is cpu in µs per fresh 201.
+func (r *Report) perCertificate(cpu time.Duration) float64 {
+	return float64(cpu.Microseconds()) / float64(r.Accepted)
+}
+
 // problem says why the run failed, or returns nil.
 func (r *Report) problem() error {
 	switch {
@@ -243,10 +248,10 @@ func (r *Report) write(w io.Writer) {
 			i+1, s.Accepted, ms(s.P50), ms(s.P99), float64(s.PeakRSS)/(1<<20), s.CPU.Seconds())
 	}
 	if r.Accepted > 0 {
-		fmt.Fprintf(w, "server CPU    %.2f s, %.0f µs per accepted certificate\n", r.ServerCPU.Seconds(), float64(r.ServerCPU.Microseconds())/float64(r.Accepted))
+		fmt.Fprintf(w, "server CPU    %.2f s, %.0f µs per accepted certificate\n", r.ServerCPU.Seconds(), r.perCertificate(r.ServerCPU))
 		fmt.Fprintf(w, "client CPU    %.2f s (this tool)\n", r.ClientCPU.Seconds())
 		if r.PostgresCPU > 0 {
-			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), float64(r.PostgresCPU.Microseconds())/float64(r.Accepted))
+			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), r.perCertificate(r.PostgresCPU))
 		}
 	}
 	fmt.Fprintf(w, "stored        %d certificates, %d distinct accepted ids, %d duplicates\n", r.Stored, r.Distinct, r.Duplicates)
