@@ -11,7 +11,9 @@
 // caller returns only after the commit is durable. On SQLite the writer
 // does not wait for the disk itself: a syncer fsyncs the write-ahead log
 // while the next batch gathers, checkpoints run beside the writer, and the
-// new certificates of a batch are inserted together, one statement a table.
+// new certificates of a batch are inserted together, one statement a table;
+// the writer's connection appends a commit's log frames in a few writes
+// (logvfs.go).
 // On PostgreSQL, where round trips cost more than statements, new
 // certificates are inserted in pipelines (one round trip and one commit for
 // all waiting) and the flags' history reads are batched the same way.

@@ -107,7 +107,10 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		// and written to a file it had cost more than the rows saved.
 		db.wal = &walFile{path: dsn + "-wal"}
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-		if db.write, err = sql.Open("sqlite", conn+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)&_pragma=temp_store(MEMORY)"); err != nil {
+		if err := registerLogVFS(); err != nil {
+			return nil, err
+		}
+		if db.write, err = sql.Open("sqlite", conn+"&vfs="+logVFSName+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)&_pragma=temp_store(MEMORY)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)

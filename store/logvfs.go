@@ -1,0 +1,287 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// logVFS is the SQLite file system of the writer's connection: the host
+// one, except that what a transaction appends to the write-ahead log
+// reaches the file in a few writes at its commit, instead of two writes a
+// frame (a frame's header, then its page). A batch of certificates is some
+// 70 frames; on a machine where a system call costs microseconds, those
+// writes had been a third of the writer's time (BENCHMARKS.md).
+//
+// What is appended is held only until the page of the transaction's commit
+// frame, and written before that write returns: SQLite makes a commit
+// visible to other connections, and the syncer makes it durable, only
+// after. Every other call on the log (a read, a sync, its size, a
+// truncation, closing it) writes what is held first. A write before the
+// end of what was appended (SQLite writes a frame's page again when its
+// transaction changes the page again, and a frame's header when it
+// recomputes the checksums) goes through at once, after what is held. A
+// failed write fails the transaction, as it would have unheld. The frame
+// format is SQLite's documented one: a 24-byte header whose second word is
+// nonzero in a commit frame, then the page; the log starts again (a write
+// at offset 0) with a 32-byte header.
+//
+// The VFS is in Go, as modernc.org/sqlite's own vfs package is: SQLite's
+// structures are libc memory addressed by uintptr, and a function pointer
+// is a Go func value.
+const logVFSName = "intyg-log"
+
+const (
+	frameHeader = 24
+	maxHeld     = 1 << 20   // written once more than this is held
+	maxWrite    = 124 << 10 // the host VFS writes at most 128 KiB - 1 bytes a call
+)
+
+// heldLog is the file object of a log opened through logVFS; the host
+// VFS's own file object follows it.
+type heldLog struct {
+	methods  uintptr // sqlite3_file.pMethods: &logMethods
+	buf      uintptr // libc memory, capacity bytes
+	capacity int64
+	n        int64 // bytes held
+	off      int64 // the file offset of the first byte held
+	end      int64 // the end of what was written or held since the log started
+	commit   bool  // the held frame header is a commit frame's
+	page     bool  // a frame header is held and its page comes next
+}
+
+var (
+	registerLogVFS = sync.OnceValue(registerLog)
+	hostVFS        uintptr
+	logVFS         sqlite3.Tsqlite3_vfs
+	logMethods     = sqlite3.Tsqlite3_io_methods{FiVersion: 1}
+)
+
+// registerLog registers logVFS beside the host VFS, which it wraps.
+func registerLog() error {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	hostVFS = sqlite3.Xsqlite3_vfs_find(tls, 0)
+	if hostVFS == 0 {
+		return fmt.Errorf("store: no default SQLite VFS")
+	}
+	logVFS = *at[sqlite3.Tsqlite3_vfs](hostVFS)
+	name, err := libc.CString(logVFSName)
+	if err != nil {
+		return err
+	}
+	logVFS.FzName = name
+	logVFS.FpNext = 0
+	logVFS.FszOsFile += int32(unsafe.Sizeof(heldLog{}))
+	logVFS.FxOpen = funcPointer(logOpen)
+	logMethods.FxClose = funcPointer(logClose)
+	logMethods.FxRead = funcPointer(logRead)
+	logMethods.FxWrite = funcPointer(logWrite)
+	logMethods.FxTruncate = funcPointer(logTruncate)
+	logMethods.FxSync = funcPointer(logSync)
+	logMethods.FxFileSize = funcPointer(logFileSize)
+	logMethods.FxLock = funcPointer(logLock)
+	logMethods.FxUnlock = funcPointer(logUnlock)
+	logMethods.FxCheckReservedLock = funcPointer(logCheckReservedLock)
+	logMethods.FxFileControl = funcPointer(logFileControl)
+	logMethods.FxSectorSize = funcPointer(logSectorSize)
+	logMethods.FxDeviceCharacteristics = funcPointer(logDeviceCharacteristics)
+	if rc := sqlite3.Xsqlite3_vfs_register(tls, uintptr(unsafe.Pointer(&logVFS)), 0); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("store: register the log VFS: SQLite error %d", rc)
+	}
+	return nil
+}
+
+// at is the libc memory at address a as a Go pointer. modernc.org/sqlite
+// hands SQLite's pointers to Go as uintptr; the memory is libc's, which
+// Go's collector neither moves nor frees.
+func at[T any](a uintptr) *T { return *(**T)(unsafe.Pointer(&a)) }
+
+// funcPointer is f as the C function pointer modernc.org/sqlite calls.
+func funcPointer[F any](f F) uintptr {
+	return *(*uintptr)(unsafe.Pointer(&f))
+}
+
+func logOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
+	host := at[sqlite3.Tsqlite3_vfs](hostVFS)
+	open := *(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&host.FxOpen))
+	if flags&sqlite3.SQLITE_OPEN_WAL == 0 {
+		return open(tls, hostVFS, zName, pFile, flags, pOutFlags)
+	}
+	l := at[heldLog](pFile)
+	*l = heldLog{}
+	rc := open(tls, hostVFS, zName, inner(pFile), flags, pOutFlags)
+	if at[sqlite3.Tsqlite3_file](inner(pFile)).FpMethods != 0 {
+		l.methods = uintptr(unsafe.Pointer(&logMethods))
+	}
+	return rc
+}
+
+// inner is the host VFS's file object inside a heldLog.
+func inner(pFile uintptr) uintptr { return pFile + unsafe.Sizeof(heldLog{}) }
+
+// hostMethods are the host file object's methods.
+func hostMethods(pFile uintptr) *sqlite3.Tsqlite3_io_methods {
+	return at[sqlite3.Tsqlite3_io_methods](at[sqlite3.Tsqlite3_file](inner(pFile)).FpMethods)
+}
+
+func hostWrite(tls *libc.TLS, pFile, buf uintptr, n int32, off int64) int32 {
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&m.FxWrite)))(tls, inner(pFile), buf, n, off)
+}
+
+// flush writes what l holds.
+func flush(tls *libc.TLS, pFile uintptr) int32 {
+	l := at[heldLog](pFile)
+	if l.n == 0 {
+		return sqlite3.SQLITE_OK
+	}
+	n, off := l.n, l.off
+	l.n, l.commit, l.page = 0, false, false
+	for i := int64(0); i < n; i += maxWrite {
+		if rc := hostWrite(tls, pFile, l.buf+uintptr(i), int32(min(maxWrite, n-i)), off+i); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
+	}
+	return sqlite3.SQLITE_OK
+}
+
+// hold appends n bytes at zBuf to what l holds.
+func hold(tls *libc.TLS, l *heldLog, zBuf uintptr, n int32, off int64) int32 {
+	if l.n == 0 {
+		l.off = off
+	}
+	if l.n+int64(n) > l.capacity {
+		c := max(2*l.capacity, 64<<10, l.n+int64(n))
+		buf := libc.Xrealloc(tls, l.buf, libc.Tsize_t(c))
+		if buf == 0 {
+			return sqlite3.SQLITE_NOMEM
+		}
+		l.buf, l.capacity = buf, c
+	}
+	copy(unsafe.Slice(at[byte](l.buf+uintptr(l.n)), n), unsafe.Slice(at[byte](zBuf), n))
+	l.n += int64(n)
+	return sqlite3.SQLITE_OK
+}
+
+// logWrite holds what SQLite appends to the log until the page of a commit
+// frame. A write before the end of what was written since the log last
+// started (a frame's page written again in its transaction, or a frame's
+// header after its checksum was recomputed, both after the frames) goes
+// through at once, after what is held.
+func logWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
+	l := at[heldLog](pFile)
+	if iOfst == 0 {
+		l.end = 0 // the log starts again, with its header
+	}
+	if l.n > 0 && iOfst != l.off+l.n {
+		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
+	}
+	if iOfst < l.end {
+		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
+		return hostWrite(tls, pFile, zBuf, iAmt, iOfst)
+	}
+	if rc := hold(tls, l, zBuf, iAmt, iOfst); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	l.end = iOfst + int64(iAmt)
+	switch {
+	case l.page:
+		l.page = false
+		if l.commit || l.n >= maxHeld {
+			return flush(tls, pFile)
+		}
+	case iAmt == frameHeader:
+		// A commit frame's header gives the database's size after it.
+		h := unsafe.Slice(at[byte](zBuf), frameHeader)
+		l.commit = binary.BigEndian.Uint32(h[4:8]) != 0
+		l.page = true
+	}
+	return sqlite3.SQLITE_OK
+}
+
+func logClose(tls *libc.TLS, pFile uintptr) int32 {
+	l := at[heldLog](pFile)
+	rc := flush(tls, pFile)
+	m := hostMethods(pFile)
+	rc2 := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxClose)))(tls, inner(pFile))
+	libc.Xfree(tls, l.buf)
+	l.buf, l.capacity = 0, 0
+	if rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	return rc2
+}
+
+func logRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&m.FxRead)))(tls, inner(pFile), zBuf, iAmt, iOfst)
+}
+
+func logTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, int64) int32)(unsafe.Pointer(&m.FxTruncate)))(tls, inner(pFile), size)
+}
+
+func logSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&m.FxSync)))(tls, inner(pFile), flags)
+}
+
+func logFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&m.FxFileSize)))(tls, inner(pFile), pSize)
+}
+
+func logLock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&m.FxLock)))(tls, inner(pFile), lock)
+}
+
+func logUnlock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&m.FxUnlock)))(tls, inner(pFile), lock)
+}
+
+func logCheckReservedLock(tls *libc.TLS, pFile, pResOut uintptr) int32 {
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, uintptr) int32)(unsafe.Pointer(&m.FxCheckReservedLock)))(tls, inner(pFile), pResOut)
+}
+
+func logFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr, int32, uintptr) int32)(unsafe.Pointer(&m.FxFileControl)))(tls, inner(pFile), op, pArg)
+}
+
+func logSectorSize(tls *libc.TLS, pFile uintptr) int32 {
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxSectorSize)))(tls, inner(pFile))
+}
+
+func logDeviceCharacteristics(tls *libc.TLS, pFile uintptr) int32 {
+	m := hostMethods(pFile)
+	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxDeviceCharacteristics)))(tls, inner(pFile))
+}

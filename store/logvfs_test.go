@@ -1,0 +1,229 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// openLogTest opens path with the writer's settings, through logVFS
+// (vfs) or the host's ("").
+func openLogTest(t *testing.T, path, vfs string) *sql.DB {
+	t.Helper()
+	if err := registerLogVFS(); err != nil {
+		t.Fatal(err)
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)"
+	if vfs != "" {
+		dsn += "&vfs=" + vfs
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// writeCalls is how many write system calls this process has made
+// (Linux's /proc/self/io).
+func writeCalls(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Skip("no /proc/self/io:", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no syscw in /proc/self/io")
+	return 0
+}
+
+// TestLogVFSWritesACommitAtOnce: a transaction of some 130 pages reaches
+// the log in a few writes through logVFS, where the host VFS makes two a
+// page; and again once a checkpoint has restarted the log.
+func TestLogVFSWritesACommitAtOnce(t *testing.T) {
+	calls := map[string][]int{}
+	for _, vfs := range []string{"", logVFSName} {
+		db := openLogTest(t, filepath.Join(t.TempDir(), "log.db"), vfs)
+		if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)`); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 2 {
+			if round > 0 {
+				if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tx, err := db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 120 {
+				if _, err := tx.Exec(`INSERT INTO t (b) VALUES (?)`, bytes.Repeat([]byte{byte(i)}, 3000)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := writeCalls(t)
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			calls[vfs] = append(calls[vfs], writeCalls(t)-before)
+		}
+	}
+	t.Logf("write calls for a commit, before and after a checkpoint: host VFS %v, %s %v", calls[""], logVFSName, calls[logVFSName])
+	for round, n := range calls[""] {
+		if n < 200 {
+			t.Fatalf("round %d: the host VFS made %d write calls; the measure cannot tell the two apart", round, n)
+		}
+	}
+	for round, n := range calls[logVFSName] {
+		if n > 10 {
+			t.Errorf("round %d: %s made %d write calls for one commit, want at most 10", round, logVFSName, n)
+		}
+	}
+}
+
+// TestLogVFSLeavesAWholeLog writes through logVFS what the writer does
+// and more: small commits, each read at once by a connection of the host
+// VFS; a transaction above maxHeld; and one that, with a cache of a few
+// pages, spills pages to the log before its commit, reads them back and
+// writes them again. A copy of the files taken before any checkpoint, as
+// a crash would leave them, must then hold every commit: SQLite's recovery
+// keeps the log only up to its first frame out of place.
+func TestLogVFSLeavesAWholeLog(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "log.db")
+	db := openLogTest(t, path, logVFSName)
+	reader := openLogTest(t, path, "")
+	if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int][]byte{}
+	put := func(q interface {
+		Exec(string, ...any) (sql.Result, error)
+	}, id, size int) {
+		unit := []byte(fmt.Sprint(id, "-", size, ";"))
+		b := bytes.Repeat(unit, size/len(unit)+1)[:size]
+		if _, err := q.Exec(`INSERT OR REPLACE INTO t (id, b) VALUES (?, ?)`, id, b); err != nil {
+			t.Fatal(err)
+		}
+		want[id] = b
+	}
+
+	// Small commits, each seen by another connection as soon as it returns,
+	// and the log restarted by a checkpoint halfway.
+	for i := range 50 {
+		if i == 25 {
+			if _, err := db.Exec(`PRAGMA wal_checkpoint(RESTART)`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(db, i, 500+i*97)
+		var n int
+		if err := reader.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+			t.Fatalf("commit %d: a reader: %v", i, err)
+		}
+		if n != len(want) {
+			t.Fatalf("commit %d: a reader sees %d rows, want %d", i, n, len(want))
+		}
+	}
+	// A transaction of 3 MB, more than logVFS holds.
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 100; i < 400; i++ {
+		put(tx, i, 10_000)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// A transaction that spills: a cache of 10 pages, 600 rows written,
+	// then every one of them again.
+	if _, err := db.Exec(`PRAGMA cache_size = 10`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err = db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := range 2 {
+		for i := 1000; i < 1600; i++ {
+			put(tx, i, 1500+pass*700)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The files as they are, the log not checkpointed.
+	copyDir := t.TempDir()
+	for _, name := range []string{"log.db", "log.db-wal"} {
+		copyFile(t, filepath.Join(dir, name), filepath.Join(copyDir, name))
+	}
+	copied := openLogTest(t, filepath.Join(copyDir, "log.db"), "")
+	var check string
+	if err := copied.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check of the copy: %q, %v", check, err)
+	}
+	got := map[int][]byte{}
+	rows, err := copied.Query(`SELECT id, b FROM t`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = b
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the copy holds %d rows, want %d", len(got), len(want))
+	}
+	for id, b := range want {
+		if !bytes.Equal(got[id], b) {
+			t.Fatalf("row %d: %x, want %x", id, sha256.Sum256(got[id]), sha256.Sum256(b))
+		}
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	src, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
