@@ -68,6 +68,12 @@ func countsTowardCases(c *compiled, answers map[string]any) bool {
 // stored ones, before the store gives it an id.
 const newCertificateID = "\x00new"
 
+// FlagFunc computes the attention flags of an accepted certificate from its
+// patient's certificates stored so far, as Engine.Flags does. The store
+// calls it where it stores the certificate, so that the history is the
+// one the certificate joins.
+type FlagFunc func(c *Certificate, history []CaseCertificate) []Flag
+
 // Flags computes the attention flags of an accepted certificate c (after
 // Normalize) from the patient's counted certificates stored so far
 // (history, every unit; c itself not among them), in the template's order.

@@ -54,7 +54,7 @@ func TestBackupWhileWriting(t *testing.T) {
 				writing <- err
 				return
 			}
-			s, _, err := db.CreateCertificate(ctx, c, bodies[e], nil)
+			s, _, err := db.CreateCertificate(ctx, c, bodies[e], nil, nil)
 			if err != nil {
 				writing <- err
 				return

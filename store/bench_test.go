@@ -29,7 +29,7 @@ func fill(b *testing.B, db *store.DB, n int) {
 			for i := w; i < n; i += 32 {
 				c, err := eng.Intake(body, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 				if err == nil {
-					_, _, err = db.CreateCertificate(ctx, c, body, nil)
+					_, _, err = db.CreateCertificate(ctx, c, body, nil, nil)
 				}
 				if err == nil {
 					err = db.CreateAuditEntry(ctx, &intake.AuditEntry{TokenID: "t", Role: intake.RoleCaseworker, Action: "certificate.read", CertificateID: c.ID, PatientID: c.Patient.ID, RemoteAddr: "127.0.0.1:1"})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -27,7 +28,7 @@ func (db *DB) FindCaseCertificates(ctx context.Context, patientID string, units 
 		return db.histories.find(ctx, patientID)
 	}
 	q, args := db.patientCaseQuery(patientID, *units)
-	certs, err := db.caseRows(ctx, q, args)
+	certs, err := db.caseRows(ctx, nil, q, args)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find case certificates: %w", err))
 	}
@@ -49,7 +50,7 @@ func (db *DB) patientCaseQuery(patientID string, units []string) (string, []any)
 // intake.BuildCases to say.
 func (db *DB) FindOngoingCaseCertificates(ctx context.Context, units []string, at intake.Date, gap int) ([]intake.CaseCertificate, error) {
 	q, args := db.ongoingQuery(units, at, gap)
-	certs, err := db.caseRows(ctx, q, args)
+	certs, err := db.caseRows(ctx, nil, q, args)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find ongoing case certificates: %w", err))
 	}
@@ -74,9 +75,10 @@ func (db *DB) caseQuery(where []string) string {
 		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY patient_id, certificate_id, from_date`)
 }
 
-// caseRows runs a caseQuery into certificates with their periods.
-func (db *DB) caseRows(ctx context.Context, q string, args []any) ([]intake.CaseCertificate, error) {
-	rows, err := db.query(ctx, q, args...)
+// caseRows runs a caseQuery into certificates with their periods, in tx
+// or, if tx is nil, on the readers.
+func (db *DB) caseRows(ctx context.Context, tx *sql.Tx, q string, args []any) ([]intake.CaseCertificate, error) {
+	rows, err := db.queryIn(ctx, tx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ func mustCaseCertificate(tb testing.TB, db *store.DB, patient, unit string, coun
 	c, body := mustCertificate(tb, "full-time-one-period.json")
 	c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = patient, unit, counts
 	c.SickLeave.Periods = periods
-	stored, _, err := db.CreateCertificate(context.Background(), c, body, nil)
+	stored, _, err := db.CreateCertificate(context.Background(), c, body, nil, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -128,12 +129,12 @@ func TestFlagsStoredAndFiltered(t *testing.T) {
 		db := open(t)
 		c, body := mustCertificate(t, "full-time-one-period.json")
 		c.Flags = []intake.Flag{{Code: "earlyStart", Message: "sv", MessageEn: "en"}, {Code: "noExamination", Message: "sv2", MessageEn: "en2"}}
-		flagged, _, err := db.CreateCertificate(ctx, c, body, nil)
+		flagged, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		plain, body := mustCertificate(t, "full-time-one-period.json")
-		if _, _, err := db.CreateCertificate(ctx, plain, body, nil); err != nil {
+		if _, _, err := db.CreateCertificate(ctx, plain, body, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.FindCertificateByID(ctx, flagged.ID)
@@ -230,4 +231,91 @@ func TestHistoriesTogether(t *testing.T) {
 			t.Errorf("%d callers took %d queries; want them read together", len(patients), reads)
 		}
 	})
+}
+
+// historyFlags is a FlagFunc that keeps, by unit, the ids each
+// certificate's history held, and flags the certificate with their number.
+type historyFlags struct {
+	mu   sync.Mutex
+	seen map[string][]string
+}
+
+func (h *historyFlags) flags(c *intake.Certificate, history []intake.CaseCertificate) []intake.Flag {
+	var ids []string
+	for _, k := range history {
+		ids = append(ids, k.ID)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.seen == nil {
+		h.seen = map[string][]string{}
+	}
+	h.seen[c.Issuer.Unit.HSAID] = ids
+	return []intake.Flag{{Code: fmt.Sprint("history", len(history)), Message: "sv"}}
+}
+
+// TestFlagsSeeWhatWasStoredBefore: CreateCertificate's FlagFunc gets the
+// patient's case certificates stored before, every unit's, and what it
+// returns is stored as the certificate's flags.
+func TestFlagsSeeWhatWasStoredBefore(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		first := mustCaseCertificate(t, db, "191212121212", "unit-a", true, period(t, 100, "2026-11-01", "2026-11-20"))
+		mustCaseCertificate(t, db, "194004049999", "unit-a", true, period(t, 100, "2026-11-01", "2026-11-20"))
+		var h historyFlags
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = "191212121212", "unit-b", true
+		stored, _, err := db.CreateCertificate(ctx, c, body, nil, h.flags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{first}, h.seen["unit-b"]); diff != "" {
+			t.Errorf("history given to the flags (-want +got):\n%s", diff)
+		}
+		got, err := db.FindCertificateByID(ctx, stored.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]intake.Flag{{Code: "history1", Message: "sv"}}, got.Flags); diff != "" {
+			t.Errorf("stored flags (-want +got):\n%s", diff)
+		}
+		list, _, err := db.FindCertificates(ctx, intake.CertificateFilter{Flag: ptr("history1")})
+		if err != nil || len(list) != 1 || list[0].ID != stored.ID {
+			t.Errorf("FindCertificates(flag history1) = %v, %v; want %s", list, err, stored.ID)
+		}
+	})
+}
+
+// TestFlagsSeeTheBatchBefore: on SQLite, two certificates of one patient
+// stored in the same batch are flagged in order: the second's history
+// holds the first.
+func TestFlagsSeeTheBatchBefore(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+	var h historyFlags
+	release := db.HoldWriter()
+	var wg sync.WaitGroup
+	ids := map[string]string{}
+	var mu sync.Mutex
+	for _, unit := range []string{"unit-a", "unit-b"} {
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = "191212121212", unit, true
+		wg.Go(func() {
+			stored, _, err := db.CreateCertificate(ctx, c, body, nil, h.flags)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			ids[unit] = stored.ID
+			mu.Unlock()
+		})
+	}
+	release(2)
+	wg.Wait()
+	a, b := h.seen["unit-a"], h.seen["unit-b"]
+	if len(a)+len(b) != 1 || (len(a) == 1 && a[0] != ids["unit-b"]) || (len(b) == 1 && b[0] != ids["unit-a"]) {
+		t.Errorf("histories given to the flags: unit-a %v, unit-b %v; want one of them to hold the other (ids %v)", a, b, ids)
+	}
 }

@@ -26,12 +26,18 @@ import (
 // With an idempotency key: if the scope already stored a certificate under
 // the key with the same bytes, that certificate is returned and replay is
 // true; with different bytes it returns ECONFLICT and stores nothing.
-func (db *DB) CreateCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	stored, replay, err := db.createCertificate(ctx, c, submitted, idem)
+//
+// With flags, c.Flags are computed from the patient's case certificates
+// stored before it, every unit's. On SQLite the writer reads them in the
+// transaction that stores c, so that they include a certificate for the
+// same patient stored a moment before, in the same batch too; on
+// PostgreSQL they are read just before.
+func (db *DB) CreateCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency, flags intake.FlagFunc) (*intake.Certificate, bool, error) {
+	stored, replay, err := db.createCertificate(ctx, c, submitted, idem, flags)
 	if isUniqueViolation(err) {
 		// Another instance stored the same key between our check and our
 		// insert; now the check finds it.
-		stored, replay, err = db.createCertificate(ctx, c, submitted, idem)
+		stored, replay, err = db.createCertificate(ctx, c, submitted, idem, flags)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("store: create certificate: %w", err)
@@ -39,23 +45,26 @@ func (db *DB) CreateCertificate(ctx context.Context, c *intake.Certificate, subm
 	return stored, replay, nil
 }
 
-func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (stored *intake.Certificate, replay bool, err error) {
+func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency, flags intake.FlagFunc) (stored *intake.Certificate, replay bool, err error) {
 	sum := sha256.Sum256(submitted)
 	c.SHA256 = hex.EncodeToString(sum[:])
 	c.Status = intake.StatusReceived
-	// The id, the time received and the record are made before the write
-	// is queued, so that the one writer spends its time on writing.
+	// The id and the time received are made before the write is queued,
+	// so that the one writer spends its time on writing; so is the record,
+	// unless the writer flags the certificate first (createHeld).
 	c.ReceivedAt = db.now()
 	c.ID = newCertificateID(c.ReceivedAt)
-	record, err := json.Marshal(c)
-	if err != nil {
-		return nil, false, err
-	}
+	row := &certInsert{c: c, submitted: submitted, idem: idem, flags: flags}
 	switch {
 	case db.dialect == Postgres && c.Relation == nil:
-		return db.createPipelined(ctx, c, record, submitted, idem)
+		// PostgreSQL's history reads are batched with other submissions'.
+		err := row.flag(func() ([]intake.CaseCertificate, error) { return db.histories.find(ctx, c.Patient.ID) })
+		if err != nil {
+			return nil, false, err
+		}
+		return db.createPipelined(ctx, row)
 	case c.Relation == nil:
-		return db.createHeld(ctx, c, record, submitted, idem)
+		return db.createHeld(ctx, row)
 	}
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stored, replay = nil, false // the job may run again after a failed batch
@@ -78,7 +87,11 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 				return err
 			}
 		}
-		inserted, err := db.insertCertificate(ctx, tx, c, record, submitted, idem)
+		err := row.flag(func() ([]intake.CaseCertificate, error) { return db.readHistories(ctx, tx, []string{c.Patient.ID}) })
+		if err != nil {
+			return err
+		}
+		inserted, err := db.insertCertificate(ctx, tx, row)
 		if err != nil {
 			return err
 		}
@@ -109,8 +122,9 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 // by its id), or its idempotency key was used (the certificate stored
 // under it, committed since the insert waited for it, is read back as
 // createCertificate does).
-func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	inserted, err := db.pipelines.insert(ctx, certInsert{c: c, record: record, submitted: submitted, idem: idem})
+func (db *DB) createPipelined(ctx context.Context, row *certInsert) (*intake.Certificate, bool, error) {
+	c, idem := row.c, row.idem
+	inserted, err := db.pipelines.insert(ctx, *row)
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -137,8 +151,13 @@ func (db *DB) createPipelined(ctx context.Context, c *intake.Certificate, record
 // key is used (as PostgreSQL's does): only then is the certificate stored
 // under it read, committed before or in the same batch, as
 // createCertificate does.
-func (db *DB) createHeld(ctx context.Context, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error) {
-	row := &certInsert{c: c, record: record, submitted: submitted, idem: idem}
+func (db *DB) createHeld(ctx context.Context, row *certInsert) (*intake.Certificate, bool, error) {
+	c, idem := row.c, row.idem
+	if row.flags == nil {
+		if err := row.flag(nil); err != nil {
+			return nil, false, err
+		}
+	}
 	if err := db.writer.insertCertificate(ctx, row); err != nil {
 		return nil, false, err
 	}
@@ -167,20 +186,19 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 	return prior, nil
 }
 
-// insertCertificate inserts c, whose record is given, with its events,
-// periods, flags and diagnoses, and keeps its count and case periods
-// (kept.go). It inserts nothing and returns false if idem's key is
-// already used in its scope.
-func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certificate, record, submitted []byte, idem *intake.Idempotency) (bool, error) {
+// insertCertificate inserts row's certificate, whose record is made, with
+// its events, periods, flags and diagnoses, and keeps its count and case
+// periods (kept.go). It inserts nothing and returns false if its
+// idempotency key is already used in its scope.
+func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, row *certInsert) (bool, error) {
 	if db.dialect == Postgres {
 		var id string
-		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(certInsert{c: c, record: record, submitted: submitted, idem: idem})...).Scan(&id)
+		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(*row)...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
 		return err == nil, err
 	}
-	row := &certInsert{c: c, record: record, submitted: submitted, idem: idem}
 	err := db.insertCertificatesSQLite(ctx, tx, []*certInsert{row})
 	return row.inserted, err
 }
@@ -191,7 +209,63 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, c *intake.Certi
 // multiInsert makes of them. It skips a certificate whose idempotency key
 // is used in its scope, also by one before it in rows, and sets each
 // row's inserted.
+//
+// Rows without a record yet are flagged first (flagHeld). A row's flags
+// see every certificate of its patient before it in rows: a row to flag
+// whose patient is among the rows before it waits for their insert, in a
+// run of its own.
 func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
+	for len(rows) > 0 {
+		n := 1
+		for n < len(rows) && (rows[n].record != nil || !slices.ContainsFunc(rows[:n], func(r *certInsert) bool { return r.c.Patient.ID == rows[n].c.Patient.ID })) {
+			n++
+		}
+		if err := db.flagHeld(ctx, tx, rows[:n]); err != nil {
+			return err
+		}
+		if err := db.insertDistinct(ctx, tx, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// flagHeld flags the rows whose record the writer makes (createHeld), from
+// their patients' histories read in tx: one query for up to 32 patients.
+func (db *DB) flagHeld(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
+	var patients []string
+	for _, r := range rows {
+		if r.record == nil && !slices.Contains(patients, r.c.Patient.ID) {
+			patients = append(patients, r.c.Patient.ID)
+		}
+	}
+	byPatient := map[string][]intake.CaseCertificate{}
+	for len(patients) > 0 {
+		n := min(len(patients), historySizes[len(historySizes)-1])
+		certs, err := db.readHistories(ctx, tx, patients[:n])
+		if err != nil {
+			return err
+		}
+		for _, c := range certs {
+			byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
+		}
+		patients = patients[n:]
+	}
+	for _, r := range rows {
+		if r.record != nil {
+			continue
+		}
+		err := r.flag(func() ([]intake.CaseCertificate, error) { return byPatient[r.c.Patient.ID], nil })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertDistinct inserts rows of distinct patients.
+func (db *DB) insertDistinct(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	certs := make([]any, 0, insertCertificates.width*len(rows))
 	for _, r := range rows {
 		c := r.c
@@ -305,9 +379,25 @@ type countKey struct{ unit, template, status string }
 // (insertCertificatesSQLite).
 type certInsert struct {
 	c                 *intake.Certificate
-	record, submitted []byte
+	record, submitted []byte // record: nil until flag
 	idem              *intake.Idempotency
-	inserted          bool // on SQLite, set by insertCertificatesSQLite
+	flags             intake.FlagFunc // nil: none
+	inserted          bool            // on SQLite, set by insertCertificatesSQLite
+}
+
+// flag computes the certificate's flags, if it has a FlagFunc, from the
+// history read, and makes its record.
+func (r *certInsert) flag(history func() ([]intake.CaseCertificate, error)) error {
+	if r.flags != nil {
+		h, err := history()
+		if err != nil {
+			return err
+		}
+		r.c.Flags = r.flags(r.c, h)
+	}
+	var err error
+	r.record, err = json.Marshal(r.c)
+	return err
 }
 
 // insertColumns are insertCertificatesPostgresSQL's arguments for rows.

@@ -30,7 +30,7 @@ func TestCheckpointBesideTheWriter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+		if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,7 +88,7 @@ func TestWALStaysBounded(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+				if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
 					t.Error(err)
 					return
 				}
@@ -128,13 +128,13 @@ func TestFailedSyncRefusesWrites(t *testing.T) {
 		t.Fatalf("the writer's synchronous = %d (%v), want 1 (NORMAL: the syncer syncs)", v, err)
 	}
 	c, body := mustCertificate(t, "full-time-one-period.json")
-	if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+	if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	store.LoseWAL(db)
 	for i := range 2 {
 		c, body := mustCertificate(t, "full-time-one-period.json")
-		if _, _, err := db.CreateCertificate(ctx, c, body, nil); intake.ErrorCode(err) != intake.EUNAVAILABLE {
+		if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); intake.ErrorCode(err) != intake.EUNAVAILABLE {
 			t.Errorf("write %d after the log was lost: %v (code %q), want EUNAVAILABLE", i+1, err, intake.ErrorCode(err))
 		}
 	}

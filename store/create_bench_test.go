@@ -30,7 +30,7 @@ func BenchmarkCreateCertificateConcurrent(b *testing.B) {
 				i, one := n.Add(1), *c
 				one.Patient.ID = fmt.Sprintf("19%010d", i*7919%10_000_000_000)
 				idem := &intake.Idempotency{Scope: one.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i*104729)}
-				if _, _, err := db.CreateCertificate(ctx, &one, body, idem); err != nil {
+				if _, _, err := db.CreateCertificate(ctx, &one, body, idem, nil); err != nil {
 					b.Error(err)
 					return
 				}

@@ -13,10 +13,12 @@
 // while the next batch gathers, checkpoints run beside the writer, and the
 // new certificates of a batch are inserted together, one statement a table;
 // the writer's connection appends a commit's log frames in a few writes
-// (logvfs.go).
-// On PostgreSQL, where round trips cost more than statements, new
-// certificates are inserted in pipelines (one round trip and one commit for
-// all waiting) and the flags' history reads are batched the same way.
+// (logvfs.go), and the writer reads the histories that a new certificate's
+// flags are computed from in the transaction that stores it, so that they
+// include what was stored a moment before. On PostgreSQL, where round
+// trips cost more than statements, new certificates are inserted in
+// pipelines (one round trip and one commit for all waiting) and the flags'
+// history reads, just before, are batched the same way.
 //
 // The access log is a SHA-256 hash chain appended inside those write
 // transactions (VerifyAuditChain checks it), and Backup copies a SQLite

@@ -326,7 +326,7 @@ func (db *DB) FindCaseCertificatesJoined(ctx context.Context, patient string, un
 			WHERE ` + counted + ` AND c.unit_hsa_id IN ` + in + ` AND p.to_date >= ? AND p.from_date <= ?)`
 		args = append(append(append(args, db.boolArg(true)), unitArgs...), at.String(), at.AddDays(gap+1).String())
 	}
-	return db.caseRows(ctx, db.rebind(`SELECT c.id, c.unit_hsa_id, c.patient_id, `+name+`, c.signed_at,
+	return db.caseRows(ctx, nil, db.rebind(`SELECT c.id, c.unit_hsa_id, c.patient_id, `+name+`, c.signed_at,
 		COALESCE((SELECT d.code FROM certificate_diagnoses d WHERE d.certificate_id = c.id AND d.position = 0), ''),
 		p.degree, p.from_date, p.to_date
 		FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id

@@ -15,7 +15,7 @@ func TestSetHandled(t *testing.T) {
 		ctx := context.Background()
 		db := open(t)
 		c, body := mustCertificate(t, "full-time-one-period.json")
-		stored, _, err := db.CreateCertificate(ctx, c, body, nil)
+		stored, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func TestRevokeCertificate(t *testing.T) {
 		ctx := context.Background()
 		db := open(t)
 		c, body := mustCertificate(t, "full-time-one-period.json")
-		stored, _, err := db.CreateCertificate(ctx, c, body, nil)
+		stored, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

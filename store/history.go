@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -55,7 +56,7 @@ type historyResult struct {
 func (h *histories) find(ctx context.Context, patient string) ([]intake.CaseCertificate, error) {
 	if h.db.dialect == SQLite {
 		h.reads.Add(1)
-		return h.db.readHistories(ctx, []string{patient})
+		return h.db.readHistories(ctx, nil, []string{patient})
 	}
 	w := historyWait{patient: patient, done: make(chan historyResult, 1)}
 	if !h.batches.add(w) {
@@ -80,7 +81,7 @@ func (h *histories) read(batch []historyWait) {
 	ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
 	defer cancel()
 	h.reads.Add(1)
-	certs, err := h.db.readHistories(ctx, patients)
+	certs, err := h.db.readHistories(ctx, nil, patients)
 	byPatient := map[string][]intake.CaseCertificate{}
 	for _, c := range certs {
 		byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
@@ -97,10 +98,10 @@ func (h *histories) read(batch []historyWait) {
 }
 
 // readHistories reads patients' case certificates at every unit, in one
-// query.
-func (db *DB) readHistories(ctx context.Context, patients []string) ([]intake.CaseCertificate, error) {
+// query, in tx or, if tx is nil, on the readers.
+func (db *DB) readHistories(ctx context.Context, tx *sql.Tx, patients []string) ([]intake.CaseCertificate, error) {
 	q, args := db.historyQuery(patients)
-	certs, err := db.caseRows(ctx, q, args)
+	certs, err := db.caseRows(ctx, tx, q, args)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find case certificates: %w", err))
 	}

@@ -36,13 +36,13 @@ func TestKeptCountsAndCases(t *testing.T) {
 		revoked := mustCaseCertificate(t, db, p2, u1, true, period(t, 100, "2026-11-01", "2026-11-30"))
 		other, body := mustCertificate(t, "full-time-one-period.json")
 		other.Template, other.Issuer.Unit.HSAID = "fk7810", u2
-		if _, _, err := db.CreateCertificate(ctx, other, body, nil); err != nil {
+		if _, _, err := db.CreateCertificate(ctx, other, body, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, unit := range []string{u1, u2} {
 			flagged, body := mustCertificate(t, "full-time-one-period.json")
 			flagged.Issuer.Unit.HSAID, flagged.Flags = unit, []intake.Flag{{Code: "earlyStart", Message: "sv", MessageEn: "en"}}
-			stored, _, err := db.CreateCertificate(ctx, flagged, body, nil)
+			stored, _, err := db.CreateCertificate(ctx, flagged, body, nil, nil)
 			if err == nil && unit == u1 {
 				_, err = db.SetHandled(ctx, stored.ID, true, "cw-1")
 			}

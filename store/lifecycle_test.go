@@ -40,7 +40,7 @@ func (l *lifecycle) create(rel *intake.RelationType) *intake.Certificate {
 	if rel != nil {
 		c, body = l.related(*rel, l.original.ID)
 	}
-	stored, _, err := l.db.CreateCertificate(context.Background(), c, body, nil)
+	stored, _, err := l.db.CreateCertificate(context.Background(), c, body, nil, nil)
 	if err != nil {
 		l.t.Fatalf("CreateCertificate(%v): %v", rel, err)
 	}
@@ -52,7 +52,7 @@ func (l *lifecycle) create(rel *intake.RelationType) *intake.Certificate {
 func (l *lifecycle) refused(typ intake.RelationType, target, code, problem string) {
 	l.t.Helper()
 	c, body := l.related(typ, target)
-	_, _, err := l.db.CreateCertificate(context.Background(), c, body, nil)
+	_, _, err := l.db.CreateCertificate(context.Background(), c, body, nil, nil)
 	var e *intake.Error
 	if intake.ErrorCode(err) != code || !asError(err, &e) || len(e.Problems) != 1 || e.Problems[0].Code != problem {
 		l.t.Errorf("%s of %s: %v, want %s with %s", typ, target, err, code, problem)
@@ -148,17 +148,17 @@ func TestRelationRefusals(t *testing.T) {
 
 		c, body := l.related(intake.RelationReplaces, l.original.ID)
 		c.Issuer.Unit.HSAID = "SE2321000016-9999"
-		if _, _, err := l.db.CreateCertificate(ctx, c, body, nil); !hasProblem(err, "/relation/certificate", "notFound") {
+		if _, _, err := l.db.CreateCertificate(ctx, c, body, nil, nil); !hasProblem(err, "/relation/certificate", "notFound") {
 			t.Errorf("another unit's certificate: %v", err)
 		}
 		c, body = l.related(intake.RelationRenews, l.original.ID)
 		c.Patient.ID = "191212121212"
-		if _, _, err := l.db.CreateCertificate(ctx, c, body, nil); !hasProblem(err, "/relation", "relationMismatch") {
+		if _, _, err := l.db.CreateCertificate(ctx, c, body, nil, nil); !hasProblem(err, "/relation", "relationMismatch") {
 			t.Errorf("another patient: %v", err)
 		}
 		c, body = l.related(intake.RelationCompletes, l.original.ID)
 		c.Template = "fk7810"
-		if _, _, err := l.db.CreateCertificate(ctx, c, body, nil); !hasProblem(err, "/relation", "relationMismatch") {
+		if _, _, err := l.db.CreateCertificate(ctx, c, body, nil, nil); !hasProblem(err, "/relation", "relationMismatch") {
 			t.Errorf("another template: %v", err)
 		}
 		if n, _ := l.db.CountCertificates(ctx); n != 1 {
@@ -187,7 +187,7 @@ func TestConcurrentReplacements(t *testing.T) {
 			for i := range n {
 				wg.Go(func() {
 					c, body := l.related(typ, l.original.ID)
-					_, _, errs[i] = l.db.CreateCertificate(context.Background(), c, body, nil)
+					_, _, errs[i] = l.db.CreateCertificate(context.Background(), c, body, nil, nil)
 				})
 			}
 			wg.Wait()

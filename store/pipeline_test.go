@@ -128,7 +128,7 @@ func createAtOnce(t *testing.T, db *store.DB, certs []*intake.Certificate, body 
 			if keyed(i) {
 				idem = &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
 			}
-			_, replays[i], errs[i] = db.CreateCertificate(context.Background(), c, body, idem)
+			_, replays[i], errs[i] = db.CreateCertificate(context.Background(), c, body, idem, nil)
 		}()
 	}
 	close(start)
@@ -285,7 +285,7 @@ func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
 	}
 	heldDone := make(chan error, 1)
 	go func() {
-		_, _, err := db.CreateCertificate(ctx, held, body, &intake.Idempotency{Scope: unit, Key: "held"})
+		_, _, err := db.CreateCertificate(ctx, held, body, &intake.Idempotency{Scope: unit, Key: "held"}, nil)
 		heldDone <- err
 	}()
 	for waits := 0; waits == 0; {
@@ -299,7 +299,7 @@ func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
 	defer cancel()
 	answered := make(chan error, 1)
 	go func() {
-		_, _, err := db.CreateCertificate(goneCtx, gone, body, nil)
+		_, _, err := db.CreateCertificate(goneCtx, gone, body, nil, nil)
 		answered <- err
 	}()
 	select {
@@ -361,7 +361,7 @@ func TestInsertsTogetherStoreWhatEachDoes(t *testing.T) {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						_, _, errs[i] = joined.CreateCertificate(ctx, certs[i], bodies[i], idem(certs[i], i))
+						_, _, errs[i] = joined.CreateCertificate(ctx, certs[i], bodies[i], idem(certs[i], i), nil)
 					}()
 				}
 				release(round[1] - round[0])
@@ -382,7 +382,7 @@ func TestInsertsTogetherStoreWhatEachDoes(t *testing.T) {
 			each := mustOpenDB(t, driver, eachDSN)
 			certs, bodies = examples()
 			for i, c := range certs {
-				if _, _, err := each.CreateCertificate(ctx, c, bodies[i], idem(c, i)); err != nil {
+				if _, _, err := each.CreateCertificate(ctx, c, bodies[i], idem(c, i), nil); err != nil {
 					t.Fatalf("%s: %v", files[i], err)
 				}
 			}
@@ -538,7 +538,7 @@ func TestInsertsTogetherSameKey(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					stored[i], replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem)
+					stored[i], replays[i], errs[i] = db.CreateCertificate(ctx, c, body, idem, nil)
 				}()
 			}
 			release(len(certs))
@@ -591,7 +591,7 @@ func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
 	ctx := context.Background()
 	for round := range 4 {
 		original, body := mustCertificate(t, "full-time-one-period.json")
-		original, _, err := db.CreateCertificate(ctx, original, body, nil)
+		original, _, err := db.CreateCertificate(ctx, original, body, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -604,9 +604,11 @@ func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
 		var firstReplay bool
 		var firstErr, secondErr error
 		var wg sync.WaitGroup
-		wg.Go(func() { _, firstReplay, firstErr = db.CreateCertificate(ctx, first, body, idem) })
+		wg.Go(func() { _, firstReplay, firstErr = db.CreateCertificate(ctx, first, body, idem, nil) })
 		db.WaitQueued(1)
-		wg.Go(func() { _, _, secondErr = db.CreateCertificate(ctx, second, append(slices.Clone(body), ' '), idem) })
+		wg.Go(func() {
+			_, _, secondErr = db.CreateCertificate(ctx, second, append(slices.Clone(body), ' '), idem, nil)
+		})
 		release(2)
 		wg.Wait()
 		if firstErr != nil || firstReplay {
@@ -644,7 +646,7 @@ func TestInsertsTogetherOneFails(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, errs[i] = db.CreateCertificate(ctx, c, bodies[i], &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)})
+			_, _, errs[i] = db.CreateCertificate(ctx, c, bodies[i], &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}, nil)
 		}()
 	}
 	release(len(certs))

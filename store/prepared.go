@@ -43,12 +43,18 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 		for _, m := range []multiInsert{insertCertificates, insertEvents, insertPeriods, insertFlags, insertDiagnoses, keepCounts, keepPeriods} {
 			writes = append(writes, m.texts...)
 		}
+		// The writer reads the histories of the certificates it inserts
+		// (flagHeld).
+		for _, n := range historySizes {
+			q, _ := db.historyQuery(make([]string, n))
+			writes = append(writes, q)
+		}
 	}
 	if err := db.prepare(ctx, db.write, db.writeStmts, writes...); err != nil {
 		return err
 	}
-	// The flags read the patient's case history before each submission,
-	// in batches (histories).
+	// On PostgreSQL the flags read the patient's case history before
+	// each submission, in batches (histories).
 	reads := []string{findByIdempotencyKeySQL}
 	for _, n := range historySizes {
 		q, _ := db.historyQuery(make([]string, n))
@@ -80,6 +86,18 @@ func (db *DB) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (
 // query runs a query on the readers: through its prepared statement if
 // there is one, else as text.
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.queryIn(ctx, nil, query, args...)
+}
+
+// queryIn runs a query in tx, or on the readers when tx is nil: through
+// its prepared statement if there is one, else as text.
+func (db *DB) queryIn(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if tx != nil {
+		if s, ok := db.writeStmts[query]; ok {
+			return tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+		}
+		return tx.QueryContext(ctx, db.rebind(query), args...)
+	}
 	if s, ok := db.readStmts[query]; ok {
 		return s.QueryContext(ctx, args...)
 	}

@@ -82,7 +82,7 @@ func TestCertificates(t *testing.T) {
 		t.Run("create and find keep the exact bytes", func(t *testing.T) {
 			db := open(t)
 			c, body := mustCertificate(t, "part-time-steps-75-50-25.json")
-			stored, replay, err := db.CreateCertificate(ctx, c, body, nil)
+			stored, replay, err := db.CreateCertificate(ctx, c, body, nil, nil)
 			if err != nil || replay {
 				t.Fatalf("CreateCertificate() = %v, replay %v", err, replay)
 			}
@@ -111,21 +111,21 @@ func TestCertificates(t *testing.T) {
 			db := open(t)
 			c, body := mustCertificate(t, "full-time-one-period.json")
 			key := &intake.Idempotency{Scope: "SE2321000016-7P0C", Key: "k1"}
-			first, _, err := db.CreateCertificate(ctx, c, body, key)
+			first, _, err := db.CreateCertificate(ctx, c, body, key, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			c2, _ := mustCertificate(t, "full-time-one-period.json")
-			again, replay, err := db.CreateCertificate(ctx, c2, body, key)
+			again, replay, err := db.CreateCertificate(ctx, c2, body, key, nil)
 			if err != nil || !replay || again.ID != first.ID {
 				t.Errorf("retry = %v, replay %v, id %s; want the first certificate %s", err, replay, again.ID, first.ID)
 			}
 			c3, other := mustCertificate(t, "prognosis-unclear.json")
-			if _, _, err := db.CreateCertificate(ctx, c3, other, key); intake.ErrorCode(err) != intake.ECONFLICT {
+			if _, _, err := db.CreateCertificate(ctx, c3, other, key, nil); intake.ErrorCode(err) != intake.ECONFLICT {
 				t.Errorf("same key, other body = %v, want ECONFLICT", err)
 			}
 			c4, _ := mustCertificate(t, "full-time-one-period.json")
-			if _, replay, err := db.CreateCertificate(ctx, c4, body, &intake.Idempotency{Scope: "other-unit", Key: "k1"}); err != nil || replay {
+			if _, replay, err := db.CreateCertificate(ctx, c4, body, &intake.Idempotency{Scope: "other-unit", Key: "k1"}, nil); err != nil || replay {
 				t.Errorf("same key in another scope = %v, replay %v; want a new certificate", err, replay)
 			}
 			if n, _ := db.CountCertificates(ctx); n != 2 {
@@ -143,7 +143,7 @@ func TestCertificates(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					c, _ := mustCertificate(t, "full-time-one-period.json")
-					got, _, err := db.CreateCertificate(ctx, c, body, key)
+					got, _, err := db.CreateCertificate(ctx, c, body, key, nil)
 					if err != nil {
 						t.Error(err)
 						return
@@ -169,7 +169,7 @@ func TestCertificates(t *testing.T) {
 			var ids []string
 			for _, e := range examples {
 				c, body := mustCertificate(t, e)
-				s, _, err := db.CreateCertificate(ctx, c, body, nil)
+				s, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -297,7 +297,7 @@ func TestGroupCommit(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				c, _ := mustCertificate(t, "full-time-one-period.json")
-				if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+				if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
 					t.Error(err)
 				}
 			}()

@@ -27,7 +27,7 @@ func TestDiskFullIsUnavailable(t *testing.T) {
 	var full error
 	for i := 0; i < 500 && full == nil; i++ {
 		c, body := mustCertificate(t, "all-optional-fields.json")
-		stored, _, err := db.CreateCertificate(ctx, c, body, nil)
+		stored, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
 		if err != nil {
 			full = err
 			break
@@ -51,7 +51,7 @@ func TestDiskFullIsUnavailable(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	c, body := mustCertificate(t, "all-optional-fields.json")
-	if _, _, err := db.CreateCertificate(ctx, c, body, nil); err != nil {
+	if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
 		t.Fatalf("a write after space came back: %v", err)
 	}
 	for _, id := range acknowledged {

@@ -17,7 +17,7 @@ import (
 // certificateStore is what the certificate handlers need of the database;
 // it exists so that web depends on behaviour, not on package store.
 type certificateStore interface {
-	CreateCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency) (*intake.Certificate, bool, error)
+	CreateCertificate(ctx context.Context, c *intake.Certificate, submitted []byte, idem *intake.Idempotency, flags intake.FlagFunc) (*intake.Certificate, bool, error)
 	FindCertificateByID(ctx context.Context, id string) (*intake.Certificate, error)
 	FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error)
 	FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error)

@@ -40,7 +40,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	}
 	page := func(roles []intake.Role, h http.Handler) http.Handler { return signedIn(logger, db, sec, roles...)(h) }
 	metricsHandler := auth(admins, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	sub := &submitter{eng: eng, certs: db, cases: db, m: m, now: now}
+	sub := &submitter{eng: eng, certs: db, m: m, now: now}
 	refs := newPatientRefs()
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)

@@ -14,7 +14,6 @@ import (
 type submitter struct {
 	eng   *intake.Engine
 	certs certificateStore
-	cases caseStore
 	m     *metrics
 	now   func() time.Time
 }
@@ -38,15 +37,13 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 		return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token may submit only for units %s.", strings.Join(a.Units, ", "))
 	}
 	// The flags look at the patient's certificates stored so far, every
-	// unit's: the case this one joins, and overlaps with other units.
+	// unit's: the case this one joins, and overlaps with other units. The
+	// store reads them where it stores this one.
+	var flags intake.FlagFunc
 	if t, _ := s.eng.Template(cert.Template, cert.Version); t.Cases != nil {
-		history, err := s.cases.FindCaseCertificates(ctx, cert.Patient.ID, nil)
-		if err != nil {
-			return nil, false, err
-		}
-		cert.Flags = s.eng.Flags(cert, history)
+		flags = s.eng.Flags
 	}
-	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem(cert.Issuer.Unit.HSAID))
+	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem(cert.Issuer.Unit.HSAID), flags)
 	if err != nil {
 		return nil, false, err
 	}
