@@ -17,18 +17,20 @@ import (
 // 70 frames; on a machine where a system call costs microseconds, those
 // writes had been a third of the writer's time (BENCHMARKS.md).
 //
-// What is appended is held only until the page of the transaction's commit
-// frame, and written before that write returns: SQLite makes a commit
-// visible to other connections, and the syncer makes it durable, only
-// after. Every other call on the log (a read, a sync, its size, a
-// truncation, closing it) writes what is held first. A write before the
-// end of what was appended (SQLite writes a frame's page again when its
-// transaction changes the page again, and a frame's header when it
-// recomputes the checksums) goes through at once, after what is held. A
-// failed write fails the transaction, as it would have unheld. The frame
-// format is SQLite's documented one: a 24-byte header whose second word is
-// nonzero in a commit frame, then the page; the log starts again (a write
-// at offset 0) with a 32-byte header.
+// Only frames appended to the log are held: a frame's 24-byte header, then
+// the page right after it. They are written when the page of a commit
+// frame is, before that write returns: SQLite makes a commit visible to
+// other connections, and the syncer makes it durable, only after. Every
+// other call on the log (a read, a sync, its size, a truncation, closing
+// it) writes what is held first, and every other write (the log's own
+// header, a frame's page or header written again below the end of what
+// was appended, part of a frame split by a sync) goes through at once,
+// after what is held. A write that fails leaves what it did not write
+// held, to be tried again first by every later call, so that no commit
+// frame reaches the file without the frames before it. The frame format
+// is SQLite's documented one: a header whose second word is nonzero in a
+// commit frame; the log starts again (a write at offset 0) with a 32-byte
+// header of its own.
 //
 // The VFS is in Go, as modernc.org/sqlite's own vfs package is: SQLite's
 // structures are libc memory addressed by uintptr, and a function pointer
@@ -134,19 +136,24 @@ func hostWrite(tls *libc.TLS, pFile, buf uintptr, n int32, off int64) int32 {
 	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&m.FxWrite)))(tls, inner(pFile), buf, n, off)
 }
 
-// flush writes what l holds.
+// flush writes what l holds. What a failed write left unwritten stays
+// held, so that every later call tries it again first (and a commit frame
+// held after it cannot be written without it).
 func flush(tls *libc.TLS, pFile uintptr) int32 {
 	l := at[heldLog](pFile)
-	if l.n == 0 {
-		return sqlite3.SQLITE_OK
-	}
-	n, off := l.n, l.off
-	l.n, l.commit, l.page = 0, false, false
-	for i := int64(0); i < n; i += maxWrite {
-		if rc := hostWrite(tls, pFile, l.buf+uintptr(i), int32(min(maxWrite, n-i)), off+i); rc != sqlite3.SQLITE_OK {
+	l.page, l.commit = false, false
+	written := int64(0)
+	for written < l.n {
+		k := min(maxWrite, l.n-written)
+		if rc := hostWrite(tls, pFile, l.buf+uintptr(written), int32(k), l.off+written); rc != sqlite3.SQLITE_OK {
+			b := unsafe.Slice(at[byte](l.buf), l.n)
+			copy(b, b[written:])
+			l.off, l.n = l.off+written, l.n-written
 			return rc
 		}
+		written += k
 	}
+	l.off, l.n = l.off+l.n, 0
 	return sqlite3.SQLITE_OK
 }
 
@@ -165,47 +172,46 @@ func hold(tls *libc.TLS, l *heldLog, zBuf uintptr, n int32, off int64) int32 {
 	}
 	copy(unsafe.Slice(at[byte](l.buf+uintptr(l.n)), n), unsafe.Slice(at[byte](zBuf), n))
 	l.n += int64(n)
+	l.end = max(l.end, off+int64(n))
 	return sqlite3.SQLITE_OK
 }
 
-// logWrite holds what SQLite appends to the log until the page of a commit
-// frame. A write before the end of what was written since the log last
-// started (a frame's page written again in its transaction, or a frame's
-// header after its checksum was recomputed, both after the frames) goes
-// through at once, after what is held.
+// logWrite holds a frame's header appended to the log, and then its page,
+// until the page of a commit frame. Anything else (the log's own header, a
+// frame's page or header written again below the end of what was
+// appended, part of a frame) goes through at once, after what is held.
 func logWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	l := at[heldLog](pFile)
 	if iOfst == 0 {
 		l.end = 0 // the log starts again, with its header
 	}
-	if l.n > 0 && iOfst != l.off+l.n {
-		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
-			return rc
-		}
-	}
-	if iOfst < l.end {
-		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
-			return rc
-		}
-		return hostWrite(tls, pFile, zBuf, iAmt, iOfst)
-	}
-	if rc := hold(tls, l, zBuf, iAmt, iOfst); rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	l.end = iOfst + int64(iAmt)
+	next := l.n == 0 || iOfst == l.off+l.n
 	switch {
-	case l.page:
+	case l.page && l.n > 0 && iOfst == l.off+l.n:
 		l.page = false
+		if rc := hold(tls, l, zBuf, iAmt, iOfst); rc != sqlite3.SQLITE_OK {
+			l.commit = false
+			return rc
+		}
 		if l.commit || l.n >= maxHeld {
 			return flush(tls, pFile)
 		}
-	case iAmt == frameHeader:
+		return sqlite3.SQLITE_OK
+	case !l.page && iAmt == frameHeader && iOfst >= l.end && next:
+		if rc := hold(tls, l, zBuf, iAmt, iOfst); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
 		// A commit frame's header gives the database's size after it.
 		h := unsafe.Slice(at[byte](zBuf), frameHeader)
 		l.commit = binary.BigEndian.Uint32(h[4:8]) != 0
 		l.page = true
+		return sqlite3.SQLITE_OK
 	}
-	return sqlite3.SQLITE_OK
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	l.end = max(l.end, iOfst+int64(iAmt))
+	return hostWrite(tls, pFile, zBuf, iAmt, iOfst)
 }
 
 func logClose(tls *libc.TLS, pFile uintptr) int32 {

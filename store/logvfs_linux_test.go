@@ -1,0 +1,136 @@
+package store
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestLogVFSWhenTheDiskRefuses: when the log cannot grow (a file size
+// limit, as a full disk), a transaction whose held frames cannot be
+// written must not commit, whether its first failed write is a flush for
+// a read (a statement fails, the transaction goes on) or its commit; and
+// once the disk takes writes again, the database holds exactly what
+// committed. It runs in a child process, since the limit is the process's.
+func TestLogVFSWhenTheDiskRefuses(t *testing.T) {
+	if dir := os.Getenv("INTYG_LOGVFS_CHILD"); dir != "" {
+		logVFSRefused(t, dir)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLogVFSWhenTheDiskRefuses$", "-test.v")
+	cmd.Env = append(os.Environ(), "INTYG_LOGVFS_CHILD="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("--- PASS: TestLogVFSWhenTheDiskRefuses")) {
+		t.Fatalf("the child did not run the test:\n%s", out)
+	}
+}
+
+func logVFSRefused(t *testing.T, dir string) {
+	path := filepath.Join(dir, "log.db")
+	db := openLogTest(t, path, logVFSName)
+	reader := openLogTest(t, path, "")
+	row := bytes.Repeat([]byte{7}, 1500)
+	for _, q := range []string{`CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)`, `CREATE TABLE u (id INTEGER PRIMARY KEY, b BLOB)`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 20 {
+		if _, err := db.Exec(`INSERT INTO t (id, b) VALUES (?, ?)`, i, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	signal.Ignore(syscall.SIGXFSZ)
+	var was syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+		t.Fatal(err)
+	}
+	// refuse lets no file grow more than 64 KiB past the log's size now;
+	// accept lifts that.
+	refuse := func() {
+		wal, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: uint64(wal.Size()) + 64<<10, Max: was.Max}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accept := func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(want int) {
+		t.Helper()
+		var check string
+		if err := reader.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+			t.Fatalf("integrity_check: %q, %v", check, err)
+		}
+		var n, u int
+		if err := reader.QueryRow(`SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM u)`).Scan(&n, &u); err != nil {
+			t.Fatal(err)
+		}
+		if n != want || u != 0 {
+			t.Errorf("%d rows in t and %d in u, want %d and 0", n, u, want)
+		}
+	}
+
+	// A transaction that the disk refuses at its commit is not stored, and
+	// the next is.
+	refuse()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(`INSERT INTO t (id, b) VALUES (?, ?)`, 1000, bytes.Repeat([]byte{8}, 200<<10))
+	if err == nil {
+		err = tx.Commit()
+	} else {
+		tx.Rollback()
+	}
+	if err == nil {
+		t.Error("a transaction the disk refused was stored")
+	}
+	accept()
+	if _, err := db.Exec(`INSERT INTO t (id, b) VALUES (?, ?)`, 2000, row); err != nil {
+		t.Fatal(err)
+	}
+	count(21)
+	if _, err := db.Exec(`PRAGMA cache_size = 10`); err != nil {
+		t.Fatal(err)
+	}
+
+	// A transaction spills some 300 KB, held; a statement then reads them
+	// and the flush fails, the statement with it. SQLite rolls the
+	// transaction back for an I/O error (for a full disk, only the
+	// statement); if it commits once the disk takes writes, every frame it
+	// spilled must be in the log.
+	refuse()
+	tx, err = db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 100; i < 300; i++ {
+		if _, err := tx.Exec(`INSERT INTO t (id, b) VALUES (?, ?)`, i, row); err != nil {
+			t.Fatalf("insert %d: %v", i, err)
+		}
+	}
+	if _, err := tx.Exec(`INSERT INTO u SELECT id, b FROM t`); err == nil {
+		t.Error("a statement that read pages the disk refused went through")
+	}
+	accept()
+	want := 21
+	if err := tx.Commit(); err == nil {
+		want += 200
+	}
+	count(want)
+}
