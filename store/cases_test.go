@@ -284,6 +284,16 @@ func TestFlagsSeeWhatWasStoredBefore(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].ID != stored.ID {
 			t.Errorf("FindCertificates(flag history1) = %v, %v; want %s", list, err, stored.ID)
 		}
+		// A FlagFunc that finds nothing leaves none, whatever c had.
+		c, body = mustCertificate(t, "full-time-one-period.json")
+		c.Flags = []intake.Flag{{Code: "stale", Message: "sv"}}
+		none := func(*intake.Certificate, []intake.CaseCertificate) []intake.Flag { return nil }
+		if stored, _, err = db.CreateCertificate(ctx, c, body, nil, none); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = db.FindCertificateByID(ctx, stored.ID); err != nil || len(got.Flags) != 0 {
+			t.Errorf("a certificate no flag was found for: flags %v, %v; want none", got.Flags, err)
+		}
 	})
 }
 

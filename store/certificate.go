@@ -153,10 +153,16 @@ func (db *DB) createPipelined(ctx context.Context, row *certInsert) (*intake.Cer
 // createCertificate does.
 func (db *DB) createHeld(ctx context.Context, row *certInsert) (*intake.Certificate, bool, error) {
 	c, idem := row.c, row.idem
-	if row.flags == nil {
-		if err := row.flag(nil); err != nil {
-			return nil, false, err
-		}
+	// The record is made here, without flags; the writer makes it again
+	// only for a certificate that it flags (most have none).
+	if row.flags != nil {
+		c.Flags = nil
+	}
+	if err := row.encode(); err != nil {
+		return nil, false, err
+	}
+	if row.flags != nil {
+		row.unflagged = row.record
 	}
 	if err := db.writer.insertCertificate(ctx, row); err != nil {
 		return nil, false, err
@@ -210,14 +216,14 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, row *certInsert
 // is used in its scope, also by one before it in rows, and sets each
 // row's inserted.
 //
-// Rows without a record yet are flagged first (flagHeld). A row's flags
+// Rows with an unflagged record are flagged first (flagHeld). A row's flags
 // see every certificate of its patient before it in rows: a row to flag
 // whose patient is among the rows before it waits for their insert, in a
 // run of its own.
 func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	for len(rows) > 0 {
 		n := 1
-		for n < len(rows) && (rows[n].record != nil || !slices.ContainsFunc(rows[:n], func(r *certInsert) bool { return r.c.Patient.ID == rows[n].c.Patient.ID })) {
+		for n < len(rows) && (rows[n].unflagged == nil || !slices.ContainsFunc(rows[:n], func(r *certInsert) bool { return r.c.Patient.ID == rows[n].c.Patient.ID })) {
 			n++
 		}
 		if err := db.flagHeld(ctx, tx, rows[:n]); err != nil {
@@ -231,12 +237,13 @@ func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*
 	return nil
 }
 
-// flagHeld flags the rows whose record the writer makes (createHeld), from
-// their patients' histories read in tx: one query for up to 32 patients.
+// flagHeld flags the rows with an unflagged record (createHeld), from
+// their patients' histories read in tx (one query for up to 32 patients),
+// again each time they run.
 func (db *DB) flagHeld(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	var patients []string
 	for _, r := range rows {
-		if r.record == nil && !slices.Contains(patients, r.c.Patient.ID) {
+		if r.unflagged != nil && !slices.Contains(patients, r.c.Patient.ID) {
 			patients = append(patients, r.c.Patient.ID)
 		}
 	}
@@ -253,11 +260,15 @@ func (db *DB) flagHeld(ctx context.Context, tx *sql.Tx, rows []*certInsert) erro
 		patients = patients[n:]
 	}
 	for _, r := range rows {
-		if r.record != nil {
+		if r.unflagged == nil {
 			continue
 		}
-		err := r.flag(func() ([]intake.CaseCertificate, error) { return byPatient[r.c.Patient.ID], nil })
-		if err != nil {
+		r.c.Flags, r.record = r.flags(r.c, byPatient[r.c.Patient.ID]), r.unflagged
+		if len(r.c.Flags) == 0 {
+			r.c.Flags = nil
+			continue
+		}
+		if err := r.encode(); err != nil {
 			return err
 		}
 	}
@@ -379,10 +390,14 @@ type countKey struct{ unit, template, status string }
 // (insertCertificatesSQLite).
 type certInsert struct {
 	c                 *intake.Certificate
-	record, submitted []byte // record: nil until flag
+	record, submitted []byte
 	idem              *intake.Idempotency
 	flags             intake.FlagFunc // nil: none
-	inserted          bool            // on SQLite, set by insertCertificatesSQLite
+	// unflagged, if not nil, is the record without flags: the writer
+	// flags the certificate and makes the record again if it has any
+	// (flagHeld).
+	unflagged []byte
+	inserted  bool // on SQLite, set by insertCertificatesSQLite
 }
 
 // flag computes the certificate's flags, if it has a FlagFunc, from the
@@ -395,7 +410,11 @@ func (r *certInsert) flag(history func() ([]intake.CaseCertificate, error)) erro
 		}
 		r.c.Flags = r.flags(r.c, h)
 	}
-	var err error
+	return r.encode()
+}
+
+// encode makes the record.
+func (r *certInsert) encode() (err error) {
 	r.record, err = json.Marshal(r.c)
 	return err
 }
