@@ -23,11 +23,12 @@ const historyTimeout = 30 * time.Second
 // histories gathers the reads of patients' case histories (every unit's)
 // on PostgreSQL that arrive while one is running into the next: one query,
 // one round trip and one read transaction for every patient waiting,
-// rather than one each. Each submission reads its patient's history for
-// the flags, and under load that read had cost PostgreSQL a third of its
-// CPU per certificate (intyg-load), though alone it costs about what an
-// empty query does: the cost was the round trip. SQLite, in the process,
-// has no round trip to save; there each caller reads its own.
+// rather than one each. Each submission on PostgreSQL reads its patient's
+// history for the flags, and under load that read had cost PostgreSQL a
+// third of its CPU per certificate (intyg-load), though alone it costs
+// about what an empty query does: the cost was the round trip. SQLite, in
+// the process, has no round trip to save; there each caller reads its own,
+// and the writer reads a batch's for their flags (flagHeld).
 type histories struct {
 	db      *DB
 	batches batcher[historyWait]
