@@ -288,6 +288,13 @@ func (db *DB) WriteStats() (transactions, writes int64) {
 	return transactions, writes
 }
 
+// SyncStats returns how many times SQLite's syncer has made the log
+// durable, and the time it took in all; on PostgreSQL, where each commit
+// waits for its own flush, none.
+func (db *DB) SyncStats() (syncs int64, took time.Duration) {
+	return db.writer.syncs.Load(), time.Duration(db.writer.syncTime.Load())
+}
+
 // Dialect returns SQLite or Postgres.
 func (db *DB) Dialect() string { return db.dialect }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxBatch bounds how many writes share one transaction.
@@ -40,6 +41,8 @@ type writer struct {
 	// them; joined the new certificates inserted in one call with others
 	// (writerOptions.insert), whether or not the call went through.
 	batches, written, joined atomic.Int64
+	// syncs and syncTime count the syncer's syncs and the time they took.
+	syncs, syncTime atomic.Int64
 
 	db     *sql.DB
 	health *health // shared by the database's writers
@@ -509,7 +512,11 @@ func (w *writer) syncBatches(batches []committedBatch) error {
 	if !committed {
 		return nil
 	}
-	if err := w.sync(); err != nil {
+	start := time.Now()
+	err := w.sync()
+	w.syncs.Add(1)
+	w.syncTime.Add(int64(time.Since(start)))
+	if err != nil {
 		err = fmt.Errorf("%w: %w", errNotSynced, err)
 		w.failed.Store(&err)
 		w.health.record(err)

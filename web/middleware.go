@@ -45,6 +45,33 @@ func newMetrics() *metrics {
 	return m
 }
 
+// writeStats is what the store says of its writes.
+type writeStats interface {
+	WriteStats() (transactions, writes int64)
+	SyncStats() (syncs int64, took time.Duration)
+}
+
+// observeWrites exports the store's write transactions, the writes they
+// held (their ratio is the batching), and SQLite's syncs of its log with
+// the time they took (their ratio is a sync's mean time): what bounds
+// durable submissions a second.
+func (m *metrics) observeWrites(db writeStats) {
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "intyg_store_transactions_total", Help: "Write transactions committed, each holding one or more writes.",
+		}, func() float64 { tx, _ := db.WriteStats(); return float64(tx) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "intyg_store_writes_total", Help: "Writes committed, in transactions with others.",
+		}, func() float64 { _, w := db.WriteStats(); return float64(w) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "intyg_store_log_syncs_total", Help: "Syncs of SQLite's write-ahead log that made commits durable (none on PostgreSQL).",
+		}, func() float64 { n, _ := db.SyncStats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "intyg_store_log_sync_seconds_total", Help: "Time spent in those syncs.",
+		}, func() float64 { _, d := db.SyncStats(); return d.Seconds() }),
+	)
+}
+
 // statusWriter records the status a handler wrote.
 type statusWriter struct {
 	http.ResponseWriter

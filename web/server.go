@@ -32,6 +32,7 @@ type database interface {
 	tokenAdmin
 	personFinder
 	Ping(ctx context.Context) error
+	writeStats
 }
 
 // Options are the server's settings.
@@ -51,6 +52,7 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		opts.Now = time.Now
 	}
 	m := newMetrics()
+	m.observeWrites(db)
 	sec := &security{logger: logger, m: m, audit: db, failures: newThrottle(20, 3*time.Second, opts.Now)}
 	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin),
 	// and each refusal is a security event.

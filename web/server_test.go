@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -590,6 +591,25 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	// The store's writes: the accepted certificate at least, in a
+	// transaction the log's sync made durable.
+	for _, name := range []string{"intyg_store_transactions_total", "intyg_store_writes_total", "intyg_store_log_syncs_total", "intyg_store_log_sync_seconds_total"} {
+		v, ok := metricValue(string(b), name)
+		if !ok || v <= 0 {
+			t.Errorf("%s = %v (found: %v), want more than 0", name, v, ok)
+		}
+	}
+}
+
+// metricValue is the value of an unlabelled metric in Prometheus' text.
+func metricValue(text, name string) (float64, bool) {
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
 }
 
 // withUnit returns a submission with its unit's HSA-id replaced.
