@@ -222,19 +222,28 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, row *certInsert
 // run of its own.
 func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	for len(rows) > 0 {
-		n := 1
-		for n < len(rows) && (rows[n].unflagged == nil || !slices.ContainsFunc(rows[:n], func(r *certInsert) bool { return r.c.Patient.ID == rows[n].c.Patient.ID })) {
-			n++
-		}
+		n := runLength(rows)
 		if err := db.flagHeld(ctx, tx, rows[:n]); err != nil {
 			return err
 		}
-		if err := db.insertDistinct(ctx, tx, rows[:n]); err != nil {
+		if err := db.insertRun(ctx, tx, rows[:n]); err != nil {
 			return err
 		}
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// runLength is how many of rows are flagged and inserted together: up to
+// the first row to flag whose patient is among the rows before it.
+func runLength(rows []*certInsert) int {
+	for n := 1; n < len(rows); n++ {
+		r := rows[n]
+		if r.unflagged != nil && slices.ContainsFunc(rows[:n], func(o *certInsert) bool { return o.c.Patient.ID == r.c.Patient.ID }) {
+			return n
+		}
+	}
+	return len(rows)
 }
 
 // flagHeld flags the rows with an unflagged record (createHeld), from
@@ -275,8 +284,8 @@ func (db *DB) flagHeld(ctx context.Context, tx *sql.Tx, rows []*certInsert) erro
 	return nil
 }
 
-// insertDistinct inserts rows of distinct patients.
-func (db *DB) insertDistinct(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
+// insertRun inserts one run of rows (runLength), flagged.
+func (db *DB) insertRun(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	certs := make([]any, 0, insertCertificates.width*len(rows))
 	for _, r := range rows {
 		c := r.c
