@@ -108,6 +108,8 @@ func funcPointer[F any](f F) uintptr {
 	return *(*uintptr)(unsafe.Pointer(&f))
 }
 
+// logOpen opens a file through the host VFS; a write-ahead log's host file
+// object goes inside a heldLog.
 func logOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
 	host := at[sqlite3.Tsqlite3_vfs](hostVFS)
 	open := *(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&host.FxOpen))
@@ -213,6 +215,9 @@ func logWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 	l.end = max(l.end, iOfst+int64(iAmt))
 	return hostWrite(tls, pFile, zBuf, iAmt, iOfst)
 }
+
+// The other methods call the host's, after writing what is held wherever
+// the file's content or size matters.
 
 func logClose(tls *libc.TLS, pFile uintptr) int32 {
 	l := at[heldLog](pFile)
