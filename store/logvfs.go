@@ -60,7 +60,23 @@ var (
 	registerLogVFS = sync.OnceValue(registerLog)
 	hostVFS        uintptr
 	logVFS         sqlite3.Tsqlite3_vfs
-	logMethods     = sqlite3.Tsqlite3_io_methods{FiVersion: 1}
+	// logMethods are a log's methods. Version 1: SQLite maps and fetches
+	// only the database file, never its log.
+	logMethods = sqlite3.Tsqlite3_io_methods{
+		FiVersion:               1,
+		FxClose:                 funcPointer(logClose),
+		FxRead:                  funcPointer(logRead),
+		FxWrite:                 funcPointer(logWrite),
+		FxTruncate:              funcPointer(logTruncate),
+		FxSync:                  funcPointer(logSync),
+		FxFileSize:              funcPointer(logFileSize),
+		FxLock:                  funcPointer(logLock),
+		FxUnlock:                funcPointer(logUnlock),
+		FxCheckReservedLock:     funcPointer(logCheckReservedLock),
+		FxFileControl:           funcPointer(logFileControl),
+		FxSectorSize:            funcPointer(logSectorSize),
+		FxDeviceCharacteristics: funcPointer(logDeviceCharacteristics),
+	}
 )
 
 // registerLog registers logVFS beside the host VFS, which it wraps.
@@ -80,18 +96,6 @@ func registerLog() error {
 	logVFS.FpNext = 0
 	logVFS.FszOsFile += int32(unsafe.Sizeof(heldLog{}))
 	logVFS.FxOpen = funcPointer(logOpen)
-	logMethods.FxClose = funcPointer(logClose)
-	logMethods.FxRead = funcPointer(logRead)
-	logMethods.FxWrite = funcPointer(logWrite)
-	logMethods.FxTruncate = funcPointer(logTruncate)
-	logMethods.FxSync = funcPointer(logSync)
-	logMethods.FxFileSize = funcPointer(logFileSize)
-	logMethods.FxLock = funcPointer(logLock)
-	logMethods.FxUnlock = funcPointer(logUnlock)
-	logMethods.FxCheckReservedLock = funcPointer(logCheckReservedLock)
-	logMethods.FxFileControl = funcPointer(logFileControl)
-	logMethods.FxSectorSize = funcPointer(logSectorSize)
-	logMethods.FxDeviceCharacteristics = funcPointer(logDeviceCharacteristics)
 	if rc := sqlite3.Xsqlite3_vfs_register(tls, uintptr(unsafe.Pointer(&logVFS)), 0); rc != sqlite3.SQLITE_OK {
 		return fmt.Errorf("store: register the log VFS: SQLite error %d", rc)
 	}

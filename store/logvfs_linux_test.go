@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -133,4 +135,70 @@ func logVFSRefused(t *testing.T, dir string) {
 		want += 200
 	}
 	count(want)
+}
+
+// writeCalls is how many write system calls this process has made
+// (Linux's /proc/self/io).
+func writeCalls(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no syscw in /proc/self/io")
+	return 0
+}
+
+// TestLogVFSWritesACommitAtOnce: a transaction of some 130 pages reaches
+// the log in a few writes through logVFS, where the host VFS makes two a
+// page; and again once a checkpoint has restarted the log.
+func TestLogVFSWritesACommitAtOnce(t *testing.T) {
+	calls := map[string][]int{}
+	for _, vfs := range []string{"", logVFSName} {
+		db := openLogTest(t, filepath.Join(t.TempDir(), "log.db"), vfs)
+		if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)`); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 2 {
+			if round > 0 {
+				if _, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tx, err := db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 120 {
+				if _, err := tx.Exec(`INSERT INTO t (b) VALUES (?)`, bytes.Repeat([]byte{byte(i)}, 3000)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := writeCalls(t)
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			calls[vfs] = append(calls[vfs], writeCalls(t)-before)
+		}
+	}
+	t.Logf("write calls for a commit, before and after a checkpoint: host VFS %v, %s %v", calls[""], logVFSName, calls[logVFSName])
+	for round, n := range calls[""] {
+		if n < 200 {
+			t.Fatalf("round %d: the host VFS made %d write calls; the measure cannot tell the two apart", round, n)
+		}
+	}
+	for round, n := range calls[logVFSName] {
+		if n > 10 {
+			t.Errorf("round %d: %s made %d write calls for one commit, want at most 10", round, logVFSName, n)
+		}
+	}
 }

@@ -323,8 +323,9 @@ func TestPipelineWithdrawsAGoneCaller(t *testing.T) {
 // times (with flags on some) on two databases of each dialect: half at
 // once and then the other half on one, where they go in one insert
 // statement a table (on SQLite in statements of up to 64 rows), and one
-// by one on the other, where each goes in a statement of its own. What each database then holds of them,
-// row by row in every table a certificate writes, must be the same.
+// by one on the other, where each goes in a statement of its own. What
+// each database then holds of them, row by row in every table a
+// certificate writes, must be the same.
 func TestInsertsTogetherStoreWhatEachDoes(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "examples", "fk7804", "valid", "*.json"))
 	if err != nil || len(files) < 10 {
