@@ -174,6 +174,7 @@ type Report struct {
 	ServerCPU      time.Duration // all servers together
 	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
+	Store          storeCounters // the servers' write counters over the attack
 	Stored         int           // certificates the database gained
 	Distinct       int           // distinct ids among the accepted
 	Duplicates     int           // ids answered for more than one fresh submission
@@ -254,6 +255,13 @@ func (r *Report) write(w io.Writer) {
 			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), r.perCertificate(r.PostgresCPU))
 		}
 	}
+	if s := r.Store; s.Found && s.Transactions > 0 {
+		fmt.Fprintf(w, "transactions  %.0f, %.1f writes each", s.Transactions, s.Writes/s.Transactions)
+		if s.Syncs > 0 {
+			fmt.Fprintf(w, "; %.0f log syncs, %.2f ms each", s.Syncs, 1000*s.SyncSeconds/s.Syncs)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "stored        %d certificates, %d distinct accepted ids, %d duplicates\n", r.Stored, r.Distinct, r.Duplicates)
 }
 
@@ -308,7 +316,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	default:
 		dbArgs = []string{"--dsn", dsn}
 	}
-	token, err := createToken(ctx, bin, dbArgs, units)
+	token, err := createToken(ctx, bin, dbArgs, "clinic", units)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := createToken(ctx, bin, dbArgs, "admin", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -463,6 +475,12 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	if c.DB == store.Postgres {
 		pgBefore, pgFound = postgresTicks(dsn)
 	}
+	countersBefore := make([]storeCounters, len(servers))
+	for i, s := range servers {
+		if countersBefore[i], err = scrapeStore(ctx, s.base, admin); err != nil {
+			return nil, err
+		}
+	}
 
 	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
 	measuring = true
@@ -487,6 +505,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		}
 		slices.Sort(perServer[i])
 		sr.P50, sr.P99 = percentile(perServer[i], 50), percentile(perServer[i], 99)
+		counters, err := scrapeStore(ctx, s.base, admin)
+		if err != nil {
+			return rep, err
+		}
+		rep.Store = rep.Store.add(counters.sub(countersBefore[i]))
 		rep.PerServer = append(rep.PerServer, sr)
 	}
 	if self, err := cpuTicks(os.Getpid()); err == nil {

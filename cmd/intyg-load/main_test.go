@@ -53,6 +53,9 @@ func TestLoad(t *testing.T) {
 	if len(rep.PerServer) != 1 || rep.PerServer[0].PeakRSS < 1<<20 || rep.ServerCPU <= 0 || rep.PerServer[0].Accepted != rep.Accepted {
 		t.Errorf("per server %+v, server CPU %v: want one server's measurements", rep.PerServer, rep.ServerCPU)
 	}
+	if st := rep.Store; !st.Found || st.Transactions <= 0 || st.Writes < st.Transactions || st.Syncs <= 0 || st.SyncSeconds <= 0 {
+		t.Errorf("store counters %+v: want the server's transactions, writes and log syncs over the attack", st)
+	}
 	if rep.InvalidFiles < 50 || rep.ValidFiles < 10 {
 		t.Errorf("%d valid and %d invalid examples used: want most of examples/fk7804", rep.ValidFiles, rep.InvalidFiles)
 	}

@@ -47,11 +47,11 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-// createToken runs "intyg token create" for a clinic token over units and
-// returns its secret (the last line printed).
-func createToken(ctx context.Context, bin string, dbArgs, units []string) (string, error) {
+// createToken runs "intyg token create" for a token of role (over units,
+// for a clinic) and returns its secret (the last line printed).
+func createToken(ctx context.Context, bin string, dbArgs []string, role string, units []string) (string, error) {
 	args := append([]string{"token", "create"}, dbArgs...)
-	args = append(args, "--role", "clinic", "--name", "intyg-load")
+	args = append(args, "--role", role, "--name", "intyg-load")
 	for _, u := range units {
 		args = append(args, "--unit", u)
 	}
