@@ -26,15 +26,23 @@ const walRestartPages = 4096
 // But the log starts again from its beginning only at a write that finds
 // it wholly copied, which a checkpoint beside a busy writer never leaves
 // it: so once the log is past walRestartPages, the writer is asked to
-// copy the rest between two batches (finishCheckpoint), little since this
-// copy. PostgreSQL checkpoints by itself.
+// copy the rest between two batches (finishCheckpoint). Before it is
+// asked, what was committed while this copy ran is copied too, so that
+// the writer, which meanwhile stores nothing, has less left: its part
+// took 11.0-11.3 ms instead of 13.8-14.1 (intyg-load's writer
+// checkpoints, four runs). PostgreSQL checkpoints by itself.
 func (db *DB) checkpoint(ctx context.Context) error {
-	var busy, log, copied int
-	if err := db.read.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
-		return fmt.Errorf("store: checkpoint: %w", err)
-	}
-	if log >= walRestartPages {
-		db.writer.maintain()
+	for pass := range 2 {
+		var busy, log, copied int
+		if err := db.read.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
+			return fmt.Errorf("store: checkpoint: %w", err)
+		}
+		if log < walRestartPages {
+			return nil
+		}
+		if pass == 1 {
+			db.writer.maintain()
+		}
 	}
 	return nil
 }

@@ -117,6 +117,9 @@ func TestWALStaysBounded(t *testing.T) {
 	if largest > bound {
 		t.Errorf("the write-ahead log grew to %d bytes with %d bytes submitted: it is not restarted", largest, written.Load())
 	}
+	if n, took := db.CheckpointStats(); n == 0 || took <= 0 {
+		t.Errorf("CheckpointStats() = %d, %v: want the writer's checkpoints that restarted the log, and their time", n, took)
+	}
 }
 
 // TestFailedSyncRefusesWrites: a write whose log SQLite's writer cannot

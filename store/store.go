@@ -295,6 +295,14 @@ func (db *DB) SyncStats() (syncs int64, took time.Duration) {
 	return db.writer.syncs.Load(), time.Duration(db.writer.syncTime.Load())
 }
 
+// CheckpointStats returns how many times SQLite's writer has finished a
+// checkpoint between two batches, so that its log starts again
+// (checkpoint.go), and the time it took in all, during which it stored
+// nothing; on PostgreSQL, none.
+func (db *DB) CheckpointStats() (n int64, took time.Duration) {
+	return db.writer.maintained.Load(), time.Duration(db.writer.maintainTime.Load())
+}
+
 // Dialect returns SQLite or Postgres.
 func (db *DB) Dialect() string { return db.dialect }
 

@@ -43,6 +43,10 @@ type writer struct {
 	batches, written, joined atomic.Int64
 	// syncs and syncTime count the syncer's syncs and the time they took.
 	syncs, syncTime atomic.Int64
+	// maintained and maintainTime count the between work run (SQLite's
+	// checkpoints finished by the writer) and the time it took, during
+	// which the writer took no job.
+	maintained, maintainTime atomic.Int64
 
 	db     *sql.DB
 	health *health // shared by the database's writers
@@ -189,7 +193,10 @@ func (w *writer) loop(stop chan struct{}) {
 		case job := <-w.jobs:
 			w.run(job)
 		case <-w.maintenance: // nil, and never ready, without between
+			start := time.Now()
 			w.between(context.Background()) // a failure is left for the next request
+			w.maintained.Add(1)
+			w.maintainTime.Add(int64(time.Since(start)))
 		case <-stop:
 			// Finish what was queued before stopping.
 			for {

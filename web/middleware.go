@@ -49,11 +49,13 @@ func newMetrics() *metrics {
 type writeStats interface {
 	WriteStats() (transactions, writes int64)
 	SyncStats() (syncs int64, took time.Duration)
+	CheckpointStats() (n int64, took time.Duration)
 }
 
 // observeWrites exports the store's write transactions, the writes they
 // held (their ratio is the batching), and SQLite's syncs of its log with
-// the time they took (their ratio is a sync's mean time): what bounds
+// the time they took (their ratio is a sync's mean time), and the
+// checkpoints SQLite's writer finishes instead of storing: what bounds
 // durable submissions a second.
 func (m *metrics) observeWrites(db writeStats) {
 	m.registry.MustRegister(
@@ -69,6 +71,12 @@ func (m *metrics) observeWrites(db writeStats) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "intyg_store_log_sync_seconds_total", Help: "Time spent in those syncs.",
 		}, func() float64 { _, d := db.SyncStats(); return d.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "intyg_store_writer_checkpoints_total", Help: "Checkpoints SQLite's writer finished between two batches so that its log starts again (none on PostgreSQL).",
+		}, func() float64 { n, _ := db.CheckpointStats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "intyg_store_writer_checkpoint_seconds_total", Help: "Time spent in those checkpoints, in which the writer stored nothing.",
+		}, func() float64 { _, d := db.CheckpointStats(); return d.Seconds() }),
 	)
 }
 

@@ -599,6 +599,13 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v (found: %v), want more than 0", name, v, ok)
 		}
 	}
+	// A few writes leave the log short of a restart (store's
+	// TestWALStaysBounded counts those): the counters are there.
+	for _, name := range []string{"intyg_store_writer_checkpoints_total", "intyg_store_writer_checkpoint_seconds_total"} {
+		if _, ok := metricValue(string(b), name); !ok {
+			t.Errorf("%s is missing from /metrics", name)
+		}
+	}
 }
 
 // metricValue is the value of an unlabelled metric in Prometheus' text.

@@ -261,6 +261,9 @@ func (r *Report) write(w io.Writer) {
 		if s.Syncs > 0 {
 			fmt.Fprintf(w, "; %.0f log syncs, %.2f ms each", s.Syncs, 1000*s.SyncSeconds/s.Syncs)
 		}
+		if s.Checkpoints > 0 {
+			fmt.Fprintf(w, "; the writer finished %.0f checkpoints, %.1f ms each", s.Checkpoints, 1000*s.CheckpointS/s.Checkpoints)
+		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "stored        %d certificates, %d distinct accepted ids, %d duplicates\n", r.Stored, r.Distinct, r.Duplicates)

@@ -17,6 +17,8 @@ type storeCounters struct {
 	Writes       float64 // intyg_store_writes_total
 	Syncs        float64 // intyg_store_log_syncs_total
 	SyncSeconds  float64 // intyg_store_log_sync_seconds_total
+	Checkpoints  float64 // intyg_store_writer_checkpoints_total
+	CheckpointS  float64 // intyg_store_writer_checkpoint_seconds_total
 }
 
 // sub returns the counters' growth from before to c.
@@ -27,6 +29,8 @@ func (c storeCounters) sub(before storeCounters) storeCounters {
 		Writes:       c.Writes - before.Writes,
 		Syncs:        c.Syncs - before.Syncs,
 		SyncSeconds:  c.SyncSeconds - before.SyncSeconds,
+		Checkpoints:  c.Checkpoints - before.Checkpoints,
+		CheckpointS:  c.CheckpointS - before.CheckpointS,
 	}
 }
 
@@ -38,6 +42,8 @@ func (c storeCounters) add(o storeCounters) storeCounters {
 		Writes:       c.Writes + o.Writes,
 		Syncs:        c.Syncs + o.Syncs,
 		SyncSeconds:  c.SyncSeconds + o.SyncSeconds,
+		Checkpoints:  c.Checkpoints + o.Checkpoints,
+		CheckpointS:  c.CheckpointS + o.CheckpointS,
 	}
 }
 
@@ -59,10 +65,12 @@ func scrapeStore(ctx context.Context, base, token string) (storeCounters, error)
 		return c, fmt.Errorf("GET %s/metrics: %s", base, resp.Status)
 	}
 	fields := map[string]*float64{
-		"intyg_store_transactions_total":     &c.Transactions,
-		"intyg_store_writes_total":           &c.Writes,
-		"intyg_store_log_syncs_total":        &c.Syncs,
-		"intyg_store_log_sync_seconds_total": &c.SyncSeconds,
+		"intyg_store_transactions_total":              &c.Transactions,
+		"intyg_store_writes_total":                    &c.Writes,
+		"intyg_store_log_syncs_total":                 &c.Syncs,
+		"intyg_store_log_sync_seconds_total":          &c.SyncSeconds,
+		"intyg_store_writer_checkpoints_total":        &c.Checkpoints,
+		"intyg_store_writer_checkpoint_seconds_total": &c.CheckpointS,
 	}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
