@@ -58,25 +58,22 @@ type writeStats interface {
 // checkpoints SQLite's writer finishes instead of storing: what bounds
 // durable submissions a second.
 func (m *metrics) observeWrites(db writeStats) {
+	counter := func(name, help string, value func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, value)
+	}
 	m.registry.MustRegister(
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "intyg_store_transactions_total", Help: "Write transactions committed, each holding one or more writes.",
-		}, func() float64 { tx, _ := db.WriteStats(); return float64(tx) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "intyg_store_writes_total", Help: "Writes committed, in transactions with others.",
-		}, func() float64 { _, w := db.WriteStats(); return float64(w) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "intyg_store_log_syncs_total", Help: "Syncs of SQLite's write-ahead log that made commits durable (none on PostgreSQL).",
-		}, func() float64 { n, _ := db.SyncStats(); return float64(n) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "intyg_store_log_sync_seconds_total", Help: "Time spent in those syncs.",
-		}, func() float64 { _, d := db.SyncStats(); return d.Seconds() }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "intyg_store_writer_checkpoints_total", Help: "Checkpoints SQLite's writer finished between two batches so that its log starts again (none on PostgreSQL).",
-		}, func() float64 { n, _ := db.CheckpointStats(); return float64(n) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "intyg_store_writer_checkpoint_seconds_total", Help: "Time spent in those checkpoints, in which the writer stored nothing.",
-		}, func() float64 { _, d := db.CheckpointStats(); return d.Seconds() }),
+		counter("intyg_store_transactions_total", "Write transactions committed, each holding one or more writes.",
+			func() float64 { tx, _ := db.WriteStats(); return float64(tx) }),
+		counter("intyg_store_writes_total", "Writes committed, in transactions with others.",
+			func() float64 { _, w := db.WriteStats(); return float64(w) }),
+		counter("intyg_store_log_syncs_total", "Syncs of SQLite's write-ahead log that made commits durable (none on PostgreSQL).",
+			func() float64 { n, _ := db.SyncStats(); return float64(n) }),
+		counter("intyg_store_log_sync_seconds_total", "Time spent in those syncs.",
+			func() float64 { _, d := db.SyncStats(); return d.Seconds() }),
+		counter("intyg_store_writer_checkpoints_total", "Checkpoints SQLite's writer finished between two batches so that its log starts again (none on PostgreSQL).",
+			func() float64 { n, _ := db.CheckpointStats(); return float64(n) }),
+		counter("intyg_store_writer_checkpoint_seconds_total", "Time spent in those checkpoints, in which the writer stored nothing.",
+			func() float64 { _, d := db.CheckpointStats(); return d.Seconds() }),
 	)
 }
 
