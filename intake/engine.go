@@ -47,6 +47,9 @@ type compiled struct {
 	diagnosisList *CodeList
 	// exclude is the cases block's exclude condition, compiled.
 	exclude *condition
+	// dependsOn is each question's dependsOn condition, compiled, by
+	// field; a question without one is absent (nil: it holds).
+	dependsOn map[string]*condition
 }
 
 // NewEngine compiles every template of reg (its JSON Schema and declared
@@ -86,9 +89,13 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			}
 			c.rules = append(c.rules, cr)
 		}
+		c.dependsOn = map[string]*condition{}
 		for _, q := range t.Form.Questions() {
 			if err := checkCondition(q.DependsOn); err != nil {
 				return nil, fmt.Errorf("intake: template %s: question %s: dependsOn: %w", t.Key(), q.Field, err)
+			}
+			if q.DependsOn != nil {
+				c.dependsOn[q.Field] = compileCondition(q.DependsOn)
 			}
 		}
 		if t.Cases != nil {

@@ -128,19 +128,18 @@ func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 				out = append(out, newFlag(f.Code, day.String()))
 			}
 		case schemas.FlagDegreeDaysWithoutAnswer:
-			q, _ := t.Form.Question(f.Field)
 			days := 0
 			for _, p := range periods {
 				if p.Degree == f.Degree {
 					days += p.Days
 				}
 			}
-			if _, answered := c.Answers[f.Field]; days > f.Days && !answered && Holds(q.DependsOn, doc) {
+			if _, answered := c.Answers[f.Field]; days > f.Days && !answered && ct.dependsOn[f.Field].holds(doc) {
 				out = append(out, newFlag(f.Code, f.Days))
 			}
 		case schemas.FlagNoneOfOptions:
 			q, _ := t.Form.Question(f.Field)
-			if Holds(q.DependsOn, doc) && !slices.ContainsFunc(chosenOptions(q, c.Answers[f.Field]), func(v string) bool { return slices.Contains(f.Values, v) }) {
+			if ct.dependsOn[f.Field].holds(doc) && !slices.ContainsFunc(chosenOptions(q, c.Answers[f.Field]), func(v string) bool { return slices.Contains(f.Values, v) }) {
 				out = append(out, newFlag(f.Code, nil))
 			}
 		}

@@ -185,3 +185,19 @@ func TestFlagsOfARelatedCertificate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFlags evaluates a typical fk7804's flags against a history of
+// one certificate from another unit, as SQLite's writer does for each
+// certificate it stores.
+func BenchmarkFlags(b *testing.B) {
+	eng := mustEngine(b)
+	c, err := eng.Intake(mutate(b, baseFK7804, nil), testNow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	history := []intake.CaseCertificate{caseCert(b, "x", "SE2321000016-9Z9Z", "50 2026-12-17 2026-12-31")}
+	b.ReportAllocs()
+	for b.Loop() {
+		eng.Flags(c, history)
+	}
+}
