@@ -4,8 +4,9 @@
 // invalid fk7804 submissions from a fixed number of clients at the highest
 // rate they can (github.com/valyala/fasthttp's client), and reports accepted/s,
 // latency percentiles, statuses, errors, the servers' peak RSS and CPU per
-// certificate, and their write transactions, writes per transaction and
-// log syncs from /metrics (metrics.go). Then it checks that every accepted certificate is stored
+// certificate, and from their /metrics (metrics.go) their write
+// transactions, writes per transaction, log syncs and the writer's
+// checkpoints. Then it checks that every accepted certificate is stored
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //

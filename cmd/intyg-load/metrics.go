@@ -21,30 +21,36 @@ type storeCounters struct {
 	CheckpointS  float64 // intyg_store_writer_checkpoint_seconds_total
 }
 
+// counters names each counter's field by its name in /metrics.
+func (c *storeCounters) counters() map[string]*float64 {
+	return map[string]*float64{
+		"intyg_store_transactions_total":              &c.Transactions,
+		"intyg_store_writes_total":                    &c.Writes,
+		"intyg_store_log_syncs_total":                 &c.Syncs,
+		"intyg_store_log_sync_seconds_total":          &c.SyncSeconds,
+		"intyg_store_writer_checkpoints_total":        &c.Checkpoints,
+		"intyg_store_writer_checkpoint_seconds_total": &c.CheckpointS,
+	}
+}
+
 // sub returns the counters' growth from before to c.
 func (c storeCounters) sub(before storeCounters) storeCounters {
-	return storeCounters{
-		Found:        c.Found && before.Found,
-		Transactions: c.Transactions - before.Transactions,
-		Writes:       c.Writes - before.Writes,
-		Syncs:        c.Syncs - before.Syncs,
-		SyncSeconds:  c.SyncSeconds - before.SyncSeconds,
-		Checkpoints:  c.Checkpoints - before.Checkpoints,
-		CheckpointS:  c.CheckpointS - before.CheckpointS,
+	b := before.counters()
+	for name, f := range c.counters() {
+		*f -= *b[name]
 	}
+	c.Found = c.Found && before.Found
+	return c
 }
 
 // add returns the sum of two servers' counters.
 func (c storeCounters) add(o storeCounters) storeCounters {
-	return storeCounters{
-		Found:        c.Found || o.Found,
-		Transactions: c.Transactions + o.Transactions,
-		Writes:       c.Writes + o.Writes,
-		Syncs:        c.Syncs + o.Syncs,
-		SyncSeconds:  c.SyncSeconds + o.SyncSeconds,
-		Checkpoints:  c.Checkpoints + o.Checkpoints,
-		CheckpointS:  c.CheckpointS + o.CheckpointS,
+	other := o.counters()
+	for name, f := range c.counters() {
+		*f += *other[name]
 	}
+	c.Found = c.Found || o.Found
+	return c
 }
 
 // scrapeStore reads the store's counters from a server's /metrics, in
@@ -64,14 +70,7 @@ func scrapeStore(ctx context.Context, base, token string) (storeCounters, error)
 	if resp.StatusCode != http.StatusOK {
 		return c, fmt.Errorf("GET %s/metrics: %s", base, resp.Status)
 	}
-	fields := map[string]*float64{
-		"intyg_store_transactions_total":              &c.Transactions,
-		"intyg_store_writes_total":                    &c.Writes,
-		"intyg_store_log_syncs_total":                 &c.Syncs,
-		"intyg_store_log_sync_seconds_total":          &c.SyncSeconds,
-		"intyg_store_writer_checkpoints_total":        &c.Checkpoints,
-		"intyg_store_writer_checkpoint_seconds_total": &c.CheckpointS,
-	}
+	fields := c.counters()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), " ")
