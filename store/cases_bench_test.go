@@ -33,7 +33,7 @@ func seedCases(b testing.TB, db *store.DB, patients int) {
 			signed_at, received_at, counts_toward_cases) VALUES `+strings.Join(certs, ", "), cargs...); err != nil {
 			b.Fatal(err)
 		}
-		if err := db.Exec(ctx, `INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `+strings.Join(periods, ", "), pargs...); err != nil {
+		if err := db.Exec(ctx, `INSERT INTO certificate_periods (certificate_id, position, patient_id, degree, from_date, to_date) VALUES `+strings.Join(periods, ", "), pargs...); err != nil {
 			b.Fatal(err)
 		}
 		certs, periods, cargs, pargs = nil, nil, nil, nil
@@ -41,7 +41,7 @@ func seedCases(b testing.TB, db *store.DB, patients int) {
 	add := func(id, patient, unit, from, to string) {
 		certs = append(certs, "(?, 'x', '1', 'received', ?, 'x', ?, ?, 'h', ?, ?, ?, ?)")
 		cargs = append(cargs, id, []byte{0}, `{"patient": {"name": "Patient `+patient+`"}}`, patient, unit, signed, signed, yes)
-		periods = append(periods, "(?, ?, 100, ?, ?)")
+		periods = append(periods, "(?, 0, ?, 100, ?, ?)")
 		pargs = append(pargs, id, patient, from, to)
 		if len(certs) == chunk {
 			flush()

@@ -319,8 +319,8 @@ func (db *DB) insertRun(ctx context.Context, tx *sql.Tx, rows []*certInsert) err
 		if c.SickLeave != nil {
 			ps = c.SickLeave.Periods
 		}
-		for _, p := range ps {
-			periods = append(periods, c.ID, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
+		for i, p := range ps {
+			periods = append(periods, c.ID, i, c.Patient.ID, p.Degree, p.From.String(), p.To.String())
 		}
 		for _, f := range c.Flags {
 			flags = append(flags, c.ID, f.Code, received)
@@ -494,7 +494,7 @@ var (
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
 		VALUES `, ` ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING`, 16)
 	insertEvents    = newMultiInsert(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES `, ``, 4)
-	insertPeriods   = newMultiInsert(`INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date) VALUES `, ``, 5)
+	insertPeriods   = newMultiInsert(`INSERT INTO certificate_periods (certificate_id, position, patient_id, degree, from_date, to_date) VALUES `, ``, 6)
 	insertFlags     = newMultiInsert(`INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `, ``, 3)
 	insertDiagnoses = newMultiInsert(`INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `, ``, 3)
 )
@@ -750,6 +750,55 @@ func (db *DB) CountCertificates(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountStored counts the certificates in the database at dsn (as Open
+// takes them) without opening it as the service does: no migration, no
+// writer. It and AnalyzeStored are for a tool that watches a database
+// another binary serves, perhaps of another version (intyg-load -against).
+func CountStored(ctx context.Context, driver, dsn string) (int, error) {
+	db, err := openPlain(driver, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM certificates`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count: %w", err)
+	}
+	return n, nil
+}
+
+// AnalyzeStored has PostgreSQL gather the planner's statistics of the
+// database at dsn, as after a bulk import, without opening it as the
+// service does (CountStored).
+func AnalyzeStored(ctx context.Context, dsn string) error {
+	db, err := openPlain(Postgres, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
+	return nil
+}
+
+// openPlain connects to the database at dsn with none of Open's work.
+func openPlain(driver, dsn string) (*sql.DB, error) {
+	name, conn := "pgx", dsn
+	switch driver {
+	case SQLite:
+		name, conn = "sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)"
+	case Postgres:
+	default:
+		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)
+	}
+	db, err := sql.Open(name, conn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	return db, nil
+}
+
 func encodeCursor(at time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
 }
@@ -921,13 +970,14 @@ const insertCertificatesPostgresSQL = `WITH input AS (
 	), ci AS (
 		SELECT input.* FROM input JOIN c ON c.id = input.id
 	), periods AS (
-		SELECT p.certificate_id, p.degree, p.from_date::date AS from_date, p.to_date::date AS to_date
-		FROM unnest($19::text[], $20::int4[], $21::text[], $22::text[]) AS p (certificate_id, degree, from_date, to_date)
+		SELECT p.certificate_id, p.degree, p.from_date::date AS from_date, p.to_date::date AS to_date,
+			row_number() OVER (PARTITION BY p.certificate_id ORDER BY p.n) - 1 AS position
+		FROM unnest($19::text[], $20::int4[], $21::text[], $22::text[]) WITH ORDINALITY AS p (certificate_id, degree, from_date, to_date, n)
 	), events AS (
 		INSERT INTO certificate_events (certificate_id, status, at, actor) SELECT id, status, received_at, issuer_hsa_id FROM ci
 	), inserted_periods AS (
-		INSERT INTO certificate_periods (certificate_id, patient_id, degree, from_date, to_date)
-		SELECT ci.id, ci.patient_id, p.degree, p.from_date, p.to_date FROM ci JOIN periods p ON p.certificate_id = ci.id
+		INSERT INTO certificate_periods (certificate_id, position, patient_id, degree, from_date, to_date)
+		SELECT ci.id, p.position, ci.patient_id, p.degree, p.from_date, p.to_date FROM ci JOIN periods p ON p.certificate_id = ci.id
 	), flags AS (
 		INSERT INTO certificate_flags (certificate_id, code, raised_at)
 		SELECT ci.id, f.code, ci.received_at FROM ci JOIN unnest($23::text[], $24::text[]) AS f (certificate_id, code) ON f.certificate_id = ci.id

@@ -30,6 +30,12 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
+// Strings runs a query (with ? placeholders) of one text column behind
+// the store's back and returns its rows.
+func (db *DB) Strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	return db.strings(ctx, query, args...)
+}
+
 // SealAuditLog runs migration 3 (sealing unchained entries) again.
 func SealAuditLog(ctx context.Context, db *DB) error {
 	tx, err := db.write.BeginTx(ctx, nil)

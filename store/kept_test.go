@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -249,5 +250,47 @@ func TestFlaggedPages(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("flagged pages mismatch (-want +got):\n%s", diff)
 		}
+	})
+}
+
+// TestPeriodsKeptInOrder stores a certificate with three periods and one
+// with one, and wants each period stored under its place among its
+// certificate's periods (migration 00014), also after that migration is
+// undone and applied again over them.
+func TestPeriodsKeptInOrder(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		var want []string
+		for _, example := range []string{"part-time-steps-75-50-25.json", "full-time-one-period.json"} {
+			c, body := mustCertificate(t, example)
+			if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range c.SickLeave.Periods {
+				want = append(want, fmt.Sprintf("%s %d %s %s %d", c.ID, i, p.From, p.To, p.Degree))
+			}
+		}
+		slices.Sort(want)
+		if len(want) != 4 {
+			t.Fatalf("the examples have %d periods, want 4", len(want))
+		}
+		check := func(step string) {
+			t.Helper()
+			got, err := db.Strings(ctx, `SELECT p.certificate_id || ' ' || p.position || ' ' || p.from_date || ' ' || p.to_date || ' ' || p.degree
+				FROM certificate_periods p ORDER BY p.certificate_id, p.position`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(got) // the dialects collate ids apart
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: periods mismatch (-want +got):\n%s", step, diff)
+			}
+		}
+		check("stored")
+		if err := store.RedoMigration(ctx, db, 14); err != nil {
+			t.Fatal(err)
+		}
+		check("migrated again")
 	})
 }

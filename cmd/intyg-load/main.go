@@ -334,7 +334,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	if c.DB == store.SQLite {
 		dbDSN = filepath.Join(tmp, "data", "intyg.db")
 	}
-	storedBefore, err := countCertificates(ctx, c.DB, dbDSN)
+	storedBefore, err := store.CountStored(ctx, c.DB, dbDSN)
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +460,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 			check(res)
 		}
 		if c.DB == store.Postgres {
-			if err := analyze(ctx, dsn); err != nil {
+			if err := store.AnalyzeStored(ctx, dsn); err != nil {
 				return nil, err
 			}
 		}
@@ -543,31 +543,12 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		s.stop()
 	}
 	servers = nil
-	after, err := countCertificates(ctx, c.DB, dbDSN)
+	after, err := store.CountStored(ctx, c.DB, dbDSN)
 	if err != nil {
 		return rep, err
 	}
 	rep.Stored = after - storedBefore
 	return rep, nil
-}
-
-// analyze has PostgreSQL gather the planner's statistics (store.Optimize).
-func analyze(ctx context.Context, dsn string) error {
-	db, err := store.Open(ctx, store.Postgres, dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.Optimize(ctx)
-}
-
-func countCertificates(ctx context.Context, driver, dsn string) (int, error) {
-	db, err := store.Open(ctx, driver, dsn)
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	return db.CountCertificates(ctx)
 }
 
 // preflight posts each invalid example once (storing nothing) and returns
