@@ -6,11 +6,14 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/store"
 )
 
@@ -327,5 +330,97 @@ func TestFlagsSeeTheBatchBefore(t *testing.T) {
 	a, b := h.seen["unit-a"], h.seen["unit-b"]
 	if len(a)+len(b) != 1 || (len(a) == 1 && a[0] != ids["unit-b"]) || (len(b) == 1 && b[0] != ids["unit-a"]) {
 		t.Errorf("histories given to the flags: unit-a %v, unit-b %v; want one of them to hold the other (ids %v)", a, b, ids)
+	}
+}
+
+// TestFlagsSeeEachOtherOnPostgres: two certificates of one patient from
+// two units, whose flags read the patient's history at the same moment
+// (each waits in its FlagFunc until the other has read too), stored on
+// PostgreSQL through one server or two (two stores on one database), one
+// of them renewing an earlier certificate or not: the one stored second
+// must have been flagged from a history that holds the first.
+func TestFlagsSeeEachOtherOnPostgres(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		servers int
+		renews  bool // unit-b's certificate renews one stored before
+	}{
+		{"one server", 1, false},
+		{"two servers", 2, false},
+		{"two servers, one renewing", 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := pgtest.DSN(t)
+			dbs := []*store.DB{mustOpenDB(t, store.Postgres, dsn)}
+			if tt.servers == 2 {
+				dbs = append(dbs, mustOpenDB(t, store.Postgres, dsn))
+			}
+			const patient = "191212121212"
+			var before []string
+			if tt.renews {
+				before = append(before, mustCaseCertificate(t, dbs[0], patient, "unit-b", true, period(t, 100, "2026-11-01", "2026-11-20")))
+			}
+			var h historyFlags
+			var firsts atomic.Int32
+			var waited sync.Map
+			bothRead := make(chan struct{})
+			flags := func(c *intake.Certificate, history []intake.CaseCertificate) []intake.Flag {
+				if _, again := waited.LoadOrStore(c.Issuer.Unit.HSAID, true); !again {
+					if firsts.Add(1) == 2 {
+						close(bothRead)
+					}
+					select {
+					case <-bothRead:
+					case <-time.After(10 * time.Second):
+						t.Errorf("%s: the other certificate's flags never read its history", c.Issuer.Unit.HSAID)
+					}
+				}
+				return h.flags(c, history)
+			}
+			ids := map[string]string{}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for i, unit := range []string{"unit-a", "unit-b"} {
+				c, body := mustCertificate(t, "full-time-one-period.json")
+				c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = patient, unit, true
+				if unit == "unit-b" && tt.renews {
+					c.Relation = &intake.Relation{Type: intake.RelationRenews, Certificate: before[0]}
+				}
+				db := dbs[i%len(dbs)]
+				wg.Go(func() {
+					stored, _, err := db.CreateCertificate(ctx, c, body, nil, flags)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					ids[unit] = stored.ID
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			if t.Failed() {
+				return
+			}
+			a, b := h.seen["unit-a"], h.seen["unit-b"]
+			same := func(got []string, want ...string) bool {
+				return slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want)))
+			}
+			aSawB, bSawA := same(a, append(before, ids["unit-b"])...), same(b, append(before, ids["unit-a"])...)
+			if aSawB == bSawA || (aSawB && !same(b, before...)) || (bSawA && !same(a, before...)) {
+				t.Errorf("histories the flags were made from: unit-a %v, unit-b %v; want one of them to hold the other (ids %v) besides %v", a, b, ids, before)
+			}
+			for unit, id := range ids {
+				got, err := dbs[0].FindCertificateByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []intake.Flag{{Code: fmt.Sprint("history", len(h.seen[unit])), Message: "sv"}}
+				if diff := cmp.Diff(want, got.Flags); diff != "" {
+					t.Errorf("%s: stored flags (-want +got):\n%s", unit, diff)
+				}
+			}
+		})
 	}
 }

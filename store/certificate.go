@@ -87,10 +87,19 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 				return err
 			}
 		}
+		if db.dialect == Postgres && flags != nil {
+			// The history is read under the patient's lock, which the
+			// pipelines take too: no certificate of the patient can be
+			// stored between the read and the commit.
+			if _, err := tx.ExecContext(ctx, lockPatientsSQL, []int64{patientLockKey(c.Patient.ID)}); err != nil {
+				return err
+			}
+		}
 		err := row.flag(func() ([]intake.CaseCertificate, error) { return db.readHistories(ctx, tx, []string{c.Patient.ID}) })
 		if err != nil {
 			return err
 		}
+		row.seen = nil // read in this transaction, under the lock
 		inserted, err := db.insertCertificate(ctx, tx, row)
 		if err != nil {
 			return err
@@ -199,7 +208,8 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, row *certInsert) (bool, error) {
 	if db.dialect == Postgres {
 		var id string
-		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(*row)...).Scan(&id)
+		var stale bool // never, with row.seen nil
+		err := db.queryRow(ctx, tx, insertCertificatesPostgresSQL, insertColumns(*row)...).Scan(&id, &stale)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
@@ -222,7 +232,7 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, row *certInsert
 // run of its own.
 func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	for len(rows) > 0 {
-		n := runLength(rows)
+		n := runLength(rows, func(r *certInsert) bool { return r.unflagged != nil })
 		if err := db.flagHeld(ctx, tx, rows[:n]); err != nil {
 			return err
 		}
@@ -235,11 +245,12 @@ func (db *DB) insertCertificatesSQLite(ctx context.Context, tx *sql.Tx, rows []*
 }
 
 // runLength is how many of rows are flagged and inserted together: up to
-// the first row to flag whose patient is among the rows before it.
-func runLength(rows []*certInsert) int {
+// the first row whose flags must see the rows before it (flagged) and
+// whose patient is among them.
+func runLength(rows []*certInsert, flagged func(*certInsert) bool) int {
 	for n := 1; n < len(rows); n++ {
 		r := rows[n]
-		if r.unflagged != nil && slices.ContainsFunc(rows[:n], func(o *certInsert) bool { return o.c.Patient.ID == r.c.Patient.ID }) {
+		if flagged(r) && slices.ContainsFunc(rows[:n], func(o *certInsert) bool { return o.c.Patient.ID == r.c.Patient.ID }) {
 			return n
 		}
 	}
@@ -252,21 +263,13 @@ func runLength(rows []*certInsert) int {
 func (db *DB) flagHeld(ctx context.Context, tx *sql.Tx, rows []*certInsert) error {
 	var patients []string
 	for _, r := range rows {
-		if r.unflagged != nil && !slices.Contains(patients, r.c.Patient.ID) {
+		if r.unflagged != nil {
 			patients = append(patients, r.c.Patient.ID)
 		}
 	}
-	byPatient := map[string][]intake.CaseCertificate{}
-	for len(patients) > 0 {
-		n := min(len(patients), historySizes[len(historySizes)-1])
-		certs, err := db.readHistories(ctx, tx, patients[:n])
-		if err != nil {
-			return err
-		}
-		for _, c := range certs {
-			byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
-		}
-		patients = patients[n:]
+	byPatient, err := db.readHistoriesOf(ctx, tx, patients)
+	if err != nil {
+		return err
 	}
 	for _, r := range rows {
 		if r.unflagged == nil {
@@ -407,6 +410,11 @@ type certInsert struct {
 	// (flagHeld).
 	unflagged []byte
 	inserted  bool // on SQLite, set by insertCertificatesSQLite
+	// seen, if not nil, is the patient's history the flags were made from
+	// (historyKey), read before the insert's transaction: PostgreSQL's
+	// pipeline inserts the certificate only if, under the patient's lock,
+	// the history is still that (pipelines).
+	seen *string
 }
 
 // flag computes the certificate's flags, if it has a FlagFunc, from the
@@ -418,8 +426,24 @@ func (r *certInsert) flag(history func() ([]intake.CaseCertificate, error)) erro
 			return err
 		}
 		r.c.Flags = r.flags(r.c, h)
+		k := historyKey(h)
+		r.seen = &k
 	}
 	return r.encode()
+}
+
+// historyKey names a patient's history by its certificates' ids, in
+// byte order, comma-separated, as insertCertificatesPostgresSQL names the
+// history it finds.
+func historyKey(h []intake.CaseCertificate) string {
+	ids := make([]string, 0, len(h))
+	for _, c := range h {
+		if !slices.Contains(ids, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
 }
 
 // encode makes the record.
@@ -435,7 +459,7 @@ func insertColumns(rows ...certInsert) []any {
 		issuers, units, names, diagnoses                            []string
 		submitted                                                   [][]byte
 		signed, received                                            []time.Time
-		scopes, keys                                                []*string
+		scopes, keys, seen                                          []*string
 		contact, counts                                             []bool
 		periodOf, from, to, flagOf, flags, codeOf, codes            []string
 		degrees, positions                                          []int32
@@ -450,7 +474,7 @@ func insertColumns(rows ...certInsert) []any {
 		submitted, shas, records, patients = append(submitted, r.submitted), append(shas, c.SHA256), append(records, string(r.record)), append(patients, c.Patient.ID)
 		issuers, units, signed, received = append(issuers, c.Issuer.HSAID), append(units, c.Issuer.Unit.HSAID), append(signed, c.SignedAt.UTC()), append(received, c.ReceivedAt.UTC())
 		scopes, keys, contact, counts = append(scopes, scope), append(keys, key), append(contact, c.ContactRequested), append(counts, c.CountsTowardCases)
-		names, diagnoses = append(names, c.Patient.Name), append(diagnoses, mainDiagnosis(c))
+		names, diagnoses, seen = append(names, c.Patient.Name), append(diagnoses, mainDiagnosis(c)), append(seen, r.seen)
 		if c.SickLeave != nil {
 			for _, p := range c.SickLeave.Periods {
 				periodOf, degrees, from, to = append(periodOf, c.ID), append(degrees, int32(p.Degree)), append(from, p.From.String()), append(to, p.To.String())
@@ -465,7 +489,7 @@ func insertColumns(rows ...certInsert) []any {
 	}
 	return []any{ids, templates, versions, statuses, submitted, shas, records, patients, issuers, units,
 		signed, received, scopes, keys, contact, counts, names, diagnoses,
-		periodOf, degrees, from, to, flagOf, flags, codeOf, positions, codes}
+		periodOf, degrees, from, to, flagOf, flags, codeOf, positions, codes, seen}
 }
 
 // newCertificateID returns a URL-safe id of 128 bits: the time in
@@ -949,23 +973,31 @@ func (db *DB) findRevocation(ctx context.Context, id string) (*intake.Revocation
 // key already used (an insert sent again, see pipelines), and with each
 // certificate it inserts its first event, periods, flags, diagnoses and
 // count change and, if it counts toward cases, its case periods, as
-// SQLite keeps them. It returns the ids it inserted.
+// SQLite keeps them. It returns the ids it inserted, each with stale false,
+// and with stale true those it did not insert because their patient's
+// history is no longer the one their flags were made from (certInsert's
+// seen; pipelines).
 // For many, PostgreSQL starts the plan, and ends it with the foreign keys'
 // checks, once for them all: with a statement for each, a third of its
 // time under load went to their start-up and end (perf, under intyg-load).
 const insertCertificatesPostgresSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::bool[], $16::bool[],
-			$17::text[], $18::text[])
+			$17::text[], $18::text[], $28::text[])
 		AS i (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases,
-			patient_name, diagnosis)
+			patient_name, diagnosis, seen)
+	), stale AS (
+		SELECT i.id FROM input i WHERE i.seen IS NOT NULL AND i.seen <> (
+			SELECT coalesce(string_agg(h.id, ',' ORDER BY h.id COLLATE "C"), '') FROM (
+				SELECT DISTINCT p.certificate_id AS id FROM case_periods p
+				WHERE (p.unit_hsa_id, p.patient_id) IN (SELECT u.unit_hsa_id, u.patient_id FROM certificates u WHERE u.patient_id = i.patient_id)) h)
 	), c AS (
 		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
 		SELECT id, template, version, status, submitted, sha256, record::jsonb, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases
-		FROM input
+		FROM input WHERE input.id NOT IN (SELECT id FROM stale)
 		ON CONFLICT DO NOTHING RETURNING id
 	), ci AS (
 		SELECT input.* FROM input JOIN c ON c.id = input.id
@@ -993,4 +1025,4 @@ const insertCertificatesPostgresSQL = `WITH input AS (
 		FROM ci JOIN periods p ON p.certificate_id = ci.id WHERE ci.counts_toward_cases
 		ON CONFLICT DO NOTHING
 	)
-	SELECT id FROM c`
+	SELECT id, false AS stale FROM c UNION ALL SELECT id, true FROM stale`

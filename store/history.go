@@ -109,6 +109,31 @@ func (db *DB) readHistories(ctx context.Context, tx *sql.Tx, patients []string) 
 	return certs, nil
 }
 
+// readHistoriesOf reads patients' case certificates at every unit, by
+// patient, in tx or, if tx is nil, on the readers: in as few queries as
+// historySizes allow.
+func (db *DB) readHistoriesOf(ctx context.Context, tx *sql.Tx, patients []string) (map[string][]intake.CaseCertificate, error) {
+	var distinct []string
+	for _, p := range patients {
+		if !slices.Contains(distinct, p) {
+			distinct = append(distinct, p)
+		}
+	}
+	byPatient := map[string][]intake.CaseCertificate{}
+	for len(distinct) > 0 {
+		n := min(len(distinct), historySizes[len(historySizes)-1])
+		certs, err := db.readHistories(ctx, tx, distinct[:n])
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range certs {
+			byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
+		}
+		distinct = distinct[n:]
+	}
+	return byPatient, nil
+}
+
 // historyQuery is the query of a batch of patients' histories, padded to
 // one of historySizes. case_periods is ordered by unit, then patient: the
 // patients' units are found among their certificates.

@@ -168,7 +168,7 @@ func holdUntilQueued(t *testing.T, db *store.DB, table string, queued func() int
 
 // cuttingProxy forwards connections to target. Once armed, it disarms on
 // the first insert of two or more certificates a client sends (a pipeline
-// of two or more statements, or one insert statement, 27 parameters, whose
+// of two or more statements, or one insert statement, 28 parameters, whose
 // Bind carries more than one certificate's bytes: one example's is under
 // 6,000), forwards it, waits for PostgreSQL to commit it and closes both
 // ends without forwarding the answers.
@@ -213,7 +213,7 @@ func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
 					switch head[0] {
 					case 'B':
 						binds++
-						if bindParams(body) == 27 && len(body) > 6000 {
+						if bindParams(body) == 28 && len(body) > 6000 {
 							binds++
 						}
 					case 'S':
