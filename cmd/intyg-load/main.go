@@ -3,7 +3,7 @@
 // data directory or a fresh PostgreSQL database, posts varied valid and
 // invalid fk7804 submissions from a fixed number of clients at the highest
 // rate they can (github.com/valyala/fasthttp's client), and reports accepted/s,
-// latency percentiles, statuses, errors, the servers' peak RSS and CPU per
+// latency percentiles, statuses, errors, the servers' peak RSS, CPU and disk writes per
 // certificate, and from their /metrics (metrics.go) their write
 // transactions, writes per transaction, log syncs and the writer's
 // checkpoints. Then it checks that every accepted certificate is stored
@@ -190,6 +190,16 @@ type ServerReport struct {
 	P50, P99 time.Duration // of those
 	PeakRSS  int64         // VmHWM, bytes
 	CPU      time.Duration // utime+stime over the attack
+	Written  int64         // bytes it caused to be written to storage over the attack
+}
+
+// written is the bytes the servers caused to be written to storage.
+func (r *Report) written() int64 {
+	var n int64
+	for _, s := range r.PerServer {
+		n += s.Written
+	}
+	return n
 }
 
 // AcceptedPerSecond is fresh 201s per second of attack.
@@ -252,6 +262,9 @@ func (r *Report) write(w io.Writer) {
 	}
 	if r.Accepted > 0 {
 		fmt.Fprintf(w, "server CPU    %.2f s, %.0f µs per accepted certificate\n", r.ServerCPU.Seconds(), r.perCertificate(r.ServerCPU))
+		if written := r.written(); written > 0 {
+			fmt.Fprintf(w, "server disk   %.0f MB written, %.1f KB per accepted certificate\n", float64(written)/1e6, float64(written)/1e3/float64(r.Accepted))
+		}
 		fmt.Fprintf(w, "client CPU    %.2f s (this tool)\n", r.ClientCPU.Seconds())
 		if r.PostgresCPU > 0 {
 			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), r.perCertificate(r.PostgresCPU))
@@ -467,8 +480,12 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	}
 
 	before := make([]int64, len(servers))
+	writtenBefore := make([]int64, len(servers))
 	for i, s := range servers {
 		if before[i], err = cpuTicks(s.cmd.Process.Pid); err != nil {
+			return nil, err
+		}
+		if writtenBefore[i], err = writtenBytes(s.cmd.Process.Pid); err != nil {
 			return nil, err
 		}
 	}
@@ -508,6 +525,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		if sr.PeakRSS, err = peakRSS(pid); err != nil {
 			return rep, err
 		}
+		written, err := writtenBytes(pid)
+		if err != nil {
+			return rep, err
+		}
+		sr.Written = written - writtenBefore[i]
 		slices.Sort(perServer[i])
 		sr.P50, sr.P99 = percentile(perServer[i], 50), percentile(perServer[i], 99)
 		counters, err := scrapeStore(ctx, s.base, admin)

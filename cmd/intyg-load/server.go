@@ -172,21 +172,34 @@ func statTicks(pid, a, b int) (int64, error) {
 	return x + y, nil
 }
 
+// writtenBytes returns the bytes a process has caused to be written to
+// storage (write_bytes in /proc/PID/io): on SQLite, the log and the
+// checkpoints' copies into the database file.
+func writtenBytes(pid int) (int64, error) {
+	return procField(fmt.Sprintf("/proc/%d/io", pid), "write_bytes:", 1)
+}
+
 // peakRSS returns a process's VmHWM (peak resident set size) in bytes.
 func peakRSS(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	return procField(fmt.Sprintf("/proc/%d/status", pid), "VmHWM:", 1024)
+}
+
+// procField returns the number after name in the proc file at path (an
+// optional "kB" unit after it), times unit.
+func procField(path, name string, unit int64) (int64, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb * 1024, err
+		if rest, ok := strings.CutPrefix(sc.Text(), name); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return n * unit, err
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
+	return 0, fmt.Errorf("%s: no %s", path, strings.TrimSuffix(name, ":"))
 }
 
 // postgresTicks returns the CPU ticks of the PostgreSQL server listening on
