@@ -424,3 +424,36 @@ func TestFlagsSeeEachOtherOnPostgres(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagsGiveUpOnAHistoryThatKeepsChanging: on PostgreSQL, a
+// certificate whose patient gets another certificate (from another
+// server) each time its flags are made is flagged again a few times, then
+// refused as unavailable (503, try again), and nothing of it is stored.
+func TestFlagsGiveUpOnAHistoryThatKeepsChanging(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	db, other := mustOpenDB(t, store.Postgres, dsn), mustOpenDB(t, store.Postgres, dsn)
+	const patient = "191212121212"
+	var made atomic.Int32
+	flags := func(c *intake.Certificate, history []intake.CaseCertificate) []intake.Flag {
+		made.Add(1)
+		more, body := mustCertificate(t, "full-time-one-period.json")
+		more.Patient.ID, more.Issuer.Unit.HSAID, more.CountsTowardCases = patient, "unit-b", true
+		if _, _, err := other.CreateCertificate(ctx, more, body, nil, nil); err != nil {
+			t.Error(err) // not Fatal: the pipelines' goroutine calls this
+		}
+		return nil
+	}
+	c, body := mustCertificate(t, "full-time-one-period.json")
+	c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = patient, "unit-a", true
+	_, _, err := db.CreateCertificate(ctx, c, body, nil, flags)
+	if intake.ErrorCode(err) != intake.EUNAVAILABLE {
+		t.Fatalf("CreateCertificate = %v, want EUNAVAILABLE", err)
+	}
+	if n := made.Load(); n < 3 || n > 10 {
+		t.Errorf("flags made %d times, want a few", n)
+	}
+	if _, err := db.FindCertificateByID(ctx, c.ID); intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("FindCertificateByID(the refused one) = %v, want ENOTFOUND", err)
+	}
+}

@@ -27,6 +27,11 @@ const (
 // patient's history changed while it was on its way (pipelines).
 const maxStale = 5
 
+// errHistoryChanging is returned for a certificate found stale more than
+// maxStale times: nothing of it was stored, and the client may try again
+// (EUNAVAILABLE, 503).
+var errHistoryChanging = errors.New("store: the patient's history changed each time the certificate was about to be stored")
+
 // lockPatientsSQL takes PostgreSQL's lock of each patient given
 // (patientLockKey), in the order given, until the transaction ends. Every
 // writer of a certificate whose flags read the patient's history takes
@@ -178,7 +183,7 @@ func (p *pipelines) reflag(jobs []pipelineJob) {
 		j.stale++
 		err := err
 		if err == nil && j.stale > maxStale {
-			err = fmt.Errorf("store: the patient's history changed %d times while the certificate was being stored", j.stale)
+			err = fmt.Errorf("%w (%d times)", errHistoryChanging, j.stale)
 		}
 		if err == nil {
 			err = j.row.flag(func() ([]intake.CaseCertificate, error) { return byPatient[j.row.c.Patient.ID], nil })

@@ -20,9 +20,11 @@ import (
 // isUnavailable reports an error that says the database cannot do the work
 // now but may later: a full disk, a database locked past the busy timeout,
 // an I/O fault, or a PostgreSQL server that is unreachable, shutting down or
-// out of resources. Such a fault is the client's to retry (503), not a bug.
+// out of resources; or a patient's history that kept changing while a
+// certificate was stored (errHistoryChanging). Such a fault is the
+// client's to retry (503), not a bug.
 func isUnavailable(err error) bool {
-	if errors.Is(err, errNotSynced) {
+	if errors.Is(err, errNotSynced) || errors.Is(err, errHistoryChanging) {
 		return true
 	}
 	var sqErr *sqlite.Error
