@@ -18,7 +18,10 @@
 // include what was stored a moment before. On PostgreSQL, where round
 // trips cost more than statements, new certificates are inserted in
 // pipelines (one round trip and one commit for all waiting) and the flags'
-// history reads, just before, are batched the same way.
+// history reads, just before, are batched the same way; each pipeline
+// takes its patients' locks and stores a certificate only if its patient's
+// history is still the one its flags were made from, else flags it again,
+// so that two servers on one database flag as one does.
 //
 // The access log is a SHA-256 hash chain appended inside those write
 // transactions (VerifyAuditChain checks it), and Backup copies a SQLite

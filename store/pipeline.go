@@ -9,11 +9,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/intyg/intyg/intake"
-
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/intyg/intyg/intake"
 )
 
 // Bounds of PostgreSQL's insert pipelines: certificates in one (in one
@@ -91,7 +91,8 @@ func lockKeys(jobs []pipelineJob) []int64 {
 // The database commits other writes beside it.
 type pipelines struct {
 	// batches and written count committed pipelines and the inserts in
-	// them; joined those of the inserts that went in one statement.
+	// them (not those found stale); joined those of the inserts that went
+	// in one statement.
 	batches, written, joined atomic.Int64
 
 	db   *DB
@@ -308,7 +309,11 @@ func (p *pipelines) pipeline(jobs []pipelineJob) (inserted, stale []bool, failed
 		return nil, nil, failed, err
 	}
 	p.batches.Add(1)
-	p.written.Add(int64(len(jobs)))
+	for _, s := range stale {
+		if !s {
+			p.written.Add(1)
+		}
+	}
 	return inserted, stale, -1, nil
 }
 
