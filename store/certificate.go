@@ -90,7 +90,10 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 		if db.dialect == Postgres && flags != nil {
 			// The history is read under the patient's lock, which the
 			// pipelines take too: no certificate of the patient can be
-			// stored between the read and the commit.
+			// stored between the read and the commit. A writer's batch
+			// with two of these takes two locks in its own order; a
+			// deadlock PostgreSQL breaks fails this job, which the writer
+			// then runs alone (rerun).
 			if _, err := tx.ExecContext(ctx, lockPatientsSQL, []int64{patientLockKey(c.Patient.ID)}); err != nil {
 				return err
 			}
@@ -425,9 +428,8 @@ func (r *certInsert) flag(history func() ([]intake.CaseCertificate, error)) erro
 		if err != nil {
 			return err
 		}
-		r.c.Flags = r.flags(r.c, h)
 		k := historyKey(h)
-		r.seen = &k
+		r.c.Flags, r.seen = r.flags(r.c, h), &k
 	}
 	return r.encode()
 }
@@ -976,7 +978,9 @@ func (db *DB) findRevocation(ctx context.Context, id string) (*intake.Revocation
 // SQLite keeps them. It returns the ids it inserted, each with stale false,
 // and with stale true those it did not insert because their patient's
 // history is no longer the one their flags were made from (certInsert's
-// seen; pipelines).
+// seen; pipelines). A certificate is not part of its own history: a
+// pipeline sent again after its commit was in doubt finds it stored, not
+// stale.
 // For many, PostgreSQL starts the plan, and ends it with the foreign keys'
 // checks, once for them all: with a statement for each, a third of its
 // time under load went to their start-up and end (perf, under intyg-load).
@@ -991,7 +995,8 @@ const insertCertificatesPostgresSQL = `WITH input AS (
 		SELECT i.id FROM input i WHERE i.seen IS NOT NULL AND i.seen <> (
 			SELECT coalesce(string_agg(h.id, ',' ORDER BY h.id COLLATE "C"), '') FROM (
 				SELECT DISTINCT p.certificate_id AS id FROM case_periods p
-				WHERE (p.unit_hsa_id, p.patient_id) IN (SELECT u.unit_hsa_id, u.patient_id FROM certificates u WHERE u.patient_id = i.patient_id)) h)
+				WHERE (p.unit_hsa_id, p.patient_id) IN (SELECT u.unit_hsa_id, u.patient_id FROM certificates u WHERE u.patient_id = i.patient_id)
+					AND p.certificate_id <> i.id) h)
 	), c AS (
 		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)

@@ -30,6 +30,10 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
+// MaxStale is how often a certificate is flagged again before it is
+// refused (pipelines).
+const MaxStale = maxStale
+
 // Strings runs a query (with ? placeholders) of one text column behind
 // the store's back and returns its rows.
 func (db *DB) Strings(ctx context.Context, query string, args ...any) ([]string, error) {

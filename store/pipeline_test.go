@@ -43,7 +43,7 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 		}
 	}
 	unit := certs[0].Issuer.Unit.HSAID
-	_, errs := createAtOnce(t, db, certs, body, func(i int) bool { return i%2 == 1 })
+	_, errs := createAtOnce(t, db, certs, body, func(i int) bool { return i%2 == 1 }, nil)
 	for i, err := range errs {
 		if i%8 == 0 && err == nil {
 			t.Errorf("certificate %d with a NUL in its name was stored", i)
@@ -74,10 +74,13 @@ func TestPipelineFailureTakesOnlyItself(t *testing.T) {
 // PostgreSQL received it, so that it commits while its answers are lost:
 // the commit is in doubt. The pipeline is sent again, and each caller must
 // be told its certificate was stored, once, as a fresh submission, with
-// or without a key.
+// or without a key; and with flags, each patient's own, a certificate
+// sent again must not count as a change of its patient's history (it
+// would be flagged again, from a history holding itself).
 func TestPipelineCutAfterItsCommit(t *testing.T) {
-	for _, keyed := range []bool{false, true} {
-		t.Run(fmt.Sprint("keyed=", keyed), func(t *testing.T) {
+	for _, tt := range []struct{ keyed, flagged bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		keyed := tt.keyed
+		t.Run(fmt.Sprintf("keyed=%v,flagged=%v", tt.keyed, tt.flagged), func(t *testing.T) {
 			dsn := pgtest.DSN(t)
 			u, err := url.Parse(dsn)
 			if err != nil {
@@ -91,11 +94,26 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 			var body []byte
 			for i := range certs {
 				certs[i], body = mustCertificate(t, "full-time-one-period.json")
+				certs[i].Patient.ID, certs[i].CountsTowardCases = fmt.Sprintf("19%010d", i+1), true
+			}
+			var flags intake.FlagFunc
+			var flagged atomic.Int32
+			if tt.flagged {
+				flags = func(c *intake.Certificate, history []intake.CaseCertificate) []intake.Flag {
+					flagged.Add(1)
+					if len(history) > 0 {
+						t.Errorf("certificate %s flagged from a history of %d, want none (each patient has one)", c.ID, len(history))
+					}
+					return nil
+				}
 			}
 			armed.Store(true)
-			replays, errs := createAtOnce(t, db, certs, body, func(int) bool { return keyed })
+			replays, errs := createAtOnce(t, db, certs, body, func(int) bool { return keyed }, flags)
 			if armed.Load() {
 				t.Fatal("no pipeline of two or more inserts was cut; the test proved nothing")
+			}
+			if n := flagged.Load(); tt.flagged && n != int32(len(certs)) {
+				t.Errorf("flags made %d times for %d certificates, want once each", n, len(certs))
 			}
 			for i := range certs {
 				if errs[i] != nil || replays[i] {
@@ -111,9 +129,9 @@ func TestPipelineCutAfterItsCommit(t *testing.T) {
 
 // createAtOnce stores certs (submitted as body) from a goroutine each, all
 // queued behind a first pipeline held until they are (holdUntilQueued),
-// those that keyed says under the key "key-i" at their unit. It returns
-// what each was answered.
-func createAtOnce(t *testing.T, db *store.DB, certs []*intake.Certificate, body []byte, keyed func(i int) bool) (replays []bool, errs []error) {
+// those that keyed says under the key "key-i" at their unit, with flags.
+// It returns what each was answered.
+func createAtOnce(t *testing.T, db *store.DB, certs []*intake.Certificate, body []byte, keyed func(i int) bool, flags intake.FlagFunc) (replays []bool, errs []error) {
 	t.Helper()
 	replays, errs = make([]bool, len(certs)), make([]error, len(certs))
 	release := holdUntilQueued(t, db, "certificates", db.PipelinesWaiting)
@@ -128,7 +146,7 @@ func createAtOnce(t *testing.T, db *store.DB, certs []*intake.Certificate, body 
 			if keyed(i) {
 				idem = &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}
 			}
-			_, replays[i], errs[i] = db.CreateCertificate(context.Background(), c, body, idem, nil)
+			_, replays[i], errs[i] = db.CreateCertificate(context.Background(), c, body, idem, flags)
 		}()
 	}
 	close(start)

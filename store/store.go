@@ -13,8 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -123,9 +124,15 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		db.read.SetMaxOpenConns(readConns)
 		db.read.SetMaxIdleConns(readConns)
 	case Postgres:
-		if db.read, err = sql.Open("pgx", dsn); err != nil {
+		config, err := pgx.ParseConfig(dsn)
+		if err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
+		// The pipelines' check of a patient's history (pipelines) reads
+		// what was committed before it, after the patient's lock: each
+		// statement's own snapshot, whatever the server's default.
+		config.RuntimeParams["default_transaction_isolation"] = "read committed"
+		db.read = stdlib.OpenDB(*config)
 		// database/sql keeps 2 idle connections by default: under load
 		// every other query then closed one and opened a new backend
 		// (a process, and pgx's statement cache lost with it). Keep the

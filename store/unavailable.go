@@ -39,9 +39,12 @@ func isUnavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		// 53: insufficient resources (53100 disk full); 57P: operator
-		// intervention (shutdown); 08: connection exceptions; 58: system errors.
+		// intervention (shutdown); 08: connection exceptions; 58: system
+		// errors; 40P01: a deadlock PostgreSQL broke by ending this
+		// transaction (patients' locks taken in different orders, as a
+		// writer's batch of related certificates may).
 		return strings.HasPrefix(pgErr.Code, "53") || strings.HasPrefix(pgErr.Code, "57P") ||
-			strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "58")
+			strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "58") || pgErr.Code == "40P01"
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error

@@ -5,7 +5,9 @@
 -- entered about twenty B-trees, and each costs the one writer about as
 -- much as the next (issue 16: 11 % of the store's CPU per certificate).
 -- A period takes its place among its certificate's periods as its key;
--- those stored before take the order they were stored in.
+-- those stored before are numbered in the order of their dates, which is
+-- the certificate's order (intake sorts a certificate's periods by their
+-- start).
 DROP TRIGGER certificates_status_kept;
 DROP VIEW counted_periods;
 
@@ -19,7 +21,7 @@ CREATE TABLE certificate_periods_keyed (
     PRIMARY KEY (certificate_id, position)
 ) WITHOUT ROWID;
 INSERT INTO certificate_periods_keyed (certificate_id, position, patient_id, degree, from_date, to_date)
-SELECT certificate_id, row_number() OVER (PARTITION BY certificate_id ORDER BY rowid) - 1, patient_id, degree, from_date, to_date
+SELECT certificate_id, row_number() OVER (PARTITION BY certificate_id ORDER BY from_date, to_date, rowid) - 1, patient_id, degree, from_date, to_date
 FROM certificate_periods;
 DROP TABLE certificate_periods;
 ALTER TABLE certificate_periods_keyed RENAME TO certificate_periods;
