@@ -258,6 +258,32 @@ func (h *historyFlags) flags(c *intake.Certificate, history []intake.CaseCertifi
 	return []intake.Flag{{Code: fmt.Sprint("history", len(history)), Message: "sv"}}
 }
 
+// createEach stores certs (each the example full-time-one-period.json,
+// changed) with flags, each from a goroutine of its own through dbOf(its
+// index); wait returns their ids by unit once every one was answered.
+func createEach(t *testing.T, certs []*intake.Certificate, dbOf func(i int) *store.DB, flags intake.FlagFunc) (wait func() map[string]string) {
+	_, body := mustCertificate(t, "full-time-one-period.json")
+	ids := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, c := range certs {
+		wg.Go(func() {
+			stored, _, err := dbOf(i).CreateCertificate(context.Background(), c, body, nil, flags)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			ids[c.Issuer.Unit.HSAID] = stored.ID
+			mu.Unlock()
+		})
+	}
+	return func() map[string]string {
+		wg.Wait()
+		return ids
+	}
+}
+
 // TestFlagsSeeWhatWasStoredBefore: CreateCertificate's FlagFunc gets the
 // patient's case certificates stored before, every unit's, and what it
 // returns is stored as the certificate's flags.
@@ -305,29 +331,18 @@ func TestFlagsSeeWhatWasStoredBefore(t *testing.T) {
 // stored in the same batch are flagged in order: the second's history
 // holds the first.
 func TestFlagsSeeTheBatchBefore(t *testing.T) {
-	ctx := context.Background()
 	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
 	var h historyFlags
 	release := db.HoldWriter()
-	var wg sync.WaitGroup
-	ids := map[string]string{}
-	var mu sync.Mutex
+	var certs []*intake.Certificate
 	for _, unit := range []string{"unit-a", "unit-b"} {
-		c, body := mustCertificate(t, "full-time-one-period.json")
+		c, _ := mustCertificate(t, "full-time-one-period.json")
 		c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = "191212121212", unit, true
-		wg.Go(func() {
-			stored, _, err := db.CreateCertificate(ctx, c, body, nil, h.flags)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			ids[unit] = stored.ID
-			mu.Unlock()
-		})
+		certs = append(certs, c)
 	}
+	wait := createEach(t, certs, func(int) *store.DB { return db }, h.flags)
 	release(2)
-	wg.Wait()
+	ids := wait()
 	a, b := h.seen["unit-a"], h.seen["unit-b"]
 	if len(a)+len(b) != 1 || (len(a) == 1 && a[0] != ids["unit-b"]) || (len(b) == 1 && b[0] != ids["unit-a"]) {
 		t.Errorf("histories given to the flags: unit-a %v, unit-b %v; want one of them to hold the other (ids %v)", a, b, ids)
@@ -379,28 +394,16 @@ func TestFlagsSeeEachOtherOnPostgres(t *testing.T) {
 				}
 				return h.flags(c, history)
 			}
-			ids := map[string]string{}
-			var mu sync.Mutex
-			var wg sync.WaitGroup
-			for i, unit := range []string{"unit-a", "unit-b"} {
-				c, body := mustCertificate(t, "full-time-one-period.json")
+			var certs []*intake.Certificate
+			for _, unit := range []string{"unit-a", "unit-b"} {
+				c, _ := mustCertificate(t, "full-time-one-period.json")
 				c.Patient.ID, c.Issuer.Unit.HSAID, c.CountsTowardCases = patient, unit, true
 				if unit == "unit-b" && tt.renews {
 					c.Relation = &intake.Relation{Type: intake.RelationRenews, Certificate: before[0]}
 				}
-				db := dbs[i%len(dbs)]
-				wg.Go(func() {
-					stored, _, err := db.CreateCertificate(ctx, c, body, nil, flags)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					mu.Lock()
-					ids[unit] = stored.ID
-					mu.Unlock()
-				})
+				certs = append(certs, c)
 			}
-			wg.Wait()
+			ids := createEach(t, certs, func(i int) *store.DB { return dbs[i%len(dbs)] }, flags)()
 			if t.Failed() {
 				return
 			}

@@ -53,7 +53,10 @@ func patientLockKey(patient string) int64 {
 func lockKeys(jobs []pipelineJob) []int64 {
 	var keys []int64
 	for _, j := range jobs {
-		if k := patientLockKey(j.row.c.Patient.ID); j.row.seen != nil && !slices.Contains(keys, k) {
+		if j.row.seen == nil {
+			continue
+		}
+		if k := patientLockKey(j.row.c.Patient.ID); !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -178,15 +181,16 @@ func (p *pipelines) reflag(jobs []pipelineJob) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
 	defer cancel()
-	byPatient, err := p.db.readHistoriesOf(ctx, nil, patients)
+	byPatient, readErr := p.db.readHistoriesOf(ctx, nil, patients)
 	var again []pipelineJob
 	for _, j := range jobs {
 		j.stale++
-		err := err
-		if err == nil && j.stale > maxStale {
+		err := readErr
+		switch {
+		case err != nil:
+		case j.stale > maxStale:
 			err = fmt.Errorf("%w (%d times)", errHistoryChanging, j.stale)
-		}
-		if err == nil {
+		default:
 			err = j.row.flag(func() ([]intake.CaseCertificate, error) { return byPatient[j.row.c.Patient.ID], nil })
 		}
 		if err != nil {

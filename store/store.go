@@ -179,6 +179,38 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	return db, nil
 }
 
+// AnalyzeStored has PostgreSQL gather the planner's statistics of the
+// database at dsn, as after a bulk import, without opening it as the
+// service does (CountStored).
+func AnalyzeStored(ctx context.Context, dsn string) error {
+	db, err := openPlain(Postgres, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
+	}
+	return nil
+}
+
+// openPlain connects to the database at dsn with none of Open's work.
+func openPlain(driver, dsn string) (*sql.DB, error) {
+	name, conn := "pgx", dsn
+	switch driver {
+	case SQLite:
+		name, conn = "sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)"
+	case Postgres:
+	default:
+		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)
+	}
+	db, err := sql.Open(name, conn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	return db, nil
+}
+
 // migrate applies the embedded migrations of the dialect in order, each in
 // its own transaction, and refuses a database newer than this binary.
 func (db *DB) migrate(ctx context.Context) error {
