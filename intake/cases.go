@@ -3,8 +3,8 @@ package intake
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/intyg/intyg/schemas"
@@ -107,53 +107,84 @@ func MilestoneKey(day int) string { return "day" + strconv.Itoa(day) }
 // most Gap + 1 days after the latest last day seen so far in the case;
 // otherwise it starts a new case. Certificates without periods are left out.
 func BuildCases(certs []CaseCertificate, o CaseOptions) []Case {
-	var sorted []CaseCertificate
+	sorted := make([]CaseCertificate, 0, len(certs))
 	for _, c := range certs {
 		if len(c.Periods) > 0 {
 			sorted = append(sorted, c)
 		}
 	}
-	sort.SliceStable(sorted, func(i, j int) bool {
-		a, _ := sorted[i].span()
-		b, _ := sorted[j].span()
-		if !a.Equal(b.Time) {
-			return a.Before(b.Time)
+	slices.SortStableFunc(sorted, func(a, b CaseCertificate) int {
+		af, _ := a.span()
+		bf, _ := b.span()
+		if n := af.Compare(bf.Time); n != 0 {
+			return n
 		}
-		return sorted[i].ID < sorted[j].ID
+		return strings.Compare(a.ID, b.ID)
 	})
+	keys := make([]string, len(o.Milestones))
+	for i, m := range o.Milestones {
+		keys[i] = MilestoneKey(m)
+	}
 	var cases []Case
-	var members []CaseCertificate
+	start := 0 // of the current case's members in sorted
 	var latest Date
-	for _, c := range sorted {
+	for i, c := range sorted {
 		first, last := c.span()
-		if len(members) > 0 && first.After(latest.AddDays(o.Gap+1).Time) {
-			cases = append(cases, buildCase(members, o))
-			members = nil
+		if i > start && first.After(latest.AddDays(o.Gap+1).Time) {
+			cases = append(cases, buildCase(sorted[start:i:i], o, keys))
+			start = i
 		}
-		if len(members) == 0 || last.After(latest.Time) {
+		if i == start || last.After(latest.Time) {
 			latest = last
 		}
-		members = append(members, c)
 	}
-	if len(members) > 0 {
-		cases = append(cases, buildCase(members, o))
+	if len(sorted) > start {
+		cases = append(cases, buildCase(sorted[start:], o, keys))
 	}
 	slices.Reverse(cases)
 	return cases
 }
 
-// buildCase computes one case's figures from its certificates.
-func buildCase(members []CaseCertificate, o CaseOptions) Case {
-	c := Case{Members: members, Gaps: []DateRange{}, Milestones: map[string]Date{}}
-	var periods []Period
+// ByPatient splits certs into each patient's certificates, by patient id,
+// keeping their order within a patient. Certificates already in patient
+// order, as the store reads them, are split where they lie; others are
+// sorted first, in a copy.
+func ByPatient(certs []CaseCertificate) [][]CaseCertificate {
+	byID := func(a, b CaseCertificate) int { return strings.Compare(a.Patient.ID, b.Patient.ID) }
+	if !slices.IsSortedFunc(certs, byID) {
+		certs = slices.Clone(certs)
+		slices.SortStableFunc(certs, byID)
+	}
+	var out [][]CaseCertificate
+	for start := 0; start < len(certs); {
+		end := start + 1
+		for end < len(certs) && certs[end].Patient.ID == certs[start].Patient.ID {
+			end++
+		}
+		out = append(out, certs[start:end:end])
+		start = end
+	}
+	return out
+}
+
+// buildCase computes one case's figures from its certificates; keys are
+// the MilestoneKey of each of o.Milestones.
+func buildCase(members []CaseCertificate, o CaseOptions, keys []string) Case {
+	c := Case{Members: members, Gaps: []DateRange{}, Milestones: make(map[string]Date, len(keys)), Certificates: make([]string, 0, len(members))}
+	periods := members[0].Periods
+	if len(members) > 1 {
+		periods = nil
+		for _, m := range members {
+			periods = append(periods, m.Periods...)
+		}
+	}
 	for _, m := range members {
 		c.Certificates = append(c.Certificates, m.ID)
-		periods = append(periods, m.Periods...)
 	}
 	c.Segments = segments(periods)
 	c.Start, c.End = c.Segments[0].From, c.Segments[len(c.Segments)-1].To
-	for _, m := range o.Milestones {
-		c.Milestones[MilestoneKey(m)] = Date{}
+	for _, k := range keys {
+		c.Milestones[k] = Date{}
 	}
 	net := 0 // hundredths of a day, so that the sum is exact
 	for _, s := range c.Segments {
@@ -162,9 +193,9 @@ func buildCase(members []CaseCertificate, o CaseOptions) Case {
 			continue
 		}
 		n := s.From.DaysUntil(s.To) + 1
-		for _, m := range o.Milestones {
+		for i, m := range o.Milestones {
 			if c.Days < m && c.Days+n >= m {
-				c.Milestones[MilestoneKey(m)] = s.From.AddDays(m - c.Days - 1)
+				c.Milestones[keys[i]] = s.From.AddDays(m - c.Days - 1)
 			}
 		}
 		c.Days += n
@@ -183,11 +214,11 @@ func buildCase(members []CaseCertificate, o CaseOptions) Case {
 // highest degree of the periods covering each day, 0 for a gap. Adjacent
 // runs of the same degree are merged.
 func segments(periods []Period) []CaseSegment {
-	var bounds []Date
+	bounds := make([]Date, 0, 2*len(periods))
 	for _, p := range periods {
 		bounds = append(bounds, p.From, p.To.AddDays(1))
 	}
-	sort.Slice(bounds, func(i, j int) bool { return bounds[i].Before(bounds[j].Time) })
+	slices.SortFunc(bounds, func(a, b Date) int { return a.Compare(b.Time) })
 	bounds = slices.CompactFunc(bounds, func(a, b Date) bool { return a.Equal(b.Time) })
 	var out []CaseSegment
 	for i := 0; i+1 < len(bounds); i++ {

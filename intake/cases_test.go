@@ -312,3 +312,55 @@ func TestChapters(t *testing.T) {
 		}
 	}
 }
+
+// TestByPatient splits certificates by patient, whether or not they come
+// in patient order, keeping each patient's in the order given, and leaves
+// the caller's slice as it was.
+func TestByPatient(t *testing.T) {
+	cert := func(patient, id string) intake.CaseCertificate {
+		c := caseCert(t, id, "UNIT", "100 2026-10-01 2026-10-10")
+		c.Patient.ID = patient
+		return c
+	}
+	ids := func(groups [][]intake.CaseCertificate) []string {
+		var out []string
+		for _, g := range groups {
+			var s []string
+			for _, c := range g {
+				s = append(s, c.Patient.ID+":"+c.ID)
+			}
+			out = append(out, strings.Join(s, " "))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		certs []intake.CaseCertificate
+		want  []string
+	}{
+		{"none", nil, nil},
+		{"in patient order", []intake.CaseCertificate{cert("1", "b"), cert("1", "a"), cert("2", "c"), cert("3", "d"), cert("3", "e")},
+			[]string{"1:b 1:a", "2:c", "3:d 3:e"}},
+		{"in no order", []intake.CaseCertificate{cert("3", "d"), cert("1", "b"), cert("2", "c"), cert("1", "a"), cert("3", "e")},
+			[]string{"1:b 1:a", "2:c", "3:d 3:e"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ids([][]intake.CaseCertificate{tc.certs})
+			got := intake.ByPatient(tc.certs)
+			if diff := cmp.Diff(tc.want, ids(got)); diff != "" {
+				t.Errorf("groups mismatch (-want +got):\n%s", diff)
+			}
+			if after := ids([][]intake.CaseCertificate{tc.certs}); !cmp.Equal(before, after) {
+				t.Errorf("the certificates given were reordered: %v, then %v", before, after)
+			}
+			// A group is the patient's alone: appending to one leaves the next as it was.
+			if len(got) > 1 {
+				next := ids(got[1:2])
+				_ = append(got[0], cert("9", "z"))
+				if after := ids(got[1:2]); !cmp.Equal(next, after) {
+					t.Errorf("appending to the first group changed the second: %v, then %v", next, after)
+				}
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,12 @@ func (db *DB) caseRows(ctx context.Context, tx *sql.Tx, q string, args []any) ([
 		return nil, err
 	}
 	defer rows.Close()
-	var out []intake.CaseCertificate
+	var (
+		out []intake.CaseCertificate
+		// buf holds the periods read, a chunk at a time, so that a
+		// certificate's first period is not an allocation of its own.
+		buf []intake.Period
+	)
 	for rows.Next() {
 		var (
 			c        intake.CaseCertificate
@@ -100,7 +106,17 @@ func (db *DB) caseRows(ctx context.Context, tx *sql.Tx, q string, args []any) ([
 			out[n-1].Periods = append(out[n-1].Periods, p)
 			continue
 		}
-		c.Periods = []intake.Period{p}
+		if len(buf) == cap(buf) {
+			buf = make([]intake.Period, 0, 256)
+		}
+		buf = append(buf, p)
+		c.Periods = buf[len(buf)-1 : len(buf) : len(buf)] // a second period is appended elsewhere
+		if len(out) == cap(out) {
+			// Double: a unit's ongoing cases are some 20,000 rows, and
+			// append's gentler growth of a slice that large copied (and
+			// had the kernel map) several times what it ends up holding.
+			out = slices.Grow(out, max(len(out), 64))
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()

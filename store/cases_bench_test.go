@@ -91,12 +91,8 @@ func benchOngoingCases(b *testing.B, db *store.DB) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		byPatient := map[string][]intake.CaseCertificate{}
-		for _, c := range certs {
-			byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
-		}
 		ongoing := 0
-		for _, pc := range byPatient {
+		for _, pc := range intake.ByPatient(certs) {
 			for _, c := range intake.BuildCases(pc, intake.CaseOptions{Gap: 5, At: at, Milestones: []int{90, 180, 365}}) {
 				if c.Ongoing {
 					ongoing++

@@ -133,11 +133,7 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 			return err
 		}
 		milestones := eng.CaseMilestones()
-		byPatient := map[string][]intake.CaseCertificate{}
-		for _, c := range certs {
-			byPatient[c.Patient.ID] = append(byPatient[c.Patient.ID], c)
-		}
-		for _, pc := range byPatient {
+		for _, pc := range intake.ByPatient(certs) {
 			for _, c := range intake.BuildCases(pc, intake.CaseOptions{Gap: intake.DefaultCaseGap, At: at, Milestones: milestones}) {
 				if !c.Ongoing {
 					continue
