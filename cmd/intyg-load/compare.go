@@ -9,13 +9,14 @@ import (
 
 // compare runs pairs of load runs: c.Intyg (A) and c.Against (B), in the
 // order A B, B A, A B …, so that a drift of the machine's speed during
-// the runs weighs on both alike. It writes a line for each run and the
+// the runs weighs on both alike; the report names them by names, as they
+// were asked for. It writes a line for each run and the
 // ratio B/A of accepted/s for each pair, then their median and how many
 // pairs B won. On the shared development machine the speed of one binary
 // drifts by a fifth or more within an hour, so only runs close in time
 // compare (BENCHMARKS.md). Every run must pass the checks of a single
 // one.
-func compare(ctx context.Context, c Config, stdout, logw io.Writer) error {
+func compare(ctx context.Context, c Config, names [2]string, stdout, logw io.Writer) error {
 	ratios := make([]float64, 0, c.Pairs)
 	for i := range c.Pairs {
 		order := []string{"A", "B"}
@@ -57,10 +58,6 @@ func compare(ctx context.Context, c Config, stdout, logw io.Writer) error {
 	if len(ratios)%2 == 0 {
 		median = (ratios[len(ratios)/2-1] + median) / 2
 	}
-	a := c.Intyg
-	if a == "" {
-		a = "this module's cmd/intyg"
-	}
-	fmt.Fprintf(stdout, "B/A accepted/s: median %.3f; B faster in %d of %d pairs (A: %s, B: %s)\n", median, won, len(ratios), a, c.Against)
+	fmt.Fprintf(stdout, "B/A accepted/s: median %.3f; B faster in %d of %d pairs (A: %s, B: %s)\n", median, won, len(ratios), names[0], names[1])
 	return nil
 }

@@ -12,7 +12,10 @@
 //
 //	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY] [-procs 1] [-against BINARY [-pairs 4]]
 //
-// With -against it compares two binaries in pairs of runs (compare).
+// With -against it compares two binaries in pairs of runs (compare). Either
+// may be named by a revision of the repository instead, which the tool
+// builds (resolveIntyg): -against f1500a1 measures the code as it was then
+// beside the code of now, at the same hour.
 //
 // The tool shares the machine with the servers it measures, so it runs on
 // one thread at a time (-procs): on more, its goroutines woke each other
@@ -64,9 +67,9 @@ type Config struct {
 	Invalid  float64       // share of invalid submissions
 	Replay   float64       // share of replays of an accepted submission to the other server
 	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
-	Intyg    string        // the intyg binary to measure; empty: build the module's cmd/intyg
+	Intyg    string        // the intyg binary to measure, or a revision to build it from (resolveIntyg); empty: build the module's cmd/intyg
 	Procs    int           // this tool's GOMAXPROCS while it runs
-	Against  string        // a second intyg binary to compare with Intyg, in pairs of runs (compare); empty: one run
+	Against  string        // a second intyg binary (or revision) to compare with Intyg, in pairs of runs (compare); empty: one run
 	Pairs    int           // pairs of runs, with Against
 }
 
@@ -91,14 +94,6 @@ func (c Config) validate() error {
 	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
 		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
 	}
-	for _, f := range []struct{ flag, path string }{{"-intyg", c.Intyg}, {"-against", c.Against}} {
-		if f.path == "" {
-			continue
-		}
-		if fi, err := os.Stat(f.path); err != nil || fi.IsDir() {
-			return fmt.Errorf("%s %s: want an intyg binary", f.flag, f.path)
-		}
-	}
 	if c.Against != "" && (c.Pairs < 1 || c.Pairs > 50) {
 		return fmt.Errorf("-pairs %d: want 1 to 50", c.Pairs)
 	}
@@ -120,9 +115,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.Invalid, "invalid", 0.1, "share of invalid submissions (want 422)")
 	fs.Float64Var(&c.Replay, "replay", 0.02, "share of replays of an accepted submission, with its key, to the other server (want the same 201)")
 	fs.StringVar(&c.Examples, "examples", "", "folder with valid/ and invalid/ submissions (default: examples/fk7804)")
-	fs.StringVar(&c.Intyg, "intyg", "", "the intyg binary to measure, such as one built from another commit (default: build this module's cmd/intyg)")
+	fs.StringVar(&c.Intyg, "intyg", "", "the intyg binary to measure, or a revision of this repository (commit, tag, branch) to build it from (default: build this module's cmd/intyg)")
 	fs.IntVar(&c.Procs, "procs", 1, "this tool's GOMAXPROCS: the threads it runs Go code on at once, on the machine it shares with the servers")
-	fs.StringVar(&c.Against, "against", "", "a second intyg binary: run it and -intyg's in pairs (A B, B A …) and report each pair's ratio of accepted/s, since only runs close in time compare on a shared machine")
+	fs.StringVar(&c.Against, "against", "", "a second intyg binary, or a revision of this repository to build it from: run it and -intyg's in pairs (A B, B A …) and report each pair's ratio of accepted/s, since only runs close in time compare on a shared machine")
 	fs.IntVar(&c.Pairs, "pairs", 4, "pairs of runs, with -against")
 	cpuProfile := fs.String("cpuprofile", "", "write this tool's own CPU profile to the file (what the load costs the machine)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -142,9 +137,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	names := [2]string{c.Intyg, c.Against} // as asked for, for compare's report
+	if names[0] == "" {
+		names[0] = "this module's cmd/intyg"
+	}
+	if c.Intyg != "" || c.Against != "" {
+		root, err := moduleRoot()
+		if err != nil {
+			return err
+		}
+		builds, err := os.MkdirTemp("", "intyg-load-builds-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(builds)
+		for _, f := range []struct {
+			flag string
+			name *string
+		}{{"-intyg", &c.Intyg}, {"-against", &c.Against}} {
+			if *f.name == "" {
+				continue
+			}
+			if *f.name, err = resolveIntyg(ctx, f.flag, *f.name, root, builds); err != nil {
+				return err
+			}
+		}
+	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Procs))
 	if c.Against != "" {
-		return compare(ctx, c, stdout, stderr)
+		return compare(ctx, c, names, stdout, stderr)
 	}
 	rep, err := load(ctx, c, stderr)
 	if rep != nil {
@@ -309,7 +330,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
 		bin, err = buildIntyg(ctx, root, tmp)
 	} else {
-		bin, err = filepath.Abs(c.Intyg) // exec would look a bare name up in $PATH
+		bin = c.Intyg // made absolute by run (resolveIntyg)
 	}
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"io"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -220,5 +221,32 @@ func TestReportProblem(t *testing.T) {
 				t.Errorf("problem() = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestResolveRevision builds intyg from a revision of the repository (the
+// files of HEAD, from git archive), and refuses a name that is neither a
+// file nor a revision.
+func TestResolveRevision(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command("git", "-C", root, "rev-parse", "--verify", "HEAD").Run(); err != nil {
+		t.Skip("not a git checkout:", err)
+	}
+	ctx := context.Background()
+	bin, err := resolveIntyg(ctx, "-against", "HEAD", root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command(bin, "serve", "-h").CombinedOutput()
+	if !strings.Contains(string(out), "-data string") {
+		t.Errorf("%s serve -h:\n%s", bin, out)
+	}
+	for _, name := range []string{"no-such-revision", "-h", "/nonexistent/intyg"} {
+		if _, err := resolveIntyg(ctx, "-against", name, root, t.TempDir()); err == nil || !strings.Contains(err.Error(), "-against "+name+": want an intyg binary or a revision") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
@@ -31,6 +32,91 @@ func buildIntyg(ctx context.Context, root, dir string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/intyg: %v\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// resolveIntyg returns the intyg binary that flag names: the file name,
+// or, for a revision of the repository at root (a commit, tag or branch),
+// cmd/intyg built from that revision's files (git archive) in a folder of
+// its own under dir. So a build can be compared with an older one in one
+// command: -against f1500a1.
+func resolveIntyg(ctx context.Context, flag, name, root, dir string) (string, error) {
+	if fi, err := os.Stat(name); err == nil && !fi.IsDir() {
+		return filepath.Abs(name) // exec would look a bare name up in $PATH
+	}
+	rev := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "--quiet", "--end-of-options", name+"^{commit}")
+	rev.Dir = root
+	out, err := rev.Output()
+	if err != nil || strings.HasPrefix(name, "-") {
+		return "", fmt.Errorf("%s %s: want an intyg binary or a revision of this repository", flag, name)
+	}
+	commit := strings.TrimSpace(string(out))
+	src, err := os.MkdirTemp(dir, commit[:min(12, len(commit))]+"-")
+	if err != nil {
+		return "", err
+	}
+	archive := exec.CommandContext(ctx, "git", "archive", "--format=tar", commit)
+	archive.Dir = root
+	var stderr bytes.Buffer
+	archive.Stderr = &stderr
+	files, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := archive.Start(); err != nil {
+		return "", err
+	}
+	untarErr := untar(files, src)
+	io.Copy(io.Discard, files)
+	if err := archive.Wait(); err != nil {
+		return "", fmt.Errorf("git archive %s: %v: %s", commit, err, stderr.Bytes())
+	}
+	if untarErr != nil {
+		return "", fmt.Errorf("git archive %s: %w", commit, untarErr)
+	}
+	return buildIntyg(ctx, src, src)
+}
+
+// untar writes the directories and files of a tar stream under dir.
+func untar(r io.Reader, dir string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !filepath.IsLocal(h.Name) {
+			return fmt.Errorf("%q is outside the archive", h.Name)
+		}
+		path := filepath.Join(dir, h.Name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, h.FileInfo().Mode().Perm())
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, tr)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			if err := os.Symlink(h.Linkname, path); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // moduleRoot returns the directory of the go.mod that holds the working
