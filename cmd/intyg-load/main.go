@@ -10,7 +10,7 @@
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //
-//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY] [-procs 1] [-against BINARY [-pairs 4]]
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY|REVISION] [-procs 1] [-against BINARY|REVISION [-pairs 4]]
 //
 // With -against it compares two binaries in pairs of runs (compare). Either
 // may be named by a revision of the repository instead, which the tool
@@ -141,27 +141,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if names[0] == "" {
 		names[0] = "this module's cmd/intyg"
 	}
-	if c.Intyg != "" || c.Against != "" {
-		root, err := moduleRoot()
-		if err != nil {
-			return err
-		}
-		builds, err := os.MkdirTemp("", "intyg-load-builds-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(builds)
-		for _, f := range []struct {
-			flag string
-			name *string
-		}{{"-intyg", &c.Intyg}, {"-against", &c.Against}} {
-			if *f.name == "" {
-				continue
-			}
-			if *f.name, err = resolveIntyg(ctx, f.flag, *f.name, root, builds); err != nil {
-				return err
-			}
-		}
+	builds, err := os.MkdirTemp("", "intyg-load-builds-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(builds)
+	if err := c.resolve(ctx, builds); err != nil {
+		return err
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Procs))
 	if c.Against != "" {
@@ -175,6 +161,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return rep.problem()
+}
+
+// resolve makes c's -intyg and -against binaries' paths (resolveIntyg),
+// building those named by a revision under dir.
+func (c *Config) resolve(ctx context.Context, dir string) error {
+	if c.Intyg == "" && c.Against == "" {
+		return nil
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		flag string
+		name *string
+	}{{"-intyg", &c.Intyg}, {"-against", &c.Against}} {
+		if *f.name == "" {
+			continue
+		}
+		if *f.name, err = resolveIntyg(ctx, f.flag, *f.name, root, dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Report is what a load run measured.
