@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -37,13 +36,11 @@ func withPeriod(tb testing.TB, example, signedAt, from, to string) []byte {
 // mustPost posts body as who and returns the new certificate's id.
 func (ts *testServer) mustPost(tb testing.TB, who string, body []byte) string {
 	tb.Helper()
-	resp, b := ts.do(tb, who, "POST", "/api/v1/certificates", body)
-	if resp.StatusCode != http.StatusCreated {
-		tb.Fatalf("submit as %s: %d %s", who, resp.StatusCode, b)
+	id, err := ts.post(who, body)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	var created struct{ ID string }
-	json.Unmarshal(b, &created)
-	return created.ID
+	return id
 }
 
 // caseHistory stores, for casePatient, 89 days at the test unit and then a

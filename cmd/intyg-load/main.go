@@ -67,7 +67,7 @@ type Config struct {
 	Invalid  float64       // share of invalid submissions
 	Replay   float64       // share of replays of an accepted submission to the other server
 	Examples string        // folder with valid/ and invalid/; empty: the module's examples/fk7804
-	Intyg    string        // the intyg binary to measure, or a revision to build it from (resolveIntyg); empty: build the module's cmd/intyg
+	Intyg    string        // the intyg binary to measure, or a revision to build it from; empty: the module's cmd/intyg (Config.resolve)
 	Procs    int           // this tool's GOMAXPROCS while it runs
 	Against  string        // a second intyg binary (or revision) to compare with Intyg, in pairs of runs (compare); empty: one run
 	Pairs    int           // pairs of runs, with Against
@@ -146,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(builds)
-	if err := c.resolve(ctx, builds); err != nil {
+	if err := c.resolve(ctx, builds, stderr); err != nil {
 		return err
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Procs))
@@ -164,14 +164,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // resolve makes c's -intyg and -against binaries' paths (resolveIntyg),
-// building those named by a revision under dir.
-func (c *Config) resolve(ctx context.Context, dir string) error {
-	if c.Intyg == "" && c.Against == "" {
-		return nil
-	}
+// building under dir those named by a revision and, for an empty -intyg,
+// the module's cmd/intyg: once, however many runs follow.
+func (c *Config) resolve(ctx context.Context, dir string, logw io.Writer) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
+	}
+	if c.Intyg == "" {
+		fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
+		if c.Intyg, err = buildIntyg(ctx, root, dir); err != nil {
+			return err
+		}
 	}
 	for _, f := range []struct {
 		flag string
@@ -316,8 +320,8 @@ func (r *Report) write(w io.Writer) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// load runs one measurement: build, database, token, servers, attack,
-// verification. Diagnostics go to logw.
+// load runs one measurement of the binary at c.Intyg (Config.resolve):
+// database, token, servers, attack, verification. Diagnostics go to logw.
 func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	root, err := moduleRoot()
 	if err != nil {
@@ -335,15 +339,9 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	var bin string
-	if c.Intyg == "" {
-		fmt.Fprintln(logw, "intyg-load: building cmd/intyg")
-		bin, err = buildIntyg(ctx, root, tmp)
-	} else {
-		bin = c.Intyg // made absolute by run (resolveIntyg)
-	}
-	if err != nil {
-		return nil, err
+	bin := c.Intyg // a path, made so by run (Config.resolve)
+	if bin == "" {
+		return nil, errors.New("intyg-load: no intyg binary to measure (Config.resolve)")
 	}
 
 	// The database: a fresh SQLite directory, or a fresh PostgreSQL.

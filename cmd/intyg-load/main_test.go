@@ -68,7 +68,7 @@ func TestLoad(t *testing.T) {
 // measured run would otherwise meet the plans made for empty tables).
 func TestLoadWarmsUpPostgres(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	c := Config{DB: store.Postgres, DSN: dsn, Servers: 1, Clients: 4, Duration: time.Second, Warmup: time.Second, Invalid: 0.1, Replay: 0.1}
+	c := Config{DB: store.Postgres, DSN: dsn, Servers: 1, Clients: 4, Duration: time.Second, Warmup: time.Second, Invalid: 0.1, Replay: 0.1, Intyg: mustBuildIntyg(t)}
 	rep, err := load(context.Background(), c, io.Discard)
 	if err != nil {
 		t.Fatal(err)
