@@ -4,7 +4,8 @@
 // invalid fk7804 submissions from a fixed number of clients at the highest
 // rate they can (github.com/valyala/fasthttp's client), and reports accepted/s,
 // latency percentiles, statuses, errors, the servers' peak RSS, CPU and disk writes per
-// certificate, and from their /metrics (metrics.go) their write
+// certificate, how the machine's cores spent the run (busy, idle, waiting
+// for the disk: machine.go), and from their /metrics (metrics.go) their write
 // transactions, writes per transaction, log syncs and the writer's
 // checkpoints. Then it checks that every accepted certificate is stored
 // exactly once. It exits 1 on an unexpected status, a transport error, a
@@ -211,6 +212,7 @@ type Report struct {
 	ServerCPU      time.Duration // all servers together
 	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
+	Machine        Machine       // how the machine's cores spent the attack
 	Store          storeCounters // the servers' write counters over the attack
 	Stored         int           // certificates the database gained
 	Distinct       int           // distinct ids among the accepted
@@ -303,6 +305,10 @@ func (r *Report) write(w io.Writer) {
 		fmt.Fprintf(w, "client CPU    %.2f s (this tool)\n", r.ClientCPU.Seconds())
 		if r.PostgresCPU > 0 {
 			fmt.Fprintf(w, "postgres CPU  %.2f s, %.0f µs per accepted certificate\n", r.PostgresCPU.Seconds(), r.perCertificate(r.PostgresCPU))
+		}
+		if m := r.Machine; m.Cores > 0 {
+			fmt.Fprintf(w, "machine       %d cores: %.0f %% busy (user %.0f, system %.0f), %.0f %% idle, %.0f %% I/O wait, %.0f %% stolen\n",
+				m.Cores, 100*m.Busy, 100*m.User, 100*m.System, 100*m.Idle, 100*m.IOWait, 100*m.Steal)
 		}
 	}
 	if s := r.Store; s.Found && s.Transactions > 0 {
@@ -533,6 +539,10 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		}
 	}
 
+	machineBefore, _, err := readMachine()
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
 	measuring = true
 	start := time.Now()
@@ -542,6 +552,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		check(res)
 	}
 	rep.Elapsed = last.Sub(start)
+	machineAfter, cores, err := readMachine()
+	if err != nil {
+		return rep, err
+	}
+	rep.Machine = machineAfter.since(machineBefore, cores)
 
 	for i, s := range servers {
 		pid := s.cmd.Process.Pid
