@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -34,9 +32,8 @@ func readMachine() (machineTicks, int, error) {
 	}
 	var total machineTicks
 	cores := 0
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
 		if len(f) == 0 || !strings.HasPrefix(f[0], "cpu") {
 			continue
 		}
