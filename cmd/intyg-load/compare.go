@@ -42,7 +42,7 @@ func compare(ctx context.Context, c Config, names [2]string, stdout, logw io.Wri
 				rss = max(rss, s.PeakRSS)
 			}
 			fmt.Fprintf(stdout, "pair %d %s   %.0f/s durable 201, p99 %.1f ms, server CPU %.0f µs per accepted certificate, peak RSS %.0f MB, cores %.0f %% busy\n",
-				i+1, side, rate[side], ms(rep.P99), rep.perCertificate(rep.ServerCPU), float64(rss)/(1<<20), 100*rep.Machine.Busy)
+				i+1, side, rate[side], ms(rep.P99), rep.perCertificate(rep.ServerCPU), float64(rss)/(1<<20), 100*rep.Machine.Busy())
 		}
 		ratios = append(ratios, rate["B"]/rate["A"])
 		fmt.Fprintf(stdout, "pair %d B/A %.3f\n", i+1, ratios[i])

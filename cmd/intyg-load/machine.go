@@ -19,9 +19,12 @@ type machineTicks struct {
 // (the disk's syncs, the writer's turn). Only this process and the servers
 // it started are expected to run; others show as their share of busy.
 type Machine struct {
-	Cores                                   int
-	Busy, User, System, Idle, IOWait, Steal float64 // 0–1; Busy = User + System
+	Cores                             int
+	User, System, Idle, IOWait, Steal float64 // 0–1
 }
+
+// Busy is the share of the cores' time spent running anything.
+func (m Machine) Busy() float64 { return m.User + m.System }
 
 // readMachine reads the cores' times so far. user includes nice, system
 // includes the interrupts' time.
@@ -63,6 +66,5 @@ func (m machineTicks) since(before machineTicks, cores int) Machine {
 		return Machine{Cores: cores}
 	}
 	share := func(t int64) float64 { return float64(t) / all }
-	return Machine{Cores: cores, Busy: share(d.User + d.System), User: share(d.User), System: share(d.System),
-		Idle: share(d.Idle), IOWait: share(d.IOWait), Steal: share(d.Steal)}
+	return Machine{Cores: cores, User: share(d.User), System: share(d.System), Idle: share(d.Idle), IOWait: share(d.IOWait), Steal: share(d.Steal)}
 }

@@ -308,7 +308,7 @@ func (r *Report) write(w io.Writer) {
 		}
 		if m := r.Machine; m.Cores > 0 {
 			fmt.Fprintf(w, "machine       %d cores: %.0f %% busy (user %.0f, system %.0f), %.0f %% idle, %.0f %% I/O wait, %.0f %% stolen\n",
-				m.Cores, 100*m.Busy, 100*m.User, 100*m.System, 100*m.Idle, 100*m.IOWait, 100*m.Steal)
+				m.Cores, 100*m.Busy(), 100*m.User, 100*m.System, 100*m.Idle, 100*m.IOWait, 100*m.Steal)
 		}
 	}
 	if s := r.Store; s.Found && s.Transactions > 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
@@ -54,69 +53,17 @@ func resolveIntyg(ctx context.Context, flag, name, root, dir string) (string, er
 	if err != nil {
 		return "", err
 	}
-	archive := exec.CommandContext(ctx, "git", "archive", "--format=tar", commit)
-	archive.Dir = root
-	var stderr bytes.Buffer
-	archive.Stderr = &stderr
-	files, err := archive.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	if err := archive.Start(); err != nil {
-		return "", err
-	}
-	untarErr := untar(files, src)
-	io.Copy(io.Discard, files)
-	if err := archive.Wait(); err != nil {
-		return "", fmt.Errorf("git archive %s: %v: %s", commit, err, stderr.Bytes())
-	}
-	if untarErr != nil {
-		return "", fmt.Errorf("git archive %s: %w", commit, untarErr)
+	// The revision's files, as git archive writes them, unpacked by tar.
+	tarball := src + ".tar"
+	for _, cmd := range []*exec.Cmd{
+		exec.CommandContext(ctx, "git", "-C", root, "archive", "--format=tar", "--output="+tarball, commit),
+		exec.CommandContext(ctx, "tar", "-x", "-f", tarball, "-C", src),
+	} {
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%s: %v: %s", strings.Join(cmd.Args, " "), err, out)
+		}
 	}
 	return buildIntyg(ctx, src, src)
-}
-
-// untar writes the directories and files of a tar stream under dir.
-func untar(r io.Reader, dir string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !filepath.IsLocal(h.Name) {
-			return fmt.Errorf("%q is outside the archive", h.Name)
-		}
-		path := filepath.Join(dir, h.Name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(path, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, h.FileInfo().Mode().Perm())
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		case tar.TypeSymlink:
-			if err := os.Symlink(h.Linkname, path); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // moduleRoot returns the directory of the go.mod that holds the working
