@@ -334,6 +334,16 @@ func (db *DB) SyncStats() (syncs int64, took time.Duration) {
 	return db.writer.syncs.Load(), time.Duration(db.writer.syncTime.Load())
 }
 
+// WaitStats returns how long the writer has waited for a write to do, and
+// on SQLite for the syncer before its next commit, summed over its workers
+// (SQLite's writer is one; PostgreSQL's several). The rest of the time
+// SQLite's one writer was at work: when it seldom waits, it is what bounds
+// durable submissions a second; when it waits for the syncer, the log's
+// syncs do.
+func (db *DB) WaitStats() (forWrites, forSync time.Duration) {
+	return time.Duration(db.writer.waitWork.Load()), time.Duration(db.writer.waitSync.Load())
+}
+
 // CheckpointStats returns how many times SQLite's writer has finished a
 // checkpoint between two batches, so that its log starts again
 // (checkpoint.go), and the time it took in all, during which it stored

@@ -47,6 +47,12 @@ type writer struct {
 	// checkpoints finished by the writer) and the time it took, during
 	// which the writer took no job.
 	maintained, maintainTime atomic.Int64
+	// waitWork and waitSync count the time the workers waited for a job,
+	// and for the syncer to be idle before a commit: the rest of the time
+	// they were at work. A single worker (SQLite's) that seldom waits is
+	// what bounds the writes a second; one that waits for the syncer, the
+	// disk's syncs.
+	waitWork, waitSync atomic.Int64
 
 	db     *sql.DB
 	health *health // shared by the database's writers
@@ -174,6 +180,12 @@ func (w *writer) queue(ctx context.Context, job writeJob) error {
 	}
 }
 
+// waited adds the time since a worker began to wait to a wait counter
+// (waitWork or waitSync).
+func waited(counter *atomic.Int64, since time.Time) {
+	counter.Add(int64(time.Since(since)))
+}
+
 // maintain asks a worker to run the writer's between work after its
 // current batch; asking again before it ran asks once.
 func (w *writer) maintain() {
@@ -189,10 +201,13 @@ func (w *writer) maintain() {
 func (w *writer) loop(stop chan struct{}) {
 	defer w.wg.Done()
 	for {
+		waiting := time.Now()
 		select {
 		case job := <-w.jobs:
+			waited(&w.waitWork, waiting)
 			w.run(job)
 		case <-w.maintenance: // nil, and never ready, without between
+			waited(&w.waitWork, waiting)
 			start := time.Now()
 			w.between(context.Background()) // a failure is left for the next request
 			w.maintained.Add(1)
@@ -334,9 +349,12 @@ join:
 			if w.sync == nil {
 				break join
 			}
+			waiting := time.Now()
 			select {
 			case j = <-w.jobs:
+				waited(&w.waitWork, waiting)
 			case <-w.idle:
+				waited(&w.waitSync, waiting)
 				idle = true
 				break join
 			}
@@ -354,7 +372,9 @@ join:
 		return batch, -1, err
 	}
 	if w.sync != nil && !idle {
+		waiting := time.Now()
 		<-w.idle // a full batch still waits for the syncer
+		waited(&w.waitSync, waiting)
 	}
 	if err := tx.Commit(); err != nil {
 		w.syncerIdle() // nothing to sync: the syncer stays idle

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 )
@@ -102,6 +103,60 @@ func TestWriterAnswersAfterTheSync(t *testing.T) {
 	if h.lastFailure() == nil {
 		t.Error("readiness does not report the failed sync")
 	}
+}
+
+// TestWriterCountsItsWait: the time the writer waits for a write, and for
+// the syncer before its next commit, is counted (WaitStats); the time it
+// works is not.
+func TestWriterCountsItsWait(t *testing.T) {
+	const step = 200 * time.Millisecond
+	ctx := context.Background()
+	newSlowWriter := func(t *testing.T) *writer { // a sync takes two steps
+		conns := openTable(t, filepath.Join(t.TempDir(), "w.db"))
+		w := newWriter(conns, &health{}, writerOptions{workers: 1, sync: func() error { time.Sleep(2 * step); return nil }})
+		t.Cleanup(func() { w.close() })
+		return w
+	}
+	write := func(work time.Duration) func(ctx context.Context, tx *sql.Tx) error {
+		return func(ctx context.Context, tx *sql.Tx) error {
+			time.Sleep(work)
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (n) VALUES (1)`)
+			return err
+		}
+	}
+
+	t.Run("for a write, not at work", func(t *testing.T) {
+		w := newSlowWriter(t)
+		start := time.Now()
+		time.Sleep(step)
+		if err := w.do(ctx, write(step)); err != nil {
+			t.Fatal(err)
+		}
+		// The writer waited a step, worked one, and is waiting again,
+		// uncounted until the next write, while the sync runs.
+		if waited := time.Duration(w.waitWork.Load() + w.waitSync.Load()); waited < step || waited >= 3*step/2 {
+			t.Errorf("waited %v in %v, with a write of %v's work after %v: want the wait counted and the work not", waited, time.Since(start), step, step)
+		}
+	})
+
+	t.Run("for the sync before a commit", func(t *testing.T) {
+		w := newSlowWriter(t)
+		first := make(chan error, 1)
+		go func() { first <- w.do(ctx, write(0)) }()
+		time.Sleep(step / 2) // the first is committed, its sync under way
+		if err := w.do(ctx, write(0)); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		// Half a step for the second write, then one and a half for the
+		// first's sync to end before the second commits.
+		forWrites, forSync := time.Duration(w.waitWork.Load()), time.Duration(w.waitSync.Load())
+		if forWrites < step/4 || forWrites >= step || forSync < step || forSync >= 2*step {
+			t.Errorf("waited %v for writes and %v for the sync: want about %v and %v", forWrites, forSync, step/2, 3*step/2)
+		}
+	})
 }
 
 // TestWriterSkipsWritesWhoseCallerHasGone: a queued write whose caller has

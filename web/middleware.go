@@ -50,13 +50,15 @@ type writeStats interface {
 	WriteStats() (transactions, writes int64)
 	SyncStats() (syncs int64, took time.Duration)
 	CheckpointStats() (n int64, took time.Duration)
+	WaitStats() (forWrites, forSync time.Duration)
 }
 
 // observeWrites exports the store's write transactions, the writes they
 // held (their ratio is the batching), and SQLite's syncs of its log with
 // the time they took (their ratio is a sync's mean time), and the
-// checkpoints SQLite's writer finishes instead of storing: what bounds
-// durable submissions a second.
+// checkpoints SQLite's writer finishes instead of storing, and the time
+// the writer waited (the rest it was at work): what bounds durable
+// submissions a second.
 func (m *metrics) observeWrites(db writeStats) {
 	counter := func(name, help string, value func() float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, value)
@@ -74,6 +76,10 @@ func (m *metrics) observeWrites(db writeStats) {
 			func() float64 { n, _ := db.CheckpointStats(); return float64(n) }),
 		counter("intyg_store_writer_checkpoint_seconds_total", "Time spent in those checkpoints, in which the writer stored nothing.",
 			func() float64 { _, d := db.CheckpointStats(); return d.Seconds() }),
+		counter("intyg_store_writer_wait_seconds_total", "Time the writer waited for a write to do (PostgreSQL: summed over its workers); the rest it was at work, or waited for the log's sync. SQLite's one writer that seldom waits bounds durable submissions a second.",
+			func() float64 { w, _ := db.WaitStats(); return w.Seconds() }),
+		counter("intyg_store_writer_sync_wait_seconds_total", "Time SQLite's writer waited for the log's sync to end before its next commit (none on PostgreSQL): when it is most of the wait, the disk's syncs bound durable submissions a second.",
+			func() float64 { _, s := db.WaitStats(); return s.Seconds() }),
 	)
 }
 

@@ -593,7 +593,7 @@ func TestMetrics(t *testing.T) {
 	}
 	// The store's writes: the accepted certificate at least, in a
 	// transaction the log's sync made durable.
-	for _, name := range []string{"intyg_store_transactions_total", "intyg_store_writes_total", "intyg_store_log_syncs_total", "intyg_store_log_sync_seconds_total"} {
+	for _, name := range []string{"intyg_store_transactions_total", "intyg_store_writes_total", "intyg_store_log_syncs_total", "intyg_store_log_sync_seconds_total", "intyg_store_writer_wait_seconds_total"} {
 		v, ok := metricValue(string(b), name)
 		if !ok || v <= 0 {
 			t.Errorf("%s = %v (found: %v), want more than 0", name, v, ok)
@@ -601,7 +601,7 @@ func TestMetrics(t *testing.T) {
 	}
 	// A few writes leave the log short of a restart (store's
 	// TestWALStaysBounded counts those): the counters are there.
-	for _, name := range []string{"intyg_store_writer_checkpoints_total", "intyg_store_writer_checkpoint_seconds_total"} {
+	for _, name := range []string{"intyg_store_writer_checkpoints_total", "intyg_store_writer_checkpoint_seconds_total", "intyg_store_writer_sync_wait_seconds_total"} {
 		if _, ok := metricValue(string(b), name); !ok {
 			t.Errorf("%s is missing from /metrics", name)
 		}

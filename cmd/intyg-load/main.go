@@ -247,6 +247,23 @@ func (r *Report) AcceptedPerSecond() float64 {
 	return float64(r.Accepted) / r.Elapsed.Seconds()
 }
 
+// WriterShares are the shares of the measured time SQLite's one writer
+// was at work, and waited for the log's sync before its next commit
+// (intyg_store_writer_wait_seconds_total and
+// intyg_store_writer_sync_wait_seconds_total; the rest it waited for a
+// submission). At work nearly all the time, the writer is what bounds the
+// certificates a second; waiting mostly for the sync, the disk's syncs
+// are. Not for PostgreSQL, whose writer has several workers, nor for
+// servers that do not count the wait.
+func (r *Report) WriterShares() (atWork, syncWait float64, ok bool) {
+	s := r.Store
+	if r.Config.DB != store.SQLite || !s.Found || r.Elapsed <= 0 || s.WaitSeconds+s.SyncWaitS <= 0 {
+		return 0, 0, false
+	}
+	elapsed := r.Elapsed.Seconds()
+	return max(0, 1-(s.WaitSeconds+s.SyncWaitS)/elapsed), s.SyncWaitS / elapsed, true
+}
+
 // perCertificate is cpu in µs per fresh 201.
 func (r *Report) perCertificate(cpu time.Duration) float64 {
 	return float64(cpu.Microseconds()) / float64(r.Accepted)
@@ -318,6 +335,9 @@ func (r *Report) write(w io.Writer) {
 		}
 		if s.Checkpoints > 0 {
 			fmt.Fprintf(w, "; the writer finished %.0f checkpoints, %.1f ms each", s.Checkpoints, 1000*s.CheckpointS/s.Checkpoints)
+		}
+		if atWork, syncWait, ok := r.WriterShares(); ok {
+			fmt.Fprintf(w, "; the writer at work %.0f %% of the time, waiting for a sync %.0f %%", 100*atWork, 100*syncWait)
 		}
 		fmt.Fprintln(w)
 	}

@@ -63,6 +63,9 @@ func TestLoad(t *testing.T) {
 	if st := rep.Store; !st.Found || st.Transactions <= 0 || st.Writes < st.Transactions || st.Syncs <= 0 || st.SyncSeconds <= 0 {
 		t.Errorf("store counters %+v: want the server's transactions, writes and log syncs over the attack", st)
 	}
+	if atWork, syncWait, ok := rep.WriterShares(); !ok || atWork <= 0 || syncWait < 0 || atWork+syncWait >= 1 {
+		t.Errorf("the writer at work %v of the time, waiting for a sync %v (found: %v): want some of it at work, with 4 clients not all", atWork, syncWait, ok)
+	}
 	if rep.InvalidFiles < 50 || rep.ValidFiles < 10 {
 		t.Errorf("%d valid and %d invalid examples used: want most of examples/fk7804", rep.ValidFiles, rep.InvalidFiles)
 	}

@@ -19,6 +19,8 @@ type storeCounters struct {
 	SyncSeconds  float64 // intyg_store_log_sync_seconds_total
 	Checkpoints  float64 // intyg_store_writer_checkpoints_total
 	CheckpointS  float64 // intyg_store_writer_checkpoint_seconds_total
+	WaitSeconds  float64 // intyg_store_writer_wait_seconds_total
+	SyncWaitS    float64 // intyg_store_writer_sync_wait_seconds_total
 }
 
 // counters names each counter's field by its name in /metrics.
@@ -30,6 +32,8 @@ func (c *storeCounters) counters() map[string]*float64 {
 		"intyg_store_log_sync_seconds_total":          &c.SyncSeconds,
 		"intyg_store_writer_checkpoints_total":        &c.Checkpoints,
 		"intyg_store_writer_checkpoint_seconds_total": &c.CheckpointS,
+		"intyg_store_writer_wait_seconds_total":       &c.WaitSeconds,
+		"intyg_store_writer_sync_wait_seconds_total":  &c.SyncWaitS,
 	}
 }
 
