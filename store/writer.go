@@ -48,9 +48,10 @@ type writer struct {
 	// which the writer took no job.
 	maintained, maintainTime atomic.Int64
 	// waitWork and waitSync count the time the workers waited for a job,
-	// and for the syncer to be idle before a commit: the rest of the time
-	// they were at work. A single worker (SQLite's) that seldom waits is
-	// what bounds the writes a second; one that waits for the syncer, the
+	// and for the syncer to be idle before a commit (a wait that either
+	// could end counts for the one that did): the rest of the time they
+	// were at work. A single worker (SQLite's) that seldom waits is what
+	// bounds the writes a second; one that waits for the syncer, the
 	// disk's syncs.
 	waitWork, waitSync atomic.Int64
 
