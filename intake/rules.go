@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/intyg/intyg/schemas"
 )
@@ -444,23 +445,26 @@ func applyCodeList(r *rule, doc any, _ Date, rp *reporter) {
 // "than" whose holding object meets "where"; the limit fills the message.
 func applyDateNotAfter(r *rule, doc any, _ Date, rp *reporter) {
 	than := r.than
-	var limit Date
+	var (
+		limit Date
+		found bool // a limit was found: 0001-01-01 is a date, not "none"
+	)
 	than[:len(than)-1].each(doc, func(v any) bool {
 		obj, ok := v.(map[string]any)
 		if !ok || !r.where.holds(obj) {
 			return false
 		}
-		if d, ok := dateValue(obj[than.Last()]); ok && (limit.IsZero() || d.Before(limit.Time)) {
-			limit = d
+		if d, ok := dateValue(obj[than.Last()]); ok && (!found || d.Before(limit.Time)) {
+			limit, found = d, true
 		}
 		return false
 	})
-	if limit.IsZero() {
+	if !found {
 		return
 	}
 	for _, m := range r.fields[0].Resolve(doc) {
 		if d, ok := dateValue(m.Value); ok && d.After(limit.Time) {
-			rp.report(m.Pointer(), "dateAfter", limit.String())
+			rp.report(m.Pointer(), "dateAfter", limit.Format(time.DateOnly))
 		}
 	}
 }

@@ -44,6 +44,8 @@ func TestLongTermStatementRules(t *testing.T) {
 		{"known since after the examination", map[string]any{"/answers/basis/0/date": "2026-11-08", "/answers/patientKnownSince": "2026-11-09"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
 		{"known since after the relative's description", map[string]any{"/answers/basis/0/type": "ANHORIG", "/answers/basis/0/date": "2026-11-03", "/answers/patientKnownSince": "2026-11-04"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
 		{"known since after the earlier of examination and description", map[string]any{"/answers/basis/1/type": "ANHORIG", "/answers/patientKnownSince": "2026-11-05"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
+		{"known since after an examination in year 1", map[string]any{"/answers/basis/0/date": "0001-01-01"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
+		{"known since after the examination, the description in year 1", map[string]any{"/answers/basis/1/type": "ANHORIG", "/answers/basis/1/date": "0001-01-01", "/answers/basis/0/date": "2026-11-01", "/answers/patientKnownSince": "2026-11-05"}, []string{"/answers/patientKnownSince dateAfterBasis"}},
 		{"known since after the records only", map[string]any{"/answers/basis/0/type": "ANNAT", "/answers/basisOtherDescription": "Hembesök", "/answers/patientKnownSince": "2026-11-09"}, nil},
 		{"known since tomorrow", map[string]any{"/answers/basis/0/type": "ANNAT", "/answers/basisOtherDescription": "Hembesök", "/answers/patientKnownSince": "2026-11-11"}, []string{"/answers/patientKnownSince dateInFuture"}},
 		{"known since missing", map[string]any{"/answers/patientKnownSince": nil}, []string{"/answers/patientKnownSince required"}},
