@@ -1,7 +1,7 @@
 package intake
 
 import (
-	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -291,11 +291,13 @@ func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
 			}
 			q.Patient = pid.Number
 		case "gap":
-			n, err := strconv.Atoi(fmt.Sprint(v))
-			if _, isString := v.(string); isString || err != nil || n < 0 || n > schemas.MaxCaseGap {
+			// 5, 5.0 and 5e0 are the same JSON number, as in a submission.
+			f, ok := number(v)
+			if !ok || f != math.Trunc(f) || f < 0 || f > schemas.MaxCaseGap {
 				ps = append(ps, NewProblem("/gap", "invalid", "case.gap", schemas.MaxCaseGap))
+			} else {
+				q.Gap = int(f)
 			}
-			q.Gap = n
 		case "at":
 			s, _ := v.(string)
 			d, err := ParseDate(s)

@@ -31,7 +31,7 @@ const MaxRevocationMessage = 3500
 // Revocation is why, when and by whom a certificate was revoked.
 type Revocation struct {
 	Reason  string    `json:"reason"`
-	Message string    `json:"message,omitempty"`
+	Message string    `json:"message"` // "" when none was given
 	At      time.Time `json:"at"`
 	By      string    `json:"by"`
 }

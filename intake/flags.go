@@ -148,11 +148,10 @@ func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 }
 
 // otherUnitsOverlapping returns the units, other than c's, whose counted
-// certificates in history have a period overlapping one of periods.
+// certificates in history have a period overlapping one of periods. c
+// itself need not count: a certificate for smittbärarpenning over days
+// another unit has put on sick leave is what the flag is for.
 func otherUnitsOverlapping(c *Certificate, periods []Period, history []CaseCertificate) []string {
-	if !c.CountsTowardCases {
-		return nil
-	}
 	var units []string
 	for _, h := range history {
 		if h.Unit == c.Issuer.Unit.HSAID || slices.Contains(units, h.Unit) {

@@ -132,7 +132,9 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 		return nil
 	case rel.Type == RelationCompletes && t.OpenCompletionRequests == 0:
 		return refuse("noOpenCompletionRequest")
-	case t.Status == StatusReplaced:
+	case rel.Type == RelationReplaces && t.Status == StatusReplaced:
+		// A completion answers an open request even of a replaced
+		// certificate: the contract asks only that one is open.
 		return refuse("certificateReplaced")
 	case rel.Type == RelationReplaces && t.OpenCompletionRequests > 0:
 		return refuse("completionRequestOpen")

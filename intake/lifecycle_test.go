@@ -143,6 +143,7 @@ func TestCheckRelation(t *testing.T) {
 		{intake.RelationCompletes, target(intake.StatusHandled, 2), ""},
 		{intake.RelationCompletes, target(intake.StatusReceived, 0), "ECONFLICT  noOpenCompletionRequest"},
 		{intake.RelationCompletes, target(intake.StatusReplaced, 0), "ECONFLICT  noOpenCompletionRequest"},
+		{intake.RelationCompletes, target(intake.StatusReplaced, 1), ""}, // asked after it was replaced
 		{intake.RelationCompletes, target(intake.StatusRevoked, 0), "ECONFLICT  certificateRevoked"},
 		{intake.RelationRenews, target(intake.StatusReceived, 0), ""},
 		{intake.RelationRenews, target(intake.StatusReplaced, 0), ""},

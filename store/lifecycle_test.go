@@ -254,6 +254,18 @@ func TestCompletion(t *testing.T) {
 			t.Errorf("events = %s, want %s", got, want)
 		}
 		l.create(ptr(intake.RelationCompletes)) // the reopened request can be completed again
+
+		// A request sent after the original was replaced is answered by
+		// a completion too: the contract asks only that one is open.
+		later := l.ask(intake.MessageCompletion)
+		second := l.create(ptr(intake.RelationCompletes))
+		if got, _ := l.db.FindMessageByID(ctx, later.ID); got.Status != intake.MessageAnswered || got.Answer == nil || got.Answer.Certificate != second.ID {
+			t.Errorf("the later request after its completion = %+v", got)
+		}
+		if got := l.status(l.original.ID); got != intake.StatusReplaced {
+			t.Errorf("original is %s after the second completion", got)
+		}
+		l.refused(intake.RelationReplaces, l.original.ID, intake.ECONFLICT, "certificateReplaced")
 	})
 }
 

@@ -128,9 +128,14 @@ func TestPatientCasesAPI(t *testing.T) {
 				t.Errorf("%s: %d %s, want one case of %s", who, status, b, want)
 			}
 		}
+		// 5.0 is the JSON number 5, as in a submission.
+		if status, r, b := cases("caseworker", `{"patient": "19780614-2381", "at": "2026-11-23", "gap": 5.0}`); status != 200 || r.Gap != 5 || len(r.Cases) != 1 {
+			t.Errorf("gap 5.0: %d %s", status, b)
+		}
 		// Refusals name the member.
 		for body, pointer := range map[string]string{`{"patient": "19780614-2382"}`: "/patient", `{}`: "/patient",
 			`{"patient": "19780614-2381", "gap": 91}`: "/gap", `{"patient": "19780614-2381", "gap": "5"}`: "/gap",
+			`{"patient": "19780614-2381", "gap": 4.5}`: "/gap", `{"patient": "19780614-2381", "gap": -1}`: "/gap", `{"patient": "19780614-2381", "gap": true}`: "/gap",
 			`{"patient": "19780614-2381", "at": "2026-02-30"}`: "/at", `{"patient": "19780614-2381", "id": "x"}`: "/id"} {
 			status, _, b := cases("caseworker", body)
 			if status != 422 || !strings.Contains(string(b), `"pointer":"`+pointer+`"`) {
@@ -155,8 +160,8 @@ func TestPatientCasesAPI(t *testing.T) {
 				t.Errorf("access-log entry does not name the caller: %+v", e)
 			}
 		}
-		if len(entries) != 4 { // caseworker, clinic, other-clinic, after revoking; refusals read nothing
-			t.Errorf("%d cases.patient entries for the patient, want 4", len(entries))
+		if len(entries) != 5 { // caseworker, clinic, other-clinic, gap 5.0, after revoking; refusals read nothing
+			t.Errorf("%d cases.patient entries for the patient, want 5", len(entries))
 		}
 	})
 }

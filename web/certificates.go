@@ -123,10 +123,11 @@ type certificateView struct {
 	// Relations and OpenMessages are always there, empty or 0 included.
 	Relations    []intake.RelationLink `json:"relations"`
 	OpenMessages int                   `json:"openMessages"`
-	// Flags shadows the record's flags with their wire form in the
-	// reader's language.
-	Flags []flagEntry      `json:"flags"`
-	Links certificateLinks `json:"links"`
+	// Flags and Warnings shadow the record's with their wire form in the
+	// reader's language: warnings as the 201 gave them, [] when none.
+	Flags    []flagEntry      `json:"flags"`
+	Warnings []ProblemEntry   `json:"warnings"`
+	Links    certificateLinks `json:"links"`
 }
 
 // viewOf is the API's view of c for the request's reader.
@@ -135,7 +136,8 @@ func viewOf(r *http.Request, c *intake.Certificate) certificateView {
 	if rels == nil {
 		rels = []intake.RelationLink{}
 	}
-	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(c.Flags, lang(r)), Links: linksFor(c.ID)}
+	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(c.Flags, lang(r)),
+		Warnings: nonNil(Entries(c.Warnings, lang(r))), Links: linksFor(c.ID)}
 }
 
 // handleCertificateView handles GET /api/v1/certificates/{id}. A clinic

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -566,6 +567,13 @@ func testRevoke(t *testing.T, driver string) {
 	resp, body := ts.do(t, "admin", "POST", "/api/v1/certificates/"+other+"/revoke", []byte(`{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "`+long+`"}`))
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"revoked"`) || !strings.Contains(string(body), `"reason":"ANNAT_ALLVARLIGT_FEL"`) {
 		t.Errorf("an admin revokes: %d %.300s", resp.StatusCode, body)
+	}
+	// Without a message the revocation still has all four members, and a
+	// record without warnings says so with [].
+	third := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+third+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 ||
+		!regexp.MustCompile(`"revocation":\{"reason":"FEL_PATIENT","message":"","at":"[^"]+","by":"[^"]+"\}`).Match(body) || !strings.Contains(string(body), `"warnings":[]`) {
+		t.Errorf("revoked without a message: %d %.600s", resp.StatusCode, body)
 	}
 	_, pdf := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf", nil)
 	// pdftotext splits rotated text; the page content holds it whole.

@@ -441,6 +441,17 @@ func TestCreateThenRead(t *testing.T) {
 	if got.ID != created.ID || got.Status != intake.StatusReceived || len(got.Patient.ID) != 12 || got.Links.Self == "" {
 		t.Errorf("record = %+v", got)
 	}
+	// The record's warnings are the 201's: the same shape, in the
+	// reader's language.
+	for lang, want := range map[string]string{"": "Perioden börjar", "en": "The period starts"} {
+		_, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+created.ID, nil, "Accept-Language", lang)
+		var rec struct{ Warnings []map[string]any }
+		json.Unmarshal(b, &rec)
+		if len(rec.Warnings) != 1 || rec.Warnings[0]["code"] != "earlyStart" || rec.Warnings[0]["pointer"] != "/answers/sickLeave/0/from" ||
+			!strings.HasPrefix(fmt.Sprint(rec.Warnings[0]["message"]), want) || len(rec.Warnings[0]) != 3 {
+			t.Errorf("Accept-Language %q: warnings = %v, want {pointer, code, message} starting %q", lang, rec.Warnings, want)
+		}
+	}
 	stored, err := ts.db.FindSubmission(context.Background(), created.ID)
 	if err != nil || !bytes.Equal(stored, body) {
 		t.Errorf("stored bytes differ from the submitted ones")
