@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -92,6 +93,58 @@ func relationOf(doc map[string]any) *Relation {
 		return nil
 	}
 	return &Relation{Type: RelationType(str(rel, "type")), Certificate: str(rel, "certificate")}
+}
+
+// RelationOf returns, from a decoded submission that intake refused, the
+// id of the certificate its relation names and the issuing unit it gives
+// (upper case), so that the caller can read the original and add the
+// relation's own problems to the refusal (Engine.WithRelationProblems).
+// ok is false when the relation member is absent or itself refused.
+func RelationOf(doc map[string]any) (id, unit string, ok bool) {
+	rel, isObject := doc["relation"].(map[string]any)
+	if !isObject || len(relationProblems(rel)) > 0 {
+		return "", "", false
+	}
+	issuer, _ := doc["issuer"].(map[string]any)
+	u, _ := issuer["unit"].(map[string]any)
+	return str(rel, "certificate"), strings.ToUpper(str(u, "hsaId")), true
+}
+
+// WithRelationProblems adds to err, intake's EINVALID refusal of the
+// decoded submission doc, the problems CheckRelation would find in its
+// relation to t (notFound, relationMismatch; a state that forbids the
+// relation is a 409, decided when the certificate is stored), so that the
+// refusal lists every problem found, not only intake's. A part of the
+// envelope that is missing or refused itself decides nothing. now dates a
+// short identity number when signedAt does not. Any other err, or a
+// refusal already cut at maxProblems, is returned as it is.
+func (e *Engine) WithRelationProblems(err error, doc map[string]any, t RelationTarget, now time.Time) error {
+	var refusal *Error
+	id, unit, ok := RelationOf(doc)
+	if !ok || !errors.As(err, &refusal) || refusal.Code != EINVALID || len(refusal.Problems) >= maxProblems || id == "" {
+		return err
+	}
+	var p Problem
+	switch template, _ := doc["template"].(string); {
+	case !t.Found || (unit != "" && t.Unit != unit):
+		p = problem("/relation/certificate", "notFound", nil)
+	case unit == "":
+		return err
+	case template != "" && template != t.Template:
+		p = problem("/relation", "relationMismatch", nil)
+	default:
+		patient, _ := doc["patient"].(map[string]any)
+		ref := Date{now}
+		if signedAt, err := parseSignedAt(str(doc, "signedAt")); err == nil {
+			ref = e.dayOf(signedAt)
+		}
+		pid, perr := ParsePersonalID(str(patient, "id"), ref.Time)
+		if perr != nil || pid.Number == t.PatientID {
+			return err
+		}
+		p = problem("/relation", "relationMismatch", nil)
+	}
+	return &Error{Code: EINVALID, Message: refusal.Message, Problems: sortProblems(append(slices.Clone(refusal.Problems), p))}
 }
 
 // RelationTarget is what the store knows of the certificate a new one

@@ -189,6 +189,59 @@ func TestCheckRelation(t *testing.T) {
 	}
 }
 
+// TestWithRelationProblems: a refused submission's refusal also lists
+// what is wrong with its relation, as CheckRelation would find it, and
+// only what its envelope can decide.
+func TestWithRelationProblems(t *testing.T) {
+	eng := mustEngine(t)
+	const unit, patient = "SE2321000016-7P0C", "191212121212"
+	found := intake.RelationTarget{Found: true, Template: "fk7804", PatientID: patient, Unit: unit, Status: intake.StatusReceived}
+	with := func(f func(*intake.RelationTarget)) intake.RelationTarget { x := found; f(&x); return x }
+	bad := map[string]any{"/patient/name": nil, "/relation": map[string]any{"type": "REPLACES", "certificate": "orig"}}
+	change := func(more map[string]any) map[string]any {
+		m := maps.Clone(bad)
+		maps.Copy(m, more)
+		return m
+	}
+	tests := []struct {
+		name    string
+		changes map[string]any
+		target  intake.RelationTarget
+		want    []string
+	}{
+		{"the original as it should be", bad, found, []string{"/patient/name required"}},
+		{"no such original", bad, intake.RelationTarget{}, []string{"/patient/name required", "/relation/certificate notFound"}},
+		{"another unit's", bad, with(func(x *intake.RelationTarget) { x.Unit = "SE2321000016-9Z9Z" }), []string{"/patient/name required", "/relation/certificate notFound"}},
+		{"the unit in lower case is the same", change(map[string]any{"/issuer/unit/hsaId": "se2321000016-7p0c"}), found, []string{"/patient/name required"}},
+		{"another patient's", bad, with(func(x *intake.RelationTarget) { x.PatientID = "197806142381" }), []string{"/patient/name required", "/relation relationMismatch"}},
+		{"the patient in a short form is the same", change(map[string]any{"/patient/id": "121212+1212"}), found, []string{"/patient/name required"}},
+		{"another template's", bad, with(func(x *intake.RelationTarget) { x.Template = "fk7810" }), []string{"/patient/name required", "/relation relationMismatch"}},
+		{"a refused identity number decides nothing", change(map[string]any{"/patient/id": "19121212-1213"}), with(func(x *intake.RelationTarget) { x.PatientID = "197806142381" }),
+			[]string{"/patient/id checksum", "/patient/name required"}},
+		{"a refused relation decides nothing", change(map[string]any{"/relation": map[string]any{"type": "ERSATT", "certificate": "orig"}}), intake.RelationTarget{},
+			[]string{"/patient/name required", "/relation/type enum"}},
+		{"a revoked original is the store's 409, not intake's", bad, with(func(x *intake.RelationTarget) { x.Status = intake.StatusRevoked }), []string{"/patient/name required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := mutate(t, baseFK7804, tt.changes)
+			_, err := eng.Intake(body, testNow)
+			doc, derr := eng.Decode(body)
+			if err == nil || derr != nil {
+				t.Fatalf("Intake() = %v, Decode() = %v; want a refusal of a decodable body", err, derr)
+			}
+			got := eng.WithRelationProblems(err, doc, tt.target, testNow)
+			if diff := cmp.Diff(tt.want, problemCodes(got.(*intake.Error).Problems)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+	other := intake.Errorf(intake.EMALFORMED, "Not JSON.")
+	if got := eng.WithRelationProblems(other, map[string]any{"relation": map[string]any{"type": "REPLACES", "certificate": "orig"}}, intake.RelationTarget{}, testNow); got != other {
+		t.Errorf("a refusal other than EINVALID became %v", got)
+	}
+}
+
 // TestNewRenewal: the renewal is exactly a submission document: the
 // envelope for the newest version without signedAt, the answers without
 // the cleared ones, and the relation RENEWS.

@@ -14,13 +14,32 @@ import (
 // a new one relates to, locking its row on PostgreSQL until tx ends, so
 // that of two concurrent replacements the second sees the first.
 func (db *DB) relationTarget(ctx context.Context, tx *sql.Tx, id string) (intake.RelationTarget, error) {
-	q := `SELECT template, patient_id, unit_hsa_id, status FROM certificates WHERE id = ?`
-	if db.dialect == Postgres {
-		q += ` FOR UPDATE`
+	return db.readRelationTarget(ctx, tx, id, db.dialect == Postgres)
+}
+
+// FindRelationTarget reads what intake.CheckRelation needs of certificate
+// id outside a write, without a lock: for telling a refused submission
+// what is wrong with its relation too. A submission that is stored is
+// checked again where it is stored.
+func (db *DB) FindRelationTarget(ctx context.Context, id string) (intake.RelationTarget, error) {
+	t, err := db.readRelationTarget(ctx, db.read, id, false)
+	if err != nil {
+		return t, unavailable(fmt.Errorf("store: find relation target %s: %w", id, err))
+	}
+	return t, nil
+}
+
+// readRelationTarget is relationTarget on q, the row locked if lock.
+func (db *DB) readRelationTarget(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id string, lock bool) (intake.RelationTarget, error) {
+	query := `SELECT template, patient_id, unit_hsa_id, status FROM certificates WHERE id = ?`
+	if lock {
+		query += ` FOR UPDATE`
 	}
 	var t intake.RelationTarget
 	var status string
-	err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&t.Template, &t.PatientID, &t.Unit, &status)
+	err := q.QueryRowContext(ctx, db.rebind(query), id).Scan(&t.Template, &t.PatientID, &t.Unit, &status)
 	if err == sql.ErrNoRows {
 		return t, nil
 	}
@@ -28,7 +47,7 @@ func (db *DB) relationTarget(ctx context.Context, tx *sql.Tx, id string) (intake
 		return t, err
 	}
 	t.Found, t.Status = true, intake.Status(status)
-	err = tx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM messages WHERE certificate_id = ? AND type = ? AND status = ?`),
+	err = q.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM messages WHERE certificate_id = ? AND type = ? AND status = ?`),
 		id, string(intake.MessageCompletion), string(intake.MessageOpen)).Scan(&t.OpenCompletionRequests)
 	return t, err
 }

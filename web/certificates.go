@@ -21,6 +21,7 @@ type certificateStore interface {
 	FindCertificateByID(ctx context.Context, id string) (*intake.Certificate, error)
 	FindCertificateByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Certificate, error)
 	FindCertificates(ctx context.Context, f intake.CertificateFilter) ([]*intake.Certificate, string, error)
+	FindRelationTarget(ctx context.Context, id string) (intake.RelationTarget, error)
 }
 
 // auditStore appends to the access log.

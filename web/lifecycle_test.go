@@ -103,6 +103,18 @@ func testLifecycleAPI(t *testing.T, driver string) {
 	wantProblem(t, "another unit's certificate", resp, body, 422, "/relation/certificate", "notFound")
 	resp, body = post(intake.RelationRenews, orig, func(d map[string]any) { d["patient"].(map[string]any)["id"] = "19121212-1212" })
 	wantProblem(t, "another patient", resp, body, 422, "/relation", "relationMismatch")
+	// A refusal lists every problem found: the relation's beside intake's.
+	noName := func(d map[string]any) { delete(d["patient"].(map[string]any), "name") }
+	resp, body = post(intake.RelationReplaces, "nope", noName)
+	wantProblem(t, "unknown certificate, no name", resp, body, 422, "/relation/certificate", "notFound")
+	wantProblem(t, "unknown certificate, no name", resp, body, 422, "/patient/name", "required")
+	resp, body = post(intake.RelationRenews, orig, func(d map[string]any) { noName(d); d["patient"].(map[string]any)["id"] = "19121212-1212" })
+	wantProblem(t, "another patient, no name", resp, body, 422, "/relation", "relationMismatch")
+	wantProblem(t, "another patient, no name", resp, body, 422, "/patient/name", "required")
+	resp, body = ts.do(t, "other-clinic", "POST", "/api/v1/certificates", relatedExample(t, example, intake.RelationReplaces, orig, noName))
+	if wantProblem(t, "another unit's token, no name", resp, body, 422, "/patient/name", "required"); strings.Contains(string(body), "/relation") {
+		t.Errorf("a token of another unit learns of the original: %s", body)
+	}
 	resp, body = post(intake.RelationCompletes, orig, nil)
 	wantProblem(t, "completion without a request", resp, body, 409, "", "noOpenCompletionRequest")
 	if rec := record(orig); rec.Status != intake.StatusReceived || len(rec.Relations) != 0 || rec.OpenMessages == nil || *rec.OpenMessages != 0 {

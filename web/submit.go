@@ -30,7 +30,7 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	cert, err := s.eng.Intake(body, s.now())
 	if err != nil {
 		s.m.certificates.WithLabelValues(templateLabel(s.eng, body), "refused").Inc()
-		return nil, false, err
+		return nil, false, s.withRelationProblems(ctx, a, body, err)
 	}
 	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
@@ -51,6 +51,30 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 		s.m.certificates.WithLabelValues(stored.Template, "accepted").Inc()
 	}
 	return stored, replay, nil
+}
+
+// withRelationProblems adds to intake's refusal of body what only the store
+// can tell of its relation (the original not found, another patient's or
+// template's), so that the 422 lists every problem found. Only for a unit
+// the actor may submit for: another unit's certificates stay unseen. If
+// the original cannot be read, the refusal goes as intake made it.
+func (s *submitter) withRelationProblems(ctx context.Context, a *intake.Actor, body []byte, err error) error {
+	if intake.ErrorCode(err) != intake.EINVALID {
+		return err
+	}
+	doc, derr := s.eng.Decode(body)
+	if derr != nil {
+		return err
+	}
+	id, unit, ok := intake.RelationOf(doc)
+	if !ok || !a.CoversUnit(unit) {
+		return err
+	}
+	t, terr := s.certs.FindRelationTarget(ctx, id)
+	if terr != nil {
+		return err
+	}
+	return s.eng.WithRelationProblems(err, doc, t, s.now())
 }
 
 // templateLabel names the template of a refused body for metrics, only if
