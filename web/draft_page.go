@@ -119,7 +119,7 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		}
 		page := newFormPage(eng, t, is, values, formDocument(t, values, issuerOf(is.user, is.unit), ""))
 		page.Draft, page.Saved, page.Locked = d, r.URL.Query().Get("saved") != "", d.Locked
-		return renderForm(w, r, http.StatusOK, page, certs, messages)
+		return renderForm(w, r, http.StatusOK, page, certs, messages, audit)
 	})
 }
 
@@ -225,7 +225,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.Draft = d
 			page.setProblems(doc, intake.ErrorProblems(err))
-			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages)
+			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
 		}
 		if err != nil {
 			return err

@@ -219,7 +219,7 @@ func handleCertificateForm(logger *slog.Logger, eng *intake.Engine, units unitSt
 // each message next to its question (422), on success the certificate is
 // stored and the browser goes to its receipt (303). The form's submission
 // id is the idempotency key, so a double click stores once.
-func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore, drafts draftStore, messages messageStore) http.Handler {
+func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unitStore, drafts draftStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(sub.eng, r)
 		if err != nil {
@@ -260,7 +260,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		case intake.ErrorCode(err) == intake.EINVALID:
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.setProblems(doc, intake.ErrorProblems(err))
-			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages)
+			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
 			if ferr != nil {
@@ -274,7 +274,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				posted.Del("submission")
 				page := newFormPage(sub.eng, t, is, posted, doc)
 				page.Resubmitted = first.ID
-				return renderForm(w, r, http.StatusConflict, page, sub.certs, messages)
+				return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
 			}
 			// A double click that crossed a second differs only in
 			// signedAt: show the certificate the first click stored.

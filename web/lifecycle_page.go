@@ -134,11 +134,16 @@ func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error
 	return nil
 }
 
-// newReceiptPage is the certificate page of c.
-func newReceiptPage(r *http.Request, eng *intake.Engine, messages messageStore, c *intake.Certificate) (*receiptPage, error) {
+// newReceiptPage is the certificate page of c, its read written to the
+// access log first: every answer that shows the page, a refused form on
+// it included, is a read of the certificate.
+func newReceiptPage(r *http.Request, eng *intake.Engine, messages messageStore, audit auditStore, c *intake.Certificate) (*receiptPage, error) {
 	t, ok := eng.Template(c.Template, c.Version)
 	if !ok {
 		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s/%s", c.ID, c.Template, c.Version)
+	}
+	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
+		return nil, err
 	}
 	p := &receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
 		Sections: layOut(t, c.Answers, c.Diagnoses), Received: localTime(c.ReceivedAt)}
@@ -207,21 +212,26 @@ type formRelation struct {
 
 // renderForm writes the certificate form p with status, showing the
 // certificate it replaces, completes or renews, if its values say so.
-func renderForm(w http.ResponseWriter, r *http.Request, status int, p *formPage, certs certificateStore, messages messageStore) error {
-	if err := relateForm(r, p, certs, messages); err != nil {
+func renderForm(w http.ResponseWriter, r *http.Request, status int, p *formPage, certs certificateStore, messages messageStore, audit auditStore) error {
+	if err := relateForm(r, p, certs, messages, audit); err != nil {
 		return err
 	}
 	return renderPage(w, status, "certificate_form", p)
 }
 
-// relateForm fills the form page's relation from its values, if any.
-func relateForm(r *http.Request, p *formPage, certs certificateStore, messages messageStore) error {
+// relateForm fills the form page's relation from its values, if any: what
+// the page shows of the related certificate is a read of it, written to
+// the access log first.
+func relateForm(r *http.Request, p *formPage, certs certificateStore, messages messageStore, audit auditStore) error {
 	typ, id := intake.RelationType(p.Values.Get("relation.type")), p.Values.Get("relation.certificate")
 	if typ == "" || id == "" {
 		return nil
 	}
 	c, err := findVisibleID(r, certs, id)
 	if err != nil {
+		return err
+	}
+	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 		return err
 	}
 	rel := &formRelation{Type: typ, Name: relationNames[typ][0], Certificate: c.ID, Complements: map[string][]string{}}
@@ -284,7 +294,7 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 		}
 		_, err = sendMessage(r, eng, messages, audit, c, doc, now())
 		if intake.ErrorCode(err) == intake.EINVALID {
-			p, perr := newReceiptPage(r, eng, messages, c)
+			p, perr := newReceiptPage(r, eng, messages, audit, c)
 			if perr != nil {
 				return perr
 			}
@@ -325,7 +335,7 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 			if cerr != nil {
 				return cerr
 			}
-			p, perr := newReceiptPage(r, eng, messages, c)
+			p, perr := newReceiptPage(r, eng, messages, audit, c)
 			if perr != nil {
 				return perr
 			}

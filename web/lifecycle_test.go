@@ -656,3 +656,52 @@ func TestRenewalClearsWhatTheContractSays(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedPagesLogTheirReads: a page refused with 422 that shows the
+// certificate again, or the certificate a form relates to, is a read of
+// it, in the access log naming the reader; so is the API's answer with a
+// completing certificate, which shows the request.
+func TestRefusedPagesLogTheirReads(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	const example, patient = "valid/full-time-one-period.json", "197806142381"
+	id := ts.submit(t, example)
+	physician, caseworker := ts.session(t, "physician"), ts.session(t, "caseworker")
+	resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages",
+		[]byte(`{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange grad."}]}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, body)
+	}
+	var m intake.Message
+	json.Unmarshal(body, &m)
+
+	reads := func() int { return len(accessEntries(t, ts, "certificate.read", patient)) }
+	for _, tt := range []struct {
+		name string
+		who  *http.Cookie
+		path string
+		form url.Values
+	}{
+		{"a refused revocation", physician, "/certificates/" + id + "/revoke", url.Values{"reason": {"BOGUS"}}},
+		{"a refused message", caseworker, "/certificates/" + id + "/messages", url.Values{"type": {"BOGUS"}}},
+		{"a refused answer", physician, "/messages/" + m.ID + "/answer", url.Values{"text": {""}}},
+		{"a refused completion form", physician, "/forms/fk7804/2.0", url.Values{"relation.type": {"COMPLETES"}, "relation.certificate": {id}}},
+		{"a refused completion form, reviewed", physician, "/forms/fk7804/2.0/review", url.Values{"relation.type": {"COMPLETES"}, "relation.certificate": {id}}},
+	} {
+		before := reads()
+		resp, page := ts.page(t, tt.who, "POST", tt.path, tt.form)
+		if resp.StatusCode != 422 || !strings.Contains(page, id) {
+			t.Errorf("%s: %d, want 422 showing %s", tt.name, resp.StatusCode, id)
+		}
+		if after := accessEntries(t, ts, "certificate.read", patient); len(after) != before+1 || after[0].CertificateID != id || after[0].Name == "" {
+			t.Errorf("%s: %d certificate.read entries for the patient after %d, want one more naming the reader and %s", tt.name, len(after), before, id)
+		}
+	}
+
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+m.ID+"/answer", relatedExample(t, example, intake.RelationCompletes, id, nil))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Ange grad.") {
+		t.Fatalf("answer with a completing certificate: %d %s", resp.StatusCode, body)
+	}
+	if es := accessEntries(t, ts, "message.answer", patient); len(es) != 1 || es[0].CertificateID != id || es[0].TokenID == "" {
+		t.Errorf("message.answer entries = %+v, want one naming the token and %s", es, id)
+	}
+}

@@ -200,13 +200,19 @@ func answerMessage(r *http.Request, messages messageStore, audit auditStore, m *
 	if len(ps) > 0 {
 		return nil, &intake.Error{Code: intake.EINVALID, Message: "The answer is not valid.", Problems: ps}
 	}
-	e := actorFrom(r.Context()).Audit("message.answer", r.RemoteAddr)
-	e.CertificateID, e.PatientID = m.Certificate, m.PatientID
-	if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+	if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
 		return nil, err
 	}
 	a.By = actorID(actorFrom(r.Context()))
 	return messages.AnswerMessage(r.Context(), m.ID, a)
+}
+
+// answerEntry is the access-log entry of the actor answering m, whose
+// answer shows the request.
+func answerEntry(r *http.Request, m *intake.Message) *intake.AuditEntry {
+	e := actorFrom(r.Context()).Audit("message.answer", r.RemoteAddr)
+	e.CertificateID, e.PatientID = m.Certificate, m.PatientID
+	return e
 }
 
 // handleMessageAnswer handles POST /api/v1/messages/{id}/answer: the
@@ -249,6 +255,10 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 		}
 		answered, err := messages.FindMessageByID(r.Context(), m.ID)
 		if err != nil {
+			return err
+		}
+		// The answer shows the request, as a text answer's does.
+		if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
 			return err
 		}
 		encode(w, http.StatusOK, answered)

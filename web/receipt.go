@@ -49,10 +49,7 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 		if err != nil {
 			return err
 		}
-		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
-			return err
-		}
-		page, err := newReceiptPage(r, eng, messages, c)
+		page, err := newReceiptPage(r, eng, messages, audit, c)
 		if err != nil {
 			return err
 		}

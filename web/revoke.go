@@ -75,7 +75,7 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 		reason, message := form.Get("reason"), form.Get("message")
 		message, ps := intake.ParseRevocation(reason, message)
 		if len(ps) > 0 {
-			page, err := newReceiptPage(r, eng, messages, c)
+			page, err := newReceiptPage(r, eng, messages, audit, c)
 			if err != nil {
 				return err
 			}

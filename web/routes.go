@@ -90,7 +90,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/unit", page(unitPeople, handleUnitChoose(logger, db))).Methods(http.MethodPost)
 	r.Handle("/forms", page(physicians, handleFormList(logger, eng))).Methods(http.MethodGet)
 	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateForm(logger, eng, db))).Methods(http.MethodGet)
-	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateFormSubmit(logger, sub, db, db, db))).Methods(http.MethodPost)
+	r.Handle("/forms/{template}/{version}", page(physicians, handleCertificateFormSubmit(logger, sub, db, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/forms/{template}/{version}/review", page(physicians, handleCertificateReview(logger, sub, db, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/forms/{template}/{version}/draft", page(physicians, handleDraftSave(logger, eng, db, db, now))).Methods(http.MethodPost)
 	r.Handle("/certificates", page(physicians, handleMyCertificates(logger, eng, db, db, now))).Methods(http.MethodGet, http.MethodPost)
