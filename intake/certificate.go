@@ -39,7 +39,8 @@ type Revocation struct {
 // ParseRevocation returns a revocation's message trimmed and in NFC, as
 // every free text is kept, and reports what is wrong with the reason and
 // message: the reason is one of the codes, the message is required for
-// another serious error and at most MaxRevocationMessage characters.
+// another serious error, at most MaxRevocationMessage characters and free
+// of control characters, as every text.
 func ParseRevocation(reason, message string) (string, Problems) {
 	message = cleanString(message)
 	var ps Problems
@@ -56,7 +57,7 @@ func ParseRevocation(reason, message string) (string, Problems) {
 	case n > MaxRevocationMessage:
 		ps = append(ps, problem("/message", "maxLength", MaxRevocationMessage))
 	}
-	return message, ps
+	return message, controlProblems(map[string]any{"message": message}, ps)
 }
 
 // Event is one change in a certificate's life, appended and never changed.

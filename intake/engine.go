@@ -300,16 +300,23 @@ func controlProblems(doc any, ps Problems) Problems {
 	return ps
 }
 
+// firstControl returns the first control character in s that a text may
+// not hold. Control characters are ASCII, and in UTF-8 no byte of another
+// character is below 0x80, so a byte loop finds them.
+func firstControl(s string) (byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
 func walkControl(v any, path []pathToken, ps *Problems) {
 	switch v := v.(type) {
 	case string:
-		// Control characters are ASCII, and in UTF-8 no byte of another
-		// character is below 0x80, so a byte loop finds them.
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
-				*ps = append(*ps, problem(pathPointer(path), "invalidCharacter", fmt.Sprintf("U+%04X", c)))
-				return
-			}
+		if c, found := firstControl(v); found {
+			*ps = append(*ps, problem(pathPointer(path), "invalidCharacter", fmt.Sprintf("U+%04X", c)))
 		}
 	case map[string]any:
 		for k, x := range v {

@@ -1,10 +1,12 @@
 package intake
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RolePhysician is a person who writes and signs certificates for the units
@@ -151,6 +153,8 @@ func CheckUser(u *User) Problems {
 	if strings.TrimSpace(u.Name) == "" {
 		ps = append(ps, problem("/name", "required", nil))
 	}
+	ps = textProblems(ps, "/name", u.Name, maxRegisteredText)
+	ps = textProblems(ps, "/signingRole", u.SigningRole, maxRegisteredText)
 	if !u.Role.PersonRole() {
 		ps = append(ps, NewProblem("/role", "enum", "account.role", nil))
 	}
@@ -180,6 +184,26 @@ func CheckUser(u *User) Problems {
 	return sortProblems(ps)
 }
 
+// Registered texts are bounded as a submission bounds the same texts
+// (the envelope's names, address and city; its phone), so that what an
+// admin registers a physician can sign with.
+const (
+	maxRegisteredText  = 200
+	maxRegisteredPhone = 100
+)
+
+// textProblems adds what is wrong with a registered text v at pointer:
+// more than max characters, or a control character.
+func textProblems(ps Problems, pointer, v string, max int) Problems {
+	if utf8.RuneCountInString(v) > max {
+		ps = append(ps, problem(pointer, "maxLength", max))
+	}
+	if c, found := firstControl(v); found {
+		ps = append(ps, problem(pointer, "invalidCharacter", fmt.Sprintf("U+%04X", c)))
+	}
+	return ps
+}
+
 func usernamePattern(s string) bool {
 	if len(s) < 2 || len(s) > 64 {
 		return false
@@ -205,6 +229,11 @@ func CheckUnit(u *CareUnit) Problems {
 		if strings.TrimSpace(f.v) == "" {
 			ps = append(ps, problem(f.pointer, "required", nil))
 		}
+		max := maxRegisteredText
+		if f.pointer == "/phone" {
+			max = maxRegisteredPhone
+		}
+		ps = textProblems(ps, f.pointer, f.v, max)
 	}
 	for _, f := range []struct{ pointer, v string }{{"/hsaId", u.HSAID}, {"/careProvider/hsaId", u.CareProvider.HSAID}} {
 		switch {
@@ -257,6 +286,7 @@ func CheckToken(t *Token, now time.Time) Problems {
 	if !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(now) {
 		ps = append(ps, NewProblem("/expiresAt", "minimum", "token.expiry", nil))
 	}
+	ps = textProblems(ps, "/name", t.Name, maxRegisteredText) // the access log names the token by it
 	return sortProblems(ps)
 }
 

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ func TestCheckUser(t *testing.T) {
 		{"valid coordinator", func(u *User) { u.Role, u.HSAID, u.SigningRole = RoleCoordinator, "", "" }, nil},
 		{"coordinator without units", func(u *User) { u.Role, u.HSAID, u.SigningRole, u.Units = RoleCoordinator, "", "", nil }, []string{"/units minItems"}},
 		{"clinic is no person's role", func(u *User) { u.Role = RoleClinic; u.Units = nil }, []string{"/role enum"}},
+		{"a name of 200 characters", func(u *User) { u.Name = strings.Repeat("å", 200) }, nil},
+		{"a name of 201 characters, a control character in the signing role", func(u *User) { u.Name, u.SigningRole = strings.Repeat("å", 201), "DOC\x01TOR" },
+			[]string{"/name maxLength", "/signingRole invalidCharacter"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +73,13 @@ func TestCheckUnit(t *testing.T) {
 			"/city required", "/hsaId required", "/name required", "/phone required", "/postalCode required"}},
 		{"postal code without space", func(u *CareUnit) { u.PostalCode = "11459" }, []string{"/postalCode pattern"}},
 		{"bad provider HSA-id", func(u *CareUnit) { u.CareProvider.HSAID = "region" }, []string{"/careProvider/hsaId pattern"}},
+		{"texts at the limits a submission allows", func(u *CareUnit) {
+			u.Name, u.Address, u.City, u.CareProvider.Name, u.Phone = strings.Repeat("V", 200), strings.Repeat("G", 200), strings.Repeat("S", 200), strings.Repeat("R", 200), strings.Repeat("0", 100)
+		}, nil},
+		{"texts over them", func(u *CareUnit) {
+			u.Name, u.Address, u.City, u.CareProvider.Name, u.Phone = strings.Repeat("V", 201), strings.Repeat("G", 201), strings.Repeat("S", 201), strings.Repeat("R", 201), strings.Repeat("0", 101)
+		}, []string{"/address maxLength", "/careProvider/name maxLength", "/city maxLength", "/name maxLength", "/phone maxLength"}},
+		{"a control character", func(u *CareUnit) { u.Address = "Gatan\x00 1" }, []string{"/address invalidCharacter"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +108,8 @@ func TestCheckToken(t *testing.T) {
 		{"caseworker of a unit", Token{Role: RoleCaseworker, Units: []string{"SE2321000016-7P0C"}}, []string{"/units notAllowed"}},
 		{"a unit twice, one malformed", Token{Role: RoleClinic, Units: []string{"SE2321000016-7P0C", "x", "SE2321000016-7P0C"}}, []string{"/units/1 pattern", "/units/2 duplicate"}},
 		{"expired", Token{Role: RoleAdmin, ExpiresAt: now}, []string{"/expiresAt minimum"}},
+		{"a long name", Token{Role: RoleAdmin, Name: strings.Repeat("n", 201)}, []string{"/name maxLength"}},
+		{"a control character in the name", Token{Role: RoleAdmin, Name: "a\x01b"}, []string{"/name invalidCharacter"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

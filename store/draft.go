@@ -34,7 +34,9 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		switch {
 		case err != nil:
 			return err
-		case old.UserID != d.UserID:
+		case old.UserID != d.UserID, old.Template != d.Template || old.Version != d.Version:
+			// A draft is of one template version: another's form
+			// would drop its answers.
 			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 		case old.CertificateID != "":
 			return intake.Errorf(intake.ECONFLICT, "The draft is already signed.")

@@ -64,6 +64,28 @@ func TestDrafts(t *testing.T) {
 		t.Errorf("a signed draft is still listed")
 	}
 
+	// A draft is of one template version: saving it under another's form
+	// is refused and keeps its answers.
+	resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", url.Values{"patient.name": {"Sjuk"}, "answers.diagnoses.0.description": {"Virusenterit"}})
+	mine := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"draft": {mine}, "patient.name": {"Sjuk"}}); resp.StatusCode != 404 {
+		t.Errorf("saving an fk7804 draft under fk7810: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0/review", url.Values{"draft": {mine}, "patient.name": {"Sjuk"}}); resp.StatusCode != 404 {
+		t.Errorf("reviewing an fk7804 draft under fk7810: %d, want 404", resp.StatusCode)
+	}
+	if _, page := ts.page(t, asa, "GET", "/drafts/"+mine, nil); !strings.Contains(page, "Virusenterit") {
+		t.Errorf("the draft lost its answers:\n%s", page)
+	}
+	// A draft naming a certificate that is not there still opens.
+	resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0/review", url.Values{"draft": {mine}, "patient.name": {"Sjuk"}, "relation.type": {"REPLACES"}, "relation.certificate": {"nope"}})
+	if resp.StatusCode != 422 {
+		t.Errorf("review naming no certificate: %d, want 422", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, asa, "GET", "/drafts/"+mine, nil); resp.StatusCode != 200 {
+		t.Errorf("a draft naming no certificate: %d, want 200", resp.StatusCode)
+	}
+
 	// Delete, and a draft that has aged 14 days.
 	resp, _ = ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"patient.name": {"Gammal"}})
 	old := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")

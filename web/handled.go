@@ -92,7 +92,11 @@ func handleCertificateHandledPage(logger *slog.Logger, certs certificateStore, h
 		if err != nil {
 			return err
 		}
-		if _, err := setHandled(r, certs, handling, audit, form.Get("handled") == "true"); err != nil {
+		handled, ok := map[string]bool{"true": true, "false": false}[form.Get("handled")]
+		if !ok {
+			return intake.Errorf(intake.EINVALID, "Send handled=true or handled=false.")
+		}
+		if _, err := setHandled(r, certs, handling, audit, handled); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/certificates/"+mux.Vars(r)["id"], http.StatusSeeOther)

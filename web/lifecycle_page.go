@@ -228,6 +228,12 @@ func relateForm(r *http.Request, p *formPage, certs certificateStore, messages m
 		return nil
 	}
 	c, err := findVisibleID(r, certs, id)
+	if intake.ErrorCode(err) == intake.ENOTFOUND {
+		// No such certificate of the reader's units: the form (a draft
+		// too) is still shown, and signing it says notFound at
+		// /relation/certificate.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -275,7 +281,7 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 		if err != nil {
 			return err
 		}
-		form, err := readForm(w, r, 128<<10)
+		form, err := readForm(w, r, maxMessageBody)
 		if err != nil {
 			return err
 		}

@@ -705,3 +705,20 @@ func TestRefusedPagesLogTheirReads(t *testing.T) {
 		t.Errorf("message.answer entries = %+v, want one naming the token and %s", es, id)
 	}
 }
+
+// TestMessageAtTheContractsLimits: a completion request of 20 complements
+// and a text, each of 3,500 characters, every one escaped as a JSON
+// library may send it, is accepted.
+func TestMessageAtTheContractsLimits(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	text := strings.Repeat(`\u00e4`, 3500)
+	items := make([]string, 20)
+	for i := range items {
+		items[i] = `{"questionId": "32", "text": "` + text + `"}`
+	}
+	body := []byte(`{"type": "KOMPLT", "text": "` + text + `", "complements": [` + strings.Join(items, ",") + `]}`)
+	if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", body); resp.StatusCode != 201 {
+		t.Errorf("a request of %d bytes at the contract's limits: %d %.300s", len(body), resp.StatusCode, b)
+	}
+}

@@ -21,8 +21,14 @@ type messageStore interface {
 	FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error)
 }
 
-// maxMessageBody bounds a message or answer request.
-const maxMessageBody = 128 << 10
+// maxMessageBody bounds a message request, as JSON or a page's form: one
+// at the contract's limits (a text and 20 complements of 3,500 characters)
+// fits with every character escaped (\uD83D\uDE00, %F0%9F%98%80: 12 bytes).
+const maxMessageBody = 1 << 20
+
+// maxRevocationBody bounds a revocation request in the same way (a
+// message of 3,500 characters).
+const maxRevocationBody = 64 << 10
 
 // messageList is a page of messages.
 type messageList struct {

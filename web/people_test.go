@@ -456,6 +456,15 @@ func testHandled(t *testing.T, driver string) {
 	if _, page := ts.page(t, cw, "GET", "/certificates/"+other, nil); !strings.Contains(page, `id="reopen"`) || !strings.Contains(page, `id="certificate-status">Hanterat<`) {
 		t.Errorf("the handled certificate's page:\n%s", page)
 	}
+	// Neither true nor false changes nothing.
+	for _, v := range []url.Values{{"handled": {"yes"}}, {}} {
+		if resp, _ := ts.page(t, cw, "POST", "/certificates/"+other+"/handled", v); resp.StatusCode != 422 {
+			t.Errorf("handled=%q on the page: %d, want 422", v.Get("handled"), resp.StatusCode)
+		}
+	}
+	if _, page := ts.page(t, cw, "GET", "/certificates/"+other, nil); !strings.Contains(page, `id="certificate-status">Hanterat<`) {
+		t.Errorf("a refused handled form changed the certificate")
+	}
 }
 
 // TestPrintSeveral: a caseworker prints two certificates as one PDF; both
@@ -541,6 +550,8 @@ func testRevoke(t *testing.T, driver string) {
 		{"clinic", `{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "  "}`, 422, `"pointer":"/message"`},
 		{"clinic", `{"reason": "FEL_PATIENT", "message": "` + long + `x"}`, 422, `"code":"maxLength"`},
 		{"clinic", `{"reason": "FEL_PATIENT", "colour": 1}`, 422, `"pointer":"/colour"`},
+		{"clinic", `{"reason": "FEL_PATIENT", "message": "a\u0000b"}`, 422, `"code":"invalidCharacter"`},
+		{"clinic", `{"reason": 5}`, 422, `"errors":[{"pointer":"/reason","code":"type"`},
 		// The message is kept trimmed and in NFC, as every free text.
 		{"clinic", `{"reason": "FEL_PATIENT", "message": "  Skrevs pa\u030a fel patient.\n "}`, 200, `"status":"revoked"`},
 		{"clinic", `{"reason": "FEL_PATIENT"}`, 409, `"code":"certificateRevoked"`},
@@ -564,7 +575,8 @@ func testRevoke(t *testing.T, driver string) {
 
 	// An admin revokes a serious error with its explanation at the limit.
 	other := ts.submit(t, "valid/prognosis-unclear.json")
-	resp, body := ts.do(t, "admin", "POST", "/api/v1/certificates/"+other+"/revoke", []byte(`{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "`+long+`"}`))
+	// (every character escaped, as a JSON library may send it: 21 KB)
+	resp, body := ts.do(t, "admin", "POST", "/api/v1/certificates/"+other+"/revoke", []byte(`{"reason": "ANNAT_ALLVARLIGT_FEL", "message": "`+strings.Repeat(`\u00e9`, intake.MaxRevocationMessage)+`"}`))
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"revoked"`) || !strings.Contains(string(body), `"reason":"ANNAT_ALLVARLIGT_FEL"`) {
 		t.Errorf("an admin revokes: %d %.300s", resp.StatusCode, body)
 	}

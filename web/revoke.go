@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/intyg/intyg/intake"
 )
@@ -24,7 +25,7 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 		if err != nil {
 			return err
 		}
-		doc, err := readJSONObject(w, r, 16<<10)
+		doc, err := readJSONObject(w, r, maxRevocationBody)
 		if err != nil {
 			return err
 		}
@@ -43,7 +44,11 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 			ps = append(ps, intake.NewProblem("/message", "type", "type", "string"))
 		}
 		message, mps := intake.ParseRevocation(reason, message)
-		ps = append(ps, mps...)
+		for _, p := range mps { // a member of the wrong type is not missing too
+			if !slices.ContainsFunc(ps, func(q intake.Problem) bool { return q.Pointer == p.Pointer }) {
+				ps = append(ps, p)
+			}
+		}
 		if len(ps) > 0 {
 			return &intake.Error{Code: intake.EINVALID, Message: "The revocation is not valid.", Problems: ps}
 		}
@@ -68,7 +73,7 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 		if err != nil {
 			return err
 		}
-		form, err := readForm(w, r, 32<<10)
+		form, err := readForm(w, r, maxRevocationBody)
 		if err != nil {
 			return err
 		}
