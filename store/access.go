@@ -298,8 +298,8 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 	}
 	if f.Cursor != "" {
 		before, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil {
-			return nil, "", intake.Errorf(intake.EINVALID, "The cursor is not valid.")
+		if err != nil || before <= 0 { // a cursor made here is an entry's id
+			return nil, "", badCursor()
 		}
 		where, args = append(where, "id < ?"), append(args, before)
 	}

@@ -797,8 +797,13 @@ func encodeCursor(at time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
 }
 
+// badCursor is the refusal of a cursor the store did not make.
+func badCursor() *intake.Error {
+	return &intake.Error{Code: intake.EINVALID, Message: "The cursor is not valid.", Problems: intake.Problems{{Pointer: "/cursor", Code: "invalid", Message: "Ogiltig markör.", MessageEn: "The cursor is not valid."}}}
+}
+
 func decodeCursor(s string) (time.Time, string, error) {
-	bad := &intake.Error{Code: intake.EINVALID, Message: "The cursor is not valid.", Problems: intake.Problems{{Pointer: "/cursor", Code: "invalid", Message: "Ogiltig markör.", MessageEn: "The cursor is not valid."}}}
+	bad := badCursor()
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return time.Time{}, "", bad

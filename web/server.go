@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -70,11 +72,34 @@ func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	r.NotFoundHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
 	}))
+	router := r
 	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here.", r.Method)
+		allow := allowedMethods(router, r)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here; use %s.", r.Method, strings.Join(allow, " or "))
 	}))
 	addRoutes(r, logger, eng, db, pdfs, m, sec, opts.Now, opts.OIDC)
 	return r
+}
+
+// allowedMethods returns the methods the routes of router at req's path
+// answer, sorted: a 405's Allow header (RFC 9110, 15.5.6).
+func allowedMethods(router *mux.Router, req *http.Request) []string {
+	var allow []string
+	router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		var match mux.RouteMatch
+		if route.Match(req, &match) || match.MatchErr == mux.ErrMethodMismatch {
+			methods, _ := route.GetMethods()
+			for _, m := range methods {
+				if !slices.Contains(allow, m) {
+					allow = append(allow, m)
+				}
+			}
+		}
+		return nil
+	})
+	slices.Sort(allow)
+	return allow
 }
 
 // handleHealthz handles GET /healthz: the process is up.

@@ -320,6 +320,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/certificates/" + id + "/pdf?copy=doctor", nil, map[string]int{"caseworker": 422}},
 		{"GET", "/api/v1/certificates/doesnotexist/pdf", nil, map[string]int{"caseworker": 404}},
 		{"GET", "/api/v1/audit", nil, map[string]int{"": 401, "revoked": 401, "clinic": 403, "caseworker": 403, "admin": 200}},
+		{"GET", "/api/v1/audit?cursor=abc", nil, map[string]int{"admin": 422}},
+		{"GET", "/api/v1/audit?cursor=-5", nil, map[string]int{"admin": 422}},
 		{"GET", "/api/v1/certificates/" + id + "/renewal", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "caseworker": 403, "other-clinic": 404, "clinic": 200}},
 		{"GET", "/api/v1/certificates/" + id + "/messages", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
 		{"POST", "/api/v1/certificates/" + id + "/messages", []byte(`{"type": "OVRIGT", "text": "Fråga."}`), map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 403, "caseworker": 201}},
@@ -328,6 +330,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/api/v1/messages/doesnotexist/answer", []byte(`{"text": "Svar."}`), map[string]int{"": 401, "admin": 403, "caseworker": 403, "clinic": 404}},
 		{"POST", "/api/v1/patients/sick-leave-cases", []byte(`{"patient": "19780614-2381"}`), map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "other-clinic": 200, "caseworker": 200}},
 		{"DELETE", "/api/v1/certificates/" + id, nil, map[string]int{"": 405, "admin": 405}},
+		{"PUT", "/api/v1/certificates/" + id + "/events", nil, map[string]int{"caseworker": 405}},
 		{"GET", "/api/v1/nothing", nil, map[string]int{"": 404}},
 	}
 	for _, tt := range tests {
@@ -350,6 +353,12 @@ func TestRoleMatrix(t *testing.T) {
 					}
 					if want == 401 && resp.Header.Get("WWW-Authenticate") == "" {
 						t.Error("401 without WWW-Authenticate")
+					}
+					if want == 422 && !strings.Contains(string(body), `"pointer":"/`) {
+						t.Errorf("422 without a pointer: %s", body)
+					}
+					if want == 405 && resp.Header.Get("Allow") != "GET" {
+						t.Errorf("Allow = %q, want GET", resp.Header.Get("Allow"))
 					}
 				}
 			})
