@@ -64,6 +64,7 @@ var messages = map[string][2]string{
 	"lifecycle.completionRequestOpen":   {"Intyget har en obesvarad begäran om komplettering. Svara på den genom att komplettera intyget i stället för att ersätta det.", "The certificate has an open completion request. Answer it by completing the certificate instead of replacing it."},
 	"lifecycle.noOpenCompletionRequest": {"Intyget har ingen obesvarad begäran om komplettering.", "The certificate has no open completion request."},
 	"lifecycle.messageClosed":           {"Meddelandet är redan besvarat eller stängt.", "The message is already answered or closed."},
+	"idempotency.keyReused":             {"Idempotency-Key har redan använts för en annan inlämning. Använd en ny nyckel för ett nytt intyg.", "The Idempotency-Key was already used with a different body. Use a new key for a new certificate."},
 	"lifecycle.answerCertificate":       {"Kompletteringen ska vara ett intyg som kompletterar det intyg frågan gäller.", "The completion must be a certificate that completes the certificate the request is about."},
 	"compare.two":                       {"Välj två intyg att jämföra.", "Choose two certificates to compare."},
 	"compare.same":                      {"Bara intyg av samma slag för samma patient kan jämföras.", "Only certificates of one kind for one patient compare."},

@@ -199,7 +199,9 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 		return nil, err
 	}
 	if prior.SHA256 != c.SHA256 {
-		return nil, intake.Errorf(intake.ECONFLICT, "The Idempotency-Key was already used with a different body.")
+		// One problem at the whole request: the 409 carries its code.
+		return nil, &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used with a different body.",
+			Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)}}
 	}
 	return prior, nil
 }

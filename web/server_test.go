@@ -481,7 +481,7 @@ func TestIdempotency(t *testing.T) {
 				t.Error("replayed response lacks Idempotent-Replayed: true")
 			}
 			other := withUnit(t, readExample(t, "valid/prognosis-unclear.json"), unit)
-			if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", other, "Idempotency-Key", "retry-1"); resp.StatusCode != 409 {
+			if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", other, "Idempotency-Key", "retry-1"); resp.StatusCode != 409 || !strings.Contains(string(b), `"code":"idempotencyKeyReused"`) {
 				t.Errorf("same key, other body: %d %s; want 409", resp.StatusCode, b)
 			}
 			if n := ts.count(t); n != 1 {
