@@ -50,6 +50,8 @@ var messages = map[string][2]string{
 	"param.status":                      {"Okänd status.", "Unknown status."},
 	"param.time":                        {"Ange en tidpunkt enligt RFC 3339.", "Give an RFC 3339 time."},
 	"param.timeOrDate":                  {"Ange en tidpunkt (RFC 3339) eller ett datum.", "Give an RFC 3339 time or a date."},
+	"param.template":                    {"Okänd intygsmall.", "Unknown template."},
+	"param.attention":                   {"Okänd uppmärksamhetsflagga.", "Unknown attention flag."},
 	"param.messages":                    {"Ange open, answered eller overdue.", "Give open, answered or overdue."},
 	"param.flag":                        {"Ange true eller false.", "Give true or false."},
 	"param.limit":                       {"Ange ett antal mellan 1 och %v.", "Give a number from 1 to %v."},

@@ -225,8 +225,9 @@ var messageStates = []string{"open", "answered", "overdue"}
 
 // certificateFilter reads a certificate search's filters from q, as the
 // request's actor may search: physicians and clinic tokens their own
-// units only.
-func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.CertificateFilter, *queryParser, error) {
+// units only. A template or flag eng does not know is refused, not an
+// empty page: a misspelt filter must not look like no certificates.
+func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url.Values) (intake.CertificateFilter, *queryParser, error) {
 	actor := actorFrom(r.Context())
 	p := newQueryParser(q, now, certificateParams...)
 	f := intake.CertificateFilter{
@@ -237,6 +238,12 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 	}
 	if f.Messages != nil && !slices.Contains(messageStates, *f.Messages) {
 		p.bad("messages", "param.messages", nil)
+	}
+	if f.Template != nil && !eng.Registry().HasTemplate(*f.Template) {
+		p.bad("template", "param.template", nil)
+	}
+	if f.Flag != nil && !slices.ContainsFunc(declaredFlags(eng), func(d queueFlag) bool { return d.Code == *f.Flag }) {
+		p.bad("flag", "param.attention", nil)
 	}
 	if unit := p.text("unit"); unit != nil {
 		units := []string{strings.ToUpper(*unit)}
@@ -261,9 +268,9 @@ func certificateFilter(r *http.Request, now time.Time, q url.Values) (intake.Cer
 // tok may see it (a clinic only its own units), and writes every patient
 // shown to the access log, one entry each, before the answer is sent.
 // It returns the page and the cursor of the next one.
-func searchCertificates(r *http.Request, certs certificateStore, audit auditStore, now time.Time, q url.Values) (certificateList, string, error) {
+func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateStore, audit auditStore, now time.Time, q url.Values) (certificateList, string, error) {
 	actor := actorFrom(r.Context())
-	f, p, err := certificateFilter(r, now, q)
+	f, p, err := certificateFilter(r, eng, now, q)
 	if err != nil {
 		return certificateList{}, "", err
 	}
@@ -300,9 +307,9 @@ func searchCertificates(r *http.Request, certs certificateStore, audit auditStor
 // date), cursor and limit; newest first. Every patient shown is written to
 // the access log. POST /api/v1/certificates/search keeps the patient's id
 // out of the URL.
-func handleCertificateList(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+func handleCertificateList(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		resp, next, err := searchCertificates(r, certs, audit, now(), r.URL.Query())
+		resp, next, err := searchCertificates(r, eng, certs, audit, now(), r.URL.Query())
 		if err != nil {
 			return err
 		}
@@ -320,13 +327,13 @@ func handleCertificateList(logger *slog.Logger, certs certificateStore, audit au
 // filters of GET /api/v1/certificates as a JSON object in the body, so
 // that a patient's id never stands in a URL (or a proxy's log); the next
 // page is asked for with the same filters and "cursor": nextCursor.
-func handleCertificateSearch(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+func handleCertificateSearch(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		q, err := readFilters(w, r)
 		if err != nil {
 			return err
 		}
-		resp, next, err := searchCertificates(r, certs, audit, now(), q)
+		resp, next, err := searchCertificates(r, eng, certs, audit, now(), q)
 		if err != nil {
 			return err
 		}

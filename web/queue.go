@@ -147,7 +147,7 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 			page.Patient = patient
 			q.Set("patient", patient)
 		}
-		f, _, err := certificateFilter(r, now(), q)
+		f, _, err := certificateFilter(r, eng, now(), q)
 		if ps := intake.ErrorProblems(err); len(ps) > 0 {
 			page.Error = ps[0].Message
 			return renderPage(w, http.StatusUnprocessableEntity, "queue", page)
@@ -161,7 +161,7 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		for _, n := range page.Counts {
 			page.Total += n
 		}
-		list, next, err := searchCertificates(r, certs, audit, now(), q)
+		list, next, err := searchCertificates(r, eng, certs, audit, now(), q)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ type searchPage struct {
 // handleSearchPage handles GET and POST /search (caseworkers): the form,
 // and on POST the patient's certificates, newest first; every patient
 // shown is in the access log (searchCertificates).
-func handleSearchPage(logger *slog.Logger, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := searchPage{layout: signedInLayout(r, "Sök intyg")}
 		if r.Method == http.MethodGet {
@@ -32,7 +32,7 @@ func handleSearchPage(logger *slog.Logger, certs certificateStore, audit auditSt
 			return err
 		}
 		page.Patient = form.Get("patient")
-		list, _, err := searchCertificates(r, certs, audit, now(), url.Values{"patient": {page.Patient}, "limit": {"100"}})
+		list, _, err := searchCertificates(r, eng, certs, audit, now(), url.Values{"patient": {page.Patient}, "limit": {"100"}})
 		if err != nil {
 			if ps := intake.ErrorProblems(err); len(ps) > 0 {
 				page.Error = ps[0].Message
