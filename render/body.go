@@ -17,6 +17,14 @@ const missing = "Ej angivet"
 // body lays out the warnings, every section of the form definition in
 // order, and the issuer block.
 func (d *doc) body() {
+	if d.nameCut {
+		d.size = 9
+		d.para("Patient: "+d.c.Patient.Name, marginX, contentW, lineH)
+		d.pdf.SetY(d.pdf.GetY() + 2)
+	}
+	if lines := d.statusLines(); lines != nil {
+		d.note(lines[0], lines[1:], 250, 220, 220)
+	}
 	if d.copy == CopyFull && len(d.c.Warnings) > 0 {
 		d.warnings()
 	}
@@ -47,23 +55,56 @@ func (d *doc) shows(q schemas.Question) bool {
 	return intake.Holds(q.DependsOn, map[string]any{"answers": d.c.Answers})
 }
 
+// statusLines says, in words the text layer keeps, that the certificate is
+// revoked or replaced, and when, why and by which: its title and lines.
+// nil for one that is neither (the watermark alone is drawn text that
+// pdftotext scatters).
+func (d *doc) statusLines() []string {
+	switch c := d.c; {
+	case c.Status == intake.StatusRevoked && c.Revocation != nil:
+		why := "annat allvarligt fel"
+		if c.Revocation.Reason == intake.RevokeWrongPatient {
+			why = "skrivet för fel patient"
+		}
+		line := "Makulerat " + localTime(c.Revocation.At, "2006-01-02 15:04") + ": " + why + "."
+		if c.Revocation.Message != "" {
+			line += " " + c.Revocation.Message
+		}
+		return []string{"MAKULERAT: intyget gäller inte", line}
+	case c.Status == intake.StatusReplaced:
+		lines := []string{"ERSATT: intyget är ersatt av ett annat"}
+		for _, r := range c.Relations {
+			if r.Direction == intake.DirectionIncoming && r.Type.Supersedes() {
+				lines = append(lines, "Ersatt av intyg "+r.Certificate+".")
+			}
+		}
+		return lines
+	}
+	return nil
+}
+
 // warnings writes the non-blocking problems found at intake, boxed.
 func (d *doc) warnings() {
-	p := d.pdf
-	d.size = 9
 	var lines []string
 	for _, w := range d.c.Warnings {
 		lines = append(lines, w.Message+" ("+w.Pointer+")")
 	}
+	d.note("Observera", lines, 255, 243, 205)
+}
+
+// note writes title and lines in a box shaded (r, g, b).
+func (d *doc) note(title string, lines []string, r, g, b int) {
+	p := d.pdf
+	d.size = 9
 	h := 7.0
 	for _, l := range lines {
 		h += d.height(l, contentW-4, lineH)
 	}
 	d.need(h)
-	d.shade(marginX, p.GetY(), contentW, h, "F", 255, 243, 205)
+	d.shade(marginX, p.GetY(), contentW, h, "F", r, g, b)
 	d.size = 10
 	d.bold(true)
-	d.textAt("Observera", marginX+2, p.GetY()+0.5, 6)
+	d.textAt(title, marginX+2, p.GetY()+0.5, 6)
 	d.bold(false)
 	p.SetY(p.GetY() + 6.5)
 	d.size = 9

@@ -151,7 +151,7 @@ func encode(encs []encoding, s string) []glyph {
 		return glyph{}, false
 	}
 	for _, r := range s {
-		if r == '\t' || r == '\n' {
+		if r == '\t' || r == '\n' || r == '\r' {
 			r = ' '
 		}
 		if g, ok := find(r); ok {
@@ -169,7 +169,10 @@ func encode(encs []encoding, s string) []glyph {
 			}
 		}
 		if decomposed == nil {
-			decomposed = []glyph{{uint8(cur), encs[cur].code['?']}}
+			// No glyph for it (an emoji, CJK): a question mark, from an
+			// encoding that has one, so that it shows and is not dropped.
+			q, _ := find('?')
+			decomposed = []glyph{q}
 		}
 		gs = append(gs, decomposed...)
 	}

@@ -136,6 +136,9 @@ type doc struct {
 	// and total its page count (0: the document's, pageCount).
 	next         *Item
 	first, total int
+	// nameCut is set by the header when the patient's line did not fit:
+	// the body then starts with it whole.
+	nameCut bool
 }
 
 // Item is one certificate of a document of several, with its template.
@@ -290,10 +293,10 @@ func (d *doc) header() {
 	if gs := encode(d.r.encs, line); d.width(gs) > contentW*1.4 {
 		// A very long name: name and number on a line each, smaller.
 		d.size = 7
-		d.fit("Patient: "+d.c.Patient.Name, marginX, 15.5, contentW, 3.5, 6)
-		d.fit(kind+": "+formatID(d.c.Patient), marginX, 19.2, contentW, 3.5, 6)
+		whole := d.fit("Patient: "+d.c.Patient.Name, marginX, 15.5, contentW, 3.5, 6)
+		d.nameCut = !d.fit(kind+": "+formatID(d.c.Patient), marginX, 19.2, contentW, 3.5, 6) || !whole
 	} else {
-		d.fit(line, marginX, 16.5, contentW, 5, 6.5)
+		d.nameCut = !d.fit(line, marginX, 16.5, contentW, 5, 6.5)
 	}
 	p.Line(marginX, 23.5, pageW-marginX, 23.5)
 	p.SetXY(marginX, marginTop)

@@ -797,3 +797,63 @@ func firstExample(tb testing.TB, template string) string {
 	}
 	return filepath.Base(files[0])
 }
+
+// TestAwkwardText: text as people and browsers send it prints whole.
+// Doubled spaces at every place a line may break (a panic once), a
+// browser's CRLF line breaks, and characters the font has no glyph for,
+// which print as "?" rather than vanish.
+func TestAwkwardText(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "awkward")
+	var words []string
+	for i := range 400 {
+		words = append(words, fmt.Sprintf("ord%d", i))
+	}
+	doubled := strings.Join(words, "  ")
+	c.Answers["otherInformation"] = "Rad ett om ryggen.\r\nRad två om sömnen.\r\n\r\nRad tre: 👍 中文 → klart.\r" + doubled
+	pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+	text := fullText(t, pdf, "-layout")
+	for _, want := range []string{"Rad ett om ryggen.\n", "Rad två om sömnen.\n", "Rad tre: ? ?? → klart."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%q is not in the text", want)
+		}
+	}
+	if !strings.Contains(squash(pdfText(t, pdf)), squash(strings.Join(words, ""))) {
+		t.Error("the text with doubled spaces is not all in the document")
+	}
+	// Each double space in its turn at a line's end: every width from a
+	// word to a line.
+	for w := 1; w <= 60; w++ {
+		c.Answers["otherInformation"] = strings.Repeat("x", w) + "  " + strings.Repeat("y  ", 40) + "\t z"
+		renderPDF(t, r, c, tmpl, render.CopyFull)
+	}
+}
+
+// TestStatusInTheTextLayer: a revoked or replaced certificate says so, and
+// when, why and by which, in text pdftotext reads; a patient name too long
+// for the header is written whole in the body.
+func TestStatusInTheTextLayer(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "status")
+	c.Status = intake.StatusRevoked
+	c.Revocation = &intake.Revocation{Reason: intake.RevokeWrongPatient, Message: "Skrevs på fel patient.", At: received, By: "u1"}
+	for _, copy := range []render.Copy{render.CopyFull, render.CopyEmployer} {
+		text := fullText(t, renderPDF(t, r, c, tmpl, copy))
+		if !strings.Contains(text, "MAKULERAT: intyget gäller inte") || !strings.Contains(squash(text), squash("skrivet för fel patient. Skrevs på fel patient.")) {
+			t.Errorf("%s copy of a revoked certificate:\n%.600s", copy, text)
+		}
+	}
+	c.Status, c.Revocation = intake.StatusReplaced, nil
+	c.Relations = []intake.RelationLink{{Type: intake.RelationReplaces, Certificate: "the-new-one", Direction: intake.DirectionIncoming}}
+	if text := fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull)); !strings.Contains(text, "Ersatt av intyg the-new-one.") {
+		t.Errorf("a replaced certificate:\n%.600s", text)
+	}
+	c.Status, c.Relations = intake.StatusReceived, nil
+	if text := pdfText(t, renderPDF(t, r, c, tmpl, render.CopyFull)); strings.Contains(text, "MAKULERAT") || strings.Contains(text, "ERSATT") || strings.Contains(text, "Patient:") {
+		t.Errorf("a received certificate's body says more than its answers:\n%.600s", text)
+	}
+	c.Patient.Name = strings.TrimSpace(string([]rune(strings.Repeat("Maria-Łucja Åsa Oxenstierna ", 8))[:199]))
+	if text := pdfText(t, renderPDF(t, r, c, tmpl, render.CopyFull)); !strings.Contains(squash(text), squash("Patient: "+c.Patient.Name)) {
+		t.Errorf("a name of %d characters is not whole in the document", len([]rune(c.Patient.Name)))
+	}
+}

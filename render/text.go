@@ -64,9 +64,11 @@ func (d *doc) width(gs []glyph) float64 {
 }
 
 // wrap breaks s into lines no wider than w: at spaces, and inside a word
-// only when the word alone is wider than a line. Newlines start new lines.
+// only when the word alone is wider than a line. Newlines start new lines,
+// a browser's CRLF and a lone CR as well as LF.
 func (d *doc) wrap(s string, w float64) [][]glyph {
 	var lines [][]glyph
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	for _, para := range strings.Split(s, "\n") {
 		gs := encode(d.r.encs, para)
 		space := d.r.encs[0].code[' ']
@@ -93,12 +95,17 @@ func (d *doc) wrap(s string, w float64) [][]glyph {
 				start++
 			}
 			lastSpace = -1
-			lineW = d.width(gs[start : i+1])
 			if start > i {
-				lineW = 0
+				// gs[i] was a space, skipped with those after it: go
+				// on from the first glyph after them.
+				i, lineW = start-1, 0
+				continue
 			}
+			lineW = d.width(gs[start : i+1])
 		}
-		lines = append(lines, trimSpaces(gs[start:], space))
+		if start < len(gs) || len(gs) == 0 { // an empty paragraph is a blank line
+			lines = append(lines, trimSpaces(gs[start:], space))
+		}
 	}
 	return lines
 }

@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,7 +65,28 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		sec.record(r, eventCrossOrigin, nil)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
-	return securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))
+	return recoverPanics(logger, securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts))))
+}
+
+// recoverPanics answers a request whose handler panicked with a 500
+// problem document, and logs the panic with its stack, instead of
+// net/http's dropped connection: a client then knows to retry or report,
+// and the operator sees where. (A handler that had begun its answer ends
+// it as it can.)
+func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil || v == http.ErrAbortHandler {
+				if v != nil {
+					panic(v)
+				}
+				return
+			}
+			writeError(logger, w, r, fmt.Errorf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack()))
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, opts Options) *mux.Router {
