@@ -1,7 +1,9 @@
 package intake
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +33,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 		return nil, invalid(Problems{problem("/patient/id", personalIDCode(err), "ÅÅÅÅMMDD-NNNN")})
 	}
 	answers := obj(doc, "answers")
+	canonicalNumbers(answers)
 	cert := &Certificate{
 		Template: c.tmpl.ID,
 		Version:  c.tmpl.Version,
@@ -181,6 +184,43 @@ func obj(m map[string]any, key string) map[string]any {
 		return map[string]any{}
 	}
 	return o
+}
+
+// canonicalNumbers writes every number in v in one form: 100, 100.0 and
+// 1e2 are one JSON number, and the record, its pages, its PDF and a
+// comparison show it alike, on either database (PostgreSQL's JSONB would
+// rewrite it anyway). Whole numbers without a fraction or exponent, others
+// in Go's shortest form.
+func canonicalNumbers(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if n, ok := x.(json.Number); ok {
+				v[k] = canonicalNumber(n)
+			} else {
+				canonicalNumbers(x)
+			}
+		}
+	case []any:
+		for i, x := range v {
+			if n, ok := x.(json.Number); ok {
+				v[i] = canonicalNumber(n)
+			} else {
+				canonicalNumbers(x)
+			}
+		}
+	}
+}
+
+func canonicalNumber(n json.Number) json.Number {
+	f, err := n.Float64()
+	switch {
+	case err != nil:
+		return n
+	case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+		return json.Number(strconv.FormatInt(int64(f), 10))
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
 }
 
 func str(m map[string]any, key string) string {

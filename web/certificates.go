@@ -233,7 +233,7 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 	f := intake.CertificateFilter{
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
-		CareProvider: p.text("careProvider"), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
+		CareProvider: upper(p.text("careProvider")), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
 		Messages: p.text("messages"), Today: intake.DateOf(now),
 	}
 	if f.Messages != nil && !slices.Contains(messageStates, *f.Messages) {
@@ -245,8 +245,8 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 	if f.Flag != nil && !slices.ContainsFunc(declaredFlags(eng), func(d queueFlag) bool { return d.Code == *f.Flag }) {
 		p.bad("flag", "param.attention", nil)
 	}
-	if unit := p.text("unit"); unit != nil {
-		units := []string{strings.ToUpper(*unit)}
+	if unit := upper(p.text("unit")); unit != nil {
+		units := []string{*unit}
 		f.Units = &units
 	}
 	if err := p.err(); err != nil {
@@ -262,6 +262,15 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 		f.Units = &units
 	}
 	return f, p, nil
+}
+
+// upper is an HSA-id filter in upper case, as the store keeps them.
+func upper(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	u := strings.ToUpper(*s)
+	return &u
 }
 
 // searchCertificates runs a certificate search with the filters in q, as
@@ -304,9 +313,9 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 
 // handleCertificateList handles GET /api/v1/certificates: filters patient
 // (any accepted form), template, status, receivedSince (RFC 3339 or a
-// date), cursor and limit; newest first. Every patient shown is written to
-// the access log. POST /api/v1/certificates/search keeps the patient's id
-// out of the URL.
+// date, from its midnight in Stockholm), cursor and limit; newest first.
+// Every patient shown is written to the access log. POST
+// /api/v1/certificates/search keeps the patient's id out of the URL.
 func handleCertificateList(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		resp, next, err := searchCertificates(r, eng, certs, audit, now(), r.URL.Query())

@@ -89,7 +89,8 @@ func (p *queryParser) status(name string) *intake.Status {
 	return &s
 }
 
-// time reads an RFC 3339 time, or with dateToo also a date (its midnight UTC).
+// time reads an RFC 3339 time, or with dateToo also a date: its midnight
+// in Europe/Stockholm, as every date the service shows is a Swedish one.
 func (p *queryParser) time(name string, dateToo bool) *time.Time {
 	v := p.q.Get(name)
 	if v == "" {
@@ -99,7 +100,7 @@ func (p *queryParser) time(name string, dateToo bool) *time.Time {
 	if err != nil && dateToo {
 		var d intake.Date
 		if d, err = intake.ParseDate(v); err == nil {
-			t = d.Time
+			t = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, intake.Stockholm)
 		}
 	}
 	switch {
@@ -169,6 +170,10 @@ func readFilters(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	for name, v := range doc {
 		switch v := v.(type) {
 		case string:
+			if !isText(v) {
+				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "invalidCharacter", "invalidCharacter", "U+0000"))
+				continue
+			}
 			q.Set(name, v)
 		case json.Number:
 			if name != "limit" {

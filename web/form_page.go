@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -309,12 +308,12 @@ func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, er
 		return nil, intake.Errorf(intake.EMALFORMED, "The form could not be read.")
 	}
 	for name, vs := range v {
-		if !utf8.ValidString(name) {
-			return nil, intake.Errorf(intake.EMALFORMED, "The form holds a field name that is not UTF-8.")
+		if !isText(name) {
+			return nil, intake.Errorf(intake.EMALFORMED, "The form holds a field name that is not UTF-8 text without NUL characters.")
 		}
 		for _, s := range vs {
-			if !utf8.ValidString(s) {
-				return nil, intake.Errorf(intake.EMALFORMED, "The form field %s holds text that is not UTF-8.", name)
+			if !isText(s) {
+				return nil, intake.Errorf(intake.EMALFORMED, "The form field %s holds text that is not UTF-8 without NUL characters.", name)
 			}
 		}
 	}

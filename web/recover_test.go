@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRecoverPanics: a handler that panics is answered 500 with a problem
@@ -38,5 +40,55 @@ func TestRecoverPanics(t *testing.T) {
 	}
 	if resp, err := http.Get(srv.URL + "/fine"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("after the panic: %v %v", resp, err)
+	}
+}
+
+// TestTextOnlyInRequests: an id, filter or form value that is not UTF-8
+// text, or holds NUL, is refused at once and alike on both databases
+// (PostgreSQL refuses such a parameter, SQLite finds nothing), never a 500.
+func TestTextOnlyInRequests(t *testing.T) {
+	dialects(t, func(t *testing.T, driver string) {
+		ts := newTestServer(t, driver)
+		for _, tt := range []struct {
+			method, path string
+			body         []byte
+			status       int
+		}{
+			{"GET", "/api/v1/certificates/%FF", nil, 400},
+			{"GET", "/api/v1/certificates/a%00b/events", nil, 400},
+			{"GET", "/api/v1/certificates?template=%FF", nil, 400},
+			{"GET", "/api/v1/certificates?unit=%00", nil, 400},
+			{"GET", "/api/v1/audit?user=%FF", nil, 400},
+			{"POST", "/api/v1/certificates/search", []byte(`{"unit": "a\u0000b"}`), 422},
+			{"GET", "/api/v1/certificates?unit=SE2321000016-%C3%85", nil, 200}, // UTF-8 is fine
+		} {
+			who := "caseworker"
+			if strings.HasPrefix(tt.path, "/api/v1/audit") {
+				who = "admin"
+			}
+			resp, body := ts.do(t, who, tt.method, tt.path, tt.body)
+			if resp.StatusCode != tt.status || (tt.status >= 400 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json")) {
+				t.Errorf("%s %s: %d %s, want %d", tt.method, tt.path, resp.StatusCode, body, tt.status)
+			}
+		}
+		resp, err := http.Post(ts.URL+"/sign-in", "application/x-www-form-urlencoded", strings.NewReader("username=a%00b&password=x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("sign-in with NUL in the user name: %d, want 400", resp.StatusCode)
+		}
+	})
+}
+
+// TestDatesAreSwedish: a date in a filter is its midnight in Stockholm,
+// as every date the service shows, in winter and in summer.
+func TestDatesAreSwedish(t *testing.T) {
+	for date, want := range map[string]string{"2026-12-06": "2026-12-05T23:00:00Z", "2026-07-01": "2026-06-30T22:00:00Z"} {
+		p := newQueryParser(url.Values{"receivedSince": {date}}, time.Now(), "receivedSince")
+		if got := p.time("receivedSince", true); p.err() != nil || got.UTC().Format(time.RFC3339) != want {
+			t.Errorf("receivedSince=%s is %v (%v), want %s", date, got, p.err(), want)
+		}
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -65,8 +67,35 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		sec.record(r, eventCrossOrigin, nil)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
-	return recoverPanics(logger, securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts))))
+	return recoverPanics(logger, textURL(logger, securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))))
 }
+
+// textURL refuses (400) a URL whose path or query, decoded, is not UTF-8
+// text or holds NUL: no id, filter or name is, and PostgreSQL would refuse
+// it as a parameter (SQLite would find nothing), so every database answers
+// alike and at once.
+func textURL(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := isText(r.URL.Path)
+		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+			for k, vs := range q {
+				ok = ok && isText(k)
+				for _, v := range vs {
+					ok = ok && isText(v)
+				}
+			}
+		}
+		if !ok {
+			writeError(logger, w, r, intake.Errorf(intake.EMALFORMED, "The URL must be UTF-8 text without NUL characters."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isText reports whether s is UTF-8 without NUL, as every text a request
+// names must be.
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // recoverPanics answers a request whose handler panicked with a 500
 // problem document, and logs the panic with its stack, instead of

@@ -597,6 +597,13 @@ func TestListFiltersAndPages(t *testing.T) {
 	if _, b := ts.do(t, "other-clinic", "GET", "/api/v1/certificates", nil); strings.Contains(string(b), `"id"`) {
 		t.Errorf("a clinic sees another unit's certificates: %s", b)
 	}
+	// HSA-ids in any case, as intake takes them.
+	ts.mustUnits(t)
+	for q, want := range map[string]int{"careProvider=se2321000016-0001": 2, "unit=se2321000016-7p0c": 2} {
+		if _, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates?"+q, nil); strings.Count(string(b), `"links"`) != want {
+			t.Errorf("%s: %s, want %d certificates", q, b, want)
+		}
+	}
 }
 
 func TestMetrics(t *testing.T) {

@@ -53,13 +53,21 @@ type unitCaseRow struct {
 	next       string
 }
 
-// unitCaseSorts are the orders the list offers, by parameter value.
-var unitCaseSorts = map[string]func(a, b unitCaseRow) int{
-	"days":      func(a, b unitCaseRow) int { return b.Days - a.Days },
-	"degree":    func(a, b unitCaseRow) int { return b.degree - a.degree },
-	"name":      func(a, b unitCaseRow) int { return strings.Compare(a.Patient.Name, b.Patient.Name) },
-	"milestone": func(a, b unitCaseRow) int { return strings.Compare(a.next, b.next) },
-	"start":     func(a, b unitCaseRow) int { return strings.Compare(a.Start, b.Start) },
+// unitCaseSorts are the orders the list offers, by parameter value: each
+// made for one sort (names in Swedish order need a collator of their own).
+var unitCaseSorts = map[string]func() func(a, b unitCaseRow) int{
+	"days":   func() func(a, b unitCaseRow) int { return func(a, b unitCaseRow) int { return b.Days - a.Days } },
+	"degree": func() func(a, b unitCaseRow) int { return func(a, b unitCaseRow) int { return b.degree - a.degree } },
+	"name": func() func(a, b unitCaseRow) int {
+		swedish := intake.SwedishOrder()
+		return func(a, b unitCaseRow) int { return swedish(a.Patient.Name, b.Patient.Name) }
+	},
+	"milestone": func() func(a, b unitCaseRow) int {
+		return func(a, b unitCaseRow) int { return strings.Compare(a.next, b.next) }
+	},
+	"start": func() func(a, b unitCaseRow) int {
+		return func(a, b unitCaseRow) int { return strings.Compare(a.Start, b.Start) }
+	},
 }
 
 // handleUnitCases handles GET /unit/cases (physicians, at their chosen
@@ -161,8 +169,9 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 				page.Rows = append(page.Rows, row)
 			}
 		}
+		order := unitCaseSorts[page.Sort]()
 		slices.SortStableFunc(page.Rows, func(a, b unitCaseRow) int {
-			if n := unitCaseSorts[page.Sort](a, b); n != 0 {
+			if n := order(a, b); n != 0 {
 				return n
 			}
 			return strings.Compare(a.Patient.ID, b.Patient.ID)
