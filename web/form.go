@@ -298,6 +298,11 @@ func optionString(v any) string {
 	switch v := v.(type) {
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number: // 100.0 and 1e2 in a record stored before intake wrote numbers in one form
+		if f, err := v.Float64(); err == nil {
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		return v.String()
 	case string:
 		return v
 	}

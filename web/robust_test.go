@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -89,6 +90,17 @@ func TestDatesAreSwedish(t *testing.T) {
 		p := newQueryParser(url.Values{"receivedSince": {date}}, time.Now(), "receivedSince")
 		if got := p.time("receivedSince", true); p.err() != nil || got.UTC().Format(time.RFC3339) != want {
 			t.Errorf("receivedSince=%s is %v (%v), want %s", date, got, p.err(), want)
+		}
+	}
+}
+
+// TestOptionStringOfNumbers: an option chosen by a number matches however
+// the number was written, as a record stored before intake wrote numbers
+// in one form may hold it.
+func TestOptionStringOfNumbers(t *testing.T) {
+	for _, v := range []any{float64(100), json.Number("100"), json.Number("100.0"), json.Number("1e2")} {
+		if got := optionString(v); got != "100" {
+			t.Errorf("optionString(%#v) = %q, want 100", v, got)
 		}
 	}
 }
