@@ -88,10 +88,12 @@ func scanToken(row scanner) (*intake.Token, error) {
 	return &t, nil
 }
 
-// tokenUnits returns the units a token covers: its own, and for a care
-// provider's token every live unit registered under the provider.
+// tokenUnits returns the units a token covers: its own but those an admin
+// has disabled, and for a care provider's token every live unit
+// registered under the provider.
 func (db *DB) tokenUnits(ctx context.Context, t *intake.Token) ([]string, error) {
-	q, arg := `SELECT unit_hsa_id FROM token_units WHERE token_id = ? ORDER BY unit_hsa_id`, t.ID
+	q, arg := `SELECT tu.unit_hsa_id FROM token_units tu LEFT JOIN units u ON u.hsa_id = tu.unit_hsa_id
+		WHERE tu.token_id = ? AND u.disabled_at IS NULL ORDER BY tu.unit_hsa_id`, t.ID
 	if t.CareProvider != "" {
 		q, arg = `SELECT hsa_id FROM units WHERE care_provider_hsa_id = ? AND disabled_at IS NULL ORDER BY hsa_id`, t.CareProvider
 	}

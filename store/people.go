@@ -136,7 +136,8 @@ var commonPasswords = func() map[string]bool {
 func CheckPassword(password, username string) error {
 	lower := strings.ToLower(password)
 	core := strings.TrimFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
-	repeated := len(password) > 0 && strings.Count(password, password[:1]) == len(password)
+	first, _ := utf8.DecodeRuneInString(password)
+	repeated := password != "" && strings.Count(password, string(first)) == utf8.RuneCountInString(password)
 	switch {
 	case utf8.RuneCountInString(password) < minPasswordLength:
 		return passwordProblem("password.short", minPasswordLength)
@@ -152,14 +153,17 @@ func passwordProblem(key string, arg any) error {
 		intake.NewProblem("/password", "weakPassword", key, arg)}}
 }
 
-// isSequence reports runs such as "123456789012" or "abcdefghijkl".
+// isSequence reports runs such as "123456789012", "abcdefghijkl" and
+// their reverse, "lkjihgfedcba" or "210987654321".
 func isSequence(s string) bool {
-	for i := 1; i < len(s); i++ {
-		if s[i] != s[i-1]+1 && !(s[i-1] == '9' && s[i] == '0') {
-			return false
-		}
+	rs := []rune(s)
+	up, down := true, true
+	for i := 1; i < len(rs); i++ {
+		a, b := rs[i-1], rs[i]
+		up = up && (b == a+1 || a == '9' && b == '0')
+		down = down && (b == a-1 || a == '0' && b == '9')
 	}
-	return true
+	return up || down
 }
 
 // argon2Params are OWASP's argon2id parameters (19 MiB, 2 passes, 1 lane).

@@ -27,10 +27,14 @@ func TestCheckPassword(t *testing.T) {
 	}{
 		{"kort", false},
 		{"elva tecken", false},
-		{"password1234", false},    // a common word with digits
-		{"!!letmein2026!", false},  // the same, signs around it
-		{"aaaaaaaaaaaaaa", false},  // one character
-		{"123456789012", false},    // a run
+		{"password1234", false},   // a common word with digits
+		{"!!letmein2026!", false}, // the same, signs around it
+		{"aaaaaaaaaaaaaa", false}, // one character
+		{"123456789012", false},   // a run
+		{"ääääääääääää", false},   // one character, of two bytes
+		{"lkjihgfedcba", false},   // a run down
+		{"210987654321", false},   // a run down, through 0
+		{"Ålidhem 1234", true},
 		{"asa-secret-pass", false}, // holds the user name
 		{goodPassword, true},
 		{"Kaffe och kanelbullar kl 15", true},

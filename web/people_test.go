@@ -373,8 +373,16 @@ func TestQueue(t *testing.T) {
 func TestDisabledUnit(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	cookie := ts.session(t, "physician")
+	id := ts.submit(t, "valid/full-time-one-period.json")
 	if err := ts.db.SetUnitDisabled(context.Background(), unit, true); err != nil {
 		t.Fatal(err)
+	}
+	// A clinic token that names the unit loses it at once, as people do.
+	if resp, _ := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+id, nil); resp.StatusCode != 404 {
+		t.Errorf("the unit's token reads at a disabled unit: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := ts.do(t, "clinic", "POST", "/api/v1/certificates", readExample(t, "valid/prognosis-unclear.json")); resp.StatusCode != 403 {
+		t.Errorf("the unit's token submits at a disabled unit: %d, want 403", resp.StatusCode)
 	}
 	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
 		t.Errorf("/forms at a disabled unit: %d %s, want /unit", resp.StatusCode, resp.Header.Get("Location"))
@@ -386,8 +394,8 @@ func TestDisabledUnit(t *testing.T) {
 	if !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
 		t.Errorf("sign-in with only a disabled unit goes to %q, want /unit", resp.Header.Get("Location"))
 	}
-	if n := ts.count(t); n != 0 {
-		t.Errorf("%d certificates stored for a disabled unit", n)
+	if n := ts.count(t); n != 1 {
+		t.Errorf("%d certificates stored, want only the one from before the unit was disabled", n)
 	}
 }
 

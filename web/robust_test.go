@@ -36,7 +36,7 @@ func TestRecoverPanics(t *testing.T) {
 	if resp.StatusCode != 500 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") || strings.Contains(string(body), "index out of range") {
 		t.Errorf("after a panic: %d %s %s, want a 500 problem document that tells nothing inside", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	if !strings.Contains(logs.String(), "index out of range") || !strings.Contains(logs.String(), "recover_test.go") {
+	if !strings.Contains(logs.String(), "index out of range") || !strings.Contains(logs.String(), "robust_test.go") {
 		t.Errorf("the log lacks the panic and where: %s", logs.String())
 	}
 	if resp, err := http.Get(srv.URL + "/fine"); err != nil || resp.StatusCode != 200 {

@@ -59,7 +59,7 @@ var unitCaseSorts = map[string]func() func(a, b unitCaseRow) int{
 	"days":   func() func(a, b unitCaseRow) int { return func(a, b unitCaseRow) int { return b.Days - a.Days } },
 	"degree": func() func(a, b unitCaseRow) int { return func(a, b unitCaseRow) int { return b.degree - a.degree } },
 	"name": func() func(a, b unitCaseRow) int {
-		swedish := intake.SwedishOrder()
+		swedish := swedishOrder()
 		return func(a, b unitCaseRow) int { return swedish(a.Patient.Name, b.Patient.Name) }
 	},
 	"milestone": func() func(a, b unitCaseRow) int {

@@ -55,6 +55,7 @@ var homes = map[string][]string{
 	"golang.org/x/sys/unix":                 {"cmd/intyg"},
 	"golang.org/x/term":                     {"cmd/intyg"},
 	"golang.org/x/text/language":            {"web"},
+	"golang.org/x/text/collate":             {"web"}, // names in Swedish order
 	"github.com/coreos/go-oidc":             {"web"},
 	"golang.org/x/oauth2":                   {"web"},
 	"github.com/chromedp/chromedp":          {"bench/peers"},
