@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intyg/intyg/store"
 )
 
 // TestRecoverPanics: a handler that panics is answered 500 with a problem
@@ -101,6 +103,39 @@ func TestOptionStringOfNumbers(t *testing.T) {
 	for _, v := range []any{float64(100), json.Number("100"), json.Number("100.0"), json.Number("1e2")} {
 		if got := optionString(v); got != "100" {
 			t.Errorf("optionString(%#v) = %q, want 100", v, got)
+		}
+	}
+}
+
+// TestSessionCookieByScheme: over HTTPS only the __Host- cookie carries a
+// session; the plain name, which a sibling domain or a plain-HTTP answer
+// could have planted, is not read there (and on loopback HTTP, where the
+// plain one is set, it is).
+func TestSessionCookieByScheme(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	secret := ts.session(t, "caseworker").Value
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range []struct {
+		name, cookie string
+		https        bool
+		signedIn     bool
+	}{
+		{"plain name on loopback HTTP", sessionCookiePlain, false, true},
+		{"plain name over HTTPS", sessionCookiePlain, true, false},
+		{"__Host- name over HTTPS", sessionCookie, true, true},
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+"/queue", nil)
+		req.AddCookie(&http.Cookie{Name: tt.cookie, Value: secret})
+		if tt.https {
+			req.Header.Set("X-Forwarded-Proto", "https")
+		}
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.StatusCode == 200; got != tt.signedIn {
+			t.Errorf("%s: %d %s, signed in %v, want %v", tt.name, resp.StatusCode, resp.Header.Get("Location"), got, tt.signedIn)
 		}
 	}
 }

@@ -64,12 +64,17 @@ func setHostCookie(w http.ResponseWriter, r *http.Request, secureName, plainName
 		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
 }
 
-// hostCookie returns the value of the first of names the request carries.
-func hostCookie(r *http.Request, names ...string) string {
-	for _, name := range names {
-		if c, err := r.Cookie(name); err == nil && c.Value != "" {
-			return c.Value
-		}
+// hostCookie returns the value of the cookie setHostCookie sets for the
+// request: over HTTPS only secureName's, which no other site or plain-HTTP
+// answer can have planted ("__Host-": Secure, host-only), so a cookie of
+// plainName set from a sibling domain cannot fix a session.
+func hostCookie(r *http.Request, secureName, plainName string) string {
+	name := secureName
+	if !secureRequest(r) {
+		name = plainName
+	}
+	if c, err := r.Cookie(name); err == nil {
+		return c.Value
 	}
 	return ""
 }
