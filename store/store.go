@@ -90,6 +90,20 @@ type DB struct {
 // is created) or Postgres (dsn: a pgx connection string). Open refuses a
 // database that has migrations this binary does not know.
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
+	return open(ctx, driver, dsn, true)
+}
+
+// OpenExisting is Open for a tool that runs beside a server (a backup,
+// the access log's check, the admin commands): it changes no schema of a
+// database in use, and refuses one whose migrations are not exactly this
+// binary's, so that a newer tool never migrates a database an older server
+// is using. An empty database (no migration yet) it migrates: no server
+// can be using it.
+func OpenExisting(ctx context.Context, driver, dsn string) (*DB, error) {
+	return open(ctx, driver, dsn, false)
+}
+
+func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 	db := &DB{dialect: driver, Now: time.Now, health: &health{}}
 	db.histories, db.pipelines = newHistories(db), newPipelines(db)
 	var err error
@@ -144,7 +158,11 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)
 	}
-	if err := db.migrate(ctx); err != nil {
+	check := db.migrate
+	if !migrate {
+		check = db.atThisVersion
+	}
+	if err := check(ctx); err != nil {
 		db.closeConns()
 		return nil, err
 	}
@@ -226,6 +244,29 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// atThisVersion refuses a database not at this binary's last migration.
+func (db *DB) atThisVersion(ctx context.Context) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("store: read the database's migration: %w", err)
+	}
+	if current == 0 {
+		return db.migrate(ctx)
+	}
+	sources := p.ListSources()
+	switch known := sources[len(sources)-1].Version; {
+	case current > known:
+		return fmt.Errorf("store: the database is at migration %d but this binary knows only up to %d; run a newer intyg", current, known)
+	case current < known:
+		return fmt.Errorf("store: the database is at migration %d and this binary's last is %d; start this binary's intyg serve on it once, which migrates it (a tool beside a running server changes no schema)", current, known)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,5 +329,43 @@ func TestWritesAfterCloseFail(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a write after Close hangs")
+	}
+}
+
+// TestOpenExistingChangesNoSchema: a tool beside a server opens a database
+// at this binary's migration, migrates an empty one, and refuses one at an
+// older migration without migrating it, so that an older server using it
+// goes on working.
+func TestOpenExistingChangesNoSchema(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct{ driver, dsn string }{
+		{store.SQLite, filepath.Join(t.TempDir(), "intyg.db")},
+		{store.Postgres, pgtest.DSN(t)},
+	} {
+		t.Run(tt.driver, func(t *testing.T) {
+			db, err := store.OpenExisting(ctx, tt.driver, tt.dsn) // empty: migrated
+			if err != nil {
+				t.Fatalf("an empty database: %v", err)
+			}
+			db.Close()
+			db, err = store.OpenExisting(ctx, tt.driver, tt.dsn)
+			if err != nil {
+				t.Fatalf("a database at this migration: %v", err)
+			}
+			// As if an older binary had made it: its last migration not yet applied.
+			versions, err := db.Strings(ctx, `SELECT CAST(MAX(version_id) AS TEXT) FROM goose_db_version`)
+			if err != nil || len(versions) != 1 {
+				t.Fatal(versions, err)
+			}
+			if err := db.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = ?`, versions[0]); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			for range 2 { // and the refusal changed nothing: refused again
+				if _, err := store.OpenExisting(ctx, tt.driver, tt.dsn); err == nil || !strings.Contains(err.Error(), "start this binary's intyg serve on it once") {
+					t.Errorf("a database at an older migration: %v", err)
+				}
+			}
+		})
 	}
 }

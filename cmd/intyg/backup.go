@@ -59,14 +59,35 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	return exitOK, nil
 }
 
-// openExistingDB is openDB for commands that read a database: it refuses
-// to make a new, empty SQLite database where none is.
-func openExistingDB(ctx context.Context, c Config) (*store.DB, string, error) {
+// openAdminDB opens the database for the admin commands (token, unit,
+// user): one in use as openExistingDB does, never migrating it; where there
+// is none yet it makes one, and says so, so that a mistyped --data shows.
+func openAdminDB(ctx context.Context, c Config, stderr io.Writer) (*store.DB, error) {
 	if c.DSN == "" {
 		path := filepath.Join(c.DataDir, "intyg.db")
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("no database at %s (give --data DIR, or --dsn for PostgreSQL)", path)
+			db, _, err := openDB(ctx, c)
+			if err == nil {
+				fmt.Fprintf(stderr, "intyg: made a new database at %s\n", path)
+			}
+			return db, err
 		}
 	}
-	return openDB(ctx, c)
+	db, _, err := openExistingDB(ctx, c)
+	return db, err
+}
+
+// openExistingDB is openDB for commands that read a database: it refuses
+// to make a new, empty SQLite database where none is.
+func openExistingDB(ctx context.Context, c Config) (*store.DB, string, error) {
+	if c.DSN != "" {
+		db, err := store.OpenExisting(ctx, store.Postgres, c.DSN)
+		return db, "PostgreSQL", err
+	}
+	path := filepath.Join(c.DataDir, "intyg.db")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Errorf("no database at %s (give --data DIR, or --dsn for PostgreSQL; intyg serve creates it)", path)
+	}
+	db, err := store.OpenExisting(ctx, store.SQLite, path)
+	return db, "SQLite " + path, err
 }

@@ -29,7 +29,7 @@ const (
 const usage = `usage: intyg <command> [flags] [args]
 
 commands:
-  serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--icd10se DIR] [--max-body N]
+  serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--icd10se DIR] [--max-body N] [--log-level L]
         [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE [--oidc-claim NAME] [--public-url URL]]
            run the HTTP service (SQLite under --data unless a DSN is given), with sign-in
            through the region's identity provider when --oidc-issuer is given
@@ -42,7 +42,7 @@ commands:
   unit list
            register and list care units
   user add USERNAME --role physician|coordinator|caseworker|admin --name NAME [--hsa-id HSA-ID
-           --signing-role DOCTOR --prescriber-code C --speciality S... --unit HSA-ID...]
+           --signing-role DOCTOR|PRIVATE_DOCTOR|DENTIST --prescriber-code C --speciality S... --unit HSA-ID...]
   user list | user disable USERNAME | user password USERNAME
            manage people's accounts; a password is one line of standard input,
            or typed twice at a terminal, never a flag

@@ -35,13 +35,14 @@ func (m *many) Set(v string) error { *m = append(*m, v); return nil }
 // adminCommand is one parsed command: its flag set, database flags and the
 // usage line to answer bad usage with.
 type adminCommand struct {
-	fs    *flag.FlagSet
-	c     Config
-	usage error
+	fs     *flag.FlagSet
+	c      Config
+	usage  error
+	stderr io.Writer
 }
 
 func newAdminCommand(name, usage string, getenv func(string) string, stderr io.Writer) *adminCommand {
-	a := &adminCommand{fs: flag.NewFlagSet(name, flag.ContinueOnError), usage: errors.New("usage: " + usage)}
+	a := &adminCommand{fs: flag.NewFlagSet(name, flag.ContinueOnError), usage: errors.New("usage: " + usage), stderr: stderr}
 	a.fs.SetOutput(stderr)
 	dbFlags(a.fs, &a.c, getenv)
 	return a
@@ -109,7 +110,7 @@ func runUnit(ctx context.Context, args []string, getenv func(string) string, std
 	if _, err := a.parse(args[1:], 0); err != nil {
 		return exitUsage, err
 	}
-	db, _, err := openDB(ctx, a.c)
+	db, err := openAdminDB(ctx, a.c, a.stderr)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -189,7 +190,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return exitUsage, err
 	}
-	db, _, err := openDB(ctx, a.c)
+	db, err := openAdminDB(ctx, a.c, a.stderr)
 	if err != nil {
 		return exitUsage, err
 	}
@@ -313,7 +314,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		t.ExpiresAt = intake.ValidThrough(d)
 	}
-	db, _, err := openDB(ctx, a.c)
+	db, err := openAdminDB(ctx, a.c, a.stderr)
 	if err != nil {
 		return exitUsage, err
 	}

@@ -76,7 +76,9 @@ func runRender(args []string, getenv func(string) string, stdin io.Reader, stdou
 		_, err = stdout.Write(pdf.Bytes())
 		return exitOK, err
 	}
-	if err := os.WriteFile(*out, pdf.Bytes(), 0o644); err != nil {
+	// Patient data: the owner's only, as the database (also a file
+	// written over).
+	if err := errors.Join(os.WriteFile(*out, pdf.Bytes(), fileMode), os.Chmod(*out, fileMode)); err != nil {
 		return exitUsage, err
 	}
 	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, pdf.Len())

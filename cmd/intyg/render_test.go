@@ -19,6 +19,9 @@ func TestRenderCommand(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("no PDF written: %v", err)
 	}
+	if fi, _ := os.Stat(out); fi.Mode().Perm() != 0o600 {
+		t.Errorf("the PDF is %v, want 0600: it holds patient data", fi.Mode().Perm())
+	}
 	emp := filepath.Join(dir, "emp.pdf")
 	if code, _, stderr := runCmd(t, "", "render", "--copy", "employer", valid, "-o", emp); code != exitOK {
 		t.Fatalf("render --copy employer: exit %d: %s", code, stderr)

@@ -207,7 +207,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "INTYG_ADDR", "127.0.0.1:8080"), "address to listen on (INTYG_ADDR)")
 	dbFlags(fs, &c, getenv)
 	fs.StringVar(&c.ICD10SE, "icd10se", getenv("INTYG_ICD10SE"), "directory with a newer ICD-10-SE edition (INTYG_ICD10SE)")
-	maxBody, _ := strconv.Atoi(envOr(getenv, "INTYG_MAX_BODY", strconv.Itoa(intake.DefaultMaxBytes)))
+	maxBody, maxBodyErr := strconv.Atoi(envOr(getenv, "INTYG_MAX_BODY", strconv.Itoa(intake.DefaultMaxBytes)))
 	fs.IntVar(&c.MaxBody, "max-body", maxBody, "largest submission in bytes (INTYG_MAX_BODY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "INTYG_LOG_LEVEL", "info"), "debug, info, warn or error (INTYG_LOG_LEVEL)")
 	oidcFlags(fs, &c, getenv)
@@ -221,8 +221,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, fmt.Errorf("serve: %w", err)
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil || c.MaxBody <= 0 || fs.NArg() > 0 {
-		return exitUsage, fmt.Errorf("serve: bad flags (log level %q, max body %d)", c.LogLevel, c.MaxBody)
+	switch {
+	case fs.NArg() > 0:
+		return exitUsage, fmt.Errorf("serve: takes no arguments, only flags (got %q)", fs.Arg(0))
+	case level.UnmarshalText([]byte(c.LogLevel)) != nil:
+		return exitUsage, fmt.Errorf("serve: --log-level (INTYG_LOG_LEVEL) %q: want debug, info, warn or error", c.LogLevel)
+	case maxBodyErr != nil && !flagSet(fs, "max-body"):
+		return exitUsage, fmt.Errorf("serve: INTYG_MAX_BODY %q is not a number of bytes", getenv("INTYG_MAX_BODY"))
+	case c.MaxBody <= 0:
+		return exitUsage, fmt.Errorf("serve: --max-body (INTYG_MAX_BODY) %d: want a number of bytes above 0", c.MaxBody)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	tuneGC(getenv)
@@ -234,6 +241,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	eng, err := newEngine(c.ICD10SE, c.MaxBody)
 	if err != nil {
 		return exitUsage, err
+	}
+	if c.DSN == "" {
+		if _, err := prepareDataDir(c.DataDir); err != nil {
+			return exitUsage, err
+		}
+		release, err := lockDataDir(c.DataDir)
+		if err != nil {
+			return exitUsage, err
+		}
+		defer release()
 	}
 	db, where, err := openDB(ctx, c)
 	if err != nil {
@@ -324,4 +341,11 @@ func firstAdminToken(ctx context.Context, db *store.DB, dataDir string, stdout i
 	fmt.Fprintf(stdout, "new database: first admin token (id %s) written to %s (mode 0600); read it, then delete the file\n", tok.ID, path)
 	logger.Info("first admin token written to a file", "token", tok.ID, "path", path)
 	return nil
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -256,3 +256,45 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("with GOGC set, the target is %d, want it left at 100", got)
 	}
 }
+
+// TestOneServerADataDirectory: a second intyg serve on the same SQLite
+// database is refused, saying why; the tools beside it still run; once
+// the first has stopped, a server starts there again.
+func TestOneServerADataDirectory(t *testing.T) {
+	data := t.TempDir()
+	_, _, stop := startServe(t, data)
+	var out bytes.Buffer
+	code, err := run(context.Background(), []string{"intyg", "serve", "--addr", "127.0.0.1:0", "--data", data}, func(string) string { return "" }, strings.NewReader(""), &out, &out)
+	if code != exitUsage || err == nil || !strings.Contains(err.Error(), "another intyg serve is using") {
+		t.Errorf("a second server: exit %d, %v\n%s", code, err, out.String())
+	}
+	if code, err := run(context.Background(), []string{"intyg", "token", "list", "--data", data}, func(string) string { return "" }, strings.NewReader(""), &out, &out); code != exitOK {
+		t.Errorf("token list beside the server: exit %d, %v", code, err)
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("the first server stopped with %d", code)
+	}
+	_, _, stop = startServe(t, data)
+	stop()
+}
+
+// TestServeUsageErrors: a bad command line names what is wrong.
+func TestServeUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"extra"}, nil, `takes no arguments, only flags (got "extra")`},
+		{[]string{"--log-level", "loud"}, nil, `--log-level (INTYG_LOG_LEVEL) "loud"`},
+		{nil, map[string]string{"INTYG_MAX_BODY": "abc"}, `INTYG_MAX_BODY "abc" is not a number of bytes`},
+		{[]string{"--max-body", "0"}, nil, "--max-body (INTYG_MAX_BODY) 0"},
+	} {
+		var out bytes.Buffer
+		args := append([]string{"intyg", "serve", "--data", t.TempDir()}, tt.args...)
+		code, err := run(context.Background(), args, func(k string) string { return tt.env[k] }, strings.NewReader(""), &out, &out)
+		if code != exitUsage || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v %v: exit %d, %v; want %q", tt.args, tt.env, code, err, tt.want)
+		}
+	}
+}
