@@ -139,3 +139,56 @@ func TestSessionCookieByScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedProxies: behind a trusted reverse proxy the client is the
+// address X-Forwarded-For names: five failed sign-ins from one person lock
+// the name there, not for everyone behind the proxy, and the access log
+// names the person's address. Without trusted proxies the header, which
+// anyone may send, is ignored.
+func TestTrustedProxies(t *testing.T) {
+	trusted, err := ParseTrustedProxies("127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn := func(ts *testServer, from, password string) int {
+		req, _ := http.NewRequest("POST", ts.URL+"/sign-in", strings.NewReader(url.Values{"username": {"cia"}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "198.51.100.9, "+from) // a client may write the first
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	ts := newTestServerOptions(t, store.SQLite, mustEngine(t), func(string) Options { return Options{TrustedProxies: trusted} })
+	ts.session(t, "caseworker") // makes the account
+	for range 5 {
+		signIn(ts, "203.0.113.5", "wrong password here")
+	}
+	if code := signIn(ts, "203.0.113.5", testPassword); code != http.StatusTooManyRequests {
+		t.Errorf("the failing address after five failures: %d, want 429", code)
+	}
+	if code := signIn(ts, "203.0.113.6", testPassword); code != http.StatusSeeOther {
+		t.Errorf("another person behind the same proxy: %d, want 303", code)
+	}
+	found := false
+	for _, e := range ts.auditActions(t, "security."+eventUnauthorized) {
+		found = found || strings.HasPrefix(e.RemoteAddr, "203.0.113.5")
+	}
+	if !found {
+		t.Error("the access log does not name the person's address")
+	}
+
+	plain := newTestServer(t, store.SQLite)
+	plain.session(t, "caseworker")
+	for range 5 {
+		signIn(plain, "203.0.113.5", "wrong password here")
+	}
+	if code := signIn(plain, "203.0.113.6", testPassword); code != http.StatusTooManyRequests {
+		t.Errorf("without trusted proxies X-Forwarded-For moved the lock-out: %d, want 429 (one address: the peer's)", code)
+	}
+	if _, err := ParseTrustedProxies("10.0.0.0/33"); err == nil {
+		t.Error("a bad network was taken")
+	}
+}

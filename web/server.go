@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"slices"
@@ -48,6 +49,9 @@ type Options struct {
 	// OIDC signs people in through the region's identity provider; nil
 	// offers only user name and password.
 	OIDC *OIDCProvider
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (clientAddress); none: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // NewServer returns Intyg's HTTP handler: every route, with security
@@ -67,7 +71,7 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		sec.record(r, eventCrossOrigin, nil)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
-	return recoverPanics(logger, textURL(logger, securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))))
+	return recoverPanics(logger, clientAddress(opts.TrustedProxies, textURL(logger, securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts))))))
 }
 
 // textURL refuses (400) a URL whose path or query, decoded, is not UTF-8

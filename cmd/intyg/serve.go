@@ -42,6 +42,8 @@ type Config struct {
 	OIDCClientSecretFile string // INTYG_OIDC_CLIENT_SECRET_FILE: a file holding the client secret
 	OIDCClientSecret     string // INTYG_OIDC_CLIENT_SECRET, or read from OIDCClientSecretFile; never a flag
 	OIDCClaim            string // INTYG_OIDC_CLAIM: the ID-token claim holding the person's HSA-id
+
+	TrustedProxies string // INTYG_TRUSTED_PROXIES: the reverse proxies' addresses or networks, comma-separated
 }
 
 // dbFlags registers the database flags shared by serve and the admin commands.
@@ -210,6 +212,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBody, maxBodyErr := strconv.Atoi(envOr(getenv, "INTYG_MAX_BODY", strconv.Itoa(intake.DefaultMaxBytes)))
 	fs.IntVar(&c.MaxBody, "max-body", maxBody, "largest submission in bytes (INTYG_MAX_BODY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "INTYG_LOG_LEVEL", "info"), "debug, info, warn or error (INTYG_LOG_LEVEL)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", getenv("INTYG_TRUSTED_PROXIES"), "reverse proxies in front, as addresses or networks, comma-separated: their X-Forwarded-For names the client (INTYG_TRUSTED_PROXIES)")
 	oidcFlags(fs, &c, getenv)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage, nil
@@ -230,6 +233,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, fmt.Errorf("serve: INTYG_MAX_BODY %q is not a number of bytes", getenv("INTYG_MAX_BODY"))
 	case c.MaxBody <= 0:
 		return exitUsage, fmt.Errorf("serve: --max-body (INTYG_MAX_BODY) %d: want a number of bytes above 0", c.MaxBody)
+	}
+	trusted, err := web.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return exitUsage, fmt.Errorf("serve: --trusted-proxies (INTYG_TRUSTED_PROXIES) %q: %w", c.TrustedProxies, err)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	tuneGC(getenv)
@@ -274,7 +281,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, err
 	}
 	defer l.Close()
-	var opts web.Options
+	opts := web.Options{TrustedProxies: trusted}
 	if c.OIDCIssuer != "" {
 		// The provider is discovered now: an unreachable one stops the
 		// start, rather than every sign-in later.
