@@ -298,3 +298,16 @@ func TestServeUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminCommandSaysNewDatabase: an admin command where there is no
+// database yet makes one and says so, so that a mistyped --data shows;
+// on an existing one it says nothing of the kind.
+func TestAdminCommandSaysNewDatabase(t *testing.T) {
+	data := t.TempDir()
+	for i, want := range []bool{true, false} {
+		code, _, stderr := runCmd(t, "", "token", "list", "--data", data)
+		if said := strings.Contains(stderr, "made a new database at "+filepath.Join(data, "intyg.db")); code != exitOK || said != want {
+			t.Errorf("run %d: exit %d, %q; want the new database said: %v", i+1, code, stderr, want)
+		}
+	}
+}
