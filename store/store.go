@@ -158,11 +158,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)
 	}
-	check := db.migrate
-	if !migrate {
-		check = db.atThisVersion
-	}
-	if err := check(ctx); err != nil {
+	if err := db.migrate(ctx, migrate); err != nil {
 		db.closeConns()
 		return nil, err
 	}
@@ -230,43 +226,26 @@ func openPlain(driver, dsn string) (*sql.DB, error) {
 }
 
 // migrate applies the embedded migrations of the dialect in order, each in
-// its own transaction, and refuses a database newer than this binary.
-func (db *DB) migrate(ctx context.Context) error {
+// its own transaction, and refuses a database newer than this binary. For
+// a tool beside a server (upgrade false) it migrates only an empty
+// database and refuses one at an older migration, which a server of that
+// version may be using.
+func (db *DB) migrate(ctx context.Context, upgrade bool) error {
 	p, err := db.migrations()
 	if err != nil {
 		return err
 	}
 	if current, err := p.GetDBVersion(ctx); err == nil {
 		sources := p.ListSources()
-		if known := sources[len(sources)-1].Version; current > known {
+		switch known := sources[len(sources)-1].Version; {
+		case current > known:
 			return fmt.Errorf("store: the database is at migration %d but this binary knows only up to %d; run a newer intyg", current, known)
+		case current > 0 && current < known && !upgrade:
+			return fmt.Errorf("store: the database is at migration %d and this binary's last is %d; start this binary's intyg serve on it once, which migrates it (a tool beside a running server changes no schema)", current, known)
 		}
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
-}
-
-// atThisVersion refuses a database not at this binary's last migration.
-func (db *DB) atThisVersion(ctx context.Context) error {
-	p, err := db.migrations()
-	if err != nil {
-		return err
-	}
-	current, err := p.GetDBVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("store: read the database's migration: %w", err)
-	}
-	if current == 0 {
-		return db.migrate(ctx)
-	}
-	sources := p.ListSources()
-	switch known := sources[len(sources)-1].Version; {
-	case current > known:
-		return fmt.Errorf("store: the database is at migration %d but this binary knows only up to %d; run a newer intyg", current, known)
-	case current < known:
-		return fmt.Errorf("store: the database is at migration %d and this binary's last is %d; start this binary's intyg serve on it once, which migrates it (a tool beside a running server changes no schema)", current, known)
 	}
 	return nil
 }

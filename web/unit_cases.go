@@ -53,21 +53,14 @@ type unitCaseRow struct {
 	next       string
 }
 
-// unitCaseSorts are the orders the list offers, by parameter value: each
-// made for one sort (names in Swedish order need a collator of their own).
-var unitCaseSorts = map[string]func() func(a, b unitCaseRow) int{
-	"days":   func() func(a, b unitCaseRow) int { return func(a, b unitCaseRow) int { return b.Days - a.Days } },
-	"degree": func() func(a, b unitCaseRow) int { return func(a, b unitCaseRow) int { return b.degree - a.degree } },
-	"name": func() func(a, b unitCaseRow) int {
-		swedish := swedishOrder()
-		return func(a, b unitCaseRow) int { return swedish(a.Patient.Name, b.Patient.Name) }
-	},
-	"milestone": func() func(a, b unitCaseRow) int {
-		return func(a, b unitCaseRow) int { return strings.Compare(a.next, b.next) }
-	},
-	"start": func() func(a, b unitCaseRow) int {
-		return func(a, b unitCaseRow) int { return strings.Compare(a.Start, b.Start) }
-	},
+// unitCaseSorts are the orders the list offers, by parameter value; names
+// compares names, in Swedish order (swedishOrder, one collator a request).
+var unitCaseSorts = map[string]func(a, b unitCaseRow, names func(a, b string) int) int{
+	"days":      func(a, b unitCaseRow, _ func(a, b string) int) int { return b.Days - a.Days },
+	"degree":    func(a, b unitCaseRow, _ func(a, b string) int) int { return b.degree - a.degree },
+	"name":      func(a, b unitCaseRow, names func(a, b string) int) int { return names(a.Patient.Name, b.Patient.Name) },
+	"milestone": func(a, b unitCaseRow, _ func(a, b string) int) int { return strings.Compare(a.next, b.next) },
+	"start":     func(a, b unitCaseRow, _ func(a, b string) int) int { return strings.Compare(a.Start, b.Start) },
 }
 
 // handleUnitCases handles GET /unit/cases (physicians, at their chosen
@@ -169,9 +162,9 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 				page.Rows = append(page.Rows, row)
 			}
 		}
-		order := unitCaseSorts[page.Sort]()
+		order, names := unitCaseSorts[page.Sort], swedishOrder()
 		slices.SortStableFunc(page.Rows, func(a, b unitCaseRow) int {
-			if n := order(a, b); n != 0 {
+			if n := order(a, b, names); n != 0 {
 				return n
 			}
 			return strings.Compare(a.Patient.ID, b.Patient.ID)
