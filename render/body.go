@@ -67,7 +67,8 @@ func (d *doc) statusLines() []string {
 			why = "skrivet för fel patient"
 		}
 		line := "Makulerat " + localTime(c.Revocation.At, "2006-01-02 15:04") + ": " + why + "."
-		if c.Revocation.Message != "" {
+		if c.Revocation.Message != "" && d.copy == CopyFull {
+			// The physician's words may be medical: not the employer's.
 			line += " " + c.Revocation.Message
 		}
 		return []string{"MAKULERAT: intyget gäller inte", line}

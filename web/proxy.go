@@ -22,12 +22,16 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 			if err != nil {
 				return nil, err
 			}
+			a = a.Unmap() // addresses are compared unmapped
 			out = append(out, netip.PrefixFrom(a, a.BitLen()))
 			continue
 		}
 		p, err := netip.ParsePrefix(f)
 		if err != nil {
 			return nil, err
+		}
+		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 		}
 		out = append(out, p.Masked())
 	}
@@ -45,11 +49,10 @@ func clientAddress(trusted []netip.Prefix, next http.Handler) http.Handler {
 		return next
 	}
 	isTrusted := func(s string) bool {
-		a, err := netip.ParseAddr(strings.TrimSpace(s))
-		if err != nil {
+		a, ok := hopAddr(s)
+		if !ok {
 			return false
 		}
-		a = a.Unmap()
 		for _, p := range trusted {
 			if p.Contains(a) {
 				return true
@@ -65,9 +68,9 @@ func clientAddress(trusted []netip.Prefix, next http.Handler) http.Handler {
 				if hop == "" || isTrusted(hop) {
 					continue
 				}
-				if a, err := netip.ParseAddr(hop); err == nil {
+				if a, ok := hopAddr(hop); ok {
 					r2 := *r
-					r2.RemoteAddr = netip.AddrPortFrom(a.Unmap(), 0).String()
+					r2.RemoteAddr = netip.AddrPortFrom(a, 0).String()
 					r = &r2
 				}
 				break
@@ -75,4 +78,15 @@ func clientAddress(trusted []netip.Prefix, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hopAddr reads one X-Forwarded-For entry: an address, with a port or
+// without (some proxies write one), unmapped.
+func hopAddr(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	a, err := netip.ParseAddr(s)
+	return a.Unmap(), err == nil
 }

@@ -22,6 +22,12 @@ func TestRecoverPanics(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	srv := httptest.NewServer(recoverPanics(logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/half" {
+			w.Header().Set("Content-Type", "application/pdf")
+			w.Write([]byte("%PDF-1.7 half"))
+			http.NewResponseController(w).Flush()
+			panic("after the answer began")
+		}
 		if r.URL.Path == "/boom" {
 			var s []int
 			_ = s[len(r.URL.Path)] // index out of range
@@ -40,6 +46,16 @@ func TestRecoverPanics(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "index out of range") || !strings.Contains(logs.String(), "robust_test.go") {
 		t.Errorf("the log lacks the panic and where: %s", logs.String())
+	}
+	// An answer already begun is cut off, not ended as if whole.
+	if resp, err := http.Get(srv.URL + "/half"); err == nil {
+		if b, err := io.ReadAll(resp.Body); err == nil {
+			t.Errorf("a half-sent answer reads as whole: %q", b)
+		}
+		resp.Body.Close()
+	}
+	if !strings.Contains(logs.String(), "after the answer began") {
+		t.Errorf("the log lacks the panic after the answer began: %s", logs.String())
 	}
 	if resp, err := http.Get(srv.URL + "/fine"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("after the panic: %v %v", resp, err)
@@ -61,6 +77,7 @@ func TestTextOnlyInRequests(t *testing.T) {
 			{"GET", "/api/v1/certificates/a%00b/events", nil, 400},
 			{"GET", "/api/v1/certificates?template=%FF", nil, 400},
 			{"GET", "/api/v1/certificates?unit=%00", nil, 400},
+			{"GET", "/api/v1/certificates?unit=%00&x=%zz", nil, 400}, // beside a pair that does not decode
 			{"GET", "/api/v1/audit?user=%FF", nil, 400},
 			{"POST", "/api/v1/certificates/search", []byte(`{"unit": "a\u0000b"}`), 422},
 			{"GET", "/api/v1/certificates?unit=SE2321000016-%C3%85", nil, 200}, // UTF-8 is fine
@@ -146,7 +163,7 @@ func TestSessionCookieByScheme(t *testing.T) {
 // names the person's address. Without trusted proxies the header, which
 // anyone may send, is ignored.
 func TestTrustedProxies(t *testing.T) {
-	trusted, err := ParseTrustedProxies("127.0.0.1, ::1")
+	trusted, err := ParseTrustedProxies("::ffff:127.0.0.1, ::1") // mapped as some write it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +186,7 @@ func TestTrustedProxies(t *testing.T) {
 	if code := signIn(ts, "203.0.113.5", testPassword); code != http.StatusTooManyRequests {
 		t.Errorf("the failing address after five failures: %d, want 429", code)
 	}
-	if code := signIn(ts, "203.0.113.6", testPassword); code != http.StatusSeeOther {
+	if code := signIn(ts, "203.0.113.6:4711", testPassword); code != http.StatusSeeOther { // with a port, as some proxies write
 		t.Errorf("another person behind the same proxy: %d, want 303", code)
 	}
 	found := false

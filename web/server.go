@@ -81,12 +81,13 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 func textURL(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ok := isText(r.URL.Path)
-		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
-			for k, vs := range q {
-				ok = ok && isText(k)
-				for _, v := range vs {
-					ok = ok && isText(v)
-				}
+		// The pairs ParseQuery could read, even beside one it could not:
+		// handlers read the same ones (r.URL.Query ignores the error).
+		q, _ := url.ParseQuery(r.URL.RawQuery)
+		for k, vs := range q {
+			ok = ok && isText(k)
+			for _, v := range vs {
+				ok = ok && isText(v)
 			}
 		}
 		if !ok {
@@ -104,10 +105,12 @@ func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune
 // recoverPanics answers a request whose handler panicked with a 500
 // problem document, and logs the panic with its stack, instead of
 // net/http's dropped connection: a client then knows to retry or report,
-// and the operator sees where. (A handler that had begun its answer ends
-// it as it can.)
+// and the operator sees where. A handler that had begun its answer is cut
+// off as net/http would (ErrAbortHandler), logged the same way, so that a
+// half-sent PDF never looks whole.
 func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &startedWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
 			if v == nil || v == http.ErrAbortHandler {
@@ -116,11 +119,31 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 				}
 				return
 			}
-			writeError(logger, w, r, fmt.Errorf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack()))
+			err := fmt.Errorf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+			if sw.started {
+				logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "route", routeName(r), "error", err.Error())
+				panic(http.ErrAbortHandler)
+			}
+			writeError(logger, w, r, err)
 		}()
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(sw, r)
 	})
 }
+
+// startedWriter notes whether an answer has begun.
+type startedWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *startedWriter) WriteHeader(code int) { w.started = true; w.ResponseWriter.WriteHeader(code) }
+func (w *startedWriter) Write(b []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (w *startedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, opts Options) *mux.Router {
 	r := mux.NewRouter()

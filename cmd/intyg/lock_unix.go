@@ -21,9 +21,13 @@ func lockDataDir(dir string) (release func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	switch err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); {
+	case err == unix.EWOULDBLOCK:
 		f.Close()
-		return nil, fmt.Errorf("another intyg serve is using %s (%v); run one server on an SQLite database, or PostgreSQL (--dsn) for several", dir, err)
+		return nil, fmt.Errorf("another intyg serve is using %s; run one server on an SQLite database, or PostgreSQL (--dsn) for several", dir)
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
 	return func() { f.Close() }, nil
 }

@@ -76,9 +76,15 @@ func runRender(args []string, getenv func(string) string, stdin io.Reader, stdou
 		_, err = stdout.Write(pdf.Bytes())
 		return exitOK, err
 	}
-	// Patient data: the owner's only, as the database (also a file
-	// written over).
-	if err := errors.Join(os.WriteFile(*out, pdf.Bytes(), fileMode), os.Chmod(*out, fileMode)); err != nil {
+	// Patient data: the owner's only, as the database. A regular file
+	// written over is made so before the data goes in; a device or pipe
+	// (-o /dev/stdout) is left as it is.
+	if fi, err := os.Stat(*out); err == nil && fi.Mode().IsRegular() {
+		if err := os.Chmod(*out, fileMode); err != nil {
+			return exitUsage, err
+		}
+	}
+	if err := os.WriteFile(*out, pdf.Bytes(), fileMode); err != nil {
 		return exitUsage, err
 	}
 	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, pdf.Len())
