@@ -103,8 +103,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// logInfo carries what the request log needs from deeper handlers.
-type logInfo struct{ actor *intake.Actor }
+// logInfo carries what the request log needs from deeper handlers: who
+// asked, and the route the router matched (nameRoute).
+type logInfo struct {
+	actor *intake.Actor
+	route string
+}
 
 type logKey struct{}
 
@@ -115,46 +119,62 @@ func setLogActor(ctx context.Context, a *intake.Actor) {
 }
 
 // routeName returns the matched route's template ("/api/v1/certificates/{id}"),
-// never the raw path or query, which may hold identity numbers.
+// never the raw path or query, which may hold identity numbers. Outside
+// the router (observe, recoverPanics) it is the one the router noted, and
+// "unmatched" for a request refused before it or matching no route.
 func routeName(r *http.Request) string {
 	if route := mux.CurrentRoute(r); route != nil {
 		if tpl, err := route.GetPathTemplate(); err == nil {
 			return tpl
 		}
 	}
+	if li, ok := r.Context().Value(logKey{}).(*logInfo); ok && li.route != "" {
+		return li.route
+	}
 	return "unmatched"
+}
+
+// nameRoute notes the matched route for the request log, which observe
+// writes outside the router.
+func nameRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if li, ok := r.Context().Value(logKey{}).(*logInfo); ok {
+			li.route = routeName(r)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // observe logs every request as JSON (method, route template, status,
 // duration, token or user id and role: never identity numbers, names or
-// free text)
-// and records its metrics.
-func observe(logger *slog.Logger, m *metrics) mux.MiddlewareFunc {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			li := &logInfo{}
-			sw := &statusWriter{ResponseWriter: w}
-			next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), logKey{}, li)))
-			if sw.status == 0 {
-				sw.status = http.StatusOK
+// free text) and records its metrics. It wraps every other handler, so
+// that a request refused before the router (a URL that is not text) or
+// one whose handler panicked is logged and counted too.
+func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		li := &logInfo{}
+		sw := &statusWriter{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), logKey{}, li))
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		route := routeName(r)
+		elapsed := time.Since(start)
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+		m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+		attrs := []any{"method", r.Method, "route", route, "status", sw.status,
+			"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
+		if a := li.actor; a != nil {
+			if a.Token != nil {
+				attrs = append(attrs, "token", a.Token.ID)
 			}
-			route := routeName(r)
-			elapsed := time.Since(start)
-			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
-			m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
-			attrs := []any{"method", r.Method, "route", route, "status", sw.status,
-				"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
-			if a := li.actor; a != nil {
-				if a.Token != nil {
-					attrs = append(attrs, "token", a.Token.ID)
-				}
-				if a.User != nil {
-					attrs = append(attrs, "user", a.User.ID)
-				}
-				attrs = append(attrs, "role", string(a.Role()))
+			if a.User != nil {
+				attrs = append(attrs, "user", a.User.ID)
 			}
-			logger.InfoContext(r.Context(), "request", attrs...)
-		})
-	}
+			attrs = append(attrs, "role", string(a.Role()))
+		}
+		logger.InfoContext(r.Context(), "request", attrs...)
+	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"github.com/intyg/intyg/store"
 )
@@ -59,6 +62,43 @@ func TestRecoverPanics(t *testing.T) {
 	}
 	if resp, err := http.Get(srv.URL + "/fine"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("after the panic: %v %v", resp, err)
+	}
+}
+
+// TestEveryAnswerLogged: what every request passes (outer) logs and
+// headers every answer, also a URL refused before the router and a
+// handler's panic, and names the route the router matched.
+func TestEveryAnswerLogged(t *testing.T) {
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	router := mux.NewRouter()
+	router.Use(nameRoute)
+	router.HandleFunc("/boom/{n}", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	srv := httptest.NewServer(outer(logger, newMetrics(), nil, router))
+	defer srv.Close()
+	for _, tt := range []struct {
+		path   string
+		status int
+		route  string
+	}{
+		{"/boom/1", 500, "/boom/{n}"},
+		{"/x?q=%FF", 400, "unmatched"},
+	} {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d %v, want %d with the security headers", tt.path, resp.StatusCode, resp.Header, tt.status)
+		}
+		line := fmt.Sprintf(`"msg":"request","method":"GET","route":%q,"status":%d`, tt.route, tt.status)
+		if !strings.Contains(logs.String(), line) {
+			t.Errorf("%s: the request log lacks %s: %s", tt.path, line, logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"internal error","method":"GET","route":"/boom/{n}"`) {
+		t.Errorf("the panic's log lacks its route: %s", logs.String())
 	}
 }
 

@@ -71,7 +71,15 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		sec.record(r, eventCrossOrigin, nil)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
-	return recoverPanics(logger, clientAddress(opts.TrustedProxies, textURL(logger, securityHeaders(cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts))))))
+	return outer(logger, m, opts.TrustedProxies, cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))
+}
+
+// outer wraps the routes in what every request passes: outermost the
+// client's address, which the log names; then the request log and the
+// security headers, which every answer has, even a refusal before the
+// router or a panic's 500; then the panic's answer and the URL's check.
+func outer(logger *slog.Logger, m *metrics, trusted []netip.Prefix, routes http.Handler) http.Handler {
+	return clientAddress(trusted, observe(logger, m, securityHeaders(recoverPanics(logger, textURL(logger, routes)))))
 }
 
 // textURL refuses (400) a URL whose path or query, decoded, is not UTF-8
@@ -147,16 +155,16 @@ func (w *startedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, opts Options) *mux.Router {
 	r := mux.NewRouter()
-	r.Use(observe(logger, m))
-	r.NotFoundHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+	r.Use(nameRoute)
+	r.NotFoundHandler = errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
-	}))
+	})
 	router := r
-	r.MethodNotAllowedHandler = observe(logger, m)(errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+	r.MethodNotAllowedHandler = errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		allow := allowedMethods(router, r)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here; use %s.", r.Method, strings.Join(allow, " or "))
-	}))
+	})
 	addRoutes(r, logger, eng, db, pdfs, m, sec, opts.Now, opts.OIDC)
 	return r
 }
