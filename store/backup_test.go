@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -131,5 +132,58 @@ func TestBackupPostgresRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err == nil {
 		t.Error("Backup() on PostgreSQL left a file")
+	}
+}
+
+// TestBackupFileOfAnOlderMigration: a backup is what one takes just before
+// an upgrade, so the newer tool copies a database an older server made,
+// and changes nothing in it; where there is no database it makes none.
+func TestBackupFileOfAnOlderMigration(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "intyg.db")
+	db := mustOpenDB(t, store.SQLite, path)
+	if err := db.CreateAuditEntry(ctx, &intake.AuditEntry{TokenID: "t", Role: intake.RoleCaseworker, Action: "certificate.read", CertificateID: "c", PatientID: "19121212-1212"}); err != nil {
+		t.Fatal(err)
+	}
+	// As if an older binary had made it: its last migration not yet applied.
+	versions, err := db.Strings(ctx, `SELECT CAST(MAX(version_id) AS TEXT) FROM goose_db_version`)
+	if err != nil || len(versions) != 1 {
+		t.Fatal(versions, err)
+	}
+	if err := db.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = ?`, versions[0]); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	to := filepath.Join(dir, "backup.db")
+	if err := store.BackupFile(ctx, path, to); err != nil {
+		t.Fatalf("a backup of a database at an older migration: %v", err)
+	}
+	for _, p := range []string{path, to} {
+		conn, err := sql.Open("sqlite", "file:"+p+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var entries int
+		var last string
+		err = conn.QueryRow(`SELECT (SELECT count(*) FROM audit_log), (SELECT CAST(MAX(version_id) AS TEXT) FROM goose_db_version)`).Scan(&entries, &last)
+		conn.Close()
+		if err != nil || entries != 1 || last == versions[0] {
+			t.Errorf("%s: %d access-log entries at migration %s (%v), want 1 at the one before %s", p, entries, last, err, versions[0])
+		}
+	}
+	if fi, err := os.Stat(to); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the copy: %v %v, want mode 0600", fi, err)
+	}
+
+	missing := filepath.Join(dir, "none", "intyg.db")
+	if err := store.BackupFile(ctx, missing, filepath.Join(dir, "b2.db")); intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("a backup of no database = %v, want ENOTFOUND", err)
+	}
+	for _, p := range []string{missing, filepath.Join(dir, "b2.db")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("a backup of no database made %s", p)
+		}
 	}
 }

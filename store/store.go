@@ -93,12 +93,12 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	return open(ctx, driver, dsn, true)
 }
 
-// OpenExisting is Open for a tool that runs beside a server (a backup,
-// the access log's check, the admin commands): it changes no schema of a
-// database in use, and refuses one whose migrations are not exactly this
-// binary's, so that a newer tool never migrates a database an older server
-// is using. An empty database (no migration yet) it migrates: no server
-// can be using it.
+// OpenExisting is Open for a tool that runs beside a server (the access
+// log's check, the admin commands): it changes no schema, and refuses a
+// database whose migrations are not exactly this binary's, so that a newer
+// tool never migrates a database an older server is using, and one with
+// no migration at all (ErrEmpty), so that a mistyped DSN is named, not
+// filled with tables.
 func OpenExisting(ctx context.Context, driver, dsn string) (*DB, error) {
 	return open(ctx, driver, dsn, false)
 }
@@ -227,20 +227,32 @@ func openPlain(driver, dsn string) (*sql.DB, error) {
 
 // migrate applies the embedded migrations of the dialect in order, each in
 // its own transaction, and refuses a database newer than this binary. For
-// a tool beside a server (upgrade false) it migrates only an empty
-// database and refuses one at an older migration, which a server of that
-// version may be using.
+// a tool beside a server (upgrade false) it migrates nothing: it refuses a
+// database at an older migration, which a server of that version may be
+// using, and one never migrated (ErrEmpty).
 func (db *DB) migrate(ctx context.Context, upgrade bool) error {
 	p, err := db.migrations()
 	if err != nil {
 		return err
 	}
-	if current, err := p.GetDBVersion(ctx); err == nil {
+	if !upgrade {
+		switch made, err := db.hasVersionTable(ctx); {
+		case err != nil:
+			return fmt.Errorf("store: open: %w", err)
+		case !made:
+			return ErrEmpty
+		}
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil && !upgrade {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	if err == nil {
 		sources := p.ListSources()
 		switch known := sources[len(sources)-1].Version; {
 		case current > known:
 			return fmt.Errorf("store: the database is at migration %d but this binary knows only up to %d; run a newer intyg", current, known)
-		case current > 0 && current < known && !upgrade:
+		case current < known && !upgrade:
 			return fmt.Errorf("store: the database is at migration %d and this binary's last is %d; start this binary's intyg serve on it once, which migrates it (a tool beside a running server changes no schema)", current, known)
 		}
 	}
@@ -248,6 +260,21 @@ func (db *DB) migrate(ctx context.Context, upgrade bool) error {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
+}
+
+// ErrEmpty is OpenExisting's answer for a database without Intyg's tables.
+var ErrEmpty = errors.New("store: the database has no Intyg tables (intyg serve makes them)")
+
+// hasVersionTable reports whether the migrations' table is there: whether
+// Intyg has ever migrated this database.
+func (db *DB) hasVersionTable(ctx context.Context) (bool, error) {
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+	if db.dialect == Postgres {
+		q = `SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('goose_db_version')`
+	}
+	var n int
+	err := db.write.QueryRowContext(ctx, q).Scan(&n)
+	return n > 0, err
 }
 
 // migrations returns the embedded migrations of the dialect.

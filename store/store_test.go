@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -343,9 +344,14 @@ func TestOpenExistingChangesNoSchema(t *testing.T) {
 		{store.Postgres, pgtest.DSN(t)},
 	} {
 		t.Run(tt.driver, func(t *testing.T) {
-			db, err := store.OpenExisting(ctx, tt.driver, tt.dsn) // empty: migrated
+			for range 2 { // an empty database is refused, and left empty: refused again
+				if _, err := store.OpenExisting(ctx, tt.driver, tt.dsn); !errors.Is(err, store.ErrEmpty) {
+					t.Fatalf("an empty database: %v, want ErrEmpty", err)
+				}
+			}
+			db, err := store.Open(ctx, tt.driver, tt.dsn)
 			if err != nil {
-				t.Fatalf("an empty database: %v", err)
+				t.Fatal(err)
 			}
 			db.Close()
 			db, err = store.OpenExisting(ctx, tt.driver, tt.dsn)

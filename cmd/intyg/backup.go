@@ -38,13 +38,14 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if c.DSN != "" {
 		return exitUsage, errPostgresBackup
 	}
-	db, where, err := openExistingDB(ctx, c)
-	if err != nil {
-		return exitUsage, fmt.Errorf("backup: %w", err)
-	}
-	defer db.Close()
+	// The file as it is, whatever its migration: a backup is also what
+	// one takes just before an upgrade.
+	where := filepath.Join(c.DataDir, "intyg.db")
 	start := time.Now()
-	if err := db.Backup(ctx, *to); err != nil {
+	if err := store.BackupFile(ctx, where, *to); err != nil {
+		if intake.ErrorCode(err) == intake.ENOTFOUND {
+			return exitUsage, fmt.Errorf("backup: no database at %s (give --data DIR; intyg serve creates it)", where)
+		}
 		if intake.ErrorCode(err) != intake.EINTERNAL {
 			err = errors.New(intake.ErrorMessage(err))
 		}
@@ -55,27 +56,35 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return exitUsage, fmt.Errorf("backup: %w", err)
 	}
-	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes in %v)\n", where, *to, fi.Size(), took.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "backed up SQLite %s to %s (%d bytes in %v)\n", where, *to, fi.Size(), took.Round(time.Millisecond))
 	return exitOK, nil
 }
 
 // openAdminDB opens the database for the admin commands (token, unit,
 // user): one in use as openExistingDB does, never migrating it; where there
-// is none yet it makes one, and says so, so that a mistyped --data shows.
+// is none yet, or one without Intyg's tables, it makes them, and says so,
+// so that a mistyped --data or --dsn shows.
 func openAdminDB(ctx context.Context, c Config, stderr io.Writer) (*store.DB, error) {
-	if c.DSN == "" {
-		path := filepath.Join(c.DataDir, "intyg.db")
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			db, _, err := openDB(ctx, c)
-			if err == nil {
-				fmt.Fprintf(stderr, "intyg: made a new database at %s\n", path)
-			}
-			return db, err
+	db, _, err := openExistingDB(ctx, c)
+	made := ""
+	switch {
+	case errors.Is(err, errNoDatabase):
+		made = "a new database at " + filepath.Join(c.DataDir, "intyg.db")
+	case errors.Is(err, store.ErrEmpty) && c.DSN == "":
+		made = "Intyg's tables in " + filepath.Join(c.DataDir, "intyg.db")
+	case errors.Is(err, store.ErrEmpty):
+		made = "Intyg's tables in the PostgreSQL database"
+	}
+	if made != "" {
+		if db, _, err = openDB(ctx, c); err == nil {
+			fmt.Fprintf(stderr, "intyg: made %s\n", made)
 		}
 	}
-	db, _, err := openExistingDB(ctx, c)
 	return db, err
 }
+
+// errNoDatabase: there is no SQLite database file where one was looked for.
+var errNoDatabase = errors.New("no database")
 
 // openExistingDB is openDB for commands that read a database: it refuses
 // to make a new, empty SQLite database where none is.
@@ -86,7 +95,7 @@ func openExistingDB(ctx context.Context, c Config) (*store.DB, string, error) {
 	}
 	path := filepath.Join(c.DataDir, "intyg.db")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, "", fmt.Errorf("no database at %s (give --data DIR, or --dsn for PostgreSQL; intyg serve creates it)", path)
+		return nil, "", fmt.Errorf("%w at %s (give --data DIR, or --dsn for PostgreSQL; intyg serve creates it)", errNoDatabase, path)
 	}
 	db, err := store.OpenExisting(ctx, store.SQLite, path)
 	return db, "SQLite " + path, err

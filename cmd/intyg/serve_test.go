@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/intyg/intyg/internal/pgtest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -308,6 +309,24 @@ func TestAdminCommandSaysNewDatabase(t *testing.T) {
 		code, _, stderr := runCmd(t, "", "token", "list", "--data", data)
 		if said := strings.Contains(stderr, "made a new database at "+filepath.Join(data, "intyg.db")); code != exitOK || said != want {
 			t.Errorf("run %d: exit %d, %q; want the new database said: %v", i+1, code, stderr, want)
+		}
+	}
+}
+
+// TestAdminCommandsOnAnEmptyPostgres: on a PostgreSQL database without
+// Intyg's tables (a mistyped DSN, or before the first serve), audit
+// refuses and makes none; an admin command makes them and says so.
+func TestAdminCommandsOnAnEmptyPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	for range 2 { // and the refusal left it empty
+		if code, _, stderr := runCmd(t, "", "audit", "verify", "--dsn", dsn); code != exitUsage || !strings.Contains(stderr, "no Intyg tables") {
+			t.Errorf("audit verify on an empty database: exit %d, %q", code, stderr)
+		}
+	}
+	for i, want := range []bool{true, false} {
+		code, _, stderr := runCmd(t, "", "token", "list", "--dsn", dsn)
+		if said := strings.Contains(stderr, "made Intyg's tables in the PostgreSQL database"); code != exitOK || said != want {
+			t.Errorf("run %d: exit %d, %q; want the new tables said: %v", i+1, code, stderr, want)
 		}
 	}
 }
