@@ -358,15 +358,7 @@ func TestOpenExistingChangesNoSchema(t *testing.T) {
 			if err != nil {
 				t.Fatalf("a database at this migration: %v", err)
 			}
-			// As if an older binary had made it: its last migration not yet applied.
-			versions, err := db.Strings(ctx, `SELECT CAST(MAX(version_id) AS TEXT) FROM goose_db_version`)
-			if err != nil || len(versions) != 1 {
-				t.Fatal(versions, err)
-			}
-			if err := db.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = ?`, versions[0]); err != nil {
-				t.Fatal(err)
-			}
-			db.Close()
+			asIfOlder(t, db)
 			for range 2 { // and the refusal changed nothing: refused again
 				if _, err := store.OpenExisting(ctx, tt.driver, tt.dsn); err == nil || !strings.Contains(err.Error(), "start this binary's intyg serve on it once") {
 					t.Errorf("a database at an older migration: %v", err)
@@ -374,4 +366,20 @@ func TestOpenExistingChangesNoSchema(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asIfOlder makes db as if an older binary had made it, its last migration
+// not yet applied, and closes it; it returns that migration's version.
+func asIfOlder(t *testing.T, db *store.DB) string {
+	t.Helper()
+	ctx := context.Background()
+	versions, err := db.Strings(ctx, `SELECT CAST(MAX(version_id) AS TEXT) FROM goose_db_version`)
+	if err != nil || len(versions) != 1 {
+		t.Fatal(versions, err)
+	}
+	if err := db.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = ?`, versions[0]); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return versions[0]
 }
