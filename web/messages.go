@@ -256,15 +256,17 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 			return &intake.Error{Code: intake.EINVALID, Message: "The completion must complete the certificate the request is about.",
 				Problems: intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)}}
 		}
+		// The answer shows the request, as a text answer's does: logged
+		// first, so that an access log that cannot be written refuses the
+		// answer rather than follows a change already kept.
+		if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
+			return err
+		}
 		if _, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return nil }); err != nil {
 			return err
 		}
 		answered, err := messages.FindMessageByID(r.Context(), m.ID)
 		if err != nil {
-			return err
-		}
-		// The answer shows the request, as a text answer's does.
-		if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
 			return err
 		}
 		encode(w, http.StatusOK, answered)
