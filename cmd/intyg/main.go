@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -91,4 +92,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	fmt.Fprint(stderr, usage)
 	return exitUsage, fmt.Errorf("unknown command %q", args[1])
+}
+
+// parseArgs parses args with fs, accepting flags after the positional
+// arguments as well as before ("intyg validate a.json --lang en"), and
+// returns the positional ones. After "--" every argument is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if used := args[:len(args)-fs.NArg()]; len(used) > 0 && used[len(used)-1] == "--" {
+			return append(pos, fs.Args()...), nil
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

@@ -60,6 +60,8 @@ func TestValidateExitCodes(t *testing.T) {
 		{"missing file", []string{"no-such-file.json"}, exitUsage},
 		{"no files", nil, exitUsage},
 		{"bad format flag", []string{"--format", "xml", valid[0]}, exitUsage},
+		{"bad format flag after the file", []string{valid[0], "--format", "xml"}, exitUsage},
+		{"flags after the file", []string{valid[0], "--lang", "en", "--format", "json"}, exitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +70,23 @@ func TestValidateExitCodes(t *testing.T) {
 				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.want, stderr)
 			}
 		})
+	}
+}
+
+// TestValidateAfterDoubleDash: after "--" an argument is a file even if
+// it reads like a flag.
+func TestValidateAfterDoubleDash(t *testing.T) {
+	dir := t.TempDir()
+	body, err := os.ReadFile(examples(t, "valid/*.json")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "--lang"), body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if code, _, stderr := runCmd(t, "", "validate", "--format", "json", "--", "--lang"); code != exitOK {
+		t.Errorf("validate -- --lang: exit %d, %s", code, stderr)
 	}
 }
 

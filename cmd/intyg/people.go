@@ -52,18 +52,8 @@ func newAdminCommand(name, usage string, getenv func(string) string, stderr io.W
 // (intyg user add anna --role admin), and checks how many positional
 // arguments there are.
 func (a *adminCommand) parse(args []string, nargs int) ([]string, error) {
-	var pos []string
-	for {
-		if err := a.fs.Parse(args); err != nil {
-			return nil, a.usage
-		}
-		if a.fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, a.fs.Arg(0))
-		args = a.fs.Args()[1:]
-	}
-	if len(pos) != nargs {
+	pos, err := parseArgs(a.fs, args)
+	if err != nil || len(pos) != nargs {
 		return nil, a.usage
 	}
 	if err := a.c.readDSNFile(a.fs); err != nil {

@@ -23,24 +23,15 @@ func runRender(args []string, getenv func(string) string, stdin io.Reader, stdou
 	out := fs.String("o", "", "the PDF file to write (- for standard output)")
 	copyName := fs.String("copy", "", "employer: the copy without diagnoses and medical details")
 	icdDir := fs.String("icd10se", getenv("INTYG_ICD10SE"), "directory with a newer ICD-10-SE edition")
-	// Accept the flags before or after the file, as "intyg render FILE -o out.pdf" reads best.
-	var files []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return exitUsage, nil
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	// Flags before or after the file, as "intyg render FILE -o out.pdf" reads best.
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage, nil
 	}
 	if len(files) != 1 || *out == "" {
 		return exitUsage, errors.New("usage: intyg render FILE|- -o OUT.pdf [--copy employer]")
 	}
 	var b []byte
-	var err error
 	if files[0] == "-" {
 		b, err = io.ReadAll(stdin)
 	} else {

@@ -36,10 +36,11 @@ func runValidate(args []string, getenv func(string) string, stdin io.Reader, std
 	format := fs.String("format", "text", "output format: text or json (the API's problem document)")
 	lang := fs.String("lang", "sv", "language of messages: sv or en")
 	icdDir := fs.String("icd10se", getenv("INTYG_ICD10SE"), "directory with a newer ICD-10-SE edition (digit3.txt, digit4.txt, digit5.txt)")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseArgs(fs, args)
+	if err != nil {
 		return exitUsage, nil
 	}
-	if fs.NArg() == 0 || (*format != "text" && *format != "json") || (*lang != "sv" && *lang != "en") {
+	if len(files) == 0 || (*format != "text" && *format != "json") || (*lang != "sv" && *lang != "en") {
 		return exitUsage, errors.New("usage: intyg validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -")
 	}
 	eng, err := newEngine(*icdDir, 0)
@@ -47,7 +48,7 @@ func runValidate(args []string, getenv func(string) string, stdin io.Reader, std
 		return exitUsage, err
 	}
 	code := exitOK
-	for _, name := range fs.Args() {
+	for _, name := range files {
 		var b []byte
 		if name == "-" {
 			b, err = io.ReadAll(stdin)
@@ -64,7 +65,7 @@ func runValidate(args []string, getenv func(string) string, stdin io.Reader, std
 		if err != nil {
 			code = exitInvalid
 		}
-		if err := printResult(stdout, name, cert, err, *format, *lang, len(fs.Args()) > 1); err != nil {
+		if err := printResult(stdout, name, cert, err, *format, *lang, len(files) > 1); err != nil {
 			return exitUsage, err
 		}
 	}
