@@ -29,8 +29,14 @@ type submitter struct {
 func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, idem func(unit string) *intake.Idempotency) (*intake.Certificate, bool, error) {
 	cert, err := s.eng.Intake(body, s.now())
 	if err != nil {
-		s.m.certificates.WithLabelValues(templateLabel(s.eng, body), "refused").Inc()
-		return nil, false, s.withRelationProblems(ctx, a, body, err)
+		// What the refusal needs of the body, decoded once: its
+		// template for the metrics, its relation for the problems.
+		doc, derr := s.eng.Decode(body)
+		if derr != nil {
+			doc = nil
+		}
+		s.m.certificates.WithLabelValues(templateLabel(s.eng, doc), "refused").Inc()
+		return nil, false, s.withRelationProblems(ctx, a, doc, err)
 	}
 	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
@@ -53,17 +59,14 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	return stored, replay, nil
 }
 
-// withRelationProblems adds to intake's refusal of body what only the store
-// can tell of its relation (the original not found, another patient's or
-// template's), so that the 422 lists every problem found. Only for a unit
-// the actor may submit for: another unit's certificates stay unseen. If
-// the original cannot be read, the refusal goes as intake made it.
-func (s *submitter) withRelationProblems(ctx context.Context, a *intake.Actor, body []byte, err error) error {
-	if intake.ErrorCode(err) != intake.EINVALID {
-		return err
-	}
-	doc, derr := s.eng.Decode(body)
-	if derr != nil {
+// withRelationProblems adds to intake's refusal of doc (nil: the body did
+// not decode) what only the store can tell of its relation (the original
+// not found, another patient's or template's), so that the 422 lists
+// every problem found. Only for a unit the actor may submit for: another
+// unit's certificates stay unseen. If the original cannot be read, the
+// refusal goes as intake made it.
+func (s *submitter) withRelationProblems(ctx context.Context, a *intake.Actor, doc map[string]any, err error) error {
+	if intake.ErrorCode(err) != intake.EINVALID || doc == nil {
 		return err
 	}
 	id, unit, ok := intake.RelationOf(doc)
@@ -77,13 +80,10 @@ func (s *submitter) withRelationProblems(ctx context.Context, a *intake.Actor, b
 	return s.eng.WithRelationProblems(err, doc, t, s.now())
 }
 
-// templateLabel names the template of a refused body for metrics, only if
-// it is a known one (labels must stay few).
-func templateLabel(eng *intake.Engine, body []byte) string {
-	doc, err := intake.Decode(body, eng.MaxBytes())
-	if err != nil {
-		return "unknown"
-	}
+// templateLabel names the template of a refused body, decoded as doc (nil:
+// it did not decode), for metrics, only if it is a known one (labels must
+// stay few).
+func templateLabel(eng *intake.Engine, doc map[string]any) string {
 	name, _ := doc["template"].(string)
 	if !eng.Registry().HasTemplate(name) {
 		return "unknown"
