@@ -73,9 +73,9 @@ func decode(b []byte, maxBytes int, clean bool, known map[string]any, pool *sync
 			d = pd
 		}
 	}
-	d.clean, d.known, d.control, d.values = clean, known, !clean, 0
+	d.clean, d.known, d.control, d.blank, d.values = clean, known, !clean, !clean, 0
 	doc, err := d.document(b)
-	facts := docFacts{noControl: !d.control, utf8OK: true}
+	facts := docFacts{noControl: !d.control, noBlank: !d.blank, utf8OK: true}
 	if pool != nil {
 		d.release()
 		pool.Put(d)
@@ -103,6 +103,8 @@ func (d *decoder) release() {
 type docFacts struct {
 	// noControl: no string holds a control character (see cleanText).
 	noControl bool
+	// noBlank: no object member is blank text (see dropBlanks).
+	noBlank bool
 	// utf8OK: every string is valid UTF-8.
 	utf8OK bool
 }
@@ -142,7 +144,10 @@ type decoder struct {
 	clean bool
 	// control is set when a string read may hold a control character.
 	control bool
-	known   map[string]any
+	// blank is set when an object member read is blank text (or when
+	// not cleaning, since then nothing is known).
+	blank bool
+	known map[string]any
 	// items holds the items of the arrays being read, so that each array
 	// is allocated once, at its final length.
 	items []any
@@ -189,8 +194,8 @@ func (d *decoder) value() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if s, ok := v.(string); ok && d.clean && s == "" {
-				continue // blank text counts as missing
+			if s, ok := v.(string); ok && s == "" {
+				d.blank = true // dropped where the template has text (dropBlanks)
 			}
 			obj[key] = v
 		}
@@ -313,20 +318,16 @@ func malformed(err error) error {
 }
 
 // clean applies the free-text rules of the contract in place: every string
-// is trimmed and put in Unicode NFC, and an object member whose string is
-// empty after trimming is removed, because blank text counts as missing.
+// is trimmed and put in Unicode NFC. A member that is then blank stays:
+// blank text counts as missing only where text is asked for, which the
+// reader decides (dropBlanks); elsewhere it is a value of the wrong type.
 func clean(v any) any {
 	switch v := v.(type) {
 	case string:
 		return cleanString(v)
 	case map[string]any:
 		for k, x := range v {
-			x = clean(x)
-			if s, ok := x.(string); ok && s == "" {
-				delete(v, k)
-				continue
-			}
-			v[k] = x
+			v[k] = clean(x)
 		}
 	case []any:
 		for i, x := range v {
@@ -398,4 +399,33 @@ func addKnownStrings(known map[string]any, schema []byte) error {
 	}
 	walk(v)
 	return nil
+}
+
+// dropBlanks removes the members of obj named in text whose value is
+// blank text: there, blank text counts as missing.
+func dropBlanks(obj map[string]any, text ...string) {
+	for _, k := range text {
+		if s, ok := obj[k].(string); ok && s == "" {
+			delete(obj, k)
+		}
+	}
+}
+
+// dropEveryBlank removes every object member of v that is blank text: the
+// free-text rule where no schema tells text from other values.
+func dropEveryBlank(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && s == "" {
+				delete(v, k)
+				continue
+			}
+			dropEveryBlank(x)
+		}
+	case []any:
+		for _, x := range v {
+			dropEveryBlank(x)
+		}
+	}
 }

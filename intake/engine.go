@@ -2,6 +2,7 @@ package intake
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,9 @@ const clockSkew = 5 * time.Minute
 type Engine struct {
 	reg       *schemas.Registry
 	templates map[string]*compiled
+	// envelope is the template whose schema judges the envelope of a
+	// submission that names no known template (envelopeOnly).
+	envelope  *compiled
 	lists     map[string]*CodeList
 	icd       *CodeList
 	stockholm *time.Location
@@ -108,6 +112,9 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			return nil, fmt.Errorf("intake: template %s: derive: %w", t.Key(), err)
 		}
 		e.templates[t.Key()] = c
+		if e.envelope == nil {
+			e.envelope = c
+		}
 	}
 	return e, nil
 }
@@ -165,7 +172,10 @@ func (e *Engine) Validate(doc map[string]any, now time.Time) (Problems, error) {
 func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Problems, error) {
 	c, ps := e.lookup(doc)
 	if c == nil {
-		return nil, invalid(ps)
+		return nil, invalid(append(ps, e.envelopeOnly(doc, now, facts)...))
+	}
+	if !facts.noBlank {
+		c.dropBlanks(doc)
 	}
 	// The relation belongs to the lifecycle, shared by every template, not
 	// to a template's schema.
@@ -229,9 +239,66 @@ func (e *Engine) Template(template, version string) (*schemas.Template, bool) {
 	return c.tmpl, true
 }
 
+// envelopeOnly returns the problems of doc's envelope (the patient, the
+// issuer, signedAt, a member no template has, the relation: what every
+// template shares) when doc names no known template version, so that the
+// refusal lists every problem found, not only that one. It checks them
+// with one template's schema, since the envelope is the same in each
+// (TestEnvelopeShared), and leaves the answers, which only their own
+// template can judge.
+func (e *Engine) envelopeOnly(doc map[string]any, now time.Time, facts docFacts) Problems {
+	c := e.envelope
+	if c == nil {
+		return nil
+	}
+	env := make(map[string]any, len(doc))
+	for k, v := range doc {
+		if _, isObject := v.(map[string]any); k == "answers" && isObject {
+			v = map[string]any{}
+		}
+		env[k] = v
+	}
+	delete(env, "relation")
+	env["template"], env["version"] = c.tmpl.ID, c.tmpl.Version
+	if !facts.noBlank {
+		c.dropBlanks(env)
+	}
+	ps, err := c.schemaProblems(env, facts.utf8OK)
+	if err != nil {
+		return nil
+	}
+	ps = slices.DeleteFunc(ps, func(p Problem) bool { return strings.HasPrefix(p.Pointer, "/answers/") })
+	if rel, ok := doc["relation"]; ok {
+		ps = append(ps, relationProblems(rel)...)
+	}
+	signedAt, err := parseSignedAt(str(env, "signedAt"))
+	var today Date
+	if err == nil {
+		today = e.dayOf(signedAt)
+	}
+	ps = append(ps, e.envelopeProblems(env, signedAt, err == nil, today, now)...)
+	if !facts.noControl {
+		ps = controlProblems(env, ps)
+	}
+	return ps
+}
+
+// dropBlanks removes the members of doc that are blank text where the
+// template asks for text (quickSchema.dropBlanks); without a quick schema,
+// every blank member.
+func (c *compiled) dropBlanks(doc map[string]any) {
+	if c.quick == nil {
+		dropEveryBlank(doc)
+		return
+	}
+	c.quick.dropBlanks(doc)
+}
+
 // lookup finds the compiled template the document names, or the problems
-// at /template and /version that say why not.
+// at /template and /version that say why not. Blank text in either counts
+// as missing.
 func (e *Engine) lookup(doc map[string]any) (*compiled, Problems) {
+	dropBlanks(doc, "template", "version")
 	var ps Problems
 	name, ok := doc["template"].(string)
 	switch {

@@ -61,6 +61,7 @@ func relationProblems(v any) Problems {
 	if !ok {
 		return Problems{problem("/relation", "type", "object")}
 	}
+	dropBlanks(rel, "type", "certificate")
 	var ps Problems
 	for k := range rel {
 		if k != "type" && k != "certificate" {
@@ -312,6 +313,7 @@ func (m *Message) SetOverdue(today Date) {
 // is true. It returns the message, or every problem found.
 func ParseMessage(doc map[string]any, isQuestion func(id string) bool, today Date) (*Message, Problems) {
 	clean(doc)
+	dropBlanks(doc, "type", "text", "replyBy")
 	ps := controlProblems(doc, nil)
 	ps = append(ps, unknownMembers(doc, "", "type", "text", "replyBy", "complements")...)
 	m := &Message{}
@@ -362,6 +364,7 @@ func ParseMessage(doc map[string]any, isQuestion func(id string) bool, today Dat
 				ps = append(ps, problem(at, "type", "object"))
 				continue
 			}
+			dropBlanks(item, "questionId", "text")
 			ps = append(ps, unknownMembers(item, at, "questionId", "text")...)
 			var c Complement
 			switch id, ok := item["questionId"].(string); {
@@ -396,6 +399,7 @@ func ParseMessage(doc map[string]any, isQuestion func(id string) bool, today Dat
 // a text (a completion itself is a certificate that COMPLETES the original).
 func ParseAnswer(doc map[string]any, t MessageType) (*MessageAnswer, Problems) {
 	clean(doc)
+	dropBlanks(doc, "text", "cannotComplete")
 	ps := controlProblems(doc, nil)
 	ps = append(ps, unknownMembers(doc, "", "text", "cannotComplete")...)
 	a := &MessageAnswer{}

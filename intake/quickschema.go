@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -372,6 +373,71 @@ func (s *quickSchema) acceptsObject(v map[string]any, utf8OK bool) bool {
 		}
 	}
 	return true
+}
+
+// member returns the schema of the object member name where s applies,
+// if s (or its $ref) names one.
+func (s *quickSchema) member(name string) *quickSchema {
+	for ; s != nil; s = s.ref {
+		if p, ok := s.props[name]; ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// itemSchema returns the schema of an array's items where s applies.
+func (s *quickSchema) itemSchema() *quickSchema {
+	for ; s != nil; s = s.ref {
+		if s.items != nil {
+			return s.items
+		}
+	}
+	return nil
+}
+
+// allowsText reports whether a string may stand where s applies: its type
+// allows a string, and its enum (if any) holds one.
+func (s *quickSchema) allowsText() bool {
+	for ; s != nil; s = s.ref {
+		if s.types != 0 && s.types&typeString == 0 {
+			return false
+		}
+		if s.hasEnum && !slices.ContainsFunc(s.enum, func(e any) bool { _, ok := e.(string); return ok }) {
+			return false
+		}
+	}
+	return true
+}
+
+// dropBlanks removes from v, which s describes, every object member that
+// is blank text where the schema asks for text: there, blank text counts
+// as missing. A blank member where no text may stand (a boolean, a number,
+// an object, a member the schema does not name) stays, so that the schema
+// refuses it for its type, or as not allowed.
+func (s *quickSchema) dropBlanks(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for name, x := range v {
+			p := s.member(name)
+			if p == nil {
+				continue
+			}
+			if t, ok := x.(string); ok && t == "" {
+				if p.allowsText() {
+					delete(v, name)
+				}
+				continue
+			}
+			p.dropBlanks(x)
+		}
+	case []any:
+		if items := s.itemSchema(); items != nil {
+			for _, x := range v {
+				items.dropBlanks(x)
+			}
+		}
+	}
 }
 
 // countValidUTF8 returns the number of characters of s, which must be valid
