@@ -379,7 +379,8 @@ func hasProblem(err error, pointer, code string) bool {
 
 // TestRevokedOriginalStaysClosed: when the original was revoked after it
 // was completed, revoking the completing certificate does not open the
-// request again: a revoked certificate has no open messages.
+// request again, and does not leave it answered by a revoked certificate:
+// it closes, as a revoked certificate's open messages do.
 func TestRevokedOriginalStaysClosed(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
@@ -392,8 +393,8 @@ func TestRevokedOriginalStaysClosed(t *testing.T) {
 		if _, err := l.db.RevokeCertificate(ctx, completing.ID, intake.RevokeWrongPatient, "", "tok-1"); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := l.db.FindMessageByID(ctx, req.ID); got.Status == intake.MessageOpen {
-			t.Errorf("the revoked original's request is open again")
+		if got, _ := l.db.FindMessageByID(ctx, req.ID); got.Status != intake.MessageClosed {
+			t.Errorf("the revoked original's request answered by a revoked certificate is %s, want closed", got.Status)
 		}
 		if c, _ := l.db.FindCertificateByID(ctx, l.original.ID); c.Status != intake.StatusRevoked || c.OpenMessages != 0 {
 			t.Errorf("original: %s with %d open messages, want revoked with none", c.Status, c.OpenMessages)

@@ -87,8 +87,9 @@ func (db *DB) relate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) err
 // unrelate undoes the effects of revoked certificate id's relation: the
 // certificate it replaced or completed is replaced no more (if nothing
 // else replaces it), and the completion requests it answered are open
-// again, unless that certificate is itself revoked (a revoked
-// certificate's messages stay closed).
+// again, unless that certificate is itself revoked: then they close, as
+// its open messages did when it was revoked (a revoked certificate has no
+// open message, and none answered by a certificate that no longer holds).
 func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time, by string) error {
 	var typ, target string
 	err := tx.QueryRowContext(ctx, db.rebind(`SELECT type, target_id FROM certificate_relations WHERE certificate_id = ?`), id).Scan(&typ, &target)
@@ -102,13 +103,18 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 	if err != nil {
 		return err
 	}
-	if typ == string(intake.RelationCompletes) && after != intake.StatusRevoked {
+	if typ == string(intake.RelationCompletes) {
 		ids, err := db.messageIDs(ctx, tx, `status = ? AND id IN (SELECT message_id FROM message_events WHERE certificate_id = ?)`, string(intake.MessageAnswered), id)
 		if err != nil {
 			return err
 		}
 		for _, m := range ids {
-			if err := db.messageEvent(ctx, tx, m, messageReopened, at, by, nil); err != nil {
+			if after != intake.StatusRevoked {
+				err = db.messageEvent(ctx, tx, m, messageReopened, at, by, nil)
+			} else if err = db.messageEvent(ctx, tx, m, messageClose, at, by, nil); err == nil {
+				err = db.appendEvent(ctx, tx, target, "messageClosed", at, by)
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -97,19 +97,19 @@ func nonNil(es []ProblemEntry) []ProblemEntry {
 }
 
 // handleCertificateValidate handles POST /api/v1/certificates/validate: the
-// same checks as a submission, nothing stored.
-func handleCertificateValidate(logger *slog.Logger, eng *intake.Engine, now func() time.Time) http.Handler {
+// same checks as a submission (submitter.check), nothing stored.
+func handleCertificateValidate(logger *slog.Logger, sub *submitter) http.Handler {
 	type response struct {
 		Valid    bool                `json:"valid"`
 		Warnings []ProblemEntry      `json:"warnings"`
 		Record   *intake.Certificate `json:"record"`
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		body, err := readBody(w, r, eng.MaxBytes())
+		body, err := readBody(w, r, sub.eng.MaxBytes())
 		if err != nil {
 			return err
 		}
-		cert, err := eng.Intake(body, now())
+		cert, err := sub.check(r.Context(), actorFrom(r.Context()), body)
 		if err != nil {
 			return err
 		}

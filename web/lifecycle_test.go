@@ -722,3 +722,38 @@ func TestMessageAtTheContractsLimits(t *testing.T) {
 		t.Errorf("a request of %d bytes at the contract's limits: %d %.300s", len(body), resp.StatusCode, b)
 	}
 }
+
+// TestValidateChecksTheRelation: POST /certificates/validate runs the same
+// checks as a submission, the relation to the stored original included
+// (for a unit the caller may submit for), and stores nothing.
+func TestValidateChecksTheRelation(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	const example = "valid/full-time-one-period.json"
+	orig := ts.submit(t, example)
+	validate := func(who string, typ intake.RelationType, id string) (*http.Response, []byte) {
+		return ts.do(t, who, "POST", "/api/v1/certificates/validate", relatedExample(t, example, typ, id, nil))
+	}
+	if resp, body := validate("clinic", intake.RelationReplaces, orig); resp.StatusCode != 200 {
+		t.Errorf("a valid replacement: %d %s", resp.StatusCode, body)
+	}
+	resp, body := validate("clinic", intake.RelationReplaces, "nope")
+	wantProblem(t, "validate: unknown certificate", resp, body, 422, "/relation/certificate", "notFound")
+	resp, body = validate("clinic", intake.RelationCompletes, orig)
+	if resp.StatusCode != 409 || !strings.Contains(string(body), `"code":"noOpenCompletionRequest"`) {
+		t.Errorf("validate: a completion without a request: %d %s, want 409 noOpenCompletionRequest", resp.StatusCode, body)
+	}
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+orig+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
+	}
+	resp, body = validate("clinic", intake.RelationReplaces, orig)
+	if resp.StatusCode != 409 || !strings.Contains(string(body), `"code":"certificateRevoked"`) {
+		t.Errorf("validate: a replacement of a revoked certificate: %d %s, want 409 certificateRevoked", resp.StatusCode, body)
+	}
+	// A caller who may not submit for the unit learns nothing of its certificates.
+	if resp, body := validate("other-clinic", intake.RelationReplaces, "nope"); resp.StatusCode != 200 {
+		t.Errorf("another unit's clinic: %d %s, want 200 (the relation unchecked)", resp.StatusCode, body)
+	}
+	if n, err := ts.db.CountCertificates(context.Background()); err != nil || n != 1 {
+		t.Errorf("validate stored something: %d certificates, %v", n, err)
+	}
+}

@@ -63,7 +63,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates", auth(submitters, handleCertificateCreate(logger, sub))).Methods(http.MethodPost)
 	api("/certificates", auth(readers, handleCertificateList(logger, eng, db, db, now))).Methods(http.MethodGet)
 	api("/certificates/search", auth(readers, handleCertificateSearch(logger, eng, db, db, now))).Methods(http.MethodPost)
-	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, eng, now))).Methods(http.MethodPost)
+	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, sub))).Methods(http.MethodPost)
 	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/revoke", auth(revokers, handleCertificateRevoke(logger, db, db, db))).Methods(http.MethodPost)
 	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)

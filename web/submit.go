@@ -29,14 +29,7 @@ type submitter struct {
 func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, idem func(unit string) *intake.Idempotency) (*intake.Certificate, bool, error) {
 	cert, err := s.eng.Intake(body, s.now())
 	if err != nil {
-		// What the refusal needs of the body, decoded once: its
-		// template for the metrics, its relation for the problems.
-		doc, derr := s.eng.Decode(body)
-		if derr != nil {
-			doc = nil
-		}
-		s.m.certificates.WithLabelValues(templateLabel(s.eng, doc), "refused").Inc()
-		return nil, false, s.withRelationProblems(ctx, a, doc, err)
+		return nil, false, s.refusal(ctx, a, body, err, true)
 	}
 	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
@@ -57,6 +50,43 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 		s.m.certificates.WithLabelValues(stored.Template, "accepted").Inc()
 	}
 	return stored, replay, nil
+}
+
+// check runs the checks of a submission without storing it (POST
+// /certificates/validate): intake, and, for a unit the actor may submit
+// for, the relation to the stored original as it is now, refused as a
+// submission would be (422 notFound or relationMismatch, 409 for a state
+// that forbids it).
+func (s *submitter) check(ctx context.Context, a *intake.Actor, body []byte) (*intake.Certificate, error) {
+	cert, err := s.eng.Intake(body, s.now())
+	if err != nil {
+		return nil, s.refusal(ctx, a, body, err, false)
+	}
+	if rel := cert.Relation; rel != nil && a.CoversUnit(cert.Issuer.Unit.HSAID) {
+		t, err := s.certs.FindRelationTarget(ctx, rel.Certificate)
+		if err != nil {
+			return nil, err
+		}
+		if err := intake.CheckRelation(cert, t); err != nil {
+			return nil, err
+		}
+	}
+	return cert, nil
+}
+
+// refusal is intake's refusal err of body with what the store can add of
+// its relation, and counted in the metrics if count. What it needs of the
+// body is decoded once: its template for the metrics, its relation for
+// the problems.
+func (s *submitter) refusal(ctx context.Context, a *intake.Actor, body []byte, err error, count bool) error {
+	doc, derr := s.eng.Decode(body)
+	if derr != nil {
+		doc = nil
+	}
+	if count {
+		s.m.certificates.WithLabelValues(templateLabel(s.eng, doc), "refused").Inc()
+	}
+	return s.withRelationProblems(ctx, a, doc, err)
 }
 
 // withRelationProblems adds to intake's refusal of doc (nil: the body did
