@@ -60,7 +60,7 @@ func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 		actor := actorFrom(r.Context())
 		key := r.Header.Get("Idempotency-Key")
 		if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-			return intake.Errorf(intake.EMALFORMED, "The Idempotency-Key must be 1–%d printable ASCII characters.", maxIdempotencyKey)
+			return intake.Errorf(eBadRequest, "The Idempotency-Key must be 1–%d printable ASCII characters.", maxIdempotencyKey)
 		}
 		body, err := readBody(w, r, sub.eng.MaxBytes())
 		if err != nil {

@@ -21,6 +21,9 @@ const (
 	eUnsupportedMediaType = "unsupported_media_type"
 	eMethodNotAllowed     = "method_not_allowed"
 	eTooManyRequests      = "too_many_requests"
+	// eBadRequest: a URL, header or form that is not what it must be (a
+	// body that is not a JSON object is intake's EMALFORMED).
+	eBadRequest = "bad_request"
 )
 
 // handlerFunc is a handler that returns its error instead of writing it.

@@ -305,15 +305,15 @@ func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, er
 	}
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
-		return nil, intake.Errorf(intake.EMALFORMED, "The form could not be read.")
+		return nil, intake.Errorf(eBadRequest, "The form could not be read.")
 	}
 	for name, vs := range v {
 		if !isText(name) {
-			return nil, intake.Errorf(intake.EMALFORMED, "The form holds a field name that is not UTF-8 text without NUL characters.")
+			return nil, intake.Errorf(eBadRequest, "The form holds a field name that is not UTF-8 text without NUL characters.")
 		}
 		for _, s := range vs {
 			if !isText(s) {
-				return nil, intake.Errorf(intake.EMALFORMED, "The form field %s holds text that is not UTF-8 without NUL characters.", name)
+				return nil, intake.Errorf(eBadRequest, "The form field %s holds text that is not UTF-8 without NUL characters.", name)
 			}
 		}
 	}

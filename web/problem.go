@@ -47,6 +47,7 @@ var statuses = map[string]struct {
 	eUnsupportedMediaType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	eMethodNotAllowed:     {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
 	eTooManyRequests:      {http.StatusTooManyRequests, "too-many-requests", "Too many requests"},
+	eBadRequest:           {http.StatusBadRequest, "bad-request", "The request is not valid"},
 }
 
 // Problem builds the problem document for err, with messages in lang ("en"

@@ -99,7 +99,7 @@ func textURL(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 		}
 		if !ok {
-			writeError(logger, w, r, intake.Errorf(intake.EMALFORMED, "The URL must be UTF-8 text without NUL characters."))
+			writeError(logger, w, r, intake.Errorf(eBadRequest, "The URL must be UTF-8 text without NUL characters."))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -403,6 +403,10 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			if err := json.Unmarshal(body, &doc); err != nil || doc.Status != tt.want || doc.Type == "" {
 				t.Errorf("not a problem document with status %d: %s", tt.want, body)
 			}
+			// A 400 names what is wrong: the body, or (a header) the request.
+			if want := map[bool]string{false: "malformed-body", true: "bad-request"}[tt.header != nil]; tt.want == 400 && doc.Type != problemBase+want {
+				t.Errorf("type = %s, want %s", doc.Type, problemBase+want)
+			}
 			if tt.code != "" && (len(doc.Errors) == 0 || doc.Errors[0].Code != tt.code || doc.Errors[0].Pointer == "") {
 				t.Errorf("errors = %+v, want first code %s with a pointer", doc.Errors, tt.code)
 			}
