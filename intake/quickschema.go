@@ -85,7 +85,7 @@ var quickTypeNames = map[string]quickTypes{
 var quickFormats = map[string]func(string) bool{
 	"date":           quickDate,
 	"date-time":      quickDateTime,
-	"hsa-id":         validHSAID,
+	"hsa-id":         ValidHSAID,
 	"se-postal-code": validPostalCode,
 	"se-personal-id": nil,
 }

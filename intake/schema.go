@@ -56,7 +56,7 @@ func (e *formatError) Error() string { return e.code }
 // formats are the custom JSON Schema formats templates may use.
 var formats = []*jsonschema.Format{
 	{Name: "hsa-id", Validate: func(v any) error {
-		if s, ok := v.(string); ok && !validHSAID(s) {
+		if s, ok := v.(string); ok && !ValidHSAID(s) {
 			return &formatError{"format", "HSA-id (SE2321000016-1003)"}
 		}
 		return nil
@@ -69,8 +69,8 @@ var formats = []*jsonschema.Format{
 	}},
 }
 
-// validHSAID reports whether s is an HSA-id, in any case (format hsa-id).
-func validHSAID(s string) bool { return isHSAID(strings.ToUpper(s)) }
+// ValidHSAID reports whether s is an HSA-id, in any case (format hsa-id).
+func ValidHSAID(s string) bool { return isHSAID(strings.ToUpper(s)) }
 
 // validPostalCode reports whether s is a Swedish postal code (format
 // se-postal-code).

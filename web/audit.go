@@ -19,13 +19,16 @@ type auditList struct {
 	NextCursor string `json:"nextCursor,omitempty"`
 }
 
+// auditParams are the filters of an access-log search.
+var auditParams = []string{"patient", "certificate", "token", "user", "since", "cursor", "limit"}
+
 // searchAudit reads the access log with the filters in q: patient (any
 // accepted form), certificate, token, user (a person's id), since, cursor
 // and limit; newest
 // first. The read is itself written to the access log, naming the patient
 // when one is named, and counted as a security event.
 func searchAudit(r *http.Request, audit auditStore, sec *security, now time.Time, q url.Values) (auditList, string, error) {
-	p := newQueryParser(q, now, "patient", "certificate", "token", "user", "since", "cursor", "limit")
+	p := newQueryParser(q, now, auditParams...)
 	f := intake.AuditFilter{
 		PatientID: p.patient("patient"), CertificateID: p.text("certificate"), TokenID: p.text("token"), UserID: p.text("user"),
 		Since: p.time("since", false), Limit: p.limit(), Cursor: p.cursor(),
@@ -75,7 +78,7 @@ func handleAuditList(logger *slog.Logger, audit auditStore, sec *security, now f
 // filters of GET /api/v1/audit as a JSON object in the body.
 func handleAuditSearch(logger *slog.Logger, audit auditStore, sec *security, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q, err := readFilters(w, r)
+		q, err := readFilters(w, r, auditParams...)
 		if err != nil {
 			return err
 		}

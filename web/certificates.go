@@ -233,7 +233,7 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 	f := intake.CertificateFilter{
 		PatientID: p.patient("patient"), Template: p.text("template"), Status: p.status("status"),
 		ReceivedSince: p.time("receivedSince", true), Limit: p.limit(), Cursor: p.cursor(),
-		CareProvider: upper(p.text("careProvider")), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
+		CareProvider: p.hsaID("careProvider"), ContactRequested: p.flag("contactRequested"), Flag: p.text("flag"),
 		Messages: p.text("messages"), Today: intake.DateOf(now),
 	}
 	if f.Messages != nil && !slices.Contains(messageStates, *f.Messages) {
@@ -245,7 +245,7 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 	if f.Flag != nil && !slices.ContainsFunc(declaredFlags(eng), func(d queueFlag) bool { return d.Code == *f.Flag }) {
 		p.bad("flag", "param.attention", nil)
 	}
-	if unit := upper(p.text("unit")); unit != nil {
+	if unit := p.hsaID("unit"); unit != nil {
 		units := []string{*unit}
 		f.Units = &units
 	}
@@ -262,15 +262,6 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 		f.Units = &units
 	}
 	return f, p, nil
-}
-
-// upper is an HSA-id filter in upper case, as the store keeps them.
-func upper(s *string) *string {
-	if s == nil {
-		return nil
-	}
-	u := strings.ToUpper(*s)
-	return &u
 }
 
 // searchCertificates runs a certificate search with the filters in q, as
@@ -338,7 +329,7 @@ func handleCertificateList(logger *slog.Logger, eng *intake.Engine, certs certif
 // page is asked for with the same filters and "cursor": nextCursor.
 func handleCertificateSearch(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q, err := readFilters(w, r)
+		q, err := readFilters(w, r, certificateParams...)
 		if err != nil {
 			return err
 		}

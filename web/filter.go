@@ -75,6 +75,20 @@ func (p *queryParser) text(name string) *string {
 	return &v
 }
 
+// hsaID reads an HSA-id, in upper case as the store keeps them: a
+// misspelt unit must not look like a unit without certificates.
+func (p *queryParser) hsaID(name string) *string {
+	v := p.text(name)
+	if v == nil {
+		return nil
+	}
+	if !intake.ValidHSAID(*v) {
+		p.bad(name, "hsaId.pattern", nil)
+	}
+	u := strings.ToUpper(*v)
+	return &u
+}
+
 // status reads a certificate status.
 func (p *queryParser) status(name string) *intake.Status {
 	v := p.q.Get(name)
@@ -159,8 +173,9 @@ const maxFilterBody = 16 << 10
 
 // readFilters reads a search's filters from a JSON object body (strings,
 // and a number for limit) into the form the query parser reads, so that a
-// POST search checks its filters exactly as the GET list does.
-func readFilters(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+// POST search checks its filters exactly as the GET list does: a member
+// not among known is left for it to refuse as unknown, whatever its type.
+func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.Values, error) {
 	doc, err := readJSONObject(w, r, maxFilterBody)
 	if err != nil {
 		return nil, err
@@ -168,6 +183,14 @@ func readFilters(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	q := url.Values{}
 	var ps intake.Problems
 	for name, v := range doc {
+		if !slices.Contains(known, name) {
+			q.Set(name, "") // the query parser refuses it as unknown
+			continue
+		}
+		want := "string"
+		if name == "limit" {
+			want = "integer"
+		}
 		switch v := v.(type) {
 		case string:
 			if !isText(v) {
@@ -177,13 +200,13 @@ func readFilters(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 			q.Set(name, v)
 		case json.Number:
 			if name != "limit" {
-				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", "string"))
+				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))
 				continue
 			}
 			q.Set(name, v.String())
 		case nil:
 		default:
-			ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", "string"))
+			ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))
 		}
 	}
 	if len(ps) > 0 {

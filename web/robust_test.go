@@ -120,7 +120,8 @@ func TestTextOnlyInRequests(t *testing.T) {
 			{"GET", "/api/v1/certificates?unit=%00&x=%zz", nil, 400}, // beside a pair that does not decode
 			{"GET", "/api/v1/audit?user=%FF", nil, 400},
 			{"POST", "/api/v1/certificates/search", []byte(`{"unit": "a\u0000b"}`), 422},
-			{"GET", "/api/v1/certificates?unit=SE2321000016-%C3%85", nil, 200}, // UTF-8 is fine
+			{"GET", "/api/v1/audit?user=%C3%85sa", nil, 200},                   // UTF-8 is fine
+			{"GET", "/api/v1/certificates?unit=SE2321000016-%C3%85", nil, 422}, // but not in an HSA-id
 		} {
 			who := "caseworker"
 			if strings.HasPrefix(tt.path, "/api/v1/audit") {
