@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -27,16 +28,20 @@ func handleCodeSearch(logger *slog.Logger, eng *intake.Engine) http.Handler {
 		if !ok {
 			return intake.Errorf(intake.ENOTFOUND, "There is no code list %s.", name)
 		}
+		q := r.URL.Query()
+		p := newQueryParser(q, time.Time{}, "q", "limit") // as every list: no unknown parameter
 		limit := 20
-		if s := r.URL.Query().Get("limit"); s != "" {
+		if s := q.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > maxCodeMatches {
-				return &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: intake.Problems{
-					intake.NewProblem("/limit", "invalid", "param.limit", maxCodeMatches)}}
+				p.bad("limit", "param.limit", maxCodeMatches)
 			}
 			limit = n
 		}
-		items := list.Search(r.URL.Query().Get("q"), limit)
+		if err := p.err(); err != nil {
+			return err
+		}
+		items := list.Search(q.Get("q"), limit)
 		if items == nil {
 			items = []intake.CodeMatch{}
 		}

@@ -156,3 +156,25 @@ func TestPostSearch(t *testing.T) {
 		t.Errorf("audit reads %+v, want one naming %s", reads, c.Patient.ID)
 	}
 }
+
+// TestCodeSearchAPI: the code search finds codes by prefix and by title,
+// and refuses a bad limit and an unknown parameter as every list does.
+func TestCodeSearchAPI(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, tt := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/api/v1/codes/icd10se?q=F32", 200, `"code":"F32`},
+		{"/api/v1/codes/icd10se?q=F32&limit=1", 200, `"items":[{`},
+		{"/api/v1/codes/icd10se?limit=0", 422, `"pointer":"/limit"`},
+		{"/api/v1/codes/icd10se?q=F32&bogus=1", 422, `"pointer":"/bogus"`},
+		{"/api/v1/codes/nolist?q=F32", 404, `"status":404`},
+	} {
+		resp, body := ts.do(t, "clinic", "GET", tt.path, nil)
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+			t.Errorf("GET %s: %d %s, want %d with %s", tt.path, resp.StatusCode, body, tt.status, tt.want)
+		}
+	}
+}
