@@ -223,7 +223,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		cert, err := sub.eng.Intake(body, sub.now())
 		if intake.ErrorCode(err) == intake.EINVALID {
 			page := newFormPage(sub.eng, t, is, posted, doc)
-			page.Draft = d
+			page.Draft, page.DropUnsaved = d, formAction(t)
 			page.setProblems(doc, intake.ErrorProblems(err))
 			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
 		}
@@ -233,6 +233,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
 			Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
 			Values: posted, Draft: d.ID}
+		page.DropUnsaved = formAction(t)
 		return renderPage(w, http.StatusOK, "certificate_review", page)
 	})
 }

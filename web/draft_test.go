@@ -224,6 +224,44 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 	if !strings.Contains(listed, "Utkast Attta Bort") || strings.Contains(after, "Utkast Attta Bort") {
 		t.Errorf("the draft list before and after deleting: %q / %q", listed, after)
 	}
+	// The tab's copy went with the post that the server answered: the
+	// next new form is blank, after signing and after a refused review.
+	blank := func(when string) {
+		t.Helper()
+		var id, status string
+		err := chromedp.Run(ctx,
+			chromedp.Navigate(ts.URL+"/forms/fk7804/2.0"),
+			chromedp.WaitVisible(`#certificate-form`),
+			chromedp.Value(q("patient.id"), &id),
+			chromedp.Text(`#autosave-status`, &status),
+		)
+		if err != nil || id != "" || strings.Contains(status, "igen") {
+			t.Errorf("a new form %s: patient %q, %q (%v); want it blank", when, id, status, err)
+		}
+	}
+	blank("after signing")
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(q("patient.id"), "191212121212"),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#error-summary`),
+	)
+	if err != nil {
+		t.Fatalf("browser, a refused review: %v", err)
+	}
+	blank("after a refused review")
+	// Signing out drops every copy the tab keeps.
+	var left int
+	err = chromedp.Run(ctx,
+		chromedp.SendKeys(q("patient.id"), "191212121212"),
+		chromedp.Evaluate(`document.querySelector('form[action="/sign-out"] button').click()`, nil),
+		chromedp.WaitVisible(`#username`),
+		chromedp.Evaluate(`Object.keys(sessionStorage).filter(k => k.startsWith("intyg-unsaved:")).length`, &left),
+		signIn(ts.URL+"/sign-in?next=/drafts", "asa"),
+		chromedp.WaitVisible(`#drafts, #no-drafts`),
+	)
+	if err != nil || left != 0 {
+		t.Errorf("after signing out the tab keeps %d copies (%v), want none", left, err)
+	}
 	if !strings.Contains(saved, "sparades") {
 		t.Errorf("autosave status %q", saved)
 	}

@@ -142,7 +142,7 @@ func (p *formPage) Complements(id string) []string {
 }
 
 func newFormPage(eng *intake.Engine, t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
-	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true, Role: is.user.Role}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
+	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true, Role: is.user.Role, Person: is.user.ID}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
 		Role: is.user.SigningRole, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
 	if dd := t.Derive.Diagnoses; dd != nil {
 		p.codes, _ = eng.CodeList(dd.List)
@@ -258,6 +258,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
 			page := newFormPage(sub.eng, t, is, posted, doc)
+			page.DropUnsaved = formAction(t)
 			page.setProblems(doc, intake.ErrorProblems(err))
 			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
@@ -272,6 +273,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				// certificate.
 				posted.Del("submission")
 				page := newFormPage(sub.eng, t, is, posted, doc)
+				page.DropUnsaved = formAction(t)
 				page.Resubmitted = first.ID
 				return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
 			}
@@ -290,6 +292,10 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		return nil
 	})
 }
+
+// formAction is where template t's certificate form posts: the key of the
+// tab's copy of it (intyg.js).
+func formAction(t *schemas.Template) string { return "/forms/" + t.ID + "/" + t.Version + "/review" }
 
 // readForm reads a posted form (application/x-www-form-urlencoded) of at
 // most max bytes: 413 above it (before reading, when the length is

@@ -48,6 +48,14 @@ type layout struct {
 	Lang string
 	// Role is the signed-in person's role, for the navigation.
 	Role intake.Role
+	// Person is the signed-in person's account id: the tab keeps its copy
+	// of an unsent form under it (intyg.js), so that no one else who signs
+	// in on the tab is shown it.
+	Person string
+	// DropUnsaved is the action of the certificate form whose post this
+	// page answers: the server has the answers now, so the tab drops its
+	// copy of them.
+	DropUnsaved string
 }
 
 // signedInLayout is the layout of a page for the request's signed-in person.
@@ -55,6 +63,9 @@ func signedInLayout(r *http.Request, title string) layout {
 	l := layout{Title: title, SignedIn: true}
 	if a := actorFrom(r.Context()); a != nil {
 		l.Role = a.Role()
+		if a.User != nil {
+			l.Person = a.User.ID
+		}
 	}
 	return l
 }
@@ -64,7 +75,8 @@ var pageFuncs = template.FuncMap{
 	"checked": func(v url.Values, name, value string) bool {
 		return slices.Contains(v[name], value)
 	},
-	"opt": optionString,
+	"opt":        optionString,
+	"formAction": formAction,
 	"json": func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)

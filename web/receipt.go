@@ -56,6 +56,9 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 		page.Signed = r.URL.Query().Get("signed") != ""
 		if page.Signed {
 			page.Title = "Intyget är mottaget"
+			if t, ok := eng.Template(c.Template, c.Version); ok {
+				page.DropUnsaved = formAction(t)
+			}
 		}
 		return renderPage(w, http.StatusOK, "certificate_receipt", page)
 	})

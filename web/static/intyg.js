@@ -158,6 +158,30 @@
   });
 })();
 
+// The tab's copies of unsent forms (below) are a person's: kept under
+// their account id, dropped when they sign out, when another person signs
+// in on the tab, and when a page answers the form's post (the server has
+// the answers then: a draft, the review, the signed certificate).
+(function () {
+  const person = document.body.dataset.person;
+  const drop = document.body.dataset.dropUnsaved;
+  function dropWhere(test) {
+    try {
+      for (let i = sessionStorage.length - 1; i >= 0; i--) {
+        const k = sessionStorage.key(i);
+        if (k && k.indexOf('intyg-unsaved:') === 0 && test(k)) sessionStorage.removeItem(k);
+      }
+    } catch (e) {}
+  }
+  if (person) {
+    const mine = 'intyg-unsaved:' + person + ':';
+    dropWhere(function (k) { return k.indexOf(mine) !== 0 || (drop && k.indexOf(mine + drop + ':') === 0); });
+  }
+  document.querySelectorAll('form[action="/sign-out"]').forEach(function (f) {
+    f.addEventListener('submit', function () { dropWhere(function () { return true; }); });
+  });
+})();
+
 // Drafts: the form saves itself a few seconds after a change (the
 // "Spara utkast" button does the same without JavaScript). Until a save
 // has gone through, the tab keeps a copy of the answers (sessionStorage,
@@ -169,7 +193,8 @@
   const status = document.getElementById('autosave-status');
   const draftInput = form.querySelector('input[name="draft"]');
   const action = form.getAttribute('action');
-  function key() { return 'intyg-unsaved:' + action + ':' + (draftInput.value || 'new'); }
+  const person = document.body.dataset.person || '';
+  function key() { return 'intyg-unsaved:' + person + ':' + action + ':' + (draftInput.value || 'new'); }
   const firstKey = key();
   let timer = null, dirty = false;
 
