@@ -245,7 +245,7 @@ func TestPhysicianFillsFK7800(t *testing.T) {
 	hidden := func(id string, v *bool) chromedp.Action {
 		return chromedp.Evaluate(`document.getElementById("`+id+`").hidden`, v)
 	}
-	var invHiddenBefore, invHiddenAfter, reasonHiddenBefore, reasonHiddenAfter bool
+	var invHiddenBefore, invHiddenAfter, reasonHiddenBefore, reasonHiddenAfter, autoTicked bool
 	var errorText, keptSource, receiptID string
 	err := chromedp.Run(ctx,
 		openForm(ts.URL+"/sign-in?next=/forms/fk7800/1.0"),
@@ -271,6 +271,9 @@ func TestPhysicianFillsFK7800(t *testing.T) {
 		chromedp.Click(`input[name="answers.newDiagnosisAssessment"][value="false"]`),
 		chromedp.Click(`input[name="answers.functionalImpairments"][value="SINNESFUNKTION"]`),
 		chromedp.SendKeys(q("answers.functionalImpairments.SINNESFUNKTION.text"), "Konstant smärta i ländrygg och vänster ben."),
+		// Typing under an area not ticked ticks it.
+		chromedp.SendKeys(q("answers.functionalImpairments.PSYKISK_FUNKTION.text"), "Nedstämd av smärtan."),
+		chromedp.Evaluate(`document.querySelector('input[name="answers.functionalImpairments"][value="PSYKISK_FUNKTION"]').checked`, &autoTicked),
 		chromedp.SendKeys(q("answers.activityLimitation"), "Kan inte sitta eller stå mer än 20 minuter."),
 		chromedp.SendKeys(q("answers.workPrerequisites"), "Inga förutsättningar för arbete under överskådlig tid."),
 		hidden("q-contactReason", &reasonHiddenBefore),
@@ -291,6 +294,9 @@ func TestPhysicianFillsFK7800(t *testing.T) {
 	}
 	if !invHiddenBefore || invHiddenAfter {
 		t.Errorf("question 4 hidden before/after answering yes to 3: %v/%v, want true/false", invHiddenBefore, invHiddenAfter)
+	}
+	if !autoTicked {
+		t.Errorf("typing under an area did not tick it")
 	}
 	if !reasonHiddenBefore || reasonHiddenAfter {
 		t.Errorf("question 26.2 hidden before/after ticking 26: %v/%v, want true/false", reasonHiddenBefore, reasonHiddenAfter)

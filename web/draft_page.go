@@ -220,7 +220,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		if err != nil {
 			return err
 		}
-		cert, err := sub.eng.Intake(body, sub.now())
+		cert, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
 		if intake.ErrorCode(err) == intake.EINVALID {
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.Draft, page.DropUnsaved = d, formAction(t)

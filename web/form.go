@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -347,4 +348,37 @@ func problemItem(t *schemas.Template, doc map[string]any, pointer string) string
 		}
 	}
 	return intake.Text("form.row", "sv", i+1)
+}
+
+// untickedDetails returns a problem for each detail (a date, a text)
+// entered beside an option that is not ticked, in the questions the form
+// shows: formDocument leaves such a detail out, and the physician must
+// not lose it without a word.
+func untickedDetails(t *schemas.Template, v url.Values, doc map[string]any) intake.Problems {
+	var ps intake.Problems
+	for _, q := range t.Form.Questions() {
+		if q.Widget != schemas.WidgetCheckboxDates && q.Widget != schemas.WidgetAreaTexts || !intake.Holds(q.DependsOn, doc) {
+			continue
+		}
+		kind, _ := q.Widget.Kind()
+		name := "answers." + q.Field
+		for _, o := range q.Options {
+			code := optionString(o.Value)
+			if !slices.Contains(v[name], code) && strings.TrimSpace(v.Get(name+"."+code+"."+kind.Detail)) != "" {
+				ps = append(ps, intake.NewProblem("/answers/"+q.Field, "notAllowed", "form.untickedDetail", o.Label.SV))
+			}
+		}
+	}
+	return ps
+}
+
+// formIntake runs the intake of a form's document doc (body, its JSON)
+// with the form's own check of what it would leave out (untickedDetails):
+// an EINVALID error lists both.
+func formIntake(eng *intake.Engine, t *schemas.Template, v url.Values, doc map[string]any, body []byte, now time.Time) (*intake.Certificate, error) {
+	cert, err := eng.Intake(body, now)
+	if extra := untickedDetails(t, v, doc); len(extra) > 0 && (err == nil || intake.ErrorCode(err) == intake.EINVALID) {
+		return nil, &intake.Error{Code: intake.EINVALID, Message: "The certificate is not valid.", Problems: append(intake.ErrorProblems(err), extra...)}
+	}
+	return cert, err
 }

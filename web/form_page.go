@@ -250,6 +250,13 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		if err != nil {
 			return err
 		}
+		if len(untickedDetails(t, posted, doc)) > 0 { // seen at review, unless the form was signed without it
+			_, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
+			page := newFormPage(sub.eng, t, is, posted, doc)
+			page.DropUnsaved = formAction(t)
+			page.setProblems(doc, intake.ErrorProblems(err))
+			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
+		}
 		var idem *intake.Idempotency
 		if s := posted.Get("submission"); s != "" {
 			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: s}

@@ -757,3 +757,48 @@ func TestValidateChecksTheRelation(t *testing.T) {
 		t.Errorf("validate stored something: %d certificates, %v", n, err)
 	}
 }
+
+// TestUntickedDetailRefused: a text entered under an impairment area, or a
+// date beside a basis, whose box is not ticked is not dropped without a
+// word: the form comes back with the question marked, and with the box
+// ticked the review shows the text.
+func TestUntickedDetailRefused(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	eng := mustEngine(t)
+	tmpl, _ := eng.Template("fk7800", "1.0")
+	var doc map[string]any
+	b, err := os.ReadFile(filepath.Join("..", "examples", "fk7800", "valid", "required-fields-only.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	v := formValues(tmpl, doc)
+	v.Del("signedAt")
+	area := ""
+	for _, o := range tmpl.Form.Questions() {
+		if o.Field != "functionalImpairments" {
+			continue
+		}
+		for _, opt := range o.Options {
+			if !slices.Contains(v["answers.functionalImpairments"], optionString(opt.Value)) {
+				area = optionString(opt.Value)
+			}
+		}
+	}
+	if area == "" {
+		t.Fatal("every area of the example is ticked")
+	}
+	v.Set("answers.functionalImpairments."+area+".text", "Text som annars inte kom med.")
+	resp, page := ts.page(t, physician, "POST", "/forms/fk7800/1.0/review", v)
+	if resp.StatusCode != 422 || !strings.Contains(page, "kommer inte med i intyget") {
+		t.Errorf("an unticked area's text: %d, want 422 saying it is left out", resp.StatusCode)
+	}
+	v.Add("answers.functionalImpairments", area)
+	resp, page = ts.page(t, physician, "POST", "/forms/fk7800/1.0/review", v)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Text som annars inte kom med.") {
+		t.Errorf("the area ticked: %d, want the review with the text", resp.StatusCode)
+	}
+}

@@ -158,6 +158,22 @@
   });
 })();
 
+// A date or text entered beside an option ticks it: what is typed there
+// is meant to go with the certificate (the server refuses a detail beside
+// an option left unticked, rather than drop it).
+document.querySelectorAll('.choice-row').forEach(function (row) {
+  const box = row.querySelector('input[type="checkbox"]');
+  if (!box) return;
+  row.querySelectorAll('textarea, input[type="date"]').forEach(function (detail) {
+    detail.addEventListener('input', function () {
+      if (!box.checked && detail.value.trim() !== '') {
+        box.checked = true;
+        box.dispatchEvent(new Event('change', {bubbles: true}));
+      }
+    });
+  });
+});
+
 // The tab's copies of unsent forms (below) are a person's: kept under
 // their account id, dropped when they sign out, when another person signs
 // in on the tab, and when a page answers the form's post (the server has
