@@ -69,6 +69,7 @@ var messages = map[string][2]string{
 	"idempotency.keyReused":             {"Idempotency-Key har redan använts för en annan inlämning. Använd en ny nyckel för ett nytt intyg.", "The Idempotency-Key was already used with a different body. Use a new key for a new certificate."},
 	"lifecycle.answerCertificate":       {"Kompletteringen ska vara ett intyg som kompletterar det intyg frågan gäller.", "The completion must be a certificate that completes the certificate the request is about."},
 	"compare.two":                       {"Välj två intyg att jämföra.", "Choose two certificates to compare."},
+	"form.unitChanged":                  {"Du arbetar nu vid en annan vårdenhet (%v) än när intyget granskades. Granska det igen.", "You now work at another unit (%v) than when the certificate was reviewed. Review it again."},
 	"form.untickedDetail":               {"Det som står vid ”%v” kommer inte med i intyget: kryssa i rutan eller ta bort det.", "What is entered beside “%v” is left out of the certificate: tick its box or remove it."},
 	"compare.same":                      {"Bara intyg av samma slag för samma patient kan jämföras.", "Only certificates of one kind for one patient compare."},
 	"status.received":                   {"Mottaget", "Received"},

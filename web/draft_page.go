@@ -93,6 +93,13 @@ func ownDraft(r *http.Request, drafts draftStore) (*intake.Draft, error) {
 	return d, nil
 }
 
+// logDraftRead writes the reading of draft d to the access log.
+func logDraftRead(r *http.Request, audit auditStore, d *intake.Draft) error {
+	e := actorFrom(r.Context()).Audit("draft.read", r.RemoteAddr)
+	e.PatientID, e.Query = d.PatientID, "draft="+d.ID
+	return audit.CreateAuditEntry(r.Context(), e)
+}
+
 // handleDraftResume handles GET /drafts/{id}: the form with the draft's
 // values, to go on writing; a locked draft is shown without a way to save
 // or sign. It is a read of patient data and goes to the access log.
@@ -106,9 +113,7 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		if !ok {
 			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", d.Template, d.Version)
 		}
-		e := actorFrom(r.Context()).Audit("draft.read", r.RemoteAddr)
-		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
-		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+		if err := logDraftRead(r, audit, d); err != nil {
 			return err
 		}
 		values, _ := url.ParseQuery(d.Form)
@@ -214,26 +219,71 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		if err != nil {
 			return err
 		}
-		posted.Set("draft", d.ID)
-		doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
-		body, err := json.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		cert, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
-		if intake.ErrorCode(err) == intake.EINVALID {
-			page := newFormPage(sub.eng, t, is, posted, doc)
-			page.Draft, page.DropUnsaved = d, formAction(t)
-			page.setProblems(doc, intake.ErrorProblems(err))
-			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
-		}
-		if err != nil {
-			return err
-		}
-		page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
-			Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
-			Values: posted, Draft: d.ID}
-		page.DropUnsaved = formAction(t)
-		return renderPage(w, http.StatusOK, "certificate_review", page)
+		return review(w, r, sub, t, is, d, posted, messages, audit)
 	})
+}
+
+// handleDraftReview handles GET /drafts/{id}/review: the review of a saved
+// draft, where the review page puts itself in the browser's history, so
+// that signing in again after a session ended at the review comes back to
+// it. It is a read of patient data and goes to the access log.
+func handleDraftReview(logger *slog.Logger, sub *submitter, drafts draftStore, units unitStore, messages messageStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		d, err := ownDraft(r, drafts)
+		if err != nil {
+			return err
+		}
+		t, ok := sub.eng.Template(d.Template, d.Version)
+		if !ok {
+			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", d.Template, d.Version)
+		}
+		if err := logDraftRead(r, audit, d); err != nil {
+			return err
+		}
+		is, err := issuingOf(r, units)
+		if err != nil {
+			return err
+		}
+		values, _ := url.ParseQuery(d.Form)
+		return review(w, r, sub, t, is, d, values, messages, audit)
+	})
+}
+
+// handleReviewAgain handles GET /forms/{template}/{version}/review, where
+// a browser without the review's own address (intyg.js puts
+// /drafts/{id}/review in its history) comes back after signing in again:
+// the review's draft is among the physician's drafts.
+func handleReviewAgain() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/drafts", http.StatusSeeOther)
+	})
+}
+
+// review runs the intake of the form values of draft d with the server's
+// clock, and shows the physician the whole certificate read-only with its
+// warnings, to sign; with problems, the form with them (422).
+func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.Template, is issuing, d *intake.Draft, posted url.Values, messages messageStore, audit auditStore) error {
+	posted.Set("draft", d.ID)
+	doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	cert, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
+	if intake.ErrorCode(err) == intake.EINVALID {
+		page := newFormPage(sub.eng, t, is, posted, doc)
+		page.Draft, page.DropUnsaved = d, formAction(t)
+		page.setProblems(doc, intake.ErrorProblems(err))
+		return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
+	}
+	if err != nil {
+		return err
+	}
+	// The unit the review shows is the one signed for (handleCertificateFormSubmit).
+	posted.Set("reviewedUnit", is.unit.HSAID)
+	page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
+		Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
+		Values: posted, Draft: d.ID}
+	page.DropUnsaved = formAction(t)
+	return renderPage(w, http.StatusOK, "certificate_review", page)
 }

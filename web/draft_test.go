@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -142,7 +144,7 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 	u := ts.person(t, "physician")
 	ctx := browser(t)
 	q := func(name string) string { return `[name="` + name + `"]` }
-	var saved, suggestion, restored, receiptID string
+	var saved, suggestion, restored, receiptID, reviewURL string
 	err := chromedp.Run(ctx,
 		signIn(ts.URL+"/sign-in?next=/forms/fk7804/2.0", "asa"),
 		chromedp.WaitVisible(`#certificate-form`),
@@ -186,9 +188,13 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 		chromedp.Value(q("answers.measures"), &restored),
 		chromedp.Click(`#submit`),
 		chromedp.WaitVisible(`#sign, #error-summary`),
+		chromedp.Location(&reviewURL),
 	)
 	if err != nil {
 		t.Fatalf("browser, after the session ended: %v", err)
+	}
+	if !strings.Contains(reviewURL, "/drafts/") || !strings.HasSuffix(reviewURL, "/review") {
+		t.Errorf("the review's address is %s, want its draft's review", reviewURL)
 	}
 	var summary string
 	chromedp.Run(ctx, chromedp.Evaluate(`(document.getElementById("error-summary")||{}).innerText || ""`, &summary))
@@ -280,5 +286,43 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 	}
 	if !c.SignedAt.Equal(testNow()) {
 		t.Errorf("signedAt = %v, want the server's clock %v", c.SignedAt, testNow())
+	}
+}
+
+// TestReviewAgain: a draft's review has an address of its own, which the
+// browser comes back to after signing in again; the review's post address
+// leads to the drafts; and what is signed is for the unit reviewed.
+func TestReviewAgain(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+	resp, page := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
+	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(page)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("review: %d, want 200 with the draft's review address", resp.StatusCode)
+	}
+	draft := m[1]
+	before := len(accessEntries(t, ts, "draft.read", "197806142381"))
+	if resp, page := ts.page(t, physician, "GET", "/drafts/"+draft+"/review", nil); resp.StatusCode != 200 || !strings.Contains(page, `id="sign"`) {
+		t.Errorf("GET the draft's review: %d, want the review", resp.StatusCode)
+	}
+	if after := len(accessEntries(t, ts, "draft.read", "197806142381")); after != before+1 {
+		t.Errorf("draft.read entries %d after %d, want one more", after, before)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("GET", ts.URL+"/forms/fk7804/2.0/review", nil)
+	req.AddCookie(physician)
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts" {
+		t.Errorf("GET the review's post address: %v %v, want 303 to /drafts", resp, err)
+	}
+	// Signed for another unit than the one reviewed: refused, nothing stored.
+	v.Set("draft", draft)
+	v.Set("reviewedUnit", "SE2321000016-0999")
+	n := ts.count(t)
+	if resp, page := ts.page(t, physician, "POST", "/forms/fk7804/2.0", v); resp.StatusCode != 409 || !strings.Contains(page, "Granska det igen") {
+		t.Errorf("signing for another unit than reviewed: %d, want 409 asking to review again", resp.StatusCode)
+	}
+	if ts.count(t) != n {
+		t.Errorf("a certificate was stored")
 	}
 }

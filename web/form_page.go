@@ -250,6 +250,13 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		if err != nil {
 			return err
 		}
+		// What is signed is what was reviewed: not for another unit,
+		// chosen in another tab since.
+		if u := posted.Get("reviewedUnit"); u != "" && u != is.unit.HSAID {
+			page := newFormPage(sub.eng, t, is, posted, doc)
+			page.setProblems(doc, intake.Problems{intake.NewProblem("/issuer/unit", "conflict", "form.unitChanged", is.unit.Name)})
+			return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
+		}
 		if len(untickedDetails(t, posted, doc)) > 0 { // seen at review, unless the form was signed without it
 			_, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
 			page := newFormPage(sub.eng, t, is, posted, doc)

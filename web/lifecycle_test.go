@@ -765,18 +765,7 @@ func TestValidateChecksTheRelation(t *testing.T) {
 func TestUntickedDetailRefused(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	physician := ts.session(t, "physician")
-	eng := mustEngine(t)
-	tmpl, _ := eng.Template("fk7800", "1.0")
-	var doc map[string]any
-	b, err := os.ReadFile(filepath.Join("..", "examples", "fk7800", "valid", "required-fields-only.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	v := formValues(tmpl, doc)
-	v.Del("signedAt")
+	tmpl, v := exampleForm(t, "fk7800", "1.0", "valid/required-fields-only.json")
 	area := ""
 	for _, o := range tmpl.Form.Questions() {
 		if o.Field != "functionalImpairments" {
@@ -801,4 +790,23 @@ func TestUntickedDetailRefused(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(page, "Text som annars inte kom med.") {
 		t.Errorf("the area ticked: %d, want the review with the text", resp.StatusCode)
 	}
+}
+
+// exampleForm returns template id/version and the form values of its
+// example file (under examples/id), as the physician form would post them.
+func exampleForm(t *testing.T, id, version, file string) (*schemas.Template, url.Values) {
+	t.Helper()
+	tmpl, ok := mustEngine(t).Template(id, version)
+	if !ok {
+		t.Fatalf("no template %s %s", id, version)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "examples", id, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return tmpl, formValues(tmpl, doc)
 }

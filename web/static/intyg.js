@@ -174,6 +174,15 @@ document.querySelectorAll('.choice-row').forEach(function (row) {
   });
 });
 
+// The review is a draft's: its own address in the history, so that signing
+// in again after the session ended at the review comes back to it.
+(function () {
+  const sign = document.getElementById('sign-form');
+  if (sign && sign.dataset.reviewUrl && location.pathname !== sign.dataset.reviewUrl) {
+    history.replaceState(null, '', sign.dataset.reviewUrl);
+  }
+})();
+
 // The tab's copies of unsent forms (below) are a person's: kept under
 // their account id, dropped when they sign out, when another person signs
 // in on the tab, and when a page answers the form's post (the server has
