@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
@@ -324,5 +325,35 @@ func TestReviewAgain(t *testing.T) {
 	}
 	if ts.count(t) != n {
 		t.Errorf("a certificate was stored")
+	}
+}
+
+// TestHiddenQuestionHidesItsFollowUp: a draft (a renewal's, say) whose
+// periods no longer make question 33 apply still holds its answer and the
+// follow-up 33.2: in the browser both stay hidden and neither is sent.
+func TestHiddenQuestionHidesItsFollowUp(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	u := ts.person(t, "physician")
+	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+	v.Set("answers.unevenWorkingHours", "true")
+	v.Set("answers.unevenWorkingHoursReason", "Kortare dagar.")
+	d := &intake.Draft{UserID: u.ID, Unit: unit, Template: "fk7804", Version: "2.0", PatientName: v.Get("patient.name"), Form: v.Encode()}
+	if err := ts.db.SaveDraft(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	var parentHidden, followUpHidden, followUpDisabled bool
+	err := chromedp.Run(ctx,
+		signIn(ts.URL+"/sign-in?next=/drafts/"+d.ID, "asa"),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.Evaluate(`document.getElementById("q-unevenWorkingHours").hidden`, &parentHidden),
+		chromedp.Evaluate(`document.getElementById("q-unevenWorkingHoursReason").hidden`, &followUpHidden),
+		chromedp.Evaluate(`document.querySelector('[name="answers.unevenWorkingHoursReason"]').disabled`, &followUpDisabled),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !parentHidden || !followUpHidden || !followUpDisabled {
+		t.Errorf("33 hidden %v, 33.2 hidden %v and disabled %v; want all true", parentHidden, followUpHidden, followUpDisabled)
 	}
 }

@@ -71,6 +71,12 @@
   }
   form.addEventListener('input', update);
   form.addEventListener('change', update);
+  // A question the server hid is not answered: its inputs count for no
+  // other question's condition (a renewal's follow-up whose question is
+  // hidden stays hidden) and are not sent.
+  form.querySelectorAll('[data-depends][hidden]').forEach(function (q) {
+    q.querySelectorAll('input, textarea, select').forEach(function (el) { el.disabled = true; });
+  });
   update();
 })();
 
