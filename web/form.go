@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -339,15 +341,47 @@ func problemItem(t *schemas.Template, doc map[string]any, pointer string) string
 	if !found || i >= len(items) {
 		return ""
 	}
+	name := intake.Text("form.row", "sv", i+1)
+	if q.Widget == schemas.WidgetDiagnoses {
+		name = intake.Text("form.diagnosis", "sv", i+1) // as the form's legend says
+	}
 	if kind, _ := q.Widget.Kind(); kind.OptionKey != "" {
 		item, _ := items[i].(map[string]any)
 		for _, o := range q.Options {
 			if item[kind.OptionKey] != nil && optionString(item[kind.OptionKey]) == optionString(o.Value) {
-				return o.Label.SV
+				name = o.Label.SV
 			}
 		}
 	}
-	return intake.Text("form.row", "sv", i+1)
+	// The part of the item, when the problem is one of its members.
+	if len(p) < 4 {
+		return name
+	}
+	for _, sub := range q.Items {
+		if sub.Field == p[3] {
+			return name + ", " + lowerFirst(sub.Label.SV)
+		}
+	}
+	if key, ok := itemParts[p[3]]; ok {
+		return name + ", " + intake.Text(key, "sv")
+	}
+	return name
+}
+
+// itemParts are the catalogue's words for the members of the widgets'
+// items that have no label of their own in the template.
+var itemParts = map[string]string{
+	schemas.ItemDate: "form.item.date", schemas.ItemText: "form.item.text", schemas.ItemFrom: "form.item.from", schemas.ItemTo: "form.item.to",
+}
+
+// lowerFirst is s with its first letter in lower case: a label inside a
+// sentence.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[size:]
 }
 
 // untickedDetails returns a problem for each detail (a date, a text)
