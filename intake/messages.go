@@ -1,6 +1,9 @@
 package intake
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // messages is the one catalogue of what people read: the Swedish and
 // English text of each problem code, of each search-parameter fault, and
@@ -183,7 +186,7 @@ func Text(key, lang string, arg ...any) string {
 	if lang == "en" {
 		return fill(m[1], a)
 	}
-	return fill(m[0], a)
+	return fill(m[0], swedishArg(key, a))
 }
 
 // HasText reports whether the catalogue has key.
@@ -205,7 +208,29 @@ func problem(pointer, code string, arg any) Problem {
 	if !ok {
 		m = messages["invalid"]
 	}
-	return Problem{Pointer: pointer, Code: code, Message: fill(m[0], arg), MessageEn: fill(m[1], arg)}
+	return Problem{Pointer: pointer, Code: code, Message: fill(m[0], swedishArg(code, arg)), MessageEn: fill(m[1], arg)}
+}
+
+// swedishTypes are the JSON types as a Swedish message names them.
+var swedishTypes = map[string]string{
+	"string": "text", "integer": "ett heltal", "number": "ett tal", "boolean": "sant eller falskt",
+	"object": "ett objekt", "array": "en lista", "null": "inget värde",
+}
+
+// swedishArg is arg as the Swedish message of key shows it: the JSON
+// types a "type" problem expects ("integer", "string / null") in Swedish.
+func swedishArg(key string, arg any) any {
+	s, ok := arg.(string)
+	if key != "type" || !ok {
+		return arg
+	}
+	parts := strings.Split(s, " / ")
+	for i, p := range parts {
+		if sv, ok := swedishTypes[p]; ok {
+			parts[i] = sv
+		}
+	}
+	return strings.Join(parts, " eller ")
 }
 
 func fill(format string, arg any) string {

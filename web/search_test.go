@@ -119,7 +119,7 @@ func TestPostSearch(t *testing.T) {
 		{`{"patient": 191212121212}`, 422, `"pointer":"/patient"`},
 		{`{"colour": "red"}`, 422, `"pointer":"/colour"`},
 		{`{"colour": 1}`, 422, `"pointer":"/colour","code":"invalid","message":"Okänd sökparameter."`},
-		{`{"limit": true}`, 422, `"pointer":"/limit","code":"type","message":"Uppgiften har fel typ, integer förväntas."`},
+		{`{"limit": true}`, 422, `"pointer":"/limit","code":"type","message":"Uppgiften har fel typ, ett heltal förväntas."`},
 		{`{"unit": "garbage"}`, 422, `"pointer":"/unit","code":"invalid"`},
 		{`{"careProvider": "region"}`, 422, `"pointer":"/careProvider","code":"invalid"`},
 		{`{"status": "handled"}`, 200, `"items"`},
