@@ -1,6 +1,12 @@
 package web
 
-import "testing"
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/intyg/intyg/store"
+)
 
 // TestProblemItem: a problem inside a repeated answer names its row (or
 // its option) and the part of it, as the form labels them.
@@ -22,5 +28,24 @@ func TestProblemItem(t *testing.T) {
 		if got := problemItem(tmpl, doc, pointer); got != want {
 			t.Errorf("problemItem(%s) = %q, want %q", pointer, got, want)
 		}
+	}
+}
+
+// TestGuidanceNamesItsQuestion: each "Vägledning" on the certificate page
+// names its own question for a screen reader, so that no two read alike.
+func TestGuidanceNamesItsQuestion(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	_, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil)
+	names := regexp.MustCompile(`Vägledning<span class="visually-hidden">([^<]*)</span>`).FindAllStringSubmatch(page, -1)
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n[1]] || !strings.HasPrefix(n[1], " till fråga ") {
+			t.Errorf("guidance named %q (twice, or not after its question)", n[1])
+		}
+		seen[n[1]] = true
+	}
+	if len(names) < 3 {
+		t.Errorf("%d guidance texts on the page, want several", len(names))
 	}
 }
