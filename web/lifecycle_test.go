@@ -515,6 +515,14 @@ func TestAnswerPage(t *testing.T) {
 	if !strings.Contains(page, `id="no-messages"`) {
 		t.Error("the answered message is still among the open ones")
 	}
+	// "Kan inte komplettera" with an explanation and no reason: the
+	// problem stands beside the reasons, not the explanation.
+	_, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange grad."}]}`))
+	json.Unmarshal(body, &m)
+	resp, page = ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", url.Values{"text": {"Patienten har flyttat."}})
+	if resp.StatusCode != 422 || !strings.Contains(page, `id="reason-errors-`+m.ID+`"`) || strings.Contains(page, `id="answer-errors-`+m.ID+`"`) {
+		t.Errorf("no reason: %d, want the problem beside the reasons only", resp.StatusCode)
+	}
 }
 
 // TestMessageListAPI: GET /api/v1/messages lists messages newest first in

@@ -76,6 +76,14 @@ var pageFuncs = template.FuncMap{
 		return slices.Contains(v[name], value)
 	},
 	"opt":        optionString,
+	// at are the problems at pointer, for showing each beside its input;
+	// elsewhere, those at none of the pointers.
+	"at": func(ps intake.Problems, pointer string) intake.Problems {
+		return slices.DeleteFunc(slices.Clone(ps), func(p intake.Problem) bool { return p.Pointer != pointer })
+	},
+	"elsewhere": func(ps intake.Problems, pointers ...string) intake.Problems {
+		return slices.DeleteFunc(slices.Clone(ps), func(p intake.Problem) bool { return slices.Contains(pointers, p.Pointer) })
+	},
 	"formAction": formAction,
 	"json": func(v any) string {
 		b, _ := json.Marshal(v)
