@@ -75,7 +75,7 @@ var pageFuncs = template.FuncMap{
 	"checked": func(v url.Values, name, value string) bool {
 		return slices.Contains(v[name], value)
 	},
-	"opt":        optionString,
+	"opt": optionString,
 	// at are the problems at pointer, for showing each beside its input;
 	// elsewhere, those at none of the pointers.
 	"at": func(ps intake.Problems, pointer string) intake.Problems {
