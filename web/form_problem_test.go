@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -47,5 +48,27 @@ func TestGuidanceNamesItsQuestion(t *testing.T) {
 	}
 	if len(names) < 3 {
 		t.Errorf("%d guidance texts on the page, want several", len(names))
+	}
+}
+
+// TestCertificateHistory: the certificate page lists every change, oldest
+// first, with who made it: the issuer, a caseworker, by name.
+func TestCertificateHistory(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	cw := ts.session(t, "caseworker")
+	if resp, _ := ts.page(t, cw, "POST", "/certificates/"+id+"/handled", url.Values{"handled": {"true"}}); resp.StatusCode != 303 {
+		t.Fatalf("handled: %d", resp.StatusCode)
+	}
+	_, page := ts.page(t, cw, "GET", "/certificates/"+id, nil)
+	i := strings.Index(page, `id="history"`)
+	if i < 0 {
+		t.Fatal("the page has no history")
+	}
+	h := page[i:]
+	h = h[:strings.Index(h, "</section>")]
+	received, handled := strings.Index(h, "Mottaget"), strings.Index(h, "Markerat som hanterat")
+	if received < 0 || handled < received || !strings.Contains(h[handled:], "Cia Handläggare") || !strings.Contains(h[:handled], "Åsa Lindberg") {
+		t.Errorf("history: %s", h)
 	}
 }

@@ -100,7 +100,7 @@ type questionChoice struct{ ID, Label string }
 
 // receiptExtras fills the certificate page's lifecycle parts: relations
 // both ways, the messages, and what the reader may do next.
-func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error {
+func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error {
 	for _, l := range p.Certificate.Relations {
 		names := relationNames[l.Type]
 		name := names[0]
@@ -114,6 +114,9 @@ func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error
 		return err
 	}
 	p.Messages = viewMessages(p.Template, ms)
+	if p.History, err = history(r.Context(), messages, p.Certificate); err != nil {
+		return err
+	}
 	for _, q := range p.Template.Form.Questions() {
 		if q.ID != "" {
 			p.Questions = append(p.Questions, questionChoice{ID: q.ID, Label: q.Label.SV})
@@ -137,7 +140,7 @@ func receiptExtras(r *http.Request, p *receiptPage, messages messageStore) error
 // newReceiptPage is the certificate page of c, its read written to the
 // access log first: every answer that shows the page, a refused form on
 // it included, is a read of the certificate.
-func newReceiptPage(r *http.Request, eng *intake.Engine, messages messageStore, audit auditStore, c *intake.Certificate) (*receiptPage, error) {
+func newReceiptPage(r *http.Request, eng *intake.Engine, messages receiptStore, audit auditStore, c *intake.Certificate) (*receiptPage, error) {
 	t, ok := eng.Template(c.Template, c.Version)
 	if !ok {
 		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s/%s", c.ID, c.Template, c.Version)
@@ -275,7 +278,7 @@ func relateForm(r *http.Request, p *formPage, certs certificateStore, messages m
 // handleMessageSendPage handles POST /certificates/{id}/messages from the
 // certificate page: a caseworker sends a message; problems come back on
 // the page next to the form (422).
-func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
+func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages receiptStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
@@ -319,7 +322,7 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 // certificate page: a physician of the issuing unit answers with a text,
 // or says why a completion request cannot be met; problems come back next
 // to the answer form (422).
-func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
+func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages receiptStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		m, err := findAnswerable(r, messages)
 		if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -30,6 +31,8 @@ type receiptPage struct {
 	Related []relatedPage
 	// Messages are the messages about it, oldest first.
 	Messages []*messageView
+	// History is every change of it, oldest first.
+	History []historyEntry
 	// Questions, MessageTypes and CannotComplete fill the message forms;
 	// MessageErrors and MessageValues bring a refused message back.
 	Questions      []questionChoice
@@ -39,11 +42,48 @@ type receiptPage struct {
 	MessageValues  url.Values
 }
 
+// historyEntry is one change of a certificate as its page shows it.
+type historyEntry struct{ At, What, By string }
+
+// receiptStore is what the certificate page reads beside the certificate:
+// its messages, its changes, and who made them.
+type receiptStore interface {
+	messageStore
+	FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error)
+	FindUserByID(ctx context.Context, id string) (*intake.User, error)
+}
+
+// history is certificate c's changes for its page: when, what, and who
+// (a person by name, the issuer by name, otherwise the clinic's system).
+func history(ctx context.Context, store receiptStore, c *intake.Certificate) ([]historyEntry, error) {
+	events, err := store.FindCertificateEvents(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{c.Issuer.HSAID: c.Issuer.Name}
+	out := make([]historyEntry, 0, len(events))
+	for _, e := range events {
+		name, ok := names[e.By]
+		if !ok {
+			name = intake.Text("history.system", "sv")
+			if u, err := store.FindUserByID(ctx, e.By); err == nil {
+				name = u.Name
+			} else if intake.ErrorCode(err) != intake.ENOTFOUND {
+				return nil, err
+			}
+			names[e.By] = name
+		}
+		what := intake.Text("event."+e.Type, "sv")
+		out = append(out, historyEntry{At: localTime(e.At), What: what, By: name})
+	}
+	return out, nil
+}
+
 // handleCertificateReceipt handles GET /certificates/{id}: the certificate
 // page for physicians (their unit's) and caseworkers (every one), and the
 // receipt after signing (?signed=1). It is a read of patient data and goes
 // to the access log.
-func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
+func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages receiptStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {

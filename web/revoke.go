@@ -67,7 +67,7 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 // handleCertificateRevokePage handles POST /certificates/{id}/revoke from
 // the certificate page: a physician of the issuing unit revokes it with a
 // reason (and a message); problems come back on the page (422).
-func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, revocations revocationStore, messages messageStore, audit auditStore) http.Handler {
+func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, revocations revocationStore, messages receiptStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
