@@ -178,6 +178,7 @@ var messages = map[string][2]string{
 	"page.503":      {"Tjänsten är inte tillgänglig just nu", "The service is unavailable right now"},
 	"page.503.text": {"Ingenting har sparats av det du just gjorde. Försök igen om en stund.", "Nothing of what you just did was stored. Try again in a while."},
 	"page.back":     {"Till startsidan", "To the start page"},
+	"page.return":   {"Tillbaka", "Back"},
 	"page.signIn":   {"Logga in", "Sign in"},
 }
 

@@ -39,6 +39,7 @@ func TestCaseworkerInBrowser(t *testing.T) {
 	ctx := browser(t)
 	var guidanceOpen bool
 	var before, after, changedRow string
+	var stillTicked int
 	err = chromedp.Run(ctx,
 		signIn(ts.URL+"/sign-in", "cia"),
 		chromedp.WaitVisible(`#queue-filters`),
@@ -61,6 +62,10 @@ func TestCaseworkerInBrowser(t *testing.T) {
 		chromedp.Submit(`#patient`),
 		chromedp.WaitVisible(`#results`),
 		chromedp.Click(`#results tbody tr:nth-child(1) input`),
+		// One ticked: said beside the button, the tick kept.
+		chromedp.Click(`#compare`),
+		chromedp.WaitVisible(`#compare-error`),
+		chromedp.Evaluate(`document.querySelectorAll('#results input:checked').length`, &stillTicked),
 		chromedp.Click(`#results tbody tr:nth-child(2) input`),
 		chromedp.Click(`#compare`),
 		chromedp.WaitVisible(`#changed-count`),
@@ -68,6 +73,9 @@ func TestCaseworkerInBrowser(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
+	}
+	if stillTicked != 1 {
+		t.Errorf("after comparing one: %d ticked, want the one kept", stillTicked)
 	}
 	// Print both as one PDF, posting the list's form as its button does.
 	const printJS = `fetch('/print', {method: 'POST', credentials: 'same-origin',

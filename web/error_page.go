@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/munnerz/goautoneg"
@@ -19,8 +20,11 @@ type errorPage struct {
 	Problems []ProblemEntry
 	// SignIn offers the sign-in page as the way on (401).
 	SignIn bool
-	// Back and SignInLabel are the link texts.
-	Back, SignInLabel string
+	// Return is the page of this site the request came from, if any: the
+	// way back to what the reader was doing (a list with its boxes ticked).
+	Return string
+	// Back, ReturnLabel and SignInLabel are the link texts.
+	Back, ReturnLabel, SignInLabel string
 }
 
 // wantsHTML reports whether the client prefers an HTML page to a problem
@@ -45,7 +49,12 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, doc ProblemDocument)
 		Status:  doc.Status,
 		Heading: intake.Text(key, lang), Text: intake.Text(key+".text", lang),
 		Problems: doc.Errors, SignIn: doc.Status == http.StatusUnauthorized,
-		Back: intake.Text("page.back", lang), SignInLabel: intake.Text("page.signIn", lang),
+		Back: intake.Text("page.back", lang), ReturnLabel: intake.Text("page.return", lang), SignInLabel: intake.Text("page.signIn", lang),
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && r.Referer() != "" {
+		if p := localPath(ref.RequestURI()); p != "/" && p != r.URL.RequestURI() {
+			page.Return = p
+		}
 	}
 	if err := renderPage(w, doc.Status, "error", page); err != nil {
 		http.Error(w, page.Heading, doc.Status)

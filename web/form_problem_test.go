@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -70,5 +72,28 @@ func TestCertificateHistory(t *testing.T) {
 	received, handled := strings.Index(h, "Mottaget"), strings.Index(h, "Markerat som hanterat")
 	if received < 0 || handled < received || !strings.Contains(h[handled:], "Cia Handläggare") || !strings.Contains(h[:handled], "Åsa Lindberg") {
 		t.Errorf("history: %s", h)
+	}
+}
+
+// TestErrorPageLeadsBack: an error page a person reaches from a page of
+// the site leads back to it, and shows what is wrong in words, without
+// the API's pointers.
+func TestErrorPageLeadsBack(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	req, _ := http.NewRequest("POST", ts.URL+"/compare", strings.NewReader(url.Values{"id": {id}}.Encode()))
+	req.Header.Set("Accept", browserAccept)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", ts.URL+"/search?patient=x")
+	req.AddCookie(ts.session(t, "caseworker"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(b)
+	if resp.StatusCode != 422 || !strings.Contains(page, `<a id="return" href="/search?patient=x">Tillbaka</a>`) || strings.Contains(page, "<code>") {
+		t.Errorf("compare of one: %d\n%s", resp.StatusCode, page)
 	}
 }

@@ -180,6 +180,23 @@ document.querySelectorAll('.choice-row').forEach(function (row) {
   });
 });
 
+// Comparing needs two ticked certificates: said beside the button, the
+// ticks kept, before the server's error page (without a script) would.
+(function () {
+  const form = document.getElementById('compare-form');
+  const button = document.getElementById('compare');
+  const say = document.getElementById('compare-error');
+  if (!form || !button || !say) return;
+  button.addEventListener('click', function (e) {
+    if (form.querySelectorAll('input[name="id"]:checked').length !== 2) {
+      e.preventDefault();
+      say.hidden = false;
+      button.focus();
+    }
+  });
+  form.addEventListener('change', function () { say.hidden = true; });
+})();
+
 // The review is a draft's: its own address in the history, so that signing
 // in again after the session ended at the review comes back to it.
 (function () {
