@@ -118,9 +118,9 @@
         const inputs = row.querySelectorAll('input[type=date]');
         const n = days(inputs[0].value, inputs[1].value);
         total += n;
-        row.querySelector('output.days').textContent = n ? n + ' dagar' : '';
+        row.querySelector('output.days').textContent = n ? n + (n === 1 ? ' dag' : ' dagar') : '';
       });
-      table.querySelector('output.days-total').textContent = total ? total + ' dagar' : '';
+      table.querySelector('output.days-total').textContent = total ? total + (total === 1 ? ' dag' : ' dagar') : '';
     }
     table.addEventListener('input', update);
     table.addEventListener('change', update);

@@ -97,3 +97,20 @@ func TestErrorPageLeadsBack(t *testing.T) {
 		t.Errorf("compare of one: %d\n%s", resp.StatusCode, page)
 	}
 }
+
+// TestQueueCountsInWords: the queue says "1 obesvarat", "2 obesvarade".
+func TestQueueCountsInWords(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KONTKT", "text": "Kan vi ringa?"}`)); resp.StatusCode != 201 {
+		t.Fatalf("message: %d %s", resp.StatusCode, body)
+	}
+	cw := ts.session(t, "caseworker")
+	if _, page := ts.page(t, cw, "GET", "/queue", nil); !strings.Contains(page, ">1 obesvarat<") {
+		t.Errorf("one open message: the queue does not say 1 obesvarat")
+	}
+	ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "OVRIGT", "text": "Och en sak till."}`))
+	if _, page := ts.page(t, cw, "GET", "/queue", nil); !strings.Contains(page, ">2 obesvarade<") {
+		t.Errorf("two open messages: the queue does not say 2 obesvarade")
+	}
+}
