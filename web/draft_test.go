@@ -326,6 +326,26 @@ func TestReviewAgain(t *testing.T) {
 	if ts.count(t) != n {
 		t.Errorf("a certificate was stored")
 	}
+	// Signed, then sent again (the back button): the same certificate.
+	v.Set("reviewedUnit", unit)
+	var first string
+	for i := range 2 {
+		req, _ := http.NewRequest("POST", ts.URL+"/forms/fk7804/2.0", strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(physician)
+		resp, err := client.Do(req)
+		if err != nil || resp.StatusCode != 303 || !strings.HasSuffix(resp.Header.Get("Location"), "?signed=1") {
+			t.Fatalf("sign %d: %v %v", i+1, resp, err)
+		}
+		if first == "" {
+			first = resp.Header.Get("Location")
+		} else if resp.Header.Get("Location") != first {
+			t.Errorf("signed again: to %s, want %s", resp.Header.Get("Location"), first)
+		}
+	}
+	if ts.count(t) != n+1 {
+		t.Errorf("%d certificates after signing twice, want %d", ts.count(t), n+1)
+	}
 }
 
 // TestHiddenQuestionHidesItsFollowUp: a draft (a renewal's, say) whose

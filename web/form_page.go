@@ -239,7 +239,11 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 			switch {
 			case err != nil:
 				return err
-			case d.UserID != is.user.ID || d.CertificateID != "" || d.Template != t.ID || d.Version != t.Version:
+			case d.UserID == is.user.ID && d.CertificateID != "":
+				// Sent again (the back button, a second click): it is signed.
+				http.Redirect(w, r, "/certificates/"+d.CertificateID+"?signed=1", http.StatusSeeOther)
+				return nil
+			case d.UserID != is.user.ID || d.Template != t.ID || d.Version != t.Version:
 				return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 			case d.Locked:
 				return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
