@@ -120,6 +120,7 @@ var messages = map[string][2]string{
 	"case.page":                             {"Ange sidnumret som ett heltal, 1 eller mer.", "Give the page number as a whole number, 1 or more."},
 	"case.per":                              {"Ange antal patienter per sida som ett heltal från 1 till %v.", "Give the number of patients per page as a whole number from 1 to %v."},
 	"case.days":                             {"Ange antal dagar som ett heltal, 0 eller mer.", "Give the number of days as a whole number, 0 or more."},
+	"case.minOverMax":                       {"Minsta antal sjukdagar är större än högsta: inga sjukfall kan visas. Ändra gränserna.", "The least number of sick-leave days is more than the most: no case can show. Change the limits."},
 	"case.gap":                              {"Ange ett uppehåll mellan 0 och %v dagar.", "Give a gap of 0 to %v days."},
 
 	// Sign-in through the region's identity provider.

@@ -129,6 +129,9 @@ func TestUnitCasesPage(t *testing.T) {
 	if resp, _ := ts.page(t, physician, "GET", "/unit/cases?min=x", nil); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("min=x: %d, want 422", resp.StatusCode)
 	}
+	if resp, page := ts.page(t, physician, "GET", "/unit/cases?min=30&max=10", nil); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "inga sjukfall kan visas") {
+		t.Errorf("min over max: %d, want 422 saying no case can show", resp.StatusCode)
+	}
 	// Every patient shown is in the access log; the one not shown is not.
 	if n := len(accessEntries(t, ts, "cases.unit", casePatient)); n < 1 {
 		t.Error("the listed patient is not in the access log")

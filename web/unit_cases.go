@@ -111,6 +111,9 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 			return n
 		}
 		minDays, maxDays := bound(page.Min, 0), bound(page.Max, 1<<30)
+		if page.Error == "" && minDays > maxDays {
+			page.Error = intake.Text("case.minOverMax", "sv")
+		}
 		pageNo, per := 1, unitCasesPerPage
 		if v := in.Get("page"); v != "" {
 			if n, err := strconv.Atoi(v); err == nil && n >= 1 {
