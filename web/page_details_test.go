@@ -114,3 +114,14 @@ func TestQueueCountsInWords(t *testing.T) {
 		t.Errorf("two open messages: the queue does not say 2 obesvarade")
 	}
 }
+
+// TestSearchPageNamesTemplates: the patient's certificates are listed by
+// their templates' titles, and each compare box is named apart.
+func TestSearchPageNamesTemplates(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	a, b := ts.submit(t, "valid/full-time-one-period.json"), ts.submit(t, "valid/full-time-one-period.json")
+	_, page := ts.page(t, ts.session(t, "caseworker"), "POST", "/search", url.Values{"patient": {"19780614-2381"}})
+	if !strings.Contains(page, ">Läkarintyg för sjukpenning</a>") || !strings.Contains(page, "("+a+")") || !strings.Contains(page, "("+b+")") {
+		t.Errorf("the search page names neither the template nor each certificate apart")
+	}
+}

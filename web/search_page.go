@@ -16,6 +16,8 @@ type searchPage struct {
 	Patient string
 	Results *certificateList
 	Error   string
+	// Titles are the templates' titles by "template/version".
+	Titles map[string]string
 }
 
 // handleSearchPage handles GET and POST /search (caseworkers): the form,
@@ -40,7 +42,10 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 			}
 			return err
 		}
-		page.Results = &list
+		page.Results, page.Titles = &list, map[string]string{}
+		for _, t := range eng.Registry().All() {
+			page.Titles[t.Key()] = t.Title.SV
+		}
 		return renderPage(w, http.StatusOK, "search", page)
 	})
 }
