@@ -182,6 +182,7 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 		chromedp.SendKeys(q("answers.measures"), "Samtal med företagshälsovården."),
 		chromedp.Click(`#submit`),
 		chromedp.WaitVisible(`#username`),
+		chromedp.WaitVisible(`#session-expired`), // said why
 		chromedp.SendKeys(`#username`, "asa"),
 		chromedp.SendKeys(`#password`, testPassword),
 		chromedp.Submit(`#password`),

@@ -98,6 +98,9 @@ type signInPage struct {
 	Error string
 	// OIDC offers sign-in through the region's identity provider.
 	OIDC bool
+	// Expired says that the session had ended (the browser still sent
+	// its cookie): what was typed is kept in the tab (intyg.js).
+	Expired bool
 }
 
 // signedIn requires a live session of a person with one of roles; without
@@ -148,13 +151,18 @@ func toSignIn(w http.ResponseWriter, r *http.Request) {
 			next = localPath(ref.RequestURI())
 		}
 	}
-	http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(next), http.StatusSeeOther)
+	to := "/sign-in?next=" + url.QueryEscape(next)
+	if sessionSecret(r) != "" {
+		to += "&expired=1" // the browser had a session, which has ended
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // handleSignInForm handles GET /sign-in.
 func handleSignInForm(logger *slog.Logger, oidc bool) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return renderPage(w, http.StatusOK, "sign_in", signInPage{layout: layout{Title: "Logga in"}, Next: localPath(r.URL.Query().Get("next")), OIDC: oidc})
+		q := r.URL.Query()
+		return renderPage(w, http.StatusOK, "sign_in", signInPage{layout: layout{Title: "Logga in"}, Next: localPath(q.Get("next")), OIDC: oidc, Expired: q.Get("expired") != ""})
 	})
 }
 
