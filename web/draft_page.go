@@ -140,6 +140,9 @@ type draftRow struct {
 	Title   string
 	Changed string
 	Locked  bool
+	// Relation ("Ersätter", …) and Related say which certificate the
+	// draft replaces, completes or renews, if any.
+	Relation, Related string
 }
 
 // handleDraftList handles GET /drafts: the physician's unsigned drafts, the
@@ -159,7 +162,13 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 			if t, ok := eng.Template(d.Template, d.Version); ok {
 				title = t.Title.SV + " (" + t.FormNumber + ")"
 			}
-			page.Drafts = append(page.Drafts, draftRow{Draft: d, Title: title, Changed: localTime(d.UpdatedAt), Locked: d.Locked})
+			row := draftRow{Draft: d, Title: title, Changed: localTime(d.UpdatedAt), Locked: d.Locked}
+			if v, _ := url.ParseQuery(d.Form); v.Get("relation.certificate") != "" {
+				if names, ok := relationNames[intake.RelationType(v.Get("relation.type"))]; ok {
+					row.Relation, row.Related = names[0], v.Get("relation.certificate")
+				}
+			}
+			page.Drafts = append(page.Drafts, row)
 			if d.PatientID != "" {
 				patients = append(patients, d.PatientID)
 			}

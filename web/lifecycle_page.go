@@ -187,6 +187,15 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 				return err
 			}
 		}
+		// A second click (or the back button) goes on with the draft the
+		// first made, rather than a second copy.
+		if d, err := relatedDraft(r, drafts, typ, c.ID); err != nil || d != nil {
+			if err != nil {
+				return err
+			}
+			http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
+			return nil
+		}
 		values := formValues(t, doc)
 		values.Set("relation.type", string(typ))
 		values.Set("relation.certificate", c.ID)
@@ -400,4 +409,20 @@ func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messag
 		}
 		return renderPage(w, http.StatusOK, "messages", page)
 	})
+}
+
+// relatedDraft returns the physician's unsigned, unlocked draft that
+// relates to certificate id by typ, if there is one.
+func relatedDraft(r *http.Request, drafts draftStore, typ intake.RelationType, id string) (*intake.Draft, error) {
+	ds, err := drafts.FindDrafts(r.Context(), actorFrom(r.Context()).User.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		v, _ := url.ParseQuery(d.Form)
+		if d.CertificateID == "" && !d.Locked && v.Get("relation.type") == string(typ) && v.Get("relation.certificate") == id {
+			return d, nil
+		}
+	}
+	return nil, nil
 }

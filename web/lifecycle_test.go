@@ -400,6 +400,14 @@ func TestRelatePages(t *testing.T) {
 
 	resp, _ = ts.page(t, doctor, "POST", "/certificates/"+orig+"/replace", url.Values{})
 	draft := resp.Header.Get("Location")
+	// A second click goes on with the same draft, which the drafts list
+	// names as the replacement.
+	if resp, _ := ts.page(t, doctor, "POST", "/certificates/"+orig+"/replace", url.Values{}); resp.Header.Get("Location") != draft {
+		t.Errorf("replace again: to %s, want the first draft %s", resp.Header.Get("Location"), draft)
+	}
+	if _, list := ts.page(t, doctor, "GET", "/drafts", nil); !strings.Contains(list, `Ersätter intyg <a href="/certificates/`+orig+`">`) {
+		t.Error("the drafts list does not say which draft replaces the certificate")
+	}
 	_, page = ts.page(t, doctor, "GET", draft, nil)
 	for _, want := range []string{"Ersätter intyg", `name="relation.type" value="REPLACES"`, `value="2026-12-06"`, `value="M54.4"`} {
 		if !strings.Contains(page, want) {
