@@ -171,13 +171,7 @@ func TestDraftAcrossSessionExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("browser, before the session ends: %v", err)
 	}
-	// The session ends on the server (disabling ends every session).
-	if err := ts.db.SetUserDisabled(context.Background(), u.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.db.SetUserDisabled(context.Background(), u.ID, false); err != nil {
-		t.Fatal(err)
-	}
+	ts.endSessions(t, u)
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys(q("answers.measures"), "Samtal med företagshälsovården."),
 		chromedp.Click(`#submit`),

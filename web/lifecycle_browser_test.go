@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
@@ -111,5 +113,64 @@ func TestCompletionInBrowser(t *testing.T) {
 	)
 	if err != nil || !strings.Contains(back, "Kompletterar") || !strings.Contains(back, orig) {
 		t.Errorf("the completing certificate's relations: %q, %v", back, err)
+	}
+}
+
+// TestMessageAcrossSessionExpiry: a caseworker writes a message, the
+// session ends, she sends it: after signing in again the certificate page
+// has her text back, she sends it, and the tab's copy is gone.
+func TestMessageAcrossSessionExpiry(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	u := ts.person(t, "caseworker")
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	cw := browser(t)
+	const text = "Kan ni ringa patienten om arbetsträningen?"
+	err := chromedp.Run(cw,
+		signIn(ts.URL+"/sign-in?next=/certificates/"+orig, "cia"),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Click(`details.send-message summary`, chromedp.NodeVisible),
+		chromedp.SetValue(`#message-type`, "KONTKT"),
+		chromedp.SendKeys(`#message-text`, text, chromedp.NodeVisible),
+	)
+	if err != nil {
+		t.Fatalf("caseworker: %v", err)
+	}
+	ts.endSessions(t, u)
+	var restored string
+	var left int
+	err = chromedp.Run(cw,
+		chromedp.Click(`#send-message`),
+		chromedp.WaitVisible(`#session-expired`),
+		chromedp.SendKeys(`#username`, "cia"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Value(`#message-text`, &restored),
+		chromedp.Click(`#send-message`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#messages article.message`),
+		chromedp.Evaluate(`Object.keys(sessionStorage).filter(k => k.startsWith("intyg-unsaved:")).length`, &left),
+	)
+	if err != nil {
+		t.Fatalf("caseworker, after the session ended: %v", err)
+	}
+	if restored != text {
+		t.Errorf("the message came back as %q, want %q", restored, text)
+	}
+	if left != 0 {
+		t.Errorf("after sending, the tab keeps %d copies, want none", left)
+	}
+	if _, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig+"/messages", nil); !strings.Contains(string(body), text) {
+		t.Errorf("the message was not sent: %s", body)
+	}
+}
+
+// endSessions ends every session of u on the server, as a timeout would
+// (disabling the account ends them; it is enabled again at once).
+func (ts *testServer) endSessions(t *testing.T, u *intake.User) {
+	t.Helper()
+	for _, disabled := range []bool{true, false} {
+		if err := ts.db.SetUserDisabled(context.Background(), u.ID, disabled); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -316,13 +316,13 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 			if perr != nil {
 				return perr
 			}
-			p.MessageErrors, p.MessageValues = intake.ErrorProblems(err), form
+			p.MessageErrors, p.MessageValues, p.DropKept = intake.ErrorProblems(err), form, true
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", p)
 		}
 		if err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/certificates/"+c.ID+"#messages", http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1#messages", http.StatusSeeOther)
 		return nil
 	})
 }
@@ -362,12 +362,13 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 					v.Errors, v.Values = intake.ErrorProblems(err), form
 				}
 			}
+			p.DropKept = true
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", p)
 		}
 		if err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/certificates/"+m.Certificate+"#message-"+m.ID, http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+m.Certificate+"?sent=1#message-"+m.ID, http.StatusSeeOther)
 		return nil
 	})
 }

@@ -56,6 +56,10 @@ type layout struct {
 	// page answers: the server has the answers now, so the tab drops its
 	// copy of them.
 	DropUnsaved string
+	// DropKept says that this page answers the post of one of its smaller
+	// forms (a message, an answer, a revocation; data-keep): the tab drops
+	// its copies of them.
+	DropKept bool
 }
 
 // signedInLayout is the layout of a page for the request's signed-in person.

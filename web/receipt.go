@@ -94,6 +94,7 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 			return err
 		}
 		page.Signed = r.URL.Query().Get("signed") != ""
+		page.DropKept = r.URL.Query().Get("sent") != "" // after one of its forms went through
 		if page.Signed {
 			page.Title = "Intyget är mottaget"
 			if t, ok := eng.Template(c.Template, c.Version); ok {

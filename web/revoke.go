@@ -84,7 +84,7 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 			if err != nil {
 				return err
 			}
-			page.RevokeErrors, page.RevokeReason, page.RevokeMessage = ps, reason, message
+			page.RevokeErrors, page.RevokeReason, page.RevokeMessage, page.DropKept = ps, reason, message, true
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", page)
 		}
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.revoke", c)); err != nil {
@@ -93,7 +93,7 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 		if _, err := revocations.RevokeCertificate(r.Context(), c.ID, reason, message, actorID(actorFrom(r.Context()))); err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/certificates/"+c.ID, http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1", http.StatusSeeOther)
 		return nil
 	})
 }

@@ -206,6 +206,18 @@ document.querySelectorAll('.choice-row').forEach(function (row) {
   }
 })();
 
+// fillIn puts the values of a tab's copy (below) back in form's inputs.
+function fillIn(form, saved) {
+  form.querySelectorAll('input, textarea, select').forEach(function (el) {
+    if (!el.name || el.type === 'hidden') return;
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      el.checked = saved.getAll(el.name).indexOf(el.value) >= 0;
+    } else if (saved.has(el.name)) {
+      el.value = saved.get(el.name);
+    }
+  });
+}
+
 // The tab's copies of unsent forms (below) are a person's: kept under
 // their account id, dropped when they sign out, when another person signs
 // in on the tab, and when a page answers the form's post (the server has
@@ -221,12 +233,39 @@ document.querySelectorAll('.choice-row').forEach(function (row) {
       }
     } catch (e) {}
   }
+  const dropKept = document.body.dataset.dropKept !== undefined;
   if (person) {
     const mine = 'intyg-unsaved:' + person + ':';
-    dropWhere(function (k) { return k.indexOf(mine) !== 0 || (drop && k.indexOf(mine + drop + ':') === 0); });
+    dropWhere(function (k) {
+      return k.indexOf(mine) !== 0 || (drop && k.indexOf(mine + drop + ':') === 0) || (dropKept && /:keep$/.test(k));
+    });
   }
   document.querySelectorAll('form[action="/sign-out"]').forEach(function (f) {
     f.addEventListener('submit', function () { dropWhere(function () { return true; }); });
+  });
+})();
+
+// The certificate page's smaller forms (a message, an answer, a
+// revocation; data-keep) keep a copy of what is typed in the tab too, so
+// that a session that ends before they are sent loses nothing: after
+// signing in again the page comes back and the copy fills the form in.
+(function () {
+  const person = document.body.dataset.person || '';
+  document.querySelectorAll('form[data-keep]').forEach(function (form) {
+    const key = 'intyg-unsaved:' + person + ':' + form.getAttribute('action') + ':keep';
+    function keep() {
+      try { sessionStorage.setItem(key, new URLSearchParams(new FormData(form)).toString()); } catch (e) {}
+    }
+    let copy = null;
+    try { copy = sessionStorage.getItem(key); } catch (e) {}
+    if (copy) {
+      fillIn(form, new URLSearchParams(copy));
+      const details = form.closest('details');
+      if (details) details.open = true;
+    }
+    form.addEventListener('input', keep);
+    form.addEventListener('change', keep);
+    form.addEventListener('submit', keep);
   });
 })();
 
@@ -298,15 +337,7 @@ document.querySelectorAll('.choice-row').forEach(function (row) {
   let copy = null;
   try { copy = sessionStorage.getItem(firstKey); } catch (e) {}
   if (copy) {
-    const saved = new URLSearchParams(copy);
-    form.querySelectorAll('input, textarea, select').forEach(function (el) {
-      if (!el.name || el.type === 'hidden') return;
-      if (el.type === 'checkbox' || el.type === 'radio') {
-        el.checked = saved.getAll(el.name).indexOf(el.value) >= 0;
-      } else if (saved.has(el.name)) {
-        el.value = saved.get(el.name);
-      }
-    });
+    fillIn(form, new URLSearchParams(copy));
     form.dispatchEvent(new Event('change'));
     say('Svar som inte hann sparas har fyllts i igen.');
   }
