@@ -153,7 +153,8 @@ func (e *Engine) Registry() *schemas.Registry { return e.reg }
 func (e *Engine) MaxBytes() int { return e.maxBytes }
 
 // Decode parses a submission strictly (see the package function Decode) and
-// applies the free-text rules: strings trimmed and in NFC, blank text removed.
+// applies the free-text rules: strings trimmed and in NFC. Blank members
+// stay; Validate removes those where the template asks for text.
 func (e *Engine) Decode(b []byte) (map[string]any, error) {
 	doc, _, err := decode(b, e.maxBytes, true, e.known, &e.decoders)
 	return doc, err

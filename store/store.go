@@ -236,9 +236,11 @@ func (db *DB) migrate(ctx context.Context, upgrade bool) error {
 		return err
 	}
 	if !upgrade {
-		switch made, err := db.hasVersionTable(ctx); {
+		switch made, tables, err := db.hasVersionTable(ctx); {
 		case err != nil:
 			return fmt.Errorf("store: open: %w", err)
+		case !made && tables > 0:
+			return fmt.Errorf("store: the database has %d tables but not Intyg's: it is not an Intyg database (check the DSN)", tables)
 		case !made:
 			return ErrEmpty
 		}
@@ -262,19 +264,21 @@ func (db *DB) migrate(ctx context.Context, upgrade bool) error {
 	return nil
 }
 
-// ErrEmpty is OpenExisting's answer for a database without Intyg's tables.
-var ErrEmpty = errors.New("store: the database has no Intyg tables (intyg serve makes them)")
+// ErrEmpty is OpenExisting's answer for a database without any tables.
+var ErrEmpty = errors.New("store: the database has no tables yet (intyg serve makes Intyg's)")
 
-// hasVersionTable reports whether the migrations' table is there: whether
-// Intyg has ever migrated this database.
-func (db *DB) hasVersionTable(ctx context.Context) (bool, error) {
-	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+// hasVersionTable reports whether the migrations' table is there (whether
+// Intyg has ever migrated this database), and how many tables it has.
+func (db *DB) hasVersionTable(ctx context.Context) (made bool, tables int, err error) {
+	q := `SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'),
+	        (SELECT count(*) FROM sqlite_master WHERE type = 'table')`
 	if db.dialect == Postgres {
-		q = `SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('goose_db_version')`
+		q = `SELECT (SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('goose_db_version')),
+		        (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema())`
 	}
 	var n int
-	err := db.write.QueryRowContext(ctx, q).Scan(&n)
-	return n > 0, err
+	err = db.write.QueryRowContext(ctx, q).Scan(&n, &tables)
+	return n > 0, tables, err
 }
 
 // migrations returns the embedded migrations of the dialect.

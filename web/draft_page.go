@@ -242,6 +242,10 @@ func handleDraftReview(logger *slog.Logger, sub *submitter, drafts draftStore, u
 		if err != nil {
 			return err
 		}
+		if d.Locked { // too old to sign: the draft's page says so
+			http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
+			return nil
+		}
 		t, ok := sub.eng.Template(d.Template, d.Version)
 		if !ok {
 			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", d.Template, d.Version)

@@ -315,8 +315,8 @@ func TestReviewAgain(t *testing.T) {
 	v.Set("draft", draft)
 	v.Set("reviewedUnit", "SE2321000016-0999")
 	n := ts.count(t)
-	if resp, page := ts.page(t, physician, "POST", "/forms/fk7804/2.0", v); resp.StatusCode != 409 || !strings.Contains(page, "Granska det igen") {
-		t.Errorf("signing for another unit than reviewed: %d, want 409 asking to review again", resp.StatusCode)
+	if resp, page := ts.page(t, physician, "POST", "/forms/fk7804/2.0", v); resp.StatusCode != 409 || !strings.Contains(page, "Granska det igen") || !strings.Contains(page, `name="draft" value="`+draft+`"`) {
+		t.Errorf("signing for another unit than reviewed: %d, want 409 asking to review again, the draft kept", resp.StatusCode)
 	}
 	if ts.count(t) != n {
 		t.Errorf("a certificate was stored")

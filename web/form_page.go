@@ -234,8 +234,10 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		}
 		// A draft is signed only by its physician, for its template, and
 		// not once it is locked.
+		var draft *intake.Draft
 		if id := posted.Get("draft"); id != "" {
 			d, err := drafts.FindDraft(r.Context(), id)
+			draft = d
 			switch {
 			case err != nil:
 				return err
@@ -254,19 +256,23 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		if err != nil {
 			return err
 		}
+		// refused brings the form back with its draft and problems ps; the
+		// server has its answers, so the tab's copy goes.
+		refused := func(ps intake.Problems) *formPage {
+			page := newFormPage(sub.eng, t, is, posted, doc)
+			page.Draft, page.DropUnsaved = draft, formAction(t)
+			page.setProblems(doc, ps)
+			return page
+		}
 		// What is signed is what was reviewed: not for another unit,
 		// chosen in another tab since.
 		if u := posted.Get("reviewedUnit"); u != "" && u != is.unit.HSAID {
-			page := newFormPage(sub.eng, t, is, posted, doc)
-			page.setProblems(doc, intake.Problems{intake.NewProblem("/issuer/unit", "conflict", "form.unitChanged", is.unit.Name)})
+			page := refused(intake.Problems{intake.NewProblem("/issuer/unit", "conflict", "form.unitChanged", is.unit.Name)})
 			return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
 		}
 		if len(untickedDetails(t, posted, doc)) > 0 { // seen at review, unless the form was signed without it
 			_, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
-			page := newFormPage(sub.eng, t, is, posted, doc)
-			page.DropUnsaved = formAction(t)
-			page.setProblems(doc, intake.ErrorProblems(err))
-			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
+			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
 		}
 		var idem *intake.Idempotency
 		if s := posted.Get("submission"); s != "" {
@@ -275,10 +281,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem })
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
-			page := newFormPage(sub.eng, t, is, posted, doc)
-			page.DropUnsaved = formAction(t)
-			page.setProblems(doc, intake.ErrorProblems(err))
-			return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
+			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
 			if ferr != nil {
@@ -290,8 +293,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				// submission id so that sending it again makes a new
 				// certificate.
 				posted.Del("submission")
-				page := newFormPage(sub.eng, t, is, posted, doc)
-				page.DropUnsaved = formAction(t)
+				page := refused(nil)
 				page.Resubmitted = first.ID
 				return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
 			}

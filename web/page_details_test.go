@@ -54,13 +54,18 @@ func TestGuidanceNamesItsQuestion(t *testing.T) {
 }
 
 // TestCertificateHistory: the certificate page lists every change, oldest
-// first, with who made it: the issuer, a caseworker, by name.
+// first, with who made it: the issuer and a caseworker by name, the
+// agency's system by its token's name.
 func TestCertificateHistory(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	id := ts.submit(t, "valid/full-time-one-period.json")
 	cw := ts.session(t, "caseworker")
 	if resp, _ := ts.page(t, cw, "POST", "/certificates/"+id+"/handled", url.Values{"handled": {"true"}}); resp.StatusCode != 303 {
 		t.Fatalf("handled: %d", resp.StatusCode)
+	}
+	// Through the agency's own system: its token.
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KONTKT", "text": "Ring."}`)); resp.StatusCode != 201 {
+		t.Fatalf("message: %d %s", resp.StatusCode, body)
 	}
 	_, page := ts.page(t, cw, "GET", "/certificates/"+id, nil)
 	i := strings.Index(page, `id="history"`)
@@ -70,7 +75,8 @@ func TestCertificateHistory(t *testing.T) {
 	h := page[i:]
 	h = h[:strings.Index(h, "</section>")]
 	received, handled := strings.Index(h, "Mottaget"), strings.Index(h, "Markerat som hanterat")
-	if received < 0 || handled < received || !strings.Contains(h[handled:], "Cia Handläggare") || !strings.Contains(h[:handled], "Åsa Lindberg") {
+	if received < 0 || handled < received || !strings.Contains(h[handled:], "Cia Handläggare") || !strings.Contains(h[:handled], "Åsa Lindberg") ||
+		!strings.Contains(h, "Meddelande skickat <span class=\"muted\">– Försäkringskassans system (caseworker)</span>") {
 		t.Errorf("history: %s", h)
 	}
 }

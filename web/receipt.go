@@ -51,25 +51,36 @@ type receiptStore interface {
 	messageStore
 	FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error)
 	FindUserByID(ctx context.Context, id string) (*intake.User, error)
+	FindTokens(ctx context.Context) ([]*intake.Token, error)
 }
 
 // history is certificate c's changes for its page: when, what, and who
-// (a person by name, the issuer by name, otherwise the clinic's system).
+// (a person by name, the issuer by name, an API token by whose system it
+// is and its name).
 func history(ctx context.Context, store receiptStore, c *intake.Certificate) ([]historyEntry, error) {
 	events, err := store.FindCertificateEvents(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	names := map[string]string{c.Issuer.HSAID: c.Issuer.Name}
+	var tokens []*intake.Token // read once, when an event names no person
 	out := make([]historyEntry, 0, len(events))
 	for _, e := range events {
 		name, ok := names[e.By]
 		if !ok {
-			name = intake.Text("history.system", "sv")
-			if u, err := store.FindUserByID(ctx, e.By); err == nil {
+			u, err := store.FindUserByID(ctx, e.By)
+			switch {
+			case err == nil:
 				name = u.Name
-			} else if intake.ErrorCode(err) != intake.ENOTFOUND {
+			case intake.ErrorCode(err) != intake.ENOTFOUND:
 				return nil, err
+			default:
+				if tokens == nil {
+					if tokens, err = store.FindTokens(ctx); err != nil {
+						return nil, err
+					}
+				}
+				name = tokenName(tokens, e.By)
 			}
 			names[e.By] = name
 		}
@@ -77,6 +88,28 @@ func history(ctx context.Context, store receiptStore, c *intake.Certificate) ([]
 		out = append(out, historyEntry{At: localTime(e.At), What: what, By: name})
 	}
 	return out, nil
+}
+
+// tokenName is who acted with the API token id: the clinic's system, the
+// agency's or an administrator's, and the token's name.
+func tokenName(tokens []*intake.Token, id string) string {
+	for _, t := range tokens {
+		if t.ID != id {
+			continue
+		}
+		who := intake.Text("history.system", "sv")
+		switch t.Role {
+		case intake.RoleCaseworker:
+			who = intake.Text("history.agencySystem", "sv")
+		case intake.RoleAdmin:
+			who = intake.Text("history.admin", "sv")
+		}
+		if t.Name != "" {
+			who += " (" + t.Name + ")"
+		}
+		return who
+	}
+	return intake.Text("history.unknown", "sv")
 }
 
 // handleCertificateReceipt handles GET /certificates/{id}: the certificate

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"github.com/intyg/intyg/internal/pgtest"
 	"net/http"
 	"os"
@@ -319,7 +320,7 @@ func TestAdminCommandSaysNewDatabase(t *testing.T) {
 func TestAdminCommandsOnAnEmptyPostgres(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	for range 2 { // and the refusal left it empty
-		if code, _, stderr := runCmd(t, "", "audit", "verify", "--dsn", dsn); code != exitUsage || !strings.Contains(stderr, "no Intyg tables") {
+		if code, _, stderr := runCmd(t, "", "audit", "verify", "--dsn", dsn); code != exitUsage || !strings.Contains(stderr, "no tables yet") {
 			t.Errorf("audit verify on an empty database: exit %d, %q", code, stderr)
 		}
 	}
@@ -328,5 +329,22 @@ func TestAdminCommandsOnAnEmptyPostgres(t *testing.T) {
 		if said := strings.Contains(stderr, "made Intyg's tables in the PostgreSQL database"); code != exitOK || said != want {
 			t.Errorf("run %d: exit %d, %q; want the new tables said: %v", i+1, code, stderr, want)
 		}
+	}
+	// Another program's database (a mistyped DSN) is refused, and left as it was.
+	other := pgtest.DSN(t)
+	conn, err := sql.Open("pgx", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`CREATE TABLE invoices (id int)`); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCmd(t, "", "token", "list", "--dsn", other); code != exitUsage || !strings.Contains(stderr, "not an Intyg database") {
+		t.Errorf("token list on another program's database: exit %d, %q", code, stderr)
+	}
+	var tables int
+	if err := conn.QueryRow(`SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil || tables != 1 {
+		t.Errorf("another program's database has %d tables after the refusal (%v), want its one", tables, err)
 	}
 }
