@@ -156,25 +156,44 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 		li := &logInfo{}
 		sw := &statusWriter{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), logKey{}, li))
+		aborted := true // until next returns: a panic that cut the answer off is logged too
+		defer func() {
+			if !aborted {
+				return
+			}
+			v := recover()
+			logRequest(logger, m, r, sw, li, start, true)
+			panic(v)
+		}()
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		route := routeName(r)
-		elapsed := time.Since(start)
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
-		attrs := []any{"method", r.Method, "route", route, "status", sw.status,
-			"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
-		if a := li.actor; a != nil {
-			if a.Token != nil {
-				attrs = append(attrs, "token", a.Token.ID)
-			}
-			if a.User != nil {
-				attrs = append(attrs, "user", a.User.ID)
-			}
-			attrs = append(attrs, "role", string(a.Role()))
-		}
-		logger.InfoContext(r.Context(), "request", attrs...)
+		aborted = false
+		logRequest(logger, m, r, sw, li, start, false)
 	})
+}
+
+// logRequest writes the request log line of r, answered through sw, and
+// records its metrics; aborted says the answer was cut off by a panic.
+func logRequest(logger *slog.Logger, m *metrics, r *http.Request, sw *statusWriter, li *logInfo, start time.Time, aborted bool) {
+	if sw.status == 0 {
+		sw.status = http.StatusOK
+	}
+	route := routeName(r)
+	elapsed := time.Since(start)
+	m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+	m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
+	attrs := []any{"method", r.Method, "route", route, "status", sw.status,
+		"duration_ms", float64(elapsed.Microseconds()) / 1000, "remote", r.RemoteAddr}
+	if a := li.actor; a != nil {
+		if a.Token != nil {
+			attrs = append(attrs, "token", a.Token.ID)
+		}
+		if a.User != nil {
+			attrs = append(attrs, "user", a.User.ID)
+		}
+		attrs = append(attrs, "role", string(a.Role()))
+	}
+	if aborted {
+		attrs = append(attrs, "aborted", true)
+	}
+	logger.InfoContext(r.Context(), "request", attrs...)
 }

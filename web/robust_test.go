@@ -74,6 +74,11 @@ func TestEveryAnswerLogged(t *testing.T) {
 	router := mux.NewRouter()
 	router.Use(nameRoute)
 	router.HandleFunc("/boom/{n}", func(w http.ResponseWriter, r *http.Request) { panic("boom") })
+	router.HandleFunc("/half/{n}", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("half"))
+		http.NewResponseController(w).Flush()
+		panic("after the answer began")
+	})
 	srv := httptest.NewServer(outer(logger, newMetrics(), nil, router))
 	defer srv.Close()
 	for _, tt := range []struct {
@@ -99,6 +104,14 @@ func TestEveryAnswerLogged(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"internal error","method":"GET","route":"/boom/{n}"`) {
 		t.Errorf("the panic's log lacks its route: %s", logs.String())
+	}
+	// An answer cut off by a panic has its request line too.
+	if resp, err := http.Get(srv.URL + "/half/1"); err == nil {
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if !strings.Contains(logs.String(), `"route":"/half/{n}","status":200`) || !strings.Contains(logs.String(), `"aborted":true`) {
+		t.Errorf("the cut-off answer has no request line: %s", logs.String())
 	}
 }
 
