@@ -263,3 +263,18 @@ func TestTrustedProxies(t *testing.T) {
 		t.Error("a bad network was taken")
 	}
 }
+
+// TestHead: HEAD answers as GET would, without a body.
+func TestHead(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	for _, path := range []string{"/healthz", "/api/v1/certificates/" + id} {
+		resp, body := ts.do(t, "caseworker", "HEAD", path, nil)
+		if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Type") == "" {
+			t.Errorf("HEAD %s: %d %q %v, want 200 with headers and no body", path, resp.StatusCode, body, resp.Header)
+		}
+	}
+	if resp, _ := ts.do(t, "caseworker", "HEAD", "/api/v1/certificates/nope", nil); resp.StatusCode != 404 {
+		t.Errorf("HEAD of no certificate: %d, want 404", resp.StatusCode)
+	}
+}

@@ -79,7 +79,21 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 // security headers, which every answer has, even a refusal before the
 // router or a panic's 500; then the panic's answer and the URL's check.
 func outer(logger *slog.Logger, m *metrics, trusted []netip.Prefix, routes http.Handler) http.Handler {
-	return clientAddress(trusted, observe(logger, m, securityHeaders(recoverPanics(logger, textURL(logger, routes)))))
+	return clientAddress(trusted, observe(logger, m, securityHeaders(recoverPanics(logger, textURL(logger, headAsGet(routes))))))
+}
+
+// headAsGet answers HEAD as the GET of the same URL would, without its
+// body (RFC 9110, 9.3.2: every general-purpose server supports HEAD):
+// the routes name GET only, and net/http leaves out the body of an answer
+// to HEAD. A HEAD that reads patient data is logged as the read it is.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // textURL refuses (400) a URL whose path or query, decoded, is not UTF-8
