@@ -44,8 +44,7 @@ func BackupFile(ctx context.Context, dbPath, path string) error {
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("store: backup: %w", intake.Errorf(intake.ENOTFOUND, "There is no database at %s.", dbPath))
 	}
-	// mode=rw: never make a database where there is none.
-	conn, err := sql.Open("sqlite", "file:"+dbPath+"?mode=rw&_pragma=busy_timeout(10000)")
+	conn, err := openPlain(SQLite, dbPath)
 	if err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}

@@ -208,12 +208,13 @@ func AnalyzeStored(ctx context.Context, dsn string) error {
 	return nil
 }
 
-// openPlain connects to the database at dsn with none of Open's work.
+// openPlain connects to the database at dsn with none of Open's work; a
+// SQLite file must exist (mode=rw: it makes none where there is none).
 func openPlain(driver, dsn string) (*sql.DB, error) {
 	name, conn := "pgx", dsn
 	switch driver {
 	case SQLite:
-		name, conn = "sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)"
+		name, conn = "sqlite", "file:"+dsn+"?mode=rw&_pragma=busy_timeout(10000)"
 	case Postgres:
 	default:
 		return nil, fmt.Errorf("store: open: unknown driver %q (want %s or %s)", driver, SQLite, Postgres)

@@ -163,9 +163,9 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 				title = t.Title.SV + " (" + t.FormNumber + ")"
 			}
 			row := draftRow{Draft: d, Title: title, Changed: localTime(d.UpdatedAt), Locked: d.Locked}
-			if v, _ := url.ParseQuery(d.Form); v.Get("relation.certificate") != "" {
-				if names, ok := relationNames[intake.RelationType(v.Get("relation.type"))]; ok {
-					row.Relation, row.Related = names[0], v.Get("relation.certificate")
+			if typ, id := draftRelation(d); id != "" {
+				if names, ok := relationNames[typ]; ok {
+					row.Relation, row.Related = names[0], id
 				}
 			}
 			page.Drafts = append(page.Drafts, row)

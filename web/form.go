@@ -78,8 +78,8 @@ func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, sign
 	}
 	doc["answers"] = answers
 	// A replacement, completion or renewal carries its relation.
-	if typ, id := v.Get("relation.type"), v.Get("relation.certificate"); typ != "" || id != "" {
-		doc["relation"] = map[string]any{"type": typ, "certificate": id}
+	if typ, id := relationValues(v); typ != "" || id != "" {
+		doc["relation"] = map[string]any{"type": string(typ), "certificate": id}
 	}
 	// Drop hidden answers until stable: hiding one may hide another.
 	for changed := true; changed; {
@@ -92,6 +92,19 @@ func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, sign
 		}
 	}
 	return doc
+}
+
+// relationValues are the relation the form values v carry (relation.type
+// and relation.certificate): what a replacement, completion or renewal
+// relates to.
+func relationValues(v url.Values) (intake.RelationType, string) {
+	return intake.RelationType(v.Get("relation.type")), v.Get("relation.certificate")
+}
+
+// draftRelation is the relation draft d's form carries.
+func draftRelation(d *intake.Draft) (intake.RelationType, string) {
+	v, _ := url.ParseQuery(d.Form)
+	return relationValues(v)
 }
 
 func setPath(m map[string]any, path []string, v any) {

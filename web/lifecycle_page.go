@@ -235,7 +235,7 @@ func renderForm(w http.ResponseWriter, r *http.Request, status int, p *formPage,
 // the page shows of the related certificate is a read of it, written to
 // the access log first.
 func relateForm(r *http.Request, p *formPage, certs certificateStore, messages messageStore, audit auditStore) error {
-	typ, id := intake.RelationType(p.Values.Get("relation.type")), p.Values.Get("relation.certificate")
+	typ, id := relationValues(p.Values)
 	if typ == "" || id == "" {
 		return nil
 	}
@@ -420,8 +420,7 @@ func relatedDraft(r *http.Request, drafts draftStore, typ intake.RelationType, i
 		return nil, err
 	}
 	for _, d := range ds {
-		v, _ := url.ParseQuery(d.Form)
-		if d.CertificateID == "" && !d.Locked && v.Get("relation.type") == string(typ) && v.Get("relation.certificate") == id {
+		if t, c := draftRelation(d); d.CertificateID == "" && !d.Locked && t == typ && c == id {
 			return d, nil
 		}
 	}

@@ -83,7 +83,8 @@ func (m *metrics) observeWrites(db writeStats) {
 	)
 }
 
-// statusWriter records the status a handler wrote.
+// statusWriter records the status a handler wrote (0: none yet, the
+// answer has not begun).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -102,6 +103,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logInfo carries what the request log needs from deeper handlers: who
 // asked, and the route the router matched (nameRoute).

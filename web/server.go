@@ -132,7 +132,7 @@ func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune
 // half-sent PDF never looks whole.
 func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &startedWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
 			if v == nil || v == http.ErrAbortHandler {
@@ -142,7 +142,7 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 				return
 			}
 			err := fmt.Errorf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
-			if sw.started {
+			if sw.status != 0 { // the answer has begun
 				logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "route", routeName(r), "error", err.Error())
 				panic(http.ErrAbortHandler)
 			}
@@ -151,21 +151,6 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 	})
 }
-
-// startedWriter notes whether an answer has begun.
-type startedWriter struct {
-	http.ResponseWriter
-	started bool
-}
-
-func (w *startedWriter) WriteHeader(code int) { w.started = true; w.ResponseWriter.WriteHeader(code) }
-func (w *startedWriter) Write(b []byte) (int, error) {
-	w.started = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the writer underneath.
-func (w *startedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, opts Options) *mux.Router {
 	r := mux.NewRouter()

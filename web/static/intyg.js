@@ -206,6 +206,13 @@ document.querySelectorAll('.choice-row').forEach(function (row) {
   }
 })();
 
+// copyKey names the tab's copy (below) of the form posting to action: the
+// signed-in person's, and which of the form's copies (a draft's id, "new",
+// "keep").
+function copyKey(action, which) {
+  return 'intyg-unsaved:' + (document.body.dataset.person || '') + ':' + action + ':' + which;
+}
+
 // fillIn puts the values of a tab's copy (below) back in form's inputs.
 function fillIn(form, saved) {
   form.querySelectorAll('input, textarea, select').forEach(function (el) {
@@ -250,9 +257,8 @@ function fillIn(form, saved) {
 // that a session that ends before they are sent loses nothing: after
 // signing in again the page comes back and the copy fills the form in.
 (function () {
-  const person = document.body.dataset.person || '';
   document.querySelectorAll('form[data-keep]').forEach(function (form) {
-    const key = 'intyg-unsaved:' + person + ':' + form.getAttribute('action') + ':keep';
+    const key = copyKey(form.getAttribute('action'), 'keep');
     function keep() {
       try { sessionStorage.setItem(key, new URLSearchParams(new FormData(form)).toString()); } catch (e) {}
     }
@@ -280,8 +286,7 @@ function fillIn(form, saved) {
   const status = document.getElementById('autosave-status');
   const draftInput = form.querySelector('input[name="draft"]');
   const action = form.getAttribute('action');
-  const person = document.body.dataset.person || '';
-  function key() { return 'intyg-unsaved:' + person + ':' + action + ':' + (draftInput.value || 'new'); }
+  function key() { return copyKey(action, draftInput.value || 'new'); }
   const firstKey = key();
   let timer = null, dirty = false;
 
