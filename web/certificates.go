@@ -34,6 +34,22 @@ type auditStore interface {
 // maxIdempotencyKey bounds the Idempotency-Key header.
 const maxIdempotencyKey = 255
 
+// idempotencyKey returns the request's Idempotency-Key, "" if it has none.
+// A header given empty, or more than once, is refused: a retry must not
+// pass as a first submission because a proxy or client library sent the
+// key blank or twice.
+func idempotencyKey(h http.Header) (string, error) {
+	keys, given := h["Idempotency-Key"]
+	if !given {
+		return "", nil
+	}
+	if len(keys) != 1 || keys[0] == "" || len(keys[0]) > maxIdempotencyKey ||
+		strings.ContainsFunc(keys[0], func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return "", intake.Errorf(eBadRequest, "The Idempotency-Key must be one header of 1–%d printable ASCII characters.", maxIdempotencyKey)
+	}
+	return keys[0], nil
+}
+
 // certificateLinks are the links of a stored certificate.
 type certificateLinks struct {
 	Self string `json:"self"`
@@ -58,9 +74,9 @@ func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		actor := actorFrom(r.Context())
-		key := r.Header.Get("Idempotency-Key")
-		if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-			return intake.Errorf(eBadRequest, "The Idempotency-Key must be 1–%d printable ASCII characters.", maxIdempotencyKey)
+		key, err := idempotencyKey(r.Header)
+		if err != nil {
+			return err
 		}
 		body, err := readBody(w, r, sub.eng.MaxBytes())
 		if err != nil {

@@ -50,6 +50,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if err != nil || !strings.HasPrefix(path, "/api/v1/") {
 			return nil
 		}
+		path = strings.ReplaceAll(path, ":"+certificateID, "") // the document gives it as the parameter's pattern
 		methods, _ := route.GetMethods()
 		for _, m := range methods {
 			routed = append(routed, m+" "+path)

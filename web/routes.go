@@ -33,6 +33,12 @@ var (
 	caseworkers = []intake.Role{intake.RoleCaseworker}
 )
 
+// certificateID is the pattern of a certificate's id (the store's: 128
+// random bits in URL-safe base64) where a route's other paths could be
+// read as one: GET /api/v1/certificates/validate is then a 405 (use POST),
+// not a certificate "validate" that is not found.
+const certificateID = `[A-Za-z0-9_-]{22}`
+
 // addRoutes is the whole URL space of the server, one line a route.
 func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time, idp *OIDCProvider) {
 	auth := func(roles []intake.Role, h http.Handler) http.Handler {
@@ -64,7 +70,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates", auth(readers, handleCertificateList(logger, eng, db, db, now))).Methods(http.MethodGet)
 	api("/certificates/search", auth(readers, handleCertificateSearch(logger, eng, db, db, now))).Methods(http.MethodPost)
 	api("/certificates/validate", auth(anyRole, handleCertificateValidate(logger, sub))).Methods(http.MethodPost)
-	api("/certificates/{id}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
+	api("/certificates/{id:"+certificateID+"}", auth(readers, handleCertificateView(logger, db, db))).Methods(http.MethodGet)
 	api("/certificates/{id}/revoke", auth(revokers, handleCertificateRevoke(logger, db, db, db))).Methods(http.MethodPost)
 	api("/certificates/{id}/handled", auth(caseworkers, handleCertificateHandled(logger, db, db, db))).Methods(http.MethodPost, http.MethodDelete)
 	api("/certificates/{id}/events", auth(readers, handleCertificateEvents(logger, db, db, db))).Methods(http.MethodGet)

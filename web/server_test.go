@@ -233,8 +233,14 @@ func (ts *testServer) do(tb testing.TB, who, method, path string, body []byte, h
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+ts.tokens[who])
 	}
+	given := map[string]bool{} // a name given twice is sent twice
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		if given[header[i]] {
+			req.Header.Add(header[i], header[i+1])
+		} else {
+			req.Header.Set(header[i], header[i+1])
+		}
+		given[header[i]] = true
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -314,7 +320,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/api/v1/certificates/validate", valid, map[string]int{"": 401, "revoked": 401, "clinic": 200, "caseworker": 200, "admin": 200}},
 		{"GET", "/api/v1/certificates", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "clinic": 200, "other-clinic": 200, "caseworker": 200}},
 		{"GET", "/api/v1/certificates/" + id, nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
-		{"GET", "/api/v1/certificates/doesnotexist", nil, map[string]int{"": 401, "caseworker": 404}},
+		{"GET", "/api/v1/certificates/doesnotexistdoesnotexi", nil, map[string]int{"": 401, "caseworker": 404}},
+		{"GET", "/api/v1/certificates/doesnotexist", nil, map[string]int{"": 404, "caseworker": 404}}, // not an id
 		{"GET", "/api/v1/certificates/" + id + "/pdf", nil, map[string]int{"": 401, "revoked": 401, "admin": 403, "other-clinic": 404, "clinic": 200, "caseworker": 200}},
 		{"GET", "/api/v1/certificates/" + id + "/pdf?copy=employer", nil, map[string]int{"": 401, "admin": 403, "caseworker": 200}},
 		{"GET", "/api/v1/certificates/" + id + "/pdf?copy=doctor", nil, map[string]int{"caseworker": 422}},
@@ -369,6 +376,24 @@ func TestRoleMatrix(t *testing.T) {
 	}
 }
 
+// TestWrongMethodOnNamedPaths checks that a path the API names, such as
+// /certificates/validate, answers a method it does not take with 405 and
+// the methods it does, not as a certificate id that is not found.
+func TestWrongMethodOnNamedPaths(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for _, tt := range []struct{ method, path, allow string }{
+		{"GET", "/api/v1/certificates/validate", "POST"},
+		{"GET", "/api/v1/certificates/search", "POST"},
+		{"DELETE", "/api/v1/certificates/validate", "POST"},
+		{"PUT", "/api/v1/certificates", "GET, POST"},
+	} {
+		resp, body := ts.do(t, "caseworker", tt.method, tt.path, nil)
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s = %d, Allow %q; want 405, Allow %q: %s", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), tt.allow, body)
+		}
+	}
+}
+
 // TestRefusalsChangeNothing sends every kind of bad submission and checks
 // its status, its problem document and that nothing was stored.
 func TestRefusalsChangeNothing(t *testing.T) {
@@ -391,6 +416,8 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"unknown template", bytes.Replace(valid, []byte(`"fk7804"`), []byte(`"fk0000"`), 1), nil, 422, "unknownTemplate"},
 		{"invalid certificate", readExample(t, "invalid/sickleave-overlap-shared-day.json"), nil, 422, "overlap"},
 		{"bad idempotency key", valid, []string{"Idempotency-Key", "has space"}, 400, ""},
+		{"empty idempotency key", valid, []string{"Idempotency-Key", ""}, 400, ""},
+		{"two idempotency keys", valid, []string{"Idempotency-Key", "a", "Idempotency-Key", "b"}, 400, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
