@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -332,6 +334,79 @@ func TestCompare(t *testing.T) {
 		if resp, _ := ts.page(t, cw, "POST", "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
 			t.Errorf("compare %s: %d, want 422", name, resp.StatusCode)
 		}
+	}
+}
+
+// TestQueuePages walks the queue's pages forward and back: each says where
+// it is among the certificates, and the first, previous and next links
+// keep the filters and show the same certificates each time.
+func TestQueuePages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	const n = 2*queuePageSize + 20
+	for range n {
+		ts.submit(t, "valid/full-time-one-period.json")
+	}
+	cw := ts.session(t, "caseworker")
+	rowID := regexp.MustCompile(`<th scope="row"><a href="/certificates/([^"]+)">`)
+	visit := func(path string) (ids []string, page string) {
+		t.Helper()
+		resp, page := ts.page(t, cw, "GET", path, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, page)
+		}
+		for _, m := range rowID.FindAllStringSubmatch(page, -1) {
+			ids = append(ids, m[1])
+		}
+		return ids, page
+	}
+	link := func(page, id string) string {
+		m := regexp.MustCompile(`id="` + id + `"`).FindStringIndex(page)
+		if m == nil {
+			return ""
+		}
+		href := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(page[:m[0]], -1)
+		return html.UnescapeString(href[len(href)-1][1])
+	}
+	type want struct {
+		position              string
+		first, previous, next bool
+		rows                  int
+	}
+	check := func(name, page string, ids []string, w want) {
+		t.Helper()
+		if !strings.Contains(page, `id="queue-position">`+w.position+`<`) || len(ids) != w.rows {
+			t.Errorf("%s: %d rows, want %d, and the position %q:\n%s", name, len(ids), w.rows, w.position, page)
+		}
+		for id, has := range map[string]bool{"first-page": w.first, "previous-page": w.previous, "next-page": w.next} {
+			if l := link(page, id); (l != "") != has || (has && !strings.Contains(l, "status=received")) {
+				t.Errorf("%s: %s link %q, want one: %v, keeping the status", name, id, l, has)
+			}
+		}
+	}
+	ids1, page1 := visit("/queue?status=received")
+	check("page 1", page1, ids1, want{"Visar 1–50 av 120", false, false, true, 50})
+	ids2, page2 := visit(link(page1, "next-page"))
+	check("page 2", page2, ids2, want{"Visar 51–100 av 120", true, true, true, 50})
+	ids3, page3 := visit(link(page2, "next-page"))
+	check("page 3", page3, ids3, want{"Visar 101–120 av 120", true, true, false, 20})
+	seen := map[string]bool{}
+	for _, id := range slices.Concat(ids1, ids2, ids3) {
+		seen[id] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d certificates over the pages, want %d", len(seen), n)
+	}
+	if back, _ := visit(link(page3, "previous-page")); !slices.Equal(back, ids2) {
+		t.Errorf("page 3's previous page is not page 2")
+	}
+	if back, _ := visit(link(page2, "previous-page")); !slices.Equal(back, ids1) {
+		t.Errorf("page 2's previous page is not page 1")
+	}
+	if first, _ := visit(link(page3, "first-page")); !slices.Equal(first, ids1) {
+		t.Errorf("page 3's first page is not page 1")
+	}
+	if _, page := visit("/queue"); strings.Contains(page, `id="first-page"`) || !strings.Contains(page, `id="queue-position">Visar 1–50 av 120<`) {
+		t.Errorf("the unfiltered queue's first page:\n%s", page)
 	}
 }
 
