@@ -131,3 +131,23 @@ func TestSearchPageNamesTemplates(t *testing.T) {
 		t.Errorf("the search page names neither the template nor each certificate apart")
 	}
 }
+
+// TestSearchPageOlder: a patient with more certificates than a page holds
+// gets them a page at a time, the patient still only in the posted form.
+func TestSearchPageOlder(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for range searchPageSize + 5 {
+		ts.submit(t, "valid/full-time-one-period.json")
+	}
+	cw := ts.session(t, "caseworker")
+	rows := func(page string) int { return strings.Count(page, `name="id" value="`) }
+	_, page := ts.page(t, cw, "POST", "/search", url.Values{"patient": {"19780614-2381"}})
+	cursor := regexp.MustCompile(`name="cursor" value="([^"]+)"`).FindStringSubmatch(page)
+	if rows(page) != searchPageSize || cursor == nil || strings.Contains(page, `id="newest-page"`) {
+		t.Fatalf("the first page: %d rows, want %d, and a button to the older ones only:\n%s", rows(page), searchPageSize, page)
+	}
+	_, page = ts.page(t, cw, "POST", "/search", url.Values{"patient": {"19780614-2381"}, "cursor": {cursor[1]}})
+	if rows(page) != 5 || strings.Contains(page, `id="older-page"`) || !strings.Contains(page, `id="newest-page"`) {
+		t.Errorf("the older page: %d rows, want 5, and a button back to the newest only:\n%s", rows(page), page)
+	}
+}

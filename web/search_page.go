@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -18,7 +19,12 @@ type searchPage struct {
 	Error   string
 	// Titles are the templates' titles by "template/version".
 	Titles map[string]string
+	// Cursor is the page's (none: the newest); Next the older page's.
+	Cursor, Next string
 }
+
+// searchPageSize is how many of the patient's certificates a page shows.
+const searchPageSize = 100
 
 // handleSearchPage handles GET and POST /search (caseworkers): the form,
 // and on POST the patient's certificates, newest first; every patient
@@ -33,8 +39,12 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 		if err != nil {
 			return err
 		}
-		page.Patient = form.Get("patient")
-		list, _, err := searchCertificates(r, eng, certs, audit, now(), url.Values{"patient": {page.Patient}, "limit": {"100"}})
+		page.Patient, page.Cursor = form.Get("patient"), form.Get("cursor")
+		q := url.Values{"patient": {page.Patient}, "limit": {strconv.Itoa(searchPageSize)}}
+		if page.Cursor != "" {
+			q.Set("cursor", page.Cursor)
+		}
+		list, next, err := searchCertificates(r, eng, certs, audit, now(), q)
 		if err != nil {
 			if ps := intake.ErrorProblems(err); len(ps) > 0 {
 				page.Error = ps[0].Message
@@ -42,7 +52,7 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 			}
 			return err
 		}
-		page.Results, page.Titles = &list, map[string]string{}
+		page.Results, page.Next, page.Titles = &list, next, map[string]string{}
 		for _, t := range eng.Registry().All() {
 			page.Titles[t.Key()] = t.Title.SV
 		}
