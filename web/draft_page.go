@@ -286,7 +286,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	if intake.ErrorCode(err) == intake.EINVALID {
 		page := newFormPage(sub.eng, t, is, posted, doc)
 		page.Draft, page.DropUnsaved = d, formAction(t)
-		page.setProblems(doc, intake.ErrorProblems(err))
+		page.setProblems(intake.ErrorProblems(err))
 		return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
 	}
 	if err != nil {

@@ -123,7 +123,6 @@ func setPath(m map[string]any, path []string, v any) {
 func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 	name := "answers." + q.Field
 	get := func(suffix string) string { return strings.TrimSpace(v.Get(name + suffix)) }
-	kind, _ := q.Widget.Kind()
 	switch q.Widget {
 	case schemas.WidgetCheckbox:
 		return true, get("") == "true"
@@ -144,42 +143,9 @@ func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 	case schemas.WidgetRadio:
 		s := get("")
 		return optionValue(q.Options, s), s != ""
-	case schemas.WidgetCheckboxGroup:
-		var out []any
-		for _, s := range v[name] {
-			out = append(out, s)
-		}
-		return out, len(out) > 0
-	case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts:
-		// One item per ticked option: {option key: value, detail: input}.
-		var out []any
-		for _, o := range q.Options {
-			code := optionString(o.Value)
-			if !slices.Contains(v[name], code) {
-				continue
-			}
-			item := map[string]any{kind.OptionKey: code}
-			if s := get("." + code + "." + kind.Detail); s != "" {
-				item[kind.Detail] = s
-			}
-			out = append(out, item)
-		}
-		return out, len(out) > 0
-	case schemas.WidgetPeriods:
-		// One row per option; a row with a date is a period.
-		var out []any
-		for _, o := range q.Options {
-			opt := optionString(o.Value)
-			item := map[string]any{kind.OptionKey: o.Value}
-			for _, f := range kind.Items {
-				if s := get("." + opt + "." + f); s != "" {
-					item[f] = s
-				}
-			}
-			if len(item) > 1 {
-				out = append(out, item)
-			}
-		}
+	case schemas.WidgetCheckboxGroup, schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts, schemas.WidgetPeriods,
+		schemas.WidgetDiagnoses, schemas.WidgetGroup:
+		out, _ := formList(q, v)
 		return out, len(out) > 0
 	case schemas.WidgetTextWithCodes:
 		text := get("." + schemas.ItemText)
@@ -199,8 +165,55 @@ func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 			m[schemas.ItemICF] = list
 		}
 		return m, true
+	case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetDate:
+		s := get("")
+		return s, s != ""
+	}
+	panic("web: widget " + string(q.Widget) + " has no form decoding") // schemas.Load refuses unknown widgets
+}
+
+// formList is the answer of a list widget's question q in form values v,
+// and the form's key of each item: the option of a checkbox group, dates,
+// area texts or periods widget, the row of a diagnoses or group widget
+// (the rows with something in them are its items).
+func formList(q schemas.Question, v url.Values) (items []any, keys []string) {
+	name := "answers." + q.Field
+	get := func(suffix string) string { return strings.TrimSpace(v.Get(name + suffix)) }
+	kind, _ := q.Widget.Kind()
+	add := func(item any, key string) { items, keys = append(items, item), append(keys, key) }
+	switch q.Widget {
+	case schemas.WidgetCheckboxGroup:
+		for _, s := range v[name] {
+			add(s, s)
+		}
+	case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts:
+		// One item per ticked option: {option key: value, detail: input}.
+		for _, o := range q.Options {
+			code := optionString(o.Value)
+			if !slices.Contains(v[name], code) {
+				continue
+			}
+			item := map[string]any{kind.OptionKey: code}
+			if s := get("." + code + "." + kind.Detail); s != "" {
+				item[kind.Detail] = s
+			}
+			add(item, code)
+		}
+	case schemas.WidgetPeriods:
+		// One row per option; a row with a date is a period.
+		for _, o := range q.Options {
+			opt := optionString(o.Value)
+			item := map[string]any{kind.OptionKey: o.Value}
+			for _, f := range kind.Items {
+				if s := get("." + opt + "." + f); s != "" {
+					item[f] = s
+				}
+			}
+			if len(item) > 1 {
+				add(item, opt)
+			}
+		}
 	case schemas.WidgetDiagnoses, schemas.WidgetGroup:
-		var out []any
 		for i := 0; i < max(q.MaxItems, 1); i++ {
 			item := map[string]any{}
 			for _, sub := range q.Items {
@@ -209,15 +222,63 @@ func formAnswer(q schemas.Question, v url.Values) (any, bool) {
 				}
 			}
 			if len(item) > 0 {
-				out = append(out, item)
+				add(item, strconv.Itoa(i))
 			}
 		}
-		return out, len(out) > 0
-	case schemas.WidgetText, schemas.WidgetTextarea, schemas.WidgetDate:
-		s := get("")
-		return s, s != ""
 	}
-	panic("web: widget " + string(q.Widget) + " has no form decoding") // schemas.Load refuses unknown widgets
+	return items, keys
+}
+
+// problemInputs returns the inputs of question q that a problem points at,
+// rest being its pointer after /answers/<field>, as AttrsFor names them: a
+// text input by its name, a box among others by name=value. nil means the
+// whole question (or a part the form does not show apart).
+func problemInputs(q schemas.Question, v url.Values, rest []string) []string {
+	name := "answers." + q.Field
+	if len(rest) == 0 {
+		return nil
+	}
+	if q.Widget == schemas.WidgetTextWithCodes {
+		return []string{name + "." + rest[0]} // its text, or its codes
+	}
+	i, ok := intake.Index(rest[0])
+	if !ok {
+		return nil
+	}
+	_, keys := formList(q, v)
+	if i >= len(keys) {
+		return nil
+	}
+	key, member := keys[i], ""
+	if len(rest) > 1 {
+		member = rest[1]
+	}
+	kind, _ := q.Widget.Kind()
+	var parts []string // the item's inputs beside its box, by member
+	switch q.Widget {
+	case schemas.WidgetCheckboxGroup:
+		return []string{name + "=" + key}
+	case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts:
+		parts = []string{kind.Detail}
+	case schemas.WidgetPeriods:
+		parts = kind.Items
+	case schemas.WidgetDiagnoses, schemas.WidgetGroup:
+		for _, sub := range q.Items {
+			parts = append(parts, sub.Field)
+		}
+	default:
+		return nil
+	}
+	var inputs []string
+	if kind.Detail != "" && (member == "" || member == kind.OptionKey) {
+		inputs = append(inputs, name+"="+key)
+	}
+	for _, m := range parts {
+		if member == "" || member == m || (member == kind.OptionKey && q.Widget == schemas.WidgetPeriods) {
+			inputs = append(inputs, name+"."+key+"."+m)
+		}
+	}
+	return inputs
 }
 
 // formValues is formDocument the other way: the form's inputs that give
@@ -338,30 +399,34 @@ func problemField(pointer string) string {
 
 // problemItem names the item of a list answer that a problem points into,
 // so that the message next to the question says which one: the option's
-// label ("Annat: …"), or its row ("Rad 2: …").
-func problemItem(t *schemas.Template, doc map[string]any, pointer string) string {
+// label ("Annat: …"), or its row ("Rad 2: …", the form's row, whichever
+// rows were left empty). v are the form values the answer came from.
+func problemItem(t *schemas.Template, v url.Values, pointer string) string {
 	p, _ := intake.ParsePointer(pointer)
 	if len(p) < 3 || p[0] != "answers" {
 		return ""
 	}
 	i, ok := intake.Index(p[2])
-	if !ok {
-		return ""
-	}
-	answers, _ := doc["answers"].(map[string]any)
-	items, _ := answers[p[1]].([]any)
 	q, found := t.Form.Question(p[1])
-	if !found || i >= len(items) {
+	if !ok || !found {
 		return ""
 	}
-	name := intake.Text("form.row", "sv", i+1)
-	if q.Widget == schemas.WidgetDiagnoses {
-		name = intake.Text("form.diagnosis", "sv", i+1) // as the form's legend says
+	_, keys := formList(q, v)
+	if i >= len(keys) {
+		return ""
 	}
-	if kind, _ := q.Widget.Kind(); kind.OptionKey != "" {
-		item, _ := items[i].(map[string]any)
+	var name string
+	switch q.Widget {
+	case schemas.WidgetDiagnoses, schemas.WidgetGroup:
+		row, _ := strconv.Atoi(keys[i])
+		name = intake.Text("form.row", "sv", row+1)
+		if q.Widget == schemas.WidgetDiagnoses {
+			name = intake.Text("form.diagnosis", "sv", row+1) // as the form's legend says
+		}
+	default:
+		name = keys[i]
 		for _, o := range q.Options {
-			if item[kind.OptionKey] != nil && optionString(item[kind.OptionKey]) == optionString(o.Value) {
+			if optionString(o.Value) == keys[i] {
 				name = o.Label.SV
 			}
 		}

@@ -67,6 +67,37 @@ type formPage struct {
 	Relation *formRelation
 	// codes is the code list of the derived diagnoses, for their titles.
 	codes *intake.CodeList
+	// invalid are the inputs with a problem, per question field ("": all
+	// of the question's): markInputs.
+	invalid map[string]map[string]bool
+}
+
+// markInputs notes the inputs a problem points at (problemInputs), or its
+// whole question, for the widget's aria-invalid (AttrsFor).
+func (p *formPage) markInputs(pointer string) {
+	parts, _ := intake.ParsePointer(pointer)
+	if len(parts) < 2 || parts[0] != "answers" {
+		return
+	}
+	q, ok := p.Template.Form.Question(parts[1])
+	if !ok {
+		return
+	}
+	if p.invalid == nil {
+		p.invalid = map[string]map[string]bool{}
+	}
+	marked := p.invalid[q.Field]
+	if marked == nil {
+		marked = map[string]bool{}
+		p.invalid[q.Field] = marked
+	}
+	inputs := problemInputs(q, p.Values, parts[2:])
+	if inputs == nil {
+		marked[""] = true // every input of the question
+	}
+	for _, in := range inputs {
+		marked[in] = true
+	}
 }
 
 // summaryItem is one line of the error summary: a link to a question.
@@ -81,7 +112,7 @@ func (p *formPage) Widget(q schemas.Question) widgetData {
 		ids = append(ids, "help-"+name)
 	}
 	if len(p.Errors[name]) > 0 {
-		d.Invalid = true
+		d.Invalid, d.invalid = true, p.invalid[q.Field]
 		ids = append(ids, "err-"+name)
 	}
 	d.Describe = strings.Join(ids, " ")
@@ -96,14 +127,15 @@ func (p *formPage) Widget(q schemas.Question) widgetData {
 
 // setProblems puts each problem next to its question, and every one in
 // the summary, in the form's order.
-func (p *formPage) setProblems(doc map[string]any, ps intake.Problems) {
+func (p *formPage) setProblems(ps intake.Problems) {
 	p.Problems = ps
 	for _, pr := range ps {
 		f, msg := problemField(pr.Pointer), pr.Message
-		if item := problemItem(p.Template, doc, pr.Pointer); item != "" {
+		if item := problemItem(p.Template, p.Values, pr.Pointer); item != "" {
 			msg = item + ": " + msg
 		}
 		p.Errors[f] = append(p.Errors[f], msg)
+		p.markInputs(pr.Pointer)
 	}
 	add := func(anchor, label string, msgs []string) {
 		for _, m := range msgs {
@@ -261,7 +293,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		refused := func(ps intake.Problems) *formPage {
 			page := newFormPage(sub.eng, t, is, posted, doc)
 			page.Draft, page.DropUnsaved = draft, formAction(t)
-			page.setProblems(doc, ps)
+			page.setProblems(ps)
 			return page
 		}
 		// What is signed is what was reviewed: not for another unit,

@@ -5,31 +5,73 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
 // TestProblemItem: a problem inside a repeated answer names its row (or
-// its option) and the part of it, as the form labels them.
+// its option) and the part of it, as the form labels them: the form's row,
+// whichever rows above it were left empty.
 func TestProblemItem(t *testing.T) {
 	eng := mustEngine(t)
 	tmpl, _ := eng.Template("fk7804", "2.0")
-	doc := map[string]any{"answers": map[string]any{
-		"diagnoses": []any{map[string]any{"code": "F32.1", "description": "Depression"}, map[string]any{"code": "F43.8A"}},
-		"sickLeave": []any{map[string]any{"degree": 100, "from": "2026-11-20", "to": "2026-11-19"}},
-		"basis":     []any{map[string]any{"type": "FYSISKUNDERSOKNING"}},
-	}}
+	v := url.Values{
+		"answers.diagnoses.0.code": {"F32.1"}, "answers.diagnoses.0.description": {"Depression"},
+		"answers.diagnoses.2.code":     {"F43.8A"}, // the second diagnosis, in the form's third row
+		"answers.sickLeave.100.from":   {"2026-11-20"},
+		"answers.sickLeave.100.to":     {"2026-11-19"},
+		"answers.basis":                {"FYSISKUNDERSOKNING"},
+		"answers.basis.ANNAT.date":     {"2026-11-01"}, // not ticked: no item
+		"answers.workCapacityMeasures": {"ARBETSTRANING", "OVRIGT"},
+	}
 	for pointer, want := range map[string]string{
-		"/answers/diagnoses/1/description": "Diagnos 2, diagnos",
-		"/answers/diagnoses/1":             "Diagnos 2",
+		"/answers/diagnoses/1/description": "Diagnos 3, diagnos",
+		"/answers/diagnoses/1":             "Diagnos 3",
+		"/answers/diagnoses/0/code":        "Diagnos 1, diagnoskod enligt ICD-10-SE",
 		"/answers/sickLeave/0/to":          "Helt nedsatt, till och med",
 		"/answers/basis/0/date":            "Min undersökning vid fysiskt vårdmöte, datum",
+		"/answers/basis/1/date":            "",
 		"/answers/diagnoses":               "",
 	} {
-		if got := problemItem(tmpl, doc, pointer); got != want {
+		if got := problemItem(tmpl, v, pointer); got != want {
 			t.Errorf("problemItem(%s) = %q, want %q", pointer, got, want)
+		}
+	}
+}
+
+// TestProblemInputs: a problem marks the inputs it is in, not every input
+// of its question: the wrong date of a period, the box and the date of a
+// basis, one row's part of a diagnosis.
+func TestProblemInputs(t *testing.T) {
+	eng := mustEngine(t)
+	tmpl, _ := eng.Template("fk7804", "2.0")
+	v := url.Values{
+		"answers.diagnoses.0.code": {"F32.1"},
+		"answers.diagnoses.2.code": {"F43.8A"},
+		"answers.sickLeave.50.to":  {"2026-11-19"},
+		"answers.basis":            {"FYSISKUNDERSOKNING", "ANNAT"},
+		"answers.otherInfo":        {"x"},
+	}
+	for pointer, want := range map[string][]string{
+		"/answers/sickLeave/0/to":          {"answers.sickLeave.50.to"},
+		"/answers/sickLeave/0":             {"answers.sickLeave.50.from", "answers.sickLeave.50.to"},
+		"/answers/sickLeave/0/degree":      {"answers.sickLeave.50.from", "answers.sickLeave.50.to"},
+		"/answers/basis/1/date":            {"answers.basis.ANNAT.date"},
+		"/answers/basis/1":                 {"answers.basis=ANNAT", "answers.basis.ANNAT.date"},
+		"/answers/basis/1/type":            {"answers.basis=ANNAT"},
+		"/answers/diagnoses/1/code":        {"answers.diagnoses.2.code"},
+		"/answers/diagnoses/1/description": {"answers.diagnoses.2.description"},
+		"/answers/diagnoses/5/code":        nil, // no such item: the whole question
+		"/answers/sickLeave":               nil,
+	} {
+		p, _ := intake.ParsePointer(pointer)
+		q, _ := tmpl.Form.Question(p[1])
+		if got := problemInputs(q, v, p[2:]); !slices.Equal(got, want) {
+			t.Errorf("problemInputs(%s) = %q, want %q", pointer, got, want)
 		}
 	}
 }
@@ -149,5 +191,38 @@ func TestSearchPageOlder(t *testing.T) {
 	_, page = ts.page(t, cw, "POST", "/search", url.Values{"patient": {"19780614-2381"}, "cursor": {cursor[1]}})
 	if rows(page) != 5 || strings.Contains(page, `id="older-page"`) || !strings.Contains(page, `id="newest-page"`) {
 		t.Errorf("the older page: %d rows, want 5, and a button back to the newest only:\n%s", rows(page), page)
+	}
+}
+
+// TestFormMarksTheWrongInput: on a refused form, aria-invalid is on the
+// input the problem is in (a period's end before its start), not on every
+// input of its question; a question missing altogether marks them all.
+func TestFormMarksTheWrongInput(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	form := infectionForm()
+	form.Set("answers.sickLeave.100.to", "2026-11-19") // before its start
+	form.Set("answers.sickLeave.50.from", "2026-11-24")
+	form.Set("answers.sickLeave.50.to", "2026-11-30")
+	form.Del("answers.diagnoses.0.code")
+	form.Del("answers.diagnoses.0.description")
+	resp, page := ts.page(t, ts.session(t, "physician"), "POST", "/forms/fk7804/2.0/review", form)
+	if resp.StatusCode != 422 {
+		t.Fatalf("%d, want the form with its problems:\n%s", resp.StatusCode, page)
+	}
+	invalid := func(name string) bool {
+		tag := regexp.MustCompile(`<[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(page)
+		if tag == "" {
+			t.Fatalf("no input %s", name)
+		}
+		return strings.Contains(tag, `aria-invalid="true"`)
+	}
+	for name, want := range map[string]bool{
+		"answers.sickLeave.100.to": true, "answers.sickLeave.100.from": false,
+		"answers.sickLeave.50.from": false, "answers.sickLeave.50.to": false,
+		"answers.diagnoses.0.code": true, "answers.diagnoses.1.code": true, // the question is missing
+	} {
+		if got := invalid(name); got != want {
+			t.Errorf("%s aria-invalid: %v, want %v", name, got, want)
+		}
 	}
 }

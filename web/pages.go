@@ -128,9 +128,11 @@ type widgetData struct {
 	// Grouped is true for widgets of several controls, drawn as a fieldset
 	// whose legend is the question; the others have one labelled control.
 	Grouped bool
-	// Invalid marks the controls aria-invalid; Describe are the ids of the
-	// help and error texts that describe the question.
+	// Invalid says the question has a problem; invalid are the inputs it
+	// is in ("": all of them), which AttrsFor marks aria-invalid. Describe
+	// are the ids of the help and error texts that describe the question.
 	Invalid  bool
+	invalid  map[string]bool
 	Describe string
 	// CodeList is the code list of a diagnoses widget's codes, and codes
 	// the list itself, for the titles of the codes typed.
@@ -142,10 +144,12 @@ type widgetData struct {
 	CounterFor string
 }
 
-// Attrs are the attributes every control of the widget carries.
-func (d widgetData) Attrs() template.HTMLAttr {
+// AttrsFor are the attributes of the widget's control input: its name,
+// or name=value for one box of several. It is aria-invalid when the
+// problem is in it, or in the whole question.
+func (d widgetData) AttrsFor(input string) template.HTMLAttr {
 	var b strings.Builder
-	if d.Invalid {
+	if d.Invalid && (len(d.invalid) == 0 || d.invalid[""] || d.invalid[input]) {
 		b.WriteString(` aria-invalid="true"`)
 	}
 	if !d.Grouped && d.Describe != "" {
