@@ -3,11 +3,13 @@ package web
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
@@ -57,5 +59,53 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 	}
 	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != http.StatusCreated {
 		t.Errorf("POST after the lock: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestCompletingAnswerNeedsTheAccessLog: an answer shows the completion
+// request, so its access-log entry is written first; while the log cannot
+// be written (here a trigger in the same SQLite file refuses the entry),
+// the completing certificate is refused, nothing is stored and the
+// request stays open; once the log takes entries again, the same answer
+// goes through.
+func TestCompletingAnswerNeedsTheAccessLog(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	const example = "valid/full-time-one-period.json"
+	orig := ts.submit(t, example)
+	resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`))
+	var request intake.Message
+	if err := json.Unmarshal(body, &request); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, body)
+	}
+	other, err := sql.Open("sqlite", "file:"+ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	if _, err := other.ExecContext(ctx, `CREATE TRIGGER refuse_answers BEFORE INSERT ON audit_log WHEN NEW.action = 'message.answer'
+		BEGIN SELECT RAISE(ABORT, 'the access log takes no entry'); END`); err != nil {
+		t.Fatal(err)
+	}
+	before := ts.count(t)
+	answer := relatedExample(t, example, intake.RelationCompletes, orig, nil)
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/messages/"+request.ID+"/answer", answer); resp.StatusCode < 500 {
+		t.Errorf("answered while the access log refuses entries: %d %s", resp.StatusCode, body)
+	}
+	if after := ts.count(t); after != before {
+		t.Errorf("%d certificates after the refused answer, want %d", after, before)
+	}
+	_, body = ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig, nil)
+	if !strings.Contains(string(body), `"status":"received"`) {
+		t.Errorf("the original after the refused answer: %s", body)
+	}
+	if _, err := other.ExecContext(ctx, `DROP TRIGGER refuse_answers`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/messages/"+request.ID+"/answer", answer); resp.StatusCode != http.StatusOK {
+		t.Errorf("the answer once the log takes entries: %d %s", resp.StatusCode, body)
+	}
+	if after := ts.count(t); after != before+1 {
+		t.Errorf("%d certificates after the answer, want %d", after, before+1)
 	}
 }
