@@ -380,7 +380,11 @@ type messagesPage struct {
 	Status   string
 	Overdue  bool
 	Statuses map[intake.MessageStatus]string
+	Pager    pager
 }
+
+// messagesPageSize is how many messages a page of the list shows.
+const messagesPageSize = 100
 
 // handleMessagesPage handles GET /messages: a physician's units' messages
 // (open ones first by default), or for caseworkers every message, with
@@ -388,7 +392,13 @@ type messagesPage struct {
 // is about goes to the access log.
 func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		q := r.URL.Query()
+		in := r.URL.Query()
+		q := url.Values{}
+		for _, k := range []string{"status", "overdue", "cursor"} {
+			if vs, ok := in[k]; ok {
+				q[k] = vs
+			}
+		}
 		if !q.Has("status") && actorFrom(r.Context()).UnitBound() {
 			q.Set("status", string(intake.MessageOpen))
 		}
@@ -396,15 +406,20 @@ func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messag
 		if err != nil {
 			return err
 		}
-		f.Limit = maxLimit
-		ms, _, err := messages.FindMessages(r.Context(), f)
+		f.Limit = messagesPageSize
+		ms, next, err := messages.FindMessages(r.Context(), f)
 		if err != nil {
 			return err
 		}
 		if err := logMessagePatients(r, audit, "message.search", p.query(), ms); err != nil {
 			return err
 		}
-		page := messagesPage{layout: signedInLayout(r, "Meddelanden"), Status: q.Get("status"), Overdue: f.Overdue, Statuses: messageStatusNames}
+		keep := url.Values{"status": {q.Get("status")}}
+		if f.Overdue {
+			keep.Set("overdue", "true")
+		}
+		page := messagesPage{layout: signedInLayout(r, "Meddelanden"), Status: q.Get("status"), Overdue: f.Overdue, Statuses: messageStatusNames,
+			Pager: newPager("/messages", keep, in, messagesPageSize, len(ms), next, 0)}
 		for _, m := range ms {
 			page.Messages = append(page.Messages, &messageView{Message: m, TypeName: messageTypeNames[m.Type], StatusName: messageStatusNames[m.Status]})
 		}

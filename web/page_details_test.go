@@ -1,11 +1,13 @@
 package web
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -224,5 +226,30 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 		if got := invalid(name); got != want {
 			t.Errorf("%s aria-invalid: %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestMessagesPages: a long list of messages comes a page at a time, the
+// filters kept, instead of stopping without a word at the store's limit.
+func TestMessagesPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	const n = messagesPageSize + 5
+	for i := range n {
+		if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "OVRIGT", "text": "Fråga `+strconv.Itoa(i)+`."}`)); resp.StatusCode != 201 {
+			t.Fatalf("message %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	cw := ts.session(t, "caseworker")
+	rows := func(page string) int { return strings.Count(page, "<tr class=") }
+	_, page := ts.page(t, cw, "GET", "/messages?status=open", nil)
+	next := regexp.MustCompile(`href="([^"]*)" id="next-page"`).FindStringSubmatch(page)
+	if rows(page) != messagesPageSize || next == nil || !strings.Contains(page, `id="page-position">Visar 1–100<`) {
+		t.Fatalf("the first page: %d rows, want %d, and a next page:\n%s", rows(page), messagesPageSize, page)
+	}
+	resp, page := ts.page(t, cw, "GET", html.UnescapeString(next[1]), nil)
+	if resp.StatusCode != 200 || rows(page) != 5 || strings.Contains(page, `id="next-page"`) || !strings.Contains(page, `id="previous-page"`) ||
+		!strings.Contains(page, `Visar 101–105<`) || !strings.Contains(page, `<option value="open" selected>`) {
+		t.Errorf("the second page: %d, %d rows, want 5 with the filter kept and a way back:\n%s", resp.StatusCode, rows(page), page)
 	}
 }

@@ -374,7 +374,7 @@ func TestQueuePages(t *testing.T) {
 	}
 	check := func(name, page string, ids []string, w want) {
 		t.Helper()
-		if !strings.Contains(page, `id="queue-position">`+w.position+`<`) || len(ids) != w.rows {
+		if !strings.Contains(page, `id="page-position">`+w.position+`<`) || len(ids) != w.rows {
 			t.Errorf("%s: %d rows, want %d, and the position %q:\n%s", name, len(ids), w.rows, w.position, page)
 		}
 		for id, has := range map[string]bool{"first-page": w.first, "previous-page": w.previous, "next-page": w.next} {
@@ -405,7 +405,7 @@ func TestQueuePages(t *testing.T) {
 	if first, _ := visit(link(page3, "first-page")); !slices.Equal(first, ids1) {
 		t.Errorf("page 3's first page is not page 1")
 	}
-	if _, page := visit("/queue"); strings.Contains(page, `id="first-page"`) || !strings.Contains(page, `id="queue-position">Visar 1–50 av 120<`) {
+	if _, page := visit("/queue"); strings.Contains(page, `id="first-page"`) || !strings.Contains(page, `id="page-position">Visar 1–50 av 120<`) {
 		t.Errorf("the unfiltered queue's first page:\n%s", page)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -79,74 +80,13 @@ type queuePage struct {
 	Total   int
 	Rows    []myCertificateRow
 	// Link keeps the filters (not the patient) for status links and pages.
-	Link url.Values
-	// The page's place (From–To of Of) and the links to the first, the
-	// previous and the next page ("" where there is none).
-	From, To, Of          int
-	First, Previous, Next string
-	Error                 string
+	Link  url.Values
+	Pager pager
+	Error string
 }
 
-// Queue pages: queuePageSize certificates a page, and the cursors of up to
-// queueTrail pages before it in each page's link ("back"), so that
-// "Föregående sida" goes back without the store reading backwards.
-const (
-	queuePageSize = 50
-	queueTrail    = 20
-)
-
-// pageLinks sets the page's place among the certificates the filters find
-// and its links to other pages. in is the request's query (cursor, back,
-// page); next the store's cursor for the page after this one.
-func (p *queuePage) pageLinks(in url.Values, next string) {
-	link := func(page int, cursor string, back []string) string {
-		v := url.Values{}
-		for k, vs := range p.Link {
-			v[k] = vs
-		}
-		if p.Status != "" {
-			v.Set("status", p.Status)
-		}
-		if page > 1 {
-			v.Set("page", strconv.Itoa(page))
-			v.Set("cursor", cursor)
-			if len(back) > 0 {
-				v["back"] = back
-			}
-		}
-		return "/queue?" + v.Encode()
-	}
-	cursor, back := in.Get("cursor"), in["back"]
-	page, err := strconv.Atoi(in.Get("page"))
-	if err != nil || page < 1 || page > 1_000_000 || cursor == "" {
-		page, back = 1, nil
-	}
-	p.Of = p.Total
-	if p.Status != "" {
-		p.Of = p.Counts[intake.Status(p.Status)]
-	}
-	if len(p.Rows) > 0 {
-		p.From = (page-1)*queuePageSize + 1
-		p.To = p.From + len(p.Rows) - 1
-		p.Of = max(p.Of, p.To) // certificates may have come since the count
-	}
-	if page > 1 {
-		p.First = link(1, "", nil)
-		switch n := len(back); {
-		case n > 0:
-			p.Previous = link(page-1, back[n-1], back[:n-1])
-		case page == 2:
-			p.Previous = p.First
-		}
-	}
-	if next != "" {
-		trail := append(slices.Clone(back), cursor)
-		if page == 1 {
-			trail = []string{""}
-		}
-		p.Next = link(page+1, next, trail[max(0, len(trail)-queueTrail):])
-	}
-}
+// queuePageSize is how many certificates a queue page shows.
+const queuePageSize = 50
 
 // queueFlag is an attention flag the queue filters by.
 type queueFlag struct{ Code, Label string }
@@ -231,7 +171,15 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 			return err
 		}
 		page.Rows = certificateRows(eng, list.Items)
-		page.pageLinks(in, next)
+		keep := maps.Clone(page.Link)
+		if page.Status != "" {
+			keep.Set("status", page.Status)
+		}
+		total := page.Total
+		if page.Status != "" {
+			total = page.Counts[intake.Status(page.Status)]
+		}
+		page.Pager = newPager("/queue", keep, in, queuePageSize, len(page.Rows), next, total)
 		return renderPage(w, http.StatusOK, "queue", page)
 	})
 }
