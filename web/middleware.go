@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -128,7 +129,7 @@ func setLogActor(ctx context.Context, a *intake.Actor) {
 // "unmatched" for a request refused before it or matching no route.
 func routeName(r *http.Request) string {
 	if route := mux.CurrentRoute(r); route != nil {
-		if tpl, err := route.GetPathTemplate(); err == nil {
+		if tpl, err := pathTemplate(route); err == nil {
 			return tpl
 		}
 	}
@@ -136,6 +137,14 @@ func routeName(r *http.Request) string {
 		return li.route
 	}
 	return "unmatched"
+}
+
+// pathTemplate is route's path template without its variables' patterns
+// ("/api/v1/certificates/{id}"): its name in logs, metrics and the API's
+// document.
+func pathTemplate(route *mux.Route) (string, error) {
+	tpl, err := route.GetPathTemplate()
+	return strings.ReplaceAll(tpl, ":"+certificateID, ""), err
 }
 
 // nameRoute notes the matched route for the request log, which observe

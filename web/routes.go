@@ -34,7 +34,7 @@ var (
 )
 
 // certificateID is the pattern of a certificate's id (the store's: 128
-// random bits in URL-safe base64) where a route's other paths could be
+// bits, a time and random bits, in URL-safe base64) where a route's other paths could be
 // read as one: GET /api/v1/certificates/validate is then a 405 (use POST),
 // not a certificate "validate" that is not found.
 const certificateID = `[A-Za-z0-9_-]{22}`
