@@ -361,3 +361,21 @@ func WriterPragma(ctx context.Context, db *DB, name string) (int, error) {
 	err := db.write.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	return v, err
 }
+
+// HoldHashSlots takes every password-hashing slot, as hashes running would,
+// until release; MaxHashWaiting is how many more may wait for one.
+func HoldHashSlots() (release func()) {
+	for range cap(hashSlots) {
+		hashSlots <- struct{}{}
+	}
+	return func() {
+		for range cap(hashSlots) {
+			<-hashSlots
+		}
+	}
+}
+
+const MaxHashWaiting = maxHashWaiting
+
+// HashWaiting is how many password hashes wait for a slot.
+func HashWaiting() int { return int(hashWaiting.Load()) }

@@ -7,7 +7,9 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -169,6 +171,38 @@ func isSequence(s string) bool {
 // argon2Params are OWASP's argon2id parameters (19 MiB, 2 passes, 1 lane).
 var argon2Params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
+// Password hashing takes argon2Params' 19 MiB and some tens of
+// milliseconds of a core. At most cap(hashSlots) hashes run at once and at
+// most maxHashWaiting more wait for a slot: a flood of sign-ins costs the
+// server neither its memory nor its cores, and what the queue cannot take
+// is refused as unavailable (503, try again) at once.
+var (
+	hashSlots   = make(chan struct{}, max(2, runtime.NumCPU()))
+	hashWaiting atomic.Int32
+)
+
+const maxHashWaiting = 64
+
+// hashing runs fn, which hashes a password, in one of hashSlots: at once,
+// after a wait, or not at all (EUNAVAILABLE) if the queue is full or ctx
+// ends first.
+func hashing(ctx context.Context, fn func()) error {
+	if hashWaiting.Add(1) > maxHashWaiting {
+		hashWaiting.Add(-1)
+		return intake.Errorf(intake.EUNAVAILABLE, "Too many sign-ins at once; try again shortly.")
+	}
+	select {
+	case hashSlots <- struct{}{}:
+		hashWaiting.Add(-1)
+	case <-ctx.Done():
+		hashWaiting.Add(-1)
+		return fmt.Errorf("%w (%v)", intake.Errorf(intake.EUNAVAILABLE, "Too many sign-ins at once; try again shortly."), ctx.Err())
+	}
+	defer func() { <-hashSlots }()
+	fn()
+	return nil
+}
+
 // dummyHash is checked against when a user name does not exist, so that a
 // sign-in takes as long whether it does or not.
 var dummyHash = func() string {
@@ -192,7 +226,11 @@ func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) e
 	if err := CheckPassword(password, u.Username); err != nil {
 		return err
 	}
-	hash, err := argon2id.CreateHash(password, argon2Params)
+	var hash string
+	var err error
+	if herr := hashing(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
+		return herr
+	}
 	if err != nil {
 		return fmt.Errorf("store: create user: %w", err)
 	}
@@ -330,7 +368,10 @@ func (db *DB) SetPassword(ctx context.Context, id, password string) error {
 	if err := CheckPassword(password, u.Username); err != nil {
 		return err
 	}
-	hash, err := argon2id.CreateHash(password, argon2Params)
+	var hash string
+	if herr := hashing(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
+		return herr
+	}
 	if err != nil {
 		return fmt.Errorf("store: set password: %w", err)
 	}
@@ -370,7 +411,9 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	if locked, err := db.signInLocked(ctx, username, addr, now); err != nil {
 		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
 	} else if locked {
-		argon2id.ComparePasswordAndHash(password, dummyHash)
+		if err := hashing(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
+			return nil, err
+		}
 		return nil, intake.Errorf(intake.ELOCKED, "Too many failed sign-ins; wait %d minutes.", int(lockFor.Minutes()))
 	}
 	var hash string
@@ -381,7 +424,11 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	if err == sql.ErrNoRows || hash == "" {
 		hash = dummyHash
 	}
-	ok, cerr := argon2id.ComparePasswordAndHash(password, hash)
+	var ok bool
+	var cerr error
+	if herr := hashing(ctx, func() { ok, cerr = argon2id.ComparePasswordAndHash(password, hash) }); herr != nil {
+		return nil, herr
+	}
 	if err != nil || cerr != nil || !ok || !u.DisabledAt.IsZero() {
 		if werr := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO sign_in_failures (username, addr, at) VALUES (?, ?, ?)`), username, addr, db.timeArg(now))

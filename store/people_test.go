@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -235,4 +237,40 @@ func TestTokenScopes(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	})
+}
+
+// TestSignInsAtOnce: password hashes (19 MiB each) run a few at a time,
+// and a sign-in that finds the queue full is refused at once as
+// unavailable instead of adding a hash's memory; those that waited go on
+// when slots free.
+func TestSignInsAtOnce(t *testing.T) {
+	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+	ctx := context.Background()
+	release := store.HoldHashSlots()
+	errs := make(chan error, store.MaxHashWaiting)
+	for i := range store.MaxHashWaiting {
+		go func() {
+			_, err := db.Authenticate(ctx, "nobody"+strconv.Itoa(i), "wrong password", "192.0.2.1")
+			errs <- err
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); store.HashWaiting() < store.MaxHashWaiting; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sign-ins waiting, want %d", store.HashWaiting(), store.MaxHashWaiting)
+		}
+	}
+	probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := db.Authenticate(probe, "one-too-many", "wrong password", "192.0.2.2"); intake.ErrorCode(err) != intake.EUNAVAILABLE || probe.Err() != nil {
+		t.Errorf("a sign-in beside %d waiting ones: %v, want EUNAVAILABLE at once", store.MaxHashWaiting, err)
+	}
+	release()
+	for range store.MaxHashWaiting {
+		if err := <-errs; intake.ErrorCode(err) != intake.EUNAUTHORIZED {
+			t.Fatalf("a waiting sign-in: %v, want EUNAUTHORIZED once a slot was free", err)
+		}
+	}
+	if _, err := db.Authenticate(ctx, "after", "wrong password", "192.0.2.3"); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
+		t.Errorf("a sign-in after the flood: %v, want EUNAUTHORIZED", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,6 +59,9 @@ type security struct {
 	m        *metrics
 	audit    auditStore
 	failures *throttle
+	// signingIn counts the sign-ins in flight per address (beginSignIn).
+	mu        sync.Mutex
+	signingIn map[string]int
 }
 
 // event records one security event; a is who, when known.
@@ -112,12 +116,51 @@ func newThrottle(burst int, refill time.Duration, now func() time.Time) *throttl
 	return &throttle{burst: burst, refill: refill, now: now, byAddr: map[string]*rate.Limiter{}}
 }
 
+// addrOf is the request's client as throttles and sign-in locks count it:
+// its IPv4 address, or its IPv6 address's /64, since anyone on IPv6 has a
+// whole /64 of addresses to spread guesses over.
 func addrOf(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.WithZone("").Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// maxSignInsPerAddr bounds the sign-ins one address has in flight: each
+// costs a password hash, and a flood from one address must not take the
+// hashing queue from everyone else's.
+const maxSignInsPerAddr = 2
+
+// beginSignIn counts a sign-in of the request's address in flight until
+// end is called; false (and nothing to end) when the address has
+// maxSignInsPerAddr already.
+func (s *security) beginSignIn(r *http.Request) (end func(), ok bool) {
+	addr := addrOf(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.signingIn[addr] >= maxSignInsPerAddr {
+		return nil, false
+	}
+	if s.signingIn == nil {
+		s.signingIn = map[string]int{}
+	}
+	s.signingIn[addr]++
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.signingIn[addr]--; s.signingIn[addr] <= 0 {
+			delete(s.signingIn, addr)
+		}
+	}, true
 }
 
 // retryAfter returns how long the request's address must wait, or 0.

@@ -132,3 +132,58 @@ func TestSecurityEventsCounted(t *testing.T) {
 		}
 	}
 }
+
+// TestAddrOf: throttles and sign-in locks count an IPv6 client by its /64,
+// which is all one user's, and an IPv4 client (mapped or not) by its
+// address.
+func TestAddrOf(t *testing.T) {
+	for remote, want := range map[string]string{
+		"192.0.2.1:5000":           "192.0.2.1",
+		"[::ffff:192.0.2.1]:5000":  "192.0.2.1",
+		"[2001:db8:1:1::5]:443":    "2001:db8:1:1::/64",
+		"[2001:db8:1:1:ffff::]:80": "2001:db8:1:1::/64",
+		"[2001:db8:1:2::5]:443":    "2001:db8:1:2::/64",
+		"[fe80::1%eth0]:80":        "fe80::/64",
+	} {
+		r := httptest.NewRequest("POST", "/sign-in", nil)
+		r.RemoteAddr = remote
+		if got := addrOf(r); got != want {
+			t.Errorf("addrOf(%s) = %s, want %s", remote, got, want)
+		}
+	}
+}
+
+// TestSignInsInFlightPerAddress: one address has at most two sign-ins (two
+// password hashes) under way; a third waits for one to end, and other
+// addresses are not held back.
+func TestSignInsInFlightPerAddress(t *testing.T) {
+	sec := &security{}
+	req := func(remote string) *http.Request {
+		r := httptest.NewRequest("POST", "/sign-in", nil)
+		r.RemoteAddr = remote
+		return r
+	}
+	end1, ok1 := sec.beginSignIn(req("[2001:db8::1]:1"))
+	end2, ok2 := sec.beginSignIn(req("[2001:db8::2]:1")) // the same /64
+	if !ok1 || !ok2 {
+		t.Fatal("the first two sign-ins of an address were refused")
+	}
+	if _, ok := sec.beginSignIn(req("[2001:db8::3]:1")); ok {
+		t.Error("a third sign-in from the same /64 was let through")
+	}
+	if end, ok := sec.beginSignIn(req("192.0.2.1:1")); !ok {
+		t.Error("another address was held back")
+	} else {
+		end()
+	}
+	end1()
+	if end, ok := sec.beginSignIn(req("[2001:db8::3]:1")); !ok {
+		t.Error("a sign-in after one ended was refused")
+	} else {
+		end()
+	}
+	end2()
+	if len(sec.signingIn) != 0 {
+		t.Errorf("counts left after every sign-in ended: %v", sec.signingIn)
+	}
+}

@@ -179,6 +179,12 @@ func handleSignIn(logger *slog.Logger, sessions sessionStore, sec *security, oid
 		if err != nil {
 			return err
 		}
+		end, ok := sec.beginSignIn(r)
+		if !ok {
+			w.Header().Set("Retry-After", "1")
+			return intake.Errorf(eTooManyRequests, "This address has sign-ins under way; wait for them.")
+		}
+		defer end()
 		username, next := strings.TrimSpace(form.Get("username")), localPath(form.Get("next"))
 		u, err := sessions.Authenticate(r.Context(), username, form.Get("password"), addrOf(r))
 		switch intake.ErrorCode(err) {
