@@ -132,10 +132,12 @@ type doc struct {
 	// ops is room for the operators text writes.
 	ops []byte
 	// For several certificates in one document: next is the one to swap in
-	// at the next page's header, first the page the current one starts on,
-	// and total its page count (0: the document's, pageCount).
-	next         *Item
-	first, total int
+	// at the next page's header with its page count nextTotal (the last
+	// page's footer, drawn before that header, still counts the current
+	// one's), first the page the current one starts on, and total its page
+	// count (0: the document's, pageCount).
+	next                    *Item
+	first, total, nextTotal int
 	// nameCut is set by the header when the patient's line did not fit:
 	// the body then starts with it whole.
 	nameCut bool
@@ -178,7 +180,7 @@ func (r *Renderer) RenderAll(w io.Writer, items []Item) error {
 	d.body()
 	for i, it := range items[1:] {
 		it := it
-		d.next, d.total = &it, totals[i+1]
+		d.next, d.nextTotal = &it, totals[i+1]
 		d.pdf.AddPage()
 		d.body()
 	}
@@ -267,7 +269,7 @@ func (d *doc) header() {
 	p := d.pdf
 	if d.next != nil {
 		// The first page of the next certificate of several.
-		d.c, d.t, d.first = d.next.Certificate, d.next.Template, p.PageNo()
+		d.c, d.t, d.first, d.total = d.next.Certificate, d.next.Template, p.PageNo(), d.nextTotal
 		d.qr, _ = qrCode(d.c.ID) // the first pass of RenderAll encoded it
 		d.next = nil
 	}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -759,7 +760,7 @@ func TestRenderAll(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
 	var items []render.Item
 	var pages []int
-	for i, name := range []string{"fk7804/valid/full-time-one-period.json", "fk7804/valid/coordination-number.json", "fk7810/valid/" + firstExample(t, "fk7810")} {
+	for i, name := range []string{"fk7804/valid/all-optional-fields.json", "fk7804/valid/coordination-number.json", "fk7810/valid/" + firstExample(t, "fk7810")} {
 		body, err := os.ReadFile(filepath.Join("..", "examples", name))
 		if err != nil {
 			t.Fatal(err)
@@ -786,6 +787,20 @@ func TestRenderAll(t *testing.T) {
 	}
 	if strings.Count(text, "Sida 1 av") != 3 {
 		t.Errorf("%d first pages, want 3", strings.Count(text, "Sida 1 av"))
+	}
+	// Every page's number counts its own certificate's pages, the last
+	// page of each too (its footer is drawn as the next one begins).
+	var got, want []string
+	for _, page := range strings.Split(strings.TrimSuffix(text, "\f"), "\f") {
+		got = append(got, regexp.MustCompile(`Sida \d+ av \d+`).FindString(page))
+	}
+	for _, n := range pages {
+		for k := 1; k <= n; k++ {
+			want = append(want, fmt.Sprintf("Sida %d av %d", k, n))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("page numbers %q, want %q", got, want)
 	}
 }
 
