@@ -146,6 +146,9 @@ func (d *doc) questionStart(q schemas.Question) float64 {
 	if g, ok := d.grid(q, d.c.Answers[q.Field]); ok {
 		return h + d.tableStart(g)
 	}
+	if items, _ := d.c.Answers[q.Field].([]any); q.Widget == schemas.WidgetGroup && len(items) > 0 {
+		return h + d.tableStart(d.groupGrid(q, items))
+	}
 	return h + 2*lineH + 2
 }
 
@@ -423,21 +426,51 @@ func (d *doc) periods(q schemas.Question, v any) grid {
 	return grid{head: []string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths: widths, rows: rows, ticks: ticks}
 }
 
-// table writes a bordered table whose cells wrap; a row never splits.
-// The header row starts on the page with the first row, and when rows go
-// on over a page it is repeated at the top of the new one. When ticks is
+// table writes a bordered table whose cells wrap. The header row starts
+// on the page with the first row, and when rows go on over a page it is
+// repeated at the top of the new one. A row that fits on a page is never
+// split; one taller than a page (a long text in a cell) fills the page
+// and goes on over the next, every line of it printed. When ticks is
 // given, the first cell of row i starts with a check box.
 func (d *doc) table(g grid) {
 	p := d.pdf
 	d.size = 8.5
 	hd := d.cells(g.head, g.widths, nil)
+	bottom := pageH - marginBottom
 	for i := range g.rows {
 		c := d.gridRow(g, i)
-		if i == 0 || p.GetY()+c.h > pageH-marginBottom {
-			d.need(hd.h + c.h)
-			d.row(hd, g.widths, true)
+		head := i == 0 // the header row comes first, here or on a new page
+		fresh := false // a page was just begun for the row
+		for {
+			room := bottom - p.GetY() - hd.h
+			switch {
+			case !head && p.GetY()+c.h <= bottom:
+			case head && c.h <= room:
+			case !fresh && (hd.h+c.h <= bottom-marginTop || room < minRowPart*lineH):
+				// Whole on the next page (or too little room to begin here).
+				p.AddPage()
+				head, fresh = true, true
+				continue
+			default:
+				if !head {
+					room += hd.h
+				}
+				var part tableRow
+				part, c = c.split(max(int((room-rowPad)/lineH), 1))
+				if head {
+					d.row(hd, g.widths, true)
+				}
+				d.row(part, g.widths, false)
+				p.AddPage()
+				head, fresh = true, true
+				continue
+			}
+			if head {
+				d.row(hd, g.widths, true)
+			}
+			d.row(c, g.widths, false)
+			break
 		}
-		d.row(c, g.widths, false)
 	}
 	if len(g.rows) == 0 {
 		d.need(hd.h)
@@ -446,15 +479,43 @@ func (d *doc) table(g grid) {
 	d.size = 9.5
 }
 
-// tableStart is the height of g's header row and first row, which start
-// on one page.
+// minRowPart is how many lines of a row taller than a page begin on a page
+// before it goes on over the next; less room than that, and it begins on
+// the next. rowPad is the room a row has beside its lines.
+const (
+	minRowPart = 3
+	rowPad     = 1.5
+)
+
+// split cuts r after n lines of each cell: the part on this page, and the
+// rest (no check box again) on the next.
+func (r tableRow) split(n int) (tableRow, tableRow) {
+	part := tableRow{lines: make([][][]glyph, len(r.lines)), h: float64(n)*lineH + rowPad, tick: r.tick}
+	rest := tableRow{lines: make([][][]glyph, len(r.lines)), tick: nil}
+	most := 0
+	for i, ls := range r.lines {
+		k := min(n, len(ls))
+		part.lines[i], rest.lines[i] = ls[:k], ls[k:]
+		most = max(most, len(ls)-k)
+	}
+	rest.h = max(float64(most), 1)*lineH + rowPad
+	return part, rest
+}
+
+// tableStart is the height of g's header row and its first row (or, of a
+// first row taller than a page, the part that begins with the header),
+// which start on one page.
 func (d *doc) tableStart(g grid) float64 {
 	size := d.size
 	defer func() { d.size = size }()
 	d.size = 8.5
 	h := d.cells(g.head, g.widths, nil).h
 	if len(g.rows) > 0 {
-		h += d.gridRow(g, 0).h
+		r := d.gridRow(g, 0)
+		if h+r.h > pageH-marginBottom-marginTop {
+			return h + minRowPart*lineH + rowPad
+		}
+		h += r.h
 	}
 	return h
 }
@@ -489,7 +550,7 @@ func (d *doc) cells(cells []string, widths []float64, tick *bool) tableRow {
 		r.lines[i] = d.wrap(c, widths[i]-2-r.pad(i))
 		r.h = max(r.h, float64(len(r.lines[i]))*lineH)
 	}
-	r.h += 1.5
+	r.h += rowPad
 	return r
 }
 

@@ -873,3 +873,57 @@ func TestStatusInTheTextLayer(t *testing.T) {
 		t.Errorf("a name of %d characters is not whole in the document", len([]rune(c.Patient.Name)))
 	}
 }
+
+// TestTallTableRow: an answer in a table cell longer than a page (fk7810's
+// investigations take 4,000 characters of source) is printed whole, over
+// as many pages as it needs, never over the footer; the question's label
+// begins on the page its table does.
+func TestTallTableRow(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	body, err := os.ReadFile(filepath.Join("..", "examples", "fk7810", "valid", "other-investigations-three-types.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	source := func(from int) string {
+		var b strings.Builder
+		for i := from; b.Len()+8 <= 4000; i++ {
+			w := fmt.Sprintf("ord%04d", i)
+			words = append(words, w)
+			b.WriteString(w + " ")
+		}
+		return strings.TrimSpace(b.String())
+	}
+	items := doc["answers"].(map[string]any)["investigations"].([]any)
+	items[0].(map[string]any)["source"] = source(0)
+	items[1].(map[string]any)["source"] = source(len(words))
+	body, _ = json.Marshal(doc)
+	c, tmpl := stored(t, eng, body, "tall-row")
+	text := fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull))
+	var got []string
+	for i, page := range strings.Split(text, "\f") {
+		body, footer, _ := strings.Cut(page, "Intygs-id:")
+		if strings.Contains(footer, "ord") {
+			t.Errorf("page %d: text over the footer", i+1)
+		}
+		got = append(got, regexp.MustCompile(`ord\d{4}`).FindAllString(body, -1)...)
+		if strings.Contains(body, "ord0000") && !strings.Contains(body, "4. ") {
+			t.Errorf("page %d: the table begins without its question's label", i+1)
+		}
+	}
+	if !slices.Equal(got, words) {
+		t.Errorf("%d of %d words printed in order; first missing: %q", commonPrefix(got, words), len(words), words[min(commonPrefix(got, words), len(words)-1)])
+	}
+}
+
+func commonPrefix(a, b []string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
