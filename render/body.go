@@ -251,7 +251,7 @@ func (d *doc) option(on bool, text string, indent float64) {
 // paper form: a caseworker sees what was not chosen too.
 func (d *doc) options(opts []schemas.Option, chosen func(schemas.Option) bool) {
 	for _, o := range opts {
-		d.option(chosen(o), o.Label.SV, 4)
+		d.option(chosen(o), o.NumberedSV(), 4)
 	}
 }
 
@@ -266,7 +266,7 @@ func (d *doc) optionDates(q schemas.Question, v any) {
 				on, date = true, str(m[schemas.ItemDate])
 			}
 		}
-		text := o.Label.SV
+		text := o.NumberedSV()
 		if date != "" {
 			text += "   " + date
 		}
@@ -289,7 +289,7 @@ func (d *doc) areaTexts(q schemas.Question, v any) {
 		if on {
 			d.need(3 * lineH)
 		}
-		d.option(on, o.Label.SV, 4)
+		d.option(on, o.NumberedSV(), 4)
 		if on {
 			d.para(body, marginX+9, contentW-9, lineH)
 		}

@@ -927,3 +927,21 @@ func commonPrefix(a, b []string) int {
 	}
 	return n
 }
+
+// TestAreaIDs: an impairment or activity area that is a question of its
+// own on the paper form (fk7800's 9–14) is printed with its id, so that a
+// completion request naming question 9 can be found.
+func TestAreaIDs(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	body, err := os.ReadFile(filepath.Join("..", "examples", "fk7800", "valid", firstExample(t, "fk7800")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, tmpl := stored(t, eng, body, "areas")
+	text := squash(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull)))
+	for _, want := range []string{"9.Kommunikationochsocialinteraktion", "14.Annankroppsligfunktion"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF lacks %q", want)
+		}
+	}
+}

@@ -248,6 +248,17 @@ type Option struct {
 	ID string `json:"id,omitempty"`
 }
 
+// NumberedSV is the option's Swedish label after its question id, when it
+// has one ("9. Kommunikation och social interaktion"), as the paper form
+// numbers it: how a PDF and a page show it, so that a completion request
+// naming question 9 can be found.
+func (o Option) NumberedSV() string {
+	if o.ID == "" {
+		return o.Label.SV
+	}
+	return o.ID + ". " + o.Label.SV
+}
+
 // Questions returns every top-level question of the form, in order.
 func (f Form) Questions() []Question {
 	var qs []Question

@@ -253,3 +253,17 @@ func TestMessagesPages(t *testing.T) {
 		t.Errorf("the second page: %d, %d rows, want 5 with the filter kept and a way back:\n%s", resp.StatusCode, rows(page), page)
 	}
 }
+
+// TestAreaIDsOnPages: the form and the certificate page number an area
+// that is a question of its own (fk7800's 9–14) as the PDF does.
+func TestAreaIDsOnPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "../fk7800/valid/all-seven-impairment-areas-three-investigations.json")
+	const want = "9. Kommunikation och social interaktion"
+	if _, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil); !strings.Contains(page, want) {
+		t.Errorf("the certificate page lacks %q", want)
+	}
+	if _, page := ts.page(t, ts.session(t, "physician"), "GET", "/forms/fk7800/1.0", nil); !strings.Contains(page, "> "+want+"</label>") {
+		t.Errorf("the form lacks %q", want)
+	}
+}

@@ -68,11 +68,11 @@ func layOut(t *schemas.Template, answers map[string]any, diagnoses []intake.Diag
 					for _, it := range items {
 						chosen = chosen || optionString(it) == optionString(o.Value)
 					}
-					vq.Options = append(vq.Options, viewOption{Label: o.Label.SV, Chosen: chosen})
+					vq.Options = append(vq.Options, viewOption{Label: o.NumberedSV(), Chosen: chosen})
 				}
 			case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts, schemas.WidgetPeriods:
 				for _, o := range q.Options {
-					opt := viewOption{Label: o.Label.SV}
+					opt := viewOption{Label: o.NumberedSV()}
 					for _, it := range items {
 						m, _ := it.(map[string]any)
 						if optionString(m[kind.OptionKey]) != optionString(o.Value) {
