@@ -2,6 +2,7 @@ package intake
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -184,6 +185,14 @@ var messages = map[string][2]string{
 	"page.back":     {"Till startsidan", "To the start page"},
 	"page.return":   {"Tillbaka", "Back"},
 	"page.signIn":   {"Logga in", "Sign in"},
+}
+
+// SwedishDecimal writes f as a Swedish reader reads a number of days: a
+// decimal comma, at most two decimals, no trailing zeros ("10,5", "12").
+func SwedishDecimal(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return strings.Replace(s, ".", ",", 1)
 }
 
 // Text returns the catalogue's text for key in lang ("en" for English,

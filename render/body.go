@@ -407,7 +407,7 @@ func (d *doc) periods(q schemas.Question, v any) grid {
 		if sl != nil {
 			for _, pr := range sl.Periods {
 				if same(pr.Degree, o.Value) {
-					row, on = []string{o.Label.SV, pr.From.String(), pr.To.String(), fmt.Sprint(pr.Days), trimFloat(pr.NetDays)}, true
+					row, on = []string{o.Label.SV, pr.From.String(), pr.To.String(), fmt.Sprint(pr.Days), intake.SwedishDecimal(pr.NetDays)}, true
 				}
 			}
 		} else {
@@ -421,7 +421,7 @@ func (d *doc) periods(q schemas.Question, v any) grid {
 		rows, ticks = append(rows, row), append(ticks, on)
 	}
 	if sl != nil {
-		rows = append(rows, []string{"Totalt", sl.From.String(), sl.To.String(), fmt.Sprint(sl.TotalDays), trimFloat(sl.NetDays)})
+		rows = append(rows, []string{"Totalt", sl.From.String(), sl.To.String(), fmt.Sprint(sl.TotalDays), intake.SwedishDecimal(sl.NetDays)})
 	}
 	return grid{head: []string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths: widths, rows: rows, ticks: ticks}
 }
@@ -706,10 +706,4 @@ func contains(list any, v any) bool {
 		}
 	}
 	return false
-}
-
-func trimFloat(f float64) string {
-	s := fmt.Sprintf("%.2f", f)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return strings.Replace(s, ".", ",", 1)
 }

@@ -27,13 +27,13 @@ func TestLongTermStatementPDFs(t *testing.T) {
 			"Anhörigs beskrivning av patienten", "2. Jag har känt patienten sedan 2019-03-14",
 			"Underlag från psykolog", "2026-06-18", "Psykologmottagningen, Centralsjukhuset Karlstad",
 			"Underlag från fysioterapeut", "2026-09-02",
-			"Intellektuell funktion", "X Uppmärksamhet, koncentration och exekutiv funktion Svårt att hålla fokus", "Annan kroppslig funktion",
+			"Intellektuell funktion", "X 10. Uppmärksamhet, koncentration och exekutiv funktion Svårt att hålla fokus", "Annan kroppslig funktion",
 			"45. Finns det skäl att revidera eller uppdatera en tidigare ställd diagnos? Ja X Nej",
 			"26. Jag önskar att Försäkringskassan kontaktar mig X Ja", "26.2. Ange gärna varför du vill bli kontaktad Jag vill gärna diskutera",
 		}, []string{"24.", "15.", "Andningsfunktion"}},
 		{"fk7801", []string{
 			"X Min undersökning av patienten 2026-11-10", "2. Jag har känt patienten sedan 2019-03-14",
-			"X Annan psykisk funktion Nedstämdhet", "24. Beskriv eller lämna förslag på vad som kan underlätta för patienten att komma ut i arbete Arbetsträning",
+			"X 11. Annan psykisk funktion Nedstämdhet", "24. Beskriv eller lämna förslag på vad som kan underlätta för patienten att komma ut i arbete Arbetsträning",
 		}, []string{"15.", "16."}},
 		{"fk7802", []string{
 			"X Min undersökning av patienten 2026-11-10", "2. Jag har känt patienten sedan 2019-03-14",

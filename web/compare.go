@@ -105,7 +105,7 @@ func compare(t *schemas.Template, a, b *intake.Certificate) ([]compareSection, i
 	}
 	answers := func(c *intake.Certificate) map[string]viewQuestion {
 		m := map[string]viewQuestion{}
-		for _, s := range layOut(t, c.Answers, c.Diagnoses) {
+		for _, s := range layOut(t, c) {
 			for _, q := range s.Questions {
 				m[q.Field] = q
 			}
@@ -143,7 +143,7 @@ func compare(t *schemas.Template, a, b *intake.Certificate) ([]compareSection, i
 // diffWords marks the words of b against a by their longest common
 // subsequence: kept, added in b, or removed from a.
 func diffWords(a, b string) []diffWord {
-	x, y := strings.Fields(a), strings.Fields(b)
+	x, y := wordsAndBreaks(a), wordsAndBreaks(b)
 	if len(x)*len(y) > 1_000_000 { // too long to compare word by word
 		return []diffWord{{Text: b, Op: "add"}}
 	}
@@ -174,6 +174,20 @@ func diffWords(a, b string) []diffWord {
 			out = append(out, diffWord{Text: x[i], Op: "del"})
 			i++
 		}
+	}
+	return out
+}
+
+// wordsAndBreaks splits a text into its words and its line breaks ("\n"),
+// so that a changed line break shows as a change, and the text keeps its
+// lines.
+func wordsAndBreaks(s string) []string {
+	var out []string
+	for i, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if i > 0 {
+			out = append(out, "\n")
+		}
+		out = append(out, strings.Fields(line)...)
 	}
 	return out
 }

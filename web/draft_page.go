@@ -295,7 +295,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	// The unit the review shows is the one signed for (handleCertificateFormSubmit).
 	posted.Set("reviewedUnit", is.unit.HSAID)
 	page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
-		Sections: layOut(t, cert.Answers, cert.Diagnoses), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
+		Sections: layOut(t, cert), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
 		Values: posted, Draft: d.ID}
 	page.DropUnsaved = formAction(t)
 	return renderPage(w, http.StatusOK, "certificate_review", page)

@@ -305,6 +305,7 @@ func TestCompare(t *testing.T) {
 	answers["sickLeave"] = []any{map[string]any{"degree": 50, "from": "2026-11-20", "to": "2026-12-06"}}
 	answers["unevenWorkingHours"] = false
 	answers["activityLimitation"] = map[string]any{"text": "Kan inte lyfta mer än 10 kg och kan inte sitta eller stå mer än 20 minuter i taget. Klarar inte truckkörning."}
+	answers["functionalImpairment"] = map[string]any{"text": strings.Replace(answers["functionalImpairment"].(map[string]any)["text"].(string), " ", "\n", 1)}
 	body, _ := json.Marshal(doc)
 	resp, created := ts.do(t, "clinic", "POST", "/api/v1/certificates", body)
 	if resp.StatusCode != 201 {
@@ -323,6 +324,14 @@ func TestCompare(t *testing.T) {
 	}
 	if !strings.Contains(page, "<ins>10</ins>") || !strings.Contains(page, "<del>5</del>") || !strings.Contains(page, "<del>plockarbete.</del>") {
 		t.Errorf("the changed text is not marked word by word:\n%s", page)
+	}
+	// A line break is a change, shown as one, and each text keeps its lines.
+	if !strings.Contains(page, `<ins title="Ny rad">¶</ins>`+"\n") || !strings.Contains(page, `<p class="text">`) {
+		t.Errorf("the new line break is not shown:\n%s", page)
+	}
+	// The periods say how long they are, as the PDF does.
+	if !strings.Contains(page, "Nedsatt med hälften: 2026-11-20 – 2026-12-06, 17 dagar, 8,5 nettodagar") || !strings.Contains(page, "2026-11-20 – 2026-12-06, 17 dagar<") {
+		t.Errorf("the periods lack their days:\n%s", page)
 	}
 	if strings.Index(page, "/certificates/"+first) > strings.Index(page, "/certificates/"+second.ID) {
 		t.Errorf("the older certificate is not on the left")

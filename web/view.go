@@ -39,9 +39,11 @@ type viewOption struct {
 }
 
 // layOut lays a certificate's answers out in its template's order; it
-// leaves out questions whose condition does not hold. diagnoses, when
-// given, replace the diagnoses answer's codes with dotted codes and titles.
-func layOut(t *schemas.Template, answers map[string]any, diagnoses []intake.Diagnosis) []viewSection {
+// leaves out questions whose condition does not hold. Its diagnoses, when
+// the template derives them, show the answer's codes dotted and with their
+// titles, and its sick leave the days of each period.
+func layOut(t *schemas.Template, c *intake.Certificate) []viewSection {
+	answers, diagnoses := c.Answers, c.Diagnoses
 	doc := map[string]any{"answers": answers}
 	var out []viewSection
 	for _, s := range t.Form.Sections {
@@ -84,6 +86,9 @@ func layOut(t *schemas.Template, answers map[string]any, diagnoses []intake.Diag
 							opt.Detail = fmt.Sprint(m[kind.Detail])
 						default:
 							opt.Detail = fmt.Sprintf("%v – %v", m[schemas.ItemFrom], m[schemas.ItemTo])
+							if p, ok := derivedPeriod(t, q, c.SickLeave, o); ok {
+								opt.Detail += periodDays(p)
+							}
 						}
 					}
 					vq.Options = append(vq.Options, opt)
@@ -143,4 +148,31 @@ func layOut(t *schemas.Template, answers map[string]any, diagnoses []intake.Diag
 		}
 	}
 	return out
+}
+
+// derivedPeriod is the period of degree option o in the certificate's
+// sick leave, when the template derives the sick leave from question q.
+func derivedPeriod(t *schemas.Template, q schemas.Question, sl *intake.SickLeave, o schemas.Option) (intake.Period, bool) {
+	if ds := t.Derive.SickLeave; ds == nil || ds.Field != q.Field || sl == nil {
+		return intake.Period{}, false
+	}
+	for _, p := range sl.Periods {
+		if optionString(p.Degree) == optionString(o.Value) {
+			return p, true
+		}
+	}
+	return intake.Period{}, false
+}
+
+// periodDays says how long a period is: its days, and its net days when
+// the degree makes them fewer (", 21 dagar, 10,5 nettodagar").
+func periodDays(p intake.Period) string {
+	s := fmt.Sprintf(", %d dagar", p.Days)
+	if p.Days == 1 {
+		s = ", 1 dag"
+	}
+	if p.NetDays != float64(p.Days) {
+		s += ", " + intake.SwedishDecimal(p.NetDays) + " nettodagar"
+	}
+	return s
 }
