@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -265,5 +266,23 @@ func TestAreaIDsOnPages(t *testing.T) {
 	}
 	if _, page := ts.page(t, ts.session(t, "physician"), "GET", "/forms/fk7800/1.0", nil); !strings.Contains(page, "> "+want+"</label>") {
 		t.Errorf("the form lacks %q", want)
+	}
+}
+
+// TestCaseNetDaysInSwedish: the patient's case writes net days with a
+// decimal comma ("8,5"), as the PDF does.
+func TestCaseNetDaysInSwedish(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	doc["answers"].(map[string]any)["sickLeave"] = []any{map[string]any{"degree": 50, "from": "2026-11-20", "to": "2026-12-06"}}
+	doc["answers"].(map[string]any)["unevenWorkingHours"] = false
+	body, _ := json.Marshal(doc)
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, b)
+	}
+	_, page := ts.page(t, ts.session(t, "caseworker"), "POST", "/patients/cases", url.Values{"patient": {"19780614-2381"}})
+	if !strings.Contains(page, `class="net-days">8,5<`) {
+		t.Errorf("net days not written 8,5:\n%s", page)
 	}
 }

@@ -101,6 +101,7 @@ var pageFuncs = template.FuncMap{
 		return s
 	},
 	"inc":        func(i int) int { return i + 1 },
+	"decimal":    intake.SwedishDecimal,
 	"field":      newField,
 	"local":      localTime,
 	"statusName": func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
