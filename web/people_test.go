@@ -707,3 +707,22 @@ func TestRevokePage(t *testing.T) {
 		t.Errorf("the revoked certificate's page:\n%s", page)
 	}
 }
+
+// TestSignInOverASessionEndsIt: on a shared workstation, the next person's
+// sign-in ends the session the browser still carried, on the server too,
+// so that its cookie (kept elsewhere, say) no longer works.
+func TestSignInOverASessionEndsIt(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	first := ts.session(t, "physician")
+	ts.person(t, "caseworker")
+	if resp, _ := ts.page(t, first, "GET", "/forms", nil); resp.StatusCode != 200 {
+		t.Fatalf("the first session: %d", resp.StatusCode)
+	}
+	resp, body := ts.page(t, first, "POST", "/sign-in", url.Values{"username": {"cia"}, "password": {testPassword}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("the second sign-in: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := ts.page(t, first, "GET", "/forms", nil); resp.StatusCode == 200 {
+		t.Errorf("the first session still works after another sign-in on its browser")
+	}
+}

@@ -208,6 +208,13 @@ func handleSignIn(logger *slog.Logger, sessions sessionStore, sec *security, oid
 // there at once; with several, picks one next), its id in the cookie,
 // and on to next.
 func startSession(w http.ResponseWriter, r *http.Request, sessions sessionStore, u *intake.User, next string) error {
+	// A sign-in on a browser someone is still signed in on (a shared
+	// workstation) ends that session too, not only its cookie.
+	if old := sessionSecret(r); old != "" {
+		if err := sessions.DeleteSession(r.Context(), old); err != nil {
+			return err
+		}
+	}
 	unit := ""
 	if u.Role.AtUnits() && len(u.Units) == 1 {
 		unit = u.Units[0]
