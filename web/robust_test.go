@@ -79,7 +79,7 @@ func TestEveryAnswerLogged(t *testing.T) {
 		http.NewResponseController(w).Flush()
 		panic("after the answer began")
 	})
-	srv := httptest.NewServer(outer(logger, newMetrics(), nil, router))
+	srv := httptest.NewServer(outer(logger, newMetrics(), nil, false, router))
 	defer srv.Close()
 	for _, tt := range []struct {
 		path   string

@@ -26,9 +26,14 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // security policy, no framing, no content sniffing, no referrer to other
 // sites, and no caching of anything but the static assets (everything else
 // may hold patient data or a session).
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if https {
+			// Browsers reach the service over HTTPS only (Options.PublicURL).
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+			r = r.WithContext(context.WithValue(r.Context(), httpsOnly{}, true))
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")

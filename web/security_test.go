@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -185,5 +186,31 @@ func TestSignInsInFlightPerAddress(t *testing.T) {
 	end2()
 	if len(sec.signingIn) != 0 {
 		t.Errorf("counts left after every sign-in ended: %v", sec.signingIn)
+	}
+}
+
+// TestHTTPSPublicURL: behind a TLS proxy on the same host (nginx's
+// proxy_pass http://127.0.0.1:8080 sends neither the public host nor
+// X-Forwarded-Proto), an https public URL still makes the session cookie
+// Secure (__Host-) and every answer carry Strict-Transport-Security;
+// without one, plain HTTP on loopback keeps the developer's plain cookie.
+func TestHTTPSPublicURL(t *testing.T) {
+	for _, tt := range []struct {
+		public       string
+		secure, hsts bool
+	}{
+		{"https://intyg.region.example", true, true},
+		{"", false, false},
+	} {
+		ts := newTestServerOptions(t, store.SQLite, mustEngine(t), func(string) Options { return Options{Now: testNow, PublicURL: tt.public} })
+		ts.person(t, "physician")
+		resp, _ := ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}})
+		cookie := resp.Header.Get("Set-Cookie")
+		if secure := strings.HasPrefix(cookie, sessionCookie+"=") && strings.Contains(cookie, "; Secure"); resp.StatusCode != 303 || secure != tt.secure {
+			t.Errorf("public URL %q: %d, Set-Cookie %q; want Secure %v", tt.public, resp.StatusCode, cookie, tt.secure)
+		}
+		if hsts := resp.Header.Get("Strict-Transport-Security") != ""; hsts != tt.hsts {
+			t.Errorf("public URL %q: Strict-Transport-Security %q, want one: %v", tt.public, resp.Header.Get("Strict-Transport-Security"), tt.hsts)
+		}
 	}
 }

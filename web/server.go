@@ -52,6 +52,11 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (clientAddress); none: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+	// PublicURL is where browsers reach the service, if it is set. An
+	// https one (a TLS proxy in front, perhaps on the same host over plain
+	// HTTP) makes every cookie Secure and every answer carry
+	// Strict-Transport-Security.
+	PublicURL string
 }
 
 // NewServer returns Intyg's HTTP handler: every route, with security
@@ -71,15 +76,16 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		sec.record(r, eventCrossOrigin, nil)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
-	return outer(logger, m, opts.TrustedProxies, cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))
+	https := strings.HasPrefix(strings.ToLower(opts.PublicURL), "https://")
+	return outer(logger, m, opts.TrustedProxies, https, cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))
 }
 
 // outer wraps the routes in what every request passes: outermost the
 // client's address, which the log names; then the request log and the
 // security headers, which every answer has, even a refusal before the
 // router or a panic's 500; then the panic's answer and the URL's check.
-func outer(logger *slog.Logger, m *metrics, trusted []netip.Prefix, routes http.Handler) http.Handler {
-	return clientAddress(trusted, observe(logger, m, securityHeaders(recoverPanics(logger, textURL(logger, headAsGet(routes))))))
+func outer(logger *slog.Logger, m *metrics, trusted []netip.Prefix, https bool, routes http.Handler) http.Handler {
+	return clientAddress(trusted, observe(logger, m, securityHeaders(https, recoverPanics(logger, textURL(logger, headAsGet(routes))))))
 }
 
 // headAsGet answers HEAD as the GET of the same URL would, without its

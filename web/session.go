@@ -31,11 +31,15 @@ const (
 	sessionCookieMaxAge = 12 * 3600
 )
 
+// httpsOnly marks a request to a service that browsers reach over HTTPS
+// only (an https Options.PublicURL), whatever reached the server.
+type httpsOnly struct{}
+
 // secureRequest reports whether the request came over HTTPS (directly or
 // through a proxy that says so), or else not from loopback: anything but
 // a developer's plain HTTP on loopback gets Secure cookies.
 func secureRequest(r *http.Request) bool {
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") || r.Context().Value(httpsOnly{}) != nil {
 		return true
 	}
 	host, _, err := net.SplitHostPort(r.Host)

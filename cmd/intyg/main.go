@@ -31,8 +31,8 @@ const usage = `usage: intyg <command> [flags] [args]
 
 commands:
   serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--icd10se DIR] [--max-body N] [--log-level L]
-        [--trusted-proxies ADDRS]
-        [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE [--oidc-claim NAME] [--public-url URL]]
+        [--trusted-proxies ADDRS] [--public-url URL]
+        [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE [--oidc-claim NAME]]
            run the HTTP service (SQLite under --data unless a DSN is given), with sign-in
            through the region's identity provider when --oidc-issuer is given
   token create --role clinic|caseworker|admin [--unit HSA-ID]... [--care-provider HSA-ID] [--expires YYYY-MM-DD] [--name NAME]

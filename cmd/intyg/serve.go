@@ -84,7 +84,7 @@ func (c *Config) readDSNFile(fs *flag.FlagSet) error {
 // provider. The client secret has no flag (ps would show it): it comes from
 // a file or the environment.
 func oidcFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
-	fs.StringVar(&c.PublicURL, "public-url", getenv("INTYG_PUBLIC_URL"), "where browsers reach the service, e.g. https://intyg.region.se; http://ADDR when empty (INTYG_PUBLIC_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", getenv("INTYG_PUBLIC_URL"), "where browsers reach the service, e.g. https://intyg.region.se (https: Secure cookies and Strict-Transport-Security, even behind a plain-HTTP proxy); http://ADDR when empty (INTYG_PUBLIC_URL)")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", getenv("INTYG_OIDC_ISSUER"), "issuer URL of the region's OpenID Connect provider; no such sign-in when empty (INTYG_OIDC_ISSUER)")
 	fs.StringVar(&c.OIDCClientID, "oidc-client-id", getenv("INTYG_OIDC_CLIENT_ID"), "the service's client id at the provider (INTYG_OIDC_CLIENT_ID)")
 	fs.StringVar(&c.OIDCClientSecretFile, "oidc-client-secret-file", getenv("INTYG_OIDC_CLIENT_SECRET_FILE"),
@@ -281,7 +281,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, err
 	}
 	defer l.Close()
-	opts := web.Options{TrustedProxies: trusted}
+	opts := web.Options{TrustedProxies: trusted, PublicURL: c.PublicURL}
 	if c.OIDCIssuer != "" {
 		// The provider is discovered now: an unreachable one stops the
 		// start, rather than every sign-in later.
