@@ -812,7 +812,11 @@ func decodeCursor(s string) (time.Time, string, error) {
 	}
 	at, id, ok := strings.Cut(string(b), "|")
 	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || id == "" {
+	// The id is one the store made (URL-safe base64): anything else, such
+	// as a NUL that PostgreSQL refuses in text, is not a cursor of ours.
+	if !ok || err != nil || id == "" || strings.ContainsFunc(id, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}) {
 		return time.Time{}, "", bad
 	}
 	return t, id, nil

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -213,6 +214,17 @@ func TestCertificates(t *testing.T) {
 			}
 			if _, _, err := db.FindCertificates(ctx, intake.CertificateFilter{Cursor: "garbage!"}); intake.ErrorCode(err) != intake.EINVALID {
 				t.Errorf("bad cursor = %v, want EINVALID", err)
+			}
+			// A cursor of the right shape whose id the store never made:
+			// a NUL (which PostgreSQL refuses in text), bytes not UTF-8.
+			for _, id := range []string{"\x00", "\xff", "a b", "'"} {
+				cursor := base64.RawURLEncoding.EncodeToString([]byte("2026-11-23T12:00:00Z|" + id))
+				if _, _, err := db.FindCertificates(ctx, intake.CertificateFilter{Cursor: cursor}); intake.ErrorCode(err) != intake.EINVALID {
+					t.Errorf("cursor with id %q = %v, want EINVALID", id, err)
+				}
+				if _, _, err := db.FindMessages(ctx, intake.MessageFilter{Cursor: cursor}); intake.ErrorCode(err) != intake.EINVALID {
+					t.Errorf("message cursor with id %q = %v, want EINVALID", id, err)
+				}
 			}
 		})
 	})
