@@ -3,6 +3,7 @@ package intake_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,31 @@ func codes(ps intake.Problems) []string {
 		out[i] = p.Pointer + " " + p.Code
 	}
 	return out
+}
+
+// TestDatesBeforeMinYear: a date before 1900 (year 0000, 0001-01-01, which
+// Go reads as no date, 1899-12-31) is no date a certificate speaks of: it
+// is refused at its own pointer, a time of signing so too, and 1900-01-01
+// is a date like any other.
+func TestDatesBeforeMinYear(t *testing.T) {
+	eng := mustEngine(t)
+	for _, tt := range []struct {
+		changes map[string]any
+		want    string
+	}{
+		{map[string]any{"/answers/sickLeave/0/from": "0000-01-01"}, "/answers/sickLeave/0/from invalidDate"},
+		{map[string]any{"/answers/sickLeave/0/from": "0001-01-01"}, "/answers/sickLeave/0/from invalidDate"},
+		{map[string]any{"/answers/sickLeave/0/to": "1899-12-31"}, "/answers/sickLeave/0/to invalidDate"},
+		{map[string]any{"/answers/basis/1/date": "0000-12-31"}, "/answers/basis/1/date invalidDate"},
+		{map[string]any{"/signedAt": "0001-01-01T00:00:00Z"}, "/signedAt invalidDateTime"},
+	} {
+		_, err := eng.Intake(mutate(t, baseFK7804, tt.changes), testNow)
+		if got := codes(intake.ErrorProblems(err)); !slices.Contains(got, tt.want) {
+			t.Errorf("%v: problems %v, want %s among them", tt.changes, got, tt.want)
+		}
+	}
+	_, err := eng.Intake(mutate(t, baseFK7804, map[string]any{"/answers/basis/1/date": "1900-01-01"}), testNow)
+	if slices.ContainsFunc(codes(intake.ErrorProblems(err)), func(s string) bool { return strings.HasSuffix(s, "invalidDate") }) {
+		t.Errorf("1900-01-01 refused: %v", err)
+	}
 }

@@ -53,8 +53,22 @@ type formatError struct{ code, want string }
 
 func (e *formatError) Error() string { return e.code }
 
-// formats are the custom JSON Schema formats templates may use.
+// formats are the custom JSON Schema formats templates may use, and the
+// library's date and date-time checked as quickSchema checks them (a real
+// date from MinYear on).
 var formats = []*jsonschema.Format{
+	{Name: "date", Validate: func(v any) error {
+		if s, ok := v.(string); ok && !quickDate(s) {
+			return &formatError{"invalidDate", ""}
+		}
+		return nil
+	}},
+	{Name: "date-time", Validate: func(v any) error {
+		if s, ok := v.(string); ok && !quickDateTime(s) {
+			return &formatError{"invalidDateTime", ""}
+		}
+		return nil
+	}},
 	{Name: "hsa-id", Validate: func(v any) error {
 		if s, ok := v.(string); ok && !ValidHSAID(s) {
 			return &formatError{"format", "HSA-id (SE2321000016-1003)"}
