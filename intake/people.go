@@ -147,7 +147,7 @@ var SigningRoles = []string{"DOCTOR", "PRIVATE_DOCTOR", "DENTIST"}
 // in lower case and its HSA-ids in upper case, as the store keeps them.
 func CheckUser(u *User) Problems {
 	var ps Problems
-	if !usernamePattern(u.Username) {
+	if !ValidUsername(u.Username) {
 		ps = append(ps, NewProblem("/username", "pattern", "account.username", nil))
 	}
 	if strings.TrimSpace(u.Name) == "" {
@@ -204,7 +204,9 @@ func textProblems(ps Problems, pointer, v string, max int) Problems {
 	return ps
 }
 
-func usernamePattern(s string) bool {
+// ValidUsername reports whether s can be a user name: 2 to 64 of a–z, 0–9,
+// ".", "-" and "_" (after Tidy's lower-casing).
+func ValidUsername(s string) bool {
 	if len(s) < 2 || len(s) > 64 {
 		return false
 	}

@@ -408,6 +408,16 @@ const (
 func (db *DB) Authenticate(ctx context.Context, username, password, addr string) (*intake.User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	now := db.now()
+	if !intake.ValidUsername(username) {
+		// No account has such a name, and it is no key to count failures
+		// under (a 5,000-character one would not fit PostgreSQL's index):
+		// the same work and answer as a wrong password; the address's
+		// throttle counts it.
+		if err := hashing(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
+			return nil, err
+		}
+		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.")
+	}
 	if locked, err := db.signInLocked(ctx, username, addr, now); err != nil {
 		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
 	} else if locked {

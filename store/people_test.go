@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,4 +274,18 @@ func TestSignInsAtOnce(t *testing.T) {
 	if _, err := db.Authenticate(ctx, "after", "wrong password", "192.0.2.3"); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
 		t.Errorf("a sign-in after the flood: %v, want EUNAUTHORIZED", err)
 	}
+}
+
+// TestSignInWithNoPossibleName: a user name no account can have (5,000
+// characters, a NUL) is a failed sign-in on both databases, not an error
+// (it would not fit PostgreSQL's index of failures).
+func TestSignInWithNoPossibleName(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		db := open(t)
+		for _, name := range []string{strings.Repeat("a1", 2500), "a\x00b", "ok name"} {
+			if _, err := db.Authenticate(context.Background(), name, "wrong password", "192.0.2.1"); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
+				t.Errorf("user name of %d bytes: %v, want EUNAUTHORIZED", len(name), err)
+			}
+		}
+	})
 }
