@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -167,6 +168,33 @@ func scanAuditEntry(row scanner, extra ...any) (*intake.AuditEntry, error) {
 	}
 	e.Role = intake.Role(role)
 	return &e, nil
+}
+
+// AuditChainHead returns the position and hash of the access log's last
+// entry: recorded outside the database (a ticket, another system), it lets
+// a later AuditHashAt show that no entry up to it was cut or rewritten,
+// which the chain alone cannot once its head is rewritten too.
+func (db *DB) AuditChainHead(ctx context.Context) (seq int64, hash string, err error) {
+	var head chainHead
+	err = db.read.QueryRowContext(ctx, `SELECT seq, entry_id, hash FROM audit_chain WHERE id = 1`).Scan(&head.seq, &head.entryID, &head.hash)
+	if err != nil {
+		return 0, "", fmt.Errorf("store: access log head: %w", err)
+	}
+	return head.seq, head.hash, nil
+}
+
+// AuditHashAt returns the hash of the access-log entry at position seq in
+// the chain, "" when there is none.
+func (db *DB) AuditHashAt(ctx context.Context, seq int64) (string, error) {
+	var hash string
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT hash FROM audit_log WHERE seq = ?`), seq).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: access log entry %d: %w", seq, err)
+	}
+	return hash, nil
 }
 
 // VerifyAuditChain walks the access log in chain order, recomputing each

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,6 +74,33 @@ func TestAuditVerifyCommand(t *testing.T) {
 			code, out, stderr := runCmd(t, "", verify...)
 			if code != exitOK || !strings.Contains(out, "intact: 5 entries checked") {
 				t.Errorf("intact log: exit %d, output %q %s; want 0 and 5 entries checked", code, out, stderr)
+			}
+			head := regexp.MustCompile(`head: (\d+:[0-9a-f]+)`).FindStringSubmatch(out)
+			if head == nil {
+				t.Fatalf("verify printed no head: %q", out)
+			}
+			if code, out, _ := runCmd(t, "", append(verify, "--head", head[1])...); code != exitOK || !strings.Contains(out, "still holds the head recorded") {
+				t.Errorf("verify --head %s on the same log: exit %d, %q", head[1], code, out)
+			}
+			if code, _, _ := runCmd(t, "", append(verify, "--head", "x")...); code != exitUsage {
+				t.Errorf("verify --head x: exit %d, want %d", code, exitUsage)
+			}
+			// The last two entries cut and the head rewritten to the entry
+			// before them: the chain alone still verifies; the head recorded
+			// before shows the cut.
+			for _, q := range []string{
+				`DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)`,
+				`UPDATE audit_chain SET seq = (SELECT MAX(seq) FROM audit_log), entry_id = (SELECT id FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)), hash = (SELECT hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log))`,
+			} {
+				if _, err := raw.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if code, out, _ := runCmd(t, "", verify...); code != exitOK {
+				t.Fatalf("the cut log without a recorded head: exit %d, %q", code, out)
+			}
+			if code, out, _ := runCmd(t, "", append(verify, "--head", head[1])...); code != exitBroken || !strings.Contains(out, "no longer holds entry") {
+				t.Errorf("the cut log with the head recorded before: exit %d, %q; want 1", code, out)
 			}
 
 			var id int64

@@ -48,8 +48,9 @@ commands:
   user list | user disable USERNAME | user password USERNAME
            manage people's accounts; a password is one line of standard input,
            or typed twice at a terminal, never a flag
-  audit verify [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE]
-           check the access log's hash chain; exit 1 naming the first broken entry
+  audit verify [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--head SEQ:HASH]
+           check the access log's hash chain and print its head to record elsewhere;
+           --head: one printed before, which the log must still hold; exit 1 naming what is broken
   backup --to FILE [--data DIR]
            copy the SQLite database while the server runs (PostgreSQL: use pg_dump)
   validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -
