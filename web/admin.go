@@ -27,10 +27,16 @@ func handleAdmin(logger *slog.Logger) http.Handler {
 	})
 }
 
-// logAdmin writes a change an admin made to the access log, before the
-// answer: action ("admin.user.create", "admin.token.revoke", …) naming the
-// admin, and what was changed ("user=ID", "unit=HSA-ID", "token=ID") as
-// the entry's query. It is the one place admin changes are logged.
+// logAdmin writes an admin's change to the access log before the change
+// is made, as every change to patient data is, so that a log that cannot
+// be written refuses the change instead of following it: action
+// ("admin.user.create", "admin.token.revoke", …) naming the admin, and
+// what is changed ("username=NAME", "user=ID", "unit=HSA-ID", "token=ID")
+// as the entry's query. An entry may so stand for a change the store then
+// refused (a name taken, an unknown id). A token is logged just after it
+// is made, by its id, and revoked at once if the entry cannot be written:
+// its secret is shown only after. It is the one place admin changes are
+// logged.
 func logAdmin(r *http.Request, audit auditStore, action, target string) error {
 	e := actorFrom(r.Context()).Audit(action, r.RemoteAddr)
 	e.Query = target

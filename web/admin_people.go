@@ -103,6 +103,9 @@ func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStor
 		}
 		err = intake.InvalidError(ps)
 		if err == nil {
+			if err := logAdmin(r, audit, "admin.user.create", "username="+u.Username); err != nil {
+				return err
+			}
 			err = people.CreateUser(r.Context(), u, form.Get("password"))
 		}
 		if errs, ok := formErrors(err); ok {
@@ -116,9 +119,6 @@ func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStor
 			return renderPage(w, http.StatusUnprocessableEntity, "admin_people", page)
 		}
 		if err != nil {
-			return err
-		}
-		if err := logAdmin(r, audit, "admin.user.create", "user="+u.ID); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/admin/people?done=userCreated#person-"+u.ID, http.StatusSeeOther)
@@ -138,10 +138,10 @@ func handlePersonDisable(logger *slog.Logger, people peopleStore, audit auditSto
 			return err
 		}
 		id := mux.Vars(r)["id"]
-		if err := people.SetUserDisabled(r.Context(), id, disabled); err != nil {
+		if err := logAdmin(r, audit, action, "user="+id); err != nil {
 			return err
 		}
-		if err := logAdmin(r, audit, action, "user="+id); err != nil {
+		if err := people.SetUserDisabled(r.Context(), id, disabled); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/admin/people?done="+done+"#person-"+id, http.StatusSeeOther)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -116,7 +117,8 @@ func handleTokenCreate(logger *slog.Logger, tokens tokenAdmin, audit auditStore)
 			return err
 		}
 		if err := logAdmin(r, audit, "admin.token.create", "token="+t.ID); err != nil {
-			return err
+			// Never shown, and now never usable either.
+			return errors.Join(err, tokens.RevokeToken(r.Context(), t.ID))
 		}
 		return renderPage(w, http.StatusOK, "admin_token_created", tokenCreatedPage{layout: signedInLayout(r, "Ny API-nyckel"), Token: t, Secret: secret})
 	})
@@ -130,10 +132,10 @@ func handleTokenRevoke(logger *slog.Logger, tokens tokenAdmin, audit auditStore)
 			return err
 		}
 		id := mux.Vars(r)["id"]
-		if err := tokens.RevokeToken(r.Context(), id); err != nil {
+		if err := logAdmin(r, audit, "admin.token.revoke", "token="+id); err != nil {
 			return err
 		}
-		if err := logAdmin(r, audit, "admin.token.revoke", "token="+id); err != nil {
+		if err := tokens.RevokeToken(r.Context(), id); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/admin/tokens?done=tokenRevoked#token-"+id, http.StatusSeeOther)

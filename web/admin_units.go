@@ -63,6 +63,12 @@ func handleUnitCreate(logger *slog.Logger, units unitRegistry, audit auditStore)
 				City: get("city"), Phone: get("phone"), WorkplaceCode: get("workplaceCode")},
 			CareProvider: intake.CareProvider{HSAID: get("careProvider.hsaId"), Name: get("careProvider.name")},
 		}
+		u.Tidy()
+		if len(intake.CheckUnit(u)) == 0 { // else CreateUnit refuses it, with every problem
+			if err := logAdmin(r, audit, "admin.unit.create", "unit="+u.HSAID); err != nil {
+				return err
+			}
+		}
 		err = units.CreateUnit(r.Context(), u)
 		if errs, ok := formErrors(err); ok {
 			page, err := newUnitsPage(r, units, form)
@@ -73,9 +79,6 @@ func handleUnitCreate(logger *slog.Logger, units unitRegistry, audit auditStore)
 			return renderPage(w, http.StatusUnprocessableEntity, "admin_units", page)
 		}
 		if err != nil {
-			return err
-		}
-		if err := logAdmin(r, audit, "admin.unit.create", "unit="+u.HSAID); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/admin/units?done=unitCreated#unit-"+u.HSAID, http.StatusSeeOther)
@@ -96,10 +99,10 @@ func handleUnitDisable(logger *slog.Logger, units unitRegistry, audit auditStore
 			return err
 		}
 		hsa := strings.ToUpper(mux.Vars(r)["hsaId"])
-		if err := units.SetUnitDisabled(r.Context(), hsa, disabled); err != nil {
+		if err := logAdmin(r, audit, action, "unit="+hsa); err != nil {
 			return err
 		}
-		if err := logAdmin(r, audit, action, "unit="+hsa); err != nil {
+		if err := units.SetUnitDisabled(r.Context(), hsa, disabled); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/admin/units?done="+done+"#unit-"+hsa, http.StatusSeeOther)

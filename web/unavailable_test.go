@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,60 @@ func TestCompletingAnswerNeedsTheAccessLog(t *testing.T) {
 	}
 	if after := ts.count(t); after != before+1 {
 		t.Errorf("%d certificates after the answer, want %d", after, before+1)
+	}
+}
+
+// TestAdminChangesNeedTheAccessLog: an admin's change is logged before it
+// is made, so while the access log takes no admin entries (a trigger in
+// the same SQLite file refuses them) no account is made, disabled or
+// given a token that works, and no unit is registered or disabled.
+func TestAdminChangesNeedTheAccessLog(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.mustUnits(t)
+	admin := ts.session(t, "admin")
+	physician := ts.person(t, "physician")
+	other, err := sql.Open("sqlite", "file:"+ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Exec(`CREATE TRIGGER refuse_admin BEFORE INSERT ON audit_log WHEN NEW.action LIKE 'admin.%'
+		BEGIN SELECT RAISE(ABORT, 'the access log takes no entry'); END`); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	posts := []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/people", url.Values{"username": {"mallory"}, "name": {"Mallory"}, "role": {"admin"}, "password": {testPassword}, "password2": {testPassword}}},
+		{"/admin/people/" + physician.ID + "/disable", url.Values{}},
+		{"/admin/tokens", url.Values{"role": {"admin"}, "name": {"Bakdörren"}}},
+		{"/admin/units", url.Values{"hsaId": {"SE2321000016-5555"}, "name": {"Vårdcentralen Norr"}, "address": {"Norrtullsgatan 1"}, "postalCode": {"113 29"},
+			"city": {"Stockholm"}, "phone": {"08-111 22 33"}, "careProvider.hsaId": {"SE2321000016-0001"}, "careProvider.name": {"Region Stockholm"}}},
+		{"/admin/units/" + unit + "/disable", url.Values{}},
+	}
+	for _, p := range posts {
+		if resp, _ := ts.browse(t, admin, "POST", p.path, p.form); resp.StatusCode < 500 {
+			t.Errorf("POST %s while the log refuses admin entries: %d, want a 5xx", p.path, resp.StatusCode)
+		}
+	}
+	if _, err := ts.db.FindUserByUsername(ctx, "mallory"); intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("the account was made: %v", err)
+	}
+	if u, _ := ts.db.FindUserByID(ctx, physician.ID); !u.DisabledAt.IsZero() {
+		t.Error("the physician was disabled")
+	}
+	tokens, _ := ts.db.FindTokens(ctx)
+	for _, tok := range tokens {
+		if tok.Name == "Bakdörren" && tok.RevokedAt.IsZero() {
+			t.Error("the token whose making was not logged works")
+		}
+	}
+	if _, err := ts.db.FindUnitByHSAID(ctx, "SE2321000016-5555"); err == nil {
+		t.Error("the unit was registered")
+	}
+	if u, _ := ts.db.FindUnitByHSAID(ctx, unit); !u.DisabledAt.IsZero() {
+		t.Error("the unit was disabled")
 	}
 }
