@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -77,6 +78,23 @@ func refused(stderr io.Writer, what string, err error) (int, error) {
 	return exitRefused, nil
 }
 
+// logCommand writes an administrative command's change to the access log
+// before it is made, as the admin pages do: action ("admin.user.create",
+// …) and what it changes, naming the operating-system user who ran it on
+// this host, since the command needs no sign-in (only the database).
+func logCommand(ctx context.Context, db *store.DB, action, target string) error {
+	who := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	host, _ := os.Hostname()
+	e := &intake.AuditEntry{Role: intake.RoleAdmin, Name: who + " (command line)", Action: action, Query: target, RemoteAddr: "command line on " + host}
+	if err := db.CreateAuditEntry(ctx, e); err != nil {
+		return fmt.Errorf("the access log takes no entry, so nothing was changed: %w", err)
+	}
+	return nil
+}
+
 // runUnit runs "intyg unit add|list".
 func runUnit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
 	const usage = "intyg unit add --hsa-id HSA --name NAME --address A --postal-code 'NNN NN' --city C --phone P [--workplace-code W] --care-provider-hsa-id HSA --care-provider-name NAME | intyg unit list"
@@ -106,6 +124,13 @@ func runUnit(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer db.Close()
 	if args[0] == "add" {
+		u.Tidy()
+		if ps := intake.CheckUnit(&u); len(ps) > 0 {
+			return refused(stderr, "unit add", intake.InvalidError(ps))
+		}
+		if err := logCommand(ctx, db, "admin.unit.create", "unit="+u.HSAID); err != nil {
+			return exitUsage, fmt.Errorf("unit add: %w", err)
+		}
 		if err := db.CreateUnit(ctx, &u); err != nil {
 			return refused(stderr, "unit add", err)
 		}
@@ -200,6 +225,12 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		if err != nil {
 			return exitUsage, fmt.Errorf("user add: %w", err)
 		}
+		if err := store.CheckPassword(password, u.Username); err != nil {
+			return refused(stderr, "user add", err)
+		}
+		if err := logCommand(ctx, db, "admin.user.create", "username="+u.Username); err != nil {
+			return exitUsage, fmt.Errorf("user add: %w", err)
+		}
 		if err := db.CreateUser(ctx, &u, password); err != nil {
 			return refused(stderr, "user add", err)
 		}
@@ -211,6 +242,9 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return refused(stderr, "user "+args[0], err)
 	}
 	if args[0] == "disable" {
+		if err := logCommand(ctx, db, "admin.user.disable", "user="+found.ID); err != nil {
+			return exitUsage, fmt.Errorf("user disable: %w", err)
+		}
 		if err := db.SetUserDisabled(ctx, found.ID, true); err != nil {
 			return refused(stderr, "user disable", err)
 		}
@@ -219,6 +253,12 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	password, err := readPassword(stdin, stderr)
 	if err != nil {
+		return exitUsage, fmt.Errorf("user password: %w", err)
+	}
+	if err := store.CheckPassword(password, found.Username); err != nil {
+		return refused(stderr, "user password", err)
+	}
+	if err := logCommand(ctx, db, "admin.user.password", "user="+found.ID); err != nil {
 		return exitUsage, fmt.Errorf("user password: %w", err)
 	}
 	if err := db.SetPassword(ctx, found.ID, password); err != nil {
@@ -316,6 +356,10 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return refused(stderr, "token create", err)
 		}
+		if err := logCommand(ctx, db, "admin.token.create", "token="+t.ID); err != nil {
+			// Never shown, and now never usable either.
+			return exitUsage, fmt.Errorf("token create: %w", errors.Join(err, db.RevokeToken(ctx, t.ID)))
+		}
 		fmt.Fprintf(stdout, "token %s (role %s", t.ID, t.Role)
 		if len(t.Units) > 0 {
 			fmt.Fprintf(stdout, ", units %s", strings.Join(t.Units, " "))
@@ -329,6 +373,9 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "), shown only this once:\n%s\n", secret)
 		return exitOK, nil
 	case "revoke":
+		if err := logCommand(ctx, db, "admin.token.revoke", "token="+pos[0]); err != nil {
+			return exitUsage, fmt.Errorf("token revoke: %w", err)
+		}
 		if err := db.RevokeToken(ctx, pos[0]); err != nil {
 			return refused(stderr, "token revoke", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
 )
 
@@ -113,5 +114,27 @@ func TestPeopleCommands(t *testing.T) {
 	_, out, _ := runCmd(t, "", append([]string{"token", "revoke", tokens[0].ID}, d...)...)
 	if _, list, _ = runCmd(t, "", append([]string{"token", "list"}, d...)...); !strings.Contains(out, "revoked") || strings.Count(list, "\n") != 1+len(tokens) {
 		t.Errorf("revoke: %q; list after it:\n%s", out, list)
+	}
+
+	// Every change is in the access log, naming the operating-system user
+	// who ran the command (written before the change, so one the store
+	// then refused is there too: the unit registered twice, a physician at
+	// an unknown unit, a name taken).
+	entries, _, err := db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name, " (command line)") || !strings.HasPrefix(e.RemoteAddr, "command line on ") {
+			t.Errorf("entry %+v does not name who ran the command where", e)
+		}
+		got[e.Action+" "+strings.SplitN(e.Query, "=", 2)[0]]++
+	}
+	for action, n := range map[string]int{"admin.unit.create unit": 2, "admin.user.create username": 4, "admin.user.password user": 1,
+		"admin.user.disable user": 1, "admin.token.create token": 2, "admin.token.revoke token": 2} {
+		if got[action] != n {
+			t.Errorf("%d %s entries, want %d (all: %v)", got[action], action, n, got)
+		}
 	}
 }
