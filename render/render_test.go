@@ -702,12 +702,13 @@ func TestEmployerCopy(t *testing.T) {
 	}
 }
 
-// TestUnicodeNames checks that names in many Latin scripts, Greek and
-// Cyrillic, dashes, the euro sign and curly quotes survive into the text.
+// TestUnicodeNames checks that names in many Latin scripts (the Sami
+// languages' among them, whose ʒ is an IPA letter), Greek and Cyrillic,
+// dashes, the euro sign and curly quotes survive into the text.
 func TestUnicodeNames(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
 	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "unicode")
-	names := "Åsa Öberg-Ängström, Łukasz Żółć, Şükrü Çağlar, Ærøskøbing, Dvořák, Nguyễn Thị Ánh, Ελένη, Ольга, Ștefan Țurcanu"
+	names := "Åsa Öberg-Ängström, Łukasz Żółć, Şükrü Çağlar, Ærøskøbing, Dvořák, Nguyễn Thị Ánh, Ελένη, Ольга, Ștefan Țurcanu, Áilu Ŋuolja Čuđe-Ŧoađđi, vuõʒʒâd Ǯǯ Ʒʒ"
 	c.Patient.Name = names
 	c.Answers["otherInformation"] = "Kostnad “cirka” 40 € – ‘ok’ … temperatur −5 °C, ≤ 3 mg → ✓ ☐ ☒"
 	text := norm.NFC.String(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull)))

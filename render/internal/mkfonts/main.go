@@ -32,6 +32,7 @@ var standard = []string{"cp1252", "iso-8859-2", "cp1254", "cp1257", "iso-8859-16
 // ranges whose characters, if the font has them, render supports.
 var ranges = [][2]rune{
 	{0x0020, 0x024F}, // Latin and its extensions
+	{0x0250, 0x02AF}, // IPA extensions (ʒ of Skolt Sami)
 	{0x02B0, 0x02FF}, // spacing modifier letters
 	{0x0300, 0x036F}, // combining diacritics
 	{0x0370, 0x052F}, // Greek, Cyrillic
