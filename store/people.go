@@ -390,14 +390,18 @@ func (db *DB) SetPassword(ctx context.Context, id, password string) error {
 
 // Lock-out: failures of one user name from one address lock that pair for
 // lockFor after lockPairAfter failures; failures of one user name from
-// anywhere lock the account after lockAccountAfter (a spread-out attack).
-// One address alone can thus never lock a person out of their account,
-// and the per-address throttle in package web bounds how fast it guesses.
+// anywhere lock the account after lockAccountAfter (a spread-out attack),
+// except from an address the name signed in from within knownFor. One
+// address alone can thus never lock a person out of their account, nor
+// can many addresses lock them out of the ones they use (an attacker
+// would have to guess from those, five at a time); the per-address
+// throttle in package web bounds how fast any guesses.
 const (
 	lockWindow       = 15 * time.Minute
 	lockFor          = 15 * time.Minute
 	lockPairAfter    = 5
 	lockAccountAfter = 50
+	knownFor         = 90 * 24 * time.Hour
 )
 
 // Authenticate checks a user name and password from addr. It returns the
@@ -450,6 +454,14 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	}
 	if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sign_in_failures WHERE (username = ? AND addr = ?) OR at < ?`), username, addr, db.timeArg(now.Add(-lockWindow)))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO sign_in_known (username, addr, at) VALUES (?, ?, ?)
+			ON CONFLICT (username, addr) DO UPDATE SET at = excluded.at`), username, addr, db.timeArg(now)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`DELETE FROM sign_in_known WHERE username = ? AND at < ?`), username, db.timeArg(now.Add(-knownFor)))
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("store: sign in: %w", err)
@@ -458,11 +470,13 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 }
 
 func (db *DB) signInLocked(ctx context.Context, username, addr string, now time.Time) (bool, error) {
-	var pair, all int
+	var pair, all, known int
 	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT
-		COALESCE(SUM(CASE WHEN addr = ? THEN 1 ELSE 0 END), 0), COUNT(*)
-		FROM sign_in_failures WHERE username = ? AND at >= ?`), addr, username, db.timeArg(now.Add(-lockWindow))).Scan(&pair, &all)
-	return pair >= lockPairAfter || all >= lockAccountAfter, err
+		COALESCE(SUM(CASE WHEN addr = ? THEN 1 ELSE 0 END), 0), COUNT(*),
+		(SELECT COUNT(*) FROM sign_in_known WHERE username = ? AND addr = ? AND at >= ?)
+		FROM sign_in_failures WHERE username = ? AND at >= ?`),
+		addr, username, addr, db.timeArg(now.Add(-knownFor)), username, db.timeArg(now.Add(-lockWindow))).Scan(&pair, &all, &known)
+	return pair >= lockPairAfter || all >= lockAccountAfter && known == 0, err
 }
 
 // Session timeouts: a session ends after idleTimeout without a request,

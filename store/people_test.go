@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -122,6 +123,19 @@ func TestPeople(t *testing.T) {
 		if _, err := db.Authenticate(ctx, "nobody", "wrong password here", "10.0.0.2"); intake.ErrorCode(err) != intake.ELOCKED {
 			t.Errorf("an unknown name after 5 failures: %v, want ELOCKED", err)
 		}
+		// A spread-out attack (one failure from each of 50 addresses) locks
+		// the name everywhere but where its person signed in before.
+		clock = clock.Add(16 * time.Minute)
+		for i := range 50 {
+			db.Authenticate(ctx, "asa", "wrong password here", fmt.Sprintf("192.0.2.%d", i+1))
+		}
+		if _, err := db.Authenticate(ctx, "asa", goodPassword, "10.0.0.9"); intake.ErrorCode(err) != intake.ELOCKED {
+			t.Errorf("after a spread-out attack, from a new address: %v, want ELOCKED", err)
+		}
+		if u, err := db.Authenticate(ctx, "asa", goodPassword, "10.0.0.1"); err != nil || u.ID != got.ID {
+			t.Errorf("after a spread-out attack, from an address asa signed in from: %v, want the account", err)
+		}
+		clock = clock.Add(16 * time.Minute)
 
 		// Sessions: idle and absolute timeouts, sign-out, disabling.
 		secret, s, err := db.CreateSession(ctx, got.ID, "SE2321000016-7P0C")
