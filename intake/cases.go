@@ -300,8 +300,8 @@ func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
 			}
 		case "at":
 			s, _ := v.(string)
-			d, err := ParseDate(s)
-			if err != nil {
+			d, ok := validDate(s)
+			if !ok {
 				ps = append(ps, problem("/at", "invalidDate", nil))
 			}
 			q.At = d

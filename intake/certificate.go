@@ -2,7 +2,6 @@ package intake
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -216,34 +215,36 @@ type Period struct {
 // Date is a civil date, written YYYY-MM-DD.
 type Date struct{ time.Time }
 
-// ParseDate parses YYYY-MM-DD as a real calendar date from year MinYear on.
+// ParseDate parses YYYY-MM-DD as a real calendar date.
 func ParseDate(s string) (Date, error) {
 	if d, ok := dateOf(s); ok {
 		return d, nil
 	}
 	t, err := time.Parse(time.DateOnly, s) // for its error
-	if err == nil {
-		err = fmt.Errorf("intake: date %s is before %d", s, MinYear)
-	}
 	return Date{t}, err
 }
 
-// MinYear is the first year a date may have: no certificate speaks of a
-// time before it, and year 0000 (and 0001-01-01, the zero Date) would
-// pass for no date at all here and be refused by PostgreSQL.
+// MinYear is the first year a submitted date may have: no certificate
+// speaks of a time before it, and year 0000 (or 0001-01-01, which Go reads
+// as no date) would be refused by PostgreSQL. Only what comes in is held
+// to it (validDate); dates already stored read back whatever their year.
 const MinYear = 1900
+
+// validDate reads a date a request gives: a real date written 2006-01-02,
+// from year MinYear on.
+func validDate(s string) (Date, bool) {
+	d, ok := dateOf(s)
+	return d, ok && d.Year() >= MinYear
+}
 
 // dateOf reads a real date written 2006-01-02 as time.Parse does, without
 // its cost (rules read every date of a submission; TestDateOf compares
-// the two), from year MinYear on.
+// the two).
 func dateOf(s string) (Date, bool) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !allDigits(s[:4]) || !allDigits(s[5:7]) || !allDigits(s[8:]) {
 		return Date{}, false
 	}
 	y, _ := strconv.Atoi(s[:4])
-	if y < MinYear {
-		return Date{}, false
-	}
 	m, _ := strconv.Atoi(s[5:7])
 	d, _ := strconv.Atoi(s[8:])
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)

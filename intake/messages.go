@@ -102,6 +102,7 @@ var messages = map[string][2]string{
 	"form.item.to":                      {"till och med", "to"},
 	"signIn.failed":                     {"Fel användarnamn eller lösenord.", "Wrong user name or password."},
 	"signIn.locked":                     {"För många misslyckade inloggningar. Vänta 15 minuter och försök igen.", "Too many failed sign-ins. Wait 15 minutes and try again."},
+	"signIn.busy":                       {"Många inloggningar pågår just nu. Försök igen om en stund.", "Many sign-ins are under way. Try again in a moment."},
 	"unit.choose":                       {"Välj en av dina vårdenheter.", "Choose one of your care units."},
 
 	// Attention flags ("flag." + the template's flag code) and the case pages.

@@ -534,10 +534,10 @@ func quickDateTime(s string) bool {
 		twoDigits(rest[1:3], 23) && twoDigits(rest[4:6], 59)
 }
 
-// quickDate accepts a real date written 2006-01-02, as the library's date
-// check (time.Parse) does.
+// quickDate accepts a real date written 2006-01-02 from year MinYear on,
+// as the schema's date format does (formats).
 func quickDate(s string) bool {
-	_, ok := dateOf(s)
+	_, ok := validDate(s)
 	return ok
 }
 

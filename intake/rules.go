@@ -516,6 +516,5 @@ func dateValue(v any) (Date, bool) {
 	if !ok {
 		return Date{}, false
 	}
-	d, err := ParseDate(s)
-	return d, err == nil
+	return validDate(s) // a date the schema refuses is no date for a rule either
 }

@@ -364,13 +364,13 @@ func WriterPragma(ctx context.Context, db *DB, name string) (int, error) {
 
 // HoldHashSlots takes every password-hashing slot, as hashes running would,
 // until release; MaxHashWaiting is how many more may wait for one.
-func HoldHashSlots() (release func()) {
-	for range cap(hashSlots) {
-		hashSlots <- struct{}{}
+func (db *DB) HoldHashSlots() (release func()) {
+	for range cap(db.hashes.slots) {
+		db.hashes.slots <- struct{}{}
 	}
 	return func() {
-		for range cap(hashSlots) {
-			<-hashSlots
+		for range cap(db.hashes.slots) {
+			<-db.hashes.slots
 		}
 	}
 }
@@ -378,4 +378,4 @@ func HoldHashSlots() (release func()) {
 const MaxHashWaiting = maxHashWaiting
 
 // HashWaiting is how many password hashes wait for a slot.
-func HashWaiting() int { return int(hashWaiting.Load()) }
+func (db *DB) HashWaiting() int { return int(db.hashes.waiting.Load()) }

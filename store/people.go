@@ -171,34 +171,39 @@ func isSequence(s string) bool {
 // argon2Params are OWASP's argon2id parameters (19 MiB, 2 passes, 1 lane).
 var argon2Params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-// Password hashing takes argon2Params' 19 MiB and some tens of
-// milliseconds of a core. At most cap(hashSlots) hashes run at once and at
-// most maxHashWaiting more wait for a slot: a flood of sign-ins costs the
-// server neither its memory nor its cores, and what the queue cannot take
-// is refused as unavailable (503, try again) at once.
-var (
-	hashSlots   = make(chan struct{}, max(2, runtime.NumCPU()))
-	hashWaiting atomic.Int32
-)
+// hashLimiter bounds the password hashes under way: each takes
+// argon2Params' 19 MiB and some tens of milliseconds of a core. At most
+// cap(slots) run at once and at most maxHashWaiting more wait for one, so
+// that a flood of sign-ins costs the server neither its memory nor its
+// cores; what the queue cannot take is refused as unavailable (503, try
+// again) at once.
+type hashLimiter struct {
+	slots   chan struct{}
+	waiting atomic.Int32
+}
 
 const maxHashWaiting = 64
 
-// hashing runs fn, which hashes a password, in one of hashSlots: at once,
-// after a wait, or not at all (EUNAVAILABLE) if the queue is full or ctx
-// ends first.
-func hashing(ctx context.Context, fn func()) error {
-	if hashWaiting.Add(1) > maxHashWaiting {
-		hashWaiting.Add(-1)
-		return intake.Errorf(intake.EUNAVAILABLE, "Too many sign-ins at once; try again shortly.")
+func newHashLimiter() *hashLimiter {
+	return &hashLimiter{slots: make(chan struct{}, max(2, runtime.NumCPU()))}
+}
+
+// run runs fn, which hashes a password, in a slot: at once, after a wait,
+// or not at all (EUNAVAILABLE) if the queue is full or ctx ends first.
+func (h *hashLimiter) run(ctx context.Context, fn func()) error {
+	busy := intake.Errorf(intake.EUNAVAILABLE, "Too many sign-ins at once; try again shortly.")
+	if h.waiting.Add(1) > maxHashWaiting {
+		h.waiting.Add(-1)
+		return busy
 	}
 	select {
-	case hashSlots <- struct{}{}:
-		hashWaiting.Add(-1)
+	case h.slots <- struct{}{}:
+		h.waiting.Add(-1)
 	case <-ctx.Done():
-		hashWaiting.Add(-1)
-		return fmt.Errorf("%w (%v)", intake.Errorf(intake.EUNAVAILABLE, "Too many sign-ins at once; try again shortly."), ctx.Err())
+		h.waiting.Add(-1)
+		return fmt.Errorf("%w (%v)", busy, ctx.Err())
 	}
-	defer func() { <-hashSlots }()
+	defer func() { <-h.slots }()
 	fn()
 	return nil
 }
@@ -228,7 +233,7 @@ func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) e
 	}
 	var hash string
 	var err error
-	if herr := hashing(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
+	if herr := db.hashes.run(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
 		return herr
 	}
 	if err != nil {
@@ -369,7 +374,7 @@ func (db *DB) SetPassword(ctx context.Context, id, password string) error {
 		return err
 	}
 	var hash string
-	if herr := hashing(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
+	if herr := db.hashes.run(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
 		return herr
 	}
 	if err != nil {
@@ -417,7 +422,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		// under (a 5,000-character one would not fit PostgreSQL's index):
 		// the same work and answer as a wrong password; the address's
 		// throttle counts it.
-		if err := hashing(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
+		if err := db.hashes.run(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
 			return nil, err
 		}
 		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.")
@@ -425,7 +430,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	if locked, err := db.signInLocked(ctx, username, addr, now); err != nil {
 		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
 	} else if locked {
-		if err := hashing(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
+		if err := db.hashes.run(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
 			return nil, err
 		}
 		return nil, intake.Errorf(intake.ELOCKED, "Too many failed sign-ins; wait %d minutes.", int(lockFor.Minutes()))
@@ -440,7 +445,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	}
 	var ok bool
 	var cerr error
-	if herr := hashing(ctx, func() { ok, cerr = argon2id.ComparePasswordAndHash(password, hash) }); herr != nil {
+	if herr := db.hashes.run(ctx, func() { ok, cerr = argon2id.ComparePasswordAndHash(password, hash) }); herr != nil {
 		return nil, herr
 	}
 	if err != nil || cerr != nil || !ok || !u.DisabledAt.IsZero() {

@@ -68,6 +68,9 @@ type DB struct {
 	// statements, on write and on read.
 	writeStmts, readStmts prepared
 
+	// hashes bounds the password hashes under way (people.go).
+	hashes *hashLimiter
+
 	// histories reads patients' case histories in batches (history.go).
 	histories *histories
 	// pipelines inserts new certificates on PostgreSQL (pipeline.go).
@@ -104,7 +107,7 @@ func OpenExisting(ctx context.Context, driver, dsn string) (*DB, error) {
 }
 
 func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
-	db := &DB{dialect: driver, Now: time.Now, health: &health{}}
+	db := &DB{dialect: driver, Now: time.Now, health: &health{}, hashes: newHashLimiter()}
 	db.histories, db.pipelines = newHistories(db), newPipelines(db)
 	var err error
 	switch driver {

@@ -35,8 +35,9 @@ func handleAdmin(logger *slog.Logger) http.Handler {
 // as the entry's query. An entry may so stand for a change the store then
 // refused (a name taken, an unknown id). A token is logged just after it
 // is made, by its id, and revoked at once if the entry cannot be written:
-// its secret is shown only after. It is the one place admin changes are
-// logged.
+// its secret is shown only after. It is the one place the admin pages log
+// their changes (the command line's own is logCommand in cmd/intyg, which
+// names the operating-system user instead of a signed-in admin).
 func logAdmin(r *http.Request, audit auditStore, action, target string) error {
 	e := actorFrom(r.Context()).Audit(action, r.RemoteAddr)
 	e.Query = target

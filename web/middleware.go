@@ -140,11 +140,28 @@ func routeName(r *http.Request) string {
 }
 
 // pathTemplate is route's path template without its variables' patterns
-// ("/api/v1/certificates/{id}"): its name in logs, metrics and the API's
-// document.
+// ("/api/v1/certificates/{id}" for "{id:[A-Za-z0-9_-]{22}}"): its name in
+// logs, metrics and the API's document.
 func pathTemplate(route *mux.Route) (string, error) {
 	tpl, err := route.GetPathTemplate()
-	return strings.ReplaceAll(tpl, ":"+certificateID, ""), err
+	var b strings.Builder
+	depth, pattern := 0, false // inside a variable's braces; in its pattern
+	for _, c := range tpl {
+		switch {
+		case c == '{':
+			depth++
+		case c == '}':
+			if depth--; depth == 0 {
+				pattern = false
+			}
+		case c == ':' && depth == 1:
+			pattern = true
+		}
+		if !pattern || (c == '}' && depth == 0) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String(), err
 }
 
 // nameRoute notes the matched route for the request log, which observe

@@ -286,3 +286,24 @@ func TestCaseNetDaysInSwedish(t *testing.T) {
 		t.Errorf("net days not written 8,5:\n%s", page)
 	}
 }
+
+// TestPatientBornBefore1900: a personnummer with "+" may name someone born
+// before 1900 (the submitted dates may not be): the certificate is stored,
+// read back, listed and printed.
+func TestPatientBornBefore1900(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	doc["patient"].(map[string]any)["id"] = "991231+1231"
+	body, _ := json.Marshal(doc)
+	resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body)
+	var created struct{ ID string }
+	if json.Unmarshal(b, &created); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, b)
+	}
+	for _, path := range []string{"/api/v1/certificates/" + created.ID, "/api/v1/certificates?limit=10", "/api/v1/certificates/" + created.ID + "/pdf"} {
+		if resp, b := ts.do(t, "caseworker", "GET", path, nil); resp.StatusCode != 200 || (strings.HasSuffix(path, created.ID) && !strings.Contains(string(b), `"dateOfBirth":"1899-12-31"`)) {
+			t.Errorf("GET %s: %d %.300s", path, resp.StatusCode, b)
+		}
+	}
+}

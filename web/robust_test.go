@@ -278,3 +278,13 @@ func TestHead(t *testing.T) {
 		t.Errorf("HEAD of no certificate: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestPathTemplate: a route is named by its template without its
+// variables' patterns, braces inside a pattern too.
+func TestPathTemplate(t *testing.T) {
+	r := mux.NewRouter()
+	route := r.Handle("/x/{a:[0-9]{2}}/{b}/{c:(?:y|z){1,3}}", http.NotFoundHandler())
+	if got, err := pathTemplate(route); err != nil || got != "/x/{a}/{b}/{c}" {
+		t.Errorf("pathTemplate = %q, %v; want /x/{a}/{b}/{c}", got, err)
+	}
+}

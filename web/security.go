@@ -142,8 +142,9 @@ func addrOf(r *http.Request) string {
 
 // maxSignInsPerAddr bounds the sign-ins one address has in flight: each
 // costs a password hash, and a flood from one address must not take the
-// hashing queue from everyone else's.
-const maxSignInsPerAddr = 2
+// hashing queue (64) from everyone else's. A clinic's shared address (a
+// NAT, a proxy not named trusted) at the start of a shift has a few.
+const maxSignInsPerAddr = 8
 
 // beginSignIn counts a sign-in of the request's address in flight until
 // end is called; false (and nothing to end) when the address has

@@ -2,13 +2,16 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
@@ -154,9 +157,9 @@ func TestAddrOf(t *testing.T) {
 	}
 }
 
-// TestSignInsInFlightPerAddress: one address has at most two sign-ins (two
-// password hashes) under way; a third waits for one to end, and other
-// addresses are not held back.
+// TestSignInsInFlightPerAddress: one address (an IPv6 client's /64) has
+// at most maxSignInsPerAddr sign-ins (password hashes) under way; one more
+// waits for one to end, and other addresses are not held back.
 func TestSignInsInFlightPerAddress(t *testing.T) {
 	sec := &security{}
 	req := func(remote string) *http.Request {
@@ -164,26 +167,31 @@ func TestSignInsInFlightPerAddress(t *testing.T) {
 		r.RemoteAddr = remote
 		return r
 	}
-	end1, ok1 := sec.beginSignIn(req("[2001:db8::1]:1"))
-	end2, ok2 := sec.beginSignIn(req("[2001:db8::2]:1")) // the same /64
-	if !ok1 || !ok2 {
-		t.Fatal("the first two sign-ins of an address were refused")
+	var ends []func()
+	for i := range maxSignInsPerAddr {
+		end, ok := sec.beginSignIn(req(fmt.Sprintf("[2001:db8::%x]:1", i+1))) // one /64
+		if !ok {
+			t.Fatalf("sign-in %d of an address was refused", i+1)
+		}
+		ends = append(ends, end)
 	}
-	if _, ok := sec.beginSignIn(req("[2001:db8::3]:1")); ok {
-		t.Error("a third sign-in from the same /64 was let through")
+	if _, ok := sec.beginSignIn(req("[2001:db8::ffff]:1")); ok {
+		t.Error("one sign-in more from the same /64 was let through")
 	}
 	if end, ok := sec.beginSignIn(req("192.0.2.1:1")); !ok {
 		t.Error("another address was held back")
 	} else {
 		end()
 	}
-	end1()
-	if end, ok := sec.beginSignIn(req("[2001:db8::3]:1")); !ok {
+	ends[0]()
+	if end, ok := sec.beginSignIn(req("[2001:db8::ffff]:1")); !ok {
 		t.Error("a sign-in after one ended was refused")
 	} else {
 		end()
 	}
-	end2()
+	for _, end := range ends[1:] {
+		end()
+	}
 	if len(sec.signingIn) != 0 {
 		t.Errorf("counts left after every sign-in ended: %v", sec.signingIn)
 	}
@@ -212,5 +220,47 @@ func TestHTTPSPublicURL(t *testing.T) {
 		if hsts := resp.Header.Get("Strict-Transport-Security") != ""; hsts != tt.hsts {
 			t.Errorf("public URL %q: Strict-Transport-Security %q, want one: %v", tt.public, resp.Header.Get("Strict-Transport-Security"), tt.hsts)
 		}
+	}
+}
+
+// TestSignInsUnderWayFromOneAddress: while an address has
+// maxSignInsPerAddr sign-ins under way (here ones whose bodies have not all
+// come), one more gets the sign-in page again, 429, saying so; when they
+// end, sign-in works again.
+func TestSignInsUnderWayFromOneAddress(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	var held []net.Conn
+	for range maxSignInsPerAddr {
+		c, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		t.Cleanup(func() { c.Close() }) // else the server's Close waits for it
+		fmt.Fprintf(c, "POST /sign-in HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=asa", ts.Listener.Addr())
+	}
+	var resp *http.Response
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		resp, body = ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}})
+		if resp.StatusCode == http.StatusTooManyRequests || time.Now().After(deadline) {
+			break
+		}
+	}
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Många inloggningar pågår") || !strings.Contains(body, `id="username"`) {
+		t.Fatalf("one sign-in more beside those under way: %d, want 429 with Retry-After", resp.StatusCode)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		resp, _ = ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}})
+		if resp.StatusCode != http.StatusTooManyRequests || time.Now().After(deadline) {
+			break
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a sign-in after the others ended: %d, want 303", resp.StatusCode)
 	}
 }

@@ -179,16 +179,17 @@ func handleSignIn(logger *slog.Logger, sessions sessionStore, sec *security, oid
 		if sec.throttled(w, r) {
 			return nil
 		}
+		end, ok := sec.beginSignIn(r)
+		if !ok {
+			w.Header().Set("Retry-After", "1")
+			page := signInPage{layout: layout{Title: "Logga in"}, Next: localPath(r.URL.Query().Get("next")), Error: intake.Text("signIn.busy", "sv"), OIDC: oidc}
+			return renderPage(w, http.StatusTooManyRequests, "sign_in", page)
+		}
+		defer end()
 		form, err := readForm(w, r, 16<<10)
 		if err != nil {
 			return err
 		}
-		end, ok := sec.beginSignIn(r)
-		if !ok {
-			w.Header().Set("Retry-After", "1")
-			return intake.Errorf(eTooManyRequests, "This address has sign-ins under way; wait for them.")
-		}
-		defer end()
 		username, next := strings.TrimSpace(form.Get("username")), localPath(form.Get("next"))
 		u, err := sessions.Authenticate(r.Context(), username, form.Get("password"), addrOf(r))
 		switch intake.ErrorCode(err) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -135,6 +137,47 @@ func TestPeopleCommands(t *testing.T) {
 		"admin.user.disable user": 1, "admin.token.create token": 2, "admin.token.revoke token": 2} {
 		if got[action] != n {
 			t.Errorf("%d %s entries, want %d (all: %v)", got[action], action, n, got)
+		}
+	}
+}
+
+// TestCommandsNeedTheAccessLog: while the access log takes no admin entry
+// (a trigger in the SQLite file refuses them), no command changes
+// anything: a person is not disabled, and a token made before its entry
+// failed is revoked, its secret never printed.
+func TestCommandsNeedTheAccessLog(t *testing.T) {
+	data := t.TempDir()
+	d := []string{"--data", data}
+	if code, _, stderr := runCmd(t, cliPassword+"\n", append([]string{"user", "add", "dan", "--role", "admin", "--name", "Dan Admin"}, d...)...); code != exitOK {
+		t.Fatalf("user add: %s", stderr)
+	}
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(data, "intyg.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER refuse_admin BEFORE INSERT ON audit_log WHEN NEW.action LIKE 'admin.%'
+		BEGIN SELECT RAISE(ABORT, 'the access log takes no entry'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCmd(t, "", append([]string{"token", "create", "--role", "admin", "--name", "Bakdörren"}, d...)...); code == exitOK || strings.Contains(out, "intyg_") {
+		t.Errorf("token create while the log refuses: exit %d, %q", code, out)
+	}
+	if code, _, _ := runCmd(t, "", append([]string{"user", "disable", "dan"}, d...)...); code == exitOK {
+		t.Errorf("user disable while the log refuses: exit 0")
+	}
+	db, err := store.Open(context.Background(), store.SQLite, filepath.Join(data, "intyg.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if dan, _ := db.FindUserByUsername(context.Background(), "dan"); !dan.DisabledAt.IsZero() {
+		t.Error("dan was disabled")
+	}
+	tokens, _ := db.FindTokens(context.Background())
+	for _, tok := range tokens {
+		if tok.RevokedAt.IsZero() {
+			t.Errorf("token %s (%s) works though its making was not logged", tok.ID, tok.Name)
 		}
 	}
 }
