@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -21,8 +22,39 @@ type myCertificatesPage struct {
 	// travels by POST only.
 	Template, Status, Patient string
 	Rows                      []myCertificateRow
-	Next                      string
-	Error                     string
+	// Pager's links are posted (PagerForms), the patient with them.
+	Pager pager
+	Error string
+}
+
+// myCertificatesPageSize is how many certificates a page of the list shows.
+const myCertificatesPageSize = 50
+
+// PagerForms are the pager's links as the forms that post them, each with
+// the filters (the patient too, which never stands in a URL): "first",
+// "previous" and "next", those there are.
+func (p myCertificatesPage) PagerForms() []pagerForm {
+	var out []pagerForm
+	for _, l := range []struct{ id, label, link string }{
+		{"first-page", "Första sidan", p.Pager.First}, {"previous-page", "Föregående sida", p.Pager.Previous}, {"next-page", "Nästa sida", p.Pager.Next},
+	} {
+		if l.link == "" {
+			continue
+		}
+		u, _ := url.Parse(l.link) // newPager made it
+		v := u.Query()
+		if p.Patient != "" {
+			v.Set("patient", p.Patient)
+		}
+		out = append(out, pagerForm{ID: l.id, Label: l.label, Values: v})
+	}
+	return out
+}
+
+// pagerForm is one of a posted list's page links: a form of hidden values.
+type pagerForm struct {
+	ID, Label string
+	Values    url.Values
 }
 
 // myCertificateRow is one certificate of the list.
@@ -65,7 +97,7 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 		page := myCertificatesPage{layout: signedInLayout(r, "Mina intyg"), Unit: actorFrom(r.Context()).Session.Unit,
 			Templates: eng.Registry().All(), Statuses: []intake.Status{intake.StatusReceived, intake.StatusHandled, intake.StatusRevoked, intake.StatusReplaced},
 			Template: in.Get("template"), Status: in.Get("status"), Patient: in.Get("patient")}
-		q := url.Values{"limit": {"50"}}
+		q := url.Values{"limit": {strconv.Itoa(myCertificatesPageSize)}}
 		for _, name := range []string{"template", "status", "patient", "cursor"} {
 			if v := in.Get(name); v != "" {
 				q.Set(name, v)
@@ -79,7 +111,14 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 		if err != nil {
 			return err
 		}
-		page.Rows, page.Next = certificateRows(eng, list.Items), next
+		page.Rows = certificateRows(eng, list.Items)
+		keep := url.Values{}
+		for _, name := range []string{"template", "status"} {
+			if v := in.Get(name); v != "" {
+				keep.Set(name, v)
+			}
+		}
+		page.Pager = newPager("/certificates", keep, in, myCertificatesPageSize, len(page.Rows), next, 0)
 		return renderPage(w, http.StatusOK, "my_certificates", page)
 	})
 }

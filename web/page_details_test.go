@@ -307,3 +307,39 @@ func TestPatientBornBefore1900(t *testing.T) {
 		}
 	}
 }
+
+// TestMyCertificatesPages: the physician's list pages by posted forms, so
+// that the patient filter goes with each page and never into a URL.
+func TestMyCertificatesPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for range myCertificatesPageSize + 5 {
+		ts.submit(t, "valid/full-time-one-period.json")
+	}
+	asa := ts.session(t, "physician")
+	rows := func(page string) int { return strings.Count(page, `<th scope="row"><a href="/certificates/`) }
+	form := func(page, id string) url.Values {
+		i := strings.Index(page, `id="`+id+`"`)
+		if i < 0 {
+			return nil
+		}
+		start := strings.LastIndex(page[:i], `<form method="post" action="/certificates">`)
+		v := url.Values{}
+		for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`).FindAllStringSubmatch(page[start:i], -1) {
+			v.Add(m[1], html.UnescapeString(m[2]))
+		}
+		return v
+	}
+	_, page := ts.page(t, asa, "POST", "/certificates", url.Values{"patient": {"780614-2381"}})
+	next := form(page, "next-page")
+	if rows(page) != myCertificatesPageSize || next == nil || next.Get("patient") != "780614-2381" || !strings.Contains(page, `id="page-position">Visar 1–50<`) {
+		t.Fatalf("the first page: %d rows, next page form %v:\n%s", rows(page), next, page)
+	}
+	if strings.Contains(page, "?patient=") || strings.Contains(page, "&amp;patient=") {
+		t.Error("the patient stands in a link")
+	}
+	_, page = ts.page(t, asa, "POST", "/certificates", next)
+	if rows(page) != 5 || form(page, "next-page") != nil || form(page, "previous-page") == nil || form(page, "first-page").Get("patient") != "780614-2381" ||
+		!strings.Contains(page, `Visar 51–55<`) || !strings.Contains(page, `value="780614-2381"`) {
+		t.Errorf("the second page: %d rows, want 5 with the filter kept and ways back:\n%s", rows(page), page)
+	}
+}
