@@ -442,41 +442,37 @@ func (d *doc) table(g grid) {
 		head := i == 0 // the header row comes first, here or on a new page
 		fresh := false // a page was just begun for the row
 		for {
-			room := bottom - p.GetY() - hd.h
-			switch {
-			case !head && p.GetY()+c.h <= bottom:
-			case head && c.h <= room:
-			case !fresh && (hd.h+c.h <= bottom-marginTop || room < minRowPart*lineH):
-				// Whole on the next page (or too little room to begin here).
-				p.AddPage()
-				head, fresh = true, true
-				continue
-			default:
-				if !head {
-					room += hd.h
-				}
+			room := bottom - p.GetY()
+			if head {
+				room -= hd.h
+			}
+			if c.h <= room {
+				break
+			}
+			if fresh || hd.h+c.h > bottom-marginTop && room >= minRowPart*lineH {
+				// Taller than a page: what fits here, the rest over the next.
 				var part tableRow
 				part, c = c.split(max(int((room-rowPad)/lineH), 1))
-				if head {
-					d.row(hd, g.widths, true)
-				}
-				d.row(part, g.widths, false)
-				p.AddPage()
-				head, fresh = true, true
-				continue
+				d.headAndRow(hd, part, head, g.widths)
 			}
-			if head {
-				d.row(hd, g.widths, true)
-			}
-			d.row(c, g.widths, false)
-			break
+			p.AddPage()
+			head, fresh = true, true
 		}
+		d.headAndRow(hd, c, head, g.widths)
 	}
 	if len(g.rows) == 0 {
 		d.need(hd.h)
 		d.row(hd, g.widths, true)
 	}
 	d.size = 9.5
+}
+
+// headAndRow draws row r, after the header row hd when head.
+func (d *doc) headAndRow(hd, r tableRow, head bool, widths []float64) {
+	if head {
+		d.row(hd, widths, true)
+	}
+	d.row(r, widths, false)
 }
 
 // minRowPart is how many lines of a row taller than a page begin on a page

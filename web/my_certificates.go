@@ -2,6 +2,7 @@ package web
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,14 +36,16 @@ const myCertificatesPageSize = 50
 // "previous" and "next", those there are.
 func (p myCertificatesPage) PagerForms() []pagerForm {
 	var out []pagerForm
-	for _, l := range []struct{ id, label, link string }{
-		{"first-page", "Första sidan", p.Pager.First}, {"previous-page", "Föregående sida", p.Pager.Previous}, {"next-page", "Nästa sida", p.Pager.Next},
+	for _, l := range []struct {
+		id, label string
+		values    url.Values
+	}{
+		{"first-page", "Första sidan", p.Pager.first}, {"previous-page", "Föregående sida", p.Pager.previous}, {"next-page", "Nästa sida", p.Pager.next},
 	} {
-		if l.link == "" {
+		if l.values == nil {
 			continue
 		}
-		u, _ := url.Parse(l.link) // newPager made it
-		v := u.Query()
+		v := maps.Clone(l.values)
 		if p.Patient != "" {
 			v.Set("patient", p.Patient)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,8 +17,26 @@ import (
 // cursors of up to pagerTrail pages before it ("back"), and "Föregående
 // sida" goes back to exactly the page shown before.
 type pager struct {
-	From, To, Of          int
-	First, Previous, Next string
+	From, To, Of int
+	path         string
+	// first, previous and next are the links' queries; nil: no such page.
+	first, previous, next url.Values
+}
+
+// First, Previous and Next are the links to those pages, "" where there is
+// none.
+func (p pager) First() string    { return p.link(p.first) }
+func (p pager) Previous() string { return p.link(p.previous) }
+func (p pager) Next() string     { return p.link(p.next) }
+
+func (p pager) link(v url.Values) string {
+	switch {
+	case v == nil:
+		return ""
+	case len(v) == 0:
+		return p.path
+	}
+	return p.path + "?" + v.Encode()
 }
 
 // pagerTrail bounds the cursors a page's link carries: how far back
@@ -30,10 +49,10 @@ const pagerTrail = 20
 // this one ("" on the last); total is how many rows the filters find (0:
 // not counted).
 func newPager(path string, keep, in url.Values, size, rows int, next string, total int) pager {
-	link := func(page int, cursor string, back []string) string {
-		v := url.Values{}
-		for k, vs := range keep {
-			v[k] = vs
+	link := func(page int, cursor string, back []string) url.Values {
+		v := maps.Clone(keep)
+		if v == nil {
+			v = url.Values{}
 		}
 		if page > 1 {
 			v.Set("page", strconv.Itoa(page))
@@ -42,17 +61,14 @@ func newPager(path string, keep, in url.Values, size, rows int, next string, tot
 				v["back"] = back
 			}
 		}
-		if len(v) == 0 {
-			return path
-		}
-		return path + "?" + v.Encode()
+		return v
 	}
 	cursor, back := in.Get("cursor"), in["back"]
 	page, err := strconv.Atoi(in.Get("page"))
 	if err != nil || page < 1 || page > 1_000_000 || cursor == "" {
 		page, back = 1, nil
 	}
-	p := pager{Of: total}
+	p := pager{Of: total, path: path}
 	if rows > 0 {
 		p.From = (page-1)*size + 1
 		p.To = p.From + rows - 1
@@ -61,12 +77,12 @@ func newPager(path string, keep, in url.Values, size, rows int, next string, tot
 		}
 	}
 	if page > 1 {
-		p.First = link(1, "", nil)
+		p.first = link(1, "", nil)
 		switch n := len(back); {
 		case n > 0:
-			p.Previous = link(page-1, back[n-1], back[:n-1])
+			p.previous = link(page-1, back[n-1], back[:n-1])
 		case page == 2:
-			p.Previous = p.First
+			p.previous = p.first
 		}
 	}
 	if next != "" {
@@ -74,7 +90,7 @@ func newPager(path string, keep, in url.Values, size, rows int, next string, tot
 		if page == 1 {
 			trail = []string{""} // the first page's cursor
 		}
-		p.Next = link(page+1, next, trail[max(0, len(trail)-pagerTrail):])
+		p.next = link(page+1, next, trail[max(0, len(trail)-pagerTrail):])
 	}
 	return p
 }
