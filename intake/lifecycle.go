@@ -126,12 +126,17 @@ func (e *Engine) WithRelationProblems(err error, doc map[string]any, t RelationT
 		return err
 	}
 	var p Problem
-	switch template, _ := doc["template"].(string); {
+	template, _ := doc["template"].(string)
+	version, _ := doc["version"].(string)
+	switch {
 	case !t.Found || (unit != "" && t.Unit != unit):
 		p = problem("/relation/certificate", "notFound", nil)
 	case unit == "":
 		return err
 	case template != "" && template != t.Template:
+		p = problem("/relation", "relationMismatch", nil)
+	case version != "" && !slices.ContainsFunc(refusal.Problems, func(p Problem) bool { return p.Pointer == "/version" }) &&
+		!sameVersionOK(RelationType(str(doc["relation"].(map[string]any), "type")), version, t.Version):
 		p = problem("/relation", "relationMismatch", nil)
 	default:
 		patient, _ := doc["patient"].(map[string]any)
@@ -148,11 +153,20 @@ func (e *Engine) WithRelationProblems(err error, doc map[string]any, t RelationT
 	return &Error{Code: EINVALID, Message: refusal.Message, Problems: sortProblems(append(slices.Clone(refusal.Problems), p))}
 }
 
+// sameVersionOK reports whether a certificate of version v may have a
+// relation of type typ to one of version original: a replacement or a
+// completion takes the original's place, so it answers the same questions
+// (the same version); a renewal goes on in the newest version.
+func sameVersionOK(typ RelationType, v, original string) bool {
+	return typ == RelationRenews || v == original
+}
+
 // RelationTarget is what the store knows of the certificate a new one
 // relates to, read in the transaction that stores the new one.
 type RelationTarget struct {
 	Found     bool
 	Template  string
+	Version   string
 	PatientID string
 	Unit      string
 	Status    Status
@@ -163,8 +177,9 @@ type RelationTarget struct {
 // CheckRelation decides whether c may be stored with its relation to t:
 // EINVALID (422) when the original is not the issuing unit's (notFound, with
 // no hint that it exists elsewhere) or is another patient's or template's
-// (relationMismatch); ECONFLICT (409) when its state does not allow the
-// relation. nil when c has no relation or may have it.
+// (relationMismatch: a replacement or completion must also be of its
+// version, a renewal may be of any); ECONFLICT (409) when its state does not
+// allow the relation. nil when c has no relation or may have it.
 func CheckRelation(c *Certificate, t RelationTarget) error {
 	rel := c.Relation
 	if rel == nil {
@@ -174,8 +189,8 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 		return &Error{Code: EINVALID, Message: "The related certificate was not found.",
 			Problems: Problems{problem("/relation/certificate", "notFound", nil)}}
 	}
-	if t.PatientID != c.Patient.ID || t.Template != c.Template {
-		return &Error{Code: EINVALID, Message: "The related certificate is of another patient or template.",
+	if t.PatientID != c.Patient.ID || t.Template != c.Template || !sameVersionOK(rel.Type, c.Version, t.Version) {
+		return &Error{Code: EINVALID, Message: "The related certificate is of another patient, template or template version.",
 			Problems: Problems{problem("/relation", "relationMismatch", nil)}}
 	}
 	refuse := Refusal

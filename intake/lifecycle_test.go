@@ -131,7 +131,12 @@ func TestParseAnswer(t *testing.T) {
 func TestCheckRelation(t *testing.T) {
 	const unit, patient = "SE2321000016-7P0C", "197806142381"
 	target := func(status intake.Status, openRequests int) intake.RelationTarget {
-		return intake.RelationTarget{Found: true, Template: "fk7804", PatientID: patient, Unit: unit, Status: status, OpenCompletionRequests: openRequests}
+		return intake.RelationTarget{Found: true, Template: "fk7804", Version: "2.0", PatientID: patient, Unit: unit, Status: status, OpenCompletionRequests: openRequests}
+	}
+	olderVersion := func(status intake.Status, openRequests int) intake.RelationTarget {
+		x := target(status, openRequests)
+		x.Version = "1.0"
+		return x
 	}
 	tests := []struct {
 		typ    intake.RelationType
@@ -165,6 +170,11 @@ func TestCheckRelation(t *testing.T) {
 			return x
 		}(), "EINVALID /relation relationMismatch"},
 		{intake.RelationCompletes, func() intake.RelationTarget { x := target(intake.StatusReceived, 1); x.Template = "fk7810"; return x }(), "EINVALID /relation relationMismatch"},
+		// A replacement or completion is of the original's version; a
+		// renewal may be of any.
+		{intake.RelationReplaces, olderVersion(intake.StatusReceived, 0), "EINVALID /relation relationMismatch"},
+		{intake.RelationCompletes, olderVersion(intake.StatusReceived, 1), "EINVALID /relation relationMismatch"},
+		{intake.RelationRenews, olderVersion(intake.StatusReceived, 0), ""},
 		// An unknown original says notFound even when it is also revoked.
 		{intake.RelationReplaces, func() intake.RelationTarget {
 			x := target(intake.StatusRevoked, 0)
@@ -175,7 +185,7 @@ func TestCheckRelation(t *testing.T) {
 	codeNames := map[string]string{intake.ECONFLICT: "ECONFLICT", intake.EINVALID: "EINVALID"}
 	for i, tt := range tests {
 		t.Run(fmt.Sprintf("%d %s of %s", i, tt.typ, tt.target.Status), func(t *testing.T) {
-			c := &intake.Certificate{Template: "fk7804", Relation: &intake.Relation{Type: tt.typ, Certificate: "orig"}}
+			c := &intake.Certificate{Template: "fk7804", Version: "2.0", Relation: &intake.Relation{Type: tt.typ, Certificate: "orig"}}
 			c.Patient.ID, c.Issuer.Unit.HSAID = patient, unit
 			err := intake.CheckRelation(c, tt.target)
 			got := ""
@@ -199,7 +209,7 @@ func TestCheckRelation(t *testing.T) {
 func TestWithRelationProblems(t *testing.T) {
 	eng := mustEngine(t)
 	const unit, patient = "SE2321000016-7P0C", "191212121212"
-	found := intake.RelationTarget{Found: true, Template: "fk7804", PatientID: patient, Unit: unit, Status: intake.StatusReceived}
+	found := intake.RelationTarget{Found: true, Template: "fk7804", Version: "2.0", PatientID: patient, Unit: unit, Status: intake.StatusReceived}
 	with := func(f func(*intake.RelationTarget)) intake.RelationTarget { x := found; f(&x); return x }
 	bad := map[string]any{"/patient/name": nil, "/relation": map[string]any{"type": "REPLACES", "certificate": "orig"}}
 	change := func(more map[string]any) map[string]any {
@@ -220,6 +230,10 @@ func TestWithRelationProblems(t *testing.T) {
 		{"another patient's", bad, with(func(x *intake.RelationTarget) { x.PatientID = "197806142381" }), []string{"/patient/name required", "/relation relationMismatch"}},
 		{"the patient in a short form is the same", change(map[string]any{"/patient/id": "121212+1212"}), found, []string{"/patient/name required"}},
 		{"another template's", bad, with(func(x *intake.RelationTarget) { x.Template = "fk7810" }), []string{"/patient/name required", "/relation relationMismatch"}},
+		{"another version's, replaced", bad, with(func(x *intake.RelationTarget) { x.Version = "1.0" }), []string{"/patient/name required", "/relation relationMismatch"}},
+		{"another version's, renewed", change(map[string]any{"/relation": map[string]any{"type": "RENEWS", "certificate": "orig"}}), with(func(x *intake.RelationTarget) { x.Version = "1.0" }),
+			[]string{"/patient/name required"}},
+		{"an unknown version decides nothing", change(map[string]any{"/version": "9.9"}), found, []string{"/patient/name required", "/version unknownVersion"}},
 		{"a refused identity number decides nothing", change(map[string]any{"/patient/id": "19121212-1213"}), with(func(x *intake.RelationTarget) { x.PatientID = "197806142381" }),
 			[]string{"/patient/id checksum", "/patient/name required"}},
 		{"a refused relation decides nothing", change(map[string]any{"/relation": map[string]any{"type": "ERSATT", "certificate": "orig"}}), intake.RelationTarget{},

@@ -33,13 +33,13 @@ func (db *DB) FindRelationTarget(ctx context.Context, id string) (intake.Relatio
 func (db *DB) readRelationTarget(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id string, lock bool) (intake.RelationTarget, error) {
-	query := `SELECT template, patient_id, unit_hsa_id, status FROM certificates WHERE id = ?`
+	query := `SELECT template, version, patient_id, unit_hsa_id, status FROM certificates WHERE id = ?`
 	if lock {
 		query += ` FOR UPDATE`
 	}
 	var t intake.RelationTarget
 	var status string
-	err := q.QueryRowContext(ctx, db.rebind(query), id).Scan(&t.Template, &t.PatientID, &t.Unit, &status)
+	err := q.QueryRowContext(ctx, db.rebind(query), id).Scan(&t.Template, &t.Version, &t.PatientID, &t.Unit, &status)
 	if err == sql.ErrNoRows {
 		return t, nil
 	}
