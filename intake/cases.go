@@ -287,7 +287,7 @@ func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
 			s, _ := v.(string)
 			pid, err := ParsePersonalID(s, today.Time)
 			if err != nil {
-				ps = append(ps, NewProblem("/patient", "invalid", "param.personalID", nil))
+				ps = append(ps, PersonalIDProblem("/patient", err))
 			}
 			q.Patient = pid.Number
 		case "gap":

@@ -346,8 +346,7 @@ func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed
 			ref = Date{now}
 		}
 		if _, err := ParsePersonalID(id, ref.Time); err != nil {
-			code := personalIDCode(err)
-			ps = append(ps, problem("/patient/id", code, "ÅÅÅÅMMDD-NNNN"))
+			ps = append(ps, PersonalIDProblem("/patient/id", err))
 		}
 	}
 	return ps
@@ -416,6 +415,15 @@ func pathPointer(path []pathToken) string {
 		}
 	}
 	return string(b)
+}
+
+// PersonalIDProblem is the problem at pointer of an identity number that
+// ParsePersonalID refused with err: the same code and message wherever one
+// is read (a submission, a case query, a list's filter).
+func PersonalIDProblem(pointer string, err error) Problem {
+	p := problem(pointer, personalIDCode(err), "ÅÅÅÅMMDD-NNNN")
+	p.MessageEn = fill(messages[p.Code][1], "YYYYMMDD-NNNN")
+	return p
 }
 
 // personalIDCode maps ParsePersonalID's errors to problem codes.

@@ -30,7 +30,7 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 	patient := obj(doc, "patient")
 	pid, err := ParsePersonalID(str(patient, "id"), today.Time)
 	if err != nil {
-		return nil, invalid(Problems{problem("/patient/id", personalIDCode(err), "ÅÅÅÅMMDD-NNNN")})
+		return nil, invalid(Problems{PersonalIDProblem("/patient/id", err)})
 	}
 	answers := obj(doc, "answers")
 	canonicalNumbers(answers)

@@ -142,6 +142,17 @@ func TestPatientCasesAPI(t *testing.T) {
 				t.Errorf("%s: %d %s, want 422 at %s", body, status, b, pointer)
 			}
 		}
+		// An identity number is refused as in a submission: its code says
+		// what is wrong, in either language.
+		for body, want := range map[string]string{
+			`{"patient": "19780614-2382"}`: `"pointer":"/patient","code":"checksum","message":"Kontrollsiffran stämmer inte."`,
+			`{"patient": "7806142381x"}`:   `"pointer":"/patient","code":"format","message":"Värdet har fel format, ÅÅÅÅMMDD-NNNN förväntas."`,
+			`{"patient": "19781314-2381"}`: `"pointer":"/patient","code":"invalidDate"`,
+		} {
+			if status, _, b := cases("caseworker", body); status != 422 || !strings.Contains(string(b), want) {
+				t.Errorf("%s: %d %s, want 422 with %s", body, status, b, want)
+			}
+		}
 		// A patient without counted certificates has no cases.
 		if status, r, b := cases("caseworker", `{"patient": "19121212-1212"}`); status != 200 || r.Cases == nil || len(r.Cases) != 0 {
 			t.Errorf("no certificates: %d %s, want an empty list", status, b)

@@ -59,7 +59,7 @@ func (p *queryParser) patient(name string) *string {
 	}
 	pid, err := intake.ParsePersonalID(v, p.now)
 	if err != nil {
-		p.bad(name, "param.personalID", nil)
+		p.ps = append(p.ps, intake.PersonalIDProblem(intake.JoinPointer("", name), err))
 		return nil
 	}
 	return &pid.Number

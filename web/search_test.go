@@ -115,7 +115,7 @@ func TestPostSearch(t *testing.T) {
 		status int
 		want   string
 	}{
-		{`{"patient": "19121212-1213"}`, 422, `"pointer":"/patient"`},
+		{`{"patient": "19121212-1213"}`, 422, `"pointer":"/patient","code":"checksum","message":"Kontrollsiffran stämmer inte."`},
 		{`{"patient": 191212121212}`, 422, `"pointer":"/patient"`},
 		{`{"colour": "red"}`, 422, `"pointer":"/colour"`},
 		{`{"colour": 1}`, 422, `"pointer":"/colour","code":"invalid","message":"Okänd sökparameter."`},
