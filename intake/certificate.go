@@ -265,8 +265,16 @@ func (d Date) String() string {
 // AddDays returns d plus n days.
 func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
 
-// DaysUntil returns the whole days from d to e.
-func (d Date) DaysUntil(e Date) int { return int(e.Sub(d.Time).Hours()/24 + 0.5) }
+// DaysUntil returns the whole days from d to e, negative if e is before d.
+// It counts calendar days, so that neither a change to summer time nor a
+// span longer than a time.Duration holds (some 292 years) moves it.
+func (d Date) DaysUntil(e Date) int { return e.dayNumber() - d.dayNumber() }
+
+// dayNumber is d's calendar date counted in days from 1970-01-01.
+func (d Date) dayNumber() int {
+	y, m, day := d.Date()
+	return int(time.Date(y, m, day, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
 
 // MarshalJSON writes the date as "YYYY-MM-DD", or null for the zero Date.
 // (Digits and dashes need no escaping: the string is written as it is.)

@@ -109,3 +109,33 @@ func TestDateJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysUntil counts calendar days: across the changes to and from
+// summer time in Stockholm, backwards, and over spans longer than a
+// time.Duration holds (a period a physician mistyped as ending in 2500
+// had been counted as 106,753 days).
+func TestDaysUntil(t *testing.T) {
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)} }
+	for _, tt := range []struct {
+		from, to Date
+		want     int
+	}{
+		{day(2026, 11, 20), day(2026, 11, 20), 0},
+		{day(2026, 11, 20), day(2026, 11, 21), 1},
+		{day(2026, 11, 21), day(2026, 11, 20), -1},
+		{day(2026, 11, 22), day(2026, 11, 20), -2},
+		{Date{time.Date(2026, 3, 28, 0, 0, 0, 0, stockholm)}, Date{time.Date(2026, 3, 30, 0, 0, 0, 0, stockholm)}, 2},
+		{Date{time.Date(2026, 10, 24, 0, 0, 0, 0, stockholm)}, Date{time.Date(2026, 10, 26, 0, 0, 0, 0, stockholm)}, 2},
+		{day(2026, 11, 20), day(2320, 1, 1), 107057},
+		{day(2026, 11, 20), day(2500, 1, 1), 172802},
+		{day(1900, 1, 1), day(9999, 12, 31), 2958463},
+	} {
+		if got := tt.from.DaysUntil(tt.to); got != tt.want {
+			t.Errorf("%s until %s = %d, want %d", tt.from.Format(time.DateOnly), tt.to.Format(time.DateOnly), got, tt.want)
+		}
+	}
+}
