@@ -88,7 +88,7 @@ func LoadICD10SE(fsys fs.FS) (*CodeList, error) {
 				continue
 			}
 			parts := strings.SplitN(line, "\t", 3)
-			code := strings.ToUpper(strings.TrimSpace(parts[0]))
+			code := UpperASCII(strings.TrimSpace(parts[0]))
 			if len(parts) != 3 || !codeShape(code) {
 				f.Close()
 				return nil, fmt.Errorf("icd10se: %s line %d: want CODE<TAB>MARK<TAB>TITLE", name, n)
@@ -127,7 +127,7 @@ func (cl *CodeList) Lookup(code string) (dotted, title string, ok bool) {
 // bareCode removes surrounding space and one dot after the third character
 // and upper-cases the code: "f43.8a" → "F438A".
 func bareCode(code string) string {
-	c := strings.ToUpper(strings.TrimSpace(code))
+	c := UpperASCII(strings.TrimSpace(code))
 	if len(c) > 4 && c[3] == '.' {
 		c = c[:3] + c[4:]
 	}

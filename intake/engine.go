@@ -355,7 +355,7 @@ func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed
 // parseSignedAt parses an RFC 3339 time; RFC 3339 allows "t" and "z" in
 // lower case, which Go's parser does not.
 func parseSignedAt(s string) (time.Time, error) {
-	return time.Parse(time.RFC3339, strings.ToUpper(s))
+	return time.Parse(time.RFC3339, UpperASCII(s))
 }
 
 // controlProblems reports strings holding control characters other than

@@ -108,7 +108,7 @@ func RelationOf(doc map[string]any) (id, unit string, ok bool) {
 	}
 	issuer, _ := doc["issuer"].(map[string]any)
 	u, _ := issuer["unit"].(map[string]any)
-	return str(rel, "certificate"), strings.ToUpper(str(u, "hsaId")), true
+	return str(rel, "certificate"), UpperASCII(str(u, "hsaId")), true
 }
 
 // WithRelationProblems adds to err, intake's EINVALID refusal of the

@@ -76,12 +76,12 @@ func (e *Engine) Normalize(doc map[string]any) (*Certificate, error) {
 func normalizeIssuer(m map[string]any) Issuer {
 	unit := obj(m, "unit")
 	is := Issuer{
-		HSAID:          strings.ToUpper(str(m, "hsaId")),
+		HSAID:          UpperASCII(str(m, "hsaId")),
 		Name:           str(m, "name"),
 		Role:           str(m, "role"),
 		PrescriberCode: str(m, "prescriberCode"),
 		Unit: Unit{
-			HSAID:         strings.ToUpper(str(unit, "hsaId")),
+			HSAID:         UpperASCII(str(unit, "hsaId")),
 			Name:          str(unit, "name"),
 			WorkplaceCode: str(unit, "workplaceCode"),
 			Address:       str(unit, "address"),
@@ -98,7 +98,7 @@ func normalizeIssuer(m map[string]any) Issuer {
 		}
 	}
 	if cp, ok := m["careProvider"].(map[string]any); ok {
-		is.CareProvider = &CareProvider{HSAID: strings.ToUpper(str(cp, "hsaId")), Name: str(cp, "name")}
+		is.CareProvider = &CareProvider{HSAID: UpperASCII(str(cp, "hsaId")), Name: str(cp, "name")}
 	}
 	// Write the normalised forms back, so the stored answers and envelope agree.
 	m["hsaId"], unit["hsaId"], unit["postalCode"] = is.HSAID, is.Unit.HSAID, is.Unit.PostalCode

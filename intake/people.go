@@ -322,25 +322,25 @@ func ValidThrough(d Date) time.Time {
 // trimmed and in lower case, HSA-ids trimmed and in upper case.
 func (u *User) Tidy() {
 	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
-	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
+	u.HSAID = UpperASCII(strings.TrimSpace(u.HSAID))
 	u.Units = upperAll(u.Units)
 }
 
 // Tidy puts u's HSA-ids in the form they are kept in: trimmed, upper case.
 func (u *CareUnit) Tidy() {
-	u.HSAID = strings.ToUpper(strings.TrimSpace(u.HSAID))
-	u.CareProvider.HSAID = strings.ToUpper(strings.TrimSpace(u.CareProvider.HSAID))
+	u.HSAID = UpperASCII(strings.TrimSpace(u.HSAID))
+	u.CareProvider.HSAID = UpperASCII(strings.TrimSpace(u.CareProvider.HSAID))
 }
 
 // Tidy puts t's HSA-ids in the form they are kept in: trimmed, upper case.
 func (t *Token) Tidy() {
 	t.Units = upperAll(t.Units)
-	t.CareProvider = strings.ToUpper(strings.TrimSpace(t.CareProvider))
+	t.CareProvider = UpperASCII(strings.TrimSpace(t.CareProvider))
 }
 
 func upperAll(ss []string) []string {
 	for i, s := range ss {
-		ss[i] = strings.ToUpper(strings.TrimSpace(s))
+		ss[i] = UpperASCII(strings.TrimSpace(s))
 	}
 	return ss
 }

@@ -39,6 +39,11 @@ func TestFK7804Rules(t *testing.T) {
 		{"issuer hsaId lower case", map[string]any{"/issuer/hsaId": "se2321000016-1003"}, nil},
 		{"issuer hsaId malformed", map[string]any{"/issuer/hsaId": "SE23-1003"}, []string{"/issuer/hsaId format"}},
 		{"unit hsaId malformed", map[string]any{"/issuer/unit/hsaId": "7P0C"}, []string{"/issuer/unit/hsaId format"}},
+		// Letters outside ASCII that upper-case into an HSA-id's or a
+		// code's (ſ to S, ı to I) are not theirs.
+		{"issuer hsaId long s", map[string]any{"/issuer/hsaId": "\u017fE2321000016-1003"}, []string{"/issuer/hsaId format"}},
+		{"unit hsaId dotless i", map[string]any{"/issuer/unit/hsaId": "SE2321000016-\u0131003"}, []string{"/issuer/unit/hsaId format"}},
+		{"diagnosis code long s", map[string]any{"/answers/diagnoses/0/code": "\u017f83.2"}, []string{"/answers/diagnoses/0/code unknownCode"}},
 		{"careProvider hsaId malformed", map[string]any{"/issuer/careProvider/hsaId": "x"}, []string{"/issuer/careProvider/hsaId format"}},
 		{"issuer role private", map[string]any{"/issuer/role": "PRIVATE_DOCTOR"}, nil},
 		{"issuer role dentist", map[string]any{"/issuer/role": "DENTIST"}, nil},

@@ -84,7 +84,26 @@ var formats = []*jsonschema.Format{
 }
 
 // ValidHSAID reports whether s is an HSA-id, in any case (format hsa-id).
-func ValidHSAID(s string) bool { return isHSAID(strings.ToUpper(s)) }
+func ValidHSAID(s string) bool { return isHSAID(UpperASCII(s)) }
+
+// UpperASCII upper-cases the ASCII letters of s and leaves every other
+// character as it is: identifiers (HSA-ids, codes) are ASCII, and
+// strings.ToUpper would turn a letter outside it into one of theirs (ſ into
+// S, ı into I), so that a refused id passed as another.
+func UpperASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'a' <= b[j] && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
 
 // validPostalCode reports whether s is a Swedish postal code (format
 // se-postal-code).

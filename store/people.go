@@ -73,7 +73,7 @@ func (db *DB) FindUnits(ctx context.Context) ([]*intake.CareUnit, error) {
 
 // FindUnitByHSAID returns a unit. Returns ENOTFOUND if it is not registered.
 func (db *DB) FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUnit, error) {
-	u, err := scanUnit(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+unitFields+` FROM units WHERE hsa_id = ?`), strings.ToUpper(hsaID)))
+	u, err := scanUnit(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+unitFields+` FROM units WHERE hsa_id = ?`), intake.UpperASCII(hsaID)))
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find unit %s: %w", hsaID, notFound(err, "Unit not found.")))
 	}
@@ -85,7 +85,7 @@ func (db *DB) FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUn
 // Returns ENOTFOUND for an unknown unit.
 func (db *DB) SetUnitDisabled(ctx context.Context, hsaID string, disabled bool) error {
 	defer db.tokens.clear() // a care provider's token covers its live units
-	return db.setDisabled(ctx, "units", "hsa_id", strings.ToUpper(hsaID), disabled, nil)
+	return db.setDisabled(ctx, "units", "hsa_id", intake.UpperASCII(hsaID), disabled, nil)
 }
 
 func (db *DB) setDisabled(ctx context.Context, table, key, id string, disabled bool, also func(ctx context.Context, tx *sql.Tx) error) error {
@@ -317,7 +317,7 @@ func (db *DB) FindUserByHSAID(ctx context.Context, hsaID string) (*intake.User, 
 	if strings.TrimSpace(hsaID) == "" {
 		return nil, intake.Errorf(intake.ENOTFOUND, "User not found.")
 	}
-	u, err := db.findUser(ctx, `hsa_id = ?`, strings.ToUpper(hsaID))
+	u, err := db.findUser(ctx, `hsa_id = ?`, intake.UpperASCII(hsaID))
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find user by HSA-id: %w", notFound(err, "User not found.")))
 	}

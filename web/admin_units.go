@@ -98,7 +98,7 @@ func handleUnitDisable(logger *slog.Logger, units unitRegistry, audit auditStore
 		if _, err := readForm(w, r, maxAdminForm); err != nil {
 			return err
 		}
-		hsa := strings.ToUpper(mux.Vars(r)["hsaId"])
+		hsa := intake.UpperASCII(mux.Vars(r)["hsaId"])
 		if err := logAdmin(r, audit, action, "unit="+hsa); err != nil {
 			return err
 		}

@@ -85,7 +85,7 @@ func (p *queryParser) hsaID(name string) *string {
 	if !intake.ValidHSAID(*v) {
 		p.bad(name, "hsaId.pattern", nil)
 	}
-	u := strings.ToUpper(*v)
+	u := intake.UpperASCII(*v)
 	return &u
 }
 

@@ -329,7 +329,7 @@ func handleUnitChoose(logger *slog.Logger, sessions sessionStore) http.Handler {
 		if err != nil {
 			return err
 		}
-		a, unit, next := actorFrom(r.Context()), strings.ToUpper(form.Get("unit")), localPath(form.Get("next"))
+		a, unit, next := actorFrom(r.Context()), intake.UpperASCII(form.Get("unit")), localPath(form.Get("next"))
 		page, err := newUnitPage(r, sessions)
 		if err != nil {
 			return err
