@@ -93,6 +93,7 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			}
 			c.rules = append(c.rules, cr)
 		}
+		linkForbidden(c.rules)
 		c.dependsOn = map[string]*condition{}
 		for _, q := range t.Form.Questions() {
 			if err := checkCondition(q.DependsOn); err != nil {

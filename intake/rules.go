@@ -3,6 +3,7 @@ package intake
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 // The rule vocabulary: the checks JSON Schema cannot express, declared in a
 // template's template.json and implemented here once for every template.
 //
-//	required   fields: pointers that must be present when "when" holds (code required)
+//	required   fields: pointers that must be present when "when" holds (code required),
+//	           unless a forbidden rule on the same field holds too
 //	forbidden  fields: pointers that must be absent when "when" holds (code notAllowed)
 //	unique     field: an array whose items (or item[key]) must differ (code duplicate, at the later one)
 //	dateLimit  field: dates (with *) that must lie within minDays..maxDays of the signing day
@@ -41,6 +43,37 @@ type rule struct {
 	// pointer, parsed once when the template compiles.
 	when, where *condition
 	than        Pointer
+	// forbiddenWhen holds, for each field of a required rule, the
+	// conditions of the template's forbidden rules on the same field
+	// (linkForbidden).
+	forbiddenWhen [][]*condition
+}
+
+// linkForbidden gives each required rule of a template the conditions
+// under which another of its rules forbids the same field. A field that
+// both holds for is forbidden, not required: a refusal must not ask for
+// an answer that another rule says must not be given (fk7804's 1.3 when
+// basis has ANNAT but 27 rules basis out).
+func linkForbidden(rules []rule) {
+	for i := range rules {
+		r := &rules[i]
+		if r.Rule.Rule != "required" {
+			continue
+		}
+		r.forbiddenWhen = make([][]*condition, len(r.fields))
+		for j, f := range r.fields {
+			for k := range rules {
+				if rules[k].Rule.Rule != "forbidden" {
+					continue
+				}
+				for _, g := range rules[k].fields {
+					if g.String() == f.String() {
+						r.forbiddenWhen[j] = append(r.forbiddenWhen[j], rules[k].when)
+					}
+				}
+			}
+		}
+	}
 }
 
 // ruleKind is one kind of the vocabulary: what it needs of its declaration
@@ -338,14 +371,14 @@ func (r *rule) apply(doc any, today Date, rp *reporter) {
 // ones that are present, where their parent object exists (a missing
 // parent is its own problem).
 func applyPresence(r *rule, doc any, _ Date, rp *reporter) {
-	for _, p := range r.fields {
+	for j, p := range r.fields {
 		obj, ok := p.Parent(doc)
 		if !ok {
 			continue
 		}
 		_, present := obj[p.Last()]
 		switch {
-		case r.Rule.Rule == "required" && !present:
+		case r.Rule.Rule == "required" && !present && !slices.ContainsFunc(r.forbiddenWhen[j], func(k *condition) bool { return k.holds(doc) }):
 			rp.report(p.String(), "required", nil)
 		case r.Rule.Rule == "forbidden" && present:
 			rp.report(p.String(), "notAllowed", nil)

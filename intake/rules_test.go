@@ -170,6 +170,14 @@ func TestFK7804Rules(t *testing.T) {
 		{"infection control part time", map[string]any{"/answers": raw(t, `{"infectionControl":true,"diagnoses":[{"code":"A08.4","description":"Virusenterit"}],"sickLeave":[{"degree":50,"from":"2026-11-20","to":"2026-11-23"}]}`)}, nil},
 		{"infection control without diagnoses", map[string]any{"/answers": raw(t, `{"infectionControl":true,"sickLeave":[{"degree":100,"from":"2026-11-20","to":"2026-11-23"}]}`)}, []string{"/answers/diagnoses required"}},
 		{"infection control with prognosis", map[string]any{"/answers": raw(t, `{"infectionControl":true,"prognosis":"STOR_SANNOLIKHET","diagnoses":[{"code":"A08.4","description":"Virusenterit"}],"sickLeave":[{"degree":100,"from":"2026-11-20","to":"2026-11-23"}]}`)}, []string{"/answers/prognosis notAllowed"}},
+		// A field 27 rules out is not also asked for by the answer 27
+		// rules out: one notAllowed, not a required that cannot be met.
+		{"infection control with basis ANNAT", map[string]any{"/answers": raw(t, `{"infectionControl":true,"basis":[{"type":"ANNAT","date":"2026-11-19"}],"diagnoses":[{"code":"A08.4","description":"Virusenterit"}],"sickLeave":[{"degree":100,"from":"2026-11-20","to":"2026-11-23"}]}`)},
+			[]string{"/answers/basis notAllowed"}},
+		{"infection control with prognosis in months", map[string]any{"/answers": raw(t, `{"infectionControl":true,"prognosis":"ATER_X_ANTAL_MANADER","diagnoses":[{"code":"A08.4","description":"Virusenterit"}],"sickLeave":[{"degree":100,"from":"2026-11-20","to":"2026-11-23"}]}`)},
+			[]string{"/answers/prognosis notAllowed"}},
+		{"infection control with occupation and uneven hours", map[string]any{"/answers": raw(t, `{"infectionControl":true,"occupation":["NUVARANDE_ARBETE"],"unevenWorkingHours":true,"diagnoses":[{"code":"A08.4","description":"Virusenterit"}],"sickLeave":[{"degree":50,"from":"2026-11-20","to":"2026-11-23"}]}`)},
+			[]string{"/answers/occupation notAllowed", "/answers/unevenWorkingHours notAllowed"}},
 		{"infection control with everything", map[string]any{"/answers/infectionControl": true}, []string{
 			"/answers/activityLimitation notAllowed", "/answers/basis notAllowed", "/answers/contactReason notAllowed", "/answers/contactRequested notAllowed", "/answers/fmbMotivation notAllowed", "/answers/functionalImpairment notAllowed", "/answers/measures notAllowed", "/answers/occupation notAllowed", "/answers/occupationDescription notAllowed", "/answers/prognosis notAllowed", "/answers/prognosisMonths notAllowed", "/answers/transportToWork notAllowed", "/answers/treatment notAllowed", "/answers/unevenWorkingHours notAllowed", "/answers/unevenWorkingHoursReason notAllowed"}},
 		{"infection control false is the default", map[string]any{"/answers/infectionControl": false}, nil},
