@@ -338,7 +338,7 @@ func (e *Engine) dayOf(t time.Time) Date {
 func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed bool, today Date, now time.Time) Problems {
 	var ps Problems
 	if signed && signedAt.After(now.Add(clockSkew)) {
-		ps = append(ps, problem("/signedAt", "dateInFuture", nil))
+		ps = append(ps, NewProblem("/signedAt", "dateInFuture", "signedAt.future", nil))
 	}
 	patient, _ := doc["patient"].(map[string]any)
 	if id, ok := patient["id"].(string); ok {

@@ -57,6 +57,7 @@ var messages = map[string][2]string{
 	"param.template":                    {"Okänd intygsmall.", "Unknown template."},
 	"param.attention":                   {"Okänd uppmärksamhetsflagga.", "Unknown attention flag."},
 	"param.messages":                    {"Ange open, answered eller overdue.", "Give open, answered or overdue."},
+	"signedAt.future":                   {"Signeringstiden får inte vara senare än nu.", "The signing time may not be later than now."},
 	"param.flag":                        {"Ange true eller false.", "Give true or false."},
 	"param.limit":                       {"Ange ett antal mellan 1 och %v.", "Give a number from 1 to %v."},
 	"param.copy":                        {"Ange copy=employer eller ingenting.", "Give copy=employer or nothing."},
