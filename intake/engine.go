@@ -422,6 +422,12 @@ func pathPointer(path []pathToken) string {
 // ParsePersonalID refused with err: the same code and message wherever one
 // is read (a submission, a case query, a list's filter).
 func PersonalIDProblem(pointer string, err error) Problem {
+	switch err {
+	case ErrIDDate:
+		return NewProblem(pointer, "invalidDate", "personalID.date", nil)
+	case ErrIDBirthNumber:
+		return NewProblem(pointer, "format", "personalID.birthNumber", nil)
+	}
 	p := problem(pointer, personalIDCode(err), "ÅÅÅÅMMDD-NNNN")
 	p.MessageEn = fill(messages[p.Code][1], "YYYYMMDD-NNNN")
 	return p

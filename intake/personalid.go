@@ -29,6 +29,11 @@ type PersonalID struct {
 // The errors of ParsePersonalID. They are returned as they are, never
 // wrapped, so callers may compare with ==. When several apply, the first
 // in this list wins.
+// minBirthYear is the earliest year of birth an identity number may give:
+// no one born before it is alive, so an earlier one (a 12-digit id in 1212,
+// or in year 1, whose date no record could hold) is a mistyped number.
+const minBirthYear = 1800
+
 var (
 	// ErrIDFormat means the id is not in one of the accepted forms, or its
 	// birth number (the three digits before the check digit) is 000, which
@@ -40,6 +45,9 @@ var (
 	// ErrIDDate means the id's date is not a real calendar date or is in
 	// the future.
 	ErrIDDate = errors.New("intake: personal id has an invalid date")
+	// ErrIDBirthNumber means the id's birth number (the three digits
+	// before the check digit) is 000, which is never issued.
+	ErrIDBirthNumber = errors.New("intake: personal id has the birth number 000")
 	// ErrIDChecksum means the id's check digit is wrong.
 	ErrIDChecksum = errors.New("intake: personal id has a wrong check digit")
 )
@@ -52,11 +60,12 @@ var (
 // most recent date that is not after today, and with '+' (a person aged 100
 // or more) it is a further 100 years earlier. In the 12-digit forms the
 // century is given and a '+' is accepted and ignored; a birth date after
-// today is ErrIDDate.
+// today, or in a year before minBirthYear, is ErrIDDate.
 //
-// Surrounding white space is trimmed; any other character outside the forms,
-// and the birth number 000 (only 001 to 999 are issued), is ErrIDFormat. The error is ErrIDFormat, ErrIDInterim, ErrIDDate or
-// ErrIDChecksum, the first that applies in that order.
+// Surrounding white space is trimmed; any other character outside the forms
+// is ErrIDFormat, and the birth number 000 (only 001 to 999 are issued)
+// ErrIDBirthNumber. The error is ErrIDFormat, ErrIDBirthNumber, ErrIDInterim,
+// ErrIDDate or ErrIDChecksum, the first that applies in that order.
 func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 	s = strings.TrimSpace(s)
 	var date, serial string
@@ -76,9 +85,11 @@ func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 	default:
 		return PersonalID{}, ErrIDFormat
 	}
-	if !allDigits(date) || !allDigits(serial[1:]) || !(isDigit(serial[0]) || isLetter(serial[0])) ||
-		serial[:3] == "000" {
+	if !allDigits(date) || !allDigits(serial[1:]) || !(isDigit(serial[0]) || isLetter(serial[0])) {
 		return PersonalID{}, ErrIDFormat
+	}
+	if serial[:3] == "000" {
+		return PersonalID{}, ErrIDBirthNumber
 	}
 	if isLetter(serial[0]) {
 		return PersonalID{}, ErrIDInterim
@@ -101,7 +112,7 @@ func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 		}
 	}
 	birth, ok := civilDate(year, month, day)
-	if !ok || birth.After(time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)) {
+	if !ok || year < minBirthYear || birth.After(time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC)) {
 		return PersonalID{}, ErrIDDate
 	}
 

@@ -270,9 +270,12 @@ func TestParsePersonalIDErrors(t *testing.T) {
 		{"trailing garbage", "19121212-1212x", ErrIDFormat},
 		// Birth number 000 is never issued; the shared test data counts
 		// 20150916-0006 (check digit right) as invalid for this reason.
-		{"birth number 000", "20150916-0006", ErrIDFormat},
-		{"birth number 000 short", "1509160006", ErrIDFormat},
-		{"birth number 000 beats date", "20151316-0006", ErrIDFormat},
+		{"birth number 000", "20150916-0006", ErrIDBirthNumber},
+		{"birth number 000 short", "1509160006", ErrIDBirthNumber},
+		{"birth number 000 beats date", "20151316-0006", ErrIDBirthNumber},
+		{"born before 1800", "17991231-1238", ErrIDDate},
+		{"born in 1212", "12121212-1238", ErrIDDate},
+		{"born in year 1", "00010101-1237", ErrIDDate},
 
 		{"interim long", "20000101T220", ErrIDInterim},
 		{"interim separated long", "20000101-T220", ErrIDInterim},
