@@ -354,10 +354,18 @@ func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed
 }
 
 // parseSignedAt parses an RFC 3339 time; RFC 3339 allows "t" and "z" in
-// lower case, which Go's parser does not.
+// lower case, which Go's parser does not. A time before MinYear is an error
+// as the format refuses it (invalidDateTime), so that it decides no rule's
+// "today" either.
 func parseSignedAt(s string) (time.Time, error) {
-	return time.Parse(time.RFC3339, UpperASCII(s))
+	t, err := time.Parse(time.RFC3339, UpperASCII(s))
+	if err == nil && t.Year() < MinYear {
+		return time.Time{}, errBeforeMinYear
+	}
+	return t, err
 }
+
+var errBeforeMinYear = fmt.Errorf("intake: a time before %d", MinYear)
 
 // controlProblems reports strings holding control characters other than
 // tab, line feed and carriage return: they are no part of a certificate's

@@ -56,6 +56,9 @@ func TestFK7804Rules(t *testing.T) {
 		{"postal code without space", map[string]any{"/issuer/unit/postalCode": "11459"}, nil},
 		{"postal code malformed", map[string]any{"/issuer/unit/postalCode": "1145"}, []string{"/issuer/unit/postalCode format"}},
 		{"optional issuer fields absent", map[string]any{"/issuer/prescriberCode": nil, "/issuer/specialities": nil, "/issuer/unit/workplaceCode": nil, "/issuer/careProvider": nil}, nil},
+		// A signing time before 1900 is refused and decides no "today": no
+		// date is then after it, no patient born after it.
+		{"signedAt before 1900", map[string]any{"/signedAt": "1899-12-31T10:00:00+01:00"}, []string{"/signedAt invalidDateTime"}},
 		{"signedAt in the future", map[string]any{"/signedAt": "2099-01-01T10:00:00+01:00"}, []string{"/signedAt dateInFuture"}},
 		{"signedAt within clock skew", map[string]any{"/signedAt": "2026-11-23T12:03:00Z", "/answers/basis/0/date": "2026-11-23"}, nil},
 		{"signedAt not RFC 3339", map[string]any{"/signedAt": "2026-11-20 10:15"}, []string{"/signedAt invalidDateTime"}},
