@@ -431,27 +431,18 @@ func pathPointer(path []pathToken) string {
 // is read (a submission, a case query, a list's filter).
 func PersonalIDProblem(pointer string, err error) Problem {
 	switch err {
+	case ErrIDChecksum:
+		return problem(pointer, "checksum", nil)
+	case ErrIDInterim:
+		return problem(pointer, "interimNumber", nil)
 	case ErrIDDate:
 		return NewProblem(pointer, "invalidDate", "personalID.date", nil)
 	case ErrIDBirthNumber:
 		return NewProblem(pointer, "format", "personalID.birthNumber", nil)
 	}
-	p := problem(pointer, personalIDCode(err), "ÅÅÅÅMMDD-NNNN")
-	p.MessageEn = fill(messages[p.Code][1], "YYYYMMDD-NNNN")
+	p := problem(pointer, "format", "ÅÅÅÅMMDD-NNNN")
+	p.MessageEn = fill(messages["format"][1], "YYYYMMDD-NNNN")
 	return p
-}
-
-// personalIDCode maps ParsePersonalID's errors to problem codes.
-func personalIDCode(err error) string {
-	switch err {
-	case ErrIDChecksum:
-		return "checksum"
-	case ErrIDDate:
-		return "invalidDate"
-	case ErrIDInterim:
-		return "interimNumber"
-	}
-	return "format"
 }
 
 // invalid returns the EINVALID error for ps: sorted, and at most

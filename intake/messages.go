@@ -50,7 +50,6 @@ var messages = map[string][2]string{
 
 	// Search parameters of the list endpoints.
 	"param.unknown":                     {"Okänd sökparameter.", "Unknown search parameter."},
-	"param.personalID":                  {"Ange ett giltigt personnummer eller samordningsnummer.", "Give a valid personnummer or samordningsnummer."},
 	"param.status":                      {"Okänd status.", "Unknown status."},
 	"param.time":                        {"Ange en tidpunkt enligt RFC 3339.", "Give an RFC 3339 time."},
 	"param.timeOrDate":                  {"Ange en tidpunkt (RFC 3339) eller ett datum.", "Give an RFC 3339 time or a date."},

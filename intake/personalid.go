@@ -26,28 +26,26 @@ type PersonalID struct {
 	BirthDate time.Time // civil date at 00:00 UTC; for samordningsnummer day − 60
 }
 
-// The errors of ParsePersonalID. They are returned as they are, never
-// wrapped, so callers may compare with ==. When several apply, the first
-// in this list wins.
 // minBirthYear is the earliest year of birth an identity number may give:
 // no one born before it is alive, so an earlier one (a 12-digit id in 1212,
 // or in year 1, whose date no record could hold) is a mistyped number.
 const minBirthYear = 1800
 
+// The errors of ParsePersonalID. They are returned as they are, never
+// wrapped, so callers may compare with ==. When several apply, the first
+// in this list wins.
 var (
-	// ErrIDFormat means the id is not in one of the accepted forms, or its
-	// birth number (the three digits before the check digit) is 000, which
-	// is never issued.
+	// ErrIDFormat means the id is not in one of the accepted forms.
 	ErrIDFormat = errors.New("intake: personal id is not in the form YYYYMMDD-NNNN")
-	// ErrIDInterim means the id is an interim (reserve) number, which has a
-	// letter in the first position of its serial part.
-	ErrIDInterim = errors.New("intake: personal id is an interim number")
-	// ErrIDDate means the id's date is not a real calendar date or is in
-	// the future.
-	ErrIDDate = errors.New("intake: personal id has an invalid date")
 	// ErrIDBirthNumber means the id's birth number (the three digits
 	// before the check digit) is 000, which is never issued.
 	ErrIDBirthNumber = errors.New("intake: personal id has the birth number 000")
+	// ErrIDInterim means the id is an interim (reserve) number, which has a
+	// letter in the first position of its serial part.
+	ErrIDInterim = errors.New("intake: personal id is an interim number")
+	// ErrIDDate means the id's date is not a real calendar date, is in the
+	// future, or is in a year before minBirthYear.
+	ErrIDDate = errors.New("intake: personal id has an invalid date")
 	// ErrIDChecksum means the id's check digit is wrong.
 	ErrIDChecksum = errors.New("intake: personal id has a wrong check digit")
 )

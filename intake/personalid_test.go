@@ -357,3 +357,32 @@ func TestValidPersonalID(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonalIDProblem: each way an identity number is refused has its
+// code and says what is wrong, in Swedish and in English.
+func TestPersonalIDProblem(t *testing.T) {
+	tests := []struct {
+		name              string
+		in                string
+		code, sv, english string
+	}{
+		{"format", "19121212+12x2", "format", "Värdet har fel format, ÅÅÅÅMMDD-NNNN förväntas.", "The value has the wrong format, expected YYYYMMDD-NNNN."},
+		{"birth number 000", "20150916-0006", "format", "Födelsenumret 000 (siffrorna före kontrollsiffran) delas aldrig ut.", "The birth number 000 (the digits before the check digit) is never issued."},
+		{"interim", "19121212-T212", "interimNumber", "Reservnummer kan inte användas, ange personnummer eller samordningsnummer.", "Interim numbers cannot be used; give a personnummer or samordningsnummer."},
+		{"date", "19121312-1212", "invalidDate", "Födelsedatumet i numret är inte ett giltigt datum.", "The date of birth in the number is not a valid date."},
+		{"checksum", "19121212-1213", "checksum", "Kontrollsiffran stämmer inte.", "The check digit is wrong."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParsePersonalID(tt.in, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+			if err == nil {
+				t.Fatalf("ParsePersonalID(%q) accepted it", tt.in)
+			}
+			got := PersonalIDProblem("/patient/id", err)
+			want := Problem{Pointer: "/patient/id", Code: tt.code, Message: tt.sv, MessageEn: tt.english}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("PersonalIDProblem(%v) mismatch (-want +got):\n%s", err, diff)
+			}
+		})
+	}
+}

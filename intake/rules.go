@@ -63,8 +63,8 @@ func linkForbidden(rules []rule) {
 		r.forbiddenWhen = make([][]*condition, len(r.fields))
 		for j, f := range r.fields {
 			for k := range rules {
-				if rules[k].Rule.Rule != "forbidden" {
-					continue
+				if rules[k].Rule.Rule != "forbidden" || rules[k].warning {
+					continue // a warning refuses nothing, so it excuses nothing
 				}
 				for _, g := range rules[k].fields {
 					if g.String() == f.String() {

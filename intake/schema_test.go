@@ -120,22 +120,27 @@ func TestDaysUntil(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := func(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)} }
-	for _, tt := range []struct {
+	local := func(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, stockholm)} }
+	tests := []struct {
+		name     string
 		from, to Date
 		want     int
 	}{
-		{day(2026, 11, 20), day(2026, 11, 20), 0},
-		{day(2026, 11, 20), day(2026, 11, 21), 1},
-		{day(2026, 11, 21), day(2026, 11, 20), -1},
-		{day(2026, 11, 22), day(2026, 11, 20), -2},
-		{Date{time.Date(2026, 3, 28, 0, 0, 0, 0, stockholm)}, Date{time.Date(2026, 3, 30, 0, 0, 0, 0, stockholm)}, 2},
-		{Date{time.Date(2026, 10, 24, 0, 0, 0, 0, stockholm)}, Date{time.Date(2026, 10, 26, 0, 0, 0, 0, stockholm)}, 2},
-		{day(2026, 11, 20), day(2320, 1, 1), 107057},
-		{day(2026, 11, 20), day(2500, 1, 1), 172802},
-		{day(1900, 1, 1), day(9999, 12, 31), 2958463},
-	} {
-		if got := tt.from.DaysUntil(tt.to); got != tt.want {
-			t.Errorf("%s until %s = %d, want %d", tt.from.Format(time.DateOnly), tt.to.Format(time.DateOnly), got, tt.want)
-		}
+		{"same day", day(2026, 11, 20), day(2026, 11, 20), 0},
+		{"next day", day(2026, 11, 20), day(2026, 11, 21), 1},
+		{"a day back", day(2026, 11, 21), day(2026, 11, 20), -1},
+		{"two days back", day(2026, 11, 22), day(2026, 11, 20), -2},
+		{"over the change to summer time", local(2026, 3, 28), local(2026, 3, 30), 2},
+		{"over the change to winter time", local(2026, 10, 24), local(2026, 10, 26), 2},
+		{"to 2320", day(2026, 11, 20), day(2320, 1, 1), 107057},
+		{"to 2500", day(2026, 11, 20), day(2500, 1, 1), 172802},
+		{"every day a date may hold", day(1900, 1, 1), day(9999, 12, 31), 2958463},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.from.DaysUntil(tt.to); got != tt.want {
+				t.Errorf("DaysUntil() = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

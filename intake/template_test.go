@@ -79,6 +79,7 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
   "rules": [
     {"rule": "required", "fields": ["/answers/why"], "when": {"field": "/answers/kind", "equals": "OTHER"}},
     {"rule": "forbidden", "fields": ["/answers/why"], "when": {"not": {"field": "/answers/kind", "equals": "OTHER"}}},
+    {"rule": "forbidden", "fields": ["/answers/why"], "when": {"field": "/answers/seen", "present": true}, "severity": "warning"},
     {"rule": "unique", "field": "/answers/spans", "key": "level"},
     {"rule": "dateOrder", "field": "/answers/spans", "from": "start", "to": "end"},
     {"rule": "noOverlap", "field": "/answers/spans", "from": "start", "to": "end"},
@@ -144,6 +145,8 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
 		{"every rule broken", "MIDWIFE", `{"kind": "A", "why": "x", "seen": "2026-11-21", "dx": [{"code": "M54"}, {"code": "Q99.99"}], "spans": [{"level": 1, "start": "2026-11-05", "end": "2026-11-02"}, {"level": 1, "start": "2026-11-01", "end": "2026-11-03"}, {"level": 2, "start": "2026-11-03", "end": "2026-11-04"}]}`,
 			[]string{"/answers/dx/0/code codeTooShort", "/answers/dx/1/code unknownCode", "/answers/seen dateAfter", "/answers/seen dateInFuture", "/answers/spans/0/end dateBeforeStart", "/answers/spans/1/level duplicate", "/answers/spans/2/start overlap", "/answers/why notAllowed"}},
 		{"required when", "MIDWIFE", `{"kind": "OTHER", "dx": [{"code": "M54.5"}]}`, []string{"/answers/why required"}},
+		// A forbidden rule that only warns does not excuse a required field.
+		{"required when a warning forbids it", "MIDWIFE", `{"kind": "OTHER", "seen": "2026-11-03", "dx": [{"code": "M54.5"}]}`, []string{"/answers/why required"}},
 		// The schema says nothing of roles and degrees; the derive block does.
 		{"role and degree not the template's", "DOCTOR", `{"kind": "A", "dx": [{"code": "M54.5"}], "leave": [{"degree": 50, "from": "2026-11-20", "to": "2026-11-29"}]}`,
 			[]string{"/answers/leave/0/degree enum", "/issuer/role enum"}},
