@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // machineTicks is what the whole machine's cores did, from the first line
@@ -67,4 +68,82 @@ func (m machineTicks) since(before machineTicks, cores int) Machine {
 	}
 	share := func(t int64) float64 { return float64(t) / all }
 	return Machine{Cores: cores, User: share(d.User), System: share(d.System), Idle: share(d.Idle), IOWait: share(d.IOWait), Steal: share(d.Steal)}
+}
+
+// diskTicks is what one block device did so far, from its line in
+// /proc/diskstats.
+type diskTicks struct {
+	Writes, Sectors, WriteMS, BusyMS, Flushes, FlushMS int64
+}
+
+// Disk is what the device holding the database did over the attack: how
+// busy it was and how long its writes and cache flushes took, which is
+// what a durable commit's sync waits for.
+type Disk struct {
+	Name          string
+	Seconds       float64
+	Writes, Bytes int64
+	Busy          float64 // 0–1: the share of the time it had a request in flight
+	Flushes       int64
+	WriteMS       float64 // a write request's mean time, queue included
+	FlushMS       float64 // a cache flush's mean time
+}
+
+// deviceOf returns the device numbers of the file system that holds path.
+func deviceOf(path string) (major, minor uint64, err error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0, 0, err
+	}
+	dev := uint64(st.Dev) // Linux's encoding (glibc's gnu_dev_major and gnu_dev_minor)
+	return (dev>>8)&0xfff | (dev>>32)&^0xfff, dev&0xff | (dev>>12)&^0xff, nil
+}
+
+// readDisk reads the device major:minor's counters; ok is false when
+// /proc/diskstats has no line for it (tmpfs, or a file system on no one
+// block device).
+func readDisk(major, minor uint64) (name string, d diskTicks, ok bool) {
+	b, err := os.ReadFile("/proc/diskstats")
+	if err != nil {
+		return "", diskTicks{}, false
+	}
+	return parseDiskstats(string(b), major, minor)
+}
+
+// parseDiskstats finds the line of major:minor in the text of
+// /proc/diskstats (the kernel's Documentation/admin-guide/iostats.rst:
+// after the numbers and the name, the writes completed are the 5th field,
+// the sectors written the 7th, the time writing the 8th, the time busy the
+// 10th, and from Linux 5.5 the flushes the 16th and their time the 17th).
+func parseDiskstats(text string, major, minor uint64) (name string, d diskTicks, ok bool) {
+	for line := range strings.Lines(text) {
+		f := strings.Fields(line)
+		if len(f) < 14 || f[0] != strconv.FormatUint(major, 10) || f[1] != strconv.FormatUint(minor, 10) {
+			continue
+		}
+		n := func(i int) int64 {
+			if i >= len(f) {
+				return 0
+			}
+			v, _ := strconv.ParseInt(f[i], 10, 64)
+			return v
+		}
+		return f[2], diskTicks{Writes: n(7), Sectors: n(9), WriteMS: n(10), BusyMS: n(12), Flushes: n(18), FlushMS: n(19)}, true
+	}
+	return "", diskTicks{}, false
+}
+
+// since is what the device named name did from before to d, seconds apart.
+func (d diskTicks) since(before diskTicks, name string, seconds float64) Disk {
+	out := Disk{Name: name, Seconds: seconds, Writes: d.Writes - before.Writes, Bytes: 512 * (d.Sectors - before.Sectors), Flushes: d.Flushes - before.Flushes}
+	if seconds > 0 {
+		out.Busy = float64(d.BusyMS-before.BusyMS) / 1000 / seconds
+	}
+	if out.Writes > 0 {
+		out.WriteMS = float64(d.WriteMS-before.WriteMS) / float64(out.Writes)
+	}
+	if out.Flushes > 0 {
+		out.FlushMS = float64(d.FlushMS-before.FlushMS) / float64(out.Flushes)
+	}
+	return out
 }

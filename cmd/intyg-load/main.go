@@ -5,7 +5,9 @@
 // rate they can (github.com/valyala/fasthttp's client), and reports accepted/s,
 // latency percentiles, statuses, errors, the servers' peak RSS, CPU and disk writes per
 // certificate, how the machine's cores spent the run (busy, idle, waiting
-// for the disk: machine.go), and from their /metrics (metrics.go) their write
+// for the disk: machine.go), what the device under the database did (how
+// busy, its writes' and cache flushes' times: what a durable commit's sync
+// waits for), and from their /metrics (metrics.go) their write
 // transactions, writes per transaction, log syncs and the writer's
 // checkpoints. Then it checks that every accepted certificate is stored
 // exactly once. It exits 1 on an unexpected status, a transport error, a
@@ -213,6 +215,7 @@ type Report struct {
 	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
 	Machine        Machine       // how the machine's cores spent the attack
+	Disk           Disk          // what the device holding the database did (Name "" if none was found)
 	Store          storeCounters // the servers' write counters over the attack
 	Stored         int           // certificates the database gained
 	Distinct       int           // distinct ids among the accepted
@@ -326,6 +329,14 @@ func (r *Report) write(w io.Writer) {
 		if m := r.Machine; m.Cores > 0 {
 			fmt.Fprintf(w, "machine       %d cores: %.0f %% busy (user %.0f, system %.0f), %.0f %% idle, %.0f %% I/O wait, %.0f %% stolen\n",
 				m.Cores, 100*m.Busy(), 100*m.User, 100*m.System, 100*m.Idle, 100*m.IOWait, 100*m.Steal)
+		}
+		if d := r.Disk; d.Name != "" && d.Seconds > 0 {
+			fmt.Fprintf(w, "device        %s: %.0f %% busy, %.0f writes/s (%.0f MB/s), %.2f ms each",
+				d.Name, 100*d.Busy, float64(d.Writes)/d.Seconds, float64(d.Bytes)/1e6/d.Seconds, d.WriteMS)
+			if d.Flushes > 0 {
+				fmt.Fprintf(w, "; %.0f cache flushes/s, %.2f ms each", float64(d.Flushes)/d.Seconds, d.FlushMS)
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	if s := r.Store; s.Found && s.Transactions > 0 {
@@ -563,6 +574,10 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The device under the temporary folder holds SQLite's database (and a
+	// throwaway PostgreSQL's, which pgtest makes there too).
+	major, minor, devErr := deviceOf(tmp)
+	diskName, diskBefore, diskFound := readDisk(major, minor)
 	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
 	measuring = true
 	start := time.Now()
@@ -577,6 +592,9 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return rep, err
 	}
 	rep.Machine = machineAfter.since(machineBefore, cores)
+	if _, diskAfter, ok := readDisk(major, minor); devErr == nil && diskFound && ok {
+		rep.Disk = diskAfter.since(diskBefore, diskName, rep.Elapsed.Seconds())
+	}
 
 	for i, s := range servers {
 		pid := s.cmd.Process.Pid

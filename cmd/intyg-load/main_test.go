@@ -258,3 +258,33 @@ func TestResolveRevision(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskstats reads a device's line of /proc/diskstats (as this machine's
+// kernel writes it, with the flush fields) and what it did between two
+// readings.
+func TestDiskstats(t *testing.T) {
+	const before = ` 253       0 zram0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+ 254       0 vda 3254277 405200 91201858 2015182 43213728 2074749 4055297232 25866278 0 4419300 30493617 2696288 81 933757856 472483 6305319 2139673
+ 254       1 vda1 10 0 80 1 0 0 0 0 0 1 1
+`
+	const after = ` 253       0 zram0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+ 254       0 vda 3254277 405200 91201858 2015182 43226113 2074771 4056500208 25876592 0 4420536 30504615 2696288 81 933757856 472483 6306559 2140337
+`
+	name, b, ok := parseDiskstats(before, 254, 0)
+	if !ok || name != "vda" {
+		t.Fatalf("parseDiskstats(254:0) = %q, %v; want vda", name, ok)
+	}
+	_, a, _ := parseDiskstats(after, 254, 0)
+	got := a.since(b, name, 5)
+	want := Disk{Name: "vda", Seconds: 5, Writes: 12385, Bytes: 1202976 * 512, Busy: 1.236 / 5, Flushes: 1240, WriteMS: 10314.0 / 12385, FlushMS: 664.0 / 1240}
+	if got.Name != want.Name || got.Writes != want.Writes || got.Bytes != want.Bytes || got.Flushes != want.Flushes ||
+		math.Abs(got.Busy-want.Busy) > 1e-9 || math.Abs(got.WriteMS-want.WriteMS) > 1e-9 || math.Abs(got.FlushMS-want.FlushMS) > 1e-9 {
+		t.Errorf("since() = %+v, want %+v", got, want)
+	}
+	if _, d, ok := parseDiskstats(before, 254, 1); !ok || d.Flushes != 0 || d.Writes != 0 {
+		t.Errorf("an older kernel's short line (no flush fields): %+v, %v; want it read with no flushes", d, ok)
+	}
+	if _, _, ok := parseDiskstats(before, 8, 0); ok {
+		t.Error("found a device that is not there")
+	}
+}
