@@ -59,6 +59,7 @@ var messages = map[string][2]string{
 	"personalID.date":                   {"Födelsedatumet i numret är inte ett giltigt datum.", "The date of birth in the number is not a valid date."},
 	"personalID.birthNumber":            {"Födelsenumret 000 (siffrorna före kontrollsiffran) delas aldrig ut.", "The birth number 000 (the digits before the check digit) is never issued."},
 	"signedAt.future":                   {"Signeringstiden får inte vara senare än nu.", "The signing time may not be later than now."},
+	"param.attentionOtherUnits":         {"Flaggan bygger på andra vårdenheters intyg och visas bara för handläggare.", "The flag rests on other care units' certificates and is shown to caseworkers only."},
 	"param.flag":                        {"Ange true eller false.", "Give true or false."},
 	"param.limit":                       {"Ange ett antal mellan 1 och %v.", "Give a number from 1 to %v."},
 	"param.copy":                        {"Ange copy=employer eller ingenting.", "Give copy=employer or nothing."},

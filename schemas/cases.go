@@ -52,6 +52,14 @@ const (
 	FlagImplausiblePeriod FlagKind = "implausiblePeriod"
 )
 
+// ReadsOtherUnits reports whether a flag of kind k rests on the patient's
+// certificates from other units (an overlapping period of another unit's,
+// a milestone the case across units reaches): such a flag tells of
+// certificates that a reader bound to one unit may not see.
+func (k FlagKind) ReadsOtherUnits() bool {
+	return k == FlagOverlapOtherUnit || k == FlagReachesMilestone
+}
+
 // Flag is one attention flag a template raises on its certificates, for
 // caseworkers' control. A flag never refuses a certificate.
 type Flag struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -170,6 +171,17 @@ func TestFlagsInQueueAndCertificatePage(t *testing.T) {
 	resp, body = ts.page(t, caseworker, "GET", "/certificates/"+first, nil)
 	if strings.Contains(body, `data-flag="passesDay90"`) {
 		t.Error("the first certificate's page shows a flag it did not raise")
+	}
+	// A physician at the issuing unit does not see the flags that rest on
+	// another unit's certificate.
+	u := ts.person(t, "physician-two-units")
+	secret, _, err := ts.db.CreateSession(context.Background(), u.ID, otherUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body = ts.page(t, &http.Cookie{Name: sessionCookiePlain, Value: secret}, "GET", "/certificates/"+second, nil)
+	if resp.StatusCode != 200 || strings.Contains(body, `data-flag="overlapOtherIssuer"`) || strings.Contains(body, `data-flag="passesDay90"`) {
+		t.Errorf("the issuing unit's physician's certificate page: %d, want no flag of another unit's certificate", resp.StatusCode)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -26,6 +27,31 @@ type flagEntry struct {
 
 // flagEntries converts flags to their wire form in lang: a list, empty
 // when nothing is flagged (the record always carries flags).
+// flagsFor is c's attention flags as the request's reader may see them.
+// A reader bound to units (a clinic token, a physician, a coordinator)
+// does not see a flag that rests on other units' certificates (another
+// unit's overlapping period, a milestone the case across units reaches):
+// it would tell of certificates, and name units, that reader may not see.
+func flagsFor(r *http.Request, eng *intake.Engine, c *intake.Certificate) []intake.Flag {
+	if !actorFrom(r.Context()).UnitBound() {
+		return c.Flags
+	}
+	return slices.DeleteFunc(slices.Clone(c.Flags), func(f intake.Flag) bool { return flagReadsOtherUnits(eng, f.Code) })
+}
+
+// flagReadsOtherUnits reports whether a template declares code with a
+// kind that rests on other units' certificates.
+func flagReadsOtherUnits(eng *intake.Engine, code string) bool {
+	for _, t := range eng.Registry().All() {
+		for _, f := range t.Attention {
+			if f.Code == code && f.Kind.ReadsOtherUnits() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func flagEntries(fs []intake.Flag, lang string) []flagEntry {
 	out := make([]flagEntry, 0, len(fs))
 	for _, f := range fs {

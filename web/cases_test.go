@@ -88,6 +88,22 @@ func TestFlagsAtIntake(t *testing.T) {
 		if list := string(b); resp.StatusCode != 200 || !strings.Contains(list, second) || strings.Contains(list, first) {
 			t.Errorf("flag=passesDay90: %d %s, want %s only", resp.StatusCode, b, second)
 		}
+		// The issuing unit sees the flags of its own certificate, but not
+		// those that rest on another unit's: they would tell it of that
+		// unit's certificate for the patient, and name the unit.
+		for _, path := range []string{"/api/v1/certificates/" + second, "/api/v1/certificates?patient=19780614-2381"} {
+			resp, b := ts.do(t, "other-clinic", "GET", path, nil)
+			if resp.StatusCode != 200 || !strings.Contains(string(b), second) || strings.Contains(string(b), "overlapOtherIssuer") ||
+				strings.Contains(string(b), "passesDay90") || strings.Contains(string(b), unit) {
+				t.Errorf("GET %s as the issuing clinic: %d %s, want its certificate without the flags of other units' certificates", path, resp.StatusCode, b)
+			}
+		}
+		for _, flag := range []string{"overlapOtherIssuer", "passesDay90"} {
+			resp, b := ts.do(t, "other-clinic", "GET", "/api/v1/certificates?flag="+flag, nil)
+			if resp.StatusCode != 422 || !strings.Contains(string(b), `"pointer":"/flag"`) {
+				t.Errorf("flag=%s as a clinic: %d %s, want 422 at /flag", flag, resp.StatusCode, b)
+			}
+		}
 	})
 }
 

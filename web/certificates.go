@@ -115,10 +115,16 @@ func nonNil(es []ProblemEntry) []ProblemEntry {
 // handleCertificateValidate handles POST /api/v1/certificates/validate: the
 // same checks as a submission (submitter.check), nothing stored.
 func handleCertificateValidate(logger *slog.Logger, sub *submitter) http.Handler {
+	// record is the record as a stored one reads (certificateView): its
+	// warnings in their wire form, in the reader's language.
+	type record struct {
+		*intake.Certificate
+		Warnings []ProblemEntry `json:"warnings"`
+	}
 	type response struct {
-		Valid    bool                `json:"valid"`
-		Warnings []ProblemEntry      `json:"warnings"`
-		Record   *intake.Certificate `json:"record"`
+		Valid    bool           `json:"valid"`
+		Warnings []ProblemEntry `json:"warnings"`
+		Record   record         `json:"record"`
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		body, err := readBody(w, r, sub.eng.MaxBytes())
@@ -129,7 +135,8 @@ func handleCertificateValidate(logger *slog.Logger, sub *submitter) http.Handler
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, response{Valid: true, Warnings: nonNil(Entries(cert.Warnings, lang(r))), Record: cert})
+		warnings := nonNil(Entries(cert.Warnings, lang(r)))
+		encode(w, http.StatusOK, response{Valid: true, Warnings: warnings, Record: record{Certificate: cert, Warnings: warnings}})
 		return nil
 	})
 }
@@ -148,19 +155,19 @@ type certificateView struct {
 }
 
 // viewOf is the API's view of c for the request's reader.
-func viewOf(r *http.Request, c *intake.Certificate) certificateView {
+func viewOf(r *http.Request, eng *intake.Engine, c *intake.Certificate) certificateView {
 	rels := c.Relations
 	if rels == nil {
 		rels = []intake.RelationLink{}
 	}
-	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(c.Flags, lang(r)),
+	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(flagsFor(r, eng, c), lang(r)),
 		Warnings: nonNil(Entries(c.Warnings, lang(r))), Links: linksFor(c.ID)}
 }
 
 // handleCertificateView handles GET /api/v1/certificates/{id}. A clinic
 // token sees only its own unit's certificates; others are "not found".
 // Every read is written to the access log before the answer is sent.
-func handleCertificateView(logger *slog.Logger, certs certificateStore, audit auditStore) http.Handler {
+func handleCertificateView(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
@@ -169,7 +176,7 @@ func handleCertificateView(logger *slog.Logger, certs certificateStore, audit au
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(r, c))
+		encode(w, http.StatusOK, viewOf(r, eng, c))
 		return nil
 	})
 }
@@ -258,8 +265,11 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 	if f.Template != nil && !eng.Registry().HasTemplate(*f.Template) {
 		p.bad("template", "param.template", nil)
 	}
-	if f.Flag != nil && !slices.ContainsFunc(declaredFlags(eng), func(d queueFlag) bool { return d.Code == *f.Flag }) {
+	switch {
+	case f.Flag != nil && !slices.ContainsFunc(declaredFlags(eng), func(d queueFlag) bool { return d.Code == *f.Flag }):
 		p.bad("flag", "param.attention", nil)
+	case f.Flag != nil && actor.UnitBound() && flagReadsOtherUnits(eng, *f.Flag):
+		p.bad("flag", "param.attentionOtherUnits", nil)
 	}
 	if unit := p.hsaID("unit"); unit != nil {
 		units := []string{*unit}
@@ -311,7 +321,7 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 		resp.Items = append(resp.Items, certificateSummary{
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
 			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
-			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(c.Flags, lang(r)), Links: linksFor(c.ID),
+			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(flagsFor(r, eng, c), lang(r)), Links: linksFor(c.ID),
 			OpenMessages: c.OpenMessages, OverdueMessages: c.OverdueMessages, AnsweredMessages: c.AnsweredMessages,
 		})
 	}

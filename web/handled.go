@@ -46,13 +46,13 @@ func setHandled(r *http.Request, certs certificateStore, handling handlingStore,
 // handleCertificateHandled handles POST (handled) and DELETE (not handled
 // any more) /api/v1/certificates/{id}/handled, for caseworkers: 200 with
 // the record; both are idempotent.
-func handleCertificateHandled(logger *slog.Logger, certs certificateStore, handling handlingStore, audit auditStore) http.Handler {
+func handleCertificateHandled(logger *slog.Logger, eng *intake.Engine, certs certificateStore, handling handlingStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := setHandled(r, certs, handling, audit, r.Method == http.MethodPost)
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(r, c))
+		encode(w, http.StatusOK, viewOf(r, eng, c))
 		return nil
 	})
 }

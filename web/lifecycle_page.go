@@ -149,7 +149,7 @@ func newReceiptPage(r *http.Request, eng *intake.Engine, messages receiptStore, 
 		return nil, err
 	}
 	p := &receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
-		Sections: layOut(t, c), Received: localTime(c.ReceivedAt)}
+		Sections: layOut(t, c), Flags: flagsFor(r, eng, c), Received: localTime(c.ReceivedAt)}
 	return p, receiptExtras(r, p, messages)
 }
 

@@ -19,6 +19,9 @@ type receiptPage struct {
 	Certificate *intake.Certificate
 	Template    *schemas.Template
 	Sections    []viewSection
+	// Flags are the certificate's attention flags the reader may see
+	// (flagsFor).
+	Flags []intake.Flag
 	// Signed is true right after the physician signed it.
 	Signed bool
 	// Received is the received time in Swedish local time.

@@ -19,7 +19,7 @@ type revocationStore interface {
 // issuing unit's clinic token or an admin revokes the certificate; 200 with
 // the record, 409 (code certificateRevoked) when it already is. It stays
 // readable, and its PDF carries MAKULERAT.
-func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revocations revocationStore, audit auditStore) http.Handler {
+func handleCertificateRevoke(logger *slog.Logger, eng *intake.Engine, certs certificateStore, revocations revocationStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
@@ -59,7 +59,7 @@ func handleCertificateRevoke(logger *slog.Logger, certs certificateStore, revoca
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(r, revoked))
+		encode(w, http.StatusOK, viewOf(r, eng, revoked))
 		return nil
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -452,6 +453,26 @@ func TestMessagesFollowAcceptLanguage(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("Accept-Language %q: %s, want %q", lang, b, want)
 		}
+	}
+}
+
+// TestValidateRecordReadsAsStored: the record POST /certificates/validate
+// returns has its warnings as a stored record's read: in the reader's
+// language, with no second message beside them.
+func TestValidateRecordReadsAsStored(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	body := withUnit(t, readExample(t, "valid/sickleave-starts-more-than-7-days-before-signing.json"), unit)
+	resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/validate", body, "Accept-Language", "en")
+	var got struct {
+		Warnings []map[string]any
+		Record   struct{ Warnings []map[string]any }
+	}
+	if err := json.Unmarshal(b, &got); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("validate: %d %s", resp.StatusCode, b)
+	}
+	if len(got.Record.Warnings) != 1 || !reflect.DeepEqual(got.Record.Warnings, got.Warnings) || len(got.Record.Warnings[0]) != 3 ||
+		!strings.HasPrefix(got.Record.Warnings[0]["message"].(string), "The ") {
+		t.Errorf("record.warnings = %v, want the answer's warnings in English: %v", got.Record.Warnings, got.Warnings)
 	}
 }
 
