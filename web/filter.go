@@ -193,6 +193,10 @@ func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.V
 		}
 		switch v := v.(type) {
 		case string:
+			if name == "limit" { // a number, as the document says, not "2"
+				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))
+				continue
+			}
 			if !isText(v) {
 				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "invalidCharacter", "invalidCharacter", "U+0000"))
 				continue

@@ -131,6 +131,13 @@ func TestTextOnlyInRequests(t *testing.T) {
 			{"GET", "/api/v1/certificates?template=%FF", nil, 400},
 			{"GET", "/api/v1/certificates?unit=%00", nil, 400},
 			{"GET", "/api/v1/certificates?unit=%00&x=%zz", nil, 400}, // beside a pair that does not decode
+			// A query that does not parse is refused, not read without the
+			// pair it could not decode (a filter left out, and every
+			// patient's certificates shown).
+			{"GET", "/api/v1/certificates?patient=1912121212%zz&limit=3", nil, 400},
+			{"GET", "/api/v1/certificates?template=fk%zz", nil, 400},
+			{"GET", "/api/v1/certificates?foo;bar=1", nil, 400},
+			{"GET", "/api/v1/audit?patient=1912121212%zz", nil, 400},
 			{"GET", "/api/v1/audit?user=%FF", nil, 400},
 			{"POST", "/api/v1/certificates/search", []byte(`{"unit": "a\u0000b"}`), 422},
 			{"GET", "/api/v1/audit?user=%C3%85sa", nil, 200},                   // UTF-8 is fine

@@ -120,6 +120,7 @@ func TestPostSearch(t *testing.T) {
 		{`{"colour": "red"}`, 422, `"pointer":"/colour"`},
 		{`{"colour": 1}`, 422, `"pointer":"/colour","code":"invalid","message":"Okänd sökparameter."`},
 		{`{"limit": true}`, 422, `"pointer":"/limit","code":"type","message":"Uppgiften har fel typ, ett heltal förväntas."`},
+		{`{"limit": "2"}`, 422, `"pointer":"/limit","code":"type"`},
 		{`{"unit": "garbage"}`, 422, `"pointer":"/unit","code":"invalid"`},
 		{`{"careProvider": "region"}`, 422, `"pointer":"/careProvider","code":"invalid"`},
 		{`{"status": "handled"}`, 200, `"items"`},

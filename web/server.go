@@ -105,13 +105,18 @@ func headAsGet(next http.Handler) http.Handler {
 // textURL refuses (400) a URL whose path or query, decoded, is not UTF-8
 // text or holds NUL: no id, filter or name is, and PostgreSQL would refuse
 // it as a parameter (SQLite would find nothing), so every database answers
-// alike and at once.
+// alike and at once. A query that does not parse (a % without two hex
+// digits, a ';') is refused too: r.URL.Query, which the handlers read,
+// drops such a pair without a word, so that a filter was left out and
+// the answer held what it should not.
 func textURL(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ok := isText(r.URL.Path)
-		// The pairs ParseQuery could read, even beside one it could not:
-		// handlers read the same ones (r.URL.Query ignores the error).
-		q, _ := url.ParseQuery(r.URL.RawQuery)
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(logger, w, r, intake.Errorf(eBadRequest, "The URL's query is not valid: %v.", err))
+			return
+		}
 		for k, vs := range q {
 			ok = ok && isText(k)
 			for _, v := range vs {
@@ -190,6 +195,9 @@ func allowedMethods(router *mux.Router, req *http.Request) []string {
 		}
 		return nil
 	})
+	if slices.Contains(allow, http.MethodGet) && !slices.Contains(allow, http.MethodHead) {
+		allow = append(allow, http.MethodHead) // headAsGet answers it
+	}
 	slices.Sort(allow)
 	return allow
 }

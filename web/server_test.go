@@ -368,8 +368,8 @@ func TestRoleMatrix(t *testing.T) {
 					if want == 422 && !strings.Contains(string(body), `"pointer":"/`) {
 						t.Errorf("422 without a pointer: %s", body)
 					}
-					if want == 405 && resp.Header.Get("Allow") != "GET" {
-						t.Errorf("Allow = %q, want GET", resp.Header.Get("Allow"))
+					if want == 405 && resp.Header.Get("Allow") != "GET, HEAD" {
+						t.Errorf("Allow = %q, want GET, HEAD", resp.Header.Get("Allow"))
 					}
 				}
 			})
@@ -386,7 +386,8 @@ func TestWrongMethodOnNamedPaths(t *testing.T) {
 		{"GET", "/api/v1/certificates/validate", "POST"},
 		{"GET", "/api/v1/certificates/search", "POST"},
 		{"DELETE", "/api/v1/certificates/validate", "POST"},
-		{"PUT", "/api/v1/certificates", "GET, POST"},
+		{"PUT", "/api/v1/certificates", "GET, HEAD, POST"},
+		{"DELETE", "/api/v1/templates", "GET, HEAD"}, // HEAD answers as GET
 	} {
 		resp, body := ts.do(t, "caseworker", tt.method, tt.path, nil)
 		if resp.StatusCode != 405 || resp.Header.Get("Allow") != tt.allow {
