@@ -25,8 +25,6 @@ type flagEntry struct {
 	Message string `json:"message"`
 }
 
-// flagEntries converts flags to their wire form in lang: a list, empty
-// when nothing is flagged (the record always carries flags).
 // flagsFor is c's attention flags as the request's reader may see them.
 // A reader bound to units (a clinic token, a physician, a coordinator)
 // does not see a flag that rests on other units' certificates (another
@@ -52,6 +50,8 @@ func flagReadsOtherUnits(eng *intake.Engine, code string) bool {
 	return false
 }
 
+// flagEntries converts flags to their wire form in lang: a list, empty
+// when nothing is flagged (the record always carries flags).
 func flagEntries(fs []intake.Flag, lang string) []flagEntry {
 	out := make([]flagEntry, 0, len(fs))
 	for _, f := range fs {

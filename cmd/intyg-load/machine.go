@@ -95,8 +95,8 @@ func deviceOf(path string) (major, minor uint64, err error) {
 	if err := syscall.Stat(path, &st); err != nil {
 		return 0, 0, err
 	}
-	dev := uint64(st.Dev) // Linux's encoding (glibc's gnu_dev_major and gnu_dev_minor)
-	return (dev>>8)&0xfff | (dev>>32)&^0xfff, dev&0xff | (dev>>12)&^0xff, nil
+	dev := uint64(st.Dev) // Linux's encoding, read as glibc's gnu_dev_major and gnu_dev_minor do
+	return uint64(uint32((dev>>8)&0xfff | (dev>>32)&^0xfff)), uint64(uint32(dev&0xff | (dev>>12)&^0xff)), nil
 }
 
 // readDisk reads the device major:minor's counters; ok is false when

@@ -215,7 +215,7 @@ type Report struct {
 	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
 	Machine        Machine       // how the machine's cores spent the attack
-	Disk           Disk          // what the device holding the database did (Name "" if none was found)
+	Disk           Disk          // what the device holding the database did (Name "" if none was found, or with -dsn)
 	Store          storeCounters // the servers' write counters over the attack
 	Stored         int           // certificates the database gained
 	Distinct       int           // distinct ids among the accepted
@@ -574,10 +574,12 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The device under the temporary folder holds SQLite's database (and a
-	// throwaway PostgreSQL's, which pgtest makes there too).
+	// The device under the temporary folder holds SQLite's database, or a
+	// throwaway PostgreSQL's (pgtest makes it there too); a database given
+	// with -dsn may be anywhere, so its device is not measured.
 	major, minor, devErr := deviceOf(tmp)
 	diskName, diskBefore, diskFound := readDisk(major, minor)
+	diskFound = diskFound && devErr == nil && c.DSN == ""
 	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
 	measuring = true
 	start := time.Now()
@@ -592,7 +594,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return rep, err
 	}
 	rep.Machine = machineAfter.since(machineBefore, cores)
-	if _, diskAfter, ok := readDisk(major, minor); devErr == nil && diskFound && ok {
+	if _, diskAfter, ok := readDisk(major, minor); diskFound && ok {
 		rep.Disk = diskAfter.since(diskBefore, diskName, rep.Elapsed.Seconds())
 	}
 

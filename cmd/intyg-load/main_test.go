@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -59,6 +61,12 @@ func TestLoad(t *testing.T) {
 	}
 	if m := rep.Machine; m.Cores != runtime.NumCPU() || m.Busy() <= 0 || math.Abs(m.Busy()+m.Idle+m.IOWait+m.Steal-1) > 1e-9 {
 		t.Errorf("machine %+v: want this machine's %d cores, some of their time busy, and the shares adding up to 1", m, runtime.NumCPU())
+	}
+	// Where the temporary folder is on a block device, its line is read.
+	if major, minor, err := deviceOf(os.TempDir()); err == nil {
+		if _, _, ok := readDisk(major, minor); ok && (rep.Disk.Name == "" || rep.Disk.Writes <= 0 || rep.Disk.Busy <= 0) {
+			t.Errorf("device %+v: want what the device under %s did, some writes and some time busy", rep.Disk, os.TempDir())
+		}
 	}
 	if st := rep.Store; !st.Found || st.Transactions <= 0 || st.Writes < st.Transactions || st.Syncs <= 0 || st.SyncSeconds <= 0 {
 		t.Errorf("store counters %+v: want the server's transactions, writes and log syncs over the attack", st)
@@ -286,5 +294,34 @@ func TestDiskstats(t *testing.T) {
 	}
 	if _, _, ok := parseDiskstats(before, 8, 0); ok {
 		t.Error("found a device that is not there")
+	}
+}
+
+// TestDeviceOf finds the device numbers of the temporary folder's file
+// system as /proc/self/mountinfo names them (its third field, major:minor,
+// on the line of the longest mount point that holds the folder).
+func TestDeviceOf(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(os.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Skipf("no /proc/self/mountinfo: %v", err)
+	}
+	var want, longest string
+	for line := range strings.Lines(string(info)) {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mount := f[4]
+		if (dir == mount || strings.HasPrefix(dir, strings.TrimSuffix(mount, "/")+"/")) && len(mount) >= len(longest) {
+			want, longest = f[2], mount
+		}
+	}
+	major, minor, err := deviceOf(dir)
+	if got := fmt.Sprintf("%d:%d", major, minor); err != nil || got != want {
+		t.Errorf("deviceOf(%s) = %s, %v; want %s (mount point %s)", dir, got, err, want, longest)
 	}
 }
