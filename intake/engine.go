@@ -440,9 +440,7 @@ func PersonalIDProblem(pointer string, err error) Problem {
 	case ErrIDBirthNumber:
 		return NewProblem(pointer, "format", "personalID.birthNumber", nil)
 	}
-	p := problem(pointer, "format", "ÅÅÅÅMMDD-NNNN")
-	p.MessageEn = fill(messages["format"][1], "YYYYMMDD-NNNN")
-	return p
+	return problem(pointer, "format", "YYYYMMDD-NNNN")
 }
 
 // invalid returns the EINVALID error for ps: sorted, and at most

@@ -128,6 +128,7 @@ func (e *Engine) WithRelationProblems(err error, doc map[string]any, t RelationT
 	var p Problem
 	template, _ := doc["template"].(string)
 	version, _ := doc["version"].(string)
+	typ := RelationType(str(doc["relation"].(map[string]any), "type")) // RelationOf found an object
 	switch {
 	case !t.Found || (unit != "" && t.Unit != unit):
 		p = problem("/relation/certificate", "notFound", nil)
@@ -135,8 +136,8 @@ func (e *Engine) WithRelationProblems(err error, doc map[string]any, t RelationT
 		return err
 	case template != "" && template != t.Template:
 		p = problem("/relation", "relationMismatch", nil)
-	case version != "" && !slices.ContainsFunc(refusal.Problems, func(p Problem) bool { return p.Pointer == "/version" }) &&
-		!sameVersionOK(RelationType(str(doc["relation"].(map[string]any), "type")), version, t.Version):
+	case version != "" && !sameVersionOK(typ, version, t.Version) &&
+		!slices.ContainsFunc(refusal.Problems, func(p Problem) bool { return p.Pointer == "/version" }):
 		p = problem("/relation", "relationMismatch", nil)
 	default:
 		patient, _ := doc["patient"].(map[string]any)

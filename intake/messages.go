@@ -247,10 +247,17 @@ var swedishTypes = map[string]string{
 }
 
 // swedishArg is arg as the Swedish message of key shows it: the JSON
-// types a "type" problem expects ("integer", "string / null") in Swedish.
+// types a "type" problem expects ("integer", "string / null") in Swedish,
+// and a "format" problem's pattern with Swedish letters for the year
+// (YYYYMMDD-NNNN as ÅÅÅÅMMDD-NNNN).
 func swedishArg(key string, arg any) any {
 	s, ok := arg.(string)
-	if key != "type" || !ok {
+	switch {
+	case !ok:
+		return arg
+	case key == "format":
+		return strings.ReplaceAll(s, "YYYY", "ÅÅÅÅ")
+	case key != "type":
 		return arg
 	}
 	parts := strings.Split(s, " / ")
