@@ -516,9 +516,14 @@ const (
 	findByIdempotencyKeySQL = `SELECT ` + certificateColumns + ` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`
 )
 
-// SQLite's inserts of new certificates (insertCertificatesSQLite).
+// SQLite's inserts of new certificates (insertCertificatesSQLite). An
+// insert into a table that no foreign key leaves is OR FAIL (as keepCounts
+// and keepPeriods): a statement that fails stops where it is, and the
+// writer rolls the whole transaction back, so SQLite keeps no statement
+// journal to undo the statement alone (a copy of every page it changes).
+// The tables with foreign keys keep one whatever the statement says.
 var (
-	insertCertificates = newMultiInsert(`INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
+	insertCertificates = newMultiInsert(`INSERT OR FAIL INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
 		VALUES `, ` ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING`, 16)
 	insertEvents    = newMultiInsert(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES `, ``, 4)

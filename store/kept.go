@@ -26,14 +26,16 @@ func mainDiagnosis(c *intake.Certificate) string {
 }
 
 // keepCounts counts certificates of a unit, template and status on
-// SQLite (the fourth value is how many). PostgreSQL appends a change
-// rather than update the count (insertCertificatesPostgresSQL): concurrent
-// writers would wait for each other's commits on a shared row.
-var keepCounts = newMultiInsert(`INSERT INTO certificate_counts (unit_hsa_id, template, status, n) VALUES `,
+// SQLite (the fourth value is how many; OR FAIL: insertCertificates).
+// PostgreSQL appends a change rather than update the count
+// (insertCertificatesPostgresSQL): concurrent writers would wait for each
+// other's commits on a shared row.
+var keepCounts = newMultiInsert(`INSERT OR FAIL INTO certificate_counts (unit_hsa_id, template, status, n) VALUES `,
 	` ON CONFLICT (unit_hsa_id, template, status) DO UPDATE SET n = n + excluded.n`, 4)
 
-// keepPeriods copies the periods of certificates to case_periods.
-var keepPeriods = newMultiInsert(`INSERT INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
+// keepPeriods copies the periods of certificates to case_periods (OR
+// FAIL: insertCertificates).
+var keepPeriods = newMultiInsert(`INSERT OR FAIL INTO case_periods (unit_hsa_id, patient_id, certificate_id, from_date, to_date, degree, signed_at, patient_name, diagnosis)
 		VALUES `, ` ON CONFLICT DO NOTHING`, 9)
 
 // keptCounts is what the counts per status read for a filter of template,

@@ -645,48 +645,64 @@ func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
 }
 
 // TestInsertsTogetherOneFails holds SQLite's writer while eight new
-// certificates queue, one of them with a flag twice (which its table
-// refuses): that one fails, the seven others are stored, with everything
-// each writes.
+// certificates queue, one of which fails: in a later statement of the
+// batch (a flag twice, which its table refuses), or partway through the
+// insert of the certificates themselves (a trigger that refuses the
+// patient; OR FAIL keeps the rows before it until the writer rolls the
+// transaction back). That one fails, the seven others are stored, with
+// everything each writes.
 func TestInsertsTogetherOneFails(t *testing.T) {
-	dsn := newDSN(t, store.SQLite)
-	db := mustOpenDB(t, store.SQLite, dsn)
-	ctx := context.Background()
-	certs := make([]*intake.Certificate, 8)
-	bodies := make([][]byte, len(certs))
-	for i := range certs {
-		certs[i], bodies[i] = mustCertificate(t, "full-time-one-period.json")
-		certs[i].Flags = []intake.Flag{{Code: "long-sick-leave"}}
-	}
 	const bad = 5
-	certs[bad].Flags = append(certs[bad].Flags, intake.Flag{Code: "long-sick-leave"})
-	release := db.HoldWriter()
-	errs := make([]error, len(certs))
-	var wg sync.WaitGroup
-	for i, c := range certs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _, errs[i] = db.CreateCertificate(ctx, c, bodies[i], &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}, nil)
-		}()
-	}
-	release(len(certs))
-	wg.Wait()
-	if n := db.JoinedWrites(); n < int64(len(certs)-1) {
-		t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
-	}
-	for i, err := range errs {
-		if (err != nil) != (i == bad) {
-			t.Errorf("submission %d: %v; want only %d to fail", i, err, bad)
-		}
-	}
-	for _, q := range []string{
-		`SELECT count(*) FROM certificates`, `SELECT count(*) FROM certificate_events`, `SELECT count(*) FROM certificate_flags`,
-		`SELECT count(DISTINCT certificate_id) FROM certificate_periods`, `SELECT count(DISTINCT certificate_id) FROM case_periods`,
-		`SELECT sum(n) FROM certificate_counts`,
-	} {
-		if got := dump(t, store.SQLite, dsn, q); !slices.Equal(got, []string{"7"}) {
-			t.Errorf("%s: %v, want 7", q, got)
-		}
+	for _, how := range []string{"flag twice", "certificate refused"} {
+		t.Run(how, func(t *testing.T) {
+			dsn := newDSN(t, store.SQLite)
+			db := mustOpenDB(t, store.SQLite, dsn)
+			ctx := context.Background()
+			certs := make([]*intake.Certificate, 8)
+			bodies := make([][]byte, len(certs))
+			for i := range certs {
+				certs[i], bodies[i] = mustCertificate(t, "full-time-one-period.json")
+				certs[i].Patient.ID = fmt.Sprintf("19121212%04d", i)
+				certs[i].Flags = []intake.Flag{{Code: "long-sick-leave"}}
+			}
+			switch how {
+			case "flag twice":
+				certs[bad].Flags = append(certs[bad].Flags, intake.Flag{Code: "long-sick-leave"})
+			case "certificate refused":
+				if err := db.Exec(ctx, `CREATE TRIGGER refuse BEFORE INSERT ON certificates WHEN NEW.patient_id = '`+certs[bad].Patient.ID+`'
+					BEGIN SELECT RAISE(FAIL, 'refused'); END`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			release := db.HoldWriter()
+			errs := make([]error, len(certs))
+			var wg sync.WaitGroup
+			for i, c := range certs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _, errs[i] = db.CreateCertificate(ctx, c, bodies[i], &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprint("key-", i)}, nil)
+				}()
+			}
+			release(len(certs))
+			wg.Wait()
+			if n := db.JoinedWrites(); n < int64(len(certs)-1) {
+				t.Fatalf("%d of %d inserts went in one statement with others, want all, or all but the first", n, len(certs))
+			}
+			for i, err := range errs {
+				if (err != nil) != (i == bad) {
+					t.Errorf("submission %d: %v; want only %d to fail", i, err, bad)
+				}
+			}
+			for _, q := range []string{
+				`SELECT count(*) FROM certificates`, `SELECT count(*) FROM certificate_events`, `SELECT count(*) FROM certificate_flags`,
+				`SELECT count(DISTINCT certificate_id) FROM certificate_periods`, `SELECT count(DISTINCT certificate_id) FROM case_periods`,
+				`SELECT sum(n) FROM certificate_counts`, `SELECT count(*) FROM certificates WHERE idempotency_key <> 'key-` + fmt.Sprint(bad) + `'`,
+			} {
+				if got := dump(t, store.SQLite, dsn, q); !slices.Equal(got, []string{"7"}) {
+					t.Errorf("%s: %v, want 7", q, got)
+				}
+			}
+		})
 	}
 }
