@@ -9,8 +9,11 @@ import (
 )
 
 // SaveDraft stores a draft: a new one when d.ID is "" (its ID and
-// CreatedAt are set), else the physician's own draft is updated. Returns
-// ENOTFOUND when the draft is not d.UserID's or was deleted, ECONFLICT
+// CreatedAt are set), else the physician's own draft is updated. A draft
+// is written at one unit: it is d.UserID's at d.Unit, or not found, so
+// that a physician of several units sees at each only its drafts, and a
+// unit that is disabled takes its drafts with it. Returns ENOTFOUND when
+// the draft is not d.UserID's at d.Unit or was deleted, ECONFLICT
 // when it was signed, and EFORBIDDEN when it is locked (older than
 // intake.DraftLockAfter).
 func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
@@ -34,7 +37,7 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		switch {
 		case err != nil:
 			return err
-		case old.UserID != d.UserID, old.Template != d.Template || old.Version != d.Version:
+		case old.UserID != d.UserID, old.Unit != d.Unit, old.Template != d.Template || old.Version != d.Version:
 			// A draft is of one template version: another's form
 			// would drop its answers.
 			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
@@ -44,8 +47,8 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 			return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
 		}
 		d.CreatedAt = old.CreatedAt
-		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET unit_hsa_id = ?, patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ?`),
-			d.Unit, d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID)
+		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ?`),
+			d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID)
 		return err
 	})
 	if err != nil {
@@ -84,10 +87,11 @@ func (db *DB) FindDraft(ctx context.Context, id string) (*intake.Draft, error) {
 	return d, nil
 }
 
-// FindDrafts returns a physician's unsigned drafts, the last changed first.
-func (db *DB) FindDrafts(ctx context.Context, userID string) ([]*intake.Draft, error) {
+// FindDrafts returns a physician's unsigned drafts at a unit (SaveDraft),
+// the last changed first.
+func (db *DB) FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error) {
 	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts
-		WHERE user_id = ? AND deleted_at IS NULL AND certificate_id = '' ORDER BY updated_at DESC, id LIMIT 500`), userID)
+		WHERE user_id = ? AND unit_hsa_id = ? AND deleted_at IS NULL AND certificate_id = '' ORDER BY updated_at DESC, id LIMIT 500`), userID, unit)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find drafts: %w", err))
 	}

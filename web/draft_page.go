@@ -19,7 +19,7 @@ import (
 type draftStore interface {
 	SaveDraft(ctx context.Context, d *intake.Draft) error
 	FindDraft(ctx context.Context, id string) (*intake.Draft, error)
-	FindDrafts(ctx context.Context, userID string) ([]*intake.Draft, error)
+	FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error)
 	DeleteDraft(ctx context.Context, id, userID string) error
 	MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error
 }
@@ -80,14 +80,16 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 	})
 }
 
-// ownDraft finds the draft in the URL if it is the signed-in physician's;
-// anyone else's is "not found".
+// ownDraft finds the draft in the URL if it is the signed-in physician's,
+// written at the unit of the session (store.SaveDraft); anyone else's, or
+// one of another unit, is "not found".
 func ownDraft(r *http.Request, drafts draftStore) (*intake.Draft, error) {
 	d, err := drafts.FindDraft(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, err
 	}
-	if d.UserID != actorFrom(r.Context()).User.ID || d.CertificateID != "" {
+	a := actorFrom(r.Context())
+	if d.UserID != a.User.ID || d.Unit != a.Session.Unit || d.CertificateID != "" {
 		return nil, intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 	}
 	return d, nil
@@ -145,18 +147,20 @@ type draftRow struct {
 	Relation, Related string
 }
 
-// handleDraftList handles GET /drafts: the physician's unsigned drafts, the
-// last changed first, with patient, template and last change. Every
-// patient shown is in the access log.
+// handleDraftList handles GET /drafts: the physician's unsigned drafts at
+// the session's unit, the last changed first, with patient, template and
+// last change. Every draft shown is in the access log, with its patient:
+// the name shows even when the number typed is not yet a valid one.
 func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
-		list, err := drafts.FindDrafts(r.Context(), a.User.ID)
+		list, err := drafts.FindDrafts(r.Context(), a.User.ID, a.Session.Unit)
 		if err != nil {
 			return err
 		}
 		page := draftsPage{layout: signedInLayout(r, "Mina utkast")}
-		var patients []string
+		base := a.Audit("draft.list", r.RemoteAddr)
+		var entries []*intake.AuditEntry
 		for _, d := range list {
 			title := d.Template + " " + d.Version
 			if t, ok := eng.Template(d.Template, d.Version); ok {
@@ -169,12 +173,14 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 				}
 			}
 			page.Drafts = append(page.Drafts, row)
-			if d.PatientID != "" {
-				patients = append(patients, d.PatientID)
-			}
+			e := *base
+			e.PatientID, e.Query = d.PatientID, "draft="+d.ID
+			entries = append(entries, &e)
 		}
-		base := a.Audit("draft.list", r.RemoteAddr)
-		if err := logPatients(r.Context(), audit, *base, patients); err != nil {
+		if len(entries) == 0 {
+			entries = append(entries, base)
+		}
+		if err := audit.CreateAuditEntries(r.Context(), entries); err != nil {
 			return err
 		}
 		return renderPage(w, http.StatusOK, "drafts", page)

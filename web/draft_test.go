@@ -372,3 +372,96 @@ func TestHiddenQuestionHidesItsFollowUp(t *testing.T) {
 		t.Errorf("33 hidden %v, 33.2 hidden %v and disabled %v; want all true", parentHidden, followUpHidden, followUpDisabled)
 	}
 }
+
+// TestDraftsStayAtTheirUnit: a draft is written at one unit. A physician
+// of two units sees at each only its drafts: at the other one the draft is
+// not listed, does not open, and cannot be saved into or reviewed; back at
+// its unit it is there. A unit that is disabled takes its drafts with it.
+func TestDraftsStayAtTheirUnit(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ctx := context.Background()
+	bo := ts.person(t, "physician-two-units")
+	sessionAt := func(hsaID string) *http.Cookie {
+		t.Helper()
+		value, _, err := ts.db.CreateSession(ctx, bo.ID, hsaID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := ts.session(t, "physician-two-units")
+		c.Value = value
+		return c
+	}
+	atUnit := sessionAt(unit)
+	resp, _ := ts.page(t, atUnit, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	if resp.StatusCode != 303 {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+
+	atOther := sessionAt(otherUnit)
+	if _, page := ts.page(t, atOther, "GET", "/drafts", nil); strings.Contains(page, "Tolvan") || strings.Contains(page, draft) {
+		t.Errorf("the drafts list at the other unit shows the first unit's draft")
+	}
+	if resp, _ := ts.page(t, atOther, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 {
+		t.Errorf("the draft opened at the other unit: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := ts.page(t, atOther, "GET", "/drafts/"+draft+"/review", nil); resp.StatusCode != 404 {
+		t.Errorf("the draft's review at the other unit: %d, want 404", resp.StatusCode)
+	}
+	form := infectionForm()
+	form.Set("draft", draft)
+	form.Set("patient.name", "Ändrad")
+	if resp, _ := ts.page(t, atOther, "POST", "/forms/fk7804/2.0/draft", form); resp.StatusCode != 404 {
+		t.Errorf("saving into the draft at the other unit: %d, want 404", resp.StatusCode)
+	}
+	if _, page := ts.page(t, atUnit, "GET", "/drafts", nil); !strings.Contains(page, "Tolvan") || !strings.Contains(page, "/drafts/"+draft) {
+		t.Errorf("the draft is not listed at its own unit:\n%s", page)
+	}
+	if resp, page := ts.page(t, atUnit, "GET", "/drafts/"+draft, nil); resp.StatusCode != 200 || !strings.Contains(page, `value="Tolvan"`) {
+		t.Errorf("the draft at its own unit: %d, or without its answers", resp.StatusCode)
+	}
+
+	if err := ts.db.SetUnitDisabled(ctx, unit, true); err != nil {
+		t.Fatal(err)
+	}
+	atOther = sessionAt(otherUnit)
+	if _, page := ts.page(t, atOther, "GET", "/drafts", nil); strings.Contains(page, "Tolvan") {
+		t.Errorf("the drafts list shows a patient of the disabled unit's draft")
+	}
+	if resp, _ := ts.page(t, atOther, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 {
+		t.Errorf("the disabled unit's draft opened: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestDraftListLogsEveryDraftShown: the list of drafts shows a draft's
+// patient by name even when the identity number typed is not (yet) a
+// valid one; every draft shown is in the access log, by its id, with its
+// patient when the number is valid.
+func TestDraftListLogsEveryDraftShown(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	drafts := map[string]string{} // patient id typed → draft
+	for _, pid := range []string{"191212121212", "191212121213"} {
+		form := infectionForm()
+		form.Set("patient.id", pid)
+		form.Set("patient.name", "Patient "+pid)
+		resp, body := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", form)
+		if resp.StatusCode != 303 {
+			t.Fatalf("save %s: %d\n%s", pid, resp.StatusCode, body)
+		}
+		drafts[pid] = strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	}
+	if resp, page := ts.page(t, asa, "GET", "/drafts", nil); resp.StatusCode != 200 || !strings.Contains(page, "Patient 191212121213") {
+		t.Fatalf("the list lacks the second draft: %d\n%s", resp.StatusCode, page)
+	}
+	logged := map[string]string{} // draft → patient id logged
+	for _, e := range ts.auditActions(t, "draft.list") {
+		logged[strings.TrimPrefix(e.Query, "draft=")] = e.PatientID
+	}
+	if p, ok := logged[drafts["191212121212"]]; !ok || p != "191212121212" {
+		t.Errorf("the draft with a valid number: logged %v with patient %q", ok, p)
+	}
+	if p, ok := logged[drafts["191212121213"]]; !ok || p != "" {
+		t.Errorf("the draft whose number has a typo: logged %v with patient %q, want logged by its id", ok, p)
+	}
+}

@@ -430,7 +430,8 @@ func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messag
 // relatedDraft returns the physician's unsigned, unlocked draft that
 // relates to certificate id by typ, if there is one.
 func relatedDraft(r *http.Request, drafts draftStore, typ intake.RelationType, id string) (*intake.Draft, error) {
-	ds, err := drafts.FindDrafts(r.Context(), actorFrom(r.Context()).User.ID)
+	a := actorFrom(r.Context())
+	ds, err := drafts.FindDrafts(r.Context(), a.User.ID, a.Session.Unit)
 	if err != nil {
 		return nil, err
 	}
