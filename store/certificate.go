@@ -70,17 +70,31 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 		stored, replay = nil, false // the job may run again after a failed batch
 		keyed := idem != nil && idem.Key != ""
 		// A relation is checked only for a new certificate: look for one
-		// stored under the key first.
-		if keyed {
-			prior, err := db.replayOf(ctx, tx, c, *idem)
-			if intake.ErrorCode(err) != intake.ENOTFOUND {
-				stored, replay = prior, err == nil
-				return err
+		// stored under the key first, and again once the original is
+		// locked, since on PostgreSQL the lock may have waited for the
+		// transaction that stored this very submission (a client's retry
+		// while its first try was under way): that is a replay, not a
+		// second replacement.
+		storedUnderKey := func() (bool, error) {
+			if !keyed {
+				return false, nil
 			}
+			prior, err := db.replayOf(ctx, tx, c, *idem)
+			if intake.ErrorCode(err) == intake.ENOTFOUND {
+				return false, nil
+			}
+			stored, replay = prior, err == nil
+			return true, err
+		}
+		if found, err := storedUnderKey(); found {
+			return err
 		}
 		if c.Relation != nil {
 			target, err := db.relationTarget(ctx, tx, c.Relation.Certificate)
 			if err != nil {
+				return err
+			}
+			if found, err := storedUnderKey(); found {
 				return err
 			}
 			if err := intake.CheckRelation(c, target); err != nil {

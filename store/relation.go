@@ -126,8 +126,14 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 }
 
 // deriveStatus sets certificate id's status from what happened to it
-// (intake.DeriveStatus) and returns it before and after.
+// (intake.DeriveStatus) and returns it before and after. It locks the
+// certificate first (lockStatus): on PostgreSQL a concurrent change to it
+// (its revocation, its being marked handled) then commits before the
+// status is read, and is not overwritten by one read from before it.
 func (db *DB) deriveStatus(ctx context.Context, tx *sql.Tx, id string) (before, after intake.Status, err error) {
+	if _, err := db.lockStatus(ctx, tx, id); err != nil {
+		return "", "", err
+	}
 	var status string
 	var handled, revoked, replaced int
 	err = tx.QueryRowContext(ctx, db.rebind(`

@@ -1,0 +1,156 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// replacedPairs stores n originals, each replaced by a certificate of its
+// own, and returns their ids.
+func replacedPairs(t *testing.T, l *lifecycle, n int) (originals, replacements []string) {
+	t.Helper()
+	for range n {
+		o := l.create(nil)
+		c, body := l.related(intake.RelationReplaces, o.ID)
+		r, _, err := l.db.CreateCertificate(context.Background(), c, body, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		originals, replacements = append(originals, o.ID), append(replacements, r.ID)
+	}
+	return originals, replacements
+}
+
+// TestRevokeOriginalAndReplacementAtOnce: a clinic revokes a
+// certificate written for the wrong patient and its replacement at the
+// same time. Whatever the order, both end revoked, on either database.
+func TestRevokeOriginalAndReplacementAtOnce(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		l := newLifecycle(t, open(t))
+		revoked := 0
+		for round := 0; round < 4 && !t.Failed(); round++ {
+			originals, replacements := replacedPairs(t, l, 24)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range originals {
+				for _, id := range []string{originals[i], replacements[i]} {
+					wg.Go(func() {
+						<-start
+						if _, err := l.db.RevokeCertificate(ctx, id, intake.RevokeWrongPatient, "", "tok-1"); err != nil {
+							t.Errorf("revoke %s: %v", id, err)
+						}
+					})
+				}
+			}
+			close(start)
+			wg.Wait()
+			revoked += 2 * len(originals)
+			for i, id := range originals {
+				c, err := l.db.FindCertificateByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Status != intake.StatusRevoked || c.Revocation == nil {
+					t.Errorf("round %d, original %d revoked together with its replacement: status %s, revocation %v; want revoked", round, i, c.Status, c.Revocation)
+				}
+			}
+			counts, err := l.db.CountCertificatesByStatus(ctx, intake.CertificateFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts[intake.StatusRevoked] != revoked {
+				t.Errorf("round %d: counts per status %v, want %d revoked", round, counts, revoked)
+			}
+		}
+	})
+}
+
+// TestHandleWhileReplacementRevoked: a caseworker marks an original
+// handled while its replacement is revoked. Both done, the original is
+// handled (it is no longer replaced), on either database.
+func TestHandleWhileReplacementRevoked(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		l := newLifecycle(t, open(t))
+		for round := 0; round < 4 && !t.Failed(); round++ {
+			originals, replacements := replacedPairs(t, l, 24)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range originals {
+				wg.Go(func() {
+					<-start
+					if _, err := l.db.SetHandled(ctx, originals[i], true, "cw-1"); err != nil {
+						t.Errorf("handle %s: %v", originals[i], err)
+					}
+				})
+				wg.Go(func() {
+					<-start
+					if _, err := l.db.RevokeCertificate(ctx, replacements[i], intake.RevokeSeriousError, "Fel.", "tok-1"); err != nil {
+						t.Errorf("revoke %s: %v", replacements[i], err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			for i, id := range originals {
+				if got := l.status(id); got != intake.StatusHandled {
+					t.Errorf("round %d, original %d: handled while its replacement was revoked: status %s, want handled", round, i, got)
+				}
+			}
+		}
+	})
+}
+
+// TestConcurrentKeyedReplacementReplays: a client that retries a
+// replacement under the same Idempotency-Key while the first try is still
+// in flight gets the stored replacement back (a replay), never a 409, on
+// either database.
+func TestConcurrentKeyedReplacementReplays(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		l := newLifecycle(t, open(t))
+		const originals = 12
+		var targets []string
+		for range originals {
+			targets = append(targets, l.create(nil).ID)
+		}
+		type outcome struct {
+			id     string
+			replay bool
+			err    error
+		}
+		got := make([][2]outcome, originals)
+		var wg sync.WaitGroup
+		for i, target := range targets {
+			for j := range 2 {
+				wg.Go(func() {
+					c, body := l.related(intake.RelationReplaces, target)
+					idem := &intake.Idempotency{Scope: c.Issuer.Unit.HSAID, Key: fmt.Sprintf("replace-%d", i)}
+					s, replay, err := l.db.CreateCertificate(ctx, c, body, idem, nil)
+					o := outcome{replay: replay, err: err}
+					if s != nil {
+						o.id = s.ID
+					}
+					got[i][j] = o
+				})
+			}
+		}
+		wg.Wait()
+		for i, pair := range got {
+			for _, o := range pair {
+				if o.err != nil {
+					t.Errorf("original %d: the same replacement under the same key: %v, want it stored or replayed", i, o.err)
+				}
+			}
+			if pair[0].err == nil && pair[1].err == nil && pair[0].id != pair[1].id {
+				t.Errorf("original %d: two certificates %s and %s under one key", i, pair[0].id, pair[1].id)
+			}
+		}
+	})
+}
