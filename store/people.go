@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -334,9 +335,10 @@ func (db *DB) FindUserByUsername(ctx context.Context, username string) (*intake.
 	return u, nil
 }
 
-// FindUsers returns every user, by user name, disabled ones included.
+// FindUsers returns every user, by user name (byte by byte: PostgreSQL
+// would order them by the database's collation), disabled ones included.
 func (db *DB) FindUsers(ctx context.Context) ([]*intake.User, error) {
-	ids, err := db.strings(ctx, `SELECT id FROM users ORDER BY username`)
+	ids, err := db.strings(ctx, `SELECT id FROM users`)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find users: %w", err))
 	}
@@ -348,6 +350,7 @@ func (db *DB) FindUsers(ctx context.Context) ([]*intake.User, error) {
 		}
 		out = append(out, u)
 	}
+	slices.SortFunc(out, func(a, b *intake.User) int { return strings.Compare(a.Username, b.Username) })
 	return out, nil
 }
 
