@@ -18,7 +18,7 @@ import (
 // server whose default collation is Swedish (ICU sv-SE), as a server
 // initialised with a Swedish or other non-C locale has: the database's
 // text columns then compare by that collation, not byte by byte.
-func swedishPostgresDSN(t *testing.T) string {
+func swedishPostgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := pgtest.DSN(t)
 	admin, err := sql.Open("pgx", dsn)
@@ -38,26 +38,11 @@ func swedishPostgresDSN(t *testing.T) string {
 	return u.String()
 }
 
-// dialectsSwedish is dialects with PostgreSQL in a Swedish-collated
-// database (the usual case outside the tests' --no-locale server).
-func dialectsSwedish(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *store.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, func(t *testing.T) *store.DB {
-			return mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
-		})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		fn(t, func(t *testing.T) *store.DB {
-			return mustOpenDB(t, store.Postgres, swedishPostgresDSN(t))
-		})
-	})
-}
-
 // TestFindUsersInByteOrder: FindUsers ("every user, by user name";
 // the admin's people page and intyg user list) gives the same order on
 // both databases. User names are a-z, 0-9, '.', '-' and '_'.
 func TestFindUsersInByteOrder(t *testing.T) {
-	dialectsSwedish(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+	dialectsOn(t, swedishPostgresDSN, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
 		db := open(t)
 		names := []string{"anna_berg", "anna.berg", "annaberg", "anna-berg", "anna2"}

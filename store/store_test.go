@@ -28,6 +28,11 @@ func TestMain(m *testing.M) {
 // dialects runs the same test against a real SQLite file and a real
 // PostgreSQL server.
 func dialects(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *store.DB)) {
+	dialectsOn(t, pgtest.DSN, fn)
+}
+
+// dialectsOn is dialects with PostgreSQL's database made by postgresDSN.
+func dialectsOn(t *testing.T, postgresDSN func(testing.TB) string, fn func(t *testing.T, open func(t *testing.T) *store.DB)) {
 	t.Run("sqlite", func(t *testing.T) {
 		fn(t, func(t *testing.T) *store.DB {
 			return mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
@@ -35,7 +40,7 @@ func dialects(t *testing.T, fn func(t *testing.T, open func(t *testing.T) *store
 	})
 	t.Run("postgres", func(t *testing.T) {
 		fn(t, func(t *testing.T) *store.DB {
-			return mustOpenDB(t, store.Postgres, pgtest.DSN(t))
+			return mustOpenDB(t, store.Postgres, postgresDSN(t))
 		})
 	})
 }
