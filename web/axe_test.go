@@ -162,6 +162,16 @@ func TestAccessibilityCaseworker(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, src, "certificate page")
+	// A completion request whose question 35 was ticked, given a text and
+	// unticked again (the text hides, but is sent), with a reply date
+	// already past: refused, each problem beside its input, the text shown.
+	if err := chromedp.Run(ctx, chromedp.Click(`details.send-message summary`), chromedp.SetValue(`#message-type`, "KOMPLT"),
+		chromedp.Click(`#question-35`), chromedp.SendKeys(`#complement-35`, "Beskriv begränsningen."), chromedp.Click(`#question-35`),
+		chromedp.WaitNotVisible(`#complement-35`), chromedp.SetValue(`#message-reply-by`, "2020-01-01"), chromedp.Click(`#send-message`),
+		chromedp.WaitVisible(`#message-reply-by-errors`), chromedp.WaitVisible(`#complement-35`), chromedp.WaitVisible(`#complement-35-errors`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "refused message")
 }
 
 // TestAccessibilityAdmin checks the admin pages with axe-core.

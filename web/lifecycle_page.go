@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -310,13 +313,21 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 				delete(doc, k)
 			}
 		}
-		_, err = sendMessage(r, eng, messages, audit, c, doc, now())
-		if intake.ErrorCode(err) == intake.EINVALID {
+		errs := untickedComplements(form)
+		m, err := parseMessage(eng, c, doc, now())
+		if err == nil && len(errs) == 0 {
+			_, err = storeMessage(r, messages, audit, c, m)
+		}
+		if intake.ErrorCode(err) == intake.EINVALID || err == nil && len(errs) > 0 {
 			p, perr := newReceiptPage(r, eng, messages, audit, c)
 			if perr != nil {
 				return perr
 			}
-			p.MessageErrors, p.MessageValues, p.DropKept = intake.ErrorProblems(err), form, true
+			for _, pr := range intake.ErrorProblems(err) {
+				in := messageInput(pr.Pointer, form["question"])
+				errs[in] = append(errs[in], pr)
+			}
+			p.MessageErrors, p.MessageValues, p.DropKept = errs, form, true
 			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", p)
 		}
 		if err != nil {
@@ -325,6 +336,42 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1#messages", http.StatusSeeOther)
 		return nil
 	})
+}
+
+// untickedComplements are the message form's problems of a text entered
+// beside a question left unticked, which the message would leave out: by
+// the text's input (complement.ID). Nothing is sent until it is ticked or
+// the text removed.
+func untickedComplements(form url.Values) map[string]intake.Problems {
+	errs := map[string]intake.Problems{}
+	for name, texts := range form {
+		id, ok := strings.CutPrefix(name, "complement.")
+		if ok && !slices.Contains(form["question"], id) && strings.TrimSpace(strings.Join(texts, "")) != "" {
+			errs[name] = intake.Problems{intake.NewProblem("", "notAllowed", "form.untickedComplement", id)}
+		}
+	}
+	return errs
+}
+
+// messageInput names the message form's input that a problem of the
+// message (at pointer) is about: its member's (type, text, replyBy), a
+// complement's text input (complement.ID of the i-th question ticked), the
+// questions ("question", for the list of complements as a whole), or ""
+// (none: shown above the form).
+func messageInput(pointer string, questions []string) string {
+	parts := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
+	switch parts[0] {
+	case "type", "text", "replyBy":
+		return parts[0]
+	case "complements":
+		if len(parts) > 1 {
+			if i, err := strconv.Atoi(parts[1]); err == nil && i >= 0 && i < len(questions) {
+				return "complement." + questions[i]
+			}
+		}
+		return "question"
+	}
+	return ""
 }
 
 // handleMessageAnswerPage handles POST /messages/{id}/answer from the

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -825,4 +826,67 @@ func exampleForm(t *testing.T, id, version, file string) (*schemas.Template, url
 		t.Fatal(err)
 	}
 	return tmpl, formValues(tmpl, doc)
+}
+
+// TestMessageFormErrorsBesideTheirInputs: the caseworker's message form
+// brings a refused message back with each problem beside its input,
+// marked for screen readers: the reply date, a question ticked without
+// its text, the questions when none is ticked, and a text entered beside a
+// question left unticked, which is refused rather than dropped. Nothing is
+// sent until the form is right.
+func TestMessageFormErrorsBesideTheirInputs(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	cw := ts.session(t, "caseworker")
+	marked := func(page, input, want string) {
+		t.Helper()
+		tag := regexp.MustCompile(`<(input|textarea|select|fieldset)[^>]*id="` + input + `"[^>]*>`).FindString(page)
+		errs := regexp.MustCompile(`(?s)<div class="error" id="` + input + `-errors">(.*?)</div>`).FindStringSubmatch(page)
+		if !strings.Contains(tag, `aria-describedby="`+input+`-errors"`) || !strings.Contains(tag, `aria-invalid="true"`) ||
+			errs == nil || !strings.Contains(errs[1], want) {
+			t.Errorf("%s is not marked with %q beside it: %s %v", input, want, tag, errs)
+		}
+	}
+	sent := func() int {
+		t.Helper()
+		ms, _, err := ts.db.FindMessages(context.Background(), intake.MessageFilter{Certificate: &id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+
+	resp, page := ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{
+		"type": {"KOMPLT"}, "replyBy": {"2020-01-01"}, "question": {"32", "35"},
+		"complement.32": {"Ange sjukskrivningsgrad för december."}, "complement.27": {"Beskriv smittan."},
+	})
+	if resp.StatusCode != 422 {
+		t.Fatalf("a message with problems: %d, want 422", resp.StatusCode)
+	}
+	marked(page, "message-reply-by", "tidigare än dagens datum")
+	marked(page, "complement-35", "måste fyllas i")
+	marked(page, "complement-27", "fråga 27 skickas inte med")
+	if !strings.Contains(page, `value="Beskriv smittan."`) {
+		t.Errorf("the text beside the unticked question is not kept on the form")
+	}
+
+	resp, page = ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{"type": {"KOMPLT"}})
+	if resp.StatusCode != 422 || !strings.Contains(page, `<fieldset class="complement-questions" aria-describedby="question-errors">`) ||
+		!regexp.MustCompile(`<div class="error" id="question-errors"><p>[^<]*minst 1`).MatchString(page) {
+		t.Errorf("a completion request naming no question: %d, the questions not marked", resp.StatusCode)
+	}
+
+	// Only a text beside an unticked question: refused all the same.
+	resp, _ = ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{
+		"type": {"KOMPLT"}, "question": {"32"}, "complement.32": {"Ange grad."}, "complement.35": {"Beskriv begränsningen."},
+	})
+	if resp.StatusCode != 422 || sent() != 0 {
+		t.Errorf("a text beside an unticked question: %d, %d messages sent; want 422 and none", resp.StatusCode, sent())
+	}
+	resp, _ = ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{
+		"type": {"KOMPLT"}, "question": {"32", "35"}, "complement.32": {"Ange grad."}, "complement.35": {"Beskriv begränsningen."},
+	})
+	if resp.StatusCode != 303 || sent() != 1 {
+		t.Errorf("the request put right: %d, %d messages; want 303 and one", resp.StatusCode, sent())
+	}
 }

@@ -46,8 +46,18 @@ func isQuestionOf(t *schemas.Template) func(string) bool {
 }
 
 // sendMessage checks a message about certificate c as a caseworker sends
-// it, writes the access-log entry and stores it.
+// it (parseMessage) and stores it (storeMessage).
 func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, audit auditStore, c *intake.Certificate, doc map[string]any, now time.Time) (*intake.Message, error) {
+	m, err := parseMessage(eng, c, doc, now)
+	if err != nil {
+		return nil, err
+	}
+	return storeMessage(r, messages, audit, c, m)
+}
+
+// parseMessage checks a message about certificate c as a caseworker sends
+// it: EINVALID with every problem.
+func parseMessage(eng *intake.Engine, c *intake.Certificate, doc map[string]any, now time.Time) (*intake.Message, error) {
 	t, ok := eng.Template(c.Template, c.Version)
 	if !ok {
 		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s/%s", c.ID, c.Template, c.Version)
@@ -56,6 +66,12 @@ func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, aud
 	if len(ps) > 0 {
 		return nil, &intake.Error{Code: intake.EINVALID, Message: "The message is not valid.", Problems: ps}
 	}
+	return m, nil
+}
+
+// storeMessage stores message m (parseMessage) about certificate c, after
+// writing the access-log entry; a revoked certificate takes no message.
+func storeMessage(r *http.Request, messages messageStore, audit auditStore, c *intake.Certificate, m *intake.Message) (*intake.Message, error) {
 	if c.Status == intake.StatusRevoked {
 		return nil, intake.Refusal("certificateRevoked")
 	}

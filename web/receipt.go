@@ -37,11 +37,12 @@ type receiptPage struct {
 	// History is every change of it, oldest first.
 	History []historyEntry
 	// Questions, MessageTypes and CannotComplete fill the message forms;
-	// MessageErrors and MessageValues bring a refused message back.
+	// MessageErrors (by input: messageInput) and MessageValues bring a
+	// refused message back.
 	Questions      []questionChoice
 	MessageTypes   []messageTypeChoice
 	CannotComplete []struct{ Value, Label string }
-	MessageErrors  intake.Problems
+	MessageErrors  map[string]intake.Problems
 	MessageValues  url.Values
 }
 
