@@ -370,6 +370,10 @@ type Draft struct {
 	// CreatedAt and UpdatedAt are the first and the last save.
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Base, on a save, is the save the form was opened at or last saved
+	// as (its UpdatedAt), if known: a save over a later one (made in
+	// another tab) is refused, not a silent overwrite of its answers.
+	Base time.Time `json:"-"`
 	// CertificateID is the certificate it became when signed, or "".
 	CertificateID string `json:"certificateId,omitempty"`
 	// Locked is set by the store when the draft is older than

@@ -14,7 +14,8 @@ import (
 // that a physician of several units sees at each only its drafts, and a
 // unit that is disabled takes its drafts with it. Returns ENOTFOUND when
 // the draft is not d.UserID's at d.Unit or was deleted, ECONFLICT
-// when it was signed, and EFORBIDDEN when it is locked (older than
+// (draftSigned) when it was signed or (draftChanged) when d.Base is not its
+// last save, and EFORBIDDEN when it is locked (older than
 // intake.DraftLockAfter).
 func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	now := db.now()
@@ -42,7 +43,9 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 			// would drop its answers.
 			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 		case old.CertificateID != "":
-			return intake.Errorf(intake.ECONFLICT, "The draft is already signed.")
+			return intake.Refusal("draftSigned")
+		case !d.Base.IsZero() && !d.Base.Equal(old.UpdatedAt):
+			return intake.Refusal("draftChanged")
 		case old.Locked:
 			return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
 		}

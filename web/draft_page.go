@@ -25,7 +25,9 @@ type draftStore interface {
 }
 
 // saveDraft stores the posted form as the physician's draft (a new one,
-// or the one the form names) and writes the write to the access log.
+// or the one the form names, unless it was saved elsewhere since the
+// form's draftSaved: store.SaveDraft) and writes the write to the access
+// log.
 func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.Template, posted url.Values, now time.Time) (*intake.Draft, error) {
 	a := actorFrom(r.Context())
 	d := &intake.Draft{ID: posted.Get("draft"), UserID: a.User.ID, Unit: a.Session.Unit, Template: t.ID, Version: t.Version,
@@ -33,9 +35,16 @@ func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.
 	if pid, err := intake.ParsePersonalID(posted.Get("patient.id"), now); err == nil {
 		d.PatientID = pid.Number
 	}
+	if s := posted.Get("draftSaved"); s != "" && d.ID != "" {
+		base, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, intake.Errorf(eBadRequest, "draftSaved is not an RFC 3339 time.")
+		}
+		d.Base = base
+	}
 	values := url.Values{}
 	for k, vs := range posted {
-		if k != "draft" {
+		if k != "draft" && k != "draftSaved" {
 			values[k] = vs
 		}
 	}
@@ -80,19 +89,35 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 	})
 }
 
-// ownDraft finds the draft in the URL if it is the signed-in physician's,
-// written at the unit of the session (store.SaveDraft); anyone else's, or
-// one of another unit, is "not found".
-func ownDraft(r *http.Request, drafts draftStore) (*intake.Draft, error) {
-	d, err := drafts.FindDraft(r.Context(), mux.Vars(r)["id"])
+// ownDraft finds draft id if it is the signed-in physician's, written at
+// the unit of the session (store.SaveDraft); anyone else's, or one of
+// another unit, is "not found". A signed one is found: see settledDraft.
+func ownDraft(r *http.Request, drafts draftStore, id string) (*intake.Draft, error) {
+	d, err := drafts.FindDraft(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
 	a := actorFrom(r.Context())
-	if d.UserID != a.User.ID || d.Unit != a.Session.Unit || d.CertificateID != "" {
+	if d.UserID != a.User.ID || d.Unit != a.Session.Unit {
 		return nil, intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 	}
 	return d, nil
+}
+
+// settledDraft sends the physician on from a draft they can no longer
+// work on, and says whether it did: a signed one (in another tab, or
+// before the back button) to its certificate; with locked, a locked one
+// (older than intake.DraftLockAfter) to its own page, which says why.
+func settledDraft(w http.ResponseWriter, r *http.Request, d *intake.Draft, locked bool) bool {
+	switch {
+	case d.CertificateID != "":
+		http.Redirect(w, r, "/certificates/"+d.CertificateID+"?signed=1", http.StatusSeeOther)
+	case locked && d.Locked:
+		http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
+	default:
+		return false
+	}
+	return true
 }
 
 // logDraftRead writes the reading of draft d to the access log.
@@ -107,9 +132,12 @@ func logDraftRead(r *http.Request, audit auditStore, d *intake.Draft) error {
 // or sign. It is a read of patient data and goes to the access log.
 func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		d, err := ownDraft(r, drafts)
+		d, err := ownDraft(r, drafts, mux.Vars(r)["id"])
 		if err != nil {
 			return err
+		}
+		if settledDraft(w, r, d, false) {
+			return nil
 		}
 		t, ok := eng.Template(d.Template, d.Version)
 		if !ok {
@@ -230,6 +258,11 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		if err != nil {
 			return err
 		}
+		if id := posted.Get("draft"); id != "" {
+			if d, err := ownDraft(r, drafts, id); err == nil && settledDraft(w, r, d, true) {
+				return nil
+			}
+		}
 		d, err := saveDraft(r, drafts, audit, t, posted, sub.now())
 		if err != nil {
 			return err
@@ -244,12 +277,11 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 // it. It is a read of patient data and goes to the access log.
 func handleDraftReview(logger *slog.Logger, sub *submitter, drafts draftStore, units unitStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		d, err := ownDraft(r, drafts)
+		d, err := ownDraft(r, drafts, mux.Vars(r)["id"])
 		if err != nil {
 			return err
 		}
-		if d.Locked { // too old to sign: the draft's page says so
-			http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
+		if settledDraft(w, r, d, true) { // too old to sign: the draft's page says so
 			return nil
 		}
 		t, ok := sub.eng.Template(d.Template, d.Version)

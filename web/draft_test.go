@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/intyg/intyg/intake"
@@ -66,6 +67,17 @@ func TestDrafts(t *testing.T) {
 	if _, page := ts.page(t, asa, "GET", "/drafts", nil); strings.Contains(page, "/drafts/"+draft) {
 		t.Errorf("a signed draft is still listed")
 	}
+	// A signed draft's addresses (the back button, another tab) lead to
+	// its certificate; another physician's are still not found.
+	signed := resp.Header.Get("Location")
+	for _, rq := range []struct{ method, path string }{{"GET", "/drafts/" + draft}, {"GET", "/drafts/" + draft + "/review"}, {"POST", "/forms/fk7804/2.0/review"}} {
+		if resp, _ := ts.page(t, asa, rq.method, rq.path, form); resp.StatusCode != 303 || resp.Header.Get("Location") != signed {
+			t.Errorf("%s %s of the signed draft: %d to %q, want 303 to %s", rq.method, rq.path, resp.StatusCode, resp.Header.Get("Location"), signed)
+		}
+	}
+	if resp, _ := ts.page(t, bo, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 {
+		t.Errorf("another physician's view of the signed draft: %d, want 404", resp.StatusCode)
+	}
 
 	// A draft is of one template version: saving it under another's form
 	// is refused and keeps its answers.
@@ -113,8 +125,11 @@ func TestDrafts(t *testing.T) {
 		t.Errorf("saving a locked draft: %d, want 403", resp.StatusCode)
 	}
 	before := ts.count(t)
-	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0", url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 403 {
-		t.Errorf("signing a locked draft: %d, want 403", resp.StatusCode)
+	// Signing or reviewing a locked draft goes to its page, which says why.
+	for _, path := range []string{"/forms/fk7810/1.0", "/forms/fk7810/1.0/review"} {
+		if resp, _ := ts.page(t, asa, "POST", path, url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts/"+old {
+			t.Errorf("POST %s with a locked draft: %d to %q, want 303 to the draft's page", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
 	}
 	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0", url.Values{"draft": {old}, "patient.name": {"Ny"}}); resp.StatusCode != 404 {
 		t.Errorf("signing a draft under another template: %d, want 404", resp.StatusCode)
@@ -463,5 +478,90 @@ func TestDraftListLogsEveryDraftShown(t *testing.T) {
 	}
 	if p, ok := logged[drafts["191212121213"]]; !ok || p != "" {
 		t.Errorf("the draft whose number has a typo: logged %v with patient %q, want logged by its id", ok, p)
+	}
+}
+
+// TestDraftSavedInAnotherTab: a draft open in two tabs (or windows) is
+// saved from one; the other's save, by itself or with "Spara utkast" or
+// "Granska och signera", is refused, saying why, and the first tab's
+// answers stand. In the browser the second tab says so and saves no more.
+func TestDraftSavedInAnotherTab(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	_, page := ts.page(t, asa, "GET", "/drafts/"+draft, nil)
+	m := regexp.MustCompile(`name="draftSaved" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the draft's form does not say which save it shows:\n%s", page)
+	}
+	tab := func(name string) url.Values {
+		v := infectionForm()
+		v.Set("draft", draft)
+		v.Set("draftSaved", m[1])
+		v.Set("patient.name", name)
+		return v
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan A")); resp.StatusCode != 303 {
+		t.Fatalf("the first tab's save: %d", resp.StatusCode)
+	}
+	for _, path := range []string{"/forms/fk7804/2.0/draft", "/forms/fk7804/2.0/review"} {
+		resp, page := ts.page(t, asa, "POST", path, tab("Tolvan B"))
+		if resp.StatusCode != 409 || !strings.Contains(page, "sparats i en annan flik") {
+			t.Errorf("POST %s from the second tab: %d, want 409 saying the draft was saved elsewhere", path, resp.StatusCode)
+		}
+	}
+	if form := draftForm(t, ts, draft); !strings.Contains(form, "Tolvan+A") {
+		t.Errorf("the draft after the second tab's saves: %s, want the first tab's answers", form)
+	}
+	bad := tab("Tolvan C")
+	bad.Set("draftSaved", "igår")
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", bad); resp.StatusCode != 400 {
+		t.Errorf("a save naming no time as its base: %d, want 400", resp.StatusCode)
+	}
+
+	// In the browser: tab A adds a measure and saves by itself; tab B,
+	// opened before, changes the occupation and is refused.
+	_, page = ts.page(t, asa, "GET", "/drafts/"+draft, nil)
+	a := browser(t)
+	if err := chromedp.Run(a, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`)); err != nil {
+		t.Fatal(err)
+	}
+	b, cancel := chromedp.NewContext(a) // a second tab of the same browser and session
+	defer cancel()
+	if err := chromedp.Run(b, chromedp.Navigate(ts.URL+"/drafts/"+draft), chromedp.WaitVisible(`#certificate-form`)); err != nil {
+		t.Fatal(err)
+	}
+	typeInto := func(name, text string) chromedp.Action {
+		return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="`+name+`"]'); e.value += "`+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
+	}
+	clear := chromedp.Evaluate(`document.getElementById("autosave-status").textContent = ""`, nil)
+	// The tab in front: a background tab's timers (the save's) may wait.
+	front := chromedp.ActionFunc(func(ctx context.Context) error {
+		return target.ActivateTarget(chromedp.FromContext(ctx).Target.TargetID).Do(ctx)
+	})
+	if err := chromedp.Run(a, front, clear, typeInto("patient.name", " Andersson"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("tab A: %v", err)
+	}
+	var said string
+	if err := chromedp.Run(b, front, clear, typeInto("patient.name", " Berg"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent !== ""`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said)); err != nil {
+		t.Fatalf("tab B: %v", err)
+	}
+	if !strings.Contains(said, "sparats i en annan flik") {
+		t.Errorf("tab B says %q, want that the draft was saved in another tab", said)
+	}
+	if form := draftForm(t, ts, draft); !strings.Contains(form, "Andersson") || strings.Contains(form, "Berg") {
+		t.Errorf("the draft after both tabs: %s, want tab A's answers only", form)
+	}
+	// Tab A goes on saving.
+	if err := chromedp.Run(a, front, clear, typeInto("patient.name", " Ek"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("tab A again: %v", err)
+	}
+	if form := draftForm(t, ts, draft); !strings.Contains(form, "Andersson+Ek") {
+		t.Errorf("tab A's second save: %s", form)
 	}
 }

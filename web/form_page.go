@@ -264,8 +264,8 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		if err != nil {
 			return err
 		}
-		// A draft is signed only by its physician, for its template, and
-		// not once it is locked.
+		// A draft is signed only by its physician, at its unit, for its
+		// template, and not once it is locked.
 		var draft *intake.Draft
 		if id := posted.Get("draft"); id != "" {
 			d, err := drafts.FindDraft(r.Context(), id)
@@ -277,10 +277,12 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				// Sent again (the back button, a second click): it is signed.
 				http.Redirect(w, r, "/certificates/"+d.CertificateID+"?signed=1", http.StatusSeeOther)
 				return nil
-			case d.UserID != is.user.ID || d.Template != t.ID || d.Version != t.Version:
+			case d.UserID != is.user.ID || d.Unit != is.unit.HSAID || d.Template != t.ID || d.Version != t.Version:
 				return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 			case d.Locked:
-				return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
+				// Too old to sign: the draft's page says so.
+				http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
+				return nil
 			}
 		}
 		doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))

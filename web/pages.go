@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -89,6 +90,9 @@ var pageFuncs = template.FuncMap{
 		return slices.DeleteFunc(slices.Clone(ps), func(p intake.Problem) bool { return slices.Contains(pointers, p.Pointer) })
 	},
 	"formAction": formAction,
+	// savedAt is a draft's last save as the form sends it back
+	// (draftSaved), as exactly as it is stored.
+	"savedAt": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"json": func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)

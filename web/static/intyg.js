@@ -216,6 +216,9 @@ function copyKey(action, which) {
 // fillIn puts the values of a tab's copy (below) back in form's inputs.
 function fillIn(form, saved) {
   form.querySelectorAll('input, textarea, select').forEach(function (el) {
+    // Of the hidden inputs, only the save the copy was made after: a copy
+    // over a draft saved elsewhere since is then refused, not saved over it.
+    if (el.name === 'draftSaved' && saved.get(el.name)) el.value = saved.get(el.name);
     if (!el.name || el.type === 'hidden') return;
     if (el.type === 'checkbox' || el.type === 'radio') {
       el.checked = saved.getAll(el.name).indexOf(el.value) >= 0;
@@ -285,10 +288,17 @@ function fillIn(form, saved) {
   if (!form || !form.dataset.draftUrl) return;
   const status = document.getElementById('autosave-status');
   const draftInput = form.querySelector('input[name="draft"]');
+  const savedInput = form.querySelector('input[name="draftSaved"]');
   const action = form.getAttribute('action');
   function key() { return copyKey(action, draftInput.value || 'new'); }
   const firstKey = key();
-  let timer = null, dirty = false;
+  // stopped: the draft was saved in another tab, or signed, since this
+  // one opened it; this tab saves no more (the server would refuse).
+  let timer = null, dirty = false, stopped = false;
+  const refusals = {
+    draftChanged: 'Utkastet har sparats i en annan flik eller ett annat fönster sedan det öppnades här, så ändringarna här sparas inte. Öppna utkastet igen från Mina utkast för att fortsätta på det som sparades.',
+    draftSigned: 'Utkastet är redan signerat, i en annan flik eller ett annat fönster: ändringarna här sparas inte.'
+  };
 
   function values() {
     return new URLSearchParams(new FormData(form));
@@ -303,7 +313,7 @@ function fillIn(form, saved) {
 
   function save() {
     timer = null;
-    if (!dirty) return;
+    if (!dirty || stopped) return;
     dirty = false;
     const sent = values().toString();
     fetch(form.dataset.draftUrl, {
@@ -311,6 +321,13 @@ function fillIn(form, saved) {
       headers: {'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
       body: sent
     }).then(function (r) {
+      if (r.status === 409) {
+        return r.json().then(function (p) {
+          const e = new Error('refused');
+          e.code = p.code;
+          throw e;
+        });
+      }
       if (!r.ok) throw new Error('not saved');
       return r.json();
     }).then(function (body) {
@@ -319,11 +336,20 @@ function fillIn(form, saved) {
       const newer = values().toString() !== sent;
       dropCopy();
       draftInput.value = body.id;
+      if (savedInput) savedInput.value = body.savedAt;
       if (newer) keepCopy();
       if (location.pathname !== body.url) history.replaceState(null, '', body.url);
       const t = new Date(body.savedAt);
       say('Utkastet sparades ' + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
-    }).catch(function () {
+    }).catch(function (e) {
+      if (refusals[e.code]) {
+        // What was saved elsewhere stands: the tab's copy goes, so that
+        // opening the draft again shows it, not these answers over it.
+        stopped = true;
+        dropCopy();
+        say(refusals[e.code]);
+        return;
+      }
       dirty = true;
       say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken; logga in igen om du har blivit utloggad.');
     });

@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
+)
+
+// TestDraftSavedElsewhere: a save names the save its form was opened at
+// (Base); over a later one (another tab's) it is refused with
+// draftChanged and changes nothing, and once signed with draftSigned.
+func TestDraftSavedElsewhere(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
+		mustUnit(t, db, "SE2321000016-1003", "SE2321000016-0001")
+		if err := db.CreateUser(ctx, u, goodPassword); err != nil {
+			t.Fatal(err)
+		}
+		save := func(id string, base time.Time, form string) (*intake.Draft, error) {
+			d := &intake.Draft{ID: id, UserID: u.ID, Unit: "SE2321000016-1003", Template: "fk7804", Version: "2.0", Form: form, Base: base}
+			return d, db.SaveDraft(ctx, d)
+		}
+		first, err := save("", time.Time{}, "a=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := first.UpdatedAt // both tabs open it here
+		db.Now = func() time.Time { return time.Now().Add(time.Second) }
+		tabA, err := save(first.ID, opened, "a=1&measures=x")
+		if err != nil {
+			t.Fatalf("the first tab's save: %v", err)
+		}
+		if _, err := save(first.ID, opened, "a=1&occupation=y"); intake.ErrorCode(err) != intake.ECONFLICT || intake.ErrorProblems(err)[0].Code != "draftChanged" {
+			t.Errorf("the second tab's save over the first's: %v, want conflict draftChanged", err)
+		}
+		if got, _ := db.FindDraft(ctx, first.ID); got == nil || got.Form != "a=1&measures=x" {
+			t.Errorf("the draft after the refused save: %+v, want the first tab's answers", got)
+		}
+		if _, err := save(first.ID, tabA.UpdatedAt, "a=1&measures=x&more=z"); err != nil {
+			t.Errorf("the first tab's next save: %v", err)
+		}
+		if _, err := save(first.ID, time.Time{}, "a=2"); err != nil {
+			t.Errorf("a save that names no base: %v", err)
+		}
+		if err := db.MarkDraftSigned(ctx, first.ID, u.ID, "cert-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := save(first.ID, time.Time{}, "a=3"); intake.ErrorCode(err) != intake.ECONFLICT || intake.ErrorProblems(err)[0].Code != "draftSigned" {
+			t.Errorf("a save of a signed draft: %v, want conflict draftSigned", err)
+		}
+	})
+}
