@@ -137,24 +137,26 @@ func drawTimeline(c intake.Case, milestones []int) timeline {
 	return t
 }
 
-// handlePatientCasesPage handles GET and POST /patients/cases
-// (caseworkers, and physicians from their own unit's certificates): the
-// form, and on POST the patient's cases, newest first. Every patient
-// shown is in the access log (patientCases).
-func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, now func() time.Time) http.Handler {
+// handlePatientCasesPage handles GET /patients/cases (caseworkers, and
+// physicians from their own unit's certificates): the form, and with a
+// reference to the patient asked for (handlePatientCasesPost) the
+// patient's cases, newest first. Every patient shown is in the access log
+// (patientCases).
+func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := casesPage{layout: signedInLayout(r, "Patientens sjukfall"), Gap: strconv.Itoa(intake.DefaultCaseGap)}
-		if r.Method == http.MethodGet {
-			return renderPage(w, http.StatusOK, "patient_cases", page)
-		}
-		form, err := readForm(w, r, 4<<10)
-		if err != nil {
-			return err
-		}
-		page.Patient, page.Asked = form.Get("patient"), true
-		if g := form.Get("gap"); g != "" {
+		if g := r.URL.Query().Get("gap"); g != "" {
 			page.Gap = g
 		}
+		patient, asked, ok := refPatient(r, refs)
+		switch {
+		case !asked:
+			return renderPage(w, http.StatusOK, "patient_cases", page)
+		case !ok:
+			page.Error = refExpired
+			return renderPage(w, http.StatusOK, "patient_cases", page)
+		}
+		page.Patient, page.Asked = patient, true
 		doc := map[string]any{"patient": page.Patient}
 		if n, err := strconv.Atoi(page.Gap); err == nil {
 			doc["gap"] = n
@@ -192,5 +194,14 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 			page.Cases = append(page.Cases, v)
 		}
 		return renderPage(w, http.StatusOK, "patient_cases", page)
+	})
+}
+
+// handlePatientCasesPost handles POST /patients/cases: the patient asked
+// for is kept under a reference, and the browser goes on to the cases
+// (postedPatient).
+func handlePatientCasesPost(logger *slog.Logger, refs *patientRefs) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return postedPatient(w, r, refs, "/patients/cases", "gap")
 	})
 }

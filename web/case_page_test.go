@@ -31,7 +31,7 @@ func TestPatientCasesPage(t *testing.T) {
 	first, second := caseHistory(t, ts)
 	caseworker, physician := ts.session(t, "caseworker"), ts.session(t, "physician")
 
-	resp, body := ts.page(t, caseworker, "POST", "/patients/cases", url.Values{"patient": {"780614-2381"}})
+	resp, body := ts.posted(t, caseworker, "/patients/cases", url.Values{"patient": {"780614-2381"}})
 	if resp.StatusCode != 200 {
 		t.Fatalf("caseworker: %d\n%s", resp.StatusCode, body)
 	}
@@ -50,23 +50,23 @@ func TestPatientCasesPage(t *testing.T) {
 	}
 
 	// A physician sees the case built from the own unit's certificates.
-	resp, body = ts.page(t, physician, "POST", "/patients/cases", url.Values{"patient": {"19780614-2381"}})
+	resp, body = ts.posted(t, physician, "/patients/cases", url.Values{"patient": {"19780614-2381"}})
 	if resp.StatusCode != 200 || !strings.Contains(body, `<dd class="days">89</dd>`) || strings.Contains(body, second) || strings.Contains(body, `id="day90"`) {
 		t.Errorf("the physician's case page: %d, want 89 days of %s only\n%s", resp.StatusCode, first, body)
 	}
 	// Gaps are drawn and listed.
-	resp, body = ts.page(t, caseworker, "POST", "/patients/cases", url.Values{"patient": {"19780614-2381"}, "gap": {"0"}})
+	resp, body = ts.posted(t, caseworker, "/patients/cases", url.Values{"patient": {"19780614-2381"}, "gap": {"0"}})
 	if resp.StatusCode != 200 || strings.Count(body, `<section class="case"`) != 1 {
 		t.Errorf("gap 0: %d, want one case (the certificates overlap)", resp.StatusCode)
 	}
 	// A bad id or gap comes back with the message.
 	for _, form := range []url.Values{{"patient": {"19780614-2382"}}, {"patient": {"19780614-2381"}, "gap": {"91"}}} {
-		resp, body = ts.page(t, caseworker, "POST", "/patients/cases", form)
+		resp, body = ts.posted(t, caseworker, "/patients/cases", form)
 		if resp.StatusCode != 422 || !strings.Contains(body, `id="patient-error"`) {
 			t.Errorf("%v: %d, want 422 with the error", form, resp.StatusCode)
 		}
 	}
-	resp, body = ts.page(t, caseworker, "POST", "/patients/cases", url.Values{"patient": {"19121212-1212"}})
+	resp, body = ts.posted(t, caseworker, "/patients/cases", url.Values{"patient": {"19121212-1212"}})
 	if resp.StatusCode != 200 || !strings.Contains(body, `id="no-cases"`) {
 		t.Errorf("a patient without certificates: %d\n%s", resp.StatusCode, body)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -115,5 +116,47 @@ func TestCaseworkerInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(changedRow, "32.") || !strings.Contains(changedRow, "Nedsatt med hälften") {
 		t.Errorf("the changed row is %q, want question 32 with the new degree", changedRow)
+	}
+}
+
+// TestBackToTheResults: the caseworker searches for a patient's
+// certificates, or the patient's cases, opens a certificate and goes back:
+// the results come back as they were (the page is a GET of a reference to
+// the patient), not the browser's question whether to post the form again.
+func TestBackToTheResults(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "caseworker")
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	ts.submit(t, "valid/full-time-one-period.json")
+	c, err := ts.db.FindCertificateByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in", "cia"), chromedp.WaitVisible(`#queue-filters`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ path, form, results, link string }{
+		{"/search", "#search-form", "#results", "#results tbody a"},
+		{"/patients/cases", "#cases-form", "section.case", "section.case tbody a"},
+	} {
+		var loc, text string
+		err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(p.form),
+			chromedp.SendKeys(`#patient`, c.Patient.ID), chromedp.Submit(`#patient`), chromedp.WaitVisible(p.results),
+			chromedp.Click(p.link), chromedp.WaitVisible(`#certificate-id`),
+			chromedp.Evaluate(`setTimeout(function () { history.back() }, 0)`, nil))
+		if err != nil {
+			t.Fatalf("%s: %v", p.path, err)
+		}
+		// Asked again until the page after going back answers (while it
+		// loads, the question may fail).
+		shown := false
+		for deadline := time.Now().Add(10 * time.Second); !shown && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			err = chromedp.Run(ctx, chromedp.Evaluate(`!!document.querySelector("`+p.results+`") && location.pathname === "`+p.path+`"`, &shown))
+		}
+		chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Evaluate(`document.body ? document.body.innerText.slice(0, 200) : ""`, &text))
+		if !shown || strings.Contains(loc, c.Patient.ID) {
+			t.Errorf("back from a certificate to %s: at %s (%v), showing %q; want the results, the patient's id in no address", p.path, loc, err, text)
+		}
 	}
 }

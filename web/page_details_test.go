@@ -171,14 +171,15 @@ func TestQueueCountsInWords(t *testing.T) {
 func TestSearchPageNamesTemplates(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	a, b := ts.submit(t, "valid/full-time-one-period.json"), ts.submit(t, "valid/full-time-one-period.json")
-	_, page := ts.page(t, ts.session(t, "caseworker"), "POST", "/search", url.Values{"patient": {"19780614-2381"}})
+	_, page := ts.posted(t, ts.session(t, "caseworker"), "/search", url.Values{"patient": {"19780614-2381"}})
 	if !strings.Contains(page, ">Läkarintyg för sjukpenning</a>") || !strings.Contains(page, "("+a+")") || !strings.Contains(page, "("+b+")") {
 		t.Errorf("the search page names neither the template nor each certificate apart")
 	}
 }
 
 // TestSearchPageOlder: a patient with more certificates than a page holds
-// gets them a page at a time, the patient still only in the posted form.
+// gets them a page at a time, the patient only in the posted form: the
+// pages' addresses name a reference to it, which is this session's.
 func TestSearchPageOlder(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	for range searchPageSize + 5 {
@@ -186,14 +187,28 @@ func TestSearchPageOlder(t *testing.T) {
 	}
 	cw := ts.session(t, "caseworker")
 	rows := func(page string) int { return strings.Count(page, `name="id" value="`) }
-	_, page := ts.page(t, cw, "POST", "/search", url.Values{"patient": {"19780614-2381"}})
-	cursor := regexp.MustCompile(`name="cursor" value="([^"]+)"`).FindStringSubmatch(page)
-	if rows(page) != searchPageSize || cursor == nil || strings.Contains(page, `id="newest-page"`) {
-		t.Fatalf("the first page: %d rows, want %d, and a button to the older ones only:\n%s", rows(page), searchPageSize, page)
+	link := func(page, id string) string {
+		m := regexp.MustCompile(`<a href="([^"]+)" id="` + id + `"`).FindStringSubmatch(page)
+		if m == nil {
+			return ""
+		}
+		return html.UnescapeString(m[1])
 	}
-	_, page = ts.page(t, cw, "POST", "/search", url.Values{"patient": {"19780614-2381"}, "cursor": {cursor[1]}})
-	if rows(page) != 5 || strings.Contains(page, `id="older-page"`) || !strings.Contains(page, `id="newest-page"`) {
-		t.Errorf("the older page: %d rows, want 5, and a button back to the newest only:\n%s", rows(page), page)
+	resp, page := ts.posted(t, cw, "/search", url.Values{"patient": {"19780614-2381"}})
+	older := link(page, "older-page")
+	if rows(page) != searchPageSize || older == "" || link(page, "newest-page") != "" {
+		t.Fatalf("the first page: %d rows, want %d, and a link to the older ones only:\n%s", rows(page), searchPageSize, page)
+	}
+	if strings.Contains(resp.Request.URL.String()+older, "2381") {
+		t.Errorf("the patient's id stands in an address: %s, %s", resp.Request.URL, older)
+	}
+	_, page = ts.page(t, cw, "GET", older, nil)
+	if rows(page) != 5 || link(page, "older-page") != "" || link(page, "newest-page") == "" {
+		t.Errorf("the older page: %d rows, want 5, and a link back to the newest only:\n%s", rows(page), page)
+	}
+	// Another session's reference names no patient.
+	if _, page := ts.page(t, ts.session(t, "caseworker"), "GET", older, nil); rows(page) != 0 || !strings.Contains(page, "Sökningen gäller inte längre") {
+		t.Errorf("another session's reference: %d rows, want none and a word to search again", rows(page))
 	}
 }
 
@@ -281,7 +296,7 @@ func TestCaseNetDaysInSwedish(t *testing.T) {
 	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
 		t.Fatalf("submit: %d %s", resp.StatusCode, b)
 	}
-	_, page := ts.page(t, ts.session(t, "caseworker"), "POST", "/patients/cases", url.Values{"patient": {"19780614-2381"}})
+	_, page := ts.posted(t, ts.session(t, "caseworker"), "/patients/cases", url.Values{"patient": {"19780614-2381"}})
 	if !strings.Contains(page, `class="net-days">8,5<`) {
 		t.Errorf("net days not written 8,5:\n%s", page)
 	}

@@ -43,6 +43,17 @@ func (ts *testServer) page(t *testing.T, cookie *http.Cookie, method, path strin
 	return resp, string(b)
 }
 
+// posted sends a page's form by POST, as page does, and follows the
+// answer's redirect to a page (303) with a GET, as a browser does.
+func (ts *testServer) posted(t *testing.T, cookie *http.Cookie, path string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	resp, body := ts.page(t, cookie, "POST", path, form)
+	if resp.StatusCode != http.StatusSeeOther {
+		return resp, body
+	}
+	return ts.page(t, cookie, "GET", resp.Header.Get("Location"), nil)
+}
+
 // TestPageRoleMatrix: every page for every role, and for no session.
 // Refusals are HTML pages (403), a missing session goes to sign-in.
 func TestPageRoleMatrix(t *testing.T) {
@@ -79,7 +90,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		{"GET", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
 		{"GET", "/queue", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "coordinator": "403", "admin": "403"}},
 		{"GET", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "200", "physician": "200", "coordinator": "200", "admin": "403"}},
-		{"POST", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "200", "physician": "200", "coordinator": "200", "admin": "403"}},
+		{"POST", "/patients/cases", map[string]string{"": toSignIn, "caseworker": "→/patients/cases", "physician": "→/patients/cases", "coordinator": "→/patients/cases", "admin": "403"}},
 		{"GET", "/unit/cases", map[string]string{"": toSignIn, "physician": "200", "coordinator": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
 		{"GET", "/unit", map[string]string{"coordinator": "200"}},
 		{"POST", "/queue", map[string]string{"": toSignIn, "caseworker": "→/queue", "physician": "403", "admin": "403"}},
@@ -88,7 +99,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		{"POST", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
 		{"GET", "/drafts/nothing", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403"}},
 		{"GET", "/codes/icd10se?q=F32", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200"}},
-		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "200", "physician": "403", "admin": "403"}},
+		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "→/search", "physician": "403", "admin": "403"}},
 		{"GET", "/certificates/" + id, map[string]string{"": toSignIn, "coordinator": "200", "physician": "200", "physician-other-unit": "404", "caseworker": "200", "admin": "403"}},
 		{"GET", "/messages", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200", "admin": "403"}},
 		{"POST", "/messages/nothing/answer", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403", "admin": "403"}},

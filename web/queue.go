@@ -66,6 +66,42 @@ func (p *patientRefs) get(ref, session string) (string, bool) {
 	return v.patient, true
 }
 
+// postedPatient keeps the patient posted with a search form (in form's
+// field "patient") under a reference, and sends the browser on to the
+// page (path) with it and the fields keep: the page answers a GET, so
+// that going back to it, or reloading it, never posts the form again,
+// and the patient's id still never stands in a URL.
+func postedPatient(w http.ResponseWriter, r *http.Request, refs *patientRefs, path string, keep ...string) error {
+	form, err := readForm(w, r, 4<<10)
+	if err != nil {
+		return err
+	}
+	v := url.Values{"ref": {refs.put(form.Get("patient"), sessionSecret(r))}}
+	for _, k := range keep {
+		if s := form.Get(k); s != "" {
+			v.Set(k, s)
+		}
+	}
+	http.Redirect(w, r, path+"?"+v.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// refPatient returns the patient of the page's reference (postedPatient),
+// whether there is one, and whether it names one of this session's: a
+// reference an hour old, or of another session, names none.
+func refPatient(r *http.Request, refs *patientRefs) (patient string, asked, ok bool) {
+	ref := r.URL.Query().Get("ref")
+	if ref == "" {
+		return "", false, false
+	}
+	patient, ok = refs.get(ref, sessionSecret(r))
+	return patient, true, ok
+}
+
+// refExpired is what a search page says of a reference that names no
+// patient (refPatient).
+const refExpired = "Sökningen gäller inte längre (den gäller en timme, i den inloggning den gjordes): sök igen."
+
 // queuePage is what queue.html shows.
 type queuePage struct {
 	layout

@@ -21,25 +21,29 @@ type searchPage struct {
 	Titles map[string]string
 	// Cursor is the page's (none: the newest); Next the older page's.
 	Cursor, Next string
+	// Ref names the patient searched for (postedPatient).
+	Ref string
 }
 
 // searchPageSize is how many of the patient's certificates a page shows.
 const searchPageSize = 100
 
-// handleSearchPage handles GET and POST /search (caseworkers): the form,
-// and on POST the patient's certificates, newest first; every patient
-// shown is in the access log (searchCertificates).
-func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+// handleSearchPage handles GET /search (caseworkers): the form, and with a
+// reference to the patient searched for (handleSearchPost) the patient's
+// certificates, newest first, a page at a time; every patient shown is in
+// the access log (searchCertificates).
+func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := searchPage{layout: signedInLayout(r, "Sök intyg")}
-		if r.Method == http.MethodGet {
+		patient, asked, ok := refPatient(r, refs)
+		switch {
+		case !asked:
+			return renderPage(w, http.StatusOK, "search", page)
+		case !ok:
+			page.Error = refExpired
 			return renderPage(w, http.StatusOK, "search", page)
 		}
-		form, err := readForm(w, r, 4<<10)
-		if err != nil {
-			return err
-		}
-		page.Patient, page.Cursor = form.Get("patient"), form.Get("cursor")
+		page.Patient, page.Cursor, page.Ref = patient, r.URL.Query().Get("cursor"), r.URL.Query().Get("ref")
 		q := url.Values{"patient": {page.Patient}, "limit": {strconv.Itoa(searchPageSize)}}
 		if page.Cursor != "" {
 			q.Set("cursor", page.Cursor)
@@ -57,5 +61,13 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 			page.Titles[t.Key()] = t.Title.SV
 		}
 		return renderPage(w, http.StatusOK, "search", page)
+	})
+}
+
+// handleSearchPost handles POST /search: the patient searched for is kept
+// under a reference, and the browser goes on to the results (postedPatient).
+func handleSearchPost(logger *slog.Logger, refs *patientRefs) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return postedPatient(w, r, refs, "/search", "cursor")
 	})
 }
