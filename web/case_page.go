@@ -148,12 +148,9 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 		if g := r.URL.Query().Get("gap"); g != "" {
 			page.Gap = g
 		}
-		patient, asked, ok := refPatient(r, refs)
-		switch {
-		case !asked:
-			return renderPage(w, http.StatusOK, "patient_cases", page)
-		case !ok:
-			page.Error = refExpired
+		patient, notice, search := refPatient(r, refs)
+		if !search {
+			page.Error = notice
 			return renderPage(w, http.StatusOK, "patient_cases", page)
 		}
 		page.Patient, page.Asked = patient, true

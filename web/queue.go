@@ -86,16 +86,19 @@ func postedPatient(w http.ResponseWriter, r *http.Request, refs *patientRefs, pa
 	return nil
 }
 
-// refPatient returns the patient of the page's reference (postedPatient),
-// whether there is one, and whether it names one of this session's: a
-// reference an hour old, or of another session, names none.
-func refPatient(r *http.Request, refs *patientRefs) (patient string, asked, ok bool) {
+// refPatient returns the patient of the page's reference (postedPatient)
+// and whether the page shows a search for it: not without a reference,
+// nor for one that names no patient of this session's (an hour old, or
+// another session's), of which notice says to search again.
+func refPatient(r *http.Request, refs *patientRefs) (patient, notice string, search bool) {
 	ref := r.URL.Query().Get("ref")
 	if ref == "" {
-		return "", false, false
+		return "", "", false
 	}
-	patient, ok = refs.get(ref, sessionSecret(r))
-	return patient, true, ok
+	if patient, ok := refs.get(ref, sessionSecret(r)); ok {
+		return patient, "", true
+	}
+	return "", refExpired, false
 }
 
 // refExpired is what a search page says of a reference that names no

@@ -35,12 +35,9 @@ const searchPageSize = 100
 func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := searchPage{layout: signedInLayout(r, "Sök intyg")}
-		patient, asked, ok := refPatient(r, refs)
-		switch {
-		case !asked:
-			return renderPage(w, http.StatusOK, "search", page)
-		case !ok:
-			page.Error = refExpired
+		patient, notice, search := refPatient(r, refs)
+		if !search {
+			page.Error = notice
 			return renderPage(w, http.StatusOK, "search", page)
 		}
 		page.Patient, page.Cursor, page.Ref = patient, r.URL.Query().Get("cursor"), r.URL.Query().Get("ref")
