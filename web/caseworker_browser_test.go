@@ -136,13 +136,24 @@ func TestBackToTheResults(t *testing.T) {
 	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in", "cia"), chromedp.WaitVisible(`#queue-filters`)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []struct{ path, form, results, link string }{
-		{"/search", "#search-form", "#results", "#results tbody a"},
-		{"/patients/cases", "#cases-form", "section.case", "section.case tbody a"},
+	// The comparison of two of the search's certificates too.
+	compare := chromedp.Tasks{chromedp.Click(`#results tbody tr:nth-child(1) input`), chromedp.Click(`#results tbody tr:nth-child(2) input`),
+		chromedp.Click(`button#compare`), chromedp.WaitVisible(`#changed-count`)}
+	for _, p := range []struct {
+		path, form, results, link string
+		then                      chromedp.Action
+	}{
+		{"/search", "#search-form", "#results", "#results tbody a", chromedp.Tasks{}},
+		{"/patients/cases", "#cases-form", "section.case", "section.case tbody a", chromedp.Tasks{}},
+		{"/compare", "#search-form", "table#compare", "table#compare a[href^='/certificates/']", compare},
 	} {
 		var loc, text string
-		err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(p.form),
-			chromedp.SendKeys(`#patient`, c.Patient.ID), chromedp.Submit(`#patient`), chromedp.WaitVisible(p.results),
+		start := p.path
+		if p.path == "/compare" {
+			start = "/search"
+		}
+		err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+start), chromedp.WaitVisible(p.form),
+			chromedp.SendKeys(`#patient`, c.Patient.ID), chromedp.Submit(`#patient`), p.then, chromedp.WaitVisible(p.results),
 			chromedp.Click(p.link), chromedp.WaitVisible(`#certificate-id`),
 			chromedp.Evaluate(`setTimeout(function () { history.back() }, 0)`, nil))
 		if err != nil {

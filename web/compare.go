@@ -3,6 +3,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/intyg/intyg/intake"
@@ -45,18 +46,36 @@ type diffWord struct {
 	Op   string // "", "add", "del"
 }
 
-// handleCompare handles POST /compare (caseworkers; physicians for their
-// unit): two certificates (id, id) of the same template side by side.
-// Both reads go to the access log.
-func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
+// compareTwo is the refusal of a comparison of other than two certificates.
+func compareTwo() error {
+	return &intake.Error{Code: intake.EINVALID, Message: "Choose two certificates to compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.two", nil)}}
+}
+
+// handleComparePost handles POST /compare, from a list's ticked
+// certificates: the browser goes on to the comparison of the two (GET,
+// so that going back to it from a certificate shows it again).
+func handleComparePost(logger *slog.Logger) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		form, err := readForm(w, r, 4<<10)
 		if err != nil {
 			return err
 		}
-		ids := form["id"]
+		if len(form["id"]) != 2 {
+			return compareTwo()
+		}
+		http.Redirect(w, r, "/compare?"+url.Values{"id": form["id"]}.Encode(), http.StatusSeeOther)
+		return nil
+	})
+}
+
+// handleCompare handles GET /compare?id=&id= (caseworkers; physicians for
+// their unit): two certificates of the same patient and template side by
+// side. Both reads go to the access log.
+func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		ids := r.URL.Query()["id"]
 		if len(ids) != 2 {
-			return &intake.Error{Code: intake.EINVALID, Message: "Choose two certificates to compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.two", nil)}}
+			return compareTwo()
 		}
 		var cs [2]*intake.Certificate
 		for i, id := range ids {

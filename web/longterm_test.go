@@ -73,7 +73,7 @@ func TestLongTermStatements(t *testing.T) {
 			if _, page := ts.page(t, cw, "GET", "/queue?template="+tt.template, nil); !strings.Contains(page, `id="count-received">2<`) {
 				t.Errorf("the %s queue does not list both:\n%s", tt.template, page)
 			}
-			resp, page = ts.page(t, cw, "POST", "/compare", url.Values{"id": {second.ID, first}})
+			resp, page = ts.posted(t, cw, "/compare", url.Values{"id": {second.ID, first}})
 			if resp.StatusCode != 200 || strings.Count(page, `<tr class="changed">`) != 1 || !strings.Contains(page, "<ins>Helt</ins>") {
 				t.Errorf("compare: %d, want one changed answer marked word by word\n%s", resp.StatusCode, page)
 			}

@@ -326,7 +326,7 @@ func TestCompare(t *testing.T) {
 	json.Unmarshal(created, &second)
 	other := ts.submit(t, "valid/coordination-number.json")
 	cw := ts.session(t, "caseworker")
-	resp, page := ts.page(t, cw, "POST", "/compare", url.Values{"id": {second.ID, first}})
+	resp, page := ts.posted(t, cw, "/compare", url.Values{"id": {second.ID, first}})
 	if resp.StatusCode != 200 {
 		t.Fatalf("compare: %d\n%s", resp.StatusCode, page)
 	}
@@ -351,7 +351,7 @@ func TestCompare(t *testing.T) {
 		t.Errorf("%d compare reads logged, want 2", n)
 	}
 	for name, ids := range map[string][]string{"one": {first}, "another patient": {first, other}} {
-		if resp, _ := ts.page(t, cw, "POST", "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
+		if resp, _ := ts.posted(t, cw, "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
 			t.Errorf("compare %s: %d, want 422", name, resp.StatusCode)
 		}
 	}
