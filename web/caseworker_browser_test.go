@@ -120,40 +120,44 @@ func TestCaseworkerInBrowser(t *testing.T) {
 }
 
 // TestBackToTheResults: the caseworker searches for a patient's
-// certificates, or the patient's cases, opens a certificate and goes back:
-// the results come back as they were (the page is a GET of a reference to
-// the patient), not the browser's question whether to post the form again.
+// certificates, or the patient's cases, or compares two of them, and the
+// physician filters the unit's list by patient; each opens a certificate
+// and goes back: the page comes back as it was (a GET of a reference to
+// the patient), not the browser's question whether to post the form
+// again.
 func TestBackToTheResults(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	ts.person(t, "caseworker")
+	ts.person(t, "physician")
 	id := ts.submit(t, "valid/full-time-one-period.json")
 	ts.submit(t, "valid/full-time-one-period.json")
 	c, err := ts.db.FindCertificateByID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := browser(t)
-	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in", "cia"), chromedp.WaitVisible(`#queue-filters`)); err != nil {
+	caseworker, physician := browser(t), browser(t)
+	if err := chromedp.Run(caseworker, signIn(ts.URL+"/sign-in", "cia"), chromedp.WaitVisible(`#queue-filters`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(physician, signIn(ts.URL+"/sign-in?next=/certificates", "asa"), chromedp.WaitVisible(`#filters`)); err != nil {
 		t.Fatal(err)
 	}
 	// The comparison of two of the search's certificates too.
 	compare := chromedp.Tasks{chromedp.Click(`#results tbody tr:nth-child(1) input`), chromedp.Click(`#results tbody tr:nth-child(2) input`),
 		chromedp.Click(`button#compare`), chromedp.WaitVisible(`#changed-count`)}
 	for _, p := range []struct {
-		path, form, results, link string
-		then                      chromedp.Action
+		ctx                               context.Context
+		start, path, input, results, link string
+		then                              chromedp.Action
 	}{
-		{"/search", "#search-form", "#results", "#results tbody a", chromedp.Tasks{}},
-		{"/patients/cases", "#cases-form", "section.case", "section.case tbody a", chromedp.Tasks{}},
-		{"/compare", "#search-form", "table#compare", "table#compare a[href^='/certificates/']", compare},
+		{caseworker, "/search", "/search", "#patient", "#results", "#results tbody a", chromedp.Tasks{}},
+		{caseworker, "/patients/cases", "/patients/cases", "#patient", "section.case", "section.case tbody a", chromedp.Tasks{}},
+		{caseworker, "/search", "/compare", "#patient", "table#compare", "table#compare a[href^='/certificates/']", compare},
+		{physician, "/certificates", "/certificates", "#f-patient", "#my-certificates", "#my-certificates a[href^='/certificates/']", chromedp.Tasks{}},
 	} {
 		var loc, text string
-		start := p.path
-		if p.path == "/compare" {
-			start = "/search"
-		}
-		err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+start), chromedp.WaitVisible(p.form),
-			chromedp.SendKeys(`#patient`, c.Patient.ID), chromedp.Submit(`#patient`), p.then, chromedp.WaitVisible(p.results),
+		err := chromedp.Run(p.ctx, chromedp.Navigate(ts.URL+p.start), chromedp.WaitVisible(p.input),
+			chromedp.SendKeys(p.input, c.Patient.ID), chromedp.Submit(p.input), p.then, chromedp.WaitVisible(p.results),
 			chromedp.Click(p.link), chromedp.WaitVisible(`#certificate-id`),
 			chromedp.Evaluate(`setTimeout(function () { history.back() }, 0)`, nil))
 		if err != nil {
@@ -163,9 +167,9 @@ func TestBackToTheResults(t *testing.T) {
 		// loads, the question may fail).
 		shown := false
 		for deadline := time.Now().Add(10 * time.Second); !shown && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			err = chromedp.Run(ctx, chromedp.Evaluate(`!!document.querySelector("`+p.results+`") && location.pathname === "`+p.path+`"`, &shown))
+			err = chromedp.Run(p.ctx, chromedp.Evaluate(`!!document.querySelector("`+p.results+`") && location.pathname === "`+p.path+`"`, &shown))
 		}
-		chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Evaluate(`document.body ? document.body.innerText.slice(0, 200) : ""`, &text))
+		chromedp.Run(p.ctx, chromedp.Location(&loc), chromedp.Evaluate(`document.body ? document.body.innerText.slice(0, 200) : ""`, &text))
 		if !shown || strings.Contains(loc, c.Patient.ID) {
 			t.Errorf("back from a certificate to %s: at %s (%v), showing %q; want the results, the patient's id in no address", p.path, loc, err, text)
 		}

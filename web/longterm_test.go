@@ -200,10 +200,10 @@ func TestLongTermStatementForms(t *testing.T) {
 				t.Errorf("the renewal's record does not name what it renews: %s", b)
 			}
 
-			if _, page := ts.page(t, asa, "POST", "/certificates", url.Values{"template": {tt.template}}); !strings.Contains(page, "/certificates/"+c.ID) {
+			if _, page := ts.posted(t, asa, "/certificates", url.Values{"template": {tt.template}}); !strings.Contains(page, "/certificates/"+c.ID) {
 				t.Errorf("Mina intyg filtered by %s lacks the certificate:\n%s", tt.template, page)
 			}
-			if _, page := ts.page(t, asa, "POST", "/certificates", url.Values{"template": {"fk7810"}}); strings.Contains(page, "/certificates/"+c.ID+`"`) {
+			if _, page := ts.posted(t, asa, "/certificates", url.Values{"template": {"fk7810"}}); strings.Contains(page, "/certificates/"+c.ID+`"`) {
 				t.Errorf("Mina intyg filtered by fk7810 lists the %s", tt.template)
 			}
 		})

@@ -2,7 +2,6 @@ package web
 
 import (
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,45 +19,15 @@ type myCertificatesPage struct {
 	Templates []*schemas.Template
 	Statuses  []intake.Status
 	// Template, Status and Patient are the filters in use; the patient's id
-	// travels by POST only.
+	// is posted, and kept under a reference (postedPatient).
 	Template, Status, Patient string
 	Rows                      []myCertificateRow
-	// Pager's links are posted (PagerForms), the patient with them.
-	Pager pager
-	Error string
+	Pager                     pager
+	Error                     string
 }
 
 // myCertificatesPageSize is how many certificates a page of the list shows.
 const myCertificatesPageSize = 50
-
-// PagerForms are the pager's links as the forms that post them, each with
-// the filters (the patient too, which never stands in a URL): "first",
-// "previous" and "next", those there are.
-func (p myCertificatesPage) PagerForms() []pagerForm {
-	var out []pagerForm
-	for _, l := range []struct {
-		id, label string
-		values    url.Values
-	}{
-		{"first-page", "Första sidan", p.Pager.first}, {"previous-page", "Föregående sida", p.Pager.previous}, {"next-page", "Nästa sida", p.Pager.next},
-	} {
-		if l.values == nil {
-			continue
-		}
-		v := maps.Clone(l.values)
-		if p.Patient != "" {
-			v.Set("patient", p.Patient)
-		}
-		out = append(out, pagerForm{ID: l.id, Label: l.label, Values: v})
-	}
-	return out
-}
-
-// pagerForm is one of a posted list's page links: a form of hidden values.
-type pagerForm struct {
-	ID, Label string
-	Values    url.Values
-}
 
 // myCertificateRow is one certificate of the list.
 type myCertificateRow struct {
@@ -82,24 +51,22 @@ func certificateRows(eng *intake.Engine, items []certificateSummary) []myCertifi
 	return rows
 }
 
-// handleMyCertificates handles GET and POST /certificates (physicians):
-// their unit's certificates, newest first, with status, the PDF and the
-// employer copy; filtered by template and status (in the URL) and by
-// patient (posted, never in a URL). Every patient shown is in the access
-// log.
-func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
+// handleMyCertificates handles GET /certificates (physicians): their
+// unit's certificates, newest first, with status, the PDF and the employer
+// copy; filtered by template and status (in the URL) and by patient
+// (posted: handleMyCertificatesPost, then a reference to it in the URL).
+// Every patient shown is in the access log.
+func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		in := r.URL.Query()
-		if r.Method == http.MethodPost {
-			form, err := readForm(w, r, 4<<10)
-			if err != nil {
-				return err
-			}
-			in = form
+		patient, notice, search := refPatient(r, refs)
+		if in.Get("ref") != "" && !search {
+			in.Del("ref") // the list without the patient, and a word to filter again
 		}
+		in.Set("patient", patient)
 		page := myCertificatesPage{layout: signedInLayout(r, "Mina intyg"), Unit: actorFrom(r.Context()).Session.Unit,
 			Templates: eng.Registry().All(), Statuses: []intake.Status{intake.StatusReceived, intake.StatusHandled, intake.StatusRevoked, intake.StatusReplaced},
-			Template: in.Get("template"), Status: in.Get("status"), Patient: in.Get("patient")}
+			Template: in.Get("template"), Status: in.Get("status"), Patient: patient, Error: notice}
 		q := url.Values{"limit": {strconv.Itoa(myCertificatesPageSize)}}
 		for _, name := range []string{"template", "status", "patient", "cursor"} {
 			if v := in.Get(name); v != "" {
@@ -116,12 +83,21 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 		}
 		page.Rows = certificateRows(eng, list.Items)
 		keep := url.Values{}
-		for _, name := range []string{"template", "status"} {
+		for _, name := range []string{"template", "status", "ref"} {
 			if v := in.Get(name); v != "" {
 				keep.Set(name, v)
 			}
 		}
 		page.Pager = newPager("/certificates", keep, in, myCertificatesPageSize, len(page.Rows), next, 0)
 		return renderPage(w, http.StatusOK, "my_certificates", page)
+	})
+}
+
+// handleMyCertificatesPost handles POST /certificates, the list's filters:
+// the patient is kept under a reference, and the browser goes on to the
+// list (postedPatient).
+func handleMyCertificatesPost(logger *slog.Logger, refs *patientRefs) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		return postedPatient(w, r, refs, "/certificates", "template", "status")
 	})
 }

@@ -96,7 +96,7 @@ func TestPageRoleMatrix(t *testing.T) {
 		{"POST", "/queue", map[string]string{"": toSignIn, "caseworker": "→/queue", "physician": "403", "admin": "403"}},
 		{"GET", "/drafts", map[string]string{"": toSignIn, "physician": "200", "physician-no-unit": toUnit, "caseworker": "403", "admin": "403"}},
 		{"GET", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
-		{"POST", "/certificates", map[string]string{"": toSignIn, "physician": "200", "caseworker": "403", "admin": "403"}},
+		{"POST", "/certificates", map[string]string{"": toSignIn, "physician": "→/certificates", "caseworker": "403", "admin": "403"}},
 		{"GET", "/drafts/nothing", map[string]string{"": toSignIn, "physician": "404", "caseworker": "403"}},
 		{"GET", "/codes/icd10se?q=F32", map[string]string{"": toSignIn, "physician": "200", "caseworker": "200"}},
 		{"POST", "/search", map[string]string{"": toSignIn, "caseworker": "→/search", "physician": "403", "admin": "403"}},
@@ -263,7 +263,7 @@ func TestMyCertificates(t *testing.T) {
 	}
 	c, _, _ := ts.db.FindCertificates(context.Background(), intake.CertificateFilter{Limit: 1})
 	pid := c[0].Patient.ID
-	_, page = ts.page(t, mine, "POST", "/certificates", url.Values{"patient": {pid[2:8] + "-" + pid[8:]}})
+	_, page = ts.posted(t, mine, "/certificates", url.Values{"patient": {pid[2:8] + "-" + pid[8:]}})
 	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, c[0].Patient.Name) {
 		t.Errorf("the patient filter shows:\n%s", page)
 	}
