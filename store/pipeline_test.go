@@ -648,9 +648,11 @@ func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
 // certificates queue, one of which fails: in a later statement of the
 // batch (a flag twice, which its table refuses), or partway through the
 // insert of the certificates themselves (a trigger that refuses the
-// patient; OR FAIL keeps the rows before it until the writer rolls the
-// transaction back). That one fails, the seven others are stored, with
-// everything each writes.
+// patient with FAIL, which keeps the statement's rows before it, as the
+// insert's own OR FAIL does, until the writer rolls the transaction
+// back). That one fails, the seven others are stored, with everything
+// each writes, and nothing of the one. (It checks results: whether SQLite
+// kept a statement journal does not show in them.)
 func TestInsertsTogetherOneFails(t *testing.T) {
 	const bad = 5
 	for _, how := range []string{"flag twice", "certificate refused"} {

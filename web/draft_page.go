@@ -98,8 +98,14 @@ func ownDraft(r *http.Request, drafts draftStore, id string) (*intake.Draft, err
 		return nil, err
 	}
 	a := actorFrom(r.Context())
-	if d.UserID != a.User.ID || d.Unit != a.Session.Unit {
+	switch {
+	case d.UserID != a.User.ID:
 		return nil, intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+	case d.Unit != a.Session.Unit:
+		// The physician's own, of another unit: say which, as the tab's
+		// copy of it may be waiting after a sign-in at the other unit.
+		return nil, &intake.Error{Code: intake.ENOTFOUND, Message: "The draft was written at another unit.",
+			Problems: intake.Problems{intake.NewProblem("", "draftAtOtherUnit", "lifecycle.draftAtOtherUnit", d.Unit)}}
 	}
 	return d, nil
 }

@@ -417,8 +417,8 @@ func TestDraftsStayAtTheirUnit(t *testing.T) {
 	if _, page := ts.page(t, atOther, "GET", "/drafts", nil); strings.Contains(page, "Tolvan") || strings.Contains(page, draft) {
 		t.Errorf("the drafts list at the other unit shows the first unit's draft")
 	}
-	if resp, _ := ts.page(t, atOther, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 {
-		t.Errorf("the draft opened at the other unit: %d, want 404", resp.StatusCode)
+	if resp, page := ts.page(t, atOther, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 || !strings.Contains(page, "skrevs vid vårdenheten "+unit) {
+		t.Errorf("the draft opened at the other unit: %d, want 404 saying at which unit it opens", resp.StatusCode)
 	}
 	if resp, _ := ts.page(t, atOther, "GET", "/drafts/"+draft+"/review", nil); resp.StatusCode != 404 {
 		t.Errorf("the draft's review at the other unit: %d, want 404", resp.StatusCode)
@@ -563,5 +563,35 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 	}
 	if form := draftForm(t, ts, draft); !strings.Contains(form, "Andersson+Ek") {
 		t.Errorf("tab A's second save: %s", form)
+	}
+}
+
+// TestDraftSlowSave: a save whose answer is slow (here 4 s) is not
+// overtaken by the next: the tab sends the next once it knows the save it
+// is made over, so that it is not refused as if another tab had saved.
+func TestDraftSlowSave(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	ctx := browser(t)
+	typeInto := func(text string) chromedp.Action {
+		return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += "`+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
+	}
+	var said string
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`),
+		// The server has each save at once, the tab its answer 4 s later.
+		chromedp.Evaluate(`(function(){const f = window.fetch; window.fetch = function(){ return f.apply(this, arguments).then(r => new Promise(res => setTimeout(() => res(r), 4000))); };})()`, nil),
+		typeInto(" Andersson"), chromedp.Sleep(3500*time.Millisecond), typeInto(" Berg"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(draftForm(t, ts, draft), "Berg") && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	chromedp.Run(ctx, chromedp.Sleep(4500*time.Millisecond), chromedp.Text(`#autosave-status`, &said))
+	if strings.Contains(said, "annan flik") || !strings.Contains(draftForm(t, ts, draft), "Andersson+Berg") {
+		t.Errorf("one tab with slow answers says %q, the draft %s; want both changes saved", said, draftForm(t, ts, draft))
 	}
 }

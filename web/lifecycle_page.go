@@ -301,19 +301,22 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 			return err
 		}
 		doc := map[string]any{"type": form.Get("type"), "text": form.Get("text"), "replyBy": form.Get("replyBy")}
-		var complements []any
-		for _, id := range form["question"] {
-			complements = append(complements, map[string]any{"questionId": id, "text": form.Get("complement." + id)})
-		}
-		if complements != nil || form.Get("type") == string(intake.MessageCompletion) {
+		// The questions are a completion request's only: of another type
+		// the form hides them, and what it hides is not sent.
+		errs := map[string]intake.Problems{}
+		if form.Get("type") == string(intake.MessageCompletion) {
+			var complements []any
+			for _, id := range form["question"] {
+				complements = append(complements, map[string]any{"questionId": id, "text": form.Get("complement." + id)})
+			}
 			doc["complements"] = complements
+			errs = untickedComplements(form)
 		}
 		for k, v := range doc {
 			if v == "" {
 				delete(doc, k)
 			}
 		}
-		errs := untickedComplements(form)
 		m, err := parseMessage(eng, c, doc, now())
 		if err == nil && len(errs) == 0 {
 			_, err = storeMessage(r, messages, audit, c, m)

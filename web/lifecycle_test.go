@@ -889,4 +889,22 @@ func TestMessageFormErrorsBesideTheirInputs(t *testing.T) {
 	if resp.StatusCode != 303 || sent() != 1 {
 		t.Errorf("the request put right: %d, %d messages; want 303 and one", resp.StatusCode, sent())
 	}
+
+	// Of another type the form hides the questions, and what it hides is
+	// not sent: a question ticked before the type was changed is left
+	// out, not a refusal shown where it cannot be seen.
+	resp, page = ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{
+		"type": {"OVRIGT"}, "text": {""}, "question": {"35"}, "complement.35": {"Beskriv begränsningen."}, "complement.27": {"Smittan?"},
+	})
+	if resp.StatusCode != 422 || sent() != 1 || strings.Contains(page, `id="question-errors"`) || regexp.MustCompile(`id="complement-[^"]*-errors"`).MatchString(page) {
+		t.Errorf("OVRIGT without its text: %d, %d messages; want 422 marking the text only", resp.StatusCode, sent())
+	}
+	marked(page, "message-text", "måste fyllas i")
+	resp, _ = ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{
+		"type": {"OVRIGT"}, "text": {"Ring mig."}, "question": {"35"}, "complement.35": {"Beskriv begränsningen."},
+	})
+	ms, _, err := ts.db.FindMessages(context.Background(), intake.MessageFilter{Certificate: &id})
+	if resp.StatusCode != 303 || err != nil || len(ms) != 2 || len(ms[1].Complements) != 0 {
+		t.Errorf("OVRIGT with a question ticked before: %d, %d messages, %v; want it sent without complements", resp.StatusCode, len(ms), err)
+	}
 }

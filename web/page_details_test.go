@@ -200,7 +200,7 @@ func TestSearchPageOlder(t *testing.T) {
 		t.Errorf("the older page: %d rows, want 5, and a link back to the newest only:\n%s", rows(page), page)
 	}
 	// Another session's reference names no patient.
-	if _, page := ts.page(t, ts.session(t, "caseworker"), "GET", older, nil); rows(page) != 0 || !strings.Contains(page, "Sökningen gäller inte längre") {
+	if _, page := ts.page(t, ts.session(t, "caseworker"), "GET", older, nil); rows(page) != 0 || !strings.Contains(page, "Ange patienten igen") {
 		t.Errorf("another session's reference: %d rows, want none and a word to search again", rows(page))
 	}
 }

@@ -89,7 +89,7 @@ func postedPatient(w http.ResponseWriter, r *http.Request, refs *patientRefs, pa
 // refPatient returns the patient of the page's reference (postedPatient)
 // and whether the page shows a search for it: not without a reference,
 // nor for one that names no patient of this session's (an hour old, or
-// another session's), of which notice says to search again.
+// another session's), of which notice says to give the patient again.
 func refPatient(r *http.Request, refs *patientRefs) (patient, notice string, search bool) {
 	ref := r.URL.Query().Get("ref")
 	if ref == "" {
@@ -98,12 +98,8 @@ func refPatient(r *http.Request, refs *patientRefs) (patient, notice string, sea
 	if patient, ok := refs.get(ref, sessionSecret(r)); ok {
 		return patient, "", true
 	}
-	return "", refExpired, false
+	return "", intake.Text("queue.refExpired", "sv"), false
 }
-
-// refExpired is what a search page says of a reference that names no
-// patient (refPatient).
-const refExpired = "Sökningen gäller inte längre (den gäller en timme, i den inloggning den gjordes): sök igen."
 
 // queuePage is what queue.html shows.
 type queuePage struct {

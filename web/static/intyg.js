@@ -294,7 +294,9 @@ function fillIn(form, saved) {
   const firstKey = key();
   // stopped: the draft was saved in another tab, or signed, since this
   // one opened it; this tab saves no more (the server would refuse).
-  let timer = null, dirty = false, stopped = false;
+  // inFlight: a save is on its way; the next waits for its answer, which
+  // says the save the next one is made over (draftSaved).
+  let timer = null, dirty = false, stopped = false, inFlight = false;
   const refusals = {
     draftChanged: 'Utkastet har sparats i en annan flik eller ett annat fönster sedan det öppnades här, så ändringarna här sparas inte. Öppna utkastet igen från Mina utkast för att fortsätta på det som sparades.',
     draftSigned: 'Utkastet är redan signerat, i en annan flik eller ett annat fönster: ändringarna här sparas inte.'
@@ -314,7 +316,12 @@ function fillIn(form, saved) {
   function save() {
     timer = null;
     if (!dirty || stopped) return;
+    if (inFlight) {
+      timer = setTimeout(save, 500);
+      return;
+    }
     dirty = false;
+    inFlight = true;
     const sent = values().toString();
     fetch(form.dataset.draftUrl, {
       method: 'POST', credentials: 'same-origin', redirect: 'manual',
@@ -352,6 +359,8 @@ function fillIn(form, saved) {
       }
       dirty = true;
       say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken; logga in igen om du har blivit utloggad.');
+    }).finally(function () {
+      inFlight = false;
     });
   }
   function changed() {
@@ -362,7 +371,21 @@ function fillIn(form, saved) {
   }
   form.addEventListener('input', changed);
   form.addEventListener('change', changed);
-  form.addEventListener('submit', keepCopy);
+  // A form sent while a save is on its way waits for its answer, so that
+  // it names the save it is made over (draftSaved), not the one before.
+  form.addEventListener('submit', function (e) {
+    keepCopy();
+    if (!inFlight) return;
+    e.preventDefault();
+    const submitter = e.submitter;
+    (function send() {
+      if (inFlight) {
+        setTimeout(send, 50);
+        return;
+      }
+      form.requestSubmit(submitter || undefined);
+    })();
+  });
 
   // A copy left from before a sign-in fills the form in again.
   let copy = null;
