@@ -144,6 +144,7 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 				return nil, unavailable(fmt.Errorf("store: find token: %w", err))
 			}
 		}
+		gen := db.tokens.generation()
 		var err error
 		t, err = scanToken(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+tokenFields+` FROM tokens WHERE hash = ?`), hash))
 		if err == sql.ErrNoRows {
@@ -155,7 +156,7 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 		if t.Units, err = db.tokenUnits(ctx, t); err != nil {
 			return nil, unavailable(fmt.Errorf("store: find token units: %w", err))
 		}
-		db.tokens.put(hash, t)
+		db.tokens.put(hash, t, gen)
 	}
 	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
 		return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")

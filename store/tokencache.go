@@ -28,6 +28,17 @@ type tokenCache struct {
 	// how many there were; another count empties the cache.
 	checked     time.Time
 	revocations int64
+	// gen counts the emptyings: a token read from the database before
+	// one (a revocation committing meanwhile) is not put back after it.
+	gen uint64
+}
+
+// generation is the cache's before a token is read from the database, for
+// put.
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
 }
 
 // due reports whether the revocations should be counted again, and
@@ -49,6 +60,7 @@ func (c *tokenCache) revoked(n int64, at time.Time) {
 	defer c.mu.Unlock()
 	if n != c.revocations {
 		c.m = nil
+		c.gen++
 	}
 	c.revocations, c.checked = n, at
 }
@@ -75,9 +87,14 @@ func (c *tokenCache) get(hash string) (*intake.Token, bool) {
 	return &t, true
 }
 
-func (c *tokenCache) put(hash string, t *intake.Token) {
+// put caches t, read from the database at generation gen, unless the
+// cache was emptied since: the read may be older than a revocation.
+func (c *tokenCache) put(hash string, t *intake.Token, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.m == nil || len(c.m) >= 10_000 {
 		c.m = map[string]cachedToken{} // bounded: start again rather than grow
 	}
@@ -103,6 +120,7 @@ func (c *tokenCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m = nil
+	c.gen++
 }
 
 // empty reports whether no token is cached.
