@@ -168,6 +168,9 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 type draftsPage struct {
 	layout
 	Drafts []draftRow
+	// OtherUnits says the physician works at more units than the
+	// session's, whose drafts show when signed in for them.
+	OtherUnits bool
 }
 
 // draftRow is one line of the list of drafts.
@@ -192,7 +195,7 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		if err != nil {
 			return err
 		}
-		page := draftsPage{layout: signedInLayout(r, "Mina utkast")}
+		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1}
 		base := a.Audit("draft.list", r.RemoteAddr)
 		var entries []*intake.AuditEntry
 		for _, d := range list {

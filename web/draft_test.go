@@ -34,8 +34,8 @@ func TestDrafts(t *testing.T) {
 		!strings.Contains(page, `value="Tolvan"`) || !strings.Contains(page, `name="draft" value="`+draft+`"`) {
 		t.Errorf("the resumed draft lacks its values:\n%s", page)
 	}
-	if _, page := ts.page(t, asa, "GET", "/drafts", nil); !strings.Contains(page, "Tolvan") || !strings.Contains(page, "/drafts/"+draft) {
-		t.Errorf("the list lacks the draft:\n%s", page)
+	if _, page := ts.page(t, asa, "GET", "/drafts", nil); !strings.Contains(page, "Tolvan") || !strings.Contains(page, "/drafts/"+draft) || strings.Contains(page, `id="drafts-unit"`) {
+		t.Errorf("the list lacks the draft, or speaks of other units to a physician of one:\n%s", page)
 	}
 	if resp, _ := ts.page(t, bo, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 {
 		t.Errorf("another physician's view of the draft: %d, want 404", resp.StatusCode)
@@ -414,8 +414,8 @@ func TestDraftsStayAtTheirUnit(t *testing.T) {
 	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
 
 	atOther := sessionAt(otherUnit)
-	if _, page := ts.page(t, atOther, "GET", "/drafts", nil); strings.Contains(page, "Tolvan") || strings.Contains(page, draft) {
-		t.Errorf("the drafts list at the other unit shows the first unit's draft")
+	if _, page := ts.page(t, atOther, "GET", "/drafts", nil); strings.Contains(page, "Tolvan") || strings.Contains(page, draft) || !strings.Contains(page, `id="drafts-unit"`) {
+		t.Errorf("the drafts list at the other unit shows the first unit's draft, or does not say that it shows only this unit's")
 	}
 	if resp, page := ts.page(t, atOther, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 || !strings.Contains(page, "skrevs vid vårdenheten "+unit) {
 		t.Errorf("the draft opened at the other unit: %d, want 404 saying at which unit it opens", resp.StatusCode)
