@@ -126,13 +126,16 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 }
 
 // deriveStatus sets certificate id's status from what happened to it
-// (intake.DeriveStatus) and returns it before and after. It locks the
-// certificate first (lockStatus): on PostgreSQL a concurrent change to it
-// (its revocation, its being marked handled) then commits before the
-// status is read, and is not overwritten by one read from before it.
+// (intake.DeriveStatus) and returns it before and after. On PostgreSQL it
+// locks the certificate first (lockStatus): a concurrent change to it (its
+// revocation, its being marked handled) then commits before the status is
+// read, and is not overwritten by one read from before it. SQLite's one
+// writer has no concurrent change.
 func (db *DB) deriveStatus(ctx context.Context, tx *sql.Tx, id string) (before, after intake.Status, err error) {
-	if _, err := db.lockStatus(ctx, tx, id); err != nil {
-		return "", "", err
+	if db.dialect == Postgres {
+		if _, err := db.lockStatus(ctx, tx, id); err != nil {
+			return "", "", err
+		}
 	}
 	var status string
 	var handled, revoked, replaced int

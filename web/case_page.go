@@ -139,7 +139,7 @@ func drawTimeline(c intake.Case, milestones []int) timeline {
 
 // handlePatientCasesPage handles GET /patients/cases (caseworkers, and
 // physicians from their own unit's certificates): the form, and with a
-// reference to the patient asked for (handlePatientCasesPost) the
+// reference to the patient asked for (handlePatientPost) the
 // patient's cases, newest first. Every patient shown is in the access log
 // (patientCases).
 func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
@@ -194,11 +194,5 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 	})
 }
 
-// handlePatientCasesPost handles POST /patients/cases: the patient asked
+// handlePatientPost handles POST /patients/cases: the patient asked
 // for is kept under a reference, and the browser goes on to the cases
-// (postedPatient).
-func handlePatientCasesPost(logger *slog.Logger, refs *patientRefs) http.Handler {
-	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return postedPatient(w, r, refs, "/patients/cases", "gap")
-	})
-}

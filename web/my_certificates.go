@@ -19,7 +19,7 @@ type myCertificatesPage struct {
 	Templates []*schemas.Template
 	Statuses  []intake.Status
 	// Template, Status and Patient are the filters in use; the patient's id
-	// is posted, and kept under a reference (postedPatient).
+	// is posted, and kept under a reference (handlePatientPost).
 	Template, Status, Patient string
 	Rows                      []myCertificateRow
 	Pager                     pager
@@ -54,7 +54,7 @@ func certificateRows(eng *intake.Engine, items []certificateSummary) []myCertifi
 // handleMyCertificates handles GET /certificates (physicians): their
 // unit's certificates, newest first, with status, the PDF and the employer
 // copy; filtered by template and status (in the URL) and by patient
-// (posted: handleMyCertificatesPost, then a reference to it in the URL).
+// (posted: handlePatientPost, then a reference to it in the URL).
 // Every patient shown is in the access log.
 func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
@@ -93,11 +93,5 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 	})
 }
 
-// handleMyCertificatesPost handles POST /certificates, the list's filters:
+// handlePatientPost handles POST /certificates, the list's filters:
 // the patient is kept under a reference, and the browser goes on to the
-// list (postedPatient).
-func handleMyCertificatesPost(logger *slog.Logger, refs *patientRefs) http.Handler {
-	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return postedPatient(w, r, refs, "/certificates", "template", "status")
-	})
-}

@@ -66,27 +66,30 @@ func (p *patientRefs) get(ref, session string) (string, bool) {
 	return v.patient, true
 }
 
-// postedPatient keeps the patient posted with a search form (in form's
-// field "patient") under a reference, and sends the browser on to the
-// page (path) with it and the fields keep: the page answers a GET, so
-// that going back to it, or reloading it, never posts the form again,
-// and the patient's id still never stands in a URL.
-func postedPatient(w http.ResponseWriter, r *http.Request, refs *patientRefs, path string, keep ...string) error {
-	form, err := readForm(w, r, 4<<10)
-	if err != nil {
-		return err
-	}
-	v := url.Values{"ref": {refs.put(form.Get("patient"), sessionSecret(r))}}
-	for _, k := range keep {
-		if s := form.Get(k); s != "" {
-			v.Set(k, s)
+// handlePatientPost handles the POST of a form that asks for a patient
+// (the queue's filters, Patientens intyg, Patientens sjukfall, Mina
+// intyg): the patient (field "patient") is kept under a reference, and the
+// browser goes on to the page at path with it and the fields keep. The
+// page answers a GET, so that going back to it, or reloading it, never
+// posts the form again, and the patient's id never stands in a URL.
+func handlePatientPost(logger *slog.Logger, refs *patientRefs, path string, keep ...string) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		form, err := readForm(w, r, 4<<10)
+		if err != nil {
+			return err
 		}
-	}
-	http.Redirect(w, r, path+"?"+v.Encode(), http.StatusSeeOther)
-	return nil
+		v := url.Values{"ref": {refs.put(form.Get("patient"), sessionSecret(r))}}
+		for _, k := range keep {
+			if s := form.Get(k); s != "" {
+				v.Set(k, s)
+			}
+		}
+		http.Redirect(w, r, path+"?"+v.Encode(), http.StatusSeeOther)
+		return nil
+	})
 }
 
-// refPatient returns the patient of the page's reference (postedPatient)
+// refPatient returns the patient of the page's reference (handlePatientPost)
 // and whether the page shows a search for it: not without a reference,
 // nor for one that names no patient of this session's (an hour old, or
 // another session's), of which notice says to give the patient again.
@@ -178,12 +181,12 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 				page.Link.Set(param, v)
 			}
 		}
-		if page.Ref != "" {
-			patient, ok := refs.get(page.Ref, sessionSecret(r))
-			if !ok {
-				page.Error = intake.Text("queue.refExpired", "sv")
-				return renderPage(w, http.StatusOK, "queue", page)
-			}
+		patient, notice, search := refPatient(r, refs)
+		if notice != "" {
+			page.Error = notice
+			return renderPage(w, http.StatusOK, "queue", page)
+		}
+		if search && patient != "" {
 			page.Patient = patient
 			q.Set("patient", patient)
 		}
@@ -216,28 +219,5 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		}
 		page.Pager = newPager("/queue", keep, in, queuePageSize, len(page.Rows), next, total)
 		return renderPage(w, http.StatusOK, "queue", page)
-	})
-}
-
-// handleQueuePatient handles POST /queue (patient and the other filters):
-// the patient's id is kept on the server, and the browser goes to the
-// queue with a reference to it.
-func handleQueuePatient(logger *slog.Logger, refs *patientRefs) http.Handler {
-	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		form, err := readForm(w, r, 4<<10)
-		if err != nil {
-			return err
-		}
-		v := url.Values{}
-		for _, k := range []string{"template", "status", "since", "unit", "provider", "contact", "messages", "flag"} {
-			if s := form.Get(k); s != "" {
-				v.Set(k, s)
-			}
-		}
-		if p := form.Get("patient"); p != "" {
-			v.Set("ref", refs.put(p, sessionSecret(r)))
-		}
-		http.Redirect(w, r, "/queue?"+v.Encode(), http.StatusSeeOther)
-		return nil
 	})
 }

@@ -21,7 +21,7 @@ type searchPage struct {
 	Titles map[string]string
 	// Cursor is the page's (none: the newest); Next the older page's.
 	Cursor, Next string
-	// Ref names the patient searched for (postedPatient).
+	// Ref names the patient searched for (handlePatientPost).
 	Ref string
 }
 
@@ -29,7 +29,7 @@ type searchPage struct {
 const searchPageSize = 100
 
 // handleSearchPage handles GET /search (caseworkers): the form, and with a
-// reference to the patient searched for (handleSearchPost) the patient's
+// reference to the patient searched for (handlePatientPost) the patient's
 // certificates, newest first, a page at a time; every patient shown is in
 // the access log (searchCertificates).
 func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
@@ -61,10 +61,4 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 	})
 }
 
-// handleSearchPost handles POST /search: the patient searched for is kept
-// under a reference, and the browser goes on to the results (postedPatient).
-func handleSearchPost(logger *slog.Logger, refs *patientRefs) http.Handler {
-	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return postedPatient(w, r, refs, "/search", "cursor")
-	})
-}
+// handlePatientPost handles POST /search: the patient searched for is kept
