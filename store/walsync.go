@@ -23,10 +23,10 @@ type walFile struct {
 	f  *os.File // nil until the first sync, and after the log was replaced
 }
 
-// sync makes everything written to the log so far durable. The log is
-// opened on first use, and again if SQLite has replaced it (it removes the
-// log when its last connection closes); a log opened anew also has its
-// directory entry synced.
+// sync makes everything written to the log so far durable (syncData).
+// The log is opened on first use, and again if SQLite has replaced it (it
+// removes the log when its last connection closes); a log opened anew also
+// has its directory entry synced.
 func (w *walFile) sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -45,7 +45,7 @@ func (w *walFile) sync() error {
 		}
 		w.f = f
 	}
-	return w.f.Sync()
+	return syncData(w.f)
 }
 
 // current reports whether the open descriptor is still of the file at
