@@ -5,8 +5,9 @@ import (
 	"syscall"
 )
 
-// syncData makes f's written data durable with fdatasync, as SQLite's own
-// file system and PostgreSQL's log do on Linux: it writes the file's
+// syncData makes f's written data durable with fdatasync, as SQLite's Unix
+// file system does where built with it (modernc.org/sqlite's calls fsync)
+// and PostgreSQL's log does by default on Linux: it writes the file's
 // metadata only where reading the data back needs it (a size that grew,
 // blocks newly allocated), not the modification time that every append
 // changes, which fsync commits to the file system's journal each time.
