@@ -193,6 +193,3 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 		return renderPage(w, http.StatusOK, "patient_cases", page)
 	})
 }
-
-// handlePatientPost handles POST /patients/cases: the patient asked
-// for is kept under a reference, and the browser goes on to the cases

@@ -92,6 +92,3 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 		return renderPage(w, http.StatusOK, "my_certificates", page)
 	})
 }
-
-// handlePatientPost handles POST /certificates, the list's filters:
-// the patient is kept under a reference, and the browser goes on to the

@@ -60,5 +60,3 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 		return renderPage(w, http.StatusOK, "search", page)
 	})
 }
-
-// handlePatientPost handles POST /search: the patient searched for is kept
