@@ -379,3 +379,10 @@ const MaxHashWaiting = maxHashWaiting
 
 // HashWaiting is how many password hashes wait for a slot.
 func (db *DB) HashWaiting() int { return int(db.hashes.waiting.Load()) }
+
+// EncodeRecord makes the record that CreateCertificate stores for c.
+func EncodeRecord(c *intake.Certificate) ([]byte, error) {
+	r := certInsert{c: c}
+	err := r.encode()
+	return r.record, err
+}

@@ -44,6 +44,7 @@ var homes = map[string][]string{
 	"github.com/go-json-experiment/json":    {"intake", "bench/peers"},
 	"golang.org/x/text/unicode/norm":        {"intake", "render"},
 	"modernc.org/sqlite":                    {"store"},
+	"github.com/goccy/go-json":              {"store"}, // records written fast (certInsert.encode)
 	"modernc.org/libc":                      {"store"}, // the C runtime of modernc.org/sqlite, for the log VFS
 	"github.com/pressly/goose":              {"store"},
 	"github.com/jackc/pgx":                  {"store", "internal/pgtest"},
