@@ -394,8 +394,7 @@ func (db *DB) markInserted(ctx context.Context, tx *sql.Tx, rows []*certInsert, 
 	for i, r := range rows {
 		ids[i] = r.c.ID
 	}
-	in, args := inList(ids)
-	stored, err := tx.QueryContext(ctx, `SELECT id FROM certificates WHERE id IN `+in, args...)
+	stored, err := db.queryIn(ctx, tx, insertedQuery(len(ids)), padIDs(ids)...)
 	if err != nil {
 		return err
 	}
@@ -412,6 +411,30 @@ func (db *DB) markInserted(ctx context.Context, tx *sql.Tx, rows []*certInsert, 
 		r.inserted = found[r.c.ID]
 	}
 	return stored.Err()
+}
+
+// insertedQuery is markInserted's query of up to n ids, padded with
+// empty ids (no certificate's) to a power of two up to maxBatch, so that
+// its few texts are prepared (prepareSubmission): a replay in a batch had
+// the one writer parse the query anew each time.
+func insertedQuery(n int) string {
+	in, _ := inList(make([]string, insertedSize(n)))
+	return `SELECT id FROM certificates WHERE id IN ` + in
+}
+
+// insertedSize is the power of two at least n.
+func insertedSize(n int) int {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	return size
+}
+
+// padIDs returns ids padded as insertedQuery is, as arguments.
+func padIDs(ids []string) []any {
+	_, args := inList(append(slices.Clone(ids), make([]string, insertedSize(len(ids))-len(ids))...))
+	return args
 }
 
 // countKey is a unit, template and status that certificate_counts counts.

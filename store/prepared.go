@@ -43,6 +43,9 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 		for _, m := range []multiInsert{insertCertificates, insertEvents, insertPeriods, insertFlags, insertDiagnoses, keepCounts, keepPeriods} {
 			writes = append(writes, m.texts...)
 		}
+		for n := 1; n <= maxBatch; n *= 2 {
+			writes = append(writes, insertedQuery(n))
+		}
 		// The writer reads the histories of the certificates it inserts
 		// (flagHeld).
 		for _, n := range historySizes {
