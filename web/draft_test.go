@@ -566,6 +566,70 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 	}
 }
 
+// TestDraftFromBackForwardCache: a draft's form that the browser brings
+// back from its back/forward cache (a pageshow event that says the page
+// persisted) loads again, so that it shows and names the save made since
+// it was left, and the physician's next change is saved over that one,
+// not refused as if another tab had saved. The cache itself cannot be
+// driven here (the pages are no-store, which Chromium mostly leaves out),
+// so the test sends the event it would.
+func TestDraftFromBackForwardCache(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	saved := regexp.MustCompile(`name="draftSaved" value="([^"]+)"`)
+	ctx := browser(t)
+	var before string
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`),
+		chromedp.Value(`input[name="draftSaved"]`, &before, chromedp.ByQuery),
+		chromedp.Evaluate(`window.leftAt = "the old page"`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	// While the tab is away, the draft is saved elsewhere.
+	_, page := ts.page(t, asa, "GET", "/drafts/"+draft, nil)
+	m := saved.FindStringSubmatch(page)
+	if m == nil || m[1] != before {
+		t.Fatalf("the draft's form names save %v, the tab %q", m, before)
+	}
+	v := infectionForm()
+	v.Set("draft", draft)
+	v.Set("draftSaved", m[1])
+	v.Set("patient.name", "Tolvan Elsewhere")
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", v); resp.StatusCode != 303 {
+		t.Fatalf("the save elsewhere: %d", resp.StatusCode)
+	}
+	_, page = ts.page(t, asa, "GET", "/drafts/"+draft, nil)
+	latest := saved.FindStringSubmatch(page)[1]
+
+	var after, name string
+	var old bool
+	if err := chromedp.Run(ctx,
+		// After this evaluation has returned: a reload ends its context.
+		chromedp.Evaluate(`setTimeout(() => window.dispatchEvent(new PageTransitionEvent("pageshow", {persisted: true})), 50)`, nil),
+		chromedp.Sleep(time.Second),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.Evaluate(`window.leftAt !== undefined`, &old),
+		chromedp.Value(`input[name="draftSaved"]`, &after, chromedp.ByQuery),
+		chromedp.Value(`input[name="patient.name"]`, &name, chromedp.ByQuery)); err != nil {
+		t.Fatalf("the page brought back: %v", err)
+	}
+	if old || after != latest || name != "Tolvan Elsewhere" {
+		t.Errorf("the page brought back names save %q and shows %q (old page kept: %v), want save %q and the answers saved since", after, name, old, latest)
+	}
+	var said string
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`document.getElementById("autosave-status").textContent = ""`, nil),
+		chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += " Back"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent !== ""`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(said, "sparades") || !strings.Contains(draftForm(t, ts, draft), "Tolvan+Elsewhere+Back") {
+		t.Errorf("the change after coming back: the tab says %q, the draft %s; want it saved over the save made elsewhere", said, draftForm(t, ts, draft))
+	}
+}
+
 // TestDraftSlowSave: a save whose answer is slow (here 4 s) is not
 // overtaken by the next: the tab sends the next once it knows the save it
 // is made over, so that it is not refused as if another tab had saved.

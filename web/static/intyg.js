@@ -387,6 +387,16 @@ function fillIn(form, saved) {
     })();
   });
 
+  // A form that the browser brings back from its back/forward cache shows
+  // the draft as it was when the tab left it, and names that save
+  // (draftSaved): if the draft was saved since (elsewhere, or here after
+  // coming back to it), every change here would be refused as if another
+  // tab had saved. It loads again instead and shows what was saved last;
+  // answers not yet saved are in the tab's copy, which fills them in again.
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) location.reload();
+  });
+
   // A copy left from before a sign-in fills the form in again.
   let copy = null;
   try { copy = sessionStorage.getItem(firstKey); } catch (e) {}
