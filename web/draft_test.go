@@ -568,11 +568,13 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 
 // TestDraftFromBackForwardCache: a draft's form that the browser brings
 // back from its back/forward cache (a pageshow event that says the page
-// persisted) loads again, so that it shows and names the save made since
-// it was left, and the physician's next change is saved over that one,
-// not refused as if another tab had saved. The cache itself cannot be
-// driven here (the pages are no-store, which Chromium mostly leaves out),
-// so the test sends the event it would.
+// persisted) opens the draft again, at the draft's address even where the
+// form was shown at a review's (whose reload would post again), so that
+// it shows and names the save made since it was left, and the
+// physician's next change is saved over that one, not refused as if
+// another tab had saved. The cache itself cannot be driven here (the
+// pages are no-store, which Chromium mostly leaves out), so the test
+// sends the event it would.
 func TestDraftFromBackForwardCache(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	asa := ts.session(t, "physician")
@@ -583,7 +585,7 @@ func TestDraftFromBackForwardCache(t *testing.T) {
 	var before string
 	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`),
 		chromedp.Value(`input[name="draftSaved"]`, &before, chromedp.ByQuery),
-		chromedp.Evaluate(`window.leftAt = "the old page"`, nil)); err != nil {
+		chromedp.Evaluate(`window.leftAt = "the old page"; history.replaceState(null, "", "/forms/fk7804/2.0/review")`, nil)); err != nil {
 		t.Fatal(err)
 	}
 	// While the tab is away, the draft is saved elsewhere.
@@ -602,7 +604,7 @@ func TestDraftFromBackForwardCache(t *testing.T) {
 	_, page = ts.page(t, asa, "GET", "/drafts/"+draft, nil)
 	latest := saved.FindStringSubmatch(page)[1]
 
-	var after, name string
+	var after, name, path string
 	var old bool
 	if err := chromedp.Run(ctx,
 		// After this evaluation has returned: a reload ends its context.
@@ -610,12 +612,13 @@ func TestDraftFromBackForwardCache(t *testing.T) {
 		chromedp.Sleep(time.Second),
 		chromedp.WaitVisible(`#certificate-form`),
 		chromedp.Evaluate(`window.leftAt !== undefined`, &old),
+		chromedp.Evaluate(`location.pathname`, &path),
 		chromedp.Value(`input[name="draftSaved"]`, &after, chromedp.ByQuery),
 		chromedp.Value(`input[name="patient.name"]`, &name, chromedp.ByQuery)); err != nil {
 		t.Fatalf("the page brought back: %v", err)
 	}
-	if old || after != latest || name != "Tolvan Elsewhere" {
-		t.Errorf("the page brought back names save %q and shows %q (old page kept: %v), want save %q and the answers saved since", after, name, old, latest)
+	if old || after != latest || name != "Tolvan Elsewhere" || path != "/drafts/"+draft {
+		t.Errorf("the page brought back is at %s, names save %q and shows %q (old page kept: %v), want /drafts/%s, save %q and the answers saved since", path, after, name, old, draft, latest)
 	}
 	var said string
 	if err := chromedp.Run(ctx,

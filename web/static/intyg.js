@@ -391,10 +391,13 @@ function fillIn(form, saved) {
   // the draft as it was when the tab left it, and names that save
   // (draftSaved): if the draft was saved since (elsewhere, or here after
   // coming back to it), every change here would be refused as if another
-  // tab had saved. It loads again instead and shows what was saved last;
-  // answers not yet saved are in the tab's copy, which fills them in again.
+  // tab had saved. It opens the draft again instead (its own address: a
+  // form shown by a review's post would be posted again by a reload) and
+  // shows what was saved last; answers not yet saved are in the tab's
+  // copy, which fills them in again. A form never saved has no save to
+  // be refused over.
   window.addEventListener('pageshow', function (e) {
-    if (e.persisted) location.reload();
+    if (e.persisted && draftInput.value) location.replace('/drafts/' + encodeURIComponent(draftInput.value));
   });
 
   // A copy left from before a sign-in fills the form in again.
