@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,7 +46,7 @@ func TestRecordEncoding(t *testing.T) {
 	last.Warnings = intake.Problems{intake.NewProblem("/answers/x", "someWarning", "required", nil)}
 	escaped := intake.Certificate{Answers: map[string]any{
 		"<script>&": "x<>&\u2028\u2029\xff\x01\"\\",
-		"numbers":   []any{1.5e300, -0.0, 5e-324, 1e21, 123456789.0, nil, true, "é"},
+		"numbers":   []any{1.5e300, math.Copysign(0, -1), 5e-324, 1e21, 1e-7, 123456789.0, nil, true, "é"},
 		"nested":    map[string]any{"b": map[string]any{}, "a": []any{}},
 	}}
 	certs = append(certs, &last, &escaped, &intake.Certificate{})

@@ -228,8 +228,9 @@ func TestHTTPSPublicURL(t *testing.T) {
 // come), one more gets the sign-in page again, 429, saying so; when they
 // end, sign-in works again. On a loaded machine the server may take the
 // one more before the last of the others (which is then the one refused,
-// and its answer waits for its body): then all are sent again, and the
-// one more waits longer before it goes.
+// and its answer waits for its body): then all are closed and sent again,
+// after the closed ones have had time to end, and the one more waits
+// longer before it goes.
 func TestSignInsUnderWayFromOneAddress(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	ts.person(t, "physician")
@@ -252,6 +253,7 @@ func TestSignInsUnderWayFromOneAddress(t *testing.T) {
 		body string
 	)
 	for _, wait := range []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond, time.Second, 3 * time.Second} {
+		time.Sleep(wait) // the last round's sign-ins, closed, end first
 		held = hold()
 		time.Sleep(wait)
 		resp, body = ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {testPassword}})
