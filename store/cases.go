@@ -135,6 +135,13 @@ func inList(values []string) (string, []any) {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ") + ")", args
 }
 
+// paddedInList is inList of values padded with empty strings (no id,
+// patient or unit is empty) to n values, so that a query of any number of
+// values up to n has one text, prepared once.
+func paddedInList(values []string, n int) (string, []any) {
+	return inList(append(slices.Clone(values), make([]string, n-len(values))...))
+}
+
 // dateValue scans a date stored by either dialect (SQLite: YYYY-MM-DD text;
 // PostgreSQL: DATE).
 type dateValue struct{ t *time.Time }

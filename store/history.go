@@ -145,8 +145,7 @@ func (db *DB) historyQuery(patients []string) (string, []any) {
 			break
 		}
 	}
-	padded := append(slices.Clone(patients), make([]string, n-len(patients))...)
-	in, args := inList(padded)
+	in, args := paddedInList(patients, n)
 	return db.caseQuery([]string{"(unit_hsa_id, patient_id) IN (SELECT u.unit_hsa_id, u.patient_id FROM certificates u WHERE u.patient_id IN " + in + ")"}), args
 }
 

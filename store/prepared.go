@@ -44,7 +44,8 @@ func (db *DB) prepareSubmission(ctx context.Context) error {
 			writes = append(writes, m.texts...)
 		}
 		for n := 1; n <= maxBatch; n *= 2 {
-			writes = append(writes, insertedQuery(n))
+			q, _ := insertedQuery(make([]string, n))
+			writes = append(writes, q)
 		}
 		// The writer reads the histories of the certificates it inserts
 		// (flagHeld).
