@@ -354,10 +354,14 @@ func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed
 }
 
 // parseSignedAt parses an RFC 3339 time; RFC 3339 allows "t" and "z" in
-// lower case, which Go's parser does not. A time before MinYear is an error
-// as the format refuses it (invalidDateTime), so that it decides no rule's
-// "today" either.
+// lower case, and a leap second, which Go's parser does not: a leap
+// second the format accepts (quickDateTime) is read as the second before
+// it. A time before MinYear is an error as the format refuses it
+// (invalidDateTime), so that it decides no rule's "today" either.
 func parseSignedAt(s string) (time.Time, error) {
+	if len(s) > 19 && s[17:19] == "60" && quickDateTime(s) {
+		s = s[:17] + "59" + s[19:]
+	}
 	t, err := time.Parse(time.RFC3339, UpperASCII(s))
 	if err == nil && t.Year() < MinYear {
 		return time.Time{}, errBeforeMinYear

@@ -503,9 +503,10 @@ func typeOf(v any) quickTypes {
 
 // quickDateTime accepts the RFC 3339 date-times of the strict form
 // 2006-01-02T15:04:05[.fraction](Z|+hh:mm|-hh:mm), "t" and "z" in either
-// case, a real date, hours to 23, minutes and seconds to 59: all of them
-// pass the library's date-time check (which allows more, such as leap
-// seconds; those go to the library).
+// case, a real date, hours to 23 and minutes to 59, and seconds to 59 or,
+// a leap second, 60 in the last minute of a day in UTC (RFC 3339 section
+// 5.7, as the JSON Schema test suite reads it): 23:59:60Z, or
+// 15:59:60-08:00.
 func quickDateTime(s string) bool {
 	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
 		return false
@@ -513,7 +514,7 @@ func quickDateTime(s string) bool {
 	if !quickDate(s[:10]) {
 		return false
 	}
-	if !twoDigits(s[11:13], 23) || !twoDigits(s[14:16], 59) || !twoDigits(s[17:19], 59) {
+	if !twoDigits(s[11:13], 23) || !twoDigits(s[14:16], 59) || !twoDigits(s[17:19], 60) {
 		return false
 	}
 	rest := s[19:]
@@ -527,11 +528,23 @@ func quickDateTime(s string) bool {
 		}
 		rest = frac[n:]
 	}
-	if rest == "Z" || rest == "z" {
-		return true
+	offset := 0 // minutes east of UTC
+	switch {
+	case rest == "Z" || rest == "z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+		twoDigits(rest[1:3], 23) && twoDigits(rest[4:6], 59):
+		offset = atoi(rest[1:3])*60 + atoi(rest[4:6])
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return false
 	}
-	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
-		twoDigits(rest[1:3], 23) && twoDigits(rest[4:6], 59)
+	if s[17:19] == "60" {
+		local := atoi(s[11:13])*60 + atoi(s[14:16])
+		return ((local-offset)%1440+1440)%1440 == 23*60+59
+	}
+	return true
 }
 
 // quickDate accepts a real date written 2006-01-02 from year MinYear on,

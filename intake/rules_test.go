@@ -3,6 +3,7 @@ package intake_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/intyg/intyg/intake"
@@ -64,6 +65,14 @@ func TestFK7804Rules(t *testing.T) {
 		{"signedAt not RFC 3339", map[string]any{"/signedAt": "2026-11-20 10:15"}, []string{"/signedAt invalidDateTime"}},
 		{"signedAt lower-case t and z", map[string]any{"/signedAt": "2026-11-20t09:15:00z"}, nil},
 		{"signedAt with negative offset", map[string]any{"/signedAt": "2026-11-19T23:30:00-05:00"}, nil},
+		// A leap second (RFC 3339's 60) is accepted in the last minute of a
+		// day in UTC, whatever the offset, as the JSON Schema test suite has it.
+		{"signedAt leap second", map[string]any{"/signedAt": "2026-11-20T23:59:60Z"}, nil},
+		{"signedAt leap second with an offset", map[string]any{"/signedAt": "2026-11-20T15:59:60.5-08:00"}, nil},
+		{"signedAt leap second past midnight here", map[string]any{"/signedAt": "2026-11-21T00:59:60+01:00"}, nil},
+		{"signedAt leap second in another minute", map[string]any{"/signedAt": "2026-11-20T23:58:60Z"}, []string{"/signedAt invalidDateTime"}},
+		{"signedAt leap second in another hour", map[string]any{"/signedAt": "2026-11-20T22:59:60+01:00"}, []string{"/signedAt invalidDateTime"}},
+		{"signedAt second 61", map[string]any{"/signedAt": "2026-11-20T23:59:61Z"}, []string{"/signedAt invalidDateTime"}},
 		{"NUL in text", map[string]any{"/answers/otherInformation": "Pa\u0000tienten"}, []string{"/answers/otherInformation invalidCharacter"}},
 		{"escape character in a name", map[string]any{"/patient/name": "Tolvan\u001bTolvansson"}, []string{"/patient/name invalidCharacter"}},
 		{"line breaks and tabs in text", map[string]any{"/answers/otherInformation": "Rad ett\nRad\ttvå\r\nRad tre"}, nil},
@@ -204,6 +213,24 @@ func TestFK7804Rules(t *testing.T) {
 				t.Errorf("problems mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLeapSecond: a signing time at a leap second is stored as the second
+// before it (Go's times have no 60th second), in its own offset.
+func TestLeapSecond(t *testing.T) {
+	eng := mustEngine(t)
+	for in, want := range map[string]string{
+		"2026-11-20T23:59:60Z":        "2026-11-20T23:59:59Z",
+		"2026-11-20T15:59:60.5-08:00": "2026-11-20T15:59:59.5-08:00",
+	} {
+		cert, err := eng.Intake(mutate(t, baseFK7804, map[string]any{"/signedAt": in}), testNow)
+		if err != nil {
+			t.Fatalf("signedAt %s: Intake() = %v, want accepted", in, err)
+		}
+		if got := cert.SignedAt.Format(time.RFC3339Nano); got != want {
+			t.Errorf("signedAt %s stored as %s, want %s", in, got, want)
+		}
 	}
 }
 
