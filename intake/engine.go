@@ -344,7 +344,7 @@ func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed
 	if id, ok := patient["id"].(string); ok {
 		ref := today
 		if ref.IsZero() {
-			ref = Date{now}
+			ref = e.dayOf(now) // no signing time: today in Stockholm
 		}
 		if _, err := ParsePersonalID(id, ref.Time); err != nil {
 			ps = append(ps, PersonalIDProblem("/patient/id", err))

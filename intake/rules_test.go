@@ -234,6 +234,19 @@ func TestLeapSecond(t *testing.T) {
 	}
 }
 
+// TestPatientIDWithoutSigningTime: without a signing time, the identity
+// number is checked against today in Stockholm, as every "today" is: at
+// 00:30 there on 21 November (23:30 UTC on the 20th) a child born that day
+// is no birth in the future.
+func TestPatientIDWithoutSigningTime(t *testing.T) {
+	eng := mustEngine(t)
+	b := mutate(t, baseFK7804, map[string]any{"/signedAt": nil, "/patient/id": "202611212396"})
+	_, err := eng.Intake(b, time.Date(2026, 11, 20, 23, 30, 0, 0, time.UTC))
+	if diff := cmp.Diff([]string{"/signedAt required"}, codes(intake.ErrorProblems(err))); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func TestEarlyStartIsAWarning(t *testing.T) {
 	eng := mustEngine(t)
 	tests := []struct {
