@@ -318,6 +318,28 @@ func testLifecycleAPI(t *testing.T, driver string) {
 	}
 }
 
+// TestFormLineBreaks: a browser posts a text area's line breaks as CR LF;
+// the text is stored with line feeds, and a text as long as the form's
+// counter allows is accepted, each line break counting once.
+func TestFormLineBreaks(t *testing.T) {
+	eng := mustEngine(t)
+	b := readExample(t, "valid/full-time-one-period.json")
+	doc, _ := intake.Decode(b, len(b)+1)
+	tmpl, _ := eng.Template("fk7804", "2.0")
+	v := formValues(tmpl, doc)
+	line := strings.Repeat("x", 399)
+	v.Set("answers.otherInformation", strings.TrimSuffix(strings.Repeat(line+"\r\n", 10), "\r\n")+"x") // 4000 characters with its 9 line breaks
+	v.Set("answers.treatment", "Rad ett\r\nRad två")
+	body, _ := json.Marshal(formDocument(tmpl, v, doc["issuer"].(map[string]any), doc["signedAt"].(string)))
+	c, err := eng.Intake(body, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatalf("Intake() = %v, want accepted", err)
+	}
+	if got := c.Answers["treatment"]; got != "Rad ett\nRad två" {
+		t.Errorf("treatment stored as %q, want line feeds", got)
+	}
+}
+
 // TestFormValuesRoundTrip: every valid example of every template, turned
 // into the form's inputs and read back as the form posts them, gives the
 // same record: a replacement or renewal pre-fills exactly what was said.
