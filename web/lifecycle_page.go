@@ -48,6 +48,10 @@ var cannotCompleteNames = []struct{ Value, Label string }{
 // relatedPage is a relation as the certificate page lists it.
 type relatedPage struct {
 	Name, Certificate string
+	// Revoked says that the related certificate is revoked, so that the
+	// relation no longer holds (a completion or replacement revoked gives
+	// the original back its status).
+	Revoked bool
 }
 
 // messageView is a message as the pages show it.
@@ -110,7 +114,11 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 		if l.Direction == intake.DirectionIncoming {
 			name = names[1]
 		}
-		p.Related = append(p.Related, relatedPage{Name: name, Certificate: l.Certificate})
+		t, err := messages.FindRelationTarget(r.Context(), l.Certificate)
+		if err != nil {
+			return err
+		}
+		p.Related = append(p.Related, relatedPage{Name: name, Certificate: l.Certificate, Revoked: t.Status == intake.StatusRevoked})
 	}
 	ms, _, err := messages.FindMessages(r.Context(), intake.MessageFilter{Certificate: &p.Certificate.ID})
 	if err != nil {

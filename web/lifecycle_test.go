@@ -318,6 +318,43 @@ func testLifecycleAPI(t *testing.T, driver string) {
 	}
 }
 
+// TestRevokedRelationOnThePage: a replacement that is revoked no longer
+// holds, and the original's page says so beside the relation, as its
+// status and history do.
+func TestRevokedRelationOnThePage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	const example = "valid/full-time-one-period.json"
+	orig := ts.submit(t, example)
+	resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", relatedExample(t, example, intake.RelationReplaces, orig, nil))
+	if resp.StatusCode != 201 {
+		t.Fatalf("replacement: %d %s", resp.StatusCode, body)
+	}
+	var replacing struct{ ID string }
+	json.Unmarshal(body, &replacing)
+	cw := ts.session(t, "caseworker")
+	relations := func() string {
+		t.Helper()
+		resp, page := ts.page(t, cw, "GET", "/certificates/"+orig, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET the original: %d\n%s", resp.StatusCode, page)
+		}
+		start := strings.Index(page, `id="relations"`)
+		if start < 0 {
+			t.Fatalf("no relations on the original's page:\n%s", page)
+		}
+		return page[start : start+strings.Index(page[start:], "</dl>")]
+	}
+	if r := relations(); !strings.Contains(r, "Ersatt av") || !strings.Contains(r, replacing.ID) || strings.Contains(r, "makulerat") {
+		t.Errorf("relations while the replacement holds: %s", r)
+	}
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+replacing.ID+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+	}
+	if r := relations(); !strings.Contains(r, replacing.ID+`</a> <span class="flag">makulerat, gäller inte</span>`) {
+		t.Errorf("relations after the replacement was revoked: %s", r)
+	}
+}
+
 // TestFormLineBreaks: a browser posts a text area's line breaks as CR LF;
 // the text is stored with line feeds, and a text as long as the form's
 // counter allows is accepted, each line break counting once.

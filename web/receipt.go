@@ -50,12 +50,14 @@ type receiptPage struct {
 type historyEntry struct{ At, What, By string }
 
 // receiptStore is what the certificate page reads beside the certificate:
-// its messages, its changes, and who made them.
+// its messages, its changes, who made them, and whether the certificates
+// it is related to still hold.
 type receiptStore interface {
 	messageStore
 	FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error)
 	FindUserByID(ctx context.Context, id string) (*intake.User, error)
 	FindTokens(ctx context.Context) ([]*intake.Token, error)
+	FindRelationTarget(ctx context.Context, id string) (intake.RelationTarget, error)
 }
 
 // history is certificate c's changes for its page: when, what, and who
