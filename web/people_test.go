@@ -350,6 +350,18 @@ func TestCompare(t *testing.T) {
 	if n := len(ts.auditActions(t, "certificate.compare")); n != 2 {
 		t.Errorf("%d compare reads logged, want 2", n)
 	}
+	if strings.Contains(page, "revocation") || !strings.Contains(page, `id="old-status">Mottaget<`) || !strings.Contains(page, `id="new-status">Mottaget<`) {
+		t.Errorf("the statuses of two received certificates are not shown:\n%s", page)
+	}
+	// A revoked certificate says so, and why, beside its answers.
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+first+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+	}
+	_, page = ts.posted(t, cw, "/compare", url.Values{"id": {first, second.ID}})
+	if !strings.Contains(page, `id="old-status">Makulerat<`) || !strings.Contains(page, `id="old-revocation"`) || !strings.Contains(page, "skrivet för fel patient") ||
+		strings.Contains(page, `id="new-revocation"`) || !strings.Contains(page, `id="new-status">Mottaget<`) {
+		t.Errorf("the revoked certificate is not shown as revoked:\n%s", page)
+	}
 	for name, ids := range map[string][]string{"one": {first}, "another patient": {first, other}} {
 		if resp, _ := ts.posted(t, cw, "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
 			t.Errorf("compare %s: %d, want 422", name, resp.StatusCode)
