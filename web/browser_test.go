@@ -316,3 +316,51 @@ func TestPhysicianFillsFK7800(t *testing.T) {
 		t.Errorf("stored diagnoses = %+v, want M51.1", c.Diagnoses)
 	}
 }
+
+// TestNarrowScreens: on a phone's 360 px the pages fit the screen's width;
+// a table wider than that scrolls in its own box, not the page (a
+// fieldset had grown to the periods table's width, and the queue's and
+// the comparison's tables pushed the whole page sideways).
+func TestNarrowScreens(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	ts.person(t, "caseworker")
+	older := ts.submit(t, "valid/full-time-one-period.json")
+	newer := ts.submit(t, "valid/full-time-one-period.json")
+	ctx := browser(t)
+	fits := func(path, ready string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var over int
+			err := chromedp.Run(ctx,
+				chromedp.Navigate(ts.URL+path),
+				chromedp.WaitVisible(ready),
+				chromedp.Evaluate(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &over),
+			)
+			if err == nil && over > 0 {
+				var wide []string
+				chromedp.Evaluate(`[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.getAttribute('name') || e.textContent.slice(0, 30)) + ' ' + Math.round(e.getBoundingClientRect().right))`, &wide).Do(ctx)
+				t.Errorf("%s is %d px wider than the screen: %v", path, over, wide)
+			}
+			return err
+		})
+	}
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(360, 740),
+		openForm(ts.URL+"/sign-in?next=/forms/fk7804/2.0"),
+		fits("/forms/fk7804/2.0", `table[data-periods]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Run(browser(t), // the caseworker's own browser
+		chromedp.EmulateViewport(360, 740),
+		signIn(ts.URL+"/sign-in?next=/queue", "cia"),
+		chromedp.WaitVisible(`#queue`),
+		fits("/queue", `#queue`),
+		fits("/certificates/"+older, `#certificate-id`),
+		fits("/compare?id="+older+"&id="+newer, `#compare`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
