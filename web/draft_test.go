@@ -662,3 +662,40 @@ func TestDraftSlowSave(t *testing.T) {
 		t.Errorf("one tab with slow answers says %q, the draft %s; want both changes saved", said, draftForm(t, ts, draft))
 	}
 }
+
+// TestDraftSavedOnLeaving: what is typed in the seconds before the
+// physician leaves the form for another page, or signs out, is saved, not
+// only kept in a copy the sign-out drops: leaving sends the save as the
+// page goes (keepalive), and signing out waits for the save's answer.
+func TestDraftSavedOnLeaving(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	typed := func(text string) chromedp.Action {
+		return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += " `+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
+	}
+	saved := func(want string) {
+		t.Helper()
+		for range 50 {
+			if strings.Contains(draftForm(t, ts, draft), want) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("the draft is %s, want %q in it", draftForm(t, ts, draft), want)
+	}
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`),
+		typed("Left"),
+		chromedp.Navigate(ts.URL+"/drafts"), chromedp.WaitVisible(`#drafts`)); err != nil {
+		t.Fatal(err)
+	}
+	saved("Tolvan+Left")
+	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/drafts/"+draft), chromedp.WaitVisible(`#certificate-form`),
+		typed("SignedOut"),
+		chromedp.Click(`form[action="/sign-out"] button`), chromedp.WaitVisible(`#username`)); err != nil {
+		t.Fatal(err)
+	}
+	saved("Tolvan+Left+SignedOut")
+}

@@ -313,7 +313,10 @@ function fillIn(form, saved) {
   }
   function say(text) { if (status) status.textContent = text; }
 
-  function save() {
+  // save sends the answers not yet saved. keepalive: the tab is being
+  // hidden or left, and the browser is to send the save even if the page
+  // goes (its limit is 64 KB a body; a larger one goes as usual).
+  function save(keepalive) {
     timer = null;
     if (!dirty || stopped) return;
     if (inFlight) {
@@ -324,7 +327,7 @@ function fillIn(form, saved) {
     inFlight = true;
     const sent = values().toString();
     fetch(form.dataset.draftUrl, {
-      method: 'POST', credentials: 'same-origin', redirect: 'manual',
+      method: 'POST', credentials: 'same-origin', redirect: 'manual', keepalive: !!keepalive && sent.length < 60000,
       headers: {'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
       body: sent
     }).then(function (r) {
@@ -375,7 +378,10 @@ function fillIn(form, saved) {
   // it names the save it is made over (draftSaved), not the one before.
   form.addEventListener('submit', function (e) {
     keepCopy();
-    if (!inFlight) return;
+    if (!inFlight) {
+      sending = true;
+      return;
+    }
     e.preventDefault();
     const submitter = e.submitter;
     (function send() {
@@ -386,6 +392,56 @@ function fillIn(form, saved) {
       form.requestSubmit(submitter || undefined);
     })();
   });
+
+  // saveNow saves what is not saved yet, once, and resolves when no save
+  // is on its way.
+  function saveNow() {
+    return new Promise(function (resolve) {
+      let tried = false;
+      (function wait() {
+        if (inFlight) {
+          setTimeout(wait, 50);
+          return;
+        }
+        if (dirty && !stopped && !tried) {
+          tried = true;
+          clearTimeout(timer);
+          save();
+          setTimeout(wait, 50);
+          return;
+        }
+        resolve();
+      })();
+    });
+  }
+  // Signing out saves what was typed since the last save first (else the
+  // sign-out would end the session before the save came, and drop the
+  // tab's copy): the sign-out's own handlers (which drop the tab's
+  // copies) run only once the save has been answered.
+  let signingOut = false;
+  document.addEventListener('submit', function (e) {
+    if (signingOut || !e.target.matches('form[action="/sign-out"]') || stopped || !(dirty || inFlight)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    signingOut = true;
+    const f = e.target;
+    saveNow().then(function () { f.requestSubmit(); });
+  }, true);
+  // A tab hidden, closed or left for another page saves at once what is
+  // not saved yet, and the browser sends it even if the page goes
+  // (keepalive). Not when the form itself is sent: its post has the
+  // answers, and a save beside it would be made over the same save.
+  let leftWithSave = false, sending = false;
+  function leave() {
+    if (!dirty || stopped || inFlight || signingOut || sending) return;
+    clearTimeout(timer);
+    leftWithSave = !draftInput.value;
+    save(true);
+  }
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') leave();
+  });
+  window.addEventListener('pagehide', leave);
 
   // A form that the browser brings back from its back/forward cache shows
   // the draft as it was when the tab left it, and names that save
@@ -398,12 +454,23 @@ function fillIn(form, saved) {
   // be refused over.
   window.addEventListener('pageshow', function (e) {
     if (e.persisted && draftInput.value) location.replace('/drafts/' + encodeURIComponent(draftInput.value));
+    // A form first saved as the tab left it: its draft is in the list.
+    else if (e.persisted && leftWithSave) location.replace('/drafts');
   });
 
-  // A copy left from before a sign-in fills the form in again.
+  // A copy left from before a sign-in fills the form in again. One that
+  // holds the answers the draft has (its save went as the tab left) is
+  // dropped: it would only bring back the save it was made over.
   let copy = null;
   try { copy = sessionStorage.getItem(firstKey); } catch (e) {}
-  if (copy) {
+  const answersOf = function (params) {
+    const p = new URLSearchParams(params);
+    p.delete('draftSaved');
+    return p.toString();
+  };
+  if (copy && answersOf(copy) === answersOf(values())) {
+    dropCopy();
+  } else if (copy) {
     fillIn(form, new URLSearchParams(copy));
     form.dispatchEvent(new Event('change'));
     say('Svar som inte hann sparas har fyllts i igen.');
