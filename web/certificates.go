@@ -293,8 +293,9 @@ func certificateFilter(r *http.Request, eng *intake.Engine, now time.Time, q url
 // searchCertificates runs a certificate search with the filters in q, as
 // tok may see it (a clinic only its own units), and writes every patient
 // shown to the access log, one entry each, before the answer is sent.
-// It returns the page and the cursor of the next one.
-func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateStore, audit auditStore, now time.Time, q url.Values) (certificateList, string, error) {
+// It returns the page and the cursor of the next one, the flags' messages
+// in lang (the pages' "sv", whatever the browser asks for).
+func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateStore, audit auditStore, now time.Time, q url.Values, lang string) (certificateList, string, error) {
 	actor := actorFrom(r.Context())
 	f, p, err := certificateFilter(r, eng, now, q)
 	if err != nil {
@@ -321,7 +322,7 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 		resp.Items = append(resp.Items, certificateSummary{
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
 			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
-			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(flagsFor(r, eng, c), lang(r)), Links: linksFor(c.ID),
+			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(flagsFor(r, eng, c), lang), Links: linksFor(c.ID),
 			OpenMessages: c.OpenMessages, OverdueMessages: c.OverdueMessages, AnsweredMessages: c.AnsweredMessages,
 		})
 	}
@@ -335,7 +336,7 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 // /api/v1/certificates/search keeps the patient's id out of the URL.
 func handleCertificateList(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		resp, next, err := searchCertificates(r, eng, certs, audit, now(), r.URL.Query())
+		resp, next, err := searchCertificates(r, eng, certs, audit, now(), r.URL.Query(), lang(r))
 		if err != nil {
 			return err
 		}
@@ -359,7 +360,7 @@ func handleCertificateSearch(logger *slog.Logger, eng *intake.Engine, certs cert
 		if err != nil {
 			return err
 		}
-		resp, next, err := searchCertificates(r, eng, certs, audit, now(), q)
+		resp, next, err := searchCertificates(r, eng, certs, audit, now(), q, lang(r))
 		if err != nil {
 			return err
 		}

@@ -73,7 +73,7 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 				q.Set(name, v)
 			}
 		}
-		list, next, err := searchCertificates(r, eng, certs, audit, now(), q)
+		list, next, err := searchCertificates(r, eng, certs, audit, now(), q, "sv")
 		if ps := intake.ErrorProblems(err); len(ps) > 0 {
 			page.Error = ps[0].Message
 			return renderPage(w, http.StatusUnprocessableEntity, "my_certificates", page)

@@ -749,3 +749,25 @@ func TestSignInOverASessionEndsIt(t *testing.T) {
 		t.Errorf("the first session still works after another sign-in on its browser")
 	}
 }
+
+// TestPagesSpeakSwedish: the queue, a Swedish page, gives the flags'
+// sentences in Swedish whatever language the browser asks for (headless
+// Chromium asks for English); the API answers in the language asked for.
+func TestPagesSpeakSwedish(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.submit(t, "valid/prognosis-unclear.json") // flagged: no examination
+	cw := ts.session(t, "caseworker")
+	req, _ := http.NewRequest("GET", ts.URL+"/queue", nil)
+	req.Header.Set("Accept", browserAccept)
+	req.Header.Set("Accept-Language", "en-US,en;q=0.9")
+	req.AddCookie(cw)
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if page := string(b); !strings.Contains(page, intake.Text("flag.noExamination", "sv")) || strings.Contains(page, intake.Text("flag.noExamination", "en")) {
+		t.Errorf("the queue's flags are not in Swedish:\n%s", page)
+	}
+}

@@ -204,7 +204,7 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		for _, n := range page.Counts {
 			page.Total += n
 		}
-		list, next, err := searchCertificates(r, eng, certs, audit, now(), q)
+		list, next, err := searchCertificates(r, eng, certs, audit, now(), q, "sv")
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificate
 		if page.Cursor != "" {
 			q.Set("cursor", page.Cursor)
 		}
-		list, next, err := searchCertificates(r, eng, certs, audit, now(), q)
+		list, next, err := searchCertificates(r, eng, certs, audit, now(), q, "sv")
 		if err != nil {
 			if ps := intake.ErrorProblems(err); len(ps) > 0 {
 				page.Error = ps[0].Message
