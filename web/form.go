@@ -64,7 +64,7 @@ func issuerOf(u *intake.User, unit *intake.CareUnit) map[string]any {
 // issuer block. Answers of questions whose condition does not hold are
 // left out: the form hid them.
 func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, signedAt string) map[string]any {
-	v = lineFeeds(v)
+	v = lineFeeds(v) // readForm's already are; a draft saved before it may not be
 	doc := map[string]any{"template": t.ID, "version": t.Version, "signedAt": signedAt, "issuer": issuer}
 	for _, f := range envelopeFields {
 		if s := strings.TrimSpace(v.Get(f.Name)); s != "" {
@@ -96,9 +96,10 @@ func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, sign
 }
 
 // lineFeeds returns v with each line break a line feed. A browser posts
-// a text area's line breaks as CR LF, and the form counts them, as its
-// maxlength does, as one character each: so does intake then, and the
-// text is stored as an API client sends it.
+// a text area's line breaks as CR LF, and the page counts them, as a
+// text area's maxlength does, as one character each: so do intake and
+// the certificate page's forms then (a message, an answer, a
+// revocation), and the text is stored as an API client sends it.
 func lineFeeds(v url.Values) url.Values {
 	out := make(url.Values, len(v))
 	for k, vs := range v {

@@ -377,7 +377,7 @@ func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, er
 			}
 		}
 	}
-	return v, nil
+	return lineFeeds(v), nil
 }
 
 // sameCertificate reports whether body, sent again under a used submission

@@ -799,6 +799,24 @@ func TestMessageAtTheContractsLimits(t *testing.T) {
 	}
 }
 
+// TestMessageLineBreaksFromThePage: a message sent from the certificate
+// page, whose text area allows 3,500 characters with each line break one,
+// is accepted as the browser posts it, line breaks as CR LF.
+func TestMessageLineBreaksFromThePage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	cw := ts.session(t, "caseworker")
+	text := strings.TrimSuffix(strings.Repeat(strings.Repeat("x", 349)+"\r\n", 10), "\r\n") + "x" // 3,500 characters with its 9 line breaks
+	resp, page := ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{"type": {"KONTKT"}, "text": {text}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the message: %d\n%s", resp.StatusCode, page)
+	}
+	_, body := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/messages", nil)
+	if !strings.Contains(string(body), strings.ReplaceAll(text, "\r\n", `\n`)) {
+		t.Errorf("the message's text is not stored with line feeds: %.300s", body)
+	}
+}
+
 // TestValidateChecksTheRelation: POST /certificates/validate runs the same
 // checks as a submission, the relation to the stored original included
 // (for a unit the caller may submit for), and stores nothing.
