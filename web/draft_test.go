@@ -698,4 +698,42 @@ func TestDraftSavedOnLeaving(t *testing.T) {
 		t.Fatal(err)
 	}
 	saved("Tolvan+Left+SignedOut")
+
+	// A save that fails (the session has ended elsewhere) holds the
+	// sign-out once and says so; signing out again goes.
+	var said string
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`)); err != nil {
+		t.Fatal(err)
+	}
+	asaUser := ts.person(t, "physician")
+	ts.endSessions(t, asaUser)
+	if err := chromedp.Run(ctx, typed("Held"),
+		chromedp.Click(`form[action="/sign-out"] button`),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("loggades inte ut")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(`#autosave-status`, &said),
+		chromedp.Click(`form[action="/sign-out"] button`), chromedp.WaitVisible(`#username`)); err != nil {
+		t.Fatalf("sign-out after a failed save: %v (the page said %q)", err, said)
+	}
+
+	// Leaving a form never saved makes no draft of its own: the tab's copy
+	// fills in the next new form, which makes the one draft.
+	drafts := func() int {
+		t.Helper()
+		ds, err := ts.db.FindDrafts(context.Background(), asaUser.ID, asaUser.Units[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ds)
+	}
+	before := drafts()
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/forms/fk7804/2.0", "asa"), chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(`[name="patient.name"]`, "Ny Patient"),
+		chromedp.Navigate(ts.URL+"/drafts"), chromedp.WaitVisible(`#drafts`),
+		chromedp.Navigate(ts.URL+"/forms/fk7804/2.0"), chromedp.WaitVisible(`#certificate-form`),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	if n := drafts(); n != before+1 {
+		t.Errorf("%d drafts after leaving a new form and opening one again, want %d", n, before+1)
+	}
 }

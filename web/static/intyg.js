@@ -417,25 +417,40 @@ function fillIn(form, saved) {
   // Signing out saves what was typed since the last save first (else the
   // sign-out would end the session before the save came, and drop the
   // tab's copy): the sign-out's own handlers (which drop the tab's
-  // copies) run only once the save has been answered.
-  let signingOut = false;
+  // copies) run only once the save has gone through. A save that fails
+  // holds the sign-out once, and the page says so (the copy stays); a
+  // second click meanwhile waits with the first, one after signs out.
+  let signingOut = false, signOut = false, held = false;
   document.addEventListener('submit', function (e) {
-    if (signingOut || !e.target.matches('form[action="/sign-out"]') || stopped || !(dirty || inFlight)) return;
+    if (signOut || !e.target.matches('form[action="/sign-out"]')) return;
+    if (!signingOut && (held || stopped || !(dirty || inFlight))) return;
     e.preventDefault();
     e.stopPropagation();
+    if (signingOut) return;
     signingOut = true;
     const f = e.target;
-    saveNow().then(function () { f.requestSubmit(); });
+    saveNow().then(function () {
+      signingOut = false;
+      if (dirty && !stopped) {
+        held = true;
+        say('Utkastet kunde inte sparas, så du loggades inte ut: dina svar finns kvar i fliken. Logga ut igen för att logga ut ändå.');
+        return;
+      }
+      signOut = true;
+      f.requestSubmit();
+    });
   }, true);
-  // A tab hidden, closed or left for another page saves at once what is
-  // not saved yet, and the browser sends it even if the page goes
+  // A tab hidden, closed or left for another page saves a draft at once
+  // what is not saved yet, and the browser sends it even if the page goes
   // (keepalive). Not when the form itself is sent: its post has the
-  // answers, and a save beside it would be made over the same save.
-  let leftWithSave = false, sending = false;
+  // answers, and a save beside it would be made over the same save. Nor
+  // a form never saved: its first save makes a draft, whose id the page
+  // gone would never learn, and the tab's copy (kept as before) would
+  // make a second one the next time a form opens.
+  let sending = false;
   function leave() {
-    if (!dirty || stopped || inFlight || signingOut || sending) return;
+    if (!dirty || stopped || inFlight || signingOut || sending || !draftInput.value) return;
     clearTimeout(timer);
-    leftWithSave = !draftInput.value;
     save(true);
   }
   document.addEventListener('visibilitychange', function () {
@@ -454,8 +469,6 @@ function fillIn(form, saved) {
   // be refused over.
   window.addEventListener('pageshow', function (e) {
     if (e.persisted && draftInput.value) location.replace('/drafts/' + encodeURIComponent(draftInput.value));
-    // A form first saved as the tab left it: its draft is in the list.
-    else if (e.persisted && leftWithSave) location.replace('/drafts');
   });
 
   // A copy left from before a sign-in fills the form in again. One that
