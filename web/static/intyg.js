@@ -440,9 +440,9 @@ function fillIn(form, saved) {
       f.requestSubmit();
     });
   }, true);
-  // A tab hidden, closed or left for another page saves a draft at once
-  // what is not saved yet, and the browser sends it even if the page goes
-  // (keepalive). Not when the form itself is sent: its post has the
+  // A draft's tab that is hidden, closed or left for another page saves
+  // at once what is not saved yet, and the browser sends the save even if
+  // the page goes (keepalive). Not when the form itself is sent: its post has the
   // answers, and a save beside it would be made over the same save. Nor
   // a form never saved: its first save makes a draft, whose id the page
   // gone would never learn, and the tab's copy (kept as before) would
