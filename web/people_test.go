@@ -22,6 +22,11 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 // page sends a page request with a session cookie (nil: none).
 func (ts *testServer) page(t *testing.T, cookie *http.Cookie, method, path string, form url.Values) (*http.Response, string) {
 	t.Helper()
+	return ts.sendPage(t, ts.pageRequest(cookie, method, path, form))
+}
+
+// pageRequest is the request page sends, for a test to add to.
+func (ts *testServer) pageRequest(cookie *http.Cookie, method, path string, form url.Values) *http.Request {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -34,6 +39,12 @@ func (ts *testServer) page(t *testing.T, cookie *http.Cookie, method, path strin
 	if cookie != nil {
 		req.AddCookie(cookie)
 	}
+	return req
+}
+
+// sendPage sends req, not following a redirect, and reads the answer.
+func (ts *testServer) sendPage(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
 	resp, err := noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -757,17 +768,9 @@ func TestPagesSpeakSwedish(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	ts.submit(t, "valid/prognosis-unclear.json") // flagged: no examination
 	cw := ts.session(t, "caseworker")
-	req, _ := http.NewRequest("GET", ts.URL+"/queue", nil)
-	req.Header.Set("Accept", browserAccept)
+	req := ts.pageRequest(cw, "GET", "/queue", nil)
 	req.Header.Set("Accept-Language", "en-US,en;q=0.9")
-	req.AddCookie(cw)
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if page := string(b); !strings.Contains(page, intake.Text("flag.noExamination", "sv")) || strings.Contains(page, intake.Text("flag.noExamination", "en")) {
+	if _, page := ts.sendPage(t, req); !strings.Contains(page, intake.Text("flag.noExamination", "sv")) || strings.Contains(page, intake.Text("flag.noExamination", "en")) {
 		t.Errorf("the queue's flags are not in Swedish:\n%s", page)
 	}
 }

@@ -374,6 +374,11 @@ function fillIn(form, saved) {
   }
   form.addEventListener('input', changed);
   form.addEventListener('change', changed);
+  // whenIdle calls fn once no save is on its way.
+  function whenIdle(fn) {
+    if (inFlight) setTimeout(whenIdle, 50, fn);
+    else fn();
+  }
   // A form sent while a save is on its way waits for its answer, so that
   // it names the save it is made over (draftSaved), not the one before.
   form.addEventListener('submit', function (e) {
@@ -384,34 +389,19 @@ function fillIn(form, saved) {
     }
     e.preventDefault();
     const submitter = e.submitter;
-    (function send() {
-      if (inFlight) {
-        setTimeout(send, 50);
-        return;
-      }
-      form.requestSubmit(submitter || undefined);
-    })();
+    whenIdle(function () { form.requestSubmit(submitter || undefined); });
   });
 
   // saveNow saves what is not saved yet, once, and resolves when no save
   // is on its way.
   function saveNow() {
     return new Promise(function (resolve) {
-      let tried = false;
-      (function wait() {
-        if (inFlight) {
-          setTimeout(wait, 50);
-          return;
-        }
-        if (dirty && !stopped && !tried) {
-          tried = true;
-          clearTimeout(timer);
-          save();
-          setTimeout(wait, 50);
-          return;
-        }
-        resolve();
-      })();
+      whenIdle(function () {
+        if (!dirty || stopped) return resolve();
+        clearTimeout(timer);
+        save();
+        whenIdle(resolve);
+      });
     });
   }
   // Signing out saves what was typed since the last save first (else the
