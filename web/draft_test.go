@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -29,7 +30,7 @@ func TestDrafts(t *testing.T) {
 	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
 		t.Fatalf("save: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	draft := draftID(resp)
 	if _, page := ts.page(t, asa, "GET", "/drafts/"+draft+"?saved=1", nil); !strings.Contains(page, `id="draft-saved"`) ||
 		!strings.Contains(page, `value="Tolvan"`) || !strings.Contains(page, `name="draft" value="`+draft+`"`) {
 		t.Errorf("the resumed draft lacks its values:\n%s", page)
@@ -82,7 +83,7 @@ func TestDrafts(t *testing.T) {
 	// A draft is of one template version: saving it under another's form
 	// is refused and keeps its answers.
 	resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", url.Values{"patient.name": {"Sjuk"}, "answers.diagnoses.0.description": {"Virusenterit"}})
-	mine := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	mine := draftID(resp)
 	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"draft": {mine}, "patient.name": {"Sjuk"}}); resp.StatusCode != 404 {
 		t.Errorf("saving an fk7804 draft under fk7810: %d, want 404", resp.StatusCode)
 	}
@@ -103,9 +104,9 @@ func TestDrafts(t *testing.T) {
 
 	// Delete, and a draft that has aged 14 days.
 	resp, _ = ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"patient.name": {"Gammal"}})
-	old := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	old := draftID(resp)
 	resp, _ = ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", url.Values{"patient.name": {"Borta"}})
-	gone := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	gone := draftID(resp)
 	if resp, _ := ts.page(t, bo, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 404 {
 		t.Errorf("another physician deletes the draft: %d, want 404", resp.StatusCode)
 	}
@@ -411,7 +412,7 @@ func TestDraftsStayAtTheirUnit(t *testing.T) {
 	if resp.StatusCode != 303 {
 		t.Fatalf("save: %d", resp.StatusCode)
 	}
-	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	draft := draftID(resp)
 
 	atOther := sessionAt(otherUnit)
 	if _, page := ts.page(t, atOther, "GET", "/drafts", nil); strings.Contains(page, "Tolvan") || strings.Contains(page, draft) || !strings.Contains(page, `id="drafts-unit"`) {
@@ -464,7 +465,7 @@ func TestDraftListLogsEveryDraftShown(t *testing.T) {
 		if resp.StatusCode != 303 {
 			t.Fatalf("save %s: %d\n%s", pid, resp.StatusCode, body)
 		}
-		drafts[pid] = strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+		drafts[pid] = draftID(resp)
 	}
 	if resp, page := ts.page(t, asa, "GET", "/drafts", nil); resp.StatusCode != 200 || !strings.Contains(page, "Patient 191212121213") {
 		t.Fatalf("the list lacks the second draft: %d\n%s", resp.StatusCode, page)
@@ -489,7 +490,7 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	asa := ts.session(t, "physician")
 	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
-	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	draft := draftID(resp)
 	_, page := ts.page(t, asa, "GET", "/drafts/"+draft, nil)
 	m := regexp.MustCompile(`name="draftSaved" value="([^"]+)"`).FindStringSubmatch(page)
 	if m == nil {
@@ -532,20 +533,17 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 	if err := chromedp.Run(b, chromedp.Navigate(ts.URL+"/drafts/"+draft), chromedp.WaitVisible(`#certificate-form`)); err != nil {
 		t.Fatal(err)
 	}
-	typeInto := func(name, text string) chromedp.Action {
-		return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="`+name+`"]'); e.value += "`+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
-	}
 	clear := chromedp.Evaluate(`document.getElementById("autosave-status").textContent = ""`, nil)
 	// The tab in front: a background tab's timers (the save's) may wait.
 	front := chromedp.ActionFunc(func(ctx context.Context) error {
 		return target.ActivateTarget(chromedp.FromContext(ctx).Target.TargetID).Do(ctx)
 	})
-	if err := chromedp.Run(a, front, clear, typeInto("patient.name", " Andersson"),
+	if err := chromedp.Run(a, front, clear, typeName(" Andersson"),
 		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("tab A: %v", err)
 	}
 	var said string
-	if err := chromedp.Run(b, front, clear, typeInto("patient.name", " Berg"),
+	if err := chromedp.Run(b, front, clear, typeName(" Berg"),
 		chromedp.Poll(`document.getElementById("autosave-status").textContent !== ""`, nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Text(`#autosave-status`, &said)); err != nil {
 		t.Fatalf("tab B: %v", err)
@@ -557,7 +555,7 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 		t.Errorf("the draft after both tabs: %s, want tab A's answers only", form)
 	}
 	// Tab A goes on saving.
-	if err := chromedp.Run(a, front, clear, typeInto("patient.name", " Ek"),
+	if err := chromedp.Run(a, front, clear, typeName(" Ek"),
 		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("tab A again: %v", err)
 	}
@@ -579,7 +577,7 @@ func TestDraftFromBackForwardCache(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	asa := ts.session(t, "physician")
 	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
-	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	draft := draftID(resp)
 	saved := regexp.MustCompile(`name="draftSaved" value="([^"]+)"`)
 	ctx := browser(t)
 	var before string
@@ -623,7 +621,7 @@ func TestDraftFromBackForwardCache(t *testing.T) {
 	var said string
 	if err := chromedp.Run(ctx,
 		chromedp.Evaluate(`document.getElementById("autosave-status").textContent = ""`, nil),
-		chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += " Back"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil),
+		typeName(" Back"),
 		chromedp.Poll(`document.getElementById("autosave-status").textContent !== ""`, nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Text(`#autosave-status`, &said)); err != nil {
 		t.Fatal(err)
@@ -637,19 +635,12 @@ func TestDraftFromBackForwardCache(t *testing.T) {
 // overtaken by the next: the tab sends the next once it knows the save it
 // is made over, so that it is not refused as if another tab had saved.
 func TestDraftSlowSave(t *testing.T) {
-	ts := newTestServer(t, store.SQLite)
-	asa := ts.session(t, "physician")
-	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
-	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
-	ctx := browser(t)
-	typeInto := func(text string) chromedp.Action {
-		return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += "`+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
-	}
+	ts, draft, ctx := draftInBrowser(t)
 	var said string
-	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`),
+	if err := chromedp.Run(ctx,
 		// The server has each save at once, the tab its answer 4 s later.
 		chromedp.Evaluate(`(function(){const f = window.fetch; window.fetch = function(){ return f.apply(this, arguments).then(r => new Promise(res => setTimeout(() => res(r), 4000))); };})()`, nil),
-		typeInto(" Andersson"), chromedp.Sleep(3500*time.Millisecond), typeInto(" Berg"),
+		typeName(" Andersson"), chromedp.Sleep(3500*time.Millisecond), typeName(" Berg"),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -671,10 +662,7 @@ func TestDraftSavedOnLeaving(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	asa := ts.session(t, "physician")
 	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
-	draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
-	typed := func(text string) chromedp.Action {
-		return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += " `+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
-	}
+	draft := draftID(resp)
 	saved := func(want string) {
 		t.Helper()
 		for range 50 {
@@ -687,13 +675,13 @@ func TestDraftSavedOnLeaving(t *testing.T) {
 	}
 	ctx := browser(t)
 	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`),
-		typed("Left"),
+		typeName(" Left"),
 		chromedp.Navigate(ts.URL+"/drafts"), chromedp.WaitVisible(`#drafts`)); err != nil {
 		t.Fatal(err)
 	}
 	saved("Tolvan+Left")
 	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/drafts/"+draft), chromedp.WaitVisible(`#certificate-form`),
-		typed("SignedOut"),
+		typeName(" SignedOut"),
 		chromedp.Click(`form[action="/sign-out"] button`), chromedp.WaitVisible(`#username`)); err != nil {
 		t.Fatal(err)
 	}
@@ -707,7 +695,7 @@ func TestDraftSavedOnLeaving(t *testing.T) {
 	}
 	asaUser := ts.person(t, "physician")
 	ts.endSessions(t, asaUser)
-	if err := chromedp.Run(ctx, typed("Held"),
+	if err := chromedp.Run(ctx, typeName(" Held"),
 		chromedp.Click(`form[action="/sign-out"] button`),
 		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("loggades inte ut")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Text(`#autosave-status`, &said),
@@ -736,4 +724,77 @@ func TestDraftSavedOnLeaving(t *testing.T) {
 	if n := drafts(); n != before+1 {
 		t.Errorf("%d drafts after leaving a new form and opening one again, want %d", n, before+1)
 	}
+}
+
+// TestSignOutWaitsForTheSaveOnItsWay: clicking "Logga ut" again while the
+// first click's save is on its way waits with the first click, rather
+// than signing out past the save (which would end the session before the
+// save arrived, and lose what was typed). The browser holds the save
+// (the DevTools protocol's Fetch domain) until the second click is in.
+func TestSignOutWaitsForTheSaveOnItsWay(t *testing.T) {
+	ts, draft, ctx := draftInBrowser(t)
+	if err := chromedp.Run(ctx, typeName(" Waited")); err != nil {
+		t.Fatal(err)
+	}
+	// Hold the draft's save; let every other request through.
+	saves := make(chan fetch.RequestID, 4)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		e, ok := ev.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		if e.Request.Method == "POST" && strings.HasSuffix(e.Request.URL, "/forms/fk7804/2.0/draft") {
+			saves <- e.RequestID
+			return
+		}
+		go chromedp.Run(ctx, fetch.ContinueRequest(e.RequestID))
+	})
+	if err := chromedp.Run(ctx, fetch.Enable(), chromedp.Click(`form[action="/sign-out"] button`)); err != nil {
+		t.Fatal(err)
+	}
+	var held fetch.RequestID
+	select {
+	case held = <-saves:
+	case <-time.After(10 * time.Second):
+		t.Fatal("signing out sent no save of what was typed")
+	}
+	var form bool
+	if err := chromedp.Run(ctx, chromedp.Click(`form[action="/sign-out"] button`), chromedp.Sleep(time.Second),
+		chromedp.Evaluate(`document.getElementById("certificate-form") !== null`, &form)); err != nil {
+		t.Fatal(err)
+	}
+	if !form {
+		t.Error("a second click on Logga ut while the save was on its way left the form before the save's answer")
+	}
+	if err := chromedp.Run(ctx, fetch.ContinueRequest(held), chromedp.WaitVisible(`#username`)); err != nil {
+		t.Fatalf("signing out once the save came back: %v", err)
+	}
+	if got := draftForm(t, ts, draft); !strings.Contains(got, "Tolvan+Waited") {
+		t.Errorf("the draft is %s, want what was typed before signing out in it", got)
+	}
+}
+
+// draftID is the id of the draft a form's save redirects to.
+func draftID(resp *http.Response) string {
+	return strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+}
+
+// typeName adds text to the form's patient name as typing does, with the
+// input event the drafts script listens for.
+func typeName(text string) chromedp.Action {
+	return chromedp.Evaluate(`(function(){const e=document.querySelector('[name="patient.name"]'); e.value += "`+text+`"; e.dispatchEvent(new Event("input", {bubbles: true}));})()`, nil)
+}
+
+// draftInBrowser saves a draft as the physician asa and opens it in
+// Chromium, signed in as asa.
+func draftInBrowser(t *testing.T) (*testServer, string, context.Context) {
+	t.Helper()
+	ts := newTestServer(t, store.SQLite)
+	resp, _ := ts.page(t, ts.session(t, "physician"), "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	draft := draftID(resp)
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`)); err != nil {
+		t.Fatal(err)
+	}
+	return ts, draft, ctx
 }

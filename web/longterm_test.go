@@ -152,7 +152,7 @@ func TestLongTermStatementForms(t *testing.T) {
 			if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
 				t.Fatalf("save: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 			}
-			draft := strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+			draft := draftID(resp)
 			_, page := ts.page(t, asa, "GET", "/drafts/"+draft, nil)
 			for _, want := range []string{`value="2026-11-20"`, `value="2017-08-21"`, `value="Psykologmottagningen Karlstad"`, `value="PSYKOLOG" selected`} {
 				if !strings.Contains(page, want) {
