@@ -353,23 +353,22 @@ func (e *Engine) envelopeProblems(doc map[string]any, signedAt time.Time, signed
 	return ps
 }
 
-// parseSignedAt parses an RFC 3339 time; RFC 3339 allows "t" and "z" in
-// lower case, and a leap second, which Go's parser does not: a leap
-// second the format accepts (quickDateTime) is read as the second before
-// it. A time before MinYear is an error as the format refuses it
-// (invalidDateTime), so that it decides no rule's "today" either.
+// parseSignedAt parses an RFC 3339 time as the schema's date-time format
+// accepts it (quickDateTime): "t" and "z" in lower case and a leap second,
+// which Go's parser does not take, read as the second before it; not an
+// offset past 23:59 or a year before MinYear, which Go's parser does. A
+// time the format refuses (invalidDateTime) decides no rule's "today".
 func parseSignedAt(s string) (time.Time, error) {
-	if len(s) > 19 && s[17:19] == "60" && quickDateTime(s) {
+	if !quickDateTime(s) {
+		return time.Time{}, errNotDateTime
+	}
+	if s[17:19] == "60" {
 		s = s[:17] + "59" + s[19:]
 	}
-	t, err := time.Parse(time.RFC3339, UpperASCII(s))
-	if err == nil && t.Year() < MinYear {
-		return time.Time{}, errBeforeMinYear
-	}
-	return t, err
+	return time.Parse(time.RFC3339, UpperASCII(s))
 }
 
-var errBeforeMinYear = fmt.Errorf("intake: a time before %d", MinYear)
+var errNotDateTime = fmt.Errorf("intake: not an RFC 3339 time from %d on", MinYear)
 
 // controlProblems reports strings holding control characters other than
 // tab, line feed and carriage return: they are no part of a certificate's

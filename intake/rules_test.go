@@ -73,6 +73,10 @@ func TestFK7804Rules(t *testing.T) {
 		{"signedAt leap second in another minute", map[string]any{"/signedAt": "2026-11-20T23:58:60Z"}, []string{"/signedAt invalidDateTime"}},
 		{"signedAt leap second in another hour", map[string]any{"/signedAt": "2026-11-20T22:59:60+01:00"}, []string{"/signedAt invalidDateTime"}},
 		{"signedAt second 61", map[string]any{"/signedAt": "2026-11-20T23:59:61Z"}, []string{"/signedAt invalidDateTime"}},
+		// Go's parser takes an offset of 24 hours; the format does not,
+		// so it decides no date rule's "today" (the basis is on the day).
+		{"signedAt offset past 23:59", map[string]any{"/signedAt": "2026-11-20T10:15:00+24:00"}, []string{"/signedAt invalidDateTime"}},
+		{"signedAt offset minutes past 59", map[string]any{"/signedAt": "2026-11-20T10:15:00+01:60"}, []string{"/signedAt invalidDateTime"}},
 		{"NUL in text", map[string]any{"/answers/otherInformation": "Pa\u0000tienten"}, []string{"/answers/otherInformation invalidCharacter"}},
 		{"escape character in a name", map[string]any{"/patient/name": "Tolvan\u001bTolvansson"}, []string{"/patient/name invalidCharacter"}},
 		{"line breaks and tabs in text", map[string]any{"/answers/otherInformation": "Rad ett\nRad\ttvå\r\nRad tre"}, nil},
