@@ -154,3 +154,70 @@ func TestConcurrentKeyedReplacementReplays(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerWhileRevokedOrCompleted: a clinic answers a completion request
+// while its certificate is revoked, or completed by a certificate, at the
+// same moment. One of the two goes through and the other is refused as
+// the contract says (409), on either database: on PostgreSQL the answer
+// had locked the message before the certificate, and the others lock the
+// certificate before its messages, so that each waited for the other
+// (a deadlock, answered 503).
+func TestAnswerWhileRevokedOrCompleted(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		l := newLifecycle(t, open(t))
+		answer := &intake.MessageAnswer{CannotComplete: intake.CannotNoFurtherInfo, Text: "Inget mer att tillägga.", By: "asa"}
+		refusedAs := func(err error, codes ...string) bool {
+			for _, code := range codes {
+				if intake.ErrorCode(err) == intake.ECONFLICT && hasProblem(err, "", code) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, other := range []string{"revoke", "complete"} {
+			const pairs = 16
+			var originals []string
+			var requests []*intake.Message
+			for range pairs {
+				o := l.create(nil)
+				m, err := l.db.CreateMessage(ctx, &intake.Message{Certificate: o.ID, Type: intake.MessageCompletion, Text: "Fråga.", SentBy: "cw-1",
+					Complements: []intake.Complement{{QuestionID: "32", Text: "Ange grad."}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				originals, requests = append(originals, o.ID), append(requests, m)
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			answered, othered := make([]error, pairs), make([]error, pairs)
+			for i := range pairs {
+				wg.Go(func() {
+					<-start
+					_, answered[i] = l.db.AnswerMessage(ctx, requests[i].ID, answer)
+				})
+				wg.Go(func() {
+					<-start
+					if other == "revoke" {
+						_, othered[i] = l.db.RevokeCertificate(ctx, originals[i], intake.RevokeWrongPatient, "", "tok-1")
+						return
+					}
+					c, body := l.related(intake.RelationCompletes, originals[i])
+					_, _, othered[i] = l.db.CreateCertificate(ctx, c, body, nil, nil)
+				})
+			}
+			close(start)
+			wg.Wait()
+			for i := range pairs {
+				a, o := answered[i], othered[i]
+				switch {
+				case a == nil && o == nil && other == "revoke": // answered, then revoked
+				case a == nil && refusedAs(o, "noOpenCompletionRequest"):
+				case o == nil && refusedAs(a, "messageClosed"):
+				default:
+					t.Errorf("%s %d beside the answer: the answer %v, the %s %v; want one through and the other 409", other, i, a, other, o)
+				}
+			}
+		}
+	})
+}

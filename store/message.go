@@ -59,13 +59,23 @@ func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Mes
 // is answered or closed.
 func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAnswer) (*intake.Message, error) {
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		q := `SELECT certificate_id, status FROM messages WHERE id = ?`
+		var cert string
+		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT certificate_id FROM messages WHERE id = ?`), id).Scan(&cert); err != nil {
+			return notFound(err, "Message not found.")
+		}
+		// The certificate's row before the message's, in the order in
+		// which revoking and relating lock them: on PostgreSQL the other
+		// order had each wait for the other's lock (a deadlock).
+		if _, err := db.lockStatus(ctx, tx, cert); err != nil {
+			return err
+		}
+		q := `SELECT status FROM messages WHERE id = ?`
 		if db.dialect == Postgres {
 			q += ` FOR UPDATE`
 		}
-		var cert, status string
-		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&cert, &status); err != nil {
-			return notFound(err, "Message not found.")
+		var status string
+		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
+			return err
 		}
 		if intake.MessageStatus(status) != intake.MessageOpen {
 			return intake.Refusal("messageClosed")
