@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/store"
 )
 
@@ -220,4 +223,64 @@ func TestAnswerWhileRevokedOrCompleted(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWriterRunsADeadlockedJobAgain: a write that PostgreSQL ends to
+// break a deadlock runs again, and goes through once the other
+// transaction is done, rather than answering 503. Another session locks
+// a completion request, the answer locks its certificate and waits for
+// the request, and the session then waits for the certificate: the
+// answer's session, whose deadlock_timeout (1 s) ends first, is the one
+// PostgreSQL ends.
+func TestWriterRunsADeadlockedJobAgain(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	l := newLifecycle(t, mustOpenDB(t, store.Postgres, dsn))
+	m := l.ask(intake.MessageCompletion)
+	other, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`SET LOCAL deadlock_timeout = '10s'`, `SELECT 1 FROM messages WHERE id = '` + m.ID + `' FOR UPDATE`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answered := make(chan error, 1)
+	go func() {
+		_, err := l.db.AnswerMessage(ctx, m.ID, &intake.MessageAnswer{Text: "Svar.", CannotComplete: intake.CannotNoFurtherInfo, By: "asa"})
+		answered <- err
+	}()
+	waiting := false
+	for range 100 {
+		var n int
+		if err := other.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if waiting = n == 1; waiting {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !waiting {
+		t.Fatal("the answer never waited for the request's lock")
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM certificates WHERE id = '`+l.original.ID+`' FOR UPDATE`); err != nil {
+		t.Fatalf("the other session was ended, not the answer's: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatalf("the answer after a deadlock: %v, want it run again and through", err)
+	}
+	if got, err := l.db.FindMessageByID(ctx, m.ID); err != nil || got.Status != intake.MessageAnswered {
+		t.Errorf("the request after the answer: %+v, %v; want answered", got, err)
+	}
 }

@@ -40,16 +40,24 @@ func isUnavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		// 53: insufficient resources (53100 disk full); 57P: operator
 		// intervention (shutdown); 08: connection exceptions; 58: system
-		// errors; 40P01: a deadlock PostgreSQL broke by ending this
-		// transaction (patients' locks taken in different orders, as a
-		// writer's batch of related certificates may).
+		// errors; a deadlock still there after the writer ran the job
+		// again (writer.again).
 		return strings.HasPrefix(pgErr.Code, "53") || strings.HasPrefix(pgErr.Code, "57P") ||
-			strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "58") || pgErr.Code == "40P01"
+			strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "58") || isDeadlock(err)
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
 	return errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err)
+}
+
+// isDeadlock reports a transaction PostgreSQL ended to break a deadlock
+// (40P01): locks taken in different orders, as a writer's batch of
+// related certificates may take its patients'. Run again, the work
+// usually goes through.
+func isDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
 }
 
 // unavailable turns an unavailable-database error into EUNAVAILABLE, keeping

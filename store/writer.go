@@ -257,7 +257,7 @@ func (w *writer) run(first writeJob) {
 // a time. A batch of one has its outcome.
 func (w *writer) rerun(batch []writeJob, failed int, err error, errs []error) {
 	if len(batch) == 1 {
-		errs[0] = err
+		errs[0] = w.again(batch, err)
 		return
 	}
 	pending := make([]int, len(batch)) // indexes into batch
@@ -284,7 +284,26 @@ func (w *writer) rerun(batch []writeJob, failed int, err error, errs []error) {
 	for _, i := range append(pending, alone...) {
 		_, errs[i] = w.runTx(batch[i : i+1])
 		w.record(errs[i])
+		errs[i] = w.again(batch[i:i+1], errs[i])
 	}
+}
+
+// maxAgain bounds how often again runs a job once more.
+const maxAgain = 3
+
+// again runs a job alone once more, up to maxAgain times, while it fails
+// with err because the database ended its transaction to break a deadlock
+// (isDeadlock): the job, run again, finds the other transaction done,
+// and is answered as that leaves it (a 409, say) rather than with a 503.
+func (w *writer) again(job []writeJob, err error) error {
+	for range maxAgain {
+		if !isDeadlock(err) {
+			break
+		}
+		_, err = w.runTx(job)
+		w.record(err)
+	}
+	return err
 }
 
 // record tells readiness how a write went. With a sync, the syncer says
