@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"os"
@@ -168,5 +169,27 @@ func TestReadDSNFile(t *testing.T) {
 				t.Errorf("readDSNFile() = %v, DSN %q; want DSN %q (error: %v)", err, c.DSN, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestUsageHidesTheDSN: a command's usage, shown for a mistyped flag or
+// -h, does not print INTYG_DSN's password as the flag's default.
+func TestUsageHidesTheDSN(t *testing.T) {
+	const dsn = "postgres://intyg:S3cretPW@db.example/intyg"
+	getenv := func(k string) string {
+		if k == "INTYG_DSN" {
+			return dsn
+		}
+		return ""
+	}
+	for _, args := range [][]string{{"serve", "--addres", "x"}, {"serve", "-h"}, {"token", "list", "--bogus"}, {"user", "list", "-h"}, {"audit", "verify", "--bogus"}, {"backup", "--bogus"}} {
+		var stdout, stderr bytes.Buffer
+		code, err := run(context.Background(), append([]string{"intyg"}, args...), getenv, strings.NewReader(""), &stdout, &stderr)
+		if err != nil {
+			stderr.WriteString(err.Error())
+		}
+		if out := stdout.String() + stderr.String(); strings.Contains(out, "S3cretPW") || !strings.Contains(out, "-dsn") {
+			t.Errorf("intyg %s (exit %d) printed the DSN's password, or no usage:\n%s", strings.Join(args, " "), code, out)
+		}
 	}
 }

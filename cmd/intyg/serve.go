@@ -51,6 +51,10 @@ func dbFlags(fs *flag.FlagSet, c *Config, getenv func(string) string) {
 	fs.StringVar(&c.DataDir, "data", envOr(getenv, "INTYG_DATA", "data"), "directory of the embedded SQLite database (INTYG_DATA)")
 	fs.StringVar(&c.DSN, "dsn", getenv("INTYG_DSN"), "PostgreSQL connection string; SQLite is used when empty (INTYG_DSN)")
 	fs.StringVar(&c.DSNFile, "dsn-file", getenv("INTYG_DSN_FILE"), "file holding the PostgreSQL connection string, which then does not show in ps (INTYG_DSN_FILE)")
+	// The usage shows a flag's default, here INTYG_DSN's value and its
+	// password: one mistyped flag under a service manager would write it
+	// to the journal. An empty default is not shown.
+	fs.Lookup("dsn").DefValue = ""
 }
 
 // readDSNFile sets c.DSN from c.DSNFile, once fs is parsed. A flag given on
