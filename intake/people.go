@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/intyg/intyg/schemas"
 )
 
 // RolePhysician is a person who writes and signs certificates for the units
@@ -135,9 +137,23 @@ func (a *Actor) Audit(action, remoteAddr string) *AuditEntry {
 	return e
 }
 
-// SigningRoles are the signing roles the admin pages offer a physician.
-// The templates decide which of them may sign each certificate.
-var SigningRoles = []string{"DOCTOR", "PRIVATE_DOCTOR", "DENTIST"}
+// CheckSigningRole returns the problem at /signingRole of a physician
+// whose signing role no template lets sign (reg.IssuerRoles): every
+// certificate the account tried would be refused at /issuer/role. A
+// missing role is CheckUser's.
+func CheckSigningRole(u *User, reg *schemas.Registry) Problems {
+	if u.Role != RolePhysician || strings.TrimSpace(u.SigningRole) == "" {
+		return nil
+	}
+	var values []string
+	for _, r := range reg.IssuerRoles() {
+		if r.Value == u.SigningRole {
+			return nil
+		}
+		values = append(values, r.Value)
+	}
+	return Problems{problem("/signingRole", "enum", strings.Join(values, ", "))}
+}
 
 // CheckUser returns what is wrong with u as an account (its password
 // aside, which the store checks), each problem at the pointer of u's JSON
@@ -292,12 +308,13 @@ func CheckToken(t *Token, now time.Time) Problems {
 	return sortProblems(ps)
 }
 
-// InvalidError returns an EINVALID error of ps, whose message is the
-// first problem's (in English), or nil for no problems.
+// InvalidError returns an EINVALID error of ps, sorted, whose message is
+// the first problem's (in English), or nil for no problems.
 func InvalidError(ps Problems) error {
 	if len(ps) == 0 {
 		return nil
 	}
+	ps = sortProblems(slices.Clone(ps))
 	return &Error{Code: EINVALID, Message: ps[0].MessageEn, Problems: ps}
 }
 

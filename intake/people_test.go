@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/intyg/intyg/schemas"
 )
 
 // pointersAndCodes is what a test compares of problems: "pointer code".
@@ -132,5 +134,30 @@ func TestValidThrough(t *testing.T) {
 		if got := ValidThrough(d).Format(time.RFC3339); got != tt.want {
 			t.Errorf("ValidThrough(%s) = %s, want %s", tt.day, got, tt.want)
 		}
+	}
+}
+
+// TestCheckSigningRole: a physician's signing role must be one that some
+// template lets sign; other people's roles sign nothing and are not asked.
+func TestCheckSigningRole(t *testing.T) {
+	reg := schemas.MustLoadEmbedded()
+	tests := []struct {
+		name string
+		user User
+		want []string
+	}{
+		{"DOCTOR", User{Role: RolePhysician, SigningRole: "DOCTOR"}, nil},
+		{"DENTIST", User{Role: RolePhysician, SigningRole: "DENTIST"}, nil},
+		{"NURSE", User{Role: RolePhysician, SigningRole: "NURSE"}, []string{"/signingRole enum"}},
+		{"lower case", User{Role: RolePhysician, SigningRole: "doctor"}, []string{"/signingRole enum"}},
+		{"missing: CheckUser's", User{Role: RolePhysician}, nil},
+		{"a coordinator", User{Role: RoleCoordinator, SigningRole: "NURSE"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, pointersAndCodes(CheckSigningRole(&tt.user, reg))); diff != "" {
+				t.Errorf("CheckSigningRole() mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

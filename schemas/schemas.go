@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -336,6 +337,21 @@ func (r *Registry) Newest(template string) (*Template, bool) {
 
 // All returns every template version, sorted by template and version.
 func (r *Registry) All() []*Template { return r.list }
+
+// IssuerRoles returns every role that some template version lets sign,
+// each once, in the order the templates give them: the roles a
+// physician's account may have.
+func (r *Registry) IssuerRoles() []IssuerRole {
+	var roles []IssuerRole
+	for _, t := range r.list {
+		for _, role := range t.IssuerRoles {
+			if !slices.ContainsFunc(roles, func(o IssuerRole) bool { return o.Value == role.Value }) {
+				roles = append(roles, role)
+			}
+		}
+	}
+	return roles
+}
 
 var (
 	namePattern    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)

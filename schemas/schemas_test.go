@@ -1,6 +1,7 @@
 package schemas_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -236,5 +237,17 @@ func TestEveryQuestionWorded(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestIssuerRoles: the roles a physician's account may have are those the
+// templates let sign, each once.
+func TestIssuerRoles(t *testing.T) {
+	var got []string
+	for _, r := range schemas.MustLoadEmbedded().IssuerRoles() {
+		got = append(got, r.Value+" "+r.Label.SV)
+	}
+	if want := []string{"DOCTOR Läkare", "PRIVATE_DOCTOR Privatpraktiserande läkare", "DENTIST Tandläkare"}; !slices.Equal(got, want) {
+		t.Errorf("IssuerRoles() = %q, want %q", got, want)
 	}
 }

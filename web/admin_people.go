@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
 )
 
 // peopleStore is what the people page needs: accounts, and the registered
@@ -31,9 +32,10 @@ type peoplePage struct {
 	People []*intake.User
 	// Units are the live units a physician can be given.
 	Units []*intake.CareUnit
-	// Roles and SigningRoles are the roles and signing roles offered.
+	// Roles and SigningRoles are the roles and signing roles offered: a
+	// physician's are those some template lets sign.
 	Roles        []intake.Role
-	SigningRoles []string
+	SigningRoles []schemas.IssuerRole
 	// Values are the posted inputs, kept after a refusal (passwords never).
 	Values url.Values
 	// Errors are the messages per field of a refused form.
@@ -42,9 +44,9 @@ type peoplePage struct {
 	Done string
 }
 
-func newPeoplePage(r *http.Request, people peopleStore, v url.Values) (*peoplePage, error) {
+func newPeoplePage(r *http.Request, people peopleStore, reg *schemas.Registry, v url.Values) (*peoplePage, error) {
 	p := &peoplePage{layout: signedInLayout(r, "Personer"), Roles: []intake.Role{intake.RolePhysician, intake.RoleCoordinator, intake.RoleCaseworker, intake.RoleAdmin},
-		SigningRoles: intake.SigningRoles, Values: v, Done: doneNotice(r)}
+		SigningRoles: reg.IssuerRoles(), Values: v, Done: doneNotice(r)}
 	var err error
 	if p.People, err = people.FindUsers(r.Context()); err != nil {
 		return nil, err
@@ -63,9 +65,9 @@ func newPeoplePage(r *http.Request, people peopleStore, v url.Values) (*peoplePa
 
 // handlePeopleList handles GET /admin/people (admins): every account, and
 // the form for a new one.
-func handlePeopleList(logger *slog.Logger, people peopleStore) http.Handler {
+func handlePeopleList(logger *slog.Logger, people peopleStore, reg *schemas.Registry) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		page, err := newPeoplePage(r, people, url.Values{})
+		page, err := newPeoplePage(r, people, reg, url.Values{})
 		if err != nil {
 			return err
 		}
@@ -76,7 +78,7 @@ func handlePeopleList(logger *slog.Logger, people peopleStore) http.Handler {
 // handlePersonCreate handles POST /admin/people (admins): a new account.
 // A refusal shows the form again (422) with each message next to its
 // field and the values kept, but not the passwords.
-func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStore) http.Handler {
+func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStore, reg *schemas.Registry) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		form, err := readForm(w, r, maxAdminForm)
 		if err != nil {
@@ -97,7 +99,7 @@ func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStor
 		u.Tidy()
 		// Every fault of the account at once; the password's strength is
 		// the store's to judge, once the rest is right.
-		ps := intake.CheckUser(u)
+		ps := append(intake.CheckUser(u), intake.CheckSigningRole(u, reg)...)
 		if form.Get("password") != form.Get("password2") {
 			ps = append(ps, intake.NewProblem("/password2", "mismatch", "password.mismatch", nil))
 		}
@@ -111,7 +113,7 @@ func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStor
 		if errs, ok := formErrors(err); ok {
 			form.Del("password")
 			form.Del("password2")
-			page, err := newPeoplePage(r, people, form)
+			page, err := newPeoplePage(r, people, reg, form)
 			if err != nil {
 				return err
 			}

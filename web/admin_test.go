@@ -145,6 +145,7 @@ func TestAdminPeople(t *testing.T) {
 			map[string]string{"units": "minst en vårdenhet", "signingRole": "måste fyllas i"}},
 		{"bad user name and HSA-id", func(v url.Values) { v.Set("username", "e"); v.Set("hsaId", "nope") },
 			map[string]string{"username": "2–64 tecken", "hsaId": "HSA-id"}},
+		{"a signing role no template lets sign", func(v url.Values) { v.Set("signingRole", "NURSE") }, map[string]string{"signingRole": "DOCTOR, PRIVATE_DOCTOR, DENTIST"}},
 		{"passwords differ", func(v url.Values) { v.Set("password2", testPassword+"x") }, map[string]string{"password2": "inte lika"}},
 		{"weak password", func(v url.Values) { v.Set("password", "sommar2026"); v.Set("password2", "sommar2026") }, map[string]string{"password": "minst 12 tecken"}},
 		{"user name taken", func(v url.Values) { v.Set("username", "asa"); v.Set("hsaId", "SE2321000016-1011") }, map[string]string{"username": "används redan"}},

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/schemas"
 	"github.com/intyg/intyg/store"
 )
 
@@ -191,7 +192,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		a.fs.StringVar((*string)(&u.Role), "role", "", "physician, caseworker or admin")
 		a.fs.StringVar(&u.Name, "name", "", "the person's full name")
 		a.fs.StringVar(&u.HSAID, "hsa-id", "", "a physician's personal HSA-id")
-		a.fs.StringVar(&u.SigningRole, "signing-role", "", "a physician's signing role: DOCTOR, PRIVATE_DOCTOR, DENTIST")
+		a.fs.StringVar(&u.SigningRole, "signing-role", "", "a physician's signing role, one the templates let sign: DOCTOR, PRIVATE_DOCTOR, DENTIST")
 		a.fs.StringVar(&u.PrescriberCode, "prescriber-code", "", "a physician's prescriber code")
 		a.fs.Var(&specialities, "speciality", "a physician's speciality (repeatable)")
 		a.fs.Var(&units, "unit", "HSA-id of a unit the physician works at (repeatable)")
@@ -218,7 +219,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		// Check the account before asking for a password, so that a typo
 		// in a flag does not cost typing it twice.
 		u.Tidy()
-		if ps := intake.CheckUser(&u); len(ps) > 0 {
+		if ps := append(intake.CheckUser(&u), intake.CheckSigningRole(&u, schemas.MustLoadEmbedded())...); len(ps) > 0 {
 			return refused(stderr, "user add", intake.InvalidError(ps))
 		}
 		password, err := readPassword(stdin, stderr)

@@ -45,6 +45,8 @@ func TestPeopleCommands(t *testing.T) {
 		{"user add no password", "", append([]string{"user", "add", "cia", "--role", "caseworker", "--name", "Cia"}, d...), exitUsage, nil, []string{"no password"}},
 		{"user add physician without unit", cliPassword + "\n", append([]string{"user", "add", "bo", "--role", "physician", "--name", "Bo", "--hsa-id", "SE2321000016-1004"}, d...),
 			exitRefused, nil, []string{"/signingRole", "/units: Physicians and rehabilitation coordinators need at least one unit."}},
+		{"user add a signing role that cannot sign", cliPassword + "\n", append([]string{"user", "add", "gus", "--role", "physician", "--name", "Gus", "--hsa-id", "SE2321000016-1005",
+			"--signing-role", "NURSE", "--unit", "SE2321000016-7P0C"}, d...), exitRefused, nil, []string{"/signingRole", "DOCTOR, PRIVATE_DOCTOR, DENTIST"}},
 		{"user add unknown unit", cliPassword + "\n", append([]string{"user", "add", "bo", "--role", "physician", "--name", "Bo", "--hsa-id", "SE2321000016-1004",
 			"--signing-role", "DOCTOR", "--unit", "SE2321000016-0000"}, d...), exitRefused, nil, []string{"/units"}},
 		{"user add taken name", cliPassword + "\n", append([]string{"user", "add", "dan", "--role", "admin", "--name", "Dan Again"}, d...), exitRefused, nil, []string{"already in use"}},
