@@ -124,23 +124,24 @@ const lastUseGrain = time.Minute
 
 // FindTokenBySecret returns the live token with this secret, with the
 // units it covers, and records its use (to the minute). A verified token
-// is kept in memory for tokenCacheTTL: revoking it here ends that at once,
-// revoking it through another process within tokenRecheck (a second). Returns
+// is kept in memory for tokenCacheTTL: revoking it (or disabling a unit)
+// here ends that at once, through another process within tokenRecheck (a
+// second). Returns
 // EUNAUTHORIZED if there is none, or it was revoked or has expired.
 func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Token, error) {
 	hash := hashSecret(secret)
 	now := db.now()
 	if db.tokens.due() {
-		if err := db.readNewestRevocation(ctx); err != nil {
+		if err := db.readAccessChanges(ctx); err != nil {
 			return nil, unavailable(fmt.Errorf("store: find token: %w", err))
 		}
 	}
 	t, cached := db.tokens.get(hash)
 	if !cached {
 		if db.tokens.empty() {
-			// The first token to cache: count the revocations before
+			// The first token to cache: read the revocations before
 			// reading it, so that one made after this read shows.
-			if err := db.readNewestRevocation(ctx); err != nil {
+			if err := db.readAccessChanges(ctx); err != nil {
 				return nil, unavailable(fmt.Errorf("store: find token: %w", err))
 			}
 		}
@@ -174,16 +175,19 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 	return t, nil
 }
 
-// readNewestRevocation tells the token cache how many tokens are revoked
-// (a token is never un-revoked nor deleted), so that a revocation made by
-// another process ends the cache.
-func (db *DB) readNewestRevocation(ctx context.Context) error {
+// readAccessChanges tells the token cache how many tokens are revoked and
+// which units are disabled (accessChanges), so that a revocation or a
+// disabled unit made by another process ends the cache.
+func (db *DB) readAccessChanges(ctx context.Context) error {
 	at := time.Now()
-	var n int64
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(revoked_at) FROM tokens`).Scan(&n); err != nil {
+	var a accessChanges
+	var last sql.NullString // a time, as the driver gives it as text
+	if err := db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(revoked_at) FROM tokens), (SELECT COUNT(disabled_at) FROM units), (SELECT MAX(disabled_at) FROM units)`).
+		Scan(&a.revoked, &a.disabledUnits, &last); err != nil {
 		return err
 	}
-	db.tokens.revoked(n, at)
+	a.lastDisabled = last.String
+	db.tokens.changed(a, at)
 	return nil
 }
 

@@ -8,11 +8,12 @@ import (
 )
 
 // tokenCacheTTL is how long a verified token (and the units it covers) is
-// kept without asking the database again. A revocation in this process
-// takes effect at once (RevokeToken empties the cache); one made by another
-// process sharing the database (intyg token revoke, a second server) within
-// tokenRecheck, when a cheap count of the revocations finds it. A
-// change to a care provider's units made elsewhere shows within the TTL.
+// kept without asking the database again. A revocation or a unit disabled
+// in this process takes effect at once (the cache is emptied); one made by
+// another process sharing the database (intyg token revoke, a second
+// server) within tokenRecheck, when a cheap read of the revocations and
+// the disabled units finds it (accessChanges). A unit registered or
+// enabled elsewhere shows within the TTL.
 const (
 	tokenCacheTTL = 10 * time.Second
 	tokenRecheck  = time.Second
@@ -24,10 +25,10 @@ type tokenCache struct {
 	mu  sync.Mutex
 	m   map[string]cachedToken
 	ttl time.Duration // tokenCacheTTL; tests shorten it
-	// checked is when the revocations were last counted, and revocations
-	// how many there were; another count empties the cache.
-	checked     time.Time
-	revocations int64
+	// checked is when the revocations and disabled units were last read,
+	// and changes what was read; anything else read empties the cache.
+	checked time.Time
+	changes accessChanges
 	// gen counts the emptyings: a token read from the database before
 	// one (a revocation committing meanwhile) is not put back after it.
 	gen uint64
@@ -41,8 +42,8 @@ func (c *tokenCache) generation() uint64 {
 	return c.gen
 }
 
-// due reports whether the revocations should be counted again, and
-// claims the read (others keep using the cache meanwhile).
+// due reports whether the revocations and disabled units should be read
+// again, and claims the read (others keep using the cache meanwhile).
 func (c *tokenCache) due() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -53,16 +54,25 @@ func (c *tokenCache) due() bool {
 	return true
 }
 
-// revoked records the count of revocations read at or after at; a change
-// empties the cache.
-func (c *tokenCache) revoked(n int64, at time.Time) {
+// accessChanges is what another process's revocation of a token, or its
+// disabling of a unit, changes: the tokens revoked (a token is never
+// un-revoked nor deleted), and the units disabled and the last time one
+// was (so that one unit disabled as another is enabled changes it too).
+type accessChanges struct {
+	revoked, disabledUnits int64
+	lastDisabled           string
+}
+
+// changed records the changes read at or after at; a change empties the
+// cache.
+func (c *tokenCache) changed(a accessChanges, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if n != c.revocations {
+	if a != c.changes {
 		c.m = nil
 		c.gen++
 	}
-	c.revocations, c.checked = n, at
+	c.changes, c.checked = a, at
 }
 
 type cachedToken struct {

@@ -13,7 +13,7 @@ import (
 func TestTokenCacheKeepsNoReadFromBeforeARevocation(t *testing.T) {
 	for name, empty := range map[string]func(c *tokenCache){
 		"revoked here":      func(c *tokenCache) { c.clear() },
-		"revoked elsewhere": func(c *tokenCache) { c.revoked(1, c.checked) },
+		"revoked elsewhere": func(c *tokenCache) { c.changed(accessChanges{revoked: 1}, c.checked) },
 	} {
 		var c tokenCache
 		read := c.generation() // the request reads the token, not yet revoked
