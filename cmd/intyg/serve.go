@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -135,6 +136,14 @@ func (c *Config) readOIDCSecret(fs *flag.FlagSet, getenv func(string) string) er
 	return nil
 }
 
+// absoluteWebURL reports whether s is an http or https URL with a host:
+// without one, "intyg.region.se" or "htps://…" would run without a word
+// and without the https settings it asks for.
+func absoluteWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
+}
+
 // publicURL is where browsers reach the service: c.PublicURL, or else the
 // address it listens on (localhost for an unspecified host).
 func (c *Config) publicURL(listening net.Addr) string {
@@ -237,6 +246,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, fmt.Errorf("serve: INTYG_MAX_BODY %q is not a number of bytes", getenv("INTYG_MAX_BODY"))
 	case c.MaxBody <= 0:
 		return exitUsage, fmt.Errorf("serve: --max-body (INTYG_MAX_BODY) %d: want a number of bytes above 0", c.MaxBody)
+	case c.PublicURL != "" && !absoluteWebURL(c.PublicURL):
+		return exitUsage, fmt.Errorf("serve: --public-url (INTYG_PUBLIC_URL) %q: want where browsers reach the service, such as https://intyg.region.se", c.PublicURL)
 	}
 	trusted, err := web.ParseTrustedProxies(c.TrustedProxies)
 	if err != nil {

@@ -291,6 +291,9 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--log-level", "loud"}, nil, `--log-level (INTYG_LOG_LEVEL) "loud"`},
 		{nil, map[string]string{"INTYG_MAX_BODY": "abc"}, `INTYG_MAX_BODY "abc" is not a number of bytes`},
 		{[]string{"--max-body", "0"}, nil, "--max-body (INTYG_MAX_BODY) 0"},
+		{[]string{"--public-url", "intyg.region.se"}, nil, `--public-url (INTYG_PUBLIC_URL) "intyg.region.se"`},
+		{nil, map[string]string{"INTYG_PUBLIC_URL": "htps://intyg.region.se"}, `--public-url (INTYG_PUBLIC_URL) "htps://intyg.region.se"`},
+		{[]string{"--icd10se", "/nonexistent"}, nil, "--icd10se (INTYG_ICD10SE) /nonexistent: icd10se: open digit3.txt"},
 	} {
 		var out bytes.Buffer
 		args := append([]string{"intyg", "serve", "--data", t.TempDir()}, tt.args...)

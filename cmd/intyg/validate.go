@@ -24,6 +24,9 @@ func newEngine(dir string, maxBytes int) (*intake.Engine, error) {
 		icdFS = os.DirFS(dir)
 	}
 	icd, err := intake.LoadICD10SE(icdFS)
+	if err != nil && dir != "" {
+		return nil, fmt.Errorf("--icd10se (INTYG_ICD10SE) %s: %w", dir, err)
+	}
 	if err != nil {
 		return nil, err
 	}
