@@ -112,6 +112,23 @@ func TestAuditChain(t *testing.T) {
 			wantBroken:  func(ids []int64) int64 { return ids[9] },
 		},
 		{
+			name: "chain head deleted",
+			tamper: func([]int64) (string, []any) {
+				return `DELETE FROM audit_chain`, nil
+			},
+			wantChecked: 10,
+			wantBroken:  func(ids []int64) int64 { return ids[9] },
+		},
+		{
+			// SQLite's time no time is, PostgreSQL's the day before.
+			name: "time changed to 'yesterday'",
+			tamper: func(ids []int64) (string, []any) {
+				return `UPDATE audit_log SET at = 'yesterday' WHERE id = ?`, []any{ids[4]}
+			},
+			wantChecked: 4,
+			wantBroken:  func(ids []int64) int64 { return ids[4] },
+		},
+		{
 			name: "entry written outside the chain",
 			tamper: func(ids []int64) (string, []any) {
 				return `INSERT INTO audit_log (at, token_id, role, action) VALUES ('2026-01-01T00:00:00.000000Z', 't', 'admin', 'x')`, nil
