@@ -284,3 +284,51 @@ func TestWriterRunsADeadlockedJobAgain(t *testing.T) {
 		t.Errorf("the request after the answer: %+v, %v; want answered", got, err)
 	}
 }
+
+// TestWriterJobsDoNotDeadlock: many writes at once on a few certificates
+// (a caseworker's handled and unhandled, messages) go through on
+// PostgreSQL without a deadlock: each job locks its certificate, and the
+// writer's workers had held several jobs' locks in one transaction, taken
+// in different orders (PostgreSQL's own count of deadlocks shows them).
+func TestWriterJobsDoNotDeadlock(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	l := newLifecycle(t, mustOpenDB(t, store.Postgres, dsn))
+	ids := []string{l.original.ID, l.create(nil).ID, l.create(nil).ID, l.create(nil).ID}
+	stats, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stats.Close()
+	deadlocks := func() int64 {
+		t.Helper()
+		var n int64
+		if err := stats.QueryRowContext(ctx, `SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := deadlocks()
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Go(func() {
+			for i := range 12 {
+				id := ids[(g+i)%len(ids)]
+				var err error
+				if i%4 == 3 {
+					_, err = l.db.CreateMessage(ctx, &intake.Message{Certificate: id, Type: intake.MessageContact, Text: "Ring mig.", SentBy: "cw-1"})
+				} else {
+					_, err = l.db.SetHandled(ctx, id, i%2 == 0, "cw-1")
+				}
+				if err != nil {
+					t.Errorf("write %d of %d on %s: %v", i, g, id, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	time.Sleep(1500 * time.Millisecond) // the backends report their counts once idle
+	if n := deadlocks() - before; n > 0 {
+		t.Errorf("%d deadlocks among 384 writes on 4 certificates", n)
+	}
+}

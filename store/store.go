@@ -182,7 +182,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 	}
 	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint, insert: db.insertCertificatesSQLite}
 	if driver == Postgres {
-		opts = writerOptions{workers: 8}
+		opts = writerOptions{workers: 8, alone: true}
 	}
 	db.writer = newWriter(db.write, db.health, opts)
 	db.auditWriter = db.writer

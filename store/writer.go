@@ -71,6 +71,8 @@ type writer struct {
 	between     func(ctx context.Context) error // run between two batches when asked (maintain)
 	maintenance chan struct{}
 
+	alone bool // see writerOptions
+
 	insert func(ctx context.Context, tx *sql.Tx, rows []*certInsert) error // see writerOptions
 }
 
@@ -81,6 +83,13 @@ type writerOptions struct {
 	// between, if not nil, is work on the writer's connection that must
 	// run between two batches, when maintain asks for it.
 	between func(ctx context.Context) error
+	// alone runs each job in a transaction of its own. On PostgreSQL a
+	// job holds the rows it locks (its certificate's, say) until its
+	// transaction ends, so two batches that had taken rows in different
+	// orders each waited for the other: a deadlock, broken after a
+	// second, for every job of the batch that lost. PostgreSQL commits
+	// the workers' transactions together in its own WAL flushes.
+	alone bool
 	// insert, if not nil, inserts new certificates (insertCertificate):
 	// a batch holds those it takes until the commit, or until a job of
 	// another kind, and inserts them in one call, where each statement
@@ -106,11 +115,11 @@ var errClosed = errors.New("store: the database is closed")
 var errNotSynced = errors.New("store: the disk did not confirm a write; writes are refused until the service restarts")
 
 // newWriter starts the workers. SQLite has one writer at a time, so it
-// gets one worker; PostgreSQL commits concurrent transactions in shared WAL
-// flushes, so several workers keep its connections busy while each still
-// batches what is waiting.
+// gets one worker, which batches what is waiting; PostgreSQL commits
+// concurrent transactions in shared WAL flushes, so several workers keep
+// its connections busy, each with one job at a time (writerOptions.alone).
 func newWriter(db *sql.DB, h *health, o writerOptions) *writer {
-	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between, insert: o.insert}
+	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between, insert: o.insert, alone: o.alone}
 	stop := make(chan struct{})
 	synced := make(chan struct{})
 	if w.sync != nil {
@@ -353,7 +362,7 @@ func (w *writer) runBatch(first writeJob) (batch []writeJob, failed int, err err
 	}
 	idle := false // whether the syncer is known to be idle
 join:
-	for len(batch) < maxBatch {
+	for !w.alone && len(batch) < maxBatch {
 		var j writeJob
 		select {
 		case j = <-w.jobs:
