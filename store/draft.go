@@ -50,9 +50,27 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 			return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
 		}
 		d.CreatedAt = old.CreatedAt
-		_, err = tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ?`),
-			d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID)
-		return err
+		// Only over the save read, and not once signed: on PostgreSQL
+		// another worker's or server's transaction may have saved or
+		// signed it since (its row lock makes this one wait, and then
+		// see that).
+		q := `UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ? AND certificate_id = ''`
+		args := []any{d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID}
+		if !d.Base.IsZero() {
+			q += ` AND updated_at = ?`
+			args = append(args, db.timeArg(old.UpdatedAt))
+		}
+		res, err := tx.ExecContext(ctx, db.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		if now, err := db.findDraft(ctx, tx, d.ID); err == nil && now.CertificateID != "" {
+			return intake.Refusal("draftSigned")
+		}
+		return intake.Refusal("draftChanged")
 	})
 	if err != nil {
 		return fmt.Errorf("store: save draft %s: %w", d.ID, err)

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,13 +18,9 @@ func TestDraftSavedElsewhere(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
 		db := open(t)
-		u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
-		mustUnit(t, db, "SE2321000016-1003", "SE2321000016-0001")
-		if err := db.CreateUser(ctx, u, goodPassword); err != nil {
-			t.Fatal(err)
-		}
+		draft := physiciansDraft(t, db)
 		save := func(id string, base time.Time, form string) (*intake.Draft, error) {
-			d := &intake.Draft{ID: id, UserID: u.ID, Unit: "SE2321000016-1003", Template: "fk7804", Version: "2.0", Form: form, Base: base}
+			d := draft(id, base, form)
 			return d, db.SaveDraft(ctx, d)
 		}
 		first, err := save("", time.Time{}, "a=1")
@@ -47,11 +45,73 @@ func TestDraftSavedElsewhere(t *testing.T) {
 		if _, err := save(first.ID, time.Time{}, "a=2"); err != nil {
 			t.Errorf("a save that names no base: %v", err)
 		}
-		if err := db.MarkDraftSigned(ctx, first.ID, u.ID, "cert-1"); err != nil {
+		if err := db.MarkDraftSigned(ctx, first.ID, first.UserID, "cert-1"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := save(first.ID, time.Time{}, "a=3"); intake.ErrorCode(err) != intake.ECONFLICT || intake.ErrorProblems(err)[0].Code != "draftSigned" {
 			t.Errorf("a save of a signed draft: %v, want conflict draftSigned", err)
 		}
 	})
+}
+
+// TestDraftSavedFromTabsAtOnce: tabs that save one draft at the same
+// moment, over the same save, each with other answers: one save goes
+// through and the others are refused (draftChanged), on either database.
+// On PostgreSQL two workers had both compared the base before either
+// wrote, and the last write won over the first's answers.
+func TestDraftSavedFromTabsAtOnce(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		draft := physiciansDraft(t, db)
+		for round := range 8 {
+			first := draft("", time.Time{}, "a=0")
+			if err := db.SaveDraft(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			const tabs = 6
+			errs := make([]error, tabs)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range tabs {
+				wg.Go(func() {
+					<-start
+					errs[i] = db.SaveDraft(ctx, draft(first.ID, first.UpdatedAt, fmt.Sprintf("a=%d", i+1)))
+				})
+			}
+			close(start)
+			wg.Wait()
+			var saved []string
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					saved = append(saved, fmt.Sprintf("a=%d", i+1))
+				case intake.ErrorCode(err) != intake.ECONFLICT || intake.ErrorProblems(err)[0].Code != "draftChanged":
+					t.Errorf("round %d, tab %d: %v, want it saved or refused with draftChanged", round, i, err)
+				}
+			}
+			got, err := db.FindDraft(ctx, first.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(saved) != 1 || got.Form != saved[0] {
+				t.Errorf("round %d: saves that went through %q, the draft holds %q; want one, and its answers kept", round, saved, got.Form)
+			}
+		}
+	})
+}
+
+// physiciansDraft registers a physician at a unit and returns a maker of
+// her fk7804 drafts: id (empty: a new one), the save it is made over
+// (base), its answers.
+func physiciansDraft(t *testing.T, db *store.DB) func(id string, base time.Time, form string) *intake.Draft {
+	t.Helper()
+	u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
+	mustUnit(t, db, "SE2321000016-1003", "SE2321000016-0001")
+	if err := db.CreateUser(context.Background(), u, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	return func(id string, base time.Time, form string) *intake.Draft {
+		return &intake.Draft{ID: id, UserID: u.ID, Unit: "SE2321000016-1003", Template: "fk7804", Version: "2.0", Form: form, Base: base}
+	}
 }
