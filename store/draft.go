@@ -23,10 +23,7 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	if d.ID == "" {
 		d.ID, d.CreatedAt = newID(), now
 		err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO drafts (id, user_id, unit_hsa_id, template, version, patient_id, patient_name, form, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				d.ID, d.UserID, d.Unit, d.Template, d.Version, d.PatientID, d.PatientName, d.Form, db.timeArg(now), db.timeArg(now))
-			return err
+			return db.insertDraft(ctx, tx, d)
 		})
 		if err != nil {
 			return fmt.Errorf("store: create draft: %w", err)
@@ -111,21 +108,72 @@ func (db *DB) FindDraft(ctx context.Context, id string) (*intake.Draft, error) {
 // FindDrafts returns a physician's unsigned drafts at a unit (SaveDraft),
 // the last changed first.
 func (db *DB) FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error) {
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts
-		WHERE user_id = ? AND unit_hsa_id = ? AND deleted_at IS NULL AND certificate_id = '' ORDER BY updated_at DESC, id LIMIT 500`), userID, unit)
+	ds, err := db.findDrafts(ctx, nil, userID, unit)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find drafts: %w", err))
+	}
+	return ds, nil
+}
+
+// findDrafts is FindDrafts in tx, or on the readers if tx is nil.
+func (db *DB) findDrafts(ctx context.Context, tx *sql.Tx, userID, unit string) ([]*intake.Draft, error) {
+	rows, err := db.queryIn(ctx, tx, db.rebind(`SELECT `+draftFields+` FROM drafts
+		WHERE user_id = ? AND unit_hsa_id = ? AND deleted_at IS NULL AND certificate_id = '' ORDER BY updated_at DESC, id LIMIT 500`), userID, unit)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*intake.Draft
 	for rows.Next() {
 		d, err := db.scanDraft(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: find drafts: %w", err)
+			return nil, err
 		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// CreateDraftUnless stores d as a new draft, unless one of its physician's
+// unsigned, unlocked drafts at its unit is the same as far as same says:
+// then it stores nothing and returns that one. Two at once (a double
+// click; two servers) make one draft: the physician's account is locked
+// on PostgreSQL while one looks and stores (SQLite's writer is one).
+func (db *DB) CreateDraftUnless(ctx context.Context, d *intake.Draft, same func(*intake.Draft) bool) (*intake.Draft, error) {
+	now := db.now()
+	var found *intake.Draft
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		found = nil
+		if db.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, db.rebind(`SELECT 1 FROM users WHERE id = ? FOR UPDATE`), d.UserID); err != nil {
+				return err
+			}
+		}
+		ds, err := db.findDrafts(ctx, tx, d.UserID, d.Unit)
+		if err != nil {
+			return err
+		}
+		for _, o := range ds {
+			if !o.Locked && same(o) {
+				found = o
+				return nil
+			}
+		}
+		d.ID, d.CreatedAt, d.UpdatedAt = newID(), now, now
+		return db.insertDraft(ctx, tx, d)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: create draft: %w", err)
+	}
+	return found, nil
+}
+
+// insertDraft inserts the new draft d.
+func (db *DB) insertDraft(ctx context.Context, tx *sql.Tx, d *intake.Draft) error {
+	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO drafts (id, user_id, unit_hsa_id, template, version, patient_id, patient_name, form, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		d.ID, d.UserID, d.Unit, d.Template, d.Version, d.PatientID, d.PatientName, d.Form, db.timeArg(d.CreatedAt), db.timeArg(d.UpdatedAt))
+	return err
 }
 
 // DeleteDraft removes a physician's unsigned draft from their list (it is

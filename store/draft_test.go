@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -114,4 +115,55 @@ func physiciansDraft(t *testing.T, db *store.DB) func(id string, base time.Time,
 	return func(id string, base time.Time, form string) *intake.Draft {
 		return &intake.Draft{ID: id, UserID: u.ID, Unit: "SE2321000016-1003", Template: "fk7804", Version: "2.0", Form: form, Base: base}
 	}
+}
+
+// TestCreateDraftUnlessAtOnce: "Ersätt" clicked twice at once (two
+// requests, on PostgreSQL two workers or two servers) makes one draft, which
+// both are given; a draft that is not the same does not count.
+func TestCreateDraftUnlessAtOnce(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		draft := physiciansDraft(t, db)
+		if err := db.SaveDraft(ctx, draft("", time.Time{}, "relation.type=REPLACES&relation.certificate=other")); err != nil {
+			t.Fatal(err)
+		}
+		for round := range 6 {
+			target := fmt.Sprintf("relation.type=REPLACES&relation.certificate=c%d", round)
+			const clicks = 6
+			ids := make([]string, clicks)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range clicks {
+				wg.Go(func() {
+					<-start
+					d := draft("", time.Time{}, target)
+					earlier, err := db.CreateDraftUnless(ctx, d, func(o *intake.Draft) bool { return o.Form == target })
+					switch {
+					case err != nil:
+						t.Errorf("round %d, click %d: %v", round, i, err)
+					case earlier != nil:
+						ids[i] = earlier.ID
+					default:
+						ids[i] = d.ID
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			ds, err := db.FindDrafts(ctx, draft("", time.Time{}, "").UserID, "SE2321000016-1003")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var made []string
+			for _, d := range ds {
+				if d.Form == target {
+					made = append(made, d.ID)
+				}
+			}
+			if len(made) != 1 || slices.ContainsFunc(ids, func(id string) bool { return id != made[0] }) {
+				t.Errorf("round %d: drafts made %q, the clicks given %q; want one draft, given to every click", round, made, ids)
+			}
+		}
+	})
 }

@@ -22,6 +22,7 @@ type draftStore interface {
 	FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error)
 	DeleteDraft(ctx context.Context, id, userID string) error
 	MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error
+	CreateDraftUnless(ctx context.Context, d *intake.Draft, same func(*intake.Draft) bool) (*intake.Draft, error)
 }
 
 // saveDraft stores the posted form as the physician's draft (a new one,
@@ -29,6 +30,18 @@ type draftStore interface {
 // form's draftSaved: store.SaveDraft) and writes the write to the access
 // log.
 func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.Template, posted url.Values, now time.Time) (*intake.Draft, error) {
+	d, err := postedDraft(r, t, posted, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := drafts.SaveDraft(r.Context(), d); err != nil {
+		return nil, err
+	}
+	return d, draftWritten(r, audit, d)
+}
+
+// postedDraft is the physician's draft of the posted form.
+func postedDraft(r *http.Request, t *schemas.Template, posted url.Values, now time.Time) (*intake.Draft, error) {
 	a := actorFrom(r.Context())
 	d := &intake.Draft{ID: posted.Get("draft"), UserID: a.User.ID, Unit: a.Session.Unit, Template: t.ID, Version: t.Version,
 		PatientName: strings.TrimSpace(posted.Get("patient.name"))}
@@ -49,12 +62,14 @@ func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.
 		}
 	}
 	d.Form = values.Encode()
-	if err := drafts.SaveDraft(r.Context(), d); err != nil {
-		return nil, err
-	}
-	e := a.Audit("draft.write", r.RemoteAddr)
+	return d, nil
+}
+
+// draftWritten writes a draft's write to the access log.
+func draftWritten(r *http.Request, audit auditStore, d *intake.Draft) error {
+	e := actorFrom(r.Context()).Audit("draft.write", r.RemoteAddr)
 	e.PatientID, e.Query = d.PatientID, "draft="+d.ID
-	return d, audit.CreateAuditEntry(r.Context(), e)
+	return audit.CreateAuditEntry(r.Context(), e)
 }
 
 // handleDraftSave handles POST /forms/{template}/{version}/draft: the

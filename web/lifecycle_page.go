@@ -198,21 +198,28 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 				return err
 			}
 		}
-		// A second click (or the back button) goes on with the draft the
-		// first made, rather than a second copy.
-		if d, err := relatedDraft(r, drafts, typ, c.ID); err != nil || d != nil {
-			if err != nil {
-				return err
-			}
-			http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
-			return nil
-		}
 		values := formValues(t, doc)
 		values.Set("relation.type", string(typ))
 		values.Set("relation.certificate", c.ID)
-		d, err := saveDraft(r, drafts, audit, t, values, now())
+		d, err := postedDraft(r, t, values, now())
 		if err != nil {
 			return err
+		}
+		// A second click (or the back button, or two at once) goes on with
+		// the draft the first made, rather than a second copy.
+		earlier, err := drafts.CreateDraftUnless(r.Context(), d, func(o *intake.Draft) bool {
+			ot, oc := draftRelation(o)
+			return ot == typ && oc == c.ID
+		})
+		switch {
+		case err != nil:
+			return err
+		case earlier != nil:
+			d = earlier
+		default:
+			if err := draftWritten(r, audit, d); err != nil {
+				return err
+			}
 		}
 		http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
 		return nil
@@ -483,20 +490,4 @@ func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messag
 		}
 		return renderPage(w, http.StatusOK, "messages", page)
 	})
-}
-
-// relatedDraft returns the physician's unsigned, unlocked draft that
-// relates to certificate id by typ, if there is one.
-func relatedDraft(r *http.Request, drafts draftStore, typ intake.RelationType, id string) (*intake.Draft, error) {
-	a := actorFrom(r.Context())
-	ds, err := drafts.FindDrafts(r.Context(), a.User.ID, a.Session.Unit)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range ds {
-		if t, c := draftRelation(d); d.CertificateID == "" && !d.Locked && t == typ && c == id {
-			return d, nil
-		}
-	}
-	return nil, nil
 }
