@@ -45,6 +45,20 @@ func dialectsOn(t *testing.T, postgresDSN func(testing.TB) string, fn func(t *te
 	})
 }
 
+// twoServers runs fn on each dialect with two handles on one database, as
+// two servers of a region share it.
+func twoServers(t *testing.T, fn func(t *testing.T, a, b *store.DB)) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "intyg.db")
+			if driver == store.Postgres {
+				dsn = pgtest.DSN(t)
+			}
+			fn(t, mustOpenDB(t, driver, dsn), mustOpenDB(t, driver, dsn))
+		})
+	}
+}
+
 func mustOpenDB(tb testing.TB, driver, dsn string) *store.DB {
 	tb.Helper()
 	db, err := store.Open(context.Background(), driver, dsn)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/intyg/intyg/intake"
-	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/store"
 )
 
@@ -87,46 +86,39 @@ func TestTokenCacheUnits(t *testing.T) {
 // ten seconds: a care provider's token no longer covers it, a unit's own
 // token covers nothing. On both databases.
 func TestTokenCacheUnitDisabledElsewhere(t *testing.T) {
-	for _, driver := range []string{store.SQLite, store.Postgres} {
-		t.Run(driver, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := filepath.Join(t.TempDir(), "intyg.db")
-			if driver == store.Postgres {
-				dsn = pgtest.DSN(t)
-			}
-			a, b := mustOpenDB(t, driver, dsn), mustOpenDB(t, driver, dsn)
-			store.SetTokenCacheTTL(b, time.Hour)
-			mustUnit(t, a, "SE2321000016-0002", "SE2321000016-0001")
-			mustUnit(t, a, "SE2321000016-0003", "SE2321000016-0001")
-			provider, err := a.CreateTokenFor(ctx, &intake.Token{Role: intake.RoleClinic, Name: "Regionen", CareProvider: "SE2321000016-0001"})
+	twoServers(t, func(t *testing.T, a, b *store.DB) {
+		ctx := context.Background()
+		store.SetTokenCacheTTL(b, time.Hour)
+		mustUnit(t, a, "SE2321000016-0002", "SE2321000016-0001")
+		mustUnit(t, a, "SE2321000016-0003", "SE2321000016-0001")
+		provider, err := a.CreateTokenFor(ctx, &intake.Token{Role: intake.RoleClinic, Name: "Regionen", CareProvider: "SE2321000016-0001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unit, _, err := a.CreateToken(ctx, intake.RoleClinic, "SE2321000016-0002", "Journal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		units := func(secret string) int {
+			t.Helper()
+			got, err := b.FindTokenBySecret(ctx, secret)
 			if err != nil {
 				t.Fatal(err)
 			}
-			unit, _, err := a.CreateToken(ctx, intake.RoleClinic, "SE2321000016-0002", "Journal")
-			if err != nil {
-				t.Fatal(err)
+			return len(got.Units)
+		}
+		if p, u := units(provider), units(unit); p != 2 || u != 1 {
+			t.Fatalf("before: the care provider's token covers %d units, the unit's %d; want 2 and 1", p, u)
+		}
+		if err := a.SetUnitDisabled(ctx, "SE2321000016-0002", true); err != nil {
+			t.Fatal(err)
+		}
+		disabled := time.Now()
+		for units(provider) != 1 || units(unit) != 0 {
+			if time.Since(disabled) > 1500*time.Millisecond {
+				t.Fatalf("the other process's tokens still cover the disabled unit %v after", time.Since(disabled))
 			}
-			units := func(secret string) int {
-				t.Helper()
-				got, err := b.FindTokenBySecret(ctx, secret)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return len(got.Units)
-			}
-			if p, u := units(provider), units(unit); p != 2 || u != 1 {
-				t.Fatalf("before: the care provider's token covers %d units, the unit's %d; want 2 and 1", p, u)
-			}
-			if err := a.SetUnitDisabled(ctx, "SE2321000016-0002", true); err != nil {
-				t.Fatal(err)
-			}
-			disabled := time.Now()
-			for units(provider) != 1 || units(unit) != 0 {
-				if time.Since(disabled) > 1500*time.Millisecond {
-					t.Fatalf("the other process's tokens still cover the disabled unit %v after", time.Since(disabled))
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-		})
-	}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
 }

@@ -142,13 +142,16 @@ func drawTimeline(c intake.Case, milestones []int) timeline {
 // reference to the patient asked for (handlePatientPost) the
 // patient's cases, newest first. Every patient shown is in the access log
 // (patientCases).
-func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
+func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := casesPage{layout: signedInLayout(r, "Patientens sjukfall"), Gap: strconv.Itoa(intake.DefaultCaseGap)}
 		if g := r.URL.Query().Get("gap"); g != "" {
 			page.Gap = g
 		}
-		patient, notice, search := refPatient(r, refs)
+		patient, notice, search, err := refPatient(r, refs)
+		if err != nil {
+			return err
+		}
 		if !search {
 			page.Error = notice
 			return renderPage(w, http.StatusOK, "patient_cases", page)

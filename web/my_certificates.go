@@ -56,10 +56,13 @@ func certificateRows(eng *intake.Engine, items []certificateSummary) []myCertifi
 // copy; filtered by template and status (in the URL) and by patient
 // (posted: handlePatientPost, then a reference to it in the URL).
 // Every patient shown is in the access log.
-func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
+func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		in := r.URL.Query()
-		patient, notice, search := refPatient(r, refs)
+		patient, notice, search, err := refPatient(r, refs)
+		if err != nil {
+			return err
+		}
 		if in.Get("ref") != "" && !search {
 			in.Del("ref") // the list without the patient, and a word to filter again
 		}

@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -22,49 +19,17 @@ type queueStore interface {
 	CountCertificatesByStatus(ctx context.Context, f intake.CertificateFilter) (map[intake.Status]int, error)
 }
 
-// patientRefs keeps a queue's patient filter on the server under a random
-// reference, so that the filter survives going to a certificate and back
-// without the patient's id ever standing in a URL. A reference belongs to
-// the session that made it and lives an hour.
-type patientRefs struct {
-	mu   sync.Mutex
-	refs map[string]patientRef
-}
-
-type patientRef struct {
-	patient, session string
-	expires          time.Time
+// patientRefStore keeps a page's patient (a queue's filter, a search) on
+// the server under a random reference, so that it survives going to a
+// certificate and back without the patient's id ever standing in a URL. A
+// reference belongs to the session that made it and lives patientRefLife;
+// it is in the database, so that every server sharing it knows it.
+type patientRefStore interface {
+	CreatePatientRef(ctx context.Context, session, patient string, life time.Duration) (string, error)
+	FindPatientRef(ctx context.Context, ref, session string) (patient string, ok bool, err error)
 }
 
 const patientRefLife = time.Hour
-
-func newPatientRefs() *patientRefs { return &patientRefs{refs: map[string]patientRef{}} }
-
-func (p *patientRefs) put(patient, session string) string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	ref := base64.RawURLEncoding.EncodeToString(b)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := time.Now()
-	for k, v := range p.refs {
-		if now.After(v.expires) {
-			delete(p.refs, k)
-		}
-	}
-	p.refs[ref] = patientRef{patient: patient, session: session, expires: now.Add(patientRefLife)}
-	return ref
-}
-
-func (p *patientRefs) get(ref, session string) (string, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	v, ok := p.refs[ref]
-	if !ok || v.session != session || time.Now().After(v.expires) {
-		return "", false
-	}
-	return v.patient, true
-}
 
 // handlePatientPost handles the POST of a form that asks for a patient
 // (the queue's filters, Patientens intyg, Patientens sjukfall, Mina
@@ -72,13 +37,17 @@ func (p *patientRefs) get(ref, session string) (string, bool) {
 // browser goes on to the page at path with it and the fields keep. The
 // page answers a GET, so that going back to it, or reloading it, never
 // posts the form again, and the patient's id never stands in a URL.
-func handlePatientPost(logger *slog.Logger, refs *patientRefs, path string, keep ...string) http.Handler {
+func handlePatientPost(logger *slog.Logger, refs patientRefStore, path string, keep ...string) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		form, err := readForm(w, r, 4<<10)
 		if err != nil {
 			return err
 		}
-		v := url.Values{"ref": {refs.put(form.Get("patient"), sessionSecret(r))}}
+		ref, err := refs.CreatePatientRef(r.Context(), sessionSecret(r), form.Get("patient"), patientRefLife)
+		if err != nil {
+			return err
+		}
+		v := url.Values{"ref": {ref}}
 		for _, k := range keep {
 			if s := form.Get(k); s != "" {
 				v.Set(k, s)
@@ -93,15 +62,19 @@ func handlePatientPost(logger *slog.Logger, refs *patientRefs, path string, keep
 // and whether the page shows a search for it: not without a reference,
 // nor for one that names no patient of this session's (an hour old, or
 // another session's), of which notice says to give the patient again.
-func refPatient(r *http.Request, refs *patientRefs) (patient, notice string, search bool) {
+func refPatient(r *http.Request, refs patientRefStore) (patient, notice string, search bool, err error) {
 	ref := r.URL.Query().Get("ref")
 	if ref == "" {
-		return "", "", false
+		return "", "", false, nil
 	}
-	if patient, ok := refs.get(ref, sessionSecret(r)); ok {
-		return patient, "", true
+	patient, ok, err := refs.FindPatientRef(r.Context(), ref, sessionSecret(r))
+	switch {
+	case err != nil:
+		return "", "", false, err
+	case ok:
+		return patient, "", true, nil
 	}
-	return "", intake.Text("queue.refExpired", "sv"), false
+	return "", intake.Text("queue.refExpired", "sv"), false, nil
 }
 
 // queuePage is what queue.html shows.
@@ -158,7 +131,7 @@ func (p queuePage) StatusLink(s intake.Status) string {
 // "contact with the agency requested", and patient (sent by
 // POST to /queue, kept on the server under a reference); counts per
 // status; cursor pages. Every patient shown is in the access log.
-func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, counts queueStore, refs *patientRefs, now func() time.Time) http.Handler {
+func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, counts queueStore, refs patientRefStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		in := r.URL.Query()
 		page := queuePage{layout: signedInLayout(r, "Kö"), Templates: eng.Registry().All(),
@@ -181,7 +154,10 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 				page.Link.Set(param, v)
 			}
 		}
-		patient, notice, search := refPatient(r, refs)
+		patient, notice, search, err := refPatient(r, refs)
+		if err != nil {
+			return err
+		}
 		if notice != "" {
 			page.Error = notice
 			return renderPage(w, http.StatusOK, "queue", page)

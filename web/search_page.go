@@ -32,10 +32,13 @@ const searchPageSize = 100
 // reference to the patient searched for (handlePatientPost) the patient's
 // certificates, newest first, a page at a time; every patient shown is in
 // the access log (searchCertificates).
-func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs *patientRefs, now func() time.Time) http.Handler {
+func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := searchPage{layout: signedInLayout(r, "Sök intyg")}
-		patient, notice, search := refPatient(r, refs)
+		patient, notice, search, err := refPatient(r, refs)
+		if err != nil {
+			return err
+		}
 		if !search {
 			page.Error = notice
 			return renderPage(w, http.StatusOK, "search", page)

@@ -38,6 +38,7 @@ type database interface {
 	unitRegistry
 	tokenAdmin
 	personFinder
+	patientRefStore
 	Ping(ctx context.Context) error
 	writeStats
 }
