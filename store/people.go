@@ -430,7 +430,25 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		}
 		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.")
 	}
-	if locked, err := db.signInLocked(ctx, username, addr, now); err != nil {
+	// The attempt counts as a failure before its password is checked, in
+	// the write that finds whether the name is locked: attempts at once
+	// (many requests, or several servers) each see those before them, where
+	// each had counted the failures before any of them was written. A
+	// sign-in that goes through deletes it with the pair's other failures.
+	var locked bool
+	if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if db.dialect == Postgres { // SQLite's writer is one
+			if _, err := tx.ExecContext(ctx, db.rebind(`SELECT 1 FROM users WHERE username = ? FOR UPDATE`), username); err != nil {
+				return err
+			}
+		}
+		var err error
+		if locked, err = db.signInLocked(ctx, tx, username, addr, now); err != nil || locked {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.rebind(`INSERT INTO sign_in_failures (username, addr, at) VALUES (?, ?, ?)`), username, addr, db.timeArg(now))
+		return err
+	}); err != nil {
 		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
 	} else if locked {
 		if err := db.hashes.run(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
@@ -452,13 +470,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		return nil, herr
 	}
 	if err != nil || cerr != nil || !ok || !u.DisabledAt.IsZero() {
-		if werr := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO sign_in_failures (username, addr, at) VALUES (?, ?, ?)`), username, addr, db.timeArg(now))
-			return err
-		}); werr != nil {
-			return nil, fmt.Errorf("store: sign in: %w", werr)
-		}
-		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.")
+		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.") // its failure is written
 	}
 	if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sign_in_failures WHERE (username = ? AND addr = ?) OR at < ?`), username, addr, db.timeArg(now.Add(-lockWindow)))
@@ -477,9 +489,9 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	return u, nil
 }
 
-func (db *DB) signInLocked(ctx context.Context, username, addr string, now time.Time) (bool, error) {
+func (db *DB) signInLocked(ctx context.Context, tx *sql.Tx, username, addr string, now time.Time) (bool, error) {
 	var pair, all, known int
-	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT
+	err := tx.QueryRowContext(ctx, db.rebind(`SELECT
 		COALESCE(SUM(CASE WHEN addr = ? THEN 1 ELSE 0 END), 0), COUNT(*),
 		(SELECT COUNT(*) FROM sign_in_known WHERE username = ? AND addr = ? AND at >= ?)
 		FROM sign_in_failures WHERE username = ? AND at >= ?`),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -303,6 +304,50 @@ func TestSignInWithNoPossibleName(t *testing.T) {
 			if _, err := db.Authenticate(context.Background(), name, "wrong password", "192.0.2.1"); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
 				t.Errorf("user name of %d bytes: %v, want EUNAUTHORIZED", len(name), err)
 			}
+		}
+	})
+}
+
+// TestSignInGuessesAtOnce: wrong passwords for one name from one address
+// sent at once (a burst, or split across servers) get no more guesses
+// than one after another: five are checked, the rest find the name locked.
+// Each had counted the failures before any of them was written.
+func TestSignInGuessesAtOnce(t *testing.T) {
+	twoServers(t, func(t *testing.T, a, b *store.DB) {
+		ctx := context.Background()
+		mustUnit(t, a, "SE2321000016-1003", "SE2321000016-0001")
+		u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
+		if err := a.CreateUser(ctx, u, goodPassword); err != nil {
+			t.Fatal(err)
+		}
+		const guesses = 16
+		errs := make([]error, guesses)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range guesses {
+			db := []*store.DB{a, b}[i%2]
+			wg.Go(func() {
+				<-start
+				_, errs[i] = db.Authenticate(ctx, "asa", fmt.Sprintf("fel lösenord %d", i), "192.0.2.7")
+			})
+		}
+		close(start)
+		wg.Wait()
+		checked := 0
+		for i, err := range errs {
+			switch intake.ErrorCode(err) {
+			case intake.EUNAUTHORIZED:
+				checked++
+			case intake.ELOCKED:
+			default:
+				t.Errorf("guess %d: %v, want EUNAUTHORIZED or ELOCKED", i, err)
+			}
+		}
+		if checked != 5 {
+			t.Errorf("%d of %d guesses at once were checked, want 5 (then the name is locked from the address)", checked, guesses)
+		}
+		if _, err := a.Authenticate(ctx, "asa", goodPassword, "192.0.2.7"); intake.ErrorCode(err) != intake.ELOCKED {
+			t.Errorf("the right password after the burst: %v, want ELOCKED", err)
 		}
 	})
 }
