@@ -64,7 +64,7 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		if now, err := db.findDraft(ctx, tx, d.ID); err == nil && now.CertificateID != "" {
+		if saved, err := db.findDraft(ctx, tx, d.ID); err == nil && saved.CertificateID != "" {
 			return intake.Refusal("draftSigned")
 		}
 		return intake.Refusal("draftChanged")
