@@ -985,3 +985,46 @@ func TestMessageFormErrorsBesideTheirInputs(t *testing.T) {
 		t.Errorf("OVRIGT with a question ticked before: %d, %d messages, %v; want it sent without complements", resp.StatusCode, len(ms), err)
 	}
 }
+
+// TestCompletionAnswersAtOnce: two certificates sent at once as the answer
+// to one completion request: one answers it, the other is refused as an
+// answer to a request already answered (409 messageClosed), not as a
+// completion with no request open, on either database.
+func TestCompletionAnswersAtOnce(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			ts := newTestServer(t, driver)
+			const example = "valid/full-time-one-period.json"
+			for round := range 4 {
+				orig := ts.submit(t, example)
+				_, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`))
+				var req intake.Message
+				json.Unmarshal(body, &req)
+				const answers = 4
+				codes, problems := make([]int, answers), make([]string, answers)
+				var wg sync.WaitGroup
+				for i := range answers {
+					wg.Go(func() {
+						resp, body := ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", relatedExample(t, example, intake.RelationCompletes, orig, nil))
+						var p ProblemDocument
+						json.Unmarshal(body, &p)
+						codes[i], problems[i] = resp.StatusCode, p.Code
+					})
+				}
+				wg.Wait()
+				answered := 0
+				for i := range answers {
+					switch {
+					case codes[i] == 200:
+						answered++
+					case codes[i] != 409 || problems[i] != "messageClosed":
+						t.Errorf("round %d, answer %d: %d %s, want 200 or 409 messageClosed", round, i, codes[i], problems[i])
+					}
+				}
+				if answered != 1 {
+					t.Errorf("round %d: %d answers went through, want 1", round, answered)
+				}
+			}
+		})
+	}
+}

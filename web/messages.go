@@ -279,6 +279,14 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 			return err
 		}
 		if _, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return nil }); err != nil {
+			// Another answer (or a revocation) that closed the request
+			// since it was read above is the answer's conflict, not the
+			// completion's.
+			if intake.ErrorCode(err) == intake.ECONFLICT {
+				if now, ferr := messages.FindMessageByID(r.Context(), m.ID); ferr == nil && now.Status != intake.MessageOpen {
+					return intake.Refusal("messageClosed")
+				}
+			}
 			return err
 		}
 		answered, err := messages.FindMessageByID(r.Context(), m.ID)
