@@ -896,9 +896,12 @@ func (db *DB) SetHandled(ctx context.Context, id string, handled bool, by string
 	return db.FindCertificateByID(ctx, id)
 }
 
-// FindCertificateEvents returns a certificate's events, oldest first.
+// FindCertificateEvents returns a certificate's events, oldest first: by
+// their times, then as they were written. A write's time is taken before
+// it waits for the locks of others' (a revocation waiting for the
+// original it unrelates), so the order written may differ by milliseconds.
 func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error) {
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT status, at, actor FROM certificate_events WHERE certificate_id = ? ORDER BY id`), id)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT status, at, actor FROM certificate_events WHERE certificate_id = ? ORDER BY at, id`), id)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find events of %s: %w", id, err))
 	}

@@ -401,3 +401,25 @@ func TestRevokedOriginalStaysClosed(t *testing.T) {
 		}
 	})
 }
+
+// TestEventsOldestFirst: a certificate's events are listed by their times,
+// also one written after another but stamped before it (its time taken
+// before it waited for a lock), on either database.
+func TestEventsOldestFirst(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		l := newLifecycle(t, open(t))
+		received := l.original.ReceivedAt
+		l.db.Now = func() time.Time { return received.Add(2 * time.Second) }
+		if _, err := l.db.SetHandled(ctx, l.original.ID, true, "cw-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.db.Exec(ctx, `INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, 'messageSent', ?, 'cw-2')`,
+			l.original.ID, received.Add(time.Second).UTC().Format("2006-01-02T15:04:05.000000Z")); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(l.events(l.original.ID), " "); got != "received messageSent handled" {
+			t.Errorf("events %s, want received messageSent handled", got)
+		}
+	})
+}
