@@ -228,7 +228,8 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (checked int, firstBroken in
 		if err != nil {
 			// A value Intyg never writes (a time that is none): the entry
 			// was changed outside it.
-			return checked, db.auditEntryAt(ctx, want), nil
+			id, err := db.auditEntryAt(ctx, want)
+			return checked, id, err
 		}
 		if seq != want || hash != auditHash(prev, seq, e) || (seq == head.seq && hash != head.hash) {
 			return checked, e.ID, nil
@@ -239,8 +240,11 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (checked int, firstBroken in
 	if err := rows.Err(); err != nil {
 		return checked, 0, fmt.Errorf("store: verify access log: %w", err)
 	}
-	if headless && last != 0 {
-		return checked, last, nil
+	if headless { // the head that named the last entry is gone
+		if last == 0 {
+			return 0, BrokenHead, nil
+		}
+		return checked - 1, last, nil
 	}
 	if want-1 < head.seq {
 		return checked, head.entryID, nil
@@ -254,13 +258,17 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (checked int, firstBroken in
 	return checked, outside.Int64, nil
 }
 
+// BrokenHead is VerifyAuditChain's first broken entry when the chain's
+// head is gone and no entry is left to name: the log was emptied.
+const BrokenHead = -1
+
 // auditEntryAt returns the id of the access log's entry at position seq
-// of the chain, or -1 if it cannot be read: the entry to name as broken
-// when its values cannot be.
-func (db *DB) auditEntryAt(ctx context.Context, seq int64) int64 {
+// of the chain: the entry to name as broken when its values cannot be
+// read.
+func (db *DB) auditEntryAt(ctx context.Context, seq int64) (int64, error) {
 	var id int64
 	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT id FROM audit_log WHERE seq = ?`), seq).Scan(&id); err != nil {
-		return -1
+		return 0, fmt.Errorf("store: verify access log: entry %d: %w", seq, err)
 	}
-	return id
+	return id, nil
 }

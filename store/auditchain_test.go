@@ -63,6 +63,7 @@ func TestAuditChain(t *testing.T) {
 	tests := []struct {
 		name        string
 		tamper      func(ids []int64) (query string, args []any)
+		also        string // a second statement of the tampering
 		wantChecked int
 		wantBroken  func(ids []int64) int64 // the index of the first broken entry
 	}{
@@ -116,8 +117,17 @@ func TestAuditChain(t *testing.T) {
 			tamper: func([]int64) (string, []any) {
 				return `DELETE FROM audit_chain`, nil
 			},
-			wantChecked: 10,
+			wantChecked: 9,
 			wantBroken:  func(ids []int64) int64 { return ids[9] },
+		},
+		{
+			name: "every entry and the chain head deleted",
+			tamper: func([]int64) (string, []any) {
+				return `DELETE FROM audit_log`, nil
+			},
+			also:        `DELETE FROM audit_chain`,
+			wantChecked: 0,
+			wantBroken:  func([]int64) int64 { return store.BrokenHead },
 		},
 		{
 			// SQLite's time no time is, PostgreSQL's the day before.
@@ -150,6 +160,11 @@ func TestAuditChain(t *testing.T) {
 					q, args := tt.tamper(ids)
 					if err := db.Exec(ctx, q, args...); err != nil {
 						t.Fatal(err)
+					}
+					if tt.also != "" {
+						if err := db.Exec(ctx, tt.also); err != nil {
+							t.Fatal(err)
+						}
 					}
 				}
 				checked, broken, err := db.VerifyAuditChain(ctx)

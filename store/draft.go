@@ -47,11 +47,11 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 			return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
 		}
 		d.CreatedAt = old.CreatedAt
-		// Only over the save read, and not once signed: on PostgreSQL
-		// another worker's or server's transaction may have saved or
-		// signed it since (its row lock makes this one wait, and then
-		// see that).
-		q := `UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ? AND certificate_id = ''`
+		// Only over the save read, and not once signed or deleted: on
+		// PostgreSQL another worker's or server's transaction may have
+		// saved, signed or deleted it since (its row lock makes this one
+		// wait, and then see that).
+		q := `UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ? AND certificate_id = '' AND deleted_at IS NULL`
 		args := []any{d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID}
 		if !d.Base.IsZero() {
 			q += ` AND updated_at = ?`
@@ -64,7 +64,11 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		if saved, err := db.findDraft(ctx, tx, d.ID); err == nil && saved.CertificateID != "" {
+		saved, err := db.findDraft(ctx, tx, d.ID)
+		switch {
+		case err != nil:
+			return err // deleted meanwhile: ENOTFOUND
+		case saved.CertificateID != "":
 			return intake.Refusal("draftSigned")
 		}
 		return intake.Refusal("draftChanged")

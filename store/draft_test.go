@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/store"
 )
 
@@ -166,4 +167,32 @@ func TestCreateDraftUnlessAtOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDraftSavedAsItIsDeleted: a save that waits for the draft's row while
+// another server deletes it is refused as not found (PostgreSQL re-reads
+// the row the update waited for), not answered as saved into a deleted
+// draft.
+func TestDraftSavedAsItIsDeleted(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	db := mustOpenDB(t, store.Postgres, dsn)
+	draft := physiciansDraft(t, db)
+	d := draft("", time.Time{}, "a=1")
+	if err := db.SaveDraft(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	_, tx := otherSession(t, dsn)
+	if _, err := tx.ExecContext(ctx, `UPDATE drafts SET deleted_at = now() WHERE id = $1`, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	saved := make(chan error, 1)
+	go func() { saved <- db.SaveDraft(ctx, draft(d.ID, d.UpdatedAt, "a=2")) }()
+	time.Sleep(500 * time.Millisecond) // the save reads the draft and waits for its row
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-saved; intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("a save as the draft was deleted: %v, want ENOTFOUND", err)
+	}
 }

@@ -438,7 +438,9 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	var locked bool
 	if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if db.dialect == Postgres { // SQLite's writer is one
-			if _, err := tx.ExecContext(ctx, db.rebind(`SELECT 1 FROM users WHERE username = ? FOR UPDATE`), username); err != nil {
+			// A lock of the name, whether an account has it or not: the
+			// same work and answers either way.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, "sign-in:"+username); err != nil {
 				return err
 			}
 		}
@@ -456,9 +458,18 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		}
 		return nil, intake.Errorf(intake.ELOCKED, "Too many failed sign-ins; wait %d minutes.", int(lockFor.Minutes()))
 	}
+	// An attempt whose password is not checked (too many at once, the
+	// caller gone, the database failing) is no failure: withdrawn.
+	withdraw := func() {
+		db.writer.do(context.WithoutCancel(ctx), func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sign_in_failures WHERE username = ? AND addr = ? AND at = ?`), username, addr, db.timeArg(now))
+			return err
+		})
+	}
 	var hash string
 	u, err := db.findUser(ctx, `username = ?`, username, &hash)
 	if err != nil && err != sql.ErrNoRows {
+		withdraw()
 		return nil, unavailable(fmt.Errorf("store: sign in: %w", err))
 	}
 	if err == sql.ErrNoRows || hash == "" {
@@ -467,6 +478,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 	var ok bool
 	var cerr error
 	if herr := db.hashes.run(ctx, func() { ok, cerr = argon2id.ComparePasswordAndHash(password, hash) }); herr != nil {
+		withdraw()
 		return nil, herr
 	}
 	if err != nil || cerr != nil || !ok || !u.DisabledAt.IsZero() {

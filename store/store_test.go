@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -57,6 +58,24 @@ func twoServers(t *testing.T, fn func(t *testing.T, a, b *store.DB)) {
 			fn(t, mustOpenDB(t, driver, dsn), mustOpenDB(t, driver, dsn))
 		})
 	}
+}
+
+// otherSession opens a second session on the PostgreSQL database at dsn,
+// as another server's, and begins a transaction in it, rolled back at the
+// test's end unless committed.
+func otherSession(t *testing.T, dsn string) (*sql.DB, *sql.Tx) {
+	t.Helper()
+	other, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	tx, err := other.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	return other, tx
 }
 
 func mustOpenDB(tb testing.TB, driver, dsn string) *store.DB {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/intyg/intyg/store"
 )
 
 // runAudit runs "intyg audit verify": it walks the access log's hash chain
@@ -54,6 +56,10 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	checked, broken, err := db.VerifyAuditChain(ctx)
 	if err != nil {
 		return exitUsage, fmt.Errorf("audit verify: %w", err)
+	}
+	if broken == store.BrokenHead {
+		fmt.Fprintf(stdout, "access log BROKEN (%s): the chain's head and every entry are gone; the log was emptied outside Intyg.\n", where)
+		return exitBroken, nil
 	}
 	if broken != 0 {
 		fmt.Fprintf(stdout, "access log BROKEN at entry %d (%s): its hash does not follow from its fields and the entry before it; an entry was changed, deleted or written around the chain. %d entries before it verified.\n", broken, where, checked)
