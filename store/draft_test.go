@@ -108,11 +108,7 @@ func TestDraftSavedFromTabsAtOnce(t *testing.T) {
 // (base), its answers.
 func physiciansDraft(t *testing.T, db *store.DB) func(id string, base time.Time, form string) *intake.Draft {
 	t.Helper()
-	u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
-	mustUnit(t, db, "SE2321000016-1003", "SE2321000016-0001")
-	if err := db.CreateUser(context.Background(), u, goodPassword); err != nil {
-		t.Fatal(err)
-	}
+	u := mustPhysician(t, db)
 	return func(id string, base time.Time, form string) *intake.Draft {
 		return &intake.Draft{ID: id, UserID: u.ID, Unit: "SE2321000016-1003", Template: "fk7804", Version: "2.0", Form: form, Base: base}
 	}

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -14,9 +12,7 @@ import (
 // session whose secret is session, for life, and returns the reference.
 // References expired by then are deleted.
 func (db *DB) CreatePatientRef(ctx context.Context, session, patient string, life time.Duration) (string, error) {
-	b := make([]byte, 12)
-	rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	ref := base64.RawURLEncoding.EncodeToString(b)
+	ref := newID()
 	now := db.now()
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM patient_refs WHERE expires_at < ?`), db.timeArg(now)); err != nil {

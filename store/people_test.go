@@ -26,6 +26,18 @@ func mustUnit(tb testing.TB, db *store.DB, hsa, provider string) {
 	}
 }
 
+// mustPhysician registers the physician asa (password goodPassword) at
+// the unit SE2321000016-1003.
+func mustPhysician(tb testing.TB, db *store.DB) *intake.User {
+	tb.Helper()
+	mustUnit(tb, db, "SE2321000016-1003", "SE2321000016-0001")
+	u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
+	if err := db.CreateUser(context.Background(), u, goodPassword); err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
 func TestCheckPassword(t *testing.T) {
 	for _, tt := range []struct {
 		password string
@@ -315,11 +327,7 @@ func TestSignInWithNoPossibleName(t *testing.T) {
 func TestSignInGuessesAtOnce(t *testing.T) {
 	twoServers(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
-		mustUnit(t, a, "SE2321000016-1003", "SE2321000016-0001")
-		u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
-		if err := a.CreateUser(ctx, u, goodPassword); err != nil {
-			t.Fatal(err)
-		}
+		mustPhysician(t, a)
 		// An account's name and a name no account has alike: the answers
 		// tell nothing of which it is.
 		for _, name := range []string{"asa", "nobody"} {
@@ -363,11 +371,7 @@ func TestSignInNotCheckedIsNoFailure(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
 		db := open(t)
-		mustUnit(t, db, "SE2321000016-1003", "SE2321000016-0001")
-		u := &intake.User{Username: "asa", Name: "Åsa", Role: intake.RolePhysician, HSAID: "SE2321000016-P001", SigningRole: "DOCTOR", Units: []string{"SE2321000016-1003"}}
-		if err := db.CreateUser(ctx, u, goodPassword); err != nil {
-			t.Fatal(err)
-		}
+		mustPhysician(t, db)
 		release := db.HoldHashSlots()
 		for range 6 {
 			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)

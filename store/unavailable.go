@@ -52,9 +52,8 @@ func isUnavailable(err error) bool {
 }
 
 // isDeadlock reports a transaction PostgreSQL ended to break a deadlock
-// (40P01): locks taken in different orders, as a writer's batch of
-// related certificates may take its patients'. Run again, the work
-// usually goes through.
+// (40P01): two transactions that took their locks in different orders.
+// Run again, the work usually goes through (writer.again).
 func isDeadlock(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "40P01"

@@ -283,7 +283,7 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 			// since it was read above is the answer's conflict, not the
 			// completion's.
 			if intake.ErrorCode(err) == intake.ECONFLICT {
-				if now, ferr := messages.FindMessageByID(r.Context(), m.ID); ferr == nil && now.Status != intake.MessageOpen {
+				if current, ferr := messages.FindMessageByID(r.Context(), m.ID); ferr == nil && current.Status != intake.MessageOpen {
 					return intake.Refusal("messageClosed")
 				}
 			}
