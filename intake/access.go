@@ -125,4 +125,20 @@ type MessageFilter struct {
 type Idempotency struct {
 	Scope string
 	Key   string
+	// Request names what the key was given with where the stored thing
+	// does not (a message: its certificate and body, hashed); a retry
+	// under the key with another request is refused. A certificate is
+	// named by its own SHA256.
+	Request string
 }
+
+// TokenRefused is the error of a token that is known but no longer works
+// (revoked, or past its last day): EUNAUTHORIZED to the caller, as an
+// unknown one, and naming the token for the access log, which shows that
+// a retired credential is still presented.
+type TokenRefused struct{ Token *Token }
+
+func (e *TokenRefused) Error() string { return "token " + e.Token.ID + " is revoked or expired" }
+
+// Unwrap makes it EUNAUTHORIZED (ErrorCode).
+func (e *TokenRefused) Unwrap() error { return Errorf(EUNAUTHORIZED, "Unauthorized.") }

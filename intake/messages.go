@@ -50,6 +50,8 @@ var messages = map[string][2]string{
 
 	// Search parameters of the list endpoints.
 	"param.unknown":                     {"Okänd sökparameter.", "Unknown search parameter."},
+	"param.repeated":                    {"Ange sökparametern en gång.", "Give the search parameter once."},
+	"param.patient":                     {"Ange patientens person- eller samordningsnummer, eller utelämna parametern.", "Give the patient's personal or coordination number, or leave the parameter out."},
 	"param.status":                      {"Okänd status.", "Unknown status."},
 	"param.time":                        {"Ange en tidpunkt enligt RFC 3339.", "Give an RFC 3339 time."},
 	"param.timeOrDate":                  {"Ange en tidpunkt (RFC 3339) eller ett datum.", "Give an RFC 3339 time or a date."},

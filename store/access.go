@@ -160,7 +160,7 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 		db.tokens.put(hash, t, gen)
 	}
 	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
-		return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")
+		return nil, &intake.TokenRefused{Token: t}
 	}
 	if now.Sub(t.LastUsedAt) >= lastUseGrain {
 		t.LastUsedAt = now

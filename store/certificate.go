@@ -215,11 +215,17 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 		return nil, err
 	}
 	if prior.SHA256 != c.SHA256 {
-		// One problem at the whole request: the 409 carries its code.
-		return nil, &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used with a different body.",
-			Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)}}
+		return nil, keyReused()
 	}
 	return prior, nil
+}
+
+// keyReused is the refusal of an idempotency key given again with another
+// request: one problem at the whole request, so that the 409 carries its
+// code.
+func keyReused() error {
+	return &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used with a different body.",
+		Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)}}
 }
 
 // insertCertificate inserts row's certificate, whose record is made, with

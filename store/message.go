@@ -17,9 +17,30 @@ import (
 // SentAt. Returns ENOTFOUND for an unknown certificate and ECONFLICT (code
 // certificateRevoked) for a revoked one.
 func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Message, error) {
+	stored, _, err := db.CreateMessageOnce(ctx, m, nil)
+	return stored, err
+}
+
+// CreateMessageOnce is CreateMessage under a client's idempotency key, if
+// idem is not nil: the message already stored under the key, if it was
+// sent with the same request (idem.Request), is returned as it is now and
+// with true, instead of a second message; under another request it is
+// ECONFLICT (code idempotencyKeyReused).
+func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error) {
+	if idem != nil {
+		prior, err := db.FindMessageByIdempotencyKey(ctx, *idem)
+		if intake.ErrorCode(err) != intake.ENOTFOUND {
+			return prior, err == nil, err
+		}
+	}
+	var scope, key any // NULL without a key
+	var request string
+	if idem != nil {
+		scope, key, request = idem.Scope, idem.Key, idem.Request
+	}
 	complements, err := json.Marshal(m.Complements)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if m.Complements == nil {
 		complements = []byte("[]")
@@ -36,10 +57,11 @@ func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Mes
 		}
 		m.ID, m.Unit, m.PatientID, m.Status, m.SentAt = newID(), t.Unit, t.PatientID, intake.MessageOpen, db.now()
 		if _, err := tx.ExecContext(ctx, db.rebind(`
-			INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, text, reply_by, complements, sent_at, sent_by, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, text, reply_by, complements, sent_at, sent_by, status,
+				idempotency_scope, idempotency_key, request_sha256)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			m.ID, m.Certificate, m.Unit, m.PatientID, string(m.Type), m.Text, m.ReplyBy.String(), string(complements),
-			db.timeArg(m.SentAt), m.SentBy, string(m.Status)); err != nil {
+			db.timeArg(m.SentAt), m.SentBy, string(m.Status), scope, key, request); err != nil {
 			return err
 		}
 		if err := db.messageEvent(ctx, tx, m.ID, messageSent, m.SentAt, m.SentBy, nil); err != nil {
@@ -47,10 +69,34 @@ func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Mes
 		}
 		return db.appendEvent(ctx, tx, m.Certificate, "messageSent", m.SentAt, m.SentBy)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: create message: %w", err)
+	if idem != nil && isUniqueViolation(err) {
+		// The same key's first request, committed while this one was
+		// checked: it is the answer.
+		prior, err := db.FindMessageByIdempotencyKey(ctx, *idem)
+		return prior, err == nil, err
 	}
-	return db.FindMessageByID(ctx, m.ID)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: create message: %w", err)
+	}
+	stored, err := db.FindMessageByID(ctx, m.ID)
+	return stored, false, err
+}
+
+// FindMessageByIdempotencyKey returns the message stored under a client's
+// idempotency key: ENOTFOUND if there is none, ECONFLICT (code
+// idempotencyKeyReused) if it was sent with another request than
+// idem.Request.
+func (db *DB) FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error) {
+	var id, request string
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT id, request_sha256 FROM messages WHERE idempotency_scope = ? AND idempotency_key = ?`),
+		idem.Scope, idem.Key).Scan(&id, &request)
+	switch {
+	case err != nil:
+		return nil, unavailable(fmt.Errorf("store: find message by idempotency key: %w", notFound(err, "No message under that idempotency key.")))
+	case request != idem.Request:
+		return nil, keyReused()
+	}
+	return db.FindMessageByID(ctx, id)
 }
 
 // AnswerMessage stores the issuing unit's answer to an open message and

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -45,7 +46,12 @@ func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles .
 			}
 			tok, err := tokens.FindTokenBySecret(r.Context(), strings.TrimSpace(secret))
 			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
-				sec.failed(r)
+				var refused *intake.TokenRefused
+				if errors.As(err, &refused) {
+					sec.failedAs(r, &intake.Actor{Token: refused.Token})
+				} else {
+					sec.failed(r)
+				}
 			}
 			if err != nil {
 				writeError(logger, w, r, err)

@@ -135,7 +135,7 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 // Content-Type is application/json (UTF-8), 413 when it is larger.
 func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
-		return nil, intake.Errorf(eUnsupportedMediaType, "Send the certificate as Content-Type: application/json.")
+		return nil, intake.Errorf(eUnsupportedMediaType, "Send the body as Content-Type: application/json.")
 	}
 	return readLimited(w, r, int64(max))
 }

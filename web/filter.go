@@ -36,8 +36,13 @@ func newQueryParser(q url.Values, now time.Time, known ...string) *queryParser {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if !slices.Contains(known, name) {
+		switch {
+		case !slices.Contains(known, name):
 			p.bad(name, "param.unknown", nil)
+		case len(q[name]) > 1:
+			// Read as its first, patient=A&patient=B would answer for A
+			// alone, as though B had none.
+			p.bad(name, "param.repeated", nil)
 		}
 	}
 	return p
@@ -53,8 +58,14 @@ func (p *queryParser) log(name, v string) { p.logged = append(p.logged, name+"="
 // patient reads an identity number in any accepted form, as 12 digits.
 // It is never logged in the query: the access log has its own column.
 func (p *queryParser) patient(name string) *string {
-	v := p.q.Get(name)
-	if v == "" {
+	v, given := p.q.Get(name), p.q.Has(name)
+	if !given {
+		return nil
+	}
+	if strings.TrimSpace(v) == "" {
+		// Given empty, it is a patient the client did not fill in, not
+		// "every patient".
+		p.ps = append(p.ps, intake.NewProblem(intake.JoinPointer("", name), "required", "param.patient", nil))
 		return nil
 	}
 	pid, err := intake.ParsePersonalID(v, p.now)
@@ -209,6 +220,9 @@ func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.V
 			}
 			q.Set(name, v.String())
 		case nil:
+			if name == "patient" { // as "": a patient not filled in
+				q.Set(name, "")
+			}
 		default:
 			ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))
 		}

@@ -189,11 +189,18 @@ func newFormPage(eng *intake.Engine, t *schemas.Template, is issuing, v url.Valu
 	}
 	p.Submission = v.Get("submission")
 	if p.Submission == "" {
-		b := make([]byte, 16)
-		rand.Read(b)
-		p.Submission = base64.RawURLEncoding.EncodeToString(b)
+		p.Submission = formKey()
 	}
 	return p
+}
+
+// formKey is a new idempotency key for a page's form: the same form sent
+// twice (a second click, a post the browser repeats) is then one
+// certificate or message.
+func formKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func templateFromURL(eng *intake.Engine, r *http.Request) (*schemas.Template, error) {

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -143,7 +144,9 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 	}
 	p.CannotComplete = cannotCompleteNames
 	if p.MessageValues == nil {
-		p.MessageValues = url.Values{}
+		// The message form's idempotency key: sent twice (a second
+		// click, a post the browser repeats), it is one message.
+		p.MessageValues = url.Values{"submission": {formKey()}}
 	}
 	return nil
 }
@@ -334,7 +337,19 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 		}
 		m, err := parseMessage(eng, c, doc, now())
 		if err == nil && len(errs) == 0 {
-			_, err = storeMessage(r, messages, audit, c, m)
+			var idem *intake.Idempotency
+			if key := form.Get("submission"); key != "" {
+				sent := maps.Clone(form)
+				sent.Del("submission")
+				idem = &intake.Idempotency{Scope: "page:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(c.ID, []byte(sent.Encode()))}
+			}
+			_, _, err = storeMessage(r, messages, audit, c, m, idem)
+			if ps := intake.ErrorProblems(err); idem != nil && len(ps) == 1 && ps[0].Code == "idempotencyKeyReused" {
+				// The form sent before, then changed and sent again (back
+				// in the browser's history): a message of its own.
+				idem.Key = formKey()
+				_, _, err = storeMessage(r, messages, audit, c, m, idem)
+			}
 		}
 		if intake.ErrorCode(err) == intake.EINVALID || err == nil && len(errs) > 0 {
 			p, perr := newReceiptPage(r, eng, messages, audit, c)

@@ -1028,3 +1028,131 @@ func TestCompletionAnswersAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestMessageIdempotencyKey: a caseworker's system that sends a message
+// again under its Idempotency-Key (its first answer lost) gets the message
+// first sent, not a second one to the unit; the key with another body or
+// certificate is refused; another sender's key is its own.
+func TestMessageIdempotencyKey(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			ts := newTestServer(t, driver)
+			const example = "valid/full-time-one-period.json"
+			orig, other := ts.submit(t, example), ts.submit(t, example)
+			secret, _, err := ts.db.CreateToken(context.Background(), intake.RoleCaseworker, "", "second caseworker system")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts.tokens["caseworker-2"] = secret
+			body := []byte(`{"type": "KONTKT", "text": "Ring mig.", "replyBy": "2099-12-10"}`)
+			send := func(who, id, key string, body []byte) (*http.Response, intake.Message) {
+				t.Helper()
+				resp, b := ts.do(t, who, "POST", "/api/v1/certificates/"+id+"/messages", body, "Idempotency-Key", key)
+				var m intake.Message
+				json.Unmarshal(b, &m)
+				if resp.StatusCode == 201 && m.ID == "" {
+					t.Fatalf("201 without a message: %s", b)
+				}
+				return resp, m
+			}
+			count := func(id string) int {
+				t.Helper()
+				_, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/messages", nil)
+				var list struct{ Items []intake.Message }
+				json.Unmarshal(b, &list)
+				return len(list.Items)
+			}
+
+			resp, first := send("caseworker", orig, "k-1", body)
+			if resp.StatusCode != 201 || resp.Header.Get("Idempotent-Replayed") != "" {
+				t.Fatalf("first: %d, replayed %q", resp.StatusCode, resp.Header.Get("Idempotent-Replayed"))
+			}
+			resp, again := send("caseworker", orig, "k-1", body)
+			if resp.StatusCode != 201 || resp.Header.Get("Idempotent-Replayed") != "true" || again.ID != first.ID {
+				t.Errorf("retry: %d, replayed %q, id %s, want 201, true, %s", resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), again.ID, first.ID)
+			}
+			resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig i morgon."}`), "Idempotency-Key", "k-1")
+			wantProblem(t, "the key with another body", resp, b, 409, "", "idempotencyKeyReused")
+			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+other+"/messages", body, "Idempotency-Key", "k-1")
+			wantProblem(t, "the key on another certificate", resp, b, 409, "", "idempotencyKeyReused")
+			if resp, m := send("caseworker-2", orig, "k-1", body); resp.StatusCode != 201 || m.ID == first.ID {
+				t.Errorf("another sender's key: %d, id %s", resp.StatusCode, m.ID)
+			}
+			if n := count(orig); n != 2 {
+				t.Errorf("%d messages, want 2 (one a sender)", n)
+			}
+			if n := count(other); n != 0 {
+				t.Errorf("%d messages on the other certificate, want 0", n)
+			}
+
+			// Sent at once under one key: one message.
+			const tries = 8
+			ids := make([]string, tries)
+			var wg sync.WaitGroup
+			for i := range tries {
+				wg.Go(func() {
+					resp, m := send("caseworker", other, "k-2", body)
+					if resp.StatusCode != 201 {
+						t.Errorf("try %d at once: %d", i, resp.StatusCode)
+					}
+					ids[i] = m.ID
+				})
+			}
+			wg.Wait()
+			for i := range tries {
+				if ids[i] != ids[0] {
+					t.Errorf("try %d at once: message %s, try 0's %s", i, ids[i], ids[0])
+				}
+			}
+			if n := count(other); n != 1 {
+				t.Errorf("%d messages after %d tries at once, want 1", n, tries)
+			}
+
+			// A retry after the certificate is revoked is still the first
+			// answer; a new message is refused.
+			if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+orig+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+				t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+			}
+			if resp, m := send("caseworker", orig, "k-1", body); resp.StatusCode != 201 || m.ID != first.ID || m.Status != intake.MessageClosed {
+				t.Errorf("retry after the revocation: %d, id %s status %s, want 201, %s closed", resp.StatusCode, m.ID, m.Status, first.ID)
+			}
+			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", body, "Idempotency-Key", "k-3")
+			wantProblem(t, "a new key after the revocation", resp, b, 409, "", "certificateRevoked")
+		})
+	}
+}
+
+// TestMessageFormSentTwice: the caseworker's message form sent twice (a
+// second click) is one message; changed and sent again, it is another.
+func TestMessageFormSentTwice(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	cw := ts.session(t, "caseworker")
+	_, page := ts.page(t, cw, "GET", "/certificates/"+id, nil)
+	m := regexp.MustCompile(`name="submission" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the message form has no key:\n%s", page)
+	}
+	form := url.Values{"type": {"KONTKT"}, "text": {"Ring mig."}, "submission": {m[1]}}
+	for i := range 2 {
+		if resp, page := ts.page(t, cw, "POST", "/certificates/"+id+"/messages", form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send %d: %d\n%s", i, resp.StatusCode, page)
+		}
+	}
+	count := func() int {
+		_, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/messages", nil)
+		var list struct{ Items []intake.Message }
+		json.Unmarshal(b, &list)
+		return len(list.Items)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d messages after the form was sent twice, want 1", n)
+	}
+	form.Set("text", "Ring mig i morgon.")
+	if resp, page := ts.page(t, cw, "POST", "/certificates/"+id+"/messages", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the changed form: %d\n%s", resp.StatusCode, page)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d messages after the changed form, want 2", n)
+	}
+}

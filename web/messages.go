@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,7 +17,8 @@ import (
 
 // messageStore keeps the messages between caseworkers and issuing units.
 type messageStore interface {
-	CreateMessage(ctx context.Context, m *intake.Message) (*intake.Message, error)
+	CreateMessageOnce(ctx context.Context, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error)
+	FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error)
 	AnswerMessage(ctx context.Context, id string, a *intake.MessageAnswer) (*intake.Message, error)
 	FindMessageByID(ctx context.Context, id string) (*intake.Message, error)
 	FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error)
@@ -45,16 +48,6 @@ func isQuestionOf(t *schemas.Template) func(string) bool {
 	}
 }
 
-// sendMessage checks a message about certificate c as a caseworker sends
-// it (parseMessage) and stores it (storeMessage).
-func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, audit auditStore, c *intake.Certificate, doc map[string]any, now time.Time) (*intake.Message, error) {
-	m, err := parseMessage(eng, c, doc, now)
-	if err != nil {
-		return nil, err
-	}
-	return storeMessage(r, messages, audit, c, m)
-}
-
 // parseMessage checks a message about certificate c as a caseworker sends
 // it: EINVALID with every problem.
 func parseMessage(eng *intake.Engine, c *intake.Certificate, doc map[string]any, now time.Time) (*intake.Message, error) {
@@ -69,17 +62,54 @@ func parseMessage(eng *intake.Engine, c *intake.Certificate, doc map[string]any,
 	return m, nil
 }
 
+// sendMessage checks a message about certificate c as a caseworker sends
+// it (parseMessage) and stores it (storeMessage). Under an idempotency key
+// (idem not nil) the message already sent under it is the answer, with
+// true: a retry is answered as the first try was, even once the
+// certificate is revoked or the body's replyBy has passed.
+func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, audit auditStore, c *intake.Certificate, doc map[string]any, now time.Time, idem *intake.Idempotency) (*intake.Message, bool, error) {
+	if idem != nil {
+		prior, err := messages.FindMessageByIdempotencyKey(r.Context(), *idem)
+		switch {
+		case err == nil:
+			if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.send", c)); err != nil {
+				return nil, false, err
+			}
+			return prior, true, nil
+		case intake.ErrorCode(err) != intake.ENOTFOUND:
+			return nil, false, err
+		}
+	}
+	m, err := parseMessage(eng, c, doc, now)
+	if err != nil {
+		return nil, false, err
+	}
+	return storeMessage(r, messages, audit, c, m, idem)
+}
+
 // storeMessage stores message m (parseMessage) about certificate c, after
 // writing the access-log entry; a revoked certificate takes no message.
-func storeMessage(r *http.Request, messages messageStore, audit auditStore, c *intake.Certificate, m *intake.Message) (*intake.Message, error) {
+// Under an idempotency key, the message stored under it by the same
+// request is the answer, with true (store.CreateMessageOnce).
+func storeMessage(r *http.Request, messages messageStore, audit auditStore, c *intake.Certificate, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error) {
 	if c.Status == intake.StatusRevoked {
-		return nil, intake.Refusal("certificateRevoked")
+		return nil, false, intake.Refusal("certificateRevoked")
 	}
 	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.send", c)); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	m.Certificate, m.SentBy = c.ID, actorID(actorFrom(r.Context()))
-	return messages.CreateMessage(r.Context(), m)
+	return messages.CreateMessageOnce(r.Context(), m, idem)
+}
+
+// requestHash names a request under an idempotency key where what it
+// stores does not: the resource it was sent to and its body.
+func requestHash(id string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(id))
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // handleMessageCreate handles POST /api/v1/certificates/{id}/messages: a
@@ -92,13 +122,28 @@ func handleMessageCreate(logger *slog.Logger, eng *intake.Engine, certs certific
 		if err != nil {
 			return err
 		}
-		doc, err := readJSONObject(w, r, maxMessageBody)
+		key, err := idempotencyKey(r.Header)
 		if err != nil {
 			return err
 		}
-		m, err := sendMessage(r, eng, messages, audit, c, doc, now())
+		body, err := readBody(w, r, maxMessageBody)
 		if err != nil {
 			return err
+		}
+		doc, err := intake.Decode(body, maxMessageBody)
+		if err != nil {
+			return err
+		}
+		var idem *intake.Idempotency
+		if key != "" {
+			idem = &intake.Idempotency{Scope: "api:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(c.ID, body)}
+		}
+		m, replay, err := sendMessage(r, eng, messages, audit, c, doc, now(), idem)
+		if err != nil {
+			return err
+		}
+		if replay {
+			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		w.Header().Set("Location", "/api/v1/certificates/"+c.ID+"/messages")
 		encode(w, http.StatusCreated, m)

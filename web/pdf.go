@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/render"
@@ -74,10 +75,16 @@ func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certifi
 		if err != nil {
 			return err
 		}
-		copy := render.Copy(r.URL.Query().Get("copy"))
+		// A mistyped or repeated parameter is refused: read as absent, a
+		// request for the employer's copy would get the whole certificate.
+		q := r.URL.Query()
+		p := newQueryParser(q, time.Time{}, "copy")
+		copy := render.Copy(q.Get("copy"))
 		if copy != render.CopyFull && copy != render.CopyEmployer {
-			return &intake.Error{Code: intake.EINVALID, Message: "copy must be empty or employer.", Problems: intake.Problems{
-				intake.NewProblem("/copy", "enum", "param.copy", nil)}}
+			p.ps = append(p.ps, intake.NewProblem("/copy", "enum", "param.copy", nil))
+		}
+		if err := p.err(); err != nil {
+			return err
 		}
 		t, ok := eng.Template(c.Template, c.Version)
 		if !ok {

@@ -179,3 +179,42 @@ func TestCodeSearchAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestParametersGivenEmptyOrTwice: a patient filter given empty, a
+// parameter given twice and the PDF's mistyped copy are refused, not read
+// as absent: each would have answered for more than was asked (every
+// patient, patient A alone, the whole certificate for the employer's copy).
+func TestParametersGivenEmptyOrTwice(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	for _, tt := range []struct {
+		who, method, path, body string
+		pointer, code           string
+	}{
+		{"caseworker", "GET", "/api/v1/certificates?patient=", "", "/patient", "required"},
+		{"caseworker", "GET", "/api/v1/certificates?patient=%20", "", "/patient", "required"},
+		{"caseworker", "POST", "/api/v1/certificates/search", `{"patient": ""}`, "/patient", "required"},
+		{"caseworker", "POST", "/api/v1/certificates/search", `{"patient": null}`, "/patient", "required"},
+		{"admin", "POST", "/api/v1/audit/search", `{"patient": ""}`, "/patient", "required"},
+		{"admin", "GET", "/api/v1/audit?patient=", "", "/patient", "required"},
+		{"caseworker", "GET", "/api/v1/certificates?patient=191212121212&patient=194011182396", "", "/patient", "invalid"},
+		{"caseworker", "GET", "/api/v1/certificates?status=received&status=revoked", "", "/status", "invalid"},
+		{"caseworker", "GET", "/api/v1/messages?status=open&status=closed", "", "/status", "invalid"},
+		{"caseworker", "GET", "/api/v1/certificates/" + id + "/pdf?Copy=employer", "", "/Copy", "invalid"},
+		{"caseworker", "GET", "/api/v1/certificates/" + id + "/pdf?copy=&copy=employer", "", "/copy", "invalid"},
+		{"caseworker", "GET", "/api/v1/certificates/" + id + "/pdf?foo=1", "", "/foo", "invalid"},
+	} {
+		var body []byte
+		if tt.body != "" {
+			body = []byte(tt.body)
+		}
+		resp, b := ts.do(t, tt.who, tt.method, tt.path, body)
+		wantProblem(t, tt.method+" "+tt.path+" "+tt.body, resp, b, 422, tt.pointer, tt.code)
+	}
+	// Without the parameter, or with a patient, each still answers.
+	for _, path := range []string{"/api/v1/certificates", "/api/v1/certificates?patient=191212121212", "/api/v1/certificates/" + id + "/pdf", "/api/v1/certificates/" + id + "/pdf?copy=employer"} {
+		if resp, b := ts.do(t, "caseworker", "GET", path, nil); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %.200s", path, resp.StatusCode, b)
+		}
+	}
+}

@@ -227,8 +227,12 @@ func (s *security) throttled(w http.ResponseWriter, r *http.Request) bool {
 
 // failed records a failed credential of the request's address and waits
 // the throttle's delay (or until the client goes away).
-func (s *security) failed(r *http.Request) {
-	s.record(r, eventUnauthorized, nil)
+func (s *security) failed(r *http.Request) { s.failedAs(r, nil) }
+
+// failedAs is failed for a credential that is known but no longer works
+// (a revoked or expired token): the access log names it.
+func (s *security) failedAs(r *http.Request, a *intake.Actor) {
+	s.record(r, eventUnauthorized, a)
 	if d := s.failures.fail(r); d > 0 {
 		select {
 		case <-time.After(d):

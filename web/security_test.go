@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -278,5 +280,53 @@ func TestSignInsUnderWayFromOneAddress(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("a sign-in after the others ended: %d, want 303", resp.StatusCode)
+	}
+}
+
+// TestRetiredTokenNamedInTheLog: a revoked or expired token presented is
+// refused as an unknown one is (401, the same body), and the access log
+// names it, so that an auditor sees a retired credential still in use.
+func TestRetiredTokenNamedInTheLog(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ctx := context.Background()
+	secret, expired, err := ts.db.CreateToken(ctx, intake.RoleCaseworker, "", "expired")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.tokens["expired"] = secret
+	other, err := sql.Open("sqlite", "file:"+ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	// Its last day is the moment it was made (a token cannot be made
+	// expired).
+	if _, err := other.ExecContext(ctx, `UPDATE tokens SET expires_at = created_at WHERE id = ?`, expired.ID); err != nil {
+		t.Fatal(err)
+	}
+	ts.tokens["unknown"] = "intyg_not-a-token"
+	_, unknownBody := ts.do(t, "unknown", "GET", "/api/v1/certificates", nil)
+	for _, who := range []string{"revoked", "expired"} {
+		resp, b := ts.do(t, who, "GET", "/api/v1/certificates", nil)
+		if resp.StatusCode != 401 || !bytes.Equal(b, unknownBody) {
+			t.Errorf("%s token: %d %s, want 401 as an unknown token's %s", who, resp.StatusCode, b, unknownBody)
+		}
+	}
+	tokens, err := ts.db.FindTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var revoked string
+	for _, tok := range tokens {
+		if tok.Name == "revoked" {
+			revoked = tok.ID
+		}
+	}
+	named := map[string]bool{}
+	for _, e := range ts.auditActions(t, "security.unauthorized") {
+		named[e.TokenID] = true
+	}
+	if !named[revoked] || !named[expired.ID] || !named[""] {
+		t.Errorf("refused tokens in the access log %v, want the revoked %s, the expired %s and the unknown (no id)", named, revoked, expired.ID)
 	}
 }
