@@ -250,6 +250,21 @@ const (
 // MessageTypes lists the message types in the order pages offer them.
 var MessageTypes = []MessageType{MessageCompletion, MessageContact, MessageReconciliation, MessageOther}
 
+// CheckMessageTo is the refusal (ECONFLICT) of a message of type t about a
+// certificate of status s, or nil: no message about a revoked certificate,
+// and no completion request about a replaced one. Its replacement is the
+// certificate to complete: a completion of the replaced one would give it
+// a second certificate in force, both counting in the patient's case.
+func CheckMessageTo(t MessageType, s Status) error {
+	switch {
+	case s == StatusRevoked:
+		return Refusal("certificateRevoked")
+	case s == StatusReplaced && t == MessageCompletion:
+		return Refusal("certificateReplaced")
+	}
+	return nil
+}
+
 // MessageStatus is where a message is: open until answered, or closed when
 // its certificate is revoked.
 type MessageStatus string

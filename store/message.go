@@ -14,8 +14,9 @@ import (
 // CreateMessage stores a caseworker's message about certificate m.Certificate
 // to its issuing unit, open, sent now by m.SentBy, and appends a
 // "messageSent" event to the certificate. It sets m's ID, Unit, Status and
-// SentAt. Returns ENOTFOUND for an unknown certificate and ECONFLICT (code
-// certificateRevoked) for a revoked one.
+// SentAt. Returns ENOTFOUND for an unknown certificate and ECONFLICT where
+// intake.CheckMessageTo refuses it (a revoked certificate; a completion
+// request about a replaced one).
 func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Message, error) {
 	stored, _, err := db.CreateMessageOnce(ctx, m, nil)
 	return stored, err
@@ -52,8 +53,9 @@ func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *in
 			return err
 		case !t.Found:
 			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
-		case t.Status == intake.StatusRevoked:
-			return intake.Refusal("certificateRevoked")
+		}
+		if err := intake.CheckMessageTo(m.Type, t.Status); err != nil {
+			return err
 		}
 		m.ID, m.Unit, m.PatientID, m.Status, m.SentAt = newID(), t.Unit, t.PatientID, intake.MessageOpen, db.now()
 		if _, err := tx.ExecContext(ctx, db.rebind(`

@@ -261,6 +261,9 @@ type reviewPage struct {
 	Issuer   intake.Issuer
 	Values   url.Values
 	Draft    string
+	// Changed is true when a signing was refused because the draft had
+	// been saved since its review: this is the review of the draft now.
+	Changed bool
 }
 
 // handleCertificateReview handles POST /forms/{template}/{version}/review
@@ -346,19 +349,30 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	}
 	cert, err := formIntake(sub.eng, t, posted, doc, body, sub.now())
 	if intake.ErrorCode(err) == intake.EINVALID {
+		err = sub.withRelationProblems(r.Context(), actorFrom(r.Context()), doc, err)
+	}
+	if err == nil {
+		// The relation as the original is now, as signing will check it:
+		// a replacement of a certificate with an open completion request,
+		// say, is refused here, beside the form, not once signed.
+		err = sub.checkRelation(r.Context(), actorFrom(r.Context()), cert)
+	}
+	if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT {
 		page := newFormPage(sub.eng, t, is, posted, doc)
 		page.Draft, page.DropUnsaved = d, formAction(t)
 		page.setProblems(intake.ErrorProblems(err))
-		return renderForm(w, r, http.StatusUnprocessableEntity, page, sub.certs, messages, audit)
+		return renderForm(w, r, statuses[code].status, page, sub.certs, messages, audit)
 	}
 	if err != nil {
 		return err
 	}
-	// The unit the review shows is the one signed for (handleCertificateFormSubmit).
+	// The unit the review shows is the one signed for, and the save
+	// reviewed is the one signed (handleCertificateFormSubmit).
 	posted.Set("reviewedUnit", is.unit.HSAID)
+	posted.Set("draftSaved", d.UpdatedAt.UTC().Format(time.RFC3339Nano))
 	page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
 		Sections: layOut(t, cert), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
-		Values: posted, Draft: d.ID}
+		Values: posted, Draft: d.ID, Changed: r.URL.Query().Get("changed") == "1"}
 	page.DropUnsaved = formAction(t)
 	return renderPage(w, http.StatusOK, "certificate_review", page)
 }

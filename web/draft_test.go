@@ -61,6 +61,7 @@ func TestDrafts(t *testing.T) {
 	if n := ts.count(t); n != 0 {
 		t.Fatalf("the review stored %d certificates", n)
 	}
+	form.Set("draftSaved", reviewedSave(t, review))
 	resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0", form)
 	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {
 		t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -314,6 +315,7 @@ func TestReviewAgain(t *testing.T) {
 		t.Fatalf("review: %d, want 200 with the draft's review address", resp.StatusCode)
 	}
 	draft := m[1]
+	v.Set("draftSaved", reviewedSave(t, page))
 	before := len(accessEntries(t, ts, "draft.read", "197806142381"))
 	if resp, page := ts.page(t, physician, "GET", "/drafts/"+draft+"/review", nil); resp.StatusCode != 200 || !strings.Contains(page, `id="sign"`) {
 		t.Errorf("GET the draft's review: %d, want the review", resp.StatusCode)
@@ -797,4 +799,17 @@ func draftInBrowser(t *testing.T) (*testServer, string, context.Context) {
 		t.Fatal(err)
 	}
 	return ts, draft, ctx
+}
+
+// reviewedSave is the save of the draft that a review page shows, as its
+// sign form posts it (draftSaved): signing names it, so that a draft saved
+// since the review is not signed as reviewed.
+func reviewedSave(t *testing.T, review string) string {
+	t.Helper()
+	_, form, ok := strings.Cut(review, `id="sign-form"`)
+	m := regexp.MustCompile(`name="draftSaved" value="([^"]+)"`).FindStringSubmatch(form)
+	if !ok || m == nil {
+		t.Fatalf("the review has no sign form naming its save:\n%s", review)
+	}
+	return m[1]
 }

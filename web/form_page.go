@@ -290,6 +290,13 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				// Too old to sign: the draft's page says so.
 				http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
 				return nil
+			case !reviewed(posted, d):
+				// Saved since this review (in another tab, or here after
+				// going back to the form and then back to an old review):
+				// signing it would store what was reviewed and drop the
+				// later save. The review of the draft as it is now.
+				http.Redirect(w, r, "/drafts/"+d.ID+"/review?changed=1", http.StatusSeeOther)
+				return nil
 			}
 		}
 		doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
@@ -325,6 +332,12 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
 		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
 			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
+			if intake.ErrorCode(ferr) == intake.ENOTFOUND {
+				// Not a second click: the original's state forbids the
+				// relation now (a completion request opened since the
+				// review, say). The form, with why.
+				return renderForm(w, r, http.StatusConflict, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
+			}
 			if ferr != nil {
 				return err
 			}
@@ -352,6 +365,13 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		http.Redirect(w, r, "/certificates/"+stored.ID+"?signed=1", http.StatusSeeOther)
 		return nil
 	})
+}
+
+// reviewed reports whether the posted review is of draft d's last save:
+// the review's draftSaved names the save it showed (review).
+func reviewed(posted url.Values, d *intake.Draft) bool {
+	at, err := time.Parse(time.RFC3339Nano, posted.Get("draftSaved"))
+	return err == nil && at.Equal(d.UpdatedAt)
 }
 
 // formAction is where template t's certificate form posts: the key of the

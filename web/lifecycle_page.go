@@ -351,7 +351,11 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 				_, _, err = storeMessage(r, messages, audit, c, m, idem)
 			}
 		}
-		if intake.ErrorCode(err) == intake.EINVALID || err == nil && len(errs) > 0 {
+		if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT || err == nil && len(errs) > 0 {
+			// The page again, the message as typed and why it was not
+			// sent beside it: its problems, or the certificate's state
+			// (revoked, or replaced for a completion request) since the
+			// page was shown.
 			p, perr := newReceiptPage(r, eng, messages, audit, c)
 			if perr != nil {
 				return perr
@@ -361,7 +365,11 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 				errs[in] = append(errs[in], pr)
 			}
 			p.MessageErrors, p.MessageValues, p.DropKept = errs, form, true
-			return renderPage(w, http.StatusUnprocessableEntity, "certificate_receipt", p)
+			status := http.StatusUnprocessableEntity
+			if code == intake.ECONFLICT {
+				status = http.StatusConflict
+			}
+			return renderPage(w, status, "certificate_receipt", p)
 		}
 		if err != nil {
 			return err

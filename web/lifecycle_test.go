@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -474,9 +475,12 @@ func TestRelatePages(t *testing.T) {
 			t.Errorf("the replacement form lacks %s", want)
 		}
 	}
-	// Sign the replacement as the form would post it.
+	// Review and sign the replacement as the form would post it.
 	values, _ := url.ParseQuery(draftForm(t, ts, strings.TrimPrefix(draft, "/drafts/")))
 	values.Set("draft", strings.TrimPrefix(draft, "/drafts/"))
+	if _, review := ts.page(t, doctor, "GET", draft+"/review", nil); true {
+		values.Set("draftSaved", reviewedSave(t, review))
+	}
 	resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values)
 	if resp.StatusCode != 303 {
 		t.Fatalf("signing the replacement: %d\n%s", resp.StatusCode, body)
@@ -1154,5 +1158,104 @@ func TestMessageFormSentTwice(t *testing.T) {
 	}
 	if n := count(); n != 2 {
 		t.Errorf("%d messages after the changed form, want 2", n)
+	}
+}
+
+// TestSignTheReviewedSave: a review signed after the draft was saved again
+// (an old review brought back by the browser, or another tab's) is not
+// signed as reviewed, which would have dropped the later save: the
+// physician is shown the review of the draft as it is now, and signs that.
+func TestSignTheReviewedSave(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+	v.Set("answers.otherInformation", "VERSION 1")
+	resp, old := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
+	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(old)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("review: %d", resp.StatusCode)
+	}
+	draft := m[1]
+	signOld := maps.Clone(v)
+	signOld.Set("draft", draft)
+	signOld.Set("draftSaved", reviewedSave(t, old))
+	signOld.Set("reviewedUnit", "SE2321000016-7P0C")
+
+	// Changed and saved since (the form, back from the review).
+	edit := maps.Clone(signOld)
+	edit.Set("answers.otherInformation", "VERSION 2")
+	if resp, b := ts.page(t, physician, "POST", "/forms/fk7804/2.0/draft", edit); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", resp.StatusCode, b)
+	}
+	resp, _ = ts.page(t, physician, "POST", "/forms/fk7804/2.0", signOld)
+	if want := "/drafts/" + draft + "/review?changed=1"; resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("signing the old review: %d to %s, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if n := ts.count(t); n != 0 {
+		t.Fatalf("signing the old review stored %d certificates", n)
+	}
+	_, now := ts.page(t, physician, "GET", "/drafts/"+draft+"/review?changed=1", nil)
+	if !strings.Contains(now, `id="review-changed"`) || !strings.Contains(now, "VERSION 2") || strings.Contains(now, "VERSION 1") {
+		t.Fatalf("the review after the refusal does not say so, or does not show the draft's last save:\n%s", now)
+	}
+	signNew := maps.Clone(edit)
+	signNew.Set("draftSaved", reviewedSave(t, now))
+	resp, _ = ts.page(t, physician, "POST", "/forms/fk7804/2.0", signNew)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {
+		t.Fatalf("signing the new review: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(resp.Header.Get("Location"), "/certificates/"), "?")
+	if c := ts.receiptCertificate(t, id); c.Answers["otherInformation"] != "VERSION 2" {
+		t.Errorf("signed %v, want VERSION 2", c.Answers["otherInformation"])
+	}
+}
+
+// TestReviewChecksTheRelation: a replacement of a certificate that has
+// got an open completion request since is refused at the review, on the
+// form with why (409), not once the physician signs it.
+func TestReviewChecksTheRelation(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor := ts.session(t, "physician")
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	resp, _ := ts.page(t, doctor, "POST", "/certificates/"+orig+"/replace", url.Values{})
+	draft := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(draft, "/drafts/") {
+		t.Fatalf("replace: %d %s", resp.StatusCode, draft)
+	}
+	if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange grad."}]}`)); resp.StatusCode != 201 {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, b)
+	}
+	values, _ := url.ParseQuery(draftForm(t, ts, strings.TrimPrefix(draft, "/drafts/")))
+	values.Set("draft", strings.TrimPrefix(draft, "/drafts/"))
+	resp, page := ts.page(t, doctor, "POST", "/forms/fk7804/2.0/review", values)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="certificate-form"`) || !strings.Contains(page, "obesvarad begäran om komplettering") {
+		t.Errorf("review of a replacement with a completion request open: %d, want 409 with the form and why\n%s", resp.StatusCode, page)
+	}
+	if n := ts.count(t); n != 1 {
+		t.Errorf("%d certificates, want the original alone", n)
+	}
+}
+
+// TestNoCompletionRequestOnAReplaced: a completion request about a
+// replaced certificate is refused (409 certificateReplaced) on the API and
+// on the page, where the message as typed comes back with why; another
+// kind of message is still sent.
+func TestNoCompletionRequestOnAReplaced(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	const example = "valid/full-time-one-period.json"
+	orig := ts.submit(t, example)
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", relatedExample(t, example, intake.RelationReplaces, orig, nil)); resp.StatusCode != 201 {
+		t.Fatalf("replace: %d %s", resp.StatusCode, b)
+	}
+	komplt := `{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange grad."}]}`
+	resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(komplt))
+	wantProblem(t, "a completion request about a replaced certificate", resp, b, 409, "", "certificateReplaced")
+	if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`)); resp.StatusCode != 201 {
+		t.Errorf("a contact message about a replaced certificate: %d %s", resp.StatusCode, b)
+	}
+	cw := ts.session(t, "caseworker")
+	resp, page := ts.page(t, cw, "POST", "/certificates/"+orig+"/messages", url.Values{"type": {"KOMPLT"}, "question": {"32"}, "complement.32": {"Ange grad för december."}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="message-errors"`) || !strings.Contains(page, "redan ersatt") || !strings.Contains(page, "Ange grad för december.") {
+		t.Errorf("the page's completion request about a replaced certificate: %d, want 409 with why beside the message as typed\n%s", resp.StatusCode, page)
 	}
 }

@@ -165,9 +165,11 @@ func TestLongTermStatementForms(t *testing.T) {
 				t.Errorf("review without %s: %d, want the form with errors", tt.last, resp.StatusCode)
 			}
 			form.Set(tt.last, "Bedömningen är klar.")
-			if resp, page := ts.page(t, asa, "POST", path+"/review", form); resp.StatusCode != 200 || !strings.Contains(page, `id="sign"`) {
+			resp, page = ts.page(t, asa, "POST", path+"/review", form)
+			if resp.StatusCode != 200 || !strings.Contains(page, `id="sign"`) {
 				t.Fatalf("review: %d\n%s", resp.StatusCode, page)
 			}
+			form.Set("draftSaved", reviewedSave(t, page))
 			resp, _ = ts.page(t, asa, "POST", path, form)
 			if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/certificates/") {
 				t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
@@ -191,6 +193,11 @@ func TestLongTermStatementForms(t *testing.T) {
 				}
 			}
 			renew := merge(form, url.Values{"relation.type": {"RENEWS"}, "relation.certificate": {c.ID}, "draft": {strings.TrimPrefix(resp.Header.Get("Location"), "/drafts/")}})
+			renew.Del("draftSaved") // the first certificate's draft's
+			if resp, page = ts.page(t, asa, "POST", path+"/review", renew); resp.StatusCode != 200 {
+				t.Fatalf("review the renewal: %d\n%s", resp.StatusCode, page)
+			}
+			renew.Set("draftSaved", reviewedSave(t, page))
 			resp, _ = ts.page(t, asa, "POST", path, renew)
 			if resp.StatusCode != 303 {
 				t.Fatalf("sign the renewal: %d", resp.StatusCode)

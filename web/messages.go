@@ -88,12 +88,13 @@ func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, aud
 }
 
 // storeMessage stores message m (parseMessage) about certificate c, after
-// writing the access-log entry; a revoked certificate takes no message.
+// writing the access-log entry, unless intake.CheckMessageTo refuses it
+// (a revoked certificate; a completion request about a replaced one).
 // Under an idempotency key, the message stored under it by the same
 // request is the answer, with true (store.CreateMessageOnce).
 func storeMessage(r *http.Request, messages messageStore, audit auditStore, c *intake.Certificate, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error) {
-	if c.Status == intake.StatusRevoked {
-		return nil, false, intake.Refusal("certificateRevoked")
+	if err := intake.CheckMessageTo(m.Type, c.Status); err != nil {
+		return nil, false, err
 	}
 	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.send", c)); err != nil {
 		return nil, false, err

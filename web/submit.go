@@ -62,16 +62,26 @@ func (s *submitter) check(ctx context.Context, a *intake.Actor, body []byte) (*i
 	if err != nil {
 		return nil, s.refusal(ctx, a, body, err, false)
 	}
-	if rel := cert.Relation; rel != nil && a.CoversUnit(cert.Issuer.Unit.HSAID) {
-		t, err := s.certs.FindRelationTarget(ctx, rel.Certificate)
-		if err != nil {
-			return nil, err
-		}
-		if err := intake.CheckRelation(cert, t); err != nil {
-			return nil, err
-		}
+	if err := s.checkRelation(ctx, a, cert); err != nil {
+		return nil, err
 	}
 	return cert, nil
+}
+
+// checkRelation checks cert's relation, if any, to the stored original as
+// it is now, for a unit the actor may submit for: nil, or the refusal a
+// submission would get (422 notFound or relationMismatch, 409 for a state
+// that forbids it).
+func (s *submitter) checkRelation(ctx context.Context, a *intake.Actor, cert *intake.Certificate) error {
+	rel := cert.Relation
+	if rel == nil || !a.CoversUnit(cert.Issuer.Unit.HSAID) {
+		return nil
+	}
+	t, err := s.certs.FindRelationTarget(ctx, rel.Certificate)
+	if err != nil {
+		return err
+	}
+	return intake.CheckRelation(cert, t)
 }
 
 // refusal is intake's refusal err of body with what the store can add of
