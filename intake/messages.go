@@ -85,6 +85,7 @@ var messages = map[string][2]string{
 	"form.untickedDetail":               {"Det som står vid ”%v” kommer inte med i intyget: kryssa i rutan eller ta bort det.", "What is entered beside “%v” is left out of the certificate: tick its box or remove it."},
 	"form.untickedComplement":           {"Det som står vid fråga %v skickas inte med: kryssa i frågan eller ta bort texten.", "What is entered beside question %v is not sent: tick the question or remove the text."},
 	"compare.same":                      {"Bara intyg av samma slag för samma patient kan jämföras.", "Only certificates of one kind for one patient compare."},
+	"compare.twice":                     {"Välj två olika intyg att jämföra.", "Choose two different certificates to compare."},
 	"status.received":                   {"Mottaget", "Received"},
 	"event.received":                    {"Mottaget", "Received"},
 	"event.handled":                     {"Markerat som hanterat", "Marked handled"},

@@ -16,7 +16,9 @@ import (
 type casesPage struct {
 	layout
 	Patient, Gap string
-	Error        string
+	// Error is why the patient was not shown; GapError why the gap was
+	// refused, beside its input.
+	Error, GapError string
 	// Asked is true once a patient was asked for.
 	Asked bool
 	Cases []caseView
@@ -165,7 +167,14 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 		}
 		q, err := intake.ParseCaseQuery(doc, intake.DateOf(now()))
 		if ps := intake.ErrorProblems(err); len(ps) > 0 {
-			page.Error = ps[0].Message
+			for _, p := range ps {
+				switch {
+				case p.Pointer == "/gap" && page.GapError == "":
+					page.GapError = p.Message
+				case p.Pointer != "/gap" && page.Error == "":
+					page.Error = p.Message
+				}
+			}
 			return renderPage(w, http.StatusUnprocessableEntity, "patient_cases", page)
 		}
 		list, err := patientCases(r, eng, cases, audit, q)

@@ -59,11 +59,17 @@ func TestPatientCasesPage(t *testing.T) {
 	if resp.StatusCode != 200 || strings.Count(body, `<section class="case"`) != 1 {
 		t.Errorf("gap 0: %d, want one case (the certificates overlap)", resp.StatusCode)
 	}
-	// A bad id or gap comes back with the message.
-	for _, form := range []url.Values{{"patient": {"19780614-2382"}}, {"patient": {"19780614-2381"}, "gap": {"91"}}} {
-		resp, body = ts.posted(t, caseworker, "/patients/cases", form)
-		if resp.StatusCode != 422 || !strings.Contains(body, `id="patient-error"`) {
-			t.Errorf("%v: %d, want 422 with the error", form, resp.StatusCode)
+	// A bad id or gap comes back with the message beside its input.
+	for _, tt := range []struct {
+		form      url.Values
+		want, not string
+	}{
+		{url.Values{"patient": {"19780614-2382"}}, `aria-describedby="patient-error"`, `id="gap-error"`},
+		{url.Values{"patient": {"19780614-2381"}, "gap": {"91"}}, `aria-describedby="gap-error"`, `id="patient-error"`},
+	} {
+		resp, body = ts.posted(t, caseworker, "/patients/cases", tt.form)
+		if resp.StatusCode != 422 || !strings.Contains(body, tt.want) || strings.Contains(body, tt.not) {
+			t.Errorf("%v: %d, want 422 with %s and without %s", tt.form, resp.StatusCode, tt.want, tt.not)
 		}
 	}
 	resp, body = ts.posted(t, caseworker, "/patients/cases", url.Values{"patient": {"19121212-1212"}})

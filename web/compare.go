@@ -88,7 +88,12 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 		if cs[0].Template != cs[1].Template || cs[0].Version != cs[1].Version || cs[0].Patient.ID != cs[1].Patient.ID {
 			return &intake.Error{Code: intake.EINVALID, Message: "Only certificates of one patient and one template compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.same", nil)}}
 		}
-		if cs[1].ReceivedAt.Before(cs[0].ReceivedAt) {
+		if cs[0].ID == cs[1].ID {
+			return &intake.Error{Code: intake.EINVALID, Message: "Choose two different certificates to compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.twice", nil)}}
+		}
+		// The older is the one written first: signed first, or, signed
+		// at once, received first.
+		if cs[1].SignedAt.Before(cs[0].SignedAt) || cs[1].SignedAt.Equal(cs[0].SignedAt) && cs[1].ReceivedAt.Before(cs[0].ReceivedAt) {
 			cs[0], cs[1] = cs[1], cs[0]
 		}
 		for _, c := range cs {
@@ -101,7 +106,7 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", cs[0].Template, cs[0].Version)
 		}
 		page := comparePage{layout: signedInLayout(r, "Jämför intyg"), Template: t, Old: cs[0], New: cs[1],
-			OldAt: localTime(cs[0].ReceivedAt), NewAt: localTime(cs[1].ReceivedAt)}
+			OldAt: whenWritten(cs[0]), NewAt: whenWritten(cs[1])}
 		page.Sections, page.Changed = compare(t, cs[0], cs[1])
 		return renderPage(w, http.StatusOK, "certificate_compare", page)
 	})
@@ -209,4 +214,10 @@ func wordsAndBreaks(s string) []string {
 		out = append(out, strings.Fields(line)...)
 	}
 	return out
+}
+
+// whenWritten is when c was signed and received, in Swedish local time, as
+// a page names a certificate beside another.
+func whenWritten(c *intake.Certificate) string {
+	return "signerat " + localTime(c.SignedAt) + ", mottaget " + localTime(c.ReceivedAt)
 }

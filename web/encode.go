@@ -94,7 +94,15 @@ func readLimited(w http.ResponseWriter, r *http.Request, max int64) ([]byte, err
 // prefers HTML) and as a problem document to everyone else. Only here are
 // internal errors logged; the caller sees "Internal error." and nothing more.
 func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
-	doc := Problem(err, lang(r))
+	html := wantsHTML(r)
+	l := lang(r)
+	if html {
+		// In Swedish, as every page around it is, whatever language the
+		// browser was set up in: an English page amid Swedish ones reads
+		// as another service's.
+		l = "sv"
+	}
+	doc := Problem(err, l)
 	if doc.Status == http.StatusInternalServerError {
 		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "route", routeName(r), "error", err.Error())
 	}
@@ -105,7 +113,7 @@ func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err
 		logger.WarnContext(r.Context(), "unavailable", "method", r.Method, "route", routeName(r), "error", err.Error())
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
 	}
-	if wantsHTML(r) {
+	if html {
 		writeErrorPage(w, r, doc)
 		return
 	}

@@ -34,9 +34,9 @@ func wantsHTML(r *http.Request) bool {
 	return goautoneg.Negotiate(r.Header.Get("Accept"), []string{"application/problem+json", "application/json", "text/html"}) == "text/html"
 }
 
-// writeErrorPage writes doc as a Swedish (or English) HTML page.
+// writeErrorPage writes doc as a Swedish HTML page.
 func writeErrorPage(w http.ResponseWriter, r *http.Request, doc ProblemDocument) {
-	lang := lang(r)
+	const lang = "sv"
 	key := "page." + strconv.Itoa(doc.Status)
 	if !intake.HasText(key) {
 		key = "page.500"
@@ -45,11 +45,19 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, doc ProblemDocument)
 		}
 	}
 	page := errorPage{
-		layout:  layout{Title: intake.Text(key, lang), SignedIn: actorFrom(r.Context()) != nil, Lang: lang},
+		layout:  layout{Title: intake.Text(key, lang), Lang: lang},
 		Status:  doc.Status,
 		Heading: intake.Text(key, lang), Text: intake.Text(key+".text", lang),
 		Problems: doc.Errors, SignIn: doc.Status == http.StatusUnauthorized,
 		Back: intake.Text("page.back", lang), ReturnLabel: intake.Text("page.return", lang), SignInLabel: intake.Text("page.signIn", lang),
+	}
+	if a := actorFrom(r.Context()); a != nil && a.User != nil {
+		// A signed-in person's menu, as on every page: the way on from
+		// a refusal is often elsewhere than back.
+		page.layout = signedInLayout(r, page.Title)
+		page.Lang = lang
+	} else {
+		page.SignedIn = a != nil
 	}
 	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && r.Referer() != "" {
 		if p := localPath(ref.RequestURI()); p != "/" && p != r.URL.RequestURI() {

@@ -32,7 +32,8 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 		{"caseworker on the physician's forms", "/forms", "caseworker", []string{"Accept", browserAccept}, 403, "text/html", "Du har inte behörighet"},
 		{"a page that does not exist", "/nowhere", "", []string{"Accept", browserAccept}, 404, "text/html", "Sidan finns inte"},
 		{"an unknown template's form", "/forms/xx/9.9", "physician", []string{"Accept", browserAccept}, 404, "text/html", "Sidan finns inte"},
-		{"in English when asked", "/nowhere", "", []string{"Accept", browserAccept, "Accept-Language", "en"}, 404, "text/html", "Page not found"},
+		{"in Swedish as every page, a browser set up in English too", "/nowhere", "", []string{"Accept", browserAccept, "Accept-Language", "en-US,en;q=0.9"}, 404, "text/html", "Sidan finns inte"},
+		{"an API client asking for English", "/nowhere", "", []string{"Accept-Language", "en"}, 404, "application/problem+json", "There is nothing at"},
 		{"an API client without Accept", "/nowhere", "", nil, 404, "application/problem+json", `"status":404`},
 		{"an API client asking for JSON", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", "application/json"}, 401, "application/problem+json", `"status":401`},
 		{"an API client accepting anything", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", "*/*"}, 401, "application/problem+json", `"status":401`},
@@ -110,5 +111,22 @@ func TestCatalogueHasEveryKey(t *testing.T) {
 	}
 	if found < 8 {
 		t.Errorf("found only %d catalogue keys in the code; the pattern is stale", found)
+	}
+}
+
+// TestMenuOnFormsAndErrorPages: the physician's main menu is on the
+// certificate form (whose signing role had hidden the account's) and on an
+// error page a signed-in person meets.
+func TestMenuOnFormsAndErrorPages(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	for _, path := range []string{"/forms/fk7804/2.0", "/forms/fk7810/1.0", "/drafts/AAAAAAAAAAAAAAAAAAAAAA"} {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Accept", browserAccept)
+		req.AddCookie(physician)
+		resp, page := ts.sendPage(t, req)
+		if !strings.Contains(page, `aria-label="Huvudmeny"`) || !strings.Contains(page, `href="/drafts">Mina utkast`) {
+			t.Errorf("%s (%d) has no main menu", path, resp.StatusCode)
+		}
 	}
 }

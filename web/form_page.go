@@ -41,8 +41,9 @@ type formPage struct {
 	// Issuer is the signing physician and Unit the unit, from their records.
 	Issuer *intake.User
 	Unit   *intake.CareUnit
-	// Role is the name of the physician's signing role in the template.
-	Role string
+	// SigningRole is the name of the physician's signing role in the
+	// template (layout's Role is the account's, which picks the menu).
+	SigningRole string
 	// Values are the posted (or default) inputs.
 	Values url.Values
 	// Shown says, per answers field, whether its condition holds.
@@ -175,13 +176,13 @@ func (p *formPage) Complements(id string) []string {
 
 func newFormPage(eng *intake.Engine, t *schemas.Template, is issuing, v url.Values, doc map[string]any) *formPage {
 	p := &formPage{layout: layout{Title: t.Title.SV, SignedIn: true, Role: is.user.Role, Person: is.user.ID}, Template: t, Envelope: envelopeFields, Issuer: is.user, Unit: is.unit,
-		Role: is.user.SigningRole, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
+		SigningRole: is.user.SigningRole, Values: v, Shown: map[string]bool{}, Errors: map[string][]string{}}
 	if dd := t.Derive.Diagnoses; dd != nil {
 		p.codes, _ = eng.CodeList(dd.List)
 	}
 	for _, r := range t.IssuerRoles {
 		if r.Value == is.user.SigningRole {
-			p.Role = r.Label.SV
+			p.SigningRole = r.Label.SV
 		}
 	}
 	for _, q := range t.Form.Questions() {

@@ -163,7 +163,7 @@ func newReceiptPage(r *http.Request, eng *intake.Engine, messages receiptStore, 
 		return nil, err
 	}
 	p := &receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
-		Sections: layOut(t, c), Flags: flagsFor(r, eng, c), Received: localTime(c.ReceivedAt)}
+		Sections: layOut(t, c), Flags: flagsFor(r, eng, c), Received: localTime(c.ReceivedAt), SignedAt: localTime(c.SignedAt)}
 	return p, receiptExtras(r, p, messages)
 }
 

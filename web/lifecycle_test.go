@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -1257,5 +1259,99 @@ func TestNoCompletionRequestOnAReplaced(t *testing.T) {
 	resp, page := ts.page(t, cw, "POST", "/certificates/"+orig+"/messages", url.Values{"type": {"KOMPLT"}, "question": {"32"}, "complement.32": {"Ange grad för december."}})
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="message-errors"`) || !strings.Contains(page, "redan ersatt") || !strings.Contains(page, "Ange grad för december.") {
 		t.Errorf("the page's completion request about a replaced certificate: %d, want 409 with why beside the message as typed\n%s", resp.StatusCode, page)
+	}
+}
+
+// withoutField is fk7804 2.0's folder as a version 2.1 that no longer asks
+// the question bound to field: the schema's property, the form's question
+// and every mention in template.json (its rules, the employer's copy) gone.
+func withoutField(t *testing.T, field string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	var drop func(v any) any
+	drop = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			delete(v, field)
+			for k, e := range v {
+				v[k] = drop(e)
+			}
+		case []any:
+			out := []any{}
+			for _, e := range v {
+				if e == field || e == "/answers/"+field {
+					continue
+				}
+				if q, ok := e.(map[string]any); ok && q["field"] == field {
+					continue
+				}
+				out = append(out, drop(e))
+			}
+			return out
+		case string:
+			if v == "2.0" {
+				return "2.1"
+			}
+		}
+		return v
+	}
+	for _, name := range []string{"schema.json", "form.json", "template.json"} {
+		b, err := fs.ReadFile(schemas.Embedded(), "fk7804/2.0/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys["fk7804/2.0/"+name] = &fstest.MapFile{Data: b}
+		var doc any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := json.Marshal(drop(doc))
+		fsys["fk7804/2.1/"+name] = &fstest.MapFile{Data: out}
+	}
+	return fsys
+}
+
+// TestRenewalIntoANewerVersion: a certificate renewed into a newer version
+// of its template that no longer asks one of its questions is renewed
+// without that answer, so that the renewal, completed, is a submission the
+// newer version takes as it is (contract: posted back as it is).
+func TestRenewalIntoANewerVersion(t *testing.T) {
+	reg, err := schemas.Load(withoutField(t, "transportToWork"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := intake.NewEngine(reg, icd, 64<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServerEngine(t, store.SQLite, eng, testNow)
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	doc["answers"].(map[string]any)["transportToWork"] = true
+	body, _ := json.Marshal(doc)
+	orig := ts.mustPost(t, "clinic", body)
+	resp, b := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+orig+"/renewal", nil)
+	var renewal map[string]any
+	if err := json.Unmarshal(b, &renewal); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("renewal: %d %s", resp.StatusCode, b)
+	}
+	answers := renewal["answers"].(map[string]any)
+	if _, kept := answers["transportToWork"]; kept || renewal["version"] != "2.1" {
+		t.Fatalf("renewal into 2.1 = version %v, answers %v; want 2.1 without transportToWork", renewal["version"], answers)
+	}
+	// Completed with what the renewal clears, and posted back as it is.
+	for k, v := range doc["answers"].(map[string]any) {
+		if _, has := answers[k]; !has && k != "transportToWork" {
+			answers[k] = v
+		}
+	}
+	renewal["signedAt"] = doc["signedAt"]
+	body, _ = json.Marshal(renewal)
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
+		t.Errorf("the completed renewal: %d %s", resp.StatusCode, b)
 	}
 }

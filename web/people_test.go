@@ -373,7 +373,7 @@ func TestCompare(t *testing.T) {
 		strings.Contains(page, `id="new-revocation"`) || !strings.Contains(page, `id="new-status">Mottaget<`) {
 		t.Errorf("the revoked certificate is not shown as revoked:\n%s", page)
 	}
-	for name, ids := range map[string][]string{"one": {first}, "another patient": {first, other}} {
+	for name, ids := range map[string][]string{"one": {first}, "another patient": {first, other}, "the same twice": {first, first}} {
 		if resp, _ := ts.posted(t, cw, "/compare", url.Values{"id": ids}); resp.StatusCode != 422 {
 			t.Errorf("compare %s: %d, want 422", name, resp.StatusCode)
 		}
@@ -772,5 +772,19 @@ func TestPagesSpeakSwedish(t *testing.T) {
 	req.Header.Set("Accept-Language", "en-US,en;q=0.9")
 	if _, page := ts.sendPage(t, req); !strings.Contains(page, intake.Text("flag.noExamination", "sv")) || strings.Contains(page, intake.Text("flag.noExamination", "en")) {
 		t.Errorf("the queue's flags are not in Swedish:\n%s", page)
+	}
+}
+
+// TestReceiptSaysWhenSignedAndWhomToCall: the certificate page shows when
+// it was signed beside when it was received, and how to reach the issuing
+// unit (a contact requested, question 26, is answered by a call).
+func TestReceiptSaysWhenSignedAndWhomToCall(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	_, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil)
+	for _, want := range []string{`<dd id="certificate-signed">2026-11-20 10:15</dd>`, `<dd id="unit-contact">Karlavägen 10, 114 59 Stockholm, telefon 08-123 45 67</dd>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the certificate page lacks %s", want)
+		}
 	}
 }

@@ -24,8 +24,9 @@ type receiptPage struct {
 	Flags []intake.Flag
 	// Signed is true right after the physician signed it.
 	Signed bool
-	// Received is the received time in Swedish local time.
-	Received string
+	// Received and SignedAt are the received and signing times in
+	// Swedish local time.
+	Received, SignedAt string
 	// RevokeErrors, RevokeReason and RevokeMessage bring a refused
 	// revocation back to the form.
 	RevokeErrors                intake.Problems

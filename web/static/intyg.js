@@ -82,9 +82,22 @@
 
 // After a refused submit the error summary takes the focus, so that a
 // screen reader reads it and a keyboard user starts from the list of links.
+// A page without a summary (the certificate page, its message, answer and
+// revocation forms far down) moves to the first refused form's first
+// message instead, which would otherwise be out of sight below the page
+// shown again.
 (function () {
   const summary = document.getElementById('error-summary');
-  if (summary) summary.focus();
+  if (summary) {
+    summary.focus();
+    return;
+  }
+  const first = document.querySelector('form .error');
+  if (!first) return;
+  const details = first.closest('details');
+  if (details) details.open = true;
+  first.setAttribute('tabindex', '-1');
+  first.focus();
 })();
 
 // Character counters: "N tecken kvar" under each text with a limit.
