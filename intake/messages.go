@@ -69,6 +69,7 @@ var messages = map[string][2]string{
 	"password.short":                    {"Lösenordet måste ha minst %v tecken.", "The password must have at least %v characters."},
 	"password.common":                   {"Lösenordet är för vanligt eller för lätt att gissa. Välj ett annat.", "The password is too common or too easy to guess. Choose another."},
 	"queue.refExpired":                  {"Patientfiltret har gått ut. Ange patienten igen.", "The patient filter has expired. Give the patient again."},
+	"queue.since":                       {"Ange ett datum som ÅÅÅÅ-MM-DD.", "Give a date as YYYY-MM-DD."},
 	"print.choose":                      {"Välj mellan 1 och %v intyg att skriva ut.", "Choose from 1 to %v certificates to print."},
 	"lifecycle.draftAtOtherUnit":        {"Utkastet skrevs vid vårdenheten %v och öppnas bara när du är inloggad för den.", "The draft was written at the care unit %v and opens only when you are signed in for it."},
 	"lifecycle.draftSigned":             {"Utkastet är redan signerat, i en annan flik eller ett annat fönster: ändringarna här sparades inte.", "The draft is already signed, in another tab or window: the changes here were not saved."},

@@ -240,9 +240,23 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 }
 
 // handleDraftDelete handles POST /drafts/{id}/delete.
-func handleDraftDelete(logger *slog.Logger, drafts draftStore) http.Handler {
+func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		if err := drafts.DeleteDraft(r.Context(), mux.Vars(r)["id"], actorFrom(r.Context()).User.ID); err != nil {
+		a := actorFrom(r.Context())
+		d, err := drafts.FindDraft(r.Context(), mux.Vars(r)["id"])
+		if err == nil && d.UserID != a.User.ID {
+			err = intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+		}
+		if err != nil {
+			return err
+		}
+		// A patient's draft gone is in the access log, as its writes are.
+		e := a.Audit("draft.delete", r.RemoteAddr)
+		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
+		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+			return err
+		}
+		if err := drafts.DeleteDraft(r.Context(), d.ID, a.User.ID); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/drafts", http.StatusSeeOther)

@@ -114,6 +114,9 @@ func TestDrafts(t *testing.T) {
 	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
 		t.Errorf("delete: %d", resp.StatusCode)
 	}
+	if deleted := ts.auditActions(t, "draft.delete"); len(deleted) != 1 || deleted[0].Query != "draft="+gone {
+		t.Errorf("the access log's deletes %+v, want the one of %s", deleted, gone)
+	}
 	if resp, _ := ts.page(t, asa, "GET", "/drafts/"+gone, nil); resp.StatusCode != 404 {
 		t.Errorf("a deleted draft: %d, want 404", resp.StatusCode)
 	}

@@ -499,8 +499,8 @@ func TestDisabledUnit(t *testing.T) {
 	if resp, _ := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+id, nil); resp.StatusCode != 404 {
 		t.Errorf("the unit's token reads at a disabled unit: %d, want 404", resp.StatusCode)
 	}
-	if resp, _ := ts.do(t, "clinic", "POST", "/api/v1/certificates", readExample(t, "valid/prognosis-unclear.json")); resp.StatusCode != 403 {
-		t.Errorf("the unit's token submits at a disabled unit: %d, want 403", resp.StatusCode)
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", readExample(t, "valid/prognosis-unclear.json")); resp.StatusCode != 403 || !strings.Contains(string(b), "its units are disabled") {
+		t.Errorf("the unit's token submits at a disabled unit: %d %s, want 403 saying its units are disabled", resp.StatusCode, b)
 	}
 	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
 		t.Errorf("/forms at a disabled unit: %d %s, want /unit", resp.StatusCode, resp.Header.Get("Location"))
@@ -786,5 +786,26 @@ func TestReceiptSaysWhenSignedAndWhomToCall(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the certificate page lacks %s", want)
 		}
+	}
+}
+
+// TestQueueFilterErrorsBesideTheirInputs: each refused filter of the queue
+// is marked on its own input with its own message (a date in words a
+// caseworker can act on), not all on the patient's.
+func TestQueueFilterErrorsBesideTheirInputs(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	cw := ts.session(t, "caseworker")
+	resp, page := ts.page(t, cw, "GET", "/queue?unit=foo&since=2026-13-01&provider=xyz", nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("queue with bad filters: %d", resp.StatusCode)
+	}
+	for _, want := range []string{`id="q-unit" name="unit" type="text" value="foo" aria-invalid="true" aria-describedby="q-unit-error"`, `id="q-unit-error"`,
+		`aria-describedby="q-provider-error"`, `id="q-provider-error"`, `aria-describedby="q-since-error"`, `<p class="error" id="q-since-error">Ange ett datum som ÅÅÅÅ-MM-DD.</p>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refused queue lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `id="q-patient" name="patient" type="text" value="" autocomplete="off" aria-invalid`) || strings.Contains(page, "RFC 3339") {
+		t.Errorf("the patient's input is marked, or the date's message speaks of RFC 3339:\n%s", page)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -93,8 +94,14 @@ type queuePage struct {
 	// Link keeps the filters (not the patient) for status links and pages.
 	Link  url.Values
 	Pager pager
-	Error string
+	// Error is why the patient filter was not used (an expired
+	// reference); Errors why each refused filter was, by its input's name.
+	Error  string
+	Errors map[string]string
 }
+
+// queueInputs names the queue page's input of each search parameter.
+var queueInputs = map[string]string{"/receivedSince": "since", "/careProvider": "provider", "/contactRequested": "contact"}
 
 // queuePageSize is how many certificates a queue page shows.
 const queuePageSize = 50
@@ -168,7 +175,21 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		}
 		f, _, err := certificateFilter(r, eng, now(), q)
 		if ps := intake.ErrorProblems(err); len(ps) > 0 {
-			page.Error = ps[0].Message
+			// Each refused filter's message beside its input.
+			page.Errors = map[string]string{}
+			for _, p := range ps {
+				in, ok := queueInputs[p.Pointer]
+				if !ok {
+					in = strings.TrimPrefix(p.Pointer, "/")
+				}
+				msg := p.Message
+				if in == "since" { // a date input: no RFC 3339 to speak of
+					msg = intake.Text("queue.since", "sv")
+				}
+				if page.Errors[in] == "" {
+					page.Errors[in] = msg
+				}
+			}
 			return renderPage(w, http.StatusUnprocessableEntity, "queue", page)
 		}
 		if err != nil {
