@@ -6,8 +6,10 @@
 // codes with titles, derived sick-leave periods and day counts), as the
 // template's derive block declares. pointer.go is the one home of JSON
 // Pointers; rules.go declares each rule kind once (its parameters, its check
-// at load time, its application); messages.go is the one catalogue of the
-// texts people read, in Swedish and English.
+// at load time, its application); template.go checks that what a
+// template's rules and form name is declared by its schema, in the shape
+// they need; messages.go is the one catalogue of the texts people read, in
+// Swedish and English.
 //
 // Intake is pure: it does no I/O beyond reading the file systems it is
 // handed, keeps no global state, and must stay compilable to WebAssembly so

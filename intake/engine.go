@@ -59,7 +59,9 @@ type compiled struct {
 // NewEngine compiles every template of reg (its JSON Schema and declared
 // rules) against the code lists. icd is the ICD-10-SE list. maxBytes bounds
 // a submission (0: DefaultMaxBytes). It returns an error naming the template
-// and the fault if any template does not compile.
+// and the fault if any template does not compile, or if its rules, conditions
+// or form name a place its schema does not declare or declares in another
+// shape (see template.go).
 func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, error) {
 	loc, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil {
@@ -86,10 +88,17 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
 		}
 		c.quick, _ = compileQuickSchema(t.Schema) // TestQuickSchemaCompiles wants one for every template
+		tree, err := newSchemaTree(t.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("intake: template %s: schema: %w", t.Key(), err)
+		}
 		for i, r := range t.Rules {
 			cr, err := compileRule(r, e.lists)
 			if err != nil {
 				return nil, fmt.Errorf("intake: template %s: rule %d: %w", t.Key(), i+1, err)
+			}
+			if err := tree.checkRule(r); err != nil {
+				return nil, fmt.Errorf("intake: template %s: rule %d (%s): %w", t.Key(), i+1, r.Rule, err)
 			}
 			c.rules = append(c.rules, cr)
 		}
@@ -105,6 +114,9 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 		}
 		if t.Cases != nil {
 			c.exclude = compileCondition(t.Cases.Exclude)
+		}
+		if err := tree.checkTemplate(t); err != nil {
+			return nil, fmt.Errorf("intake: template %s: %w", t.Key(), err)
 		}
 		if err := checkAttention(t); err != nil {
 			return nil, fmt.Errorf("intake: template %s: %w", t.Key(), err)

@@ -96,8 +96,9 @@ func (c *compiled) checkRecord(cert *Certificate) error {
 
 // derivedProblems reports what the record's derived parts need and the
 // schema may not say: an issuer role the template does not allow, a degree
-// that is not an option, a diagnosis code not in the declared list. Where
-// the schema says the same, the duplicate problems merge when sorted.
+// that is not an option, a period that ends before it starts, a diagnosis
+// code not in the declared list. Where the schema or a rule says the same,
+// the duplicate problems merge when sorted.
 func (c *compiled) derivedProblems(doc map[string]any) Problems {
 	var ps Problems
 	issuer, _ := doc["issuer"].(map[string]any)
@@ -109,12 +110,20 @@ func (c *compiled) derivedProblems(doc map[string]any) Problems {
 		items, _ := answers[d.Field].([]any)
 		for i, it := range items {
 			m, _ := it.(map[string]any)
+			item := JoinIndex("/answers/"+EscapeToken(d.Field), i)
+			// A period that ends before it starts has no day count; the
+			// record needs the order whether or not the template declares
+			// a dateOrder rule on its periods.
+			from, fromOK := dateValue(m[schemas.ItemFrom])
+			if to, toOK := dateValue(m[schemas.ItemTo]); fromOK && toOK && to.Before(from.Time) {
+				ps = append(ps, problem(JoinPointer(item, schemas.ItemTo), "dateBeforeStart", nil))
+			}
 			v, present := m[schemas.ItemDegree]
 			if !present {
 				continue
 			}
 			if n, ok := number(v); !ok || n != float64(int(n)) || !slices.Contains(c.degrees, int(n)) {
-				ps = append(ps, problem(JoinPointer(JoinIndex("/answers/"+EscapeToken(d.Field), i), schemas.ItemDegree), "enum", joinValues(anySlice(c.degrees))))
+				ps = append(ps, problem(JoinPointer(item, schemas.ItemDegree), "enum", joinValues(anySlice(c.degrees))))
 			}
 		}
 	}

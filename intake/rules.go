@@ -208,7 +208,12 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 	}
 	cr.when, cr.where = compileCondition(r.When), compileCondition(r.Where)
 	if r.Than != "" {
-		cr.than = MustParsePointer(r.Than) // checked by the kind
+		// Only dateNotAfter uses than and checks it, but any rule may set
+		// it: a malformed one is an error here, not a panic.
+		var err error
+		if cr.than, err = ParsePointer(r.Than); err != nil {
+			return rule{}, fmt.Errorf("%s: than: %w", r.Rule, err)
+		}
 	}
 	return cr, nil
 }

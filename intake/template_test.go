@@ -3,10 +3,13 @@ package intake_test
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/intyg/intyg/intake"
@@ -112,7 +115,7 @@ func TestNewTemplateFolderNeedsNoCode(t *testing.T) {
     {"field": "code", "widget": "text", "label": {"sv": "Kod", "en": "Code"}},
     {"field": "description", "widget": "text", "label": {"sv": "Beskrivning", "en": "Description"}}]},
   {"id": "4", "field": "spans", "widget": "group", "label": {"sv": "Spann", "en": "Spans"}, "items": [
-    {"field": "level", "widget": "text", "label": {"sv": "Nivå", "en": "Level"}}]},
+    {"field": "level", "widget": "integer", "label": {"sv": "Nivå", "en": "Level"}}]},
   {"id": "5", "field": "leave", "widget": "periods", "label": {"sv": "Ledighet", "en": "Leave"}, "options": [
     {"value": 100, "label": {"sv": "Helt", "en": "Full"}}, {"value": 40, "label": {"sv": "40 procent", "en": "40 per cent"}}]}
 ]}]}`,
@@ -196,6 +199,7 @@ func TestBrokenTemplatesAreRefused(t *testing.T) {
 		{"code without a message", `[{"rule": "unique", "field": "/answers/a", "code": "noSuchMessage"}]`, `{}`},
 		{"dateNotAfter without than", `[{"rule": "dateNotAfter", "field": "/answers/a"}]`, `{}`},
 		{"dateNotAfter than an array", `[{"rule": "dateNotAfter", "field": "/answers/a", "than": "/answers/b/*"}]`, `{}`},
+		{"than that is no pointer", `[{"rule": "unique", "field": "/answers/a", "than": "b"}]`, `{}`},
 		{"dateNotAfter with a broken where", `[{"rule": "dateNotAfter", "field": "/answers/a", "than": "/answers/b/*/date", "where": {"field": "/type"}}]`, `{}`},
 		{"derived diagnoses from an unknown code list", `[]`, `{"diagnoses": {"field": "dx", "list": "icd9"}}`},
 	}
@@ -205,7 +209,9 @@ func TestBrokenTemplatesAreRefused(t *testing.T) {
 			folder := filepath.Join(dir, "yy", "1.0")
 			os.MkdirAll(folder, 0o755)
 			os.WriteFile(filepath.Join(folder, "template.json"), []byte(`{"template": "yy", "version": "1.0", "formNumber": "Y", "validFrom": "2027-01-01", "title": {"sv": "Y", "en": "Y"}, "issuerRoles": [{"value": "DOCTOR", "label": {"sv": "Läkare"}}], "derive": `+tt.derive+`, "rules": `+tt.rules+`}`), 0o644)
-			os.WriteFile(filepath.Join(folder, "schema.json"), []byte(`{"type": "object"}`), 0o644)
+			os.WriteFile(filepath.Join(folder, "schema.json"), []byte(`{"type": "object", "properties": {"answers": {"type": "object", "properties": {"a": {"type": "string"},
+  "b": {"type": "array", "items": {"type": "object", "properties": {"type": {"type": "string"}, "date": {"type": "string"}}}},
+  "dx": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}}}}}}`), 0o644)
 			os.WriteFile(filepath.Join(folder, "form.json"), []byte(`{"sections": [{"id": "a", "title": {"sv": "A", "en": "A"}, "questions": [{"id": "1", "field": "a", "widget": "text", "label": {"sv": "A", "en": "A"}},
   {"id": "2", "field": "dx", "widget": "diagnoses", "label": {"sv": "D"}, "items": [{"field": "code", "widget": "text", "label": {"sv": "K"}}]}]}]}`), 0o644)
 			reg, err := schemas.Load(os.DirFS(dir))
@@ -276,3 +282,141 @@ func jsonString(tb testing.TB, v any) string {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// TestTemplateMistakesRefused builds engines from copies of real templates,
+// each with one mistake a template review found went unnoticed: a pointer
+// of a rule, condition or question that names nothing in the schema, and a
+// form that disagrees with the schema. NewEngine must refuse each, naming
+// the template version, the rule or question, and the place.
+func TestTemplateMistakesRefused(t *testing.T) {
+	tests := []struct {
+		name  string
+		key   string
+		edits map[string]any
+		want  []string // in the error
+	}{
+		{"required field", "fk7804/2.0", map[string]any{"template.json#/rules/0/fields/0": "/answers/basiss"},
+			[]string{"rule 1 (required)", "/answers/basiss"}},
+		{"forbidden field", "fk7804/2.0", map[string]any{"template.json#/rules/1/fields/16": "/answers/adjustedDutie"},
+			[]string{"rule 2 (forbidden)", "/answers/adjustedDutie"}},
+		{"when condition", "fk7804/2.0", map[string]any{"template.json#/rules/0/when/not/field": "/answers/infectionKontroll"},
+			[]string{"rule 1 (required): when", "/answers/infectionKontroll"}},
+		{"condition inside allOf", "fk7804/2.0", map[string]any{"template.json#/rules/14/when/allOf/0/field": "/answers/sickLeave/*/grad"},
+			[]string{"rule 15 (required): when", "/answers/sickLeave/*/grad"}},
+		{"dateLimit field", "fk7804/2.0", map[string]any{"template.json#/rules/3/field": "/answers/basis/*/datum"},
+			[]string{"rule 4 (dateLimit)", "/answers/basis/*/datum"}},
+		{"codeList field", "fk7804/2.0", map[string]any{"template.json#/rules/9/field": "/answers/diagnoses/*/kod"},
+			[]string{"rule 10 (codeList)", "/answers/diagnoses/*/kod"}},
+		{"unique key", "fk7804/2.0", map[string]any{"template.json#/rules/10/key": "grad"},
+			[]string{"rule 11 (unique)", "/answers/sickLeave/*/grad"}},
+		{"dateOrder to", "fk7804/2.0", map[string]any{"template.json#/rules/11/to": "tu"},
+			[]string{"rule 12 (dateOrder)", "/answers/sickLeave/*/tu"}},
+		{"noOverlap from", "fk7804/2.0", map[string]any{"template.json#/rules/12/from": "start"},
+			[]string{"rule 13 (noOverlap)", "/answers/sickLeave/*/start"}},
+		{"dateNotAfter than", "fk7800/1.0", map[string]any{"template.json#/rules/5/than": "/answers/basis/*/datum"},
+			[]string{"rule 6 (dateNotAfter)", "/answers/basis/*/datum"}},
+		{"dateNotAfter where", "fk7800/1.0", map[string]any{"template.json#/rules/5/where/field": "/typ"},
+			[]string{"rule 6 (dateNotAfter): where", "/typ"}},
+		{"cases exclude", "fk7804/2.0", map[string]any{"template.json#/cases/exclude/field": "/answers/infectionKontroll"},
+			[]string{"cases: exclude", "/answers/infectionKontroll"}},
+		{"question dependsOn", "fk7800/1.0", map[string]any{"form.json#/sections/0/questions/1/dependsOn/field": "/answers/basis/*/typ"},
+			[]string{"question 1.3 (field basisOtherDescription): dependsOn", "/answers/basis/*/typ"}},
+		{"form field not in the schema", "fk7804/2.0", map[string]any{"form.json#/sections/5/questions/0/field": "treatmnt"},
+			[]string{"question 19 (field treatmnt)", "no such property"}},
+		{"item not in the schema", "fk7804/2.0", map[string]any{"form.json#/sections/3/questions/0/items/0/field": "kod"},
+			[]string{"question 6 (field diagnoses)", "item kod"}},
+		{"option not in the enum", "fk7804/2.0", map[string]any{"form.json#/sections/2/questions/0/options/3/value": "STUDIES"},
+			[]string{"question 28 (field occupation)", "option STUDIES"}},
+		{"degree not in the enum", "fk7804/2.0", map[string]any{"form.json#/sections/6/questions/0/options/3/value": 30},
+			[]string{"question 32 (field sickLeave)", "option 30"}},
+		{"yes/no widget on a string", "fk7804/2.0", map[string]any{"form.json#/sections/5/questions/0/widget": "yesNo"},
+			[]string{"question 19 (field treatment)", "widget yesNo gives boolean", "type string"}},
+		{"date widget on a boolean", "fk7804/2.0", map[string]any{"form.json#/sections/0/questions/0/widget": "date"},
+			[]string{"question 27 (field infectionControl)", "widget date gives string", "type boolean"}},
+		{"employer copy field", "fk7804/2.0", map[string]any{"template.json#/employerCopy/fields/0": "infectionKontroll"},
+			[]string{"employerCopy", "infectionKontroll"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := brokenCopy(t, tt.key, tt.edits)
+			if err == nil {
+				t.Fatal("NewEngine() = nil error, want the mistake refused")
+			}
+			for _, w := range append([]string{"template " + tt.key}, tt.want...) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("NewEngine() = %v, want an error naming %q", err, w)
+				}
+			}
+		})
+	}
+	for _, key := range []string{"fk7800/1.0", "fk7804/2.0"} {
+		if _, err := brokenCopy(t, key, nil); err != nil {
+			t.Errorf("%s unchanged: NewEngine() = %v, want no error", key, err)
+		}
+	}
+}
+
+// TestPeriodsInOrderWithoutARule: a template that derives sick leave from
+// its periods but declares no dateOrder rule on them still has a period
+// that ends before it starts refused at its "to" (it had passed Validate
+// and failed Normalize's invariants, an internal error).
+func TestPeriodsInOrderWithoutARule(t *testing.T) {
+	eng, err := brokenCopy(t, "fk7804/2.0", map[string]any{
+		"template.json#/rules/11": map[string]any{"rule": "unique", "field": "/answers/sickLeave", "key": "degree"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = eng.Intake(mutate(t, baseFK7804, map[string]any{"/answers/sickLeave/1/to": "2026-12-03"}), testNow)
+	if got := intake.ErrorCode(err); got != intake.EINVALID {
+		t.Fatalf("Intake() = %v (%s), want %s", err, got, intake.EINVALID)
+	}
+	if diff := cmp.Diff([]string{"/answers/sickLeave/1/to dateBeforeStart"}, codes(intake.ErrorProblems(err))); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// brokenCopy builds an engine from a copy of the embedded template version
+// key with values replaced: each edit's key is a file of the folder and a
+// pointer into it ("template.json#/rules/11/to"), which must name a value.
+// It returns the error of schemas.Load or NewEngine.
+func brokenCopy(tb testing.TB, key string, edits map[string]any) (*intake.Engine, error) {
+	tb.Helper()
+	docs := map[string]any{}
+	for _, name := range []string{"template.json", "schema.json", "form.json"} {
+		b, err := fs.ReadFile(schemas.Embedded(), key+"/"+name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var doc any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			tb.Fatal(err)
+		}
+		docs[name] = doc
+	}
+	for place, v := range edits {
+		name, ptr, _ := strings.Cut(place, "#")
+		p := intake.MustParsePointer(ptr)
+		if len(p.Resolve(docs[name])) != 1 {
+			tb.Fatalf("%s names no value of %s", place, key)
+		}
+		p.Set(docs[name], v)
+	}
+	files := fstest.MapFS{}
+	for name, doc := range docs {
+		b, err := json.Marshal(doc)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		files[key+"/"+name] = &fstest.MapFile{Data: b}
+	}
+	reg, err := schemas.Load(files)
+	if err != nil {
+		return nil, err
+	}
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return intake.NewEngine(reg, icd, 0)
+}
