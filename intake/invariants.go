@@ -110,20 +110,21 @@ func (c *compiled) derivedProblems(doc map[string]any) Problems {
 		items, _ := answers[d.Field].([]any)
 		for i, it := range items {
 			m, _ := it.(map[string]any)
-			item := JoinIndex("/answers/"+EscapeToken(d.Field), i)
+			// The item's pointer, made only for a problem (most have none).
+			at := func(member string) string { return JoinPointer(JoinIndex("/answers/"+EscapeToken(d.Field), i), member) }
 			// A period that ends before it starts has no day count; the
 			// record needs the order whether or not the template declares
 			// a dateOrder rule on its periods.
 			from, fromOK := dateValue(m[schemas.ItemFrom])
 			if to, toOK := dateValue(m[schemas.ItemTo]); fromOK && toOK && to.Before(from.Time) {
-				ps = append(ps, problem(JoinPointer(item, schemas.ItemTo), "dateBeforeStart", nil))
+				ps = append(ps, problem(at(schemas.ItemTo), "dateBeforeStart", nil))
 			}
 			v, present := m[schemas.ItemDegree]
 			if !present {
 				continue
 			}
 			if n, ok := number(v); !ok || n != float64(int(n)) || !slices.Contains(c.degrees, int(n)) {
-				ps = append(ps, problem(JoinPointer(item, schemas.ItemDegree), "enum", joinValues(anySlice(c.degrees))))
+				ps = append(ps, problem(at(schemas.ItemDegree), "enum", joinValues(anySlice(c.degrees))))
 			}
 		}
 	}
