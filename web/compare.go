@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/intyg/intyg/intake"
@@ -85,7 +86,7 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 			}
 			cs[i] = c
 		}
-		if cs[0].Template != cs[1].Template || cs[0].Version != cs[1].Version || cs[0].Patient.ID != cs[1].Patient.ID {
+		if cs[0].Template != cs[1].Template || cs[0].Patient.ID != cs[1].Patient.ID {
 			return &intake.Error{Code: intake.EINVALID, Message: "Only certificates of one patient and one template compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.same", nil)}}
 		}
 		if cs[0].ID == cs[1].ID {
@@ -101,19 +102,25 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 				return err
 			}
 		}
-		t, ok := eng.Template(cs[0].Template, cs[0].Version)
-		if !ok {
-			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", cs[0].Template, cs[0].Version)
+		// Each certificate in its own version of the template: a yearly
+		// version beside the last year's compares question by question.
+		var ts [2]*schemas.Template
+		for i, c := range cs {
+			t, ok := eng.Template(c.Template, c.Version)
+			if !ok {
+				return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", c.Template, c.Version)
+			}
+			ts[i] = t
 		}
-		page := comparePage{layout: signedInLayout(r, "Jämför intyg"), Template: t, Old: cs[0], New: cs[1],
+		page := comparePage{layout: signedInLayout(r, "Jämför intyg"), Template: ts[1], Old: cs[0], New: cs[1],
 			OldAt: whenWritten(cs[0]), NewAt: whenWritten(cs[1])}
-		page.Sections, page.Changed = compare(t, cs[0], cs[1])
+		page.Sections, page.Changed = compare(ts[0], ts[1], cs[0], cs[1])
 		return renderPage(w, http.StatusOK, "certificate_compare", page)
 	})
 }
 
 // compare lays both certificates out (layOut) and pairs their questions.
-func compare(t *schemas.Template, a, b *intake.Certificate) ([]compareSection, int) {
+func compare(ta, tb *schemas.Template, a, b *intake.Certificate) ([]compareSection, int) {
 	lines := func(q viewQuestion) []string {
 		var out []string
 		for _, o := range q.Options {
@@ -127,7 +134,7 @@ func compare(t *schemas.Template, a, b *intake.Certificate) ([]compareSection, i
 		}
 		return append(out, q.Lines...)
 	}
-	answers := func(c *intake.Certificate) map[string]viewQuestion {
+	answers := func(t *schemas.Template, c *intake.Certificate) map[string]viewQuestion {
 		m := map[string]viewQuestion{}
 		for _, s := range layOut(t, c) {
 			for _, q := range s.Questions {
@@ -136,10 +143,22 @@ func compare(t *schemas.Template, a, b *intake.Certificate) ([]compareSection, i
 		}
 		return m
 	}
-	oldA, newA := answers(a), answers(b)
+	oldA, newA := answers(ta, a), answers(tb, b)
+	// The newer's sections and questions, then what only the older's
+	// version asked, paired by field.
+	sections := tb.Form.Sections
+	if ta != tb {
+		only := schemas.Section{Title: schemas.Text{SV: "Frågor som bara version " + ta.Version + " har"}}
+		for _, q := range ta.Form.Questions() {
+			if _, asked := tb.Form.Question(q.Field); !asked {
+				only.Questions = append(only.Questions, q)
+			}
+		}
+		sections = append(slices.Clip(sections), only)
+	}
 	var out []compareSection
 	changed := 0
-	for _, s := range t.Form.Sections {
+	for _, s := range sections {
 		cs := compareSection{Title: s.Title.SV}
 		for _, q := range s.Questions {
 			oq, inOld := oldA[q.Field]
@@ -216,8 +235,9 @@ func wordsAndBreaks(s string) []string {
 	return out
 }
 
-// whenWritten is when c was signed and received, in Swedish local time, as
-// a page names a certificate beside another.
+// whenWritten is c's template version and when it was signed and
+// received, in Swedish local time, as a page names a certificate beside
+// another.
 func whenWritten(c *intake.Certificate) string {
-	return "signerat " + localTime(c.SignedAt) + ", mottaget " + localTime(c.ReceivedAt)
+	return "version " + c.Version + ", signerat " + localTime(c.SignedAt) + ", mottaget " + localTime(c.ReceivedAt)
 }

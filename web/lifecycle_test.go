@@ -1355,3 +1355,41 @@ func TestRenewalIntoANewerVersion(t *testing.T) {
 		t.Errorf("the completed renewal: %d %s", resp.StatusCode, b)
 	}
 }
+
+// TestCompareAcrossVersions: a certificate of a newer version of its
+// template compares with one of the older, each laid out in its own
+// version; what only the older version asked is shown after the rest.
+func TestCompareAcrossVersions(t *testing.T) {
+	reg, err := schemas.Load(withoutField(t, "transportToWork"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := intake.NewEngine(reg, icd, 64<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServerEngine(t, store.SQLite, eng, testNow)
+	var doc map[string]any
+	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
+	doc["answers"].(map[string]any)["transportToWork"] = true
+	body, _ := json.Marshal(doc)
+	older := ts.mustPost(t, "clinic", body)
+	delete(doc["answers"].(map[string]any), "transportToWork")
+	doc["version"] = "2.1"
+	doc["signedAt"] = "2026-11-21T09:00:00+01:00"
+	body, _ = json.Marshal(doc)
+	newer := ts.mustPost(t, "clinic", body)
+	resp, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/compare?id="+newer+"&id="+older, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("compare 2.0 with 2.1: %d\n%s", resp.StatusCode, page)
+	}
+	for _, want := range []string{"Äldre, version 2.0", "Nyare, version 2.1", "Frågor som bara version 2.0 har", `<tr class="changed"><th scope="row">34.`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the comparison across versions lacks %s", want)
+		}
+	}
+}
