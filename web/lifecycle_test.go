@@ -1311,12 +1311,11 @@ func withoutField(t *testing.T, field string) fstest.MapFS {
 	return fsys
 }
 
-// TestRenewalIntoANewerVersion: a certificate renewed into a newer version
-// of its template that no longer asks one of its questions is renewed
-// without that answer, so that the renewal, completed, is a submission the
-// newer version takes as it is (contract: posted back as it is).
-func TestRenewalIntoANewerVersion(t *testing.T) {
-	reg, err := schemas.Load(withoutField(t, "transportToWork"))
+// engineWithout is an engine of fk7804 2.0 and of a 2.1 that no longer
+// asks the question bound to field (withoutField).
+func engineWithout(t *testing.T, field string) *intake.Engine {
+	t.Helper()
+	reg, err := schemas.Load(withoutField(t, field))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1328,7 +1327,15 @@ func TestRenewalIntoANewerVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := newTestServerEngine(t, store.SQLite, eng, testNow)
+	return eng
+}
+
+// TestRenewalIntoANewerVersion: a certificate renewed into a newer version
+// of its template that no longer asks one of its questions is renewed
+// without that answer, so that the renewal, completed, is a submission the
+// newer version takes as it is (contract: posted back as it is).
+func TestRenewalIntoANewerVersion(t *testing.T) {
+	ts := newTestServerEngine(t, store.SQLite, engineWithout(t, "transportToWork"), testNow)
 	var doc map[string]any
 	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
 	doc["answers"].(map[string]any)["transportToWork"] = true
@@ -1360,19 +1367,7 @@ func TestRenewalIntoANewerVersion(t *testing.T) {
 // template compares with one of the older, each laid out in its own
 // version; what only the older version asked is shown after the rest.
 func TestCompareAcrossVersions(t *testing.T) {
-	reg, err := schemas.Load(withoutField(t, "transportToWork"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	icd, err := intake.LoadICD10SE(schemas.ICD10SE())
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := intake.NewEngine(reg, icd, 64<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := newTestServerEngine(t, store.SQLite, eng, testNow)
+	ts := newTestServerEngine(t, store.SQLite, engineWithout(t, "transportToWork"), testNow)
 	var doc map[string]any
 	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
 	doc["answers"].(map[string]any)["transportToWork"] = true
