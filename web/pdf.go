@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,7 +34,14 @@ func handlePrint(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		if err != nil {
 			return err
 		}
-		ids := form["id"]
+		// Each certificate once, in the order chosen: a list with one
+		// ticked twice (two pages' choices) prints it once.
+		var ids []string
+		for _, id := range form["id"] {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
 		if len(ids) == 0 || len(ids) > maxPrint {
 			return &intake.Error{Code: intake.EINVALID, Message: "Choose the certificates to print.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "print.choose", maxPrint)}}
 		}
