@@ -324,15 +324,31 @@ func (r *Registry) HasTemplate(template string) bool {
 	return false
 }
 
-// Newest returns the newest version of template, if known.
-func (r *Registry) Newest(template string) (*Template, bool) {
+// InForce returns the version of template in force on day (YYYY-MM-DD):
+// the newest whose validFrom is not after it, so that next year's version
+// can be added as a folder before its first day and is offered (for new
+// certificates and renewals) from that day. A version whose day has not
+// come is still known: a submission naming it is judged by it.
+func (r *Registry) InForce(template, day string) (*Template, bool) {
 	var newest *Template
 	for _, t := range r.list {
-		if t.ID == template {
+		if t.ID == template && t.ValidFrom <= day {
 			newest = t // the list is sorted by version
 		}
 	}
 	return newest, newest != nil
+}
+
+// AllInForce returns, for each template, its version in force on day
+// (InForce), in the templates' order: what a physician is offered to write.
+func (r *Registry) AllInForce(day string) []*Template {
+	var out []*Template
+	for _, t := range r.list {
+		if inForce, ok := r.InForce(t.ID, day); ok && inForce == t {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // All returns every template version, sorted by template and version.

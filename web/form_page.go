@@ -26,9 +26,13 @@ type formListPage struct {
 }
 
 // handleFormList handles GET /forms: the templates a physician can fill in.
-func handleFormList(logger *slog.Logger, eng *intake.Engine) http.Handler {
+func handleFormList(logger *slog.Logger, eng *intake.Engine, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return renderPage(w, http.StatusOK, "form_list", formListPage{layout: signedInLayout(r, "Skriv intyg"), Templates: eng.Registry().All()})
+		// Each template in its version in force today: a new version from
+		// its first day on, and the one it follows no longer (its drafts
+		// are still written in it).
+		in := eng.Registry().AllInForce(intake.DateOf(now()).String())
+		return renderPage(w, http.StatusOK, "form_list", formListPage{layout: signedInLayout(r, "Skriv intyg"), Templates: in})
 	})
 }
 

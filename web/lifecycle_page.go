@@ -186,7 +186,7 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 		var doc map[string]any
 		t, _ := eng.Template(c.Template, c.Version)
 		if typ == intake.RelationRenews {
-			renewal, err := renewalOf(r, eng, subs, c)
+			renewal, err := renewalOf(r, eng, subs, c, now())
 			if err != nil {
 				return err
 			}

@@ -1315,7 +1315,13 @@ func withoutField(t *testing.T, field string) fstest.MapFS {
 // asks the question bound to field (withoutField).
 func engineWithout(t *testing.T, field string) *intake.Engine {
 	t.Helper()
-	reg, err := schemas.Load(withoutField(t, field))
+	return engineOf(t, withoutField(t, field))
+}
+
+// engineOf is an engine of the templates in fsys.
+func engineOf(t *testing.T, fsys fs.FS) *intake.Engine {
+	t.Helper()
+	reg, err := schemas.Load(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1385,6 +1391,36 @@ func TestCompareAcrossVersions(t *testing.T) {
 	for _, want := range []string{"Äldre, version 2.0", "Nyare, version 2.1", "Frågor som bara version 2.0 har", `<tr class="changed"><th scope="row">34.`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the comparison across versions lacks %s", want)
+		}
+	}
+}
+
+// TestVersionInForceFromItsDay: a new version of a template, added before
+// its validFrom, is offered for new certificates and renewals from that
+// day, and the version it follows then no longer.
+func TestVersionInForceFromItsDay(t *testing.T) {
+	fsys := withoutField(t, "transportToWork")
+	var tmpl map[string]any
+	json.Unmarshal(fsys["fk7804/2.1/template.json"].Data, &tmpl)
+	tmpl["validFrom"] = "2027-01-01"
+	fsys["fk7804/2.1/template.json"].Data, _ = json.Marshal(tmpl)
+	eng := engineOf(t, fsys)
+	for _, tt := range []struct {
+		day                time.Time
+		offered, withdrawn string
+	}{
+		{testNow(), "2.0", "2.1"},
+		{time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC), "2.1", "2.0"},
+	} {
+		ts := newTestServerEngine(t, store.SQLite, eng, func() time.Time { return tt.day })
+		orig := ts.submit(t, "valid/full-time-one-period.json")
+		_, b := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+orig+"/renewal", nil)
+		var renewal struct{ Version string }
+		json.Unmarshal(b, &renewal)
+		_, list := ts.page(t, ts.session(t, "physician"), "GET", "/forms", nil)
+		if renewal.Version != tt.offered || !strings.Contains(list, "/forms/fk7804/"+tt.offered) || strings.Contains(list, "/forms/fk7804/"+tt.withdrawn) {
+			t.Errorf("on %s: renewal into %q, the form list offers %s: %v and %s: %v; want %s alone", tt.day.Format(time.DateOnly), renewal.Version,
+				tt.offered, strings.Contains(list, "/forms/fk7804/"+tt.offered), tt.withdrawn, strings.Contains(list, "/forms/fk7804/"+tt.withdrawn), tt.offered)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 )
@@ -23,9 +24,9 @@ func submittedDocument(ctx context.Context, subs submissionStore, id string) (ma
 }
 
 // renewalOf builds the renewal of certificate c (not revoked) from its
-// submitted bytes: the newest version of its template, without the
+// submitted bytes: the version of its template in force now, without the
 // answers either version declares cleared on renewal.
-func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *intake.Certificate) (*intake.Renewal, error) {
+func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *intake.Certificate, now time.Time) (*intake.Renewal, error) {
 	if c.Status == intake.StatusRevoked {
 		return nil, intake.Refusal("certificateRevoked")
 	}
@@ -33,7 +34,7 @@ func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *int
 	if err != nil {
 		return nil, err
 	}
-	newest, ok := eng.Registry().Newest(c.Template)
+	newest, ok := eng.Registry().InForce(c.Template, intake.DateOf(now).String())
 	if !ok {
 		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s", c.ID, c.Template)
 	}
@@ -56,13 +57,13 @@ func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *int
 // handleRenewal handles GET /api/v1/certificates/{id}/renewal: for the
 // issuing unit, a submission pre-filled from the certificate that renews
 // it (contract: lifecycle.md); 409 for a revoked certificate.
-func handleRenewal(logger *slog.Logger, eng *intake.Engine, certs certificateStore, subs submissionStore, audit auditStore) http.Handler {
+func handleRenewal(logger *slog.Logger, eng *intake.Engine, certs certificateStore, subs submissionStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		c, err := findVisible(r, certs)
 		if err != nil {
 			return err
 		}
-		renewal, err := renewalOf(r, eng, subs, c)
+		renewal, err := renewalOf(r, eng, subs, c, now())
 		if err != nil {
 			return err
 		}
