@@ -305,6 +305,22 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 			}
 		}
 		d, err := saveDraft(r, drafts, audit, t, posted, sub.now())
+		if intake.ErrorCode(err) == intake.ECONFLICT {
+			// Saved in another tab since this one opened it, or signed
+			// there: this tab's answers are not saved, so the form keeps
+			// them in sight (to copy, or to type again into the draft
+			// opened anew) with why, rather than an error page that loses
+			// them.
+			page := newFormPage(sub.eng, t, is, posted, formDocument(t, posted, issuerOf(is.user, is.unit), ""))
+			page.setProblems(intake.ErrorProblems(err))
+			if id := posted.Get("draft"); id != "" {
+				// Still over the save this tab last knew: a save from it
+				// stays refused, not made over the other tab's.
+				at, _ := time.Parse(time.RFC3339Nano, posted.Get("draftSaved"))
+				page.Draft = &intake.Draft{ID: id, UpdatedAt: at}
+			}
+			return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
+		}
 		if err != nil {
 			return err
 		}
