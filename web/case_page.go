@@ -16,6 +16,8 @@ import (
 type casesPage struct {
 	layout
 	Patient, Gap string
+	// PatientName is the patient's name as the newest certificate gives it.
+	PatientName string
 	// Error is why the patient was not shown; GapError why the gap was
 	// refused, beside its input.
 	Error, GapError string
@@ -182,6 +184,7 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 			return err
 		}
 		milestones := eng.CaseMilestones()
+		var newest *intake.CaseCertificate
 		for i, c := range list {
 			v := caseView{Case: c, N: len(list) - i, Timeline: drawTimeline(c, milestones), Degree: "–"}
 			if c.CurrentDegree != nil {
@@ -191,6 +194,9 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 				v.Milestones = append(v.Milestones, milestoneView{Day: m, Date: c.Milestones[intake.MilestoneKey(m)].String()})
 			}
 			for j, m := range c.Members {
+				if newest == nil || m.SignedAt.After(newest.SignedAt) {
+					newest = &c.Members[j]
+				}
 				row := caseCertificateRow{N: j + 1, ID: m.ID, Unit: m.Unit, Signed: localTime(m.SignedAt), Diagnosis: m.Diagnosis}
 				for k, p := range m.Periods {
 					if k > 0 {
@@ -201,6 +207,9 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 				v.Rows = append(v.Rows, row)
 			}
 			page.Cases = append(page.Cases, v)
+		}
+		if newest != nil {
+			page.PatientName = newest.Patient.Name
 		}
 		return renderPage(w, http.StatusOK, "patient_cases", page)
 	})

@@ -54,6 +54,9 @@ func TestPatientCasesPage(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `<dd class="days">89</dd>`) || strings.Contains(body, second) || strings.Contains(body, `id="day90"`) {
 		t.Errorf("the physician's case page: %d, want 89 days of %s only\n%s", resp.StatusCode, first, body)
 	}
+	if !strings.Contains(body, `<p id="case-patient">Patient: Karin Johansson, 19780614-2381</p>`) {
+		t.Errorf("the case page does not name the patient:\n%s", body)
+	}
 	// Gaps are drawn and listed.
 	resp, body = ts.posted(t, caseworker, "/patients/cases", url.Values{"patient": {"19780614-2381"}, "gap": {"0"}})
 	if resp.StatusCode != 200 || strings.Count(body, `<section class="case"`) != 1 {
