@@ -130,6 +130,15 @@ func (p *formPage) Widget(q schemas.Question) widgetData {
 	return d
 }
 
+// labelled is a message msg about what label names: "label: msg", but
+// after a label that is a question, "label? msg" (not "?:").
+func labelled(label, msg string) string {
+	if strings.HasSuffix(label, "?") {
+		return label + " " + msg
+	}
+	return label + ": " + msg
+}
+
 // setProblems puts each problem next to its question, and every one in
 // the summary, in the form's order.
 func (p *formPage) setProblems(ps intake.Problems) {
@@ -137,14 +146,14 @@ func (p *formPage) setProblems(ps intake.Problems) {
 	for _, pr := range ps {
 		f, msg := problemField(pr.Pointer), pr.Message
 		if item := problemItem(p.Template, p.Values, pr.Pointer); item != "" {
-			msg = item + ": " + msg
+			msg = labelled(item, msg)
 		}
 		p.Errors[f] = append(p.Errors[f], msg)
 		p.markInputs(pr.Pointer)
 	}
 	add := func(anchor, label string, msgs []string) {
 		for _, m := range msgs {
-			p.Summary = append(p.Summary, summaryItem{Anchor: anchor, Text: label + ": " + m})
+			p.Summary = append(p.Summary, summaryItem{Anchor: anchor, Text: labelled(label, m)})
 		}
 	}
 	for _, f := range p.Envelope {

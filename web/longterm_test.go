@@ -74,7 +74,7 @@ func TestLongTermStatements(t *testing.T) {
 				t.Errorf("the %s queue does not list both:\n%s", tt.template, page)
 			}
 			resp, page = ts.posted(t, cw, "/compare", url.Values{"id": {second.ID, first}})
-			if resp.StatusCode != 200 || strings.Count(page, `<tr class="changed">`) != 1 || !strings.Contains(page, "<ins>Helt</ins>") {
+			if resp.StatusCode != 200 || strings.Count(page, `<tr class="changed">`) != 1 || !strings.Contains(page, `<ins><span class="visually-hidden">tillagt: </span>Helt</ins>`) {
 				t.Errorf("compare: %d, want one changed answer marked word by word\n%s", resp.StatusCode, page)
 			}
 
@@ -226,4 +226,19 @@ func merge(a, b url.Values) url.Values {
 		}
 	}
 	return out
+}
+
+// TestLabelsInSentences: an area's text reads "Beskriv intellektuell
+// funktion" (the label inside a sentence), and a message after a question
+// reads "…underlaget? Uppgiften …", not "…underlaget?: Uppgiften".
+func TestLabelsInSentences(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	if _, page := ts.page(t, ts.session(t, "physician"), "GET", "/forms/fk7800/1.0", nil); !strings.Contains(page, "Beskriv intellektuell funktion") || strings.Contains(page, "Beskriv Intellektuell") {
+		t.Errorf("the fk7800 form's area text is not in a sentence's case")
+	}
+	for label, want := range map[string]string{"Från vilken vårdgivare kommer underlaget?": "Från vilken vårdgivare kommer underlaget? Uppgiften måste fyllas i.", "Diagnos": "Diagnos: Uppgiften måste fyllas i."} {
+		if got := labelled(label, "Uppgiften måste fyllas i."); got != want {
+			t.Errorf("labelled(%q) = %q, want %q", label, got, want)
+		}
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -76,6 +78,12 @@ func signedInLayout(r *http.Request, title string) layout {
 }
 
 var pageFuncs = template.FuncMap{
+	// lowerFirst writes a label inside a sentence ("Beskriv intellektuell
+	// funktion"): its first letter in lower case.
+	"lowerFirst": func(s string) string {
+		r, n := utf8.DecodeRuneInString(s)
+		return string(unicode.ToLower(r)) + s[n:]
+	},
 	"val": func(v url.Values, name string) string { return v.Get(name) },
 	"checked": func(v url.Values, name, value string) bool {
 		return slices.Contains(v[name], value)
