@@ -251,16 +251,13 @@ const (
 var MessageTypes = []MessageType{MessageCompletion, MessageContact, MessageReconciliation, MessageOther}
 
 // CheckMessageTo is the refusal (ECONFLICT) of a message of type t about a
-// certificate of status s, or nil: no message about a revoked certificate,
-// and no completion request about a replaced one. Its replacement is the
-// certificate to complete: a completion of the replaced one would give it
-// a second certificate in force, both counting in the patient's case.
+// certificate of status s, or nil: no message about a revoked certificate
+// (contract: lifecycle.md). A completion request about a replaced one is
+// allowed, as the contract has it, though its completion then gives the
+// original a second certificate in force beside its replacement.
 func CheckMessageTo(t MessageType, s Status) error {
-	switch {
-	case s == StatusRevoked:
+	if s == StatusRevoked {
 		return Refusal("certificateRevoked")
-	case s == StatusReplaced && t == MessageCompletion:
-		return Refusal("certificateReplaced")
 	}
 	return nil
 }

@@ -15,8 +15,7 @@ import (
 // to its issuing unit, open, sent now by m.SentBy, and appends a
 // "messageSent" event to the certificate. It sets m's ID, Unit, Status and
 // SentAt. Returns ENOTFOUND for an unknown certificate and ECONFLICT where
-// intake.CheckMessageTo refuses it (a revoked certificate; a completion
-// request about a replaced one).
+// intake.CheckMessageTo refuses it (a revoked certificate).
 func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Message, error) {
 	stored, _, err := db.CreateMessageOnce(ctx, m, nil)
 	return stored, err

@@ -335,21 +335,30 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 				delete(doc, k)
 			}
 		}
-		m, err := parseMessage(eng, c, doc, now())
-		if err == nil && len(errs) == 0 {
-			var idem *intake.Idempotency
-			if key := form.Get("submission"); key != "" {
-				sent := maps.Clone(form)
-				sent.Del("submission")
-				idem = &intake.Idempotency{Scope: "page:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(c.ID, []byte(sent.Encode()))}
-			}
-			_, _, err = storeMessage(r, messages, audit, c, m, idem)
-			if ps := intake.ErrorProblems(err); idem != nil && len(ps) == 1 && ps[0].Code == "idempotencyKeyReused" {
+		var idem *intake.Idempotency
+		if key := form.Get("submission"); key != "" {
+			sent := maps.Clone(form)
+			sent.Del("submission")
+			idem = &intake.Idempotency{Scope: "page:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(c.ID, []byte(sent.Encode()))}
+			_, err := messages.FindMessageByIdempotencyKey(r.Context(), *idem)
+			switch intake.ErrorCode(err) {
+			case "":
+				// Sent already (a second click): the page shows it, as it
+				// would after the first.
+				http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1#messages", http.StatusSeeOther)
+				return nil
+			case intake.ECONFLICT:
 				// The form sent before, then changed and sent again (back
 				// in the browser's history): a message of its own.
 				idem.Key = formKey()
-				_, _, err = storeMessage(r, messages, audit, c, m, idem)
+			case intake.ENOTFOUND:
+			default:
+				return err
 			}
+		}
+		m, err := parseMessage(eng, c, doc, now())
+		if err == nil && len(errs) == 0 {
+			_, _, err = storeMessage(r, messages, audit, c, m, idem)
 		}
 		if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT || err == nil && len(errs) > 0 {
 			// The page again, the message as typed and why it was not

@@ -1037,8 +1037,8 @@ func TestCompletionAnswersAtOnce(t *testing.T) {
 
 // TestMessageIdempotencyKey: a caseworker's system that sends a message
 // again under its Idempotency-Key (its first answer lost) gets the message
-// first sent, not a second one to the unit; the key with another body or
-// certificate is refused; another sender's key is its own.
+// first sent, not a second one to the unit, through any of the agency's
+// tokens; the key with another body or certificate is refused.
 func TestMessageIdempotencyKey(t *testing.T) {
 	for _, driver := range []string{store.SQLite, store.Postgres} {
 		t.Run(driver, func(t *testing.T) {
@@ -1081,11 +1081,13 @@ func TestMessageIdempotencyKey(t *testing.T) {
 			wantProblem(t, "the key with another body", resp, b, 409, "", "idempotencyKeyReused")
 			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+other+"/messages", body, "Idempotency-Key", "k-1")
 			wantProblem(t, "the key on another certificate", resp, b, 409, "", "idempotencyKeyReused")
-			if resp, m := send("caseworker-2", orig, "k-1", body); resp.StatusCode != 201 || m.ID == first.ID {
-				t.Errorf("another sender's key: %d, id %s", resp.StatusCode, m.ID)
+			// The key is the agency's: a retry through another of its
+			// tokens (one rotated in) is a replay.
+			if resp, m := send("caseworker-2", orig, "k-1", body); resp.StatusCode != 201 || m.ID != first.ID || resp.Header.Get("Idempotent-Replayed") != "true" {
+				t.Errorf("the retry through another token: %d, id %s, want a replay of %s", resp.StatusCode, m.ID, first.ID)
 			}
-			if n := count(orig); n != 2 {
-				t.Errorf("%d messages, want 2 (one a sender)", n)
+			if n := count(orig); n != 1 {
+				t.Errorf("%d messages, want 1", n)
 			}
 			if n := count(other); n != 0 {
 				t.Errorf("%d messages on the other certificate, want 0", n)
@@ -1160,6 +1162,9 @@ func TestMessageFormSentTwice(t *testing.T) {
 	}
 	if n := count(); n != 2 {
 		t.Errorf("%d messages after the changed form, want 2", n)
+	}
+	if n := len(ts.auditActions(t, "message.send")); n != 2 {
+		t.Errorf("%d message.send entries in the access log, want 2 (one a message sent)", n)
 	}
 }
 
@@ -1238,27 +1243,19 @@ func TestReviewChecksTheRelation(t *testing.T) {
 	}
 }
 
-// TestNoCompletionRequestOnAReplaced: a completion request about a
-// replaced certificate is refused (409 certificateReplaced) on the API and
-// on the page, where the message as typed comes back with why; another
-// kind of message is still sent.
-func TestNoCompletionRequestOnAReplaced(t *testing.T) {
+// TestMessageRefusedOnThePage: a message refused for the certificate's
+// state (revoked since the page was shown) comes back on the page, 409,
+// with why beside the message as typed, not on an error page.
+func TestMessageRefusedOnThePage(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
-	const example = "valid/full-time-one-period.json"
-	orig := ts.submit(t, example)
-	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", relatedExample(t, example, intake.RelationReplaces, orig, nil)); resp.StatusCode != 201 {
-		t.Fatalf("replace: %d %s", resp.StatusCode, b)
-	}
-	komplt := `{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange grad."}]}`
-	resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(komplt))
-	wantProblem(t, "a completion request about a replaced certificate", resp, b, 409, "", "certificateReplaced")
-	if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`)); resp.StatusCode != 201 {
-		t.Errorf("a contact message about a replaced certificate: %d %s", resp.StatusCode, b)
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+orig+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
 	}
 	cw := ts.session(t, "caseworker")
-	resp, page := ts.page(t, cw, "POST", "/certificates/"+orig+"/messages", url.Values{"type": {"KOMPLT"}, "question": {"32"}, "complement.32": {"Ange grad för december."}})
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="message-errors"`) || !strings.Contains(page, "redan ersatt") || !strings.Contains(page, "Ange grad för december.") {
-		t.Errorf("the page's completion request about a replaced certificate: %d, want 409 with why beside the message as typed\n%s", resp.StatusCode, page)
+	resp, page := ts.page(t, cw, "POST", "/certificates/"+orig+"/messages", url.Values{"type": {"KONTKT"}, "text": {"Ring mig i morgon."}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, `id="message-errors"`) || !strings.Contains(page, "makulerat") || !strings.Contains(page, "Ring mig i morgon.") {
+		t.Errorf("the page's message about a revoked certificate: %d, want 409 with why beside the message as typed\n%s", resp.StatusCode, page)
 	}
 }
 

@@ -89,7 +89,7 @@ func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, aud
 
 // storeMessage stores message m (parseMessage) about certificate c, after
 // writing the access-log entry, unless intake.CheckMessageTo refuses it
-// (a revoked certificate; a completion request about a replaced one).
+// (a revoked certificate).
 // Under an idempotency key, the message stored under it by the same
 // request is the answer, with true (store.CreateMessageOnce).
 func storeMessage(r *http.Request, messages messageStore, audit auditStore, c *intake.Certificate, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error) {
@@ -137,7 +137,10 @@ func handleMessageCreate(logger *slog.Logger, eng *intake.Engine, certs certific
 		}
 		var idem *intake.Idempotency
 		if key != "" {
-			idem = &intake.Idempotency{Scope: "api:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(c.ID, body)}
+			// The agency's key, whichever of its tokens sends it, as a
+			// certificate's belongs to its unit: a retry through a token
+			// rotated in is a replay, not a second message.
+			idem = &intake.Idempotency{Scope: "api:caseworkers", Key: key, Request: requestHash(c.ID, body)}
 		}
 		m, replay, err := sendMessage(r, eng, messages, audit, c, doc, now(), idem)
 		if err != nil {

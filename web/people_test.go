@@ -811,4 +811,8 @@ func TestQueueFilterErrorsBesideTheirInputs(t *testing.T) {
 	if strings.Contains(page, `id="q-patient" name="patient" type="text" value="" autocomplete="off" aria-invalid`) || strings.Contains(page, "RFC 3339") {
 		t.Errorf("the patient's input is marked, or the date's message speaks of RFC 3339:\n%s", page)
 	}
+	// A parameter with no input of its own still says why.
+	if resp, page := ts.page(t, cw, "GET", "/queue?cursor=garbage", nil); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `<p class="error" id="q-error">`) {
+		t.Errorf("the queue with a bad cursor: %d, want 422 saying why\n%s", resp.StatusCode, page)
+	}
 }

@@ -183,8 +183,14 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 					in = strings.TrimPrefix(p.Pointer, "/")
 				}
 				msg := p.Message
-				if in == "since" { // a date input: no RFC 3339 to speak of
+				switch in {
+				case "since": // a date input: no RFC 3339 to speak of
 					msg = intake.Text("queue.since", "sv")
+				case "template", "status", "unit", "provider", "flag", "messages", "patient":
+				default:
+					// No input of its own (a page's cursor): beside the
+					// patient's, where the page says what it could not use.
+					in = "patient"
 				}
 				if page.Errors[in] == "" {
 					page.Errors[in] = msg
@@ -202,6 +208,12 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 			page.Total += n
 		}
 		list, next, err := searchCertificates(r, eng, certs, audit, now(), q, "sv")
+		if ps := intake.ErrorProblems(err); intake.ErrorCode(err) == intake.EINVALID && len(ps) > 0 {
+			// A cursor the store cannot read (a page's address changed by
+			// hand): said on the page, beside the patient's input.
+			page.Error = ps[0].Message
+			return renderPage(w, http.StatusUnprocessableEntity, "queue", page)
+		}
 		if err != nil {
 			return err
 		}

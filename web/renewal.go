@@ -35,8 +35,11 @@ func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *int
 		return nil, err
 	}
 	newest, ok := eng.Registry().InForce(c.Template, intake.DateOf(now).String())
+	if !ok { // no version in force yet (a clock before every validFrom): its own
+		newest, ok = eng.Template(c.Template, c.Version)
+	}
 	if !ok {
-		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s", c.ID, c.Template)
+		return nil, intake.Errorf(intake.EINTERNAL, "certificate %s names unknown template %s %s", c.ID, c.Template, c.Version)
 	}
 	cleared := newest.ClearedFields()
 	if t, ok := eng.Template(c.Template, c.Version); ok {

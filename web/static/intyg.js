@@ -92,7 +92,7 @@
     summary.focus();
     return;
   }
-  const first = document.querySelector('form .error');
+  const first = document.querySelector('form .error:not([hidden])');
   if (!first) return;
   const details = first.closest('details');
   if (details) details.open = true;
