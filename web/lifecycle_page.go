@@ -363,8 +363,8 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 		if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT || err == nil && len(errs) > 0 {
 			// The page again, the message as typed and why it was not
 			// sent beside it: its problems, or the certificate's state
-			// (revoked, or replaced for a completion request) since the
-			// page was shown.
+			// (revoked since the page was shown). It is sent again under
+			// the key this post used.
 			p, perr := newReceiptPage(r, eng, messages, audit, c)
 			if perr != nil {
 				return perr
@@ -372,6 +372,9 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 			for _, pr := range intake.ErrorProblems(err) {
 				in := messageInput(pr.Pointer, form["question"])
 				errs[in] = append(errs[in], pr)
+			}
+			if idem != nil {
+				form.Set("submission", idem.Key)
 			}
 			p.MessageErrors, p.MessageValues, p.DropKept = errs, form, true
 			status := http.StatusUnprocessableEntity
