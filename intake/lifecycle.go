@@ -250,12 +250,12 @@ const (
 // MessageTypes lists the message types in the order pages offer them.
 var MessageTypes = []MessageType{MessageCompletion, MessageContact, MessageReconciliation, MessageOther}
 
-// CheckMessageTo is the refusal (ECONFLICT) of a message of type t about a
+// CheckMessageTo is the refusal (ECONFLICT) of a message about a
 // certificate of status s, or nil: no message about a revoked certificate
 // (contract: lifecycle.md). A completion request about a replaced one is
 // allowed, as the contract has it, though its completion then gives the
 // original a second certificate in force beside its replacement.
-func CheckMessageTo(t MessageType, s Status) error {
+func CheckMessageTo(s Status) error {
 	if s == StatusRevoked {
 		return Refusal("certificateRevoked")
 	}

@@ -50,31 +50,9 @@ func (s schemaTree) at(node map[string]any, p Pointer) (map[string]any, bool) {
 	return node, true
 }
 
-// resolve follows node's local $ref, if it has one, to the subschema it
-// names; a bounded number of times, so that a cycle cannot hang the check
-// (the JSON Schema library has refused a $ref that names nothing).
+// resolve follows node's local $ref, if it has one (schemas.ResolveRef).
 func (s schemaTree) resolve(node map[string]any) map[string]any {
-	for range 8 {
-		ref, _ := node["$ref"].(string)
-		if !strings.HasPrefix(ref, "#") {
-			return node
-		}
-		p, err := ParsePointer(ref[1:])
-		if err != nil {
-			return node
-		}
-		var next any = s.root
-		for _, tok := range p {
-			m, _ := next.(map[string]any)
-			next = m[tok]
-		}
-		m, ok := next.(map[string]any)
-		if !ok {
-			return node
-		}
-		node = m
-	}
-	return node
+	return schemas.ResolveRef(s.root, node)
 }
 
 // checkPointer reports pointer s, relative to node, that names no place in

@@ -644,6 +644,30 @@ func leadingNumber(s string) (int, string) {
 	return n, s[i:]
 }
 
+// ResolveRef follows node's local $ref ("#/$defs/…"), if it has one, to
+// the subschema of root it names, a bounded number of times so that a cycle
+// cannot hang; node itself when it has none or the ref names nothing (the
+// JSON Schema library refuses such a schema when it compiles it).
+func ResolveRef(root, node map[string]any) map[string]any {
+	for range 8 {
+		ref, ok := node["$ref"].(string)
+		if !ok || !strings.HasPrefix(ref, "#/") {
+			return node
+		}
+		cur := any(root)
+		for _, tok := range strings.Split(ref[2:], "/") {
+			m, _ := cur.(map[string]any)
+			cur = m[tok]
+		}
+		next, _ := cur.(map[string]any)
+		if next == nil {
+			return node
+		}
+		node = next
+	}
+	return node
+}
+
 // MaxLength returns the maxLength the template's JSON Schema sets for the
 // string at path below answers (a field, or a field and an item member
 // such as "functionalImpairment", "text"), following local $refs and array
@@ -653,25 +677,7 @@ func (t *Template) MaxLength(path ...string) int {
 	if json.Unmarshal(t.Schema, &root) != nil {
 		return 0
 	}
-	resolve := func(n map[string]any) map[string]any {
-		for i := 0; i < 8; i++ {
-			ref, ok := n["$ref"].(string)
-			if !ok || !strings.HasPrefix(ref, "#/") {
-				return n
-			}
-			cur := any(root)
-			for _, tok := range strings.Split(ref[2:], "/") {
-				m, _ := cur.(map[string]any)
-				cur = m[tok]
-			}
-			next, _ := cur.(map[string]any)
-			if next == nil {
-				return n
-			}
-			n = next
-		}
-		return n
-	}
+	resolve := func(n map[string]any) map[string]any { return ResolveRef(root, n) }
 	member := func(n map[string]any, name string) map[string]any {
 		n = resolve(n)
 		if items, ok := n["items"].(map[string]any); ok {

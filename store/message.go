@@ -25,14 +25,10 @@ func (db *DB) CreateMessage(ctx context.Context, m *intake.Message) (*intake.Mes
 // idem is not nil: the message already stored under the key, if it was
 // sent with the same request (idem.Request), is returned as it is now and
 // with true, instead of a second message; under another request it is
-// ECONFLICT (code idempotencyKeyReused).
+// ECONFLICT (code idempotencyKeyReused). The key's unique index finds the
+// message stored before: a caller that looked the key up already
+// (FindMessageByIdempotencyKey) does not read it twice.
 func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error) {
-	if idem != nil {
-		prior, err := db.FindMessageByIdempotencyKey(ctx, *idem)
-		if intake.ErrorCode(err) != intake.ENOTFOUND {
-			return prior, err == nil, err
-		}
-	}
 	var scope, key any // NULL without a key
 	var request string
 	if idem != nil {
@@ -53,7 +49,7 @@ func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *in
 		case !t.Found:
 			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
 		}
-		if err := intake.CheckMessageTo(m.Type, t.Status); err != nil {
+		if err := intake.CheckMessageTo(t.Status); err != nil {
 			return err
 		}
 		m.ID, m.Unit, m.PatientID, m.Status, m.SentAt = newID(), t.Unit, t.PatientID, intake.MessageOpen, db.now()
@@ -71,8 +67,8 @@ func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *in
 		return db.appendEvent(ctx, tx, m.Certificate, "messageSent", m.SentAt, m.SentBy)
 	})
 	if idem != nil && isUniqueViolation(err) {
-		// The same key's first request, committed while this one was
-		// checked: it is the answer.
+		// The same key's first request, committed before this one (or
+		// while it was checked): it is the answer.
 		prior, err := db.FindMessageByIdempotencyKey(ctx, *idem)
 		return prior, err == nil, err
 	}

@@ -47,11 +47,11 @@ func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles .
 			tok, err := tokens.FindTokenBySecret(r.Context(), strings.TrimSpace(secret))
 			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
 				var refused *intake.TokenRefused
+				var known *intake.Actor // a token that no longer works, named in the log
 				if errors.As(err, &refused) {
-					sec.failedAs(r, &intake.Actor{Token: refused.Token})
-				} else {
-					sec.failed(r)
+					known = &intake.Actor{Token: refused.Token}
 				}
+				sec.failedAs(r, known)
 			}
 			if err != nil {
 				writeError(logger, w, r, err)

@@ -401,7 +401,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	// The unit the review shows is the one signed for, and the save
 	// reviewed is the one signed (handleCertificateFormSubmit).
 	posted.Set("reviewedUnit", is.unit.HSAID)
-	posted.Set("draftSaved", d.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	posted.Set("draftSaved", savedAt(d.UpdatedAt))
 	page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
 		Sections: layOut(t, cert), Warnings: cert.Warnings, Patient: cert.Patient, Issuer: cert.Issuer,
 		Values: posted, Draft: d.ID, Changed: r.URL.Query().Get("changed") == "1"}

@@ -1333,17 +1333,25 @@ func engineOf(t *testing.T, fsys fs.FS) *intake.Engine {
 	return eng
 }
 
-// TestRenewalIntoANewerVersion: a certificate renewed into a newer version
-// of its template that no longer asks one of its questions is renewed
-// without that answer, so that the renewal, completed, is a submission the
-// newer version takes as it is (contract: posted back as it is).
-func TestRenewalIntoANewerVersion(t *testing.T) {
+// answeredOnlyIn20 is a server with fk7804 2.0 and a 2.1 without question
+// 34 (engineWithout), and a 2.0 certificate that answers question 34: its
+// submission and id.
+func answeredOnlyIn20(t *testing.T) (*testServer, map[string]any, string) {
+	t.Helper()
 	ts := newTestServerEngine(t, store.SQLite, engineWithout(t, "transportToWork"), testNow)
 	var doc map[string]any
 	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
 	doc["answers"].(map[string]any)["transportToWork"] = true
 	body, _ := json.Marshal(doc)
-	orig := ts.mustPost(t, "clinic", body)
+	return ts, doc, ts.mustPost(t, "clinic", body)
+}
+
+// TestRenewalIntoANewerVersion: a certificate renewed into a newer version
+// of its template that no longer asks one of its questions is renewed
+// without that answer, so that the renewal, completed, is a submission the
+// newer version takes as it is (contract: posted back as it is).
+func TestRenewalIntoANewerVersion(t *testing.T) {
+	ts, doc, orig := answeredOnlyIn20(t)
 	resp, b := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+orig+"/renewal", nil)
 	var renewal map[string]any
 	if err := json.Unmarshal(b, &renewal); err != nil || resp.StatusCode != 200 {
@@ -1360,7 +1368,7 @@ func TestRenewalIntoANewerVersion(t *testing.T) {
 		}
 	}
 	renewal["signedAt"] = doc["signedAt"]
-	body, _ = json.Marshal(renewal)
+	body, _ := json.Marshal(renewal)
 	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", body); resp.StatusCode != 201 {
 		t.Errorf("the completed renewal: %d %s", resp.StatusCode, b)
 	}
@@ -1370,16 +1378,11 @@ func TestRenewalIntoANewerVersion(t *testing.T) {
 // template compares with one of the older, each laid out in its own
 // version; what only the older version asked is shown after the rest.
 func TestCompareAcrossVersions(t *testing.T) {
-	ts := newTestServerEngine(t, store.SQLite, engineWithout(t, "transportToWork"), testNow)
-	var doc map[string]any
-	json.Unmarshal(readExample(t, "valid/full-time-one-period.json"), &doc)
-	doc["answers"].(map[string]any)["transportToWork"] = true
-	body, _ := json.Marshal(doc)
-	older := ts.mustPost(t, "clinic", body)
+	ts, doc, older := answeredOnlyIn20(t)
 	delete(doc["answers"].(map[string]any), "transportToWork")
 	doc["version"] = "2.1"
 	doc["signedAt"] = "2026-11-21T09:00:00+01:00"
-	body, _ = json.Marshal(doc)
+	body, _ := json.Marshal(doc)
 	newer := ts.mustPost(t, "clinic", body)
 	resp, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/compare?id="+newer+"&id="+older, nil)
 	if resp.StatusCode != 200 {

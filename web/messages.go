@@ -93,7 +93,7 @@ func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, aud
 // Under an idempotency key, the message stored under it by the same
 // request is the answer, with true (store.CreateMessageOnce).
 func storeMessage(r *http.Request, messages messageStore, audit auditStore, c *intake.Certificate, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error) {
-	if err := intake.CheckMessageTo(m.Type, c.Status); err != nil {
+	if err := intake.CheckMessageTo(c.Status); err != nil {
 		return nil, false, err
 	}
 	if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "message.send", c)); err != nil {

@@ -77,6 +77,10 @@ func signedInLayout(r *http.Request, title string) layout {
 	return l
 }
 
+// savedAt names a draft's save as a form carries it (draftSaved), exactly
+// as it is stored, so that the save a form was made over can be compared.
+func savedAt(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
 var pageFuncs = template.FuncMap{
 	// lowerFirst writes a label inside a sentence ("Beskriv intellektuell
 	// funktion"): its first letter in lower case.
@@ -100,7 +104,7 @@ var pageFuncs = template.FuncMap{
 	"formAction": formAction,
 	// savedAt is a draft's last save as the form sends it back
 	// (draftSaved), as exactly as it is stored.
-	"savedAt": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+	"savedAt": savedAt,
 	"json": func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)

@@ -48,10 +48,12 @@ func renewalOf(r *http.Request, eng *intake.Engine, subs submissionStore, c *int
 	// An answer to a question the newest version no longer asks is not
 	// carried over: the renewal must be a submission the newest version
 	// takes as it is (a question dropped is notAllowed there).
-	answers, _ := doc["answers"].(map[string]any)
-	for field := range answers {
-		if _, asked := newest.Form.Question(field); !asked && newest.Version != c.Version {
-			cleared = append(cleared, field)
+	if newest.Version != c.Version {
+		answers, _ := doc["answers"].(map[string]any)
+		for field := range answers {
+			if _, asked := newest.Form.Question(field); !asked {
+				cleared = append(cleared, field)
+			}
 		}
 	}
 	return intake.NewRenewal(c.ID, doc, newest.Version, cleared), nil
