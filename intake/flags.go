@@ -35,9 +35,22 @@ func FlagText(code string) string { return "flag." + code }
 // lists and filters.
 func FlagLabel(code string) string { return "flagLabel." + code }
 
-// newFlag is the flag of code, worded by the catalogue with arg.
-func newFlag(code string, arg any) Flag {
-	return Flag{Code: code, Message: Text(FlagText(code), "sv", arg), MessageEn: Text(FlagText(code), "en", arg)}
+// FlagName returns flag f's short name in lang, for lists and filters: the
+// template's own, or the catalogue's.
+func FlagName(f schemas.Flag, lang string) string {
+	if f.Label != nil {
+		return f.Label.In(lang)
+	}
+	return Text(FlagLabel(f.Code), lang)
+}
+
+// newFlag is the flag f raises, worded by the template's text or else the
+// catalogue's, with arg.
+func newFlag(f schemas.Flag, arg any) Flag {
+	if f.Text != nil {
+		return Flag{Code: f.Code, Message: fillDeclared(f.Text.SV, arg), MessageEn: fillDeclared(f.Text.In("en"), arg)}
+	}
+	return Flag{Code: f.Code, Message: Text(FlagText(f.Code), "sv", arg), MessageEn: Text(FlagText(f.Code), "en", arg)}
 }
 
 // checkAttention checks what the catalogue and the condition engine must
@@ -49,8 +62,8 @@ func checkAttention(t *schemas.Template) error {
 		}
 	}
 	for _, f := range t.Attention {
-		if !HasText(FlagText(f.Code)) || !HasText(FlagLabel(f.Code)) {
-			return fmt.Errorf("attention: flag %s needs %q and %q in the message catalogue", f.Code, FlagText(f.Code), FlagLabel(f.Code))
+		if f.Text == nil && (!HasText(FlagText(f.Code)) || !HasText(FlagLabel(f.Code))) {
+			return fmt.Errorf("attention: flag %s needs a text and a label, in the template or as %q and %q in the message catalogue", f.Code, FlagText(f.Code), FlagLabel(f.Code))
 		}
 	}
 	return nil
@@ -107,17 +120,17 @@ func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 		switch f.Kind {
 		case schemas.FlagStartsBeforeSigning:
 			if slices.ContainsFunc(periods, func(p Period) bool { return p.From.Before(c.SignedOn.AddDays(-f.Days).Time) }) {
-				out = append(out, newFlag(f.Code, f.Days))
+				out = append(out, newFlag(f, f.Days))
 			}
 		case schemas.FlagImplausiblePeriod:
 			if slices.ContainsFunc(periods, func(p Period) bool {
 				return p.Days > f.Days || p.From.Before(c.SignedOn.AddDays(-f.Days).Time) || p.From.After(c.SignedOn.AddDays(f.Days).Time)
 			}) {
-				out = append(out, newFlag(f.Code, f.Days))
+				out = append(out, newFlag(f, f.Days))
 			}
 		case schemas.FlagOverlapOtherUnit:
 			if units := otherUnitsOverlapping(c, periods, history); len(units) > 0 {
-				out = append(out, newFlag(f.Code, strings.Join(units, ", ")))
+				out = append(out, newFlag(f, strings.Join(units, ", ")))
 			}
 		case schemas.FlagReachesMilestone:
 			if joined == nil {
@@ -125,7 +138,7 @@ func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 			}
 			day := joined.Milestones[MilestoneKey(f.Milestone)]
 			if !day.IsZero() && slices.ContainsFunc(periods, func(p Period) bool { return !day.Before(p.From.Time) && !day.After(p.To.Time) }) {
-				out = append(out, newFlag(f.Code, day.String()))
+				out = append(out, newFlag(f, day.String()))
 			}
 		case schemas.FlagDegreeDaysWithoutAnswer:
 			days := 0
@@ -135,12 +148,12 @@ func (e *Engine) Flags(c *Certificate, history []CaseCertificate) []Flag {
 				}
 			}
 			if _, answered := c.Answers[f.Field]; days > f.Days && !answered && ct.dependsOn[f.Field].holds(doc) {
-				out = append(out, newFlag(f.Code, f.Days))
+				out = append(out, newFlag(f, f.Days))
 			}
 		case schemas.FlagNoneOfOptions:
 			q, _ := t.Form.Question(f.Field)
 			if ct.dependsOn[f.Field].holds(doc) && !slices.ContainsFunc(chosenOptions(q, c.Answers[f.Field]), func(v string) bool { return slices.Contains(f.Values, v) }) {
-				out = append(out, newFlag(f.Code, nil))
+				out = append(out, newFlag(f, nil))
 			}
 		}
 	}

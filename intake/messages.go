@@ -277,6 +277,16 @@ func swedishArg(key string, arg any) any {
 	return strings.Join(parts, " eller ")
 }
 
+// fillDeclared fills the one %v of a text a template declares
+// (schemas.Text.CheckDeclared) with arg. Not fmt's verbs: a declared
+// text may hold "%" itself ("100 %").
+func fillDeclared(text string, arg any) string {
+	if !strings.Contains(text, "%v") {
+		return text
+	}
+	return strings.Replace(text, "%v", fmt.Sprint(arg), 1)
+}
+
 func fill(format string, arg any) string {
 	for i := 0; i+1 < len(format); i++ {
 		if format[i] == '%' && format[i+1] == 'v' {

@@ -97,10 +97,14 @@ func (rp *reporter) report(ptr, code string, arg any) {
 	if rp.rule.Code != "" {
 		code = rp.rule.Code
 	}
+	p := problem(ptr, code, arg)
+	if m := rp.rule.Message; m != nil {
+		p.Message, p.MessageEn = fillDeclared(m.SV, arg), fillDeclared(m.In("en"), arg)
+	}
 	if rp.rule.warning {
-		rp.warnings = append(rp.warnings, problem(ptr, code, arg))
+		rp.warnings = append(rp.warnings, p)
 	} else {
-		rp.ps = append(rp.ps, problem(ptr, code, arg))
+		rp.ps = append(rp.ps, p)
 	}
 }
 
@@ -174,8 +178,15 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 	if err := kind.check(r); err != nil {
 		return rule{}, err
 	}
-	if r.Code != "" && !HasText(r.Code) {
-		return rule{}, fmt.Errorf("%s: code %q has no message in the catalogue", r.Rule, r.Code)
+	switch {
+	case r.Message != nil && r.Code == "":
+		return rule{}, fmt.Errorf("%s: a message of its own needs a code of its own", r.Rule)
+	case r.Message != nil:
+		if err := r.Message.CheckDeclared(true); err != nil {
+			return rule{}, fmt.Errorf("%s: message: %w", r.Rule, err)
+		}
+	case r.Code != "" && !HasText(r.Code):
+		return rule{}, fmt.Errorf("%s: code %q has no message, in the rule or in the catalogue", r.Rule, r.Code)
 	}
 	if r.Severity != "" && r.Severity != "error" && r.Severity != "warning" {
 		return rule{}, fmt.Errorf("%s: severity must be error or warning", r.Rule)

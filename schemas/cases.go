@@ -63,7 +63,7 @@ func (k FlagKind) ReadsOtherUnits() bool {
 // Flag is one attention flag a template raises on its certificates, for
 // caseworkers' control. A flag never refuses a certificate.
 type Flag struct {
-	// Code is the flag's code in the record and the message catalogue.
+	// Code is the flag's code in the record and in queue filters.
 	Code string `json:"code"`
 	// Kind is what is checked, one of the FlagKind constants.
 	Kind FlagKind `json:"kind"`
@@ -73,6 +73,13 @@ type Flag struct {
 	Milestone int      `json:"milestone,omitempty"`
 	Field     string   `json:"field,omitempty"`
 	Values    []string `json:"values,omitempty"`
+	// Text is the flag's sentence, in which %v stands for the kind's
+	// value (the days, the other units, the milestone's day); Label is
+	// its short name, for lists and filters. A template declares them
+	// for a code of its own; without them the code's must be in intake's
+	// message catalogue.
+	Text  *Text `json:"text,omitempty"`
+	Label *Text `json:"label,omitempty"`
 }
 
 var flagCodePattern = regexp.MustCompile(`^[a-z][A-Za-z0-9]{0,39}$`)
@@ -99,6 +106,14 @@ func checkCases(c *Cases, flags []Flag, d Derive, f Form) error {
 			return fmt.Errorf("attention: code %q is not a camelCase word, or is repeated", fl.Code)
 		}
 		seen[fl.Code] = true
+		if (fl.Text == nil) != (fl.Label == nil) {
+			return fmt.Errorf("attention: %s: declare both text and label, or neither", fl.Code)
+		}
+		for name, t := range map[string]*Text{"text": fl.Text, "label": fl.Label} {
+			if err := t.CheckDeclared(name == "text"); err != nil {
+				return fmt.Errorf("attention: %s: %s: %w", fl.Code, name, err)
+			}
+		}
 		if err := checkFlag(fl, c, f); err != nil {
 			return fmt.Errorf("attention: %s: %w", fl.Code, err)
 		}

@@ -48,6 +48,25 @@ func (t Text) In(lang string) string {
 	return t.SV
 }
 
+// CheckDeclared checks a text a template declares for people to read in
+// place of the message catalogue's: Swedish required, English optional
+// (In falls back), and, where a value may be filled in (fill), at most one
+// %v in each; elsewhere none. Nil (not declared) passes.
+func (t *Text) CheckDeclared(fill bool) error {
+	if t == nil {
+		return nil
+	}
+	if strings.TrimSpace(t.SV) == "" {
+		return errors.New("sv is required")
+	}
+	for _, s := range []string{t.SV, t.EN} {
+		if n := strings.Count(s, "%v"); n > 1 || (n == 1 && !fill) {
+			return fmt.Errorf("%q: %%v may stand for the value once, and only in a sentence", s)
+		}
+	}
+	return nil
+}
+
 // Template is one version of one certificate template, as read from its folder.
 type Template struct {
 	// ID is the template's name on the wire, as its folder is named.
@@ -183,6 +202,10 @@ type Rule struct {
 	Where     *Condition     `json:"where,omitempty"`
 	Severity  string         `json:"severity,omitempty"`
 	Code      string         `json:"code,omitempty"`
+	// Message is the problem's sentence for Code, in which %v stands for
+	// the kind's value (a limit, a date); without it the code's must be
+	// in intake's message catalogue.
+	Message *Text `json:"message,omitempty"`
 }
 
 // PrefixLength says that codes starting with Prefix need at least Length
@@ -402,7 +425,35 @@ func Load(fsys fs.FS) (*Registry, error) {
 		}
 		return compareVersions(reg.list[i].Version, reg.list[j].Version) < 0
 	})
+	if err := checkFlagTexts(reg.list); err != nil {
+		return nil, fmt.Errorf("schemas: %w", err)
+	}
 	return reg, nil
+}
+
+// checkFlagTexts checks that a flag code reads the same in every template
+// that raises it: the queue filters by code, across templates, under one
+// label.
+func checkFlagTexts(list []*Template) error {
+	first := map[string]*Template{}
+	for _, t := range list {
+		for _, f := range t.Attention {
+			o, ok := first[f.Code]
+			if !ok {
+				first[f.Code] = t
+				continue
+			}
+			of := o.Attention[slices.IndexFunc(o.Attention, func(g Flag) bool { return g.Code == f.Code })]
+			if !sameText(of.Text, f.Text) || !sameText(of.Label, f.Label) {
+				return fmt.Errorf("%s and %s: flag %s is worded differently (one code, one text and label)", o.Key(), t.Key(), f.Code)
+			}
+		}
+	}
+	return nil
+}
+
+func sameText(a, b *Text) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // MustLoadEmbedded loads the templates compiled into the binary. It panics if

@@ -195,6 +195,31 @@ func TestLoadChecksCasesAndAttention(t *testing.T) {
 	}
 }
 
+// TestFlagWordedOnceAcrossTemplates: the queue filters by a flag code
+// across templates under one label, so a code two templates raise must
+// read the same in both.
+func TestFlagWordedOnceAcrossTemplates(t *testing.T) {
+	files := func(label2 string) fstest.MapFS {
+		fs := fstest.MapFS{}
+		for _, v := range []struct{ version, label string }{{"1.0", "Tidig"}, {"1.1", label2}} {
+			fs["aa/"+v.version+"/template.json"] = &fstest.MapFile{Data: []byte(`{"template": "aa", "version": "` + v.version + `", "formNumber": "A", "validFrom": "2027-01-01",
+				"title": {"sv": "A", "en": "A"}, "issuerRoles": [{"value": "DOCTOR", "label": {"sv": "Läkare"}}], "rules": [], "derive": {"sickLeave": {"field": "p"}},
+				"cases": {"gap": 5, "milestones": [90]},
+				"attention": [{"code": "early", "kind": "startsBeforeSigning", "days": 7, "text": {"sv": "Mer än %v dagar."}, "label": {"sv": "` + v.label + `"}}]}`)}
+			fs["aa/"+v.version+"/schema.json"] = &fstest.MapFile{Data: []byte(`{}`)}
+			fs["aa/"+v.version+"/form.json"] = &fstest.MapFile{Data: []byte(`{"sections": [{"id": "s", "title": {"sv": "S"}, "questions": [
+				{"id": "1", "field": "p", "widget": "periods", "label": {"sv": "P"}, "options": [{"value": 100, "label": {"sv": "100"}}]}]}]}`)}
+		}
+		return fs
+	}
+	if _, err := schemas.Load(files("Tidig")); err != nil {
+		t.Errorf("Load() = %v, want two versions wording the flag alike to load", err)
+	}
+	if _, err := schemas.Load(files("Tidig start")); err == nil || !strings.Contains(err.Error(), "flag early is worded differently") {
+		t.Errorf("Load() = %v, want the flag worded two ways refused", err)
+	}
+}
+
 func TestCasesDeclared(t *testing.T) {
 	reg := schemas.MustLoadEmbedded()
 	for _, tt := range []struct {

@@ -116,7 +116,7 @@ func declaredFlags(eng *intake.Engine) []queueFlag {
 	for _, t := range eng.Registry().All() {
 		for _, f := range t.Attention {
 			if !slices.ContainsFunc(out, func(q queueFlag) bool { return q.Code == f.Code }) {
-				out = append(out, queueFlag{Code: f.Code, Label: intake.Text(intake.FlagLabel(f.Code), "sv")})
+				out = append(out, queueFlag{Code: f.Code, Label: intake.FlagName(f, "sv")})
 			}
 		}
 	}
