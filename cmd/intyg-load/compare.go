@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 )
 
 // compare runs pairs of load runs: c.Intyg (A) and c.Against (B), in the
@@ -16,6 +17,12 @@ import (
 // drifts by a fifth or more within an hour, so only runs close in time
 // compare (BENCHMARKS.md). Every run must pass the checks of a single
 // one.
+//
+// With -beside (Config.Beside) each pair is one round instead, in which A
+// and B run at once, each with half the clients and a database of its
+// own: both then see the same minutes of the machine, and the ratio
+// shows differences of a few per cent that runs one after the other,
+// each in its own minute, cannot (BENCHMARKS.md, twenty-third session).
 func compare(ctx context.Context, c Config, names [2]string, stdout, logw io.Writer) error {
 	ratios := make([]float64, 0, c.Pairs)
 	for i := range c.Pairs {
@@ -23,19 +30,13 @@ func compare(ctx context.Context, c Config, names [2]string, stdout, logw io.Wri
 		if i%2 == 1 {
 			order = []string{"B", "A"}
 		}
+		reps, err := runPair(ctx, c, order, logw)
+		if err != nil {
+			return fmt.Errorf("pair %d, %w", i+1, err)
+		}
 		rate := map[string]float64{}
 		for _, side := range order {
-			run := c
-			if side == "B" {
-				run.Intyg = c.Against
-			}
-			rep, err := load(ctx, run, logw)
-			if err == nil {
-				err = rep.problem()
-			}
-			if err != nil {
-				return fmt.Errorf("pair %d, %s: %w", i+1, side, err)
-			}
+			rep := reps[side]
 			rate[side] = rep.AcceptedPerSecond()
 			var rss int64
 			for _, s := range rep.PerServer {
@@ -60,4 +61,81 @@ func compare(ctx context.Context, c Config, names [2]string, stdout, logw io.Wri
 	}
 	fmt.Fprintf(stdout, "B/A accepted/s: median %.3f; B faster in %d of %d pairs (A: %s, B: %s)\n", median, won, len(ratios), names[0], names[1])
 	return nil
+}
+
+// runPair runs A (c.Intyg) and B (c.Against) in order, or with c.Beside at
+// once: each with half the clients, and measuring from the moment both
+// have warmed up, so that the two measure the same seconds.
+func runPair(ctx context.Context, c Config, order []string, logw io.Writer) (map[string]*Report, error) {
+	reps := map[string]*Report{}
+	if !c.Beside {
+		for _, side := range order {
+			run := c
+			if side == "B" {
+				run.Intyg = c.Against
+			}
+			rep, err := load(ctx, run, logw)
+			if err == nil {
+				err = rep.problem()
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", side, err)
+			}
+			reps[side] = rep
+		}
+		return reps, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	arrived, all := make(chan struct{}, len(order)), make(chan struct{})
+	go func() {
+		for range order {
+			select {
+			case <-arrived:
+			case <-ctx.Done():
+				return
+			}
+		}
+		close(all)
+	}()
+	together := func(ctx context.Context) error {
+		arrived <- struct{}{}
+		select {
+		case <-all:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		first error
+	)
+	for _, side := range order {
+		run := c
+		if side == "B" {
+			run.Intyg = c.Against
+		}
+		run.Clients = max(c.Clients/2, 1)
+		run.together = together
+		wg.Go(func() {
+			rep, err := load(ctx, run, logw)
+			if err == nil {
+				err = rep.problem()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && first == nil {
+				first = fmt.Errorf("%s: %w", side, err)
+				cancel() // the other side stops, rather than wait for this one
+			}
+			reps[side] = rep
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return reps, nil
 }

@@ -13,9 +13,10 @@
 // exactly once. It exits 1 on an unexpected status, a transport error, a
 // duplicate or a count that does not match.
 //
-//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY|REVISION] [-procs 1] [-against BINARY|REVISION [-pairs 4]]
+//	go run ./cmd/intyg-load [-db sqlite|postgres] [-dsn DSN] [-servers 1|2] [-clients 32] [-duration 20s] [-warmup 5s] [-invalid 0.1] [-replay 0.02] [-intyg BINARY|REVISION] [-procs 1] [-against BINARY|REVISION [-pairs 4] [-beside]]
 //
-// With -against it compares two binaries in pairs of runs (compare). Either
+// With -against it compares two binaries in pairs of runs, one after the
+// other or, with -beside, at once (compare). Either
 // may be named by a revision of the repository instead, which the tool
 // builds (resolveIntyg): -against f1500a1 measures the code as it was then
 // beside the code of now, at the same hour.
@@ -74,6 +75,11 @@ type Config struct {
 	Procs    int           // this tool's GOMAXPROCS while it runs
 	Against  string        // a second intyg binary (or revision) to compare with Intyg, in pairs of runs (compare); empty: one run
 	Pairs    int           // pairs of runs, with Against
+	Beside   bool          // with Against: run A and B at once, half the clients each (compare)
+
+	// together, if not nil, is called between the warm-up and the
+	// measured run, and returns when it may start (runPair's -beside).
+	together func(context.Context) error
 }
 
 func (c Config) validate() error {
@@ -96,6 +102,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("-procs %d: want at least 1", c.Procs)
 	case c.Invalid < 0 || c.Replay < 0 || c.Invalid+c.Replay > 0.9:
 		return fmt.Errorf("-invalid %v -replay %v: want shares from 0 that leave at least 0.1 valid", c.Invalid, c.Replay)
+	}
+	if c.Beside && (c.Against == "" || c.DB != store.SQLite || c.Clients < 2) {
+		return errors.New("-beside needs -against, -db sqlite and at least 2 clients (a database of its own for each side)")
 	}
 	if c.Against != "" && (c.Pairs < 1 || c.Pairs > 50) {
 		return fmt.Errorf("-pairs %d: want 1 to 50", c.Pairs)
@@ -122,6 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Procs, "procs", 1, "this tool's GOMAXPROCS: the threads it runs Go code on at once, on the machine it shares with the servers")
 	fs.StringVar(&c.Against, "against", "", "a second intyg binary, or a revision of this repository to build it from: run it and -intyg's in pairs (A B, B A …) and report each pair's ratio of accepted/s, since only runs close in time compare on a shared machine")
 	fs.IntVar(&c.Pairs, "pairs", 4, "pairs of runs, with -against")
+	fs.BoolVar(&c.Beside, "beside", false, "with -against: run both at once, each with half the clients and a SQLite database of its own, so that both see the same minutes of the machine")
 	cpuProfile := fs.String("cpuprofile", "", "write this tool's own CPU profile to the file (what the load costs the machine)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -152,7 +162,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.resolve(ctx, builds, stderr); err != nil {
 		return err
 	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Procs))
+	procs := c.Procs
+	if c.Beside {
+		procs *= 2 // each side's clients as many threads as one run's
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	if c.Against != "" {
 		return compare(ctx, c, names, stdout, stderr)
 	}
@@ -197,6 +211,7 @@ func (c *Config) resolve(ctx context.Context, dir string, logw io.Writer) error 
 // Report is what a load run measured.
 type Report struct {
 	Config         Config
+	Start          time.Time      // when the measured requests began
 	Elapsed        time.Duration  // from the first measured request to the last answer
 	Requests       int            // every request sent after the warm-up
 	Accepted       int            // fresh valid submissions answered 201
@@ -545,6 +560,11 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		}
 	}
 
+	if c.together != nil {
+		if err := c.together(ctx); err != nil {
+			return nil, err
+		}
+	}
 	before := make([]int64, len(servers))
 	writtenBefore := make([]int64, len(servers))
 	for i, s := range servers {
@@ -583,6 +603,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	fmt.Fprintf(logw, "intyg-load: %d clients for %v against %v\n", c.Clients, c.Duration, g.servers)
 	measuring = true
 	start := time.Now()
+	rep.Start = start
 	var last time.Time
 	for res := range attack(ctx, g, c.Clients, c.Duration) {
 		last = res.end

@@ -164,6 +164,36 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestCompareBeside runs a pair with -beside: both sides at once, each
+// with half the clients on a database of its own, measuring the same
+// seconds (each starts once both have warmed up).
+func TestCompareBeside(t *testing.T) {
+	bin := mustBuildIntyg(t)
+	c := Config{DB: "sqlite", Servers: 1, Clients: 4, Duration: time.Second, Warmup: 500 * time.Millisecond, Invalid: 0.1, Replay: 0.02,
+		Intyg: bin, Against: bin, Pairs: 1, Procs: 1, Beside: true}
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
+	reps, err := runPair(context.Background(), c, []string{"A", "B"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := reps["A"], reps["B"]
+	for side, rep := range reps {
+		if rep.Config.Clients != 2 || rep.Accepted == 0 || rep.Stored != rep.Accepted+rep.WarmupAccepted {
+			t.Errorf("%s: %d clients, %d accepted, %d stored; want 2 clients, and every accepted stored in its own database", side, rep.Config.Clients, rep.Accepted, rep.Stored)
+		}
+	}
+	if !a.Start.Before(b.Start.Add(b.Elapsed)) || !b.Start.Before(a.Start.Add(a.Elapsed)) {
+		t.Errorf("A measured from %v for %v and B from %v for %v: want the same seconds", a.Start, a.Elapsed, b.Start, b.Elapsed)
+	}
+	for _, args := range [][]string{{"-beside"}, {"-beside", "-against", bin, "-db", "postgres"}} {
+		if err := run(context.Background(), append([]string{"intyg-load"}, args...), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "-beside needs") {
+			t.Errorf("run(%v) = %v, want -beside refused", args, err)
+		}
+	}
+}
+
 // mustBuildIntyg builds the module's cmd/intyg into a test directory.
 func mustBuildIntyg(t *testing.T) string {
 	t.Helper()
