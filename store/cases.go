@@ -40,7 +40,7 @@ func (db *DB) FindCaseCertificates(ctx context.Context, patientID string, units 
 // at units.
 func (db *DB) patientCaseQuery(patientID string, units []string) (string, []any) {
 	in, args := inList(units)
-	return db.caseQuery([]string{"unit_hsa_id IN " + in, "patient_id = ?"}), append(args, patientID)
+	return db.caseQuery([]string{"patient_id = ?", "unit_hsa_id IN " + in}), append([]any{patientID}, args...)
 }
 
 // FindOngoingCaseCertificates returns, for the units' patients who may
@@ -60,12 +60,19 @@ func (db *DB) FindOngoingCaseCertificates(ctx context.Context, units []string, a
 
 // ongoingQuery is the query of FindOngoingCaseCertificates: the units'
 // periods ending on or after at (one range of an index) name the
-// patients, whose periods at the units are then one range each.
+// patients, whose periods are then one range each of the key, of which
+// the units' are kept. On SQLite the units' test is written +unit_hsa_id,
+// which SQLite does not look up in an index: otherwise it read every
+// period of the units by the index by end date and kept the patients'.
 func (db *DB) ongoingQuery(units []string, at intake.Date, gap int) (string, []any) {
 	in, unitArgs := inList(units)
-	where := []string{"unit_hsa_id IN " + in, `patient_id IN (
-		SELECT o.patient_id FROM case_periods o WHERE o.unit_hsa_id IN ` + in + ` AND o.to_date >= ? AND o.from_date <= ?)`}
-	args := append(append(unitArgs, unitArgs...), at.String(), at.AddDays(gap+1).String())
+	unit := "unit_hsa_id IN " + in
+	if db.dialect == SQLite {
+		unit = "+" + unit
+	}
+	where := []string{`patient_id IN (
+		SELECT o.patient_id FROM case_periods o WHERE o.unit_hsa_id IN ` + in + ` AND o.to_date >= ? AND o.from_date <= ?)`, unit}
+	args := append(append(unitArgs, at.String(), at.AddDays(gap+1).String()), unitArgs...)
 	return db.caseQuery(where), args
 }
 

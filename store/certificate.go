@@ -1023,8 +1023,7 @@ const insertCertificatesPostgresSQL = `WITH input AS (
 		SELECT i.id FROM input i WHERE i.seen IS NOT NULL AND i.seen <> (
 			SELECT coalesce(string_agg(h.id, ',' ORDER BY h.id COLLATE "C"), '') FROM (
 				SELECT DISTINCT p.certificate_id AS id FROM case_periods p
-				WHERE (p.unit_hsa_id, p.patient_id) IN (SELECT u.unit_hsa_id, u.patient_id FROM certificates u WHERE u.patient_id = i.patient_id)
-					AND p.certificate_id <> i.id) h)
+				WHERE p.patient_id = i.patient_id AND p.certificate_id <> i.id) h)
 	), c AS (
 		INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)

@@ -135,8 +135,7 @@ func (db *DB) readHistoriesOf(ctx context.Context, tx *sql.Tx, patients []string
 }
 
 // historyQuery is the query of a batch of patients' histories, padded to
-// one of historySizes. case_periods is ordered by unit, then patient: the
-// patients' units are found among their certificates.
+// one of historySizes: case_periods is keyed by patient, so one range each.
 func (db *DB) historyQuery(patients []string) (string, []any) {
 	n := historySizes[len(historySizes)-1]
 	for _, size := range historySizes {
@@ -146,7 +145,7 @@ func (db *DB) historyQuery(patients []string) (string, []any) {
 		}
 	}
 	in, args := paddedInList(patients, n)
-	return db.caseQuery([]string{"(unit_hsa_id, patient_id) IN (SELECT u.unit_hsa_id, u.patient_id FROM certificates u WHERE u.patient_id IN " + in + ")"}), args
+	return db.caseQuery([]string{"patient_id IN " + in}), args
 }
 
 func cloneCaseCertificates(certs []intake.CaseCertificate) []intake.CaseCertificate {
