@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -120,7 +121,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		// the log before it answers (walsync.go); it leaves checkpoints to
 		// housekeep (checkpoint.go), which, on a reader's connection, syncs
 		// the log and the database file (synchronous=FULL). A log restarted
-		// after it grew is cut back to 32 MB. The writer keeps its statement
+		// after it grew is cut back to walSizeLimit. The writer keeps its statement
 		// journals in memory (temp_store): an insert of many rows keeps one,
 		// and written to a file it had cost more than the rows saved.
 		db.wal = &walFile{path: dsn + "-wal"}
@@ -128,7 +129,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		if err := registerLogVFS(); err != nil {
 			return nil, err
 		}
-		if db.write, err = sql.Open("sqlite", conn+"&vfs="+logVFSName+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(33554432)&_pragma=temp_store(MEMORY)"); err != nil {
+		if db.write, err = sql.Open("sqlite", conn+"&vfs="+logVFSName+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walSizeLimit)+")&_pragma=temp_store(MEMORY)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
