@@ -121,6 +121,15 @@ func ParsePersonalID(s string, today time.Time) (PersonalID, error) {
 	return PersonalID{Number: number, Kind: kind, BirthDate: birth}, nil
 }
 
+// FormatPersonalID writes a canonical 12-digit number (PersonalID.Number)
+// as people read it, YYYYMMDD-NNNN; anything else as it is.
+func FormatPersonalID(s string) string {
+	if len(s) != 12 || !allDigits(s) {
+		return s
+	}
+	return s[:8] + "-" + s[8:]
+}
+
 // ValidPersonalID reports whether s is a canonical 12-digit number (as in
 // PersonalID.Number) with a real calendar date, a birth number other than
 // 000 and a correct check digit. Having no reference date, it does not check

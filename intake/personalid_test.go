@@ -386,3 +386,17 @@ func TestPersonalIDProblem(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatPersonalID(t *testing.T) {
+	for in, want := range map[string]string{
+		"191212121212": "19121212-1212", // personnummer
+		"198812722387": "19881272-2387", // samordningsnummer (day + 60)
+		"121212-1212":  "121212-1212",   // not canonical: as it is
+		"19121212121X": "19121212121X",
+		"":             "",
+	} {
+		if got := FormatPersonalID(in); got != want {
+			t.Errorf("FormatPersonalID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -291,25 +291,17 @@ func (d *doc) header() {
 	if d.c.Patient.IDKind == intake.KindSamordningsnummer {
 		kind = "Samordningsnummer"
 	}
-	line := fmt.Sprintf("Patient: %s   %s: %s", d.c.Patient.Name, kind, formatID(d.c.Patient))
+	line := fmt.Sprintf("Patient: %s   %s: %s", d.c.Patient.Name, kind, intake.FormatPersonalID(d.c.Patient.ID))
 	if gs := encode(d.r.encs, line); d.width(gs) > contentW*1.4 {
 		// A very long name: name and number on a line each, smaller.
 		d.size = 7
 		whole := d.fit("Patient: "+d.c.Patient.Name, marginX, 15.5, contentW, 3.5, 6)
-		d.nameCut = !d.fit(kind+": "+formatID(d.c.Patient), marginX, 19.2, contentW, 3.5, 6) || !whole
+		d.nameCut = !d.fit(kind+": "+intake.FormatPersonalID(d.c.Patient.ID), marginX, 19.2, contentW, 3.5, 6) || !whole
 	} else {
 		d.nameCut = !d.fit(line, marginX, 16.5, contentW, 5, 6.5)
 	}
 	p.Line(marginX, 23.5, pageW-marginX, 23.5)
 	p.SetXY(marginX, marginTop)
-}
-
-// formatID writes a 12-digit number as YYYYMMDD-NNNN.
-func formatID(pt intake.Patient) string {
-	if len(pt.ID) != 12 {
-		return pt.ID
-	}
-	return pt.ID[:8] + "-" + pt.ID[8:]
 }
 
 func (d *doc) footer() {

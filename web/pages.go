@@ -120,6 +120,7 @@ var pageFuncs = template.FuncMap{
 	"decimal":    intake.SwedishDecimal,
 	"field":      newField,
 	"local":      localTime,
+	"personalID": intake.FormatPersonalID,
 	"statusName": func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
 	"join":       strings.Join,
 	"hasPrefix":  strings.HasPrefix,

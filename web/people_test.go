@@ -792,6 +792,22 @@ func TestReceiptSaysWhenSignedAndWhomToCall(t *testing.T) {
 	}
 }
 
+// TestPatientIDsAsPeopleReadThem: pages show an identity number as
+// YYYYMMDD-NNNN, as the PDF does, not as the twelve digits it is stored as.
+func TestPatientIDsAsPeopleReadThem(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json") // patient 197806142381
+	cw := ts.session(t, "caseworker")
+	for path, want := range map[string]string{
+		"/certificates/" + id: `<dd>Karin Johansson, 19780614-2381</dd>`,
+		"/queue":              `<span class="muted">19780614-2381</span>`,
+	} {
+		if _, page := ts.page(t, cw, "GET", path, nil); !strings.Contains(page, want) || strings.Contains(page, ">197806142381<") {
+			t.Errorf("%s lacks %s, or shows the twelve digits as they are stored", path, want)
+		}
+	}
+}
+
 // TestQueueFilterErrorsBesideTheirInputs: each refused filter of the queue
 // is marked on its own input with its own message (a date in words a
 // caseworker can act on), not all on the patient's.
