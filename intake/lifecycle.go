@@ -318,6 +318,9 @@ type Message struct {
 	Unit string `json:"unit"`
 	// PatientID is the certificate's patient, for the access log.
 	PatientID string `json:"-"`
+	// PatientName is the patient's name as the certificate gives it, for
+	// pages (store.FindMessages).
+	PatientName string `json:"-"`
 }
 
 // MessageAnswer is the issuing unit's answer: a text, a reason a

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -316,7 +317,46 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 	if err := db.fillAnswers(ctx, out); err != nil {
 		return nil, "", unavailable(err)
 	}
+	if err := db.fillPatientNames(ctx, out); err != nil {
+		return nil, "", unavailable(err)
+	}
 	return out, next, nil
+}
+
+// fillPatientNames sets each message's PatientName from its certificate's
+// record, in one query for the page.
+func (db *DB) fillPatientNames(ctx context.Context, ms []*intake.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, m := range ms {
+		if !slices.Contains(ids, m.Certificate) {
+			ids = append(ids, m.Certificate)
+		}
+	}
+	name := `json_extract(record, '$.patient.name')`
+	if db.dialect == Postgres {
+		name = `record->'patient'->>'name'`
+	}
+	in, args := inList(ids)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT id, COALESCE(`+name+`, '') FROM certificates WHERE id IN `+in), args...)
+	if err != nil {
+		return fmt.Errorf("store: find messages' patients: %w", err)
+	}
+	defer rows.Close()
+	names := map[string]string{}
+	for rows.Next() {
+		var id, n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return fmt.Errorf("store: find messages' patients: %w", err)
+		}
+		names[id] = n
+	}
+	for _, m := range ms {
+		m.PatientName = names[m.Certificate]
+	}
+	return rows.Err()
 }
 
 // fillAnswers sets the answer of every answered message in ms: its latest

@@ -573,6 +573,10 @@ func TestAnswerPage(t *testing.T) {
 	_, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KONTKT", "text": "Kan vi ringa?"}`))
 	var m intake.Message
 	json.Unmarshal(body, &m)
+	// The open message names its patient as people read them.
+	if _, page := ts.page(t, doctor, "GET", "/messages", nil); !strings.Contains(page, "<td>Karin Johansson, 19780614-2381</td>") {
+		t.Errorf("the messages page does not name the patient:\n%s", page)
+	}
 	resp, page := ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", url.Values{"text": {"  "}})
 	if resp.StatusCode != 422 || !strings.Contains(page, `id="answer-errors-`+m.ID+`"`) {
 		t.Fatalf("a blank answer: %d\n%s", resp.StatusCode, page)
