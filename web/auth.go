@@ -31,20 +31,27 @@ func actorFrom(ctx context.Context) *intake.Actor {
 //
 // A token that is not valid is a security event: it is written to the
 // access log and counts against the address, which is slowed down and
-// then refused (429) after repeated failures.
+// then refused (429) after repeated failures. A live token is let through
+// whatever its address did before: a region's clinic systems reach the
+// service through one address, and one of them retrying with a revoked
+// token must not stop the others' submissions. A secret is 256 random
+// bits, so the throttle guards against noise, not against guessing.
 func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles ...intake.Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if sec.throttled(w, r) {
-				return
-			}
 			scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+				if sec.throttled(w, r) {
+					return
+				}
 				sec.event(r, eventUnauthorized, nil)
 				writeError(logger, w, r, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized."))
 				return
 			}
 			tok, err := tokens.FindTokenBySecret(r.Context(), strings.TrimSpace(secret))
+			if err != nil && sec.throttled(w, r) {
+				return
+			}
 			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
 				var refused *intake.TokenRefused
 				var known *intake.Actor // a token that no longer works, named in the log

@@ -62,8 +62,9 @@ func TestStaticDoesNotList(t *testing.T) {
 
 // TestThrottleFailedTokens: an address that keeps sending bad tokens is
 // refused with 429 and Retry-After, while another address, and the same
-// address's first attempts, are not; the failures are in the access log
-// and the metrics.
+// address's first attempts, are not, nor a live token from the throttled
+// address (another clinic system behind the same one); the failures are
+// in the access log and the metrics.
 func TestThrottleFailedTokens(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	h := NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), mustEngine(t), ts.db, mustRenderer(t), Options{Now: testNow})
@@ -83,9 +84,14 @@ func TestThrottleFailedTokens(t *testing.T) {
 	if got[0] != 401 || got[19] != 401 || got[20] != 429 || got[24] != 429 {
 		t.Errorf("statuses of 25 bad tokens = %v, want 20×401 then 429", got)
 	}
-	w := get(attacker, ts.tokens["caseworker"])
-	if w.Code != 429 || w.Header().Get("Retry-After") == "" {
-		t.Errorf("a good token from the throttled address: %d Retry-After %q, want 429 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	if w := get(attacker, "intyg_guess"); w.Code != 429 || w.Header().Get("Retry-After") == "" {
+		t.Errorf("another bad token from the throttled address: %d Retry-After %q, want 429 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := get(attacker, ""); w.Code != 429 {
+		t.Errorf("no token from the throttled address: %d, want 429", w.Code)
+	}
+	if w := get(attacker, ts.tokens["caseworker"]); w.Code != 200 {
+		t.Errorf("a live token from the throttled address: %d, want 200", w.Code)
 	}
 	if w := get(bystander, ts.tokens["caseworker"]); w.Code != 200 {
 		t.Errorf("another address: %d, want 200", w.Code)
