@@ -8,19 +8,20 @@ import (
 )
 
 // checkpointInterval is how often SQLite's write-ahead log is copied back
-// into the database file. A page written again and again (an index's
+// into the database file (a variable only so that a test can make the log
+// restart sooner: SetWALRestart). A page written again and again (an index's
 // last page, the counts) is copied once a checkpoint, so the longer the
 // interval the fewer copies: a second rather than a tenth gave 2 % more
 // certificates a second and 7 % fewer bytes written a certificate
 // (intyg-load -beside, BENCHMARKS.md, twenty-third session).
-const checkpointInterval = time.Second
+var checkpointInterval = time.Second
 
 // walRestartPages is the size of SQLite's write-ahead log, in pages, past
 // which the writer is asked to finish a checkpoint so that the log starts
 // again from its beginning (about 128 MB: a few seconds of submissions
 // under load, so that a restart comes after several checkpoints and the
 // writer's part of it, what came in during the last, stays short).
-const walRestartPages = 32768
+var walRestartPages = 32768
 
 // walSizeLimit is the size, in bytes, to which a log restarted after it
 // grew is cut back (SQLite's journal_size_limit): above walRestartPages,

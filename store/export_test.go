@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -386,3 +387,14 @@ func EncodeRecord(c *intake.Certificate) ([]byte, error) {
 	err := r.encode()
 	return r.record, err
 }
+
+// SetWALRestart makes SQLite's log restart past pages and checkpoint every
+// interval, for the databases opened until the test ends.
+func SetWALRestart(tb testing.TB, pages int, every time.Duration) {
+	oldPages, oldEvery := walRestartPages, checkpointInterval
+	walRestartPages, checkpointInterval = pages, every
+	tb.Cleanup(func() { walRestartPages, checkpointInterval = oldPages, oldEvery })
+}
+
+// CheckpointInterval is how often SQLite's log is checkpointed.
+func CheckpointInterval() time.Duration { return checkpointInterval }
