@@ -69,6 +69,11 @@ type Event struct {
 	// By is who: a person's user id, a token's id, or the issuer's HSA-id
 	// for the submission.
 	By string `json:"by"`
+	// Via is, for the submission (received), what it came through: the
+	// clinic system's token id, or the physician's user id for a
+	// certificate signed on the form; empty for the other events, and for
+	// certificates stored before it was kept.
+	Via string `json:"via,omitempty"`
 }
 
 // Valid reports whether s is a known status.
@@ -135,6 +140,10 @@ type Certificate struct {
 	SHA256 string `json:"sha256,omitempty"`
 	// IdempotencyKey is the client's Idempotency-Key, if it sent one.
 	IdempotencyKey string `json:"-"`
+	// Via is what the certificate was submitted through, kept in its
+	// received event (Event.Via): the clinic system's token id, or the
+	// physician's user id for one signed on the form.
+	Via string `json:"-"`
 }
 
 // Patient is the person a certificate is about.

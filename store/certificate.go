@@ -344,7 +344,7 @@ func (db *DB) insertRun(ctx context.Context, tx *sql.Tx, rows []*certInsert) err
 		}
 		c := r.c
 		received := db.timeArg(c.ReceivedAt)
-		events = append(events, c.ID, string(c.Status), received, c.Issuer.HSAID)
+		events = append(events, c.ID, string(c.Status), received, c.Issuer.HSAID, c.Via)
 		var ps []intake.Period
 		if c.SickLeave != nil {
 			ps = c.SickLeave.Periods
@@ -501,7 +501,7 @@ func (r *certInsert) encode() (err error) {
 func insertColumns(rows ...certInsert) []any {
 	var (
 		ids, templates, versions, statuses, shas, records, patients []string
-		issuers, units, names, diagnoses                            []string
+		issuers, units, names, diagnoses, vias                      []string
 		submitted                                                   [][]byte
 		signed, received                                            []time.Time
 		scopes, keys, seen                                          []*string
@@ -519,7 +519,7 @@ func insertColumns(rows ...certInsert) []any {
 		submitted, shas, records, patients = append(submitted, r.submitted), append(shas, c.SHA256), append(records, string(r.record)), append(patients, c.Patient.ID)
 		issuers, units, signed, received = append(issuers, c.Issuer.HSAID), append(units, c.Issuer.Unit.HSAID), append(signed, c.SignedAt.UTC()), append(received, c.ReceivedAt.UTC())
 		scopes, keys, contact, counts = append(scopes, scope), append(keys, key), append(contact, c.ContactRequested), append(counts, c.CountsTowardCases)
-		names, diagnoses, seen = append(names, c.Patient.Name), append(diagnoses, mainDiagnosis(c)), append(seen, r.seen)
+		names, diagnoses, seen, vias = append(names, c.Patient.Name), append(diagnoses, mainDiagnosis(c)), append(seen, r.seen), append(vias, c.Via)
 		if c.SickLeave != nil {
 			for _, p := range c.SickLeave.Periods {
 				periodOf, degrees, from, to = append(periodOf, c.ID), append(degrees, int32(p.Degree)), append(from, p.From.String()), append(to, p.To.String())
@@ -534,7 +534,7 @@ func insertColumns(rows ...certInsert) []any {
 	}
 	return []any{ids, templates, versions, statuses, submitted, shas, records, patients, issuers, units,
 		signed, received, scopes, keys, contact, counts, names, diagnoses,
-		periodOf, degrees, from, to, flagOf, flags, codeOf, positions, codes, seen}
+		periodOf, degrees, from, to, flagOf, flags, codeOf, positions, codes, seen, vias}
 }
 
 // newCertificateID returns a URL-safe id of 128 bits: the time in
@@ -567,7 +567,7 @@ var (
 	insertCertificates = newMultiInsert(`INSERT OR FAIL INTO certificates (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases)
 		VALUES `, ` ON CONFLICT (idempotency_scope, idempotency_key) DO NOTHING`, 16)
-	insertEvents    = newMultiInsert(`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES `, ``, 4)
+	insertEvents    = newMultiInsert(`INSERT INTO certificate_events (certificate_id, status, at, actor, via) VALUES `, ``, 5)
 	insertPeriods   = newMultiInsert(`INSERT INTO certificate_periods (certificate_id, position, patient_id, degree, from_date, to_date) VALUES `, ``, 6)
 	insertFlags     = newMultiInsert(`INSERT INTO certificate_flags (certificate_id, code, raised_at) VALUES `, ``, 3)
 	insertDiagnoses = newMultiInsert(`INSERT INTO certificate_diagnoses (certificate_id, position, code) VALUES `, ``, 3)
@@ -907,7 +907,7 @@ func (db *DB) SetHandled(ctx context.Context, id string, handled bool, by string
 // it waits for the locks of others' (a revocation waiting for the
 // original it unrelates), so the order written may differ by milliseconds.
 func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error) {
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT status, at, actor FROM certificate_events WHERE certificate_id = ? ORDER BY at, id`), id)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT status, at, actor, via FROM certificate_events WHERE certificate_id = ? ORDER BY at, id`), id)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("store: find events of %s: %w", id, err))
 	}
@@ -915,7 +915,7 @@ func (db *DB) FindCertificateEvents(ctx context.Context, id string) ([]intake.Ev
 	var out []intake.Event
 	for rows.Next() {
 		var e intake.Event
-		if err := rows.Scan(&e.Type, timeValue{&e.At}, &e.By); err != nil {
+		if err := rows.Scan(&e.Type, timeValue{&e.At}, &e.By, &e.Via); err != nil {
 			return nil, fmt.Errorf("store: find events of %s: %w", id, err)
 		}
 		out = append(out, e)
@@ -1015,10 +1015,10 @@ func (db *DB) findRevocation(ctx context.Context, id string) (*intake.Revocation
 const insertCertificatesPostgresSQL = `WITH input AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[],
 			$9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::bool[], $16::bool[],
-			$17::text[], $18::text[], $28::text[])
+			$17::text[], $18::text[], $28::text[], $29::text[])
 		AS i (id, template, version, status, submitted, sha256, record, patient_id,
 			issuer_hsa_id, unit_hsa_id, signed_at, received_at, idempotency_scope, idempotency_key, contact_requested, counts_toward_cases,
-			patient_name, diagnosis, seen)
+			patient_name, diagnosis, seen, via)
 	), stale AS (
 		SELECT i.id FROM input i WHERE i.seen IS NOT NULL AND i.seen <> (
 			SELECT coalesce(string_agg(h.id, ',' ORDER BY h.id COLLATE "C"), '') FROM (
@@ -1038,7 +1038,7 @@ const insertCertificatesPostgresSQL = `WITH input AS (
 			row_number() OVER (PARTITION BY p.certificate_id ORDER BY p.n) - 1 AS position
 		FROM unnest($19::text[], $20::int4[], $21::text[], $22::text[]) WITH ORDINALITY AS p (certificate_id, degree, from_date, to_date, n)
 	), events AS (
-		INSERT INTO certificate_events (certificate_id, status, at, actor) SELECT id, status, received_at, issuer_hsa_id FROM ci
+		INSERT INTO certificate_events (certificate_id, status, at, actor, via) SELECT id, status, received_at, issuer_hsa_id, via FROM ci
 	), inserted_periods AS (
 		INSERT INTO certificate_periods (certificate_id, position, patient_id, degree, from_date, to_date)
 		SELECT ci.id, p.position, ci.patient_id, p.degree, p.from_date, p.to_date FROM ci JOIN periods p ON p.certificate_id = ci.id

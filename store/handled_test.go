@@ -15,6 +15,7 @@ func TestSetHandled(t *testing.T) {
 		ctx := context.Background()
 		db := open(t)
 		c, body := mustCertificate(t, "full-time-one-period.json")
+		c.Via = "tok-clinic"
 		stored, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -31,6 +32,10 @@ func TestSetHandled(t *testing.T) {
 		events, err := db.FindCertificateEvents(ctx, stored.ID)
 		if err != nil || len(events) != 3 || events[1].Type != "handled" || events[1].By != "cw-1" || events[2].Type != "unhandled" {
 			t.Errorf("events = %+v, %v", events, err)
+		}
+		// The submission names what it came through; a change does not.
+		if len(events) == 3 && (events[0].Via != "tok-clinic" || events[0].By != c.Issuer.HSAID || events[1].Via != "") {
+			t.Errorf("events = %+v, want the received one via tok-clinic, by the issuer", events)
 		}
 		if _, err := db.SetHandled(ctx, "nope", true, "cw-1"); intake.ErrorCode(err) != intake.ENOTFOUND {
 			t.Errorf("unknown certificate: %v", err)

@@ -230,7 +230,7 @@ func cuttingProxy(t *testing.T, target string, armed *atomic.Bool) string {
 					}
 					switch head[0] {
 					case 'B': // an insert's; the lock of the patients (one parameter) is not counted
-						if bindParams(body) == 28 {
+						if bindParams(body) == 29 { // insertCertificatesPostgresSQL's
 							binds++
 							if len(body) > 6000 {
 								binds++

@@ -362,6 +362,11 @@ func TestReviewAgain(t *testing.T) {
 	if ts.count(t) != n+1 {
 		t.Errorf("%d certificates after signing twice, want %d", ts.count(t), n+1)
 	}
+	// The submission names the physician's account it came through.
+	events, err := ts.db.FindCertificateEvents(context.Background(), certificateIDFrom(first))
+	if err != nil || len(events) != 1 || events[0].Via != ts.person(t, "physician").ID {
+		t.Errorf("events %+v (%v), want the received one via the physician's account", events, err)
+	}
 }
 
 // TestHiddenQuestionHidesItsFollowUp: a draft (a renewal's, say) whose

@@ -568,6 +568,10 @@ func testHandled(t *testing.T, driver string) {
 	if resp.StatusCode != 200 || len(events.Items) != 3 || events.Items[0].Type != "received" || events.Items[1].Type != "handled" || events.Items[2].Type != "unhandled" {
 		t.Errorf("events: %d %s", resp.StatusCode, body)
 	}
+	// The submission names the clinic system's token it came through.
+	if clinic, err := ts.db.FindTokenBySecret(context.Background(), ts.tokens["clinic:SE2321000016-7P0C"]); err != nil || len(events.Items) == 0 || events.Items[0].Via != clinic.ID || events.Items[1].Via != "" {
+		t.Errorf("events %s, want the received one via the clinic's token (%v)", body, err)
+	}
 	cw := ts.session(t, "caseworker")
 	if _, page := ts.page(t, cw, "GET", "/queue", nil); !strings.Contains(page, `id="count-received">2<`) || !strings.Contains(page, `id="count-handled">0<`) {
 		t.Errorf("queue counts before:\n%s", page)

@@ -45,6 +45,7 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	if t, _ := s.eng.Template(cert.Template, cert.Version); t.Cases != nil {
 		flags = s.eng.Flags
 	}
+	cert.Via = actorID(a)
 	stored, replay, err := s.certs.CreateCertificate(ctx, cert, body, idem(cert.Issuer.Unit.HSAID), flags)
 	if err != nil {
 		return nil, false, err
