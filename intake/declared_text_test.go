@@ -83,6 +83,14 @@ func TestDeclaredTextMistakesRefused(t *testing.T) {
 		{"a rule code without words", map[string]any{"template.json#/rules/13": rule(map[string]any{"code": "startsEarly"})}, `code "startsEarly" has no message`},
 		{"a rule message without a code", map[string]any{"template.json#/rules/13": rule(map[string]any{"message": good})}, "needs a code of its own"},
 		{"a rule message with the value twice", map[string]any{"template.json#/rules/13": rule(map[string]any{"code": "startsEarly", "message": map[string]any{"sv": "%v %v"}})}, "%v may stand for the value once"},
+		// A kind with no value would fill %v with "<nil>".
+		{"a flag's value where its kind has none", map[string]any{"template.json#/attention/6": map[string]any{
+			"code": "notExamined", "kind": "noneOfOptions", "field": "basis", "values": []any{"FYSISKUNDERSOKNING"},
+			"text": map[string]any{"sv": "Inte undersökt (%v)."}, "label": label,
+		}}, "%v may stand for the value once"},
+		{"a rule's value where its kind has none", map[string]any{"template.json#/rules/13": map[string]any{
+			"rule": "required", "fields": []any{"/answers/basis"}, "code": "basisMissing", "message": map[string]any{"sv": "Grund saknas (%v)."},
+		}}, "%v may stand for the value once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,9 @@ func linkForbidden(rules []rule) {
 type ruleKind struct {
 	check func(r schemas.Rule) error
 	apply func(r *rule, doc any, today Date, rp *reporter)
+	// value: the kind's problems have a value (a limit, a date, a code
+	// system) for a declared message's %v; the others report none.
+	value bool
 }
 
 // reporter collects the problems of the rules applied to one document: one
@@ -114,6 +117,7 @@ var ruleKinds = map[string]ruleKind{
 	"forbidden": {check: needFields, apply: applyPresence},
 	"unique":    {check: needField, apply: applyUnique},
 	"dateLimit": {
+		value: true,
 		check: func(r schemas.Rule) error {
 			if r.MinDays == nil && r.MaxDays == nil {
 				return fmt.Errorf("dateLimit needs minDays or maxDays")
@@ -125,6 +129,7 @@ var ruleKinds = map[string]ruleKind{
 	"dateOrder": {check: needFromTo, apply: applyDateOrder},
 	"noOverlap": {check: needFromTo, apply: applyNoOverlap},
 	"dateNotAfter": {
+		value: true,
 		check: func(r schemas.Rule) error {
 			p, err := ParsePointer(r.Than)
 			if err != nil || len(p) == 0 || p.Last() == "*" {
@@ -138,6 +143,7 @@ var ruleKinds = map[string]ruleKind{
 		apply: applyDateNotAfter,
 	},
 	"codeList": {
+		value: true,
 		check: func(r schemas.Rule) error {
 			if r.List == "" {
 				return fmt.Errorf("codeList needs list")
@@ -182,7 +188,7 @@ func compileRule(r schemas.Rule, lists map[string]*CodeList) (rule, error) {
 	case r.Message != nil && r.Code == "":
 		return rule{}, fmt.Errorf("%s: a message of its own needs a code of its own", r.Rule)
 	case r.Message != nil:
-		if err := r.Message.CheckDeclared(true); err != nil {
+		if err := r.Message.CheckDeclared(kind.value); err != nil {
 			return rule{}, fmt.Errorf("%s: message: %w", r.Rule, err)
 		}
 	case r.Code != "" && !HasText(r.Code):

@@ -52,6 +52,13 @@ const (
 	FlagImplausiblePeriod FlagKind = "implausiblePeriod"
 )
 
+// HasValue reports whether a flag of kind k has a value to fill its
+// text's %v with (the days, the other units, the milestone's day):
+// noneOfOptions has none.
+func (k FlagKind) HasValue() bool {
+	return k != FlagNoneOfOptions
+}
+
 // ReadsOtherUnits reports whether a flag of kind k rests on the patient's
 // certificates from other units (an overlapping period of another unit's,
 // a milestone the case across units reaches): such a flag tells of
@@ -74,7 +81,8 @@ type Flag struct {
 	Field     string   `json:"field,omitempty"`
 	Values    []string `json:"values,omitempty"`
 	// Text is the flag's sentence, in which %v stands for the kind's
-	// value (the days, the other units, the milestone's day); Label is
+	// value (the days, the other units, the milestone's day; see
+	// FlagKind.HasValue); Label is
 	// its short name, for lists and filters. A template declares them
 	// for a code of its own; without them the code's must be in intake's
 	// message catalogue.
@@ -110,7 +118,7 @@ func checkCases(c *Cases, flags []Flag, d Derive, f Form) error {
 			return fmt.Errorf("attention: %s: declare both text and label, or neither", fl.Code)
 		}
 		for name, t := range map[string]*Text{"text": fl.Text, "label": fl.Label} {
-			if err := t.CheckDeclared(name == "text"); err != nil {
+			if err := t.CheckDeclared(name == "text" && fl.Kind.HasValue()); err != nil {
 				return fmt.Errorf("attention: %s: %s: %w", fl.Code, name, err)
 			}
 		}

@@ -61,7 +61,7 @@ func (t *Text) CheckDeclared(fill bool) error {
 	}
 	for _, s := range []string{t.SV, t.EN} {
 		if n := strings.Count(s, "%v"); n > 1 || (n == 1 && !fill) {
-			return fmt.Errorf("%q: %%v may stand for the value once, and only in a sentence", s)
+			return fmt.Errorf("%q: %%v may stand for the value once, and only in a sentence of a kind that has one", s)
 		}
 	}
 	return nil
@@ -203,8 +203,9 @@ type Rule struct {
 	Severity  string         `json:"severity,omitempty"`
 	Code      string         `json:"code,omitempty"`
 	// Message is the problem's sentence for Code, in which %v stands for
-	// the kind's value (a limit, a date); without it the code's must be
-	// in intake's message catalogue.
+	// the kind's value (a limit, a date, a code system: dateLimit,
+	// dateNotAfter and codeList have one, the others none); without it the
+	// code's must be in intake's message catalogue.
 	Message *Text `json:"message,omitempty"`
 }
 
