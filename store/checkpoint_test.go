@@ -59,8 +59,9 @@ func fileSize(t *testing.T, path string) int64 {
 // write-ahead log starts again from its beginning now and then, rather
 // than growing with everything written (the writer does not checkpoint by
 // itself, and a checkpoint beside it never finishes on its own). The log
-// restarts past 16 MB here, checkpointed every 100 ms, so that the test
-// need not write the gigabyte the service's 128 MB would take to show it.
+// is checkpointed every 100 ms here, not every second, so that the test
+// need not write the gigabytes the service's interval would take to show
+// it.
 func TestWALStaysBounded(t *testing.T) {
 	store.SetWALRestart(t, 4096, 100*time.Millisecond)
 	ctx := context.Background()
