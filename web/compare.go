@@ -218,6 +218,22 @@ func diffWords(a, b string) []diffWord {
 			i++
 		}
 	}
+	return runs(out)
+}
+
+// runs joins the words next to each other that were kept, added or
+// removed alike into one, so that a screen reader says "tillagt" once
+// before the words added together, not before each; a line break stays
+// on its own.
+func runs(words []diffWord) []diffWord {
+	var out []diffWord
+	for _, w := range words {
+		if n := len(out); n > 0 && out[n-1].Op == w.Op && w.Text != "\n" && out[n-1].Text != "\n" {
+			out[n-1].Text += " " + w.Text
+			continue
+		}
+		out = append(out, w)
+	}
 	return out
 }
 

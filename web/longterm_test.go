@@ -74,7 +74,7 @@ func TestLongTermStatements(t *testing.T) {
 				t.Errorf("the %s queue does not list both:\n%s", tt.template, page)
 			}
 			resp, page = ts.posted(t, cw, "/compare", url.Values{"id": {second.ID, first}})
-			if resp.StatusCode != 200 || strings.Count(page, `<tr class="changed">`) != 1 || !strings.Contains(page, `<ins><span class="visually-hidden">tillagt: </span>Helt</ins>`) {
+			if resp.StatusCode != 200 || strings.Count(page, `<tr class="changed">`) != 1 || !strings.Contains(page, `<ins><span class="visually-hidden">tillagt: </span>Helt ny bedömning efter rehabiliteringen.</ins>`) {
 				t.Errorf("compare: %d, want one changed answer marked word by word\n%s", resp.StatusCode, page)
 			}
 
