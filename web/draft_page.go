@@ -392,6 +392,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT {
 		page := newFormPage(sub.eng, t, is, posted, doc)
 		page.Draft, page.DropUnsaved = d, formAction(t)
+		page.Changed = r.URL.Query().Get("changed") == "1"
 		page.setProblems(intake.ErrorProblems(err))
 		return renderForm(w, r, statuses[code].status, page, sub.certs, messages, audit)
 	}

@@ -61,6 +61,10 @@ type formPage struct {
 	// Resubmitted is the id of the certificate this form already made,
 	// when it came back changed under the same submission id.
 	Resubmitted string
+	// Changed is true when signing an older review of the draft was
+	// refused and the draft as it is now does not pass review: the form,
+	// with why it was not signed.
+	Changed bool
 	// Summary lists every error as a link to its question.
 	Summary []summaryItem
 	// Draft is the saved draft the form continues, if any; Saved says it

@@ -1221,6 +1221,40 @@ func TestSignTheReviewedSave(t *testing.T) {
 	}
 }
 
+// TestChangedSinceReviewAndNotValid: signing an old review after a save
+// that does not pass review still says why it was not signed, on the
+// form with the save's problems.
+func TestChangedSinceReviewAndNotValid(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+	resp, old := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
+	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(old)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("review: %d", resp.StatusCode)
+	}
+	signOld := maps.Clone(v)
+	signOld.Set("draft", m[1])
+	signOld.Set("draftSaved", reviewedSave(t, old))
+	signOld.Set("reviewedUnit", "SE2321000016-7P0C")
+	edit := maps.Clone(signOld)
+	edit.Del("answers.activityLimitation.text") // required
+	if resp, b := ts.page(t, physician, "POST", "/forms/fk7804/2.0/draft", edit); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", resp.StatusCode, b)
+	}
+	resp, _ = ts.page(t, physician, "POST", "/forms/fk7804/2.0", signOld)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/review?changed=1") {
+		t.Fatalf("signing the old review: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := ts.page(t, physician, "GET", resp.Header.Get("Location"), nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="certificate-form"`) || !strings.Contains(page, `id="review-changed"`) {
+		t.Errorf("the draft's review after the refusal: %d, want 422, the form with its problems and why it was not signed\n%s", resp.StatusCode, page)
+	}
+	if n := ts.count(t); n != 0 {
+		t.Errorf("%d certificates stored, want none", n)
+	}
+}
+
 // TestReviewChecksTheRelation: a replacement of a certificate that has
 // got an open completion request since is refused at the review, on the
 // form with why (409), not once the physician signs it.
