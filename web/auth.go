@@ -49,10 +49,13 @@ func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles .
 				return
 			}
 			tok, err := tokens.FindTokenBySecret(r.Context(), strings.TrimSpace(secret))
-			if err != nil && sec.throttled(w, r) {
-				return
-			}
 			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
+				// Only a token found not valid is refused for its
+				// address's failures: a store that cannot be read now is
+				// 503 here as anywhere, not 429 for what may be a live token.
+				if sec.throttled(w, r) {
+					return
+				}
 				var refused *intake.TokenRefused
 				var known *intake.Actor // a token that no longer works, named in the log
 				if errors.As(err, &refused) {

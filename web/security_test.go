@@ -336,3 +336,38 @@ func TestRetiredTokenNamedInTheLog(t *testing.T) {
 		t.Errorf("refused tokens in the access log %v, want the revoked %s, the expired %s and the unknown (no id)", named, revoked, expired.ID)
 	}
 }
+
+// unavailableTokens is a token store that cannot be read (a database
+// that is locked or unreachable).
+type unavailableTokens struct{}
+
+func (unavailableTokens) FindTokenBySecret(context.Context, string) (*intake.Token, error) {
+	return nil, intake.Errorf(intake.EUNAVAILABLE, "The database is unavailable.")
+}
+
+// TestThrottledAddressStoreUnavailable: at an address throttled for bad
+// tokens, a token that could not be looked up because the store is
+// unavailable is answered 503, as at any other address, not 429 "too many
+// failed attempts": it is no failed attempt, and may well be a live token
+// (which the throttle lets through).
+func TestThrottledAddressStoreUnavailable(t *testing.T) {
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	sec := &security{logger: logger, m: newMetrics(), audit: newTestServer(t, store.SQLite).db, failures: newThrottle(20, 3*time.Second, testNow)}
+	req := httptest.NewRequest("GET", "/api/v1/templates", nil)
+	req.RemoteAddr = "192.0.2.7:4000"
+	req.Header.Set("Authorization", "Bearer intyg_live")
+	for range 25 {
+		sec.failures.fail(req)
+	}
+	if sec.failures.retryAfter(req) <= 0 {
+		t.Fatal("the address is not throttled")
+	}
+	h := authenticate(logger, unavailableTokens{}, sec, intake.RoleClinic)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the request was let through")
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a token looked up in an unavailable store at a throttled address: %d, want 503", w.Code)
+	}
+}
