@@ -28,10 +28,11 @@ var checkpointInterval = time.Second
 var walRestartPages = 4096
 
 // walSizeLimit is the size, in bytes, to which a log restarted after it
-// grew is cut back (SQLite's journal_size_limit): above an interval's
-// writes under load (walRestartPages), so that the log is written over in
-// place rather than grown again, which would have each sync of it commit
-// the file system's journal as well.
+// grew is cut back (SQLite's journal_size_limit): above what the log
+// holds when it restarts under load (about a second's writes, see
+// walRestartPages), so that it is written over in place rather than grown
+// again, which would have each sync of it commit the file system's
+// journal as well.
 const walSizeLimit = 256 << 20
 
 // checkpoint copies what SQLite's write-ahead log holds back into the

@@ -388,8 +388,9 @@ func EncodeRecord(c *intake.Certificate) ([]byte, error) {
 	return r.record, err
 }
 
-// SetWALRestart makes SQLite's log restart past pages and checkpoint every
-// interval, for the databases opened until the test ends.
+// SetWALRestart makes SQLite's log restart past pages (for every open
+// database) and checkpoint every interval (for the databases opened after),
+// until the test ends.
 func SetWALRestart(tb testing.TB, pages int, every time.Duration) {
 	oldPages, oldEvery := walRestartPages, checkpointInterval
 	walRestartPages, checkpointInterval = pages, every
