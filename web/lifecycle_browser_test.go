@@ -59,7 +59,7 @@ func TestCompletionInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("physician: %v", err)
 	}
-	if !strings.Contains(listed, "Komplettering") || !strings.Contains(listed, orig) || !strings.Contains(listed, "197806142381") || !strings.Contains(listed, unit) {
+	if !strings.Contains(listed, "Komplettering") || !strings.Contains(listed, orig) || !strings.Contains(listed, "Karin Johansson, 19780614-2381") || !strings.Contains(listed, unit) {
 		t.Errorf("the physician's messages read %q", listed)
 	}
 	if !strings.Contains(note, "Kompletterar") || !strings.Contains(asked, "Ange sjukskrivningsgrad för december.") {
