@@ -117,10 +117,11 @@ func checkCases(c *Cases, flags []Flag, d Derive, f Form) error {
 		if (fl.Text == nil) != (fl.Label == nil) {
 			return fmt.Errorf("attention: %s: declare both text and label, or neither", fl.Code)
 		}
-		for name, t := range map[string]*Text{"text": fl.Text, "label": fl.Label} {
-			if err := t.CheckDeclared(name == "text" && fl.Kind.HasValue()); err != nil {
-				return fmt.Errorf("attention: %s: %s: %w", fl.Code, name, err)
-			}
+		if err := fl.Text.CheckDeclared(fl.Kind.HasValue()); err != nil {
+			return fmt.Errorf("attention: %s: text: %w", fl.Code, err)
+		}
+		if err := fl.Label.CheckDeclared(false); err != nil {
+			return fmt.Errorf("attention: %s: label: %w", fl.Code, err)
 		}
 		if err := checkFlag(fl, c, f); err != nil {
 			return fmt.Errorf("attention: %s: %w", fl.Code, err)

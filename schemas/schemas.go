@@ -436,17 +436,20 @@ func Load(fsys fs.FS) (*Registry, error) {
 // that raises it: the queue filters by code, across templates, under one
 // label.
 func checkFlagTexts(list []*Template) error {
-	first := map[string]*Template{}
+	type declared struct {
+		in   string // the template version that declared it first
+		flag Flag
+	}
+	first := map[string]declared{}
 	for _, t := range list {
 		for _, f := range t.Attention {
-			o, ok := first[f.Code]
+			d, ok := first[f.Code]
 			if !ok {
-				first[f.Code] = t
+				first[f.Code] = declared{t.Key(), f}
 				continue
 			}
-			of := o.Attention[slices.IndexFunc(o.Attention, func(g Flag) bool { return g.Code == f.Code })]
-			if !sameText(of.Text, f.Text) || !sameText(of.Label, f.Label) {
-				return fmt.Errorf("%s and %s: flag %s is worded differently (one code, one text and label)", o.Key(), t.Key(), f.Code)
+			if !sameText(d.flag.Text, f.Text) || !sameText(d.flag.Label, f.Label) {
+				return fmt.Errorf("%s and %s: flag %s is worded differently (one code, one text and label)", d.in, t.Key(), f.Code)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -312,12 +313,7 @@ func TestReviewAgain(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	physician := ts.session(t, "physician")
 	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
-	resp, page := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
-	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(page)
-	if resp.StatusCode != 200 || m == nil {
-		t.Fatalf("review: %d, want 200 with the draft's review address", resp.StatusCode)
-	}
-	draft := m[1]
+	draft, page, _ := reviewToSign(t, ts, physician, v)
 	v.Set("draftSaved", reviewedSave(t, page))
 	before := len(accessEntries(t, ts, "draft.read", "197806142381"))
 	if resp, page := ts.page(t, physician, "GET", "/drafts/"+draft+"/review", nil); resp.StatusCode != 200 || !strings.Contains(page, `id="sign"`) {
@@ -818,6 +814,23 @@ func draftInBrowser(t *testing.T) (*testServer, string, context.Context) {
 // reviewedSave is the save of the draft that a review page shows, as its
 // sign form posts it (draftSaved): signing names it, so that a draft saved
 // since the review is not signed as reviewed.
+// reviewToSign posts fk7804 form values v for review as physician, and
+// returns the draft the review saved, the review page, and v as the
+// review's sign form sends it (the draft, the save it shows, the unit).
+func reviewToSign(t *testing.T, ts *testServer, physician *http.Cookie, v url.Values) (draft, review string, sign url.Values) {
+	t.Helper()
+	resp, review := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
+	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(review)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("review: %d, want 200 with the draft's review address", resp.StatusCode)
+	}
+	sign = maps.Clone(v)
+	sign.Set("draft", m[1])
+	sign.Set("draftSaved", reviewedSave(t, review))
+	sign.Set("reviewedUnit", "SE2321000016-7P0C")
+	return m[1], review, sign
+}
+
 func reviewedSave(t *testing.T, review string) string {
 	t.Helper()
 	_, form, ok := strings.Cut(review, `id="sign-form"`)

@@ -1181,16 +1181,7 @@ func TestSignTheReviewedSave(t *testing.T) {
 	physician := ts.session(t, "physician")
 	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
 	v.Set("answers.otherInformation", "VERSION 1")
-	resp, old := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
-	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(old)
-	if resp.StatusCode != 200 || m == nil {
-		t.Fatalf("review: %d", resp.StatusCode)
-	}
-	draft := m[1]
-	signOld := maps.Clone(v)
-	signOld.Set("draft", draft)
-	signOld.Set("draftSaved", reviewedSave(t, old))
-	signOld.Set("reviewedUnit", "SE2321000016-7P0C")
+	draft, _, signOld := reviewToSign(t, ts, physician, v)
 
 	// Changed and saved since (the form, back from the review).
 	edit := maps.Clone(signOld)
@@ -1198,7 +1189,7 @@ func TestSignTheReviewedSave(t *testing.T) {
 	if resp, b := ts.page(t, physician, "POST", "/forms/fk7804/2.0/draft", edit); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", resp.StatusCode, b)
 	}
-	resp, _ = ts.page(t, physician, "POST", "/forms/fk7804/2.0", signOld)
+	resp, _ := ts.page(t, physician, "POST", "/forms/fk7804/2.0", signOld)
 	if want := "/drafts/" + draft + "/review?changed=1"; resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("signing the old review: %d to %s, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
@@ -1228,21 +1219,13 @@ func TestChangedSinceReviewAndNotValid(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	physician := ts.session(t, "physician")
 	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
-	resp, old := ts.page(t, physician, "POST", "/forms/fk7804/2.0/review", v)
-	m := regexp.MustCompile(`data-review-url="/drafts/([^/"]+)/review"`).FindStringSubmatch(old)
-	if resp.StatusCode != 200 || m == nil {
-		t.Fatalf("review: %d", resp.StatusCode)
-	}
-	signOld := maps.Clone(v)
-	signOld.Set("draft", m[1])
-	signOld.Set("draftSaved", reviewedSave(t, old))
-	signOld.Set("reviewedUnit", "SE2321000016-7P0C")
+	_, _, signOld := reviewToSign(t, ts, physician, v)
 	edit := maps.Clone(signOld)
 	edit.Del("answers.activityLimitation.text") // required
 	if resp, b := ts.page(t, physician, "POST", "/forms/fk7804/2.0/draft", edit); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", resp.StatusCode, b)
 	}
-	resp, _ = ts.page(t, physician, "POST", "/forms/fk7804/2.0", signOld)
+	resp, _ := ts.page(t, physician, "POST", "/forms/fk7804/2.0", signOld)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/review?changed=1") {
 		t.Fatalf("signing the old review: %d to %s", resp.StatusCode, resp.Header.Get("Location"))
 	}

@@ -70,14 +70,7 @@ func runPair(ctx context.Context, c Config, order []string, logw io.Writer) (map
 	reps := map[string]*Report{}
 	if !c.Beside {
 		for _, side := range order {
-			run := c
-			if side == "B" {
-				run.Intyg = c.Against
-			}
-			rep, err := load(ctx, run, logw)
-			if err == nil {
-				err = rep.problem()
-			}
+			rep, err := measure(ctx, sideOf(c, side), logw)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", side, err)
 			}
@@ -113,17 +106,11 @@ func runPair(ctx context.Context, c Config, order []string, logw io.Writer) (map
 		first error
 	)
 	for _, side := range order {
-		run := c
-		if side == "B" {
-			run.Intyg = c.Against
-		}
+		run := sideOf(c, side)
 		run.Clients = max(c.Clients/2, 1)
 		run.together = together
 		wg.Go(func() {
-			rep, err := load(ctx, run, logw)
-			if err == nil {
-				err = rep.problem()
-			}
+			rep, err := measure(ctx, run, logw)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && first == nil {
@@ -138,4 +125,21 @@ func runPair(ctx context.Context, c Config, order []string, logw io.Writer) (map
 		return nil, first
 	}
 	return reps, nil
+}
+
+// sideOf is the run of side A (c's -intyg) or B (its -against).
+func sideOf(c Config, side string) Config {
+	if side == "B" {
+		c.Intyg = c.Against
+	}
+	return c
+}
+
+// measure runs one load and checks it as a single run is checked.
+func measure(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
+	rep, err := load(ctx, c, logw)
+	if err == nil {
+		err = rep.problem()
+	}
+	return rep, err
 }
