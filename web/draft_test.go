@@ -2,11 +2,14 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -809,6 +812,51 @@ func draftInBrowser(t *testing.T) (*testServer, string, context.Context) {
 		t.Fatal(err)
 	}
 	return ts, draft, ctx
+}
+
+// TestTwoTabsSignOneSave: a draft's save signed in two tabs at once (each
+// past the check that the draft is not yet signed before either marked
+// it) is one certificate, which both tabs are shown.
+func TestTwoTabsSignOneSave(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	for round := range 5 {
+		_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+		_, _, sign := reviewToSign(t, ts, physician, v)
+		before := ts.count(t)
+		var (
+			wg    sync.WaitGroup
+			start = make(chan struct{})
+			where [2]string
+			errs  [2]error
+		)
+		for tab := range 2 {
+			form := maps.Clone(sign)
+			form.Set("submission", fmt.Sprintf("tab-%d-%d", round, tab)) // each tab's review has its own
+			wg.Go(func() {
+				req := ts.pageRequest(physician, "POST", "/forms/fk7804/2.0", form)
+				<-start
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					errs[tab] = err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusSeeOther {
+					errs[tab] = fmt.Errorf("sign: %d", resp.StatusCode)
+				}
+				where[tab] = resp.Header.Get("Location")
+			})
+		}
+		close(start)
+		wg.Wait()
+		if err := errors.Join(errs[:]...); err != nil {
+			t.Fatal(err)
+		}
+		if n := ts.count(t) - before; n != 1 || where[0] != where[1] || !strings.HasPrefix(where[0], "/certificates/") {
+			t.Fatalf("round %d: two tabs signing one save stored %d certificates and went to %q and %q, want one, shown to both", round, n, where[0], where[1])
+		}
+	}
 }
 
 // reviewedSave is the save of the draft that a review page shows, as its

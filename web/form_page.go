@@ -341,7 +341,14 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
 		}
 		var idem *intake.Idempotency
-		if s := posted.Get("submission"); s != "" {
+		switch s := posted.Get("submission"); {
+		case draft != nil:
+			// The save reviewed is the key, not the tab: two tabs that
+			// sign the same save at once (each past the check above
+			// before either marked the draft signed) store it once, on
+			// one server or two.
+			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: "draft:" + draft.ID + "@" + draft.UpdatedAt.UTC().Format(time.RFC3339Nano)}
+		case s != "":
 			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: s}
 		}
 		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem })
