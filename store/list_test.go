@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -25,10 +27,19 @@ const (
 // 49 other units, two per patient; 25 % received, 70 % handled, 3 %
 // replaced, 2 % revoked; three templates; 2 % asking for contact; 1 %
 // flagged day180; 0.5 % with a message (open, some overdue, or answered).
-// Then it brings the planner's statistics up to date.
+// Each row is as large as a real one (the bytes of a submission with every
+// optional field, a record of some 2.4 KB), so that a page or count that
+// reads the certificates reads pages as full as in service: with rows of a
+// few bytes each list page had read ten times fewer. Then it brings the
+// planner's statistics up to date.
 func seedList(tb testing.TB, db *store.DB, n int) {
 	tb.Helper()
 	ctx := context.Background()
+	submitted, err := os.ReadFile(filepath.Join("..", "examples", "fk7804", "valid", "all-optional-fields.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text := strings.Repeat("Arbetsförmågan är nedsatt. ", 85) // about the free text of a real record
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(t time.Time) any {
 		if db.Dialect() == store.SQLite {
@@ -87,7 +98,7 @@ func seedList(tb testing.TB, db *store.DB, n int) {
 		}
 		received := start.Add(time.Duration(i) * time.Minute)
 		certs = append(certs, "(?, ?, '1', ?, ?, 'x', ?, ?, 'SE2321000016-DOC1', ?, ?, ?, ?, ?, ?)")
-		cargs = append(cargs, id, templates[i%len(templates)], string(status), []byte("{}"), `{"patient": {"id": "`+patient+`", "name": "Patient"}}`, patient, unit,
+		cargs = append(cargs, id, templates[i%len(templates)], string(status), submitted, `{"patient": {"id": "`+patient+`", "name": "Patient"}, "answers": {"otherInformation": "`+text+`"}}`, patient, unit,
 			at(received), at(received), yes(i%50 == 3), yes(true), yes(status == intake.StatusHandled))
 		if i%100 == 11 {
 			flags, fargs = append(flags, "(?, 'day180', ?)"), append(fargs, id, at(received))
