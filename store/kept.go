@@ -59,6 +59,15 @@ func keptFilter(f intake.CertificateFilter) bool {
 	return f == intake.CertificateFilter{Template: f.Template, Units: f.Units, CareProvider: f.CareProvider}
 }
 
+// flagFilter says whether a flag's rows answer a count of f by
+// themselves: whether it filters by a flag and nothing else (a status,
+// cursor or limit aside). certificate_flags keeps each flag's certificate's
+// status (migration 00020).
+func flagFilter(f intake.CertificateFilter) bool {
+	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
+	return f.Flag != nil && f == intake.CertificateFilter{Flag: f.Flag}
+}
+
 // foldInterval is how often PostgreSQL's appended count changes are
 // folded into the counts, so that a count reads few rows.
 const foldInterval = time.Second

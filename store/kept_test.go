@@ -16,10 +16,11 @@ import (
 // TestKeptCountsAndCases walks certificates through their lifecycle
 // (handled, replaced, renewed, the replacement revoked, unhandled,
 // revoked) and after every step wants the counts per status and the
-// cases, which triggers keep (migration 00012), to be what counting the
-// certificates and joining their periods give; then again after the
-// changes are folded, and after the migration is undone and applied again
-// over the stored certificates (its backfill).
+// cases, which triggers keep (migration 00012; the flags' statuses,
+// 00020), to be what counting the certificates and joining their periods
+// give; then again after the changes are folded, and after the migrations
+// from 00012 on are undone and applied again over the stored certificates
+// (their backfills).
 func TestKeptCountsAndCases(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
