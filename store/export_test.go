@@ -288,6 +288,28 @@ func RedoMigration(ctx context.Context, db *DB, version int64) error {
 	return err
 }
 
+// UndoMigrations undoes the migrations after version, and ApplyMigrations
+// applies those not applied, as a server of a newer release does at Open.
+func UndoMigrations(ctx context.Context, db *DB, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}
+
+// ApplyMigrations applies the migrations not yet applied (see
+// UndoMigrations).
+func ApplyMigrations(ctx context.Context, db *DB) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
 // CountCertificatesScanned is CountCertificatesByStatus counting the
 // certificates themselves, never the kept counts: what the kept counts
 // must agree with.

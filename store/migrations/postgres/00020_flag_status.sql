@@ -8,6 +8,11 @@
 -- load tool raises about one flag for every four certificates, and a flag's rows are
 -- small. A certificate is stored as received, with its flags; a trigger
 -- follows its status after.
+-- Another server may change a status while this runs: the lock (the one
+-- CREATE TRIGGER takes) waits for its transaction, and keeps the next
+-- out until the trigger is there, so that the backfill reads every
+-- change that the trigger will not see.
+LOCK TABLE certificates IN SHARE ROW EXCLUSIVE MODE;
 ALTER TABLE certificate_flags ADD COLUMN certificate_status TEXT NOT NULL DEFAULT 'received';
 UPDATE certificate_flags f SET certificate_status = c.status FROM certificates c WHERE c.id = f.certificate_id;
 -- +goose StatementBegin
