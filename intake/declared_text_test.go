@@ -1,6 +1,7 @@
 package intake_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -56,18 +57,14 @@ func TestTextsDeclaredByTheTemplate(t *testing.T) {
 func TestDeclaredTextMistakesRefused(t *testing.T) {
 	flag := func(extra map[string]any) map[string]any {
 		f := map[string]any{"code": "veryEarlyStart", "kind": "startsBeforeSigning", "days": 3}
-		for k, v := range extra {
-			f[k] = v
-		}
+		maps.Copy(f, extra)
 		return f
 	}
 	good := map[string]any{"sv": "Mer än %v dagar.", "en": "More than %v days."}
 	label := map[string]any{"sv": "Tidig", "en": "Early"}
 	rule := func(extra map[string]any) map[string]any {
 		r := map[string]any{"rule": "dateLimit", "field": "/answers/sickLeave/*/from", "minDays": -3, "severity": "warning"}
-		for k, v := range extra {
-			r[k] = v
-		}
+		maps.Copy(r, extra)
 		return r
 	}
 	tests := []struct {

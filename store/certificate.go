@@ -737,13 +737,13 @@ func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.Certificat
 // their certificate's status (flagFilter); any other counts the matching
 // certificates.
 func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
+	if flagFilter(f) {
+		return db.rebind(`SELECT certificate_status, COUNT(*) FROM certificate_flags WHERE code = ? GROUP BY certificate_status`), []any{*f.Flag}, nil
+	}
 	f.Status, f.Cursor, f.Limit = nil, "", 0
 	from, where, args, _, err := db.certificateQuery(f, false)
 	if err != nil {
 		return "", nil, err
-	}
-	if flagFilter(f) {
-		return db.rebind(`SELECT certificate_status, COUNT(*) FROM certificate_flags WHERE code = ? GROUP BY certificate_status`), []any{*f.Flag}, nil
 	}
 	if f.Flag != nil {
 		// From the flag's rows, one look-up of each one's certificate, so

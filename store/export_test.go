@@ -277,15 +277,10 @@ func (db *DB) explain(ctx context.Context, q string, args []any) ([]string, erro
 // RedoMigration undoes the migrations from version on and applies them
 // again, as on a database that held certificates before them.
 func RedoMigration(ctx context.Context, db *DB, version int64) error {
-	p, err := db.migrations()
-	if err != nil {
+	if err := UndoMigrations(ctx, db, version-1); err != nil {
 		return err
 	}
-	if _, err := p.DownTo(ctx, version-1); err != nil {
-		return err
-	}
-	_, err = p.Up(ctx)
-	return err
+	return ApplyMigrations(ctx, db)
 }
 
 // UndoMigrations undoes the migrations after version, and ApplyMigrations

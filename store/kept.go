@@ -55,8 +55,16 @@ func (db *DB) keptCounts() string {
 // cursor or limit aside). Any other field, including one added later,
 // counts the certificates.
 func keptFilter(f intake.CertificateFilter) bool {
-	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
+	f = counted(f)
 	return f == intake.CertificateFilter{Template: f.Template, Units: f.Units, CareProvider: f.CareProvider}
+}
+
+// counted is what of f decides how a count per status is read: not its
+// status, cursor or limit, nor the day overdue is judged on (which only a
+// filter by messages uses, and that counts the certificates).
+func counted(f intake.CertificateFilter) intake.CertificateFilter {
+	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
+	return f
 }
 
 // flagFilter says whether a flag's rows answer a count of f by
@@ -64,7 +72,7 @@ func keptFilter(f intake.CertificateFilter) bool {
 // cursor or limit aside). certificate_flags keeps each flag's certificate's
 // status (migration 00020).
 func flagFilter(f intake.CertificateFilter) bool {
-	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
+	f = counted(f)
 	return f.Flag != nil && f == intake.CertificateFilter{Flag: f.Flag}
 }
 
