@@ -655,12 +655,26 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 // with cursor, of its page), and the page's order. With a flag it reads
 // the flag's rows, newest first in their own index, and joins their
 // certificates, so that the flagged page stops at its end rather than
-// sorting every flagged certificate.
+// sorting every flagged certificate. With messages (and no flag) it reads
+// the messages in that state in their certificates' order (messages_queue,
+// one a certificate) and joins their certificates, for the same reason.
 func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from string, where []string, args []any, order string, err error) {
 	from, at, id := `certificates`, "received_at", "id"
-	if f.Flag != nil {
+	switch {
+	case f.Flag != nil:
 		from, at, id = `certificate_flags f JOIN certificates ON certificates.id = f.certificate_id`, "f.raised_at", "f.certificate_id"
 		where, args = append(where, "f.code = ?"), append(args, *f.Flag)
+	case f.Messages != nil:
+		// A certificate's first message in the state stands for it. The
+		// columns are renamed so that the certificates' own (id, status,
+		// unit_hsa_id…) are the only ones by those names.
+		m, margs := messageState("m", *f.Messages, f.Today)
+		d, dargs := messageState("d", *f.Messages, f.Today)
+		from = `(SELECT m.certificate_id AS message_certificate, m.certificate_received_at AS message_received FROM messages m
+			WHERE ` + m + ` AND NOT EXISTS (SELECT 1 FROM messages d WHERE ` + d + ` AND d.certificate_received_at = m.certificate_received_at
+				AND d.certificate_id = m.certificate_id AND d.id < m.id)) m
+			JOIN certificates ON certificates.id = m.message_certificate`
+		at, id, args = "m.message_received", "m.message_certificate", append(margs, dargs...)
 	}
 	if f.PatientID != nil {
 		where, args = append(where, "patient_id = ?"), append(args, *f.PatientID)
@@ -684,16 +698,11 @@ func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from st
 	if f.ContactRequested != nil {
 		where, args = append(where, "contact_requested = ?"), append(args, db.boolArg(*f.ContactRequested))
 	}
-	if f.Messages != nil {
-		// From the messages in that state (few) to their certificates,
-		// rather than a look for messages at every certificate.
-		m := `certificates.id IN (SELECT m.certificate_id FROM messages m WHERE m.status = ?`
-		switch *f.Messages {
-		case "overdue":
-			where, args = append(where, m+` AND m.reply_by <> '' AND m.reply_by < ?)`), append(args, string(intake.MessageOpen), f.Today.String())
-		default:
-			where, args = append(where, m+`)`), append(args, *f.Messages)
-		}
+	if f.Messages != nil && f.Flag != nil {
+		// From the messages in that state to their certificates, rather
+		// than a look for messages at every flagged certificate.
+		m, margs := messageState("m", *f.Messages, f.Today)
+		where, args = append(where, `certificates.id IN (SELECT m.certificate_id FROM messages m WHERE `+m+`)`), append(args, margs...)
 	}
 	if cursor && f.Cursor != "" {
 		t, last, err := decodeCursor(f.Cursor)
@@ -704,6 +713,16 @@ func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from st
 		args = append(args, db.timeArg(t), db.timeArg(t), last)
 	}
 	return from, where, args, fmt.Sprintf("%s DESC, %s DESC", at, id), nil
+}
+
+// messageState is the condition on a message (table alias a) of a filter
+// by messages in state s: a message status, or "overdue" (open, and its
+// reply-by day before today).
+func messageState(a, s string, today intake.Date) (string, []any) {
+	if s == "overdue" {
+		return fmt.Sprintf("%[1]s.status = ? AND %[1]s.reply_by <> '' AND %[1]s.reply_by < ?", a), []any{string(intake.MessageOpen), today.String()}
+	}
+	return a + ".status = ?", []any{s}
 }
 
 // CountCertificatesByStatus counts the certificates a filter finds (its
@@ -733,12 +752,17 @@ func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.Certificat
 // countQuery is the query of CountCertificatesByStatus. A filter of
 // template, units and care provider alone (the queue unfiltered, by
 // template, a unit's list) reads the counts kept per unit, template and
-// status (keptCounts), one of a flag alone the flag's rows, which keep
-// their certificate's status (flagFilter); any other counts the matching
-// certificates.
+// status (keptCounts), one of a flag alone the flag's rows, and one of
+// messages alone the messages' rows, both of which keep their
+// certificate's status (flagFilter, messagesFilter); any other counts the
+// matching certificates.
 func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
 	if flagFilter(f) {
 		return db.rebind(`SELECT certificate_status, COUNT(*) FROM certificate_flags WHERE code = ? GROUP BY certificate_status`), []any{*f.Flag}, nil
+	}
+	if messagesFilter(f) {
+		m, args := messageState("messages", *f.Messages, f.Today)
+		return db.rebind(`SELECT certificate_status, COUNT(DISTINCT certificate_id) FROM messages WHERE ` + m + ` GROUP BY certificate_status`), args, nil
 	}
 	f.Status, f.Cursor, f.Limit = nil, "", 0
 	from, where, args, _, err := db.certificateQuery(f, false)

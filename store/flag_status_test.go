@@ -11,10 +11,12 @@ import (
 )
 
 // TestFlagStatusMigrationWhileAnotherServerWrites applies migration 00020
-// on PostgreSQL while another server (of the release before it) has
-// changed a flagged certificate's status and not yet committed: the
-// change must reach the flag's kept status, though the other server's
-// update ran before the trigger existed.
+// (the flags' kept status), then 00021 (the messages'), on PostgreSQL
+// while another server of the release before it has changed a flagged
+// certificate's status, or stored a message about it, and not yet
+// committed: the change must reach the flag's and the messages' kept
+// status, and the message its certificate's, though the other server
+// wrote before the triggers existed.
 func TestFlagStatusMigrationWhileAnotherServerWrites(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
@@ -25,17 +27,50 @@ func TestFlagStatusMigrationWhileAnotherServerWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.UndoMigrations(ctx, db, 19); err != nil {
+	if _, err := db.CreateMessage(ctx, &intake.Message{Certificate: stored.ID, Type: intake.MessageContact, Text: "Fråga.", SentBy: "cw-1"}); err != nil {
 		t.Fatal(err)
 	}
-	other, tx := otherSession(t, dsn)
-	if _, err := tx.ExecContext(ctx, `UPDATE certificates SET status = 'handled', handled = true WHERE id = $1`, stored.ID); err != nil {
+	today, _ := intake.ParseDate("2026-11-23")
+
+	migrateBesideWrites(t, db, dsn, 19, `UPDATE certificates SET status = 'handled', handled = true WHERE id = $1`)
+	checkCounts(t, db, "00020 beside a change", intake.CertificateFilter{Flag: ptr("earlyStart")})
+
+	migrateBesideWrites(t, db, dsn, 20, `UPDATE certificates SET status = 'received', handled = false WHERE id = $1`)
+	checkCounts(t, db, "00021 beside a change", intake.CertificateFilter{Messages: ptr("open"), Today: today})
+	migrateBesideWrites(t, db, dsn, 20, `INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, reply_by, sent_at, sent_by, status)
+		SELECT 'm-other', id, unit_hsa_id, patient_id, 'contact', '2026-11-01', now(), 'cw-2', 'open' FROM certificates WHERE id = $1`)
+	for _, f := range []intake.CertificateFilter{{Flag: ptr("earlyStart")}, {Messages: ptr("open"), Today: today}, {Messages: ptr("overdue"), Today: today}} {
+		checkCounts(t, db, "00021 beside a change", f)
+	}
+	checkMessageQueue(t, db, "00021 beside a change", "open", today)
+	checkMessageQueue(t, db, "00021 beside a change", "overdue", today)
+}
+
+// migrateBesideWrites undoes the migrations after version, runs each
+// write (with the certificate's id as $1) in a transaction of another
+// session, and applies the migrations again while those are open: it
+// commits them once a migration waits for a lock, or has finished.
+func migrateBesideWrites(t *testing.T, db *store.DB, dsn string, version int64, writes ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.UndoMigrations(ctx, db, version); err != nil {
 		t.Fatal(err)
+	}
+	var id string
+	other, _ := otherSession(t, dsn)
+	if err := other.QueryRowContext(ctx, `SELECT id FROM certificates`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	var open []func() error
+	for _, w := range writes {
+		_, tx := otherSession(t, dsn)
+		if _, err := tx.ExecContext(ctx, w, id); err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, tx.Commit)
 	}
 	migrated := make(chan error, 1)
 	go func() { migrated <- store.ApplyMigrations(ctx, db) }()
-	// The migration waits for the other server's transaction, or has
-	// finished without it.
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		var waiting int
 		if err := other.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
@@ -46,11 +81,12 @@ func TestFlagStatusMigrationWhileAnotherServerWrites(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
+	for _, commit := range open {
+		if err := commit(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := <-migrated; err != nil {
 		t.Fatal(err)
 	}
-	checkCounts(t, db, "migrated beside a change", intake.CertificateFilter{Flag: ptr("earlyStart")})
 }

@@ -61,7 +61,7 @@ func keptFilter(f intake.CertificateFilter) bool {
 
 // counted is what of f decides how a count per status is read: not its
 // status, cursor or limit, nor the day overdue is judged on (which only a
-// filter by messages uses, and that counts the certificates).
+// filter by messages uses, and which its count reads from f itself).
 func counted(f intake.CertificateFilter) intake.CertificateFilter {
 	f.Status, f.Cursor, f.Limit, f.Today = nil, "", 0, intake.Date{}
 	return f
@@ -74,6 +74,15 @@ func counted(f intake.CertificateFilter) intake.CertificateFilter {
 func flagFilter(f intake.CertificateFilter) bool {
 	f = counted(f)
 	return f.Flag != nil && f == intake.CertificateFilter{Flag: f.Flag}
+}
+
+// messagesFilter says whether the messages' rows answer a count of f by
+// themselves: whether it filters by messages in a state and nothing else
+// (a status, cursor, limit or day aside). messages keeps each message's
+// certificate's status (migration 00021).
+func messagesFilter(f intake.CertificateFilter) bool {
+	f = counted(f)
+	return f.Messages != nil && f == intake.CertificateFilter{Messages: f.Messages}
 }
 
 // foldInterval is how often PostgreSQL's appended count changes are

@@ -17,10 +17,10 @@ import (
 // (handled, replaced, renewed, the replacement revoked, unhandled,
 // revoked) and after every step wants the counts per status and the
 // cases, which triggers keep (migration 00012; the flags' statuses,
-// 00020), to be what counting the certificates and joining their periods
-// give; then again after the changes are folded, and after the migrations
-// from 00012 on are undone and applied again over the stored certificates
-// (their backfills).
+// 00020; the messages', 00021), to be what counting the certificates and
+// joining their periods give; then again after the changes are folded,
+// and after the migrations from 00012 on are undone and applied again
+// over the stored certificates (their backfills).
 func TestKeptCountsAndCases(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
@@ -54,6 +54,28 @@ func TestKeptCountsAndCases(t *testing.T) {
 		}
 
 		today, _ := intake.ParseDate("2026-11-23")
+		// Messages: two open on the original (one overdue: a certificate
+		// with two in a state is one certificate in that state's queue),
+		// one open on the certificate that is revoked (which closes it),
+		// one answered.
+		ask := func(cert, replyBy string) *intake.Message {
+			t.Helper()
+			m := &intake.Message{Certificate: cert, Type: intake.MessageContact, Text: "Fråga.", SentBy: "cw-1"}
+			if replyBy != "" {
+				m.ReplyBy, _ = intake.ParseDate(replyBy)
+			}
+			stored, err := db.CreateMessage(ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return stored
+		}
+		ask(l.original.ID, "2026-11-01")
+		ask(l.original.ID, "")
+		ask(revoked, "2026-12-01")
+		if _, err := db.AnswerMessage(ctx, ask(l.original.ID, "").ID, &intake.MessageAnswer{Text: "Svar.", By: "asa"}); err != nil {
+			t.Fatal(err)
+		}
 		filters := []intake.CertificateFilter{
 			{},
 			{Status: ptr(intake.StatusHandled)},
@@ -69,11 +91,21 @@ func TestKeptCountsAndCases(t *testing.T) {
 			{Flag: ptr("earlyStart"), Status: ptr(intake.StatusReceived)},
 			{Flag: ptr("noExamination")},
 			{ContactRequested: ptr(false), Units: &[]string{u1}},
+			{Messages: ptr("open"), Today: today},
+			{Messages: ptr("overdue"), Today: today},
+			{Messages: ptr("answered"), Today: today},
+			{Messages: ptr("closed"), Today: today},
+			{Messages: ptr("open"), Units: &[]string{u1, home}, Today: today},
+			{Messages: ptr("open"), Status: ptr(intake.StatusHandled), Today: today},
+			{Messages: ptr("open"), Flag: ptr("earlyStart"), Today: today},
 		}
 		check := func(step string) {
 			t.Helper()
 			for _, f := range filters {
 				checkCounts(t, db, step, f)
+			}
+			for _, state := range []string{"open", "overdue", "answered", "closed"} {
+				checkMessageQueue(t, db, step, state, today)
 			}
 			for _, us := range [][]string{{u1}, {u1, u2}, {home}, units, {}} {
 				for _, day := range []string{"2026-09-01", "2026-11-23", "2026-12-20"} {
@@ -290,6 +322,64 @@ func TestPeriodsKeptInOrder(t *testing.T) {
 // checkCounts wants the counts per status of f, as CountCertificatesByStatus
 // reads them (kept counts, a flag's rows), to be what counting the
 // certificates gives.
+// checkMessageQueue pages through the queue of certificates with a
+// message in state, one at a time, and compares it with the certificates
+// of the messages in that state: each once, newest received first.
+func checkMessageQueue(t *testing.T, db *store.DB, step, state string, today intake.Date) {
+	t.Helper()
+	ctx := context.Background()
+	mf := intake.MessageFilter{Limit: 500, Today: today}
+	if state == "overdue" {
+		mf.Overdue = true
+	} else {
+		mf.Status = ptr(intake.MessageStatus(state))
+	}
+	messages, _, err := db.FindMessages(ctx, mf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []*intake.Certificate
+	for _, m := range messages {
+		if !slices.ContainsFunc(want, func(c *intake.Certificate) bool { return c.ID == m.Certificate }) {
+			c, err := db.FindCertificateByID(ctx, m.Certificate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, c)
+		}
+	}
+	slices.SortFunc(want, func(a, b *intake.Certificate) int {
+		if c := b.ReceivedAt.Compare(a.ReceivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	var ids []string
+	for _, c := range want {
+		ids = append(ids, c.ID)
+	}
+	for _, limit := range []int{1, 500} {
+		var got []string
+		f := intake.CertificateFilter{Messages: &state, Today: today, Limit: limit}
+		for {
+			page, next, err := db.FindCertificates(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			if next == "" || len(got) > len(want) {
+				break
+			}
+			f.Cursor = next
+		}
+		if !slices.Equal(ids, got) {
+			t.Errorf("%s: the queue of certificates with %s messages, %d a page = %v, want %v", step, state, limit, got, ids)
+		}
+	}
+}
+
 func checkCounts(t *testing.T, db *store.DB, step string, f intake.CertificateFilter) {
 	t.Helper()
 	ctx := context.Background()
