@@ -90,3 +90,102 @@ func migrateBesideWrites(t *testing.T, db *store.DB, dsn string, version int64, 
 		t.Fatal(err)
 	}
 }
+
+// TestMessageQueueMigrationBesideOldServer applies migrations 00021 and
+// 00022 (or 00022 alone) on PostgreSQL while another server of the release
+// before them is part way through a write, and carries on with it once a
+// migration waits for a lock: storing a certificate that replaces another
+// (relationTarget locks the original and reads its messages, then the
+// certificate is inserted), revoking one (its status, then its messages),
+// sending a message (the message, then the certificate's event) and
+// answering one (its row locked, then updated). Neither may wait for the
+// other: with the columns added under the lock on certificates, the first
+// was a deadlock that failed the migration, and with a lock on messages
+// that let a row be locked, the last.
+func TestMessageQueueMigrationBesideOldServer(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		from          int64
+		before, after []string
+	}{
+		{"replacement", 20, []string{
+			`SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`,
+			`SELECT COUNT(*) FROM messages WHERE certificate_id = $1 AND type = 'completion' AND status = 'open'`,
+		}, []string{
+			`INSERT INTO certificates (id, template, version, status, submitted, sha256, record, patient_id, issuer_hsa_id, unit_hsa_id, signed_at, received_at)
+			SELECT 'r-' || id, template, version, 'received', submitted, sha256, record, patient_id, issuer_hsa_id, unit_hsa_id, signed_at, now() FROM certificates WHERE id = $1`,
+		}},
+		{"revocation", 20, []string{
+			`SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`,
+			`INSERT INTO certificate_revocations (certificate_id, reason, message, at, actor) VALUES ($1, 'annat', '', now(), 'tok-1')`,
+			`UPDATE certificates SET status = 'revoked' WHERE id = $1`,
+		}, []string{
+			`UPDATE messages SET status = 'closed' WHERE certificate_id = $1 AND status = 'open'`,
+		}},
+		{"message", 20, []string{
+			`SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`,
+			`INSERT INTO messages (id, certificate_id, unit_hsa_id, patient_id, type, reply_by, sent_at, sent_by, status)
+			SELECT 'm-other', id, unit_hsa_id, patient_id, 'contact', '2026-11-01', now(), 'cw-2', 'open' FROM certificates WHERE id = $1`,
+		}, []string{
+			`INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES ($1, 'messageSent', now(), 'cw-2')`,
+		}},
+		{"answer", 21, []string{
+			`SELECT 1 FROM certificates WHERE id = $1 FOR UPDATE`,
+			`SELECT 1 FROM messages WHERE certificate_id = $1 FOR UPDATE`,
+		}, []string{
+			`UPDATE messages SET status = 'answered' WHERE certificate_id = $1`,
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := pgtest.DSN(t)
+			db := mustOpenDB(t, store.Postgres, dsn)
+			c, body := mustCertificate(t, "full-time-one-period.json")
+			stored, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CreateMessage(ctx, &intake.Message{Certificate: stored.ID, Type: intake.MessageContact, Text: "Fråga.", SentBy: "cw-1"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.UndoMigrations(ctx, db, tt.from); err != nil {
+				t.Fatal(err)
+			}
+			other, tx := otherSession(t, dsn)
+			for _, q := range tt.before {
+				if _, err := tx.ExecContext(ctx, q, stored.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			migrated := make(chan error, 1)
+			go func() { migrated <- store.ApplyMigrations(ctx, db) }()
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				var waiting int
+				if err := other.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+					t.Fatal(err)
+				}
+				if waiting > 0 || len(migrated) > 0 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			var written error
+			for _, q := range tt.after {
+				if _, written = tx.ExecContext(ctx, q, stored.ID); written != nil {
+					break
+				}
+			}
+			if written == nil {
+				written = tx.Commit()
+			}
+			if err := <-migrated; err != nil || written != nil {
+				t.Fatalf("the migrations: %v; the other server's write: %v", err, written)
+			}
+			today, _ := intake.ParseDate("2026-11-23")
+			for _, state := range []string{"open", "overdue", "answered", "closed"} {
+				checkCounts(t, db, tt.name, intake.CertificateFilter{Messages: ptr(state), Today: today})
+				checkMessageQueue(t, db, tt.name, state, today)
+			}
+		})
+	}
+}

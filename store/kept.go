@@ -79,7 +79,7 @@ func flagFilter(f intake.CertificateFilter) bool {
 // messagesFilter says whether the messages' rows answer a count of f by
 // themselves: whether it filters by messages in a state and nothing else
 // (a status, cursor, limit or day aside). messages keeps each message's
-// certificate's status (migration 00021).
+// certificate's status (migrations 00021 and 00022).
 func messagesFilter(f intake.CertificateFilter) bool {
 	f = counted(f)
 	return f.Messages != nil && f == intake.CertificateFilter{Messages: f.Messages}
