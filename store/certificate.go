@@ -656,25 +656,36 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 // the flag's rows, newest first in their own index, and joins their
 // certificates, so that the flagged page stops at its end rather than
 // sorting every flagged certificate. With messages (and no flag) it reads
-// the messages in that state in their certificates' order (messages_queue,
-// one a certificate) and joins their certificates, for the same reason.
+// the certificates of the messages in that state in the certificates'
+// order (messages_queue), each once, and joins them, for the same reason.
+// A page after a cursor starts where the cursor is in the index it reads
+// (afterCursor).
 func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from string, where []string, args []any, order string, err error) {
+	var after []any // the cursor's time and id
+	if cursor && f.Cursor != "" {
+		t, last, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, nil, "", err
+		}
+		after = []any{db.timeArg(t), db.timeArg(t), last}
+	}
 	from, at, id := `certificates`, "received_at", "id"
 	switch {
 	case f.Flag != nil:
 		from, at, id = `certificate_flags f JOIN certificates ON certificates.id = f.certificate_id`, "f.raised_at", "f.certificate_id"
 		where, args = append(where, "f.code = ?"), append(args, *f.Flag)
 	case f.Messages != nil:
-		// A certificate's first message in the state stands for it. The
-		// columns are renamed so that the certificates' own (id, status,
-		// unit_hsa_id…) are the only ones by those names.
-		m, margs := messageState("m", *f.Messages, f.Today)
-		d, dargs := messageState("d", *f.Messages, f.Today)
-		from = `(SELECT m.certificate_id AS message_certificate, m.certificate_received_at AS message_received FROM messages m
-			WHERE ` + m + ` AND NOT EXISTS (SELECT 1 FROM messages d WHERE ` + d + ` AND d.certificate_received_at = m.certificate_received_at
-				AND d.certificate_id = m.certificate_id AND d.id < m.id)) m
+		// The columns are renamed so that the certificates' own (id,
+		// status, unit_hsa_id…) are the only ones by those names. The
+		// cursor is inside, where the messages' index is read.
+		m, margs := messageWhere("m", f)
+		if after != nil {
+			m, margs, after = m+" AND "+afterCursor("m.certificate_received_at", "m.certificate_id"), append(margs, after...), nil
+		}
+		from = `(SELECT m.certificate_id AS message_certificate, m.certificate_received_at AS message_received FROM messages m WHERE ` + m + `
+			GROUP BY m.certificate_received_at, m.certificate_id ORDER BY m.certificate_received_at DESC, m.certificate_id DESC) m
 			JOIN certificates ON certificates.id = m.message_certificate`
-		at, id, args = "m.message_received", "m.message_certificate", append(margs, dargs...)
+		at, id, args = "m.message_received", "m.message_certificate", margs
 	}
 	if f.PatientID != nil {
 		where, args = append(where, "patient_id = ?"), append(args, *f.PatientID)
@@ -704,15 +715,21 @@ func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from st
 		m, margs := messageState("m", *f.Messages, f.Today)
 		where, args = append(where, `certificates.id IN (SELECT m.certificate_id FROM messages m WHERE `+m+`)`), append(args, margs...)
 	}
-	if cursor && f.Cursor != "" {
-		t, last, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return "", nil, nil, "", err
-		}
-		where = append(where, fmt.Sprintf("(%[1]s < ? OR (%[1]s = ? AND %[2]s < ?))", at, id))
-		args = append(args, db.timeArg(t), db.timeArg(t), last)
+	if after != nil {
+		where, args = append(where, afterCursor(at, id)), append(args, after...)
 	}
 	return from, where, args, fmt.Sprintf("%s DESC, %s DESC", at, id), nil
+}
+
+// afterCursor is the condition of a page after a cursor on the position
+// (at, id) the page is ordered by, newest first, with the cursor's time
+// twice and its id as arguments: its first term is a bound of the range
+// of an index on (…, at, id) that both databases read from the cursor on.
+// "at < ? OR (at = ? AND id < ?)" had been a filter over every entry
+// before the cursor, and SQLite planned the row value (at, id) < (?, ?)
+// as a sort of every match for a small page.
+func afterCursor(at, id string) string {
+	return fmt.Sprintf("%[1]s <= ? AND (%[1]s < ? OR %[2]s < ?)", at, id)
 }
 
 // messageState is the condition on a message (table alias a) of a filter
@@ -723,6 +740,22 @@ func messageState(a, s string, today intake.Date) (string, []any) {
 		return fmt.Sprintf("%[1]s.status = ? AND %[1]s.reply_by <> '' AND %[1]s.reply_by < ?", a), []any{string(intake.MessageOpen), today.String()}
 	}
 	return a + ".status = ?", []any{s}
+}
+
+// messageWhere is the condition on a message (table alias a) of a filter
+// by messages: its state (messageState), and f's units and care provider.
+// A message is to its certificate's unit, so a unit's queue reads the
+// unit's messages (messages_unit_queue), not every unit's.
+func messageWhere(a string, f intake.CertificateFilter) (string, []any) {
+	where, args := messageState(a, *f.Messages, f.Today)
+	if f.Units != nil {
+		in, units := inList(*f.Units) // no unit: nothing matches
+		where, args = a+".unit_hsa_id IN "+in+" AND "+where, append(units, args...)
+	}
+	if f.CareProvider != nil {
+		where, args = a+".unit_hsa_id IN (SELECT hsa_id FROM units WHERE care_provider_hsa_id = ?) AND "+where, append([]any{*f.CareProvider}, args...)
+	}
+	return where, args
 }
 
 // CountCertificatesByStatus counts the certificates a filter finds (its
@@ -753,7 +786,7 @@ func (db *DB) CountCertificatesByStatus(ctx context.Context, f intake.Certificat
 // template, units and care provider alone (the queue unfiltered, by
 // template, a unit's list) reads the counts kept per unit, template and
 // status (keptCounts), one of a flag alone the flag's rows, and one of
-// messages alone the messages' rows, both of which keep their
+// messages (at units) the messages' rows, both of which keep their
 // certificate's status (flagFilter, messagesFilter); any other counts the
 // matching certificates.
 func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
@@ -761,7 +794,7 @@ func (db *DB) countQuery(f intake.CertificateFilter) (string, []any, error) {
 		return db.rebind(`SELECT certificate_status, COUNT(*) FROM certificate_flags WHERE code = ? GROUP BY certificate_status`), []any{*f.Flag}, nil
 	}
 	if messagesFilter(f) {
-		m, args := messageState("messages", *f.Messages, f.Today)
+		m, args := messageWhere("messages", f)
 		return db.rebind(`SELECT certificate_status, COUNT(DISTINCT certificate_id) FROM messages WHERE ` + m + ` GROUP BY certificate_status`), args, nil
 	}
 	f.Status, f.Cursor, f.Limit = nil, "", 0

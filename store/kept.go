@@ -77,12 +77,13 @@ func flagFilter(f intake.CertificateFilter) bool {
 }
 
 // messagesFilter says whether the messages' rows answer a count of f by
-// themselves: whether it filters by messages in a state and nothing else
-// (a status, cursor, limit or day aside). messages keeps each message's
-// certificate's status (migrations 00021 and 00022).
+// themselves: whether it filters by messages in a state, and perhaps by
+// units or care provider, and nothing else (a status, cursor, limit or
+// day aside). A message keeps its certificate's unit and status
+// (migrations 00021 and 00022).
 func messagesFilter(f intake.CertificateFilter) bool {
 	f = counted(f)
-	return f.Messages != nil && f == intake.CertificateFilter{Messages: f.Messages}
+	return f.Messages != nil && f == intake.CertificateFilter{Messages: f.Messages, Units: f.Units, CareProvider: f.CareProvider}
 }
 
 // foldInterval is how often PostgreSQL's appended count changes are

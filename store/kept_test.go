@@ -96,6 +96,9 @@ func TestKeptCountsAndCases(t *testing.T) {
 			{Messages: ptr("answered"), Today: today},
 			{Messages: ptr("closed"), Today: today},
 			{Messages: ptr("open"), Units: &[]string{u1, home}, Today: today},
+			{Messages: ptr("open"), Units: &[]string{}, Today: today},
+			{Messages: ptr("open"), CareProvider: ptr("SE2321000016-PROV"), Today: today},
+			{Messages: ptr("closed"), CareProvider: ptr("SE2321000016-PROV"), Today: today},
 			{Messages: ptr("open"), Status: ptr(intake.StatusHandled), Today: today},
 			{Messages: ptr("open"), Flag: ptr("earlyStart"), Today: today},
 		}

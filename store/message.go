@@ -279,7 +279,7 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 			if err != nil {
 				return nil, "", err
 			}
-			where = append(where, "(sent_at < ? OR (sent_at = ? AND id < ?))")
+			where = append(where, afterCursor("sent_at", "id"))
 			args = append(args, db.timeArg(at), db.timeArg(at), id)
 		}
 	}

@@ -16,6 +16,7 @@ LOCK TABLE certificates IN SHARE ROW EXCLUSIVE MODE;
 LOCK TABLE messages IN EXCLUSIVE MODE;
 UPDATE messages m SET certificate_received_at = c.received_at, certificate_status = c.status FROM certificates c WHERE c.id = m.certificate_id;
 CREATE INDEX messages_queue ON messages (status, certificate_received_at, certificate_id, id) INCLUDE (reply_by, certificate_status);
+CREATE INDEX messages_unit_queue ON messages (unit_hsa_id, status, certificate_received_at, certificate_id, id) INCLUDE (reply_by, certificate_status);
 -- +goose StatementBegin
 CREATE FUNCTION messages_certificate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -41,4 +42,5 @@ DROP TRIGGER messages_certificate_status ON certificates;
 DROP FUNCTION messages_certificate_status;
 DROP TRIGGER messages_certificate ON messages;
 DROP FUNCTION messages_certificate;
+DROP INDEX messages_unit_queue;
 DROP INDEX messages_queue;

@@ -4,6 +4,7 @@
 UPDATE messages SET (certificate_received_at, certificate_status) =
     (SELECT c.received_at, c.status FROM certificates c WHERE c.id = messages.certificate_id);
 CREATE INDEX messages_queue ON messages (status, certificate_received_at, certificate_id, id, reply_by, certificate_status);
+CREATE INDEX messages_unit_queue ON messages (unit_hsa_id, status, certificate_received_at, certificate_id, id, reply_by, certificate_status);
 -- +goose StatementBegin
 CREATE TRIGGER messages_certificate AFTER INSERT ON messages BEGIN
     UPDATE messages SET (certificate_received_at, certificate_status) =
@@ -20,4 +21,5 @@ END;
 -- +goose Down
 DROP TRIGGER messages_certificate_status;
 DROP TRIGGER messages_certificate;
+DROP INDEX messages_unit_queue;
 DROP INDEX messages_queue;
