@@ -313,6 +313,28 @@ func TestMessages(t *testing.T) {
 		if got := list(intake.MessageFilter{Status: ptr(intake.MessageOpen)}); got != other.ID {
 			t.Errorf("open = %s, want %s", got, other.ID)
 		}
+		// Page by page, a cursor each: every message once, newest first.
+		for range 3 {
+			l.ask(intake.MessageContact)
+		}
+		all := list(intake.MessageFilter{Units: &unit})
+		var paged []string
+		for f := (intake.MessageFilter{Units: &unit, Limit: 2}); ; {
+			ms, next, err := l.db.FindMessages(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				paged = append(paged, m.ID)
+			}
+			if next == "" || len(paged) > 5 {
+				break
+			}
+			f.Cursor = next
+		}
+		if got := join(paged); got != all || len(paged) != 5 {
+			t.Errorf("unit's messages two a page = %s, want %s", got, all)
+		}
 
 		if _, err := l.db.RevokeCertificate(ctx, l.original.ID, intake.RevokeWrongPatient, "", "tok-1"); err != nil {
 			t.Fatal(err)
