@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/boombuler/barcode/qr"
+	qr "github.com/piglig/go-qr"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/schemas"
@@ -614,20 +614,18 @@ func (d *doc) roleName(role string) string {
 // qrRuns encodes s as a QR code and returns, row by row, the runs of dark
 // modules as [row, first column, length], and the module count per side.
 func qrRuns(s string) ([][3]int, int, error) {
-	code, err := qr.Encode(s, qr.M, qr.Auto)
+	// Medium error correction, raised where the same size allows; the
+	// mask the standard's penalty rules choose.
+	code, err := qr.EncodeText(s, qr.Medium)
 	if err != nil {
 		return nil, 0, err
 	}
-	n := code.Bounds().Dx()
+	n := code.Size()
 	var runs [][3]int
 	for row := 0; row < n; row++ {
 		start := -1
 		for col := 0; col <= n; col++ {
-			dark := false
-			if col < n {
-				r, _, _, _ := code.At(col, row).RGBA()
-				dark = r == 0
-			}
+			dark := col < n && code.Module(col, row)
 			switch {
 			case dark && start < 0:
 				start = col

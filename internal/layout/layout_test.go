@@ -36,7 +36,7 @@ var allowed = map[string][]string{
 // (render).
 var homes = map[string][]string{
 	"codeberg.org/go-pdf/fpdf":              {"render", "render/internal/mkfonts"},
-	"github.com/boombuler/barcode":          {"render"},
+	"github.com/piglig/go-qr":               {"render"},
 	"github.com/klauspost/compress":         {"render"},
 	"golang.org/x/image":                    {"render", "render/internal/mkfonts"},
 	"github.com/santhosh-tekuri/jsonschema": {"intake"},
