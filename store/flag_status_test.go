@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -71,16 +72,7 @@ func migrateBesideWrites(t *testing.T, db *store.DB, dsn string, version int64, 
 	}
 	migrated := make(chan error, 1)
 	go func() { migrated <- store.ApplyMigrations(ctx, db) }()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		var waiting int
-		if err := other.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 || len(migrated) > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	awaitLockWait(t, other, migrated)
 	for _, commit := range open {
 		if err := commit(); err != nil {
 			t.Fatal(err)
@@ -159,16 +151,7 @@ func TestMessageQueueMigrationBesideOldServer(t *testing.T) {
 			}
 			migrated := make(chan error, 1)
 			go func() { migrated <- store.ApplyMigrations(ctx, db) }()
-			for deadline := time.Now().Add(10 * time.Second); ; {
-				var waiting int
-				if err := other.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-					t.Fatal(err)
-				}
-				if waiting > 0 || len(migrated) > 0 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			awaitLockWait(t, other, migrated)
 			var written error
 			for _, q := range tt.after {
 				if _, written = tx.ExecContext(ctx, q, stored.ID); written != nil {
@@ -187,5 +170,22 @@ func TestMessageQueueMigrationBesideOldServer(t *testing.T) {
 				checkMessageQueue(t, db, tt.name, state, today)
 			}
 		})
+	}
+}
+
+// awaitLockWait returns once a session of the database waits for a lock
+// (the migrations, for another server's transaction), the migrations have
+// finished (migrated holds their outcome), or ten seconds have passed.
+func awaitLockWait(t *testing.T, other *sql.DB, migrated chan error) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var waiting int
+		if err := other.QueryRowContext(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 || len(migrated) > 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
