@@ -322,12 +322,10 @@ func TestPeriodsKeptInOrder(t *testing.T) {
 	})
 }
 
-// checkCounts wants the counts per status of f, as CountCertificatesByStatus
-// reads them (kept counts, a flag's rows), to be what counting the
-// certificates gives.
 // checkMessageQueue pages through the queue of certificates with a
-// message in state, one at a time, and compares it with the certificates
-// of the messages in that state: each once, newest received first.
+// message in state, one and then 500 a page, and compares it with the
+// certificates of the messages in that state: each once, newest received
+// first.
 func checkMessageQueue(t *testing.T, db *store.DB, step, state string, today intake.Date) {
 	t.Helper()
 	ctx := context.Background()
@@ -383,6 +381,9 @@ func checkMessageQueue(t *testing.T, db *store.DB, step, state string, today int
 	}
 }
 
+// checkCounts wants the counts per status of f, as CountCertificatesByStatus
+// reads them (kept counts, a flag's or the messages' rows), to be what
+// counting the certificates gives.
 func checkCounts(t *testing.T, db *store.DB, step string, f intake.CertificateFilter) {
 	t.Helper()
 	ctx := context.Background()

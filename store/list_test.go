@@ -242,8 +242,7 @@ func cursorBound(dialect string, plan []string, f intake.CertificateFilter) stri
 		default:
 			// Or the messages in a state sorted before a page of them
 			// is joined (fullScans): the cursor is a filter on them.
-			if strings.Contains(line, "Index Cond:") && strings.Contains(line, "_at <=") ||
-				strings.HasPrefix(strings.TrimSpace(line), "Sort Key: m.") && !strings.Contains(line, "certificates.") {
+			if strings.Contains(line, "Index Cond:") && strings.Contains(line, "_at <=") || messagesSorted(line) {
 				return ""
 			}
 		}
@@ -272,14 +271,11 @@ func fullScans(dialect string, plan []string, f intake.CertificateFilter) string
 				return "a walk of the whole table's index for a rare filter"
 			}
 		default:
-			key := strings.TrimSpace(line)
 			switch {
 			case strings.Contains(line, "Seq Scan on certificates"):
 				return "a full scan"
-			case !strings.HasPrefix(key, "Sort Key:") || !sortable || strings.Contains(plan[i-1], "Incremental"):
-			case strings.HasPrefix(key, "Sort Key: m.") && !strings.Contains(key, "certificates."):
-				// The messages in a state, sorted before a page of
-				// them is joined to its certificates: small rows.
+			case !strings.HasPrefix(strings.TrimSpace(line), "Sort Key:") || !sortable || strings.Contains(plan[i-1], "Incremental"):
+			case messagesSorted(line):
 			default:
 				return "a sort of every match"
 			}
@@ -288,14 +284,22 @@ func fullScans(dialect string, plan []string, f intake.CertificateFilter) string
 	return ""
 }
 
+// messagesSorted says whether a line of PostgreSQL's plan sorts the
+// messages in a state before a page of them is joined to its
+// certificates: small rows, which fullScans and cursorBound allow.
+func messagesSorted(line string) bool {
+	key := strings.TrimSpace(line)
+	return strings.HasPrefix(key, "Sort Key: m.") && !strings.Contains(key, "certificates.")
+}
+
 // countScans names what in a count's plan costs more than it should: for
 // a filter of units and template alone (the queue unfiltered or by
 // status, a unit's list), any read of the certificates rather than the
-// kept counts, and for one of a flag or of messages alone, rather than
-// the flag's or the messages' rows; otherwise, on SQLite, a scan of the certificates table
-// (counting every match through a covering index is what a count is;
-// PostgreSQL weighs a scan by the table's size, and at 20,000 narrow rows
-// prefers one).
+// kept counts, and for one of a flag alone, or of messages (at units),
+// rather than the flag's or the messages' rows; otherwise, on SQLite, a
+// scan of the certificates table (counting every match through a
+// covering index is what a count is; PostgreSQL weighs a scan by the
+// table's size, and at 20,000 narrow rows prefers one).
 func countScans(dialect string, plan []string, f intake.CertificateFilter) string {
 	kept := f.PatientID == nil && f.Flag == nil && f.ContactRequested == nil && f.Messages == nil && f.ReceivedSince == nil
 	// A flag's or messages' rows keep their certificate's status (and a
