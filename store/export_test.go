@@ -71,6 +71,15 @@ func (db *DB) ExplainFindCertificates(ctx context.Context, f intake.CertificateF
 	return db.explain(ctx, q, args)
 }
 
+// ExplainFindMessages returns the plan of FindMessages' query for f.
+func (db *DB) ExplainFindMessages(ctx context.Context, f intake.MessageFilter) ([]string, error) {
+	q, args, _, err := db.messagesQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	return db.explain(ctx, q, args)
+}
+
 // ExplainCountCertificates returns the plan of CountCertificatesByStatus'
 // query for f.
 func (db *DB) ExplainCountCertificates(ctx context.Context, f intake.CertificateFilter) ([]string, error) {

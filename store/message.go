@@ -244,52 +244,9 @@ func (db *DB) FindMessageByID(ctx context.Context, id string) (*intake.Message, 
 // first (all of them), or across certificates newest first with a cursor
 // for the next page ("" on the last).
 func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error) {
-	var where []string
-	var args []any
-	if f.Certificate != nil {
-		where, args = append(where, "certificate_id = ?"), append(args, *f.Certificate)
-	}
-	if f.Units != nil {
-		units := *f.Units
-		if len(units) == 0 {
-			units = []string{""}
-		}
-		where = append(where, "unit_hsa_id IN ("+placeholders(len(units))+")")
-		for _, u := range units {
-			args = append(args, u)
-		}
-	}
-	if f.Status != nil {
-		where, args = append(where, "status = ?"), append(args, string(*f.Status))
-	}
-	if f.Overdue {
-		where = append(where, "status = ? AND reply_by <> '' AND reply_by < ?")
-		args = append(args, string(intake.MessageOpen), f.Today.String())
-	}
-	order, limit := ` ORDER BY sent_at, id`, 0
-	if f.Certificate == nil {
-		order = ` ORDER BY sent_at DESC, id DESC`
-		limit = f.Limit
-		if limit <= 0 {
-			limit = 50
-		}
-		limit = min(limit, 500)
-		if f.Cursor != "" {
-			at, id, err := decodeCursor(f.Cursor)
-			if err != nil {
-				return nil, "", err
-			}
-			where = append(where, afterCursor("sent_at", "id"))
-			args = append(args, db.timeArg(at), db.timeArg(at), id)
-		}
-	}
-	q := `SELECT ` + messageColumns + ` FROM messages`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += order
-	if limit > 0 {
-		q += fmt.Sprintf(` LIMIT %d`, limit+1)
+	q, args, limit, err := db.messagesQuery(f)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
 	if err != nil {
@@ -321,6 +278,58 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 		return nil, "", unavailable(err)
 	}
 	return out, next, nil
+}
+
+// messagesQuery is FindMessages' query for f, and the page's size (0:
+// every message, of one certificate).
+func (db *DB) messagesQuery(f intake.MessageFilter) (q string, args []any, limit int, err error) {
+	var where []string
+	if f.Certificate != nil {
+		where, args = append(where, "certificate_id = ?"), append(args, *f.Certificate)
+	}
+	if f.Units != nil {
+		units := *f.Units
+		if len(units) == 0 {
+			units = []string{""}
+		}
+		where = append(where, "unit_hsa_id IN ("+placeholders(len(units))+")")
+		for _, u := range units {
+			args = append(args, u)
+		}
+	}
+	if f.Status != nil {
+		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+	}
+	if f.Overdue {
+		where = append(where, "status = ? AND reply_by <> '' AND reply_by < ?")
+		args = append(args, string(intake.MessageOpen), f.Today.String())
+	}
+	order := ` ORDER BY sent_at, id`
+	if f.Certificate == nil {
+		order = ` ORDER BY sent_at DESC, id DESC`
+		limit = f.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		limit = min(limit, 500)
+		if f.Cursor != "" {
+			at, id, err := decodeCursor(f.Cursor)
+			if err != nil {
+				return "", nil, 0, err
+			}
+			where = append(where, afterCursor("sent_at", "id"))
+			args = append(args, db.timeArg(at), db.timeArg(at), id)
+		}
+	}
+	q = `SELECT ` + messageColumns + ` FROM messages`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += order
+	if limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, limit+1)
+	}
+	return q, args, limit, nil
 }
 
 // fillPatientNames sets each message's PatientName from its certificate's
