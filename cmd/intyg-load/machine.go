@@ -1,12 +1,15 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // machineTicks is what the whole machine's cores did, from the first line
@@ -146,4 +149,28 @@ func (d diskTicks) since(before diskTicks, name string, seconds float64) Disk {
 		out.FlushMS = float64(d.FlushMS-before.FlushMS) / float64(out.Flushes)
 	}
 	return out
+}
+
+// calibrate times a fixed piece of work on one thread (SHA-256 sums of 32
+// MiB and 200,000 map inserts), the median of five. On the shared virtual
+// machine the same work takes a fifth more or less from one minute to the
+// next, and a server's accepted/s moves with it (BENCHMARKS.md, the
+// twenty-first session): a run's figures are read beside the machine's
+// speed in its minutes. Run while the servers are idle.
+func calibrate() time.Duration {
+	buf := make([]byte, 1<<20)
+	times := make([]time.Duration, 5)
+	for i := range times {
+		start := time.Now()
+		for range 32 {
+			buf[0] = sha256.Sum256(buf)[0]
+		}
+		m := make(map[int]int)
+		for k := range 200_000 {
+			m[k*7919] = k
+		}
+		times[i] = time.Since(start)
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
 }

@@ -5,7 +5,8 @@
 // rate they can (github.com/valyala/fasthttp's client), and reports accepted/s,
 // latency percentiles, statuses, errors, the servers' peak RSS, CPU and disk writes per
 // certificate, how the machine's cores spent the run (busy, idle, waiting
-// for the disk: machine.go), what the device under the database did (how
+// for the disk: machine.go), the machine's speed on both sides of the run
+// (a fixed piece of work timed), what the device under the database did (how
 // busy, its writes' and cache flushes' times: what a durable commit's sync
 // waits for), and from their /metrics (metrics.go) their write
 // transactions, writes per transaction, log syncs and the writer's
@@ -230,13 +231,18 @@ type Report struct {
 	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
 	Machine        Machine       // how the machine's cores spent the attack
-	Disk           Disk          // what the device holding the database did (Name "" if none was found, or with -dsn)
-	Store          storeCounters // the servers' write counters over the attack
-	Stored         int           // certificates the database gained
-	Distinct       int           // distinct ids among the accepted
-	Duplicates     int           // ids answered for more than one fresh submission
-	InvalidFiles   int           // invalid examples used
-	ValidFiles     int
+	// SpeedBefore and SpeedAfter are calibrate's time for a fixed piece of
+	// work, before the warm-up (the servers idle) and after the attack (as
+	// they finish its last syncs and checkpoint): the machine's speed in
+	// the run's minutes (0 if not measured).
+	SpeedBefore, SpeedAfter time.Duration
+	Disk                    Disk          // what the device holding the database did (Name "" if none was found, or with -dsn)
+	Store                   storeCounters // the servers' write counters over the attack
+	Stored                  int           // certificates the database gained
+	Distinct                int           // distinct ids among the accepted
+	Duplicates              int           // ids answered for more than one fresh submission
+	InvalidFiles            int           // invalid examples used
+	ValidFiles              int
 }
 
 // ServerReport is one intyg serve process's share.
@@ -344,6 +350,10 @@ func (r *Report) write(w io.Writer) {
 		if m := r.Machine; m.Cores > 0 {
 			fmt.Fprintf(w, "machine       %d cores: %.0f %% busy (user %.0f, system %.0f), %.0f %% idle, %.0f %% I/O wait, %.0f %% stolen\n",
 				m.Cores, 100*m.Busy(), 100*m.User, 100*m.System, 100*m.Idle, 100*m.IOWait, 100*m.Steal)
+		}
+		if r.SpeedBefore > 0 && r.SpeedAfter > 0 {
+			fmt.Fprintf(w, "machine speed a fixed piece of work on one thread took %.1f ms before the run, %.1f ms after\n",
+				r.SpeedBefore.Seconds()*1000, r.SpeedAfter.Seconds()*1000)
 		}
 		if d := r.Disk; d.Name != "" && d.Seconds > 0 {
 			fmt.Fprintf(w, "device        %s: %.0f %% busy, %.0f writes/s (%.0f MB/s), %.2f ms each",
@@ -548,6 +558,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	// import (README): autovacuum, at its defaults, would take a minute
 	// to, and until it does the planner keeps what it planned for empty
 	// tables (a scan of every case period for each submission's flags).
+	rep.SpeedBefore = calibrate()
 	if c.Warmup > 0 {
 		fmt.Fprintf(logw, "intyg-load: %d clients warm up for %v\n", c.Clients, c.Warmup)
 		for res := range attack(ctx, g, c.Clients, c.Warmup) {
@@ -615,6 +626,7 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return rep, err
 	}
 	rep.Machine = machineAfter.since(machineBefore, cores)
+	rep.SpeedAfter = calibrate()
 	if _, diskAfter, ok := readDisk(major, minor); diskFound && ok {
 		rep.Disk = diskAfter.since(diskBefore, diskName, rep.Elapsed.Seconds())
 	}

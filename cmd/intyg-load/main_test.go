@@ -62,6 +62,9 @@ func TestLoad(t *testing.T) {
 	if m := rep.Machine; m.Cores != runtime.NumCPU() || m.Busy() <= 0 || math.Abs(m.Busy()+m.Idle+m.IOWait+m.Steal-1) > 1e-9 {
 		t.Errorf("machine %+v: want this machine's %d cores, some of their time busy, and the shares adding up to 1", m, runtime.NumCPU())
 	}
+	if rep.SpeedBefore <= 0 || rep.SpeedAfter <= 0 || !strings.Contains(out.String(), "machine speed") {
+		t.Errorf("machine speed %v before and %v after: want the fixed work timed on both sides of the run, and reported", rep.SpeedBefore, rep.SpeedAfter)
+	}
 	// Where the temporary folder is on a block device, its line is read.
 	if major, minor, err := deviceOf(os.TempDir()); err == nil {
 		if _, _, ok := readDisk(major, minor); ok && (rep.Disk.Name == "" || rep.Disk.Writes <= 0 || rep.Disk.Busy <= 0) {
