@@ -156,7 +156,7 @@ func (d diskTicks) since(before diskTicks, name string, seconds float64) Disk {
 // machine the same work takes a fifth more or less from one minute to the
 // next, and a server's accepted/s moves with it (BENCHMARKS.md, the
 // twenty-first session): a run's figures are read beside the machine's
-// speed in its minutes. Run while the servers are idle.
+// speed in its minutes. It runs on this process's one thread (-procs).
 func calibrate() time.Duration {
 	buf := make([]byte, 1<<20)
 	times := make([]time.Duration, 5)

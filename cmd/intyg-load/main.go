@@ -231,18 +231,19 @@ type Report struct {
 	ClientCPU      time.Duration // this process (the client and the checks), which shares the machine
 	PostgresCPU    time.Duration // the PostgreSQL server's processes; 0 if not found
 	Machine        Machine       // how the machine's cores spent the attack
+	Disk           Disk          // what the device holding the database did (Name "" if none was found, or with -dsn)
+	Store          storeCounters // the servers' write counters over the attack
+	Stored         int           // certificates the database gained
+	Distinct       int           // distinct ids among the accepted
+	Duplicates     int           // ids answered for more than one fresh submission
+	InvalidFiles   int           // invalid examples used
+	ValidFiles     int
+
 	// SpeedBefore and SpeedAfter are calibrate's time for a fixed piece of
 	// work, before the warm-up (the servers idle) and after the attack (as
 	// they finish its last syncs and checkpoint): the machine's speed in
 	// the run's minutes (0 if not measured).
 	SpeedBefore, SpeedAfter time.Duration
-	Disk                    Disk          // what the device holding the database did (Name "" if none was found, or with -dsn)
-	Store                   storeCounters // the servers' write counters over the attack
-	Stored                  int           // certificates the database gained
-	Distinct                int           // distinct ids among the accepted
-	Duplicates              int           // ids answered for more than one fresh submission
-	InvalidFiles            int           // invalid examples used
-	ValidFiles              int
 }
 
 // ServerReport is one intyg serve process's share.
