@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,26 +152,39 @@ func (d diskTicks) since(before diskTicks, name string, seconds float64) Disk {
 	return out
 }
 
-// calibrate times a fixed piece of work on one thread (SHA-256 sums of 32
-// MiB and 200,000 map inserts), the median of five. On the shared virtual
+// fixedWork is a fixed piece of work on one thread: SHA-256 sums of 32
+// MiB and 200,000 inserts into a map of its own. On the shared virtual
 // machine the same work takes a fifth more or less from one minute to the
-// next, and a server's accepted/s moves with it (BENCHMARKS.md, the
-// twenty-first session): a run's figures are read beside the machine's
-// speed in its minutes. It runs on this process's one thread (-procs).
-func calibrate() time.Duration {
-	buf := make([]byte, 1<<20)
-	times := make([]time.Duration, 5)
+// next (BENCHMARKS.md, the twenty-first session), and a server's
+// accepted/s moves with the minute too: a run's figures are read beside
+// the machine's speed. Timing it allocates nothing, so that no collector
+// runs beside it on the other core.
+type fixedWork struct {
+	buf []byte
+	m   map[int]int
+}
+
+func newFixedWork() *fixedWork {
+	return &fixedWork{buf: make([]byte, 1<<20), m: make(map[int]int, 200_000)}
+}
+
+// time returns the median of five timings of the work, on a thread of its
+// own while it runs.
+func (w *fixedWork) time() time.Duration {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var times [5]time.Duration
 	for i := range times {
 		start := time.Now()
 		for range 32 {
-			buf[0] = sha256.Sum256(buf)[0]
+			w.buf[0] = sha256.Sum256(w.buf)[0]
 		}
-		m := make(map[int]int)
+		clear(w.m)
 		for k := range 200_000 {
-			m[k*7919] = k
+			w.m[k*7919] = k
 		}
 		times[i] = time.Since(start)
 	}
-	slices.Sort(times)
+	slices.Sort(times[:])
 	return times[len(times)/2]
 }

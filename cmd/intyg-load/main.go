@@ -6,7 +6,7 @@
 // latency percentiles, statuses, errors, the servers' peak RSS, CPU and disk writes per
 // certificate, how the machine's cores spent the run (busy, idle, waiting
 // for the disk: machine.go), the machine's speed on both sides of the run
-// (a fixed piece of work timed), what the device under the database did (how
+// (a fixed piece of work timed on the idle machine), what the device under the database did (how
 // busy, its writes' and cache flushes' times: what a durable commit's sync
 // waits for), and from their /metrics (metrics.go) their write
 // transactions, writes per transaction, log syncs and the writer's
@@ -171,8 +171,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.Against != "" {
 		return compare(ctx, c, names, stdout, stderr)
 	}
+	// The fixed work is timed on an idle machine, before the servers
+	// start and after they stop, outside every figure of the run.
+	work := newFixedWork()
+	before := work.time()
 	rep, err := load(ctx, c, stderr)
 	if rep != nil {
+		rep.FixedWorkBefore, rep.FixedWorkAfter = before, work.time()
 		rep.write(stdout)
 	}
 	if err != nil {
@@ -239,11 +244,11 @@ type Report struct {
 	InvalidFiles   int           // invalid examples used
 	ValidFiles     int
 
-	// SpeedBefore and SpeedAfter are calibrate's time for a fixed piece of
-	// work, before the warm-up (the servers idle) and after the attack (as
-	// they finish its last syncs and checkpoint): the machine's speed in
-	// the run's minutes (0 if not measured).
-	SpeedBefore, SpeedAfter time.Duration
+	// FixedWorkBefore and FixedWorkAfter are the time of a fixed piece of
+	// work (fixedWork) on the idle machine before the servers start and
+	// after they stop: the machine's speed in the run's minutes, where
+	// more is slower (0 if not measured, as in -against's runs).
+	FixedWorkBefore, FixedWorkAfter time.Duration
 }
 
 // ServerReport is one intyg serve process's share.
@@ -352,9 +357,9 @@ func (r *Report) write(w io.Writer) {
 			fmt.Fprintf(w, "machine       %d cores: %.0f %% busy (user %.0f, system %.0f), %.0f %% idle, %.0f %% I/O wait, %.0f %% stolen\n",
 				m.Cores, 100*m.Busy(), 100*m.User, 100*m.System, 100*m.Idle, 100*m.IOWait, 100*m.Steal)
 		}
-		if r.SpeedBefore > 0 && r.SpeedAfter > 0 {
-			fmt.Fprintf(w, "machine speed a fixed piece of work on one thread took %.1f ms before the run, %.1f ms after\n",
-				r.SpeedBefore.Seconds()*1000, r.SpeedAfter.Seconds()*1000)
+		if r.FixedWorkBefore > 0 && r.FixedWorkAfter > 0 {
+			fmt.Fprintf(w, "machine speed a fixed piece of work on one thread took %.1f ms before the servers started, %.1f ms after they stopped\n",
+				r.FixedWorkBefore.Seconds()*1000, r.FixedWorkAfter.Seconds()*1000)
 		}
 		if d := r.Disk; d.Name != "" && d.Seconds > 0 {
 			fmt.Fprintf(w, "device        %s: %.0f %% busy, %.0f writes/s (%.0f MB/s), %.2f ms each",
@@ -559,7 +564,6 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 	// import (README): autovacuum, at its defaults, would take a minute
 	// to, and until it does the planner keeps what it planned for empty
 	// tables (a scan of every case period for each submission's flags).
-	rep.SpeedBefore = calibrate()
 	if c.Warmup > 0 {
 		fmt.Fprintf(logw, "intyg-load: %d clients warm up for %v\n", c.Clients, c.Warmup)
 		for res := range attack(ctx, g, c.Clients, c.Warmup) {
@@ -627,7 +631,6 @@ func load(ctx context.Context, c Config, logw io.Writer) (*Report, error) {
 		return rep, err
 	}
 	rep.Machine = machineAfter.since(machineBefore, cores)
-	rep.SpeedAfter = calibrate()
 	if _, diskAfter, ok := readDisk(major, minor); diskFound && ok {
 		rep.Disk = diskAfter.since(diskBefore, diskName, rep.Elapsed.Seconds())
 	}
