@@ -248,7 +248,7 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", unavailable(fmt.Errorf("store: find messages: %w", err))
 	}
@@ -280,8 +280,8 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 	return out, next, nil
 }
 
-// messagesQuery is FindMessages' query for f, and the page's size (0:
-// every message, of one certificate).
+// messagesQuery is FindMessages' query for f, in the database's placeholders, and
+// the page's size (0: every message, of one certificate).
 func (db *DB) messagesQuery(f intake.MessageFilter) (q string, args []any, limit int, err error) {
 	var where []string
 	if f.Certificate != nil {
@@ -329,7 +329,7 @@ func (db *DB) messagesQuery(f intake.MessageFilter) (q string, args []any, limit
 	if limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, limit+1)
 	}
-	return q, args, limit, nil
+	return db.rebind(q), args, limit, nil
 }
 
 // fillPatientNames sets each message's PatientName from its certificate's
