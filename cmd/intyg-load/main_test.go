@@ -358,12 +358,18 @@ func TestDeviceOf(t *testing.T) {
 
 // TestFixedWork checks that timing the fixed work allocates nothing (a
 // collector woken by it would run on the other core, beside it), and that
-// a report prints it.
+// a report prints it. The count is the process's: a goroutine left by an
+// earlier test may allocate while the work runs, so the fewest of three
+// counts is taken (with a new map each round it is thousands each time).
 func TestFixedWork(t *testing.T) {
 	w := newFixedWork()
 	var took time.Duration
-	if allocs := testing.AllocsPerRun(2, func() { took = w.time() }); allocs != 0 || took <= 0 {
-		t.Errorf("fixedWork.time() = %v with %v allocations: want a time and none", took, allocs)
+	fewest := math.Inf(1)
+	for range 3 {
+		fewest = min(fewest, testing.AllocsPerRun(1, func() { took = w.time() }))
+	}
+	if fewest != 0 || took <= 0 {
+		t.Errorf("fixedWork.time() = %v with %v allocations: want a time and none", took, fewest)
 	}
 	var out bytes.Buffer
 	(&Report{Accepted: 1, FixedWorkBefore: took, FixedWorkAfter: 2 * took}).write(&out)
