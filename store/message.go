@@ -280,29 +280,26 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 	return out, next, nil
 }
 
-// messagesQuery is FindMessages' query for f, in the database's placeholders, and
-// the page's size (0: every message, of one certificate).
+// messagesQuery is FindMessages' query for f, in the database's
+// placeholders, and the page's size (0: every message, of one
+// certificate). A state, or overdue, is the queue's condition on a
+// message (messageState).
 func (db *DB) messagesQuery(f intake.MessageFilter) (q string, args []any, limit int, err error) {
 	var where []string
 	if f.Certificate != nil {
 		where, args = append(where, "certificate_id = ?"), append(args, *f.Certificate)
 	}
 	if f.Units != nil {
-		units := *f.Units
-		if len(units) == 0 {
-			units = []string{""}
-		}
-		where = append(where, "unit_hsa_id IN ("+placeholders(len(units))+")")
-		for _, u := range units {
-			args = append(args, u)
-		}
+		in, units := inList(*f.Units) // no unit: nothing matches
+		where, args = append(where, "unit_hsa_id IN "+in), append(args, units...)
 	}
 	if f.Status != nil {
-		where, args = append(where, "status = ?"), append(args, string(*f.Status))
+		m, margs := messageState("messages", string(*f.Status), f.Today)
+		where, args = append(where, m), append(args, margs...)
 	}
 	if f.Overdue {
-		where = append(where, "status = ? AND reply_by <> '' AND reply_by < ?")
-		args = append(args, string(intake.MessageOpen), f.Today.String())
+		m, margs := messageState("messages", "overdue", f.Today)
+		where, args = append(where, m), append(args, margs...)
 	}
 	order := ` ORDER BY sent_at, id`
 	if f.Certificate == nil {

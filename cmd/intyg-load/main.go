@@ -6,9 +6,9 @@
 // latency percentiles, statuses, errors, the servers' peak RSS, CPU and disk writes per
 // certificate, how the machine's cores spent the run (busy, idle, waiting
 // for the disk: machine.go), the machine's speed on both sides of the run
-// (a fixed piece of work timed on the idle machine), what the device under the database did (how
-// busy, its writes' and cache flushes' times: what a durable commit's sync
-// waits for), and from their /metrics (metrics.go) their write
+// (a fixed piece of work timed on the idle machine), what the device
+// under the database did (how busy, its writes' and cache flushes' times:
+// what a durable commit's sync waits for), and from their /metrics (metrics.go) their write
 // transactions, writes per transaction, log syncs and the writer's
 // checkpoints. Then it checks that every accepted certificate is stored
 // exactly once. It exits 1 on an unexpected status, a transport error, a
