@@ -64,6 +64,9 @@ type DB struct {
 
 	// wal syncs SQLite's write-ahead log (walsync.go); nil on PostgreSQL.
 	wal *walFile
+	// file is SQLite's database file, which checkpoint syncs; empty on
+	// PostgreSQL.
+	file string
 
 	// writeStmts and readStmts are the submission path's prepared
 	// statements, on write and on read.
@@ -124,7 +127,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		// after it grew is cut back to walSizeLimit. The writer keeps its statement
 		// journals in memory (temp_store): an insert of many rows keeps one,
 		// and written to a file it had cost more than the rows saved.
-		db.wal = &walFile{path: dsn + "-wal"}
+		db.file, db.wal = dsn, &walFile{path: dsn + "-wal"}
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 		if err := registerLogVFS(); err != nil {
 			return nil, err
