@@ -55,9 +55,9 @@ const walSizeLimit = 256 << 20
 // The writer's part ends with an fsync of the database file, which must
 // be durable before the log is written over. That fsync had to write
 // every page the passive copies had put in the file since the last one,
-// some 40 MB under load, while every submission waited: 31-44 ms a restart
+// some 40 MB under load, while every submission waited: 31-47 ms a restart
 // (intyg-load, 32 clients). So the file is synced here first, beside the
-// writer, and the writer's fsync finds only what it copied itself: 7-9 ms a
+// writer, and the writer's fsync finds only what it copied itself: 7-10 ms a
 // restart (BENCHMARKS.md, twenty-seventh session). PostgreSQL checkpoints
 // by itself.
 func (db *DB) checkpoint(ctx context.Context) error {
