@@ -52,14 +52,15 @@ const walSizeLimit = 256 << 20
 // took 11.0-11.3 ms instead of 13.8-14.1 (intyg-load's writer
 // checkpoints, four runs).
 //
-// The writer's part ends with an fsync of the database file, which must
-// be durable before the log is written over. That fsync had to write
-// every page the passive copies had put in the file since the last one,
-// some 40 MB under load, while every submission waited: 31-47 ms a restart
-// (intyg-load, 32 clients). So the file is synced here first, beside the
-// writer, and the writer's fsync finds only what it copied itself: 7-10 ms a
-// restart (BENCHMARKS.md, twenty-seventh session). PostgreSQL checkpoints
-// by itself.
+// The writer's part ends with an fsync of the database file: what the
+// log held must be durable there before the log is written over. That
+// fsync had to write every page the passive copies had put in the file
+// since the last one (some 9,000 a second under load), while every
+// submission waited: 31-47 ms a restart (intyg-load, 32 clients). So the
+// file is synced here first, beside the writer, through the descriptor
+// the store keeps open (DB.file), and the writer's fsync finds only what
+// it copied itself: 7-10 ms a restart (BENCHMARKS.md, twenty-seventh
+// session). PostgreSQL checkpoints by itself.
 func (db *DB) checkpoint(ctx context.Context) error {
 	log, err := passiveCheckpoint(ctx, db.read)
 	if err != nil || log < walRestartPages {
@@ -68,7 +69,7 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	if log, err = passiveCheckpoint(ctx, db.read); err != nil || log < walRestartPages {
 		return err
 	}
-	if err := syncPath(db.file); err != nil {
+	if err := syncData(db.file); err != nil {
 		return fmt.Errorf("store: checkpoint: %w", err)
 	}
 	db.writer.maintain()

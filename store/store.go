@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -64,9 +65,13 @@ type DB struct {
 
 	// wal syncs SQLite's write-ahead log (walsync.go); nil on PostgreSQL.
 	wal *walFile
-	// file is SQLite's database file, which checkpoint syncs; empty on
-	// PostgreSQL.
-	file string
+	// file is SQLite's database file, open from Open to Close, which
+	// checkpoint syncs; nil on PostgreSQL. It is never closed while
+	// SQLite's connections are open: closing any descriptor of a file
+	// drops every POSIX lock the process holds on it, SQLite's included,
+	// and a tool beside the server would then take the server's log for
+	// unused and remove it.
+	file *os.File
 
 	// writeStmts and readStmts are the submission path's prepared
 	// statements, on write and on read.
@@ -127,7 +132,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		// after it grew is cut back to walSizeLimit. The writer keeps its statement
 		// journals in memory (temp_store): an insert of many rows keeps one,
 		// and written to a file it had cost more than the rows saved.
-		db.file, db.wal = dsn, &walFile{path: dsn + "-wal"}
+		db.wal = &walFile{path: dsn + "-wal"}
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 		if err := registerLogVFS(); err != nil {
 			return nil, err
@@ -179,6 +184,12 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 	if err := db.prepareSubmission(ctx); err != nil {
 		db.closeConns()
 		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	if driver == SQLite {
+		if db.file, err = os.Open(dsn); err != nil {
+			db.closeConns()
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
 	}
 	if err := db.syncWrites(); err != nil { // the migrations'
 		db.closeConns()
@@ -334,6 +345,9 @@ func (db *DB) closeConns() error {
 	}
 	if db.wal != nil {
 		err = errors.Join(err, db.wal.close())
+	}
+	if db.file != nil { // after SQLite's connections (DB.file)
+		err = errors.Join(err, db.file.Close())
 	}
 	return err
 }

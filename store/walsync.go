@@ -71,17 +71,6 @@ func (w *walFile) close() error {
 	return err
 }
 
-// syncPath makes what was written to the file at path durable
-// (syncData), through a descriptor of its own.
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return syncData(f)
-}
-
 // syncDir makes a directory's entries durable.
 func syncDir(path string) error {
 	d, err := os.Open(path)
