@@ -27,6 +27,10 @@ var checkpointInterval = time.Second
 // no more certificates a second (-beside: 0.999).
 var walRestartPages = 4096
 
+// syncDatabase syncs the database file (a variable only so that a test
+// can make it fail: FailDatabaseSync).
+var syncDatabase = syncData
+
 // walSizeLimit is the size, in bytes, to which a log restarted after it
 // grew is cut back (SQLite's journal_size_limit): above what the log
 // holds when it restarts under load (about a second's writes, see
@@ -61,7 +65,18 @@ const walSizeLimit = 256 << 20
 // the store keeps open (DB.file), and the writer's fsync finds only what
 // it copied itself: 7-10 ms a restart (BENCHMARKS.md, twenty-seventh
 // session). PostgreSQL checkpoints by itself.
+//
+// A sync of the database file that fails, here or in the writer's part,
+// is final, as a failed sync of the log is (writer): the kernel may have
+// dropped the pages it could not write, and a later sync that succeeds
+// would not say so. So nothing restarts the log after it (checkpoint and
+// finishCheckpoint copy no more), every write is refused until the
+// service restarts, and Close leaves the log for that start to recover
+// from.
 func (db *DB) checkpoint(ctx context.Context) error {
+	if db.writer.failed.Load() != nil {
+		return nil
+	}
 	log, err := passiveCheckpoint(ctx, db.read)
 	if err != nil || log < walRestartPages {
 		return err
@@ -69,8 +84,8 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	if log, err = passiveCheckpoint(ctx, db.read); err != nil || log < walRestartPages {
 		return err
 	}
-	if err := syncData(db.file); err != nil {
-		return fmt.Errorf("store: checkpoint: %w", err)
+	if err := syncDatabase(db.file); err != nil {
+		return db.writer.fail(fmt.Errorf("store: checkpoint: %w", err))
 	}
 	db.writer.maintain()
 	return nil
@@ -90,7 +105,13 @@ func passiveCheckpoint(ctx context.Context, conns *sql.DB) (log int, err error) 
 // database file on the writer's connection, between two batches, so that
 // the writer's next write starts the log again (see checkpoint).
 func (db *DB) finishCheckpoint(ctx context.Context) error {
+	if db.writer.failed.Load() != nil {
+		return nil
+	}
 	_, err := passiveCheckpoint(ctx, db.write)
+	if isIOError(err) {
+		return db.writer.fail(err)
+	}
 	return err
 }
 

@@ -124,6 +124,60 @@ func TestWALStaysBounded(t *testing.T) {
 	}
 }
 
+// TestFailedDatabaseSyncKeepsTheLog: when a checkpoint's sync of the
+// database file fails, the kernel may have dropped pages it could not
+// write, and a later sync that succeeds would not say so. So the log, which
+// still holds them, must never be restarted or removed after it: every
+// write is refused (503) and Close leaves the log for the next start to
+// recover from. Before, the error was dropped, the next second's sync
+// succeeded, and the log was written over.
+func TestFailedDatabaseSyncKeepsTheLog(t *testing.T) {
+	store.SetWALRestart(t, 1, 20*time.Millisecond)
+	failSyncs := store.FailDatabaseSync(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "intyg.db")
+	db, err := store.Open(ctx, store.SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _ := db.CheckpointStats()
+	failSyncs()
+	accepted := 20
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if time.Now().After(deadline) {
+			t.Fatal("writes were still accepted 30 s after the database file's syncs began to fail")
+		}
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		_, _, err := db.CreateCertificate(ctx, c, body, nil, nil)
+		if intake.ErrorCode(err) == intake.EUNAVAILABLE {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted++
+	}
+	if code := intake.ErrorCode(db.Ping(ctx)); code != intake.EUNAVAILABLE {
+		t.Errorf("Ping() after the database file's sync failed: code %q, want EUNAVAILABLE", code)
+	}
+	time.Sleep(100 * time.Millisecond) // five more checkpoint intervals
+	if n, _ := db.CheckpointStats(); n > before+1 {
+		t.Errorf("the writer finished %d checkpoints after the database file's syncs began to fail, want at most the one under way", n-before)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("after Close the log is %v (%v): want it kept, with the %d certificates accepted", fi, err, accepted)
+	}
+}
+
 // TestFailedSyncRefusesWrites: a write whose log SQLite's writer cannot
 // sync is not acknowledged, nor is any write after it.
 func TestFailedSyncRefusesWrites(t *testing.T) {

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -380,6 +383,23 @@ func LoseWAL(db *DB) {
 		db.wal.f = nil
 	}
 	db.wal.path = filepath.Join(filepath.Dir(db.wal.path), "no-such-directory", "intyg.db-wal")
+}
+
+// FailDatabaseSync returns a function after which every sync of the
+// database file by the checkpoints fails, as a disk that cannot write
+// would, in the databases opened after FailDatabaseSync, until the test
+// ends.
+func FailDatabaseSync(tb testing.TB) (start func()) {
+	var failing atomic.Bool
+	old := syncDatabase
+	syncDatabase = func(f *os.File) error {
+		if failing.Load() {
+			return errors.New("injected: the disk did not write the pages")
+		}
+		return old(f)
+	}
+	tb.Cleanup(func() { syncDatabase = old })
+	return func() { failing.Store(true) }
 }
 
 // WriterPragma returns the value of a PRAGMA on the writer's connection.

@@ -335,6 +335,13 @@ func (db *DB) Close() error {
 			<-db.housekeepingDone
 		}
 	}
+	if db.dialect == SQLite && db.writer != nil && db.writer.failed.Load() != nil {
+		// SQLite's last connection to close would copy the log into the
+		// database file and remove it, though a sync had failed
+		// (checkpoint). The connections are left to the process's exit,
+		// and its next start recovers from the log.
+		return nil
+	}
 	return db.closeConns()
 }
 
@@ -511,6 +518,13 @@ func newID() string {
 			return id
 		}
 	}
+}
+
+// isIOError reports an I/O error from SQLite (SQLITE_IOERR and its
+// extended codes, such as a failed fsync).
+func isIOError(err error) bool {
+	var sqErr *sqlite.Error
+	return errors.As(err, &sqErr) && sqErr.Code()&0xff == sqlite3.SQLITE_IOERR
 }
 
 // isUniqueViolation reports a unique-constraint error from either dialect.

@@ -573,13 +573,22 @@ func (w *writer) syncBatches(batches []committedBatch) error {
 	w.syncs.Add(1)
 	w.syncTime.Add(int64(time.Since(start)))
 	if err != nil {
-		err = fmt.Errorf("%w: %w", errNotSynced, err)
-		w.failed.Store(&err)
-		w.health.record(err)
-		return err
+		return w.fail(err)
 	}
 	w.health.record(nil)
 	return nil
+}
+
+// fail records that the disk did not confirm a sync (err): every write
+// from now on is refused with errNotSynced, until the service restarts.
+// It returns the error writes get.
+func (w *writer) fail(err error) error {
+	err = fmt.Errorf("%w: %w", errNotSynced, err)
+	if !w.failed.CompareAndSwap(nil, &err) {
+		err = *w.failed.Load()
+	}
+	w.health.record(err)
+	return err
 }
 
 // finish hands each job its outcome; a database that cannot take writes
