@@ -142,8 +142,12 @@ func TestBackToTheResults(t *testing.T) {
 	if err := chromedp.Run(physician, signIn(ts.URL+"/sign-in?next=/certificates", "asa"), chromedp.WaitVisible(`#filters`)); err != nil {
 		t.Fatal(err)
 	}
-	// The comparison of two of the search's certificates too.
-	compare := chromedp.Tasks{chromedp.Click(`#results tbody tr:nth-child(1) input`), chromedp.Click(`#results tbody tr:nth-child(2) input`),
+	// The comparison of two of the search's certificates too, once the
+	// search's results are shown: a run once failed here with chromedp's
+	// "Could not find node with given id", a node gone from the document
+	// it was found in.
+	compare := chromedp.Tasks{chromedp.WaitVisible(`#results tbody tr:nth-child(2) input`),
+		chromedp.Click(`#results tbody tr:nth-child(1) input`), chromedp.Click(`#results tbody tr:nth-child(2) input`),
 		chromedp.Click(`button#compare`), chromedp.WaitVisible(`#changed-count`)}
 	for _, p := range []struct {
 		ctx                               context.Context
