@@ -66,8 +66,9 @@ const walSizeLimit = 256 << 20
 // it copied itself: 7-10 ms a restart (BENCHMARKS.md, twenty-seventh
 // session). PostgreSQL checkpoints by itself.
 //
-// A sync of the database file that fails, here or in the writer's part,
-// is final, as a failed sync of the log is (writer): the kernel may have
+// A sync of the database file that fails, here, in SQLite's own copy of
+// the whole log or in the writer's part, is final, as a failed sync of
+// the log is (writer): the kernel may have
 // dropped the pages it could not write, and a later sync that succeeds
 // would not say so. So nothing restarts the log after it (checkpoint and
 // finishCheckpoint copy no more), every write is refused until the
@@ -78,10 +79,17 @@ func (db *DB) checkpoint(ctx context.Context) error {
 		return nil
 	}
 	log, err := passiveCheckpoint(ctx, db.read)
+	if isIOError(err) { // SQLite's own sync, of a copy of the whole log
+		return db.writer.fail(err)
+	}
 	if err != nil || log < walRestartPages {
 		return err
 	}
-	if log, err = passiveCheckpoint(ctx, db.read); err != nil || log < walRestartPages {
+	log, err = passiveCheckpoint(ctx, db.read)
+	if isIOError(err) {
+		return db.writer.fail(err)
+	}
+	if err != nil || log < walRestartPages {
 		return err
 	}
 	if err := syncDatabase(db.file); err != nil {
@@ -117,7 +125,8 @@ func (db *DB) finishCheckpoint(ctx context.Context) error {
 
 // housekeep runs fn every interval until stop is closed, then closes
 // done. A failed run is left for the next: it only does again what the
-// previous one did not finish.
+// previous one did not finish (a failed sync is final, and fn records it
+// itself: checkpoint).
 func housekeep(interval time.Duration, fn func(context.Context) error, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(interval)

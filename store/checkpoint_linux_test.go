@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"modernc.org/sqlite"
+
 	"github.com/intyg/intyg/store"
 )
 
@@ -22,6 +24,9 @@ import (
 // server acknowledged after that is lost. An earlier checkpoint synced the
 // file through a descriptor it opened and closed each time.
 func TestCheckpointKeepsTheDatabaseLocks(t *testing.T) {
+	if sqlite.OFDLockingEnabled() {
+		t.Skip("SQLite takes open file description locks, which /proc/locks lists without a process")
+	}
 	store.SetWALRestart(t, 1, 20*time.Millisecond)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "intyg.db")

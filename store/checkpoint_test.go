@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"sync"
@@ -166,9 +167,10 @@ func TestFailedDatabaseSyncKeepsTheLog(t *testing.T) {
 	if code := intake.ErrorCode(db.Ping(ctx)); code != intake.EUNAVAILABLE {
 		t.Errorf("Ping() after the database file's sync failed: code %q, want EUNAVAILABLE", code)
 	}
+	restarts := logRestarts(t, path)
 	time.Sleep(100 * time.Millisecond) // five more checkpoint intervals
 	if n, _ := db.CheckpointStats(); n > before+1 {
-		t.Errorf("the writer finished %d checkpoints after the database file's syncs began to fail, want at most the one under way", n-before)
+		t.Errorf("the writer was asked to finish %d checkpoints after the database file's syncs began to fail, want at most the one under way", n-before)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -176,6 +178,21 @@ func TestFailedDatabaseSyncKeepsTheLog(t *testing.T) {
 	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
 		t.Fatalf("after Close the log is %v (%v): want it kept, with the %d certificates accepted", fi, err, accepted)
 	}
+	if n := logRestarts(t, path); n != restarts {
+		t.Errorf("the log was restarted %d times after the writes were refused: it was written over", n-restarts)
+	}
+}
+
+// logRestarts returns the checkpoint sequence number in the header of the
+// write-ahead log of the database at path, which SQLite increments each
+// time it restarts the log.
+func logRestarts(t *testing.T, path string) uint32 {
+	t.Helper()
+	b, err := os.ReadFile(path + "-wal")
+	if err != nil || len(b) < 32 {
+		t.Fatalf("the log's header: %d bytes (%v)", len(b), err)
+	}
+	return binary.BigEndian.Uint32(b[12:16])
 }
 
 // TestFailedSyncRefusesWrites: a write whose log SQLite's writer cannot

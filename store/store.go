@@ -186,7 +186,8 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		return nil, fmt.Errorf("store: prepare: %w", err)
 	}
 	if driver == SQLite {
-		if db.file, err = os.Open(dsn); err != nil {
+		// Read-write: on Windows a sync needs write access.
+		if db.file, err = os.OpenFile(dsn, os.O_RDWR, 0); err != nil {
 			db.closeConns()
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
@@ -319,7 +320,9 @@ func (db *DB) migrations() (*goose.Provider, error) {
 	return p, nil
 }
 
-// Close stops the writer after the writes under way and closes the database.
+// Close stops the writer after the writes under way and closes the
+// database; after a failed sync (checkpoint) it leaves SQLite's
+// connections open to the process's exit, so that the log stays.
 func (db *DB) Close() error {
 	if db.writer != nil {
 		db.pipelines.jobs.close()
@@ -355,6 +358,7 @@ func (db *DB) closeConns() error {
 	}
 	if db.file != nil { // after SQLite's connections (DB.file)
 		err = errors.Join(err, db.file.Close())
+		db.file = nil
 	}
 	return err
 }
@@ -376,6 +380,9 @@ func (db *DB) syncWrites() error {
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.read.PingContext(ctx); err != nil {
 		return unavailable(fmt.Errorf("store: ping: %w", err))
+	}
+	if failed := db.writer.failed.Load(); failed != nil { // final: no probe
+		return unavailable(fmt.Errorf("store: ping: %w", *failed))
 	}
 	err := db.health.lastFailure()
 	if err == nil {

@@ -219,7 +219,7 @@ func (w *writer) loop(stop chan struct{}) {
 		case <-w.maintenance: // nil, and never ready, without between
 			waited(&w.waitWork, waiting)
 			start := time.Now()
-			w.between(context.Background()) // a failure is left for the next request
+			w.between(context.Background()) // a failure is left for the next request (one that is final, between records)
 			w.maintained.Add(1)
 			w.maintainTime.Add(int64(time.Since(start)))
 		case <-stop:
