@@ -78,18 +78,11 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	if db.writer.failed.Load() != nil {
 		return nil
 	}
-	log, err := passiveCheckpoint(ctx, db.read)
-	if isIOError(err) { // SQLite's own sync, of a copy of the whole log
-		return db.writer.fail(err)
-	}
+	log, err := db.passiveCheckpoint(ctx, db.read)
 	if err != nil || log < walRestartPages {
 		return err
 	}
-	log, err = passiveCheckpoint(ctx, db.read)
-	if isIOError(err) {
-		return db.writer.fail(err)
-	}
-	if err != nil || log < walRestartPages {
+	if log, err = db.passiveCheckpoint(ctx, db.read); err != nil || log < walRestartPages {
 		return err
 	}
 	if err := syncDatabase(db.file); err != nil {
@@ -100,11 +93,16 @@ func (db *DB) checkpoint(ctx context.Context) error {
 }
 
 // passiveCheckpoint runs a passive checkpoint on conns and returns the
-// log's size in frames.
-func passiveCheckpoint(ctx context.Context, conns *sql.DB) (log int, err error) {
+// log's size in frames. An I/O error, such as SQLite's own sync of the
+// database file after copying the whole log, is final (checkpoint).
+func (db *DB) passiveCheckpoint(ctx context.Context, conns *sql.DB) (log int, err error) {
 	var busy, copied int
 	if err := conns.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
-		return 0, fmt.Errorf("store: checkpoint: %w", err)
+		err = fmt.Errorf("store: checkpoint: %w", err)
+		if isIOError(err) {
+			err = db.writer.fail(err)
+		}
+		return 0, err
 	}
 	return log, nil
 }
@@ -116,10 +114,7 @@ func (db *DB) finishCheckpoint(ctx context.Context) error {
 	if db.writer.failed.Load() != nil {
 		return nil
 	}
-	_, err := passiveCheckpoint(ctx, db.write)
-	if isIOError(err) {
-		return db.writer.fail(err)
-	}
+	_, err := db.passiveCheckpoint(ctx, db.write)
 	return err
 }
 

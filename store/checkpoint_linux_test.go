@@ -41,7 +41,7 @@ func TestCheckpointKeepsTheDatabaseLocks(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the writer finished no checkpoint in 30 s")
+			t.Fatal("the writer finished fewer than two checkpoints in 30 s")
 		}
 		c, err := eng.Intake(body, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 		if err != nil {

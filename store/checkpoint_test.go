@@ -188,11 +188,16 @@ func TestFailedDatabaseSyncKeepsTheLog(t *testing.T) {
 // time it restarts the log.
 func logRestarts(t *testing.T, path string) uint32 {
 	t.Helper()
-	b, err := os.ReadFile(path + "-wal")
-	if err != nil || len(b) < 32 {
-		t.Fatalf("the log's header: %d bytes (%v)", len(b), err)
+	f, err := os.Open(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return binary.BigEndian.Uint32(b[12:16])
+	defer f.Close()
+	var header [32]byte
+	if _, err := f.ReadAt(header[:], 0); err != nil {
+		t.Fatalf("the log's header: %v", err)
+	}
+	return binary.BigEndian.Uint32(header[12:16])
 }
 
 // TestFailedSyncRefusesWrites: a write whose log SQLite's writer cannot

@@ -387,8 +387,7 @@ func LoseWAL(db *DB) {
 
 // FailDatabaseSync returns a function after which every sync of the
 // database file by the checkpoints fails, as a disk that cannot write
-// would, in the databases opened after FailDatabaseSync, until the test
-// ends.
+// would, in every database of the process, until the test ends.
 func FailDatabaseSync(tb testing.TB) (start func()) {
 	var failing atomic.Bool
 	old := syncDatabase
