@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -45,7 +46,7 @@ const walSizeLimit = 256 << 20
 // do this in the commit that takes the log past 1,000 pages, so that the
 // one writer, and every submission queued behind it, waited for the copy
 // and its fsync (about an eighth of the writer's time under load). Here it
-// runs on a reader's connection beside the writer.
+// runs on a reader's connection beside the writer (DB.checkpoints).
 //
 // But the log starts again from its beginning only at a write that finds
 // it wholly copied, which a checkpoint beside a busy writer never leaves
@@ -68,21 +69,38 @@ const walSizeLimit = 256 << 20
 //
 // A sync of the database file that fails, here, in SQLite's own copy of
 // the whole log or in the writer's part, is final, as a failed sync of
-// the log is (writer): the kernel may have
-// dropped the pages it could not write, and a later sync that succeeds
-// would not say so. So nothing restarts the log after it (checkpoint and
-// finishCheckpoint copy no more), every write is refused until the
-// service restarts, and Close leaves the log for that start to recover
-// from.
+// the log is (writer): the kernel may have dropped the pages it could not
+// write, and a later sync that succeeds would not say so. So nothing
+// restarts the log after it: checkpoint and finishCheckpoint copy no
+// more, every write is refused until the service restarts, the
+// checkpoints' connection takes SQLite's write lock and keeps it, so
+// that no other process (an admin command beside the server) can write
+// and restart the log either (holdLog), and Close leaves the log for the
+// next start to recover from.
+//
+// The kernel reports a failed writeback once to each descriptor of the
+// file open before it. So every sync here is on a descriptor held from
+// Open (DB.file, the writer's connection and DB.checkpoints), never on a
+// reader's connection that the pool may have opened after the failure,
+// whose sync would succeed.
 func (db *DB) checkpoint(ctx context.Context) error {
+	err := db.copyLog(ctx)
+	if db.writer.failed.Load() != nil {
+		return errors.Join(err, db.holdLog(ctx))
+	}
+	return err
+}
+
+// copyLog is checkpoint's work while no write has failed for good.
+func (db *DB) copyLog(ctx context.Context) error {
 	if db.writer.failed.Load() != nil {
 		return nil
 	}
-	log, err := db.passiveCheckpoint(ctx, db.read)
+	log, err := db.passiveCheckpoint(ctx, db.checkpoints)
 	if err != nil || log < walRestartPages {
 		return err
 	}
-	if log, err = db.passiveCheckpoint(ctx, db.read); err != nil || log < walRestartPages {
+	if log, err = db.passiveCheckpoint(ctx, db.checkpoints); err != nil || log < walRestartPages {
 		return err
 	}
 	if err := syncDatabase(db.file); err != nil {
@@ -92,12 +110,31 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	return nil
 }
 
-// passiveCheckpoint runs a passive checkpoint on conns and returns the
+// holdLog takes SQLite's write lock on the checkpoints' connection, once
+// a write has failed for good, and keeps it until the process exits
+// (Close leaves the connections open then): a write from another
+// process would otherwise restart the log that the next start recovers
+// from (checkpoint). Another process's write waits for its busy timeout
+// and fails with "database is locked"; its reads go on.
+func (db *DB) holdLog(ctx context.Context) error {
+	if db.logHeld {
+		return nil
+	}
+	if _, err := db.checkpoints.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("store: hold the log after a failed write: %w", err) // again at the next interval
+	}
+	db.logHeld = true
+	return nil
+}
+
+// passiveCheckpoint runs a passive checkpoint on conn and returns the
 // log's size in frames. An I/O error, such as SQLite's own sync of the
 // database file after copying the whole log, is final (checkpoint).
-func (db *DB) passiveCheckpoint(ctx context.Context, conns *sql.DB) (log int, err error) {
+func (db *DB) passiveCheckpoint(ctx context.Context, conn interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (log int, err error) {
 	var busy, copied int
-	if err := conns.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &copied); err != nil {
 		err = fmt.Errorf("store: checkpoint: %w", err)
 		if isIOError(err) {
 			err = db.writer.fail(err)

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // TestCheckpointBesideTheWriter: the writer never checkpoints SQLite's
@@ -167,7 +171,11 @@ func TestFailedDatabaseSyncKeepsTheLog(t *testing.T) {
 	if code := intake.ErrorCode(db.Ping(ctx)); code != intake.EUNAVAILABLE {
 		t.Errorf("Ping() after the database file's sync failed: code %q, want EUNAVAILABLE", code)
 	}
+	if code := intake.ErrorCode(db.Optimize(ctx)); code != intake.EUNAVAILABLE {
+		t.Errorf("Optimize() after the database file's sync failed: code %q, want EUNAVAILABLE", code)
+	}
 	restarts := logRestarts(t, path)
+	waitOthersCannotWrite(t, path)
 	time.Sleep(100 * time.Millisecond) // five more checkpoint intervals
 	if n, _ := db.CheckpointStats(); n > before+1 {
 		t.Errorf("the writer was asked to finish %d checkpoints after the database file's syncs began to fail, want at most the one under way", n-before)
@@ -180,6 +188,33 @@ func TestFailedDatabaseSyncKeepsTheLog(t *testing.T) {
 	}
 	if n := logRestarts(t, path); n != restarts {
 		t.Errorf("the log was restarted %d times after the writes were refused: it was written over", n-restarts)
+	}
+}
+
+// waitOthersCannotWrite waits until a write from another connection to the
+// database at path, as from an admin command beside the server, fails
+// with SQLITE_BUSY, and fails the test if it still succeeds after ten
+// seconds.
+func waitOthersCannotWrite(t *testing.T, path string) {
+	t.Helper()
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(50)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, err := other.Exec(`UPDATE write_probe SET n = n + 1 WHERE id = 1`)
+		var sqErr *sqlite.Error
+		if errors.As(err, &sqErr) && sqErr.Code()&0xff == sqlite3.SQLITE_BUSY {
+			return
+		}
+		if err != nil {
+			t.Fatalf("another connection's write after a failed sync: %v, want SQLITE_BUSY", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("another connection could still write 10 s after a sync failed: it could restart the log")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -204,7 +239,8 @@ func logRestarts(t *testing.T, path string) uint32 {
 // sync is not acknowledged, nor is any write after it.
 func TestFailedSyncRefusesWrites(t *testing.T) {
 	ctx := context.Background()
-	db := mustOpenDB(t, store.SQLite, filepath.Join(t.TempDir(), "intyg.db"))
+	path := filepath.Join(t.TempDir(), "intyg.db")
+	db := mustOpenDB(t, store.SQLite, path)
 	if v, err := store.WriterPragma(ctx, db, "synchronous"); err != nil || v != 1 {
 		t.Fatalf("the writer's synchronous = %d (%v), want 1 (NORMAL: the syncer syncs)", v, err)
 	}
@@ -222,4 +258,5 @@ func TestFailedSyncRefusesWrites(t *testing.T) {
 	if code := intake.ErrorCode(db.Ping(ctx)); code != intake.EUNAVAILABLE {
 		t.Errorf("Ping() after a failed sync: code %q, want EUNAVAILABLE", code)
 	}
+	waitOthersCannotWrite(t, path)
 }

@@ -72,6 +72,12 @@ type DB struct {
 	// and a tool beside the server would then take the server's log for
 	// unused and remove it.
 	file *os.File
+	// checkpoints is the reader connection SQLite's passive checkpoints
+	// run on, held from Open to Close (checkpoint); nil on PostgreSQL.
+	checkpoints *sql.Conn
+	// logHeld is whether checkpoints holds the write lock, once a write
+	// failed for good (holdLog); housekeep's goroutine alone uses it.
+	logHeld bool
 
 	// writeStmts and readStmts are the submission path's prepared
 	// statements, on write and on read.
@@ -146,9 +152,10 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		// Keep every reader open: a new SQLite connection runs its
-		// pragmas and parses the schema again.
-		db.read.SetMaxOpenConns(readConns)
-		db.read.SetMaxIdleConns(readConns)
+		// pragmas and parses the schema again. One more is held for the
+		// checkpoints.
+		db.read.SetMaxOpenConns(readConns + 1)
+		db.read.SetMaxIdleConns(readConns + 1)
 	case Postgres:
 		config, err := pgx.ParseConfig(dsn)
 		if err != nil {
@@ -188,6 +195,10 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 	if driver == SQLite {
 		// Read-write: on Windows a sync needs write access.
 		if db.file, err = os.OpenFile(dsn, os.O_RDWR, 0); err != nil {
+			db.closeConns()
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		if db.checkpoints, err = db.read.Conn(ctx); err != nil {
 			db.closeConns()
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
@@ -349,7 +360,12 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
-	err := errors.Join(db.closePrepared(), db.read.Close())
+	err := db.closePrepared()
+	if db.checkpoints != nil {
+		err = errors.Join(err, db.checkpoints.Close())
+		db.checkpoints = nil
+	}
+	err = errors.Join(err, db.read.Close())
 	if db.write != db.read {
 		err = errors.Join(err, db.write.Close())
 	}
@@ -561,6 +577,11 @@ func notFound(err error, format string, args ...any) error {
 // job or a test that wrote many rows behind the store's back. On
 // PostgreSQL it first folds the count changes (foldCounts).
 func (db *DB) Optimize(ctx context.Context) error {
+	if db.writer != nil {
+		if failed := db.writer.failed.Load(); failed != nil { // final (checkpoint)
+			return unavailable(*failed)
+		}
+	}
 	if err := db.foldCounts(ctx); err != nil {
 		return err
 	}

@@ -84,7 +84,11 @@ func mustOpenDB(tb testing.TB, driver, dsn string) *store.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil { // again, if the test closed it: nil
+			tb.Errorf("Close: %v", err)
+		}
+	})
 	return db
 }
 
