@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -72,28 +71,24 @@ const walSizeLimit = 256 << 20
 // the log is (writer): the kernel may have dropped the pages it could not
 // write, and a later sync that succeeds would not say so. So nothing
 // restarts the log after it: checkpoint and finishCheckpoint copy no
-// more, every write is refused until the service restarts, the
-// checkpoints' connection takes SQLite's write lock and keeps it, so
-// that no other process (an admin command beside the server) can write
-// and restart the log either (holdLog), and Close leaves the log for the
-// next start to recover from.
+// more, every write is refused until the service restarts, the writer's
+// connection keeps SQLite's write lock so that no other process (an admin
+// command beside the server) can restart the log either (holdLog), and
+// Close leaves the log for the next start to recover from. (A process
+// still open beside the server when it exits keeps the log's index,
+// which says what was copied before the failure: that is not copied
+// again.)
 //
-// The kernel reports a failed writeback once to each descriptor of the
-// file open before it. So every sync here is on a descriptor held from
-// Open (DB.file, the writer's connection and DB.checkpoints), never on a
-// reader's connection that the pool may have opened after the failure,
-// whose sync would succeed.
+// The kernel reports a failed writeback to each descriptor of the file
+// open before it, and to one opened after it only if no other has seen
+// it. So the syncs here are on descriptors held from Open (DB.file, the
+// writer's connection and DB.checkpoints), never on a reader's connection
+// that the pool may have opened after the failure.
 func (db *DB) checkpoint(ctx context.Context) error {
-	err := db.copyLog(ctx)
 	if db.writer.failed.Load() != nil {
-		return errors.Join(err, db.holdLog(ctx))
-	}
-	return err
-}
-
-// copyLog is checkpoint's work while no write has failed for good.
-func (db *DB) copyLog(ctx context.Context) error {
-	if db.writer.failed.Load() != nil {
+		if db.logHold.Load() == nil {
+			db.writer.maintain() // again, until the writer holds the lock (holdLog)
+		}
 		return nil
 	}
 	log, err := db.passiveCheckpoint(ctx, db.checkpoints)
@@ -107,23 +102,6 @@ func (db *DB) copyLog(ctx context.Context) error {
 		return db.writer.fail(fmt.Errorf("store: checkpoint: %w", err))
 	}
 	db.writer.maintain()
-	return nil
-}
-
-// holdLog takes SQLite's write lock on the checkpoints' connection, once
-// a write has failed for good, and keeps it until the process exits
-// (Close leaves the connections open then): a write from another
-// process would otherwise restart the log that the next start recovers
-// from (checkpoint). Another process's write waits for its busy timeout
-// and fails with "database is locked"; its reads go on.
-func (db *DB) holdLog(ctx context.Context) error {
-	if db.logHeld {
-		return nil
-	}
-	if _, err := db.checkpoints.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return fmt.Errorf("store: hold the log after a failed write: %w", err) // again at the next interval
-	}
-	db.logHeld = true
 	return nil
 }
 
@@ -146,13 +124,39 @@ func (db *DB) passiveCheckpoint(ctx context.Context, conn interface {
 
 // finishCheckpoint copies the rest of SQLite's write-ahead log into the
 // database file on the writer's connection, between two batches, so that
-// the writer's next write starts the log again (see checkpoint).
+// the writer's next write starts the log again (see checkpoint). Once a
+// write has failed for good, it takes SQLite's write lock instead
+// (holdLog): writer.fail asks for it.
 func (db *DB) finishCheckpoint(ctx context.Context) error {
 	if db.writer.failed.Load() != nil {
-		return nil
+		return db.holdLog()
 	}
 	_, err := db.passiveCheckpoint(ctx, db.write)
 	return err
+}
+
+// holdLog begins a write transaction on the writer's connection, once a
+// write has failed for good, and leaves it open until the process exits
+// (Close leaves the connections open then): a write from another process
+// would otherwise restart the log that the next start recovers from
+// (checkpoint). Another process's write waits for its busy timeout and
+// fails with "database is locked"; its reads go on. It runs where nothing
+// else uses the writer's connection: between two batches, whose jobs the
+// writer refuses from then on without beginning a transaction (writer.run),
+// or in Close, after the writer stopped. If another process holds the
+// lock past the busy timeout, the next checkpoint asks again.
+func (db *DB) holdLog() error {
+	if db.logHold.Load() != nil {
+		return nil
+	}
+	// BEGIN IMMEDIATE (_txlock), with no context to end it: database/sql
+	// rolls a transaction back when its context ends.
+	tx, err := db.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		return fmt.Errorf("store: hold the log after a failed write: %w", err)
+	}
+	db.logHold.Store(tx)
+	return nil
 }
 
 // housekeep runs fn every interval until stop is closed, then closes

@@ -401,6 +401,21 @@ func FailDatabaseSync(tb testing.TB) (start func()) {
 	return func() { failing.Store(true) }
 }
 
+// TakeReaders takes every connection of SQLite's readers' pool that it
+// can get within a fifth of a second each, as long reads would, until the
+// test ends, and returns how many it took.
+func TakeReaders(tb testing.TB, db *DB) int {
+	for n := 0; ; n++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		c, err := db.read.Conn(ctx)
+		cancel()
+		if err != nil {
+			return n
+		}
+		tb.Cleanup(func() { c.Close() })
+	}
+}
+
 // WriterPragma returns the value of a PRAGMA on the writer's connection.
 func WriterPragma(ctx context.Context, db *DB, name string) (int, error) {
 	var v int

@@ -75,9 +75,10 @@ type DB struct {
 	// checkpoints is the reader connection SQLite's passive checkpoints
 	// run on, held from Open to Close (checkpoint); nil on PostgreSQL.
 	checkpoints *sql.Conn
-	// logHeld is whether checkpoints holds the write lock, once a write
-	// failed for good (holdLog); housekeep's goroutine alone uses it.
-	logHeld bool
+	// logHold, once a write failed for good, is the transaction that keeps
+	// SQLite's write lock (holdLog), begun and kept by the writer's
+	// goroutine, or by Close after it stopped.
+	logHold atomic.Pointer[sql.Tx]
 
 	// writeStmts and readStmts are the submission path's prepared
 	// statements, on write and on read.
@@ -112,7 +113,8 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 }
 
 // OpenExisting is Open for a tool that runs beside a server (the access
-// log's check, the admin commands): it changes no schema, and refuses a
+// log's check, the admin commands): it changes no schema and gathers no
+// statistics (open), and refuses a
 // database whose migrations are not exactly this binary's, so that a newer
 // tool never migrates a database an older server is using, and one with
 // no migration at all (ErrEmpty), so that a mistyped DSN is named, not
@@ -181,8 +183,11 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		db.closeConns()
 		return nil, err
 	}
-	if driver == SQLite {
+	if driver == SQLite && migrate {
 		// SQLite has no autovacuum to gather statistics; PostgreSQL's does.
+		// Not for a tool beside a server (OpenExisting): the server did at
+		// its start, and one that can no longer write holds the write lock
+		// (holdLog), which a tool's reads need not wait for.
 		if err := db.Optimize(ctx); err != nil {
 			db.closeConns()
 			return nil, fmt.Errorf("store: optimize: %w", err)
@@ -353,8 +358,10 @@ func (db *DB) Close() error {
 		// SQLite's last connection to close would copy the log into the
 		// database file and remove it, though a sync had failed
 		// (checkpoint). The connections are left to the process's exit,
-		// and its next start recovers from the log.
-		return nil
+		// and its next start recovers from the log; until then the
+		// writer's keeps the write lock, if the writer stopped before it
+		// took it.
+		return db.holdLog()
 	}
 	return db.closeConns()
 }

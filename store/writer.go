@@ -588,6 +588,7 @@ func (w *writer) fail(err error) error {
 		err = *w.failed.Load()
 	}
 	w.health.record(err)
+	w.maintain() // SQLite's writer then keeps the write lock (holdLog)
 	return err
 }
 
