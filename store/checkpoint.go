@@ -74,10 +74,10 @@ const walSizeLimit = 256 << 20
 // more, every write is refused until the service restarts, the writer's
 // connection keeps SQLite's write lock so that no other process (an admin
 // command beside the server) can restart the log either (holdLog), and
-// Close leaves the log for the next start to recover from. (A process
-// still open beside the server when it exits keeps the log's index,
-// which says what was copied before the failure: that is not copied
-// again.)
+// Close leaves the log for the next start to recover from. One gap
+// remains: a process still open beside the server when it exits keeps
+// the log's index, which says what was copied before the failure, and
+// when it closes last it copies only the rest.
 //
 // The kernel reports a failed writeback to each descriptor of the file
 // open before it, and to one opened after it only if no other has seen
@@ -143,8 +143,9 @@ func (db *DB) finishCheckpoint(ctx context.Context) error {
 // fails with "database is locked"; its reads go on. It runs where nothing
 // else uses the writer's connection: between two batches, whose jobs the
 // writer refuses from then on without beginning a transaction (writer.run),
-// or in Close, after the writer stopped. If another process holds the
-// lock past the busy timeout, the next checkpoint asks again.
+// or in Close, after the writer stopped. (Optimize refuses too; Open
+// calls it before the writer starts.) If another process holds the lock
+// past the busy timeout, the next checkpoint asks again.
 func (db *DB) holdLog() error {
 	if db.logHold.Load() != nil {
 		return nil

@@ -113,12 +113,12 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 }
 
 // OpenExisting is Open for a tool that runs beside a server (the access
-// log's check, the admin commands): it changes no schema and gathers no
-// statistics (open), and refuses a
+// log's check, the admin commands): it changes no schema, and refuses a
 // database whose migrations are not exactly this binary's, so that a newer
 // tool never migrates a database an older server is using, and one with
 // no migration at all (ErrEmpty), so that a mistyped DSN is named, not
-// filled with tables.
+// filled with tables. On SQLite it neither gathers statistics nor
+// checkpoints: the server does both (open).
 func OpenExisting(ctx context.Context, driver, dsn string) (*DB, error) {
 	return open(ctx, driver, dsn, false)
 }
@@ -218,14 +218,23 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 	}
 	db.writer = newWriter(db.write, db.health, opts)
 	db.auditWriter = db.writer
-	db.stopHousekeeping, db.housekeepingDone = make(chan struct{}), make(chan struct{})
-	if driver == Postgres {
+	switch {
+	case driver == Postgres:
 		db.auditWriter = newWriter(db.write, db.health, writerOptions{workers: 1})
-		go housekeep(foldInterval, db.foldCounts, db.stopHousekeeping, db.housekeepingDone)
-	} else {
-		go housekeep(checkpointInterval, db.checkpoint, db.stopHousekeeping, db.housekeepingDone)
+		db.startHousekeeping(foldInterval, db.foldCounts)
+	case migrate:
+		// Not for a tool beside a server (OpenExisting): the server's
+		// checkpoints copy its log, and after its sync failed nothing
+		// may (checkpoint).
+		db.startHousekeeping(checkpointInterval, db.checkpoint)
 	}
 	return db, nil
+}
+
+// startHousekeeping runs fn every interval until Close (housekeep).
+func (db *DB) startHousekeeping(interval time.Duration, fn func(context.Context) error) {
+	db.stopHousekeeping, db.housekeepingDone = make(chan struct{}), make(chan struct{})
+	go housekeep(interval, fn, db.stopHousekeeping, db.housekeepingDone)
 }
 
 // AnalyzeStored has PostgreSQL gather the planner's statistics of the
@@ -457,7 +466,8 @@ func (db *DB) WaitStats() (forWrites, forSync time.Duration) {
 // CheckpointStats returns how many times SQLite's writer has finished a
 // checkpoint between two batches, so that its log starts again
 // (checkpoint.go), and the time it took in all, during which it stored
-// nothing; on PostgreSQL, none.
+// nothing; on PostgreSQL, none. After a write failed for good, the
+// writer's tries to take the write lock count too (holdLog).
 func (db *DB) CheckpointStats() (n int64, took time.Duration) {
 	return db.writer.maintained.Load(), time.Duration(db.writer.maintainTime.Load())
 }
