@@ -222,7 +222,7 @@ func TestToolBesideAFailedServer(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("a tool's open and read beside a server whose sync failed took %v: it waited for the write lock", took)
 	}
-	time.Sleep(100 * time.Millisecond) // five of a tool's checkpoint intervals
+	time.Sleep(300 * time.Millisecond) // fifteen of a tool's checkpoint intervals
 	if n := logCopied(t, path); n != copied {
 		t.Errorf("a tool copied the server's log into the database file up to frame %d, want it left at frame %d", n, copied)
 	}

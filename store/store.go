@@ -118,7 +118,11 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 // tool never migrates a database an older server is using, and one with
 // no migration at all (ErrEmpty), so that a mistyped DSN is named, not
 // filled with tables. On SQLite it neither gathers statistics nor
-// checkpoints: the server does both (open).
+// checkpoints: a server beside it does both, and one whose sync failed
+// must be the only one to say when its log is copied (checkpoint). With no
+// server, SQLite copies the tool's log into the database file at Close,
+// as its last connection: a command that writes much should not open
+// this way.
 func OpenExisting(ctx context.Context, driver, dsn string) (*DB, error) {
 	return open(ctx, driver, dsn, false)
 }
@@ -135,8 +139,9 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		// WAL lets readers run beside the writer. The writer commits
 		// without waiting for the disk and the group-commit writer syncs
 		// the log before it answers (walsync.go); it leaves checkpoints to
-		// housekeep (checkpoint.go), which, on a reader's connection, syncs
-		// the log and the database file (synchronous=FULL). A log restarted
+		// a server's housekeep (checkpoint.go), which, on a reader's
+		// connection, syncs the log and the database file
+		// (synchronous=FULL). A log restarted
 		// after it grew is cut back to walSizeLimit. The writer keeps its statement
 		// journals in memory (temp_store): an insert of many rows keeps one,
 		// and written to a file it had cost more than the rows saved.
@@ -197,7 +202,8 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		db.closeConns()
 		return nil, fmt.Errorf("store: prepare: %w", err)
 	}
-	if driver == SQLite {
+	if driver == SQLite && migrate {
+		// What the checkpoints use, a server's only (OpenExisting).
 		// Read-write: on Windows a sync needs write access.
 		if db.file, err = os.OpenFile(dsn, os.O_RDWR, 0); err != nil {
 			db.closeConns()
