@@ -312,7 +312,8 @@ func logRestarts(t *testing.T, path string) uint32 {
 }
 
 // TestFailedSyncRefusesWrites: a write whose log SQLite's writer cannot
-// sync is not acknowledged, nor is any write after it.
+// sync is not acknowledged, nor is any write after it, and at once no
+// other connection can write either.
 func TestFailedSyncRefusesWrites(t *testing.T) {
 	// The checkpoints come seldom: the write lock is taken at once, by
 	// the writer, not at the next checkpoint.

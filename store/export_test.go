@@ -402,11 +402,11 @@ func FailDatabaseSync(tb testing.TB) (start func()) {
 }
 
 // TakeReaders takes every connection of SQLite's readers' pool that it
-// can get within a fifth of a second each, as long reads would, until the
+// can get within a second each, as long reads would, until the
 // test ends, and returns how many it took.
 func TakeReaders(tb testing.TB, db *DB) int {
 	for n := 0; ; n++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		c, err := db.read.Conn(ctx)
 		cancel()
 		if err != nil {

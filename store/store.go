@@ -66,14 +66,15 @@ type DB struct {
 	// wal syncs SQLite's write-ahead log (walsync.go); nil on PostgreSQL.
 	wal *walFile
 	// file is SQLite's database file, open from Open to Close, which
-	// checkpoint syncs; nil on PostgreSQL. It is never closed while
+	// checkpoint syncs; nil on PostgreSQL and for a tool. It is never closed while
 	// SQLite's connections are open: closing any descriptor of a file
 	// drops every POSIX lock the process holds on it, SQLite's included,
 	// and a tool beside the server would then take the server's log for
 	// unused and remove it.
 	file *os.File
 	// checkpoints is the reader connection SQLite's passive checkpoints
-	// run on, held from Open to Close (checkpoint); nil on PostgreSQL.
+	// run on, held from Open to Close (checkpoint); nil on PostgreSQL and
+	// for a tool (OpenExisting).
 	checkpoints *sql.Conn
 	// logHold, once a write failed for good, is the transaction that keeps
 	// SQLite's write lock (holdLog), begun and kept by the writer's
@@ -141,10 +142,10 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		// the log before it answers (walsync.go); it leaves checkpoints to
 		// a server's housekeep (checkpoint.go), which, on a reader's
 		// connection, syncs the log and the database file
-		// (synchronous=FULL). A log restarted
-		// after it grew is cut back to walSizeLimit. The writer keeps its statement
-		// journals in memory (temp_store): an insert of many rows keeps one,
-		// and written to a file it had cost more than the rows saved.
+		// (synchronous=FULL). A log restarted after it grew is cut back
+		// to walSizeLimit. The writer keeps its statement journals in
+		// memory (temp_store): an insert of many rows keeps one, and
+		// written to a file it had cost more than the rows saved.
 		db.wal = &walFile{path: dsn + "-wal"}
 		conn := "file:" + dsn + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 		if err := registerLogVFS(); err != nil {
