@@ -215,7 +215,7 @@ func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Pr
 	if !facts.noControl {
 		ps = controlProblems(doc, ps)
 	}
-	rp := reporter{ps: ps}
+	rp := newReporter(ps)
 	for i := range c.rules {
 		c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
 	}

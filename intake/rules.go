@@ -92,6 +92,25 @@ type ruleKind struct {
 type reporter struct {
 	rule         *rule // the rule being applied
 	ps, warnings Problems
+	// refused are the places of the values refused before the rules (a
+	// wrong type, a value not in the list): a rule whose condition reads
+	// one of them is not applied (unsure). A missing value is not among
+	// them: a condition can tell that it is not there.
+	refused []Pointer
+}
+
+// newReporter begins with the problems found before the rules.
+func newReporter(ps Problems) reporter {
+	rp := reporter{ps: ps}
+	for _, p := range ps {
+		if p.Code == "required" {
+			continue
+		}
+		if ptr, err := ParsePointer(p.Pointer); err == nil {
+			rp.refused = append(rp.refused, ptr)
+		}
+	}
+	return rp
 }
 
 // report adds a problem of the rule being applied; the rule's own "code"
@@ -355,6 +374,47 @@ func (k *condition) holds(doc any) bool {
 	})
 }
 
+// unsure reports whether k reads a value at or below one of refused
+// (a field with "*" reads every item).
+func (k *condition) unsure(refused []Pointer) bool {
+	switch {
+	case k == nil || len(refused) == 0:
+		return false
+	case k.Not != nil:
+		return k.not.unsure(refused)
+	}
+	for _, sub := range k.allOf {
+		if sub.unsure(refused) {
+			return true
+		}
+	}
+	for _, sub := range k.anyOf {
+		if sub.unsure(refused) {
+			return true
+		}
+	}
+	if k.AllOf != nil || k.AnyOf != nil || k.badField {
+		return false
+	}
+	for _, p := range refused {
+		if len(p) <= len(k.field) && matchesPrefix(k.field, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchesPrefix reports whether p names the first len(p) tokens of
+// pattern, where "*" in pattern stands for any token.
+func matchesPrefix(pattern, p Pointer) bool {
+	for i, t := range p {
+		if pattern[i] != "*" && pattern[i] != t {
+			return false
+		}
+	}
+	return true
+}
+
 // jsonEqual compares a decoded document value (strings, json.Number, bools)
 // with a value from a template (strings, float64, bools).
 func jsonEqual(a, b any) bool {
@@ -380,9 +440,12 @@ func number(v any) (float64, bool) {
 }
 
 // apply runs the rule on doc when its condition holds, reporting to rp;
-// today is the signing day (zero if unknown).
+// today is the signing day (zero if unknown). A condition that reads a
+// value already refused is neither true nor false, so the rule is not
+// applied: a flag sent as "ja" is one problem, not also its reason's
+// "not allowed".
 func (r *rule) apply(doc any, today Date, rp *reporter) {
-	if !r.when.holds(doc) {
+	if r.when.unsure(rp.refused) || !r.when.holds(doc) {
 		return
 	}
 	rp.rule = r
