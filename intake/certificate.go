@@ -67,12 +67,13 @@ type Event struct {
 	// At is when (UTC).
 	At time.Time `json:"at"`
 	// By is who: a person's user id, a token's id, or the issuer's HSA-id
-	// for the submission.
+	// for the events a submission causes (received; replaced, renewed and
+	// messageAnswered on the certificate it relates to).
 	By string `json:"by"`
-	// Via is, for the submission (received), what it came through: the
-	// clinic system's token id, or the physician's user id for a
+	// Via is, for the events a submission causes, what it came through:
+	// the clinic system's token id, or the physician's user id for a
 	// certificate signed on the form; empty for the other events, and for
-	// certificates stored before it was kept.
+	// events stored before it was kept.
 	Via string `json:"via,omitempty"`
 }
 
@@ -140,8 +141,8 @@ type Certificate struct {
 	SHA256 string `json:"sha256,omitempty"`
 	// IdempotencyKey is the client's Idempotency-Key, if it sent one.
 	IdempotencyKey string `json:"-"`
-	// Via is what the certificate was submitted through, kept in its
-	// received event (Event.Via): the clinic system's token id, or the
+	// Via is what the certificate was submitted through, kept in the
+	// events it causes (Event.Via): the clinic system's token id, or the
 	// physician's user id for one signed on the form.
 	Via string `json:"-"`
 }

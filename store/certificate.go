@@ -553,7 +553,7 @@ func newCertificateID(at time.Time) string {
 
 // The statements that store a submission; prepareSubmission prepares them.
 const (
-	insertEventSQL          = `INSERT INTO certificate_events (certificate_id, status, at, actor) VALUES (?, ?, ?, ?)`
+	insertEventSQL          = `INSERT INTO certificate_events (certificate_id, status, at, actor, via) VALUES (?, ?, ?, ?, ?)`
 	findByIdempotencyKeySQL = `SELECT ` + certificateColumns + ` FROM certificates WHERE idempotency_scope = ? AND idempotency_key = ?`
 )
 
@@ -952,7 +952,7 @@ func (db *DB) SetHandled(ctx context.Context, id string, handled bool, by string
 		if !handled {
 			event = "unhandled"
 		}
-		if err := db.appendEvent(ctx, tx, id, event, db.now(), by); err != nil {
+		if err := db.appendEvent(ctx, tx, id, event, db.now(), by, ""); err != nil {
 			return err
 		}
 		_, _, err = db.deriveStatus(ctx, tx, id)
@@ -1005,7 +1005,7 @@ func (db *DB) RevokeCertificate(ctx context.Context, id, reason, message, by str
 			id, reason, message, db.timeArg(now), by); err != nil {
 			return err
 		}
-		if err := db.appendEvent(ctx, tx, id, "revoked", now, by); err != nil {
+		if err := db.appendEvent(ctx, tx, id, "revoked", now, by, ""); err != nil {
 			return err
 		}
 		if _, _, err := db.deriveStatus(ctx, tx, id); err != nil {
@@ -1040,10 +1040,10 @@ func (db *DB) lockStatus(ctx context.Context, tx *sql.Tx, id string) (intake.Sta
 	return intake.Status(status), nil
 }
 
-// appendEvent appends one event to a certificate's history.
-func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string) error {
-	_, err := db.exec(ctx, tx, insertEventSQL,
-		id, event, db.timeArg(at), by)
+// appendEvent appends one event to a certificate's history; via is what
+// the submission that caused it came through (Event.Via), or empty.
+func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by, via string) error {
+	_, err := db.exec(ctx, tx, insertEventSQL, id, event, db.timeArg(at), by, via)
 	return err
 }
 

@@ -29,6 +29,7 @@ func newLifecycle(t *testing.T, db *store.DB) *lifecycle {
 func (l *lifecycle) related(typ intake.RelationType, target string) (*intake.Certificate, []byte) {
 	c, body := mustCertificate(l.t, "full-time-one-period.json")
 	c.Relation = &intake.Relation{Type: typ, Certificate: target}
+	c.Via = "tok-related"
 	return c, body
 }
 
@@ -127,6 +128,12 @@ func TestReplace(t *testing.T) {
 		want := "received handled replaced renewed unreplaced"
 		if got := join(l.events(l.original.ID)); got != want {
 			t.Errorf("events = %s, want %s", got, want)
+		}
+		// The events a submission causes on the original are by its
+		// issuer, via what it came through, as its own received event is.
+		if es, err := l.db.FindCertificateEvents(ctx, l.original.ID); err != nil || len(es) != 5 ||
+			es[2].By != replacement.Issuer.HSAID || es[2].Via != "tok-related" || es[3].Via != "tok-related" || es[4].By != "tok-1" || es[4].Via != "" {
+			t.Errorf("events = %+v, %v; want replaced and renewed by the issuer via tok-related, unreplaced by tok-1", es, err)
 		}
 		l.create(ptr(intake.RelationReplaces)) // free to be replaced again
 		if _, err := l.db.RevokeCertificate(ctx, l.original.ID, intake.RevokeWrongPatient, "", "tok-1"); err != nil {

@@ -65,7 +65,7 @@ func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *in
 		if err := db.messageEvent(ctx, tx, m.ID, messageSent, m.SentAt, m.SentBy, nil); err != nil {
 			return err
 		}
-		return db.appendEvent(ctx, tx, m.Certificate, "messageSent", m.SentAt, m.SentBy)
+		return db.appendEvent(ctx, tx, m.Certificate, "messageSent", m.SentAt, m.SentBy, "")
 	})
 	if idem != nil && isUniqueViolation(err) {
 		// The same key's first request, committed before this one (or
@@ -128,7 +128,7 @@ func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAns
 		if err := db.messageEvent(ctx, tx, id, messageAnswer, at, a.By, a); err != nil {
 			return err
 		}
-		return db.appendEvent(ctx, tx, cert, "messageAnswered", at, a.By)
+		return db.appendEvent(ctx, tx, cert, "messageAnswered", at, a.By, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: answer message %s: %w", id, err)
@@ -147,7 +147,7 @@ func (db *DB) closeMessages(ctx context.Context, tx *sql.Tx, id string, at time.
 		if err := db.messageEvent(ctx, tx, m, messageClose, at, by, nil); err != nil {
 			return err
 		}
-		if err := db.appendEvent(ctx, tx, id, "messageClosed", at, by); err != nil {
+		if err := db.appendEvent(ctx, tx, id, "messageClosed", at, by, ""); err != nil {
 			return err
 		}
 	}

@@ -56,14 +56,14 @@ func (db *DB) readRelationTarget(ctx context.Context, q interface {
 // on the original: a renewal is an event on it; a completion answers its
 // open completion requests; a replacement or completion makes it replaced.
 func (db *DB) relate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) error {
-	rel, at, by := c.Relation, c.ReceivedAt, c.Issuer.HSAID
+	rel, at, by, via := c.Relation, c.ReceivedAt, c.Issuer.HSAID, c.Via
 	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO certificate_relations (certificate_id, type, target_id, at) VALUES (?, ?, ?, ?)`),
 		c.ID, string(rel.Type), rel.Certificate, db.timeArg(at)); err != nil {
 		return err
 	}
 	switch rel.Type {
 	case intake.RelationRenews:
-		return db.appendEvent(ctx, tx, rel.Certificate, "renewed", at, by)
+		return db.appendEvent(ctx, tx, rel.Certificate, "renewed", at, by, via)
 	case intake.RelationCompletes:
 		ids, err := db.messageIDs(ctx, tx, `certificate_id = ? AND type = ? AND status = ?`, rel.Certificate, string(intake.MessageCompletion), string(intake.MessageOpen))
 		if err != nil {
@@ -73,7 +73,7 @@ func (db *DB) relate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) err
 			if err := db.messageEvent(ctx, tx, m, messageAnswer, at, by, &intake.MessageAnswer{Certificate: c.ID}); err != nil {
 				return err
 			}
-			if err := db.appendEvent(ctx, tx, rel.Certificate, "messageAnswered", at, by); err != nil {
+			if err := db.appendEvent(ctx, tx, rel.Certificate, "messageAnswered", at, by, via); err != nil {
 				return err
 			}
 		}
@@ -81,7 +81,7 @@ func (db *DB) relate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) err
 	if _, _, err := db.deriveStatus(ctx, tx, rel.Certificate); err != nil {
 		return err
 	}
-	return db.appendEvent(ctx, tx, rel.Certificate, "replaced", at, by)
+	return db.appendEvent(ctx, tx, rel.Certificate, "replaced", at, by, via)
 }
 
 // unrelate undoes the effects of revoked certificate id's relation: the
@@ -112,7 +112,7 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 			if after != intake.StatusRevoked {
 				err = db.messageEvent(ctx, tx, m, messageReopened, at, by, nil)
 			} else if err = db.messageEvent(ctx, tx, m, messageClose, at, by, nil); err == nil {
-				err = db.appendEvent(ctx, tx, target, "messageClosed", at, by)
+				err = db.appendEvent(ctx, tx, target, "messageClosed", at, by, "")
 			}
 			if err != nil {
 				return err
@@ -122,7 +122,7 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 	if before != intake.StatusReplaced || after == intake.StatusReplaced {
 		return nil
 	}
-	return db.appendEvent(ctx, tx, target, "unreplaced", at, by)
+	return db.appendEvent(ctx, tx, target, "unreplaced", at, by, "")
 }
 
 // deriveStatus sets certificate id's status from what happened to it
