@@ -374,8 +374,9 @@ func (k *condition) holds(doc any) bool {
 	})
 }
 
-// unsure reports whether k reads a value at or below one of refused
-// (a field with "*" reads every item).
+// unsure reports whether k reads a value at or below one of refused (a
+// field with "*" reads every item). A refused value is still there, so
+// a condition on presence is unsure only below a refused value.
 func (k *condition) unsure(refused []Pointer) bool {
 	switch {
 	case k == nil || len(refused) == 0:
@@ -396,8 +397,12 @@ func (k *condition) unsure(refused []Pointer) bool {
 	if k.AllOf != nil || k.AnyOf != nil || k.badField {
 		return false
 	}
+	below := 0 // how far below the field a refused value must be
+	if k.Present != nil {
+		below = 1
+	}
 	for _, p := range refused {
-		if len(p) <= len(k.field) && matchesPrefix(k.field, p) {
+		if len(p)+below <= len(k.field) && matchesPrefix(k.field, p) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,8 @@ func TestFK7810Rules(t *testing.T) {
 		{"treatment without unit", map[string]any{"/answers/treatmentUnit": nil}, []string{"/answers/treatmentUnit required"}},
 		{"no treatment and no unit", map[string]any{"/answers/treatment": nil, "/answers/treatmentUnit": nil}, nil},
 		{"unit without treatment", map[string]any{"/answers/treatment": nil}, []string{"/answers/treatmentUnit notAllowed"}},
+		// A refused text is still there: its unit is still asked for.
+		{"treatment too long without unit", map[string]any{"/answers/treatment": strings.Repeat("a", 4001), "/answers/treatmentUnit": nil}, []string{"/answers/treatment maxLength", "/answers/treatmentUnit required"}},
 		{"no medical care", map[string]any{"/answers/medicalCareNeeded": false, "/answers/medicalCareDescription": nil, "/answers/selfCare": nil, "/answers/selfCareDescription": nil}, nil},
 		{"medical care without description and self-care", map[string]any{"/answers/medicalCareDescription": nil, "/answers/selfCare": nil, "/answers/selfCareDescription": nil}, []string{"/answers/medicalCareDescription required", "/answers/selfCare required"}},
 		{"self-care without medical care", map[string]any{"/answers/medicalCareNeeded": false, "/answers/medicalCareDescription": nil, "/answers/selfCare": false, "/answers/selfCareDescription": nil}, []string{"/answers/selfCare notAllowed"}},
