@@ -548,6 +548,17 @@ func (db *DB) CreateSession(ctx context.Context, userID, unit string) (string, *
 // records the request (to the minute). Returns EUNAUTHORIZED when there is
 // none, it has timed out (idle or absolute), or the user is disabled.
 func (db *DB) FindSession(ctx context.Context, secret string) (*intake.Session, *intake.User, error) {
+	return db.findSession(ctx, secret, true)
+}
+
+// PeekSession is FindSession without recording the request: for naming
+// whom a refused request's cookie names, which must not keep the session
+// alive.
+func (db *DB) PeekSession(ctx context.Context, secret string) (*intake.Session, *intake.User, error) {
+	return db.findSession(ctx, secret, false)
+}
+
+func (db *DB) findSession(ctx context.Context, secret string, touch bool) (*intake.Session, *intake.User, error) {
 	hash := hashSecret(secret)
 	s := &intake.Session{ID: hash[:12]}
 	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT user_id, unit_hsa_id, created_at, seen_at FROM sessions WHERE hash = ?`), hash).
@@ -566,7 +577,7 @@ func (db *DB) FindSession(ctx context.Context, secret string) (*intake.Session, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if now.Sub(s.SeenAt) >= seenGrain {
+	if touch && now.Sub(s.SeenAt) >= seenGrain {
 		s.SeenAt = now
 		if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, db.rebind(`UPDATE sessions SET seen_at = ? WHERE hash = ?`), db.timeArg(now), hash)

@@ -175,7 +175,11 @@ func TestPeople(t *testing.T) {
 			t.Errorf("a session past the absolute timeout: %v", err)
 		}
 		idle, _, _ := db.CreateSession(ctx, got.ID, "")
-		clock = clock.Add(store.IdleTimeout)
+		clock = clock.Add(store.IdleTimeout - time.Minute)
+		if _, u, err := db.PeekSession(ctx, idle); err != nil || u.ID != got.ID {
+			t.Fatalf("PeekSession() = %+v, %v", u, err)
+		}
+		clock = clock.Add(time.Minute) // a peek does not keep it alive
 		if _, _, err := db.FindSession(ctx, idle); intake.ErrorCode(err) != intake.EUNAUTHORIZED {
 			t.Errorf("a session idle for %v: %v", store.IdleTimeout, err)
 		}

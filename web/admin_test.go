@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -490,5 +491,23 @@ func TestAdminCrossSitePostRefused(t *testing.T) {
 	}
 	if n := len(ts.adminActions(t, "admin.")); n != 0 {
 		t.Errorf("%d admin changes logged, want 0", n)
+	}
+	// Each refusal is in the access log with the person whose session the
+	// browser sent and the route it posted to.
+	entries, _, err := ts.db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for _, e := range entries {
+		if e.Action == "security.cross_origin" {
+			if e.UserID != ts.person(t, "admin").ID || e.Role != intake.RoleAdmin {
+				t.Errorf("a cross-site post is logged as user %q, role %q; want the admin's", e.UserID, e.Role)
+			}
+			routes = append(routes, e.Query)
+		}
+	}
+	if slices.Sort(routes); !slices.Equal(routes, []string{"/admin/tokens", "/admin/units"}) {
+		t.Errorf("cross-site posts logged for routes %q, want /admin/tokens and /admin/units", routes)
 	}
 }

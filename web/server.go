@@ -70,15 +70,39 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	m := newMetrics()
 	m.observeWrites(db)
 	sec := &security{logger: logger, m: m, audit: db, failures: newThrottle(20, 3*time.Second, opts.Now)}
-	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin),
-	// and each refusal is a security event.
+	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin)
+	// before the router, and each refusal is a security event, naming the
+	// route and whoever the request's credential names.
+	routes := newRouter(logger, eng, db, pdfs, m, sec, opts)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sec.record(r, eventCrossOrigin, nil)
+		var match mux.RouteMatch
+		if li, ok := r.Context().Value(logKey{}).(*logInfo); ok && routes.Match(r, &match) && match.Route != nil {
+			if tpl, err := pathTemplate(match.Route); err == nil {
+				li.route = tpl
+			}
+		}
+		a := presented(r, db)
+		setLogActor(r.Context(), a)
+		sec.record(r, eventCrossOrigin, a)
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
 	https := strings.HasPrefix(strings.ToLower(opts.PublicURL), "https://")
-	return outer(logger, m, opts.TrustedProxies, https, cop.Handler(newRouter(logger, eng, db, pdfs, m, sec, opts)))
+	return outer(logger, m, opts.TrustedProxies, https, cop.Handler(routes))
+}
+
+// presented returns the person a request's session cookie names, if the
+// session is live (nil if not, or if it cannot be read now), for the log
+// of a request refused before its route checked it. The session is not
+// kept alive by it. A bearer token is not looked up: a browser does not
+// send one on its own, so a cross-site form post carries none.
+func presented(r *http.Request, sessions sessionStore) *intake.Actor {
+	if secret := sessionSecret(r); secret != "" {
+		if s, u, err := sessions.PeekSession(r.Context(), secret); err == nil {
+			return &intake.Actor{User: u, Session: s}
+		}
+	}
+	return nil
 }
 
 // outer wraps the routes in what every request passes: outermost the

@@ -16,6 +16,7 @@ type sessionStore interface {
 	Authenticate(ctx context.Context, username, password, addr string) (*intake.User, error)
 	CreateSession(ctx context.Context, userID, unit string) (string, *intake.Session, error)
 	FindSession(ctx context.Context, secret string) (*intake.Session, *intake.User, error)
+	PeekSession(ctx context.Context, secret string) (*intake.Session, *intake.User, error)
 	SetSessionUnit(ctx context.Context, secret, unit string) error
 	DeleteSession(ctx context.Context, secret string) error
 	FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUnit, error)
