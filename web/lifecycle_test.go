@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -493,6 +494,42 @@ func TestRelatePages(t *testing.T) {
 	}
 	if _, page := ts.page(t, doctor, "GET", "/certificates/"+orig, nil); !strings.Contains(page, "Ersatt av") || strings.Contains(page, `id="replace"`) {
 		t.Error("the replaced certificate's page does not say so, or still offers to replace it")
+	}
+}
+
+// TestHistoryNamesWhoRelated: the events another certificate causes on
+// the original name its issuer: a person of the service by name, even
+// when the original's issuer was someone else, and an issuer known only
+// by HSA-id by the system it came through.
+func TestHistoryNamesWhoRelated(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	bo := ts.session(t, "physician-two-units")
+	orig := ts.submit(t, "valid/full-time-one-period.json") // issued by Åsa Lindberg
+	resp, _ := ts.page(t, bo, "POST", "/certificates/"+orig+"/replace", url.Values{})
+	draft := resp.Header.Get("Location")
+	values, _ := url.ParseQuery(draftForm(t, ts, strings.TrimPrefix(draft, "/drafts/")))
+	values.Set("draft", strings.TrimPrefix(draft, "/drafts/"))
+	_, review := ts.page(t, bo, "GET", draft+"/review", nil)
+	values.Set("draftSaved", reviewedSave(t, review))
+	if resp, body := ts.page(t, bo, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != 303 {
+		t.Fatalf("signing the replacement: %d\n%s", resp.StatusCode, body)
+	}
+	_, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+orig, nil)
+	if want := `Ersatt av ett annat intyg <span class="muted">– Bo Berg</span>`; !strings.Contains(page, want) {
+		t.Errorf("the original's history lacks %s", want)
+	}
+
+	// A renewal from a clinic system, by a physician the service does not know.
+	b := readExample(t, "valid/full-time-one-period.json")
+	b = bytes.Replace(b, []byte(`"SE2321000016-1003"`), []byte(`"SE2321000016-1077"`), 1)
+	b = bytes.Replace(b, []byte(`"answers": {`), []byte(`"relation": {"type": "RENEWS", "certificate": "`+orig+`"}, "answers": {`), 1)
+	if !bytes.Contains(b, []byte("SE2321000016-1077")) || !bytes.Contains(b, []byte("RENEWS")) {
+		t.Fatal("the renewal's issuer or relation was not set")
+	}
+	ts.mustPost(t, "clinic:"+unit, b)
+	_, page = ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+orig, nil)
+	if want := `Förnyat med ett nytt intyg <span class="muted">– Vårdsystemet`; !strings.Contains(page, want) {
+		t.Errorf("the original's history lacks %s", want)
 	}
 }
 

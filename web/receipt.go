@@ -57,6 +57,7 @@ type receiptStore interface {
 	messageStore
 	FindCertificateEvents(ctx context.Context, id string) ([]intake.Event, error)
 	FindUserByID(ctx context.Context, id string) (*intake.User, error)
+	FindUserByHSAID(ctx context.Context, hsaID string) (*intake.User, error)
 	FindTokens(ctx context.Context) ([]*intake.Token, error)
 	FindRelationTarget(ctx context.Context, id string) (intake.RelationTarget, error)
 }
@@ -69,27 +70,12 @@ func history(ctx context.Context, store receiptStore, c *intake.Certificate) ([]
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{c.Issuer.HSAID: c.Issuer.Name}
-	var tokens []*intake.Token // read once, when an event names no person
+	n := &actorNames{store: store, names: map[string]string{c.Issuer.HSAID: c.Issuer.Name}}
 	out := make([]historyEntry, 0, len(events))
 	for _, e := range events {
-		name, ok := names[e.By]
-		if !ok {
-			u, err := store.FindUserByID(ctx, e.By)
-			switch {
-			case err == nil:
-				name = u.Name
-			case intake.ErrorCode(err) != intake.ENOTFOUND:
-				return nil, err
-			default:
-				if tokens == nil {
-					if tokens, err = store.FindTokens(ctx); err != nil {
-						return nil, err
-					}
-				}
-				name = tokenName(tokens, e.By)
-			}
-			names[e.By] = name
+		name, err := n.of(ctx, e)
+		if err != nil {
+			return nil, err
 		}
 		what := intake.Text("event."+e.Type, "sv")
 		out = append(out, historyEntry{At: localTime(e.At), What: what, By: name})
@@ -97,9 +83,49 @@ func history(ctx context.Context, store receiptStore, c *intake.Certificate) ([]
 	return out, nil
 }
 
+// actorNames names who did what in a certificate's history, reading each
+// person and the tokens once.
+type actorNames struct {
+	store  receiptStore
+	names  map[string]string // by id or HSA-id
+	tokens []*intake.Token   // read once, when an event names no person
+}
+
+// of names e's actor: a person by user id; the issuer of another
+// certificate that caused e (a replacement, a renewal, a completion) by
+// the person with that HSA-id, or else by the system it came through
+// (e.Via); a token by whose system it is.
+func (n *actorNames) of(ctx context.Context, e intake.Event) (string, error) {
+	if name, ok := n.names[e.By]; ok {
+		return name, nil
+	}
+	u, err := n.store.FindUserByID(ctx, e.By)
+	if intake.ErrorCode(err) == intake.ENOTFOUND {
+		u, err = n.store.FindUserByHSAID(ctx, e.By)
+	}
+	switch {
+	case err == nil:
+		n.names[e.By] = u.Name
+		return u.Name, nil
+	case intake.ErrorCode(err) != intake.ENOTFOUND:
+		return "", err
+	}
+	if n.tokens == nil {
+		if n.tokens, err = n.store.FindTokens(ctx); err != nil {
+			return "", err
+		}
+	}
+	name, ok := tokenName(n.tokens, e.By)
+	if !ok && e.Via != "" {
+		name, _ = tokenName(n.tokens, e.Via) // an issuer known here only by HSA-id
+	}
+	return name, nil
+}
+
 // tokenName is who acted with the API token id: the clinic's system, the
-// agency's or an administrator's, and the token's name.
-func tokenName(tokens []*intake.Token, id string) string {
+// agency's or an administrator's, and the token's name; "unknown" and
+// false if no token has the id.
+func tokenName(tokens []*intake.Token, id string) (string, bool) {
 	for _, t := range tokens {
 		if t.ID != id {
 			continue
@@ -114,9 +140,9 @@ func tokenName(tokens []*intake.Token, id string) string {
 		if t.Name != "" {
 			who += " (" + t.Name + ")"
 		}
-		return who
+		return who, true
 	}
-	return intake.Text("history.unknown", "sv")
+	return intake.Text("history.unknown", "sv"), false
 }
 
 // handleCertificateReceipt handles GET /certificates/{id}: the certificate
