@@ -142,6 +142,49 @@ func TestPageRoleMatrix(t *testing.T) {
 	}
 }
 
+// TestSignInWithDisabledUnits: a physician whose other units are disabled
+// works at the one left without choosing; one with none left is told so
+// on the unit page, which offers nothing to choose.
+func TestSignInWithDisabledUnits(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician-two-units")
+	signIn := func() (*http.Response, *http.Cookie) {
+		t.Helper()
+		resp, body := ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"bo"}, "password": {testPassword}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d\n%s", resp.StatusCode, body)
+		}
+		for _, c := range resp.Cookies() {
+			if c.Name == sessionCookiePlain {
+				return resp, c
+			}
+		}
+		t.Fatal("no session cookie")
+		return nil, nil
+	}
+	if resp, _ := signIn(); !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
+		t.Fatalf("with two units: on to %s, want to choose one", resp.Header.Get("Location"))
+	}
+	if err := ts.db.SetUnitDisabled(context.Background(), otherUnit, true); err != nil {
+		t.Fatal(err)
+	}
+	resp, cookie := signIn()
+	if loc := resp.Header.Get("Location"); loc != "/forms" {
+		t.Errorf("with one unit left: on to %s, want /forms", loc)
+	}
+	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("/forms at the unit left: %d", resp.StatusCode)
+	}
+	if err := ts.db.SetUnitDisabled(context.Background(), unit, true); err != nil {
+		t.Fatal(err)
+	}
+	_, cookie = signIn()
+	_, page := ts.page(t, cookie, "GET", "/unit", nil)
+	if !strings.Contains(page, `id="no-unit"`) || strings.Contains(page, `id="unit-form"`) {
+		t.Errorf("with no unit left, the unit page does not say so, or offers a choice:\n%s", page)
+	}
+}
+
 // TestSignInAndOut: a password sign-in starts a session; sign-out ends it
 // on the server, so the old cookie no longer works; the API token does not
 // sign in to pages.

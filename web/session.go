@@ -222,8 +222,14 @@ func startSession(w http.ResponseWriter, r *http.Request, sessions sessionStore,
 		}
 	}
 	unit := ""
-	if u.Role.AtUnits() && len(u.Units) == 1 {
-		unit = u.Units[0]
+	if u.Role.AtUnits() {
+		units, err := activeUnits(r.Context(), sessions, u)
+		if err != nil {
+			return err
+		}
+		if len(units) == 1 {
+			unit = units[0].HSAID
+		}
 	}
 	secret, _, err := sessions.CreateSession(r.Context(), u.ID, unit)
 	if err != nil {
@@ -310,16 +316,27 @@ func handleUnitForm(logger *slog.Logger, sessions sessionStore) http.Handler {
 func newUnitPage(r *http.Request, sessions sessionStore) (unitPage, error) {
 	a := actorFrom(r.Context())
 	page := unitPage{layout: signedInLayout(r, "Välj vårdenhet"), Current: a.Session.Unit}
-	for _, hsa := range a.User.Units {
-		u, err := sessions.FindUnitByHSAID(r.Context(), hsa)
+	units, err := activeUnits(r.Context(), sessions, a.User)
+	page.Units = units
+	if len(units) == 1 {
+		page.Current = units[0].HSAID
+	}
+	return page, err
+}
+
+// activeUnits are the units u works at that are not disabled.
+func activeUnits(ctx context.Context, sessions sessionStore, u *intake.User) ([]*intake.CareUnit, error) {
+	var units []*intake.CareUnit
+	for _, hsa := range u.Units {
+		unit, err := sessions.FindUnitByHSAID(ctx, hsa)
 		if err != nil {
-			return page, err
+			return nil, err
 		}
-		if u.DisabledAt.IsZero() {
-			page.Units = append(page.Units, u)
+		if unit.DisabledAt.IsZero() {
+			units = append(units, unit)
 		}
 	}
-	return page, nil
+	return units, nil
 }
 
 // handleUnitChoose handles POST /unit (unit, next): the session works at
