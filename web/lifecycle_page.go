@@ -197,6 +197,16 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 			if c.Status == intake.StatusRevoked {
 				return intake.Refusal("certificateRevoked")
 			}
+			if typ == intake.RelationReplaces {
+				// Signing would be refused: no draft to leave behind.
+				target, err := certs.FindRelationTarget(r.Context(), c.ID)
+				if err != nil {
+					return err
+				}
+				if target.OpenCompletionRequests > 0 {
+					return intake.Refusal("completionRequestOpen")
+				}
+			}
 			if doc, err = submittedDocument(r.Context(), subs, c.ID); err != nil {
 				return err
 			}

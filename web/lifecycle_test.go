@@ -497,6 +497,29 @@ func TestRelatePages(t *testing.T) {
 	}
 }
 
+// TestNoReplacementWhileCompletionRequested: with a completion request
+// open, the page offers completing, not replacing, and a replacement
+// asked for anyway is refused before it leaves a draft behind.
+func TestNoReplacementWhileCompletionRequested(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor := ts.session(t, "physician")
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`)); resp.StatusCode != 201 {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, body)
+	}
+	_, page := ts.page(t, doctor, "GET", "/certificates/"+orig, nil)
+	if !strings.Contains(page, `id="replace-note"`) || strings.Contains(page, `id="replace"`) || !strings.Contains(page, `id="renew"`) {
+		t.Error("with a completion request open, the page offers to replace the certificate, or does not say why not")
+	}
+	if resp, body := ts.page(t, doctor, "POST", "/certificates/"+orig+"/replace", url.Values{}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "komplettera intyget i stället") {
+		t.Errorf("replace anyway: %d, want 409 saying to complete instead", resp.StatusCode)
+	}
+	u := ts.person(t, "physician")
+	if drafts, err := ts.db.FindDrafts(context.Background(), u.ID, unit); err != nil || len(drafts) != 0 {
+		t.Errorf("drafts after a refused replacement: %d, %v; want none", len(drafts), err)
+	}
+}
+
 // TestHistoryNamesWhoRelated: the events another certificate causes on
 // the original name its issuer: a person of the service by name, even
 // when the original's issuer was someone else, and an issuer known only

@@ -62,6 +62,18 @@ type receiptStore interface {
 	FindRelationTarget(ctx context.Context, id string) (intake.RelationTarget, error)
 }
 
+// CompletionRequested reports whether a completion request about the
+// certificate is open: it is answered by completing the certificate, and
+// a replacement is refused until then.
+func (p receiptPage) CompletionRequested() bool {
+	for _, m := range p.Messages {
+		if m.Type == intake.MessageCompletion && m.Status == intake.MessageOpen {
+			return true
+		}
+	}
+	return false
+}
+
 // history is certificate c's changes for its page: when, what, and who
 // (a person by name, the issuer by name, an API token by whose system it
 // is and its name).
