@@ -338,7 +338,7 @@ func TestNarrowScreens(t *testing.T) {
 			)
 			if err == nil && over > 0 {
 				var wide []string
-				chromedp.Evaluate(`[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.getAttribute('name') || e.textContent.slice(0, 30)) + ' ' + Math.round(e.getBoundingClientRect().right))`, &wide).Do(ctx)
+				chromedp.Evaluate(`[...document.querySelectorAll('body *')].filter(e => (!e.parentElement.closest('.table-scroll')) && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.getAttribute('name') || e.textContent.slice(0, 30)) + ' ' + Math.round(e.getBoundingClientRect().right))`, &wide).Do(ctx)
 				t.Errorf("%s is %d px wider than the screen: %v", path, over, wide)
 			}
 			return err
@@ -362,5 +362,24 @@ func TestNarrowScreens(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The lists of the other roles, each table in its own box.
+	ts.person(t, "coordinator")
+	ts.person(t, "admin")
+	for _, who := range []struct {
+		user  string
+		pages [][2]string // path, an element to wait for
+	}{
+		{"asa", [][2]string{{"/certificates", "#my-certificates"}}},
+		{"rut", [][2]string{{"/unit/cases", "#unit-cases"}}},
+		{"dan", [][2]string{{"/admin/people", "#people"}, {"/admin/units", "#units"}, {"/admin/tokens", "#tokens"}, {"/admin/audit", "#audit"}}},
+	} {
+		actions := []chromedp.Action{chromedp.EmulateViewport(360, 740), signIn(ts.URL+"/sign-in?next="+who.pages[0][0], who.user), chromedp.WaitVisible(who.pages[0][1])}
+		for _, p := range who.pages {
+			actions = append(actions, fits(p[0], p[1]))
+		}
+		if err := chromedp.Run(browser(t), actions...); err != nil {
+			t.Fatalf("%s: %v", who.user, err)
+		}
 	}
 }
