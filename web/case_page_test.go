@@ -177,6 +177,10 @@ func TestFlagsInQueueAndCertificatePage(t *testing.T) {
 		!strings.Contains(body, `id="patient-cases"`) {
 		t.Errorf("certificate page: %d, want its flags and the link to the cases\n%s", resp.StatusCode, body)
 	}
+	// The flags are at the top, above what grows (the history, the messages).
+	if f, h := strings.Index(body, `id="certificate-flags"`), strings.Index(body, `id="history"`); f < 0 || h < 0 || f > h || f > strings.Index(body, `id="pdf-link"`) {
+		t.Errorf("the flags (at %d) are not at the top of the page, above its actions and history (at %d)", f, h)
+	}
 	resp, body = ts.page(t, caseworker, "GET", "/certificates/"+first, nil)
 	if strings.Contains(body, `data-flag="passesDay90"`) {
 		t.Error("the first certificate's page shows a flag it did not raise")

@@ -355,7 +355,7 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 			case "":
 				// Sent already (a second click): the page shows it, as it
 				// would after the first.
-				http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1#messages", http.StatusSeeOther)
+				http.Redirect(w, r, "/certificates/"+c.ID+"?sent=message#messages", http.StatusSeeOther)
 				return nil
 			case intake.ECONFLICT:
 				// The form sent before, then changed and sent again (back
@@ -396,7 +396,7 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 		if err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1#messages", http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=message#messages", http.StatusSeeOther)
 		return nil
 	})
 }
@@ -478,7 +478,7 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 		if err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/certificates/"+m.Certificate+"?sent=1#message-"+m.ID, http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+m.Certificate+"?sent=answer#message-"+m.ID, http.StatusSeeOther)
 		return nil
 	})
 }

@@ -645,9 +645,12 @@ func TestAnswerPage(t *testing.T) {
 	if resp.StatusCode != 303 {
 		t.Fatalf("an answer: %d", resp.StatusCode)
 	}
-	_, page = ts.page(t, doctor, "GET", "/certificates/"+id, nil)
+	_, page = ts.page(t, doctor, "GET", resp.Header.Get("Location"), nil)
 	if !strings.Contains(page, "Ja, efter kl. 14.") || !strings.Contains(page, "Besvarad") {
 		t.Error("the answer is not on the certificate page")
+	}
+	if !strings.Contains(page, `id="done-notice">Svaret är skickat till Försäkringskassan.<`) {
+		t.Error("the certificate page does not say that the answer was sent")
 	}
 	_, page = ts.page(t, doctor, "GET", "/messages", nil)
 	if !strings.Contains(page, `id="no-messages"`) {
@@ -660,6 +663,39 @@ func TestAnswerPage(t *testing.T) {
 	resp, page = ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", url.Values{"text": {"Patienten har flyttat."}})
 	if resp.StatusCode != 422 || !strings.Contains(page, `id="reason-errors-`+m.ID+`"`) || strings.Contains(page, `id="answer-errors-`+m.ID+`"`) {
 		t.Errorf("no reason: %d, want the problem beside the reasons only", resp.StatusCode)
+	}
+}
+
+// TestPageNotices: the certificate page says what its form just did, and
+// the receipt's "signed and sent" is for the physician who signed a
+// certificate that still holds, not for a link followed later.
+func TestPageNotices(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor, caseworker := ts.session(t, "physician"), ts.session(t, "caseworker")
+	id := ts.submit(t, "valid/full-time-one-period.json") // issued by the physician's HSA-id
+	if _, page := ts.page(t, doctor, "GET", "/certificates/"+id+"?signed=1", nil); !strings.Contains(page, "Intyget är signerat och skickat.") {
+		t.Error("the issuer's receipt does not say the certificate was signed and sent")
+	}
+	if _, page := ts.page(t, caseworker, "GET", "/certificates/"+id+"?signed=1", nil); strings.Contains(page, "Intyget är signerat och skickat.") {
+		t.Error("a caseworker's page says the certificate was just signed")
+	}
+	resp, _ := ts.page(t, caseworker, "POST", "/certificates/"+id+"/messages", url.Values{"type": {"KONTKT"}, "text": {"Kan vi ringa?"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a message from the page: %d", resp.StatusCode)
+	}
+	if _, page := ts.page(t, caseworker, "GET", resp.Header.Get("Location"), nil); !strings.Contains(page, `id="done-notice">Meddelandet är skickat till vårdenheten.<`) {
+		t.Error("the page does not say that the message was sent")
+	}
+	resp, _ = ts.page(t, doctor, "POST", "/certificates/"+id+"/revoke", url.Values{"reason": {"FEL_PATIENT"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke from the page: %d", resp.StatusCode)
+	}
+	_, page := ts.page(t, doctor, "GET", resp.Header.Get("Location"), nil)
+	if !strings.Contains(page, `id="done-notice">Intyget är makulerat.<`) {
+		t.Error("the page does not say that the certificate was revoked")
+	}
+	if _, page := ts.page(t, doctor, "GET", "/certificates/"+id+"?signed=1", nil); strings.Contains(page, "Intyget är signerat och skickat.") {
+		t.Error("a revoked certificate's page says it was just signed and sent")
 	}
 }
 

@@ -24,6 +24,9 @@ type receiptPage struct {
 	Flags []intake.Flag
 	// Signed is true right after the physician signed it.
 	Signed bool
+	// Done says what one of the page's forms did, right after it went
+	// through (sentNotices).
+	Done string
 	// Received and SignedAt are the received and signing times in
 	// Swedish local time.
 	Received, SignedAt string
@@ -157,6 +160,14 @@ func tokenName(tokens []*intake.Token, id string) (string, bool) {
 	return intake.Text("history.unknown", "sv"), false
 }
 
+// sentNotices are what the certificate page says after one of its forms
+// went through (?sent=…).
+var sentNotices = map[string]string{
+	"revoked": "Intyget är makulerat.",
+	"message": "Meddelandet är skickat till vårdenheten.",
+	"answer":  "Svaret är skickat till Försäkringskassan.",
+}
+
 // handleCertificateReceipt handles GET /certificates/{id}: the certificate
 // page for physicians (their unit's) and caseworkers (every one), and the
 // receipt after signing (?signed=1). It is a read of patient data and goes
@@ -171,8 +182,13 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 		if err != nil {
 			return err
 		}
-		page.Signed = r.URL.Query().Get("signed") != ""
-		page.DropKept = r.URL.Query().Get("sent") != "" // after one of its forms went through
+		// The receipt's words are for the physician who signed a
+		// certificate that still holds, not for a link followed later.
+		a := actorFrom(r.Context())
+		page.Signed = r.URL.Query().Get("signed") != "" && a.User != nil && a.User.HSAID == c.Issuer.HSAID && c.Status != intake.StatusRevoked
+		sent := r.URL.Query().Get("sent")
+		page.DropKept = sent != "" // after one of its forms went through
+		page.Done = sentNotices[sent]
 		if page.Signed {
 			page.Title = "Intyget är mottaget"
 			if t, ok := eng.Template(c.Template, c.Version); ok {

@@ -93,7 +93,7 @@ func handleCertificateRevokePage(logger *slog.Logger, eng *intake.Engine, certs 
 		if _, err := revocations.RevokeCertificate(r.Context(), c.ID, reason, message, actorID(actorFrom(r.Context()))); err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=1", http.StatusSeeOther)
+		http.Redirect(w, r, "/certificates/"+c.ID+"?sent=revoked", http.StatusSeeOther)
 		return nil
 	})
 }
