@@ -384,3 +384,20 @@ func (c Case) MilestonesDue(at Date, within int, milestones []int) []MilestoneSt
 	}
 	return out
 }
+
+// NextMilestone is the first of milestones that c reaches after at, at
+// the case's pace as of at (as MilestonesDue dates it), however far
+// ahead; false if it has reached them all.
+func (c Case) NextMilestone(at Date, milestones []int) (MilestoneState, bool) {
+	sofar := c.DaysBy(at)
+	for _, m := range milestones {
+		d := c.Milestones[MilestoneKey(m)]
+		if d.IsZero() {
+			d = at.AddDays(m - sofar)
+		}
+		if d.After(at.Time) {
+			return MilestoneState{Day: m, Date: d}, true
+		}
+	}
+	return MilestoneState{}, false
+}

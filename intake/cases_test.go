@@ -291,6 +291,14 @@ func TestMilestonesDue(t *testing.T) {
 			}
 		})
 	}
+	// The next milestone, however far ahead.
+	for at, want := range map[string]string{"2026-03-10": "90 2026-04-02", "2026-04-02": "180 2026-07-01", "2026-04-10": "180 2026-07-01"} {
+		d := mustDate(t, at)
+		c := intake.BuildCases(certs, intake.CaseOptions{Gap: 5, At: d, Milestones: milestones})[0]
+		if m, ok := c.NextMilestone(d, milestones); !ok || fmt.Sprintf("%d %s", m.Day, m.Date) != want {
+			t.Errorf("NextMilestone(%s) = %+v, %v; want %s", at, m, ok, want)
+		}
+	}
 	// Beyond the periods, a milestone is projected from the reference day.
 	long := intake.BuildCases([]intake.CaseCertificate{caseCert(t, "a", "U1", "100 2026-01-01 2026-06-20")}, intake.CaseOptions{Gap: 5, Milestones: milestones})[0]
 	due := long.MilestonesDue(mustDate(t, "2026-06-20"), 14, milestones) // day 171

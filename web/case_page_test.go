@@ -126,6 +126,9 @@ func TestUnitCasesPage(t *testing.T) {
 		"/unit/cases?min=10&max=90":      nil,
 		"/unit/cases?sort=degree&min=0":  {"Karin Johansson", "Tomas Petrauskas"},
 		"/unit/cases?sort=nonsense&max=": {"Karin Johansson", "Tomas Petrauskas"},
+		// Next milestone first, however far ahead: Tomas's day 90 on
+		// 2027-02-14, before Karin's day 180 on 2027-02-18.
+		"/unit/cases?sort=milestone": {"Tomas Petrauskas", "Karin Johansson"},
 	} {
 		resp, body := ts.page(t, physician, "GET", path, nil)
 		var got []string

@@ -148,11 +148,8 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 				if c.CurrentDegree != nil {
 					row.degree, row.Degree = *c.CurrentDegree, fmt.Sprintf("%d %%", *c.CurrentDegree)
 				}
-				for _, m := range row.Milestones {
-					if !m.Reached {
-						row.next = m.Date.String()
-						break
-					}
+				if m, ok := c.NextMilestone(at, milestones); ok {
+					row.next = m.Date.String() // beyond the window too, for the sort
 				}
 				var chapter intake.Chapter
 				if icd != nil {
