@@ -217,6 +217,7 @@ type certificateSummary struct {
 	Status     intake.Status     `json:"status"`
 	Patient    intake.Patient    `json:"patient"`
 	UnitHSAID  string            `json:"unitHsaId"`
+	UnitName   string            `json:"-"` // as the certificate names it, for the pages
 	IssuerName string            `json:"issuerName"`
 	SignedAt   time.Time         `json:"signedAt"`
 	ReceivedAt time.Time         `json:"receivedAt"`
@@ -321,7 +322,7 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 	for _, c := range list {
 		resp.Items = append(resp.Items, certificateSummary{
 			ID: c.ID, Template: c.Template, Version: c.Version, Status: c.Status, Patient: c.Patient,
-			UnitHSAID: c.Issuer.Unit.HSAID, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
+			UnitHSAID: c.Issuer.Unit.HSAID, UnitName: c.Issuer.Unit.Name, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
 			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(flagsFor(r, eng, c), lang), Links: linksFor(c.ID),
 			OpenMessages: c.OpenMessages, OverdueMessages: c.OverdueMessages, AnsweredMessages: c.AnsweredMessages,
 		})

@@ -513,6 +513,10 @@ func TestQueue(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(page, `id="count-received">3<`) || strings.Count(page, `<th scope="row"><a href="/certificates/`) != 3 {
 		t.Fatalf("queue: %d\n%s", resp.StatusCode, page)
 	}
+	// The unit by the name the certificate gives it, then its HSA-id.
+	if want := `<td>Vårdcentralen Östermalm <span class="muted nowrap">SE2321000016-7P0C</span></td>`; !strings.Contains(page, want) {
+		t.Errorf("the queue does not name the unit as %s", want)
+	}
 	if _, page := ts.page(t, cw, "GET", "/queue?template=fk7810", nil); !strings.Contains(page, `id="queue-empty"`) || !strings.Contains(page, `id="count-received">0<`) {
 		t.Errorf("the fk7810 queue is not empty:\n%s", page)
 	}
