@@ -18,6 +18,51 @@ type personFinder interface {
 	FindUserByUsername(ctx context.Context, username string) (*intake.User, error)
 }
 
+// actionNames say in words what each of the access log's actions was, for
+// its page (which shows the action's code beside them).
+var actionNames = map[string]string{
+	"certificate.read":      "Läste intyget",
+	"certificate.search":    "Sökte intyg",
+	"certificate.events":    "Läste intygets händelser",
+	"certificate.pdf":       "Skrev ut intyget",
+	"certificate.compare":   "Jämförde intyg",
+	"certificate.renewal":   "Hämtade underlag för förnyelse",
+	"certificate.revoke":    "Makulerade intyget",
+	"certificate.handled":   "Markerade intyget som hanterat",
+	"certificate.unhandled": "Återöppnade intyget",
+	"message.list":          "Läste intygets meddelanden",
+	"message.search":        "Sökte meddelanden",
+	"message.send":          "Skickade ett meddelande",
+	"message.answer":        "Svarade på ett meddelande",
+	"draft.list":            "Läste utkastlistan",
+	"draft.read":            "Läste ett utkast",
+	"draft.write":           "Sparade ett utkast",
+	"draft.delete":          "Tog bort ett utkast",
+	"cases.patient":         "Läste patientens sjukfall",
+	"cases.unit":            "Läste enhetens sjukfall",
+	"audit.read":            "Läste åtkomstloggen",
+	"admin.user.create":     "Skapade ett konto",
+	"admin.user.disable":    "Stängde av ett konto",
+	"admin.user.enable":     "Aktiverade ett konto",
+	"admin.unit.create":     "Registrerade en vårdenhet",
+	"admin.unit.disable":    "Stängde av en vårdenhet",
+	"admin.unit.enable":     "Aktiverade en vårdenhet",
+	"admin.token.create":    "Skapade en nyckel",
+	"admin.token.revoke":    "Återkallade en nyckel",
+	"security.unauthorized": "Nekad: ogiltig nyckel eller inloggning",
+	"security.forbidden":    "Nekad: fel roll",
+	"security.cross_origin": "Nekad: anrop från en annan webbplats",
+	"security.throttled":    "Nekad: för många misslyckade försök",
+}
+
+// actionName is action in words, or its code if it has none.
+func actionName(action string) string {
+	if name, ok := actionNames[action]; ok {
+		return name
+	}
+	return action
+}
+
 // auditPageSize is how many entries the access-log page shows at a time.
 const auditPageSize = 50
 

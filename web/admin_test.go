@@ -409,6 +409,9 @@ func TestAdminAudit(t *testing.T) {
 		if resp.StatusCode != 200 || len(rows) != 2 || !strings.Contains(body, "certificate.read") || strings.Contains(body, "nyckel <code>") {
 			t.Errorf("by person %s: %d, %d rows, want the caseworker's 2 reads only\n%s", who, resp.StatusCode, len(rows), body)
 		}
+		if want := `<td>Läste intyget <span class="muted"><code>certificate.read</code>`; !strings.Contains(body, want) {
+			t.Errorf("the access log's page does not say the action in words: want %s", want)
+		}
 	}
 	resp, body = ts.browse(t, admin, "POST", "/admin/audit", url.Values{"person": {"nobody"}})
 	if resp.StatusCode != 422 || !strings.Contains(fieldError(body, "person"), "ingen person") {

@@ -82,6 +82,7 @@ func signedInLayout(r *http.Request, title string) layout {
 func savedAt(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 var pageFuncs = template.FuncMap{
+	"actionName": actionName,
 	// lowerFirst writes a label inside a sentence ("Beskriv intellektuell
 	// funktion"): its first letter in lower case.
 	"lowerFirst": func(s string) string {
