@@ -34,7 +34,7 @@ const searchPageSize = 100
 // the access log (searchCertificates).
 func handleSearchPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		page := searchPage{layout: signedInLayout(r, "Sök intyg")}
+		page := searchPage{layout: signedInLayout(r, "Patientens intyg")}
 		patient, notice, search, err := refPatient(r, refs)
 		if err != nil {
 			return err
