@@ -149,6 +149,8 @@ var messages = map[string][2]string{
 	"account.units":           {"Läkare och rehabkoordinatorer behöver minst en vårdenhet.", "Physicians and rehabilitation coordinators need at least one unit."},
 	"account.unitsNotAllowed": {"Bara läkare och rehabkoordinatorer arbetar vid vårdenheter.", "Only physicians and rehabilitation coordinators work at units."},
 	"account.taken":           {"Användarnamnet eller HSA-id:t används redan.", "The user name or the HSA-id is already in use."},
+	"account.usernameTaken":   {"Användarnamnet används redan.", "The user name is already in use."},
+	"account.hsaIdTaken":      {"HSA-id:t används redan av ett annat konto.", "The HSA-id is already in use by another account."},
 	"account.unknown":         {"Det finns ingen person med det användarnamnet eller id:t.", "There is no person with that user name or id."},
 	"password.mismatch":       {"Lösenorden är inte lika.", "The passwords are not the same."},
 	"hsaId.pattern":           {"Ange ett HSA-id, till exempel SE2321000016-7P0C.", "Give an HSA-id, such as SE2321000016-7P0C."},

@@ -222,18 +222,23 @@ var dummyHash = func() string {
 // CreateUser makes an account for u (username, name, role; for a
 // physician HSA-id, signing role and units) with password, which must pass
 // CheckPassword; it sets u's ID and CreatedAt. Returns EINVALID with the
-// problems of intake.CheckUser or a weak password, ECONFLICT for a user name or
-// HSA-id in use, ENOTFOUND for a unit that is not registered.
+// problems of intake.CheckUser and NewUserProblems together, ECONFLICT if the
+// only problems are a user name or HSA-id in use, ENOTFOUND for a unit that
+// is not registered.
 func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) error {
 	u.Tidy()
-	if err := intake.InvalidError(intake.CheckUser(u)); err != nil {
+	more, err := db.NewUserProblems(ctx, u, password)
+	if err != nil {
 		return err
 	}
-	if err := CheckPassword(password, u.Username); err != nil {
+	if ps := append(intake.CheckUser(u), more...); len(ps) > 0 {
+		err := intake.InvalidError(ps)
+		if !slices.ContainsFunc(ps, func(p intake.Problem) bool { return p.Code != "taken" }) {
+			err.(*intake.Error).Code = intake.ECONFLICT // only taken: the account's own answers are right
+		}
 		return err
 	}
 	var hash string
-	var err error
 	if herr := db.hashes.run(ctx, func() { hash, err = argon2id.CreateHash(password, argon2Params) }); herr != nil {
 		return herr
 	}
@@ -300,6 +305,34 @@ func (db *DB) findUser(ctx context.Context, where string, arg any, extra ...any)
 		return nil, err
 	}
 	return &u, nil
+}
+
+// NewUserProblems are the problems of a new account u with password that
+// only the store can judge, each at its field: a weak password, and a
+// user name or HSA-id in use (an insert that finds one taken after this
+// check is refused all the same).
+func (db *DB) NewUserProblems(ctx context.Context, u *intake.User, password string) (intake.Problems, error) {
+	var ps intake.Problems
+	if err := CheckPassword(password, u.Username); err != nil {
+		ps = append(ps, intake.ErrorProblems(err)...)
+	}
+	if u.Username != "" {
+		switch _, err := db.FindUserByUsername(ctx, u.Username); intake.ErrorCode(err) {
+		case "":
+			ps = append(ps, intake.NewProblem("/username", "taken", "account.usernameTaken", nil))
+		case intake.ENOTFOUND:
+		default:
+			return nil, err
+		}
+	}
+	switch _, err := db.FindUserByHSAID(ctx, u.HSAID); intake.ErrorCode(err) {
+	case "":
+		ps = append(ps, intake.NewProblem("/hsaId", "taken", "account.hsaIdTaken", nil))
+	case intake.ENOTFOUND:
+	default:
+		return nil, err
+	}
+	return ps, nil
 }
 
 // FindUserByID returns a user. Returns ENOTFOUND if there is none.

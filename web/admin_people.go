@@ -17,6 +17,7 @@ import (
 // units a physician can work at.
 type peopleStore interface {
 	CreateUser(ctx context.Context, u *intake.User, password string) error
+	NewUserProblems(ctx context.Context, u *intake.User, password string) (intake.Problems, error)
 	FindUsers(ctx context.Context) ([]*intake.User, error)
 	SetUserDisabled(ctx context.Context, id string, disabled bool) error
 	FindUnits(ctx context.Context) ([]*intake.CareUnit, error)
@@ -97,12 +98,17 @@ func handlePersonCreate(logger *slog.Logger, people peopleStore, audit auditStor
 			}
 		}
 		u.Tidy()
-		// Every fault of the account at once; the password's strength is
-		// the store's to judge, once the rest is right.
+		// Every fault of the account at once: the store judges the
+		// password's strength and whether the name or HSA-id is taken.
 		ps := append(intake.CheckUser(u), intake.CheckSigningRole(u, reg)...)
 		if form.Get("password") != form.Get("password2") {
 			ps = append(ps, intake.NewProblem("/password2", "mismatch", "password.mismatch", nil))
 		}
+		more, err := people.NewUserProblems(r.Context(), u, form.Get("password"))
+		if err != nil {
+			return err
+		}
+		ps = append(ps, more...)
 		err = intake.InvalidError(ps)
 		if err == nil {
 			if err := logAdmin(r, audit, "admin.user.create", "username="+u.Username); err != nil {

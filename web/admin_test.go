@@ -149,7 +149,15 @@ func TestAdminPeople(t *testing.T) {
 		{"a signing role no template lets sign", func(v url.Values) { v.Set("signingRole", "NURSE") }, map[string]string{"signingRole": "DOCTOR, PRIVATE_DOCTOR, DENTIST"}},
 		{"passwords differ", func(v url.Values) { v.Set("password2", testPassword+"x") }, map[string]string{"password2": "inte lika"}},
 		{"weak password", func(v url.Values) { v.Set("password", "sommar2026"); v.Set("password2", "sommar2026") }, map[string]string{"password": "minst 12 tecken"}},
-		{"user name taken", func(v url.Values) { v.Set("username", "asa"); v.Set("hsaId", "SE2321000016-1011") }, map[string]string{"username": "används redan"}},
+		{"user name taken", func(v url.Values) { v.Set("username", "asa"); v.Set("hsaId", "SE2321000016-1011") }, map[string]string{"username": "Användarnamnet används redan"}},
+		{"HSA-id taken", func(v url.Values) { v.Set("hsaId", "SE2321000016-1003") }, map[string]string{"hsaId": "används redan av ett annat konto"}},
+		// Every fault in one round, not one after another.
+		{"everything at once", func(v url.Values) {
+			v.Set("username", "asa")
+			v.Set("password", "abc123")
+			v.Set("password2", "abc124")
+			v.Del("signingRole")
+		}, map[string]string{"username": "Användarnamnet används redan", "password": "minst 12 tecken", "password2": "inte lika", "signingRole": "måste fyllas i"}},
 		{"caseworker with units", func(v url.Values) { v.Set("role", "caseworker"); v.Del("hsaId") }, map[string]string{"units": "Bara läkare"}},
 	}
 	for _, tt := range tests {
