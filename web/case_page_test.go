@@ -283,6 +283,10 @@ func TestUnitCasesPages(t *testing.T) {
 	if n := len(accessEntries(t, ts, "cases.unit", "198807742930")); n != 1 {
 		t.Errorf("the patient shown on the second page has %d cases.unit entries, want 1", n)
 	}
+	// A page past the last says how many there are, not that there are none.
+	if _, body := ts.page(t, physician, "GET", "/unit/cases?sort=name&per=1&page=5", nil); !strings.Contains(body, "Sidan är tom: listan har 2 patienter.") || !strings.Contains(body, `href="/unit/cases?per=1&amp;sort=name">Till första sidan`) {
+		t.Errorf("a page past the last:\n%s", body)
+	}
 	for _, q := range []string{"page=0", "page=x", "per=0", "per=501"} {
 		if resp, body := ts.page(t, physician, "GET", "/unit/cases?"+q, nil); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="u-error"`) {
 			t.Errorf("%s: %d, want 422 with the error", q, resp.StatusCode)

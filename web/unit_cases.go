@@ -32,9 +32,10 @@ type unitCasesPage struct {
 	Chapters                []intake.Chapter
 	Rows                    []unitCaseRow
 	// Total is how many patients match; Rows is the page of them from
-	// First (1-based) on; Prev and Next link the neighbouring pages.
+	// First (1-based) on; Prev and Next link the neighbouring pages, and
+	// FirstPage the first (for a page past the last).
 	Total, First, Last          int
-	Prev, Next                  string
+	Prev, Next, FirstPage       string
 	Error                       string
 	SortLinks                   map[string]string
 	DefaultGap, MilestoneWindow int
@@ -173,6 +174,7 @@ func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, a
 		from := min((pageNo-1)*per, page.Total)
 		to := min(from+per, page.Total)
 		page.Rows, page.First, page.Last = page.Rows[from:to], from+1, to
+		page.FirstPage = link(page.Sort, 1)
 		if pageNo > 1 {
 			page.Prev = link(page.Sort, min(pageNo-1, (page.Total+per-1)/per))
 		}
