@@ -634,8 +634,9 @@ func TestAnswerPage(t *testing.T) {
 	var m intake.Message
 	json.Unmarshal(body, &m)
 	// The open message names its patient as people read them.
-	if _, page := ts.page(t, doctor, "GET", "/messages", nil); !strings.Contains(page, "<td>Karin Johansson, 19780614-2381</td>") {
-		t.Errorf("the messages page does not name the patient:\n%s", page)
+	if _, page := ts.page(t, doctor, "GET", "/messages", nil); !strings.Contains(page, "<td>Karin Johansson, 19780614-2381</td>") ||
+		!strings.Contains(page, `#message-`+m.ID+`">Visa<span class="visually-hidden"> kontakt`) || strings.Contains(page, `">`+id+`</a>`) {
+		t.Errorf("the messages page does not name the patient, or links the certificate by its id:\n%s", page)
 	}
 	resp, page := ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", url.Values{"text": {"  "}})
 	if resp.StatusCode != 422 || !strings.Contains(page, `id="answer-errors-`+m.ID+`"`) {
