@@ -185,6 +185,30 @@ func TestSignInWithDisabledUnits(t *testing.T) {
 	}
 }
 
+// TestEndedSessionSaysSo: every request with the cookie of a session that
+// ended goes to the sign-in page saying so, not only the first (a draft's
+// autosave in the background may be the first).
+func TestEndedSessionSaysSo(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	cookie := ts.session(t, "physician")
+	ts.endSessions(t, ts.person(t, "physician"))
+	for _, req := range []struct{ method, path string }{{"POST", "/forms/fk7804/2.0/draft"}, {"GET", "/forms/fk7804/2.0"}, {"GET", "/drafts"}} {
+		var form url.Values
+		if req.method == "POST" {
+			form = url.Values{}
+		}
+		resp, _ := ts.page(t, cookie, req.method, req.path, form)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/sign-in?") || !strings.Contains(loc, "expired=1") {
+			t.Errorf("%s %s with an ended session: %d to %s, want the sign-in page saying it ended", req.method, req.path, resp.StatusCode, loc)
+		}
+		for _, c := range resp.Cookies() {
+			if c.Name == sessionCookiePlain {
+				t.Errorf("%s %s with an ended session sets the cookie (%+v): the next page would not say that it ended", req.method, req.path, c)
+			}
+		}
+	}
+}
+
 // TestSignInAndOut: a password sign-in starts a session; sign-out ends it
 // on the server, so the old cookie no longer works; the API token does not
 // sign in to pages.

@@ -121,7 +121,10 @@ func signedIn(logger *slog.Logger, sessions sessionStore, sec *security, roles .
 			}
 			s, u, err := sessions.FindSession(r.Context(), secret)
 			if intake.ErrorCode(err) == intake.EUNAUTHORIZED {
-				setSessionCookie(w, r, "")
+				// The cookie stays until the next sign-in replaces it, so
+				// that every page until then says the session ended: a
+				// draft's autosave that met the end first had cleared it,
+				// and the reload after said nothing (toSignIn).
 				toSignIn(w, r)
 				return
 			}
