@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"os"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -333,6 +335,11 @@ func (db *DB) hasVersionTable(ctx context.Context) (made bool, tables int, err e
 	return n > 0, tables, err
 }
 
+// migrationLockID is the PostgreSQL advisory lock that servers migrating
+// one database take in turn (crc64 of "intyg migrations", so that another
+// program's goose migrations in the database do not wait for ours).
+var migrationLockID = int64(crc64.Checksum([]byte("intyg migrations"), crc64.MakeTable(crc64.ECMA)) >> 1)
+
 // migrations returns the embedded migrations of the dialect.
 func (db *DB) migrations() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect)
@@ -345,7 +352,19 @@ func (db *DB) migrations() (*goose.Provider, error) {
 	}
 	// Migration 3 computes hashes, which SQL cannot do in both dialects.
 	seal := goose.NewGoMigration(3, &goose.GoFunc{RunTx: db.sealAuditLog}, nil)
-	p, err := goose.NewProvider(dialect, db.write, fsys, goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(seal))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(seal)}
+	if db.dialect == Postgres {
+		// Servers that start together on one database (a region's, after
+		// an upgrade) migrate it one at a time: the others wait for the
+		// first's session lock, then find nothing left to do. Without it,
+		// two ran the same migration and one failed to start.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return nil, fmt.Errorf("store: migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.write, fsys, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}

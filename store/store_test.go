@@ -60,6 +60,29 @@ func twoServers(t *testing.T, fn func(t *testing.T, a, b *store.DB)) {
 	}
 }
 
+// TestServersMigrateTogether: servers that start at once on a new
+// PostgreSQL database migrate it one at a time, and every one starts (one
+// failed on a migration another was running).
+func TestServersMigrateTogether(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			db, err := store.Open(context.Background(), store.Postgres, dsn)
+			if err == nil {
+				t.Cleanup(func() { db.Close() })
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("a server starting beside others: %v", err)
+		}
+	}
+}
+
 // otherSession opens a second session on the PostgreSQL database at dsn,
 // as another server's, and begins a transaction in it, rolled back at the
 // test's end unless committed.
