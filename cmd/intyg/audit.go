@@ -30,7 +30,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	dbFlags(fs, &c, getenv)
 	recorded := fs.String("head", "", "a head printed by an earlier verify (SEQ:HASH), recorded outside the database: the log must still hold it")
 	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage, nil
+		return exitUsage, helpAsked(err)
 	}
 	if fs.NArg() > 0 {
 		return exitUsage, usage

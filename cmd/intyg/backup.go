@@ -27,7 +27,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	dbFlags(fs, &c, getenv)
 	to := fs.String("to", "", "file to write the copy to; it must not exist")
 	if err := fs.Parse(args); err != nil {
-		return exitUsage, nil
+		return exitUsage, helpAsked(err)
 	}
 	if *to == "" || fs.NArg() > 0 {
 		return exitUsage, errors.New("usage: intyg backup --to FILE [--data DIR]")

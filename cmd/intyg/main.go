@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,8 +63,27 @@ commands:
 `
 
 // run is the whole program; main only wires it to the process. It returns
-// the exit code, and an error to print when the code is exitUsage.
+// the exit code, and an error to print when the code is exitUsage. A
+// command's -h or --help prints its flags and is no error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	code, err := command(ctx, args, getenv, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK, nil
+	}
+	return code, err
+}
+
+// helpAsked is err if it says that -h or --help was given (run then exits
+// 0), else nil: the flag package has printed what was wrong.
+func helpAsked(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+// command runs the command args name.
+func command(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage, nil

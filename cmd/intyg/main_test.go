@@ -166,3 +166,21 @@ func flagSetFor(tb testing.TB, c *Config, args []string) *flag.FlagSet {
 	}
 	return fs
 }
+
+// TestCommandHelp: every command's -h or --help prints its flags and exits
+// 0, with no usage error after them (they had exited 2).
+func TestCommandHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--help"}, {"token", "create", "-h"}, {"token", "list", "--help"}, {"unit", "add", "--help"},
+		{"user", "add", "--help"}, {"audit", "verify", "-h"}, {"backup", "--help"}, {"validate", "--help"},
+		{"render", "-h"}, {"templates", "--help"},
+	} {
+		code, _, stderr := runCmd(t, "", args...)
+		if code != exitOK || strings.Contains(stderr, "usage: intyg") || !strings.Contains(stderr, "Usage of") {
+			t.Errorf("intyg %s: exit %d, stderr %q; want 0 and the flags", strings.Join(args, " "), code, stderr)
+		}
+	}
+	if _, _, stderr := runCmd(t, "", "user", "add", "--help"); !strings.Contains(stderr, "physician, coordinator, caseworker or admin") {
+		t.Errorf("user add --help does not name every role:\n%s", stderr)
+	}
+}

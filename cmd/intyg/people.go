@@ -55,6 +55,9 @@ func newAdminCommand(name, usage string, getenv func(string) string, stderr io.W
 // arguments there are.
 func (a *adminCommand) parse(args []string, nargs int) ([]string, error) {
 	pos, err := parseArgs(a.fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, err
+	}
 	if err != nil || len(pos) != nargs {
 		return nil, a.usage
 	}
@@ -189,7 +192,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	nargs := 1
 	switch args[0] {
 	case "add":
-		a.fs.StringVar((*string)(&u.Role), "role", "", "physician, caseworker or admin")
+		a.fs.StringVar((*string)(&u.Role), "role", "", "physician, coordinator, caseworker or admin")
 		a.fs.StringVar(&u.Name, "name", "", "the person's full name")
 		a.fs.StringVar(&u.HSAID, "hsa-id", "", "a physician's personal HSA-id")
 		a.fs.StringVar(&u.SigningRole, "signing-role", "", "a physician's signing role, one the templates let sign: DOCTOR, PRIVATE_DOCTOR, DENTIST")

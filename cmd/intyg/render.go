@@ -26,7 +26,7 @@ func runRender(args []string, getenv func(string) string, stdin io.Reader, stdou
 	// Flags before or after the file, as "intyg render FILE -o out.pdf" reads best.
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return exitUsage, nil
+		return exitUsage, helpAsked(err)
 	}
 	if len(files) != 1 || *out == "" {
 		return exitUsage, errors.New("usage: intyg render FILE|- -o OUT.pdf [--copy employer]")

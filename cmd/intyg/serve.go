@@ -228,7 +228,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", getenv("INTYG_TRUSTED_PROXIES"), "reverse proxies in front, as addresses or networks, comma-separated: their X-Forwarded-For names the client (INTYG_TRUSTED_PROXIES)")
 	oidcFlags(fs, &c, getenv)
 	if err := fs.Parse(args); err != nil {
-		return exitUsage, nil
+		return exitUsage, helpAsked(err)
 	}
 	if err := c.readDSNFile(fs); err != nil {
 		return exitUsage, fmt.Errorf("serve: %w", err)

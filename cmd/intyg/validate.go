@@ -41,7 +41,7 @@ func runValidate(args []string, getenv func(string) string, stdin io.Reader, std
 	icdDir := fs.String("icd10se", getenv("INTYG_ICD10SE"), "directory with a newer ICD-10-SE edition (digit3.txt, digit4.txt, digit5.txt)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return exitUsage, nil
+		return exitUsage, helpAsked(err)
 	}
 	if len(files) == 0 || (*format != "text" && *format != "json") || (*lang != "sv" && *lang != "en") {
 		return exitUsage, errors.New("usage: intyg validate [--format text|json] [--lang sv|en] [--icd10se DIR] FILE... | -")
@@ -108,7 +108,12 @@ func printResult(w io.Writer, name string, cert *intake.Certificate, err error, 
 }
 
 func runTemplates(args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
-	if len(args) != 0 {
+	fs := flag.NewFlagSet("templates", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage, helpAsked(err)
+	}
+	if fs.NArg() != 0 {
 		return exitUsage, errors.New("usage: intyg templates")
 	}
 	reg := schemas.MustLoadEmbedded()
