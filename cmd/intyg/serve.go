@@ -264,6 +264,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return exitUsage, err
 	}
+	// The address first: one in use or not valid makes no database and no
+	// first admin token.
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return exitUsage, err
+	}
+	defer l.Close()
 	if c.DSN == "" {
 		if _, err := prepareDataDir(c.DataDir); err != nil {
 			return exitUsage, err
@@ -291,11 +298,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return exitUsage, err
 	}
-	l, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return exitUsage, err
-	}
-	defer l.Close()
 	opts := web.Options{TrustedProxies: trusted, PublicURL: c.PublicURL}
 	if c.OIDCIssuer != "" {
 		// The provider is discovered now: an unreachable one stops the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"github.com/intyg/intyg/internal/pgtest"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -301,6 +302,25 @@ func TestServeUsageErrors(t *testing.T) {
 		if code != exitUsage || err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v %v: exit %d, %v; want %q", tt.args, tt.env, code, err, tt.want)
 		}
+	}
+}
+
+// TestServeAddressInUse: an address that cannot be listened on stops serve
+// before it makes a database or a first admin token.
+func TestServeAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	data := filepath.Join(t.TempDir(), "data")
+	var out bytes.Buffer
+	code, err := run(context.Background(), []string{"intyg", "serve", "--addr", l.Addr().String(), "--data", data}, func(string) string { return "" }, strings.NewReader(""), &out, &out)
+	if code != exitUsage || err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("serve on an address in use: exit %d, %v", code, err)
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 || strings.Contains(out.String(), "first admin token") {
+		t.Errorf("serve that could not listen left %v and said %q", entries, out.String())
 	}
 }
 
