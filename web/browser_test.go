@@ -374,12 +374,19 @@ func TestNarrowScreens(t *testing.T) {
 		{"rut", [][2]string{{"/unit/cases", "#unit-cases"}}},
 		{"dan", [][2]string{{"/admin/people", "#people"}, {"/admin/units", "#units"}, {"/admin/tokens", "#tokens"}, {"/admin/audit", "#audit"}}},
 	} {
-		actions := []chromedp.Action{chromedp.EmulateViewport(360, 740), signIn(ts.URL+"/sign-in?next="+who.pages[0][0], who.user), chromedp.WaitVisible(who.pages[0][1])}
+		var header float64
+		actions := []chromedp.Action{chromedp.EmulateViewport(360, 740), signIn(ts.URL+"/sign-in?next="+who.pages[0][0], who.user), chromedp.WaitVisible(who.pages[0][1]),
+			chromedp.Evaluate(`document.querySelector('header.top').getBoundingClientRect().height`, &header)}
 		for _, p := range who.pages {
 			actions = append(actions, fits(p[0], p[1]))
 		}
 		if err := chromedp.Run(browser(t), actions...); err != nil {
 			t.Fatalf("%s: %v", who.user, err)
+		}
+		// The menu's links wrap side by side under the name, not in a
+		// column (the physician's seven took 280 px of the screen).
+		if header > 160 {
+			t.Errorf("%s: the header is %.0f px high on a phone, want at most 160", who.user, header)
 		}
 	}
 }
