@@ -189,7 +189,7 @@ var messages = map[string][2]string{
 	"page.415":      {"Fel format", "Unsupported format"},
 	"page.415.text": {"Det som skickades har ett format som tjänsten inte tar emot.", "What was sent is in a format the service does not accept."},
 	"page.422":      {"Uppgifterna är inte giltiga", "The data is not valid"},
-	"page.422.text": {"Rätta uppgifterna nedan och försök igen.", "Correct the data below and try again."},
+	"page.422.text": {"Rätta uppgifterna och försök igen.", "Correct the data and try again."},
 	"page.429":      {"För många försök", "Too many attempts"},
 	"page.429.text": {"Vänta en stund och försök sedan igen.", "Wait a while, then try again."},
 	"page.500":      {"Något gick fel", "Something went wrong"},
