@@ -92,18 +92,23 @@ type ruleKind struct {
 type reporter struct {
 	rule         *rule // the rule being applied
 	ps, warnings Problems
-	// refused are the places of the values refused before the rules (a
-	// wrong type, a value not in the list): a rule whose condition reads
-	// one of them is not applied (unsure). A missing value is not among
-	// them: a condition can tell that it is not there.
+	// refused are the places of the values the checks before the rules
+	// refused (a wrong type, a code not in the list) or found missing
+	// where they are required, and of those an earlier rule found missing:
+	// a condition that depends on one of them is neither true nor false
+	// (decide), and its rule is not applied.
 	refused []Pointer
 }
+
+// refusedValue are the codes of the problems that leave a value unknown
+// to the rules: not, say, maxItems, whose items are still read.
+var refusedValue = map[string]bool{"type": true, "enum": true, "required": true}
 
 // newReporter begins with the problems found before the rules.
 func newReporter(ps Problems) reporter {
 	rp := reporter{ps: ps}
 	for _, p := range ps {
-		if p.Code == "required" {
+		if !refusedValue[p.Code] {
 			continue
 		}
 		if ptr, err := ParsePointer(p.Pointer); err == nil {
@@ -125,8 +130,13 @@ func (rp *reporter) report(ptr, code string, arg any) {
 	}
 	if rp.rule.warning {
 		rp.warnings = append(rp.warnings, p)
-	} else {
-		rp.ps = append(rp.ps, p)
+		return
+	}
+	rp.ps = append(rp.ps, p)
+	if refusedValue[p.Code] { // a required answer missing decides the later rules' conditions no more
+		if ptr, err := ParsePointer(ptr); err == nil {
+			rp.refused = append(rp.refused, ptr)
+		}
 	}
 }
 
@@ -374,39 +384,59 @@ func (k *condition) holds(doc any) bool {
 	})
 }
 
-// unsure reports whether k reads a value at or below one of refused (a
-// field with "*" reads every item). A refused value is still there, so
-// a condition on presence is unsure only below a refused value.
-func (k *condition) unsure(refused []Pointer) bool {
+// decide is holds when some values are refused: whether k holds for doc,
+// and whether that is sure. A field with "*" holds if any value holds,
+// which a refused value cannot (no template compares with one), so it is
+// unsure only if none holds and one of its values, or what holds them, is
+// refused. A refused value is still there, so presence is unsure only
+// below one. allOf is surely false if one of them is; anyOf surely true
+// if one of them is.
+func (k *condition) decide(doc any, refused []Pointer) (holds, sure bool) {
 	switch {
-	case k == nil || len(refused) == 0:
-		return false
+	case k == nil:
+		return true, true
 	case k.Not != nil:
-		return k.not.unsure(refused)
-	}
-	for _, sub := range k.allOf {
-		if sub.unsure(refused) {
-			return true
+		h, sure := k.not.decide(doc, refused)
+		return !h, sure
+	case k.AllOf != nil:
+		sure = true
+		for _, sub := range k.allOf {
+			h, s := sub.decide(doc, refused)
+			if s && !h {
+				return false, true
+			}
+			sure = sure && s
 		}
-	}
-	for _, sub := range k.anyOf {
-		if sub.unsure(refused) {
-			return true
+		return sure, sure
+	case k.AnyOf != nil:
+		sure = true
+		for _, sub := range k.anyOf {
+			h, s := sub.decide(doc, refused)
+			if s && h {
+				return true, true
+			}
+			sure = sure && s
 		}
+		return false, sure
+	case k.badField:
+		return false, true
 	}
-	if k.AllOf != nil || k.AnyOf != nil || k.badField {
-		return false
-	}
+	h := k.holds(doc)
 	below := 0 // how far below the field a refused value must be
-	if k.Present != nil {
+	switch {
+	case k.Present != nil && k.field.each(doc, func(any) bool { return true }):
+		return h, true // a value is there, refused or not
+	case k.Present != nil:
 		below = 1
+	case h:
+		return true, true
 	}
 	for _, p := range refused {
 		if len(p)+below <= len(k.field) && matchesPrefix(k.field, p) {
-			return true
+			return h, false
 		}
 	}
-	return false
+	return h, true
 }
 
 // matchesPrefix reports whether p names the first len(p) tokens of
@@ -445,12 +475,15 @@ func number(v any) (float64, bool) {
 }
 
 // apply runs the rule on doc when its condition holds, reporting to rp;
-// today is the signing day (zero if unknown). A condition that reads a
-// value already refused is neither true nor false, so the rule is not
-// applied: a flag sent as "ja" is one problem, not also its reason's
-// "not allowed".
+// today is the signing day (zero if unknown). A condition that a refused
+// value leaves undecided is not applied: a flag sent as "ja" is one
+// problem, not also its reason's "not allowed" (reporter.refused).
 func (r *rule) apply(doc any, today Date, rp *reporter) {
-	if r.when.unsure(rp.refused) || !r.when.holds(doc) {
+	if len(rp.refused) == 0 {
+		if !r.when.holds(doc) {
+			return
+		}
+	} else if holds, sure := r.when.decide(doc, rp.refused); !holds || !sure {
 		return
 	}
 	rp.rule = r

@@ -72,7 +72,8 @@ func TestLongTermStatementRules(t *testing.T) {
 		{"other basis description of 3501 characters", map[string]any{"/answers/basis/1/type": "ANNAT", "/answers/basisOtherDescription": strings.Repeat("å", 3501)}, []string{"/answers/basisOtherDescription maxLength"}},
 		{"known since the relative's description day", map[string]any{"/answers/basis/0/type": "ANHORIG", "/answers/basis/0/date": "2026-11-03", "/answers/patientKnownSince": "2026-11-03"}, nil},
 		{"known since not in the calendar", map[string]any{"/answers/patientKnownSince": "2019-02-29"}, []string{"/answers/patientKnownSince invalidDate"}},
-		{"other investigations missing, list given", map[string]any{"/answers/otherInvestigations": nil}, []string{"/answers/investigations notAllowed", "/answers/otherInvestigations required"}},
+		// A missing answer decides nothing: its list is not refused too.
+		{"other investigations missing, list given", map[string]any{"/answers/otherInvestigations": nil}, []string{"/answers/otherInvestigations required"}},
 		{"investigation type missing", map[string]any{"/answers/investigations/0/type": nil}, []string{"/answers/investigations/0/type required"}},
 		{"investigation date missing", map[string]any{"/answers/investigations/0/date": nil}, []string{"/answers/investigations/0/date required"}},
 		{"investigation date not in the calendar", map[string]any{"/answers/investigations/0/date": "2026-06-31"}, []string{"/answers/investigations/0/date invalidDate"}},

@@ -180,6 +180,14 @@ func TestFK7804Rules(t *testing.T) {
 		{"contact requested as text with its reason", map[string]any{"/answers/contactRequested": "ja"}, []string{"/answers/contactRequested type"}},
 		{"basis type a number with the other description", map[string]any{"/answers/basis/1/type": 5, "/answers/basisOtherDescription": "x"}, []string{"/answers/basis/1/type enum"}},
 		{"sick leave not a list with uneven hours", map[string]any{"/answers/sickLeave": "50 %"}, []string{"/answers/sickLeave type"}},
+		// But one refused item does not hide what the others decide.
+		{"basis ANNAT beside a refused type, no description", map[string]any{"/answers/basis/1/type": "ANNAT", "/answers/basis/0/type": 5}, []string{"/answers/basis/0/type enum", "/answers/basisOtherDescription required"}},
+		{"occupation current job beside an unknown one, no description", map[string]any{"/answers/occupation": raw(t, `["NUVARANDE_ARBETE","PENSION"]`), "/answers/occupationDescription": nil}, []string{"/answers/occupation/1 enum", "/answers/occupationDescription required"}},
+		{"degree 30 beside 50, no uneven hours", map[string]any{"/answers/sickLeave/0/degree": 30, "/answers/unevenWorkingHours": nil, "/answers/unevenWorkingHoursReason": nil}, []string{"/answers/sickLeave/0/degree enum", "/answers/unevenWorkingHours required"}},
+		{"5 periods with 50, no uneven hours", map[string]any{"/answers/sickLeave": raw(t, `[{"degree":100,"from":"2026-11-20","to":"2026-11-26"},{"degree":75,"from":"2026-11-27","to":"2026-12-03"},{"degree":50,"from":"2026-12-04","to":"2026-12-10"},{"degree":25,"from":"2026-12-11","to":"2026-12-17"},{"degree":25,"from":"2026-12-18","to":"2026-12-24"}]`), "/answers/unevenWorkingHours": nil, "/answers/unevenWorkingHoursReason": nil},
+			[]string{"/answers/sickLeave maxItems", "/answers/sickLeave/4/degree duplicate", "/answers/unevenWorkingHours required"}},
+		{"a period's degree missing beside 50", map[string]any{"/answers/sickLeave/0/degree": nil}, []string{"/answers/sickLeave/0/degree required"}},
+		{"prognosis missing with its months", map[string]any{"/answers/prognosis": nil}, []string{"/answers/prognosis required"}},
 
 		// 44, 25, 26, 26.2.
 		{"measures 4001", map[string]any{"/answers/measures": long(4001)}, []string{"/answers/measures maxLength"}},
