@@ -521,9 +521,9 @@ func TestNoReplacementWhileCompletionRequested(t *testing.T) {
 }
 
 // TestHistoryNamesWhoRelated: the events another certificate causes on
-// the original name its issuer: a person of the service by name, even
-// when the original's issuer was someone else, and an issuer known only
-// by HSA-id by the system it came through.
+// the original name who sent it: the physician who signed it on the form,
+// even when the original's issuer was someone else, and the clinic system
+// whose token sent one, whatever issuer it names.
 func TestHistoryNamesWhoRelated(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	bo := ts.session(t, "physician-two-units")
@@ -542,11 +542,12 @@ func TestHistoryNamesWhoRelated(t *testing.T) {
 		t.Errorf("the original's history lacks %s", want)
 	}
 
-	// A renewal from a clinic system, by a physician the service does not know.
+	// A renewal from a clinic system naming Bo's HSA-id as its issuer: only
+	// the system is known to have sent it, so the history names the system.
 	b := readExample(t, "valid/full-time-one-period.json")
-	b = bytes.Replace(b, []byte(`"SE2321000016-1003"`), []byte(`"SE2321000016-1077"`), 1)
+	b = bytes.Replace(b, []byte(`"SE2321000016-1003"`), []byte(`"SE2321000016-1004"`), 1)
 	b = bytes.Replace(b, []byte(`"answers": {`), []byte(`"relation": {"type": "RENEWS", "certificate": "`+orig+`"}, "answers": {`), 1)
-	if !bytes.Contains(b, []byte("SE2321000016-1077")) || !bytes.Contains(b, []byte("RENEWS")) {
+	if !bytes.Contains(b, []byte("SE2321000016-1004")) || !bytes.Contains(b, []byte("RENEWS")) {
 		t.Fatal("the renewal's issuer or relation was not set")
 	}
 	ts.mustPost(t, "clinic:"+unit, b)
@@ -679,6 +680,12 @@ func TestPageNotices(t *testing.T) {
 	}
 	if _, page := ts.page(t, caseworker, "GET", "/certificates/"+id+"?signed=1", nil); strings.Contains(page, "Intyget är signerat och skickat.") {
 		t.Error("a caseworker's page says the certificate was just signed")
+	}
+	// A link that claims what did not happen gets no notice.
+	for _, sent := range []string{"revoked", "message", "answer"} {
+		if _, page := ts.page(t, doctor, "GET", "/certificates/"+id+"?sent="+sent, nil); strings.Contains(page, `id="done-notice"`) {
+			t.Errorf("?sent=%s on a certificate with no such change shows a notice", sent)
+		}
 	}
 	resp, _ := ts.page(t, caseworker, "POST", "/certificates/"+id+"/messages", url.Values{"type": {"KONTKT"}, "text": {"Kan vi ringa?"}})
 	if resp.StatusCode != http.StatusSeeOther {

@@ -106,21 +106,40 @@ type actorNames struct {
 	tokens []*intake.Token   // read once, when an event names no person
 }
 
-// of names e's actor: a person by user id; the issuer of another
-// certificate that caused e (a replacement, a renewal, a completion) by
-// the person with that HSA-id, or else by the system it came through
-// (e.Via); a token by whose system it is.
+// of names e's actor: the issuer of the certificate by its name; for an
+// event another certificate's submission caused (a replacement, a
+// renewal, a completion) what it came through (e.Via): the physician who
+// signed it on the form, or the system whose token sent it, since the
+// issuer's HSA-id in it is only what that system claims; a person by user
+// id; a token by whose system it is; and for events stored before via
+// was kept, the person with the issuer's HSA-id.
 func (n *actorNames) of(ctx context.Context, e intake.Event) (string, error) {
 	if name, ok := n.names[e.By]; ok {
 		return name, nil
 	}
-	u, err := n.store.FindUserByID(ctx, e.By)
-	if intake.ErrorCode(err) == intake.ENOTFOUND {
-		u, err = n.store.FindUserByHSAID(ctx, e.By)
+	if e.Via != "" {
+		return n.byID(ctx, e.Via)
 	}
+	name, err := n.byID(ctx, e.By)
+	if err != nil || name != intake.Text("history.unknown", "sv") {
+		return name, err
+	}
+	switch u, err := n.store.FindUserByHSAID(ctx, e.By); intake.ErrorCode(err) {
+	case "":
+		return u.Name, nil
+	case intake.ENOTFOUND:
+		return name, nil
+	default:
+		return "", err
+	}
+}
+
+// byID names the person with user id, or the token with that id, or
+// says that it is unknown.
+func (n *actorNames) byID(ctx context.Context, id string) (string, error) {
+	u, err := n.store.FindUserByID(ctx, id)
 	switch {
 	case err == nil:
-		n.names[e.By] = u.Name
 		return u.Name, nil
 	case intake.ErrorCode(err) != intake.ENOTFOUND:
 		return "", err
@@ -130,17 +149,12 @@ func (n *actorNames) of(ctx context.Context, e intake.Event) (string, error) {
 			return "", err
 		}
 	}
-	name, ok := tokenName(n.tokens, e.By)
-	if !ok && e.Via != "" {
-		name, _ = tokenName(n.tokens, e.Via) // an issuer known here only by HSA-id
-	}
-	return name, nil
+	return tokenName(n.tokens, id), nil
 }
 
 // tokenName is who acted with the API token id: the clinic's system, the
-// agency's or an administrator's, and the token's name; "unknown" and
-// false if no token has the id.
-func tokenName(tokens []*intake.Token, id string) (string, bool) {
+// agency's or an administrator's, and the token's name.
+func tokenName(tokens []*intake.Token, id string) string {
 	for _, t := range tokens {
 		if t.ID != id {
 			continue
@@ -155,9 +169,9 @@ func tokenName(tokens []*intake.Token, id string) (string, bool) {
 		if t.Name != "" {
 			who += " (" + t.Name + ")"
 		}
-		return who, true
+		return who
 	}
-	return intake.Text("history.unknown", "sv"), false
+	return intake.Text("history.unknown", "sv")
 }
 
 // sentNotices are what the certificate page says after one of its forms
@@ -185,10 +199,14 @@ func handleCertificateReceipt(logger *slog.Logger, eng *intake.Engine, certs cer
 		// The receipt's words are for the physician who signed a
 		// certificate that still holds, not for a link followed later.
 		a := actorFrom(r.Context())
-		page.Signed = r.URL.Query().Get("signed") != "" && a.User != nil && a.User.HSAID == c.Issuer.HSAID && c.Status != intake.StatusRevoked
+		holds := c.Status != intake.StatusRevoked && c.Status != intake.StatusReplaced
+		page.Signed = r.URL.Query().Get("signed") != "" && a.User != nil && a.User.HSAID == c.Issuer.HSAID && holds
 		sent := r.URL.Query().Get("sent")
 		page.DropKept = sent != "" // after one of its forms went through
-		page.Done = sentNotices[sent]
+		// A notice only where the page shows it is so, not on any link.
+		if (sent == "revoked" && c.Status == intake.StatusRevoked) || ((sent == "message" || sent == "answer") && len(page.Messages) > 0) {
+			page.Done = sentNotices[sent]
+		}
 		if page.Signed {
 			page.Title = "Intyget är mottaget"
 			if t, ok := eng.Template(c.Template, c.Version); ok {
