@@ -459,3 +459,7 @@ func SetWALRestart(tb testing.TB, pages int, every time.Duration) {
 
 // CheckpointInterval is how often SQLite's log is checkpointed.
 func CheckpointInterval() time.Duration { return checkpointInterval }
+
+// MigrationLockID is the advisory lock servers take in turn to migrate a
+// PostgreSQL database.
+var MigrationLockID = migrationLockID

@@ -83,6 +83,51 @@ func TestServersMigrateTogether(t *testing.T) {
 	}
 }
 
+// TestMigrationWaitsForTheLock: a server migrates only once it holds the
+// migration lock: while another session holds it, Open waits, and goes on
+// when it is released.
+func TestMigrationWaitsForTheLock(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	other, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, store.MigrationLockID); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		db, err := store.Open(ctx, store.Postgres, dsn)
+		if err == nil {
+			t.Cleanup(func() { db.Close() })
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		t.Fatalf("Open returned while another session held the migration lock: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, store.MigrationLockID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Errorf("Open after the lock was released: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Open did not go on after the migration lock was released")
+	}
+}
+
 // otherSession opens a second session on the PostgreSQL database at dsn,
 // as another server's, and begins a transaction in it, rolled back at the
 // test's end unless committed.
