@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
@@ -474,6 +476,35 @@ func TestAdminAudit(t *testing.T) {
 	last, _ := strconv.Atoi(first[len(first)-1][1])
 	if after, _ := strconv.Atoi(second[0][1]); after >= last {
 		t.Errorf("the next page does not continue after entry %s (starts at %s)", first[len(first)-1][1], second[0][1])
+	}
+}
+
+// TestCrossSitePostKeepsNoSessionAlive: naming the person of a refused
+// cross-site post does not count as their use of the session, which ends
+// when it would have.
+func TestCrossSitePostKeepsNoSessionAlive(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	var mu sync.Mutex
+	now := testNow()
+	ts.db.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	move := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	admin := ts.session(t, "admin")
+	move(store.IdleTimeout - time.Minute)
+	req, _ := http.NewRequest("POST", ts.URL+"/admin/units", strings.NewReader("hsaId=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site post: %d, want 403", resp.StatusCode)
+	}
+	move(time.Minute)
+	if resp, _ := ts.browse(t, admin, "GET", "/admin", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the session idle for %v but for a refused cross-site post: %d, want it ended", store.IdleTimeout, resp.StatusCode)
 	}
 }
 
