@@ -371,10 +371,7 @@ func (c Case) MilestonesDue(at Date, within int, milestones []int) []MilestoneSt
 	var out []MilestoneState
 	sofar := c.DaysBy(at)
 	for _, m := range milestones {
-		d := c.Milestones[MilestoneKey(m)]
-		if d.IsZero() {
-			d = at.AddDays(m - sofar)
-		}
+		d := c.milestoneDate(m, at, sofar)
 		switch {
 		case !d.After(at.Time):
 			out = append(out, MilestoneState{Day: m, Date: d, Reached: true})
@@ -391,13 +388,19 @@ func (c Case) MilestonesDue(at Date, within int, milestones []int) []MilestoneSt
 func (c Case) NextMilestone(at Date, milestones []int) (MilestoneState, bool) {
 	sofar := c.DaysBy(at)
 	for _, m := range milestones {
-		d := c.Milestones[MilestoneKey(m)]
-		if d.IsZero() {
-			d = at.AddDays(m - sofar)
-		}
-		if d.After(at.Time) {
+		if d := c.milestoneDate(m, at, sofar); d.After(at.Time) {
 			return MilestoneState{Day: m, Date: d}, true
 		}
 	}
 	return MilestoneState{}, false
+}
+
+// milestoneDate is the day c reaches milestone m: from its periods, or,
+// beyond them, if the sick leave goes on every day from at, when it had
+// sofar days.
+func (c Case) milestoneDate(m int, at Date, sofar int) Date {
+	if d := c.Milestones[MilestoneKey(m)]; !d.IsZero() {
+		return d
+	}
+	return at.AddDays(m - sofar)
 }
