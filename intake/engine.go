@@ -215,9 +215,18 @@ func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Pr
 	if !facts.noControl {
 		ps = controlProblems(doc, ps)
 	}
+	// The required rules first, so that what they find missing decides
+	// no other rule's condition, whatever the template's order.
 	rp := newReporter(ps)
 	for i := range c.rules {
-		c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
+		if c.rules[i].Rule.Rule == "required" {
+			c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
+		}
+	}
+	for i := range c.rules {
+		if c.rules[i].Rule.Rule != "required" {
+			c.rules[i].apply(doc, today, &rp)
+		}
 	}
 	if len(rp.ps) > 0 {
 		return nil, invalid(rp.ps)

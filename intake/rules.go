@@ -3,7 +3,6 @@ package intake
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -92,35 +91,60 @@ type ruleKind struct {
 type reporter struct {
 	rule         *rule // the rule being applied
 	ps, warnings Problems
-	// refused are the places of the values the checks before the rules
-	// refused (a wrong type, a code not in the list) or found missing
-	// where they are required, and of those an earlier rule found missing:
-	// a condition that depends on one of them is neither true nor false
+	// refused are the values the checks before the rules refused (a wrong
+	// type, a code not in the list, a list too short) or found missing
+	// where they are required, and those a required rule found missing: a
+	// condition that depends on one of them is neither true nor false
 	// (decide), and its rule is not applied.
-	refused []Pointer
+	refused []refusal
+}
+
+// refusal is a value left unknown to the rules: at its place, missing
+// (required) or there but refused.
+type refusal struct {
+	at      Pointer
+	missing bool
 }
 
 // refusedValue are the codes of the problems that leave a value unknown
 // to the rules: not, say, maxItems, whose items are still read.
-var refusedValue = map[string]bool{"type": true, "enum": true, "required": true}
+var refusedValue = map[string]bool{"type": true, "enum": true, "minItems": true, "required": true}
 
 // newReporter begins with the problems found before the rules.
 func newReporter(ps Problems) reporter {
 	rp := reporter{ps: ps}
 	for _, p := range ps {
-		if !refusedValue[p.Code] {
-			continue
-		}
-		if ptr, err := ParsePointer(p.Pointer); err == nil {
-			rp.refused = append(rp.refused, ptr)
-		}
+		rp.refuse(p.Pointer, p.Code)
 	}
 	return rp
+}
+
+// refuse records the value at ptr as refused if a problem of code leaves
+// it unknown.
+func (rp *reporter) refuse(ptr, code string) {
+	if !refusedValue[code] {
+		return
+	}
+	if at, err := ParsePointer(ptr); err == nil {
+		rp.refused = append(rp.refused, refusal{at: at, missing: code == "required"})
+	}
+}
+
+// decide is whether k holds for doc, and whether that is sure, given what
+// was refused (condition.decide); sure without refusals.
+func (rp *reporter) decide(k *condition, doc any) (holds, sure bool) {
+	if len(rp.refused) == 0 {
+		return k.holds(doc), true
+	}
+	return k.decide(doc, rp.refused)
 }
 
 // report adds a problem of the rule being applied; the rule's own "code"
 // replaces the kind's, and a warning rule's problems are warnings.
 func (rp *reporter) report(ptr, code string, arg any) {
+	if !rp.rule.warning {
+		rp.refuse(ptr, code) // a required answer missing decides the later rules' conditions no more
+	}
 	if rp.rule.Code != "" {
 		code = rp.rule.Code
 	}
@@ -133,11 +157,6 @@ func (rp *reporter) report(ptr, code string, arg any) {
 		return
 	}
 	rp.ps = append(rp.ps, p)
-	if refusedValue[p.Code] { // a required answer missing decides the later rules' conditions no more
-		if ptr, err := ParsePointer(ptr); err == nil {
-			rp.refused = append(rp.refused, ptr)
-		}
-	}
 }
 
 // ruleKinds is the rule vocabulary, each kind declared once.
@@ -389,9 +408,9 @@ func (k *condition) holds(doc any) bool {
 // which a refused value cannot (no template compares with one), so it is
 // unsure only if none holds and one of its values, or what holds them, is
 // refused. A refused value is still there, so presence is unsure only
-// below one. allOf is surely false if one of them is; anyOf surely true
+// below one, or where a required value is missing. allOf is surely false if one of them is; anyOf surely true
 // if one of them is.
-func (k *condition) decide(doc any, refused []Pointer) (holds, sure bool) {
+func (k *condition) decide(doc any, refused []refusal) (holds, sure bool) {
 	switch {
 	case k == nil:
 		return true, true
@@ -431,8 +450,10 @@ func (k *condition) decide(doc any, refused []Pointer) (holds, sure bool) {
 	case h:
 		return true, true
 	}
-	for _, p := range refused {
-		if len(p)+below <= len(k.field) && matchesPrefix(k.field, p) {
+	for _, r := range refused {
+		// Presence is unsure below a refused value, or where a required
+		// one is missing.
+		if (len(r.at)+below <= len(k.field) || r.missing && len(r.at) == len(k.field)) && matchesPrefix(k.field, r.at) {
 			return h, false
 		}
 	}
@@ -479,11 +500,7 @@ func number(v any) (float64, bool) {
 // value leaves undecided is not applied: a flag sent as "ja" is one
 // problem, not also its reason's "not allowed" (reporter.refused).
 func (r *rule) apply(doc any, today Date, rp *reporter) {
-	if len(rp.refused) == 0 {
-		if !r.when.holds(doc) {
-			return
-		}
-	} else if holds, sure := r.when.decide(doc, rp.refused); !holds || !sure {
+	if holds, sure := rp.decide(r.when, doc); !holds || !sure {
 		return
 	}
 	rp.rule = r
@@ -501,12 +518,24 @@ func applyPresence(r *rule, doc any, _ Date, rp *reporter) {
 		}
 		_, present := obj[p.Last()]
 		switch {
-		case r.Rule.Rule == "required" && !present && !slices.ContainsFunc(r.forbiddenWhen[j], func(k *condition) bool { return k.holds(doc) }):
+		case r.Rule.Rule == "required" && !present && !excused(r.forbiddenWhen[j], doc, rp):
 			rp.report(p.String(), "required", nil)
 		case r.Rule.Rule == "forbidden" && present:
 			rp.report(p.String(), "notAllowed", nil)
 		}
 	}
+}
+
+// excused reports whether a required field need not be given: one of
+// forbidden, the conditions under which another rule forbids it, holds,
+// or a refused value leaves one of them undecided.
+func excused(forbidden []*condition, doc any, rp *reporter) bool {
+	for _, k := range forbidden {
+		if holds, sure := rp.decide(k, doc); holds || !sure {
+			return true
+		}
+	}
+	return false
 }
 
 // applyUnique reports a repeated item (or item[key]) at the later one.

@@ -188,6 +188,13 @@ func TestFK7804Rules(t *testing.T) {
 			[]string{"/answers/sickLeave maxItems", "/answers/sickLeave/4/degree duplicate", "/answers/unevenWorkingHours required"}},
 		{"a period's degree missing beside 50", map[string]any{"/answers/sickLeave/0/degree": nil}, []string{"/answers/sickLeave/0/degree required"}},
 		{"prognosis missing with its months", map[string]any{"/answers/prognosis": nil}, []string{"/answers/prognosis required"}},
+		// An empty list is as undecided as a missing one.
+		{"occupation empty with its description", map[string]any{"/answers/occupation": raw(t, `[]`)}, []string{"/answers/occupation minItems"}},
+		{"sick leave empty with uneven hours", map[string]any{"/answers/sickLeave": raw(t, `[]`)}, []string{"/answers/sickLeave minItems"}},
+		{"basis empty with the other description", map[string]any{"/answers/basis": raw(t, `[]`), "/answers/basisOtherDescription": "x"}, []string{"/answers/basis minItems"}},
+		// A refused flag leaves undecided whether another rule forbids an
+		// answer, so it is not asked for either.
+		{"infection control as text, ANNAT without description", map[string]any{"/answers/infectionControl": "ja", "/answers/basis/1/type": "ANNAT"}, []string{"/answers/infectionControl type"}},
 
 		// 44, 25, 26, 26.2.
 		{"measures 4001", map[string]any{"/answers/measures": long(4001)}, []string{"/answers/measures maxLength"}},
