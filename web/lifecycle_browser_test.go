@@ -44,13 +44,14 @@ func TestCompletionInBrowser(t *testing.T) {
 	checkAxe(t, cw, axeSource(t), "certificate page with a message")
 
 	doc := browser(t)
-	var listed, asked, note string
+	var listed, opened, asked, note string
 	err = chromedp.Run(doc,
 		signIn(ts.URL+"/sign-in?next=/messages", "asa"),
 		chromedp.WaitVisible(`#message-list`),
 		chromedp.Text(`#message-list tbody`, &listed),
 		chromedp.Click(`#message-list tbody a`),
 		chromedp.WaitVisible(`#certificate-id`),
+		chromedp.Text(`#certificate-id`, &opened),
 		chromedp.Click(`#messages button[id^="complete-"]`),
 		chromedp.WaitVisible(`#relation-note`),
 		chromedp.Text(`#relation-note`, &note),
@@ -59,8 +60,11 @@ func TestCompletionInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("physician: %v", err)
 	}
-	if !strings.Contains(listed, "Komplettering") || !strings.Contains(listed, orig) || !strings.Contains(listed, "Karin Johansson, 19780614-2381") || !strings.Contains(listed, unit) {
+	if !strings.Contains(listed, "Komplettering") || !strings.Contains(listed, "Visa") || !strings.Contains(listed, "Karin Johansson, 19780614-2381") || !strings.Contains(listed, unit) {
 		t.Errorf("the physician's messages read %q", listed)
+	}
+	if opened != orig {
+		t.Errorf("the message's link opened certificate %q, want %s", opened, orig)
 	}
 	if !strings.Contains(note, "Kompletterar") || !strings.Contains(asked, "Ange sjukskrivningsgrad för december.") {
 		t.Errorf("the completion form: note %q, question 32 %q", note, asked)
