@@ -408,8 +408,8 @@ func (k *condition) holds(doc any) bool {
 // which a refused value cannot (no template compares with one), so it is
 // unsure only if none holds and one of its values, or what holds them, is
 // refused. A refused value is still there, so presence is unsure only
-// below one, or where a required value is missing. allOf is surely false if one of them is; anyOf surely true
-// if one of them is.
+// below one, or where a required value is missing. allOf is surely false
+// if one of them is; anyOf surely true if one of them is.
 func (k *condition) decide(doc any, refused []refusal) (holds, sure bool) {
 	switch {
 	case k == nil:

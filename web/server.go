@@ -72,7 +72,7 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	sec := &security{logger: logger, m: m, audit: db, failures: newThrottle(20, 3*time.Second, opts.Now)}
 	// Browsers' cross-site form posts are refused (Sec-Fetch-Site / Origin)
 	// before the router, and each refusal is a security event, naming the
-	// route and whoever the request's credential names.
+	// route and the person whose session cookie it carried.
 	routes := newRouter(logger, eng, db, pdfs, m, sec, opts)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
