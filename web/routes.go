@@ -3,7 +3,6 @@ package web
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -40,7 +39,8 @@ var (
 const certificateID = `[A-Za-z0-9_-]{22}`
 
 // addRoutes is the whole URL space of the server, one line a route.
-func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, now func() time.Time, idp *OIDCProvider) {
+func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRenderer, m *metrics, sec *security, opts Options) {
+	now, idp := opts.Now, opts.OIDC
 	auth := func(roles []intake.Role, h http.Handler) http.Handler {
 		return authenticate(logger, db, sec, roles...)(h)
 	}
@@ -49,7 +49,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	sub := &submitter{eng: eng, certs: db, m: m, now: now}
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet)
-	r.Handle("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
+	r.Handle("/readyz", handleReadyz(logger, db, opts.Stopping)).Methods(http.MethodGet)
 	r.Handle("/metrics", metricsHandler).Methods(http.MethodGet)
 
 	// Full paths on one router, no subrouter: gorilla/mux answers 404
@@ -59,7 +59,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	// server's CPU).
 	api := func(path string, h http.Handler) *mux.Route { return r.Handle("/api/v1"+path, h) }
 	api("/healthz", handleHealthz()).Methods(http.MethodGet)
-	api("/readyz", handleReadyz(logger, db)).Methods(http.MethodGet)
+	api("/readyz", handleReadyz(logger, db, opts.Stopping)).Methods(http.MethodGet)
 	api("/openapi.json", handleOpenAPI()).Methods(http.MethodGet)
 	api("/metrics", metricsHandler).Methods(http.MethodGet)
 	api("/templates", auth(anyRole, handleTemplateList(logger, eng))).Methods(http.MethodGet)

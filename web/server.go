@@ -58,6 +58,9 @@ type Options struct {
 	// HTTP) makes every cookie Secure and every answer carry
 	// Strict-Transport-Security.
 	PublicURL string
+	// Stopping reports that the server is about to stop: /readyz then
+	// answers 503, so that a load balancer sends no more. nil: never.
+	Stopping func() bool
 }
 
 // NewServer returns Intyg's HTTP handler: every route, with security
@@ -200,7 +203,7 @@ func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here; use %s.", r.Method, strings.Join(allow, " or "))
 	})
-	addRoutes(r, logger, eng, db, pdfs, m, sec, opts.Now, opts.OIDC)
+	addRoutes(r, logger, eng, db, pdfs, m, sec, opts)
 	return r
 }
 
@@ -234,9 +237,15 @@ func handleHealthz() http.Handler {
 	})
 }
 
-// handleReadyz handles GET /readyz: the database answers.
-func handleReadyz(logger *slog.Logger, db interface{ Ping(context.Context) error }) http.Handler {
+// handleReadyz handles GET /readyz: the database answers, and the server
+// is not stopping.
+func handleReadyz(logger *slog.Logger, db interface{ Ping(context.Context) error }, stopping func() bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stopping != nil && stopping() {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
+			encode(w, http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := db.Ping(ctx); err != nil {

@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ type Config struct {
 	ICD10SE  string // INTYG_ICD10SE: directory of a newer ICD-10-SE edition
 	MaxBody  int    // INTYG_MAX_BODY: largest submission in bytes
 	LogLevel string // INTYG_LOG_LEVEL: debug, info, warn, error
+	Drain    string // INTYG_DRAIN: after SIGTERM, how long /readyz says 503 before the server stops taking requests
 
 	PublicURL            string // INTYG_PUBLIC_URL: where browsers reach the service; http://ADDR when empty
 	OIDCIssuer           string // INTYG_OIDC_ISSUER: the region's identity provider; none when empty
@@ -225,6 +227,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBody, maxBodyErr := strconv.Atoi(envOr(getenv, "INTYG_MAX_BODY", strconv.Itoa(intake.DefaultMaxBytes)))
 	fs.IntVar(&c.MaxBody, "max-body", maxBody, "largest submission in bytes (INTYG_MAX_BODY)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "INTYG_LOG_LEVEL", "info"), "debug, info, warn or error (INTYG_LOG_LEVEL)")
+	fs.StringVar(&c.Drain, "drain", envOr(getenv, "INTYG_DRAIN", "0s"), "after SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer sends no more, before the server stops taking them, such as 10s (INTYG_DRAIN)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", getenv("INTYG_TRUSTED_PROXIES"), "reverse proxies in front, as addresses or networks, comma-separated: their X-Forwarded-For names the client (INTYG_TRUSTED_PROXIES)")
 	oidcFlags(fs, &c, getenv)
 	if err := fs.Parse(args); err != nil {
@@ -237,7 +240,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, fmt.Errorf("serve: %w", err)
 	}
 	var level slog.Level
+	drain, drainErr := time.ParseDuration(c.Drain)
 	switch {
+	case drainErr != nil || drain < 0:
+		return exitUsage, fmt.Errorf("serve: --drain (INTYG_DRAIN) %q: want a duration such as 10s", c.Drain)
 	case fs.NArg() > 0:
 		return exitUsage, fmt.Errorf("serve: takes no arguments, only flags (got %q)", fs.Arg(0))
 	case level.UnmarshalText([]byte(c.LogLevel)) != nil:
@@ -298,7 +304,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return exitUsage, err
 	}
-	opts := web.Options{TrustedProxies: trusted, PublicURL: c.PublicURL}
+	var stopping atomic.Bool
+	opts := web.Options{TrustedProxies: trusted, PublicURL: c.PublicURL, Stopping: stopping.Load}
 	if c.OIDCIssuer != "" {
 		// The provider is discovered now: an unreachable one stops the
 		// start, rather than every sign-in later.
@@ -330,8 +337,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, err
 	case <-ctx.Done():
 	}
-	// Let requests under way finish; the store's writer then drains before
-	// the database closes (deferred above).
+	// Say not ready, and go on serving for the drain: a load balancer
+	// that asks /readyz sends no more. Then let requests under way finish;
+	// the store's writer then drains before the database closes
+	// (deferred above).
+	stopping.Store(true)
+	if drain > 0 {
+		logger.Info("draining", "for", drain.String())
+		time.Sleep(drain)
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"github.com/intyg/intyg/internal/pgtest"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -369,5 +370,40 @@ func TestAdminCommandsOnAnEmptyPostgres(t *testing.T) {
 	var tables int
 	if err := conn.QueryRow(`SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil || tables != 1 {
 		t.Errorf("another program's database has %d tables after the refusal (%v), want its one", tables, err)
+	}
+}
+
+// TestServeDrains: after SIGTERM (the context's end), with --drain the
+// server says not ready on /readyz while it still serves requests, then
+// stops; without, it stops at once.
+func TestServeDrains(t *testing.T) {
+	base, out, stop := startServe(t, filepath.Join(t.TempDir(), "data"), "--drain", "2s")
+	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz before the end: %v %v", resp, err)
+	}
+	stopped := make(chan int, 1)
+	go func() { stopped <- stop() }()
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for !strings.Contains(out.String(), `"msg":"draining"`) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, err := http.Get(base + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("/readyz while draining: %v %v, want 503 with Retry-After", resp, err)
+	}
+	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("a request while draining: %v %v, want it served", resp, err)
+	}
+	select {
+	case code := <-stopped:
+		if code != exitOK {
+			t.Errorf("exit %d after draining", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop after its drain")
+	}
+	code, err := run(context.Background(), []string{"intyg", "serve", "--drain", "soon", "--data", t.TempDir()}, func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard)
+	if code != exitUsage || err == nil || !strings.Contains(err.Error(), "--drain (INTYG_DRAIN)") {
+		t.Errorf("--drain soon: exit %d, %v", code, err)
 	}
 }
