@@ -360,6 +360,9 @@ func TestAdminTokens(t *testing.T) {
 	if resp.StatusCode != 200 || strings.Contains(body, secret) || secretPattern.MatchString(body) || !strings.Contains(body, `id="token-`+tok.ID+`"`) || !strings.Contains(body, "Journalsystemet") {
 		t.Errorf("the list shows a secret or misses the token:\n%s", body)
 	}
+	if !strings.Contains(body, `<td class="nowrap">2027-01-31</td>`) {
+		t.Error("the list does not show the token's last day as it was given, 2027-01-31")
+	}
 
 	resp, _ = ts.browse(t, admin, "POST", "/admin/tokens", url.Values{"role": {"clinic"}, "name": {"Regionen"}, "careProvider": {"SE2321000016-0001"}})
 	if resp.StatusCode != 200 {

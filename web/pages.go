@@ -117,10 +117,18 @@ var pageFuncs = template.FuncMap{
 		}
 		return s
 	},
-	"inc":        func(i int) int { return i + 1 },
-	"decimal":    intake.SwedishDecimal,
-	"field":      newField,
-	"local":      localTime,
+	"inc":     func(i int) int { return i + 1 },
+	"decimal": intake.SwedishDecimal,
+	"field":   newField,
+	"local":   localTime,
+	// lastDay is the last day a token that stops working at t works
+	// (the midnight after the day its admin gave), or "" for none.
+	"lastDay": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(intake.Stockholm).Add(-time.Nanosecond).Format("2006-01-02")
+	},
 	"personalID": intake.FormatPersonalID,
 	"statusName": func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
 	"join":       strings.Join,
