@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -102,6 +103,12 @@ func NewEngine(reg *schemas.Registry, icd *CodeList, maxBytes int) (*Engine, err
 			}
 			c.rules = append(c.rules, cr)
 		}
+		// The required rules first, so that what they find missing decides
+		// no other rule's condition (reporter.refused), whatever the
+		// template's order.
+		slices.SortStableFunc(c.rules, func(a, b rule) int {
+			return cmp.Compare(notRequired(a), notRequired(b))
+		})
 		linkForbidden(c.rules)
 		c.dependsOn = map[string]*condition{}
 		for _, q := range t.Form.Questions() {
@@ -215,18 +222,9 @@ func (e *Engine) validate(doc map[string]any, now time.Time, facts docFacts) (Pr
 	if !facts.noControl {
 		ps = controlProblems(doc, ps)
 	}
-	// The required rules first, so that what they find missing decides
-	// no other rule's condition, whatever the template's order.
 	rp := newReporter(ps)
 	for i := range c.rules {
-		if c.rules[i].Rule.Rule == "required" {
-			c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
-		}
-	}
-	for i := range c.rules {
-		if c.rules[i].Rule.Rule != "required" {
-			c.rules[i].apply(doc, today, &rp)
-		}
+		c.rules[i].apply(doc, today, &rp) // not a copy of the rule: rp keeps a pointer to it
 	}
 	if len(rp.ps) > 0 {
 		return nil, invalid(rp.ps)

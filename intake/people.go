@@ -335,6 +335,15 @@ func ValidThrough(d Date) time.Time {
 	return time.Date(y, m, day+1, 0, 0, 0, 0, Stockholm).UTC()
 }
 
+// LastValidDay is ValidThrough undone: the last day something that stops
+// being valid at t is valid ("" for a zero t, valid until further notice).
+func LastValidDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return DateOf(t.Add(-time.Nanosecond)).String()
+}
+
 // Tidy puts u's identifiers in the form they are kept in: the user name
 // trimmed and in lower case, HSA-ids trimmed and in upper case.
 func (u *User) Tidy() {

@@ -48,6 +48,15 @@ type rule struct {
 	forbiddenWhen [][]*condition
 }
 
+// notRequired is 0 for a required rule, 1 for any other: the order in
+// which a template's rules apply.
+func notRequired(r rule) int {
+	if r.Rule.Rule == "required" {
+		return 0
+	}
+	return 1
+}
+
 // linkForbidden gives each required rule of a template the conditions
 // under which another of its rules forbids the same field. A field that
 // both holds for is forbidden, not required: a refusal must not ask for
@@ -440,14 +449,15 @@ func (k *condition) decide(doc any, refused []refusal) (holds, sure bool) {
 	case k.badField:
 		return false, true
 	}
-	h := k.holds(doc)
 	below := 0 // how far below the field a refused value must be
-	switch {
-	case k.Present != nil && k.field.each(doc, func(any) bool { return true }):
-		return h, true // a value is there, refused or not
-	case k.Present != nil:
+	var h bool
+	if k.Present != nil {
+		found := k.field.each(doc, func(any) bool { return true })
+		if h = found == *k.Present; found {
+			return h, true // a value is there, refused or not
+		}
 		below = 1
-	case h:
+	} else if h = k.holds(doc); h {
 		return true, true
 	}
 	for _, r := range refused {

@@ -482,6 +482,23 @@ func TestAdminAudit(t *testing.T) {
 	}
 }
 
+// crossSitePost posts form to target as a page of another site would make
+// a browser with cookie post it, and returns the status.
+func crossSitePost(t *testing.T, target string, cookie *http.Cookie, form url.Values) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	req.AddCookie(cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // TestCrossSitePostKeepsNoSessionAlive: naming the person of a refused
 // cross-site post does not count as their use of the session, which ends
 // when it would have.
@@ -493,17 +510,8 @@ func TestCrossSitePostKeepsNoSessionAlive(t *testing.T) {
 	move := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	admin := ts.session(t, "admin")
 	move(store.IdleTimeout - time.Minute)
-	req, _ := http.NewRequest("POST", ts.URL+"/admin/units", strings.NewReader("hsaId=x"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	req.AddCookie(admin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("cross-site post: %d, want 403", resp.StatusCode)
+	if status := crossSitePost(t, ts.URL+"/admin/units", admin, url.Values{"hsaId": {"x"}}); status != http.StatusForbidden {
+		t.Fatalf("cross-site post: %d, want 403", status)
 	}
 	move(time.Minute)
 	if resp, _ := ts.browse(t, admin, "GET", "/admin", nil); resp.StatusCode != http.StatusSeeOther {
@@ -517,18 +525,8 @@ func TestAdminCrossSitePostRefused(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	admin := ts.session(t, "admin")
 	for _, path := range []string{"/admin/units", "/admin/tokens"} {
-		req, _ := http.NewRequest("POST", ts.URL+path, strings.NewReader(url.Values{"role": {"admin"}, "hsaId": {"SE2321000016-5555"}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		req.Header.Set("Origin", "https://evil.example")
-		req.AddCookie(admin)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("cross-site POST %s: %d, want 403", path, resp.StatusCode)
+		if status := crossSitePost(t, ts.URL+path, admin, url.Values{"role": {"admin"}, "hsaId": {"SE2321000016-5555"}}); status != http.StatusForbidden {
+			t.Errorf("cross-site POST %s: %d, want 403", path, status)
 		}
 	}
 	if tokens, _ := ts.db.FindTokens(context.Background()); len(tokens) != 5 {

@@ -117,22 +117,15 @@ var pageFuncs = template.FuncMap{
 		}
 		return s
 	},
-	"inc":     func(i int) int { return i + 1 },
-	"decimal": intake.SwedishDecimal,
-	"field":   newField,
-	"local":   localTime,
-	// lastDay is the last day a token that stops working at t works
-	// (the midnight after the day its admin gave), or "" for none.
-	"lastDay": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(intake.Stockholm).Add(-time.Nanosecond).Format("2006-01-02")
-	},
-	"personalID": intake.FormatPersonalID,
-	"statusName": func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
-	"join":       strings.Join,
-	"hasPrefix":  strings.HasPrefix,
+	"inc":          func(i int) int { return i + 1 },
+	"decimal":      intake.SwedishDecimal,
+	"field":        newField,
+	"local":        localTime,
+	"lastValidDay": intake.LastValidDay,
+	"personalID":   intake.FormatPersonalID,
+	"statusName":   func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
+	"join":         strings.Join,
+	"hasPrefix":    strings.HasPrefix,
 	// optionKey is the item member that holds a list widget's option.
 	"optionKey": func(w schemas.Widget) string {
 		k, _ := w.Kind()

@@ -102,7 +102,7 @@ func history(ctx context.Context, store receiptStore, c *intake.Certificate) ([]
 // person and the tokens once.
 type actorNames struct {
 	store  receiptStore
-	names  map[string]string // by id or HSA-id
+	names  map[string]string // by user id, token id or HSA-id, the issuer's to begin with
 	tokens []*intake.Token   // read once, when an event names no person
 }
 
@@ -118,43 +118,54 @@ func (n *actorNames) of(ctx context.Context, e intake.Event) (string, error) {
 		return name, nil
 	}
 	if e.Via != "" {
-		return n.byID(ctx, e.Via)
+		name, _, err := n.byID(ctx, e.Via)
+		return name, err
 	}
-	name, err := n.byID(ctx, e.By)
-	if err != nil || name != intake.Text("history.unknown", "sv") {
+	name, found, err := n.byID(ctx, e.By)
+	if err != nil || found {
 		return name, err
 	}
 	switch u, err := n.store.FindUserByHSAID(ctx, e.By); intake.ErrorCode(err) {
 	case "":
-		return u.Name, nil
+		name = u.Name
 	case intake.ENOTFOUND:
-		return name, nil
 	default:
 		return "", err
 	}
+	n.names[e.By] = name
+	return name, nil
 }
 
-// byID names the person with user id, or the token with that id, or
-// says that it is unknown.
-func (n *actorNames) byID(ctx context.Context, id string) (string, error) {
+// byID names the person with user id, or the token with that id, and
+// reports whether either is known ("unknown" if not).
+func (n *actorNames) byID(ctx context.Context, id string) (name string, found bool, err error) {
+	if name, ok := n.names[id]; ok {
+		return name, true, nil
+	}
 	u, err := n.store.FindUserByID(ctx, id)
 	switch {
 	case err == nil:
-		return u.Name, nil
+		n.names[id] = u.Name
+		return u.Name, true, nil
 	case intake.ErrorCode(err) != intake.ENOTFOUND:
-		return "", err
+		return "", false, err
 	}
 	if n.tokens == nil {
 		if n.tokens, err = n.store.FindTokens(ctx); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
-	return tokenName(n.tokens, id), nil
+	name, found = tokenName(n.tokens, id)
+	if found {
+		n.names[id] = name
+	}
+	return name, found, nil
 }
 
 // tokenName is who acted with the API token id: the clinic's system, the
-// agency's or an administrator's, and the token's name.
-func tokenName(tokens []*intake.Token, id string) string {
+// agency's or an administrator's, and the token's name; "unknown" and
+// false if no token has the id.
+func tokenName(tokens []*intake.Token, id string) (string, bool) {
 	for _, t := range tokens {
 		if t.ID != id {
 			continue
@@ -169,9 +180,9 @@ func tokenName(tokens []*intake.Token, id string) string {
 		if t.Name != "" {
 			who += " (" + t.Name + ")"
 		}
-		return who
+		return who, true
 	}
-	return intake.Text("history.unknown", "sv")
+	return intake.Text("history.unknown", "sv"), false
 }
 
 // sentNotices are what the certificate page says after one of its forms

@@ -169,16 +169,6 @@ func localTime(t time.Time) string {
 	return t.In(intake.Stockholm).Format("2006-01-02 15:04")
 }
 
-// lastDay is the last day (Europe/Stockholm) a token that stops working
-// at expires works, as --expires gave it, or "-" for none: expires is the
-// midnight after it (intake.ValidThrough).
-func lastDay(expires time.Time) string {
-	if expires.IsZero() {
-		return "-"
-	}
-	return expires.In(intake.Stockholm).Add(-time.Nanosecond).Format("2006-01-02")
-}
-
 // orDash is s, or "-" for nothing, so that a table's columns stay whole.
 func orDash(s string) string {
 	if s == "" {
@@ -382,7 +372,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(stdout, ", care provider %s", t.CareProvider)
 		}
 		if !t.ExpiresAt.IsZero() {
-			fmt.Fprintf(stdout, ", works through %s", lastDay(t.ExpiresAt))
+			fmt.Fprintf(stdout, ", works through %s", intake.LastValidDay(t.ExpiresAt))
 		}
 		fmt.Fprintf(stdout, "), shown only this once:\n%s\n", secret)
 		return exitOK, nil
@@ -408,7 +398,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			scope = "care provider " + t.CareProvider
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orDash(t.Name), orDash(scope),
-			localTime(t.CreatedAt), lastDay(t.ExpiresAt), localTime(t.LastUsedAt), localTime(t.RevokedAt))
+			localTime(t.CreatedAt), orDash(intake.LastValidDay(t.ExpiresAt)), localTime(t.LastUsedAt), localTime(t.RevokedAt))
 	}
 	return exitOK, tw.Flush()
 }
