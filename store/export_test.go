@@ -121,20 +121,32 @@ func (db *DB) JoinedWrites() int64 {
 }
 
 // HoldWriter runs a write that waits, so that the writes queued meanwhile
-// join its batch. release returns once queued writes wait behind it (or
-// after ten seconds) and ends the write.
+// join its batch. It also holds the syncer's idle token, as if the syncer
+// were busy with a batch before: a batch takes the writes waiting for as
+// long as the syncer is busy, and not one more once it is idle. release
+// returns once queued writes wait behind it (or after ten seconds), ends
+// the write, and gives the token back once the writer has taken every
+// write waiting.
 func (db *DB) HoldWriter() (release func(queued int)) {
+	w := db.writer
 	running, done := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	go db.writer.do(context.Background(), func(context.Context, *sql.Tx) error {
+	go w.do(context.Background(), func(context.Context, *sql.Tx) error {
 		once.Do(func() { close(running) }) // a batch run again runs it again
 		<-done
 		return nil
 	})
 	<-running
+	if w.sync != nil {
+		<-w.idle // the previous batch's sync, if any, is done
+	}
 	return func(queued int) {
 		db.WaitQueued(queued)
 		close(done)
+		for deadline := time.Now().Add(10 * time.Second); len(w.jobs) > 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		w.syncerIdle()
 	}
 }
 
