@@ -313,6 +313,36 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// warnUnregistered warns of what a new token covers that an admin may not
+// have meant: a unit that is not registered or is disabled (the token
+// submits for it all the same, unless disabled), a care provider with no
+// live unit registered (the token covers none until one is). A typo in an
+// HSA-id shows here rather than in the clinic's refused submissions.
+func warnUnregistered(ctx context.Context, db *store.DB, t *intake.Token, stderr io.Writer) {
+	units, err := db.FindUnits(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "token create: warning: the units could not be checked: %v\n", err)
+		return
+	}
+	live := map[string]bool{}
+	provider := false
+	for _, u := range units {
+		live[u.HSAID] = u.DisabledAt.IsZero()
+		provider = provider || (u.CareProvider.HSAID == t.CareProvider && u.DisabledAt.IsZero())
+	}
+	for _, u := range t.Units {
+		switch on, known := live[u]; {
+		case !known:
+			fmt.Fprintf(stderr, "token create: warning: unit %s is not registered (intyg unit add); the token submits for it all the same\n", u)
+		case !on:
+			fmt.Fprintf(stderr, "token create: warning: unit %s is disabled; the token submits for it once it is enabled again\n", u)
+		}
+	}
+	if t.CareProvider != "" && !provider {
+		fmt.Fprintf(stderr, "token create: warning: no enabled unit is registered under care provider %s; the token submits for none until one is (intyg unit add)\n", t.CareProvider)
+	}
+}
+
 // runToken runs "intyg token create|list|revoke".
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
 	const usage = "intyg token create --role clinic|caseworker|admin [--unit HSA-ID...] [--care-provider HSA-ID] [--expires YYYY-MM-DD] [--name NAME] | intyg token list | intyg token revoke ID"
@@ -375,6 +405,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Fprintf(stdout, ", works through %s", intake.LastValidDay(t.ExpiresAt))
 		}
 		fmt.Fprintf(stdout, "), shown only this once:\n%s\n", secret)
+		warnUnregistered(ctx, db, &t, stderr)
 		return exitOK, nil
 	case "revoke":
 		if err := logCommand(ctx, db, "admin.token.revoke", "token="+pos[0]); err != nil {

@@ -59,9 +59,12 @@ func TestPeopleCommands(t *testing.T) {
 		{"user disable unknown", "", append([]string{"user", "disable", "nobody"}, d...), exitRefused, nil, []string{"not found"}},
 		{"user list shows disabled", "", append([]string{"user", "list"}, d...), exitOK, []string{"disabled"}, nil},
 		{"token create several units", "", append([]string{"token", "create", "--role", "clinic", "--unit", "SE2321000016-7P0C", "--unit", "SE2321000016-9999",
-			"--expires", "2099-12-31", "--name", "Journal"}, d...), exitOK, []string{"units SE2321000016-7P0C SE2321000016-9999", "works through 2099-12-31", "intyg_"}, nil},
+			"--expires", "2099-12-31", "--name", "Journal"}, d...), exitOK, []string{"units SE2321000016-7P0C SE2321000016-9999", "works through 2099-12-31", "intyg_"},
+			[]string{"warning: unit SE2321000016-9999 is not registered"}},
 		{"token create care provider", "", append([]string{"token", "create", "--role", "clinic", "--care-provider", "SE2321000016-0001", "--name", "Regionens journal"}, d...),
 			exitOK, []string{"care provider SE2321000016-0001"}, nil},
+		{"token create care provider without units", "", append([]string{"token", "create", "--role", "clinic", "--care-provider", "SE2321000016-0002"}, d...),
+			exitOK, []string{"care provider SE2321000016-0002"}, []string{"warning: no enabled unit is registered under care provider SE2321000016-0002"}},
 		{"token create past expiry", "", append([]string{"token", "create", "--role", "caseworker", "--expires", "2001-01-01"}, d...), exitRefused, nil, []string{"/expiresAt"}},
 		{"token create bad expiry", "", append([]string{"token", "create", "--role", "caseworker", "--expires", "tomorrow"}, d...), exitUsage, nil, []string{"--expires"}},
 		{"token create units and provider", "", append([]string{"token", "create", "--role", "clinic", "--unit", "SE2321000016-7P0C", "--care-provider", "SE2321000016-0001"}, d...),
@@ -85,6 +88,9 @@ func TestPeopleCommands(t *testing.T) {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("stderr %q does not say %q", stderr, want)
 				}
+			}
+			if code == exitOK && strings.Count(stderr, "warning") != len(tt.stderr) {
+				t.Errorf("stderr %q: want %d warnings", stderr, len(tt.stderr))
 			}
 			if strings.Contains(stdout+stderr, cliPassword) {
 				t.Errorf("the password was printed")
@@ -136,7 +142,7 @@ func TestPeopleCommands(t *testing.T) {
 		got[e.Action+" "+strings.SplitN(e.Query, "=", 2)[0]]++
 	}
 	for action, n := range map[string]int{"admin.unit.create unit": 2, "admin.user.create username": 4, "admin.user.password user": 1,
-		"admin.user.disable user": 1, "admin.token.create token": 2, "admin.token.revoke token": 2} {
+		"admin.user.disable user": 1, "admin.token.create token": 3, "admin.token.revoke token": 2} {
 		if got[action] != n {
 			t.Errorf("%d %s entries, want %d (all: %v)", got[action], action, n, got)
 		}
