@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/intyg/intyg/intake"
 )
@@ -42,7 +43,8 @@ func newMetrics() *metrics {
 		}, []string{"event"}),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.certificates, m.security,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewBuildInfoCollector()) // go_build_info: which build answers
 	return m
 }
 

@@ -14,7 +14,7 @@ import (
 func main() {
 	ctx := context.Background()
 	code, err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	if err != nil {
+	if err != nil && !errors.As(err, new(logged)) {
 		fmt.Fprintln(os.Stderr, "intyg:", err)
 	}
 	os.Exit(code)
@@ -32,7 +32,7 @@ const usage = `usage: intyg <command> [flags] [args]
 
 commands:
   serve [--addr ADDR] [--data DIR | --dsn POSTGRES-DSN | --dsn-file FILE] [--icd10se DIR] [--max-body N] [--log-level L]
-        [--trusted-proxies ADDRS] [--public-url URL]
+        [--trusted-proxies ADDRS] [--public-url URL] [--drain DURATION]
         [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE [--oidc-claim NAME]]
            run the HTTP service (SQLite under --data unless a DSN is given), with sign-in
            through the region's identity provider when --oidc-issuer is given
@@ -60,7 +60,15 @@ commands:
            render a submission to PDF without storing it
   templates
            list the known template versions
+  version
+           print which build this is (version, commit, Go)
 `
+
+// logged is an error that serve has written to its JSON log already,
+// where a log collector reads it; main does not print it again as text.
+type logged struct{ error }
+
+func (e logged) Unwrap() error { return e.error }
 
 // run is the whole program; main only wires it to the process. It returns
 // the exit code, and an error to print when the code is exitUsage. A
@@ -107,6 +115,8 @@ func command(ctx context.Context, args []string, getenv func(string) string, std
 		return runRender(args[2:], getenv, stdin, stdout, stderr)
 	case "templates":
 		return runTemplates(args[2:], getenv, stdout, stderr)
+	case "version", "--version":
+		return runVersion(args[2:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK, nil

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -165,6 +166,19 @@ func flagSetFor(tb testing.TB, c *Config, args []string) *flag.FlagSet {
 		tb.Fatal(err)
 	}
 	return fs
+}
+
+// TestCommandVersion: "intyg version" names the build and Go's version.
+func TestCommandVersion(t *testing.T) {
+	for _, cmd := range []string{"version", "--version"} {
+		code, stdout, stderr := runCmd(t, "", cmd)
+		if code != exitOK || !strings.HasPrefix(stdout, "intyg ") || !strings.HasSuffix(stdout, runtime.Version()+"\n") || stderr != "" {
+			t.Errorf("intyg %s: exit %d, %q, %q; want the build and %s", cmd, code, stdout, stderr, runtime.Version())
+		}
+	}
+	if code, _, stderr := runCmd(t, "", "version", "now"); code != exitUsage || !strings.Contains(stderr, "no arguments") {
+		t.Errorf("intyg version now: exit %d, %q", code, stderr)
+	}
 }
 
 // TestCommandHelp: every command's -h or --help prints its flags and exits

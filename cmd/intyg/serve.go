@@ -217,7 +217,7 @@ func tuneProcs(getenv func(string) string) {
 	}
 }
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (code int, err error) {
 	var c Config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -260,6 +260,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage, fmt.Errorf("serve: --trusted-proxies (INTYG_TRUSTED_PROXIES) %q: %w", c.TrustedProxies, err)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// From here on stderr is the JSON log: a failure is one of its lines.
+	defer func() {
+		if err != nil {
+			logger.Error("serve failed", "err", err.Error())
+			err = logged{err}
+		}
+	}()
+	logger.Info("starting", "version", buildVersion())
 	tuneGC(getenv)
 	tuneProcs(getenv)
 

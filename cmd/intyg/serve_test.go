@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"github.com/intyg/intyg/internal/pgtest"
 	"io"
 	"net"
@@ -322,6 +325,23 @@ func TestServeAddressInUse(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(data); len(entries) != 0 || strings.Contains(out.String(), "first admin token") {
 		t.Errorf("serve that could not listen left %v and said %q", entries, out.String())
+	}
+	// The failure is a line of the JSON log, which main does not print
+	// again as text; the first line names the build.
+	var lines []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var l map[string]any
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("serve wrote a line that is not JSON: %q", line)
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) != 2 || lines[0]["msg"] != "starting" || lines[0]["version"] != buildVersion() ||
+		lines[1]["level"] != "ERROR" || !strings.Contains(fmt.Sprint(lines[1]["err"]), "address already in use") {
+		t.Errorf("serve's log: %v; want the start naming the build, then the error", lines)
+	}
+	if !errors.As(err, new(logged)) {
+		t.Errorf("%v is not marked as logged: main would print it again", err)
 	}
 }
 
