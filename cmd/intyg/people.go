@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
 
@@ -68,18 +70,61 @@ func (a *adminCommand) parse(args []string, nargs int) ([]string, error) {
 }
 
 // refused prints a refusal of the store (its message and each problem at
-// its field) and returns exitRefused; an internal error, a database that
-// cannot be reached, is exitUsage as for every I/O error.
-func refused(stderr io.Writer, what string, err error) (int, error) {
+// the flag that gave the value, or its field) and returns exitRefused; an
+// internal error, a database that cannot be reached, is exitUsage as for
+// every I/O error.
+func (a *adminCommand) refused(what string, err error) (int, error) {
 	switch intake.ErrorCode(err) {
 	case intake.EINTERNAL, intake.EUNAVAILABLE:
 		return exitUsage, fmt.Errorf("%s: %w", what, err)
 	}
-	fmt.Fprintf(stderr, "%s: %s\n", what, intake.ErrorMessage(err))
-	for _, p := range intake.ErrorProblems(err) {
-		fmt.Fprintf(stderr, "  %s: %s\n", p.Pointer, p.Localized("en"))
+	ps := intake.ErrorProblems(err)
+	headline := intake.ErrorMessage(err)
+	if slices.ContainsFunc(ps, func(p intake.Problem) bool { return p.Localized("en") == headline }) {
+		headline = fmt.Sprintf("refused, %d %s:", len(ps), map[bool]string{true: "problem", false: "problems"}[len(ps) == 1])
+	}
+	fmt.Fprintf(a.stderr, "%s: %s\n", what, headline)
+	for _, p := range ps {
+		if name := a.flagFor(p.Pointer); name != "" {
+			fmt.Fprintf(a.stderr, "  %s: %s\n", name, p.Localized("en"))
+		} else {
+			fmt.Fprintf(a.stderr, "  %s\n", p.Localized("en"))
+		}
 	}
 	return exitRefused, nil
+}
+
+// flagFor names the command's flag that gave the value at pointer:
+// /careProvider/hsaId is --care-provider-hsa-id, /units (or /units/1)
+// --unit, /specialities --speciality, /expiresAt --expires. A value no
+// flag gives (a user name, a password) is named by its field.
+func (a *adminCommand) flagFor(pointer string) string {
+	field := strings.TrimPrefix(pointer, "/")
+	if field == "" {
+		return "" // the whole command
+	}
+	if i := strings.LastIndexByte(field, '/'); i >= 0 && strings.Trim(field[i+1:], "0123456789") == "" {
+		field = field[:i] // an item of a list: its list's flag
+	}
+	var b strings.Builder
+	for _, r := range field {
+		switch {
+		case r == '/':
+			b.WriteByte('-')
+		case unicode.IsUpper(r):
+			b.WriteByte('-')
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name := b.String()
+	for _, n := range []string{name, strings.TrimSuffix(name, "s"), strings.TrimSuffix(name, "ies") + "y", strings.TrimSuffix(name, "-at")} {
+		if a.fs.Lookup(n) != nil {
+			return "--" + n
+		}
+	}
+	return field
 }
 
 // logCommand writes an administrative command's change to the access log
@@ -130,13 +175,13 @@ func runUnit(ctx context.Context, args []string, getenv func(string) string, std
 	if args[0] == "add" {
 		u.Tidy()
 		if ps := intake.CheckUnit(&u); len(ps) > 0 {
-			return refused(stderr, "unit add", intake.InvalidError(ps))
+			return a.refused("unit add", intake.InvalidError(ps))
 		}
 		if err := logCommand(ctx, db, "admin.unit.create", "unit="+u.HSAID); err != nil {
 			return exitUsage, fmt.Errorf("unit add: %w", err)
 		}
 		if err := db.CreateUnit(ctx, &u); err != nil {
-			return refused(stderr, "unit add", err)
+			return a.refused("unit add", err)
 		}
 		fmt.Fprintf(stdout, "unit %s (%s) registered\n", u.HSAID, u.Name)
 		return exitOK, nil
@@ -223,34 +268,34 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		// in a flag does not cost typing it twice.
 		u.Tidy()
 		if ps := append(intake.CheckUser(&u), intake.CheckSigningRole(&u, schemas.MustLoadEmbedded())...); len(ps) > 0 {
-			return refused(stderr, "user add", intake.InvalidError(ps))
+			return a.refused("user add", intake.InvalidError(ps))
 		}
 		password, err := readPassword(stdin, stderr)
 		if err != nil {
 			return exitUsage, fmt.Errorf("user add: %w", err)
 		}
 		if err := store.CheckPassword(password, u.Username); err != nil {
-			return refused(stderr, "user add", err)
+			return a.refused("user add", err)
 		}
 		if err := logCommand(ctx, db, "admin.user.create", "username="+u.Username); err != nil {
 			return exitUsage, fmt.Errorf("user add: %w", err)
 		}
 		if err := db.CreateUser(ctx, &u, password); err != nil {
-			return refused(stderr, "user add", err)
+			return a.refused("user add", err)
 		}
 		fmt.Fprintf(stdout, "user %s (%s, %s) created, id %s\n", u.Username, u.Name, u.Role, u.ID)
 		return exitOK, nil
 	}
 	found, err := db.FindUserByUsername(ctx, pos[0])
 	if err != nil {
-		return refused(stderr, "user "+args[0], err)
+		return a.refused("user "+args[0], err)
 	}
 	if args[0] == "disable" {
 		if err := logCommand(ctx, db, "admin.user.disable", "user="+found.ID); err != nil {
 			return exitUsage, fmt.Errorf("user disable: %w", err)
 		}
 		if err := db.SetUserDisabled(ctx, found.ID, true); err != nil {
-			return refused(stderr, "user disable", err)
+			return a.refused("user disable", err)
 		}
 		fmt.Fprintf(stdout, "user %s disabled; their sessions have ended\n", found.Username)
 		return exitOK, nil
@@ -260,13 +305,13 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 		return exitUsage, fmt.Errorf("user password: %w", err)
 	}
 	if err := store.CheckPassword(password, found.Username); err != nil {
-		return refused(stderr, "user password", err)
+		return a.refused("user password", err)
 	}
 	if err := logCommand(ctx, db, "admin.user.password", "user="+found.ID); err != nil {
 		return exitUsage, fmt.Errorf("user password: %w", err)
 	}
 	if err := db.SetPassword(ctx, found.ID, password); err != nil {
-		return refused(stderr, "user password", err)
+		return a.refused("user password", err)
 	}
 	fmt.Fprintf(stdout, "password of %s changed; their sessions have ended\n", found.Username)
 	return exitOK, nil
@@ -388,7 +433,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		t.Units = units
 		secret, err := db.CreateTokenFor(ctx, &t)
 		if err != nil {
-			return refused(stderr, "token create", err)
+			return a.refused("token create", err)
 		}
 		if err := logCommand(ctx, db, "admin.token.create", "token="+t.ID); err != nil {
 			// Never shown, and now never usable either.
@@ -412,7 +457,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			return exitUsage, fmt.Errorf("token revoke: %w", err)
 		}
 		if err := db.RevokeToken(ctx, pos[0]); err != nil {
-			return refused(stderr, "token revoke", err)
+			return a.refused("token revoke", err)
 		}
 		fmt.Fprintf(stdout, "token %s revoked\n", pos[0])
 		return exitOK, nil
