@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/text/unicode/norm"
@@ -131,7 +132,7 @@ type glyph struct {
 // so that a line needs few font changes. A character no encoding has is
 // written decomposed (base letter and combining marks, as some Vietnamese
 // needs) when that is covered, and otherwise as "?", so nothing is silently
-// dropped.
+// dropped but what was never meant to be seen (format characters).
 func encode(encs []encoding, s string) []glyph {
 	gs := make([]glyph, 0, len(s))
 	cur := 0
@@ -153,6 +154,12 @@ func encode(encs []encoding, s string) []glyph {
 	for _, r := range s {
 		if r == '\t' || r == '\n' || r == '\r' {
 			r = ' '
+		}
+		if unicode.Is(unicode.Cf, r) {
+			// Invisible: a soft hyphen, a zero-width space or joiner, a
+			// direction mark or override from a word processor's text.
+			// Printed, a font shows a hyphen or a box.
+			continue
 		}
 		if g, ok := find(r); ok {
 			gs = append(gs, g)

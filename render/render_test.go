@@ -817,7 +817,9 @@ func firstExample(tb testing.TB, template string) string {
 // TestAwkwardText: text as people and browsers send it prints whole.
 // Doubled spaces at every place a line may break (a panic once), a
 // browser's CRLF line breaks, and characters the font has no glyph for,
-// which print as "?" rather than vanish.
+// which print as "?" rather than vanish, and the invisible characters a
+// word processor's text brings (a soft hyphen, a zero-width space, a
+// direction override), which stay invisible.
 func TestAwkwardText(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
 	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "awkward")
@@ -826,10 +828,11 @@ func TestAwkwardText(t *testing.T) {
 		words = append(words, fmt.Sprintf("ord%d", i))
 	}
 	doubled := strings.Join(words, "  ")
-	c.Answers["otherInformation"] = "Rad ett om ryggen.\r\nRad två om sömnen.\r\n\r\nRad tre: 👍 中文 → klart.\r" + doubled
+	c.Answers["otherInformation"] = "Rad ett om ryggen.\r\nRad två om sömnen.\r\n\r\nRad tre: 👍 中文 → klart.\r" +
+		"Rygg\u00admärta och \u202eomvänd\u202c text\u200b slut.\n" + doubled
 	pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
 	text := fullText(t, pdf, "-layout")
-	for _, want := range []string{"Rad ett om ryggen.\n", "Rad två om sömnen.\n", "Rad tre: ? ?? → klart."} {
+	for _, want := range []string{"Rad ett om ryggen.\n", "Rad två om sömnen.\n", "Rad tre: ? ?? → klart.", "Ryggmärta och omvänd text slut.\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("%q is not in the text", want)
 		}
