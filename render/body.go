@@ -364,6 +364,7 @@ type grid struct {
 	widths []float64
 	rows   [][]string
 	ticks  []bool
+	total  bool // the last row sums the others: it never begins a page alone
 }
 
 // grid returns the table that answers q, if q is laid out as one: the
@@ -423,7 +424,7 @@ func (d *doc) periods(q schemas.Question, v any) grid {
 	if sl != nil {
 		rows = append(rows, []string{"Totalt", sl.From.String(), sl.To.String(), fmt.Sprint(sl.TotalDays), intake.SwedishDecimal(sl.NetDays)})
 	}
-	return grid{head: []string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths: widths, rows: rows, ticks: ticks}
+	return grid{head: []string{"Nedsättning", "Från och med", "Till och med", "Dagar", "Nettodagar"}, widths: widths, rows: rows, ticks: ticks, total: sl != nil}
 }
 
 // table writes a bordered table whose cells wrap. The header row starts
@@ -441,12 +442,17 @@ func (d *doc) table(g grid) {
 		c := d.gridRow(g, i)
 		head := i == 0 // the header row comes first, here or on a new page
 		fresh := false // a page was just begun for the row
+		// The row before a total keeps it company over a page break.
+		var next float64
+		if g.total && i == len(g.rows)-2 {
+			next = d.gridRow(g, i+1).h
+		}
 		for {
 			room := bottom - p.GetY()
 			if head {
 				room -= hd.h
 			}
-			if c.h <= room {
+			if c.h+next <= room || fresh && c.h <= room {
 				break
 			}
 			if fresh || hd.h+c.h > bottom-marginTop && room >= minRowPart*lineH {

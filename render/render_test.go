@@ -130,6 +130,36 @@ func TestGoldenPDFs(t *testing.T) {
 	}
 }
 
+// TestTotalNeverAlone: a sick-leave table's total row never begins a page
+// without the row before it, wherever the page break falls in the table
+// (the text before it made one line longer at a time).
+func TestTotalNeverAlone(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/occupation-job-seeker-only.json"), "total")
+	header := regexp.MustCompile(`(?m)^ *Nedsättning .*\n(?: *\n)*( *\S+)`)
+	broken, whole := 0, 0
+	for n := range 40 {
+		c.Answers["functionalImpairment"] = map[string]any{"text": strings.TrimSpace(strings.Repeat("Rad om funktionsnedsättningen.\n", n+1))}
+		pages := strings.Split(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull), "-layout"), "\f")
+		if len(pages) < 2 {
+			continue
+		}
+		for _, m := range header.FindAllStringSubmatch(strings.Join(pages[1:], "\f"), -1) {
+			if strings.TrimSpace(m[1]) == "Totalt" {
+				t.Errorf("%d lines before the table: a page begins the table with its total", n+1)
+			}
+		}
+		if strings.Count(strings.Join(pages, ""), "Nedsättning ") > 1 {
+			broken++ // the table went on over a page, its header again
+		} else {
+			whole++
+		}
+	}
+	if broken == 0 || whole == 0 {
+		t.Fatalf("the table went on over a page for %d lengths of the text before it, and not for %d: the break did not move through it", broken, whole)
+	}
+}
+
 // TestPDFSize checks that a typical certificate makes a small PDF: the
 // font is a subset and the pages are compressed. A maximal one (4,000
 // characters in every text field, ten pages) stays small too.
