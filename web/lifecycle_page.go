@@ -120,6 +120,9 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 			return err
 		}
 		p.Related = append(p.Related, relatedPage{Name: name, Certificate: l.Certificate, Revoked: t.Status == intake.StatusRevoked})
+		if l.Direction == intake.DirectionIncoming && l.Type != intake.RelationRenews && t.Status != intake.StatusRevoked && p.ReplacedBy == "" {
+			p.ReplacedBy = l.Certificate
+		}
 	}
 	ms, _, err := messages.FindMessages(r.Context(), intake.MessageFilter{Certificate: &p.Certificate.ID})
 	if err != nil {
@@ -140,6 +143,9 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 		}
 	}
 	for _, t := range intake.MessageTypes {
+		if t == intake.MessageCompletion && p.ReplacedBy != "" {
+			continue // asked of the certificate that replaced it
+		}
 		p.MessageTypes = append(p.MessageTypes, messageTypeChoice{Value: t, Name: messageTypeNames[t]})
 	}
 	p.CannotComplete = cannotCompleteNames
@@ -196,6 +202,13 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 		} else {
 			if c.Status == intake.StatusRevoked {
 				return intake.Refusal("certificateRevoked")
+			}
+			if c.Status == intake.StatusReplaced {
+				// A second completion or replacement would leave two
+				// certificates in force for one: the physician completes
+				// the one that replaced it, or answers that this one
+				// cannot be.
+				return intake.Refusal("certificateReplaced")
 			}
 			if typ == intake.RelationReplaces {
 				// Signing would be refused: no draft to leave behind.

@@ -520,6 +520,47 @@ func TestNoReplacementWhileCompletionRequested(t *testing.T) {
 	}
 }
 
+// TestNoSecondCompletion: a certificate already completed (or replaced)
+// is not completed again from the pages, which would leave two in force
+// for one: the caseworker's message form asks no completion of it and
+// names the certificate that replaced it, and the physician is sent to that
+// one, with a completion request sent anyway (the API takes it) answered
+// as one that cannot be completed.
+func TestNoSecondCompletion(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor, caseworker := ts.session(t, "physician"), ts.session(t, "caseworker")
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	request := []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`)
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", request); resp.StatusCode != 201 {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, body)
+	}
+	_, page := ts.page(t, caseworker, "GET", "/certificates/"+orig, nil)
+	if !strings.Contains(page, `<option value="KOMPLT"`) || strings.Contains(page, `id="message-replaced"`) {
+		t.Fatal("before the completion, the message form does not offer a completion request, or says the certificate is replaced")
+	}
+	b := bytes.Replace(readExample(t, "valid/full-time-one-period.json"), []byte(`"answers": {`), []byte(`"relation": {"type": "COMPLETES", "certificate": "`+orig+`"}, "answers": {`), 1)
+	completion := ts.mustPost(t, "clinic:"+unit, b)
+
+	_, page = ts.page(t, caseworker, "GET", "/certificates/"+orig, nil)
+	if strings.Contains(page, `<option value="KOMPLT"`) || !strings.Contains(page, `id="message-replaced"`) || !strings.Contains(page, `href="/certificates/`+completion+`"`) {
+		t.Error("the completed certificate's message form still offers a completion request, or does not name the one that completed it")
+	}
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", request); resp.StatusCode != 201 {
+		t.Fatalf("completion request through the API: %d %s", resp.StatusCode, body)
+	}
+	_, page = ts.page(t, doctor, "GET", "/certificates/"+orig, nil)
+	if strings.Contains(page, `id="complete-`) || !strings.Contains(page, `id="completion-replaced"`) || !strings.Contains(page, "Kan inte komplettera") {
+		t.Error("the physician is offered to complete a certificate already completed, or not told to answer that it cannot be")
+	}
+	if resp, body := ts.page(t, doctor, "POST", "/certificates/"+orig+"/complete", url.Values{}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") {
+		t.Errorf("complete anyway: %d, want 409 saying it is replaced", resp.StatusCode)
+	}
+	u := ts.person(t, "physician")
+	if drafts, err := ts.db.FindDrafts(context.Background(), u.ID, unit); err != nil || len(drafts) != 0 {
+		t.Errorf("drafts after a refused completion: %d, %v; want none", len(drafts), err)
+	}
+}
+
 // TestHistoryNamesWhoRelated: the events another certificate causes on
 // the original name who sent it: the physician who signed it on the form,
 // even when the original's issuer was someone else, and the clinic system

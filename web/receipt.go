@@ -36,6 +36,9 @@ type receiptPage struct {
 	RevokeReason, RevokeMessage string
 	// Related are the certificate's relations both ways.
 	Related []relatedPage
+	// ReplacedBy is the certificate that replaced or completed this one
+	// and holds, if any: a completion is asked of, and made on, that one.
+	ReplacedBy string
 	// Messages are the messages about it, oldest first.
 	Messages []*messageView
 	// History is every change of it, oldest first.
