@@ -888,3 +888,24 @@ func reviewedSave(t *testing.T, review string) string {
 	}
 	return m[1]
 }
+
+// TestPatientErrorsBesideTheirInputs: a form sent with neither the
+// patient's id nor name is refused with a message beside each input (and
+// in the summary), not one at the patient as a whole, which no input
+// showed.
+func TestPatientErrorsBesideTheirInputs(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	_, form := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+	form.Del("patient.id")
+	form.Del("patient.name")
+	resp, body := ts.page(t, asa, "POST", "/forms/fk7804/2.0/review", form)
+	if resp.StatusCode != 422 || !strings.Contains(body, "Formuläret har 2 fel") {
+		t.Fatalf("review without a patient: %d, want the form with 2 errors", resp.StatusCode)
+	}
+	for _, name := range []string{"patient.id", "patient.name"} {
+		if !strings.Contains(body, `aria-describedby="err-`+name+`"`) || !strings.Contains(body, `id="err-`+name+`"`) || !strings.Contains(body, `href="#q-`+name+`"`) {
+			t.Errorf("no message beside %s, or none in the summary linking to it:\n%s", name, body)
+		}
+	}
+}

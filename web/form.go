@@ -65,7 +65,9 @@ func issuerOf(u *intake.User, unit *intake.CareUnit) map[string]any {
 // left out: the form hid them.
 func formDocument(t *schemas.Template, v url.Values, issuer map[string]any, signedAt string) map[string]any {
 	v = lineFeeds(v) // readForm's already are; a draft saved before it may not be
-	doc := map[string]any{"template": t.ID, "version": t.Version, "signedAt": signedAt, "issuer": issuer}
+	// The patient is always there, if empty, so that a missing id or name
+	// is refused at its own input rather than at the patient as a whole.
+	doc := map[string]any{"template": t.ID, "version": t.Version, "signedAt": signedAt, "issuer": issuer, "patient": map[string]any{}}
 	for _, f := range envelopeFields {
 		if s := strings.TrimSpace(v.Get(f.Name)); s != "" {
 			setPath(doc, strings.Split(f.Name, "."), s)
