@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/munnerz/goautoneg"
 
@@ -29,8 +30,13 @@ type errorPage struct {
 
 // wantsHTML reports whether the client prefers an HTML page to a problem
 // document, as a browser's Accept header says; API clients that send no
-// Accept, */* or JSON get JSON.
+// Accept, */* or JSON get JSON, and so does everything under /api/,
+// whatever it accepts (Java's HttpURLConnection, for one, by default
+// prefers text/html).
 func wantsHTML(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return false
+	}
 	return goautoneg.Negotiate(r.Header.Get("Accept"), []string{"application/problem+json", "application/json", "text/html"}) == "text/html"
 }
 

@@ -37,7 +37,8 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 		{"an API client without Accept", "/nowhere", "", nil, 404, "application/problem+json", `"status":404`},
 		{"an API client asking for JSON", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", "application/json"}, 401, "application/problem+json", `"status":401`},
 		{"an API client accepting anything", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", "*/*"}, 401, "application/problem+json", `"status":401`},
-		{"a browser on the API without a token", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", browserAccept}, 401, "text/html", "Du behöver logga in"},
+		{"a browser on the API without a token: the API's answer", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", browserAccept}, 401, "application/problem+json", `"status":401`},
+		{"Java's HttpURLConnection, which prefers text/html", "/api/v1/certificates/AAAAAAAAAAAAAAAAAAAAAA", "", []string{"Accept", "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"}, 401, "application/problem+json", `"status":401`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
