@@ -561,6 +561,34 @@ func TestNoSecondCompletion(t *testing.T) {
 	}
 }
 
+// TestPDFNamesTheReplacementThatHolds: a certificate replaced, given its
+// status back when the replacement was revoked, and replaced again prints
+// as replaced by the second only.
+func TestPDFNamesTheReplacementThatHolds(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	replacement := func() string {
+		b := bytes.Replace(readExample(t, "valid/full-time-one-period.json"), []byte(`"answers": {`), []byte(`"relation": {"type": "REPLACES", "certificate": "`+orig+`"}, "answers": {`), 1)
+		return ts.mustPost(t, "clinic:"+unit, b)
+	}
+	first := replacement()
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+first+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
+	}
+	second := replacement()
+	resp, pdf := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig+"/pdf", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("pdf: %d", resp.StatusCode)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, "Ersatt av intyg "+second) || strings.Contains(text, first) {
+		t.Errorf("the PDF does not name the replacement that holds (%s) alone, not the revoked %s:\n%.800s", second, first, text)
+	}
+	// The record keeps both relations: the history.
+	if _, rec := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+orig, nil); !bytes.Contains(rec, []byte(first)) || !bytes.Contains(rec, []byte(second)) {
+		t.Errorf("the record lost a relation: %s", rec)
+	}
+}
+
 // TestHistoryNamesWhoRelated: the events another certificate causes on
 // the original name who sent it: the physician who signed it on the form,
 // even when the original's issuer was someone else, and the clinic system

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,6 +52,9 @@ func handlePrint(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 			if err != nil {
 				return err
 			}
+			if c, err = forPrint(r.Context(), certs, c); err != nil {
+				return err
+			}
 			t, ok := eng.Template(c.Template, c.Version)
 			if !ok {
 				return intake.Errorf(intake.EINTERNAL, "template %s/%s of certificate %s is not loaded", c.Template, c.Version, c.ID)
@@ -72,6 +76,30 @@ func handlePrint(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		w.Write(buf.Bytes())
 		return nil
 	})
+}
+
+// forPrint is c as its PDF shows it: of the certificates that replaced or
+// completed it, only those that hold. One revoked gave it its status back;
+// the record keeps the relation, but the PDF names what replaces it now.
+func forPrint(ctx context.Context, certs certificateStore, c *intake.Certificate) (*intake.Certificate, error) {
+	if c.Status != intake.StatusReplaced {
+		return c, nil
+	}
+	printed := *c
+	printed.Relations = nil
+	for _, l := range c.Relations {
+		if l.Direction == intake.DirectionIncoming && l.Type.Supersedes() {
+			t, err := certs.FindRelationTarget(ctx, l.Certificate)
+			if err != nil {
+				return nil, err
+			}
+			if t.Status == intake.StatusRevoked {
+				continue
+			}
+		}
+		printed.Relations = append(printed.Relations, l)
+	}
+	return &printed, nil
 }
 
 // handleCertificatePDF handles GET /api/v1/certificates/{id}/pdf, with
@@ -98,8 +126,12 @@ func handleCertificatePDF(logger *slog.Logger, eng *intake.Engine, certs certifi
 		if !ok {
 			return intake.Errorf(intake.EINTERNAL, "template %s/%s of certificate %s is not loaded", c.Template, c.Version, c.ID)
 		}
+		printed, err := forPrint(r.Context(), certs, c)
+		if err != nil {
+			return err
+		}
 		var buf bytes.Buffer
-		if err := pdfs.Render(&buf, c, t, copy); err != nil {
+		if err := pdfs.Render(&buf, printed, t, copy); err != nil {
 			return err
 		}
 		action := "certificate.pdf"
