@@ -80,6 +80,7 @@ var messages = map[string][2]string{
 	"lifecycle.noOpenCompletionRequest": {"Intyget har ingen obesvarad begäran om komplettering.", "The certificate has no open completion request."},
 	"lifecycle.messageClosed":           {"Meddelandet är redan besvarat eller stängt.", "The message is already answered or closed."},
 	"idempotency.keyReused":             {"Idempotency-Key har redan använts för en annan inlämning. Använd en ny nyckel för ett nytt intyg.", "The Idempotency-Key was already used with a different body. Use a new key for a new certificate."},
+	"lifecycle.answerWithText":          {"Meddelandet besvaras med en text: bara en begäran om komplettering besvaras med ett intyg.", "This message is answered with a text: only a completion request is answered with a certificate."},
 	"lifecycle.answerCertificate":       {"Kompletteringen ska vara ett intyg som kompletterar det intyg frågan gäller.", "The completion must be a certificate that completes the certificate the request is about."},
 	"compare.two":                       {"Välj två intyg att jämföra.", "Choose two certificates to compare."},
 	"form.unitChanged":                  {"Du arbetar nu vid en annan vårdenhet (%v) än när intyget granskades. Granska det igen.", "You now work at another unit (%v) than when the certificate was reviewed. Review it again."},

@@ -281,8 +281,12 @@ func testLifecycleAPI(t *testing.T, driver string) {
 		}
 	}
 
-	// A completion request answered at the message with the certificate.
+	// A completion request answered at the message with the certificate;
+	// a contact message cannot be, whatever the certificate.
 	third := ts.submit(t, example)
+	_, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+third+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`))
+	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+message(body).ID+"/answer", relatedExample(t, example, intake.RelationCompletes, third, nil))
+	wantProblem(t, "answering a contact message with a certificate", resp, body, 422, "/text", "required")
 	_, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+third+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`))
 	req = message(body)
 	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", relatedExample(t, example, intake.RelationReplaces, third, nil))

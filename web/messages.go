@@ -316,8 +316,12 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 		if m.Status != intake.MessageOpen {
 			return intake.Refusal("messageClosed")
 		}
+		if m.Type != intake.MessageCompletion {
+			return &intake.Error{Code: intake.EINVALID, Message: "Only a completion request is answered with a certificate; this message is answered with a text.",
+				Problems: intake.Problems{intake.NewProblem("/text", "required", "lifecycle.answerWithText", nil)}}
+		}
 		rel, _ := doc["relation"].(map[string]any)
-		if m.Type != intake.MessageCompletion || rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
+		if rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
 			return &intake.Error{Code: intake.EINVALID, Message: "The completion must complete the certificate the request is about.",
 				Problems: intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)}}
 		}
