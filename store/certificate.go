@@ -215,15 +215,20 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 		return nil, err
 	}
 	if prior.SHA256 != c.SHA256 {
-		return nil, keyReused()
+		return nil, keyReused(false)
 	}
 	return prior, nil
 }
 
 // keyReused is the refusal of an idempotency key given again with another
 // request: one problem at the whole request, so that the 409 carries its
-// code.
-func keyReused() error {
+// code. A certificate's request is its body; a message's, its body and the
+// certificate it is sent to.
+func keyReused(message bool) error {
+	if message {
+		return &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used for another message (another body, or another certificate).",
+			Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReusedMessage", nil)}}
+	}
 	return &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used with a different body.",
 		Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)}}
 }

@@ -92,7 +92,7 @@ func (db *DB) FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idemp
 	case err != nil:
 		return nil, unavailable(fmt.Errorf("store: find message by idempotency key: %w", notFound(err, "No message under that idempotency key.")))
 	case request != idem.Request:
-		return nil, keyReused()
+		return nil, keyReused(true)
 	}
 	return db.FindMessageByID(ctx, id)
 }

@@ -1262,6 +1262,9 @@ func TestMessageIdempotencyKey(t *testing.T) {
 			wantProblem(t, "the key with another body", resp, b, 409, "", "idempotencyKeyReused")
 			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+other+"/messages", body, "Idempotency-Key", "k-1")
 			wantProblem(t, "the key on another certificate", resp, b, 409, "", "idempotencyKeyReused")
+			if !bytes.Contains(b, []byte("another certificate")) {
+				t.Errorf("the refusal does not say the key was used for another certificate: %s", b)
+			}
 			// The key is the agency's: a retry through another of its
 			// tokens (one rotated in) is a replay.
 			if resp, m := send("caseworker-2", orig, "k-1", body); resp.StatusCode != 201 || m.ID != first.ID || resp.Header.Get("Idempotent-Replayed") != "true" {
