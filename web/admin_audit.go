@@ -31,6 +31,7 @@ var actionNames = map[string]string{
 	"certificate.handled":   "Markerade intyget som hanterat",
 	"certificate.unhandled": "Återöppnade intyget",
 	"message.list":          "Läste intygets meddelanden",
+	"message.read":          "Läste ett meddelande",
 	"message.search":        "Sökte meddelanden",
 	"message.send":          "Skickade ett meddelande",
 	"message.answer":        "Svarade på ett meddelande",

@@ -593,6 +593,36 @@ func TestPDFNamesTheReplacementThatHolds(t *testing.T) {
 	}
 }
 
+// TestMessageHasItsOwnAddress: a new message's Location is its own
+// address, which caseworkers and the issuing unit read (another unit's
+// token finds nothing), each read in the access log.
+func TestMessageHasItsOwnAddress(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	message := func(body []byte) (m intake.Message) {
+		json.Unmarshal(body, &m)
+		return m
+	}
+	resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`))
+	m := message(body)
+	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/api/v1/messages/"+m.ID {
+		t.Fatalf("new message: %d, Location %q, want /api/v1/messages/%s", resp.StatusCode, resp.Header.Get("Location"), m.ID)
+	}
+	before := len(ts.auditActions(t, "message.read"))
+	for who, want := range map[string]int{"caseworker": 200, "clinic": 200, "other-clinic": 404, "admin": 403, "": 401} {
+		resp, body := ts.do(t, who, "GET", "/api/v1/messages/"+m.ID, nil)
+		if resp.StatusCode != want || (want == 200 && (message(body).ID != m.ID || message(body).Text != "Ring mig.")) {
+			t.Errorf("%q reads the message: %d %s, want %d", who, resp.StatusCode, body, want)
+		}
+	}
+	if n := len(ts.auditActions(t, "message.read")) - before; n != 2 {
+		t.Errorf("%d message.read entries, want 2 (the caseworker's and the unit's)", n)
+	}
+	if resp, _ := ts.do(t, "caseworker", "GET", "/api/v1/messages/AAAAAAAAAAAAAAAAAAAAAA", nil); resp.StatusCode != 404 {
+		t.Errorf("no such message: %d, want 404", resp.StatusCode)
+	}
+}
+
 // TestHistoryNamesWhoRelated: the events another certificate causes on
 // the original name who sent it: the physician who signed it on the form,
 // even when the original's issuer was someone else, and the clinic system

@@ -149,8 +149,31 @@ func handleMessageCreate(logger *slog.Logger, eng *intake.Engine, certs certific
 		if replay {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		w.Header().Set("Location", "/api/v1/certificates/"+c.ID+"/messages")
+		w.Header().Set("Location", "/api/v1/messages/"+m.ID)
 		encode(w, http.StatusCreated, m)
+		return nil
+	})
+}
+
+// handleMessage handles GET /api/v1/messages/{id}: one message, for
+// caseworkers and the issuing unit (whose other units' messages are not
+// found), its read in the access log. A new message's Location.
+func handleMessage(logger *slog.Logger, messages messageStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		m, err := messages.FindMessageByID(r.Context(), mux.Vars(r)["id"])
+		if err != nil {
+			return err
+		}
+		a := actorFrom(r.Context())
+		if a.UnitBound() && !a.CoversUnit(m.Unit) {
+			return intake.Errorf(intake.ENOTFOUND, "Message not found.")
+		}
+		e := a.Audit("message.read", r.RemoteAddr)
+		e.CertificateID, e.PatientID = m.Certificate, m.PatientID
+		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+			return err
+		}
+		encode(w, http.StatusOK, m)
 		return nil
 	})
 }

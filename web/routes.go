@@ -78,6 +78,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	api("/certificates/{id}/messages", auth(caseworkers, handleMessageCreate(logger, eng, db, db, db, now))).Methods(http.MethodPost)
 	api("/certificates/{id}/messages", auth(readers, handleCertificateMessages(logger, db, db, db))).Methods(http.MethodGet)
 	api("/messages", auth(readers, handleMessageList(logger, db, db, now))).Methods(http.MethodGet)
+	api("/messages/{id}", auth(readers, handleMessage(logger, db, db))).Methods(http.MethodGet)
 	api("/messages/{id}/answer", auth(submitters, handleMessageAnswer(logger, sub, db, db))).Methods(http.MethodPost)
 	api("/patients/sick-leave-cases", auth(readers, handlePatientCases(logger, eng, db, db, now))).Methods(http.MethodPost)
 	api("/audit", auth(admins, handleAuditList(logger, db, sec, now))).Methods(http.MethodGet)
