@@ -143,6 +143,22 @@ func labelled(label, msg string) string {
 	return label + ": " + msg
 }
 
+// warningLines are a certificate's warnings as a page lists them, each
+// naming the item of a list answer it is about ("Helt nedsatt, från och
+// med: …"), so that two periods' warnings read as two. v are the
+// answers' form values.
+func warningLines(t *schemas.Template, v url.Values, ws intake.Problems) []string {
+	var out []string
+	for _, w := range ws {
+		msg := w.Message
+		if item := problemItem(t, v, w.Pointer); item != "" {
+			msg = labelled(item, msg)
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
 // setProblems puts each problem next to its question, and every one in
 // the summary, in the form's order.
 func (p *formPage) setProblems(ps intake.Problems) {

@@ -623,6 +623,35 @@ func TestMessageHasItsOwnAddress(t *testing.T) {
 	}
 }
 
+// TestWarningsNameTheirPeriod: two periods that each start more than a
+// week before the signing give two warnings on the certificate page, each
+// naming its period, not the same sentence twice.
+func TestWarningsNameTheirPeriod(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	b := readExample(t, "valid/full-time-one-period.json") // signed 2026-11-20
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["answers"].(map[string]any)["sickLeave"] = []any{
+		map[string]any{"degree": 100, "from": "2026-11-01", "to": "2026-11-05"},
+		map[string]any{"degree": 50, "from": "2026-11-06", "to": "2026-12-06"},
+	}
+	doc["answers"].(map[string]any)["unevenWorkingHours"] = false
+	b, _ = json.Marshal(doc)
+	resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", b)
+	var created struct{ ID string }
+	if json.Unmarshal(body, &created); resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s", resp.StatusCode, body)
+	}
+	_, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+created.ID, nil)
+	box := regexp.MustCompile(`(?s)id="certificate-warnings">.*?</ul>`).FindString(page)
+	items := regexp.MustCompile(`<li>([^<]*)</li>`).FindAllStringSubmatch(box, -1)
+	if len(items) != 2 || items[0][1] == items[1][1] || !strings.Contains(box, "Helt nedsatt") || !strings.Contains(box, "hälften") {
+		t.Errorf("the warnings do not each name their period:\n%s", box)
+	}
+}
+
 // TestHistoryNamesWhoRelated: the events another certificate causes on
 // the original name who sent it: the physician who signed it on the form,
 // even when the original's issuer was someone else, and the clinic system

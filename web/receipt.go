@@ -22,6 +22,8 @@ type receiptPage struct {
 	// Flags are the certificate's attention flags the reader may see
 	// (flagsFor).
 	Flags []intake.Flag
+	// Warnings are the certificate's warnings (warningLines).
+	Warnings []string
 	// Signed is true right after the physician signed it.
 	Signed bool
 	// Done says what one of the page's forms did, right after it went
