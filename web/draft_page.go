@@ -273,6 +273,8 @@ type reviewPage struct {
 	Template *schemas.Template
 	Sections []viewSection
 	Warnings []string // warningLines
+	// Relation is the certificate this one replaces, completes or renews.
+	Relation *relatedPage
 	Patient  intake.Patient
 	Issuer   intake.Issuer
 	Values   url.Values
@@ -407,5 +409,8 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 		Sections: layOut(t, cert), Warnings: warningLines(t, posted, cert.Warnings), Patient: cert.Patient, Issuer: cert.Issuer,
 		Values: posted, Draft: d.ID, Changed: r.URL.Query().Get("changed") == "1"}
 	page.DropUnsaved = formAction(t)
+	if rel := cert.Relation; rel != nil {
+		page.Relation = &relatedPage{Name: relationNames[rel.Type][0], Certificate: rel.Certificate, Supersedes: rel.Type.Supersedes()}
+	}
 	return renderPage(w, http.StatusOK, "certificate_review", page)
 }

@@ -53,6 +53,9 @@ type relatedPage struct {
 	// relation no longer holds (a completion or replacement revoked gives
 	// the original back its status).
 	Revoked bool
+	// Supersedes says that the newer one replaces the older (a
+	// replacement or completion), which is then no longer in force.
+	Supersedes bool
 }
 
 // messageView is a message as the pages show it.

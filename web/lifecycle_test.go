@@ -665,6 +665,10 @@ func TestHistoryNamesWhoRelated(t *testing.T) {
 	values, _ := url.ParseQuery(draftForm(t, ts, strings.TrimPrefix(draft, "/drafts/")))
 	values.Set("draft", strings.TrimPrefix(draft, "/drafts/"))
 	_, review := ts.page(t, bo, "GET", draft+"/review", nil)
+	// The review says what signing does to the original.
+	if note := regexp.MustCompile(`(?s)id="review-relation">.*?</div>`).FindString(review); !strings.Contains(note, `Ersätter intyg <a href="/certificates/`+orig+`">`) || !strings.Contains(note, "gäller inte längre") {
+		t.Errorf("the review does not say that the certificate replaces %s: %q", orig, note)
+	}
 	values.Set("draftSaved", reviewedSave(t, review))
 	if resp, body := ts.page(t, bo, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != 303 {
 		t.Fatalf("signing the replacement: %d\n%s", resp.StatusCode, body)
