@@ -117,6 +117,9 @@ func (p *formPage) Widget(q schemas.Question) widgetData {
 	name := "answers." + q.Field
 	d := widgetData{Q: q, Name: name, Values: p.Values, T: p.Template, Grouped: grouped(q.Widget), CounterFor: name}
 	var ids []string
+	if len(p.Complements(q.ID)) > 0 {
+		ids = append(ids, "complement-"+q.ID) // what Försäkringskassan asks of it
+	}
 	if q.Help != nil {
 		ids = append(ids, "help-"+name)
 	}

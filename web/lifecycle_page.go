@@ -266,8 +266,10 @@ type formRelation struct {
 	// LastEnd and LastDegree are the original's last sick-leave period.
 	LastEnd    string
 	LastDegree int
-	// Complements are the open completion requests' questions, by id.
+	// Complements are the open completion requests' questions, by id;
+	// Requests their words beside the questions.
 	Complements map[string][]string
+	Requests    []string
 }
 
 // renderForm writes the certificate form p with status, showing the
@@ -317,6 +319,9 @@ func relateForm(r *http.Request, p *formPage, certs certificateStore, messages m
 			return err
 		}
 		for _, m := range ms {
+			if m.Text != "" {
+				rel.Requests = append(rel.Requests, m.Text)
+			}
 			for _, cp := range m.Complements {
 				// An option's id marks its question.
 				q, _ := p.Template.Form.QuestionByID(cp.QuestionID)

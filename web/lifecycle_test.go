@@ -724,7 +724,7 @@ func TestCompletionOfAnArea(t *testing.T) {
 	}
 	resp, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+created.ID+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "70.9", "text": "?"}]}`))
 	wantProblem(t, "an id the template does not have", resp, body, 422, "/complements/0/questionId", "unknownQuestion")
-	resp, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+created.ID+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "64", "text": "Beskriv andningen i vila."}]}`))
+	resp, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+created.ID+"/messages", []byte(`{"type": "KOMPLT", "text": "Vi behöver veta mer om andningen.", "complements": [{"questionId": "64", "text": "Beskriv andningen i vila."}]}`))
 	if resp.StatusCode != 201 {
 		t.Fatalf("asking about area 64: %d %s", resp.StatusCode, body)
 	}
@@ -732,6 +732,14 @@ func TestCompletionOfAnArea(t *testing.T) {
 	_, page := ts.page(t, doctor, "GET", resp.Header.Get("Location"), nil)
 	if !strings.Contains(page, `id="complement-8"`) || !strings.Contains(page, "Andning") || !strings.Contains(page, "Beskriv andningen i vila.") {
 		t.Errorf("the completion form does not mark question 8 with area 64's request")
+	}
+	// The request's own words, and a screen reader hears the question's
+	// request with the question.
+	if !strings.Contains(page, "Försäkringskassan skriver: Vi behöver veta mer om andningen.") {
+		t.Error("the completion form leaves out the request's words")
+	}
+	if !regexp.MustCompile(`aria-describedby="complement-8\b`).MatchString(page) {
+		t.Error("question 8's inputs are not described by its request")
 	}
 }
 
