@@ -409,10 +409,18 @@ func TestAdminAudit(t *testing.T) {
 		}
 	}
 	ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+	// A command run on the server's host, as intyg user add logs it: no
+	// account or token, the operating system's user by name.
+	if err := ts.db.CreateAuditEntry(context.Background(), &intake.AuditEntry{Role: intake.RoleAdmin, Name: "drift (command line)", Action: "admin.user.create", Query: "username=nyanställd", RemoteAddr: "command line on server1"}); err != nil {
+		t.Fatal(err)
+	}
 
 	resp, body := ts.browse(t, admin, "GET", "/admin/audit", nil)
 	if resp.StatusCode != 200 || !strings.Contains(body, `<th scope="col">Vem</th>`) || !strings.Contains(body, "Cia Handläggare") {
 		t.Fatalf("GET /admin/audit: %d\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, `<td>drift (command line) <span class="muted">(`) {
+		t.Error("the access log's page does not name who ran a command")
 	}
 
 	// By person, user name or id.
