@@ -403,6 +403,10 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 			}
 			for _, pr := range intake.ErrorProblems(err) {
 				in := messageInput(pr.Pointer, form["question"])
+				if in == "question" && (pr.Code == "minItems" || pr.Code == "required") {
+					// The API's "give at least 1", in the form's words.
+					pr = intake.NewProblem(pr.Pointer, pr.Code, "form.chooseComplement", nil)
+				}
 				errs[in] = append(errs[in], pr)
 			}
 			if idem != nil {

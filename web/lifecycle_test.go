@@ -1207,7 +1207,7 @@ func TestMessageFormErrorsBesideTheirInputs(t *testing.T) {
 
 	resp, page = ts.page(t, cw, "POST", "/certificates/"+id+"/messages", url.Values{"type": {"KOMPLT"}})
 	if resp.StatusCode != 422 || !strings.Contains(page, `<fieldset class="complement-questions" aria-describedby="question-errors">`) ||
-		!regexp.MustCompile(`<div class="error" id="question-errors"><p>[^<]*minst 1`).MatchString(page) {
+		!regexp.MustCompile(`<div class="error" id="question-errors"><p>Välj minst en fråga att komplettera.`).MatchString(page) {
 		t.Errorf("a completion request naming no question: %d, the questions not marked", resp.StatusCode)
 	}
 
