@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/intyg/intyg/intake"
@@ -169,6 +170,9 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 		}
 		q, err := intake.ParseCaseQuery(doc, intake.DateOf(now()))
 		if ps := intake.ErrorProblems(err); len(ps) > 0 {
+			if strings.TrimSpace(patient) == "" {
+				page.Error = intake.Text("form.patientMissing", "sv") // not "the wrong format"
+			}
 			for _, p := range ps {
 				switch {
 				case p.Pointer == "/gap" && page.GapError == "":

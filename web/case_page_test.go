@@ -69,6 +69,7 @@ func TestPatientCasesPage(t *testing.T) {
 	}{
 		{url.Values{"patient": {"19780614-2382"}}, `aria-describedby="patient-error"`, `id="gap-error"`},
 		{url.Values{"patient": {"19780614-2381"}, "gap": {"91"}}, `aria-describedby="gap-error"`, `id="patient-error"`},
+		{url.Values{"patient": {" "}}, "Fyll i patientens personnummer eller samordningsnummer.", "fel format"},
 	} {
 		resp, body = ts.posted(t, caseworker, "/patients/cases", tt.form)
 		if resp.StatusCode != 422 || !strings.Contains(body, tt.want) || strings.Contains(body, tt.not) {
