@@ -185,6 +185,17 @@ func TestSignInWithDisabledUnits(t *testing.T) {
 	}
 }
 
+// TestUnitChoiceErrorAtItsGroup: the unit page sent without a choice says
+// so at the group of units, which it describes, the choices marked.
+func TestUnitChoiceErrorAtItsGroup(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	cookie := ts.session(t, "physician-two-units")
+	resp, page := ts.page(t, cookie, "POST", "/unit", url.Values{})
+	if resp.StatusCode < 400 || !strings.Contains(page, `<fieldset aria-describedby="unit-error">`) || !strings.Contains(page, `id="unit-error"`) || !strings.Contains(page, `aria-invalid="true"`) {
+		t.Errorf("no unit chosen: %d, the message not tied to the group of units:\n%s", resp.StatusCode, page)
+	}
+}
+
 // TestEndedSessionSaysSo: every request with the cookie of a session that
 // ended goes to the sign-in page saying so, not only the first (a draft's
 // autosave in the background may be the first).
