@@ -223,6 +223,9 @@ type certificateSummary struct {
 	ReceivedAt time.Time         `json:"receivedAt"`
 	SickLeave  *intake.SickLeave `json:"sickLeave,omitempty"`
 	Warnings   int               `json:"warnings"`
+	// ContactRequested is for the pages: the physician asks to be
+	// contacted.
+	ContactRequested bool `json:"-"`
 	// OpenMessages counts open messages; OverdueMessages and
 	// AnsweredMessages are for the pages.
 	OpenMessages     int              `json:"openMessages"`
@@ -325,6 +328,7 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 			UnitHSAID: c.Issuer.Unit.HSAID, UnitName: c.Issuer.Unit.Name, IssuerName: c.Issuer.Name, SignedAt: c.SignedAt, ReceivedAt: c.ReceivedAt,
 			SickLeave: c.SickLeave, Warnings: len(c.Warnings), Flags: flagEntries(flagsFor(r, eng, c), lang), Links: linksFor(c.ID),
 			OpenMessages: c.OpenMessages, OverdueMessages: c.OverdueMessages, AnsweredMessages: c.AnsweredMessages,
+			ContactRequested: c.ContactRequested,
 		})
 	}
 	return resp, next, nil

@@ -724,6 +724,14 @@ func TestQueueContactAndProvider(t *testing.T) {
 	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, "/certificates/"+asking) {
 		t.Errorf("the contact-requested queue:\n%s", page)
 	}
+	// Each row says it, in the whole queue too, and the certificate page
+	// at its top.
+	if _, page = ts.page(t, cw, "GET", "/queue", nil); strings.Count(page, `<li data-contact>`) != 1 {
+		t.Errorf("the queue marks %d rows as asking for contact, want 1", strings.Count(page, `<li data-contact>`))
+	}
+	if _, page = ts.page(t, cw, "GET", "/certificates/"+asking, nil); !strings.Contains(page, `id="certificate-contact"`) || !strings.Contains(page, `href="#a-contactRequested"`) {
+		t.Error("the certificate page does not say at its top that the physician asks for contact")
+	}
 	_, page = ts.page(t, cw, "GET", "/queue?provider=SE2321000016-0001", nil)
 	c, _ := ts.db.FindCertificateByID(context.Background(), asking)
 	want := 1
