@@ -49,6 +49,7 @@ type caseCertificateRow struct {
 	N         int
 	ID        string
 	Unit      string
+	UnitName  string // "": not registered
 	Signed    string
 	Diagnosis string
 	Periods   string
@@ -147,7 +148,7 @@ func drawTimeline(c intake.Case, milestones []int) timeline {
 // reference to the patient asked for (handlePatientPost) the
 // patient's cases, newest first. Every patient shown is in the access log
 // (patientCases).
-func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
+func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, refs patientRefStore, units unitLister, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		page := casesPage{layout: signedInLayout(r, "Patientens sjukfall"), Gap: strconv.Itoa(intake.DefaultCaseGap)}
 		if g := r.URL.Query().Get("gap"); g != "" {
@@ -187,6 +188,10 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 		if err != nil {
 			return err
 		}
+		names, err := unitNames(r.Context(), units)
+		if err != nil {
+			return err
+		}
 		milestones := eng.CaseMilestones()
 		var newest *intake.CaseCertificate
 		for i, c := range list {
@@ -201,7 +206,7 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 				if newest == nil || m.SignedAt.After(newest.SignedAt) {
 					newest = &c.Members[j]
 				}
-				row := caseCertificateRow{N: j + 1, ID: m.ID, Unit: m.Unit, Signed: localTime(m.SignedAt), Diagnosis: m.Diagnosis}
+				row := caseCertificateRow{N: j + 1, ID: m.ID, Unit: m.Unit, UnitName: names[m.Unit], Signed: localTime(m.SignedAt), Diagnosis: m.Diagnosis}
 				for k, p := range m.Periods {
 					if k > 0 {
 						row.Periods += ", "

@@ -294,3 +294,26 @@ func TestUnitCasesPages(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesNameUnits: the messages list, a patient's cases and the unit's
+// cases name a registered unit, not only its HSA-id.
+func TestPagesNameUnits(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.mustUnits(t)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`)); resp.StatusCode != 201 {
+		t.Fatalf("message: %d %s", resp.StatusCode, body)
+	}
+	named := `Vårdcentralen Östermalm <span class="muted nowrap">` + unit + `</span>`
+	cw := ts.session(t, "caseworker")
+	if _, page := ts.page(t, cw, "GET", "/messages", nil); !strings.Contains(page, named) {
+		t.Error("the messages list does not name the unit")
+	}
+	c, _ := ts.db.FindCertificateByID(context.Background(), id)
+	if _, page := ts.posted(t, cw, "/patients/cases", url.Values{"patient": {c.Patient.ID}}); !strings.Contains(page, named) {
+		t.Error("the patient's cases do not name the unit")
+	}
+	if _, page := ts.page(t, ts.session(t, "physician"), "GET", "/unit/cases", nil); !strings.Contains(page, `<span class="muted">Vårdcentralen Östermalm, `) {
+		t.Error("the unit's cases do not name the unit in their heading")
+	}
+}

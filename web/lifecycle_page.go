@@ -513,10 +513,12 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 type messagesPage struct {
 	layout
 	Messages []*messageView
-	Status   string
-	Overdue  bool
-	Statuses map[intake.MessageStatus]string
-	Pager    pager
+	// UnitNames name the messages' units (unitNames).
+	UnitNames map[string]string
+	Status    string
+	Overdue   bool
+	Statuses  map[intake.MessageStatus]string
+	Pager     pager
 }
 
 // messagesPageSize is how many messages a page of the list shows.
@@ -526,7 +528,7 @@ const messagesPageSize = 100
 // (open ones first by default), or for caseworkers every message, with
 // overdue ones marked; filters status and overdue. Every patient a message
 // is about goes to the access log.
-func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
+func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messageStore, audit auditStore, units unitLister, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		in := r.URL.Query()
 		q := url.Values{}
@@ -558,6 +560,9 @@ func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messag
 			Pager: newPager("/messages", keep, in, messagesPageSize, len(ms), next, 0)}
 		for _, m := range ms {
 			page.Messages = append(page.Messages, &messageView{Message: m, TypeName: messageTypeNames[m.Type], StatusName: messageStatusNames[m.Status]})
+		}
+		if page.UnitNames, err = unitNames(r.Context(), units); err != nil {
+			return err
 		}
 		return renderPage(w, http.StatusOK, "messages", page)
 	})

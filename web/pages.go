@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -63,6 +64,26 @@ type layout struct {
 	// forms (a message, an answer, a revocation; data-keep): the tab drops
 	// its copies of them.
 	DropKept bool
+}
+
+// unitLister finds the registered units, whose names the pages show
+// beside HSA-ids.
+type unitLister interface {
+	FindUnits(ctx context.Context) ([]*intake.CareUnit, error)
+}
+
+// unitNames are the registered units' names by HSA-id; a unit not
+// registered has none, and a page names it by its HSA-id alone.
+func unitNames(ctx context.Context, units unitLister) (map[string]string, error) {
+	us, err := units.FindUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(us))
+	for _, u := range us {
+		names[u.HSAID] = u.Name
+	}
+	return names, nil
 }
 
 // signedInLayout is the layout of a page for the request's signed-in person.

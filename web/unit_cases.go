@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -71,13 +72,21 @@ var unitCaseSorts = map[string]func(a, b unitCaseRow, names func(a, b string) in
 // ?sort=, filtered by diagnosis chapter (?chapter=F00-F99) and days
 // (?min=, ?max=), a page of ?per= patients at a time (?page=, from 1).
 // Every patient shown is in the access log.
-func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, now func() time.Time) http.Handler {
+func handleUnitCases(logger *slog.Logger, eng *intake.Engine, cases caseStore, audit auditStore, units unitLister, now func() time.Time) http.Handler {
 	icd, _ := eng.CodeList("icd10se")
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		actor := actorFrom(r.Context())
 		in := r.URL.Query()
 		at := intake.DateOf(now())
-		page := unitCasesPage{layout: signedInLayout(r, "Pågående sjukfall"), Unit: strings.Join(actor.Units, ", "), At: at.String(),
+		unitNamed, err := unitNames(r.Context(), units)
+		if err != nil {
+			return err
+		}
+		var named []string
+		for _, u := range actor.Units {
+			named = append(named, cmp.Or(unitNamed[u], u))
+		}
+		page := unitCasesPage{layout: signedInLayout(r, "Pågående sjukfall"), Unit: strings.Join(named, ", "), At: at.String(),
 			Sort: in.Get("sort"), Chapter: in.Get("chapter"), Min: in.Get("min"), Max: in.Get("max"),
 			DefaultGap: intake.DefaultCaseGap, MilestoneWindow: milestoneWindow, SortLinks: map[string]string{}}
 		if icd != nil {
