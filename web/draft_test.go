@@ -429,6 +429,8 @@ func TestDraftsStayAtTheirUnit(t *testing.T) {
 	}
 	if resp, page := ts.page(t, atOther, "GET", "/drafts/"+draft, nil); resp.StatusCode != 404 || !strings.Contains(page, "skrevs vid vårdenheten "+unit) {
 		t.Errorf("the draft opened at the other unit: %d, want 404 saying at which unit it opens", resp.StatusCode)
+	} else if !strings.Contains(page, `id="switch-unit" href="/unit?next=%2Fdrafts%2F`+draft+`"`) {
+		t.Error("the draft opened at the other unit offers no way to switch units and come back to it")
 	}
 	if resp, _ := ts.page(t, atOther, "GET", "/drafts/"+draft+"/review", nil); resp.StatusCode != 404 {
 		t.Errorf("the draft's review at the other unit: %d, want 404", resp.StatusCode)

@@ -24,6 +24,9 @@ type errorPage struct {
 	// Return is the page of this site the request came from, if any: the
 	// way back to what the reader was doing (a list with its boxes ticked).
 	Return string
+	// SwitchUnit is the unit page, coming back here, when what was asked
+	// for is the person's at another of their units (a draft).
+	SwitchUnit string
 	// Back, ReturnLabel and SignInLabel are the link texts.
 	Back, ReturnLabel, SignInLabel string
 }
@@ -68,6 +71,11 @@ func writeErrorPage(w http.ResponseWriter, r *http.Request, doc ProblemDocument)
 	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && r.Referer() != "" {
 		if p := localPath(ref.RequestURI()); p != "/" && p != r.URL.RequestURI() {
 			page.Return = p
+		}
+	}
+	for _, p := range doc.Errors {
+		if p.Code == "draftAtOtherUnit" {
+			page.SwitchUnit = "/unit?" + url.Values{"next": {r.URL.RequestURI()}}.Encode()
 		}
 	}
 	if err := renderPage(w, doc.Status, "error", page); err != nil {
