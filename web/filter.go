@@ -182,10 +182,15 @@ func (p *queryParser) err() error {
 // maxFilterBody bounds the JSON body of a search.
 const maxFilterBody = 16 << 10
 
+// flagFilters are the filters that are yes or no: in a body, a JSON
+// boolean or, as in a URL, "true" or "false".
+var flagFilters = []string{"contactRequested", "overdue"}
+
 // readFilters reads a search's filters from a JSON object body (strings,
-// and a number for limit) into the form the query parser reads, so that a
-// POST search checks its filters exactly as the GET list does: a member
-// not among known is left for it to refuse as unknown, whatever its type.
+// a number for limit, booleans for the flag filters) into the form the
+// query parser reads, so that a POST search checks its filters exactly as
+// the GET list does: a member not among known is left for it to refuse as
+// unknown, whatever its type.
 func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.Values, error) {
 	doc, err := readJSONObject(w, r, maxFilterBody)
 	if err != nil {
@@ -199,10 +204,19 @@ func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.V
 			continue
 		}
 		want := "string"
-		if name == "limit" {
+		switch {
+		case name == "limit":
 			want = "integer"
+		case slices.Contains(flagFilters, name):
+			want = "boolean"
 		}
 		switch v := v.(type) {
+		case bool:
+			if want != "boolean" {
+				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))
+				continue
+			}
+			q.Set(name, strconv.FormatBool(v))
 		case string:
 			if name == "limit" { // a number, as the document says, not "2"
 				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))

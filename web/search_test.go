@@ -125,6 +125,10 @@ func TestPostSearch(t *testing.T) {
 		{`{"careProvider": "region"}`, 422, `"pointer":"/careProvider","code":"invalid"`},
 		{`{"status": "handled"}`, 200, `"items"`},
 		{`{"messages": "answered"}`, 200, `"items"`},
+		{`{"contactRequested": true}`, 200, `"items"`}, // as "true" in a URL
+		{`{"contactRequested": "false"}`, 200, `"items"`},
+		{`{"contactRequested": 1}`, 422, `"pointer":"/contactRequested","code":"type","message":"Uppgiften har fel typ, sant eller falskt förväntas."`},
+		{`{"status": true}`, 422, `"pointer":"/status","code":"type"`},
 		{`{"limit": 0}`, 422, `"pointer":"/limit"`},
 		{`{"status": ["received"]}`, 422, `"pointer":"/status"`},
 		{`["patient"]`, 400, `"status":400`},
