@@ -72,11 +72,30 @@ func draftWritten(r *http.Request, audit auditStore, d *intake.Draft) error {
 	return audit.CreateAuditEntry(r.Context(), e)
 }
 
+// renderUnsaved answers a save refused (err, ECONFLICT) because the draft
+// was saved in another tab since this one opened it, or signed there: this
+// tab's answers are not saved, so the form keeps them in sight (to copy,
+// or to type again into the draft opened anew) with why, rather than an
+// error page that loses them.
+func renderUnsaved(w http.ResponseWriter, r *http.Request, eng *intake.Engine, t *schemas.Template, is issuing, posted url.Values, err error,
+	certs certificateStore, messages messageStore, audit auditStore) error {
+	page := newFormPage(eng, t, is, posted, formDocument(t, posted, issuerOf(is.user, is.unit), ""))
+	page.setProblems(intake.ErrorProblems(err))
+	if id := posted.Get("draft"); id != "" {
+		// Still over the save this tab last knew: a save from it
+		// stays refused, not made over the other tab's.
+		at, _ := time.Parse(time.RFC3339Nano, posted.Get("draftSaved"))
+		page.Draft = &intake.Draft{ID: id, UpdatedAt: at}
+	}
+	return renderForm(w, r, http.StatusConflict, page, certs, messages, audit)
+}
+
 // handleDraftSave handles POST /forms/{template}/{version}/draft: the
 // physician's "Spara utkast", or the form's script saving by itself a few
 // seconds after a change (which asks for JSON). A browser without
-// JavaScript goes on to the saved draft.
-func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore, now func() time.Time) http.Handler {
+// JavaScript goes on to the saved draft; one whose save is refused because
+// another tab saved since gets the form back with what it typed.
+func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, certs certificateStore, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
 	type response struct {
 		ID      string    `json:"id"`
 		SavedAt time.Time `json:"savedAt"`
@@ -92,10 +111,18 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 			return err
 		}
 		d, err := saveDraft(r, drafts, audit, t, posted, now())
+		asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+		if intake.ErrorCode(err) == intake.ECONFLICT && !asJSON {
+			is, ierr := issuingOf(r, units)
+			if ierr != nil {
+				return ierr
+			}
+			return renderUnsaved(w, r, eng, t, is, posted, err, certs, messages, audit)
+		}
 		if err != nil {
 			return err
 		}
-		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		if asJSON {
 			encode(w, http.StatusOK, response{ID: d.ID, SavedAt: d.UpdatedAt, URL: "/drafts/" + d.ID})
 			return nil
 		}
@@ -310,20 +337,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		}
 		d, err := saveDraft(r, drafts, audit, t, posted, sub.now())
 		if intake.ErrorCode(err) == intake.ECONFLICT {
-			// Saved in another tab since this one opened it, or signed
-			// there: this tab's answers are not saved, so the form keeps
-			// them in sight (to copy, or to type again into the draft
-			// opened anew) with why, rather than an error page that loses
-			// them.
-			page := newFormPage(sub.eng, t, is, posted, formDocument(t, posted, issuerOf(is.user, is.unit), ""))
-			page.setProblems(intake.ErrorProblems(err))
-			if id := posted.Get("draft"); id != "" {
-				// Still over the save this tab last knew: a save from it
-				// stays refused, not made over the other tab's.
-				at, _ := time.Parse(time.RFC3339Nano, posted.Get("draftSaved"))
-				page.Draft = &intake.Draft{ID: id, UpdatedAt: at}
-			}
-			return renderForm(w, r, http.StatusConflict, page, sub.certs, messages, audit)
+			return renderUnsaved(w, r, sub.eng, t, is, posted, err, sub.certs, messages, audit)
 		}
 		if err != nil {
 			return err
