@@ -206,13 +206,8 @@ func handlePatientCasesPage(logger *slog.Logger, eng *intake.Engine, cases caseS
 				if newest == nil || m.SignedAt.After(newest.SignedAt) {
 					newest = &c.Members[j]
 				}
-				row := caseCertificateRow{N: j + 1, ID: m.ID, Unit: m.Unit, UnitName: names[m.Unit], Signed: localTime(m.SignedAt), Diagnosis: m.Diagnosis}
-				for k, p := range m.Periods {
-					if k > 0 {
-						row.Periods += ", "
-					}
-					row.Periods += fmt.Sprintf("%d %% %s – %s", p.Degree, p.From, p.To)
-				}
+				row := caseCertificateRow{N: j + 1, ID: m.ID, Unit: m.Unit, UnitName: names[m.Unit], Signed: localTime(m.SignedAt), Diagnosis: m.Diagnosis,
+					Periods: periodsText(m.Periods)}
 				v.Rows = append(v.Rows, row)
 			}
 			page.Cases = append(page.Cases, v)

@@ -175,6 +175,10 @@ func TestSearchPageNamesTemplates(t *testing.T) {
 	if !strings.Contains(page, ">Läkarintyg för sjukpenning</a>") || !strings.Contains(page, "("+a+")") || !strings.Contains(page, "("+b+")") {
 		t.Errorf("the search page names neither the template nor each certificate apart")
 	}
+	// Each row says its sick leave, and so does its compare box's label.
+	if !strings.Contains(page, "<td>100 % 2026-11-20 – 2026-12-06</td>") || !strings.Contains(page, "Jämför Läkarintyg för sjukpenning, 100 % 2026-11-20 – 2026-12-06, mottaget") {
+		t.Errorf("the search page does not say each certificate's sick leave")
+	}
 }
 
 // TestSearchPageOlder: a patient with more certificates than a page holds

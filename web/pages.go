@@ -145,6 +145,7 @@ var pageFuncs = template.FuncMap{
 	"lastValidDay": intake.LastValidDay,
 	"personalID":   intake.FormatPersonalID,
 	"statusName":   func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
+	"periods":      periodsText,
 	"join":         strings.Join,
 	"hasPrefix":    strings.HasPrefix,
 	// optionKey is the item member that holds a list widget's option.
@@ -157,6 +158,16 @@ var pageFuncs = template.FuncMap{
 	"unknownWidget": func(w schemas.Widget) (string, error) {
 		return "", fmt.Errorf("web: widgets.html does not draw widget %q", w)
 	},
+}
+
+// periodsText is sick-leave periods as the pages list them: "100 %
+// 2026-11-20 – 2026-12-06, 50 % …".
+func periodsText(ps []intake.Period) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprintf("%d %% %s – %s", p.Degree, p.From, p.To))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // widgetData is what the "widget" template draws: one question, its
