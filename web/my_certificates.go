@@ -22,8 +22,10 @@ type myCertificatesPage struct {
 	// is posted, and kept under a reference (handlePatientPost).
 	Template, Status, Patient string
 	Rows                      []myCertificateRow
-	Pager                     pager
-	Error                     string
+	// Total is how many certificates the filters find, on every page.
+	Total int
+	Pager pager
+	Error string
 }
 
 // myCertificatesPageSize is how many certificates a page of the list shows.
@@ -56,7 +58,7 @@ func certificateRows(eng *intake.Engine, items []certificateSummary) []myCertifi
 // copy; filtered by template and status (in the URL) and by patient
 // (posted: handlePatientPost, then a reference to it in the URL).
 // Every patient shown is in the access log.
-func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
+func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certificateStore, counts queueStore, audit auditStore, refs patientRefStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		in := r.URL.Query()
 		patient, notice, search, err := refPatient(r, refs)
@@ -91,7 +93,20 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 				keep.Set(name, v)
 			}
 		}
-		page.Pager = newPager("/certificates", keep, in, myCertificatesPageSize, len(page.Rows), next, 0)
+		// How many there are in all, as the queue says: the filters read
+		// above, counted from the kept counts.
+		f, _, err := certificateFilter(r, eng, now(), q)
+		if err != nil {
+			return err
+		}
+		byStatus, err := counts.CountCertificatesByStatus(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		for _, n := range byStatus {
+			page.Total += n
+		}
+		page.Pager = newPager("/certificates", keep, in, myCertificatesPageSize, len(page.Rows), next, page.Total)
 		return renderPage(w, http.StatusOK, "my_certificates", page)
 	})
 }

@@ -343,8 +343,8 @@ func TestMyCertificates(t *testing.T) {
 	ts.submit(t, "valid/prognosis-unclear.json")
 	mine := ts.session(t, "physician")
 	resp, page := ts.page(t, mine, "GET", "/certificates", nil)
-	if resp.StatusCode != 200 || strings.Count(page, "/pdf?copy=employer") != 2 {
-		t.Fatalf("list: %d\n%s", resp.StatusCode, page)
+	if resp.StatusCode != 200 || strings.Count(page, "/pdf?copy=employer") != 2 || !strings.Contains(page, "Listan har 2 intyg.") {
+		t.Fatalf("list: %d, want both and their number\n%s", resp.StatusCode, page)
 	}
 	before := len(ts.auditActions(t, "certificate.search"))
 	if before < 2 {
@@ -353,7 +353,7 @@ func TestMyCertificates(t *testing.T) {
 	c, _, _ := ts.db.FindCertificates(context.Background(), intake.CertificateFilter{Limit: 1})
 	pid := c[0].Patient.ID
 	_, page = ts.posted(t, mine, "/certificates", url.Values{"patient": {pid[2:8] + "-" + pid[8:]}})
-	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, c[0].Patient.Name) {
+	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, c[0].Patient.Name) || !strings.Contains(page, "Listan har 1 intyg.") {
 		t.Errorf("the patient filter shows:\n%s", page)
 	}
 	// Bo at the other unit sees none of them.

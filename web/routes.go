@@ -100,7 +100,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/forms/{template}/{version}/review", page(physicians, handleCertificateReview(logger, sub, db, db, db, db))).Methods(http.MethodPost)
 	r.Handle("/forms/{template}/{version}/review", page(physicians, handleReviewAgain())).Methods(http.MethodGet)
 	r.Handle("/forms/{template}/{version}/draft", page(physicians, handleDraftSave(logger, eng, db, db, db, db, db, now))).Methods(http.MethodPost)
-	r.Handle("/certificates", page(physicians, handleMyCertificates(logger, eng, db, db, db, now))).Methods(http.MethodGet)
+	r.Handle("/certificates", page(physicians, handleMyCertificates(logger, eng, db, db, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/certificates", page(physicians, handlePatientPost(logger, db, "/certificates", "template", "status"))).Methods(http.MethodPost)
 	r.Handle("/drafts", page(physicians, handleDraftList(logger, eng, db, db))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}", page(physicians, handleDraftResume(logger, eng, db, db, db, db, db))).Methods(http.MethodGet)
