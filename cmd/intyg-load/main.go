@@ -55,7 +55,7 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args, os.Stdout, os.Stderr); err != nil {
+	if err := run(context.Background(), os.Args, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "intyg-load:", err)
 		os.Exit(1)
 	}
