@@ -420,7 +420,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	posted.Set("reviewedUnit", is.unit.HSAID)
 	posted.Set("draftSaved", savedAt(d.UpdatedAt))
 	page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
-		Sections: layOut(t, cert), Warnings: warningLines(t, posted, cert.Warnings), Patient: cert.Patient, Issuer: cert.Issuer,
+		Sections: layOut(t, cert), Warnings: warningLines(t, cert.Answers, cert.Warnings), Patient: cert.Patient, Issuer: cert.Issuer,
 		Values: posted, Draft: d.ID, Changed: r.URL.Query().Get("changed") == "1"}
 	page.DropUnsaved = formAction(t)
 	if rel := cert.Relation; rel != nil {

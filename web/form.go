@@ -450,19 +450,62 @@ func problemItem(t *schemas.Template, v url.Values, pointer string) string {
 			}
 		}
 	}
-	// The part of the item, when the problem is one of its members.
+	return name + itemPart(q, p)
+}
+
+// answerItem names the item of a stored list answer that a warning (at
+// pointer) points into, from the item itself, as problemItem names a
+// form's: its option's label, or its row. A stored answer keeps the order
+// it was sent in, which need not be the form's.
+func answerItem(t *schemas.Template, answers map[string]any, pointer string) string {
+	p, _ := intake.ParsePointer(pointer)
+	if len(p) < 3 || p[0] != "answers" {
+		return ""
+	}
+	i, ok := intake.Index(p[2])
+	q, found := t.Form.Question(p[1])
+	items, _ := answers[p[1]].([]any)
+	if !ok || !found || i >= len(items) {
+		return ""
+	}
+	var name string
+	switch q.Widget {
+	case schemas.WidgetDiagnoses:
+		name = intake.Text("form.diagnosis", "sv", i+1)
+	case schemas.WidgetGroup:
+		name = intake.Text("form.row", "sv", i+1)
+	default:
+		v := items[i]
+		if m, ok := v.(map[string]any); ok {
+			kind, _ := q.Widget.Kind()
+			v = m[kind.OptionKey]
+		}
+		name = optionString(v)
+		for _, o := range q.Options {
+			if optionString(o.Value) == name {
+				name = o.Label.SV
+				break
+			}
+		}
+	}
+	return name + itemPart(q, p)
+}
+
+// itemPart is ", " and the part of a list item a problem at p points to,
+// when it is one of the item's members ("Helt nedsatt, från och med").
+func itemPart(q schemas.Question, p []string) string {
 	if len(p) < 4 {
-		return name
+		return ""
 	}
 	for _, sub := range q.Items {
 		if sub.Field == p[3] {
-			return name + ", " + lowerFirst(sub.Label.SV)
+			return ", " + lowerFirst(sub.Label.SV)
 		}
 	}
 	if key, ok := itemParts[p[3]]; ok {
-		return name + ", " + intake.Text(key, "sv")
+		return ", " + intake.Text(key, "sv")
 	}
-	return name
+	return ""
 }
 
 // itemParts are the catalogue's words for the members of the widgets'

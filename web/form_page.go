@@ -148,13 +148,12 @@ func labelled(label, msg string) string {
 
 // warningLines are a certificate's warnings as a page lists them, each
 // naming the item of a list answer it is about ("Helt nedsatt, från och
-// med: …"), so that two periods' warnings read as two. v are the
-// answers' form values.
-func warningLines(t *schemas.Template, v url.Values, ws intake.Problems) []string {
+// med: …"), so that two periods' warnings read as two.
+func warningLines(t *schemas.Template, answers map[string]any, ws intake.Problems) []string {
 	var out []string
 	for _, w := range ws {
 		msg := w.Message
-		if item := problemItem(t, v, w.Pointer); item != "" {
+		if item := answerItem(t, answers, w.Pointer); item != "" {
 			msg = labelled(item, msg)
 		}
 		out = append(out, msg)

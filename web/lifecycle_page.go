@@ -173,7 +173,7 @@ func newReceiptPage(r *http.Request, eng *intake.Engine, messages receiptStore, 
 	}
 	p := &receiptPage{layout: signedInLayout(r, t.Title.SV), Certificate: c, Template: t,
 		Sections: layOut(t, c), Flags: flagsFor(r, eng, c), Received: localTime(c.ReceivedAt), SignedAt: localTime(c.SignedAt),
-		Warnings: warningLines(t, formValues(t, map[string]any{"answers": c.Answers}), c.Warnings)}
+		Warnings: warningLines(t, c.Answers, c.Warnings)}
 	return p, receiptExtras(r, p, messages)
 }
 

@@ -81,7 +81,10 @@ func (a *adminCommand) refused(what string, err error) (int, error) {
 	ps := intake.ErrorProblems(err)
 	headline := intake.ErrorMessage(err)
 	if slices.ContainsFunc(ps, func(p intake.Problem) bool { return p.Localized("en") == headline }) {
-		headline = fmt.Sprintf("refused, %d %s:", len(ps), map[bool]string{true: "problem", false: "problems"}[len(ps) == 1])
+		headline = fmt.Sprintf("refused, %d problems:", len(ps))
+		if len(ps) == 1 {
+			headline = "refused, 1 problem:"
+		}
 	}
 	fmt.Fprintf(a.stderr, "%s: %s\n", what, headline)
 	for _, p := range ps {
