@@ -405,6 +405,9 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 		// say, is refused here, beside the form, not once signed.
 		err = sub.checkRelation(r.Context(), actorFrom(r.Context()), cert)
 	}
+	if err == nil {
+		err = sub.replacedAgain(r.Context(), doc)
+	}
 	if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT {
 		page := newFormPage(sub.eng, t, is, posted, doc)
 		page.Draft, page.DropUnsaved = d, formAction(t)

@@ -369,6 +369,20 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		case s != "":
 			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: s}
 		}
+		if err := sub.replacedAgain(r.Context(), doc); intake.ErrorCode(err) == intake.ECONFLICT {
+			// Unless it is this very form's certificate that replaced it
+			// (a second click): that goes on to the replay below.
+			if idem == nil {
+				return renderForm(w, r, http.StatusConflict, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
+			}
+			if _, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem); intake.ErrorCode(ferr) == intake.ENOTFOUND {
+				return renderForm(w, r, http.StatusConflict, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
+			} else if ferr != nil {
+				return ferr
+			}
+		} else if err != nil {
+			return err
+		}
 		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem })
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:

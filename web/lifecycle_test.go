@@ -542,6 +542,12 @@ func TestNoSecondCompletion(t *testing.T) {
 	if !strings.Contains(page, `<option value="KOMPLT"`) || strings.Contains(page, `id="message-replaced"`) {
 		t.Fatal("before the completion, the message form does not offer a completion request, or says the certificate is replaced")
 	}
+	// The physician opens a completion on the page, and leaves it a draft.
+	resp, _ := ts.page(t, doctor, "POST", "/certificates/"+orig+"/complete", url.Values{})
+	draft := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(draft, "/drafts/") {
+		t.Fatalf("completion draft: %d %s", resp.StatusCode, draft)
+	}
 	b := bytes.Replace(readExample(t, "valid/full-time-one-period.json"), []byte(`"answers": {`), []byte(`"relation": {"type": "COMPLETES", "certificate": "`+orig+`"}, "answers": {`), 1)
 	completion := ts.mustPost(t, "clinic:"+unit, b)
 
@@ -560,8 +566,27 @@ func TestNoSecondCompletion(t *testing.T) {
 		t.Errorf("complete anyway: %d, want 409 saying it is replaced", resp.StatusCode)
 	}
 	u := ts.person(t, "physician")
-	if drafts, err := ts.db.FindDrafts(context.Background(), u.ID, unit); err != nil || len(drafts) != 0 {
-		t.Errorf("drafts after a refused completion: %d, %v; want none", len(drafts), err)
+	if drafts, err := ts.db.FindDrafts(context.Background(), u.ID, unit); err != nil || len(drafts) != 1 {
+		t.Errorf("drafts after a refused completion: %d, %v; want the one opened before only", len(drafts), err)
+	}
+	// The draft opened before is not signed into a second completion:
+	// its review and its signing are refused.
+	if resp, body := ts.page(t, doctor, "GET", draft+"/review", nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") {
+		t.Errorf("the old draft's review: %d, want 409 saying it is replaced", resp.StatusCode)
+	}
+	values, _ := url.ParseQuery(draftForm(t, ts, strings.TrimPrefix(draft, "/drafts/")))
+	values.Set("draft", strings.TrimPrefix(draft, "/drafts/"))
+	d, err := ts.db.FindDraft(context.Background(), strings.TrimPrefix(draft, "/drafts/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values.Set("draftSaved", savedAt(d.UpdatedAt))
+	before := ts.count(t)
+	if resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") {
+		t.Errorf("signing the old draft: %d, want 409 saying it is replaced", resp.StatusCode)
+	}
+	if n := ts.count(t); n != before {
+		t.Errorf("signing the old draft stored %d certificates", n-before)
 	}
 }
 

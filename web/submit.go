@@ -88,6 +88,28 @@ func (s *submitter) checkRelation(ctx context.Context, a *intake.Actor, cert *in
 	return intake.CheckRelation(cert, t)
 }
 
+// replacedAgain refuses, on the pages, a replacement or completion (doc's
+// relation) of a certificate that another has replaced already: 409
+// certificateReplaced. The API takes a completion of it while a request
+// is open, as the contract asks no more, but two certificates would then
+// be in force for one; a physician completes the one that replaced it.
+func (s *submitter) replacedAgain(ctx context.Context, doc map[string]any) error {
+	rel, _ := doc["relation"].(map[string]any)
+	typ, _ := rel["type"].(string)
+	id, _ := rel["certificate"].(string)
+	if !intake.RelationType(typ).Supersedes() || id == "" {
+		return nil
+	}
+	t, err := s.certs.FindRelationTarget(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.Found && t.Status == intake.StatusReplaced {
+		return intake.Refusal("certificateReplaced")
+	}
+	return nil
+}
+
 // refusal is intake's refusal err of body with what the store can add of
 // its relation, and counted in the metrics if count. What it needs of the
 // body is decoded once: its template for the metrics, its relation for
