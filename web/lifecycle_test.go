@@ -286,7 +286,10 @@ func testLifecycleAPI(t *testing.T, driver string) {
 	third := ts.submit(t, example)
 	_, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+third+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`))
 	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+message(body).ID+"/answer", relatedExample(t, example, intake.RelationCompletes, third, nil))
-	wantProblem(t, "answering a contact message with a certificate", resp, body, 422, "/text", "required")
+	wantProblem(t, "answering a contact message with a certificate", resp, body, 422, "/relation", "relationMismatch")
+	if !bytes.Contains(body, []byte("answered with a text")) && !bytes.Contains(body, []byte("besvaras med en text")) {
+		t.Errorf("answering a contact message with a certificate does not say to answer with a text: %s", body)
+	}
 	_, body = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+third+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`))
 	req = message(body)
 	resp, body = ts.do(t, "clinic", "POST", "/api/v1/messages/"+req.ID+"/answer", relatedExample(t, example, intake.RelationReplaces, third, nil))

@@ -340,8 +340,10 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 			return intake.Refusal("messageClosed")
 		}
 		if m.Type != intake.MessageCompletion {
+			// The code the contract's clients know for a certificate that
+			// answers nothing, in words that say what to send instead.
 			return &intake.Error{Code: intake.EINVALID, Message: "Only a completion request is answered with a certificate; this message is answered with a text.",
-				Problems: intake.Problems{intake.NewProblem("/text", "required", "lifecycle.answerWithText", nil)}}
+				Problems: intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerWithText", nil)}}
 		}
 		rel, _ := doc["relation"].(map[string]any)
 		if rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
