@@ -88,6 +88,7 @@ var messages = map[string][2]string{
 	"form.untickedDetail":               {"Det som står vid ”%v” kommer inte med i intyget: kryssa i rutan eller ta bort det.", "What is entered beside “%v” is left out of the certificate: tick its box or remove it."},
 	"form.chooseComplement":             {"Välj minst en fråga att komplettera.", "Choose at least one question to complete."},
 	"form.patientMissing":               {"Fyll i patientens personnummer eller samordningsnummer.", "Enter the patient's personal or coordination number."},
+	"form.completionOfReplaced":         {"Intyget har ersatts av ett annat sedan sidan visades: begär komplettering av det intyget.", "The certificate has been replaced by another since the page was shown: ask for completion of that one."},
 	"form.untickedComplement":           {"Det som står vid fråga %v skickas inte med: kryssa i frågan eller ta bort texten.", "What is entered beside question %v is not sent: tick the question or remove the text."},
 	"compare.same":                      {"Bara intyg av samma slag för samma patient kan jämföras.", "Only certificates of one kind for one patient compare."},
 	"compare.twice":                     {"Välj två olika intyg att jämföra.", "Choose two different certificates to compare."},

@@ -361,6 +361,11 @@ func handleMessageSendPage(logger *slog.Logger, eng *intake.Engine, certs certif
 			}
 			doc["complements"] = complements
 			errs = untickedComplements(form)
+			if c.Status == intake.StatusReplaced {
+				// From a tab opened before another certificate replaced
+				// it: the form there still offered it (receiptExtras).
+				errs[""] = append(errs[""], intake.NewProblem("", "certificateReplaced", "form.completionOfReplaced", nil))
+			}
 		}
 		for k, v := range doc {
 			if v == "" {

@@ -558,6 +558,12 @@ func TestNoSecondCompletion(t *testing.T) {
 	if strings.Contains(page, `<option value="KOMPLT"`) || !strings.Contains(page, `id="message-replaced"`) || !strings.Contains(page, `href="/certificates/`+completion+`"`) {
 		t.Error("the completed certificate's message form still offers a completion request, or does not name the one that completed it")
 	}
+	// A tab opened before the completion still sends a completion request
+	// from the page: refused, saying why.
+	stale := url.Values{"submission": {"stale-tab"}, "type": {"KOMPLT"}, "question": {"35"}, "complement.35": {"Beskriv funktionsnedsättningen."}}
+	if resp, body := ts.page(t, caseworker, "POST", "/certificates/"+orig+"/messages", stale); resp.StatusCode != 422 || !strings.Contains(body, "begär komplettering av det intyget") {
+		t.Errorf("a completion request from a stale tab: %d, want 422 saying to ask of the certificate that replaced it", resp.StatusCode)
+	}
 	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", request); resp.StatusCode != 201 {
 		t.Fatalf("completion request through the API: %d %s", resp.StatusCode, body)
 	}
