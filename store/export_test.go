@@ -138,7 +138,11 @@ func (db *DB) HoldWriter() (release func(queued int)) {
 	})
 	<-running
 	if w.sync != nil {
-		<-w.idle // the previous batch's sync, if any, is done
+		select {
+		case <-w.idle: // the previous batch's sync, if any, is done
+		case <-time.After(10 * time.Second):
+			panic("store: HoldWriter: the syncer was not idle within ten seconds")
+		}
 	}
 	return func(queued int) {
 		db.WaitQueued(queued)

@@ -606,8 +606,8 @@ func TestInsertsTogetherSameKey(t *testing.T) {
 // with other bytes. The held insert goes in before the job runs, in the
 // order they came: the first is stored, the second is refused as a used
 // key, and the certificate it would have replaced stays as it was. (The
-// two share a batch only if the writer takes the second before it finds
-// the syncer idle, about nine times in ten: so four rounds.)
+// two share a batch, as HoldWriter holds the syncer too; four rounds all
+// the same.)
 func TestInsertsHeldBeforeOtherJobs(t *testing.T) {
 	db := mustOpenDB(t, store.SQLite, newDSN(t, store.SQLite))
 	ctx := context.Background()

@@ -116,7 +116,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, std
 	case "templates":
 		return runTemplates(args[2:], getenv, stdout, stderr)
 	case "version", "--version":
-		return runVersion(args[2:], stdout)
+		return runVersion(args[2:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK, nil

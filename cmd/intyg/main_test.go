@@ -187,7 +187,7 @@ func TestCommandHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"token", "create", "-h"}, {"token", "list", "--help"}, {"unit", "add", "--help"},
 		{"user", "add", "--help"}, {"audit", "verify", "-h"}, {"backup", "--help"}, {"validate", "--help"},
-		{"render", "-h"}, {"templates", "--help"},
+		{"render", "-h"}, {"templates", "--help"}, {"version", "-h"},
 	} {
 		code, _, stderr := runCmd(t, "", args...)
 		if code != exitOK || strings.Contains(stderr, "usage: intyg") || !strings.Contains(stderr, "Usage of") {

@@ -263,7 +263,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// From here on stderr is the JSON log: a failure is one of its lines.
 	defer func() {
 		if err != nil {
-			logger.Error("serve failed", "err", err.Error())
+			logger.Error("serve failed", "error", err.Error())
 			err = logged{err}
 		}
 	}()

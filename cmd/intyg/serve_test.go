@@ -337,7 +337,7 @@ func TestServeAddressInUse(t *testing.T) {
 		lines = append(lines, l)
 	}
 	if len(lines) != 2 || lines[0]["msg"] != "starting" || lines[0]["version"] != buildVersion() ||
-		lines[1]["level"] != "ERROR" || !strings.Contains(fmt.Sprint(lines[1]["err"]), "address already in use") {
+		lines[1]["level"] != "ERROR" || !strings.Contains(fmt.Sprint(lines[1]["error"]), "address already in use") {
 		t.Errorf("serve's log: %v; want the start naming the build, then the error", lines)
 	}
 	if !errors.As(err, new(logged)) {

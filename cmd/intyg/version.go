@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -36,9 +37,14 @@ func buildVersion() string {
 }
 
 // runVersion runs "intyg version".
-func runVersion(args []string, stdout io.Writer) (int, error) {
-	if len(args) > 0 {
-		return exitUsage, fmt.Errorf("version takes no arguments (got %q)", args[0])
+func runVersion(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage, helpAsked(err)
+	}
+	if fs.NArg() > 0 {
+		return exitUsage, fmt.Errorf("version takes no arguments (got %q)", fs.Arg(0))
 	}
 	fmt.Fprintln(stdout, "intyg", buildVersion())
 	return exitOK, nil
