@@ -364,7 +364,7 @@ type grid struct {
 	widths []float64
 	rows   [][]string
 	ticks  []bool
-	total  bool // the last row sums the others: it never begins a page alone
+	total  bool // the last row sums the others: it never begins a page without the last ticked row
 }
 
 // grid returns the table that answers q, if q is laid out as one: the
@@ -438,14 +438,18 @@ func (d *doc) table(g grid) {
 	d.size = 8.5
 	hd := d.cells(g.head, g.widths, nil)
 	bottom := pageH - marginBottom
+	keepFrom := g.keepFrom()
 	for i := range g.rows {
 		c := d.gridRow(g, i)
 		head := i == 0 // the header row comes first, here or on a new page
 		fresh := false // a page was just begun for the row
-		// The row before a total keeps it company over a page break.
+		// A total keeps company over a page break with the rows from the
+		// last ticked one (the period it ends with), or the row before.
 		var next float64
-		if g.total && i == len(g.rows)-2 {
-			next = d.gridRow(g, i+1).h
+		if g.total && i >= keepFrom && i < len(g.rows)-1 {
+			for j := i + 1; j < len(g.rows); j++ {
+				next += d.gridRow(g, j).h
+			}
 		}
 		for {
 			room := bottom - p.GetY()
@@ -506,12 +510,24 @@ func (r tableRow) split(n int) (tableRow, tableRow) {
 
 // tableStart is the height of g's header row and its first row (or, of a
 // first row taller than a page, the part that begins with the header),
-// which start on one page.
+// which start on one page; of a table whose first row stays with its total
+// (keepFrom), every row.
 func (d *doc) tableStart(g grid) float64 {
 	size := d.size
 	defer func() { d.size = size }()
 	d.size = 8.5
 	h := d.cells(g.head, g.widths, nil).h
+	if g.total && g.keepFrom() <= 0 {
+		// The first row stays with the total: all of it starts together,
+		// if it fits a page.
+		all := h
+		for i := range g.rows {
+			all += d.gridRow(g, i).h
+		}
+		if all <= pageH-marginBottom-marginTop {
+			return all
+		}
+	}
 	if len(g.rows) > 0 {
 		r := d.gridRow(g, 0)
 		if h+r.h > pageH-marginBottom-marginTop {
@@ -520,6 +536,19 @@ func (d *doc) tableStart(g grid) float64 {
 		h += r.h
 	}
 	return h
+}
+
+// keepFrom is the first of the rows a total keeps with it over a page
+// break: from the last ticked one (the period it ends with), or the row
+// before it when none is ticked.
+func (g grid) keepFrom() int {
+	from := len(g.rows) - 2
+	for i, on := range g.ticks {
+		if on && i < len(g.rows)-1 {
+			from = i
+		}
+	}
+	return from
 }
 
 // gridRow is row i of g wrapped to its columns.
