@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -623,9 +624,20 @@ func (db *DB) FindCertificateByIdempotencyKey(ctx context.Context, idem intake.I
 	return c, nil
 }
 
+// storableText reports whether s could be a stored text: valid UTF-8
+// without NUL, which PostgreSQL refuses in a query's text parameter (and
+// SQLite would simply not find), so that a lookup of an id that cannot
+// exist is "not found" on both.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 // FindCertificateByID returns a certificate. Returns ENOTFOUND if there is
 // no certificate with that id.
 func (db *DB) FindCertificateByID(ctx context.Context, id string) (*intake.Certificate, error) {
+	if !storableText(id) {
+		return nil, intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+	}
 	row := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE id = ?`), id)
 	c, err := db.scanCertificate(row)
 	if err != nil {

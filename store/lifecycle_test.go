@@ -452,3 +452,20 @@ func TestEventsOldestFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestIDsThatCannotExist: an id with a NUL or invalid UTF-8 (PostgreSQL
+// refuses either in a query) is simply not found on both databases, as a
+// relation target and as a certificate, not an error.
+func TestIDsThatCannotExist(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		db := open(t)
+		for _, id := range []string{"\x00abc", "ab\xffcd"} {
+			if tgt, err := db.FindRelationTarget(context.Background(), id); err != nil || tgt.Found {
+				t.Errorf("relation target %q: %+v, %v; want not found", id, tgt, err)
+			}
+			if _, err := db.FindCertificateByID(context.Background(), id); intake.ErrorCode(err) != intake.ENOTFOUND {
+				t.Errorf("certificate %q: %v, want ENOTFOUND", id, err)
+			}
+		}
+	})
+}

@@ -33,11 +33,14 @@ func (db *DB) FindRelationTarget(ctx context.Context, id string) (intake.Relatio
 func (db *DB) readRelationTarget(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id string, lock bool) (intake.RelationTarget, error) {
+	var t intake.RelationTarget
+	if !storableText(id) {
+		return t, nil // no certificate has it; PostgreSQL would refuse the query
+	}
 	query := `SELECT template, version, patient_id, unit_hsa_id, status FROM certificates WHERE id = ?`
 	if lock {
 		query += ` FOR UPDATE`
 	}
-	var t intake.RelationTarget
 	var status string
 	err := q.QueryRowContext(ctx, db.rebind(query), id).Scan(&t.Template, &t.Version, &t.PatientID, &t.Unit, &status)
 	if err == sql.ErrNoRows {
