@@ -406,7 +406,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 		err = sub.checkRelation(r.Context(), actorFrom(r.Context()), cert)
 	}
 	if err == nil {
-		err = sub.replacedAgain(r.Context(), doc)
+		err = sub.replacedAgain(r.Context(), cert)
 	}
 	if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT {
 		page := newFormPage(sub.eng, t, is, posted, doc)

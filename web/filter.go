@@ -184,7 +184,7 @@ const maxFilterBody = 16 << 10
 
 // flagFilters are the filters that are yes or no: in a body, a JSON
 // boolean or, as in a URL, "true" or "false".
-var flagFilters = []string{"contactRequested", "overdue"}
+var flagFilters = []string{"contactRequested"}
 
 // readFilters reads a search's filters from a JSON object body (strings,
 // a number for limit, booleans for the flag filters) into the form the

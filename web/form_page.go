@@ -369,7 +369,12 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		case s != "":
 			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: s}
 		}
-		if err := sub.replacedAgain(r.Context(), doc); intake.ErrorCode(err) == intake.ECONFLICT {
+		// The relation as intake reads it (trimmed, say): what is stored.
+		cert, ierr := formIntake(sub.eng, t, posted, doc, body, sub.now())
+		if ierr != nil {
+			cert = &intake.Certificate{} // refused below, as submit refuses it
+		}
+		if err := sub.replacedAgain(r.Context(), cert); intake.ErrorCode(err) == intake.ECONFLICT {
 			// Unless it is this very form's certificate that replaced it
 			// (a second click): that goes on to the replay below.
 			if idem == nil {

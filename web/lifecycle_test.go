@@ -594,6 +594,11 @@ func TestNoSecondCompletion(t *testing.T) {
 	if resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") {
 		t.Errorf("signing the old draft: %d, want 409 saying it is replaced", resp.StatusCode)
 	}
+	// Nor with the relation's id padded, which intake trims.
+	values.Set("relation.certificate", orig+" ")
+	if resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") {
+		t.Errorf("signing the old draft, its relation's id padded: %d, want 409 saying it is replaced", resp.StatusCode)
+	}
 	if n := ts.count(t); n != before {
 		t.Errorf("signing the old draft stored %d certificates", n-before)
 	}

@@ -106,6 +106,9 @@ func handleMyCertificates(logger *slog.Logger, eng *intake.Engine, certs certifi
 		for _, n := range byStatus {
 			page.Total += n
 		}
+		if f.Status != nil { // the counts are every status's
+			page.Total = byStatus[*f.Status]
+		}
 		page.Pager = newPager("/certificates", keep, in, myCertificatesPageSize, len(page.Rows), next, page.Total)
 		return renderPage(w, http.StatusOK, "my_certificates", page)
 	})

@@ -356,6 +356,13 @@ func TestMyCertificates(t *testing.T) {
 	if strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, c[0].Patient.Name) || !strings.Contains(page, "Listan har 1 intyg.") {
 		t.Errorf("the patient filter shows:\n%s", page)
 	}
+	// The number is the status filter's, not every status's.
+	if _, err := ts.db.SetHandled(context.Background(), c[0].ID, true, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := ts.page(t, mine, "GET", "/certificates?status=handled", nil); strings.Count(page, `<th scope="row"><a href="/certificates/`) != 1 || !strings.Contains(page, "Listan har 1 intyg.") {
+		t.Errorf("the handled ones: want 1 row and its number:\n%s", page)
+	}
 	// Bo at the other unit sees none of them.
 	bo := ts.person(t, "physician-two-units")
 	secret, _, _ := ts.db.CreateSession(context.Background(), bo.ID, otherUnit)

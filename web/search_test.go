@@ -222,3 +222,20 @@ func TestParametersGivenEmptyOrTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestPostSearchContactRequested: contactRequested as a JSON boolean
+// filters as the URL's "true" does.
+func TestPostSearchContactRequested(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.mustUnits(t)
+	asking := ts.submit(t, "valid/all-optional-fields.json")
+	other := ts.submit(t, "valid/full-time-one-period.json")
+	for body, want := range map[string]string{`{"contactRequested": true}`: asking, `{"contactRequested": false}`: other} {
+		resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/search", []byte(body))
+		var list certificateList
+		json.Unmarshal(b, &list)
+		if resp.StatusCode != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != want {
+			t.Errorf("%s: %d %s, want %s alone", body, resp.StatusCode, b, want)
+		}
+	}
+}

@@ -88,23 +88,23 @@ func (s *submitter) checkRelation(ctx context.Context, a *intake.Actor, cert *in
 	return intake.CheckRelation(cert, t)
 }
 
-// replacedAgain refuses, on the pages, a replacement or completion (doc's
-// relation) of a certificate that another has replaced already: 409
-// certificateReplaced. The API takes a completion of it while a request
+// replacedAgain refuses, on the pages, a replacement or completion (cert,
+// as intake made it) of a certificate that another has replaced already:
+// 409 certificateReplaced. The API takes a completion of it while a request
 // is open, as the contract asks no more, but two certificates would then
-// be in force for one; a physician completes the one that replaced it.
-func (s *submitter) replacedAgain(ctx context.Context, doc map[string]any) error {
-	rel, _ := doc["relation"].(map[string]any)
-	typ, _ := rel["type"].(string)
-	id, _ := rel["certificate"].(string)
-	if !intake.RelationType(typ).Supersedes() || id == "" {
+// be in force for one; a physician completes the one that replaced it. A
+// relation the API refuses anyway (another unit's, patient's or template's
+// certificate) is left to that refusal, which gives no hint of it.
+func (s *submitter) replacedAgain(ctx context.Context, cert *intake.Certificate) error {
+	rel := cert.Relation
+	if rel == nil || !rel.Type.Supersedes() {
 		return nil
 	}
-	t, err := s.certs.FindRelationTarget(ctx, id)
+	t, err := s.certs.FindRelationTarget(ctx, rel.Certificate)
 	if err != nil {
 		return err
 	}
-	if t.Found && t.Status == intake.StatusReplaced {
+	if intake.CheckRelation(cert, t) == nil && t.Status == intake.StatusReplaced {
 		return intake.Refusal("certificateReplaced")
 	}
 	return nil
