@@ -14,8 +14,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 
