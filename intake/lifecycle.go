@@ -171,6 +171,8 @@ type RelationTarget struct {
 	PatientID string
 	Unit      string
 	Status    Status
+	// SignedAt is when it was signed, for the pages that name it.
+	SignedAt time.Time
 	// OpenCompletionRequests counts its open KOMPLT messages.
 	OpenCompletionRequests int
 }

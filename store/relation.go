@@ -37,12 +37,12 @@ func (db *DB) readRelationTarget(ctx context.Context, q interface {
 	if !storableText(id) {
 		return t, nil // no certificate has it; PostgreSQL would refuse the query
 	}
-	query := `SELECT template, version, patient_id, unit_hsa_id, status FROM certificates WHERE id = ?`
+	query := `SELECT template, version, patient_id, unit_hsa_id, status, signed_at FROM certificates WHERE id = ?`
 	if lock {
 		query += ` FOR UPDATE`
 	}
 	var status string
-	err := q.QueryRowContext(ctx, db.rebind(query), id).Scan(&t.Template, &t.Version, &t.PatientID, &t.Unit, &status)
+	err := q.QueryRowContext(ctx, db.rebind(query), id).Scan(&t.Template, &t.Version, &t.PatientID, &t.Unit, &status, timeValue{&t.SignedAt})
 	if err == sql.ErrNoRows {
 		return t, nil
 	}

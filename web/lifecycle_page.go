@@ -49,6 +49,9 @@ var cannotCompleteNames = []struct{ Value, Label string }{
 // relatedPage is a relation as the certificate page lists it.
 type relatedPage struct {
 	Name, Certificate string
+	// Signed is when the related certificate was signed, in Swedish time
+	// ("" where not known): what tells it apart on the page.
+	Signed string
 	// Revoked says that the related certificate is revoked, so that the
 	// relation no longer holds (a completion or replacement revoked gives
 	// the original back its status).
@@ -122,7 +125,11 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 		if err != nil {
 			return err
 		}
-		p.Related = append(p.Related, relatedPage{Name: name, Certificate: l.Certificate, Revoked: t.Status == intake.StatusRevoked})
+		rel := relatedPage{Name: name, Certificate: l.Certificate, Revoked: t.Status == intake.StatusRevoked}
+		if t.Found {
+			rel.Signed = localTime(t.SignedAt)
+		}
+		p.Related = append(p.Related, rel)
 		if l.Direction == intake.DirectionIncoming && l.Type != intake.RelationRenews && t.Status != intake.StatusRevoked && p.ReplacedBy == "" {
 			p.ReplacedBy = l.Certificate
 		}
