@@ -455,7 +455,8 @@ func TestEventsOldestFirst(t *testing.T) {
 
 // TestIDsThatCannotExist: an id with a NUL or invalid UTF-8 (PostgreSQL
 // refuses either in a query) is simply not found on both databases, as a
-// relation target and as a certificate, not an error.
+// relation target and as a certificate, not an error. (SQLite never
+// found them; the check bites on PostgreSQL, which refused the query.)
 func TestIDsThatCannotExist(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		db := open(t)

@@ -421,36 +421,16 @@ func problemField(pointer string) string {
 // label ("Annat: …"), or its row ("Rad 2: …", the form's row, whichever
 // rows were left empty). v are the form values the answer came from.
 func problemItem(t *schemas.Template, v url.Values, pointer string) string {
-	p, _ := intake.ParsePointer(pointer)
-	if len(p) < 3 || p[0] != "answers" {
-		return ""
-	}
-	i, ok := intake.Index(p[2])
-	q, found := t.Form.Question(p[1])
-	if !ok || !found {
+	q, i, p, ok := listItem(t, pointer)
+	if !ok {
 		return ""
 	}
 	_, keys := formList(q, v)
 	if i >= len(keys) {
 		return ""
 	}
-	var name string
-	switch q.Widget {
-	case schemas.WidgetDiagnoses, schemas.WidgetGroup:
-		row, _ := strconv.Atoi(keys[i])
-		name = intake.Text("form.row", "sv", row+1)
-		if q.Widget == schemas.WidgetDiagnoses {
-			name = intake.Text("form.diagnosis", "sv", row+1) // as the form's legend says
-		}
-	default:
-		name = keys[i]
-		for _, o := range q.Options {
-			if optionString(o.Value) == keys[i] {
-				name = o.Label.SV
-			}
-		}
-	}
-	return name + itemPart(q, p)
+	row, _ := strconv.Atoi(keys[i]) // a row's key is its form row
+	return itemName(q, row, keys[i]) + itemPart(q, p)
 }
 
 // answerItem names the item of a stored list answer that a warning (at
@@ -458,37 +438,47 @@ func problemItem(t *schemas.Template, v url.Values, pointer string) string {
 // form's: its option's label, or its row. A stored answer keeps the order
 // it was sent in, which need not be the form's.
 func answerItem(t *schemas.Template, answers map[string]any, pointer string) string {
+	q, i, p, ok := listItem(t, pointer)
+	items, _ := answers[q.Field].([]any)
+	if !ok || i >= len(items) {
+		return ""
+	}
+	v := items[i]
+	if m, isMap := v.(map[string]any); isMap {
+		kind, _ := q.Widget.Kind()
+		v = m[kind.OptionKey]
+	}
+	return itemName(q, i, optionString(v)) + itemPart(q, p)
+}
+
+// listItem finds the item of a list answer that pointer points into: its
+// question, its index and the pointer's parts; false for any other pointer.
+func listItem(t *schemas.Template, pointer string) (schemas.Question, int, []string, bool) {
 	p, _ := intake.ParsePointer(pointer)
 	if len(p) < 3 || p[0] != "answers" {
-		return ""
+		return schemas.Question{}, 0, nil, false
 	}
 	i, ok := intake.Index(p[2])
 	q, found := t.Form.Question(p[1])
-	items, _ := answers[p[1]].([]any)
-	if !ok || !found || i >= len(items) {
-		return ""
-	}
-	var name string
+	return q, i, p, ok && found
+}
+
+// itemName is a list answer's item as the pages name it: a diagnosis or a
+// group's row by its number (row from 0), as the form's legends do, and
+// any other by its option's label (option as the form's key).
+func itemName(q schemas.Question, row int, option string) string {
 	switch q.Widget {
 	case schemas.WidgetDiagnoses:
-		name = intake.Text("form.diagnosis", "sv", i+1)
+		return intake.Text("form.diagnosis", "sv", row+1)
 	case schemas.WidgetGroup:
-		name = intake.Text("form.row", "sv", i+1)
-	default:
-		v := items[i]
-		if m, ok := v.(map[string]any); ok {
-			kind, _ := q.Widget.Kind()
-			v = m[kind.OptionKey]
-		}
-		name = optionString(v)
-		for _, o := range q.Options {
-			if optionString(o.Value) == name {
-				name = o.Label.SV
-				break
-			}
+		return intake.Text("form.row", "sv", row+1)
+	}
+	for _, o := range q.Options {
+		if optionString(o.Value) == option {
+			return o.Label.SV
 		}
 	}
-	return name + itemPart(q, p)
+	return option
 }
 
 // itemPart is ", " and the part of a list item a problem at p points to,
