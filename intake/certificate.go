@@ -145,6 +145,12 @@ type Certificate struct {
 	// events it causes (Event.Via): the clinic system's token id, or the
 	// physician's user id for one signed on the form.
 	Via string `json:"-"`
+	// OneInForce, set for a certificate signed on the physician's pages,
+	// refuses its completion of a certificate that another has replaced
+	// already (409 certificateReplaced, CheckRelation), so that one
+	// certificate stays in force; the API takes such a completion while a
+	// request is open, as the contract asks no more.
+	OneInForce bool `json:"-"`
 }
 
 // Patient is the person a certificate is about.

@@ -204,9 +204,10 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 		return nil
 	case rel.Type == RelationCompletes && t.OpenCompletionRequests == 0:
 		return refuse("noOpenCompletionRequest")
-	case rel.Type == RelationReplaces && t.Status == StatusReplaced:
+	case t.Status == StatusReplaced && (rel.Type == RelationReplaces || c.OneInForce):
 		// A completion answers an open request even of a replaced
-		// certificate: the contract asks only that one is open.
+		// certificate (the contract asks only that one is open), except
+		// one signed on the pages (OneInForce).
 		return refuse("certificateReplaced")
 	case rel.Type == RelationReplaces && t.OpenCompletionRequests > 0:
 		return refuse("completionRequestOpen")

@@ -182,10 +182,24 @@ func TestCheckRelation(t *testing.T) {
 			return x
 		}(), "EINVALID /relation/certificate notFound"},
 	}
+	// Signed on the pages, one certificate stays in force: a replaced one
+	// is not completed again, even while a request is open.
+	pages := len(tests)
+	tests = append(tests, []struct {
+		typ    intake.RelationType
+		target intake.RelationTarget
+		want   string
+	}{
+		{intake.RelationCompletes, target(intake.StatusReplaced, 1), "ECONFLICT  certificateReplaced"},
+		{intake.RelationCompletes, target(intake.StatusReplaced, 0), "ECONFLICT  noOpenCompletionRequest"},
+		{intake.RelationCompletes, target(intake.StatusReceived, 1), ""},
+		{intake.RelationReplaces, target(intake.StatusReplaced, 0), "ECONFLICT  certificateReplaced"},
+		{intake.RelationRenews, target(intake.StatusReplaced, 0), ""},
+	}...)
 	codeNames := map[string]string{intake.ECONFLICT: "ECONFLICT", intake.EINVALID: "EINVALID"}
 	for i, tt := range tests {
 		t.Run(fmt.Sprintf("%d %s of %s", i, tt.typ, tt.target.Status), func(t *testing.T) {
-			c := &intake.Certificate{Template: "fk7804", Version: "2.0", Relation: &intake.Relation{Type: tt.typ, Certificate: "orig"}}
+			c := &intake.Certificate{Template: "fk7804", Version: "2.0", Relation: &intake.Relation{Type: tt.typ, Certificate: "orig"}, OneInForce: i >= pages}
 			c.Patient.ID, c.Issuer.Unit.HSAID = patient, unit
 			err := intake.CheckRelation(c, tt.target)
 			got := ""

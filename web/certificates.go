@@ -87,7 +87,7 @@ func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 				return nil
 			}
 			return &intake.Idempotency{Scope: unit, Key: key}
-		})
+		}, false)
 		if err != nil {
 			return err
 		}

@@ -402,11 +402,10 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	if err == nil {
 		// The relation as the original is now, as signing will check it:
 		// a replacement of a certificate with an open completion request,
-		// say, is refused here, beside the form, not once signed.
+		// say, or a completion of one replaced already (OneInForce), is
+		// refused here, beside the form, not once signed.
+		cert.OneInForce = true
 		err = sub.checkRelation(r.Context(), actorFrom(r.Context()), cert)
-	}
-	if err == nil {
-		err = sub.replacedAgain(r.Context(), cert)
 	}
 	if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT {
 		page := newFormPage(sub.eng, t, is, posted, doc)

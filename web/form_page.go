@@ -369,26 +369,10 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		case s != "":
 			idem = &intake.Idempotency{Scope: "form:" + is.unit.HSAID, Key: s}
 		}
-		// The relation as intake reads it (trimmed, say): what is stored.
-		cert, ierr := formIntake(sub.eng, t, posted, doc, body, sub.now())
-		if ierr != nil {
-			cert = &intake.Certificate{} // refused below, as submit refuses it
-		}
-		if err := sub.replacedAgain(r.Context(), cert); intake.ErrorCode(err) == intake.ECONFLICT {
-			// Unless it is this very form's certificate that replaced it
-			// (a second click): that goes on to the replay below.
-			if idem == nil {
-				return renderForm(w, r, http.StatusConflict, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
-			}
-			if _, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem); intake.ErrorCode(ferr) == intake.ENOTFOUND {
-				return renderForm(w, r, http.StatusConflict, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
-			} else if ferr != nil {
-				return ferr
-			}
-		} else if err != nil {
-			return err
-		}
-		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem })
+		// A completion of a certificate replaced already is refused where
+		// it would be stored (OneInForce), unless it is this very form's
+		// certificate, sent again: that is the replay below.
+		stored, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return idem }, true)
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
 			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)

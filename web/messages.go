@@ -356,7 +356,7 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 		if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
 			return err
 		}
-		if _, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return nil }); err != nil {
+		if _, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return nil }, false); err != nil {
 			// Another answer (or a revocation) that closed the request
 			// since it was read above is the answer's conflict, not the
 			// completion's.

@@ -25,12 +25,14 @@ type submitter struct {
 // and whether it was a replay of an earlier submission with the same key
 // and bytes. Returns EMALFORMED, ETOOLARGE or EINVALID from intake,
 // EFORBIDDEN for another unit, and ECONFLICT for a used key with other
-// bytes.
-func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, idem func(unit string) *intake.Idempotency) (*intake.Certificate, bool, error) {
+// bytes or a relation the original's state forbids. oneInForce: signed on
+// the pages (intake.Certificate.OneInForce).
+func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, idem func(unit string) *intake.Idempotency, oneInForce bool) (*intake.Certificate, bool, error) {
 	cert, err := s.eng.Intake(body, s.now())
 	if err != nil {
 		return nil, false, s.refusal(ctx, a, body, err, true)
 	}
+	cert.OneInForce = oneInForce
 	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
 		if len(a.Units) == 0 {
@@ -86,28 +88,6 @@ func (s *submitter) checkRelation(ctx context.Context, a *intake.Actor, cert *in
 		return err
 	}
 	return intake.CheckRelation(cert, t)
-}
-
-// replacedAgain refuses, on the pages, a replacement or completion (cert,
-// as intake made it) of a certificate that another has replaced already:
-// 409 certificateReplaced. The API takes a completion of it while a request
-// is open, as the contract asks no more, but two certificates would then
-// be in force for one; a physician completes the one that replaced it. A
-// relation the API refuses anyway (another unit's, patient's or template's
-// certificate) is left to that refusal, which gives no hint of it.
-func (s *submitter) replacedAgain(ctx context.Context, cert *intake.Certificate) error {
-	rel := cert.Relation
-	if rel == nil || !rel.Type.Supersedes() {
-		return nil
-	}
-	t, err := s.certs.FindRelationTarget(ctx, rel.Certificate)
-	if err != nil {
-		return err
-	}
-	if intake.CheckRelation(cert, t) == nil && t.Status == intake.StatusReplaced {
-		return intake.Refusal("certificateReplaced")
-	}
-	return nil
 }
 
 // refusal is intake's refusal err of body with what the store can add of
