@@ -89,20 +89,26 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 			stored, replay = prior, err == nil
 			return true, err
 		}
+		if found, err := storedUnderKey(); found && intake.ErrorCode(err) != intake.ECONFLICT {
+			return err
+		}
+		target, err := db.relationTarget(ctx, tx, c.Relation.Certificate)
+		if err != nil {
+			return err
+		}
+		related := intake.CheckRelation(c, target)
+		if intake.ErrorCode(related) == intake.EINVALID {
+			// Refused whatever its key (an original not the unit's, or
+			// another patient's): its 422 comes first, as intake's do,
+			// before a used key's 409. Never a replay's: what makes it
+			// does not change.
+			return related
+		}
 		if found, err := storedUnderKey(); found {
 			return err
 		}
-		if c.Relation != nil {
-			target, err := db.relationTarget(ctx, tx, c.Relation.Certificate)
-			if err != nil {
-				return err
-			}
-			if found, err := storedUnderKey(); found {
-				return err
-			}
-			if err := intake.CheckRelation(c, target); err != nil {
-				return err
-			}
+		if related != nil {
+			return related
 		}
 		if db.dialect == Postgres && flags != nil {
 			// The history is read under the patient's lock, which the
@@ -115,7 +121,7 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 				return err
 			}
 		}
-		err := row.flag(func() ([]intake.CaseCertificate, error) { return db.readHistories(ctx, tx, []string{c.Patient.ID}) })
+		err = row.flag(func() ([]intake.CaseCertificate, error) { return db.readHistories(ctx, tx, []string{c.Patient.ID}) })
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,39 @@ func TestTooLargeIsAnAnswerNotAReset(t *testing.T) {
 	}
 }
 
+// TestFormsTakeTwiceTheSubmission: a certificate form may be twice the
+// largest submission (its encoding lengthens text), and no cap on the
+// whole request cuts it sooner: a draft of 1.5 times it is saved, one of
+// more than twice it is 413, and a body without a declared length past
+// the cap is 413 too, never "could not be read".
+func TestFormsTakeTwiceTheSubmission(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	max := mustEngine(t).MaxBytes() // the test server's
+	form := infectionForm()
+	form.Set("answers.otherInformation", strings.Repeat("a", max*3/2))
+	if resp, body := ts.page(t, ts.session(t, "physician"), "POST", "/forms/fk7804/2.0/draft", form); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a draft of 1.5 times the largest submission: %d, want 303 saved\n%s", resp.StatusCode, body)
+	}
+	for _, declared := range []bool{true, false} {
+		form.Set("answers.otherInformation", strings.Repeat("a", max*2+8192))
+		req, _ := http.NewRequest("POST", ts.URL+"/forms/fk7804/2.0/draft", strings.NewReader(form.Encode()))
+		if !declared {
+			req.ContentLength = -1 // sent chunked
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", browserAccept)
+		req.AddCookie(ts.session(t, "physician"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("a draft of more than twice it (length declared %v): %d, want 413", declared, resp.StatusCode)
+		}
+	}
+}
+
 // postForm posts a physician form as the clinic's session.
 func (ts *testServer) postForm(t *testing.T, path string, form url.Values) (*http.Response, string) {
 	t.Helper()

@@ -106,7 +106,7 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		if err != nil {
 			return err
 		}
-		posted, err := readForm(w, r, int64(eng.MaxBytes())*2)
+		posted, err := readForm(w, r, maxFormBytes(eng.MaxBytes()))
 		if err != nil {
 			return err
 		}
@@ -270,10 +270,12 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
-		d, err := drafts.FindDraft(r.Context(), mux.Vars(r)["id"])
-		if err == nil && (d.UserID != a.User.ID || d.CertificateID != "") {
-			// Another's, or signed (a certificate now, not a draft): as
-			// DeleteDraft refuses it, before the access log says otherwise.
+		// Another's, or of another unit than the one signed in for (where
+		// it is seen and opened only), as opening it is.
+		d, err := ownDraft(r, drafts, mux.Vars(r)["id"])
+		if err == nil && d.CertificateID != "" {
+			// Signed (a certificate now, not a draft): as DeleteDraft
+			// refuses it, before the access log says otherwise.
 			err = intake.Errorf(intake.ENOTFOUND, "Draft not found.")
 		}
 		if err != nil {
@@ -322,7 +324,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		if err != nil {
 			return err
 		}
-		posted, err := readForm(w, r, int64(sub.eng.MaxBytes())*2)
+		posted, err := readForm(w, r, maxFormBytes(sub.eng.MaxBytes()))
 		if err != nil {
 			return err
 		}

@@ -441,6 +441,9 @@ func TestDraftsStayAtTheirUnit(t *testing.T) {
 	if resp, _ := ts.page(t, atOther, "POST", "/forms/fk7804/2.0/draft", form); resp.StatusCode != 404 {
 		t.Errorf("saving into the draft at the other unit: %d, want 404", resp.StatusCode)
 	}
+	if resp, _ := ts.page(t, atOther, "POST", "/drafts/"+draft+"/delete", url.Values{}); resp.StatusCode != 404 {
+		t.Errorf("deleting the draft at the other unit: %d, want 404", resp.StatusCode)
+	}
 	if _, page := ts.page(t, atUnit, "GET", "/drafts", nil); !strings.Contains(page, "Tolvan") || !strings.Contains(page, "/drafts/"+draft) {
 		t.Errorf("the draft is not listed at its own unit:\n%s", page)
 	}

@@ -71,6 +71,10 @@ func drainBody(w http.ResponseWriter, r *http.Request) {
 	io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
 }
 
+// maxFormBytes is the most a posted certificate form may hold: twice the
+// largest submission, as a form's encoding makes its text longer.
+func maxFormBytes(maxBody int) int64 { return int64(maxBody) * 2 }
+
 // readLimited reads a request body of at most max bytes. A declared
 // Content-Length over max is refused before anything is read.
 func readLimited(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {

@@ -299,7 +299,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		if err != nil {
 			return err
 		}
-		posted, err := readForm(w, r, int64(sub.eng.MaxBytes())*2)
+		posted, err := readForm(w, r, maxFormBytes(sub.eng.MaxBytes()))
 		if err != nil {
 			return err
 		}

@@ -1386,6 +1386,9 @@ func TestMessageIdempotencyKey(t *testing.T) {
 			}
 			resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig i morgon."}`), "Idempotency-Key", "k-1")
 			wantProblem(t, "the key with another body", resp, b, 409, "", "idempotencyKeyReused")
+			// A body that is no valid message is its 422 first, key or not.
+			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "X"}`), "Idempotency-Key", "k-1")
+			wantProblem(t, "an invalid body under the key", resp, b, 422, "/type", "enum")
 			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+other+"/messages", body, "Idempotency-Key", "k-1")
 			wantProblem(t, "the key on another certificate", resp, b, 409, "", "idempotencyKeyReused")
 			if !bytes.Contains(b, []byte("another certificate")) {

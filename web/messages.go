@@ -76,6 +76,13 @@ func sendMessage(r *http.Request, eng *intake.Engine, messages messageStore, aud
 				return nil, false, err
 			}
 			return prior, true, nil
+		case intake.ErrorCode(err) == intake.ECONFLICT:
+			// Another request under the key: one that is not a valid
+			// message is its 422 first, as a submission's is.
+			if _, perr := parseMessage(eng, c, doc, now); perr != nil {
+				return nil, false, perr
+			}
+			return nil, false, err
 		case intake.ErrorCode(err) != intake.ENOTFOUND:
 			return nil, false, err
 		}

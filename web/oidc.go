@@ -236,7 +236,9 @@ func handleOIDCCallback(logger *slog.Logger, idp *OIDCProvider, sessions session
 		case errors.As(err, &refused):
 			return refuse(f.Next, "signIn.oidcFailed", "code exchange refused: "+refused.ErrorCode, nil)
 		case err != nil:
-			return intake.Errorf(intake.EUNAVAILABLE, "The identity provider cannot be reached: %v", err)
+			// Why goes to the log only: the provider's inner addresses
+			// are not the browser's to see.
+			return fmt.Errorf("%w (%v)", intake.Errorf(intake.EUNAVAILABLE, "The identity provider cannot be reached now; try again shortly."), err)
 		}
 		raw, _ := tok.Extra("id_token").(string)
 		if raw == "" {

@@ -358,6 +358,39 @@ func TestOIDCRefusals(t *testing.T) {
 	}
 }
 
+// TestOIDCProviderGone: the provider cannot be reached at the callback's
+// code exchange: 503, the reason (the provider's inner address) in the
+// log only, never in the answer.
+func TestOIDCProviderGone(t *testing.T) {
+	o := newOIDCTest(t, "hsa_id")
+	o.idp.QueueUser(idpUser("hsa_id", o.person(t, "physician").HSAID))
+	host := strings.TrimPrefix(o.idp.Addr(), "http://")
+	resp, body, visited := o.signIn(t, browserClient(t), "/forms", func(u *url.URL, c *http.Client) {
+		if u.Path == oidcCallbackPath {
+			o.idp.Shutdown()
+			c.Transport = acceptJSON{}
+		}
+	})
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Request.URL.Path != oidcCallbackPath {
+		t.Fatalf("ended at %s with %d (visited %v), want the callback's 503", resp.Request.URL, resp.StatusCode, visited)
+	}
+	if strings.Contains(body, host) || !strings.Contains(body, "identity provider cannot be reached") {
+		t.Errorf("the answer names the provider's address %s, or not what is wrong: %s", host, body)
+	}
+	if !strings.Contains(o.logs.String(), host) {
+		t.Errorf("the log lacks why (the address %s): %s", host, o.logs.String())
+	}
+}
+
+// acceptJSON asks for JSON, as a client other than a browser does.
+type acceptJSON struct{}
+
+func (acceptJSON) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Accept", "application/json")
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // TestOIDCNoAccount refuses an identity without an active account: an
 // HSA-id nobody has, a disabled physician, no claim at all (never a user
 // without an HSA-id), and the claim under another name than configured.

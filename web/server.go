@@ -91,6 +91,10 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
 	}))
 	https := strings.HasPrefix(strings.ToLower(opts.PublicURL), "https://")
+	// No cap on the whole request's body (http.MaxBytesHandler): each
+	// route reads its body with its own limit (readLimited), and a body
+	// over it gets its 413 while the rest is read and dropped, which a cap
+	// around it would cut short into a reset connection.
 	return outer(logger, m, opts.TrustedProxies, https, cop.Handler(routes))
 }
 

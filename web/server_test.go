@@ -540,6 +540,19 @@ func TestIdempotency(t *testing.T) {
 			if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", other, "Idempotency-Key", "retry-1"); resp.StatusCode != 409 || !strings.Contains(string(b), `"code":"idempotencyKeyReused"`) {
 				t.Errorf("same key, other body: %d %s; want 409", resp.StatusCode, b)
 			}
+			// A body refused whatever its key is its 422 first: intake's
+			// problems, and a relation to no certificate of the unit.
+			invalid := bytes.Replace(body, []byte(`"answers": {`), []byte(`"answers": {"unknown": 1, `), 1)
+			nowhere := bytes.Replace(body, []byte(`"answers": {`), []byte(`"relation": {"type": "REPLACES", "certificate": "no-such-certificate"}, "answers": {`), 1)
+			for what, b := range map[string][]byte{"intake's": invalid, "the relation's": nowhere} {
+				if bytes.Equal(b, body) {
+					t.Fatalf("%s body is the first one", what)
+				}
+				resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", b, "Idempotency-Key", "retry-1")
+				if resp.StatusCode != 422 {
+					t.Errorf("same key, a body with %s problem: %d %s; want its 422", what, resp.StatusCode, b)
+				}
+			}
 			if n := ts.count(t); n != 1 {
 				t.Errorf("%d certificates stored, want 1", n)
 			}

@@ -327,7 +327,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		logger.Info("sign-in through OpenID Connect", "issuer", c.OIDCIssuer, "claim", c.OIDCClaim, "public_url", c.publicURL(l.Addr()))
 	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(web.NewServer(logger, eng, db, pdfs, opts), int64(c.MaxBody)+4096),
+		Handler:           web.NewServer(logger, eng, db, pdfs, opts),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

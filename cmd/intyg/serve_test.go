@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -128,6 +129,22 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("GET %s: %d", loc, resp.StatusCode)
 	}
+
+	// A body far over the limit, sent whole before anything is read (as
+	// Python's urllib does), is answered 413, not cut into a reset
+	// connection by a cap around the handlers.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("a"), 8<<20)
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := fmt.Fprintf(conn, "POST /api/v1/certificates HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", clinic, len(big), big); err != nil {
+		t.Errorf("sending 8 MB: %v (the server reset the connection)", err)
+	} else if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("8 MB: %v %v, want 413", resp, err)
+	}
+	conn.Close()
 
 	// A token revoked by another process (the CLI) stops working within
 	// the server's token-cache recheck, a second.
