@@ -469,7 +469,7 @@ func PersonalIDProblem(pointer string, err error) Problem {
 // maxProblems of them (see capProblems), so that a hostile submission cannot
 // make a refusal of megabytes.
 func invalid(ps Problems) *Error {
-	ps = sortProblems(ps)
+	ps = sortProblems(withoutWhatIsNotAllowed(ps))
 	if len(ps) > maxProblems {
 		return &Error{
 			Code:     EINVALID,
@@ -478,4 +478,44 @@ func invalid(ps Problems) *Error {
 		}
 	}
 	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: ps}
+}
+
+// withoutWhatIsNotAllowed drops the problems of a value that must not be
+// there at all (notAllowed at its pointer): what else is wrong at it or
+// inside it (an empty list's minItems, a blank number's type) is noise
+// once it goes.
+func withoutWhatIsNotAllowed(ps Problems) Problems {
+	var gone map[string]bool
+	for _, p := range ps {
+		if p.Code == "notAllowed" {
+			if gone == nil {
+				gone = map[string]bool{}
+			}
+			gone[p.Pointer] = true
+		}
+	}
+	if gone == nil {
+		return ps
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Code == "notAllowed" || !insideAny(p.Pointer, gone) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// insideAny reports whether pointer ptr is one of set or inside one.
+func insideAny(ptr string, set map[string]bool) bool {
+	for {
+		if set[ptr] {
+			return true
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return false
+		}
+		ptr = ptr[:i]
+	}
 }
