@@ -282,9 +282,17 @@ func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
 	q := CaseQuery{Gap: DefaultCaseGap, At: today}
 	var ps Problems
 	for name, v := range doc {
+		if v == nil && (name == "gap" || name == "at") {
+			continue // null: not given, the default holds
+		}
 		switch name {
 		case "patient":
-			s, _ := v.(string)
+			s, text := v.(string)
+			if v == nil || text && strings.TrimSpace(s) == "" {
+				// Blank, or null: missing, as a blank text in a submission.
+				ps = append(ps, problem("/patient", "required", nil))
+				continue
+			}
 			pid, err := ParsePersonalID(s, today.Time)
 			if err != nil {
 				ps = append(ps, PersonalIDProblem("/patient", err))

@@ -164,10 +164,18 @@ func TestPatientCasesAPI(t *testing.T) {
 			`{"patient": "19780614-2382"}`: `"pointer":"/patient","code":"checksum","message":"Kontrollsiffran stämmer inte."`,
 			`{"patient": "7806142381x"}`:   `"pointer":"/patient","code":"format","message":"Värdet har fel format, ÅÅÅÅMMDD-NNNN förväntas."`,
 			`{"patient": "19781314-2381"}`: `"pointer":"/patient","code":"invalidDate"`,
+			// Blank or null is missing, as blank text in a submission.
+			`{"patient": "  "}`:         `"pointer":"/patient","code":"required"`,
+			`{"patient": null}`:         `"pointer":"/patient","code":"required"`,
+			`{"patient": 197806142381}`: `"pointer":"/patient","code":"format"`,
 		} {
 			if status, _, b := cases("caseworker", body); status != 422 || !strings.Contains(string(b), want) {
 				t.Errorf("%s: %d %s, want 422 with %s", body, status, b, want)
 			}
+		}
+		// A null gap or reference day is one not given: the defaults.
+		if status, r, b := cases("caseworker", `{"patient": "19780614-2381", "gap": null, "at": null}`); status != 200 || r.Gap != 5 {
+			t.Errorf("gap and at null: %d %s, want 200 with gap 5", status, b)
 		}
 		// A patient without counted certificates has no cases.
 		if status, r, b := cases("caseworker", `{"patient": "19121212-1212"}`); status != 200 || r.Cases == nil || len(r.Cases) != 0 {
@@ -187,8 +195,8 @@ func TestPatientCasesAPI(t *testing.T) {
 				t.Errorf("access-log entry does not name the caller: %+v", e)
 			}
 		}
-		if len(entries) != 5 { // caseworker, clinic, other-clinic, gap 5.0, after revoking; refusals read nothing
-			t.Errorf("%d cases.patient entries for the patient, want 5", len(entries))
+		if len(entries) != 6 { // caseworker, clinic, other-clinic, gap 5.0, gap null, after revoking; refusals read nothing
+			t.Errorf("%d cases.patient entries for the patient, want 6", len(entries))
 		}
 	})
 }
