@@ -499,23 +499,9 @@ func withoutWhatIsNotAllowed(ps Problems) Problems {
 	}
 	out := ps[:0]
 	for _, p := range ps {
-		if p.Code == "notAllowed" || !insideAny(p.Pointer, gone) {
+		if p.Code == "notAllowed" || !withinAny(p.Pointer, gone) {
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-// insideAny reports whether pointer ptr is one of set or inside one.
-func insideAny(ptr string, set map[string]bool) bool {
-	for {
-		if set[ptr] {
-			return true
-		}
-		i := strings.LastIndexByte(ptr, '/')
-		if i < 0 {
-			return false
-		}
-		ptr = ptr[:i]
-	}
 }

@@ -269,3 +269,18 @@ func ComparePointers(a, b string) int {
 		a, b = restA, restB
 	}
 }
+
+// withinAny reports whether pointer ptr is one of set or inside one: a
+// prefix of it that ends at a token's end (/a/b is within /a, /ab is not).
+func withinAny(ptr string, set map[string]bool) bool {
+	for {
+		if set[ptr] {
+			return true
+		}
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return false
+		}
+		ptr = ptr[:i]
+	}
+}

@@ -28,7 +28,9 @@ import (
 //
 // With an idempotency key: if the scope already stored a certificate under
 // the key with the same bytes, that certificate is returned and replay is
-// true; with different bytes it returns ECONFLICT and stores nothing.
+// true; with different bytes it returns ECONFLICT and stores nothing,
+// unless its relation is refused whatever its key (EINVALID: notFound,
+// relationMismatch), which comes first.
 //
 // With flags, c.Flags are computed from the patient's case certificates
 // stored before it, every unit's. On SQLite the writer reads them in the
@@ -72,12 +74,13 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 	err = db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		stored, replay = nil, false // the job may run again after a failed batch
 		keyed := idem != nil && idem.Key != ""
-		// A relation is checked only for a new certificate: look for one
-		// stored under the key first, and again once the original is
-		// locked, since on PostgreSQL the lock may have waited for the
+		// The relation's state is checked only for a new certificate: look
+		// for one stored under the key first, and again once the original
+		// is locked, since on PostgreSQL the lock may have waited for the
 		// transaction that stored this very submission (a client's retry
 		// while its first try was under way): that is a replay, not a
-		// second replacement.
+		// second replacement. What no state changes (an original not the
+		// unit's, another patient's) is refused before a used key.
 		storedUnderKey := func() (bool, error) {
 			if !keyed {
 				return false, nil
@@ -138,13 +141,10 @@ func (db *DB) createCertificate(ctx context.Context, c *intake.Certificate, subm
 			stored, replay = prior, err == nil
 			return err
 		}
-		c.Relations = []intake.RelationLink{}
-		if c.Relation != nil {
-			if err := db.relate(ctx, tx, c); err != nil {
-				return err
-			}
-			c.Relations = append(c.Relations, intake.RelationLink{Type: c.Relation.Type, Certificate: c.Relation.Certificate, Direction: intake.DirectionOutgoing})
+		if err := db.relate(ctx, tx, c); err != nil {
+			return err
 		}
+		c.Relations = []intake.RelationLink{{Type: c.Relation.Type, Certificate: c.Relation.Certificate, Direction: intake.DirectionOutgoing}}
 		stored = c
 		return nil
 	})

@@ -67,11 +67,12 @@ func TestTooLargeIsAnAnswerNotAReset(t *testing.T) {
 	}
 }
 
-// TestFormsTakeTwiceTheSubmission: a certificate form may be twice the
-// largest submission (its encoding lengthens text), and no cap on the
-// whole request cuts it sooner: a draft of 1.5 times it is saved, one of
-// more than twice it is 413, and a body without a declared length past
-// the cap is 413 too, never "could not be read".
+// TestFormsTakeTwiceTheSubmission pins the certificate form's own limit:
+// twice the largest submission (its encoding lengthens text). A draft of
+// 1.5 times it is saved; one of more than twice it is 413, whether its
+// length is declared or not. (That no cap around the handlers cuts a body
+// sooner, into a reset connection, TestServeEndToEnd shows on the real
+// server.)
 func TestFormsTakeTwiceTheSubmission(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	max := mustEngine(t).MaxBytes() // the test server's

@@ -376,8 +376,12 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 		switch {
 		case intake.ErrorCode(err) == intake.EINVALID:
 			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
-		case intake.ErrorCode(err) == intake.ECONFLICT && idem != nil:
-			first, ferr := sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
+		case intake.ErrorCode(err) == intake.ECONFLICT:
+			var first *intake.Certificate
+			var ferr error = intake.Errorf(intake.ENOTFOUND, "No key: not a second click.")
+			if idem != nil {
+				first, ferr = sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
+			}
 			if intake.ErrorCode(ferr) == intake.ENOTFOUND {
 				// Not a second click: the original's state forbids the
 				// relation now (a completion request opened since the
@@ -385,7 +389,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				return renderForm(w, r, http.StatusConflict, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
 			}
 			if ferr != nil {
-				return err
+				return ferr
 			}
 			if !sameCertificate(sub, first, body) {
 				// The form was sent before and then changed: nothing of

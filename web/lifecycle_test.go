@@ -600,6 +600,13 @@ func TestNoSecondCompletion(t *testing.T) {
 	if resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") {
 		t.Errorf("signing the old draft, its relation's id padded: %d, want 409 saying it is replaced", resp.StatusCode)
 	}
+	// A form sent without its draft or submission id is refused the same
+	// way, with the form, not an error page that drops what was typed.
+	values.Del("draft")
+	values.Del("submission")
+	if resp, body := ts.page(t, doctor, "POST", "/forms/fk7804/2.0", values); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "redan ersatt") || !strings.Contains(body, `id="certificate-form"`) {
+		t.Errorf("signing without a key: %d, want 409 with the form saying it is replaced", resp.StatusCode)
+	}
 	if n := ts.count(t); n != before {
 		t.Errorf("signing the old draft stored %d certificates", n-before)
 	}
