@@ -161,6 +161,11 @@ func encode(encs []encoding, s string) []glyph {
 			// Printed, a font shows a hyphen or a box.
 			continue
 		}
+		if unicode.Is(unicode.Variation_Selector, r) {
+			// How the character before it is drawn (as an emoji, say):
+			// nothing of its own.
+			continue
+		}
 		if g, ok := find(r); ok {
 			gs = append(gs, g)
 			continue
@@ -175,7 +180,12 @@ func encode(encs []encoding, s string) []glyph {
 				break
 			}
 		}
-		if decomposed == nil {
+		switch {
+		case decomposed == nil && unicode.Is(unicode.Zs, r):
+			// A space the font lacks (an ideographic one): a space.
+			sp, _ := find(' ')
+			decomposed = []glyph{sp}
+		case decomposed == nil:
 			// No glyph for it (an emoji, CJK): a question mark, from an
 			// encoding that has one, so that it shows and is not dropped.
 			q, _ := find('?')

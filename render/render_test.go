@@ -864,13 +864,33 @@ func TestAwkwardText(t *testing.T) {
 		"Rygg\u00admärta och \u202eomvänd\u202c text\u200b slut.\n" + doubled
 	pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
 	text := fullText(t, pdf, "-layout")
-	for _, want := range []string{"Rad ett om ryggen.\n", "Rad två om sömnen.\n", "Rad tre: ? ?? → klart.", "Ryggmärta och omvänd text slut.\n"} {
+	c.Answers["otherInformation"] = c.Answers["otherInformation"].(string) + "\nHjärta ❤\ufe0f och\u3000mellanslag."
+	pdf = renderPDF(t, r, c, tmpl, render.CopyFull)
+	text = fullText(t, pdf, "-layout")
+	for _, want := range []string{"Rad ett om ryggen.\n", "Rad två om sömnen.\n", "Rad tre: ? ?? → klart.", "Ryggmärta och omvänd text slut.\n",
+		"Hjärta ❤ och mellanslag."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("%q is not in the text", want)
 		}
 	}
 	if !strings.Contains(squash(pdfText(t, pdf)), squash(strings.Join(words, ""))) {
 		t.Error("the text with doubled spaces is not all in the document")
+	}
+	// Words of other alphabets (their spaces in their own encodings) wrap
+	// at spaces too, never inside a word.
+	for _, word := range []string{"больничный", "ανάρρωση", "zażółcenie"} {
+		var ws []string
+		for i := range 300 {
+			ws = append(ws, fmt.Sprintf("%s%d", word, i))
+		}
+		c.Answers["otherInformation"] = strings.Join(ws, " ")
+		got := strings.Fields(pdfText(t, renderPDF(t, r, c, tmpl, render.CopyFull)))
+		for _, w := range ws {
+			if !slices.Contains(got, w) {
+				t.Errorf("%q is not whole in the text: a line broke inside it", w)
+				break
+			}
+		}
 	}
 	// Each double space in its turn at a line's end: every width from a
 	// word to a line.

@@ -71,12 +71,11 @@ func (d *doc) wrap(s string, w float64) [][]glyph {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	for _, para := range strings.Split(s, "\n") {
 		gs := encode(d.r.encs, para)
-		space := d.r.encs[0].code[' ']
 		start, lineW := 0, 0.0 // the line being filled: gs[start:i]
 		lastSpace := -1        // index of the last space in the line
 		for i := 0; i < len(gs); i++ {
 			g := gs[i]
-			if g.enc == 0 && g.code == space {
+			if d.isSpace(g) {
 				lastSpace = i
 			}
 			aw := d.advance(g)
@@ -89,9 +88,9 @@ func (d *doc) wrap(s string, w float64) [][]glyph {
 			if lastSpace > start {
 				end = lastSpace
 			}
-			lines = append(lines, trimSpaces(gs[start:end], space))
+			lines = append(lines, d.trimSpaces(gs[start:end]))
 			start = end
-			for start < len(gs) && gs[start].enc == 0 && gs[start].code == space {
+			for start < len(gs) && d.isSpace(gs[start]) {
 				start++
 			}
 			lastSpace = -1
@@ -104,14 +103,18 @@ func (d *doc) wrap(s string, w float64) [][]glyph {
 			lineW = d.width(gs[start : i+1])
 		}
 		if start < len(gs) || len(gs) == 0 { // an empty paragraph is a blank line
-			lines = append(lines, trimSpaces(gs[start:], space))
+			lines = append(lines, d.trimSpaces(gs[start:]))
 		}
 	}
 	return lines
 }
 
-func trimSpaces(gs []glyph, space byte) []glyph {
-	for len(gs) > 0 && gs[len(gs)-1].enc == 0 && gs[len(gs)-1].code == space {
+// isSpace reports whether g is a space, in whichever encoding: a Greek or
+// Cyrillic run writes its spaces in its own, and a line breaks there too.
+func (d *doc) isSpace(g glyph) bool { return d.r.encs[g.enc].runes[g.code] == ' ' }
+
+func (d *doc) trimSpaces(gs []glyph) []glyph {
+	for len(gs) > 0 && d.isSpace(gs[len(gs)-1]) {
 		gs = gs[:len(gs)-1]
 	}
 	return gs
