@@ -149,6 +149,9 @@ func (d *doc) questionStart(q schemas.Question) float64 {
 	if items, _ := d.c.Answers[q.Field].([]any); q.Widget == schemas.WidgetGroup && len(items) > 0 {
 		return h + d.tableStart(d.groupGrid(q, items))
 	}
+	if q.Widget == schemas.WidgetAreaTexts {
+		return h + 3*lineH + 2 // what areaTexts keeps for a ticked area and its text
+	}
 	return h + 2*lineH + 2
 }
 

@@ -162,6 +162,35 @@ func TestTotalNeverAlone(t *testing.T) {
 	}
 }
 
+// TestAreaLabelWithItsArea: a list of areas whose first area is ticked
+// starts with its question on one page, wherever the page break would
+// fall (the text before it one line longer at a time).
+func TestAreaLabelWithItsArea(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7800/valid/all-seven-impairment-areas-three-investigations.json"), "areas")
+	pageOf := func(pages []string, s string) int {
+		for i, p := range pages {
+			if strings.Contains(p, s) {
+				return i
+			}
+		}
+		return -1
+	}
+	on := map[int]bool{}
+	for n := range 60 {
+		c.Answers["diseaseHistory"] = strings.TrimSpace(strings.Repeat("Rad om sjukdomshistorien.\n", n+1))
+		pages := strings.Split(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull), "-layout"), "\f")
+		label, area := pageOf(pages, "8. Beskriv undersökningsfynd"), pageOf(pages, "X Intellektuell funktion")
+		if label < 0 || label != area {
+			t.Errorf("%d lines before it: question 8 on page %d, its first area on page %d; want one page", n+1, label+1, area+1)
+		}
+		on[label] = true
+	}
+	if len(on) < 2 {
+		t.Fatalf("question 8 stood on page %v whatever the text before it: the break did not move through it", on)
+	}
+}
+
 // TestPDFSize checks that a typical certificate makes a small PDF: the
 // font is a subset and the pages are compressed. A maximal one (4,000
 // characters in every text field, ten pages) stays small too.
