@@ -101,18 +101,42 @@ func (d *doc) note(title string, lines []string, r, g, b int) {
 	for _, l := range lines {
 		h += d.height(l, contentW-4, lineH)
 	}
+	if h > pageH-marginBottom-marginTop {
+		// Longer than a page: shaded line by line, so that no page's
+		// part of it runs into the footer.
+		d.need(7 + lineH)
+		d.shade(marginX, p.GetY(), contentW, 6.5, "F", r, g, b)
+		d.noteTitle(title)
+		for _, l := range lines {
+			for _, gs := range d.wrap(l, contentW-4) {
+				d.need(lineH + 0.5)
+				y := p.GetY()
+				d.shade(marginX, y, contentW, lineH+0.5, "F", r, g, b)
+				d.line(gs, marginX+2, y, lineH)
+				p.SetY(y + lineH)
+			}
+		}
+		p.SetY(p.GetY() + 3)
+		return
+	}
 	d.need(h)
 	d.shade(marginX, p.GetY(), contentW, h, "F", r, g, b)
+	d.noteTitle(title)
+	for _, l := range lines {
+		d.para(l, marginX+2, contentW-4, lineH)
+	}
+	p.SetY(p.GetY() + 3)
+}
+
+// noteTitle writes a note's title at the top of its box.
+func (d *doc) noteTitle(title string) {
+	p := d.pdf
 	d.size = 10
 	d.bold(true)
 	d.textAt(title, marginX+2, p.GetY()+0.5, 6)
 	d.bold(false)
 	p.SetY(p.GetY() + 6.5)
 	d.size = 9
-	for _, l := range lines {
-		d.para(l, marginX+2, contentW-4, lineH)
-	}
-	p.SetY(p.GetY() + 3)
 }
 
 // shade fills a rectangle in colour (r, g, b), and outlines it too with

@@ -699,6 +699,41 @@ func TestWatermarks(t *testing.T) {
 	}
 }
 
+// TestLongNoteStaysAbovePageFooters: a revocation message longer than a
+// page (900 short lines) is shaded on each page it runs over, never into
+// the footer, and every line of it is printed.
+func TestLongNoteStaysAbovePageFooters(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/full-time-one-period.json"), "long-note")
+	var lines []string
+	for i := range 900 {
+		lines = append(lines, fmt.Sprintf("r%d", i))
+	}
+	c.Status = intake.StatusRevoked
+	c.Revocation = &intake.Revocation{Reason: intake.RevokeSeriousError, Message: strings.Join(lines, "\n"), At: received, By: "u1"}
+	pdf := renderPDF(t, r, c, tmpl, render.CopyFull)
+	if text := strings.Fields(pdfText(t, pdf)); !slices.Contains(text, "r0") || !slices.Contains(text, "r899") {
+		t.Error("the message is not printed whole")
+	}
+	const footer = 297.0 - 34 // mm: the page less the footer (render.go)
+	for i, img := range rasterizeColour(t, pdf) {
+		b := img.Bounds()
+		px := float64(b.Dx()) / 210
+		shaded := 0
+		for y := int(footer * px); y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				// The note's pink (250, 220, 220).
+				if r, g, bl, _ := img.At(x, y).RGBA(); r>>8 > 240 && g>>8 > 205 && g>>8 < 235 && bl>>8 > 205 && bl>>8 < 235 {
+					shaded++
+				}
+			}
+		}
+		if shaded > 0 {
+			t.Errorf("page %d: %d shaded pixels below %.0f mm, in the footer", i+1, shaded, footer)
+		}
+	}
+}
+
 // contents returns the document's compressed streams inflated, one after
 // another: the page contents, and the font file.
 func contents(tb testing.TB, pdf []byte) []byte {
