@@ -213,6 +213,8 @@ type draftsPage struct {
 	// OtherUnits says the physician works at more units than the
 	// session's, whose drafts show when signed in for them.
 	OtherUnits bool
+	// Deleted says a draft was just deleted (from this list).
+	Deleted bool
 }
 
 // draftRow is one line of the list of drafts.
@@ -237,7 +239,7 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		if err != nil {
 			return err
 		}
-		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1}
+		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1, Deleted: r.URL.Query().Get("deleted") == "1"}
 		base := a.Audit("draft.list", r.RemoteAddr)
 		var entries []*intake.AuditEntry
 		for _, d := range list {
@@ -290,7 +292,7 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 		if err := drafts.DeleteDraft(r.Context(), d.ID, a.User.ID); err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/drafts", http.StatusSeeOther)
+		http.Redirect(w, r, "/drafts?deleted=1", http.StatusSeeOther)
 		return nil
 	})
 }

@@ -117,6 +117,8 @@ func TestDrafts(t *testing.T) {
 	}
 	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
 		t.Errorf("delete: %d", resp.StatusCode)
+	} else if _, page := ts.page(t, asa, "GET", resp.Header.Get("Location"), nil); !strings.Contains(page, `role="status" id="draft-deleted"`) {
+		t.Errorf("the list after a delete (%s) does not say the draft is gone", resp.Header.Get("Location"))
 	}
 	if deleted := ts.auditActions(t, "draft.delete"); len(deleted) != 1 || deleted[0].Query != "draft="+gone {
 		t.Errorf("the access log's deletes %+v, want the one of %s", deleted, gone)

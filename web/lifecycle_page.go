@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -284,6 +285,10 @@ type formRelation struct {
 func renderForm(w http.ResponseWriter, r *http.Request, status int, p *formPage, certs certificateStore, messages messageStore, audit auditStore) error {
 	if err := relateForm(r, p, certs, messages, audit); err != nil {
 		return err
+	}
+	if n := len(p.Summary); n > 0 && !strings.HasPrefix(p.Title, "Fel: ") {
+		// The tab's title says so too, as the summary at the top does.
+		p.Title = fmt.Sprintf("Fel: %d att rätta – %s", n, p.Title)
 	}
 	return renderPage(w, status, "certificate_form", p)
 }

@@ -224,6 +224,9 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 	if resp.StatusCode != 422 {
 		t.Fatalf("%d, want the form with its problems:\n%s", resp.StatusCode, page)
 	}
+	if !strings.Contains(page, "<title>Fel: 2 att rätta – Läkarintyg för sjukpenning – Intyg</title>") || !strings.Contains(page, `<a class="skip" href="#main">`) {
+		t.Error("the refused form's title does not say how many to correct, or the page has no link past its menu")
+	}
 	invalid := func(name string) bool {
 		tag := regexp.MustCompile(`<[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(page)
 		if tag == "" {
@@ -239,6 +242,24 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 		if got := invalid(name); got != want {
 			t.Errorf("%s aria-invalid: %v, want %v", name, got, want)
 		}
+	}
+	// The input the problem is in, of several, is described by the
+	// question's error, as its group is; a text with a limit by its
+	// counter, which is read when it gets focus, not at every key.
+	tag := func(name string) string {
+		return regexp.MustCompile(`<[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(page)
+	}
+	if to := tag("answers.sickLeave.100.to"); !regexp.MustCompile(`aria-describedby="[^"]*err-answers\.sickLeave\b`).MatchString(to) {
+		t.Errorf("the wrong period's end is not described by the error: %s", to)
+	}
+	if from := tag("answers.sickLeave.100.from"); strings.Contains(from, "err-") {
+		t.Errorf("a period's right start is described by the error: %s", from)
+	}
+	if other := tag("answers.otherInformation"); !regexp.MustCompile(`aria-describedby="[^"]*count-answers\.otherInformation`).MatchString(other) {
+		t.Errorf("a text with a limit is not described by its counter: %s", other)
+	}
+	if strings.Contains(page, `class="counter muted" id="count-answers.otherInformation" aria-live`) {
+		t.Error("the counter is live: read at every key")
 	}
 }
 

@@ -201,11 +201,23 @@ type widgetData struct {
 // problem is in it, or in the whole question.
 func (d widgetData) AttrsFor(input string) template.HTMLAttr {
 	var b strings.Builder
+	var ids []string
+	if !d.Grouped && d.Describe != "" {
+		ids = append(ids, d.Describe)
+	}
 	if d.Invalid && (len(d.invalid) == 0 || d.invalid[""] || d.invalid[input]) {
 		b.WriteString(` aria-invalid="true"`)
+		if d.Grouped && d.invalid[input] {
+			// The input the problem is in, of several: it says why, as
+			// the group around it does.
+			ids = append(ids, "err-"+d.Name)
+		}
 	}
-	if !d.Grouped && d.Describe != "" {
-		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(d.Describe) + `"`)
+	if input == d.Name && d.MaxLength > 0 || d.Q.Widget == schemas.WidgetTextWithCodes && input == d.Name+".text" && d.ItemMax("text") > 0 {
+		ids = append(ids, "count-"+input) // its limit, and what is left
+	}
+	if len(ids) > 0 {
+		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
 	}
 	return template.HTMLAttr(b.String())
 }

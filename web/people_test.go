@@ -258,6 +258,9 @@ func TestSignInAndOut(t *testing.T) {
 		if !strings.Contains(body, "Fel användarnamn eller lösenord.") || !strings.Contains(body, `value="`+name+`"`) {
 			t.Errorf("attempt %d: the refusal page:\n%s", i, body)
 		}
+		if strings.Count(body, `aria-invalid="true" aria-describedby="sign-in-error"`) != 2 {
+			t.Errorf("attempt %d: the name and password are not marked wrong, described by the refusal", i)
+		}
 	}
 	for i := 0; i < 4; i++ {
 		ts.page(t, nil, "POST", "/sign-in", url.Values{"username": {"asa"}, "password": {"wrong password"}})

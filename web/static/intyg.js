@@ -100,15 +100,27 @@
   first.focus();
 })();
 
-// Character counters: "N tecken kvar" under each text with a limit.
+// Character counters: "N tecken kvar" under each text with a limit, which
+// describes the text (read when it gets focus). A screen reader is told
+// only when few are left, or none, not at every key.
 (function () {
   document.querySelectorAll('[data-counter]').forEach(function (el) {
     const out = document.getElementById(el.dataset.counter);
     const max = parseInt(el.getAttribute('maxlength'), 10);
     if (!out || !max) return;
+    const live = document.createElement('span');
+    live.className = 'visually-hidden';
+    live.setAttribute('aria-live', 'polite');
+    out.after(live);
+    let said = '';
     function update() {
       const left = max - Array.from(el.value).length;
       out.textContent = left + ' av ' + max + ' tecken kvar';
+      const now = left <= 0 ? 'Inga tecken kvar.' : left <= 100 ? 'Färre än 100 tecken kvar.' : '';
+      if (now !== said) {
+        live.textContent = now;
+        said = now;
+      }
     }
     el.addEventListener('input', update);
     update();
@@ -491,4 +503,11 @@ function fillIn(form, saved) {
     form.dispatchEvent(new Event('change'));
     say('Svar som inte hann sparas har fyllts i igen.');
   }
+})();
+
+// The menu marks the page it is on.
+(function () {
+  document.querySelectorAll('header nav a').forEach(function (a) {
+    if (a.pathname === location.pathname) a.setAttribute('aria-current', 'page');
+  });
 })();
