@@ -227,6 +227,9 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 	if !strings.Contains(page, "<title>Fel: 2 att rätta – Läkarintyg för sjukpenning – Intyg</title>") || !strings.Contains(page, `<a class="skip" href="#main">`) {
 		t.Error("the refused form's title does not say how many to correct, or the page has no link past its menu")
 	}
+	if !strings.Contains(page, `<a href="#q-sickLeave">`) || !strings.Contains(page, `id="q-sickLeave" tabindex="-1"`) {
+		t.Error("the error summary's link does not lead to a question that takes the focus (the next Tab then goes into it)")
+	}
 	invalid := func(name string) bool {
 		tag := regexp.MustCompile(`<[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(page)
 		if tag == "" {
