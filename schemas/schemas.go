@@ -723,6 +723,27 @@ func ResolveRef(root, node map[string]any) map[string]any {
 	return node
 }
 
+// Required reports whether answers field must be given whenever the form
+// asks it: the schema requires it, or a "required" rule names it (each
+// such rule's condition is one under which the form shows the question).
+// The form marks it.
+func (t *Template) Required(field string) bool {
+	ptr := "/answers/" + field
+	for _, r := range t.Rules {
+		if r.Rule == "required" && slices.Contains(r.Fields, ptr) {
+			return true
+		}
+	}
+	var root struct {
+		Properties struct {
+			Answers struct {
+				Required []string `json:"required"`
+			} `json:"answers"`
+		} `json:"properties"`
+	}
+	return json.Unmarshal(t.Schema, &root) == nil && slices.Contains(root.Properties.Answers.Required, field)
+}
+
 // MaxLength returns the maxLength the template's JSON Schema sets for the
 // string at path below answers (a field, or a field and an item member
 // such as "functionalImpairment", "text"), following local $refs and array

@@ -115,7 +115,7 @@ type summaryItem struct{ Anchor, Text string }
 // Widget is what the "widget" template needs to draw question q.
 func (p *formPage) Widget(q schemas.Question) widgetData {
 	name := "answers." + q.Field
-	d := widgetData{Q: q, Name: name, Values: p.Values, T: p.Template, Grouped: grouped(q.Widget), CounterFor: name}
+	d := widgetData{Q: q, Name: name, Values: p.Values, T: p.Template, Grouped: grouped(q.Widget), CounterFor: name, Required: p.Template.Required(q.Field)}
 	var ids []string
 	if len(p.Complements(q.ID)) > 0 {
 		ids = append(ids, "complement-"+q.ID) // what Försäkringskassan asks of it

@@ -377,3 +377,37 @@ func pageLink(page, id string) string {
 	}
 	return html.UnescapeString(m[1])
 }
+
+// TestFormMarksRequiredQuestions: a question that must be answered
+// whenever it is asked is marked (a star, and words or aria-required for
+// a screen reader); an optional one is not.
+func TestFormMarksRequiredQuestions(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	_, page := ts.page(t, physician, "GET", "/forms/fk7804/2.0", nil)
+	question := func(page, field string) string {
+		return regexp.MustCompile(`(?s)id="q-` + field + `".*?</(legend|label)>`).FindString(page)
+	}
+	for field, want := range map[string]bool{"diagnoses": true, "sickLeave": true, "basis": true, "prognosisMonths": true, "otherInformation": false, "treatment": false} {
+		q := question(page, field)
+		if q == "" {
+			t.Fatalf("no question %s", field)
+		}
+		if got := strings.Contains(q, `class="req"`); got != want {
+			t.Errorf("fk7804 %s marked required: %v, want %v", field, got, want)
+		}
+	}
+	if !strings.Contains(question(page, "diagnoses"), "(obligatorisk)") || !strings.Contains(page, `id="required-note"`) {
+		t.Error("a required group does not say so in words, or the form does not say what the star means")
+	}
+	_, page = ts.page(t, physician, "GET", "/forms/fk7800/1.0", nil)
+	for name, want := range map[string]bool{"answers.diseaseHistory": true, "answers.otherInformation": false} {
+		tag := regexp.MustCompile(`<textarea[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>`).FindString(page)
+		if tag == "" {
+			t.Fatalf("no text %s", name)
+		}
+		if got := strings.Contains(tag, `aria-required="true"`); got != want {
+			t.Errorf("fk7800 %s aria-required: %v, want %v", name, got, want)
+		}
+	}
+}

@@ -186,6 +186,10 @@ type widgetData struct {
 	Invalid  bool
 	invalid  map[string]bool
 	Describe string
+	// Required is true for a question that must be answered whenever it
+	// is asked (schemas.Template.Required): marked, and aria-required on
+	// its one control.
+	Required bool
 	// CodeList is the code list of a diagnoses widget's codes, and codes
 	// the list itself, for the titles of the codes typed.
 	CodeList string
@@ -212,6 +216,9 @@ func (d widgetData) AttrsFor(input string) template.HTMLAttr {
 			// the group around it does.
 			ids = append(ids, "err-"+d.Name)
 		}
+	}
+	if d.Required && !d.Grouped && input == d.Name {
+		b.WriteString(` aria-required="true"`)
 	}
 	if input == d.Name && d.MaxLength > 0 || d.Q.Widget == schemas.WidgetTextWithCodes && input == d.Name+".text" && d.ItemMax("text") > 0 {
 		ids = append(ids, "count-"+input) // its limit, and what is left
