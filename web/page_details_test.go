@@ -397,6 +397,9 @@ func TestFormMarksRequiredQuestions(t *testing.T) {
 			t.Errorf("fk7804 %s marked required: %v, want %v", field, got, want)
 		}
 	}
+	if !strings.Contains(page, `name="patient.id" type="text" value="" autocomplete="off" aria-required="true"`) {
+		t.Error("the patient's identity number is not marked required")
+	}
 	if !strings.Contains(question(page, "diagnoses"), "(obligatorisk)") || !strings.Contains(page, `id="required-note"`) {
 		t.Error("a required group does not say so in words, or the form does not say what the star means")
 	}
