@@ -400,6 +400,9 @@ func TestFormMarksRequiredQuestions(t *testing.T) {
 	if !strings.Contains(page, `name="patient.id" type="text" value="" autocomplete="off" aria-required="true"`) {
 		t.Error("the patient's identity number is not marked required")
 	}
+	if !strings.Contains(page, `<legend><h2 class="legend">Diagnos</h2></legend>`) {
+		t.Error("a section's legend is not a heading, for heading navigation")
+	}
 	if !strings.Contains(question(page, "diagnoses"), "(obligatorisk)") || !strings.Contains(page, `id="required-note"`) {
 		t.Error("a required group does not say so in words, or the form does not say what the star means")
 	}
