@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
 	"sync"
 	"unsafe"
 
@@ -125,6 +126,14 @@ func logOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 	rc := open(tls, hostVFS, zName, inner(pFile), flags, pOutFlags)
 	if at[sqlite3.Tsqlite3_file](inner(pFile)).FpMethods != 0 {
 		l.methods = uintptr(unsafe.Pointer(&logMethods))
+		if fi, err := os.Stat(libc.GoString(zName)); err == nil {
+			openLogs.Lock()
+			if openLogs.files == nil {
+				openLogs.files = map[uintptr]os.FileInfo{}
+			}
+			openLogs.files[pFile] = fi
+			openLogs.Unlock()
+		}
 	}
 	return rc
 }
@@ -143,8 +152,9 @@ func hostWrite(tls *libc.TLS, pFile, buf uintptr, n int32, off int64) int32 {
 }
 
 // flush writes what l holds. What a failed write left unwritten stays
-// held, so that every later call tries it again first (and a commit frame
-// held after it cannot be written without it).
+// held, so that every later call of the transaction tries it again first
+// (and a commit frame held after it cannot be written without it), until
+// the transaction ends (dropHeld).
 func flush(tls *libc.TLS, pFile uintptr) int32 {
 	l := at[heldLog](pFile)
 	l.page, l.commit = false, false
@@ -161,6 +171,37 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 	}
 	l.off, l.n = l.off+l.n, 0
 	return sqlite3.SQLITE_OK
+}
+
+// openLogs are the logs open through logVFS and the file each is, so that
+// dropHeld finds a connection's log from its path.
+var openLogs struct {
+	sync.Mutex
+	files map[uintptr]os.FileInfo // by the log's file object
+}
+
+// dropHeld forgets what the log at path holds: frames of a transaction
+// that ended without a commit. SQLite writes its next transaction's frames
+// where those were, and another connection (an intyg command beside the
+// server) may have appended its own there since: written later, the old
+// frames would overwrite them. Only between a transaction's failure and
+// its end are they kept, since SQLite may go on with a transaction after a
+// full disk fails one statement, its frames taken as written. The writer
+// calls it after a transaction that did not commit, on its own goroutine,
+// the one that makes the log's calls.
+func dropHeld(path string) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return // no log: nothing held
+	}
+	openLogs.Lock()
+	defer openLogs.Unlock()
+	for pFile, f := range openLogs.files {
+		if os.SameFile(f, fi) {
+			l := at[heldLog](pFile)
+			l.n, l.page, l.commit = 0, false, false
+		}
+	}
 }
 
 // hold appends n bytes at zBuf to what l holds.
@@ -223,17 +264,19 @@ func logWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 // The other methods call the host's, after writing what is held wherever
 // the file's content or size matters.
 
+// logClose closes the log. What it still holds is not written: SQLite
+// closes a log outside any transaction, so it is what a transaction that
+// failed left (dropHeld).
 func logClose(tls *libc.TLS, pFile uintptr) int32 {
 	l := at[heldLog](pFile)
-	rc := flush(tls, pFile)
+	openLogs.Lock()
+	delete(openLogs.files, pFile)
+	openLogs.Unlock()
 	m := hostMethods(pFile)
-	rc2 := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxClose)))(tls, inner(pFile))
+	rc := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxClose)))(tls, inner(pFile))
 	libc.Xfree(tls, l.buf)
-	l.buf, l.capacity = 0, 0
-	if rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	return rc2
+	l.buf, l.capacity, l.n = 0, 0, 0
+	return rc
 }
 
 func logRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {

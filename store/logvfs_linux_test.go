@@ -2,14 +2,19 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/intyg/intyg/intake"
 )
 
 // TestLogVFSWhenTheDiskRefuses: when the log cannot grow (a file size
@@ -200,5 +205,101 @@ func TestLogVFSWritesACommitAtOnce(t *testing.T) {
 		if n > 10 {
 			t.Errorf("round %d: %s made %d write calls for one commit, want at most 10", round, logVFSName, n)
 		}
+	}
+}
+
+// TestToolBesideAServerAfterAFullDisk: a server's write that a full disk
+// refused leaves nothing of it to be written later. An intyg command
+// beside the server (OpenExisting) then writes where the refused frames
+// would have gone, and the server's next write must not overwrite that:
+// the database stays whole and keeps the command's write. It runs in a
+// child process, since the file size limit that stands for the full disk
+// is the process's.
+func TestToolBesideAServerAfterAFullDisk(t *testing.T) {
+	if dir := os.Getenv("INTYG_TOOLBESIDE_CHILD"); dir != "" {
+		toolBesideFullDisk(t, dir)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestToolBesideAServerAfterAFullDisk$", "-test.v")
+	cmd.Env = append(os.Environ(), "INTYG_TOOLBESIDE_CHILD="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("--- PASS: TestToolBesideAServerAfterAFullDisk")) {
+		t.Fatalf("the child did not run the test:\n%s", out)
+	}
+}
+
+func toolBesideFullDisk(t *testing.T, dir string) {
+	ctx := context.Background()
+	path := filepath.Join(dir, "intyg.db")
+	server, err := Open(ctx, SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	for i := range 5 {
+		if _, _, err := server.CreateToken(ctx, intake.RoleCaseworker, "", "before "+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signal.Ignore(syscall.SIGXFSZ)
+	var was syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No file may grow more than a few hundred bytes: no frame fits.
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: uint64(wal.Size()) + 512, Max: was.Max}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := server.CreateToken(ctx, intake.RoleCaseworker, "", "refused"); err == nil {
+		t.Fatal("a write the full disk refused went through")
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &was); err != nil {
+		t.Fatal(err)
+	}
+	tool, err := OpenExisting(ctx, SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tool.CreateToken(ctx, intake.RoleCaseworker, "", "the tool's"); err != nil {
+		t.Fatal(err)
+	}
+	tool.Close()
+	if _, _, err := server.CreateToken(ctx, intake.RoleCaseworker, "", "after"); err != nil {
+		t.Fatal(err)
+	}
+	check, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var ok string
+	if err := check.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check: %q, %v", ok, err)
+	}
+	var names []string
+	rows, err := check.Query(`SELECT name FROM tokens ORDER BY created_at, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, want := range []string{"the tool's", "after"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("tokens %q, want %q among them", names, want)
+		}
+	}
+	if slices.Contains(names, "refused") {
+		t.Errorf("tokens %q: the refused write is stored", names)
 	}
 }

@@ -221,7 +221,8 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		db.closeConns()
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint, insert: db.insertCertificatesSQLite}
+	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint, insert: db.insertCertificatesSQLite,
+		ended: func() { dropHeld(db.wal.path) }}
 	if driver == Postgres {
 		opts = writerOptions{workers: 8, alone: true}
 	}

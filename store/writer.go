@@ -74,6 +74,7 @@ type writer struct {
 	alone bool // see writerOptions
 
 	insert func(ctx context.Context, tx *sql.Tx, rows []*certInsert) error // see writerOptions
+	ended  func()                                                          // see writerOptions
 }
 
 // writerOptions says how a writer works beyond its connections.
@@ -97,6 +98,10 @@ type writerOptions struct {
 	// cursors for each certificate and table had been most of the one
 	// writer's time under load.
 	insert func(ctx context.Context, tx *sql.Tx, rows []*certInsert) error
+	// ended, if not nil, runs after a transaction that did not commit,
+	// once it is rolled back (SQLite's log forgets what it held of it:
+	// dropHeld).
+	ended func()
 }
 
 // committedBatch is a batch committed but not yet known to be durable,
@@ -119,7 +124,7 @@ var errNotSynced = errors.New("store: the disk did not confirm a write; writes a
 // concurrent transactions in shared WAL flushes, so several workers keep
 // its connections busy, each with one job at a time (writerOptions.alone).
 func newWriter(db *sql.DB, h *health, o writerOptions) *writer {
-	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between, insert: o.insert, alone: o.alone}
+	w := &writer{db: db, health: h, jobs: make(chan writeJob, maxBatch), exited: make(chan struct{}), sync: o.sync, between: o.between, insert: o.insert, alone: o.alone, ended: o.ended}
 	stop := make(chan struct{})
 	synced := make(chan struct{})
 	if w.sync != nil {
@@ -355,6 +360,8 @@ func (w *writer) runBatch(first writeJob) (batch []writeJob, failed int, err err
 	if err != nil {
 		return batch, -1, fmt.Errorf("store: begin: %w", err)
 	}
+	committed := false
+	defer w.end(&committed)
 	defer tx.Rollback()
 	t := &txJobs{w: w, tx: tx}
 	if failed, err := t.run(first, 0); err != nil {
@@ -409,6 +416,7 @@ join:
 		w.syncerIdle() // nothing to sync: the syncer stays idle
 		return batch, -1, fmt.Errorf("store: commit: %w", err)
 	}
+	committed = true
 	w.batches.Add(1)
 	w.written.Add(int64(len(batch)))
 	return batch, -1, nil
@@ -429,6 +437,8 @@ func (w *writer) runTx(jobs []writeJob) (failed int, err error) {
 	if err != nil {
 		return -1, fmt.Errorf("store: begin: %w", err)
 	}
+	committed := false
+	defer w.end(&committed)
 	defer tx.Rollback()
 	t := &txJobs{w: w, tx: tx}
 	for i, j := range jobs {
@@ -444,9 +454,18 @@ func (w *writer) runTx(jobs []writeJob) (failed int, err error) {
 	if err := tx.Commit(); err != nil {
 		return -1, fmt.Errorf("store: commit: %w", err)
 	}
+	committed = true
 	w.batches.Add(1)
 	w.written.Add(int64(len(jobs)))
 	return -1, nil
+}
+
+// end runs after a transaction has ended (deferred before its rollback):
+// ended, unless it committed.
+func (w *writer) end(committed *bool) {
+	if !*committed && w.ended != nil {
+		w.ended()
+	}
 }
 
 // txJobs runs the jobs of one transaction in their order, holding the
