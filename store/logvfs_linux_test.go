@@ -24,17 +24,25 @@ import (
 // once the disk takes writes again, the database holds exactly what
 // committed. It runs in a child process, since the limit is the process's.
 func TestLogVFSWhenTheDiskRefuses(t *testing.T) {
-	if dir := os.Getenv("INTYG_LOGVFS_CHILD"); dir != "" {
-		logVFSRefused(t, dir)
+	inChild(t, "INTYG_LOGVFS_CHILD", logVFSRefused)
+}
+
+// inChild runs fn in a child process of the test binary, given a
+// directory of its own through the environment variable env: what a
+// process-wide limit (RLIMIT_FSIZE for a full disk) must not touch the
+// other tests. The child runs only the calling test.
+func inChild(t *testing.T, env string, fn func(t *testing.T, dir string)) {
+	if dir := os.Getenv(env); dir != "" {
+		fn(t, dir)
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLogVFSWhenTheDiskRefuses$", "-test.v")
-	cmd.Env = append(os.Environ(), "INTYG_LOGVFS_CHILD="+t.TempDir())
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env+"="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	if !bytes.Contains(out, []byte("--- PASS: TestLogVFSWhenTheDiskRefuses")) {
+	if !bytes.Contains(out, []byte("--- PASS: "+t.Name())) {
 		t.Fatalf("the child did not run the test:\n%s", out)
 	}
 }
@@ -216,19 +224,7 @@ func TestLogVFSWritesACommitAtOnce(t *testing.T) {
 // child process, since the file size limit that stands for the full disk
 // is the process's.
 func TestToolBesideAServerAfterAFullDisk(t *testing.T) {
-	if dir := os.Getenv("INTYG_TOOLBESIDE_CHILD"); dir != "" {
-		toolBesideFullDisk(t, dir)
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestToolBesideAServerAfterAFullDisk$", "-test.v")
-	cmd.Env = append(os.Environ(), "INTYG_TOOLBESIDE_CHILD="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	if !bytes.Contains(out, []byte("--- PASS: TestToolBesideAServerAfterAFullDisk")) {
-		t.Fatalf("the child did not run the test:\n%s", out)
-	}
+	inChild(t, "INTYG_TOOLBESIDE_CHILD", toolBesideFullDisk)
 }
 
 func toolBesideFullDisk(t *testing.T, dir string) {
