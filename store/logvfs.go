@@ -3,8 +3,9 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -126,12 +127,12 @@ func logOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 	rc := open(tls, hostVFS, zName, inner(pFile), flags, pOutFlags)
 	if at[sqlite3.Tsqlite3_file](inner(pFile)).FpMethods != 0 {
 		l.methods = uintptr(unsafe.Pointer(&logMethods))
-		if fi, err := os.Stat(libc.GoString(zName)); err == nil {
+		if id := libc.GoString(sqlite3.Xsqlite3_uri_parameter(tls, zName, logParamC)); id != "" {
 			openLogs.Lock()
 			if openLogs.files == nil {
-				openLogs.files = map[uintptr]os.FileInfo{}
+				openLogs.files = map[string]uintptr{}
 			}
-			openLogs.files[pFile] = fi
+			openLogs.files[id] = pFile
 			openLogs.Unlock()
 		}
 	}
@@ -173,34 +174,48 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 	return sqlite3.SQLITE_OK
 }
 
-// openLogs are the logs open through logVFS and the file each is, so that
-// dropHeld finds a connection's log from its path.
-var openLogs struct {
-	sync.Mutex
-	files map[uintptr]os.FileInfo // by the log's file object
-}
+// logParam is the URI parameter of a writer's database name that names
+// its log here (Open sets it, a number of its own for each DB), and
+// openLogs the logs open through logVFS by that name: dropHeld finds one
+// DB's log, never another's on the same file in the same process.
+const logParam = "intyglog"
 
-// dropHeld forgets what the log at path holds: frames of a transaction
-// that ended without a commit. SQLite writes its next transaction's frames
-// where those were, and another connection (an intyg command beside the
-// server) may have appended its own there since: written later, the old
-// frames would overwrite them. Only between a transaction's failure and
-// its end are they kept, since SQLite may go on with a transaction after a
-// full disk fails one statement, its frames taken as written. The writer
-// calls it after a transaction that did not commit, on its own goroutine,
-// the one that makes the log's calls.
-func dropHeld(path string) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return // no log: nothing held
+var (
+	logParamC = func() uintptr {
+		p, err := libc.CString(logParam)
+		if err != nil {
+			panic(err)
+		}
+		return p
+	}()
+	openLogs struct {
+		sync.Mutex
+		files map[string]uintptr // the log's file object, by its logParam
 	}
+	logIDs atomic.Int64 // the last logParam given
+)
+
+// newLogID is a new logParam value: a DB's own.
+func newLogID() string { return strconv.FormatInt(logIDs.Add(1), 10) }
+
+// dropHeld forgets what the log of the DB whose logParam is id holds:
+// frames of a transaction that ended without a commit. SQLite writes its
+// next transaction's frames where those were, and another connection (an
+// intyg command beside the server) may have appended its own there since:
+// written later, the old frames would overwrite them. Only between a
+// transaction's failure and its end are they kept, since SQLite may go on
+// with a transaction after a full disk fails one statement, its frames
+// taken as written. It runs on the goroutine that makes the log's calls
+// (the writer's, after a transaction that did not commit; closeConns).
+func dropHeld(id string) {
 	openLogs.Lock()
 	defer openLogs.Unlock()
-	for pFile, f := range openLogs.files {
-		if os.SameFile(f, fi) {
-			l := at[heldLog](pFile)
-			l.n, l.page, l.commit = 0, false, false
+	if pFile, ok := openLogs.files[id]; ok {
+		l := at[heldLog](pFile)
+		if l.n > 0 {
+			l.end = min(l.end, l.off) // what follows is appended again
 		}
+		l.n, l.page, l.commit = 0, false, false
 	}
 }
 
@@ -270,7 +285,11 @@ func logWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 func logClose(tls *libc.TLS, pFile uintptr) int32 {
 	l := at[heldLog](pFile)
 	openLogs.Lock()
-	delete(openLogs.files, pFile)
+	for id, f := range openLogs.files {
+		if f == pFile {
+			delete(openLogs.files, id)
+		}
+	}
 	openLogs.Unlock()
 	m := hostMethods(pFile)
 	rc := (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxClose)))(tls, inner(pFile))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
@@ -219,5 +220,51 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDropHeldIsOneDBs: two DBs of one file in one process (a server and
+// a tool, as tests open them): the server's writer ending a transaction
+// that did not commit forgets what its own log holds, never what the
+// tool's holds of a transaction under way, which then commits whole.
+func TestDropHeldIsOneDBs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "intyg.db")
+	server, err := Open(ctx, SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	tool, err := OpenExisting(ctx, SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tool.Close()
+	for _, q := range []string{`PRAGMA cache_size = 10`, `CREATE TABLE spill (id INTEGER PRIMARY KEY, b BLOB)`} {
+		if _, err := tool.write.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := tool.write.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 { // spilled from a cache of ten pages: held in the tool's log
+		if _, err := tx.Exec(`INSERT INTO spill (id, b) VALUES (?, ?)`, i, bytes.Repeat([]byte{byte(i)}, 3000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	server.writer.ended() // as after a transaction of the server's that did not commit
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	check := openLogTest(t, path, "")
+	var ok string
+	var n int
+	if err := check.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check: %q, %v", ok, err)
+	}
+	if err := check.QueryRow(`SELECT count(*) FROM spill`).Scan(&n); err != nil || n != 60 {
+		t.Errorf("%d rows, %v; want the tool's 60", n, err)
 	}
 }

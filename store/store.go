@@ -67,6 +67,9 @@ type DB struct {
 
 	// wal syncs SQLite's write-ahead log (walsync.go); nil on PostgreSQL.
 	wal *walFile
+	// logID names the writer connection's log to the log VFS (dropHeld);
+	// "" on PostgreSQL.
+	logID string
 	// file is SQLite's database file, open from Open to Close, which
 	// checkpoint syncs; nil on PostgreSQL and for a tool. It is never closed while
 	// SQLite's connections are open: closing any descriptor of a file
@@ -153,7 +156,8 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		if err := registerLogVFS(); err != nil {
 			return nil, err
 		}
-		if db.write, err = sql.Open("sqlite", conn+"&vfs="+logVFSName+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walSizeLimit)+")&_pragma=temp_store(MEMORY)"); err != nil {
+		db.logID = newLogID()
+		if db.write, err = sql.Open("sqlite", conn+"&vfs="+logVFSName+"&"+logParam+"="+db.logID+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walSizeLimit)+")&_pragma=temp_store(MEMORY)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
@@ -222,7 +226,7 @@ func open(ctx context.Context, driver, dsn string, migrate bool) (*DB, error) {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	opts := writerOptions{workers: 1, sync: db.syncWrites, between: db.finishCheckpoint, insert: db.insertCertificatesSQLite,
-		ended: func() { dropHeld(db.wal.path) }}
+		ended: func() { dropHeld(db.logID) }}
 	if driver == Postgres {
 		opts = writerOptions{workers: 8, alone: true}
 	}
@@ -403,6 +407,11 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
+	if db.logID != "" {
+		// A migration that failed at Open left what it held: the log's
+		// close must not write it (dropHeld).
+		dropHeld(db.logID)
+	}
 	err := db.closePrepared()
 	if db.checkpoints != nil {
 		err = errors.Join(err, db.checkpoints.Close())
