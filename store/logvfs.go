@@ -23,13 +23,15 @@ import (
 // the page right after it. They are written when the page of a commit
 // frame is, before that write returns: SQLite makes a commit visible to
 // other connections, and the syncer makes it durable, only after. Every
-// other call on the log (a read, a sync, its size, a truncation, closing
-// it) writes what is held first, and every other write (the log's own
-// header, a frame's page or header written again below the end of what
-// was appended, part of a frame split by a sync) goes through at once,
-// after what is held. A write that fails leaves what it did not write
-// held, to be tried again first by every later call, so that no commit
-// frame reaches the file without the frames before it. The frame format
+// other call on the log (a read, a sync, its size, a truncation) writes
+// what is held first, and every other write (the log's own header, a
+// frame's page or header written again below the end of what was
+// appended, part of a frame split by a sync) goes through at once, after
+// what is held. A write that fails leaves what it did not write held, to
+// be tried again first by every later call of its transaction, so that no
+// commit frame reaches the file without the frames before it; once the
+// transaction ends without a commit, what it held is forgotten (dropHeld),
+// and closing the log writes nothing. The frame format
 // is SQLite's documented one: a header whose second word is nonzero in a
 // commit frame; the log starts again (a write at offset 0) with a 32-byte
 // header of its own.
