@@ -106,6 +106,9 @@ type Template struct {
 	Schema json.RawMessage `json:"-"`
 	// Form is the form definition: sections and questions in order.
 	Form Form `json:"-"`
+	// answersRequired are the answers Schema requires (Required), read
+	// once when the template is loaded.
+	answersRequired []string
 }
 
 // EmployerCopy is the employer's variant of a certificate (as AG 7804 is
@@ -496,7 +499,7 @@ func loadTemplate(fsys fs.FS, dir string) (*Template, error) {
 	if !json.Valid(schema) {
 		return nil, errors.New("schema.json is not valid JSON")
 	}
-	t.Schema = schema
+	t.Schema, t.answersRequired = schema, answersRequired(schema)
 	if err := readStrict(fsys, path.Join(dir, "form.json"), &t.Form); err != nil {
 		return nil, err
 	}
@@ -734,6 +737,15 @@ func (t *Template) Required(field string) bool {
 			return true
 		}
 	}
+	required := t.answersRequired
+	if required == nil { // a Template not loaded from its folder
+		required = answersRequired(t.Schema)
+	}
+	return slices.Contains(required, field)
+}
+
+// answersRequired are the answers a submission's schema requires.
+func answersRequired(schema json.RawMessage) []string {
 	var root struct {
 		Properties struct {
 			Answers struct {
@@ -741,7 +753,8 @@ func (t *Template) Required(field string) bool {
 			} `json:"answers"`
 		} `json:"properties"`
 	}
-	return json.Unmarshal(t.Schema, &root) == nil && slices.Contains(root.Properties.Answers.Required, field)
+	json.Unmarshal(schema, &root)
+	return root.Properties.Answers.Required
 }
 
 // MaxLength returns the maxLength the template's JSON Schema sets for the
