@@ -130,6 +130,17 @@ func TestGoldenPDFs(t *testing.T) {
 	}
 }
 
+// pageOf is the index of the first page (pdftotext's, split at form
+// feeds) that holds s, or -1.
+func pageOf(pages []string, s string) int {
+	for i, p := range pages {
+		if strings.Contains(p, s) {
+			return i
+		}
+	}
+	return -1
+}
+
 // TestTotalNeverAlone: a sick-leave table's total row stays on the page
 // of the period it sums (the last ticked row), and a table whose only
 // period is its first row starts with its question on one page, wherever
@@ -138,14 +149,6 @@ func TestGoldenPDFs(t *testing.T) {
 func TestTotalNeverAlone(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
 	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7804/valid/occupation-job-seeker-only.json"), "total")
-	pageOf := func(pages []string, s string) int {
-		for i, p := range pages {
-			if strings.Contains(p, s) {
-				return i
-			}
-		}
-		return -1
-	}
 	on := map[int]bool{} // the pages the table was on
 	for n := range 40 {
 		c.Answers["functionalImpairment"] = map[string]any{"text": strings.TrimSpace(strings.Repeat("Rad om funktionsnedsättningen.\n", n+1))}
@@ -168,14 +171,6 @@ func TestTotalNeverAlone(t *testing.T) {
 func TestAreaLabelWithItsArea(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
 	c, tmpl := stored(t, eng, readFile(t, "../examples/fk7800/valid/all-seven-impairment-areas-three-investigations.json"), "areas")
-	pageOf := func(pages []string, s string) int {
-		for i, p := range pages {
-			if strings.Contains(p, s) {
-				return i
-			}
-		}
-		return -1
-	}
 	on := map[int]bool{}
 	for n := range 60 {
 		c.Answers["diseaseHistory"] = strings.TrimSpace(strings.Repeat("Rad om sjukdomshistorien.\n", n+1))

@@ -378,11 +378,11 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 			return renderForm(w, r, http.StatusUnprocessableEntity, refused(intake.ErrorProblems(err)), sub.certs, messages, audit)
 		case intake.ErrorCode(err) == intake.ECONFLICT:
 			var first *intake.Certificate
-			var ferr error = intake.Errorf(intake.ENOTFOUND, "No key: not a second click.")
+			var ferr error
 			if idem != nil {
 				first, ferr = sub.certs.FindCertificateByIdempotencyKey(r.Context(), *idem)
 			}
-			if intake.ErrorCode(ferr) == intake.ENOTFOUND {
+			if idem == nil || intake.ErrorCode(ferr) == intake.ENOTFOUND {
 				// Not a second click: the original's state forbids the
 				// relation now (a completion request opened since the
 				// review, say). The form, with why.

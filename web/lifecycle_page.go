@@ -286,7 +286,7 @@ func renderForm(w http.ResponseWriter, r *http.Request, status int, p *formPage,
 	if err := relateForm(r, p, certs, messages, audit); err != nil {
 		return err
 	}
-	if n := len(p.Summary); n > 0 && !strings.HasPrefix(p.Title, "Fel: ") {
+	if n := len(p.Summary); n > 0 {
 		// The tab's title says so too, as the summary at the top does.
 		p.Title = fmt.Sprintf("Fel: %d att rätta – %s", n, p.Title)
 	}
