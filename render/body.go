@@ -458,8 +458,9 @@ func (d *doc) periods(q schemas.Question, v any) grid {
 // on the page with the first row, and when rows go on over a page it is
 // repeated at the top of the new one. A row that fits on a page is never
 // split; one taller than a page (a long text in a cell) fills the page
-// and goes on over the next, every line of it printed. When ticks is
-// given, the first cell of row i starts with a check box.
+// and goes on over the next, every line of it printed, under its label
+// again (split). When ticks is given, the first cell of row i starts with
+// a check box.
 func (d *doc) table(g grid) {
 	p := d.pdf
 	d.size = 8.5
@@ -489,7 +490,7 @@ func (d *doc) table(g grid) {
 			if fresh || hd.h+c.h > bottom-marginTop && room >= minRowPart*lineH {
 				// Taller than a page: what fits here, the rest over the next.
 				var part tableRow
-				part, c = c.split(max(int((room-rowPad)/lineH), 1))
+				part, c = c.split(max(int((room-rowPad)/lineH), 1), d.wrap(g.rows[i][0]+" (forts.)", g.widths[0]-2))
 				d.headAndRow(hd, part, head, g.widths)
 			}
 			p.AddPage()
@@ -521,15 +522,21 @@ const (
 )
 
 // split cuts r after n lines of each cell: the part on this page, and the
-// rest (no check box again) on the next.
-func (r tableRow) split(n int) (tableRow, tableRow) {
+// rest (no check box again) on the next. When the first cell, the row's
+// label, ends on this page, the rest's first cell is label (the label
+// again, "… (forts.)"), so that the next page does not go on with an
+// unlabelled row.
+func (r tableRow) split(n int, label [][]glyph) (tableRow, tableRow) {
 	part := tableRow{lines: make([][][]glyph, len(r.lines)), h: float64(n)*lineH + rowPad, tick: r.tick}
 	rest := tableRow{lines: make([][][]glyph, len(r.lines)), tick: nil}
 	most := 0
 	for i, ls := range r.lines {
 		k := min(n, len(ls))
 		part.lines[i], rest.lines[i] = ls[:k], ls[k:]
-		most = max(most, len(ls)-k)
+		if i == 0 && k == len(ls) {
+			rest.lines[i] = label
+		}
+		most = max(most, len(rest.lines[i]))
 	}
 	rest.h = max(float64(most), 1)*lineH + rowPad
 	return part, rest

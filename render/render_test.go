@@ -1035,6 +1035,44 @@ func TestTallTableRow(t *testing.T) {
 	}
 }
 
+// TestSplitRowKeepsItsLabel: a table row taller than a page (fk7810's
+// investigation with 4,000 characters of source) goes on over the next
+// pages under its label, the investigation's type, marked "(forts.)":
+// no page has the row's text without it.
+func TestSplitRowKeepsItsLabel(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	var doc map[string]any
+	if err := json.Unmarshal(readFile(t, "../examples/fk7810/valid/other-investigations-three-types.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i := 0; b.Len()+8 <= 4000; i++ {
+		fmt.Fprintf(&b, "ord%04d ", i)
+	}
+	doc["answers"].(map[string]any)["investigations"].([]any)[0].(map[string]any)["source"] = strings.TrimSpace(b.String())
+	body, _ := json.Marshal(doc)
+	c, tmpl := stored(t, eng, body, "split-row")
+	const label = "Underlag från fysioterapeut" // the type of investigation 0
+	pages := 0
+	for i, text := range pageTexts(t, renderPDF(t, r, c, tmpl, render.CopyFull)) {
+		text = squash(text)
+		if !regexp.MustCompile(`ord\d{4}`).MatchString(text) {
+			continue
+		}
+		want := squash(label)
+		if pages > 0 {
+			want = squash(label + " (forts.)")
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("page %d has the row's text without %q", i+1, want)
+		}
+		pages++
+	}
+	if pages < 2 {
+		t.Fatalf("the row is on %d pages, want it split over at least 2", pages)
+	}
+}
+
 func commonPrefix(a, b []string) int {
 	n := 0
 	for n < len(a) && n < len(b) && a[n] == b[n] {
