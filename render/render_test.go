@@ -175,7 +175,7 @@ func TestAreaLabelWithItsArea(t *testing.T) {
 	for n := range 60 {
 		c.Answers["diseaseHistory"] = strings.TrimSpace(strings.Repeat("Rad om sjukdomshistorien.\n", n+1))
 		pages := strings.Split(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull), "-layout"), "\f")
-		label, area := pageOf(pages, "8. Beskriv undersökningsfynd"), pageOf(pages, "X Intellektuell funktion")
+		label, area := pageOf(pages, "8. Beskriv undersökningsfynd"), pageOf(pages, "X 8. Intellektuell funktion")
 		if label < 0 || label != area {
 			t.Errorf("%d lines before it: question 8 on page %d, its first area on page %d; want one page", n+1, label+1, area+1)
 		}
@@ -1082,19 +1082,29 @@ func commonPrefix(a, b []string) int {
 }
 
 // TestAreaIDs: an impairment or activity area that is a question of its
-// own on the paper form (fk7800's 9–14) is printed with its id, so that a
-// completion request naming question 9 can be found.
+// own on the paper form (fk7800's 8–14; fk7810's 8–14, 64 and 65–69) is
+// printed with its id, the first area of a list too, whose id is its
+// list's own, so that a completion request naming question 9 can be found.
 func TestAreaIDs(t *testing.T) {
 	eng, r := mustEngine(t), mustRenderer(t)
-	body, err := os.ReadFile(filepath.Join("..", "examples", "fk7800", "valid", firstExample(t, "fk7800")))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		template string
+		want     []string
+	}{
+		{"fk7800", []string{"8.Intellektuellfunktion", "9.Kommunikationochsocialinteraktion", "14.Annankroppsligfunktion"}},
+		{"fk7801", []string{"8.Intellektuellfunktion", "14.Annankroppsligfunktion"}},
+		{"fk7810", []string{"8.Intellektuellfunktion", "64.Andningsfunktion", "65.Lärande", "66.Kommunikation"}},
 	}
-	c, tmpl := stored(t, eng, body, "areas")
-	text := squash(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull)))
-	for _, want := range []string{"9.Kommunikationochsocialinteraktion", "14.Annankroppsligfunktion"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the PDF lacks %q", want)
-		}
+	for _, tt := range tests {
+		t.Run(tt.template, func(t *testing.T) {
+			body := readFile(t, filepath.Join("..", "examples", tt.template, "valid", firstExample(t, tt.template)))
+			c, tmpl := stored(t, eng, body, "areas")
+			text := squash(fullText(t, renderPDF(t, r, c, tmpl, render.CopyFull)))
+			for _, want := range tt.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("the PDF lacks %q", want)
+				}
+			}
+		})
 	}
 }

@@ -148,7 +148,7 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 			p.Questions = append(p.Questions, questionChoice{ID: q.ID, Label: q.Label.SV})
 		}
 		for _, o := range q.Options {
-			if o.ID != "" {
+			if o.ID != "" && o.ID != q.ID { // a list's first area has the list's id: offered above
 				p.Questions = append(p.Questions, questionChoice{ID: o.ID, Label: questionLabel(p.Template, o.ID)})
 			}
 		}

@@ -292,13 +292,19 @@ func TestMessagesPages(t *testing.T) {
 }
 
 // TestAreaIDsOnPages: the form and the certificate page number an area
-// that is a question of its own (fk7800's 9–14) as the PDF does.
+// that is a question of its own (fk7800's 8–14) as the PDF does; the
+// first area, whose id is its list's own, is offered for a completion
+// request once, as its question.
 func TestAreaIDsOnPages(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	id := ts.submit(t, "../fk7800/valid/all-seven-impairment-areas-three-investigations.json")
 	const want = "9. Kommunikation och social interaktion"
-	if _, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil); !strings.Contains(page, want) {
-		t.Errorf("the certificate page lacks %q", want)
+	_, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil)
+	if !strings.Contains(page, want) || !strings.Contains(page, "8. Intellektuell funktion") {
+		t.Errorf("the certificate page lacks %q or area 8's id", want)
+	}
+	if n := strings.Count(page, `id="question-8"`); n != 1 {
+		t.Errorf("the certificate page offers question 8 %d times, want once", n)
 	}
 	if _, page := ts.page(t, ts.session(t, "physician"), "GET", "/forms/fk7800/1.0", nil); !strings.Contains(page, "> "+want+"</label>") {
 		t.Errorf("the form lacks %q", want)
