@@ -174,6 +174,45 @@ func TestPhysicianFillsFK7810(t *testing.T) {
 	}
 }
 
+// TestFollowUpQuestionAnnounced: a follow-up question that comes or goes
+// as the physician answers is said in the form's one polite live region,
+// by its label, the focus left on the answer; nothing is said on load.
+func TestFollowUpQuestionAnnounced(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	ctx := browser(t)
+	const relative = `input[name="answers.basis"][value="ANHORIG"]`
+	const label = "Ange anhörigs eller annans relation till patienten"
+	var onLoad, shown, hidden string
+	var focusKept bool
+	err := chromedp.Run(ctx,
+		openForm(ts.URL+"/forms/fk7810/1.0"),
+		chromedp.Evaluate(`document.getElementById("follow-up-status").textContent`, &onLoad),
+		chromedp.Click(relative),
+		chromedp.Poll(`document.getElementById("follow-up-status").textContent !== ""`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`document.getElementById("follow-up-status").textContent`, &shown),
+		chromedp.Evaluate(`document.activeElement === document.querySelector('`+relative+`')`, &focusKept),
+		chromedp.Click(relative),
+		chromedp.Poll(`document.getElementById("follow-up-status").textContent.includes("döljs")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`document.getElementById("follow-up-status").textContent`, &hidden),
+	)
+	if err != nil {
+		t.Fatalf("%v (said: %q)", err, shown)
+	}
+	if onLoad != "" {
+		t.Errorf("said on load: %q, want nothing", onLoad)
+	}
+	if want := "Följdfrågan " + label + " visas."; shown != want {
+		t.Errorf("shown: said %q, want %q", shown, want)
+	}
+	if want := "Följdfrågan " + label + " döljs."; hidden != want {
+		t.Errorf("hidden: said %q, want %q", hidden, want)
+	}
+	if !focusKept {
+		t.Error("the focus left the answer that showed the follow-up question")
+	}
+}
+
 // TestPhysicianFillsFK7804 fills a sick-pay certificate with a part-time
 // period in a real browser: the uneven-hours question appears only for a
 // part-time degree, ticking smittbärarpenning hides the questions it makes

@@ -1,10 +1,13 @@
 // Shows and hides dependent questions as the physician answers, with the
 // conditions of the template's form definition (data-depends), and
 // disables the inputs of hidden questions so they are not sent. The server
-// evaluates the same conditions with the same intake rules.
+// evaluates the same conditions with the same intake rules. A screen
+// reader is told politely which follow-up question came or went (the
+// focus stays where it is), not when the page loads.
 (function () {
   const form = document.getElementById('certificate-form');
   if (!form) return;
+  const status = document.getElementById('follow-up-status');
 
   // values returns the answers found at a JSON Pointer such as
   // /answers/basis/*/type, read from the inputs named answers.<field>…,
@@ -54,7 +57,8 @@
     return false;
   }
 
-  function update() {
+  function update(e) {
+    const said = [];
     // Repeat until stable: hiding one question may hide another.
     for (let round = 0; round < 5; round++) {
       let changed = false;
@@ -63,11 +67,13 @@
         if (q.hidden === show) {
           q.hidden = !show;
           q.querySelectorAll('input, textarea, select').forEach(function (el) { el.disabled = !show; });
+          said.push('Följdfrågan ' + q.dataset.label + (show ? ' visas.' : ' döljs.'));
           changed = true;
         }
       });
       if (!changed) break;
     }
+    if (e && status && said.length) status.textContent = said.join(' ');
   }
   form.addEventListener('input', update);
   form.addEventListener('change', update);
