@@ -39,10 +39,11 @@ type axeViolation struct {
 }
 
 // checkAxe runs axe-core on the page the browser shows against WCAG 2.1 A
-// and AA and fails the test with every violation.
+// and AA, and 2.2 AA (its target size), and fails the test with every
+// violation.
 func checkAxe(t *testing.T, ctx context.Context, src, what string) {
 	t.Helper()
-	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
 		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
 			nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + n.failureSummary)}))))`
 	var out string
