@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,28 @@ func TestFollowUpQuestionAnnounced(t *testing.T) {
 	}
 	if !focusKept {
 		t.Error("the focus left the answer that showed the follow-up question")
+	}
+}
+
+// TestMissingListMarksItsFirstItem: a form sent without its diagnoses
+// marks the first diagnosis's code and description aria-invalid (each is
+// required), not the rows the form offers beyond it.
+func TestMissingListMarksItsFirstItem(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	ctx := browser(t)
+	var invalid []string
+	err := chromedp.Run(ctx,
+		openForm(ts.URL+"/forms/fk7804/2.0"),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#error-summary`),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('#q-diagnoses [aria-invalid="true"]')).map(el => el.name)`, &invalid),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"answers.diagnoses.0.code", "answers.diagnoses.0.description"}; !slices.Equal(invalid, want) {
+		t.Errorf("aria-invalid: %v, want %v", invalid, want)
 	}
 }
 

@@ -251,9 +251,18 @@ func formList(q schemas.Question, v url.Values) (items []any, keys []string) {
 // problemInputs returns the inputs of question q that a problem points at,
 // rest being its pointer after /answers/<field>, as AttrsFor names them: a
 // text input by its name, a box among others by name=value. nil means the
-// whole question (or a part the form does not show apart).
+// whole question (or a part the form does not show apart). A list of
+// items missing altogether lacks its first item, every member of which
+// its schema requires: those inputs, not the rows the form offers beyond.
 func problemInputs(q schemas.Question, v url.Values, rest []string) []string {
 	name := "answers." + q.Field
+	if len(rest) == 0 && (q.Widget == schemas.WidgetDiagnoses || q.Widget == schemas.WidgetGroup) {
+		var first []string
+		for _, sub := range q.Items {
+			first = append(first, name+".0."+sub.Field)
+		}
+		return first
+	}
 	if len(rest) == 0 {
 		return nil
 	}

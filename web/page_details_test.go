@@ -211,7 +211,7 @@ func TestSearchPageOlder(t *testing.T) {
 
 // TestFormMarksTheWrongInput: on a refused form, aria-invalid is on the
 // input the problem is in (a period's end before its start), not on every
-// input of its question; a question missing altogether marks them all.
+// input of its question; a list missing altogether marks its first item's.
 func TestFormMarksTheWrongInput(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	form := infectionForm()
@@ -240,7 +240,8 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 	for name, want := range map[string]bool{
 		"answers.sickLeave.100.to": true, "answers.sickLeave.100.from": false,
 		"answers.sickLeave.50.from": false, "answers.sickLeave.50.to": false,
-		"answers.diagnoses.0.code": true, "answers.diagnoses.1.code": true, // the question is missing
+		"answers.diagnoses.0.code": true, "answers.diagnoses.0.description": true, // the question is missing
+		"answers.diagnoses.1.code": false, // a row beyond the one required
 	} {
 		if got := invalid(name); got != want {
 			t.Errorf("%s aria-invalid: %v, want %v", name, got, want)
