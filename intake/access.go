@@ -141,4 +141,4 @@ type TokenRefused struct{ Token *Token }
 func (e *TokenRefused) Error() string { return "token " + e.Token.ID + " is revoked or expired" }
 
 // Unwrap makes it EUNAUTHORIZED (ErrorCode).
-func (e *TokenRefused) Unwrap() error { return Errorf(EUNAUTHORIZED, "Unauthorized.") }
+func (e *TokenRefused) Unwrap() error { return Failure(EUNAUTHORIZED, "refused.unauthorized") }

@@ -24,8 +24,11 @@ const (
 // Error is Intyg's one domain error. Message is safe to show to the caller;
 // Problems lists every rule the input broke, each at its JSON Pointer.
 type Error struct {
-	Code     string
-	Message  string
+	Code    string
+	Message string
+	// Key names Message in the catalogue, when it is one of its texts:
+	// the caller then reads it in its own language (ErrorText).
+	Key      string
 	Problems Problems
 }
 
@@ -45,6 +48,13 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Failure returns an *Error with the given code whose message is the
+// catalogue's text for key: English in Message (and the server's log),
+// in the caller's language through ErrorText.
+func Failure(code, key string) *Error {
+	return &Error{Code: code, Message: Text(key, "en"), Key: key}
 }
 
 // ErrorCode returns the code of err's *Error, EINTERNAL for any other
@@ -71,6 +81,16 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// ErrorText is ErrorMessage in lang ("en" or Swedish) when err's *Error
+// names its text in the catalogue (Failure); other messages are as written.
+func ErrorText(err error, lang string) string {
+	var e *Error
+	if errors.As(err, &e) && e.Key != "" {
+		return Text(e.Key, lang)
+	}
+	return ErrorMessage(err)
 }
 
 // ErrorProblems returns the problems of err's *Error, if any.

@@ -149,7 +149,7 @@ func (db *DB) FindTokenBySecret(ctx context.Context, secret string) (*intake.Tok
 		var err error
 		t, err = scanToken(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+tokenFields+` FROM tokens WHERE hash = ?`), hash))
 		if err == sql.ErrNoRows {
-			return nil, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized.")
+			return nil, intake.Failure(intake.EUNAUTHORIZED, "refused.unauthorized")
 		}
 		if err != nil {
 			return nil, unavailable(fmt.Errorf("store: find token: %w", err))

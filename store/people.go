@@ -192,7 +192,7 @@ func newHashLimiter() *hashLimiter {
 // run runs fn, which hashes a password, in a slot: at once, after a wait,
 // or not at all (EUNAVAILABLE) if the queue is full or ctx ends first.
 func (h *hashLimiter) run(ctx context.Context, fn func()) error {
-	busy := intake.Errorf(intake.EUNAVAILABLE, "Too many sign-ins at once; try again shortly.")
+	busy := intake.Failure(intake.EUNAVAILABLE, "signIn.busy")
 	if h.waiting.Add(1) > maxHashWaiting {
 		h.waiting.Add(-1)
 		return busy
@@ -461,7 +461,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		if err := db.hashes.run(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
 			return nil, err
 		}
-		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.")
+		return nil, intake.Failure(intake.EUNAUTHORIZED, "signIn.failed")
 	}
 	// The attempt counts as a failure before its password is checked, in
 	// the write that finds whether the name is locked: attempts at once
@@ -515,7 +515,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		return nil, herr
 	}
 	if err != nil || cerr != nil || !ok || !u.DisabledAt.IsZero() {
-		return nil, intake.Errorf(intake.EUNAUTHORIZED, "The user name or the password is wrong.") // its failure is written
+		return nil, intake.Failure(intake.EUNAUTHORIZED, "signIn.failed") // its failure is written
 	}
 	if err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM sign_in_failures WHERE (username = ? AND addr = ?) OR at < ?`), username, addr, db.timeArg(now.Add(-lockWindow)))
@@ -598,14 +598,14 @@ func (db *DB) findSession(ctx context.Context, secret string, touch bool) (*inta
 		Scan(&s.UserID, &s.Unit, timeValue{&s.CreatedAt}, timeValue{&s.SeenAt})
 	now := db.now()
 	if err == sql.ErrNoRows || (err == nil && (now.Sub(s.SeenAt) >= IdleTimeout || now.Sub(s.CreatedAt) >= AbsoluteTimeout)) {
-		return nil, nil, intake.Errorf(intake.EUNAUTHORIZED, "The session has ended.")
+		return nil, nil, intake.Failure(intake.EUNAUTHORIZED, "refused.sessionEnded")
 	}
 	if err != nil {
 		return nil, nil, unavailable(fmt.Errorf("store: find session: %w", err))
 	}
 	u, err := db.FindUserByID(ctx, s.UserID)
 	if intake.ErrorCode(err) == intake.ENOTFOUND || (err == nil && !u.DisabledAt.IsZero()) {
-		return nil, nil, intake.Errorf(intake.EUNAUTHORIZED, "The session has ended.")
+		return nil, nil, intake.Failure(intake.EUNAUTHORIZED, "refused.sessionEnded")
 	}
 	if err != nil {
 		return nil, nil, err

@@ -65,7 +65,7 @@ func unavailable(err error) error {
 	if err == nil || intake.ErrorCode(err) != intake.EINTERNAL || !isUnavailable(err) {
 		return err
 	}
-	return fmt.Errorf("%w (%v)", intake.Errorf(intake.EUNAVAILABLE, "The database cannot take the request now; try again shortly."), err)
+	return fmt.Errorf("%w (%v)", intake.Failure(intake.EUNAVAILABLE, "unavailable.database"), err)
 }
 
 // health remembers whether the last write failed because the database was

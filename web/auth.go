@@ -45,7 +45,7 @@ func authenticate(logger *slog.Logger, tokens tokenStore, sec *security, roles .
 					return
 				}
 				sec.event(r, eventUnauthorized, nil)
-				writeError(logger, w, r, intake.Errorf(intake.EUNAUTHORIZED, "Unauthorized."))
+				writeError(logger, w, r, intake.Failure(intake.EUNAUTHORIZED, "refused.unauthorized"))
 				return
 			}
 			tok, err := tokens.FindTokenBySecret(r.Context(), strings.TrimSpace(secret))

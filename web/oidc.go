@@ -238,7 +238,7 @@ func handleOIDCCallback(logger *slog.Logger, idp *OIDCProvider, sessions session
 		case err != nil:
 			// Why goes to the log only: the provider's inner addresses
 			// are not the browser's to see.
-			return fmt.Errorf("%w (%v)", intake.Errorf(intake.EUNAVAILABLE, "The identity provider cannot be reached now; try again shortly."), err)
+			return fmt.Errorf("%w (%v)", intake.Failure(intake.EUNAVAILABLE, "unavailable.identityProvider"), err)
 		}
 		raw, _ := tok.Extra("id_token").(string)
 		if raw == "" {

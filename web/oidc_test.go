@@ -374,7 +374,7 @@ func TestOIDCProviderGone(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Request.URL.Path != oidcCallbackPath {
 		t.Fatalf("ended at %s with %d (visited %v), want the callback's 503", resp.Request.URL, resp.StatusCode, visited)
 	}
-	if strings.Contains(body, host) || !strings.Contains(body, "identity provider cannot be reached") {
+	if strings.Contains(body, host) || !strings.Contains(body, intake.Text("unavailable.identityProvider", "sv")) {
 		t.Errorf("the answer names the provider's address %s, or not what is wrong: %s", host, body)
 	}
 	if !strings.Contains(o.logs.String(), host) {

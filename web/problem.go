@@ -58,7 +58,7 @@ func Problem(err error, lang string) ProblemDocument {
 	if !ok {
 		return ProblemDocument{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError, Detail: "Internal error."}
 	}
-	doc := ProblemDocument{Type: problemBase + s.typ, Title: s.title, Status: s.status, Detail: intake.ErrorMessage(err)}
+	doc := ProblemDocument{Type: problemBase + s.typ, Title: s.title, Status: s.status, Detail: intake.ErrorText(err, lang)}
 	ps := intake.ErrorProblems(err)
 	doc.Errors = Entries(ps, lang)
 	if len(ps) == 1 && ps[0].Pointer == "" && code != intake.EINVALID {

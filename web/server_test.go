@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/internal/pgtest"
 	"github.com/intyg/intyg/render"
@@ -358,7 +359,7 @@ func TestRoleMatrix(t *testing.T) {
 					if want == 401 || want == 403 {
 						var doc ProblemDocument
 						json.Unmarshal(body, &doc)
-						if doc.Detail != "Unauthorized." && doc.Detail != "Forbidden." && !strings.HasPrefix(doc.Detail, "This token may submit only") {
+						if doc.Detail != intake.Text("refused.unauthorized", "sv") && doc.Detail != "Forbidden." && !strings.HasPrefix(doc.Detail, "This token may submit only") {
 							t.Errorf("refusal says too much: %q", doc.Detail)
 						}
 					}
@@ -454,6 +455,35 @@ func TestMessagesFollowAcceptLanguage(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("Accept-Language %q: %s, want %q", lang, b, want)
 		}
+	}
+}
+
+// TestRefusalsFollowAcceptLanguage: the detail of a 401 (no token, a
+// revoked one) is Swedish, or English with Accept-Language: en, as the
+// messages of a 422 are; its type, title and status stay as they were.
+func TestRefusalsFollowAcceptLanguage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	tests := []struct {
+		name, who, lang, want string
+	}{
+		{"no token", "", "", "Behörighet saknas."},
+		{"no token, English", "", "en", "Unauthorized."},
+		{"revoked token", "revoked", "", "Behörighet saknas."},
+		{"revoked token, English", "revoked", "en-GB,sv;q=0.5", "Unauthorized."},
+		{"revoked token, Swedish first", "revoked", "sv-SE,en;q=0.5", "Behörighet saknas."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, b := ts.do(t, tt.who, "GET", "/api/v1/certificates", nil, "Accept-Language", tt.lang)
+			var got ProblemDocument
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatalf("%d %s: %v", resp.StatusCode, b, err)
+			}
+			want := ProblemDocument{Type: problemBase + "unauthorized", Title: "Unauthorized", Status: http.StatusUnauthorized, Detail: tt.want}
+			if diff := cmp.Diff(want, got); diff != "" || resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("status %d, problem mismatch (-want +got):\n%s", resp.StatusCode, diff)
+			}
+		})
 	}
 }
 

@@ -41,6 +41,10 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 		!strings.Contains(string(problem), `"type":"https://intyg.se/problems/unavailable"`) {
 		t.Fatalf("POST while locked: %d Retry-After %q %s, want 503 with Retry-After and a problem", resp.StatusCode, resp.Header.Get("Retry-After"), problem)
 	}
+	var doc ProblemDocument
+	if err := json.Unmarshal(problem, &doc); err != nil || doc.Detail != intake.Text("unavailable.database", "sv") {
+		t.Errorf("POST while locked: detail %q (%v), want the catalogue's Swedish text, as no Accept-Language asks for English", doc.Detail, err)
+	}
 	if resp, _ := ts.do(t, "", "GET", "/readyz", nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while writes fail: %d, want 503", resp.StatusCode)
 	}
