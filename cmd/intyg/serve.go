@@ -303,7 +303,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if n, err := db.CountTokens(ctx); err != nil {
 		return exitUsage, err
 	} else if n == 0 {
-		if err := firstAdminToken(ctx, db, c.DataDir, stdout, logger); err != nil {
+		dir := c.DataDir
+		if c.DSN != "" && !flagSet(fs, "data") && getenv("INTYG_DATA") == "" {
+			dir = "" // no directory of its own: not wherever the process runs
+		}
+		if err := firstAdminToken(ctx, db, dir, stdout, logger); err != nil {
 			return exitUsage, err
 		}
 	}
@@ -367,7 +371,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // goes to stdout only if that is a terminal. Otherwise (a service manager,
 // a pipe, a log collector) it goes to the file first-admin-token, mode
 // 0600, in the data directory, and stdout and the log say where it is.
+// With no data directory (PostgreSQL without --data or INTYG_DATA) no
+// token is made: stdout and a warning in the log say how to make one.
 func firstAdminToken(ctx context.Context, db *store.DB, dataDir string, stdout io.Writer, logger *slog.Logger) error {
+	if dataDir == "" && !isTerminal(stdout) {
+		const how = "intyg token create --role admin, with serve's --dsn or --dsn-file"
+		fmt.Fprintf(stdout, "new database: no admin token made (no --data directory for its file); make one with: %s\n", how)
+		logger.Warn("no admin token: the database has none and there is no --data directory to write the first to", "make_one_with", how)
+		return nil
+	}
 	secret, tok, err := db.CreateToken(ctx, intake.RoleAdmin, "", "first admin")
 	if err != nil {
 		return err

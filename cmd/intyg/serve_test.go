@@ -187,6 +187,41 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
+// TestServePostgresWithoutDataDir: serving a new PostgreSQL database with
+// no --data, its output not a terminal, writes no first-admin-token file
+// where the process runs (./data), makes no token nobody can read, and
+// says, in a warning of the log, how to make one.
+func TestServePostgresWithoutDataDir(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		code, _ := run(ctx, []string{"intyg", "serve", "--addr", "127.0.0.1:0", "--dsn", dsn}, func(string) string { return "" }, strings.NewReader(""), out, out)
+		done <- code
+	}()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "listening on"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start: %s", out.String())
+		}
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d: %s", code, out.String())
+	}
+	if _, err := os.Stat(filepath.Join("data", "first-admin-token")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("data/first-admin-token where the process runs: %v", err)
+	}
+	if !strings.Contains(out.String(), `"level":"WARN","msg":"no admin token`) || !strings.Contains(out.String(), "intyg token create --role admin") {
+		t.Errorf("no warning saying how to make an admin token: %s", out.String())
+	}
+	if _, got, _ := runCmd(t, "", "token", "list", "--dsn", dsn); strings.Contains(got, "first admin") {
+		t.Errorf("a first admin token nobody can read: %s", got)
+	}
+}
+
 // TestTokenCommandRefusals: bad usage exits 2; what the store refuses
 // (a clinic token without units, an unknown role or token) exits 1, as the
 // unit and user commands do.
