@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // The data directory holds patient data and secrets: it is made 0700 and
@@ -48,6 +49,18 @@ func prepareDataDir(dir string) (string, error) {
 		return "", fmt.Errorf("database file: %w", err)
 	}
 	return path, nil
+}
+
+// openToOthers returns those of paths whose mode lets group or others read,
+// write or enter them. Windows has no such modes.
+func openToOthers(paths ...string) []string {
+	var open []string
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+			open = append(open, fmt.Sprintf("%s (%s)", p, fi.Mode().Perm()))
+		}
+	}
+	return open
 }
 
 // writeSecretFile writes a secret to a new file of mode 0600, replacing a

@@ -286,8 +286,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer l.Close()
 	if c.DSN == "" {
-		if _, err := prepareDataDir(c.DataDir); err != nil {
+		path, err := prepareDataDir(c.DataDir)
+		if err != nil {
 			return exitUsage, err
+		}
+		if open := openToOthers(c.DataDir, path); len(open) > 0 {
+			// Patient data: said, not refused, since the operator may
+			// have meant it (a group of its own for backups).
+			logger.Warn("the data directory or database can be read or written by group or others", "paths", open,
+				"fix", fmt.Sprintf("chmod %o %s && chmod %o %s", dirMode, c.DataDir, fileMode, path))
 		}
 		release, err := lockDataDir(c.DataDir)
 		if err != nil {

@@ -222,6 +222,46 @@ func TestServePostgresWithoutDataDir(t *testing.T) {
 	}
 }
 
+// TestServeWarnsOfOpenPermissions: a data directory or database file that
+// group or others may read or write is served, with one warning at start
+// that says what to chmod; private ones get none.
+func TestServeWarnsOfOpenPermissions(t *testing.T) {
+	tests := []struct {
+		name              string
+		dirMode, fileMode os.FileMode
+		warn              bool
+	}{
+		{"private", 0o700, 0o600, false},
+		{"directory open", 0o755, 0o600, true},
+		{"file open", 0o700, 0o644, true},
+		{"both open", 0o777, 0o666, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			if _, err := prepareDataDir(data); err != nil {
+				t.Fatal(err)
+			}
+			if err := errors.Join(os.Chmod(data, tt.dirMode), os.Chmod(filepath.Join(data, "intyg.db"), tt.fileMode)); err != nil {
+				t.Fatal(err)
+			}
+			_, out, stop := startServe(t, data)
+			defer stop()
+			const msg = `"level":"WARN","msg":"the data directory or database can be read or written by group or others"`
+			want := 0
+			if tt.warn {
+				want = 1
+			}
+			if n := strings.Count(out.String(), msg); n != want {
+				t.Errorf("got %d warnings about permissions, want %d: %s", n, want, out.String())
+			}
+			if tt.warn && !strings.Contains(out.String(), "chmod 700 "+data+" \u0026\u0026 chmod 600 "+filepath.Join(data, "intyg.db")) {
+				t.Errorf("the warning does not say what to run: %s", out.String())
+			}
+		})
+	}
+}
+
 // TestTokenCommandRefusals: bad usage exits 2; what the store refuses
 // (a clinic token without units, an unknown role or token) exits 1, as the
 // unit and user commands do.
