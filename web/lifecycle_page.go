@@ -534,8 +534,9 @@ type messagesPage struct {
 	UnitNames map[string]string
 	Status    string
 	Overdue   bool
-	Statuses  map[intake.MessageStatus]string
-	Pager     pager
+	// Statuses are the filter's choices, in the order of a message's life.
+	Statuses []intake.MessageStatus
+	Pager    pager
 }
 
 // messagesPageSize is how many messages a page of the list shows.
@@ -573,8 +574,9 @@ func handleMessagesPage(logger *slog.Logger, eng *intake.Engine, messages messag
 		if f.Overdue {
 			keep.Set("overdue", "true")
 		}
-		page := messagesPage{layout: signedInLayout(r, "Meddelanden"), Status: q.Get("status"), Overdue: f.Overdue, Statuses: messageStatusNames,
-			Pager: newPager("/messages", keep, in, messagesPageSize, len(ms), next, 0)}
+		page := messagesPage{layout: signedInLayout(r, "Meddelanden"), Status: q.Get("status"), Overdue: f.Overdue,
+			Statuses: []intake.MessageStatus{intake.MessageOpen, intake.MessageAnswered, intake.MessageClosed},
+			Pager:    newPager("/messages", keep, in, messagesPageSize, len(ms), next, 0)}
 		for _, m := range ms {
 			page.Messages = append(page.Messages, &messageView{Message: m, TypeName: messageTypeNames[m.Type], StatusName: messageStatusNames[m.Status]})
 		}

@@ -290,6 +290,10 @@ func TestMessagesPages(t *testing.T) {
 		!strings.Contains(page, `Visar 101–105<`) || !strings.Contains(page, `<option value="open" selected>`) {
 		t.Errorf("the second page: %d, %d rows, want 5 with the filter kept and a way back:\n%s", resp.StatusCode, rows(page), page)
 	}
+	const choices = `<option value="">Alla</option><option value="open" selected>Obesvarad</option><option value="answered">Besvarad</option><option value="closed">Stängd</option>`
+	if !strings.Contains(page, choices) {
+		t.Errorf("the status filter's choices are not in a message's order (open, answered, closed):\n%s", page)
+	}
 }
 
 // TestAreaIDsOnPages: the form and the certificate page number an area

@@ -138,16 +138,17 @@ var pageFuncs = template.FuncMap{
 		}
 		return s
 	},
-	"inc":          func(i int) int { return i + 1 },
-	"decimal":      intake.SwedishDecimal,
-	"field":        newField,
-	"local":        localTime,
-	"lastValidDay": intake.LastValidDay,
-	"personalID":   intake.FormatPersonalID,
-	"statusName":   func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
-	"periods":      periodsText,
-	"join":         strings.Join,
-	"hasPrefix":    strings.HasPrefix,
+	"inc":               func(i int) int { return i + 1 },
+	"decimal":           intake.SwedishDecimal,
+	"field":             newField,
+	"local":             localTime,
+	"lastValidDay":      intake.LastValidDay,
+	"personalID":        intake.FormatPersonalID,
+	"statusName":        func(s intake.Status) string { return intake.Text("status."+string(s), "sv") },
+	"messageStatusName": func(s intake.MessageStatus) string { return messageStatusNames[s] },
+	"periods":           periodsText,
+	"join":              strings.Join,
+	"hasPrefix":         strings.HasPrefix,
 	// optionKey is the item member that holds a list widget's option.
 	"optionKey": func(w schemas.Widget) string {
 		k, _ := w.Kind()
