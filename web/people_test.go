@@ -936,3 +936,34 @@ func TestQueueFilterErrorsBesideTheirInputs(t *testing.T) {
 		t.Errorf("the queue with a bad cursor: %d, want 422 saying why\n%s", resp.StatusCode, page)
 	}
 }
+
+// TestQueueBadCursorShowsNoUnloggedCounts: the queue's counts for a
+// patient are a read of the patient's certificates. A page address with a
+// cursor the store cannot read is refused (422) before the search writes
+// the access log, so that refusal shows no count of the patient's
+// certificates either: else any patient's certificates could be counted,
+// status by status, with nothing in the log.
+func TestQueueBadCursorShowsNoUnloggedCounts(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	c, err := ts.db.FindCertificateByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw := ts.session(t, "caseworker")
+	resp, _ := ts.page(t, cw, "POST", "/queue", url.Values{"patient": {c.Patient.ID}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /queue: %d, want 303", resp.StatusCode)
+	}
+	resp, page := ts.page(t, cw, "GET", resp.Header.Get("Location")+"&cursor=garbage", nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("the queue with a bad cursor: %d, want 422", resp.StatusCode)
+	}
+	logged := false
+	for _, e := range ts.auditActions(t, "certificate.search") {
+		logged = logged || e.PatientID == c.Patient.ID
+	}
+	if !logged && strings.Contains(page, `id="count-received">1<`) {
+		t.Errorf("the refused queue counts the patient's certificates, and the access log has no entry naming the patient")
+	}
+}

@@ -201,12 +201,6 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		if err != nil {
 			return err
 		}
-		if page.Counts, err = counts.CountCertificatesByStatus(r.Context(), f); err != nil {
-			return err
-		}
-		for _, n := range page.Counts {
-			page.Total += n
-		}
 		list, next, err := searchCertificates(r, eng, certs, audit, now(), q, "sv")
 		if ps := intake.ErrorProblems(err); intake.ErrorCode(err) == intake.EINVALID && len(ps) > 0 {
 			// A cursor the store cannot read (a page's address changed by
@@ -216,6 +210,15 @@ func handleQueue(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 		}
 		if err != nil {
 			return err
+		}
+		// Counted once the search has written the access log: the counts
+		// of a patient's certificates are a read of the patient, and a
+		// refused search shows none.
+		if page.Counts, err = counts.CountCertificatesByStatus(r.Context(), f); err != nil {
+			return err
+		}
+		for _, n := range page.Counts {
+			page.Total += n
 		}
 		page.Rows = certificateRows(eng, list.Items)
 		keep := maps.Clone(page.Link)
