@@ -562,3 +562,20 @@ func TestAdminCrossSitePostRefused(t *testing.T) {
 		t.Errorf("cross-site posts logged for routes %q, want /admin/tokens and /admin/units", routes)
 	}
 }
+
+// TestAuditPageSaysEveryReadInWords: the access log's page says in words
+// what each read was, the employer's copy of a PDF too, not only its code.
+func TestAuditPageSaysEveryReadInWords(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, _ := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/pdf?copy=employer", nil); resp.StatusCode != 200 {
+		t.Fatalf("employer copy: %d", resp.StatusCode)
+	}
+	resp, body := ts.browse(t, ts.session(t, "admin"), "GET", "/admin/audit", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /admin/audit: %d", resp.StatusCode)
+	}
+	if want := `<td>Skrev ut arbetsgivarens kopia <span class="muted"><code>certificate.pdf.employer</code>`; !strings.Contains(body, want) {
+		t.Errorf("the access log's page does not say the employer copy's read in words: want %s", want)
+	}
+}
