@@ -321,7 +321,7 @@ func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
 		ps = append(ps, problem("/patient", "required", nil))
 	}
 	if len(ps) > 0 {
-		return q, &Error{Code: EINVALID, Message: Text("param.invalid", "en"), Problems: sortProblems(ps)}
+		return q, Failure(EINVALID, "param.invalid").WithProblems(sortProblems(ps))
 	}
 	return q, nil
 }

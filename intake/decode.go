@@ -62,10 +62,10 @@ func Decode(b []byte, maxBytes int) (map[string]any, error) {
 // typical submission to read.
 func decode(b []byte, maxBytes int, clean bool, known map[string]any, pool *sync.Pool) (map[string]any, docFacts, error) {
 	if maxBytes > 0 && len(b) > maxBytes {
-		return nil, docFacts{}, Errorf(ETOOLARGE, "The body is larger than %d bytes.", maxBytes)
+		return nil, docFacts{}, Failure(ETOOLARGE, "body.tooLarge", maxBytes)
 	}
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) && utf8.Valid(b) {
-		return nil, docFacts{}, Errorf(EMALFORMED, "The body starts with a byte-order mark; send plain UTF-8 JSON.")
+		return nil, docFacts{}, Failure(EMALFORMED, "body.byteOrderMark")
 	}
 	d := &decoder{}
 	if pool != nil {
@@ -83,7 +83,7 @@ func decode(b []byte, maxBytes int, clean bool, known map[string]any, pool *sync
 	if err != nil && !utf8.Valid(b) {
 		// jsontext refuses invalid UTF-8 anywhere, so only a body it
 		// refuses needs the check; this error comes first.
-		return nil, docFacts{}, Errorf(EMALFORMED, "The body is not valid UTF-8.")
+		return nil, docFacts{}, Failure(EMALFORMED, "body.utf8")
 	}
 	return doc, facts, err
 }
@@ -123,14 +123,14 @@ func (d *decoder) document(b []byte) (map[string]any, error) {
 		if _, err := d.dec.ReadToken(); err != nil {
 			return nil, malformed(err)
 		}
-		return nil, Errorf(EMALFORMED, "The body must be a JSON object.")
+		return nil, Failure(EMALFORMED, "body.notObject")
 	}
 	v, err := d.value()
 	if err != nil {
 		return nil, err
 	}
 	if _, err := d.dec.ReadToken(); err != io.EOF {
-		return nil, Errorf(EMALFORMED, "The body has data after the JSON object (offset %d).", d.dec.InputOffset())
+		return nil, Failure(EMALFORMED, "body.trailing", d.dec.InputOffset())
 	}
 	return v.(map[string]any), nil
 }
@@ -162,7 +162,7 @@ func (d *decoder) value() (any, error) {
 		if err := dec.SkipValue(); err != nil {
 			return nil, malformed(err)
 		}
-		return nil, Errorf(EMALFORMED, "The body holds more than %d values (the limit was reached at %s).", maxValues, pointerText(dec.StackPointer()))
+		return nil, Failure(EMALFORMED, "body.tooManyValues", maxValues, pointerText(dec.StackPointer()))
 	}
 	switch dec.PeekKind() {
 	case '0':
@@ -181,7 +181,7 @@ func (d *decoder) value() (any, error) {
 	switch tok.Kind() {
 	case '{':
 		if dec.StackDepth() > maxDepth {
-			return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, dec.StackPointer())
+			return nil, Failure(EMALFORMED, "body.tooDeep", maxDepth, dec.StackPointer())
 		}
 		obj := map[string]any{}
 		for dec.PeekKind() != '}' {
@@ -205,13 +205,13 @@ func (d *decoder) value() (any, error) {
 		return obj, nil
 	case '[':
 		if dec.StackDepth() > maxDepth {
-			return nil, Errorf(EMALFORMED, "The JSON is nested deeper than %d levels at %s.", maxDepth, dec.StackPointer())
+			return nil, Failure(EMALFORMED, "body.tooDeep", maxDepth, dec.StackPointer())
 		}
 		start := len(d.items)
 		for dec.PeekKind() != ']' {
 			if len(d.items)-start == maxArrayItems {
 				// The last item read is in the array, so its parent is the array.
-				return nil, Errorf(EMALFORMED, "The array at %s has more than %d items.", pointerText(dec.StackPointer().Parent()), maxArrayItems)
+				return nil, Failure(EMALFORMED, "body.tooManyItems", pointerText(dec.StackPointer().Parent()), maxArrayItems)
 			}
 			v, err := d.value()
 			if err != nil {
@@ -231,7 +231,7 @@ func (d *decoder) value() (any, error) {
 	case 'n':
 		return nil, nil
 	}
-	return nil, Errorf(EMALFORMED, "The body is not valid JSON (offset %d).", dec.InputOffset())
+	return nil, Failure(EMALFORMED, "body.invalidJSON", dec.InputOffset())
 }
 
 // name returns the member name of a quoted JSON string that ReadValue
@@ -277,10 +277,10 @@ func (d *decoder) number() (any, error) {
 		return nil, malformed(err)
 	}
 	if len(raw) > maxNumberLength {
-		return nil, Errorf(EMALFORMED, "The number at %s is longer than %d characters.", pointerText(d.dec.StackPointer()), maxNumberLength)
+		return nil, Failure(EMALFORMED, "body.numberTooLong", pointerText(d.dec.StackPointer()), maxNumberLength)
 	}
 	if exponentDigits(raw) > maxExponentDigits {
-		return nil, Errorf(EMALFORMED, "The number at %s has an exponent beyond ±999.", pointerText(d.dec.StackPointer()))
+		return nil, Failure(EMALFORMED, "body.exponent", pointerText(d.dec.StackPointer()))
 	}
 	return json.Number(raw), nil
 }
@@ -308,13 +308,13 @@ func malformed(err error) error {
 	var syn *jsontext.SyntacticError
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return Errorf(EMALFORMED, "The body is not valid JSON: it ends too early.")
+		return Failure(EMALFORMED, "body.endsEarly")
 	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
-		return Errorf(EMALFORMED, "The key %s appears twice.", syn.JSONPointer)
+		return Failure(EMALFORMED, "body.duplicateKey", syn.JSONPointer)
 	case errors.As(err, &syn):
-		return Errorf(EMALFORMED, "The body is not valid JSON at offset %d: %v.", syn.ByteOffset, syn.Err)
+		return Failure(EMALFORMED, "body.syntaxAt", syn.ByteOffset, syn.Err)
 	}
-	return Errorf(EMALFORMED, "The body is not valid JSON: %v.", err)
+	return Failure(EMALFORMED, "body.syntax", err)
 }
 
 // clean applies the free-text rules of the contract in place: every string

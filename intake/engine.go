@@ -471,13 +471,9 @@ func PersonalIDProblem(pointer string, err error) Problem {
 func invalid(ps Problems) *Error {
 	ps = sortProblems(withoutWhatIsNotAllowed(ps))
 	if len(ps) > maxProblems {
-		return &Error{
-			Code:     EINVALID,
-			Message:  fmt.Sprintf("The certificate is not valid: %d problems, the first %d listed.", len(ps), maxProblems),
-			Problems: capProblems(ps),
-		}
+		return Failure(EINVALID, "invalid.certificateTooManyProblems", len(ps), maxProblems).WithProblems(capProblems(ps))
 	}
-	return &Error{Code: EINVALID, Message: "The certificate is not valid.", Problems: ps}
+	return Failure(EINVALID, "invalid.certificate").WithProblems(ps)
 }
 
 // withoutWhatIsNotAllowed drops the problems of a value that must not be

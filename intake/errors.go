@@ -28,7 +28,9 @@ type Error struct {
 	Message string
 	// Key names Message in the catalogue, when it is one of its texts:
 	// the caller then reads it in its own language (ErrorText).
-	Key      string
+	Key string
+	// Args fill the %v of Key's text (a limit, a name, an id).
+	Args     []any
 	Problems Problems
 }
 
@@ -51,10 +53,17 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // Failure returns an *Error with the given code whose message is the
-// catalogue's text for key: English in Message (and the server's log),
-// in the caller's language through ErrorText.
-func Failure(code, key string) *Error {
-	return &Error{Code: code, Message: Text(key, "en"), Key: key}
+// catalogue's text for key, filled with args: English in Message (and the
+// server's log and the commands' output), in the caller's language through
+// ErrorText.
+func Failure(code, key string, args ...any) *Error {
+	return &Error{Code: code, Message: Text(key, "en", args...), Key: key, Args: args}
+}
+
+// WithProblems sets e's problems and returns e.
+func (e *Error) WithProblems(ps Problems) *Error {
+	e.Problems = ps
+	return e
 }
 
 // ErrorCode returns the code of err's *Error, EINTERNAL for any other
@@ -84,11 +93,16 @@ func ErrorMessage(err error) string {
 }
 
 // ErrorText is ErrorMessage in lang ("en" or Swedish) when err's *Error
-// names its text in the catalogue (Failure); other messages are as written.
+// names its text in the catalogue (Failure), or has its first problem's
+// message as its own (InvalidError); other messages are as written.
 func ErrorText(err error, lang string) string {
 	var e *Error
-	if errors.As(err, &e) && e.Key != "" {
-		return Text(e.Key, lang)
+	switch {
+	case !errors.As(err, &e):
+	case e.Key != "":
+		return Text(e.Key, lang, e.Args...)
+	case len(e.Problems) > 0 && e.Message == e.Problems[0].MessageEn:
+		return e.Problems[0].Localized(lang)
 	}
 	return ErrorMessage(err)
 }

@@ -151,7 +151,7 @@ func (e *Engine) WithRelationProblems(err error, doc map[string]any, t RelationT
 		}
 		p = problem("/relation", "relationMismatch", nil)
 	}
-	return &Error{Code: EINVALID, Message: refusal.Message, Problems: sortProblems(append(slices.Clone(refusal.Problems), p))}
+	return &Error{Code: EINVALID, Message: refusal.Message, Key: refusal.Key, Args: refusal.Args, Problems: sortProblems(append(slices.Clone(refusal.Problems), p))}
 }
 
 // sameVersionOK reports whether a certificate of version v may have a
@@ -189,12 +189,10 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 		return nil
 	}
 	if !t.Found || t.Unit != c.Issuer.Unit.HSAID {
-		return &Error{Code: EINVALID, Message: "The related certificate was not found.",
-			Problems: Problems{problem("/relation/certificate", "notFound", nil)}}
+		return Failure(EINVALID, "invalid.relatedNotFound").WithProblems(Problems{problem("/relation/certificate", "notFound", nil)})
 	}
 	if t.PatientID != c.Patient.ID || t.Template != c.Template || !sameVersionOK(rel.Type, c.Version, t.Version) {
-		return &Error{Code: EINVALID, Message: "The related certificate is of another patient, template or template version.",
-			Problems: Problems{problem("/relation", "relationMismatch", nil)}}
+		return Failure(EINVALID, "invalid.relatedMismatch").WithProblems(Problems{problem("/relation", "relationMismatch", nil)})
 	}
 	refuse := Refusal
 	switch {
@@ -220,8 +218,7 @@ func CheckRelation(c *Certificate, t RelationTarget) error {
 // completionRequestOpen, noOpenCompletionRequest, messageClosed) the
 // problem document carries as its own, worded by the catalogue.
 func Refusal(code string) *Error {
-	return &Error{Code: ECONFLICT, Message: Text("lifecycle."+code, "en"),
-		Problems: Problems{NewProblem("", code, "lifecycle."+code, nil)}}
+	return Failure(ECONFLICT, "lifecycle."+code).WithProblems(Problems{NewProblem("", code, "lifecycle."+code, nil)})
 }
 
 // DeriveStatus is a certificate's status from what happened to it, in the

@@ -7,10 +7,11 @@ import (
 )
 
 // messages is the one catalogue of what people read: the Swedish and
-// English text of each problem code, of each search-parameter fault, and
-// of the pages' fixed sentences. A %v in the text is filled with the
-// problem's limit (a length, a count, a value). No handler or store writes
-// such a text inline.
+// English text of each problem code, of each search-parameter fault, of
+// each refusal of a whole request (a problem document's detail, through
+// Failure) and of the pages' fixed sentences. Each %v in the text is
+// filled, in order, with a value (a length, a count, a path, an id). No
+// handler or store writes such a text inline.
 var messages = map[string][2]string{
 	"required":         {"Uppgiften måste fyllas i.", "This field is required."},
 	"notAllowed":       {"Uppgiften får inte anges här.", "This field is not allowed here."},
@@ -123,6 +124,13 @@ var messages = map[string][2]string{
 	"refused.sessionEnded":              {"Inloggningen har avslutats.", "The session has ended."},
 	"unavailable.database":              {"Databasen kan inte ta emot begäran just nu. Försök igen om en stund.", "The database cannot take the request now; try again shortly."},
 	"unavailable.identityProvider":      {"Regionens inloggning kan inte nås just nu. Försök igen om en stund.", "The identity provider cannot be reached now; try again shortly."},
+	"refused.forbidden":                 {"Din behörighet räcker inte till för detta.", "Forbidden."},
+	"refused.crossOrigin":               {"Begäran från en annan webbplats tas inte emot.", "Cross-origin requests are not allowed."},
+	"refused.noUnit":                    {"Nyckeln omfattar ingen vårdenhet som tar emot intyg nu: dess vårdenheter är avstängda, eller så är ingen registrerad under dess vårdgivare.", "This token covers no unit that takes certificates now: its units are disabled, or none is registered under its care provider."},
+	"refused.units":                     {"Nyckeln får bara lämna in intyg för vårdenheterna %v.", "This token may submit only for units %v."},
+	"refused.draftLocked":               {"Utkastet är låst.", "The draft is locked."},
+	"refused.tooManyAttempts":           {"För många misslyckade försök från den här adressen. Vänta en stund och försök igen.", "Too many failed attempts from this address; wait and try again."},
+	"refused.locked":                    {"För många misslyckade inloggningar. Vänta %v minuter och försök igen.", "Too many failed sign-ins; wait %v minutes."},
 	"unit.choose":                       {"Välj en av dina vårdenheter.", "Choose one of your care units."},
 
 	// Attention flags ("flag." + the template's flag code) and the case pages.
@@ -147,6 +155,62 @@ var messages = map[string][2]string{
 	"case.days":                             {"Ange antal dagar som ett heltal, 0 eller mer.", "Give the number of days as a whole number, 0 or more."},
 	"case.minOverMax":                       {"Minsta antal sjukdagar är större än högsta: inga sjukfall kan visas. Ändra gränserna.", "The least number of sick-leave days is more than the most: no case can show. Change the limits."},
 	"case.gap":                              {"Ange ett uppehåll mellan 0 och %v dagar.", "Give a gap of 0 to %v days."},
+
+	// Refusals of a whole request: the detail of its problem document.
+	"request.query":                      {"Adressens sökparametrar kan inte läsas: %v.", "The URL's query is not valid: %v."},
+	"request.url":                        {"Adressen måste vara UTF-8-text utan NUL-tecken.", "The URL must be UTF-8 text without NUL characters."},
+	"request.method":                     {"Metoden %v kan inte användas här. Använd %v.", "Method %v is not allowed here; use %v."},
+	"request.idempotencyKey":             {"Idempotency-Key ska vara en enda header med 1–%v skrivbara ASCII-tecken.", "The Idempotency-Key must be one header of 1–%v printable ASCII characters."},
+	"request.draftSaved":                 {"Ange draftSaved som en tidpunkt enligt RFC 3339.", "draftSaved is not an RFC 3339 time."},
+	"request.form":                       {"Formuläret kunde inte läsas.", "The form could not be read."},
+	"request.formType":                   {"Skicka formuläret som application/x-www-form-urlencoded.", "Send the form as application/x-www-form-urlencoded."},
+	"request.formName":                   {"Formuläret har ett fältnamn som inte är UTF-8-text utan NUL-tecken.", "The form holds a field name that is not UTF-8 text without NUL characters."},
+	"request.formField":                  {"Formulärfältet %v har text som inte är UTF-8 utan NUL-tecken.", "The form field %v holds text that is not UTF-8 without NUL characters."},
+	"body.tooLarge":                      {"Innehållet är större än %v byte.", "The body is larger than %v bytes."},
+	"body.unreadable":                    {"Innehållet kunde inte läsas.", "The body could not be read."},
+	"body.contentType":                   {"Skicka innehållet med Content-Type: application/json.", "Send the body as Content-Type: application/json."},
+	"body.byteOrderMark":                 {"Innehållet börjar med en byte order mark. Skicka ren UTF-8-JSON.", "The body starts with a byte-order mark; send plain UTF-8 JSON."},
+	"body.utf8":                          {"Innehållet är inte giltig UTF-8.", "The body is not valid UTF-8."},
+	"body.notObject":                     {"Innehållet måste vara ett JSON-objekt.", "The body must be a JSON object."},
+	"body.trailing":                      {"Innehållet har data efter JSON-objektet (position %v).", "The body has data after the JSON object (offset %v)."},
+	"body.tooManyValues":                 {"Innehållet har fler än %v värden (gränsen nåddes vid %v).", "The body holds more than %v values (the limit was reached at %v)."},
+	"body.tooDeep":                       {"JSON-innehållet är nästlat djupare än %v nivåer vid %v.", "The JSON is nested deeper than %v levels at %v."},
+	"body.tooManyItems":                  {"Listan vid %v har fler än %v element.", "The array at %v has more than %v items."},
+	"body.invalidJSON":                   {"Innehållet är inte giltig JSON (position %v).", "The body is not valid JSON (offset %v)."},
+	"body.numberTooLong":                 {"Talet vid %v är längre än %v tecken.", "The number at %v is longer than %v characters."},
+	"body.exponent":                      {"Talet vid %v har en exponent utanför ±999.", "The number at %v has an exponent beyond ±999."},
+	"body.endsEarly":                     {"Innehållet är inte giltig JSON: det tar slut för tidigt.", "The body is not valid JSON: it ends too early."},
+	"body.duplicateKey":                  {"Nyckeln %v förekommer två gånger.", "The key %v appears twice."},
+	"body.syntaxAt":                      {"Innehållet är inte giltig JSON vid position %v: %v.", "The body is not valid JSON at offset %v: %v."},
+	"body.syntax":                        {"Innehållet är inte giltig JSON: %v.", "The body is not valid JSON: %v."},
+	"notFound.path":                      {"Det finns ingenting på adressen %v.", "There is nothing at %v."},
+	"notFound.template":                  {"Intygstypen %v i version %v finns inte.", "There is no template %v version %v."},
+	"notFound.codeList":                  {"Kodverket %v finns inte.", "There is no code list %v."},
+	"notFound.certificate":               {"Intyget finns inte.", "Certificate not found."},
+	"notFound.idempotencyKey":            {"Inget intyg har lämnats in med den Idempotency-Key.", "No certificate under that idempotency key."},
+	"notFound.idempotencyKeyMessage":     {"Inget meddelande har skickats med den Idempotency-Key.", "No message under that idempotency key."},
+	"notFound.draft":                     {"Utkastet finns inte.", "Draft not found."},
+	"notFound.draftAtOtherUnit":          {"Utkastet skrevs vid en annan vårdenhet.", "The draft was written at another unit."},
+	"notFound.message":                   {"Meddelandet finns inte.", "Message not found."},
+	"notFound.user":                      {"Kontot finns inte.", "User not found."},
+	"notFound.userID":                    {"Det finns inget konto %v.", "There is no user %v."},
+	"notFound.unit":                      {"Vårdenheten finns inte.", "Unit not found."},
+	"notFound.unitID":                    {"Det finns ingen vårdenhet %v.", "There is no unit %v."},
+	"notFound.unitNotRegistered":         {"Vårdenheten %v är inte registrerad.", "Unit %v is not registered."},
+	"notFound.token":                     {"Det finns ingen giltig nyckel med id %v.", "No live token with id %v."},
+	"conflict.unit":                      {"Vårdenheten %v är redan registrerad.", "Unit %v is already registered."},
+	"conflict.account":                   {"Användarnamnet %v eller HSA-id:t används redan.", "The user name %v or the HSA-id is already in use."},
+	"invalid.certificate":                {"Intyget är inte giltigt.", "The certificate is not valid."},
+	"invalid.certificateTooManyProblems": {"Intyget är inte giltigt: %v fel, de första %v visas.", "The certificate is not valid: %v problems, the first %v listed."},
+	"invalid.relatedNotFound":            {"Det relaterade intyget finns inte.", "The related certificate was not found."},
+	"invalid.relatedMismatch":            {"Det relaterade intyget gäller en annan patient, intygsmall eller version av mallen.", "The related certificate is of another patient, template or template version."},
+	"invalid.message":                    {"Meddelandet är inte giltigt.", "The message is not valid."},
+	"invalid.answer":                     {"Svaret är inte giltigt.", "The answer is not valid."},
+	"invalid.revocation":                 {"Makuleringen är inte giltig.", "The revocation is not valid."},
+	"invalid.handled":                    {"Ange handled=true eller handled=false.", "Send handled=true or handled=false."},
+	"invalid.cursor":                     {"Ogiltig markör.", "The cursor is not valid."},
+	"invalid.password":                   {"Lösenordet får inte användas.", "The password may not be used."},
+	"invalid.unitTwice":                  {"En vårdenhet anges två gånger.", "A unit is named twice."},
 
 	// Sign-in through the region's identity provider.
 	"signIn.oidcFailed":    {"Inloggningen med regionens inloggning kunde inte slutföras. Försök igen.", "Signing in through the region's identity provider could not be completed. Try again."},
@@ -219,22 +283,21 @@ func SwedishDecimal(f float64) string {
 }
 
 // Text returns the catalogue's text for key in lang ("en" for English,
-// otherwise Swedish), with %v filled by arg when the text has one; an
-// unknown key gives the key itself, which a test rules out for the keys
-// the program uses.
-func Text(key, lang string, arg ...any) string {
+// otherwise Swedish), with its %v filled by args in order when the text has
+// any; an unknown key gives the key itself, which a test rules out for the
+// keys the program uses.
+func Text(key, lang string, args ...any) string {
 	m, ok := messages[key]
 	if !ok {
 		return key
 	}
-	var a any
-	if len(arg) > 0 {
-		a = arg[0]
-	}
 	if lang == "en" {
-		return fill(m[1], a)
+		return fill(m[1], args...)
 	}
-	return fill(m[0], swedishArg(key, a))
+	if len(args) == 1 {
+		return fill(m[0], swedishArg(key, args[0]))
+	}
+	return fill(m[0], args...)
 }
 
 // HasText reports whether the catalogue has key.
@@ -298,10 +361,15 @@ func fillDeclared(text string, arg any) string {
 	return strings.Replace(text, "%v", fmt.Sprint(arg), 1)
 }
 
-func fill(format string, arg any) string {
+// fill fills the %v of format with args; a text with a %v and no args
+// shows <nil>, as one given a nil arg does.
+func fill(format string, args ...any) string {
 	for i := 0; i+1 < len(format); i++ {
 		if format[i] == '%' && format[i+1] == 'v' {
-			return fmt.Sprintf(format, arg)
+			if len(args) == 0 {
+				args = []any{nil}
+			}
+			return fmt.Sprintf(format, args...)
 		}
 	}
 	return format

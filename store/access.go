@@ -62,7 +62,7 @@ func (db *DB) CreateTokenFor(ctx context.Context, t *intake.Token) (string, erro
 		return nil
 	})
 	if isUniqueViolation(err) {
-		return "", intake.Errorf(intake.EINVALID, "A unit is named twice.")
+		return "", intake.Failure(intake.EINVALID, "invalid.unitTwice")
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: create token: %w", err)
@@ -228,7 +228,7 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return intake.Errorf(intake.ENOTFOUND, "No live token with id %s.", id)
+			return intake.Failure(intake.ENOTFOUND, "notFound.token", id)
 		}
 		return nil
 	})

@@ -233,11 +233,11 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 // certificate it is sent to.
 func keyReused(message bool) error {
 	if message {
-		return &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used for another message (another body, or another certificate).",
-			Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReusedMessage", nil)}}
+		return intake.Failure(intake.ECONFLICT, "idempotency.keyReusedMessage").
+			WithProblems(intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReusedMessage", nil)})
 	}
-	return &intake.Error{Code: intake.ECONFLICT, Message: "The Idempotency-Key was already used with a different body.",
-		Problems: intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)}}
+	return intake.Failure(intake.ECONFLICT, "idempotency.keyReused").
+		WithProblems(intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)})
 }
 
 // insertCertificate inserts row's certificate, whose record is made, with
@@ -617,7 +617,7 @@ func (db *DB) scanCertificate(row scanner) (*intake.Certificate, error) {
 func (db *DB) findByIdempotencyKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) (*intake.Certificate, error) {
 	row := db.queryRow(ctx, tx, findByIdempotencyKeySQL, idem.Scope, idem.Key)
 	c, err := db.scanCertificate(row)
-	return c, notFound(err, "No certificate under that idempotency key.")
+	return c, notFound(err, "notFound.idempotencyKey")
 }
 
 // FindCertificateByIdempotencyKey returns the certificate a client stored
@@ -642,12 +642,12 @@ func storableText(s string) bool {
 // no certificate with that id.
 func (db *DB) FindCertificateByID(ctx context.Context, id string) (*intake.Certificate, error) {
 	if !storableText(id) {
-		return nil, intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.certificate")
 	}
 	row := db.read.QueryRowContext(ctx, db.rebind(`SELECT `+certificateColumns+` FROM certificates WHERE id = ?`), id)
 	c, err := db.scanCertificate(row)
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find certificate %s: %w", id, notFound(err, "Certificate not found.")))
+		return nil, unavailable(fmt.Errorf("store: find certificate %s: %w", id, notFound(err, "notFound.certificate")))
 	}
 	if c.Status == intake.StatusRevoked {
 		if c.Revocation, err = db.findRevocation(ctx, id); err != nil {
@@ -669,7 +669,7 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 	var b []byte
 	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT submitted FROM certificates WHERE id = ?`), id).Scan(&b)
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find submission %s: %w", id, notFound(err, "Certificate not found.")))
+		return nil, unavailable(fmt.Errorf("store: find submission %s: %w", id, notFound(err, "notFound.certificate")))
 	}
 	return b, nil
 }
@@ -932,7 +932,7 @@ func encodeCursor(at time.Time, id string) string {
 
 // badCursor is the refusal of a cursor the store did not make.
 func badCursor() *intake.Error {
-	return &intake.Error{Code: intake.EINVALID, Message: "The cursor is not valid.", Problems: intake.Problems{{Pointer: "/cursor", Code: "invalid", Message: "Ogiltig markör.", MessageEn: "The cursor is not valid."}}}
+	return intake.Failure(intake.EINVALID, "invalid.cursor").WithProblems(intake.Problems{intake.NewProblem("/cursor", "invalid", "invalid.cursor", nil)})
 }
 
 func decodeCursor(s string) (time.Time, string, error) {
@@ -1058,7 +1058,7 @@ func (db *DB) lockStatus(ctx context.Context, tx *sql.Tx, id string) (intake.Sta
 	}
 	var status string
 	if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
-		return "", notFound(err, "Certificate not found.")
+		return "", notFound(err, "notFound.certificate")
 	}
 	return intake.Status(status), nil
 }

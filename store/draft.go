@@ -38,13 +38,13 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		case old.UserID != d.UserID, old.Unit != d.Unit, old.Template != d.Template || old.Version != d.Version:
 			// A draft is of one template version: another's form
 			// would drop its answers.
-			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
 		case old.CertificateID != "":
 			return intake.Refusal("draftSigned")
 		case !d.Base.IsZero() && !d.Base.Equal(old.UpdatedAt):
 			return intake.Refusal("draftChanged")
 		case old.Locked:
-			return intake.Errorf(intake.EFORBIDDEN, "The draft is locked.")
+			return intake.Failure(intake.EFORBIDDEN, "refused.draftLocked")
 		}
 		d.CreatedAt = old.CreatedAt
 		// Only over the save read, and not once signed or deleted: on
@@ -95,7 +95,7 @@ func (db *DB) findDraft(ctx context.Context, q interface {
 }, id string) (*intake.Draft, error) {
 	d, err := db.scanDraft(q.QueryRowContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts WHERE id = ? AND deleted_at IS NULL`), id))
 	if err != nil {
-		return nil, notFound(err, "Draft not found.")
+		return nil, notFound(err, "notFound.draft")
 	}
 	return d, nil
 }
@@ -190,7 +190,7 @@ func (db *DB) DeleteDraft(ctx context.Context, id, userID string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
 		}
 		return nil
 	})

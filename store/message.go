@@ -48,7 +48,7 @@ func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *in
 		case err != nil:
 			return err
 		case !t.Found:
-			return intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+			return intake.Failure(intake.ENOTFOUND, "notFound.certificate")
 		}
 		if err := intake.CheckMessageTo(t.Status); err != nil {
 			return err
@@ -90,7 +90,7 @@ func (db *DB) FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idemp
 		idem.Scope, idem.Key).Scan(&id, &request)
 	switch {
 	case err != nil:
-		return nil, unavailable(fmt.Errorf("store: find message by idempotency key: %w", notFound(err, "No message under that idempotency key.")))
+		return nil, unavailable(fmt.Errorf("store: find message by idempotency key: %w", notFound(err, "notFound.idempotencyKeyMessage")))
 	case request != idem.Request:
 		return nil, keyReused(true)
 	}
@@ -105,7 +105,7 @@ func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAns
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var cert string
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT certificate_id FROM messages WHERE id = ?`), id).Scan(&cert); err != nil {
-			return notFound(err, "Message not found.")
+			return notFound(err, "notFound.message")
 		}
 		// The certificate's row before the message's, in the order in
 		// which revoking and relating lock them: on PostgreSQL the other
@@ -232,7 +232,7 @@ func (db *DB) scanMessage(row scanner) (*intake.Message, error) {
 func (db *DB) FindMessageByID(ctx context.Context, id string) (*intake.Message, error) {
 	m, err := db.scanMessage(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+messageColumns+` FROM messages WHERE id = ?`), id))
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find message %s: %w", id, notFound(err, "Message not found.")))
+		return nil, unavailable(fmt.Errorf("store: find message %s: %w", id, notFound(err, "notFound.message")))
 	}
 	if err := db.fillAnswers(ctx, []*intake.Message{m}); err != nil {
 		return nil, unavailable(err)

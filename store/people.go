@@ -36,8 +36,8 @@ func (db *DB) CreateUnit(ctx context.Context, u *intake.CareUnit) error {
 		return err
 	})
 	if isUniqueViolation(err) {
-		return &intake.Error{Code: intake.ECONFLICT, Message: fmt.Sprintf("Unit %s is already registered.", u.HSAID),
-			Problems: intake.Problems{intake.NewProblem("/hsaId", "taken", "unit.taken", nil)}}
+		return intake.Failure(intake.ECONFLICT, "conflict.unit", u.HSAID).
+			WithProblems(intake.Problems{intake.NewProblem("/hsaId", "taken", "unit.taken", nil)})
 	}
 	if err != nil {
 		return fmt.Errorf("store: create unit %s: %w", u.HSAID, err)
@@ -76,7 +76,7 @@ func (db *DB) FindUnits(ctx context.Context) ([]*intake.CareUnit, error) {
 func (db *DB) FindUnitByHSAID(ctx context.Context, hsaID string) (*intake.CareUnit, error) {
 	u, err := scanUnit(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+unitFields+` FROM units WHERE hsa_id = ?`), intake.UpperASCII(hsaID)))
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find unit %s: %w", hsaID, notFound(err, "Unit not found.")))
+		return nil, unavailable(fmt.Errorf("store: find unit %s: %w", hsaID, notFound(err, "notFound.unit")))
 	}
 	return u, nil
 }
@@ -100,7 +100,11 @@ func (db *DB) setDisabled(ctx context.Context, table, key, id string, disabled b
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return intake.Errorf(intake.ENOTFOUND, "There is no %s %s.", strings.TrimSuffix(table, "s"), id)
+			missing := "notFound.userID"
+			if table == "units" {
+				missing = "notFound.unitID"
+			}
+			return intake.Failure(intake.ENOTFOUND, missing, id)
 		}
 		if also != nil {
 			return also(ctx, tx)
@@ -152,8 +156,8 @@ func CheckPassword(password, username string) error {
 }
 
 func passwordProblem(key string, arg any) error {
-	return &intake.Error{Code: intake.EINVALID, Message: "The password may not be used.", Problems: intake.Problems{
-		intake.NewProblem("/password", "weakPassword", key, arg)}}
+	return intake.Failure(intake.EINVALID, "invalid.password").
+		WithProblems(intake.Problems{intake.NewProblem("/password", "weakPassword", key, arg)})
 }
 
 // isSequence reports runs such as "123456789012", "abcdefghijkl" and
@@ -258,8 +262,8 @@ func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) e
 				return err
 			}
 			if n == 0 {
-				return &intake.Error{Code: intake.ENOTFOUND, Message: fmt.Sprintf("Unit %s is not registered.", unit),
-					Problems: intake.Problems{intake.NewProblem("/units", "unknown", "unit.unknown", nil)}}
+				return intake.Failure(intake.ENOTFOUND, "notFound.unitNotRegistered", unit).
+					WithProblems(intake.Problems{intake.NewProblem("/units", "unknown", "unit.unknown", nil)})
 			}
 			if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO user_units (user_id, unit_hsa_id) VALUES (?, ?)`), u.ID, unit); err != nil {
 				return err
@@ -268,8 +272,8 @@ func (db *DB) CreateUser(ctx context.Context, u *intake.User, password string) e
 		return nil
 	})
 	if isUniqueViolation(err) {
-		return &intake.Error{Code: intake.ECONFLICT, Message: fmt.Sprintf("The user name %s or the HSA-id is already in use.", u.Username),
-			Problems: intake.Problems{intake.NewProblem("/username", "taken", "account.taken", nil)}}
+		return intake.Failure(intake.ECONFLICT, "conflict.account", u.Username).
+			WithProblems(intake.Problems{intake.NewProblem("/username", "taken", "account.taken", nil)})
 	}
 	if err != nil {
 		return fmt.Errorf("store: create user %s: %w", u.Username, err)
@@ -339,7 +343,7 @@ func (db *DB) NewUserProblems(ctx context.Context, u *intake.User, password stri
 func (db *DB) FindUserByID(ctx context.Context, id string) (*intake.User, error) {
 	u, err := db.findUser(ctx, `id = ?`, id)
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find user %s: %w", id, notFound(err, "User not found.")))
+		return nil, unavailable(fmt.Errorf("store: find user %s: %w", id, notFound(err, "notFound.user")))
 	}
 	return u, nil
 }
@@ -349,11 +353,11 @@ func (db *DB) FindUserByID(ctx context.Context, id string) (*intake.User, error)
 // and for an empty HSA-id (users without one have "").
 func (db *DB) FindUserByHSAID(ctx context.Context, hsaID string) (*intake.User, error) {
 	if strings.TrimSpace(hsaID) == "" {
-		return nil, intake.Errorf(intake.ENOTFOUND, "User not found.")
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.user")
 	}
 	u, err := db.findUser(ctx, `hsa_id = ?`, intake.UpperASCII(hsaID))
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find user by HSA-id: %w", notFound(err, "User not found.")))
+		return nil, unavailable(fmt.Errorf("store: find user by HSA-id: %w", notFound(err, "notFound.user")))
 	}
 	return u, nil
 }
@@ -363,7 +367,7 @@ func (db *DB) FindUserByHSAID(ctx context.Context, hsaID string) (*intake.User, 
 func (db *DB) FindUserByUsername(ctx context.Context, username string) (*intake.User, error) {
 	u, err := db.findUser(ctx, `username = ?`, strings.ToLower(strings.TrimSpace(username)))
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find user by name: %w", notFound(err, "User not found.")))
+		return nil, unavailable(fmt.Errorf("store: find user by name: %w", notFound(err, "notFound.user")))
 	}
 	return u, nil
 }
@@ -489,7 +493,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password, addr string)
 		if err := db.hashes.run(ctx, func() { argon2id.ComparePasswordAndHash(password, dummyHash) }); err != nil {
 			return nil, err
 		}
-		return nil, intake.Errorf(intake.ELOCKED, "Too many failed sign-ins; wait %d minutes.", int(lockFor.Minutes()))
+		return nil, intake.Failure(intake.ELOCKED, "refused.locked", int(lockFor.Minutes()))
 	}
 	// An attempt whose password is not checked (too many at once, the
 	// caller gone, the database failing) is no failure: withdrawn.
@@ -631,7 +635,7 @@ func (db *DB) SetSessionUnit(ctx context.Context, secret, unit string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return intake.Errorf(intake.ENOTFOUND, "The session has ended.")
+			return intake.Failure(intake.ENOTFOUND, "refused.sessionEnded")
 		}
 		return nil
 	})

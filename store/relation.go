@@ -152,7 +152,7 @@ func (db *DB) deriveStatus(ctx context.Context, tx *sql.Tx, id string) (before, 
 		string(intake.RelationReplaces), string(intake.RelationCompletes), string(intake.StatusRevoked), id).
 		Scan(&status, &handled, &revoked, &replaced)
 	if err != nil {
-		return "", "", notFound(err, "Certificate not found.")
+		return "", "", notFound(err, "notFound.certificate")
 	}
 	before, after = intake.Status(status), intake.DeriveStatus(revoked == 1, replaced == 1, handled == 1)
 	if after != before {

@@ -616,10 +616,11 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
-// notFound translates sql.ErrNoRows into ENOTFOUND.
-func notFound(err error, format string, args ...any) error {
+// notFound translates sql.ErrNoRows into ENOTFOUND, worded by the
+// catalogue's text for key.
+func notFound(err error, key string) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return intake.Errorf(intake.ENOTFOUND, format, args...)
+		return intake.Failure(intake.ENOTFOUND, key)
 	}
 	return err
 }

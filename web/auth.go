@@ -78,7 +78,7 @@ func admit(logger *slog.Logger, sec *security, w http.ResponseWriter, r *http.Re
 	setLogActor(r.Context(), a)
 	if !slices.Contains(roles, a.Role()) {
 		sec.record(r, eventForbidden, a)
-		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Forbidden."))
+		writeError(logger, w, r, intake.Failure(intake.EFORBIDDEN, "refused.forbidden"))
 		return
 	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))

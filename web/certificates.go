@@ -45,7 +45,7 @@ func idempotencyKey(h http.Header) (string, error) {
 	}
 	if len(keys) != 1 || keys[0] == "" || len(keys[0]) > maxIdempotencyKey ||
 		strings.ContainsFunc(keys[0], func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-		return "", intake.Errorf(eBadRequest, "The Idempotency-Key must be one header of 1–%d printable ASCII characters.", maxIdempotencyKey)
+		return "", intake.Failure(eBadRequest, "request.idempotencyKey", maxIdempotencyKey)
 	}
 	return keys[0], nil
 }
@@ -197,7 +197,7 @@ func findVisibleID(r *http.Request, certs certificateStore, id string) (*intake.
 		return nil, err
 	}
 	if a := actorFrom(r.Context()); a.UnitBound() && !a.CoversUnit(c.Issuer.Unit.HSAID) {
-		return nil, intake.Errorf(intake.ENOTFOUND, "Certificate not found.")
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.certificate")
 	}
 	return c, nil
 }

@@ -26,7 +26,7 @@ func handleCodeSearch(logger *slog.Logger, eng *intake.Engine) http.Handler {
 		name := mux.Vars(r)["list"]
 		list, ok := eng.CodeList(name)
 		if !ok {
-			return intake.Errorf(intake.ENOTFOUND, "There is no code list %s.", name)
+			return intake.Failure(intake.ENOTFOUND, "notFound.codeList", name)
 		}
 		q := r.URL.Query()
 		p := newQueryParser(q, time.Time{}, "q", "limit") // as every list: no unknown parameter

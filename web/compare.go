@@ -49,7 +49,7 @@ type diffWord struct {
 
 // compareTwo is the refusal of a comparison of other than two certificates.
 func compareTwo() error {
-	return &intake.Error{Code: intake.EINVALID, Message: "Choose two certificates to compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.two", nil)}}
+	return intake.Failure(intake.EINVALID, "compare.two").WithProblems(intake.Problems{intake.NewProblem("/id", "invalid", "compare.two", nil)})
 }
 
 // handleComparePost handles POST /compare, from a list's ticked
@@ -87,10 +87,10 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 			cs[i] = c
 		}
 		if cs[0].Template != cs[1].Template || cs[0].Patient.ID != cs[1].Patient.ID {
-			return &intake.Error{Code: intake.EINVALID, Message: "Only certificates of one patient and one template compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.same", nil)}}
+			return intake.Failure(intake.EINVALID, "compare.same").WithProblems(intake.Problems{intake.NewProblem("/id", "invalid", "compare.same", nil)})
 		}
 		if cs[0].ID == cs[1].ID {
-			return &intake.Error{Code: intake.EINVALID, Message: "Choose two different certificates to compare.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "compare.twice", nil)}}
+			return intake.Failure(intake.EINVALID, "compare.twice").WithProblems(intake.Problems{intake.NewProblem("/id", "invalid", "compare.twice", nil)})
 		}
 		// The older is the one written first: signed first, or, signed
 		// at once, received first.
@@ -108,7 +108,7 @@ func handleCompare(logger *slog.Logger, eng *intake.Engine, certs certificateSto
 		for i, c := range cs {
 			t, ok := eng.Template(c.Template, c.Version)
 			if !ok {
-				return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", c.Template, c.Version)
+				return intake.Failure(intake.ENOTFOUND, "notFound.template", c.Template, c.Version)
 			}
 			ts[i] = t
 		}

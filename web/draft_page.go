@@ -51,7 +51,7 @@ func postedDraft(r *http.Request, t *schemas.Template, posted url.Values, now ti
 	if s := posted.Get("draftSaved"); s != "" && d.ID != "" {
 		base, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return nil, intake.Errorf(eBadRequest, "draftSaved is not an RFC 3339 time.")
+			return nil, intake.Failure(eBadRequest, "request.draftSaved")
 		}
 		d.Base = base
 	}
@@ -142,12 +142,12 @@ func ownDraft(r *http.Request, drafts draftStore, id string) (*intake.Draft, err
 	a := actorFrom(r.Context())
 	switch {
 	case d.UserID != a.User.ID:
-		return nil, intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.draft")
 	case d.Unit != a.Session.Unit:
 		// The physician's own, of another unit: say which, as the tab's
 		// copy of it may be waiting after a sign-in at the other unit.
-		return nil, &intake.Error{Code: intake.ENOTFOUND, Message: "The draft was written at another unit.",
-			Problems: intake.Problems{intake.NewProblem("", "draftAtOtherUnit", "lifecycle.draftAtOtherUnit", d.Unit)}}
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.draftAtOtherUnit").
+			WithProblems(intake.Problems{intake.NewProblem("", "draftAtOtherUnit", "lifecycle.draftAtOtherUnit", d.Unit)})
 	}
 	return d, nil
 }
@@ -189,7 +189,7 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		}
 		t, ok := eng.Template(d.Template, d.Version)
 		if !ok {
-			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", d.Template, d.Version)
+			return intake.Failure(intake.ENOTFOUND, "notFound.template", d.Template, d.Version)
 		}
 		if err := logDraftRead(r, audit, d); err != nil {
 			return err
@@ -278,7 +278,7 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 		if err == nil && d.CertificateID != "" {
 			// Signed (a certificate now, not a draft): as DeleteDraft
 			// refuses it, before the access log says otherwise.
-			err = intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+			err = intake.Failure(intake.ENOTFOUND, "notFound.draft")
 		}
 		if err != nil {
 			return err
@@ -365,7 +365,7 @@ func handleDraftReview(logger *slog.Logger, sub *submitter, drafts draftStore, u
 		}
 		t, ok := sub.eng.Template(d.Template, d.Version)
 		if !ok {
-			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", d.Template, d.Version)
+			return intake.Failure(intake.ENOTFOUND, "notFound.template", d.Template, d.Version)
 		}
 		if err := logDraftRead(r, audit, d); err != nil {
 			return err

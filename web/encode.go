@@ -59,7 +59,7 @@ const (
 func tooLarge(w http.ResponseWriter, max int64) error {
 	http.NewResponseController(w).EnableFullDuplex()
 	w.Header().Set("Connection", "close")
-	return intake.Errorf(intake.ETOOLARGE, "The body is larger than %d bytes.", max)
+	return intake.Failure(intake.ETOOLARGE, "body.tooLarge", max)
 }
 
 // drainBody sends the answer written so far, then reads and drops what the
@@ -86,7 +86,7 @@ func readLimited(w http.ResponseWriter, r *http.Request, max int64) ([]byte, err
 		buf.Grow(int(r.ContentLength) + bytes.MinRead) // one allocation for a body of the length declared
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r.Body, max+1)); err != nil {
-		return nil, intake.Errorf(intake.EMALFORMED, "The body could not be read.")
+		return nil, intake.Failure(intake.EMALFORMED, "body.unreadable")
 	}
 	if int64(buf.Len()) > max {
 		return nil, tooLarge(w, max)
@@ -147,7 +147,7 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 // Content-Type is application/json (UTF-8), 413 when it is larger.
 func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
-		return nil, intake.Errorf(eUnsupportedMediaType, "Send the body as Content-Type: application/json.")
+		return nil, intake.Failure(eUnsupportedMediaType, "body.contentType")
 	}
 	return readLimited(w, r, int64(max))
 }

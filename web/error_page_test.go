@@ -73,11 +73,11 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 // and page templates name and checks that the catalogue has it in both
 // languages, so that no person reads a bare key.
 func TestCatalogueHasEveryKey(t *testing.T) {
-	calls := regexp.MustCompile(`"((?:param|page|form|signIn|account|password|hsaId|unit|token)\.[a-zA-Z0-9.]+)"`)
+	calls := regexp.MustCompile(`"((?:param|page|form|signIn|account|password|hsaId|unit|token|refused|unavailable|request|body|notFound|conflict|invalid|idempotency|lifecycle|compare|print)\.[a-zA-Z0-9.]+)"`)
 	// The admin pages' notices are named by the redirect's done parameter.
 	done := regexp.MustCompile(`done=([a-zA-Z]+)`)
 	var files []string
-	for _, dir := range []string{".", filepath.Join("..", "intake")} {
+	for _, dir := range []string{".", filepath.Join("..", "intake"), filepath.Join("..", "store")} {
 		m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, m...)
 	}

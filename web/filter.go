@@ -176,7 +176,7 @@ func (p *queryParser) err() error {
 	if len(p.ps) == 0 {
 		return nil
 	}
-	return &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: p.ps}
+	return intake.Failure(intake.EINVALID, "param.invalid").WithProblems(p.ps)
 }
 
 // maxFilterBody bounds the JSON body of a search.
@@ -242,7 +242,7 @@ func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.V
 		}
 	}
 	if len(ps) > 0 {
-		return nil, &intake.Error{Code: intake.EINVALID, Message: intake.Text("param.invalid", "en"), Problems: ps}
+		return nil, intake.Failure(intake.EINVALID, "param.invalid").WithProblems(ps)
 	}
 	return q, nil
 }

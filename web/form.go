@@ -551,7 +551,7 @@ func untickedDetails(t *schemas.Template, v url.Values, doc map[string]any) inta
 func formIntake(eng *intake.Engine, t *schemas.Template, v url.Values, doc map[string]any, body []byte, now time.Time) (*intake.Certificate, error) {
 	cert, err := eng.Intake(body, now)
 	if extra := untickedDetails(t, v, doc); len(extra) > 0 && (err == nil || intake.ErrorCode(err) == intake.EINVALID) {
-		return nil, &intake.Error{Code: intake.EINVALID, Message: "The certificate is not valid.", Problems: append(intake.ErrorProblems(err), extra...)}
+		return nil, intake.Failure(intake.EINVALID, "invalid.certificate").WithProblems(append(intake.ErrorProblems(err), extra...))
 	}
 	return cert, err
 }

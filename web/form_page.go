@@ -243,7 +243,7 @@ func templateFromURL(eng *intake.Engine, r *http.Request) (*schemas.Template, er
 	v := mux.Vars(r)
 	t, ok := eng.Template(v["template"], v["version"])
 	if !ok {
-		return nil, intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", v["template"], v["version"])
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.template", v["template"], v["version"])
 	}
 	return t, nil
 }
@@ -321,7 +321,7 @@ func handleCertificateFormSubmit(logger *slog.Logger, sub *submitter, units unit
 				http.Redirect(w, r, "/certificates/"+d.CertificateID+"?signed=1", http.StatusSeeOther)
 				return nil
 			case d.UserID != is.user.ID || d.Unit != is.unit.HSAID || d.Template != t.ID || d.Version != t.Version:
-				return intake.Errorf(intake.ENOTFOUND, "Draft not found.")
+				return intake.Failure(intake.ENOTFOUND, "notFound.draft")
 			case d.Locked:
 				// Too old to sign: the draft's page says so.
 				http.Redirect(w, r, "/drafts/"+d.ID, http.StatusSeeOther)
@@ -434,7 +434,7 @@ func formAction(t *schemas.Template) string { return "/forms/" + t.ID + "/" + t.
 // stored with replacement characters.
 func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, error) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		return nil, intake.Errorf(eUnsupportedMediaType, "Send the form as application/x-www-form-urlencoded.")
+		return nil, intake.Failure(eUnsupportedMediaType, "request.formType")
 	}
 	body, err := readLimited(w, r, max)
 	if err != nil {
@@ -442,15 +442,15 @@ func readForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, er
 	}
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
-		return nil, intake.Errorf(eBadRequest, "The form could not be read.")
+		return nil, intake.Failure(eBadRequest, "request.form")
 	}
 	for name, vs := range v {
 		if !isText(name) {
-			return nil, intake.Errorf(eBadRequest, "The form holds a field name that is not UTF-8 text without NUL characters.")
+			return nil, intake.Failure(eBadRequest, "request.formName")
 		}
 		for _, s := range vs {
 			if !isText(s) {
-				return nil, intake.Errorf(eBadRequest, "The form field %s holds text that is not UTF-8 without NUL characters.", name)
+				return nil, intake.Failure(eBadRequest, "request.formField", name)
 			}
 		}
 	}

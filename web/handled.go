@@ -94,7 +94,7 @@ func handleCertificateHandledPage(logger *slog.Logger, certs certificateStore, h
 		}
 		handled, ok := map[string]bool{"true": true, "false": false}[form.Get("handled")]
 		if !ok {
-			return intake.Errorf(intake.EINVALID, "Send handled=true or handled=false.")
+			return intake.Failure(intake.EINVALID, "invalid.handled")
 		}
 		if _, err := setHandled(r, certs, handling, audit, handled); err != nil {
 			return err

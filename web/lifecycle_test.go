@@ -1398,7 +1398,7 @@ func TestMessageIdempotencyKey(t *testing.T) {
 			wantProblem(t, "an invalid body under the key", resp, b, 422, "/type", "enum")
 			resp, b = ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+other+"/messages", body, "Idempotency-Key", "k-1")
 			wantProblem(t, "the key on another certificate", resp, b, 409, "", "idempotencyKeyReused")
-			if !bytes.Contains(b, []byte("another certificate")) {
+			if !bytes.Contains(b, []byte(`"detail":"`+intake.Text("idempotency.keyReusedMessage", "sv")+`"`)) {
 				t.Errorf("the refusal does not say the key was used for another certificate: %s", b)
 			}
 			// The key is the agency's: a retry through another of its

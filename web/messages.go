@@ -57,7 +57,7 @@ func parseMessage(eng *intake.Engine, c *intake.Certificate, doc map[string]any,
 	}
 	m, ps := intake.ParseMessage(doc, isQuestionOf(t), intake.DateOf(now))
 	if len(ps) > 0 {
-		return nil, &intake.Error{Code: intake.EINVALID, Message: "The message is not valid.", Problems: ps}
+		return nil, intake.Failure(intake.EINVALID, "invalid.message").WithProblems(ps)
 	}
 	return m, nil
 }
@@ -173,7 +173,7 @@ func handleMessage(logger *slog.Logger, messages messageStore, audit auditStore)
 		}
 		a := actorFrom(r.Context())
 		if a.UnitBound() && !a.CoversUnit(m.Unit) {
-			return intake.Errorf(intake.ENOTFOUND, "Message not found.")
+			return intake.Failure(intake.ENOTFOUND, "notFound.message")
 		}
 		e := a.Audit("message.read", r.RemoteAddr)
 		e.CertificateID, e.PatientID = m.Certificate, m.PatientID
@@ -286,7 +286,7 @@ func findAnswerable(r *http.Request, messages messageStore) (*intake.Message, er
 		return nil, err
 	}
 	if a := actorFrom(r.Context()); !a.Issues() || !a.CoversUnit(m.Unit) {
-		return nil, intake.Errorf(intake.ENOTFOUND, "Message not found.")
+		return nil, intake.Failure(intake.ENOTFOUND, "notFound.message")
 	}
 	return m, nil
 }
@@ -299,7 +299,7 @@ func answerMessage(r *http.Request, messages messageStore, audit auditStore, m *
 	}
 	a, ps := intake.ParseAnswer(doc, m.Type)
 	if len(ps) > 0 {
-		return nil, &intake.Error{Code: intake.EINVALID, Message: "The answer is not valid.", Problems: ps}
+		return nil, intake.Failure(intake.EINVALID, "invalid.answer").WithProblems(ps)
 	}
 	if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
 		return nil, err
@@ -349,13 +349,13 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 		if m.Type != intake.MessageCompletion {
 			// The code the contract's clients know for a certificate that
 			// answers nothing, in words that say what to send instead.
-			return &intake.Error{Code: intake.EINVALID, Message: "Only a completion request is answered with a certificate; this message is answered with a text.",
-				Problems: intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerWithText", nil)}}
+			return intake.Failure(intake.EINVALID, "lifecycle.answerWithText").
+				WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerWithText", nil)})
 		}
 		rel, _ := doc["relation"].(map[string]any)
 		if rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
-			return &intake.Error{Code: intake.EINVALID, Message: "The completion must complete the certificate the request is about.",
-				Problems: intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)}}
+			return intake.Failure(intake.EINVALID, "lifecycle.answerCertificate").
+				WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)})
 		}
 		// The answer shows the request, as a text answer's does: logged
 		// first, so that an access log that cannot be written refuses the

@@ -171,7 +171,7 @@ func randomString() string {
 func handleOIDCSignIn(logger *slog.Logger, idp *OIDCProvider, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if idp == nil {
-			return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
+			return intake.Failure(intake.ENOTFOUND, "notFound.path", r.URL.Path)
 		}
 		f := oidcFlow{State: randomString(), Nonce: randomString(), Verifier: oauth2.GenerateVerifier(),
 			Next: localPath(r.URL.Query().Get("next")), Expires: now().Add(oidcCookieMaxAge * time.Second).Unix()}
@@ -194,7 +194,7 @@ func handleOIDCSignIn(logger *slog.Logger, idp *OIDCProvider, now func() time.Ti
 func handleOIDCCallback(logger *slog.Logger, idp *OIDCProvider, sessions sessionStore, users identityStore, sec *security, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		if idp == nil {
-			return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
+			return intake.Failure(intake.ENOTFOUND, "notFound.path", r.URL.Path)
 		}
 		if sec.throttled(w, r) {
 			return nil

@@ -289,7 +289,7 @@ func staticHandler(logger *slog.Logger) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		name := strings.TrimPrefix(r.URL.Path, "/static/")
 		if st, err := fs.Stat(sub, strings.TrimSuffix(name, "/")); name == "" || strings.HasSuffix(name, "/") || err != nil || st.IsDir() {
-			return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
+			return intake.Failure(intake.ENOTFOUND, "notFound.path", r.URL.Path)
 		}
 		files.ServeHTTP(w, r)
 		return nil

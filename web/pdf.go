@@ -44,7 +44,7 @@ func handlePrint(logger *slog.Logger, eng *intake.Engine, certs certificateStore
 			}
 		}
 		if len(ids) == 0 || len(ids) > maxPrint {
-			return &intake.Error{Code: intake.EINVALID, Message: "Choose the certificates to print.", Problems: intake.Problems{intake.NewProblem("/id", "invalid", "print.choose", maxPrint)}}
+			return intake.Failure(intake.EINVALID, "print.choose", maxPrint).WithProblems(intake.Problems{intake.NewProblem("/id", "invalid", "print.choose", maxPrint)})
 		}
 		var items []render.Item
 		for _, id := range ids {

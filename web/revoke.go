@@ -50,7 +50,7 @@ func handleCertificateRevoke(logger *slog.Logger, eng *intake.Engine, certs cert
 			}
 		}
 		if len(ps) > 0 {
-			return &intake.Error{Code: intake.EINVALID, Message: "The revocation is not valid.", Problems: ps}
+			return intake.Failure(intake.EINVALID, "invalid.revocation").WithProblems(ps)
 		}
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.revoke", c)); err != nil {
 			return err

@@ -221,7 +221,7 @@ func (s *security) throttled(w http.ResponseWriter, r *http.Request) bool {
 	}
 	s.event(r, eventThrottled, nil)
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	writeError(s.logger, w, r, intake.Errorf(eTooManyRequests, "Too many failed attempts from this address; wait and try again."))
+	writeError(s.logger, w, r, intake.Failure(eTooManyRequests, "refused.tooManyAttempts"))
 	return true
 }
 

@@ -88,7 +88,7 @@ func NewServer(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 		a := presented(r, db)
 		setLogActor(r.Context(), a)
 		sec.record(r, eventCrossOrigin, a)
-		writeError(logger, w, r, intake.Errorf(intake.EFORBIDDEN, "Cross-origin requests are not allowed."))
+		writeError(logger, w, r, intake.Failure(intake.EFORBIDDEN, "refused.crossOrigin"))
 	}))
 	https := strings.HasPrefix(strings.ToLower(opts.PublicURL), "https://")
 	// No cap on the whole request's body (http.MaxBytesHandler): each
@@ -146,7 +146,7 @@ func textURL(logger *slog.Logger, next http.Handler) http.Handler {
 		ok := isText(r.URL.Path)
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			writeError(logger, w, r, intake.Errorf(eBadRequest, "The URL's query is not valid: %v.", err))
+			writeError(logger, w, r, intake.Failure(eBadRequest, "request.query", err))
 			return
 		}
 		for k, vs := range q {
@@ -156,7 +156,7 @@ func textURL(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 		}
 		if !ok {
-			writeError(logger, w, r, intake.Errorf(eBadRequest, "The URL must be UTF-8 text without NUL characters."))
+			writeError(logger, w, r, intake.Failure(eBadRequest, "request.url"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -199,13 +199,13 @@ func newRouter(logger *slog.Logger, eng *intake.Engine, db database, pdfs pdfRen
 	r := mux.NewRouter()
 	r.Use(nameRoute)
 	r.NotFoundHandler = errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		return intake.Errorf(intake.ENOTFOUND, "There is nothing at %s.", r.URL.Path)
+		return intake.Failure(intake.ENOTFOUND, "notFound.path", r.URL.Path)
 	})
 	router := r
 	r.MethodNotAllowedHandler = errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		allow := allowedMethods(router, r)
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		return intake.Errorf(eMethodNotAllowed, "Method %s is not allowed here; use %s.", r.Method, strings.Join(allow, " or "))
+		return intake.Failure(eMethodNotAllowed, "request.method", r.Method, strings.Join(allow, ", "))
 	})
 	addRoutes(r, logger, eng, db, pdfs, m, sec, opts)
 	return r

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -359,7 +360,8 @@ func TestRoleMatrix(t *testing.T) {
 					if want == 401 || want == 403 {
 						var doc ProblemDocument
 						json.Unmarshal(body, &doc)
-						if doc.Detail != intake.Text("refused.unauthorized", "sv") && doc.Detail != "Forbidden." && !strings.HasPrefix(doc.Detail, "This token may submit only") {
+						units, _, _ := strings.Cut(intake.Text("refused.units", "sv", "\x00"), "\x00")
+						if doc.Detail != intake.Text("refused.unauthorized", "sv") && doc.Detail != intake.Text("refused.forbidden", "sv") && !strings.HasPrefix(doc.Detail, units) {
 							t.Errorf("refusal says too much: %q", doc.Detail)
 						}
 					}
@@ -484,6 +486,64 @@ func TestRefusalsFollowAcceptLanguage(t *testing.T) {
 				t.Errorf("status %d, problem mismatch (-want +got):\n%s", resp.StatusCode, diff)
 			}
 		})
+	}
+}
+
+// TestRefusalDetailsFollowAcceptLanguage: the detail of every refusal of a
+// whole request (400, 403, 404, 405, 409, 413, 415, 422) is the
+// catalogue's text, Swedish unless the client asks for English, with the
+// values it names (a limit, a path, a method, a unit) in it.
+func TestRefusalDetailsFollowAcceptLanguage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	valid := readExample(t, "valid/full-time-one-period.json")
+	other := readExample(t, "valid/depression-code-without-dot.json")
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", valid, "Idempotency-Key", "detail-key"); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first submission under the key: %d %s", resp.StatusCode, b)
+	}
+	maxBytes := mustEngine(t).MaxBytes()
+	tests := []struct {
+		name, who, method, path string
+		body                    []byte
+		header                  []string
+		status                  int
+		key                     string
+		args                    func(resp *http.Response) []any
+	}{
+		{"malformed body", "clinic", "POST", "/api/v1/certificates", []byte(`{"template": `), nil, 400, "body.endsEarly", nil},
+		{"bad Idempotency-Key", "clinic", "POST", "/api/v1/certificates", valid, []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, "request.idempotencyKey",
+			func(*http.Response) []any { return []any{maxIdempotencyKey} }},
+		{"role may not", "caseworker", "POST", "/api/v1/certificates", valid, nil, 403, "refused.forbidden", nil},
+		{"token of another unit", "other-clinic", "POST", "/api/v1/certificates", valid, nil, 403, "refused.units",
+			func(*http.Response) []any { return []any{otherUnit} }},
+		{"nothing at the path", "", "GET", "/api/v1/nothing", nil, nil, 404, "notFound.path",
+			func(*http.Response) []any { return []any{"/api/v1/nothing"} }},
+		{"no such certificate", "caseworker", "GET", "/api/v1/certificates/" + strings.Repeat("x", 22), nil, nil, 404, "notFound.certificate", nil},
+		{"method", "", "DELETE", "/api/v1/certificates", nil, nil, 405, "request.method",
+			func(resp *http.Response) []any { return []any{"DELETE", resp.Header.Get("Allow")} }},
+		{"key used with another body", "clinic", "POST", "/api/v1/certificates", other, []string{"Idempotency-Key", "detail-key"}, 409, "idempotency.keyReused", nil},
+		{"body too large", "clinic", "POST", "/api/v1/certificates", bytes.Repeat([]byte(" "), maxBytes+1), nil, 413, "body.tooLarge",
+			func(*http.Response) []any { return []any{maxBytes} }},
+		{"content type", "clinic", "POST", "/api/v1/certificates", valid, []string{"Content-Type", "text/plain"}, 415, "body.contentType", nil},
+		{"invalid certificate", "clinic", "POST", "/api/v1/certificates/validate", []byte(`{}`), nil, 422, "invalid.certificate", nil},
+	}
+	for _, tt := range tests {
+		for _, l := range []struct{ accept, lang string }{{"", "sv"}, {"sv", "sv"}, {"en", "en"}} {
+			t.Run(tt.name+"/"+l.accept, func(t *testing.T) {
+				header := append(slices.Clone(tt.header), "Accept-Language", l.accept)
+				resp, b := ts.do(t, tt.who, tt.method, tt.path, tt.body, header...)
+				var doc ProblemDocument
+				if err := json.Unmarshal(b, &doc); err != nil || resp.StatusCode != tt.status || doc.Status != tt.status {
+					t.Fatalf("got %d %s (%v), want %d with a problem document", resp.StatusCode, b, err, tt.status)
+				}
+				var args []any
+				if tt.args != nil {
+					args = tt.args(resp)
+				}
+				if want := intake.Text(tt.key, l.lang, args...); doc.Detail != want {
+					t.Errorf("detail = %q, want %q", doc.Detail, want)
+				}
+			})
+		}
 	}
 }
 
@@ -617,7 +677,7 @@ func TestIdempotency(t *testing.T) {
 
 func TestAccessLog(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
-	id := ts.submit(t, "valid/coordination-number.json")
+	id := ts.submit(t, "valid/depression-code-without-dot.json")
 	var cert intake.Certificate
 	_, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
 	json.Unmarshal(b, &cert)

@@ -36,9 +36,9 @@ func (s *submitter) submit(ctx context.Context, a *intake.Actor, body []byte, id
 	if !a.CoversUnit(cert.Issuer.Unit.HSAID) {
 		s.m.certificates.WithLabelValues(cert.Template, "refused").Inc()
 		if len(a.Units) == 0 {
-			return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token covers no unit that takes certificates now: its units are disabled, or none is registered under its care provider.")
+			return nil, false, intake.Failure(intake.EFORBIDDEN, "refused.noUnit")
 		}
-		return nil, false, intake.Errorf(intake.EFORBIDDEN, "This token may submit only for units %s.", strings.Join(a.Units, ", "))
+		return nil, false, intake.Failure(intake.EFORBIDDEN, "refused.units", strings.Join(a.Units, ", "))
 	}
 	// The flags look at the patient's certificates stored so far, every
 	// unit's: the case this one joins, and overlaps with other units. The

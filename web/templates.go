@@ -57,7 +57,7 @@ func handleTemplateView(logger *slog.Logger, eng *intake.Engine) http.Handler {
 		v := mux.Vars(r)
 		t, ok := eng.Template(v["template"], v["version"])
 		if !ok {
-			return intake.Errorf(intake.ENOTFOUND, "There is no template %s version %s.", v["template"], v["version"])
+			return intake.Failure(intake.ENOTFOUND, "notFound.template", v["template"], v["version"])
 		}
 		encode(w, http.StatusOK, response{templateSummary: summarize(t), Agency: t.Agency, Schema: t.Schema, Form: t.Form, Rules: t.Rules})
 		return nil
