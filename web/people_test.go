@@ -594,7 +594,7 @@ func TestDisabledUnit(t *testing.T) {
 	if resp, _ := ts.do(t, "clinic", "GET", "/api/v1/certificates/"+id, nil); resp.StatusCode != 404 {
 		t.Errorf("the unit's token reads at a disabled unit: %d, want 404", resp.StatusCode)
 	}
-	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", readExample(t, "valid/prognosis-unclear.json")); resp.StatusCode != 403 || !strings.Contains(string(b), "its units are disabled") {
+	if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates", readExample(t, "valid/prognosis-unclear.json")); resp.StatusCode != 403 || !strings.Contains(string(b), intake.Text("refused.noUnit", "sv")) {
 		t.Errorf("the unit's token submits at a disabled unit: %d %s, want 403 saying its units are disabled", resp.StatusCode, b)
 	}
 	if resp, _ := ts.page(t, cookie, "GET", "/forms", nil); !strings.HasPrefix(resp.Header.Get("Location"), "/unit") {
