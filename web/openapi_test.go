@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +22,20 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var doc struct {
 		OpenAPI string `json:"openapi"`
 		Servers []struct{ URL string }
+		Info    struct{ Description string }
 		Paths   map[string]map[string]struct {
-			Security  *[]map[string][]string `json:"security"`
-			Responses map[string]any         `json:"responses"`
+			Security   *[]map[string][]string `json:"security"`
+			Parameters []struct {
+				Ref string `json:"$ref"`
+			} `json:"parameters"`
+			Responses map[string]any `json:"responses"`
+		}
+		Components struct {
+			Schemas struct {
+				Problem struct {
+					Properties map[string]struct{ Description string }
+				}
+			}
 		}
 	}
 	if err := json.Unmarshal(openAPI, &doc); err != nil {
@@ -41,6 +54,32 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			if op.Security != nil && len(*op.Security) > 0 && op.Responses["401"] == nil {
 				t.Errorf("%s %s needs a token but documents no 401", method, path)
 			}
+			// Every route reads its URL (textURL: 400) and words its
+			// problems in the caller's language.
+			if op.Responses["400"] == nil {
+				t.Errorf("%s %s documents no 400 (a URL that cannot be read)", method, path)
+			}
+			if !slices.ContainsFunc(op.Parameters, func(p struct {
+				Ref string `json:"$ref"`
+			}) bool {
+				return p.Ref == "#/components/parameters/AcceptLanguage"
+			}) {
+				t.Errorf("%s %s does not list the Accept-Language parameter", method, path)
+			}
+		}
+	}
+	// Every problem type the service writes is named, with its status;
+	// the statuses no operation lists (404 for no route, 405, 500) are
+	// said in the document's description.
+	types := doc.Components.Schemas.Problem.Properties["type"].Description
+	for _, st := range statuses {
+		if !strings.Contains(types, "`"+st.typ+"` ("+strconv.Itoa(st.status)) {
+			t.Errorf("the Problem schema's type does not name %s with its status %d", st.typ, st.status)
+		}
+	}
+	for _, s := range []string{"404", "405", "`Allow`", "500", "Accept-Language: en", "HEAD"} {
+		if !strings.Contains(doc.Info.Description, s) {
+			t.Errorf("the document's description does not say %q", s)
 		}
 	}
 	router := newRouter(slog.New(slog.NewTextHandler(io.Discard, nil)), mustEngine(t), nil, nil, newMetrics(), nil, Options{Now: time.Now})
