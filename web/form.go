@@ -250,21 +250,12 @@ func formList(q schemas.Question, v url.Values) (items []any, keys []string) {
 
 // problemInputs returns the inputs of question q that a problem points at,
 // rest being its pointer after /answers/<field>, as AttrsFor names them: a
-// text input by its name, a box among others by name=value. nil means the
-// whole question (or a part the form does not show apart). A list of
-// items missing altogether lacks its first item, every member of which
-// its schema requires: those inputs, not the rows the form offers beyond.
+// text input by its name, a box among others by name=value. nil means
+// every input of the question (or a part the form does not show apart).
 func problemInputs(q schemas.Question, v url.Values, rest []string) []string {
 	name := "answers." + q.Field
-	if len(rest) == 0 && (q.Widget == schemas.WidgetDiagnoses || q.Widget == schemas.WidgetGroup) {
-		var first []string
-		for _, sub := range q.Items {
-			first = append(first, name+".0."+sub.Field)
-		}
-		return first
-	}
 	if len(rest) == 0 {
-		return nil
+		return questionInputs(q)
 	}
 	if q.Widget == schemas.WidgetTextWithCodes {
 		return []string{name + "." + rest[0]} // its text, or its codes
@@ -305,6 +296,34 @@ func problemInputs(q schemas.Question, v url.Values, rest []string) []string {
 		if member == "" || member == m || (member == kind.OptionKey && q.Widget == schemas.WidgetPeriods) {
 			inputs = append(inputs, name+"."+key+"."+m)
 		}
+	}
+	return inputs
+}
+
+// questionInputs are the inputs of question q that a problem at the
+// question itself (missing altogether) points at: those its answer needs
+// first, not what goes with an option nobody chose. A list's first item,
+// every member of which its schema requires, not the rows offered beyond;
+// the boxes of options with a date or text each, not the details; a
+// description, not its optional codes; none of the periods' dates, as no
+// degree is chosen. nil: every input (boxes or radios to choose from, or
+// the one input).
+func questionInputs(q schemas.Question) []string {
+	name := "answers." + q.Field
+	var inputs []string
+	switch q.Widget {
+	case schemas.WidgetDiagnoses, schemas.WidgetGroup:
+		for _, sub := range q.Items {
+			inputs = append(inputs, name+".0."+sub.Field)
+		}
+	case schemas.WidgetCheckboxDates, schemas.WidgetAreaTexts:
+		for _, o := range q.Options {
+			inputs = append(inputs, name+"="+optionString(o.Value))
+		}
+	case schemas.WidgetTextWithCodes:
+		inputs = []string{name + "." + schemas.ItemText}
+	case schemas.WidgetPeriods:
+		inputs = []string{} // none, where nil would be every input
 	}
 	return inputs
 }

@@ -77,7 +77,8 @@ type formPage struct {
 	// codes is the code list of the derived diagnoses, for their titles.
 	codes *intake.CodeList
 	// invalid are the inputs with a problem, per question field ("": all
-	// of the question's): markInputs.
+	// of the question's), true for one the problem is in rather than in
+	// its question as a whole: markInputs.
 	invalid map[string]map[string]bool
 }
 
@@ -102,10 +103,10 @@ func (p *formPage) markInputs(pointer string) {
 	}
 	inputs := problemInputs(q, p.Values, parts[2:])
 	if inputs == nil {
-		marked[""] = true // every input of the question
+		marked[""] = false // every input of the question
 	}
 	for _, in := range inputs {
-		marked[in] = true
+		marked[in] = marked[in] || len(parts) > 2
 	}
 }
 

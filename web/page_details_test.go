@@ -267,6 +267,64 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 	}
 }
 
+// TestMissingChoiceMarksItsChoices: a question missing altogether marks
+// aria-invalid the boxes or radios to choose from, not the dates and texts
+// beside options nobody chose, nor a description's optional codes, nor
+// any period's dates (no degree is chosen); its error describes the
+// group, not each box.
+func TestMissingChoiceMarksItsChoices(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	tests := []struct {
+		name string
+		want map[string]bool // input (name, or name=value for a box) → aria-invalid
+	}{
+		{"fk7804/2.0", map[string]bool{
+			"answers.basis=FYSISKUNDERSOKNING": true, "answers.basis.FYSISKUNDERSOKNING.date": false,
+			"answers.occupation=NUVARANDE_ARBETE": true,
+			"answers.functionalImpairment.text":   true, "answers.functionalImpairment.icf": false,
+			"answers.sickLeave.100.from": false, "answers.sickLeave.100.to": false, "answers.sickLeave.25.from": false,
+			"answers.prognosis=STOR_SANNOLIKHET": true,
+			"answers.diagnoses.0.code":           true, "answers.diagnoses.1.code": false,
+		}},
+		{"fk7800/1.0", map[string]bool{
+			"answers.basis=UNDERSOKNING": true, "answers.basis.UNDERSOKNING.date": false,
+			"answers.functionalImpairments=PSYKISK_FUNKTION": true, "answers.functionalImpairments.PSYKISK_FUNKTION.text": false,
+			"answers.otherInvestigations=true": true,
+		}},
+		{"fk7810/1.0", map[string]bool{
+			"answers.basis=ANHORIG": true, "answers.basis.ANHORIG.date": false,
+			"answers.activityLimitations=LARANDE": true, "answers.activityLimitations.LARANDE.text": false,
+			"answers.knownSince=INGEN_TIDIGARE": true,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := url.Values{"submission": {"sub-1"}, "patient.id": {"191212121212"}, "patient.name": {"Tolvan"}}
+			resp, page := ts.page(t, physician, "POST", "/forms/"+tt.name+"/review", form)
+			if resp.StatusCode != 422 {
+				t.Fatalf("%d, want the form with its problems:\n%s", resp.StatusCode, page)
+			}
+			for input, want := range tt.want {
+				attr := `name="` + input + `"`
+				if name, value, box := strings.Cut(input, "="); box {
+					attr = `name="` + name + `" value="` + value + `"`
+				}
+				tag := regexp.MustCompile(`<[^>]*` + regexp.QuoteMeta(attr) + `[^>]*>`).FindString(page)
+				if tag == "" {
+					t.Fatalf("no input %s", input)
+				}
+				if got := strings.Contains(tag, `aria-invalid="true"`); got != want {
+					t.Errorf("%s aria-invalid: %v, want %v", input, got, want)
+				}
+				if strings.Contains(tag, "err-") {
+					t.Errorf("%s is described by the question's error, which its group says: %s", input, tag)
+				}
+			}
+		})
+	}
+}
+
 // TestMessagesPages: a long list of messages comes a page at a time, the
 // filters kept, instead of stopping without a word at the store's limit.
 func TestMessagesPages(t *testing.T) {

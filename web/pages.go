@@ -182,7 +182,8 @@ type widgetData struct {
 	// whose legend is the question; the others have one labelled control.
 	Grouped bool
 	// Invalid says the question has a problem; invalid are the inputs it
-	// is in ("": all of them), which AttrsFor marks aria-invalid. Describe
+	// is in ("": all of them), which AttrsFor marks aria-invalid, true
+	// for one the problem is in rather than the question's. Describe
 	// are the ids of the help and error texts that describe the question.
 	Invalid  bool
 	invalid  map[string]bool
@@ -210,9 +211,11 @@ func (d widgetData) AttrsFor(input string) template.HTMLAttr {
 	if !d.Grouped && d.Describe != "" {
 		ids = append(ids, d.Describe)
 	}
-	if d.Invalid && (len(d.invalid) == 0 || d.invalid[""] || d.invalid[input]) {
+	_, all := d.invalid[""]
+	in, marked := d.invalid[input]
+	if d.Invalid && (d.invalid == nil || all || marked) {
 		b.WriteString(` aria-invalid="true"`)
-		if d.Grouped && d.invalid[input] {
+		if d.Grouped && in {
 			// The input the problem is in, of several: it says why, as
 			// the group around it does.
 			ids = append(ids, "err-"+d.Name)
