@@ -214,6 +214,58 @@ func TestFollowUpQuestionAnnounced(t *testing.T) {
 	}
 }
 
+// TestFollowUpNotAnnouncedOnRefill: after signing in again, a follow-up
+// question that the tab's unsaved answers bring back is shown but not
+// said: the refill's notice says the answers came back. One the
+// physician's next answer hides is said.
+func TestFollowUpNotAnnouncedOnRefill(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	u := ts.person(t, "physician")
+	ctx := browser(t)
+	const relative = `input[name="answers.basis"][value="ANHORIG"]`
+	var notice, said string
+	var shown bool
+	err := chromedp.Run(ctx,
+		openForm(ts.URL+"/forms/fk7810/1.0"),
+		chromedp.SendKeys(`[name="patient.name"]`, "Tolvan Tolvansson"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil),
+	)
+	if err != nil {
+		t.Fatalf("browser, before the session ends: %v", err)
+	}
+	ts.endSessions(t, u)
+	err = chromedp.Run(ctx,
+		chromedp.Click(relative), // its follow-up is not in the saved draft
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "asa"),
+		chromedp.SendKeys(`#password`, testPassword),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("fyllts i igen")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(`#autosave-status`, &notice),
+		chromedp.Evaluate(`!document.getElementById("q-basisRelativeRelation").hidden`, &shown),
+		chromedp.Evaluate(`document.getElementById("follow-up-status").textContent`, &said),
+	)
+	if err != nil {
+		t.Fatalf("browser, after signing in again: %v", err)
+	}
+	if notice != "Svar som inte hann sparas har fyllts i igen." || !shown {
+		t.Fatalf("after signing in again: notice %q, follow-up shown %v; want the refill's notice and the follow-up", notice, shown)
+	}
+	if said != "" {
+		t.Errorf("said on the refill: %q, want nothing", said)
+	}
+	// What the physician changes next is said again.
+	err = chromedp.Run(ctx,
+		chromedp.Click(relative),
+		chromedp.Poll(`document.getElementById("follow-up-status").textContent.includes("döljs")`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if err != nil {
+		t.Errorf("unticking after the refill: %v, want its follow-up said to go", err)
+	}
+}
+
 // TestMissingListMarksItsFirstItem: a form sent without its diagnoses
 // marks the first diagnosis's code and description aria-invalid (each is
 // required), not the rows the form offers beyond it.

@@ -3,7 +3,9 @@
 // disables the inputs of hidden questions so they are not sent. The server
 // evaluates the same conditions with the same intake rules. A screen
 // reader is told politely which follow-up question came or went (the
-// focus stays where it is), not when the page loads.
+// focus stays where it is), not when the page loads nor when the tab's
+// unsaved answers are filled in again (a change event whose detail is
+// 'refill': the refill's notice says so).
 (function () {
   const form = document.getElementById('certificate-form');
   if (!form) return;
@@ -73,7 +75,7 @@
       });
       if (!changed) break;
     }
-    if (e && status && said.length) status.textContent = said.join(' ');
+    if (e && e.detail !== 'refill' && status && said.length) status.textContent = said.join(' ');
   }
   form.addEventListener('input', update);
   form.addEventListener('change', update);
@@ -506,7 +508,7 @@ function fillIn(form, saved) {
     dropCopy();
   } else if (copy) {
     fillIn(form, new URLSearchParams(copy));
-    form.dispatchEvent(new Event('change'));
+    form.dispatchEvent(new CustomEvent('change', {detail: 'refill'}));
     say('Svar som inte hann sparas har fyllts i igen.');
   }
 })();
