@@ -265,6 +265,18 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 	if strings.Contains(page, `class="counter muted" id="count-answers.otherInformation" aria-live`) {
 		t.Error("the counter is live: read at every key")
 	}
+
+	// A diagnosis code that is wrong is described by its error and by
+	// the code's title, in one attribute (a second is not read).
+	form = infectionForm()
+	form.Set("answers.diagnoses.0.code", "Q")
+	_, page = ts.page(t, ts.session(t, "physician"), "POST", "/forms/fk7804/2.0/review", form)
+	code := tag("answers.diagnoses.0.code")
+	if n := strings.Count(code, "aria-describedby="); n != 1 ||
+		!regexp.MustCompile(`aria-describedby="[^"]*\btitle-answers\.diagnoses\.0\.code\b[^"]*"`).MatchString(code) ||
+		!regexp.MustCompile(`aria-describedby="[^"]*\berr-answers\.diagnoses\b`).MatchString(code) {
+		t.Errorf("the wrong code is not described by its error and its title in one attribute: %s", code)
+	}
 }
 
 // TestMissingChoiceMarksItsChoices: a question missing altogether marks

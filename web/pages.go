@@ -204,10 +204,13 @@ type widgetData struct {
 
 // AttrsFor are the attributes of the widget's control input: its name,
 // or name=value for one box of several. It is aria-invalid when the
-// problem is in it, or in the whole question.
-func (d widgetData) AttrsFor(input string) template.HTMLAttr {
+// problem is in it, or in the whole question. describedBy are ids of
+// the input's own that describe it too (a code's title), put in the one
+// aria-describedby with the error's and the counter's: a second attribute
+// would not be read.
+func (d widgetData) AttrsFor(input string, describedBy ...string) template.HTMLAttr {
 	var b strings.Builder
-	var ids []string
+	ids := slices.Clone(describedBy)
 	if !d.Grouped && d.Describe != "" {
 		ids = append(ids, d.Describe)
 	}
