@@ -74,6 +74,7 @@ var messages = map[string][2]string{
 	"print.choose":                      {"Välj mellan 1 och %v intyg att skriva ut.", "Choose from 1 to %v certificates to print."},
 	"lifecycle.draftAtOtherUnit":        {"Utkastet skrevs vid vårdenheten %v och öppnas bara när du är inloggad för den.", "The draft was written at the care unit %v and opens only when you are signed in for it."},
 	"lifecycle.draftSigned":             {"Utkastet är redan signerat, i en annan flik eller ett annat fönster: ändringarna här sparades inte.", "The draft is already signed, in another tab or window: the changes here were not saved."},
+	"lifecycle.draftRecreated":          {"Utkastet hade tagits bort i en annan flik. Svaren har sparats som ett nytt utkast.", "The draft had been deleted in another tab. The answers have been saved as a new draft."},
 	"lifecycle.draftChanged":            {"Utkastet har sparats i en annan flik eller ett annat fönster sedan det öppnades här, så ändringarna här sparades inte. Öppna utkastet igen för att fortsätta på det som sparades.", "The draft was saved in another tab or window since it was opened here, so the changes here were not saved. Open the draft again to go on from what was saved."},
 	"lifecycle.certificateRevoked":      {"Intyget är makulerat.", "The certificate is revoked."},
 	"lifecycle.certificateReplaced":     {"Intyget är redan ersatt av ett annat intyg.", "The certificate is already replaced by another."},

@@ -12,11 +12,13 @@ import (
 // CreatedAt are set), else the physician's own draft is updated. A draft
 // is written at one unit: it is d.UserID's at d.Unit, or not found, so
 // that a physician of several units sees at each only its drafts, and a
-// unit that is disabled takes its drafts with it. Returns ENOTFOUND when
-// the draft is not d.UserID's at d.Unit or was deleted, ECONFLICT
-// (draftSigned) when it was signed or (draftChanged) when d.Base is not its
-// last save, and EFORBIDDEN when it is locked (older than
-// intake.DraftLockAfter).
+// unit that is disabled takes its drafts with it. A draft of d.UserID's at
+// d.Unit in d's template version that was deleted (in another tab) is not
+// written into: the answers are stored as a new draft, whose ID replaces
+// d.ID, so that they are not lost. Returns ENOTFOUND when the draft is not
+// d.UserID's at d.Unit in that version, ECONFLICT (draftSigned) when it
+// was signed or (draftChanged) when d.Base is not its last save, and
+// EFORBIDDEN when it is locked (older than intake.DraftLockAfter).
 func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	now := db.now()
 	d.UpdatedAt = now
@@ -30,8 +32,15 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		}
 		return nil
 	}
+	id := d.ID
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := db.findDraft(ctx, tx, d.ID)
+		d.ID = id // a retried transaction starts over
+		// saveAsNew stores the answers of a deleted draft as a new one.
+		saveAsNew := func() error {
+			d.ID, d.CreatedAt = newID(), now
+			return db.insertDraft(ctx, tx, d)
+		}
+		old, deleted, err := db.findDraftEvenDeleted(ctx, tx, d.ID)
 		switch {
 		case err != nil:
 			return err
@@ -41,6 +50,8 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
 		case old.CertificateID != "":
 			return intake.Refusal("draftSigned")
+		case deleted && !old.Locked:
+			return saveAsNew()
 		case !d.Base.IsZero() && !d.Base.Equal(old.UpdatedAt):
 			return intake.Refusal("draftChanged")
 		case old.Locked:
@@ -64,17 +75,19 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return err
 		}
-		saved, err := db.findDraft(ctx, tx, d.ID)
+		saved, deleted, err := db.findDraftEvenDeleted(ctx, tx, d.ID)
 		switch {
 		case err != nil:
-			return err // deleted meanwhile: ENOTFOUND
+			return err
 		case saved.CertificateID != "":
 			return intake.Refusal("draftSigned")
+		case deleted:
+			return saveAsNew() // deleted meanwhile
 		}
 		return intake.Refusal("draftChanged")
 	})
 	if err != nil {
-		return fmt.Errorf("store: save draft %s: %w", d.ID, err)
+		return fmt.Errorf("store: save draft %s: %w", id, err)
 	}
 	return nil
 }
@@ -99,6 +112,25 @@ func (db *DB) findDraft(ctx context.Context, q interface {
 	}
 	return d, nil
 }
+
+// findDraftEvenDeleted reads a draft in tx, and whether it was deleted.
+func (db *DB) findDraftEvenDeleted(ctx context.Context, tx *sql.Tx, id string) (*intake.Draft, bool, error) {
+	var deleted bool
+	d, err := db.scanDraft(extraScan{tx.QueryRowContext(ctx, db.rebind(`SELECT `+draftFields+`, deleted_at IS NOT NULL FROM drafts WHERE id = ?`), id), &deleted})
+	if err != nil {
+		return nil, false, notFound(err, "notFound.draft")
+	}
+	return d, deleted, nil
+}
+
+// extraScan scans a row's last column into extra, after the columns
+// scanned into the destinations it is given.
+type extraScan struct {
+	row   scanner
+	extra any
+}
+
+func (s extraScan) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra)...) }
 
 // FindDraft returns a live draft. Returns ENOTFOUND if there is none.
 func (db *DB) FindDraft(ctx context.Context, id string) (*intake.Draft, error) {

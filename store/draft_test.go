@@ -166,9 +166,9 @@ func TestCreateDraftUnlessAtOnce(t *testing.T) {
 }
 
 // TestDraftSavedAsItIsDeleted: a save that waits for the draft's row while
-// another server deletes it is refused as not found (PostgreSQL re-reads
-// the row the update waited for), not answered as saved into a deleted
-// draft.
+// another server deletes it is not answered as saved into the deleted
+// draft (PostgreSQL re-reads the row the update waited for): its answers
+// are a new draft, as after a delete (TestDraftSavedAfterItsDeletion).
 func TestDraftSavedAsItIsDeleted(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
@@ -183,12 +183,66 @@ func TestDraftSavedAsItIsDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	saved := make(chan error, 1)
-	go func() { saved <- db.SaveDraft(ctx, draft(d.ID, d.UpdatedAt, "a=2")) }()
+	again := draft(d.ID, d.UpdatedAt, "a=2")
+	go func() { saved <- db.SaveDraft(ctx, again) }()
 	time.Sleep(500 * time.Millisecond) // the save reads the draft and waits for its row
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-saved; intake.ErrorCode(err) != intake.ENOTFOUND {
-		t.Errorf("a save as the draft was deleted: %v, want ENOTFOUND", err)
+	if err := <-saved; err != nil || again.ID == d.ID {
+		t.Errorf("a save as the draft was deleted: %v, id %s; want a new draft", err, again.ID)
 	}
+	if _, err := db.FindDraft(ctx, d.ID); intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("the deleted draft: %v, want still deleted", err)
+	}
+}
+
+// TestDraftSavedAfterItsDeletion: a tab still open on a draft deleted in
+// another tab saves its answers as a new draft (a new id) of the same
+// physician, unit and template version; another's, another unit's or
+// another version's deleted draft stays not found, and nothing is
+// written into it.
+func TestDraftSavedAfterItsDeletion(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		draft := physiciansDraft(t, db)
+		first := draft("", time.Time{}, "a=1")
+		if err := db.SaveDraft(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteDraft(ctx, first.ID, first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name   string
+			change func(d *intake.Draft)
+		}{
+			{"another physician", func(d *intake.Draft) { d.UserID = "someone-else" }},
+			{"another unit", func(d *intake.Draft) { d.Unit = "SE2321000016-9999" }},
+			{"another version", func(d *intake.Draft) { d.Version = "1.0" }},
+		} {
+			d := draft(first.ID, first.UpdatedAt, "a=other")
+			tt.change(d)
+			if err := db.SaveDraft(ctx, d); intake.ErrorCode(err) != intake.ENOTFOUND || d.ID != first.ID {
+				t.Errorf("%s saves the deleted draft: %v, id %s; want ENOTFOUND and no new draft", tt.name, err, d.ID)
+			}
+		}
+		again := draft(first.ID, first.UpdatedAt, "a=2")
+		if err := db.SaveDraft(ctx, again); err != nil {
+			t.Fatalf("a save of the deleted draft: %v, want it saved as a new draft", err)
+		}
+		if again.ID == first.ID {
+			t.Fatalf("the save of the deleted draft kept its id %s", again.ID)
+		}
+		if got, err := db.FindDraft(ctx, again.ID); err != nil || got.Form != "a=2" || got.UserID != first.UserID || got.Unit != first.Unit {
+			t.Errorf("the new draft: %+v, %v; want the answers a=2, the physician's at her unit", got, err)
+		}
+		if _, err := db.FindDraft(ctx, first.ID); intake.ErrorCode(err) != intake.ENOTFOUND {
+			t.Errorf("the deleted draft after the save: %v, want still deleted", err)
+		}
+		if ds, _ := db.FindDrafts(ctx, first.UserID, first.Unit); len(ds) != 1 || ds[0].ID != again.ID {
+			t.Errorf("the physician's drafts: %d, want the new one only", len(ds))
+		}
+	})
 }

@@ -65,6 +65,16 @@ func postedDraft(r *http.Request, t *schemas.Template, posted url.Values, now ti
 	return d, nil
 }
 
+// recreatedNotice is what the physician is told when the posted form's
+// draft had been deleted (in another tab) and its answers were saved as
+// the new draft d (store.SaveDraft), else "".
+func recreatedNotice(posted url.Values, d *intake.Draft) string {
+	if id := posted.Get("draft"); id == "" || id == d.ID {
+		return ""
+	}
+	return intake.Text("lifecycle.draftRecreated", "sv")
+}
+
 // draftWritten writes a draft's write to the access log.
 func draftWritten(r *http.Request, audit auditStore, d *intake.Draft) error {
 	e := actorFrom(r.Context()).Audit("draft.write", r.RemoteAddr)
@@ -100,6 +110,8 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		ID      string    `json:"id"`
 		SavedAt time.Time `json:"savedAt"`
 		URL     string    `json:"url"`
+		// Notice says the draft had been deleted and is a new one now.
+		Notice string `json:"notice,omitempty"`
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		t, err := templateFromURL(eng, r)
@@ -123,10 +135,14 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 			return err
 		}
 		if asJSON {
-			encode(w, http.StatusOK, response{ID: d.ID, SavedAt: d.UpdatedAt, URL: "/drafts/" + d.ID})
+			encode(w, http.StatusOK, response{ID: d.ID, SavedAt: d.UpdatedAt, URL: "/drafts/" + d.ID, Notice: recreatedNotice(posted, d)})
 			return nil
 		}
-		http.Redirect(w, r, "/drafts/"+d.ID+"?saved=1", http.StatusSeeOther)
+		next := "/drafts/" + d.ID + "?saved=1"
+		if recreatedNotice(posted, d) != "" {
+			next += "&recreated=1"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	})
 }
@@ -202,6 +218,9 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		}
 		page := newFormPage(eng, t, is, values, formDocument(t, values, issuerOf(is.user, is.unit), ""))
 		page.Draft, page.Saved, page.Locked = d, r.URL.Query().Get("saved") != "", d.Locked
+		if r.URL.Query().Get("recreated") == "1" {
+			page.Notice = intake.Text("lifecycle.draftRecreated", "sv")
+		}
 		return renderForm(w, r, http.StatusOK, page, certs, messages, audit)
 	})
 }
@@ -313,6 +332,9 @@ type reviewPage struct {
 	// Changed is true when a signing was refused because the draft had
 	// been saved since its review: this is the review of the draft now.
 	Changed bool
+	// Notice says the draft had been deleted in another tab and its
+	// answers are a new draft now.
+	Notice string
 }
 
 // handleCertificateReview handles POST /forms/{template}/{version}/review
@@ -393,6 +415,7 @@ func handleReviewAgain() http.Handler {
 // clock, and shows the physician the whole certificate read-only with its
 // warnings, to sign; with problems, the form with them (422).
 func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.Template, is issuing, d *intake.Draft, posted url.Values, messages messageStore, audit auditStore) error {
+	notice := recreatedNotice(posted, d)
 	posted.Set("draft", d.ID)
 	doc := formDocument(t, posted, issuerOf(is.user, is.unit), sub.now().UTC().Format(time.RFC3339))
 	body, err := json.Marshal(doc)
@@ -414,7 +437,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	if code := intake.ErrorCode(err); code == intake.EINVALID || code == intake.ECONFLICT {
 		page := newFormPage(sub.eng, t, is, posted, doc)
 		page.Draft, page.DropUnsaved = d, formAction(t)
-		page.Changed = r.URL.Query().Get("changed") == "1"
+		page.Changed, page.Notice = r.URL.Query().Get("changed") == "1", notice
 		page.setProblems(intake.ErrorProblems(err))
 		return renderForm(w, r, statuses[code].status, page, sub.certs, messages, audit)
 	}
@@ -427,7 +450,7 @@ func review(w http.ResponseWriter, r *http.Request, sub *submitter, t *schemas.T
 	posted.Set("draftSaved", savedAt(d.UpdatedAt))
 	page := reviewPage{layout: signedInLayout(r, "Granska "+t.Title.SV), Template: t,
 		Sections: layOut(t, cert), Warnings: warningLines(t, cert.Answers, cert.Warnings), Patient: cert.Patient, Issuer: cert.Issuer,
-		Values: posted, Draft: d.ID, Changed: r.URL.Query().Get("changed") == "1"}
+		Values: posted, Draft: d.ID, Changed: r.URL.Query().Get("changed") == "1", Notice: notice}
 	page.DropUnsaved = formAction(t)
 	if rel := cert.Relation; rel != nil {
 		page.Relation = &relatedPage{Name: relationNames[rel.Type][0], Certificate: rel.Certificate, Supersedes: rel.Type.Supersedes()}

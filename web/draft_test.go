@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -799,7 +800,8 @@ func TestSignOutWaitsForTheSaveOnItsWay(t *testing.T) {
 
 // draftID is the id of the draft a form's save redirects to.
 func draftID(resp *http.Response) string {
-	return strings.TrimPrefix(strings.TrimSuffix(resp.Header.Get("Location"), "?saved=1"), "/drafts/")
+	path, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+	return strings.TrimPrefix(path, "/drafts/")
 }
 
 // typeName adds text to the form's patient name as typing does, with the
@@ -947,5 +949,99 @@ func TestTextKeptAsTypedFromItsFirstLine(t *testing.T) {
 	}
 	if resumed != typed || refused != typed {
 		t.Errorf("the draft opened again shows %q, the form refused %q, want %q both", resumed, refused, typed)
+	}
+}
+
+// TestDraftDeletedInAnotherTab: a tab still open on a draft deleted in
+// another tab ("Ta bort" on Mina utkast) saves its answers as a new draft,
+// by "Spara utkast", by the script's save and by "Granska och signera",
+// carries on under its id and says so; another physician's deleted draft
+// stays not found.
+func TestDraftDeletedInAnotherTab(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa, bo := ts.session(t, "physician"), ts.session(t, "physician-two-units")
+	deleted := func() string {
+		resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+		id := draftID(resp)
+		if resp, _ := ts.page(t, asa, "POST", "/drafts/"+id+"/delete", url.Values{}); resp.StatusCode != 303 {
+			t.Fatalf("delete: %d", resp.StatusCode)
+		}
+		return id
+	}
+	tab := func(id, name string) url.Values {
+		v := infectionForm()
+		v.Set("draft", id)
+		v.Set("patient.name", name)
+		return v
+	}
+	const said = `id="draft-recreated"`
+	recreated := intake.Text("lifecycle.draftRecreated", "sv")
+
+	// "Spara utkast" without JavaScript.
+	gone := deleted()
+	if resp, _ := ts.page(t, bo, "POST", "/forms/fk7804/2.0/draft", tab(gone, "Bo")); resp.StatusCode != 404 {
+		t.Errorf("another physician saves the deleted draft: %d, want 404", resp.StatusCode)
+	}
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", tab(gone, "Tolvan Spara"))
+	if resp.StatusCode != 303 || draftID(resp) == gone {
+		t.Fatalf("saving the deleted draft: %d to %s, want 303 to a new draft", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := ts.page(t, asa, "GET", resp.Header.Get("Location"), nil); !strings.Contains(page, said) || !strings.Contains(page, recreated) ||
+		!strings.Contains(page, `value="Tolvan Spara"`) || !strings.Contains(page, `name="draft" value="`+draftID(resp)+`"`) {
+		t.Errorf("the new draft's page does not say it is new, or lacks its answers:\n%s", page)
+	}
+
+	// The script's save.
+	gone = deleted()
+	req := ts.pageRequest(asa, "POST", "/forms/fk7804/2.0/draft", tab(gone, "Tolvan Skript"))
+	req.Header.Set("Accept", "application/json")
+	resp, body := ts.sendPage(t, req)
+	var saved struct{ ID, URL, Notice string }
+	if err := json.Unmarshal([]byte(body), &saved); resp.StatusCode != 200 || err != nil || saved.ID == gone || saved.URL != "/drafts/"+saved.ID || saved.Notice != recreated {
+		t.Errorf("the script's save of the deleted draft: %d %s, want a new draft and the notice", resp.StatusCode, body)
+	} else if form := draftForm(t, ts, saved.ID); !strings.Contains(form, "Tolvan+Skript") {
+		t.Errorf("the new draft holds %s", form)
+	}
+
+	// "Granska och signera".
+	gone = deleted()
+	resp, review := ts.page(t, asa, "POST", "/forms/fk7804/2.0/review", tab(gone, "Tolvan Granska"))
+	if resp.StatusCode != 200 || !strings.Contains(review, said) || !strings.Contains(review, `id="sign"`) || strings.Contains(review, gone) {
+		t.Errorf("reviewing the deleted draft: %d, want the review of a new draft that says so:\n%s", resp.StatusCode, review)
+	}
+	if _, err := ts.db.FindDraft(context.Background(), gone); intake.ErrorCode(err) != intake.ENOTFOUND {
+		t.Errorf("the deleted draft: %v, want still deleted", err)
+	}
+}
+
+// TestDraftDeletedInAnotherTabInBrowser: the form's own save of a draft
+// deleted in another tab makes a new draft, which the tab carries on with
+// (its id, its address) and says so, rather than fail at every change.
+func TestDraftDeletedInAnotherTabInBrowser(t *testing.T) {
+	ts, draft, ctx := draftInBrowser(t)
+	if resp, _ := ts.page(t, ts.session(t, "physician"), "POST", "/drafts/"+draft+"/delete", url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	var said, id, path string
+	if err := chromedp.Run(ctx, typeName(" Andersson"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("nytt utkast")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said),
+		chromedp.Evaluate(`document.querySelector('input[name="draft"]').value`, &id),
+		chromedp.Evaluate(`location.pathname`, &path)); err != nil {
+		t.Fatalf("the save of the deleted draft: %v (the tab says %q)", err, said)
+	}
+	if id == draft || path != "/drafts/"+id {
+		t.Fatalf("the tab goes on as draft %s at %s, want a new draft at its address", id, path)
+	}
+	if form := draftForm(t, ts, id); !strings.Contains(form, "Andersson") {
+		t.Errorf("the new draft holds %s", form)
+	}
+	// Its next change is saved into the new draft.
+	if err := chromedp.Run(ctx, typeName(" Berg"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades")`, nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	if form := draftForm(t, ts, id); !strings.Contains(form, "Andersson+Berg") {
+		t.Errorf("the new draft after the next change holds %s", form)
 	}
 }

@@ -72,6 +72,9 @@ type formPage struct {
 	Draft  *intake.Draft
 	Saved  bool
 	Locked bool
+	// Notice says the draft had been deleted in another tab and its
+	// answers are a new draft now.
+	Notice string
 	// Relation is the certificate this one replaces, completes or renews.
 	Relation *formRelation
 	// codes is the code list of the derived diagnoses, for their titles.

@@ -383,7 +383,9 @@ function fillIn(form, saved) {
       if (newer) keepCopy();
       if (location.pathname !== body.url) history.replaceState(null, '', body.url);
       const t = new Date(body.savedAt);
-      say('Utkastet sparades ' + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
+      // A draft deleted in another tab is a new one now (body.notice): the
+      // form carries on under its id.
+      say(body.notice || 'Utkastet sparades ' + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
     }).catch(function (e) {
       if (refusals[e.code]) {
         // What was saved elsewhere stands: the tab's copy goes, so that
