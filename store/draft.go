@@ -232,6 +232,29 @@ func (db *DB) DeleteDraft(ctx context.Context, id, userID string) error {
 	return nil
 }
 
+// RestoreDraft undoes DeleteDraft: a physician's unsigned draft at unit is
+// back in their list, and returned. Returns ENOTFOUND when there is no
+// such deleted draft.
+func (db *DB) RestoreDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error) {
+	var d *intake.Draft
+	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET deleted_at = NULL WHERE id = ? AND user_id = ? AND unit_hsa_id = ? AND deleted_at IS NOT NULL AND certificate_id = ''`),
+			id, userID, unit)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
+		}
+		d, err = db.findDraft(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: restore draft %s: %w", id, err)
+	}
+	return d, nil
+}
+
 // MarkDraftSigned records the certificate a physician's draft became; it
 // leaves their list of drafts. Another's draft is left alone.
 func (db *DB) MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error {

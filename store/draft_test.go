@@ -246,3 +246,34 @@ func TestDraftSavedAfterItsDeletion(t *testing.T) {
 		}
 	})
 }
+
+// TestDraftRestored: a deleted draft is back in its physician's list at
+// its unit; not for another physician or unit, nor twice, nor a live one.
+func TestDraftRestored(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		d := physiciansDraft(t, db)("", time.Time{}, "a=1")
+		if err := db.SaveDraft(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RestoreDraft(ctx, d.ID, d.UserID, d.Unit); intake.ErrorCode(err) != intake.ENOTFOUND {
+			t.Errorf("restoring a live draft: %v, want ENOTFOUND", err)
+		}
+		if err := db.DeleteDraft(ctx, d.ID, d.UserID); err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range [][2]string{{"someone-else", d.Unit}, {d.UserID, "SE2321000016-9999"}} {
+			if _, err := db.RestoreDraft(ctx, d.ID, who[0], who[1]); intake.ErrorCode(err) != intake.ENOTFOUND {
+				t.Errorf("restoring as %v: %v, want ENOTFOUND", who, err)
+			}
+		}
+		got, err := db.RestoreDraft(ctx, d.ID, d.UserID, d.Unit)
+		if err != nil || got.ID != d.ID || got.Form != "a=1" {
+			t.Fatalf("restore: %+v, %v", got, err)
+		}
+		if ds, _ := db.FindDrafts(ctx, d.UserID, d.Unit); len(ds) != 1 || ds[0].ID != d.ID {
+			t.Errorf("the list after restoring: %d drafts, want the restored one", len(ds))
+		}
+	})
+}

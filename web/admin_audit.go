@@ -40,6 +40,7 @@ var actionNames = map[string]string{
 	"draft.read":               "Läste ett utkast",
 	"draft.write":              "Sparade ett utkast",
 	"draft.delete":             "Tog bort ett utkast",
+	"draft.restore":            "Återställde ett borttaget utkast",
 	"cases.patient":            "Läste patientens sjukfall",
 	"cases.unit":               "Läste enhetens sjukfall",
 	"audit.read":               "Läste åtkomstloggen",

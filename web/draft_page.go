@@ -21,6 +21,7 @@ type draftStore interface {
 	FindDraft(ctx context.Context, id string) (*intake.Draft, error)
 	FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error)
 	DeleteDraft(ctx context.Context, id, userID string) error
+	RestoreDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error)
 	MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error
 	CreateDraftUnless(ctx context.Context, d *intake.Draft, same func(*intake.Draft) bool) (*intake.Draft, error)
 }
@@ -232,8 +233,10 @@ type draftsPage struct {
 	// OtherUnits says the physician works at more units than the
 	// session's, whose drafts show when signed in for them.
 	OtherUnits bool
-	// Deleted says a draft was just deleted (from this list).
-	Deleted bool
+	// Deleted is the draft just deleted (from this list), to undo.
+	Deleted string
+	// Restored says a deleted draft was just restored.
+	Restored bool
 }
 
 // draftRow is one line of the list of drafts.
@@ -258,7 +261,8 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		if err != nil {
 			return err
 		}
-		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1, Deleted: r.URL.Query().Get("deleted") == "1"}
+		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1,
+			Deleted: r.URL.Query().Get("deleted"), Restored: r.URL.Query().Get("restored") == "1"}
 		base := a.Audit("draft.list", r.RemoteAddr)
 		var entries []*intake.AuditEntry
 		for _, d := range list {
@@ -311,7 +315,28 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 		if err := drafts.DeleteDraft(r.Context(), d.ID, a.User.ID); err != nil {
 			return err
 		}
-		http.Redirect(w, r, "/drafts?deleted=1", http.StatusSeeOther)
+		http.Redirect(w, r, "/drafts?deleted="+url.QueryEscape(d.ID), http.StatusSeeOther)
+		return nil
+	})
+}
+
+// handleDraftRestore handles POST /drafts/{id}/restore: "Ångra" after
+// "Ta bort" brings the physician's deleted, unsigned draft at the
+// session's unit back to their list. It is in the access log, as the
+// delete is.
+func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore) http.Handler {
+	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		a := actorFrom(r.Context())
+		d, err := drafts.RestoreDraft(r.Context(), mux.Vars(r)["id"], a.User.ID, a.Session.Unit)
+		if err != nil {
+			return err
+		}
+		e := a.Audit("draft.restore", r.RemoteAddr)
+		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
+		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/drafts?restored=1", http.StatusSeeOther)
 		return nil
 	})
 }

@@ -1045,3 +1045,37 @@ func TestDraftDeletedInAnotherTabInBrowser(t *testing.T) {
 		t.Errorf("the new draft after the next change holds %s", form)
 	}
 }
+
+// TestDraftDeleteUndone: after "Ta bort" the list offers "Ångra", a form
+// that works without JavaScript; it brings the draft back to its
+// physician's list, says so, and is in the access log; another physician
+// cannot, nor can it be done twice.
+func TestDraftDeleteUndone(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa, bo := ts.session(t, "physician"), ts.session(t, "physician-two-units")
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	draft := draftID(resp)
+	resp, _ = ts.page(t, asa, "POST", "/drafts/"+draft+"/delete", url.Values{})
+	_, list := ts.page(t, asa, "GET", resp.Header.Get("Location"), nil)
+	undo := `<form method="post" action="/drafts/` + draft + `/restore"><button type="submit" id="draft-restore">Ångra</button>`
+	if !strings.Contains(list, undo) || strings.Contains(list, `href="/drafts/`+draft+`"`) {
+		t.Fatalf("the list after a delete has no undo, or still lists the draft:\n%s", list)
+	}
+	if resp, _ := ts.page(t, bo, "POST", "/drafts/"+draft+"/restore", url.Values{}); resp.StatusCode != 404 {
+		t.Errorf("another physician restores the draft: %d, want 404", resp.StatusCode)
+	}
+	resp, _ = ts.page(t, asa, "POST", "/drafts/"+draft+"/restore", url.Values{})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts?restored=1" {
+		t.Fatalf("restore: %d to %q, want 303 to /drafts?restored=1", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, list := ts.page(t, asa, "GET", "/drafts?restored=1", nil); !strings.Contains(list, `id="draft-restored"`) || !strings.Contains(list, "Utkastet är återställt.") ||
+		!strings.Contains(list, `href="/drafts/`+draft+`"`) {
+		t.Errorf("the list after restoring does not show the draft and say so:\n%s", list)
+	}
+	if restored := ts.auditActions(t, "draft.restore"); len(restored) != 1 || restored[0].Query != "draft="+draft || restored[0].PatientID != "191212121212" {
+		t.Errorf("the access log's restores %+v, want the one of %s with its patient", restored, draft)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+draft+"/restore", url.Values{}); resp.StatusCode != 404 {
+		t.Errorf("restoring it again: %d, want 404", resp.StatusCode)
+	}
+}

@@ -106,6 +106,7 @@ func addRoutes(r *mux.Router, logger *slog.Logger, eng *intake.Engine, db databa
 	r.Handle("/drafts/{id}", page(physicians, handleDraftResume(logger, eng, db, db, db, db, db))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}/review", page(physicians, handleDraftReview(logger, sub, db, db, db, db))).Methods(http.MethodGet)
 	r.Handle("/drafts/{id}/delete", page(physicians, handleDraftDelete(logger, db, db))).Methods(http.MethodPost)
+	r.Handle("/drafts/{id}/restore", page(physicians, handleDraftRestore(logger, db, db))).Methods(http.MethodPost)
 	r.Handle("/codes/{list}", page(people, handleCodeSearch(logger, eng))).Methods(http.MethodGet)
 	r.Handle("/queue", page(caseworkers, handleQueue(logger, eng, db, db, db, db, now))).Methods(http.MethodGet)
 	r.Handle("/queue", page(caseworkers, handlePatientPost(logger, db, "/queue", "template", "status", "since", "unit", "provider", "contact", "messages", "flag"))).Methods(http.MethodPost)
