@@ -1079,3 +1079,25 @@ func TestDraftDeleteUndone(t *testing.T) {
 		t.Errorf("restoring it again: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestDraftSaveRetried: a save that fails (the network, the server) is
+// tried again by itself, with no further change, and the tab says when it
+// went through.
+func TestDraftSaveRetried(t *testing.T) {
+	ts, draft, ctx := draftInBrowser(t)
+	var said string
+	if err := chromedp.Run(ctx,
+		// The first save fails as a lost connection does.
+		chromedp.Evaluate(`(function(){const f = window.fetch; let failed = false; window.fetch = function(url){
+			if (!failed && String(url).endsWith('/draft')) { failed = true; return Promise.reject(new TypeError('Failed to fetch')); }
+			return f.apply(this, arguments); };})()`, nil),
+		typeName(" Andersson"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("kunde inte sparas")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades igen")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said)); err != nil {
+		t.Fatalf("the failed save: %v (the tab says %q)", err, said)
+	}
+	if form := draftForm(t, ts, draft); !strings.Contains(form, "Andersson") {
+		t.Errorf("the draft after the retry holds %s", form)
+	}
+}

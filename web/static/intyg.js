@@ -330,6 +330,11 @@ function fillIn(form, saved) {
   // inFlight: a save is on its way; the next waits for its answer, which
   // says the save the next one is made over (draftSaved).
   let timer = null, dirty = false, stopped = false, inFlight = false;
+  // failures counts the saves that failed since the last that went
+  // through: each is tried again by itself, later each time (retryDelays,
+  // the last one from then on), until one goes through.
+  let failures = 0;
+  const retryDelays = [5000, 10000, 30000, 60000];
   const refusals = {
     draftChanged: 'Utkastet har sparats i en annan flik eller ett annat fönster sedan det öppnades här, så ändringarna här sparas inte. Öppna utkastet igen från Mina utkast för att fortsätta på det som sparades.',
     draftSigned: 'Utkastet är redan signerat, i en annan flik eller ett annat fönster: ändringarna här sparas inte.'
@@ -385,7 +390,8 @@ function fillIn(form, saved) {
       const t = new Date(body.savedAt);
       // A draft deleted in another tab is a new one now (body.notice): the
       // form carries on under its id.
-      say(body.notice || 'Utkastet sparades ' + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
+      say(body.notice || 'Utkastet sparades ' + (failures ? 'igen ' : '') + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
+      failures = 0;
     }).catch(function (e) {
       if (refusals[e.code]) {
         // What was saved elsewhere stands: the tab's copy goes, so that
@@ -396,7 +402,10 @@ function fillIn(form, saved) {
         return;
       }
       dirty = true;
-      say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken; logga in igen om du har blivit utloggad.');
+      failures++;
+      clearTimeout(timer);
+      timer = setTimeout(save, retryDelays[Math.min(failures, retryDelays.length) - 1]);
+      say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken, och ett nytt försök görs strax; logga in igen om du har blivit utloggad.');
     }).finally(function () {
       inFlight = false;
     });
