@@ -261,8 +261,13 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		if err != nil {
 			return err
 		}
-		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1,
-			Deleted: r.URL.Query().Get("deleted"), Restored: r.URL.Query().Get("restored") == "1"}
+		page := draftsPage{layout: signedInLayout(r, "Mina utkast"), OtherUnits: len(a.User.Units) > 1, Restored: r.URL.Query().Get("restored") == "1"}
+		// The undo's form posts to /drafts/{deleted}/restore: only a value
+		// that is one path segment as it stands, or a link's ../, ? or #
+		// would make it post to another route.
+		if id := r.URL.Query().Get("deleted"); url.PathEscape(id) == id && id != "." && id != ".." {
+			page.Deleted = id
+		}
 		base := a.Audit("draft.list", r.RemoteAddr)
 		var entries []*intake.AuditEntry
 		for _, d := range list {

@@ -1101,3 +1101,33 @@ func TestDraftSaveRetried(t *testing.T) {
 		t.Errorf("the draft after the retry holds %s", form)
 	}
 }
+
+// TestDraftUndoStaysOnItsDraft: the list's "Ångra" posts to the restore
+// of the draft named by ?deleted=, and nowhere else: a link whose value
+// climbs out of /drafts/{id} (../, ?, #) must not make the button post an
+// empty form to another route of the physician's (a same-origin post
+// passes the cross-origin check).
+func TestDraftUndoStaysOnItsDraft(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	action := regexp.MustCompile(`id="draft-deleted".*?<form method="post" action="([^"]*)"`)
+	for _, deleted := range []string{"../../sign-out?", "x/../../certificates/abc/revoke?", "..", "a#b", "a b"} {
+		_, list := ts.page(t, asa, "GET", "/drafts?deleted="+url.QueryEscape(deleted), nil)
+		m := action.FindStringSubmatch(list)
+		if m == nil {
+			continue // no undo offered: nothing to post
+		}
+		to, err := url.Parse("http://intyg.test/drafts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+		if err != nil {
+			t.Fatalf("deleted=%q: undo action %q: %v", deleted, m[1], err)
+		}
+		got := to.ResolveReference(ref)
+		if !regexp.MustCompile(`^/drafts/[^/]+/restore$`).MatchString(got.EscapedPath()) || got.RawQuery != "" || got.Fragment != "" {
+			t.Errorf("deleted=%q: Ångra posts to %s, want /drafts/{id}/restore", deleted, got)
+		}
+	}
+}
