@@ -121,7 +121,7 @@ var messages = map[string][2]string{
 	"signIn.failed":                     {"Fel användarnamn eller lösenord.", "Wrong user name or password."},
 	"signIn.locked":                     {"För många misslyckade inloggningar. Vänta 15 minuter och försök igen.", "Too many failed sign-ins. Wait 15 minutes and try again."},
 	"signIn.busy":                       {"Många inloggningar pågår just nu. Försök igen om en stund.", "Many sign-ins are under way. Try again in a moment."},
-	"refused.unauthorized":              {"Behörighet saknas.", "Unauthorized."},
+	"refused.unauthorized":              {"Inloggning eller en giltig nyckel krävs.", "Unauthorized."},
 	"refused.sessionEnded":              {"Inloggningen har avslutats.", "The session has ended."},
 	"unavailable.database":              {"Databasen kan inte ta emot begäran just nu. Försök igen om en stund.", "The database cannot take the request now; try again shortly."},
 	"unavailable.identityProvider":      {"Regionens inloggning kan inte nås just nu. Försök igen om en stund.", "The identity provider cannot be reached now; try again shortly."},

@@ -1102,6 +1102,37 @@ func TestDraftSaveRetried(t *testing.T) {
 	}
 }
 
+// TestDraftSaveNotRetriedWhenRefused: a save the server refuses as it
+// stands (here a 404, as for a draft at another unit) is not sent again
+// by itself every few seconds; the next change sends it.
+func TestDraftSaveNotRetriedWhenRefused(t *testing.T) {
+	ts, draft, ctx := draftInBrowser(t)
+	var said string
+	var sent int
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`(function(){const f = window.fetch; window.draftSaves = 0; window.fetch = function(url){
+			if (String(url).endsWith('/draft') && window.draftSaves++ === 0) { return Promise.resolve(new Response('{}', {status: 404, headers: {'Content-Type': 'application/problem+json'}})); }
+			return f.apply(this, arguments); };})()`, nil),
+		typeName(" Andersson"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("när du ändrar något igen")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Sleep(6*time.Second), // past the first retry's wait (5 s)
+		chromedp.Evaluate(`window.draftSaves`, &sent)); err != nil {
+		t.Fatalf("the refused save: %v", err)
+	}
+	if sent != 1 {
+		t.Errorf("a refused save was sent %d times without a change, want once", sent)
+	}
+	if err := chromedp.Run(ctx,
+		typeName("s"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("sparades igen")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said)); err != nil {
+		t.Fatalf("the next change's save: %v (the tab says %q)", err, said)
+	}
+	if form := draftForm(t, ts, draft); !strings.Contains(form, "Anderssons") {
+		t.Errorf("the draft after the next change holds %s", form)
+	}
+}
+
 // TestDraftUndoStaysOnItsDraft: the list's "Ångra" posts to the restore
 // of the draft named by ?deleted=, and nowhere else: a link whose value
 // climbs out of /drafts/{id} (../, ?, #) must not make the button post an

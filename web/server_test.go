@@ -468,11 +468,11 @@ func TestRefusalsFollowAcceptLanguage(t *testing.T) {
 	tests := []struct {
 		name, who, lang, want string
 	}{
-		{"no token", "", "", "Behörighet saknas."},
+		{"no token", "", "", "Inloggning eller en giltig nyckel krävs."},
 		{"no token, English", "", "en", "Unauthorized."},
-		{"revoked token", "revoked", "", "Behörighet saknas."},
+		{"revoked token", "revoked", "", "Inloggning eller en giltig nyckel krävs."},
 		{"revoked token, English", "revoked", "en-GB,sv;q=0.5", "Unauthorized."},
-		{"revoked token, Swedish first", "revoked", "sv-SE,en;q=0.5", "Behörighet saknas."},
+		{"revoked token, Swedish first", "revoked", "sv-SE,en;q=0.5", "Inloggning eller en giltig nyckel krävs."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -331,8 +331,11 @@ function fillIn(form, saved) {
   // says the save the next one is made over (draftSaved).
   let timer = null, dirty = false, stopped = false, inFlight = false;
   // failures counts the saves that failed since the last that went
-  // through: each is tried again by itself, later each time (retryDelays,
-  // the last one from then on), until one goes through.
+  // through: one that may go through later (no answer, signed out, too
+  // many at once, the server's fault) is tried again by itself, later
+  // each time (retryDelays, the last one from then on), until one goes
+  // through; one the server refuses as it stands (another unit's or a
+  // locked draft, too large) waits for the next change.
   let failures = 0;
   const retryDelays = [5000, 10000, 30000, 60000];
   const refusals = {
@@ -376,7 +379,11 @@ function fillIn(form, saved) {
           throw e;
         });
       }
-      if (!r.ok) throw new Error('not saved');
+      if (!r.ok) {
+        const e = new Error('not saved');
+        e.status = r.status;
+        throw e;
+      }
       return r.json();
     }).then(function (body) {
       // Only what was sent is saved: answers typed while the save was on
@@ -403,8 +410,16 @@ function fillIn(form, saved) {
       }
       dirty = true;
       failures++;
-      clearTimeout(timer);
-      timer = setTimeout(save, retryDelays[Math.min(failures, retryDelays.length) - 1]);
+      if (e.status && e.status !== 401 && e.status !== 429 && e.status < 500) {
+        say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken och sparas när du ändrar något igen.');
+        return;
+      }
+      // A change typed while this save was on its way is saved as soon as
+      // changed() set it to be, not after the retry's wait.
+      if (values().toString() === sent) {
+        clearTimeout(timer);
+        timer = setTimeout(save, retryDelays[Math.min(failures, retryDelays.length) - 1]);
+      }
       say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken, och ett nytt försök görs strax; logga in igen om du har blivit utloggad.');
     }).finally(function () {
       inFlight = false;
