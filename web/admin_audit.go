@@ -53,6 +53,7 @@ var actionNames = map[string]string{
 	"admin.unit.enable":        "Aktiverade en vårdenhet",
 	"admin.token.create":       "Skapade en nyckel",
 	"admin.token.revoke":       "Återkallade en nyckel",
+	"admin.backup":             "Säkerhetskopierade databasen",
 	"security.unauthorized":    "Nekad: ogiltig nyckel eller inloggning",
 	"security.forbidden":       "Nekad: fel roll",
 	"security.cross_origin":    "Nekad: anrop från en annan webbplats",

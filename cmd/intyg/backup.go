@@ -38,6 +38,11 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if c.DSN != "" {
 		return exitUsage, errPostgresBackup
 	}
+	// The copy is a read of every patient: the access log takes an entry
+	// first, naming who ran the command, or nothing is copied.
+	if err := logBackup(ctx, c, *to, stderr); err != nil {
+		return exitUsage, fmt.Errorf("backup: %w", err)
+	}
 	// The file as it is, whatever its migration: a backup is also what
 	// one takes just before an upgrade.
 	where := filepath.Join(c.DataDir, "intyg.db")
@@ -58,6 +63,23 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintf(stdout, "backed up SQLite %s to %s (%d bytes in %v)\n", where, *to, fi.Size(), took.Round(time.Millisecond))
 	return exitOK, nil
+}
+
+// logBackup writes the backup's entry in the access log (logCommand),
+// into the copy too, since it is written first. A database this binary
+// cannot open as it is (another version's migrations: the backup before
+// an upgrade) is copied all the same, and stderr says it has no entry.
+func logBackup(ctx context.Context, c Config, to string, stderr io.Writer) error {
+	db, _, err := openExistingDB(ctx, c)
+	switch {
+	case errors.Is(err, errNoDatabase):
+		return nil // BackupFile says so
+	case err != nil:
+		fmt.Fprintf(stderr, "intyg: the access log takes no entry for this backup: %v\n", err)
+		return nil
+	}
+	defer db.Close()
+	return logCommand(ctx, db, "admin.backup", "to="+to)
 }
 
 // openAdminDB opens the database for the admin commands (token, unit,

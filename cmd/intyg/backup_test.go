@@ -10,8 +10,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/intyg/intyg/intake"
+	"github.com/intyg/intyg/store"
 )
 
 // TestBackupCommand backs up a running server's database, checks the copy's
@@ -102,6 +106,23 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if code, out, _ := runCmd(t, "", "audit", "verify", "--data", restored); code != exitOK {
 		t.Errorf("restored access log: exit %d, %s", code, out)
+	}
+	// The copy, a read of every patient, is in the access log (the copy's
+	// too: the entry is written first), naming who ran the command.
+	db, err := store.OpenExisting(context.Background(), store.SQLite, filepath.Join(restored, "intyg.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	entries, _, err := db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged := slices.ContainsFunc(entries, func(e *intake.AuditEntry) bool {
+		return e.Action == "admin.backup" && e.Query == "to="+backup && strings.HasSuffix(e.Name, " (command line)")
+	})
+	if !logged {
+		t.Errorf("no admin.backup entry naming the command's user in the copy's access log")
 	}
 }
 
