@@ -232,6 +232,18 @@ func (db *DB) DeleteDraft(ctx context.Context, id, userID string) error {
 	return nil
 }
 
+// FindDeletedDraft returns a physician's deleted, unsigned draft at unit,
+// the one RestoreDraft would bring back. Returns ENOTFOUND when there is
+// none.
+func (db *DB) FindDeletedDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error) {
+	d, err := db.scanDraft(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts
+		WHERE id = ? AND user_id = ? AND unit_hsa_id = ? AND deleted_at IS NOT NULL AND certificate_id = ''`), id, userID, unit))
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find deleted draft %s: %w", id, notFound(err, "notFound.draft")))
+	}
+	return d, nil
+}
+
 // RestoreDraft undoes DeleteDraft: a physician's unsigned draft at unit is
 // back in their list, and returned. Returns ENOTFOUND when there is no
 // such deleted draft.

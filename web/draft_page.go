@@ -21,6 +21,7 @@ type draftStore interface {
 	FindDraft(ctx context.Context, id string) (*intake.Draft, error)
 	FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error)
 	DeleteDraft(ctx context.Context, id, userID string) error
+	FindDeletedDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error)
 	RestoreDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error)
 	MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error
 	CreateDraftUnless(ctx context.Context, d *intake.Draft, same func(*intake.Draft) bool) (*intake.Draft, error)
@@ -327,18 +328,21 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 
 // handleDraftRestore handles POST /drafts/{id}/restore: "Ångra" after
 // "Ta bort" brings the physician's deleted, unsigned draft at the
-// session's unit back to their list. It is in the access log, as the
-// delete is.
+// session's unit back to their list. It is in the access log first, as
+// the delete is: one the log does not take is not made.
 func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
-		d, err := drafts.RestoreDraft(r.Context(), mux.Vars(r)["id"], a.User.ID, a.Session.Unit)
+		d, err := drafts.FindDeletedDraft(r.Context(), mux.Vars(r)["id"], a.User.ID, a.Session.Unit)
 		if err != nil {
 			return err
 		}
 		e := a.Audit("draft.restore", r.RemoteAddr)
 		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
 		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+			return err
+		}
+		if _, err := drafts.RestoreDraft(r.Context(), d.ID, a.User.ID, a.Session.Unit); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/drafts?restored=1", http.StatusSeeOther)

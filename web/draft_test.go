@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1063,6 +1064,26 @@ func TestDraftDeleteUndone(t *testing.T) {
 	}
 	if resp, _ := ts.page(t, bo, "POST", "/drafts/"+draft+"/restore", url.Values{}); resp.StatusCode != 404 {
 		t.Errorf("another physician restores the draft: %d, want 404", resp.StatusCode)
+	}
+	// While the access log takes no restore (a trigger in the same file
+	// refuses it), the draft stays deleted: the entry comes first.
+	other, err := sql.Open("sqlite", "file:"+ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Exec(`CREATE TRIGGER refuse_restores BEFORE INSERT ON audit_log WHEN NEW.action = 'draft.restore'
+		BEGIN SELECT RAISE(ABORT, 'the access log takes no entry'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+draft+"/restore", url.Values{}); resp.StatusCode < 500 {
+		t.Errorf("restored while the access log refuses the entry: %d", resp.StatusCode)
+	}
+	if _, list := ts.page(t, asa, "GET", "/drafts", nil); strings.Contains(list, `href="/drafts/`+draft+`"`) {
+		t.Error("the draft is back though the access log took no entry of it")
+	}
+	if _, err := other.Exec(`DROP TRIGGER refuse_restores`); err != nil {
+		t.Fatal(err)
 	}
 	resp, _ = ts.page(t, asa, "POST", "/drafts/"+draft+"/restore", url.Values{})
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts?restored=1" {
