@@ -39,7 +39,7 @@ func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.
 	if err := drafts.SaveDraft(r.Context(), d); err != nil {
 		return nil, err
 	}
-	return d, draftWritten(r, audit, d)
+	return d, logDraft(r, audit, "draft.write", d)
 }
 
 // postedDraft is the physician's draft of the posted form.
@@ -77,9 +77,11 @@ func recreatedNotice(posted url.Values, d *intake.Draft) string {
 	return intake.Text("lifecycle.draftRecreated", "sv")
 }
 
-// draftWritten writes a draft's write to the access log.
-func draftWritten(r *http.Request, audit auditStore, d *intake.Draft) error {
-	e := actorFrom(r.Context()).Audit("draft.write", r.RemoteAddr)
+// logDraft writes what was done to draft d (action: draft.read,
+// draft.write, draft.delete, draft.restore) to the access log, naming its
+// patient.
+func logDraft(r *http.Request, audit auditStore, action string, d *intake.Draft) error {
+	e := actorFrom(r.Context()).Audit(action, r.RemoteAddr)
 	e.PatientID, e.Query = d.PatientID, "draft="+d.ID
 	return audit.CreateAuditEntry(r.Context(), e)
 }
@@ -186,13 +188,6 @@ func settledDraft(w http.ResponseWriter, r *http.Request, d *intake.Draft, locke
 	return true
 }
 
-// logDraftRead writes the reading of draft d to the access log.
-func logDraftRead(r *http.Request, audit auditStore, d *intake.Draft) error {
-	e := actorFrom(r.Context()).Audit("draft.read", r.RemoteAddr)
-	e.PatientID, e.Query = d.PatientID, "draft="+d.ID
-	return audit.CreateAuditEntry(r.Context(), e)
-}
-
 // handleDraftResume handles GET /drafts/{id}: the form with the draft's
 // values, to go on writing; a locked draft is shown without a way to save
 // or sign. It is a read of patient data and goes to the access log.
@@ -209,7 +204,7 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		if !ok {
 			return intake.Failure(intake.ENOTFOUND, "notFound.template", d.Template, d.Version)
 		}
-		if err := logDraftRead(r, audit, d); err != nil {
+		if err := logDraft(r, audit, "draft.read", d); err != nil {
 			return err
 		}
 		values, _ := url.ParseQuery(d.Form)
@@ -313,9 +308,7 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 			return err
 		}
 		// A patient's draft gone is in the access log, as its writes are.
-		e := a.Audit("draft.delete", r.RemoteAddr)
-		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
-		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+		if err := logDraft(r, audit, "draft.delete", d); err != nil {
 			return err
 		}
 		if err := drafts.DeleteDraft(r.Context(), d.ID, a.User.ID); err != nil {
@@ -337,9 +330,7 @@ func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore
 		if err != nil {
 			return err
 		}
-		e := a.Audit("draft.restore", r.RemoteAddr)
-		e.PatientID, e.Query = d.PatientID, "draft="+d.ID
-		if err := audit.CreateAuditEntry(r.Context(), e); err != nil {
+		if err := logDraft(r, audit, "draft.restore", d); err != nil {
 			return err
 		}
 		if _, err := drafts.RestoreDraft(r.Context(), d.ID, a.User.ID, a.Session.Unit); err != nil {
@@ -423,7 +414,7 @@ func handleDraftReview(logger *slog.Logger, sub *submitter, drafts draftStore, u
 		if !ok {
 			return intake.Failure(intake.ENOTFOUND, "notFound.template", d.Template, d.Version)
 		}
-		if err := logDraftRead(r, audit, d); err != nil {
+		if err := logDraft(r, audit, "draft.read", d); err != nil {
 			return err
 		}
 		is, err := issuingOf(r, units)

@@ -255,7 +255,7 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 		case earlier != nil:
 			d = earlier
 		default:
-			if err := draftWritten(r, audit, d); err != nil {
+			if err := logDraft(r, audit, "draft.write", d); err != nil {
 				return err
 			}
 		}
