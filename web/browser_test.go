@@ -288,6 +288,36 @@ func TestMissingListMarksItsFirstItem(t *testing.T) {
 	}
 }
 
+// TestMissingPeriodsMarkTheirFirstRow: a form sent without its sick-leave
+// periods marks aria-invalid the first row's start, the input the
+// question's table starts with (a date in a row chooses its degree), and
+// neither its end nor the other rows; the group around it is described
+// by the error, as a missing list's or choice's is.
+func TestMissingPeriodsMarkTheirFirstRow(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.person(t, "physician")
+	ctx := browser(t)
+	var invalid []string
+	var said string
+	err := chromedp.Run(ctx,
+		openForm(ts.URL+"/forms/fk7804/2.0"),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#error-summary`),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('#q-sickLeave [aria-invalid="true"]')).map(el => el.name)`, &invalid),
+		chromedp.Evaluate(`(document.querySelector('#q-sickLeave [aria-invalid="true"]')?.closest('fieldset')?.getAttribute('aria-describedby') ?? '')
+			.split(' ').filter(id => id.startsWith('err-')).map(id => document.getElementById(id)?.textContent.trim()).join(' ')`, &said),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"answers.sickLeave.100.from"}; !slices.Equal(invalid, want) {
+		t.Errorf("aria-invalid: %v, want %v", invalid, want)
+	}
+	if want := "Uppgiften måste fyllas i."; !strings.Contains(said, want) {
+		t.Errorf("the marked input's group is described by %q, want the error %q", said, want)
+	}
+}
+
 // TestPhysicianFillsFK7804 fills a sick-pay certificate with a part-time
 // period in a real browser: the uneven-hours question appears only for a
 // part-time degree, ticking smittbärarpenning hides the questions it makes

@@ -305,9 +305,10 @@ func problemInputs(q schemas.Question, v url.Values, rest []string) []string {
 // first, not what goes with an option nobody chose. A list's first item,
 // every member of which its schema requires, not the rows offered beyond;
 // the boxes of options with a date or text each, not the details; a
-// description, not its optional codes; none of the periods' dates, as no
-// degree is chosen. nil: every input (boxes or radios to choose from, or
-// the one input).
+// description, not its optional codes; the periods' first row's start,
+// their first input (a row's degree is its header, not an input: a date
+// in the row chooses it), not every date. nil: every input (boxes or
+// radios to choose from, or the one input).
 func questionInputs(q schemas.Question) []string {
 	name := "answers." + q.Field
 	var inputs []string
@@ -323,7 +324,7 @@ func questionInputs(q schemas.Question) []string {
 	case schemas.WidgetTextWithCodes:
 		inputs = []string{name + "." + schemas.ItemText}
 	case schemas.WidgetPeriods:
-		inputs = []string{} // none, where nil would be every input
+		inputs = []string{name + "." + optionString(q.Options[0].Value) + "." + schemas.ItemFrom}
 	}
 	return inputs
 }

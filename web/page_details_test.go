@@ -281,9 +281,10 @@ func TestFormMarksTheWrongInput(t *testing.T) {
 
 // TestMissingChoiceMarksItsChoices: a question missing altogether marks
 // aria-invalid the boxes or radios to choose from, not the dates and texts
-// beside options nobody chose, nor a description's optional codes, nor
-// any period's dates (no degree is chosen); its error describes the
-// group, not each box.
+// beside options nobody chose, nor a description's optional codes; of the
+// periods, the first row's start only (a date in a row chooses its
+// degree), not its end nor the other rows; its error describes the group,
+// not each box.
 func TestMissingChoiceMarksItsChoices(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	physician := ts.session(t, "physician")
@@ -295,7 +296,7 @@ func TestMissingChoiceMarksItsChoices(t *testing.T) {
 			"answers.basis=FYSISKUNDERSOKNING": true, "answers.basis.FYSISKUNDERSOKNING.date": false,
 			"answers.occupation=NUVARANDE_ARBETE": true,
 			"answers.functionalImpairment.text":   true, "answers.functionalImpairment.icf": false,
-			"answers.sickLeave.100.from": false, "answers.sickLeave.100.to": false, "answers.sickLeave.25.from": false,
+			"answers.sickLeave.100.from": true, "answers.sickLeave.100.to": false, "answers.sickLeave.75.from": false, "answers.sickLeave.25.from": false,
 			"answers.prognosis=STOR_SANNOLIKHET": true,
 			"answers.diagnoses.0.code":           true, "answers.diagnoses.1.code": false,
 		}},
