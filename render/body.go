@@ -459,8 +459,8 @@ func (d *doc) periods(q schemas.Question, v any) grid {
 // repeated at the top of the new one. A row that fits on a page is never
 // split; one taller than a page (a long text in a cell) fills the page
 // and goes on over the next, every line of it printed, under its label
-// again (split). When ticks is given, the first cell of row i starts with
-// a check box.
+// again or, of a label that goes on itself, under "(forts.)" (split).
+// When ticks is given, the first cell of row i starts with a check box.
 func (d *doc) table(g grid) {
 	p := d.pdf
 	d.size = 8.5
@@ -489,8 +489,13 @@ func (d *doc) table(g grid) {
 			}
 			if fresh || hd.h+c.h > bottom-marginTop && room >= minRowPart*lineH {
 				// Taller than a page: what fits here, the rest over the next.
+				mark := d.wrap("(forts.)", g.widths[0]-2)
+				again := d.wrap(g.rows[i][0]+" (forts.)", g.widths[0]-2)
+				if hd.h+float64(len(again))*lineH+rowPad > bottom-marginTop {
+					again = mark // a label taller than a page is not printed twice
+				}
 				var part tableRow
-				part, c = c.split(max(int((room-rowPad)/lineH), 1), d.wrap(g.rows[i][0]+" (forts.)", g.widths[0]-2))
+				part, c = c.split(max(int((room-rowPad)/lineH), 1), again, mark)
 				d.headAndRow(hd, part, head, g.widths)
 			}
 			p.AddPage()
@@ -522,11 +527,12 @@ const (
 )
 
 // split cuts r after n lines of each cell: the part on this page, and the
-// rest (no check box again) on the next. When the first cell, the row's
-// label, ends on this page, the rest's first cell is label (the label
-// again, "… (forts.)"), so that the next page does not go on with an
-// unlabelled row.
-func (r tableRow) split(n int, label [][]glyph) (tableRow, tableRow) {
+// rest (no check box again) on the next, whose first cell says that the
+// row goes on, so that the next page does not go on with an unlabelled
+// row: when the first cell, the row's label, ends on this page, it is
+// again (the label again, "… (forts.)"); when the label itself goes on,
+// mark ("(forts.)") above the rest of it.
+func (r tableRow) split(n int, again, mark [][]glyph) (tableRow, tableRow) {
 	part := tableRow{lines: make([][][]glyph, len(r.lines)), h: float64(n)*lineH + rowPad, tick: r.tick}
 	rest := tableRow{lines: make([][][]glyph, len(r.lines)), tick: nil}
 	most := 0
@@ -534,7 +540,9 @@ func (r tableRow) split(n int, label [][]glyph) (tableRow, tableRow) {
 		k := min(n, len(ls))
 		part.lines[i], rest.lines[i] = ls[:k], ls[k:]
 		if i == 0 && k == len(ls) {
-			rest.lines[i] = label
+			rest.lines[i] = again
+		} else if i == 0 {
+			rest.lines[i] = slices.Concat(mark, ls[k:])
 		}
 		most = max(most, len(rest.lines[i]))
 	}

@@ -556,8 +556,9 @@ func TestTableHeaderRepeats(t *testing.T) {
 	}
 }
 
-// pageTexts extracts the body text of each page in turn (pdftotext -f N -l N).
-func pageTexts(tb testing.TB, pdf []byte) []string {
+// pageTexts extracts the body text of each page in turn (pdftotext -f N -l N
+// and flags, such as -layout).
+func pageTexts(tb testing.TB, pdf []byte, flags ...string) []string {
 	tb.Helper()
 	bin := tool(tb, "pdftotext")
 	f := filepath.Join(tb.TempDir(), "c.pdf")
@@ -565,7 +566,7 @@ func pageTexts(tb testing.TB, pdf []byte) []string {
 	var pages []string
 	for n := 1; n <= pageCount(tb, pdf); n++ {
 		p := strconv.Itoa(n)
-		out, err := exec.Command(bin, "-enc", "UTF-8", "-f", p, "-l", p, "-x", "0", "-y", "70", "-W", "595", "-H", "690", f, "-").Output()
+		out, err := exec.Command(bin, append(append([]string{"-enc", "UTF-8"}, flags...), "-f", p, "-l", p, "-x", "0", "-y", "70", "-W", "595", "-H", "690", f, "-")...).Output()
 		if err != nil {
 			tb.Fatalf("pdftotext page %d: %v", n, err)
 		}
@@ -1070,6 +1071,98 @@ func TestSplitRowKeepsItsLabel(t *testing.T) {
 	}
 	if pages < 2 {
 		t.Fatalf("the row is on %d pages, want it split over at least 2", pages)
+	}
+}
+
+// TestSplitLabelCellIsMarked: a row whose first cell, its label, is itself
+// taller than a page (a template whose table begins with a text: fk7810's
+// investigations with the source first, 4,000 characters of it) goes on
+// over the next pages under "(forts.)" at the head of that cell, before
+// the next word of it; after it ends, a next cell longer still (the type's
+// label made longer) goes on under "(forts.)" too, the long label not
+// printed twice. Every word is printed once, in order, the same bytes
+// every time.
+func TestSplitLabelCellIsMarked(t *testing.T) {
+	eng, r := mustEngine(t), mustRenderer(t)
+	var doc map[string]any
+	if err := json.Unmarshal(readFile(t, "../examples/fk7810/valid/other-investigations-three-types.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	numbered := func(prefix string, n int) (string, []string) { // words prefix0000 … of n characters
+		var b strings.Builder
+		var words []string
+		for i := 0; b.Len()+8 <= n; i++ {
+			words = append(words, fmt.Sprintf("%s%04d", prefix, i))
+			b.WriteString(words[i] + " ")
+		}
+		return strings.TrimSpace(b.String()), words
+	}
+	source, words := numbered("ord", 4000)
+	doc["answers"].(map[string]any)["investigations"].([]any)[0].(map[string]any)["source"] = source
+	body, _ := json.Marshal(doc)
+	c, tmpl := stored(t, eng, body, "split-label")
+	tests := []struct {
+		name      string
+		typeChars int // the length of investigation 0's type label; 0: as it is
+	}{
+		{"label longest", 0},
+		{"next cell longer still", 6000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			typeLabel, typeWords := numbered("typ", tt.typeChars)
+			first := *tmpl // the source first: the table's label column
+			first.Form.Sections = slices.Clone(tmpl.Form.Sections)
+			for i, s := range first.Form.Sections {
+				s.Questions = slices.Clone(s.Questions)
+				for j, q := range s.Questions {
+					if q.Field != "investigations" {
+						continue
+					}
+					k := slices.IndexFunc(q.Items, func(f schemas.Question) bool { return f.Field == "source" })
+					q.Items = append([]schemas.Question{q.Items[k]}, slices.Delete(slices.Clone(q.Items), k, k+1)...)
+					if typeLabel != "" {
+						q.Items[1].Options = slices.Clone(q.Items[1].Options)
+						for o := range q.Items[1].Options {
+							if q.Items[1].Options[o].Value == "FYSIOTERAPEUT" {
+								q.Items[1].Options[o].Label.SV = typeLabel
+							}
+						}
+					}
+					s.Questions[j] = q
+				}
+				first.Form.Sections[i] = s
+			}
+			pdf := renderPDF(t, r, c, &first, render.CopyFull)
+			if !bytes.Equal(pdf, renderPDF(t, r, c, &first, render.CopyFull)) {
+				t.Error("two renders differ")
+			}
+			// In the layout's lines, the first cell's are at the start:
+			// "(forts.)" and on the line below it the next word, if any.
+			mark := regexp.MustCompile(`(?m)^ *\(forts\.\).*\n *(\S+)`)
+			var got, gotTyp []string
+			pages := 0
+			for i, text := range pageTexts(t, pdf, "-layout") {
+				ws, typ := regexp.MustCompile(`ord\d{4}`).FindAllString(text, -1), regexp.MustCompile(`typ\d{4}`).FindAllString(text, -1)
+				if len(ws)+len(typ) == 0 {
+					continue
+				}
+				if m := mark.FindStringSubmatch(text); pages > 0 && (m == nil || len(ws) > 0 && m[1] != ws[0]) {
+					t.Errorf("page %d goes on with the row without \"(forts.)\" at the head of its first cell", i+1)
+				}
+				got, gotTyp = append(got, ws...), append(gotTyp, typ...)
+				pages++
+			}
+			if pages < 2 {
+				t.Fatalf("the row is on %d pages, want it split over at least 2", pages)
+			}
+			if !slices.Equal(got, words) {
+				t.Errorf("%d words of the source printed, %d in order; want the %d once each", len(got), commonPrefix(got, words), len(words))
+			}
+			if !slices.Equal(gotTyp, typeWords) {
+				t.Errorf("%d words of the type printed, %d in order; want the %d once each", len(gotTyp), commonPrefix(gotTyp, typeWords), len(typeWords))
+			}
+		})
 	}
 }
 
