@@ -405,4 +405,7 @@ type Draft struct {
 	// Locked is set by the store when the draft is older than
 	// DraftLockAfter: it may be read and deleted, not edited or signed.
 	Locked bool `json:"locked"`
+	// SavedAs is, for a deleted draft, the draft its answers were saved
+	// as since (a tab still open on it saved after the delete), or "".
+	SavedAs string `json:"-"`
 }

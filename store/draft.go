@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/intyg/intyg/intake"
 )
@@ -14,11 +15,13 @@ import (
 // that a physician of several units sees at each only its drafts, and a
 // unit that is disabled takes its drafts with it. A draft of d.UserID's at
 // d.Unit in d's template version that was deleted (in another tab) is not
-// written into: the answers are stored as a new draft, whose ID replaces
-// d.ID, so that they are not lost. Returns ENOTFOUND when the draft is not
-// d.UserID's at d.Unit in that version, ECONFLICT (draftSigned) when it
-// was signed or (draftChanged) when d.Base is not its last save, and
-// EFORBIDDEN when it is locked (older than intake.DraftLockAfter).
+// written into: the answers go into the draft they were saved as since
+// the delete, or are stored as a new draft (saveDeletedDraft), whose ID
+// replaces d.ID, so that they are neither lost nor saved twice. Returns
+// ENOTFOUND when the draft is not d.UserID's at d.Unit in that version,
+// ECONFLICT (draftSigned) when it was signed or (draftChanged) when d.Base
+// is not its last save, and EFORBIDDEN when it is locked (older than
+// intake.DraftLockAfter).
 func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	now := db.now()
 	d.UpdatedAt = now
@@ -35,56 +38,24 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	id := d.ID
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		d.ID = id // a retried transaction starts over
-		// saveAsNew stores the answers of a deleted draft as a new one.
-		saveAsNew := func() error {
-			d.ID, d.CreatedAt = newID(), now
-			return db.insertDraft(ctx, tx, d)
-		}
-		old, deleted, err := db.findDraftEvenDeleted(ctx, tx, d.ID)
+		old, deleted, err := db.lockDraft(ctx, tx, d.ID)
 		switch {
 		case err != nil:
 			return err
-		case old.UserID != d.UserID, old.Unit != d.Unit, old.Template != d.Template || old.Version != d.Version:
+		case !sameDraft(old, d):
 			// A draft is of one template version: another's form
 			// would drop its answers.
 			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
 		case old.CertificateID != "":
 			return intake.Refusal("draftSigned")
 		case deleted && !old.Locked:
-			return saveAsNew()
+			return db.saveDeletedDraft(ctx, tx, d, old, now)
 		case !d.Base.IsZero() && !d.Base.Equal(old.UpdatedAt):
 			return intake.Refusal("draftChanged")
 		case old.Locked:
 			return intake.Failure(intake.EFORBIDDEN, "refused.draftLocked")
 		}
-		d.CreatedAt = old.CreatedAt
-		// Only over the save read, and not once signed or deleted: on
-		// PostgreSQL another worker's or server's transaction may have
-		// saved, signed or deleted it since (its row lock makes this one
-		// wait, and then see that).
-		q := `UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ? AND certificate_id = '' AND deleted_at IS NULL`
-		args := []any{d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID}
-		if !d.Base.IsZero() {
-			q += ` AND updated_at = ?`
-			args = append(args, db.timeArg(old.UpdatedAt))
-		}
-		res, err := tx.ExecContext(ctx, db.rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		saved, deleted, err := db.findDraftEvenDeleted(ctx, tx, d.ID)
-		switch {
-		case err != nil:
-			return err
-		case saved.CertificateID != "":
-			return intake.Refusal("draftSigned")
-		case deleted:
-			return saveAsNew() // deleted meanwhile
-		}
-		return intake.Refusal("draftChanged")
+		return db.updateDraft(ctx, tx, d, old, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save draft %s: %w", id, err)
@@ -92,12 +63,94 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	return nil
 }
 
-const draftFields = `id, user_id, unit_hsa_id, template, version, patient_id, patient_name, form, created_at, updated_at, certificate_id`
+// sameDraft says whether o is the draft d is a save of: the same
+// physician's, at the same unit, in the same template version.
+func sameDraft(o, d *intake.Draft) bool {
+	return o.UserID == d.UserID && o.Unit == d.Unit && o.Template == d.Template && o.Version == d.Version
+}
+
+// updateDraft writes the answers d over the live draft old, as read in tx.
+func (db *DB) updateDraft(ctx context.Context, tx *sql.Tx, d, old *intake.Draft, now time.Time) error {
+	d.CreatedAt = old.CreatedAt
+	// Only over the save read, and not once signed or deleted: old was
+	// read with its row locked (lockDraft), and the conditions say so
+	// again where the write is made.
+	q := `UPDATE drafts SET patient_id = ?, patient_name = ?, form = ?, updated_at = ? WHERE id = ? AND certificate_id = '' AND deleted_at IS NULL`
+	args := []any{d.PatientID, d.PatientName, d.Form, db.timeArg(now), d.ID}
+	if !d.Base.IsZero() {
+		q += ` AND updated_at = ?`
+		args = append(args, db.timeArg(old.UpdatedAt))
+	}
+	res, err := tx.ExecContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	saved, deleted, err := db.lockDraft(ctx, tx, d.ID)
+	switch {
+	case err != nil:
+		return err
+	case saved.CertificateID != "":
+		return intake.Refusal("draftSigned")
+	case deleted:
+		return db.saveDeletedDraft(ctx, tx, d, saved, now) // deleted meanwhile
+	}
+	return intake.Refusal("draftChanged")
+}
+
+// saveDeletedDraft stores the answers d aimed at the deleted draft gone (a
+// tab still open on it): into the draft they were saved as since the
+// delete (by another tab, or by this tab's save whose answer was lost), if
+// that is still the physician's to write (the same unit and template
+// version, unsigned, not locked) and, when d names its base, not saved
+// since it was made (else draftChanged, as over a later save); otherwise
+// as a new draft, which the deleted one then names (saved_as). The rows
+// are locked in tx (lockDraft), so that of two saves at once one makes the
+// new draft and the other finds it.
+func (db *DB) saveDeletedDraft(ctx context.Context, tx *sql.Tx, d, gone *intake.Draft, now time.Time) error {
+	gone, next, err := db.savedAs(ctx, tx, gone)
+	if err != nil {
+		return err
+	}
+	if next != nil && sameDraft(next, d) && next.CertificateID == "" && !next.Locked {
+		if !d.Base.IsZero() && !next.UpdatedAt.Equal(next.CreatedAt) {
+			return intake.Refusal("draftChanged")
+		}
+		d.ID = next.ID
+		return db.updateDraft(ctx, tx, d, next, now)
+	}
+	d.ID, d.CreatedAt = newID(), now
+	if err := db.insertDraft(ctx, tx, d); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET saved_as = ? WHERE id = ?`), d.ID, gone.ID)
+	return err
+}
+
+// savedAs follows the deleted draft gone's saved_as, and on while the
+// draft it names is deleted too, to the draft its answers are in now:
+// that one (nil if there is none), and the last deleted draft on the way,
+// which a new draft of the answers is to be named by. A draft's saved_as
+// is one made after it, so the way ends.
+func (db *DB) savedAs(ctx context.Context, tx *sql.Tx, gone *intake.Draft) (*intake.Draft, *intake.Draft, error) {
+	for gone.SavedAs != "" {
+		next, deleted, err := db.lockDraft(ctx, tx, gone.SavedAs)
+		if err != nil || !deleted {
+			return gone, next, err
+		}
+		gone = next
+	}
+	return gone, nil, nil
+}
+
+const draftFields = `id, user_id, unit_hsa_id, template, version, patient_id, patient_name, form, created_at, updated_at, certificate_id, saved_as`
 
 func (db *DB) scanDraft(row scanner) (*intake.Draft, error) {
 	var d intake.Draft
 	err := row.Scan(&d.ID, &d.UserID, &d.Unit, &d.Template, &d.Version, &d.PatientID, &d.PatientName, &d.Form,
-		timeValue{&d.CreatedAt}, timeValue{&d.UpdatedAt}, &d.CertificateID)
+		timeValue{&d.CreatedAt}, timeValue{&d.UpdatedAt}, &d.CertificateID, &d.SavedAs)
 	d.Locked = db.now().Sub(d.CreatedAt) >= intake.DraftLockAfter
 	return &d, err
 }
@@ -113,10 +166,17 @@ func (db *DB) findDraft(ctx context.Context, q interface {
 	return d, nil
 }
 
-// findDraftEvenDeleted reads a draft in tx, and whether it was deleted.
-func (db *DB) findDraftEvenDeleted(ctx context.Context, tx *sql.Tx, id string) (*intake.Draft, bool, error) {
+// lockDraft reads a draft in tx, even a deleted one, and whether it was
+// deleted; on PostgreSQL its row stays locked until tx ends, so that
+// another worker's or server's save, delete or restore of it waits, and
+// then sees this one's (SQLite's write transaction holds the database).
+func (db *DB) lockDraft(ctx context.Context, tx *sql.Tx, id string) (*intake.Draft, bool, error) {
+	q := `SELECT ` + draftFields + `, deleted_at IS NOT NULL FROM drafts WHERE id = ?`
+	if db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
 	var deleted bool
-	d, err := db.scanDraft(extraScan{tx.QueryRowContext(ctx, db.rebind(`SELECT `+draftFields+`, deleted_at IS NOT NULL FROM drafts WHERE id = ?`), id), &deleted})
+	d, err := db.scanDraft(extraScan{tx.QueryRowContext(ctx, db.rebind(q), id), &deleted})
 	if err != nil {
 		return nil, false, notFound(err, "notFound.draft")
 	}
@@ -245,21 +305,34 @@ func (db *DB) FindDeletedDraft(ctx context.Context, id, userID, unit string) (*i
 }
 
 // RestoreDraft undoes DeleteDraft: a physician's unsigned draft at unit is
-// back in their list, and returned. Returns ENOTFOUND when there is no
-// such deleted draft.
+// back in their list, and returned. One whose answers were saved anew
+// since the delete (SaveDraft: a tab still open on it saved) stays
+// deleted while the draft they are in is in the physician's list at unit
+// (unsigned): that one is returned, so that the list does not hold the
+// answers twice. Returns ENOTFOUND when there is no such deleted draft.
 func (db *DB) RestoreDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error) {
 	var d *intake.Draft
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET deleted_at = NULL WHERE id = ? AND user_id = ? AND unit_hsa_id = ? AND deleted_at IS NOT NULL AND certificate_id = ''`),
-			id, userID, unit)
+		gone, deleted, err := db.lockDraft(ctx, tx, id)
+		switch {
+		case err != nil:
+			return err
+		case !deleted, gone.UserID != userID, gone.Unit != unit, gone.CertificateID != "":
+			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
+		}
+		_, next, err := db.savedAs(ctx, tx, gone)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
+		if next != nil && next.UserID == userID && next.Unit == unit && next.CertificateID == "" {
+			d = next
+			return nil
 		}
-		d, err = db.findDraft(ctx, tx, id)
-		return err
+		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET deleted_at = NULL WHERE id = ?`), id); err != nil {
+			return err
+		}
+		d = gone
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: restore draft %s: %w", id, err)

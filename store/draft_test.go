@@ -247,6 +247,227 @@ func TestDraftSavedAfterItsDeletion(t *testing.T) {
 	})
 }
 
+// TestDeletedDraftSavedOnce: the saves aimed at a draft deleted in another
+// tab make one new draft, which the deleted one names: another tab's save
+// (or a retry of the first's) goes into it while it is as it was made,
+// one with no base always, and one over a later save of it is refused
+// (draftChanged), as over any later save. Once that draft is deleted too,
+// the answers go into the one made of it; once it is signed, they are a
+// new draft again. Before, every save of the deleted draft made a draft.
+func TestDeletedDraftSavedOnce(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		draft := physiciansDraft(t, db)
+		first := draft("", time.Time{}, "a=1")
+		if err := db.SaveDraft(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteDraft(ctx, first.ID, first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		save := func(id string, base time.Time, form string) (*intake.Draft, error) {
+			d := draft(id, base, form)
+			return d, db.SaveDraft(ctx, d)
+		}
+		changed := func(err error) bool {
+			return intake.ErrorCode(err) == intake.ECONFLICT && intake.ErrorProblems(err)[0].Code == "draftChanged"
+		}
+		holds := func(id, form string) {
+			t.Helper()
+			if got, err := db.FindDraft(ctx, id); err != nil || got.Form != form {
+				t.Errorf("draft %s: %+v, %v; want it to hold %s", id, got, err, form)
+			}
+			if ds, _ := db.FindDrafts(ctx, first.UserID, first.Unit); len(ds) != 1 || ds[0].ID != id {
+				t.Errorf("the physician's drafts: %d, want %s only", len(ds), id)
+			}
+		}
+		tabA, err := save(first.ID, first.UpdatedAt, "a=2")
+		if err != nil || tabA.ID == first.ID {
+			t.Fatalf("the first tab's save of the deleted draft: %v, id %s; want a new draft", err, tabA.ID)
+		}
+		tabB, err := save(first.ID, first.UpdatedAt, "a=3")
+		if err != nil || tabB.ID != tabA.ID {
+			t.Fatalf("the second tab's save of the deleted draft: %v, id %s; want it saved into %s", err, tabB.ID, tabA.ID)
+		}
+		holds(tabA.ID, "a=3")
+		if _, err := save(tabA.ID, tabA.UpdatedAt, "a=4"); !changed(err) {
+			t.Errorf("the first tab's next save, over the second's: %v, want draftChanged", err)
+		}
+		tabB, err = save(tabB.ID, tabB.UpdatedAt, "a=5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := save(first.ID, first.UpdatedAt, "a=6"); !changed(err) {
+			t.Errorf("a third tab's save of the deleted draft, over a later save of the new one: %v, want draftChanged", err)
+		}
+		holds(tabA.ID, "a=5")
+		if d, err := save(first.ID, time.Time{}, "a=7"); err != nil || d.ID != tabA.ID {
+			t.Errorf("a save of the deleted draft with no base: %v, id %s; want it saved into %s", err, d.ID, tabA.ID)
+		}
+		holds(tabA.ID, "a=7")
+
+		// The new draft deleted too: its answers and the first's go into
+		// one newer draft.
+		if err := db.DeleteDraft(ctx, tabA.ID, first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		newer, err := save(first.ID, first.UpdatedAt, "a=8")
+		if err != nil || newer.ID == first.ID || newer.ID == tabA.ID {
+			t.Fatalf("a save of the first draft after the new one's delete: %v, id %s; want a newer draft", err, newer.ID)
+		}
+		if d, err := save(tabA.ID, tabB.UpdatedAt, "a=9"); err != nil || d.ID != newer.ID {
+			t.Errorf("a save of the deleted new draft: %v, id %s; want it saved into %s", err, d.ID, newer.ID)
+		}
+		holds(newer.ID, "a=9")
+
+		// Signed: the answers are a new draft again, as before.
+		if err := db.MarkDraftSigned(ctx, newer.ID, first.UserID, "cert-1"); err != nil {
+			t.Fatal(err)
+		}
+		last, err := save(first.ID, first.UpdatedAt, "a=10")
+		if err != nil || last.ID == newer.ID || last.ID == tabA.ID || last.ID == first.ID {
+			t.Fatalf("a save of the deleted draft after the new one was signed: %v, id %s; want a new draft", err, last.ID)
+		}
+		holds(last.ID, "a=10")
+	})
+}
+
+// TestDeletedDraftSavedFromTabsAtOnce: tabs that save a deleted draft at
+// the same moment, while "Ångra" restores it, leave one draft of it in the
+// physician's list: every save and the restore end in that one, or a save
+// is refused (draftChanged) as over a later save, on either database. On
+// PostgreSQL two workers had each made a new draft.
+func TestDeletedDraftSavedFromTabsAtOnce(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		draft := physiciansDraft(t, db)
+		var live []string
+		for round := range 8 {
+			first := draft("", time.Time{}, "a=0")
+			if err := db.SaveDraft(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.DeleteDraft(ctx, first.ID, first.UserID); err != nil {
+				t.Fatal(err)
+			}
+			const tabs = 6
+			ids := make([]string, tabs+1)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range tabs {
+				wg.Go(func() {
+					<-start
+					d := draft(first.ID, first.UpdatedAt, fmt.Sprintf("a=%d", i+1))
+					switch err := db.SaveDraft(ctx, d); {
+					case err == nil:
+						ids[i] = d.ID
+					case intake.ErrorCode(err) != intake.ECONFLICT || intake.ErrorProblems(err)[0].Code != "draftChanged":
+						t.Errorf("round %d, tab %d: %v, want it saved or refused with draftChanged", round, i, err)
+					}
+				})
+			}
+			wg.Go(func() {
+				<-start
+				d, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit)
+				if err != nil {
+					t.Errorf("round %d, the restore: %v", round, err)
+					return
+				}
+				ids[tabs] = d.ID
+			})
+			close(start)
+			wg.Wait()
+			ds, err := db.FindDrafts(ctx, first.UserID, first.Unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ds) != len(live)+1 {
+				t.Fatalf("round %d: %d drafts in the list, want %d: one more", round, len(ds), len(live)+1)
+			}
+			made := ds[0].ID // the last changed
+			if slices.Contains(live, made) || slices.ContainsFunc(ids, func(id string) bool { return id != "" && id != made }) {
+				t.Errorf("round %d: the saves and the restore ended in %q, the list's new draft is %s; want all in it", round, ids, made)
+			}
+			live = append(live, made)
+		}
+	})
+}
+
+// TestDraftRestoredAfterSavedAnew: "Ångra" on a draft whose answers a tab
+// saved as a new draft after its delete gives that draft and leaves the
+// deleted one deleted, rather than a second copy in the list; once that
+// draft is gone too (deleted with nothing after it, or signed), the
+// deleted draft is restored.
+func TestDraftRestoredAfterSavedAnew(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		draft := physiciansDraft(t, db)
+		first := draft("", time.Time{}, "a=1")
+		if err := db.SaveDraft(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteDraft(ctx, first.ID, first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		tab := draft(first.ID, first.UpdatedAt, "a=2")
+		if err := db.SaveDraft(ctx, tab); err != nil {
+			t.Fatal(err)
+		}
+		list := func() []string {
+			ds, err := db.FindDrafts(ctx, first.UserID, first.Unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, d := range ds {
+				ids = append(ids, d.ID)
+			}
+			return ids
+		}
+		for _, who := range [][2]string{{"someone-else", first.Unit}, {first.UserID, "SE2321000016-9999"}} {
+			if _, err := db.RestoreDraft(ctx, first.ID, who[0], who[1]); intake.ErrorCode(err) != intake.ENOTFOUND {
+				t.Errorf("restoring as %v: %v, want ENOTFOUND", who, err)
+			}
+		}
+		for range 2 {
+			got, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit)
+			if err != nil || got.ID != tab.ID || got.Form != "a=2" {
+				t.Fatalf("restoring the draft saved anew: %+v, %v; want the new draft %s", got, err, tab.ID)
+			}
+			if ids := list(); !slices.Equal(ids, []string{tab.ID}) {
+				t.Errorf("the list after the restore: %q, want the new draft only", ids)
+			}
+		}
+		if err := db.DeleteDraft(ctx, tab.ID, first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || got.ID != first.ID {
+			t.Fatalf("restoring the draft once the new one is deleted: %+v, %v; want it restored", got, err)
+		}
+		if ids := list(); !slices.Equal(ids, []string{first.ID}) {
+			t.Errorf("the list: %q, want the restored draft only", ids)
+		}
+
+		// Signed: the deleted draft is restored, as before.
+		if err := db.DeleteDraft(ctx, first.ID, first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		again := draft(first.ID, time.Time{}, "a=3")
+		if err := db.SaveDraft(ctx, again); err != nil || again.ID == tab.ID {
+			t.Fatalf("saving the deleted draft: %v, id %s", err, again.ID)
+		}
+		if err := db.MarkDraftSigned(ctx, again.ID, first.UserID, "cert-1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || got.ID != first.ID {
+			t.Errorf("restoring the draft once the new one is signed: %+v, %v; want it restored", got, err)
+		}
+	})
+}
+
 // TestDraftRestored: a deleted draft is back in its physician's list at
 // its unit; not for another physician or unit, nor twice, nor a live one.
 func TestDraftRestored(t *testing.T) {

@@ -215,8 +215,11 @@ func handleDraftResume(logger *slog.Logger, eng *intake.Engine, drafts draftStor
 		}
 		page := newFormPage(eng, t, is, values, formDocument(t, values, issuerOf(is.user, is.unit), ""))
 		page.Draft, page.Saved, page.Locked = d, r.URL.Query().Get("saved") != "", d.Locked
-		if r.URL.Query().Get("recreated") == "1" {
+		switch {
+		case r.URL.Query().Get("recreated") == "1":
 			page.Notice = intake.Text("lifecycle.draftRecreated", "sv")
+		case r.URL.Query().Get("savedAnew") == "1":
+			page.Notice = intake.Text("lifecycle.draftSavedAnew", "sv")
 		}
 		return renderForm(w, r, http.StatusOK, page, certs, messages, audit)
 	})
@@ -321,8 +324,11 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 
 // handleDraftRestore handles POST /drafts/{id}/restore: "Ångra" after
 // "Ta bort" brings the physician's deleted, unsigned draft at the
-// session's unit back to their list. It is in the access log first, as
-// the delete is: one the log does not take is not made.
+// session's unit back to their list; one whose answers another tab has
+// saved as a new draft since is not restored a second time: the physician
+// goes to that draft, which says so (store.RestoreDraft). It is in the
+// access log first, as the delete is: one the log does not take is not
+// made.
 func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
@@ -333,8 +339,13 @@ func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore
 		if err := logDraft(r, audit, "draft.restore", d); err != nil {
 			return err
 		}
-		if _, err := drafts.RestoreDraft(r.Context(), d.ID, a.User.ID, a.Session.Unit); err != nil {
+		restored, err := drafts.RestoreDraft(r.Context(), d.ID, a.User.ID, a.Session.Unit)
+		if err != nil {
 			return err
+		}
+		if restored.ID != d.ID {
+			http.Redirect(w, r, "/drafts/"+restored.ID+"?savedAnew=1", http.StatusSeeOther)
+			return nil
 		}
 		http.Redirect(w, r, "/drafts?restored=1", http.StatusSeeOther)
 		return nil

@@ -1015,6 +1015,94 @@ func TestDraftDeletedInAnotherTab(t *testing.T) {
 	}
 }
 
+// TestDraftDeletedInTwoTabs: two tabs still open on a draft deleted in a
+// third save at once, one by "Spara utkast" and one by the script: their
+// answers go into one new draft, and each is told that the draft is a
+// new one. "Ångra" on the deleted draft then goes to that draft and says
+// why, rather than restore a second copy; the restore and the read are in
+// the access log, on either database. Before, each tab made a draft, and
+// "Ångra" a third.
+func TestDraftDeletedInTwoTabs(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			ts := newTestServer(t, driver)
+			asa := ts.session(t, "physician")
+			resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+			gone := draftID(resp)
+			opened, err := ts.db.FindDraft(context.Background(), gone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
+				t.Fatalf("delete: %d", resp.StatusCode)
+			}
+			tab := func(name string) url.Values {
+				v := infectionForm()
+				v.Set("draft", gone)
+				v.Set("draftSaved", opened.UpdatedAt.Format(time.RFC3339Nano))
+				v.Set("patient.name", name)
+				return v
+			}
+			recreated := intake.Text("lifecycle.draftRecreated", "sv")
+			var form *http.Response
+			var script struct{ ID, URL, Notice string }
+			var scriptStatus int
+			var wg sync.WaitGroup
+			wg.Go(func() { form, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan Ett")) })
+			wg.Go(func() {
+				req := ts.pageRequest(asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan Två"))
+				req.Header.Set("Accept", "application/json")
+				resp, body := ts.sendPage(t, req)
+				scriptStatus = resp.StatusCode
+				json.Unmarshal([]byte(body), &script)
+			})
+			wg.Wait()
+			made := draftID(form)
+			if form.StatusCode != 303 || made == gone || !strings.Contains(form.Header.Get("Location"), "recreated=1") {
+				t.Fatalf("the first tab's save: %d to %q, want 303 to a new draft that says so", form.StatusCode, form.Header.Get("Location"))
+			}
+			if scriptStatus != 200 || script.ID != made || script.Notice != recreated {
+				t.Errorf("the second tab's save: %d %+v, want the draft %s and the notice", scriptStatus, script, made)
+			}
+			links := regexp.MustCompile(`<a href="/drafts/([^"?]+)"`)
+			listed := func() []string {
+				_, list := ts.page(t, asa, "GET", "/drafts", nil)
+				var ids []string
+				for _, m := range links.FindAllStringSubmatch(list, -1) {
+					ids = append(ids, m[1])
+				}
+				return ids
+			}
+			if ids := listed(); len(ids) != 1 || ids[0] != made {
+				t.Errorf("Mina utkast after both saves: %q, want the one new draft %s", ids, made)
+			}
+
+			reads := len(ts.auditActions(t, "draft.read"))
+			resp, _ = ts.page(t, asa, "POST", "/drafts/"+gone+"/restore", url.Values{})
+			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts/"+made+"?savedAnew=1" {
+				t.Fatalf("Ångra on the draft saved anew: %d to %q, want 303 to the new draft", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			resp, page := ts.page(t, asa, "GET", resp.Header.Get("Location"), nil)
+			if resp.StatusCode != 200 || !strings.Contains(page, `id="draft-recreated"`) || !strings.Contains(page, intake.Text("lifecycle.draftSavedAnew", "sv")) ||
+				!strings.Contains(page, `name="draft" value="`+made+`"`) {
+				t.Errorf("the new draft after Ångra: %d, does not say why it is shown, or is not the draft:\n%s", resp.StatusCode, page)
+			}
+			if ids := listed(); len(ids) != 1 || ids[0] != made {
+				t.Errorf("Mina utkast after Ångra: %q, want the one new draft %s", ids, made)
+			}
+			if _, err := ts.db.FindDraft(context.Background(), gone); intake.ErrorCode(err) != intake.ENOTFOUND {
+				t.Errorf("the deleted draft after Ångra: %v, want still deleted", err)
+			}
+			if restored := ts.auditActions(t, "draft.restore"); len(restored) != 1 || restored[0].Query != "draft="+gone || restored[0].PatientID != "191212121212" {
+				t.Errorf("the access log's restores %+v, want the one of %s with its patient", restored, gone)
+			}
+			if read := ts.auditActions(t, "draft.read"); len(read) != reads+1 || read[0].Query != "draft="+made || read[0].PatientID != "191212121212" {
+				t.Errorf("the access log's reads after Ångra: %d, the last %+v; want one more, of %s with its patient", len(read), read[0], made)
+			}
+		})
+	}
+}
+
 // TestDraftDeletedInAnotherTabInBrowser: the form's own save of a draft
 // deleted in another tab makes a new draft, which the tab carries on with
 // (its id, its address) and says so, rather than fail at every change.
