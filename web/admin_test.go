@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -451,7 +453,8 @@ func TestAdminAudit(t *testing.T) {
 		t.Errorf("bad patient id: %d, message %q", resp.StatusCode, fieldError(body, "patient"))
 	}
 
-	// Reads are logged, the patient's naming them; no read put a patient in a URL.
+	// Reads are logged, each naming the one patient every page showed; no
+	// read put a patient in a URL.
 	reads := ts.auditActions(t, "audit.read")
 	if len(reads) != 4 {
 		t.Errorf("%d audit.read entries, want 4 (the list, two people, a patient; refused filters read nothing)", len(reads))
@@ -465,8 +468,8 @@ func TestAdminAudit(t *testing.T) {
 			t.Errorf("read %+v does not name the admin", e)
 		}
 	}
-	if named != 1 {
-		t.Errorf("%d reads name the patient, want 1", named)
+	if named != 4 {
+		t.Errorf("%d reads name the patient, want 4", named)
 	}
 
 	// Pages go on by a posted cursor.
@@ -577,5 +580,173 @@ func TestAuditPageSaysEveryReadInWords(t *testing.T) {
 	}
 	if want := `<td>Skrev ut arbetsgivarens kopia <span class="muted"><code>certificate.pdf.employer</code>`; !strings.Contains(body, want) {
 		t.Errorf("the access log's page does not say the employer copy's read in words: want %s", want)
+	}
+}
+
+// TestAuditReadLogsEveryPatientShown: reading the access log is a read of
+// every patient it shows. Each read, by the page or the API, by person,
+// by time, a page at a time, writes exactly one audit.read entry per
+// patient on that page (one naming none when it shows none), and no more.
+func TestAuditReadLogsEveryPatientShown(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ctx := context.Background()
+	cw := ts.session(t, "caseworker")
+	caseworker := ts.person(t, "caseworker")
+	patients := map[string]bool{}
+	for _, name := range []string{"valid/full-time-one-period.json", "valid/coordination-number.json", "valid/prognosis-unclear.json"} {
+		id := ts.submit(t, name)
+		c, err := ts.db.FindCertificateByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		patients[c.Patient.ID] = true
+		// The caseworker reads each certificate twice: six entries, three patients.
+		for range 2 {
+			if resp, _ := ts.browse(t, cw, "GET", "/certificates/"+id, nil); resp.StatusCode != 200 {
+				t.Fatalf("caseworker read: %d", resp.StatusCode)
+			}
+		}
+	}
+	if len(patients) != 3 {
+		t.Fatalf("the examples name %d patients, want 3", len(patients))
+	}
+	// An entry of the caseworker's that names no patient.
+	if err := ts.db.CreateAuditEntry(ctx, &intake.AuditEntry{UserID: caseworker.ID, Role: caseworker.Role, Name: caseworker.Name, Action: "security.forbidden", RemoteAddr: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	byID := func() map[int64]*intake.AuditEntry {
+		all, _, err := ts.db.FindAuditEntries(ctx, intake.AuditFilter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[int64]*intake.AuditEntry{}
+		for _, e := range all {
+			m[e.ID] = e
+		}
+		return m
+	}
+	// check runs read, which returns the ids of the entries it was shown,
+	// and compares the audit.read entries it wrote with their patients.
+	check := func(name string, read func() []int64) {
+		t.Helper()
+		before := byID()
+		shown := read()
+		after := byID()
+		want := map[string]bool{}
+		for _, id := range shown {
+			e := before[id]
+			if e == nil {
+				t.Errorf("%s: showed entry %d, which is not in the log or was written by the read itself", name, id)
+				continue
+			}
+			if e.PatientID != "" {
+				want[e.PatientID] = true
+			}
+		}
+		var got []string
+		for id, e := range after {
+			if before[id] != nil {
+				continue
+			}
+			if e.Action != "audit.read" || e.UserID != ts.person(t, "admin").ID && e.TokenID == "" {
+				t.Errorf("%s: wrote %+v, want audit.read entries naming the admin", name, e)
+			}
+			got = append(got, e.PatientID)
+		}
+		slices.Sort(got)
+		var wantList []string
+		for p := range want {
+			wantList = append(wantList, p)
+		}
+		slices.Sort(wantList)
+		if len(wantList) == 0 {
+			wantList = []string{""}
+		}
+		if !slices.Equal(got, wantList) {
+			t.Errorf("%s: %d entries shown; the read logged patients %q, want exactly %q", name, len(shown), got, wantList)
+		}
+	}
+	apiRead := func(who, method, path string, body []byte) func() []int64 {
+		return func() []int64 {
+			resp, b := ts.do(t, who, method, path, body)
+			var list auditList
+			if err := json.Unmarshal(b, &list); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+			}
+			var ids []int64
+			for _, e := range list.Items {
+				ids = append(ids, e.ID)
+			}
+			return ids
+		}
+	}
+	rows := regexp.MustCompile(`<tr id="entry-([0-9]+)"`)
+	pageRead := func(form url.Values) func() []int64 {
+		return func() []int64 {
+			resp, body := ts.browse(t, ts.session(t, "admin"), "POST", "/admin/audit", form)
+			if resp.StatusCode != 200 {
+				t.Fatalf("POST /admin/audit %v: %d", form, resp.StatusCode)
+			}
+			var ids []int64
+			for _, m := range rows.FindAllStringSubmatch(body, -1) {
+				id, _ := strconv.ParseInt(m[1], 10, 64)
+				ids = append(ids, id)
+			}
+			return ids
+		}
+	}
+	user := url.QueryEscape(caseworker.ID)
+	check("the page by person", pageRead(url.Values{"person": {"cia"}}))
+	check("GET by user", apiRead("admin", "GET", "/api/v1/audit?user="+user, nil))
+	check("POST search by user", apiRead("admin", "POST", "/api/v1/audit/search", []byte(`{"user": "`+caseworker.ID+`"}`)))
+	check("a page of two by user", apiRead("admin", "GET", "/api/v1/audit?limit=2&user="+user, nil))
+	_, b := ts.do(t, "admin", "GET", "/api/v1/audit?limit=2&user="+user, nil)
+	var first auditList
+	if err := json.Unmarshal(b, &first); err != nil || first.Next == "" {
+		t.Fatalf("a page of two by user: %s, want a next page", b)
+	}
+	check("the next page of two", apiRead("admin", "GET", first.Next, nil))
+	check("by time, the reads above too", apiRead("admin", "GET", "/api/v1/audit?since=2000-01-01T00:00:00Z", nil))
+	check("the whole log on the page", func() []int64 {
+		resp, body := ts.browse(t, ts.session(t, "admin"), "GET", "/admin/audit", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /admin/audit: %d", resp.StatusCode)
+		}
+		var ids []int64
+		for _, m := range rows.FindAllStringSubmatch(body, -1) {
+			id, _ := strconv.ParseInt(m[1], 10, 64)
+			ids = append(ids, id)
+		}
+		return ids
+	})
+	check("a token with no entries", apiRead("admin", "GET", "/api/v1/audit?token=none", nil))
+	check("only the entry naming no patient", apiRead("admin", "GET", "/api/v1/audit?limit=1&user="+user, nil))
+}
+
+// TestAuditReadUnloggedShowsNothing: while the access log cannot be
+// written (another process holds the database locked), a read of it shows
+// no entry: 503 with a problem document, not the page it could not log.
+func TestAuditReadUnloggedShowsNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id, nil)
+	other, err := sql.Open("sqlite", "file:"+ts.dsn+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	resp, b := ts.do(t, "admin", "GET", "/api/v1/audit", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(b), "certificate.read") || strings.Contains(string(b), `"items"`) {
+		t.Errorf("GET /api/v1/audit with the log locked: %d %s, want 503 showing no entry", resp.StatusCode, b)
 	}
 }

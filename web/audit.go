@@ -24,9 +24,10 @@ var auditParams = []string{"patient", "certificate", "token", "user", "since", "
 
 // searchAudit reads the access log with the filters in q: patient (any
 // accepted form), certificate, token, user (a person's id), since, cursor
-// and limit; newest
-// first. The read is itself written to the access log, naming the patient
-// when one is named, and counted as a security event.
+// and limit; newest first. The read is itself a read of patient data: it
+// is written to the access log before the answer is sent, one entry for
+// each patient the page shows (and the patient searched for), or one
+// naming none when it shows none, and counted as a security event.
 func searchAudit(r *http.Request, audit auditStore, sec *security, now time.Time, q url.Values) (auditList, string, error) {
 	p := newQueryParser(q, now, auditParams...)
 	f := intake.AuditFilter{
@@ -40,13 +41,19 @@ func searchAudit(r *http.Request, audit auditStore, sec *security, now time.Time
 	if err != nil {
 		return auditList{}, "", err
 	}
-	actor := actorFrom(r.Context())
-	entry := actor.Audit("audit.read", r.RemoteAddr)
-	entry.Query = p.query()
-	if f.PatientID != nil {
-		entry.PatientID = *f.PatientID
+	var patients []string
+	for _, e := range items {
+		if e.PatientID != "" {
+			patients = append(patients, e.PatientID)
+		}
 	}
-	if err := audit.CreateAuditEntry(r.Context(), entry); err != nil {
+	if f.PatientID != nil {
+		patients = append(patients, *f.PatientID)
+	}
+	actor := actorFrom(r.Context())
+	base := actor.Audit("audit.read", r.RemoteAddr)
+	base.Query = p.query()
+	if err := logPatients(r.Context(), audit, *base, patients); err != nil {
 		return auditList{}, "", err
 	}
 	sec.event(r, eventAuditRead, actor)
