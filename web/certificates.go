@@ -99,7 +99,7 @@ func handleCertificateCreate(logger *slog.Logger, sub *submitter) http.Handler {
 		encode(w, http.StatusCreated, response{
 			ID: stored.ID, Status: stored.Status, Template: stored.Template, Version: stored.Version,
 			ReceivedAt: stored.ReceivedAt, SHA256: stored.SHA256,
-			Warnings: nonNil(Entries(stored.Warnings, lang(r))), Links: links,
+			Warnings: nonNil(Entries(stored.Warnings, lang(w, r))), Links: links,
 		})
 		return nil
 	})
@@ -135,7 +135,7 @@ func handleCertificateValidate(logger *slog.Logger, sub *submitter) http.Handler
 		if err != nil {
 			return err
 		}
-		warnings := nonNil(Entries(cert.Warnings, lang(r)))
+		warnings := nonNil(Entries(cert.Warnings, lang(w, r)))
 		encode(w, http.StatusOK, response{Valid: true, Warnings: warnings, Record: record{Certificate: cert, Warnings: warnings}})
 		return nil
 	})
@@ -154,14 +154,16 @@ type certificateView struct {
 	Links    certificateLinks `json:"links"`
 }
 
-// viewOf is the API's view of c for the request's reader.
-func viewOf(r *http.Request, eng *intake.Engine, c *intake.Certificate) certificateView {
+// viewOf is the API's view of c for the request's reader, in the reader's
+// language.
+func viewOf(w http.ResponseWriter, r *http.Request, eng *intake.Engine, c *intake.Certificate) certificateView {
 	rels := c.Relations
 	if rels == nil {
 		rels = []intake.RelationLink{}
 	}
-	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(flagsFor(r, eng, c), lang(r)),
-		Warnings: nonNil(Entries(c.Warnings, lang(r))), Links: linksFor(c.ID)}
+	l := lang(w, r)
+	return certificateView{Certificate: c, Relations: rels, OpenMessages: c.OpenMessages, Flags: flagEntries(flagsFor(r, eng, c), l),
+		Warnings: nonNil(Entries(c.Warnings, l)), Links: linksFor(c.ID)}
 }
 
 // handleCertificateView handles GET /api/v1/certificates/{id}. A clinic
@@ -176,7 +178,7 @@ func handleCertificateView(logger *slog.Logger, eng *intake.Engine, certs certif
 		if err := audit.CreateAuditEntry(r.Context(), readEntry(r, "certificate.read", c)); err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(r, eng, c))
+		encode(w, http.StatusOK, viewOf(w, r, eng, c))
 		return nil
 	})
 }
@@ -341,7 +343,7 @@ func searchCertificates(r *http.Request, eng *intake.Engine, certs certificateSt
 // /api/v1/certificates/search keeps the patient's id out of the URL.
 func handleCertificateList(logger *slog.Logger, eng *intake.Engine, certs certificateStore, audit auditStore, now func() time.Time) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
-		resp, next, err := searchCertificates(r, eng, certs, audit, now(), r.URL.Query(), lang(r))
+		resp, next, err := searchCertificates(r, eng, certs, audit, now(), r.URL.Query(), lang(w, r))
 		if err != nil {
 			return err
 		}
@@ -365,7 +367,7 @@ func handleCertificateSearch(logger *slog.Logger, eng *intake.Engine, certs cert
 		if err != nil {
 			return err
 		}
-		resp, next, err := searchCertificates(r, eng, certs, audit, now(), q, lang(r))
+		resp, next, err := searchCertificates(r, eng, certs, audit, now(), q, lang(w, r))
 		if err != nil {
 			return err
 		}

@@ -99,12 +99,14 @@ func readLimited(w http.ResponseWriter, r *http.Request, max int64) ([]byte, err
 // internal errors logged; the caller sees "Internal error." and nothing more.
 func writeError(logger *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	html := wantsHTML(r)
-	l := lang(r)
+	l := "sv"
 	if html {
 		// In Swedish, as every page around it is, whatever language the
 		// browser was set up in: an English page amid Swedish ones reads
 		// as another service's.
-		l = "sv"
+		speak(w, l)
+	} else {
+		l = lang(w, r)
 	}
 	doc := Problem(err, l)
 	if doc.Status == http.StatusInternalServerError {
@@ -174,14 +176,33 @@ func isJSON(ct string) bool {
 
 var languages = language.NewMatcher([]language.Tag{language.Swedish, language.English})
 
-// lang returns "en" when the client prefers English, else "sv".
-func lang(r *http.Request) string {
+// lang returns the language of an answer's messages, "en" when the client
+// prefers English, else "sv", and says so in the answer's headers (speak).
+// Every answer whose text follows Accept-Language takes its language here.
+func lang(w http.ResponseWriter, r *http.Request) string {
+	l := "sv"
 	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	if err != nil || len(tags) == 0 {
-		return "sv"
+	if err == nil && len(tags) > 0 {
+		if _, i, conf := languages.Match(tags...); i == 1 && conf != language.No {
+			l = "en"
+		}
 	}
-	if _, i, conf := languages.Match(tags...); i == 1 && conf != language.No {
-		return "en"
+	speak(w, l)
+	return l
+}
+
+// speak marks an answer as written in l: Content-Language l, and Vary:
+// Accept-Language beside the Vary values already set, so that a cache
+// does not give it to a client that asked for another language.
+func speak(w http.ResponseWriter, l string) {
+	h := w.Header()
+	h.Set("Content-Language", l)
+	for _, v := range h.Values("Vary") {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name == "*" || strings.EqualFold(name, "Accept-Language") {
+				return
+			}
+		}
 	}
-	return "sv"
+	h.Add("Vary", "Accept-Language")
 }

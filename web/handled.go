@@ -52,7 +52,7 @@ func handleCertificateHandled(logger *slog.Logger, eng *intake.Engine, certs cer
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(r, eng, c))
+		encode(w, http.StatusOK, viewOf(w, r, eng, c))
 		return nil
 	})
 }

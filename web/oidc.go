@@ -210,7 +210,7 @@ func handleOIDCCallback(logger *slog.Logger, idp *OIDCProvider, sessions session
 			} else {
 				sec.record(r, eventUnauthorized, a)
 			}
-			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Error: intake.Text(key, lang(r)), OIDC: true}
+			page := signInPage{layout: layout{Title: "Logga in"}, Next: next, Error: intake.Text(key, "sv"), OIDC: true}
 			return renderPage(w, http.StatusUnauthorized, "sign_in", page)
 		}
 

@@ -112,6 +112,16 @@ func browserClient(t *testing.T) *http.Client {
 	}}
 }
 
+// acceptLanguage is a browser's transport that asks for pages in its
+// language.
+type acceptLanguage string
+
+func (a acceptLanguage) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Accept-Language", string(a))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // signIn goes to /sign-in/oidc?next=… with c and follows the redirects
 // (server → provider → callback → next) as a browser does; change, when
 // not nil, may alter each redirect's target or the client before it is
@@ -338,12 +348,16 @@ func TestOIDCRefusals(t *testing.T) {
 			events := strings.Count(o.logs.String(), `"event":"unauthorized"`)
 			o.idp.QueueUser(idpUser("hsa_id", physician.HSAID))
 			c := browserClient(t)
+			c.Transport = acceptLanguage("en-US,en;q=0.9") // as headless Chromium: the page is Swedish all the same
 			resp, body, visited := o.signIn(t, c, "/forms", tt.change)
 			if resp.StatusCode != http.StatusUnauthorized || resp.Request.URL.Path != oidcCallbackPath {
 				t.Fatalf("ended at %s with %d (visited %v), want the callback refusing with 401", resp.Request.URL, resp.StatusCode, visited)
 			}
 			if want := intake.Text("signIn.oidcFailed", "sv"); !strings.Contains(body, want) || !strings.Contains(body, `id="oidc-sign-in"`) {
 				t.Errorf("refusal page lacks %q or the link to try again: %s", want, body)
+			}
+			if got := resp.Header.Get("Content-Language"); got != "sv" {
+				t.Errorf("refusal page's Content-Language = %q, want sv", got)
 			}
 			if u := o.sessionUser(t, c); u != nil {
 				t.Errorf("a refused sign-in started a session for %s", u.Username)

@@ -28,7 +28,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			Parameters []struct {
 				Ref string `json:"$ref"`
 			} `json:"parameters"`
-			Responses map[string]any `json:"responses"`
+			Responses map[string]struct {
+				Headers map[string]any `json:"headers"`
+				Content map[string]any `json:"content"`
+			} `json:"responses"`
 		}
 		Components struct {
 			Schemas struct {
@@ -51,12 +54,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			if len(op.Responses) == 0 {
 				t.Errorf("%s %s documents no responses", method, path)
 			}
-			if op.Security != nil && len(*op.Security) > 0 && op.Responses["401"] == nil {
+			if _, ok := op.Responses["401"]; op.Security != nil && len(*op.Security) > 0 && !ok {
 				t.Errorf("%s %s needs a token but documents no 401", method, path)
 			}
 			// Every route reads its URL (textURL: 400) and words its
 			// problems in the caller's language.
-			if op.Responses["400"] == nil {
+			if _, ok := op.Responses["400"]; !ok {
 				t.Errorf("%s %s documents no 400 (a URL that cannot be read)", method, path)
 			}
 			if !slices.ContainsFunc(op.Parameters, func(p struct {
@@ -65,6 +68,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				return p.Ref == "#/components/parameters/AcceptLanguage"
 			}) {
 				t.Errorf("%s %s does not list the Accept-Language parameter", method, path)
+			}
+			// A problem document's text follows Accept-Language, and
+			// its answer says so.
+			for status, r := range op.Responses {
+				if r.Content["application/problem+json"] != nil && (r.Headers["Content-Language"] == nil || r.Headers["Vary"] == nil) {
+					t.Errorf("%s %s: %s does not list Content-Language and Vary", method, path, status)
+				}
 			}
 		}
 	}

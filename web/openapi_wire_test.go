@@ -174,7 +174,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 			t.Errorf("%s: answered %s, which the document does not list for %s %s", what, status, s.method, tpl)
 			continue
 		}
-		for _, h := range []string{"Location", "Idempotent-Replayed", "Retry-After", "Allow", "Content-Language"} {
+		for _, h := range []string{"Location", "Idempotent-Replayed", "Retry-After", "Allow", "Content-Language", "Vary"} {
 			if resp.Header.Get(h) != "" && r.Headers[h] == nil {
 				t.Errorf("%s: %s carries %s, which the document does not list", what, status, h)
 			}

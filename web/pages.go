@@ -282,6 +282,7 @@ func renderPage(w http.ResponseWriter, status int, name string, data any) error 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	speak(w, "sv") // every page is Swedish, whatever the browser asks for
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err

@@ -59,7 +59,7 @@ func handleCertificateRevoke(logger *slog.Logger, eng *intake.Engine, certs cert
 		if err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, viewOf(r, eng, revoked))
+		encode(w, http.StatusOK, viewOf(w, r, eng, revoked))
 		return nil
 	})
 }

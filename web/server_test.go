@@ -547,6 +547,114 @@ func TestRefusalDetailsFollowAcceptLanguage(t *testing.T) {
 	}
 }
 
+// varies reports whether resp's Vary names header, and returns every name
+// it lists.
+func varies(resp *http.Response, header string) (bool, []string) {
+	var names []string
+	for _, v := range resp.Header.Values("Vary") {
+		for _, name := range strings.Split(v, ",") {
+			names = append(names, strings.TrimSpace(name))
+		}
+	}
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, header) }), names
+}
+
+// TestAnswersSayTheirLanguage: every answer whose text follows
+// Accept-Language says which language it is in (Content-Language) and
+// that it varies by it (Vary): problem documents at each status, records
+// with flags' messages; the pages are Swedish whatever the browser asks
+// for, and say so. Swedish without Accept-Language.
+func TestAnswersSayTheirLanguage(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/prognosis-unclear.json") // flagged: no examination
+	cw := ts.session(t, "caseworker")
+	tests := []struct {
+		name, who, method, path string
+		body                    []byte
+		page                    bool // a browser's request, with the caseworker's session
+		status                  int
+		contentType             string
+		swedishOnly             bool
+	}{
+		{"422", "clinic", "POST", "/api/v1/certificates/validate", []byte(`{}`), false, 422, "application/problem+json", false},
+		{"404", "caseworker", "GET", "/api/v1/certificates/" + strings.Repeat("x", 22), nil, false, 404, "application/problem+json", false},
+		{"401", "", "GET", "/api/v1/certificates", nil, false, 401, "application/problem+json", false},
+		{"a record with flags", "caseworker", "GET", "/api/v1/certificates/" + id, nil, false, 200, "application/json", false},
+		{"a list with flags", "caseworker", "GET", "/api/v1/certificates", nil, false, 200, "application/json", false},
+		{"an HTML page", "", "GET", "/queue", nil, true, 200, "text/html", true},
+		{"an HTML error page", "", "GET", "/certificates/" + strings.Repeat("x", 22), nil, true, 404, "text/html", true},
+	}
+	for _, tt := range tests {
+		for _, l := range []struct{ accept, lang string }{{"", "sv"}, {"sv", "sv"}, {"en", "en"}, {"en-GB,en;q=0.9", "en"}} {
+			t.Run(tt.name+"/"+l.accept, func(t *testing.T) {
+				var resp *http.Response
+				if tt.page {
+					req := ts.pageRequest(cw, tt.method, tt.path, nil)
+					if l.accept != "" {
+						req.Header.Set("Accept-Language", l.accept)
+					}
+					resp, _ = ts.sendPage(t, req)
+				} else {
+					var header []string
+					if l.accept != "" {
+						header = []string{"Accept-Language", l.accept}
+					}
+					resp, _ = ts.do(t, tt.who, tt.method, tt.path, tt.body, header...)
+				}
+				if resp.StatusCode != tt.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.contentType) {
+					t.Fatalf("got %d %s, want %d %s", resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.contentType)
+				}
+				want := l.lang
+				if tt.swedishOnly {
+					want = "sv"
+				}
+				if got := resp.Header.Values("Content-Language"); len(got) != 1 || got[0] != want {
+					t.Errorf("Content-Language = %q, want %q", got, want)
+				}
+				if ok, names := varies(resp, "Accept-Language"); !ok || len(names) != 1 {
+					t.Errorf("Vary = %q, want Accept-Language once", names)
+				}
+			})
+		}
+	}
+}
+
+// TestAnswerKeepsItsVary: an answer that already varies by another
+// header (as a compressing proxy's middleware makes it) keeps that, and
+// names Accept-Language once beside it.
+func TestAnswerKeepsItsVary(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, given := range [][]string{{"Origin"}, {"Origin, Accept-Encoding"}, {"Accept-Encoding", "accept-language"}} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, v := range given {
+				w.Header().Add("Vary", v)
+			}
+			writeError(logger, w, r, intake.Failure(intake.ENOTFOUND, "notFound.path", r.URL.Path))
+		}))
+		req, _ := http.NewRequest("GET", srv.URL+"/nowhere", nil)
+		req.Header.Set("Accept-Language", "en")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		srv.Close()
+		_, names := varies(resp, "")
+		var want []string
+		for _, v := range given {
+			for _, name := range strings.Split(v, ",") {
+				want = append(want, strings.TrimSpace(name))
+			}
+		}
+		if !slices.ContainsFunc(want, func(n string) bool { return strings.EqualFold(n, "Accept-Language") }) {
+			want = append(want, "Accept-Language")
+		}
+		if !slices.Equal(names, want) || resp.Header.Get("Content-Language") != "en" {
+			t.Errorf("given Vary %q: Vary %q, Content-Language %q; want Vary %q, Content-Language en", given, names, resp.Header.Get("Content-Language"), want)
+		}
+	}
+}
+
 // TestValidateRecordReadsAsStored: the record POST /certificates/validate
 // returns has its warnings as a stored record's read: in the reader's
 // language, with no second message beside them.
