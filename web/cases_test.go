@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -206,4 +207,51 @@ func dialects(t *testing.T, fn func(t *testing.T, driver string)) {
 	for _, d := range []string{store.SQLite, store.Postgres} {
 		t.Run(d, func(t *testing.T) { fn(t, d) })
 	}
+}
+
+// TestCasesFollowReplacement: a replaced certificate counts through the
+// certificates that replace or complete it (cases.md), on both databases:
+// their periods stand in for the original's, the original stays out while
+// one of them is not revoked, and counts again once none holds.
+func TestCasesFollowReplacement(t *testing.T) {
+	dialects(t, func(t *testing.T, driver string) {
+		ts := newTestServer(t, driver)
+		post := func(from, to, relation string) string {
+			t.Helper()
+			b := withPeriod(t, "valid/full-time-one-period.json", "2026-02-01T09:00:00+01:00", from, to)
+			if relation != "" {
+				b = bytes.Replace(b, []byte(`"answers":{`), []byte(`"relation":`+relation+`,"answers":{`), 1)
+			}
+			return ts.mustPost(t, "clinic", b)
+		}
+		revoke := func(id string) {
+			t.Helper()
+			if resp, b := ts.do(t, "clinic", "POST", "/api/v1/certificates/"+id+"/revoke", []byte(`{"reason": "FEL_PATIENT"}`)); resp.StatusCode != 200 {
+				t.Fatalf("revoke %s: %d %s", id, resp.StatusCode, b)
+			}
+		}
+		check := func(step string, wantCerts []string, wantDays int) {
+			t.Helper()
+			resp, b := ts.do(t, "caseworker", "POST", "/api/v1/patients/sick-leave-cases", []byte(`{"patient": "19780614-2381", "at": "2026-02-05"}`))
+			var r struct{ Cases []intake.Case }
+			json.Unmarshal(b, &r)
+			if resp.StatusCode != 200 || len(r.Cases) != 1 || !slices.Equal(r.Cases[0].Certificates, wantCerts) || r.Cases[0].Days != wantDays {
+				t.Errorf("%s: %d %s, want one case of %v with %d days", step, resp.StatusCode, b, wantCerts, wantDays)
+			}
+		}
+		orig := post("2026-02-01", "2026-02-28", "")
+		replacing := post("2026-02-01", "2026-02-14", `{"type":"REPLACES","certificate":"`+orig+`"}`)
+		check("replaced", []string{replacing}, 14)
+		// The API lets a caseworker ask a replaced certificate for a
+		// completion (lifecycle.md asks only for an open request).
+		if resp, b := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", []byte(`{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange perioden."}]}`)); resp.StatusCode != 201 {
+			t.Fatalf("KOMPLT: %d %s", resp.StatusCode, b)
+		}
+		completing := post("2026-02-02", "2026-02-08", `{"type":"COMPLETES","certificate":"`+orig+`"}`)
+		check("replaced and completed", []string{replacing, completing}, 14)
+		revoke(replacing)
+		check("the replacement revoked, the completion holds", []string{completing}, 7)
+		revoke(completing)
+		check("neither holds", []string{orig}, 28)
+	})
 }
