@@ -171,6 +171,7 @@ var messages = map[string][2]string{
 	"body.tooLarge":                      {"Innehållet är större än %v byte.", "The body is larger than %v bytes."},
 	"body.unreadable":                    {"Innehållet kunde inte läsas.", "The body could not be read."},
 	"body.contentType":                   {"Skicka innehållet med Content-Type: application/json.", "Send the body as Content-Type: application/json."},
+	"body.contentEncoding":               {"Skicka innehållet okomprimerat, utan Content-Encoding.", "Send the body uncompressed, without Content-Encoding."},
 	"body.byteOrderMark":                 {"Innehållet börjar med en byte order mark. Skicka ren UTF-8-JSON.", "The body starts with a byte-order mark; send plain UTF-8 JSON."},
 	"body.utf8":                          {"Innehållet är inte giltig UTF-8.", "The body is not valid UTF-8."},
 	"body.notObject":                     {"Innehållet måste vara ett JSON-objekt.", "The body must be a JSON object."},

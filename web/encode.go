@@ -146,10 +146,19 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 }
 
 // readBody reads a JSON request body of at most max bytes: 415 unless the
-// Content-Type is application/json (UTF-8), 413 when it is larger.
+// Content-Type is application/json (UTF-8) and the body is sent as it is
+// (no Content-Encoding but identity: a gzipped body would otherwise be
+// refused as not UTF-8, and one only labelled gzip stored as JSON), 413
+// when it is larger.
 func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return nil, intake.Failure(eUnsupportedMediaType, "body.contentType")
+	}
+	for _, ce := range r.Header.Values("Content-Encoding") {
+		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+			w.Header().Set("Accept-Encoding", "identity") // RFC 9110, 15.5.16
+			return nil, intake.Failure(eUnsupportedMediaType, "body.contentEncoding")
+		}
 	}
 	return readLimited(w, r, int64(max))
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -399,6 +400,20 @@ func TestWrongMethodOnNamedPaths(t *testing.T) {
 	}
 }
 
+// gzipped is b compressed with gzip.
+func gzipped(tb testing.TB, b []byte) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		tb.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // TestRefusalsChangeNothing sends every kind of bad submission and checks
 // its status, its problem document and that nothing was stored.
 func TestRefusalsChangeNothing(t *testing.T) {
@@ -417,6 +432,10 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		{"invalid UTF-8", []byte("{\"template\": \"\xff\"}"), nil, 400, ""},
 		{"wrong content type", valid, []string{"Content-Type", "text/plain"}, 415, ""},
 		{"latin-1 charset", valid, []string{"Content-Type", "application/json; charset=iso-8859-1"}, 415, ""},
+		// A body labelled compressed is not read as the JSON it may also
+		// be, nor refused as not UTF-8 when it is compressed.
+		{"content encoding", valid, []string{"Content-Encoding", "gzip"}, 415, ""},
+		{"gzipped body", gzipped(t, valid), []string{"Content-Encoding", "gzip"}, 415, ""},
 		{"oversize", append(valid[:len(valid)-1:len(valid)-1], []byte(`, "x": "`+strings.Repeat("x", 70<<10)+`"}`)...), nil, 413, ""},
 		{"unknown template", bytes.Replace(valid, []byte(`"fk7804"`), []byte(`"fk0000"`), 1), nil, 422, "unknownTemplate"},
 		{"invalid certificate", readExample(t, "invalid/sickleave-overlap-shared-day.json"), nil, 422, "overlap"},
@@ -442,10 +461,17 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			if tt.code != "" && (len(doc.Errors) == 0 || doc.Errors[0].Code != tt.code || doc.Errors[0].Pointer == "") {
 				t.Errorf("errors = %+v, want first code %s with a pointer", doc.Errors, tt.code)
 			}
+			if slices.Contains(tt.header, "Content-Encoding") && resp.Header.Get("Accept-Encoding") != "identity" {
+				t.Errorf("Accept-Encoding = %q, want identity", resp.Header.Get("Accept-Encoding"))
+			}
 			if after := ts.count(t); after != before {
 				t.Errorf("%d certificates after a refusal, want %d", after, before)
 			}
 		})
+	}
+	// identity is the body as it is.
+	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", valid, "Content-Encoding", "identity"); resp.StatusCode != http.StatusCreated {
+		t.Errorf("Content-Encoding: identity: %d %s, want 201", resp.StatusCode, body)
 	}
 }
 
@@ -524,6 +550,7 @@ func TestRefusalDetailsFollowAcceptLanguage(t *testing.T) {
 		{"body too large", "clinic", "POST", "/api/v1/certificates", bytes.Repeat([]byte(" "), maxBytes+1), nil, 413, "body.tooLarge",
 			func(*http.Response) []any { return []any{maxBytes} }},
 		{"content type", "clinic", "POST", "/api/v1/certificates", valid, []string{"Content-Type", "text/plain"}, 415, "body.contentType", nil},
+		{"content encoding", "clinic", "POST", "/api/v1/certificates", valid, []string{"Content-Encoding", "gzip"}, 415, "body.contentEncoding", nil},
 		{"invalid certificate", "clinic", "POST", "/api/v1/certificates/validate", []byte(`{}`), nil, 422, "invalid.certificate", nil},
 	}
 	for _, tt := range tests {
