@@ -76,6 +76,13 @@ func (p *queryParser) patient(name string) *string {
 	return &pid.Number
 }
 
+// noParams refuses every parameter of a list that takes none (422 at
+// each), as every list refuses one it does not know: ?limit=1 must not
+// pass for a page when it is the whole list.
+func noParams(r *http.Request) error {
+	return newQueryParser(r.URL.Query(), time.Time{}).err()
+}
+
 // text reads a plain string.
 func (p *queryParser) text(name string) *string {
 	v := p.q.Get(name)

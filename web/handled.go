@@ -64,6 +64,9 @@ func handleCertificateEvents(logger *slog.Logger, certs certificateStore, handli
 		Items []intake.Event `json:"items"`
 	}
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if err := noParams(r); err != nil {
+			return err
+		}
 		c, err := findVisible(r, certs)
 		if err != nil {
 			return err

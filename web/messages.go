@@ -190,6 +190,9 @@ func handleMessage(logger *slog.Logger, messages messageStore, audit auditStore)
 // issuing unit.
 func handleCertificateMessages(logger *slog.Logger, certs certificateStore, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if err := noParams(r); err != nil {
+			return err
+		}
 		c, err := findVisible(r, certs)
 		if err != nil {
 			return err

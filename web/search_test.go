@@ -185,9 +185,10 @@ func TestCodeSearchAPI(t *testing.T) {
 }
 
 // TestParametersGivenEmptyOrTwice: a patient filter given empty, a
-// parameter given twice and the PDF's mistyped copy are refused, not read
-// as absent: each would have answered for more than was asked (every
-// patient, patient A alone, the whole certificate for the employer's copy).
+// parameter given twice, the PDF's mistyped copy and any parameter of a
+// list that takes none are refused, not read as absent: each would have
+// answered for more than was asked (every patient, patient A alone, the
+// whole certificate for the employer's copy, the whole list for a page).
 func TestParametersGivenEmptyOrTwice(t *testing.T) {
 	ts := newTestServer(t, store.SQLite)
 	id := ts.submit(t, "valid/full-time-one-period.json")
@@ -207,6 +208,9 @@ func TestParametersGivenEmptyOrTwice(t *testing.T) {
 		{"caseworker", "GET", "/api/v1/certificates/" + id + "/pdf?Copy=employer", "", "/Copy", "invalid"},
 		{"caseworker", "GET", "/api/v1/certificates/" + id + "/pdf?copy=&copy=employer", "", "/copy", "invalid"},
 		{"caseworker", "GET", "/api/v1/certificates/" + id + "/pdf?foo=1", "", "/foo", "invalid"},
+		{"caseworker", "GET", "/api/v1/certificates/" + id + "/events?limit=1", "", "/limit", "invalid"},
+		{"clinic", "GET", "/api/v1/certificates/" + id + "/messages?status=open", "", "/status", "invalid"},
+		{"clinic", "GET", "/api/v1/templates?template=fk7804", "", "/template", "invalid"},
 	} {
 		var body []byte
 		if tt.body != "" {
@@ -215,8 +219,15 @@ func TestParametersGivenEmptyOrTwice(t *testing.T) {
 		resp, b := ts.do(t, tt.who, tt.method, tt.path, body)
 		wantProblem(t, tt.method+" "+tt.path+" "+tt.body, resp, b, 422, tt.pointer, tt.code)
 	}
+	// A refused read is not one: the access log has none of them.
+	for _, action := range []string{"certificate.events", "message.list"} {
+		if got := ts.auditActions(t, action); len(got) != 0 {
+			t.Errorf("%d %s entries after refusals, want none", len(got), action)
+		}
+	}
 	// Without the parameter, or with a patient, each still answers.
-	for _, path := range []string{"/api/v1/certificates", "/api/v1/certificates?patient=191212121212", "/api/v1/certificates/" + id + "/pdf", "/api/v1/certificates/" + id + "/pdf?copy=employer"} {
+	for _, path := range []string{"/api/v1/certificates", "/api/v1/certificates?patient=191212121212", "/api/v1/certificates/" + id + "/pdf", "/api/v1/certificates/" + id + "/pdf?copy=employer",
+		"/api/v1/certificates/" + id + "/events", "/api/v1/certificates/" + id + "/messages", "/api/v1/templates"} {
 		if resp, b := ts.do(t, "caseworker", "GET", path, nil); resp.StatusCode != 200 {
 			t.Errorf("GET %s: %d %.200s", path, resp.StatusCode, b)
 		}

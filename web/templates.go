@@ -32,6 +32,9 @@ func summarize(t *schemas.Template) templateSummary {
 // handleTemplateList handles GET /api/v1/templates.
 func handleTemplateList(logger *slog.Logger, eng *intake.Engine) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
+		if err := noParams(r); err != nil {
+			return err
+		}
 		items := []templateSummary{}
 		for _, t := range eng.Registry().All() {
 			items = append(items, summarize(t))
