@@ -533,12 +533,23 @@ func (db *DB) rebind(query string) string {
 	return b.String()
 }
 
-// timeArg is how a time is passed to the database.
+// timeArg is how a time is passed to the database. SQLite's text is in
+// time order only within the years 0000–9999 (UTC): a bound outside them
+// (a filter's time, which RFC 3339 lets reach 10000-01-01 UTC with a
+// negative offset) goes as the first or last instant of those years,
+// which orders the same against every time stored.
 func (db *DB) timeArg(t time.Time) any {
+	t = t.UTC()
 	if db.dialect == SQLite {
-		return t.UTC().Format(timeLayout)
+		switch {
+		case t.Year() < 0:
+			t = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+		case t.Year() > 9999:
+			t = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+		}
+		return t.Format(timeLayout)
 	}
-	return t.UTC()
+	return t
 }
 
 // boolArg writes a boolean as the dialect stores it (SQLite: 0 or 1).

@@ -340,6 +340,42 @@ func TestCertificates(t *testing.T) {
 	})
 }
 
+// TestTimeBoundsBeyondYear9999: a list's lower time bound past the year
+// 9999 in UTC (9999-12-31T23:59:59-23:59, a valid RFC 3339 time) finds
+// nothing on both dialects, and one before the year 0000 everything; on
+// SQLite, whose times are text, "10000-…" sorted before "2026-…".
+func TestTimeBoundsBeyondYear9999(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
+		ctx := context.Background()
+		db := open(t)
+		c, body := mustCertificate(t, "full-time-one-period.json")
+		if _, _, err := db.CreateCertificate(ctx, c, body, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateAuditEntry(ctx, &intake.AuditEntry{Role: intake.RoleCaseworker, Action: "certificate.read"}); err != nil {
+			t.Fatal(err)
+		}
+		late, err := time.Parse(time.RFC3339, "9999-12-31T23:59:59-23:59")
+		if err != nil {
+			t.Fatal(err)
+		}
+		early := time.Date(-1, 12, 31, 0, 0, 0, 0, time.UTC)
+		for _, tt := range []struct {
+			since time.Time
+			want  int
+		}{{late, 0}, {early, 1}} {
+			certs, _, err := db.FindCertificates(ctx, intake.CertificateFilter{ReceivedSince: &tt.since})
+			if err != nil || len(certs) != tt.want {
+				t.Errorf("certificates received since %v = %d, %v; want %d", tt.since, len(certs), err, tt.want)
+			}
+			entries, _, err := db.FindAuditEntries(ctx, intake.AuditFilter{Since: &tt.since})
+			if err != nil || len(entries) != tt.want {
+				t.Errorf("access-log entries since %v = %d, %v; want %d", tt.since, len(entries), err, tt.want)
+			}
+		}
+	})
+}
+
 func TestTokensAndAudit(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()

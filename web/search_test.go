@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -247,6 +248,21 @@ func TestPostSearchContactRequested(t *testing.T) {
 		json.Unmarshal(b, &list)
 		if resp.StatusCode != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != want {
 			t.Errorf("%s: %d %s, want %s alone", body, resp.StatusCode, b, want)
+		}
+	}
+}
+
+// TestReceivedSinceBeyondYear9999: receivedSince at an instant past the
+// year 9999 in UTC (a valid RFC 3339 time with a negative offset) finds
+// nothing, as on PostgreSQL; SQLite's text order found every certificate.
+func TestReceivedSinceBeyondYear9999(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	ts.submit(t, "valid/full-time-one-period.json")
+	for since, want := range map[string]int{"9999-12-31T23:59:59-23:59": 0, "0000-01-01": 1} {
+		resp, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates?receivedSince="+url.QueryEscape(since), nil)
+		var got certificateList
+		if err := json.Unmarshal(b, &got); err != nil || resp.StatusCode != http.StatusOK || len(got.Items) != want {
+			t.Errorf("receivedSince=%s: %d, %d items (%v), want 200 with %d", since, resp.StatusCode, len(got.Items), err, want)
 		}
 	}
 }
