@@ -154,8 +154,8 @@ func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return nil, intake.Failure(eUnsupportedMediaType, "body.contentType")
 	}
-	for _, ce := range r.Header.Values("Content-Encoding") {
-		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+	for _, ce := range strings.Split(strings.Join(r.Header.Values("Content-Encoding"), ","), ",") {
+		if ce = strings.TrimSpace(ce); ce != "" && !strings.EqualFold(ce, "identity") {
 			w.Header().Set("Accept-Encoding", "identity") // RFC 9110, 15.5.16
 			return nil, intake.Failure(eUnsupportedMediaType, "body.contentEncoding")
 		}

@@ -436,6 +436,7 @@ func TestRefusalsChangeNothing(t *testing.T) {
 		// be, nor refused as not UTF-8 when it is compressed.
 		{"content encoding", valid, []string{"Content-Encoding", "gzip"}, 415, ""},
 		{"gzipped body", gzipped(t, valid), []string{"Content-Encoding", "gzip"}, 415, ""},
+		{"content encodings", valid, []string{"Content-Encoding", "identity, br"}, 415, ""},
 		{"oversize", append(valid[:len(valid)-1:len(valid)-1], []byte(`, "x": "`+strings.Repeat("x", 70<<10)+`"}`)...), nil, 413, ""},
 		{"unknown template", bytes.Replace(valid, []byte(`"fk7804"`), []byte(`"fk0000"`), 1), nil, 422, "unknownTemplate"},
 		{"invalid certificate", readExample(t, "invalid/sickleave-overlap-shared-day.json"), nil, 422, "overlap"},
@@ -469,9 +470,11 @@ func TestRefusalsChangeNothing(t *testing.T) {
 			}
 		})
 	}
-	// identity is the body as it is.
-	if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", valid, "Content-Encoding", "identity"); resp.StatusCode != http.StatusCreated {
-		t.Errorf("Content-Encoding: identity: %d %s, want 201", resp.StatusCode, body)
+	// identity, or no coding listed, is the body as it is.
+	for _, ce := range []string{"identity", "Identity, identity", ""} {
+		if resp, body := ts.do(t, "clinic", "POST", "/api/v1/certificates", valid, "Content-Encoding", ce); resp.StatusCode != http.StatusCreated {
+			t.Errorf("Content-Encoding: %q: %d %s, want 201", ce, resp.StatusCode, body)
+		}
 	}
 }
 
