@@ -154,10 +154,12 @@ func readBody(w http.ResponseWriter, r *http.Request, max int) ([]byte, error) {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return nil, intake.Failure(eUnsupportedMediaType, "body.contentType")
 	}
-	for _, ce := range strings.Split(strings.Join(r.Header.Values("Content-Encoding"), ","), ",") {
-		if ce = strings.TrimSpace(ce); ce != "" && !strings.EqualFold(ce, "identity") {
-			w.Header().Set("Accept-Encoding", "identity") // RFC 9110, 15.5.16
-			return nil, intake.Failure(eUnsupportedMediaType, "body.contentEncoding")
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for ce := range strings.SplitSeq(v, ",") {
+			if ce = strings.TrimSpace(ce); ce != "" && !strings.EqualFold(ce, "identity") {
+				w.Header().Set("Accept-Encoding", "identity") // RFC 9110, 15.5.16
+				return nil, intake.Failure(eUnsupportedMediaType, "body.contentEncoding")
+			}
 		}
 	}
 	return readLimited(w, r, int64(max))
