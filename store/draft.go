@@ -20,8 +20,10 @@ import (
 // replaces d.ID, so that they are neither lost nor saved twice. Returns
 // ENOTFOUND when the draft is not d.UserID's at d.Unit in that version,
 // ECONFLICT (draftSigned) when it was signed or (draftChanged) when d.Base
-// is not its last save, and EFORBIDDEN when it is locked (older than
-// intake.DraftLockAfter).
+// is not its last save (for a deleted draft: when the draft its answers
+// were saved as has been saved since, which d.SavedAs then names, as the
+// deleted one has no page to open again), and EFORBIDDEN when it is locked
+// (older than intake.DraftLockAfter).
 func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	now := db.now()
 	d.UpdatedAt = now
@@ -37,7 +39,7 @@ func (db *DB) SaveDraft(ctx context.Context, d *intake.Draft) error {
 	}
 	id := d.ID
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		d.ID = id // a retried transaction starts over
+		d.ID, d.SavedAs = id, "" // a retried transaction starts over
 		old, deleted, err := db.lockDraft(ctx, tx, d.ID)
 		switch {
 		case err != nil:
@@ -105,10 +107,11 @@ func (db *DB) updateDraft(ctx context.Context, tx *sql.Tx, d, old *intake.Draft,
 // delete (by another tab, or by this tab's save whose answer was lost), if
 // that is still the physician's to write (the same unit and template
 // version, unsigned, not locked) and, when d names its base, not saved
-// since it was made (else draftChanged, as over a later save); otherwise
-// as a new draft, which the deleted one then names (saved_as). The rows
-// are locked in tx (lockDraft), so that of two saves at once one makes the
-// new draft and the other finds it.
+// since it was made (else draftChanged, as over a later save, with
+// d.SavedAs naming that draft and the message saying the answers are in
+// it); otherwise as a new draft, which the deleted one then names
+// (saved_as). The rows are locked in tx (lockDraft), so that of two saves
+// at once one makes the new draft and the other finds it.
 func (db *DB) saveDeletedDraft(ctx context.Context, tx *sql.Tx, d, gone *intake.Draft, now time.Time) error {
 	gone, next, err := db.savedAs(ctx, tx, gone)
 	if err != nil {
@@ -116,7 +119,9 @@ func (db *DB) saveDeletedDraft(ctx context.Context, tx *sql.Tx, d, gone *intake.
 	}
 	if next != nil && sameDraft(next, d) && next.CertificateID == "" && !next.Locked {
 		if !d.Base.IsZero() && !next.UpdatedAt.Equal(next.CreatedAt) {
-			return intake.Refusal("draftChanged")
+			d.SavedAs = next.ID
+			return intake.Failure(intake.ECONFLICT, "lifecycle.draftChangedSavedAs").
+				WithProblems(intake.Problems{intake.NewProblem("", "draftChanged", "lifecycle.draftChangedSavedAs", nil)})
 		}
 		d.ID = next.ID
 		return db.updateDraft(ctx, tx, d, next, now)

@@ -251,9 +251,10 @@ func TestDraftSavedAfterItsDeletion(t *testing.T) {
 // tab make one new draft, which the deleted one names: another tab's save
 // (or a retry of the first's) goes into it while it is as it was made,
 // one with no base always, and one over a later save of it is refused
-// (draftChanged), as over any later save. Once that draft is deleted too,
-// the answers go into the one made of it; once it is signed, they are a
-// new draft again. Before, every save of the deleted draft made a draft.
+// (draftChanged, naming that draft, whose page is the way on), as over any
+// later save. Once that draft is deleted too, the answers go into the one
+// made of it; once it is signed, they are a new draft again. Before, every
+// save of the deleted draft made a draft.
 func TestDeletedDraftSavedOnce(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := context.Background()
@@ -291,15 +292,18 @@ func TestDeletedDraftSavedOnce(t *testing.T) {
 			t.Fatalf("the second tab's save of the deleted draft: %v, id %s; want it saved into %s", err, tabB.ID, tabA.ID)
 		}
 		holds(tabA.ID, "a=3")
-		if _, err := save(tabA.ID, tabA.UpdatedAt, "a=4"); !changed(err) {
-			t.Errorf("the first tab's next save, over the second's: %v, want draftChanged", err)
+		if d, err := save(tabA.ID, tabA.UpdatedAt, "a=4"); !changed(err) || d.SavedAs != "" {
+			t.Errorf("the first tab's next save, over the second's: %v, saved as %q; want draftChanged, naming no other draft", err, d.SavedAs)
 		}
 		tabB, err = save(tabB.ID, tabB.UpdatedAt, "a=5")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := save(first.ID, first.UpdatedAt, "a=6"); !changed(err) {
-			t.Errorf("a third tab's save of the deleted draft, over a later save of the new one: %v, want draftChanged", err)
+		// Its refusal names the draft the answers are in, and says so:
+		// the deleted draft has no page to open again.
+		if d, err := save(first.ID, first.UpdatedAt, "a=6"); !changed(err) || d.SavedAs != tabA.ID ||
+			intake.ErrorProblems(err)[0].Message != intake.Text("lifecycle.draftChangedSavedAs", "sv") {
+			t.Errorf("a third tab's save of the deleted draft, over a later save of the new one: %v, saved as %q; want draftChanged naming %s", err, d.SavedAs, tabA.ID)
 		}
 		holds(tabA.ID, "a=5")
 		if d, err := save(first.ID, time.Time{}, "a=7"); err != nil || d.ID != tabA.ID {

@@ -30,14 +30,15 @@ type draftStore interface {
 // saveDraft stores the posted form as the physician's draft (a new one,
 // or the one the form names, unless it was saved elsewhere since the
 // form's draftSaved: store.SaveDraft) and writes the write to the access
-// log.
+// log. A save the store refuses comes back with its draft too, whose
+// SavedAs may name the draft its answers are in now.
 func saveDraft(r *http.Request, drafts draftStore, audit auditStore, t *schemas.Template, posted url.Values, now time.Time) (*intake.Draft, error) {
 	d, err := postedDraft(r, t, posted, now)
 	if err != nil {
 		return nil, err
 	}
 	if err := drafts.SaveDraft(r.Context(), d); err != nil {
-		return nil, err
+		return d, err
 	}
 	return d, logDraft(r, audit, "draft.write", d)
 }
@@ -86,15 +87,17 @@ func logDraft(r *http.Request, audit auditStore, action string, d *intake.Draft)
 	return audit.CreateAuditEntry(r.Context(), e)
 }
 
-// renderUnsaved answers a save refused (err, ECONFLICT) because the draft
-// was saved in another tab since this one opened it, or signed there: this
-// tab's answers are not saved, so the form keeps them in sight (to copy,
-// or to type again into the draft opened anew) with why, rather than an
-// error page that loses them.
-func renderUnsaved(w http.ResponseWriter, r *http.Request, eng *intake.Engine, t *schemas.Template, is issuing, posted url.Values, err error,
+// renderUnsaved answers a save of d refused (err, ECONFLICT) because the
+// draft was saved in another tab since this one opened it, or signed
+// there: this tab's answers are not saved, so the form keeps them in sight
+// (to copy, or to type again into the draft opened anew) with why, rather
+// than an error page that loses them. A deleted draft has no page to open
+// anew: the form links to the draft its answers are in (d.SavedAs).
+func renderUnsaved(w http.ResponseWriter, r *http.Request, eng *intake.Engine, t *schemas.Template, is issuing, posted url.Values, d *intake.Draft, err error,
 	certs certificateStore, messages messageStore, audit auditStore) error {
 	page := newFormPage(eng, t, is, posted, formDocument(t, posted, issuerOf(is.user, is.unit), ""))
 	page.setProblems(intake.ErrorProblems(err))
+	page.SavedAs = d.SavedAs
 	if id := posted.Get("draft"); id != "" {
 		// Still over the save this tab last knew: a save from it
 		// stays refused, not made over the other tab's.
@@ -108,7 +111,10 @@ func renderUnsaved(w http.ResponseWriter, r *http.Request, eng *intake.Engine, t
 // physician's "Spara utkast", or the form's script saving by itself a few
 // seconds after a change (which asks for JSON). A browser without
 // JavaScript goes on to the saved draft; one whose save is refused because
-// another tab saved since gets the form back with what it typed.
+// another tab saved since gets the form back with what it typed. A refused
+// save of a deleted draft whose answers are in a draft saved since names
+// that draft (the form links to it; the script's 409 adds draft, url and
+// notice to the problem document).
 func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore, units unitStore, certs certificateStore, messages messageStore, audit auditStore, now func() time.Time) http.Handler {
 	type response struct {
 		ID      string    `json:"id"`
@@ -133,7 +139,19 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 			if ierr != nil {
 				return ierr
 			}
-			return renderUnsaved(w, r, eng, t, is, posted, err, certs, messages, audit)
+			return renderUnsaved(w, r, eng, t, is, posted, d, err, certs, messages, audit)
+		}
+		if asJSON && intake.ErrorCode(err) == intake.ECONFLICT && d.SavedAs != "" {
+			// The refusal's problem document, and the draft the answers
+			// are in (the deleted one's page is gone), worded in Swedish
+			// as the page around the script is.
+			writeJSON(w, http.StatusConflict, "application/problem+json", struct {
+				ProblemDocument
+				Draft  string `json:"draft"`
+				URL    string `json:"url"`
+				Notice string `json:"notice"`
+			}{Problem(err, lang(r)), d.SavedAs, "/drafts/" + d.SavedAs, intake.ErrorText(err, "sv")})
+			return nil
 		}
 		if err != nil {
 			return err
@@ -399,7 +417,7 @@ func handleCertificateReview(logger *slog.Logger, sub *submitter, drafts draftSt
 		}
 		d, err := saveDraft(r, drafts, audit, t, posted, sub.now())
 		if intake.ErrorCode(err) == intake.ECONFLICT {
-			return renderUnsaved(w, r, sub.eng, t, is, posted, err, sub.certs, messages, audit)
+			return renderUnsaved(w, r, sub.eng, t, is, posted, d, err, sub.certs, messages, audit)
 		}
 		if err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
@@ -1100,6 +1101,129 @@ func TestDraftDeletedInTwoTabs(t *testing.T) {
 				t.Errorf("the access log's reads after Ångra: %d, the last %+v; want one more, of %s with its patient", len(read), read[0], made)
 			}
 		})
+	}
+}
+
+// TestDraftSavedAnewSavedSince: a tab still open on a deleted draft whose
+// answers another tab saved as a new draft, and saved again since, is
+// refused (draftChanged) rather than write over that work; its refusal
+// names the new draft and links to it, as the deleted draft's own page is
+// gone (404): the form post's page and the page script's JSON, which
+// keeps the problem document's fields. The tab's answers stay on the
+// form. On either database.
+func TestDraftSavedAnewSavedSince(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			ts := newTestServer(t, driver)
+			asa := ts.session(t, "physician")
+			resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+			gone := draftID(resp)
+			opened, err := ts.db.FindDraft(context.Background(), gone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
+				t.Fatalf("delete: %d", resp.StatusCode)
+			}
+			tab := func(name string) url.Values {
+				v := infectionForm()
+				v.Set("draft", gone)
+				v.Set("draftSaved", opened.UpdatedAt.Format(time.RFC3339Nano))
+				v.Set("patient.name", name)
+				return v
+			}
+			resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan A"))
+			made := draftID(resp)
+			if resp.StatusCode != 303 || made == gone {
+				t.Fatalf("tab A's save of the deleted draft: %d to %q, want a new draft", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			again := infectionForm()
+			again.Set("draft", made)
+			again.Set("patient.name", "Tolvan A Andersson")
+			if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", again); resp.StatusCode != 303 {
+				t.Fatalf("tab A's next save: %d", resp.StatusCode)
+			}
+			if resp, _ := ts.page(t, asa, "GET", "/drafts/"+gone, nil); resp.StatusCode != 404 {
+				t.Fatalf("the deleted draft's page: %d, want 404 (no way on)", resp.StatusCode)
+			}
+
+			said := intake.Text("lifecycle.draftChangedSavedAs", "sv")
+			link := `<a href="/drafts/` + made + `">`
+			for _, path := range []string{"/forms/fk7804/2.0/draft", "/forms/fk7804/2.0/review"} {
+				resp, page := ts.page(t, asa, "POST", path, tab("Tolvan B"))
+				if resp.StatusCode != 409 || !strings.Contains(page, said) || !strings.Contains(page, `id="draft-saved-as"`) || !strings.Contains(page, link) {
+					t.Errorf("POST %s from tab B: %d, want 409 saying the answers are in the new draft and linking to it:\n%s", path, resp.StatusCode, page)
+				}
+				if !strings.Contains(page, `id="certificate-form"`) || !strings.Contains(page, `value="Tolvan B"`) {
+					t.Errorf("POST %s from tab B does not keep its answers on the form:\n%s", path, page)
+				}
+			}
+
+			req := ts.pageRequest(asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan B"))
+			req.Header.Set("Accept", "application/json")
+			resp, body := ts.sendPage(t, req)
+			var got map[string]any
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("the script's refused save: %v\n%s", err, body)
+			}
+			want := map[string]any{
+				"type": "https://intyg.se/problems/conflict", "title": "Conflict", "status": float64(409), "detail": said, "code": "draftChanged",
+				"errors": []any{map[string]any{"pointer": "", "code": "draftChanged", "message": said}},
+				"draft":  made, "url": "/drafts/" + made, "notice": said,
+			}
+			if resp.StatusCode != 409 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+				t.Errorf("the script's refused save: %d %s, want 409 problem+json", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("the script's refused save mismatch (-want +got):\n%s", diff)
+			}
+			if form := draftForm(t, ts, made); !strings.Contains(form, "Tolvan+A+Andersson") {
+				t.Errorf("the new draft after tab B's refused saves: %s, want tab A's answers", form)
+			}
+		})
+	}
+}
+
+// TestDraftSavedAnewSavedSinceInBrowser: the page script's save of a
+// deleted draft whose answers are in a new draft saved since says so and
+// links to that draft, keeping what was typed in the tab.
+func TestDraftSavedAnewSavedSinceInBrowser(t *testing.T) {
+	ts, draft, ctx := draftInBrowser(t)
+	asa := ts.session(t, "physician")
+	opened, err := ts.db.FindDraft(context.Background(), draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+draft+"/delete", url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	other := infectionForm() // another tab, open on the draft too
+	other.Set("draft", draft)
+	other.Set("draftSaved", opened.UpdatedAt.Format(time.RFC3339Nano))
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", other)
+	made := draftID(resp)
+	other.Set("draft", made)
+	other.Del("draftSaved")
+	other.Set("patient.name", "Tolvan Ek")
+	if resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", other); resp.StatusCode != 303 || made == draft {
+		t.Fatalf("the other tab's saves: %d, new draft %q", resp.StatusCode, made)
+	}
+	var said, href, name string
+	if err := chromedp.Run(ctx, typeName(" Andersson"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent.includes("nytt utkast")`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said),
+		chromedp.Evaluate(`(document.querySelector('#autosave-status a#draft-saved-as') || {}).pathname || ""`, &href),
+		chromedp.Evaluate(`document.querySelector('[name="patient.name"]').value`, &name)); err != nil {
+		t.Fatalf("the refused save: %v (the tab says %q)", err, said)
+	}
+	if !strings.HasPrefix(said, intake.Text("lifecycle.draftChangedSavedAs", "sv")) || href != "/drafts/"+made {
+		t.Errorf("the tab says %q and links to %q, want that the answers are in the new draft and a link to /drafts/%s", said, href, made)
+	}
+	if name != "Tolvan Andersson" {
+		t.Errorf("the tab's name after the refusal: %q, want what was typed", name)
+	}
+	if form := draftForm(t, ts, made); !strings.Contains(form, "Tolvan+Ek") {
+		t.Errorf("the new draft after the refused save: %s, want the other tab's answers", form)
 	}
 }
 

@@ -75,6 +75,9 @@ type formPage struct {
 	// Notice says the draft had been deleted in another tab and its
 	// answers are a new draft now.
 	Notice string
+	// SavedAs is the draft a deleted draft's answers are in, when a save
+	// of it was refused as that one was saved since: the way on.
+	SavedAs string
 	// Relation is the certificate this one replaces, completes or renews.
 	Relation *formRelation
 	// codes is the code list of the derived diagnoses, for their titles.

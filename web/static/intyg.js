@@ -353,6 +353,17 @@ function fillIn(form, saved) {
     try { sessionStorage.removeItem(key()); sessionStorage.removeItem(firstKey); } catch (e) {}
   }
   function say(text) { if (status) status.textContent = text; }
+  // sayWayOn says text with a link to the draft the answers are in (url):
+  // a deleted draft's own page is gone.
+  function sayWayOn(text, url) {
+    if (!status) return;
+    const a = document.createElement('a');
+    a.href = url;
+    a.id = 'draft-saved-as';
+    a.textContent = 'Öppna det nya utkastet';
+    status.textContent = text + ' ';
+    status.appendChild(a);
+  }
 
   // save sends the answers not yet saved. keepalive: the tab is being
   // hidden or left, and the browser is to send the save even if the page
@@ -376,6 +387,8 @@ function fillIn(form, saved) {
         return r.json().then(function (p) {
           const e = new Error('refused');
           e.code = p.code;
+          e.notice = p.notice;
+          e.url = p.url;
           throw e;
         });
       }
@@ -405,7 +418,8 @@ function fillIn(form, saved) {
         // opening the draft again shows it, not these answers over it.
         stopped = true;
         dropCopy();
-        say(refusals[e.code]);
+        if (e.url) sayWayOn(e.notice, e.url);
+        else say(refusals[e.code]);
         return;
       }
       dirty = true;
