@@ -175,13 +175,14 @@ func (db *DB) findDraft(ctx context.Context, q interface {
 // deleted; on PostgreSQL its row stays locked until tx ends, so that
 // another worker's or server's save, delete or restore of it waits, and
 // then sees this one's (SQLite's write transaction holds the database).
+// With tx nil it reads from the readers and locks nothing.
 func (db *DB) lockDraft(ctx context.Context, tx *sql.Tx, id string) (*intake.Draft, bool, error) {
 	q := `SELECT ` + draftFields + `, deleted_at IS NOT NULL FROM drafts WHERE id = ?`
-	if db.dialect == Postgres {
+	if db.dialect == Postgres && tx != nil {
 		q += ` FOR UPDATE`
 	}
 	var deleted bool
-	d, err := db.scanDraft(extraScan{tx.QueryRowContext(ctx, db.rebind(q), id), &deleted})
+	d, err := db.scanDraft(extraScan{db.queryRow(ctx, tx, q, id), &deleted})
 	if err != nil {
 		return nil, false, notFound(err, "notFound.draft")
 	}
@@ -298,15 +299,16 @@ func (db *DB) DeleteDraft(ctx context.Context, id, userID string) error {
 }
 
 // FindDeletedDraft returns a physician's deleted, unsigned draft at unit,
-// the one RestoreDraft would bring back. Returns ENOTFOUND when there is
-// none.
-func (db *DB) FindDeletedDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error) {
-	d, err := db.scanDraft(db.read.QueryRowContext(ctx, db.rebind(`SELECT `+draftFields+` FROM drafts
-		WHERE id = ? AND user_id = ? AND unit_hsa_id = ? AND deleted_at IS NOT NULL AND certificate_id = ''`), id, userID, unit))
+// and the draft its answers were saved as since the delete (SaveDraft),
+// if that one is in their list at unit: RestoreDraft then gives that
+// one instead of restoring the deleted draft (else nil). Returns
+// ENOTFOUND when there is no such deleted draft.
+func (db *DB) FindDeletedDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, *intake.Draft, error) {
+	gone, in, err := db.deletedDraft(ctx, nil, id, userID, unit)
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find deleted draft %s: %w", id, notFound(err, "notFound.draft")))
+		return nil, nil, unavailable(fmt.Errorf("store: find deleted draft %s: %w", id, err))
 	}
-	return d, nil
+	return gone, in, nil
 }
 
 // RestoreDraft undoes DeleteDraft: a physician's unsigned draft at unit is
@@ -318,19 +320,12 @@ func (db *DB) FindDeletedDraft(ctx context.Context, id, userID, unit string) (*i
 func (db *DB) RestoreDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error) {
 	var d *intake.Draft
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		gone, deleted, err := db.lockDraft(ctx, tx, id)
+		gone, in, err := db.deletedDraft(ctx, tx, id, userID, unit)
 		switch {
 		case err != nil:
 			return err
-		case !deleted, gone.UserID != userID, gone.Unit != unit, gone.CertificateID != "":
-			return intake.Failure(intake.ENOTFOUND, "notFound.draft")
-		}
-		_, next, err := db.savedAs(ctx, tx, gone)
-		if err != nil {
-			return err
-		}
-		if next != nil && next.UserID == userID && next.Unit == unit && next.CertificateID == "" {
-			d = next
+		case in != nil:
+			d = in
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE drafts SET deleted_at = NULL WHERE id = ?`), id); err != nil {
@@ -343,6 +338,25 @@ func (db *DB) RestoreDraft(ctx context.Context, id, userID, unit string) (*intak
 		return nil, fmt.Errorf("store: restore draft %s: %w", id, err)
 	}
 	return d, nil
+}
+
+// deletedDraft reads userID's deleted, unsigned draft id at unit, and the
+// draft its answers were saved as since, if that one is in their list at
+// unit (unsigned), else nil: in tx with the rows locked (lockDraft), or
+// from the readers when tx is nil.
+func (db *DB) deletedDraft(ctx context.Context, tx *sql.Tx, id, userID, unit string) (*intake.Draft, *intake.Draft, error) {
+	gone, deleted, err := db.lockDraft(ctx, tx, id)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case !deleted, gone.UserID != userID, gone.Unit != unit, gone.CertificateID != "":
+		return nil, nil, intake.Failure(intake.ENOTFOUND, "notFound.draft")
+	}
+	_, next, err := db.savedAs(ctx, tx, gone)
+	if err != nil || next == nil || next.UserID != userID || next.Unit != unit || next.CertificateID != "" {
+		return gone, nil, err
+	}
+	return gone, next, nil
 }
 
 // MarkDraftSigned records the certificate a physician's draft became; it

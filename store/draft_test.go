@@ -436,6 +436,15 @@ func TestDraftRestoredAfterSavedAnew(t *testing.T) {
 				t.Errorf("restoring as %v: %v, want ENOTFOUND", who, err)
 			}
 		}
+		for _, who := range [][2]string{{"someone-else", first.Unit}, {first.UserID, "SE2321000016-9999"}} {
+			if _, _, err := db.FindDeletedDraft(ctx, first.ID, who[0], who[1]); intake.ErrorCode(err) != intake.ENOTFOUND {
+				t.Errorf("finding it as %v: %v, want ENOTFOUND", who, err)
+			}
+		}
+		// Where RestoreDraft goes, seen before: the new draft.
+		if gone, in, err := db.FindDeletedDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || gone.ID != first.ID || in == nil || in.ID != tab.ID {
+			t.Fatalf("finding the deleted draft saved anew: %+v, %+v, %v; want it and the new draft %s", gone, in, err, tab.ID)
+		}
 		for range 2 {
 			got, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit)
 			if err != nil || got.ID != tab.ID || got.Form != "a=2" {
@@ -447,6 +456,9 @@ func TestDraftRestoredAfterSavedAnew(t *testing.T) {
 		}
 		if err := db.DeleteDraft(ctx, tab.ID, first.UserID); err != nil {
 			t.Fatal(err)
+		}
+		if gone, in, err := db.FindDeletedDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || gone.ID != first.ID || in != nil {
+			t.Fatalf("finding the deleted draft once the new one is deleted: %+v, %+v, %v; want it alone", gone, in, err)
 		}
 		if got, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || got.ID != first.ID {
 			t.Fatalf("restoring the draft once the new one is deleted: %+v, %v; want it restored", got, err)
@@ -465,6 +477,9 @@ func TestDraftRestoredAfterSavedAnew(t *testing.T) {
 		}
 		if err := db.MarkDraftSigned(ctx, again.ID, first.UserID, "cert-1"); err != nil {
 			t.Fatal(err)
+		}
+		if gone, in, err := db.FindDeletedDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || gone.ID != first.ID || in != nil {
+			t.Errorf("finding the deleted draft once the new one is signed: %+v, %+v, %v; want it alone", gone, in, err)
 		}
 		if got, err := db.RestoreDraft(ctx, first.ID, first.UserID, first.Unit); err != nil || got.ID != first.ID {
 			t.Errorf("restoring the draft once the new one is signed: %+v, %v; want it restored", got, err)

@@ -21,7 +21,7 @@ type draftStore interface {
 	FindDraft(ctx context.Context, id string) (*intake.Draft, error)
 	FindDrafts(ctx context.Context, userID, unit string) ([]*intake.Draft, error)
 	DeleteDraft(ctx context.Context, id, userID string) error
-	FindDeletedDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error)
+	FindDeletedDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, *intake.Draft, error)
 	RestoreDraft(ctx context.Context, id, userID, unit string) (*intake.Draft, error)
 	MarkDraftSigned(ctx context.Context, id, userID, certificateID string) error
 	CreateDraftUnless(ctx context.Context, d *intake.Draft, same func(*intake.Draft) bool) (*intake.Draft, error)
@@ -344,15 +344,20 @@ func handleDraftDelete(logger *slog.Logger, drafts draftStore, audit auditStore)
 // "Ta bort" brings the physician's deleted, unsigned draft at the
 // session's unit back to their list; one whose answers another tab has
 // saved as a new draft since is not restored a second time: the physician
-// goes to that draft, which says so (store.RestoreDraft). It is in the
-// access log first, as the delete is: one the log does not take is not
-// made.
+// goes to that draft, which says so (store.RestoreDraft). A restore is in
+// the access log first, as the delete is: one the log does not take is
+// not made. Going to the new draft restores nothing and shows nothing
+// here: its page writes its draft.read before it shows it.
 func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
-		d, err := drafts.FindDeletedDraft(r.Context(), mux.Vars(r)["id"], a.User.ID, a.Session.Unit)
+		d, in, err := drafts.FindDeletedDraft(r.Context(), mux.Vars(r)["id"], a.User.ID, a.Session.Unit)
 		if err != nil {
 			return err
+		}
+		if in != nil {
+			http.Redirect(w, r, "/drafts/"+in.ID+"?savedAnew=1", http.StatusSeeOther)
+			return nil
 		}
 		if err := logDraft(r, audit, "draft.restore", d); err != nil {
 			return err
@@ -362,6 +367,9 @@ func handleDraftRestore(logger *slog.Logger, drafts draftStore, audit auditStore
 			return err
 		}
 		if restored.ID != d.ID {
+			// Saved anew by a tab between the look above and the
+			// restore: the entry stands for a restore the store then
+			// did not make, as an admin's for a change refused.
 			http.Redirect(w, r, "/drafts/"+restored.ID+"?savedAnew=1", http.StatusSeeOther)
 			return nil
 		}

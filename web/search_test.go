@@ -28,6 +28,35 @@ func (ts *testServer) auditActions(t *testing.T, action string) []*intake.AuditE
 	return out
 }
 
+// auditSince returns a function that gives the access log's entries
+// written since its last call (the first: since auditSince), oldest
+// first, each as "action query patient".
+func (ts *testServer) auditSince(t *testing.T) func() []string {
+	t.Helper()
+	seen := map[int64]bool{}
+	entries := func() []*intake.AuditEntry {
+		all, _, err := ts.db.FindAuditEntries(context.Background(), intake.AuditFilter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return all
+	}
+	for _, e := range entries() {
+		seen[e.ID] = true
+	}
+	return func() []string {
+		var out []string
+		all := entries()
+		for i := len(all) - 1; i >= 0; i-- { // newest first
+			if e := all[i]; !seen[e.ID] {
+				seen[e.ID] = true
+				out = append(out, e.Action+" "+e.Query+" "+e.PatientID)
+			}
+		}
+		return out
+	}
+}
+
 // TestSearchLogsEveryPatientShown: a list naming no patient still writes
 // one access-log entry per patient it shows.
 func TestSearchLogsEveryPatientShown(t *testing.T) {
