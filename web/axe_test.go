@@ -65,7 +65,8 @@ func checkAxe(t *testing.T, ctx context.Context, src, what string) {
 
 // TestAccessibility checks the physician's pages with axe-core in a real
 // browser: sign-in, the unit choice, the template list, every template's
-// form empty and refused, and the receipt.
+// form empty and refused, the receipt, and the drafts list (also just
+// after a delete, with its undo, and after the undo).
 func TestAccessibility(t *testing.T) {
 	src := axeSource(t)
 	ts := newTestServer(t, store.SQLite)
@@ -123,6 +124,15 @@ func TestAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, ctx, src, "drafts")
+	// The list just after "Ta bort" (with "Ångra"), and after "Ångra".
+	if err := chromedp.Run(ctx, chromedp.Click(`#drafts form[action$="/delete"] button`), chromedp.WaitVisible(`#draft-deleted`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "drafts after a delete")
+	if err := chromedp.Run(ctx, chromedp.Click(`#draft-restore`), chromedp.WaitVisible(`#draft-restored`), chromedp.WaitVisible(`#drafts`)); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, src, "drafts after a restore")
 	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/certificates"), chromedp.WaitVisible(`#my-certificates`)); err != nil {
 		t.Fatal(err)
 	}

@@ -1279,6 +1279,11 @@ func TestDraftDeleteUndone(t *testing.T) {
 	if !strings.Contains(list, undo) || strings.Contains(list, `href="/drafts/`+draft+`"`) {
 		t.Fatalf("the list after a delete has no undo, or still lists the draft:\n%s", list)
 	}
+	// A confirmation, as "Utkastet är sparat." is, not in the error
+	// summary's red.
+	if !strings.Contains(list, `<div class="notice" role="status" id="draft-deleted">`) {
+		t.Errorf("the list after a delete does not say so as a notice:\n%s", list)
+	}
 	if resp, _ := ts.page(t, bo, "POST", "/drafts/"+draft+"/restore", url.Values{}); resp.StatusCode != 404 {
 		t.Errorf("another physician restores the draft: %d, want 404", resp.StatusCode)
 	}
@@ -1306,7 +1311,7 @@ func TestDraftDeleteUndone(t *testing.T) {
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts?restored=1" {
 		t.Fatalf("restore: %d to %q, want 303 to /drafts?restored=1", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, list := ts.page(t, asa, "GET", "/drafts?restored=1", nil); !strings.Contains(list, `id="draft-restored"`) || !strings.Contains(list, "Utkastet är återställt.") ||
+	if _, list := ts.page(t, asa, "GET", "/drafts?restored=1", nil); !strings.Contains(list, `<p class="notice" role="status" id="draft-restored">Utkastet är återställt.</p>`) ||
 		!strings.Contains(list, `href="/drafts/`+draft+`"`) {
 		t.Errorf("the list after restoring does not show the draft and say so:\n%s", list)
 	}

@@ -60,6 +60,22 @@ func TestScreenshots(t *testing.T) {
 		chromedp.Navigate(ts.URL+"/drafts"),
 		chromedp.WaitVisible(`#drafts`),
 		shot("physician-drafts.png"),
+		// A second draft, then "Ta bort" on the first (with "Ångra"), and
+		// "Ångra".
+		chromedp.Navigate(ts.URL+"/forms/fk7804/2.0"),
+		chromedp.WaitVisible(`#certificate-form`),
+		chromedp.SendKeys(q("patient.id"), "19780614-2381"),
+		chromedp.SendKeys(q("patient.name"), "Lisa Andersson"),
+		chromedp.Click(`#save-draft`),
+		chromedp.WaitVisible(`#draft-saved`),
+		chromedp.Navigate(ts.URL+"/drafts"),
+		chromedp.WaitVisible(`#drafts tbody tr:nth-child(2)`),
+		chromedp.Click(`#drafts tbody tr:nth-child(2) form[action$="/delete"] button`),
+		chromedp.WaitVisible(`#draft-deleted`),
+		shot("physician-drafts-deleted.png"),
+		chromedp.Click(`#draft-restore`),
+		chromedp.WaitVisible(`#draft-restored`),
+		shot("physician-drafts-restored.png"),
 	)
 	if err != nil {
 		t.Fatal(err)
