@@ -150,7 +150,7 @@ func handleDraftSave(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 				Draft  string `json:"draft"`
 				URL    string `json:"url"`
 				Notice string `json:"notice"`
-			}{Problem(err, lang(r)), d.SavedAs, "/drafts/" + d.SavedAs, intake.ErrorText(err, "sv")})
+			}{Problem(err, lang(w, r)), d.SavedAs, "/drafts/" + d.SavedAs, intake.ErrorText(err, "sv")})
 			return nil
 		}
 		if err != nil {
