@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -315,6 +316,48 @@ func TestMissingPeriodsMarkTheirFirstRow(t *testing.T) {
 	}
 	if want := "Uppgiften måste fyllas i."; !strings.Contains(said, want) {
 		t.Errorf("the marked input's group is described by %q, want the error %q", said, want)
+	}
+}
+
+// TestAreaTextLineBreaks: the text a physician writes under a ticked
+// area (fk7810's impairments) keeps its line breaks on the review and on
+// the certificate page, as every other text there does and as the PDF
+// prints it; the lines ran together into one.
+func TestAreaTextLineBreaks(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	asa := ts.session(t, "physician")
+	b, err := os.ReadFile(filepath.Join("..", "examples", "fk7810", "valid", "adult-stroke-all-activity-areas.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := intake.Decode(b, len(b)+1)
+	tmpl, _ := mustEngine(t).Template("fk7810", "1.0")
+	form := formValues(tmpl, doc)
+	const text = "Expressiv afasi.\nKan inte skriva."
+	form.Set("answers.functionalImpairments.KOMMUNIKATION_SOCIAL_INTERAKTION.text", text)
+	resp, page := ts.page(t, asa, "POST", "/forms/fk7810/1.0/draft", form)
+	if resp.StatusCode != 303 {
+		t.Fatalf("save the draft: %d\n%s", resp.StatusCode, page)
+	}
+	const area = `document.querySelector('#a-functionalImpairments li:nth-child(2)').innerText`
+	var onReview, onPage, receiptID string
+	err = chromedp.Run(browser(t),
+		signIn(ts.URL+"/drafts/"+draftID(resp)+"/review", "asa"),
+		chromedp.WaitVisible(`#sign`),
+		chromedp.Evaluate(area, &onReview),
+		signReviewed(&receiptID),
+		chromedp.Evaluate(area, &onPage),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	for _, got := range []string{onReview, onPage} {
+		if !strings.HasSuffix(got, text) {
+			t.Errorf("question 9 reads %q, want it to end in %q, its line break kept", got, text)
+		}
+	}
+	if got := ts.receiptCertificate(t, receiptID).Answers["functionalImpairments"].([]any)[0].(map[string]any)["text"]; got != text {
+		t.Errorf("stored %q, want %q", got, text)
 	}
 }
 
