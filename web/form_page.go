@@ -122,12 +122,12 @@ type summaryItem struct{ Anchor, Text string }
 // Widget is what the "widget" template needs to draw question q.
 func (p *formPage) Widget(q schemas.Question) widgetData {
 	name := "answers." + q.Field
-	d := widgetData{Q: q, Name: name, Values: p.Values, T: p.Template, Grouped: grouped(q.Widget), CounterFor: name, Required: p.Template.Required(q.Field)}
+	d := widgetData{Q: q, Name: name, Values: p.Values, T: p.Template, Grouped: grouped(q.Widget), CounterFor: name, Required: p.Template.Required(q.Field), Help: guidance(q)}
 	var ids []string
 	if len(p.Complements(q.ID)) > 0 {
 		ids = append(ids, "complement-"+q.ID) // what Försäkringskassan asks of it
 	}
-	if q.Help != nil {
+	if len(d.Help) > 0 {
 		ids = append(ids, "help-"+name)
 	}
 	if len(p.Errors[name]) > 0 {

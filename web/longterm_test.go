@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -241,4 +243,43 @@ func TestLabelsInSentences(t *testing.T) {
 			t.Errorf("labelled(%q) = %q, want %q", label, got, want)
 		}
 	}
+}
+
+// TestItemGuidanceShown: the agency's guidance to a part of a list's item
+// (question 4's source, in every statement but fk7804) is shown with its
+// question's on the physician's form and on the certificate page, after
+// the part's label; it was in the template and shown nowhere.
+func TestItemGuidanceShown(t *testing.T) {
+	const label = "Från vilken vårdgivare kan Försäkringskassan hämta information om utredningen eller underlaget? "
+	for _, tt := range []struct{ template, example, guidance string }{
+		{"fk7800", "full-two-basis-two-investigations-contact.json", label + "Ange vårdgivaren, högst 100 tecken"},
+		{"fk7801", "full-two-basis-two-investigations-contact.json", label + "Ange vårdgivaren, högst 100 tecken"},
+		{"fk7802", "full-two-basis-two-investigations-contact.json", label + "Ange vårdgivaren, högst 100 tecken"},
+		{"fk7810", "other-investigations-three-types.json", label + "Skriv till exempel Neuropsykiatriska kliniken"},
+	} {
+		t.Run(tt.template, func(t *testing.T) {
+			ts := newTestServer(t, store.SQLite)
+			_, form := ts.page(t, ts.session(t, "physician"), "GET", "/forms/"+tt.template+"/1.0", nil)
+			if got := elementText(form, `id="help-answers.investigations"`); !strings.Contains(got, tt.guidance) {
+				t.Errorf("the form's help to question 4 = %q, want the source's guidance %q", got, tt.guidance)
+			}
+			id := ts.submit(t, "../"+tt.template+"/valid/"+tt.example)
+			_, page := ts.page(t, ts.session(t, "caseworker"), "GET", "/certificates/"+id, nil)
+			if got := elementText(page, `id="a-investigations"`); !strings.Contains(got, tt.guidance) {
+				t.Errorf("the certificate page's question 4 = %q, want the source's guidance %q", got, tt.guidance)
+			}
+		})
+	}
+}
+
+// elementText is the text from the tag of page that has the attribute
+// attr to the next closing div, its words without tags.
+func elementText(page, attr string) string {
+	_, rest, ok := strings.Cut(page, attr)
+	if !ok {
+		return ""
+	}
+	_, rest, _ = strings.Cut(rest, ">")
+	rest, _, _ = strings.Cut(rest, "</div>")
+	return strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(rest, " "))), " ")
 }

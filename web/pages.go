@@ -188,6 +188,8 @@ type widgetData struct {
 	Invalid  bool
 	invalid  map[string]bool
 	Describe string
+	// Help is the agency's guidance to the question (guidance).
+	Help []string
 	// Required is true for a question that must be answered whenever it
 	// is asked (schemas.Template.Required): marked, and aria-required on
 	// its one control.

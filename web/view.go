@@ -21,7 +21,8 @@ type viewSection struct {
 // chosen ones marked, or lines of text.
 type viewQuestion struct {
 	ID, Field, Label string
-	Help             string
+	// Help is the agency's guidance, paragraph by paragraph (guidance).
+	Help []string
 	// Highlight marks what the template says a caseworker must not miss
 	// (a contact request, suggested measures).
 	Highlight bool
@@ -52,10 +53,7 @@ func layOut(t *schemas.Template, c *intake.Certificate) []viewSection {
 			if !intake.Holds(q.DependsOn, doc) {
 				continue
 			}
-			vq := viewQuestion{ID: q.ID, Field: q.Field, Label: q.Label.SV, Highlight: q.Highlight}
-			if q.Help != nil {
-				vq.Help = q.Help.SV
-			}
+			vq := viewQuestion{ID: q.ID, Field: q.Field, Label: q.Label.SV, Help: guidance(q), Highlight: q.Highlight}
 			v, present := answers[q.Field]
 			items, _ := v.([]any)
 			kind, _ := q.Widget.Kind()
@@ -145,6 +143,23 @@ func layOut(t *schemas.Template, c *intake.Certificate) []viewSection {
 		}
 		if len(vs.Questions) > 0 {
 			out = append(out, vs)
+		}
+	}
+	return out
+}
+
+// guidance is the agency's guidance to question q as the form and the
+// certificate page show it, paragraph by paragraph: the question's own,
+// then that of each part of its items, after the part's label (question
+// 4's source: where Försäkringskassan can get the investigation).
+func guidance(q schemas.Question) []string {
+	var out []string
+	if q.Help != nil {
+		out = append(out, q.Help.SV)
+	}
+	for _, it := range q.Items {
+		if it.Help != nil {
+			out = append(out, labelled(it.Label.SV, it.Help.SV))
 		}
 	}
 	return out
