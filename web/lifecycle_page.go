@@ -222,15 +222,19 @@ func handleCertificateRelatePage(logger *slog.Logger, eng *intake.Engine, certs 
 				// cannot be.
 				return intake.Refusal("certificateReplaced")
 			}
-			if typ == intake.RelationReplaces {
-				// Signing would be refused: no draft to leave behind.
-				target, err := certs.FindRelationTarget(r.Context(), c.ID)
-				if err != nil {
-					return err
-				}
-				if target.OpenCompletionRequests > 0 {
-					return intake.Refusal("completionRequestOpen")
-				}
+			// Signing would be refused: no draft to leave behind. A
+			// replacement while a completion request is open (complete
+			// instead), or a completion with none open (a tab opened
+			// before the request was answered or closed).
+			target, err := certs.FindRelationTarget(r.Context(), c.ID)
+			if err != nil {
+				return err
+			}
+			switch {
+			case typ == intake.RelationReplaces && target.OpenCompletionRequests > 0:
+				return intake.Refusal("completionRequestOpen")
+			case typ == intake.RelationCompletes && target.OpenCompletionRequests == 0:
+				return intake.Refusal("noOpenCompletionRequest")
 			}
 			if doc, err = submittedDocument(r.Context(), subs, c.ID); err != nil {
 				return err

@@ -528,6 +528,30 @@ func TestNoReplacementWhileCompletionRequested(t *testing.T) {
 	}
 }
 
+// TestNoCompletionWithoutRequest: the physician's "Komplettera" on a
+// certificate with no open completion request (a tab opened before the
+// request was answered) is refused at once, saying why, rather than
+// opening a draft whose signing would be refused.
+func TestNoCompletionWithoutRequest(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	doctor := ts.session(t, "physician")
+	orig := ts.submit(t, "valid/full-time-one-period.json")
+	if resp, body := ts.page(t, doctor, "POST", "/certificates/"+orig+"/complete", url.Values{}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "ingen obesvarad begäran om komplettering") {
+		t.Errorf("complete with no request: %d, want 409 saying there is no open completion request", resp.StatusCode)
+	}
+	u := ts.person(t, "physician")
+	if drafts, err := ts.db.FindDrafts(context.Background(), u.ID, unit); err != nil || len(drafts) != 0 {
+		t.Errorf("drafts after a refused completion: %d, %v; want none", len(drafts), err)
+	}
+	request := []byte(`{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`)
+	if resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+orig+"/messages", request); resp.StatusCode != 201 {
+		t.Fatalf("completion request: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := ts.page(t, doctor, "POST", "/certificates/"+orig+"/complete", url.Values{}); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/drafts/") {
+		t.Errorf("complete with a request open: %d %s, want 303 to a draft", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
 // TestNoSecondCompletion: a certificate already completed (or replaced)
 // is not completed again from the pages, which would leave two in force
 // for one: the caseworker's message form asks no completion of it and
