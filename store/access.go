@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -304,9 +303,9 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 		where, args = append(where, "at >= ?"), append(args, db.timeArg(*f.Since))
 	}
 	if f.Cursor != "" {
-		before, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil || before <= 0 { // a cursor made here is an entry's id
-			return nil, "", badCursor()
+		before, err := decodeAuditCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
 		}
 		where, args = append(where, "id < ?"), append(args, before)
 	}
@@ -339,7 +338,7 @@ func (db *DB) FindAuditEntries(ctx context.Context, f intake.AuditFilter) ([]*in
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
-		next = strconv.FormatInt(out[limit-1].ID, 10)
+		next = encodeAuditCursor(out[limit-1].ID)
 	}
 	return out, next, nil
 }

@@ -686,7 +686,7 @@ func (db *DB) FindSubmission(ctx context.Context, id string) ([]byte, error) {
 func (db *DB) certificateQuery(f intake.CertificateFilter, cursor bool) (from string, where []string, args []any, order string, err error) {
 	var after []any // the cursor's time and id
 	if cursor && f.Cursor != "" {
-		t, last, err := decodeCursor(f.Cursor)
+		t, last, err := decodeCursor(certificateCursors, f.Cursor)
 		if err != nil {
 			return "", nil, nil, "", err
 		}
@@ -875,7 +875,7 @@ func (db *DB) FindCertificates(ctx context.Context, f intake.CertificateFilter) 
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
-		next = encodeCursor(last.ReceivedAt, last.ID)
+		next = encodeCursor(certificateCursors, last.ReceivedAt, last.ID)
 	}
 	if err := db.fillMessageCounts(ctx, out); err != nil {
 		return nil, "", unavailable(err)
@@ -924,33 +924,6 @@ func CountStored(ctx context.Context, driver, dsn string) (int, error) {
 		return 0, fmt.Errorf("store: count: %w", err)
 	}
 	return n, nil
-}
-
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
-}
-
-// badCursor is the refusal of a cursor the store did not make.
-func badCursor() *intake.Error {
-	return intake.Failure(intake.EINVALID, "invalid.cursor").WithProblems(intake.Problems{intake.NewProblem("/cursor", "invalid", "invalid.cursor", nil)})
-}
-
-func decodeCursor(s string) (time.Time, string, error) {
-	bad := badCursor()
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, "", bad
-	}
-	at, id, ok := strings.Cut(string(b), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	// The id is one the store made (URL-safe base64): anything else, such
-	// as a NUL that PostgreSQL refuses in text, is not a cursor of ours.
-	if !ok || err != nil || id == "" || strings.ContainsFunc(id, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_')
-	}) {
-		return time.Time{}, "", bad
-	}
-	return t, id, nil
 }
 
 // SetHandled marks a certificate handled by a caseworker (or, with handled

@@ -269,7 +269,7 @@ func (db *DB) FindMessages(ctx context.Context, f intake.MessageFilter) ([]*inta
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
-		next = encodeCursor(last.SentAt, last.ID)
+		next = encodeCursor(messageCursors, last.SentAt, last.ID)
 	}
 	if err := db.fillAnswers(ctx, out); err != nil {
 		return nil, "", unavailable(err)
@@ -310,7 +310,7 @@ func (db *DB) messagesQuery(f intake.MessageFilter) (q string, args []any, limit
 		}
 		limit = min(limit, 500)
 		if f.Cursor != "" {
-			at, id, err := decodeCursor(f.Cursor)
+			at, id, err := decodeCursor(messageCursors, f.Cursor)
 			if err != nil {
 				return "", nil, 0, err
 			}

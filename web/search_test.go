@@ -1,12 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/intyg/intyg/intake"
 	"github.com/intyg/intyg/store"
@@ -294,4 +299,105 @@ func TestReceivedSinceBeyondYear9999(t *testing.T) {
 			t.Errorf("receivedSince=%s: %d, %d items (%v), want 200 with %d", since, resp.StatusCode, len(got.Items), err, want)
 		}
 	}
+}
+
+// TestCursorBelongsToItsList: a cursor is read only by the list that made
+// it; given to another (certificates, messages, the access log, by GET or
+// by POST search), it is refused as an unreadable cursor is (422 at
+// cursor), not read as a position in the other list. A cursor made before
+// cursors named their list ("time|id") is still read by its own list.
+func TestCursorBelongsToItsList(t *testing.T) {
+	dialects(t, func(t *testing.T, driver string) {
+		ts := newTestServer(t, driver)
+		var certs []string
+		for range 2 {
+			certs = append(certs, ts.submit(t, "valid/full-time-one-period.json"))
+		}
+		var sent []intake.Message
+		for _, id := range certs {
+			resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(`{"type": "KONTKT", "text": "Ring mig."}`))
+			var m intake.Message
+			if json.Unmarshal(body, &m); resp.StatusCode != http.StatusCreated {
+				t.Fatalf("message: %d %s", resp.StatusCode, body)
+			}
+			sent = append(sent, m)
+		}
+		lists := []struct{ name, who, get, search string }{
+			{"certificates", "caseworker", "/api/v1/certificates", "/api/v1/certificates/search"},
+			{"messages", "caseworker", "/api/v1/messages", ""},
+			{"audit", "admin", "/api/v1/audit", "/api/v1/audit/search"},
+		}
+		cursors := map[string]string{}
+		for _, l := range lists {
+			resp, body := ts.do(t, l.who, "GET", l.get+"?limit=1", nil)
+			var page struct{ Next string }
+			json.Unmarshal(body, &page)
+			next, err := url.Parse(page.Next)
+			if resp.StatusCode != http.StatusOK || err != nil || next.Query().Get("cursor") == "" {
+				t.Fatalf("%s: %d %s, want a next page", l.name, resp.StatusCode, body)
+			}
+			cursors[l.name] = next.Query().Get("cursor")
+		}
+		unreadable := func(l struct{ name, who, get, search string }) ProblemDocument {
+			t.Helper()
+			_, body := ts.do(t, l.who, "GET", l.get+"?cursor=garbage", nil)
+			var doc ProblemDocument
+			json.Unmarshal(body, &doc)
+			return doc
+		}
+		for _, l := range lists {
+			want := unreadable(l)
+			if len(want.Errors) != 1 || want.Errors[0].Pointer != "/cursor" {
+				t.Fatalf("%s: an unreadable cursor is %+v, want one problem at /cursor", l.name, want)
+			}
+			for from, cursor := range cursors {
+				resp, body := ts.do(t, l.who, "GET", l.get+"?limit=1&cursor="+url.QueryEscape(cursor), nil)
+				if from == l.name {
+					if resp.StatusCode != http.StatusOK {
+						t.Errorf("%s with its own cursor: %d %s", l.name, resp.StatusCode, body)
+					}
+					continue
+				}
+				var got ProblemDocument
+				json.Unmarshal(body, &got)
+				if resp.StatusCode != 422 || !cmp.Equal(want, got) {
+					t.Errorf("GET %s with a %s cursor: %d %s, want 422 as an unreadable cursor: %+v", l.name, from, resp.StatusCode, body, want)
+				}
+				if l.search == "" {
+					continue
+				}
+				resp, body = ts.do(t, l.who, "POST", l.search, []byte(`{"cursor": "`+cursor+`"}`))
+				if resp.StatusCode != 422 || !bytes.Contains(body, []byte(`"pointer":"/cursor"`)) {
+					t.Errorf("POST %s with a %s cursor: %d %s, want 422 at /cursor", l.search, from, resp.StatusCode, body)
+				}
+			}
+		}
+
+		// A cursor of an earlier version: "time|id", naming no list.
+		c, err := ts.db.FindCertificateByID(context.Background(), certs[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy := map[string]string{
+			"certificates": base64.RawURLEncoding.EncodeToString([]byte(c.ReceivedAt.UTC().Format(time.RFC3339Nano) + "|" + c.ID)),
+			"messages":     base64.RawURLEncoding.EncodeToString([]byte(sent[1].SentAt.UTC().Format(time.RFC3339Nano) + "|" + sent[1].ID)),
+		}
+		for _, l := range lists[:2] {
+			for from, cursor := range legacy {
+				resp, body := ts.do(t, l.who, "GET", l.get+"?cursor="+url.QueryEscape(cursor), nil)
+				var page struct{ Items []struct{ ID string } }
+				json.Unmarshal(body, &page)
+				switch {
+				case from == l.name && (resp.StatusCode != http.StatusOK || len(page.Items) != 1):
+					t.Errorf("%s with its own cursor of an earlier version: %d %s, want the one item after it", l.name, resp.StatusCode, body)
+				case from == l.name && l.name == "certificates" && page.Items[0].ID != certs[0]:
+					t.Errorf("certificates after the earlier version's cursor: %s, want %s", page.Items[0].ID, certs[0])
+				case from == l.name && l.name == "messages" && page.Items[0].ID != sent[0].ID:
+					t.Errorf("messages after the earlier version's cursor: %s, want %s", page.Items[0].ID, sent[0].ID)
+				case from != l.name && resp.StatusCode != 422:
+					t.Errorf("%s with a %s cursor of an earlier version: %d %s, want 422", l.name, from, resp.StatusCode, body)
+				}
+			}
+		}
+	})
 }
