@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -300,11 +299,11 @@ func ParseCaseQuery(doc map[string]any, today Date) (CaseQuery, error) {
 			q.Patient = pid.Number
 		case "gap":
 			// 5, 5.0 and 5e0 are the same JSON number, as in a submission.
-			f, ok := number(v)
-			if !ok || f != math.Trunc(f) || f < 0 || f > schemas.MaxCaseGap {
+			n, ok := WholeNumber(v)
+			if !ok || n < 0 || n > schemas.MaxCaseGap {
 				ps = append(ps, NewProblem("/gap", "invalid", "case.gap", schemas.MaxCaseGap))
 			} else {
-				q.Gap = int(f)
+				q.Gap = n
 			}
 		case "at":
 			s, _ := v.(string)

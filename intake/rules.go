@@ -3,6 +3,7 @@ package intake
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -490,6 +491,19 @@ func jsonEqual(a, b any) bool {
 		return aNum && bNum && x == y
 	}
 	return a == b
+}
+
+// WholeNumber returns the integer a JSON number stands for, if it is a
+// whole one however written: 5, 5.0 and 5e0 are the same JSON number, as
+// a submission's answers read them, so an integer parameter in a JSON body
+// (a page's limit, a case's gap) takes each; 5.5 and numbers beyond 2^53,
+// where a float64 no longer tells whole from not, are not.
+func WholeNumber(v any) (int, bool) {
+	f, ok := number(v)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int(f), true
 }
 
 func number(v any) (float64, bool) {

@@ -239,7 +239,11 @@ func readFilters(w http.ResponseWriter, r *http.Request, known ...string) (url.V
 				ps = append(ps, intake.NewProblem(intake.JoinPointer("", name), "type", "type", want))
 				continue
 			}
-			q.Set(name, v.String())
+			if n, whole := intake.WholeNumber(v); whole {
+				q.Set(name, strconv.Itoa(n)) // 1.0 and 1e2 as 1 and 100, as intake reads them
+				continue
+			}
+			q.Set(name, v.String()) // refused by the query parser as a limit
 		case nil:
 			if name == "patient" { // as "": a patient not filled in
 				q.Set(name, "")

@@ -401,3 +401,47 @@ func TestCursorBelongsToItsList(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchLimitWholeNumber: a search body's limit is a JSON number, and
+// a whole one is taken however it is written (1.0, 1e0, 2E0), as intake
+// takes a submission's; one that is not whole, or out of range, is 422 at
+// limit, as is a string.
+func TestSearchLimitWholeNumber(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	for range 3 {
+		ts.submit(t, "valid/full-time-one-period.json")
+	}
+	for _, tt := range []struct {
+		who, path, limit string
+		items            int // -1: refused
+	}{
+		{"caseworker", "/api/v1/certificates/search", `1`, 1},
+		{"caseworker", "/api/v1/certificates/search", `1.0`, 1},
+		{"caseworker", "/api/v1/certificates/search", `1e0`, 1},
+		{"caseworker", "/api/v1/certificates/search", `2E0`, 2},
+		{"caseworker", "/api/v1/certificates/search", `0.2e1`, 2},
+		{"caseworker", "/api/v1/certificates/search", `5e2`, 3},
+		{"caseworker", "/api/v1/certificates/search", `1.5`, -1},
+		{"caseworker", "/api/v1/certificates/search", `0.0`, -1},
+		{"caseworker", "/api/v1/certificates/search", `-1.0`, -1},
+		{"caseworker", "/api/v1/certificates/search", `501.0`, -1},
+		{"caseworker", "/api/v1/certificates/search", `1e300`, -1},
+		{"caseworker", "/api/v1/certificates/search", `"1"`, -1},
+		{"admin", "/api/v1/audit/search", `1.0`, 1},
+		{"admin", "/api/v1/audit/search", `1.5`, -1},
+	} {
+		resp, body := ts.do(t, tt.who, "POST", tt.path, []byte(`{"limit": `+tt.limit+`}`))
+		if tt.items < 0 {
+			code := "invalid"
+			if strings.HasPrefix(tt.limit, `"`) {
+				code = "type"
+			}
+			wantProblem(t, tt.path+" limit "+tt.limit, resp, body, 422, "/limit", code)
+			continue
+		}
+		var page struct{ Items []json.RawMessage }
+		if json.Unmarshal(body, &page); resp.StatusCode != http.StatusOK || len(page.Items) != tt.items {
+			t.Errorf("%s limit %s: %d, %d items, want 200 with %d: %s", tt.path, tt.limit, resp.StatusCode, len(page.Items), tt.items, body)
+		}
+	}
+}
