@@ -132,6 +132,15 @@ type Idempotency struct {
 	Request string
 }
 
+// KeyReused is the 409 of an idempotency key given again with another
+// request: one problem at the whole request, code idempotencyKeyReused,
+// in the words of the catalogue's key, which names what the key was used
+// for (idempotency.keyReused: a submission; …Message: a message sent;
+// …Answer: an answer).
+func KeyReused(key string) *Error {
+	return Failure(ECONFLICT, key).WithProblems(Problems{NewProblem("", "idempotencyKeyReused", key, nil)})
+}
+
 // TokenRefused is the error of a token that is known but no longer works
 // (revoked, or past its last day): EUNAUTHORIZED to the caller, as an
 // unknown one, and naming the token for the access log, which shows that

@@ -222,22 +222,9 @@ func (db *DB) replayOf(ctx context.Context, tx *sql.Tx, c *intake.Certificate, i
 		return nil, err
 	}
 	if prior.SHA256 != c.SHA256 {
-		return nil, keyReused(false)
+		return nil, intake.KeyReused("idempotency.keyReused")
 	}
 	return prior, nil
-}
-
-// keyReused is the refusal of an idempotency key given again with another
-// request: one problem at the whole request, so that the 409 carries its
-// code. A certificate's request is its body; a message's, its body and the
-// certificate it is sent to.
-func keyReused(message bool) error {
-	if message {
-		return intake.Failure(intake.ECONFLICT, "idempotency.keyReusedMessage").
-			WithProblems(intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReusedMessage", nil)})
-	}
-	return intake.Failure(intake.ECONFLICT, "idempotency.keyReused").
-		WithProblems(intake.Problems{intake.NewProblem("", "idempotencyKeyReused", "idempotency.keyReused", nil)})
 }
 
 // insertCertificate inserts row's certificate, whose record is made, with

@@ -62,7 +62,7 @@ func (db *DB) CreateMessageOnce(ctx context.Context, m *intake.Message, idem *in
 			db.timeArg(m.SentAt), m.SentBy, string(m.Status), scope, key, request); err != nil {
 			return err
 		}
-		if err := db.messageEvent(ctx, tx, m.ID, messageSent, m.SentAt, m.SentBy, nil); err != nil {
+		if err := db.messageEvent(ctx, tx, m.ID, messageSent, m.SentAt, m.SentBy, nil, nil); err != nil {
 			return err
 		}
 		return db.appendEvent(ctx, tx, m.Certificate, "messageSent", m.SentAt, m.SentBy, "")
@@ -92,7 +92,7 @@ func (db *DB) FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idemp
 	case err != nil:
 		return nil, unavailable(fmt.Errorf("store: find message by idempotency key: %w", notFound(err, "notFound.idempotencyKeyMessage")))
 	case request != idem.Request:
-		return nil, keyReused(true)
+		return nil, intake.KeyReused("idempotency.keyReusedMessage")
 	}
 	return db.FindMessageByID(ctx, id)
 }
@@ -102,7 +102,19 @@ func (db *DB) FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idemp
 // for an unknown message and ECONFLICT (code messageClosed) for one that
 // is answered or closed.
 func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAnswer) (*intake.Message, error) {
+	m, _, err := db.AnswerMessageOnce(ctx, id, a, nil)
+	return m, err
+}
+
+// AnswerMessageOnce is AnswerMessage under a client's idempotency key, if
+// idem is not nil: if an answer is stored under the key with the same
+// request (idem.Request), the message is returned as it is now and with
+// true, instead of messageClosed; under another request it is ECONFLICT
+// (code idempotencyKeyReused).
+func (db *DB) AnswerMessageOnce(ctx context.Context, id string, a *intake.MessageAnswer, idem *intake.Idempotency) (*intake.Message, bool, error) {
+	replay := false
 	err := db.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		replay = false // the job may run again after a failed batch
 		var cert string
 		if err := tx.QueryRowContext(ctx, db.rebind(`SELECT certificate_id FROM messages WHERE id = ?`), id).Scan(&cert); err != nil {
 			return notFound(err, "notFound.message")
@@ -121,19 +133,49 @@ func (db *DB) AnswerMessage(ctx context.Context, id string, a *intake.MessageAns
 		if err := tx.QueryRowContext(ctx, db.rebind(q), id).Scan(&status); err != nil {
 			return err
 		}
+		// Read after the message's lock: a retry that waited for its
+		// first try's answer finds it here.
+		if idem != nil {
+			err := db.answeredUnderKey(ctx, tx, *idem)
+			if replay = err == nil; intake.ErrorCode(err) != intake.ENOTFOUND {
+				return err
+			}
+		}
 		if intake.MessageStatus(status) != intake.MessageOpen {
 			return intake.Refusal("messageClosed")
 		}
 		at := db.now()
-		if err := db.messageEvent(ctx, tx, id, messageAnswer, at, a.By, a); err != nil {
+		if err := db.messageEvent(ctx, tx, id, messageAnswer, at, a.By, a, idem); err != nil {
 			return err
 		}
 		return db.appendEvent(ctx, tx, cert, "messageAnswered", at, a.By, "")
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: answer message %s: %w", id, err)
+	if idem != nil && isUniqueViolation(err) {
+		// The key's first answer, to another message, committed while
+		// this one was checked: refused as another request.
+		return nil, false, intake.KeyReused("idempotency.keyReusedAnswer")
 	}
-	return db.FindMessageByID(ctx, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: answer message %s: %w", id, err)
+	}
+	m, err := db.FindMessageByID(ctx, id)
+	return m, replay, err
+}
+
+// answeredUnderKey reads in tx whether an answer is stored under a
+// client's idempotency key: nil if with the same request, ENOTFOUND if
+// none is, ECONFLICT (code idempotencyKeyReused) if another request's.
+func (db *DB) answeredUnderKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) error {
+	var request string
+	err := tx.QueryRowContext(ctx, db.rebind(`SELECT request_sha256 FROM message_events WHERE idempotency_scope = ? AND idempotency_key = ?`),
+		idem.Scope, idem.Key).Scan(&request)
+	switch {
+	case err != nil:
+		return notFound(err, "notFound.idempotencyKeyAnswer")
+	case request != idem.Request:
+		return intake.KeyReused("idempotency.keyReusedAnswer")
+	}
+	return nil
 }
 
 // closeMessages closes revoked certificate id's open messages, appending
@@ -144,7 +186,7 @@ func (db *DB) closeMessages(ctx context.Context, tx *sql.Tx, id string, at time.
 		return err
 	}
 	for _, m := range ids {
-		if err := db.messageEvent(ctx, tx, m, messageClose, at, by, nil); err != nil {
+		if err := db.messageEvent(ctx, tx, m, messageClose, at, by, nil, nil); err != nil {
 			return err
 		}
 		if err := db.appendEvent(ctx, tx, id, "messageClosed", at, by, ""); err != nil {
@@ -186,13 +228,20 @@ var messageMoves = map[string]intake.MessageStatus{
 }
 
 // messageEvent appends event to message id's history (with the answer a,
-// for "answered") and sets the status it moves the message to.
-func (db *DB) messageEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string, a *intake.MessageAnswer) error {
+// for "answered", and the client's key it was sent under, if any) and sets
+// the status it moves the message to.
+func (db *DB) messageEvent(ctx context.Context, tx *sql.Tx, id, event string, at time.Time, by string, a *intake.MessageAnswer, idem *intake.Idempotency) error {
 	if a == nil {
 		a = &intake.MessageAnswer{}
 	}
-	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO message_events (message_id, type, at, actor, text, cannot_complete, certificate_id) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, event, db.timeArg(at), by, a.Text, a.CannotComplete, a.Certificate); err != nil {
+	var scope, key any // NULL without a key
+	var request string
+	if idem != nil {
+		scope, key, request = idem.Scope, idem.Key, idem.Request
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO message_events (message_id, type, at, actor, text, cannot_complete, certificate_id,
+			idempotency_scope, idempotency_key, request_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, event, db.timeArg(at), by, a.Text, a.CannotComplete, a.Certificate, scope, key, request); err != nil {
 		return err
 	}
 	to, moves := messageMoves[event]

@@ -73,7 +73,7 @@ func (db *DB) relate(ctx context.Context, tx *sql.Tx, c *intake.Certificate) err
 			return err
 		}
 		for _, m := range ids {
-			if err := db.messageEvent(ctx, tx, m, messageAnswer, at, by, &intake.MessageAnswer{Certificate: c.ID}); err != nil {
+			if err := db.messageEvent(ctx, tx, m, messageAnswer, at, by, &intake.MessageAnswer{Certificate: c.ID}, nil); err != nil {
 				return err
 			}
 			if err := db.appendEvent(ctx, tx, rel.Certificate, "messageAnswered", at, by, via); err != nil {
@@ -113,8 +113,8 @@ func (db *DB) unrelate(ctx context.Context, tx *sql.Tx, id string, at time.Time,
 		}
 		for _, m := range ids {
 			if after != intake.StatusRevoked {
-				err = db.messageEvent(ctx, tx, m, messageReopened, at, by, nil)
-			} else if err = db.messageEvent(ctx, tx, m, messageClose, at, by, nil); err == nil {
+				err = db.messageEvent(ctx, tx, m, messageReopened, at, by, nil, nil)
+			} else if err = db.messageEvent(ctx, tx, m, messageClose, at, by, nil, nil); err == nil {
 				err = db.appendEvent(ctx, tx, target, "messageClosed", at, by, "")
 			}
 			if err != nil {

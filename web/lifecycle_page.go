@@ -504,7 +504,7 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 				doc[k] = s
 			}
 		}
-		_, err = answerMessage(r, messages, audit, m, doc)
+		_, _, err = answerMessage(r, messages, audit, m, doc, nil)
 		if intake.ErrorCode(err) == intake.EINVALID {
 			c, cerr := findVisibleID(r, certs, m.Certificate)
 			if cerr != nil {

@@ -1474,6 +1474,134 @@ func TestMessageIdempotencyKey(t *testing.T) {
 	}
 }
 
+// TestAnswerIdempotencyKey: a clinic system that answers a message again
+// under its Idempotency-Key (its first response lost) gets the answer it
+// gave, marked as a replay, not 409 messageClosed, for a completing
+// certificate (whose key is the unit's, as every submission's) and for a
+// text answer; tries at once under one key answer once; the key with
+// another body or message is 409 idempotencyKeyReused, and a retry without
+// a key is 409 messageClosed as before.
+func TestAnswerIdempotencyKey(t *testing.T) {
+	dialects(t, func(t *testing.T, driver string) {
+		ts := newTestServer(t, driver)
+		const example = "valid/full-time-one-period.json"
+		ask := func(cert, doc string) string {
+			t.Helper()
+			resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+cert+"/messages", []byte(doc))
+			var m intake.Message
+			if json.Unmarshal(body, &m); resp.StatusCode != 201 {
+				t.Fatalf("message: %d %s", resp.StatusCode, body)
+			}
+			return m.ID
+		}
+		const completion = `{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`
+		answer := func(id, key string, body []byte) (*http.Response, intake.Message, []byte) {
+			t.Helper()
+			var header []string
+			if key != "" {
+				header = []string{"Idempotency-Key", key}
+			}
+			resp, b := ts.do(t, "clinic", "POST", "/api/v1/messages/"+id+"/answer", body, header...)
+			var m intake.Message
+			json.Unmarshal(b, &m)
+			return resp, m, b
+		}
+		replayed := func(resp *http.Response) bool { return resp.Header.Get("Idempotent-Replayed") == "true" }
+
+		// A completing certificate.
+		orig := ts.submit(t, example)
+		req := ask(orig, completion)
+		body := relatedExample(t, example, intake.RelationCompletes, orig, nil)
+		resp, first, b := answer(req, "a-1", body)
+		if resp.StatusCode != 200 || replayed(resp) || first.Status != intake.MessageAnswered || first.Answer == nil || first.Answer.Certificate == "" {
+			t.Fatalf("first answer: %d, replayed %t: %s", resp.StatusCode, replayed(resp), b)
+		}
+		stored, logged := ts.count(t), len(ts.auditActions(t, "message.answer"))
+		resp, again, b := answer(req, "a-1", body)
+		if resp.StatusCode != 200 || !replayed(resp) || !cmp.Equal(first, again) {
+			t.Errorf("retry under the key: %d, replayed %t: %s; want 200, replayed, %+v", resp.StatusCode, replayed(resp), b, first)
+		}
+		if n := len(ts.auditActions(t, "message.answer")); n != logged+1 {
+			t.Errorf("%d message.answer entries after the retry, want %d", n, logged+1)
+		}
+		resp, _, b = answer(req, "", body)
+		wantProblem(t, "the retry without a key", resp, b, 409, "", "messageClosed")
+		resp, _, b = answer(req, "a-1", relatedExample(t, example, intake.RelationCompletes, orig, func(doc map[string]any) { doc["signedAt"] = "2026-11-22T10:00:00+01:00" }))
+		wantProblem(t, "the key with another certificate", resp, b, 409, "", "idempotencyKeyReused")
+		// A request sent after the certificate under the key: not answered
+		// by it, so the key was used for another request.
+		late := ask(orig, completion)
+		resp, _, b = answer(late, "a-1", body)
+		wantProblem(t, "the key on a later request", resp, b, 409, "", "idempotencyKeyReused")
+		if n := ts.count(t); n != stored {
+			t.Errorf("%d certificates stored by the retries, want none", n-stored)
+		}
+
+		// A text answer.
+		contact := ask(orig, `{"type": "KONTKT", "text": "Ring mig."}`)
+		text := []byte(`{"text": "Ja, på förmiddagen."}`)
+		resp, first, b = answer(contact, "t-1", text)
+		if resp.StatusCode != 200 || replayed(resp) || first.Answer == nil || first.Answer.Text != "Ja, på förmiddagen." {
+			t.Fatalf("first text answer: %d, replayed %t: %s", resp.StatusCode, replayed(resp), b)
+		}
+		resp, again, b = answer(contact, "t-1", text)
+		if resp.StatusCode != 200 || !replayed(resp) || !cmp.Equal(first, again) {
+			t.Errorf("text retry under the key: %d, replayed %t: %s; want 200, replayed, %+v", resp.StatusCode, replayed(resp), b, first)
+		}
+		resp, _, b = answer(contact, "", text)
+		wantProblem(t, "the text retry without a key", resp, b, 409, "", "messageClosed")
+		resp, _, b = answer(contact, "t-1", []byte(`{"text": "Nej."}`))
+		wantProblem(t, "the key with another text", resp, b, 409, "", "idempotencyKeyReused")
+		other := ask(orig, `{"type": "OVRIGT", "text": "Fråga."}`)
+		resp, _, b = answer(other, "t-1", text)
+		wantProblem(t, "the key on another message", resp, b, 409, "", "idempotencyKeyReused")
+		resp, _, b = answer(other, "t-1", []byte(`{}`))
+		wantProblem(t, "an invalid answer under the key", resp, b, 422, "/text", "required")
+		if resp, m, b := answer(other, "t-2", text); resp.StatusCode != 200 || replayed(resp) || m.Answer == nil {
+			t.Errorf("another message under a new key: %d %s", resp.StatusCode, b)
+		}
+
+		// Tries at once under one key: one answer, the others its replays.
+		const tries = 6
+		for _, tt := range []struct {
+			name    string
+			message func() string
+			body    func(cert string) []byte
+		}{
+			{"certificate", func() string { return completion }, func(cert string) []byte { return relatedExample(t, example, intake.RelationCompletes, cert, nil) }},
+			{"text", func() string { return `{"type": "AVSTMN", "text": "Möte?"}` }, func(string) []byte { return text }},
+		} {
+			cert := ts.submit(t, example)
+			id, body := ask(cert, tt.message()), tt.body(cert)
+			before := ts.count(t)
+			codes, fresh, answers := make([]int, tries), make([]bool, tries), make([]intake.Message, tries)
+			var wg sync.WaitGroup
+			for i := range tries {
+				wg.Go(func() {
+					resp, m, _ := answer(id, "at-once-"+tt.name, body)
+					codes[i], fresh[i], answers[i] = resp.StatusCode, !replayed(resp), m
+				})
+			}
+			wg.Wait()
+			n := 0
+			for i := range tries {
+				if codes[i] != 200 || !cmp.Equal(answers[i].Answer, answers[0].Answer) {
+					t.Errorf("%s, try %d at once: %d, answer %+v, try 0's %+v", tt.name, i, codes[i], answers[i].Answer, answers[0].Answer)
+				}
+				if fresh[i] {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%s: %d of %d tries at once not replays, want 1", tt.name, n, tries)
+			}
+			if stored := ts.count(t) - before; tt.name == "certificate" && stored != 1 {
+				t.Errorf("%d certificates stored by %d tries at once, want 1", stored, tries)
+			}
+		}
+	})
+}
+
 // TestMessageFormSentTwice: the caseworker's message form sent twice (a
 // second click) is one message; changed and sent again, it is another.
 func TestMessageFormSentTwice(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -19,7 +20,7 @@ import (
 type messageStore interface {
 	CreateMessageOnce(ctx context.Context, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error)
 	FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error)
-	AnswerMessage(ctx context.Context, id string, a *intake.MessageAnswer) (*intake.Message, error)
+	AnswerMessageOnce(ctx context.Context, id string, a *intake.MessageAnswer, idem *intake.Idempotency) (*intake.Message, bool, error)
 	FindMessageByID(ctx context.Context, id string) (*intake.Message, error)
 	FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error)
 }
@@ -295,20 +296,23 @@ func findAnswerable(r *http.Request, messages messageStore) (*intake.Message, er
 }
 
 // answerMessage stores a text answer to m (for a completion request, why
-// it cannot be completed) by the request's actor.
-func answerMessage(r *http.Request, messages messageStore, audit auditStore, m *intake.Message, doc map[string]any) (*intake.Message, error) {
-	if m.Status != intake.MessageOpen {
-		return nil, intake.Refusal("messageClosed")
+// it cannot be completed) by the request's actor. Under an idempotency key
+// (idem not nil) the answer already given under it is the answer, with
+// true, even though the message is answered now: a retry is answered as
+// the first try was (store.AnswerMessageOnce).
+func answerMessage(r *http.Request, messages messageStore, audit auditStore, m *intake.Message, doc map[string]any, idem *intake.Idempotency) (*intake.Message, bool, error) {
+	if m.Status != intake.MessageOpen && idem == nil {
+		return nil, false, intake.Refusal("messageClosed")
 	}
 	a, ps := intake.ParseAnswer(doc, m.Type)
 	if len(ps) > 0 {
-		return nil, intake.Failure(intake.EINVALID, "invalid.answer").WithProblems(ps)
+		return nil, false, intake.Failure(intake.EINVALID, "invalid.answer").WithProblems(ps)
 	}
 	if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	a.By = actorID(actorFrom(r.Context()))
-	return messages.AnswerMessage(r.Context(), m.ID, a)
+	return messages.AnswerMessageOnce(r.Context(), m.ID, a, idem)
 }
 
 // answerEntry is the access-log entry of the actor answering m, whose
@@ -323,10 +327,19 @@ func answerEntry(r *http.Request, m *intake.Message) *intake.AuditEntry {
 // issuing unit answers with a text, or a completion request with
 // {cannotComplete, text} or with a certificate that COMPLETES the original
 // (stored as POST /api/v1/certificates would). 200 with the answered
-// message; 409 when it is already answered or closed.
+// message; 409 when it is already answered or closed. Idempotency-Key
+// makes a retry safe, as for submissions: a text answer's key is kept with
+// the answer, a certificate's with the certificate (the unit's key, as
+// POST /api/v1/certificates keeps it); the same request again is 200 with
+// the message as it is now and Idempotent-Replayed, another under the key
+// 409 idempotencyKeyReused.
 func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		m, err := findAnswerable(r, messages)
+		if err != nil {
+			return err
+		}
+		key, err := idempotencyKey(r.Header)
 		if err != nil {
 			return err
 		}
@@ -338,50 +351,89 @@ func handleMessageAnswer(logger *slog.Logger, sub *submitter, messages messageSt
 		if err != nil {
 			return err
 		}
-		if _, isCertificate := doc["template"]; !isCertificate {
-			answered, err := answerMessage(r, messages, audit, m, doc)
-			if err != nil {
-				return err
-			}
-			encode(w, http.StatusOK, answered)
-			return nil
-		}
-		if m.Status != intake.MessageOpen {
-			return intake.Refusal("messageClosed")
-		}
-		if m.Type != intake.MessageCompletion {
-			// The code the contract's clients know for a certificate that
-			// answers nothing, in words that say what to send instead.
-			return intake.Failure(intake.EINVALID, "lifecycle.answerWithText").
-				WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerWithText", nil)})
-		}
-		rel, _ := doc["relation"].(map[string]any)
-		if rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
-			return intake.Failure(intake.EINVALID, "lifecycle.answerCertificate").
-				WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)})
-		}
-		// The answer shows the request, as a text answer's does: logged
-		// first, so that an access log that cannot be written refuses the
-		// answer rather than follows a change already kept.
-		if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
-			return err
-		}
-		if _, _, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(string) *intake.Idempotency { return nil }, false); err != nil {
-			// Another answer (or a revocation) that closed the request
-			// since it was read above is the answer's conflict, not the
-			// completion's.
-			if intake.ErrorCode(err) == intake.ECONFLICT {
-				if current, ferr := messages.FindMessageByID(r.Context(), m.ID); ferr == nil && current.Status != intake.MessageOpen {
-					return intake.Refusal("messageClosed")
-				}
-			}
-			return err
-		}
-		answered, err := messages.FindMessageByID(r.Context(), m.ID)
+		answered, replay, err := answerWith(r, sub, messages, audit, m, body, doc, key)
 		if err != nil {
 			return err
+		}
+		if replay {
+			w.Header().Set("Idempotent-Replayed", "true")
 		}
 		encode(w, http.StatusOK, answered)
 		return nil
 	})
+}
+
+// answerWith answers m with the request's body (decoded as doc), a text
+// or a completing certificate, under the Idempotency-Key key ("": none).
+// It returns the message as answered, and true for a retry of an answer
+// given under the key.
+func answerWith(r *http.Request, sub *submitter, messages messageStore, audit auditStore, m *intake.Message, body []byte, doc map[string]any, key string) (*intake.Message, bool, error) {
+	if _, isCertificate := doc["template"]; !isCertificate {
+		var idem *intake.Idempotency
+		if key != "" {
+			idem = &intake.Idempotency{Scope: m.Unit, Key: key, Request: requestHash(m.ID, body)}
+		}
+		return answerMessage(r, messages, audit, m, doc, idem)
+	}
+	if m.Status != intake.MessageOpen {
+		// Without a certificate stored under the key, a closed request
+		// is refused before anything is stored: a completion would answer
+		// the certificate's other open requests.
+		if key == "" {
+			return nil, false, intake.Refusal("messageClosed")
+		}
+		_, err := sub.certs.FindCertificateByIdempotencyKey(r.Context(), intake.Idempotency{Scope: m.Unit, Key: key})
+		if intake.ErrorCode(err) == intake.ENOTFOUND {
+			return nil, false, intake.Refusal("messageClosed")
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	if m.Type != intake.MessageCompletion {
+		// The code the contract's clients know for a certificate that
+		// answers nothing, in words that say what to send instead.
+		return nil, false, intake.Failure(intake.EINVALID, "lifecycle.answerWithText").
+			WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerWithText", nil)})
+	}
+	rel, _ := doc["relation"].(map[string]any)
+	if rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
+		return nil, false, intake.Failure(intake.EINVALID, "lifecycle.answerCertificate").
+			WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)})
+	}
+	// The answer shows the request, as a text answer's does: logged
+	// first, so that an access log that cannot be written refuses the
+	// answer rather than follows a change already kept.
+	if err := audit.CreateAuditEntry(r.Context(), answerEntry(r, m)); err != nil {
+		return nil, false, err
+	}
+	stored, replay, err := sub.submit(r.Context(), actorFrom(r.Context()), body, func(unit string) *intake.Idempotency {
+		if key == "" {
+			return nil
+		}
+		return &intake.Idempotency{Scope: unit, Key: key}
+	}, false)
+	if err != nil {
+		// Another answer (or a revocation) that closed the request
+		// since it was read above is the answer's conflict, not the
+		// completion's; a key used with other bytes stays the key's.
+		keyReused := slices.ContainsFunc(intake.ErrorProblems(err), func(p intake.Problem) bool { return p.Code == "idempotencyKeyReused" })
+		if intake.ErrorCode(err) == intake.ECONFLICT && !keyReused {
+			if current, ferr := messages.FindMessageByID(r.Context(), m.ID); ferr == nil && current.Status != intake.MessageOpen {
+				return nil, false, intake.Refusal("messageClosed")
+			}
+		}
+		return nil, false, err
+	}
+	answered, err := messages.FindMessageByID(r.Context(), m.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if replay && (answered.Answer == nil || answered.Answer.Certificate != stored.ID) {
+		// The certificate stored under the key answers no request of
+		// this message (it was stored before the message was sent, or
+		// answers it no more): the key was used for another request.
+		return nil, false, intake.KeyReused("idempotency.keyReused")
+	}
+	return answered, replay, nil
 }
