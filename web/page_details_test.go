@@ -68,8 +68,8 @@ func TestProblemInputs(t *testing.T) {
 		"/answers/basis/1/type":            {"answers.basis=ANNAT"},
 		"/answers/diagnoses/1/code":        {"answers.diagnoses.2.code"},
 		"/answers/diagnoses/1/description": {"answers.diagnoses.2.description"},
-		"/answers/diagnoses/5/code":        nil, // no such item: the whole question
-		"/answers/sickLeave":               nil,
+		"/answers/diagnoses/5/code":        nil,                            // no such item: the whole question
+		"/answers/sickLeave":               {"answers.sickLeave.100.from"}, // missing: the first row's start
 	} {
 		p, _ := intake.ParsePointer(pointer)
 		q, _ := tmpl.Form.Question(p[1])
