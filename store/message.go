@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,18 +165,41 @@ func (db *DB) AnswerMessageOnce(ctx context.Context, id string, a *intake.Messag
 
 // answeredUnderKey reads in tx whether an answer is stored under a
 // client's idempotency key: nil if with the same request, ENOTFOUND if
-// none is, ECONFLICT (code idempotencyKeyReused) if another request's.
+// none is, ECONFLICT (code idempotencyKeyReused) if another request's. A
+// certificate stored under the key (a completion's answer, or a
+// submission) is another request's: the unit's key is one answer's.
 func (db *DB) answeredUnderKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) error {
 	var request string
 	err := tx.QueryRowContext(ctx, db.rebind(`SELECT request_sha256 FROM message_events WHERE idempotency_scope = ? AND idempotency_key = ?`),
 		idem.Scope, idem.Key).Scan(&request)
 	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := db.findByIdempotencyKey(ctx, tx, idem); intake.ErrorCode(err) != intake.ENOTFOUND {
+			if err == nil {
+				err = intake.KeyReused("idempotency.keyReusedAnswer")
+			}
+			return err
+		}
+		return intake.Failure(intake.ENOTFOUND, "notFound.idempotencyKeyAnswer")
 	case err != nil:
-		return notFound(err, "notFound.idempotencyKeyAnswer")
+		return err
 	case request != idem.Request:
 		return intake.KeyReused("idempotency.keyReusedAnswer")
 	}
 	return nil
+}
+
+// FindMessageByAnswerKey returns the message a text answer stored under a
+// client's idempotency key answered (idem.Request is not compared).
+// Returns ENOTFOUND if no text answer is stored under the key.
+func (db *DB) FindMessageByAnswerKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error) {
+	var id string
+	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT message_id FROM message_events WHERE idempotency_scope = ? AND idempotency_key = ?`),
+		idem.Scope, idem.Key).Scan(&id)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("store: find message by answer key: %w", notFound(err, "notFound.idempotencyKeyAnswer")))
+	}
+	return db.FindMessageByID(ctx, id)
 }
 
 // closeMessages closes revoked certificate id's open messages, appending

@@ -1913,3 +1913,65 @@ func TestVersionInForceFromItsDay(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerKeyOneAnswer: a unit's Idempotency-Key on answers is one
+// answer's, whether the answer is a text or a completing certificate: the
+// key of a text answer given again with a certificate to another message,
+// or of a completing certificate given again with a text, is 409
+// idempotencyKeyReused (the key with another body or message), and
+// nothing is stored; before, each kind looked only among its own.
+func TestAnswerKeyOneAnswer(t *testing.T) {
+	dialects(t, func(t *testing.T, driver string) {
+		ts := newTestServer(t, driver)
+		const example = "valid/full-time-one-period.json"
+		ask := func(cert, doc string) string {
+			t.Helper()
+			resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+cert+"/messages", []byte(doc))
+			var m intake.Message
+			if json.Unmarshal(body, &m); resp.StatusCode != 201 {
+				t.Fatalf("message: %d %s", resp.StatusCode, body)
+			}
+			return m.ID
+		}
+		answer := func(id, key string, body []byte) (*http.Response, []byte) {
+			t.Helper()
+			return ts.do(t, "clinic", "POST", "/api/v1/messages/"+id+"/answer", body, "Idempotency-Key", key)
+		}
+		open := func(id string) bool {
+			t.Helper()
+			m, err := ts.db.FindMessageByID(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Status == intake.MessageOpen
+		}
+		const completion = `{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`
+		text := []byte(`{"text": "Ja, på förmiddagen."}`)
+
+		// A text answer's key, then a completing certificate under it.
+		orig := ts.submit(t, example)
+		contact, request := ask(orig, `{"type": "KONTKT", "text": "Ring mig."}`), ask(orig, completion)
+		if resp, b := answer(contact, "shared-1", text); resp.StatusCode != 200 {
+			t.Fatalf("the text answer: %d %s", resp.StatusCode, b)
+		}
+		stored := ts.count(t)
+		resp, b := answer(request, "shared-1", relatedExample(t, example, intake.RelationCompletes, orig, nil))
+		wantProblem(t, "a certificate under a text answer's key", resp, b, 409, "", "idempotencyKeyReused")
+		if n := ts.count(t); n != stored || !open(request) {
+			t.Errorf("%d certificates stored, request open %t; want none stored and the request open", n-stored, open(request))
+		}
+
+		// A completing certificate's key, then a text answer under it.
+		orig = ts.submit(t, example)
+		request = ask(orig, completion)
+		if resp, b := answer(request, "shared-2", relatedExample(t, example, intake.RelationCompletes, orig, nil)); resp.StatusCode != 200 {
+			t.Fatalf("the completion: %d %s", resp.StatusCode, b)
+		}
+		contact = ask(orig, `{"type": "KONTKT", "text": "Ring mig."}`)
+		resp, b = answer(contact, "shared-2", text)
+		wantProblem(t, "a text under a completion's key", resp, b, 409, "", "idempotencyKeyReused")
+		if !open(contact) {
+			t.Errorf("the message answered under a completion's key, want it open")
+		}
+	})
+}

@@ -20,6 +20,7 @@ import (
 type messageStore interface {
 	CreateMessageOnce(ctx context.Context, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error)
 	FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error)
+	FindMessageByAnswerKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error)
 	AnswerMessageOnce(ctx context.Context, id string, a *intake.MessageAnswer, idem *intake.Idempotency) (*intake.Message, bool, error)
 	FindMessageByID(ctx context.Context, id string) (*intake.Message, error)
 	FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error)
@@ -400,6 +401,18 @@ func answerWith(r *http.Request, sub *submitter, messages messageStore, audit au
 	if rel["type"] != string(intake.RelationCompletes) || rel["certificate"] != m.Certificate {
 		return nil, false, intake.Failure(intake.EINVALID, "lifecycle.answerCertificate").
 			WithProblems(intake.Problems{intake.NewProblem("/relation", "relationMismatch", "lifecycle.answerCertificate", nil)})
+	}
+	if key != "" {
+		// The unit's key is one answer's: a text answer's is not a
+		// certificate's too.
+		_, err := messages.FindMessageByAnswerKey(r.Context(), intake.Idempotency{Scope: m.Unit, Key: key})
+		switch intake.ErrorCode(err) {
+		case "":
+			return nil, false, intake.KeyReused("idempotency.keyReusedAnswer")
+		case intake.ENOTFOUND:
+		default:
+			return nil, false, err
+		}
 	}
 	// The answer shows the request, as a text answer's does: logged
 	// first, so that an access log that cannot be written refuses the
