@@ -140,6 +140,12 @@ func receiptExtras(r *http.Request, p *receiptPage, messages receiptStore) error
 		return err
 	}
 	p.Messages = viewMessages(p.Template, ms)
+	for _, v := range p.Messages {
+		if v.Status == intake.MessageOpen {
+			// The answer form's idempotency key, as the message form's.
+			v.Values = url.Values{"submission": {formKey()}}
+		}
+	}
 	if p.History, err = history(r.Context(), messages, p.Certificate); err != nil {
 		return err
 	}
@@ -487,7 +493,8 @@ func messageInput(pointer string, questions []string) string {
 // handleMessageAnswerPage handles POST /messages/{id}/answer from the
 // certificate page: a physician of the issuing unit answers with a text,
 // or says why a completion request cannot be met; problems come back next
-// to the answer form (422).
+// to the answer form (422). The form's key (submission) makes a second
+// post of it the first's answer (store.AnswerMessageOnce), not a 409.
 func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs certificateStore, messages receiptStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		m, err := findAnswerable(r, messages)
@@ -504,7 +511,25 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 				doc[k] = s
 			}
 		}
-		_, _, err = answerMessage(r, messages, audit, m, doc, nil)
+		// The answer form's idempotency key: sent twice (a second click,
+		// a post the browser repeats after a lost answer), it is one
+		// answer, and the second post is shown the answered message as
+		// the first was, not messageClosed. The request is the answer's
+		// fields only.
+		var idem *intake.Idempotency
+		if key := form.Get("submission"); key != "" {
+			sent := url.Values{}
+			for k, v := range doc {
+				sent.Set(k, v.(string))
+			}
+			idem = &intake.Idempotency{Scope: "page:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(m.ID, []byte(sent.Encode()))}
+		}
+		_, _, err = answerMessage(r, messages, audit, m, doc, idem)
+		if slices.ContainsFunc(intake.ErrorProblems(err), func(p intake.Problem) bool { return p.Code == "idempotencyKeyReused" }) {
+			// The form answered the message, then was changed and sent
+			// again (back in the browser's history): answered already.
+			err = intake.Refusal("messageClosed")
+		}
 		if intake.ErrorCode(err) == intake.EINVALID {
 			c, cerr := findVisibleID(r, certs, m.Certificate)
 			if cerr != nil {

@@ -1640,6 +1640,75 @@ func TestMessageFormSentTwice(t *testing.T) {
 	}
 }
 
+// TestAnswerFormSentTwice: the physician's answer form sent twice (a
+// second click, a post repeated after a lost answer) is one answer, and
+// the second post is shown the answered message as the first was; changed
+// and sent again, it is refused as the message is answered.
+func TestAnswerFormSentTwice(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	id := ts.submit(t, "valid/full-time-one-period.json")
+	doctor := ts.session(t, "physician")
+	for _, tt := range []struct {
+		name, message string
+		form          url.Values
+	}{
+		{"a text answer", `{"type": "KONTKT", "text": "Kan vi ringa?"}`, url.Values{"text": {"Ja, efter kl. 14."}}},
+		{"cannot complete", `{"type": "KOMPLT", "complements": [{"questionId": "32", "text": "Ange grad."}]}`,
+			url.Values{"cannotComplete": {"NO_FURTHER_MED_INFO"}, "text": {"Inga nya uppgifter finns."}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+id+"/messages", []byte(tt.message))
+			var m intake.Message
+			if err := json.Unmarshal(body, &m); err != nil || m.ID == "" {
+				t.Fatalf("message: %v %s", err, body)
+			}
+			_, page := ts.page(t, doctor, "GET", "/certificates/"+id, nil)
+			k := regexp.MustCompile(`action="/messages/` + m.ID + `/answer" data-keep>\s*(?:\{\{[^}]*\}\})?[^<]*<input type="hidden" name="submission" value="([^"]+)"`).FindStringSubmatch(page)
+			if k == nil {
+				t.Fatalf("the answer form has no key:\n%s", page)
+			}
+			form := maps.Clone(tt.form)
+			form.Set("submission", k[1])
+			want := "/certificates/" + id + "?sent=answer#message-" + m.ID
+			for i := range 2 {
+				resp, page := ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", form)
+				if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+					t.Fatalf("send %d: %d to %q, want 303 to %s\n%s", i, resp.StatusCode, resp.Header.Get("Location"), want, page)
+				}
+			}
+			_, b := ts.do(t, "clinic", "GET", "/api/v1/messages/"+m.ID, nil)
+			var got intake.Message
+			json.Unmarshal(b, &got)
+			if got.Status != intake.MessageAnswered || got.Answer == nil || got.Answer.Text != tt.form.Get("text") {
+				t.Errorf("after the form was sent twice: %s", b)
+			}
+			// Changed and sent again (back in the browser's history):
+			// the message is answered.
+			form.Set("text", "Något annat.")
+			if resp, _ := ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", form); resp.StatusCode != http.StatusConflict {
+				t.Errorf("the changed form: %d, want 409", resp.StatusCode)
+			}
+			// Without the key (an old page), a second post stays 409.
+			form.Del("submission")
+			if resp, _ := ts.page(t, doctor, "POST", "/messages/"+m.ID+"/answer", form); resp.StatusCode != http.StatusConflict {
+				t.Errorf("without a key: %d, want 409", resp.StatusCode)
+			}
+		})
+	}
+	var events int
+	_, b := ts.do(t, "caseworker", "GET", "/api/v1/certificates/"+id+"/events", nil)
+	var list struct{ Items []intake.Event }
+	json.Unmarshal(b, &list)
+	for _, e := range list.Items {
+		if e.Type == "messageAnswered" {
+			events++
+		}
+	}
+	if events != 2 {
+		t.Errorf("%d messageAnswered events, want 2 (one per message)", events)
+	}
+}
+
 // TestSignTheReviewedSave: a review signed after the draft was saved again
 // (an old review brought back by the browser, or another tab's) is not
 // signed as reviewed, which would have dropped the later save: the
