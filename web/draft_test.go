@@ -575,8 +575,8 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 		chromedp.Text(`#autosave-status`, &said)); err != nil {
 		t.Fatalf("tab B: %v", err)
 	}
-	if !strings.Contains(said, "sparats i en annan flik") {
-		t.Errorf("tab B says %q, want that the draft was saved in another tab", said)
+	if want := intake.Text("lifecycle.draftChanged", "sv"); said != want {
+		t.Errorf("tab B says %q, want the catalogue's %q", said, want)
 	}
 	if form := draftForm(t, ts, draft); !strings.Contains(form, "Andersson") || strings.Contains(form, "Berg") {
 		t.Errorf("the draft after both tabs: %s, want tab A's answers only", form)
@@ -588,6 +588,34 @@ func TestDraftSavedInAnotherTab(t *testing.T) {
 	}
 	if form := draftForm(t, ts, draft); !strings.Contains(form, "Andersson+Ek") {
 		t.Errorf("tab A's second save: %s", form)
+	}
+}
+
+// TestDraftSignedElsewhereInBrowser: a tab still open on a draft signed
+// elsewhere says so in the server's words (the catalogue's, in Swedish
+// whatever the browser's language), not in a copy of its own.
+func TestDraftSignedElsewhereInBrowser(t *testing.T) {
+	ts := newTestServer(t, store.SQLite)
+	physician := ts.session(t, "physician")
+	_, v := exampleForm(t, "fk7804", "2.0", "valid/full-time-one-period.json")
+	draft, _, sign := reviewToSign(t, ts, physician, v)
+	ctx := browser(t)
+	if err := chromedp.Run(ctx, signIn(ts.URL+"/sign-in?next=/drafts/"+draft, "asa"), chromedp.WaitVisible(`#certificate-form`)); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.page(t, physician, "POST", "/forms/fk7804/2.0", sign); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign: %d", resp.StatusCode)
+	}
+	var said string
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`document.getElementById("autosave-status").textContent = ""`, nil),
+		typeName(" Berg"),
+		chromedp.Poll(`document.getElementById("autosave-status").textContent !== ""`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		chromedp.Text(`#autosave-status`, &said)); err != nil {
+		t.Fatal(err)
+	}
+	if want := intake.Text("lifecycle.draftSigned", "sv"); said != want {
+		t.Errorf("the tab says %q, want the catalogue's %q", said, want)
 	}
 }
 

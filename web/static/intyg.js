@@ -338,10 +338,10 @@ function fillIn(form, saved) {
   // locked draft, too large) waits for the next change.
   let failures = 0;
   const retryDelays = [5000, 10000, 30000, 60000];
-  const refusals = {
-    draftChanged: 'Utkastet har sparats i en annan flik eller ett annat fönster sedan det öppnades här, så ändringarna här sparas inte. Öppna utkastet igen från Mina utkast för att fortsätta på det som sparades.',
-    draftSigned: 'Utkastet är redan signerat, i en annan flik eller ett annat fönster: ändringarna här sparas inte.'
-  };
+  // stops are the refusals (409 codes) after which this tab saves no
+  // more. What they say is the server's problem detail (Swedish, from its
+  // catalogue): the words have one home.
+  const stops = ['draftChanged', 'draftSigned'];
 
   function values() {
     return new URLSearchParams(new FormData(form));
@@ -380,22 +380,21 @@ function fillIn(form, saved) {
     const sent = values().toString();
     fetch(form.dataset.draftUrl, {
       method: 'POST', credentials: 'same-origin', redirect: 'manual', keepalive: !!keepalive && sent.length < 60000,
-      headers: {'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
+      headers: {'Accept': 'application/json', 'Accept-Language': 'sv', 'Content-Type': 'application/x-www-form-urlencoded'},
       body: sent
     }).then(function (r) {
-      if (r.status === 409) {
-        return r.json().then(function (p) {
-          const e = new Error('refused');
+      if (!r.ok) {
+        // The problem document, if the server sent one (not a proxy's
+        // page): its code, and its detail in the page's Swedish.
+        return r.json().catch(function () { return {}; }).then(function (p) {
+          const e = new Error('not saved');
+          e.status = r.status;
           e.code = p.code;
+          e.detail = typeof p.detail === 'string' ? p.detail : '';
           e.notice = p.notice;
           e.url = p.url;
           throw e;
         });
-      }
-      if (!r.ok) {
-        const e = new Error('not saved');
-        e.status = r.status;
-        throw e;
       }
       return r.json();
     }).then(function (body) {
@@ -413,19 +412,23 @@ function fillIn(form, saved) {
       say(body.notice || 'Utkastet sparades ' + (failures ? 'igen ' : '') + t.toLocaleTimeString('sv-SE', {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm'}) + '.');
       failures = 0;
     }).catch(function (e) {
-      if (refusals[e.code]) {
+      if (e.status === 409 && stops.includes(e.code) && (e.url || e.detail)) {
         // What was saved elsewhere stands: the tab's copy goes, so that
         // opening the draft again shows it, not these answers over it.
         stopped = true;
         dropCopy();
         if (e.url) sayWayOn(e.notice, e.url);
-        else say(refusals[e.code]);
+        else say(e.detail);
         return;
       }
       dirty = true;
       failures++;
+      // Why the server refused is its detail; the tab's own words say
+      // only what the tab does with the answers (and, where the server
+      // sent no words, that the save failed).
+      const why = e.detail ? e.detail + ' ' : '';
       if (e.status && e.status !== 401 && e.status !== 429 && e.status < 500) {
-        say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken och sparas när du ändrar något igen.');
+        say('Utkastet kunde inte sparas. ' + why + 'Dina svar finns kvar i fliken och sparas när du ändrar något igen.');
         return;
       }
       // A change typed while this save was on its way is saved as soon as
@@ -434,7 +437,7 @@ function fillIn(form, saved) {
         clearTimeout(timer);
         timer = setTimeout(save, retryDelays[Math.min(failures, retryDelays.length) - 1]);
       }
-      say('Utkastet kunde inte sparas. Dina svar finns kvar i fliken, och ett nytt försök görs strax; logga in igen om du har blivit utloggad.');
+      say('Utkastet kunde inte sparas. ' + why + 'Dina svar finns kvar i fliken, och ett nytt försök görs strax; logga in igen om du har blivit utloggad.');
     }).finally(function () {
       inFlight = false;
     });
