@@ -252,6 +252,10 @@ type draftsPage struct {
 	OtherUnits bool
 	// Deleted is the draft just deleted (from this list), to undo.
 	Deleted string
+	// DeletedRow is that draft, if it is the physician's to restore, so
+	// that "Ångra" names for screen readers whose draft it restores, as
+	// "Ta bort" names whose it deletes.
+	DeletedRow *draftRow
 	// Restored says a deleted draft was just restored.
 	Restored bool
 }
@@ -270,7 +274,8 @@ type draftRow struct {
 // handleDraftList handles GET /drafts: the physician's unsigned drafts at
 // the session's unit, the last changed first, with patient, template and
 // last change. Every draft shown is in the access log, with its patient:
-// the name shows even when the number typed is not yet a valid one.
+// the name shows even when the number typed is not yet a valid one. So is
+// the draft just deleted, which "Ångra" names for screen readers.
 func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore, audit auditStore) http.Handler {
 	return errorHandler(logger, func(w http.ResponseWriter, r *http.Request) error {
 		a := actorFrom(r.Context())
@@ -287,6 +292,21 @@ func handleDraftList(logger *slog.Logger, eng *intake.Engine, drafts draftStore,
 		}
 		base := a.Audit("draft.list", r.RemoteAddr)
 		var entries []*intake.AuditEntry
+		if page.Deleted != "" {
+			gone, _, err := drafts.FindDeletedDraft(r.Context(), page.Deleted, a.User.ID, a.Session.Unit)
+			switch intake.ErrorCode(err) {
+			case "":
+				// Its patient is shown (to screen readers): in the access
+				// log as the list's drafts are.
+				page.DeletedRow = &draftRow{Draft: gone, Changed: localTime(gone.UpdatedAt)}
+				e := *base
+				e.PatientID, e.Query = gone.PatientID, "draft="+gone.ID
+				entries = append(entries, &e)
+			case intake.ENOTFOUND:
+			default:
+				return err
+			}
+		}
 		for _, d := range list {
 			title := d.Template + " " + d.Version
 			if t, ok := eng.Template(d.Template, d.Version); ok {

@@ -1303,9 +1303,26 @@ func TestDraftDeleteUndone(t *testing.T) {
 	draft := draftID(resp)
 	resp, _ = ts.page(t, asa, "POST", "/drafts/"+draft+"/delete", url.Values{})
 	_, list := ts.page(t, asa, "GET", resp.Header.Get("Location"), nil)
-	undo := `<form method="post" action="/drafts/` + draft + `/restore"><button type="submit" id="draft-restore">Ångra</button>`
+	undo := `<form method="post" action="/drafts/` + draft + `/restore"><button type="submit" id="draft-restore">Ångra<span class="visually-hidden">`
 	if !strings.Contains(list, undo) || strings.Contains(list, `href="/drafts/`+draft+`"`) {
 		t.Fatalf("the list after a delete has no undo, or still lists the draft:\n%s", list)
+	}
+	// "Ångra" says for screen readers whose draft it restores, as "Ta
+	// bort" said whose it deleted; the patient shown is in the access log.
+	button := regexp.MustCompile(`<button type="submit" id="draft-restore">(.*?)</button>`).FindStringSubmatch(list)
+	if want := `Ångra<span class="visually-hidden"> borttagningen av utkastet för Tolvan, `; button == nil || !strings.HasPrefix(button[1], want) {
+		t.Errorf("the undo button reads %q, want it to begin %q", button, want)
+	}
+	shown := false
+	for _, e := range ts.auditActions(t, "draft.list") {
+		shown = shown || e.Query == "draft="+draft && e.PatientID == "191212121212"
+	}
+	if !shown {
+		t.Error("the list naming the deleted draft's patient is not in the access log with that patient")
+	}
+	// Another physician's list, given the draft's id, names no patient.
+	if _, other := ts.page(t, bo, "GET", "/drafts?deleted="+draft, nil); strings.Contains(other, "Tolvan") {
+		t.Errorf("another physician's list names the deleted draft's patient:\n%s", other)
 	}
 	// A confirmation, as "Utkastet är sparat." is, not in the error
 	// summary's red.
