@@ -1,6 +1,9 @@
 package intake
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Role is what a token may do.
 type Role string
@@ -138,7 +141,14 @@ type Idempotency struct {
 // for (idempotency.keyReused: a submission; …Message: a message sent;
 // …Answer: an answer).
 func KeyReused(key string) *Error {
-	return Failure(ECONFLICT, key).WithProblems(Problems{NewProblem("", "idempotencyKeyReused", key, nil)})
+	return Failure(ECONFLICT, key).WithProblems(Problems{NewProblem("", codeKeyReused, key, nil)})
+}
+
+const codeKeyReused = "idempotencyKeyReused"
+
+// IsKeyReused reports whether err is a KeyReused refusal.
+func IsKeyReused(err error) bool {
+	return slices.ContainsFunc(ErrorProblems(err), func(p Problem) bool { return p.Code == codeKeyReused })
 }
 
 // TokenRefused is the error of a token that is known but no longer works

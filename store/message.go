@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -169,18 +168,16 @@ func (db *DB) AnswerMessageOnce(ctx context.Context, id string, a *intake.Messag
 // certificate stored under the key (a completion's answer, or a
 // submission) is another request's: the unit's key is one answer's.
 func (db *DB) answeredUnderKey(ctx context.Context, tx *sql.Tx, idem intake.Idempotency) error {
-	var request string
-	err := tx.QueryRowContext(ctx, db.rebind(`SELECT request_sha256 FROM message_events WHERE idempotency_scope = ? AND idempotency_key = ?`),
-		idem.Scope, idem.Key).Scan(&request)
+	request, err := db.answerRequest(ctx, tx, idem)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case intake.ErrorCode(err) == intake.ENOTFOUND:
 		if _, err := db.findByIdempotencyKey(ctx, tx, idem); intake.ErrorCode(err) != intake.ENOTFOUND {
 			if err == nil {
 				err = intake.KeyReused("idempotency.keyReusedAnswer")
 			}
 			return err
 		}
-		return intake.Failure(intake.ENOTFOUND, "notFound.idempotencyKeyAnswer")
+		return err
 	case err != nil:
 		return err
 	case request != idem.Request:
@@ -189,17 +186,26 @@ func (db *DB) answeredUnderKey(ctx context.Context, tx *sql.Tx, idem intake.Idem
 	return nil
 }
 
-// FindMessageByAnswerKey returns the message a text answer stored under a
-// client's idempotency key answered (idem.Request is not compared).
-// Returns ENOTFOUND if no text answer is stored under the key.
-func (db *DB) FindMessageByAnswerKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error) {
-	var id string
-	err := db.read.QueryRowContext(ctx, db.rebind(`SELECT message_id FROM message_events WHERE idempotency_scope = ? AND idempotency_key = ?`),
-		idem.Scope, idem.Key).Scan(&id)
-	if err != nil {
-		return nil, unavailable(fmt.Errorf("store: find message by answer key: %w", notFound(err, "notFound.idempotencyKeyAnswer")))
+// AnswerKeyUsed reports whether a text answer is stored under a client's
+// idempotency key (whatever its request).
+func (db *DB) AnswerKeyUsed(ctx context.Context, idem intake.Idempotency) (bool, error) {
+	_, err := db.answerRequest(ctx, db.read, idem)
+	if intake.ErrorCode(err) == intake.ENOTFOUND {
+		return false, nil
 	}
-	return db.FindMessageByID(ctx, id)
+	return err == nil, unavailable(err)
+}
+
+// answerRequest reads, with q (a transaction or the readers), the request
+// a text answer stored under a client's idempotency key was sent with;
+// ENOTFOUND if none is.
+func (db *DB) answerRequest(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, idem intake.Idempotency) (string, error) {
+	var request string
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT request_sha256 FROM message_events WHERE idempotency_scope = ? AND idempotency_key = ?`),
+		idem.Scope, idem.Key).Scan(&request)
+	return request, notFound(err, "notFound.idempotencyKeyAnswer")
 }
 
 // closeMessages closes revoked certificate id's open messages, appending

@@ -525,7 +525,7 @@ func handleMessageAnswerPage(logger *slog.Logger, eng *intake.Engine, certs cert
 			idem = &intake.Idempotency{Scope: "page:" + actorID(actorFrom(r.Context())), Key: key, Request: requestHash(m.ID, []byte(sent.Encode()))}
 		}
 		_, _, err = answerMessage(r, messages, audit, m, doc, idem)
-		if slices.ContainsFunc(intake.ErrorProblems(err), func(p intake.Problem) bool { return p.Code == "idempotencyKeyReused" }) {
+		if intake.IsKeyReused(err) {
 			// The form answered the message, then was changed and sent
 			// again (back in the browser's history): answered already.
 			err = intake.Refusal("messageClosed")

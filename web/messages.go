@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -20,7 +19,7 @@ import (
 type messageStore interface {
 	CreateMessageOnce(ctx context.Context, m *intake.Message, idem *intake.Idempotency) (*intake.Message, bool, error)
 	FindMessageByIdempotencyKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error)
-	FindMessageByAnswerKey(ctx context.Context, idem intake.Idempotency) (*intake.Message, error)
+	AnswerKeyUsed(ctx context.Context, idem intake.Idempotency) (bool, error)
 	AnswerMessageOnce(ctx context.Context, id string, a *intake.MessageAnswer, idem *intake.Idempotency) (*intake.Message, bool, error)
 	FindMessageByID(ctx context.Context, id string) (*intake.Message, error)
 	FindMessages(ctx context.Context, f intake.MessageFilter) ([]*intake.Message, string, error)
@@ -405,13 +404,12 @@ func answerWith(r *http.Request, sub *submitter, messages messageStore, audit au
 	if key != "" {
 		// The unit's key is one answer's: a text answer's is not a
 		// certificate's too.
-		_, err := messages.FindMessageByAnswerKey(r.Context(), intake.Idempotency{Scope: m.Unit, Key: key})
-		switch intake.ErrorCode(err) {
-		case "":
-			return nil, false, intake.KeyReused("idempotency.keyReusedAnswer")
-		case intake.ENOTFOUND:
-		default:
+		used, err := messages.AnswerKeyUsed(r.Context(), intake.Idempotency{Scope: m.Unit, Key: key})
+		if err != nil {
 			return nil, false, err
+		}
+		if used {
+			return nil, false, intake.KeyReused("idempotency.keyReusedAnswer")
 		}
 	}
 	// The answer shows the request, as a text answer's does: logged
@@ -430,8 +428,7 @@ func answerWith(r *http.Request, sub *submitter, messages messageStore, audit au
 		// Another answer (or a revocation) that closed the request
 		// since it was read above is the answer's conflict, not the
 		// completion's; a key used with other bytes stays the key's.
-		keyReused := slices.ContainsFunc(intake.ErrorProblems(err), func(p intake.Problem) bool { return p.Code == "idempotencyKeyReused" })
-		if intake.ErrorCode(err) == intake.ECONFLICT && !keyReused {
+		if intake.ErrorCode(err) == intake.ECONFLICT && !intake.IsKeyReused(err) {
 			if current, ferr := messages.FindMessageByID(r.Context(), m.ID); ferr == nil && current.Status != intake.MessageOpen {
 				return nil, false, intake.Refusal("messageClosed")
 			}
