@@ -1060,22 +1060,7 @@ func TestDraftDeletedInTwoTabs(t *testing.T) {
 		t.Run(driver, func(t *testing.T) {
 			ts := newTestServer(t, driver)
 			asa := ts.session(t, "physician")
-			resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
-			gone := draftID(resp)
-			opened, err := ts.db.FindDraft(context.Background(), gone)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
-				t.Fatalf("delete: %d", resp.StatusCode)
-			}
-			tab := func(name string) url.Values {
-				v := infectionForm()
-				v.Set("draft", gone)
-				v.Set("draftSaved", opened.UpdatedAt.Format(time.RFC3339Nano))
-				v.Set("patient.name", name)
-				return v
-			}
+			gone, tab := deletedDraftTab(t, ts, asa)
 			recreated := intake.Text("lifecycle.draftRecreated", "sv")
 			var form *http.Response
 			var script struct{ ID, URL, Notice string }
@@ -1111,7 +1096,7 @@ func TestDraftDeletedInTwoTabs(t *testing.T) {
 			}
 
 			logged := ts.auditSince(t)
-			resp, _ = ts.page(t, asa, "POST", "/drafts/"+gone+"/restore", url.Values{})
+			resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/restore", url.Values{})
 			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/drafts/"+made+"?savedAnew=1" {
 				t.Fatalf("Ångra on the draft saved anew: %d to %q, want 303 to the new draft", resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -1151,23 +1136,8 @@ func TestDraftSavedAnewSavedSince(t *testing.T) {
 		t.Run(driver, func(t *testing.T) {
 			ts := newTestServer(t, driver)
 			asa := ts.session(t, "physician")
-			resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
-			gone := draftID(resp)
-			opened, err := ts.db.FindDraft(context.Background(), gone)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
-				t.Fatalf("delete: %d", resp.StatusCode)
-			}
-			tab := func(name string) url.Values {
-				v := infectionForm()
-				v.Set("draft", gone)
-				v.Set("draftSaved", opened.UpdatedAt.Format(time.RFC3339Nano))
-				v.Set("patient.name", name)
-				return v
-			}
-			resp, _ = ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan A"))
+			gone, tab := deletedDraftTab(t, ts, asa)
+			resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", tab("Tolvan A"))
 			made := draftID(resp)
 			if resp.StatusCode != 303 || made == gone {
 				t.Fatalf("tab A's save of the deleted draft: %d to %q, want a new draft", resp.StatusCode, resp.Header.Get("Location"))
@@ -1450,5 +1420,28 @@ func TestDraftUndoStaysOnItsDraft(t *testing.T) {
 		if !regexp.MustCompile(`^/drafts/[^/]+/restore$`).MatchString(got.EscapedPath()) || got.RawQuery != "" || got.Fragment != "" {
 			t.Errorf("deleted=%q: Ångra posts to %s, want /drafts/{id}/restore", deleted, got)
 		}
+	}
+}
+
+// deletedDraftTab saves a draft as the physician signed in with asa and
+// deletes it: its id, and the form of a tab still open on it as it was
+// saved (draftSaved), with the patient's name typed as name.
+func deletedDraftTab(t *testing.T, ts *testServer, asa *http.Cookie) (string, func(name string) url.Values) {
+	t.Helper()
+	resp, _ := ts.page(t, asa, "POST", "/forms/fk7804/2.0/draft", infectionForm())
+	gone := draftID(resp)
+	opened, err := ts.db.FindDraft(context.Background(), gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.page(t, asa, "POST", "/drafts/"+gone+"/delete", url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	return gone, func(name string) url.Values {
+		v := infectionForm()
+		v.Set("draft", gone)
+		v.Set("draftSaved", opened.UpdatedAt.Format(time.RFC3339Nano))
+		v.Set("patient.name", name)
+		return v
 	}
 }

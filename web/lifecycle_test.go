@@ -1485,15 +1485,7 @@ func TestAnswerIdempotencyKey(t *testing.T) {
 	dialects(t, func(t *testing.T, driver string) {
 		ts := newTestServer(t, driver)
 		const example = "valid/full-time-one-period.json"
-		ask := func(cert, doc string) string {
-			t.Helper()
-			resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+cert+"/messages", []byte(doc))
-			var m intake.Message
-			if json.Unmarshal(body, &m); resp.StatusCode != 201 {
-				t.Fatalf("message: %d %s", resp.StatusCode, body)
-			}
-			return m.ID
-		}
+		ask := func(cert, doc string) string { return ts.ask(t, cert, doc) }
 		const completion = `{"type": "KOMPLT", "complements": [{"questionId": "35", "text": "Beskriv funktionsnedsättningen."}]}`
 		answer := func(id, key string, body []byte) (*http.Response, intake.Message, []byte) {
 			t.Helper()
@@ -1993,15 +1985,7 @@ func TestAnswerKeyOneAnswer(t *testing.T) {
 	dialects(t, func(t *testing.T, driver string) {
 		ts := newTestServer(t, driver)
 		const example = "valid/full-time-one-period.json"
-		ask := func(cert, doc string) string {
-			t.Helper()
-			resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+cert+"/messages", []byte(doc))
-			var m intake.Message
-			if json.Unmarshal(body, &m); resp.StatusCode != 201 {
-				t.Fatalf("message: %d %s", resp.StatusCode, body)
-			}
-			return m.ID
-		}
+		ask := func(cert, doc string) string { return ts.ask(t, cert, doc) }
 		answer := func(id, key string, body []byte) (*http.Response, []byte) {
 			t.Helper()
 			return ts.do(t, "clinic", "POST", "/api/v1/messages/"+id+"/answer", body, "Idempotency-Key", key)
@@ -2043,4 +2027,16 @@ func TestAnswerKeyOneAnswer(t *testing.T) {
 			t.Errorf("the message answered under a completion's key, want it open")
 		}
 	})
+}
+
+// ask sends the caseworker's message doc about certificate cert through
+// the API, and returns its id.
+func (ts *testServer) ask(t *testing.T, cert, doc string) string {
+	t.Helper()
+	resp, body := ts.do(t, "caseworker", "POST", "/api/v1/certificates/"+cert+"/messages", []byte(doc))
+	var m intake.Message
+	if json.Unmarshal(body, &m); resp.StatusCode != 201 {
+		t.Fatalf("message: %d %s", resp.StatusCode, body)
+	}
+	return m.ID
 }
